@@ -1,0 +1,76 @@
+/*
+ * zt_config.h - every setting comes from the environment (ZT_*).
+ *
+ * Each program says which groups it needs; zt_config_load() validates all
+ * settings that are present and requires the ones of those groups.  A bad or
+ * missing value is one line naming the variable.  See docs/stack.md.
+ */
+#ifndef ZT_CONFIG_H
+#define ZT_CONFIG_H
+
+#include <stddef.h>
+
+enum zt_need {
+	ZT_NEED_PG = 1u << 0,
+	ZT_NEED_REDIS = 1u << 1,
+	ZT_NEED_LIVE = 1u << 2,
+	ZT_NEED_JWT = 1u << 3,   /* verify (and sign) access tokens */
+	ZT_NEED_AUTH = 1u << 4,  /* OTP and refresh-token peppers */
+};
+
+#define ZT_JWT_MAX_KEYS 8
+
+struct zt_jwt_key {
+	char kid[32];
+	unsigned char key[64];
+	size_t len;
+};
+
+struct zt_config {
+	char *env; /* "dev", "test", "production" */
+	char *pg_dsn;
+	char *redis;      /* as given */
+	char *redis_unix; /* parsed: socket path, or NULL */
+	char *redis_host; /* parsed: host, or NULL */
+	int redis_port;
+	int redis_timeout_ms;
+	char *live_socket;
+	char *public_url;
+	char *outbox_dir;
+	char *log_level;
+
+	struct zt_jwt_key jwt_keys[ZT_JWT_MAX_KEYS];
+	int jwt_nkeys;
+	char *jwt_kid;
+	unsigned char otp_pepper[32];
+	unsigned char token_pepper[32];
+
+	int access_ttl;       /* seconds, ZT_ACCESS_TTL */
+	int refresh_ttl;      /* seconds of inactivity, ZT_REFRESH_TTL */
+	int refresh_max_age;  /* absolute family life, ZT_REFRESH_MAX_AGE */
+	int refresh_grace;    /* seconds, ZT_REFRESH_GRACE */
+	int otp_ttl;          /* seconds, ZT_OTP_TTL */
+	int otp_max_sends;    /* per identifier per window, ZT_OTP_MAX_SENDS */
+	int otp_window;       /* seconds, ZT_OTP_WINDOW */
+	int otp_ip_max;       /* per IP per window, ZT_OTP_IP_MAX */
+	int hold_ttl;         /* seconds, ZT_HOLD_TTL */
+
+	char *resend_key, *resend_base, *email_from;
+	char *twilio_sid, *twilio_token, *twilio_from, *twilio_base;
+	char *gupshup_key, *gupshup_source, *gupshup_app, *gupshup_base;
+};
+
+/*
+ * Fill c from the environment.  Returns 0, or -1 with one line naming the
+ * variable in err.  Strings in c are malloc'ed and live for the process.
+ */
+int zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen);
+
+/* Look up a verification key by kid; NULL if unknown. */
+const struct zt_jwt_key *zt_config_jwt_key(const struct zt_config *c,
+    const char *kid);
+
+/* True when running in production (cookies Secure, no dev shortcuts). */
+int zt_config_production(const struct zt_config *c);
+
+#endif

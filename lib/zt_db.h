@@ -1,0 +1,65 @@
+/*
+ * zt_db.h - the process's PostgreSQL connection.
+ *
+ * One persistent libpq connection per process, reset after a failure.
+ * Statements are declared once as `static struct zt_sql` next to the module
+ * that owns them and prepared on first use on each connection.  Every query
+ * of a request runs inside zt_db_begin()/zt_db_commit(), which scopes it to
+ * the request's tenant and user for row-level security.
+ */
+#ifndef ZT_DB_H
+#define ZT_DB_H
+
+#include <libpq-fe.h>
+
+#include "zt_req.h"
+
+struct zt_db;
+
+struct zt_sql {
+	const char *name; /* unique statement name */
+	const char *text; /* $1… placeholders */
+	int nparams;
+	unsigned gen; /* connection generation it was prepared on (internal) */
+};
+
+#define ZT_SQL(n, t, k) { (n), (t), (k), 0 }
+
+struct zt_db *zt_db_new(const char *dsn);
+void zt_db_free(struct zt_db *db);
+
+/*
+ * Begin a transaction scoped to req's tenant and user (set_config(…, true)
+ * for app.tenant_id and app.user_id).  On failure records 503/500 on req.
+ */
+enum zt_err zt_db_begin(struct zt_req *req);
+/* Change the tenant scope inside the open transaction. */
+enum zt_err zt_db_scope(struct zt_req *req, const char *tenant_id,
+    const char *user_id);
+enum zt_err zt_db_commit(struct zt_req *req);
+/* Roll back if a transaction is open (harmless otherwise). */
+void zt_db_rollback(void);
+int zt_db_in_txn(void);
+
+/*
+ * Run a prepared statement with text params (NULL entries are SQL NULL).
+ * Returns the result, released when the request ends; NULL on failure with
+ * the error recorded on req (503 when the server is unreachable, 409 for a
+ * unique violation, 500 otherwise) — see zt_db_sqlstate() to tell them
+ * apart.
+ */
+PGresult *zt_db_exec(struct zt_req *req, struct zt_sql *q,
+    const char *const *params);
+
+/* SQLSTATE of the last failed zt_db_exec ("" when none). */
+const char *zt_db_sqlstate(void);
+/* Constraint name of the last failure ("" when none). */
+const char *zt_db_constraint(void);
+
+/* Cheap liveness check for health: 0 ok, -1 down (message in err). */
+int zt_db_ping(char *err, size_t errlen);
+
+/* Helpers to read a result: value or NULL for SQL NULL. */
+const char *zt_db_val(const PGresult *r, int row, int col);
+
+#endif

@@ -1,0 +1,203 @@
+/* zt_json.c - JSON field getters; see zt_json.h. */
+#include "zt_json.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#define BAD(req, key, what) \
+	zt_fail((req), ZT_EBADREQ, "invalid_field", "field '%s' %s", (key), (what))
+
+static enum zt_err
+lookup(struct zt_req *req, struct json_object *o, const char *key,
+    enum zt_json_opt opt, struct json_object **v, int *present)
+{
+	if (present != NULL)
+		*present = 0;
+	if (o == NULL || !json_object_object_get_ex(o, key, v) ||
+	    json_object_is_type(*v, json_type_null)) {
+		*v = NULL;
+		if (opt == ZT_REQUIRED)
+			return BAD(req, key, "is required");
+		return ZT_OK;
+	}
+	if (present != NULL)
+		*present = 1;
+	return ZT_OK;
+}
+
+enum zt_err
+zt_json_str(struct zt_req *req, struct json_object *o, const char *key,
+    enum zt_json_opt opt, size_t maxlen, const char **out, int *present)
+{
+	struct json_object *v;
+	enum zt_err e = lookup(req, o, key, opt, &v, present);
+	if (e != ZT_OK || v == NULL)
+		return e;
+	if (!json_object_is_type(v, json_type_string))
+		return BAD(req, key, "must be a string");
+	const char *s = json_object_get_string(v);
+	size_t len = (size_t)json_object_get_string_len(v);
+	if (strlen(s) != len)
+		return BAD(req, key, "must not contain NUL characters");
+	if (len > maxlen) {
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field '%s' must be at most %zu characters", key, maxlen);
+	}
+	if (opt == ZT_REQUIRED && len == 0)
+		return BAD(req, key, "must not be empty");
+	*out = s;
+	return ZT_OK;
+}
+
+enum zt_err
+zt_json_int(struct zt_req *req, struct json_object *o, const char *key,
+    enum zt_json_opt opt, int64_t min, int64_t max, int64_t *out,
+    int *present)
+{
+	struct json_object *v;
+	enum zt_err e = lookup(req, o, key, opt, &v, present);
+	if (e != ZT_OK || v == NULL)
+		return e;
+	if (!json_object_is_type(v, json_type_int))
+		return BAD(req, key, "must be a whole number");
+	errno = 0;
+	int64_t n = json_object_get_int64(v);
+	if (errno != 0 || n < min || n > max)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field '%s' must be from %lld to %lld", key,
+		    (long long)min, (long long)max);
+	*out = n;
+	return ZT_OK;
+}
+
+enum zt_err
+zt_json_bool(struct zt_req *req, struct json_object *o, const char *key,
+    enum zt_json_opt opt, int *out, int *present)
+{
+	struct json_object *v;
+	enum zt_err e = lookup(req, o, key, opt, &v, present);
+	if (e != ZT_OK || v == NULL)
+		return e;
+	if (!json_object_is_type(v, json_type_boolean))
+		return BAD(req, key, "must be true or false");
+	*out = json_object_get_boolean(v);
+	return ZT_OK;
+}
+
+enum zt_err
+zt_json_array(struct zt_req *req, struct json_object *o, const char *key,
+    enum zt_json_opt opt, size_t maxn, struct json_object **out,
+    int *present)
+{
+	struct json_object *v;
+	enum zt_err e = lookup(req, o, key, opt, &v, present);
+	if (e != ZT_OK || v == NULL)
+		return e;
+	if (!json_object_is_type(v, json_type_array))
+		return BAD(req, key, "must be an array");
+	if (json_object_array_length(v) > maxn)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field '%s' must have at most %zu items", key, maxn);
+	*out = v;
+	return ZT_OK;
+}
+
+int
+zt_is_uuid(const char *s)
+{
+	if (s == NULL || strlen(s) != 36)
+		return 0;
+	for (int i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!isxdigit((unsigned char)s[i])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+enum zt_err
+zt_json_uuid(struct zt_req *req, struct json_object *o, const char *key,
+    enum zt_json_opt opt, const char **out, int *present)
+{
+	const char *s = NULL;
+	enum zt_err e = zt_json_str(req, o, key, opt, 36, &s, present);
+	if (e != ZT_OK || s == NULL)
+		return e;
+	if (!zt_is_uuid(s))
+		return BAD(req, key, "must be a UUID");
+	char *low = zt_arena_strdup(req->arena, s);
+	for (char *p = low; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	*out = low;
+	return ZT_OK;
+}
+
+enum zt_err
+zt_json_parse_body(struct zt_req *req, const char *body, size_t len,
+    struct json_object **out)
+{
+	struct json_tokener *tok = json_tokener_new_ex(32);
+	struct json_object *o;
+	enum json_tokener_error jerr;
+	enum zt_err rc = ZT_EBADREQ;
+
+	*out = NULL;
+	if (tok == NULL)
+		zt_oom();
+	if (len > INT32_MAX) {
+		rc = zt_fail(req, ZT_ETOOLARGE, NULL, "request body too large");
+		goto out;
+	}
+	o = json_tokener_parse_ex(tok, body, (int)len);
+	jerr = json_tokener_get_error(tok);
+	if (o == NULL || jerr != json_tokener_success) {
+		if (jerr == json_tokener_continue)
+			zt_fail(req, ZT_EBADREQ, "invalid_json",
+			    "request body is not valid JSON: unexpected end "
+			    "of input");
+		else
+			zt_fail(req, ZT_EBADREQ, "invalid_json",
+			    "request body is not valid JSON: %s at byte %zu",
+			    json_tokener_error_desc(jerr),
+			    json_tokener_get_parse_end(tok));
+		if (o != NULL)
+			json_object_put(o);
+		goto out;
+	}
+	/* trailing garbage after the value */
+	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+		if (!isspace((unsigned char)body[i])) {
+			json_object_put(o);
+			zt_fail(req, ZT_EBADREQ, "invalid_json",
+			    "request body is not valid JSON: trailing data "
+			    "at byte %zu", i);
+			goto out;
+		}
+	}
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		zt_fail(req, ZT_EBADREQ, "invalid_json",
+		    "request body must be a JSON object");
+		goto out;
+	}
+	*out = o;
+	rc = ZT_OK;
+out:
+	json_tokener_free(tok);
+	return rc;
+}
+
+const char *
+zt_json_text(struct zt_req *req, struct json_object *o, size_t *len)
+{
+	size_t n = 0;
+	const char *s = json_object_to_json_string_length(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	if (len != NULL)
+		*len = n;
+	return zt_arena_strndup(req->arena, s, n);
+}

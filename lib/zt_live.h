@@ -1,0 +1,24 @@
+/*
+ * zt_live.h - publishing to nchan channels.
+ *
+ * Messages go by HTTP POST to the nchan publisher server, which listens only
+ * on a unix socket (docs/stack.md), over one reused libcurl handle.  Publish
+ * only after COMMIT: a message announces what the database already holds.
+ */
+#ifndef ZT_LIVE_H
+#define ZT_LIVE_H
+
+#include <stddef.h>
+
+struct zt_live;
+
+struct zt_live *zt_live_new(const char *socket_path);
+void zt_live_free(struct zt_live *l);
+
+/* POST json (len bytes) to channel ("ev:<uuid>").  0 ok, -1 failed. */
+int zt_live_publish(const char *channel, const char *json, size_t len);
+
+/* Is the publisher reachable?  0 ok, -1 down (reason in err). */
+int zt_live_ping(char *err, size_t errlen);
+
+#endif

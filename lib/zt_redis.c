@@ -1,0 +1,190 @@
+/* zt_redis.c - persistent hiredis connection; see zt_redis.h. */
+#include "zt_redis.h"
+#include "zt_log.h"
+#include "zt_server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct zt_redis {
+	redisContext *c;
+	const struct zt_config *cfg;
+};
+
+struct zt_redis *
+zt_redis_new(const struct zt_config *cfg)
+{
+	struct zt_redis *r = zt_xmalloc(sizeof(*r));
+	r->c = NULL;
+	r->cfg = cfg;
+	return r;
+}
+
+void
+zt_redis_free(struct zt_redis *r)
+{
+	if (r == NULL)
+		return;
+	if (r->c != NULL)
+		redisFree(r->c);
+	free(r);
+}
+
+static void
+drop(struct zt_redis *r)
+{
+	if (r->c != NULL)
+		redisFree(r->c);
+	r->c = NULL;
+}
+
+static int
+ensure(struct zt_redis *r)
+{
+	struct timeval tv;
+	if (r->c != NULL && r->c->err == 0)
+		return 0;
+	drop(r);
+	tv.tv_sec = r->cfg->redis_timeout_ms / 1000;
+	tv.tv_usec = (r->cfg->redis_timeout_ms % 1000) * 1000;
+	if (r->cfg->redis_unix != NULL)
+		r->c = redisConnectUnixWithTimeout(r->cfg->redis_unix, tv);
+	else
+		r->c = redisConnectWithTimeout(r->cfg->redis_host,
+		    r->cfg->redis_port, tv);
+	if (r->c == NULL)
+		zt_oom();
+	if (r->c->err != 0) {
+		zt_log_warn("redis", "could not connect to redis: %s",
+		    r->c->errstr);
+		drop(r);
+		return -1;
+	}
+	redisSetTimeout(r->c, tv);
+	return 0;
+}
+
+static void
+free_reply(void *p)
+{
+	freeReplyObject(p);
+}
+
+static redisReply *
+unavailable(struct zt_req *req)
+{
+	zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
+	    "the hold service is unavailable, try again shortly");
+	return NULL;
+}
+
+redisReply *
+zt_redis_argv(struct zt_req *req, int argc, const char **argv,
+    const size_t *lens)
+{
+	struct zt_redis *r = zt_g.redis;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fresh = r->c == NULL || r->c->err != 0;
+		if (ensure(r) != 0)
+			return unavailable(req);
+		redisReply *rep = redisCommandArgv(r->c, argc, argv, lens);
+		if (rep != NULL) {
+			zt_req_defer(req, free_reply, rep);
+			return rep;
+		}
+		zt_log_warn("redis", "command failed: %s", r->c->errstr);
+		/* a stale connection (server restarted): retry once on a new
+		 * one; a fresh connection that fails is really down */
+		int eof = r->c->err == REDIS_ERR_EOF;
+		drop(r);
+		if (fresh || !eof)
+			break;
+	}
+	return unavailable(req);
+}
+
+redisReply *
+zt_redis_cmd(struct zt_req *req, const char *fmt, ...)
+{
+	struct zt_redis *r = zt_g.redis;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fresh = r->c == NULL || r->c->err != 0;
+		va_list ap;
+		if (ensure(r) != 0)
+			return unavailable(req);
+		va_start(ap, fmt);
+		redisReply *rep = redisvCommand(r->c, fmt, ap);
+		va_end(ap);
+		if (rep != NULL) {
+			zt_req_defer(req, free_reply, rep);
+			return rep;
+		}
+		zt_log_warn("redis", "command failed: %s", r->c->errstr);
+		int eof = r->c->err == REDIS_ERR_EOF;
+		drop(r);
+		if (fresh || !eof)
+			break;
+	}
+	return unavailable(req);
+}
+
+redisReply *
+zt_redis_eval(struct zt_req *req, struct zt_script *s, int nkeys,
+    const char *const *keys, int nargs, const char *const *args)
+{
+	int argc = 3 + nkeys + nargs;
+	const char **argv = zt_arena_array(req->arena, (size_t)argc, sizeof(*argv));
+	redisReply *rep;
+
+	if (s->sha[0] == '\0') {
+		/* Redis names scripts by SHA-1, which libsodium lacks:
+		 * let Redis compute it once per process */
+		rep = zt_redis_cmd(req, "SCRIPT LOAD %s", s->src);
+		if (rep == NULL)
+			return NULL;
+		if (rep->type != REDIS_REPLY_STRING || rep->len != 40) {
+			zt_log_error("redis", "script load failed: %s",
+			    rep->type == REDIS_REPLY_ERROR ? rep->str : "?");
+			zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+			return NULL;
+		}
+		memcpy(s->sha, rep->str, 40);
+		s->sha[40] = '\0';
+	}
+	argv[0] = "EVALSHA";
+	argv[1] = s->sha;
+	argv[2] = zt_arena_printf(req->arena, "%d", nkeys);
+	for (int i = 0; i < nkeys; i++)
+		argv[3 + i] = keys[i];
+	for (int i = 0; i < nargs; i++)
+		argv[3 + nkeys + i] = args[i];
+	rep = zt_redis_argv(req, argc, argv, NULL);
+	if (rep != NULL && rep->type == REDIS_REPLY_ERROR &&
+	    strncmp(rep->str, "NOSCRIPT", 8) == 0) {
+		/* script cache lost (restart, failover): send the source */
+		argv[0] = "EVAL";
+		argv[1] = s->src;
+		rep = zt_redis_argv(req, argc, argv, NULL);
+	}
+	if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
+		zt_log_error("redis", "script error: %s", rep->str);
+	return rep;
+}
+
+int
+zt_redis_ping(char *err, size_t errlen)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	redisReply *rep = zt_redis_cmd(req, "PING");
+	int rc = -1;
+	if (rep == NULL)
+		snprintf(err, errlen, "%s", req->err_msg);
+	else if (rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "PONG") == 0)
+		rc = 0;
+	else
+		snprintf(err, errlen, "unexpected reply to ping");
+	zt_req_free(req);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * zt_redis.h - the process's Redis connection.
+ *
+ * One persistent hiredis connection with connect/command timeouts.  A dead
+ * connection (timeout, EOF, restart) is dropped and reopened on the next
+ * command; a command that failed on a connection found dead is retried once
+ * on a fresh one.  Scripts go by EVALSHA with an EVAL fallback on NOSCRIPT.
+ */
+#ifndef ZT_REDIS_H
+#define ZT_REDIS_H
+
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+
+#include "zt_config.h"
+#include "zt_req.h"
+
+struct zt_redis;
+
+struct zt_script {
+	const char *src;
+	char sha[41]; /* computed on first use */
+};
+
+#define ZT_SCRIPT(src) { (src), "" }
+
+struct zt_redis *zt_redis_new(const struct zt_config *cfg);
+void zt_redis_free(struct zt_redis *r);
+
+/*
+ * Run one command given as argv.  The reply is freed when the request ends.
+ * NULL on failure with 503 recorded on req.  A Redis error reply is
+ * returned as a reply of type REDIS_REPLY_ERROR (the caller decides).
+ */
+redisReply *zt_redis_argv(struct zt_req *req, int argc, const char **argv,
+    const size_t *lens);
+/* printf-style convenience for fixed commands. */
+redisReply *zt_redis_cmd(struct zt_req *req, const char *fmt, ...);
+
+/* EVALSHA script with keys then args; NOSCRIPT falls back to EVAL. */
+redisReply *zt_redis_eval(struct zt_req *req, struct zt_script *s, int nkeys,
+    const char *const *keys, int nargs, const char *const *args);
+
+/* PING: 0 ok, -1 down (reason in err). */
+int zt_redis_ping(char *err, size_t errlen);
+
+#endif

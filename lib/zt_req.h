@@ -1,0 +1,111 @@
+/*
+ * zt_req.h - one HTTP request and its response.
+ *
+ * A struct zt_req lives for one request.  Everything hanging off it comes
+ * from req->arena or is registered with zt_req_defer(), and is released by
+ * zt_req_end().  Handlers read with the accessors below and answer with
+ * zt_reply*() or by returning zt_fail(); they never print anything.
+ */
+#ifndef ZT_REQ_H
+#define ZT_REQ_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "zt_arena.h"
+#include "zt_err.h"
+
+#define ZT_MAX_PARAMS  8
+#define ZT_MAX_HEADERS 16
+#define ZT_UUID_LEN    36
+
+struct zt_route;
+
+/* Getter for CGI-style params ("HTTP_COOKIE"); NULL when absent. */
+typedef const char *(*zt_getenv_fn)(void *ctx, const char *name);
+
+struct zt_req {
+	struct zt_arena *arena;
+	zt_getenv_fn getenv;
+	void *getenv_ctx;
+
+	const char *method;     /* "GET" */
+	const char *path;       /* "/api/events/42", no query */
+	const char *query;      /* "a=1&b=2" or "" */
+	const char *request_id; /* nginx $request_id, or generated */
+	const char *remote_addr;
+
+	const struct zt_route *route;
+	int nparams;
+	const char *param_name[ZT_MAX_PARAMS];
+	const char *param_value[ZT_MAX_PARAMS];
+
+	char *body; /* NUL-terminated; NULL when none */
+	size_t body_len;
+	struct json_object *json; /* parsed body (an object), or NULL */
+
+	/* who is asking (filled by the dispatcher from the access token) */
+	int authenticated;
+	char user_id[ZT_UUID_LEN + 1];   /* "" when anonymous */
+	char tenant_id[ZT_UUID_LEN + 1]; /* active tenant, "" when none */
+	char role[16];                   /* role in the active tenant */
+
+	/* response */
+	int status;
+	struct json_object *resp; /* owned; released at the end */
+	const char *resp_type;    /* for raw bodies */
+	const char *resp_raw;
+	size_t resp_raw_len;
+	int nheaders;
+	const char *hname[ZT_MAX_HEADERS];
+	const char *hvalue[ZT_MAX_HEADERS];
+
+	/* error (set by zt_fail) */
+	enum zt_err err;
+	const char *err_code;
+	const char *err_msg;
+	struct json_object *err_extra; /* merged into the error body; owned */
+
+	struct zt_defer *defers;
+};
+
+/* A request with a fresh arena, not bound to any transport (tests, cron). */
+struct zt_req *zt_req_new(zt_getenv_fn fn, void *ctx);
+/* Run the defers (reverse order), release replies, reset the arena. */
+void zt_req_end(struct zt_req *req);
+void zt_req_free(struct zt_req *req);
+
+/* Call fn(p) when the request ends (LIFO). */
+void zt_req_defer(struct zt_req *req, void (*fn)(void *), void *p);
+
+/* Accessors.  Returned strings are owned by the request. */
+const char *zt_param(const struct zt_req *req, const char *name);
+/* Decoded query parameter, NULL when absent. */
+const char *zt_query(struct zt_req *req, const char *name);
+/* Request header by its HTTP name ("Cookie"), NULL when absent. */
+const char *zt_header(struct zt_req *req, const char *name);
+/* Cookie value by name, NULL when absent. */
+const char *zt_cookie(struct zt_req *req, const char *name);
+
+/* Answer status with body (takes ownership of body; NULL for none). */
+enum zt_err zt_reply(struct zt_req *req, int status, struct json_object *body);
+/* Add a response header (copied into the arena). */
+void zt_reply_header(struct zt_req *req, const char *name, const char *value);
+
+/*
+ * Record an error for the dispatcher to answer and return e, so handlers can
+ * write `return zt_fail(req, ZT_EBADREQ, "invalid_field", "…", …);`.
+ * code NULL means the default code of e.
+ */
+enum zt_err zt_fail(struct zt_req *req, enum zt_err e, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Attach key=val to the error body (takes ownership of val). */
+void zt_fail_detail(struct zt_req *req, const char *key, struct json_object *val);
+
+/* Build the JSON error body for the recorded error; caller owns it. */
+struct json_object *zt_req_error_body(const struct zt_req *req);
+
+/* Percent-decode s (also '+' as space when form != 0) into the arena. */
+char *zt_url_decode(struct zt_arena *a, const char *s, size_t n, int form);
+
+#endif

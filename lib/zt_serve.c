@@ -1,0 +1,327 @@
+/* zt_serve.c - FastCGI accept loop and dispatcher; see zt_serve.h. */
+#include "zt_serve.h"
+#include "zt_db.h"
+#include "zt_json.h"
+#include "zt_log.h"
+#include "zt_server.h"
+#include "zt_token.h"
+
+#include <fcgiapp.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static int
+role_rank(const char *role)
+{
+	if (strcmp(role, "owner") == 0)
+		return 3;
+	if (strcmp(role, "manager") == 0)
+		return 2;
+	if (strcmp(role, "scanner") == 0)
+		return 1;
+	return 0;
+}
+
+enum zt_err
+zt_authenticate(struct zt_req *req, enum zt_auth auth)
+{
+	const char *h = zt_header(req, "Authorization"), *why;
+	const char *aud = auth == ZT_AUTH_ADMIN ? ZT_TOKEN_AUD_ADMIN
+	                                        : ZT_TOKEN_AUD;
+	struct zt_claims c;
+
+	if (h == NULL || *h == '\0') {
+		if (auth == ZT_AUTH_PUBLIC)
+			return ZT_OK;
+		return zt_fail(req, ZT_EUNAUTH, "unauthenticated",
+		    "sign in first: missing bearer token");
+	}
+	if (strncasecmp(h, "Bearer ", 7) != 0) {
+		if (auth == ZT_AUTH_PUBLIC)
+			return ZT_OK;
+		return zt_fail(req, ZT_EUNAUTH, "invalid_token",
+		    "the Authorization header must be 'Bearer <token>'");
+	}
+	if (zt_token_verify(&zt_g.cfg, aud, h + 7, (long)time(NULL), &c,
+	        &why) != 0) {
+		zt_log_info("auth", "token refused: %s", why);
+		/* a public page stays public with a stale token */
+		if (auth == ZT_AUTH_PUBLIC)
+			return ZT_OK;
+		return zt_fail(req, ZT_EUNAUTH, "invalid_token",
+		    "the access token is invalid or expired");
+	}
+	req->authenticated = 1;
+	memcpy(req->user_id, c.sub, sizeof(req->user_id));
+	memcpy(req->tenant_id, c.tid, sizeof(req->tenant_id));
+	snprintf(req->role, sizeof(req->role), "%s", c.role);
+
+	switch (auth) {
+	case ZT_AUTH_PUBLIC:
+	case ZT_AUTH_USER:
+	case ZT_AUTH_ADMIN:
+		return ZT_OK;
+	case ZT_AUTH_SCANNER:
+	case ZT_AUTH_MANAGER:
+	case ZT_AUTH_OWNER:
+		if (req->tenant_id[0] == '\0')
+			return zt_fail(req, ZT_EFORBIDDEN, "no_tenant",
+			    "choose an organizer account first");
+		if (role_rank(req->role) < (int)auth - (int)ZT_AUTH_SCANNER + 1)
+			return zt_fail(req, ZT_EFORBIDDEN, "forbidden",
+			    "your role in this organization cannot do this");
+		return ZT_OK;
+	}
+	return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+}
+
+static int
+is_json_type(const char *ct)
+{
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, "application/json", 16) == 0 &&
+	       (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+}
+
+void
+zt_dispatch(const struct zt_route *routes, size_t n, struct zt_req *req,
+    size_t content_length)
+{
+	const struct zt_route *rt;
+	const char *allow;
+	enum zt_err e;
+
+	e = zt_route_match(routes, n, req, &rt, &allow);
+	if (e == ZT_ENOTFOUND) {
+		zt_fail(req, e, NULL, "no such endpoint: %s", req->path);
+		return;
+	}
+	if (e == ZT_EMETHOD) {
+		zt_reply_header(req, "Allow", allow);
+		zt_fail(req, e, NULL, "%s is not allowed here; use %s",
+		    req->method, allow);
+		return;
+	}
+	req->route = rt;
+	if (content_length > rt->body_max) {
+		if (rt->body_max == 0)
+			zt_fail(req, ZT_ETOOLARGE, NULL,
+			    "this endpoint takes no request body");
+		else
+			zt_fail(req, ZT_ETOOLARGE, NULL,
+			    "request body is larger than %zu bytes",
+			    rt->body_max);
+		return;
+	}
+	if (zt_authenticate(req, rt->auth) != ZT_OK)
+		return;
+	if (req->body_len > 0 && !(rt->flags & ZT_ROUTE_RAW_BODY)) {
+		/* JSON only: also refuses cross-site form posts */
+		if (!is_json_type(zt_header(req, "Content-Type"))) {
+			zt_fail(req, ZT_EMEDIA, NULL,
+			    "send the body as application/json");
+			return;
+		}
+		if (zt_json_parse_body(req, req->body, req->body_len,
+		        &req->json) != ZT_OK)
+			return;
+	}
+	e = rt->handler(req);
+	if (zt_db_in_txn())
+		zt_db_rollback();
+	if (e != ZT_OK && req->err == ZT_OK)
+		zt_fail(req, e, NULL, "%s", zt_http_reason(zt_err_status(e)));
+	if (e == ZT_OK && req->status == 0)
+		req->status = 204;
+}
+
+/* ---- FastCGI transport ---- */
+
+static const char *
+fcgi_getenv(void *ctx, const char *name)
+{
+	FCGX_Request *r = ctx;
+	return FCGX_GetParam(name, r->envp);
+}
+
+static void
+write_response(FCGX_Request *r, struct zt_req *req)
+{
+	struct json_object *body = NULL;
+	const char *text = NULL;
+	size_t len = 0;
+	int status = req->status;
+	int has_cache = 0;
+
+	if (req->err != ZT_OK) {
+		status = zt_err_status(req->err);
+		body = zt_req_error_body(req);
+		text = zt_json_text(req, body, &len);
+		json_object_put(body);
+	} else if (req->resp_raw != NULL) {
+		text = req->resp_raw;
+		len = req->resp_raw_len;
+	} else if (req->resp != NULL) {
+		text = zt_json_text(req, req->resp, &len);
+	}
+	FCGX_FPrintF(r->out, "Status: %d %s\r\n", status, zt_http_reason(status));
+	if (text != NULL)
+		FCGX_FPrintF(r->out, "Content-Type: %s\r\n",
+		    req->resp_type ? req->resp_type
+		                   : "application/json; charset=utf-8");
+	for (int i = 0; i < req->nheaders; i++) {
+		if (strcasecmp(req->hname[i], "Cache-Control") == 0)
+			has_cache = 1;
+		FCGX_FPrintF(r->out, "%s: %s\r\n", req->hname[i], req->hvalue[i]);
+	}
+	if (!has_cache)
+		FCGX_PutS("Cache-Control: no-store\r\n", r->out);
+	FCGX_PutS("X-Content-Type-Options: nosniff\r\n"
+	          "X-Frame-Options: DENY\r\n"
+	          "Referrer-Policy: no-referrer\r\n"
+	          "Content-Security-Policy: default-src 'none'; "
+	          "frame-ancestors 'none'\r\n", r->out);
+	if (req->request_id[0] != '\0')
+		FCGX_FPrintF(r->out, "X-Request-Id: %s\r\n", req->request_id);
+	FCGX_PutS("\r\n", r->out);
+	if (text != NULL && strcmp(req->method, "HEAD") != 0)
+		FCGX_PutStr(text, (int)len, r->out);
+}
+
+/* Read the body up to limit+1 bytes; returns bytes read. */
+static size_t
+read_body(FCGX_Request *r, struct zt_req *req, size_t want)
+{
+	char *buf = zt_arena_alloc(req->arena, want + 1);
+	size_t got = 0;
+	while (got < want) {
+		int n = FCGX_GetStr(buf + got, (int)(want - got), r->in);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	req->body = buf;
+	req->body_len = got;
+	return got;
+}
+
+static int
+valid_request_id(const char *s)
+{
+	size_t n = 0;
+	for (; s[n] != '\0'; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'z') ||
+		        (s[n] >= 'A' && s[n] <= 'Z') || s[n] == '-'))
+			return 0;
+	return n > 0 && n <= 64;
+}
+
+static void
+serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
+    struct zt_req *req)
+{
+	const char *cl, *rid, *uri;
+	size_t content_length = 0;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	req->getenv_ctx = r;
+	req->method = fcgi_getenv(r, "REQUEST_METHOD");
+	req->path = fcgi_getenv(r, "PATH_INFO");
+	if (req->path == NULL || *req->path == '\0') {
+		/* without nginx's PATH_INFO, take REQUEST_URI minus query */
+		uri = fcgi_getenv(r, "REQUEST_URI");
+		const char *q = uri ? strchr(uri, '?') : NULL;
+		req->path = uri ? (q ? zt_arena_strndup(req->arena, uri,
+		                           (size_t)(q - uri))
+		                     : uri)
+		                : "/";
+	}
+	req->query = fcgi_getenv(r, "QUERY_STRING");
+	if (req->query == NULL)
+		req->query = "";
+	if (req->method == NULL)
+		req->method = "GET";
+	rid = fcgi_getenv(r, "REQUEST_ID");
+	req->request_id = rid && valid_request_id(rid) ? rid : "";
+	req->remote_addr = fcgi_getenv(r, "REMOTE_ADDR");
+	if (req->remote_addr == NULL)
+		req->remote_addr = "";
+	zt_log_set_request_id(req->request_id);
+
+	cl = fcgi_getenv(r, "CONTENT_LENGTH");
+	if (cl != NULL && *cl != '\0') {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(cl, &end, 10);
+		content_length = (errno != 0 || *end != '\0' || v > SIZE_MAX / 2)
+		                     ? SIZE_MAX / 2
+		                     : (size_t)v;
+	}
+	if (content_length > 0) {
+		/* read only what the route may take; the dispatcher answers
+		 * 413 from content_length before looking at the bytes */
+		const struct zt_route *rt;
+		const char *allow;
+		if (zt_route_match(routes, n, req, &rt, &allow) == ZT_OK &&
+		    content_length <= rt->body_max)
+			read_body(r, req, content_length);
+		req->nparams = 0;
+	}
+	zt_dispatch(routes, n, req, content_length);
+	write_response(r, req);
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	long us = (t1.tv_sec - t0.tv_sec) * 1000000L +
+	          (t1.tv_nsec - t0.tv_nsec) / 1000L;
+	int status = req->err != ZT_OK ? zt_err_status(req->err) : req->status;
+	if (status >= 500)
+		zt_log_error("request", "%s %s %d %ldus %s", req->method,
+		    req->path, status, us, req->err_msg ? req->err_msg : "");
+	else
+		zt_log_debug("request", "%s %s %d %ldus", req->method,
+		    req->path, status, us);
+	zt_log_set_request_id(NULL);
+}
+
+int
+zt_serve(const char *program, const struct zt_route *routes, size_t n,
+    unsigned needs)
+{
+	FCGX_Request r;
+	struct zt_req *req;
+	char err[256];
+
+	zt_server_init(program, needs);
+	if (zt_route_check(routes, n, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", program, err);
+		return 1;
+	}
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "%s: could not initialise fastcgi\n", program);
+		return 1;
+	}
+	FCGX_InitRequest(&r, 0, 0);
+	req = zt_req_new(fcgi_getenv, &r);
+	zt_log_info("start", "%s ready", program);
+	while (!zt_g.stopping && FCGX_Accept_r(&r) >= 0) {
+		serve_one(&r, routes, n, req);
+		FCGX_Finish_r(&r);
+		zt_req_end(req);
+		req->getenv = fcgi_getenv;
+		req->getenv_ctx = &r;
+	}
+	zt_log_info("stop", "%s stopping", program);
+	zt_req_free(req);
+	zt_server_cleanup();
+	return 0;
+}

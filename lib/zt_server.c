@@ -1,0 +1,57 @@
+/* zt_server.c - process start-up and the global struct. */
+#include "zt_server.h"
+#include "zt_db.h"
+#include "zt_live.h"
+#include "zt_log.h"
+#include "zt_redis.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct zt_server zt_g;
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	zt_g.stopping = 1;
+}
+
+void
+zt_server_init(const char *program, unsigned needs)
+{
+	char err[256];
+	struct sigaction sa;
+
+	zt_g.program = program;
+	zt_log_set_program(program);
+	if (zt_config_load(&zt_g.cfg, needs, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", program, err);
+		exit(1);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (needs & ZT_NEED_PG)
+		zt_g.db = zt_db_new(zt_g.cfg.pg_dsn);
+	if (needs & ZT_NEED_REDIS)
+		zt_g.redis = zt_redis_new(&zt_g.cfg);
+	if (needs & ZT_NEED_LIVE)
+		zt_g.live = zt_live_new(zt_g.cfg.live_socket);
+}
+
+void
+zt_server_cleanup(void)
+{
+	zt_live_free(zt_g.live);
+	zt_redis_free(zt_g.redis);
+	zt_db_free(zt_g.db);
+	zt_g.live = NULL;
+	zt_g.redis = NULL;
+	zt_g.db = NULL;
+}

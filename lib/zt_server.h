@@ -1,0 +1,30 @@
+/*
+ * zt_server.h - the one per-process struct.
+ *
+ * Config and the long-lived connections of this process.  Request state
+ * never goes here: it travels in struct zt_req.
+ */
+#ifndef ZT_SERVER_H
+#define ZT_SERVER_H
+
+#include "zt_config.h"
+
+struct zt_server {
+	const char *program;
+	struct zt_config cfg;
+	struct zt_db *db;       /* zt_db.c */
+	struct zt_redis *redis; /* zt_redis.c */
+	struct zt_live *live;   /* zt_live.c */
+	volatile int stopping;  /* set by SIGTERM: finish and exit */
+};
+
+extern struct zt_server zt_g;
+
+/*
+ * Load the config for a program (exits with one line on error), set up
+ * logging and the connection handles.  Connections open lazily.
+ */
+void zt_server_init(const char *program, unsigned needs);
+void zt_server_cleanup(void);
+
+#endif

@@ -1,0 +1,116 @@
+/* test-req.c - request accessors, error bodies, header safety. */
+#include <stdint.h>
+
+#include "zt_req.h"
+#include "zt_test.h"
+
+static const char *const *env_pairs;
+
+static const char *
+fake_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	for (int i = 0; env_pairs[i] != NULL; i += 2)
+		if (strcmp(env_pairs[i], name) == 0)
+			return env_pairs[i + 1];
+	return NULL;
+}
+
+TEST(query_params_are_decoded)
+{
+	struct zt_req *req = zt_req_new(fake_getenv, NULL);
+	req->query = "eventId=abc%2Fd&q=hello+world&empty=&flag&x=%zz";
+	CHECK_STR(zt_query(req, "eventId"), "abc/d");
+	CHECK_STR(zt_query(req, "q"), "hello world");
+	CHECK_STR(zt_query(req, "empty"), "");
+	CHECK_STR(zt_query(req, "flag"), "");
+	CHECK_STR(zt_query(req, "x"), "%zz");
+	CHECK(zt_query(req, "nope") == NULL);
+	zt_req_free(req);
+}
+
+TEST(headers_and_cookies)
+{
+	static const char *const pairs[] = {
+	    "HTTP_AUTHORIZATION", "Bearer x",
+	    "CONTENT_TYPE", "application/json",
+	    "HTTP_COOKIE", "a=1; zt_refresh=tok.en; zt_refreshx=no",
+	    NULL};
+	env_pairs = pairs;
+	struct zt_req *req = zt_req_new(fake_getenv, NULL);
+	CHECK_STR(zt_header(req, "Authorization"), "Bearer x");
+	CHECK_STR(zt_header(req, "content-type"), "application/json");
+	CHECK_STR(zt_cookie(req, "zt_refresh"), "tok.en");
+	CHECK_STR(zt_cookie(req, "a"), "1");
+	CHECK(zt_cookie(req, "zt_ref") == NULL);
+	zt_req_free(req);
+}
+
+TEST(error_body_has_code_message_and_details)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	struct json_object *body, *err, *v;
+	CHECK(zt_fail(req, ZT_ECONFLICT, "seat_taken", "%d seats taken", 2) ==
+	      ZT_ECONFLICT);
+	struct json_object *c = json_object_new_array();
+	json_object_array_add(c, json_object_new_string("s1"));
+	zt_fail_detail(req, "conflicts", c);
+	body = zt_req_error_body(req);
+	CHECK(json_object_object_get_ex(body, "error", &err));
+	CHECK(json_object_object_get_ex(err, "code", &v));
+	CHECK_STR(json_object_get_string(v), "seat_taken");
+	CHECK(json_object_object_get_ex(err, "message", &v));
+	CHECK_STR(json_object_get_string(v), "2 seats taken");
+	CHECK(json_object_object_get_ex(body, "conflicts", &v));
+	CHECK(json_object_array_length(v) == 1);
+	json_object_put(body);
+	CHECK(zt_err_status(ZT_ECONFLICT) == 409);
+	CHECK(zt_err_status(ZT_ETOOLARGE) == 413);
+	CHECK(zt_err_status(ZT_ELIMIT) == 429);
+	zt_req_free(req);
+}
+
+TEST(header_values_with_newlines_are_dropped)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	zt_reply_header(req, "X-Ok", "fine");
+	zt_reply_header(req, "X-Bad", "a\r\nSet-Cookie: evil=1");
+	CHECK(req->nheaders == 1);
+	CHECK_STR(req->hname[0], "X-Ok");
+	zt_req_free(req);
+}
+
+static int rec_order[3], rec_n;
+
+static void
+rec(void *p)
+{
+	rec_order[rec_n++] = (int)(intptr_t)p;
+}
+
+TEST(defers_run_in_reverse_at_end)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	rec_n = 0;
+	zt_req_defer(req, rec, (void *)(intptr_t)1);
+	zt_req_defer(req, rec, (void *)(intptr_t)2);
+	zt_req_end(req);
+	CHECK(rec_n == 2);
+	CHECK(rec_order[0] == 2 && rec_order[1] == 1);
+	zt_req_end(req);
+	CHECK(rec_n == 2); /* defers run once */
+	zt_req_free(req);
+}
+
+int
+main(void)
+{
+	static const char *const none[] = {NULL};
+	env_pairs = none;
+	RUN(query_params_are_decoded);
+	RUN(headers_and_cookies);
+	RUN(error_body_has_code_message_and_details);
+	RUN(header_values_with_newlines_are_dropped);
+	RUN(defers_run_in_reverse_at_end);
+	return DONE();
+}
