@@ -27,6 +27,9 @@ enum zt_auth {
 
 enum zt_route_flags {
 	ZT_ROUTE_RAW_BODY = 1u << 0, /* keep the body as bytes, no JSON parse */
+	/* cookie-authenticated: refuse anything a cross-site form could send
+	 * (Content-Type must be application/json, even with no body) */
+	ZT_ROUTE_NO_FORMS = 1u << 1,
 };
 
 typedef enum zt_err (*zt_handler)(struct zt_req *req);

@@ -123,6 +123,12 @@ zt_dispatch(const struct zt_route *routes, size_t n, struct zt_req *req,
 	}
 	if (zt_authenticate(req, rt->auth) != ZT_OK)
 		return;
+	if ((rt->flags & ZT_ROUTE_NO_FORMS) &&
+	    !is_json_type(zt_header(req, "Content-Type"))) {
+		zt_fail(req, ZT_EMEDIA, NULL,
+		    "send Content-Type: application/json");
+		return;
+	}
 	if (req->body_len > 0 && !(rt->flags & ZT_ROUTE_RAW_BODY)) {
 		/* JSON only: also refuses cross-site form posts */
 		if (!is_json_type(zt_header(req, "Content-Type"))) {

@@ -3,6 +3,7 @@
 #include "zt_db.h"
 #include "zt_live.h"
 #include "zt_log.h"
+#include "zt_notify.h"
 #include "zt_redis.h"
 
 #include <signal.h>
@@ -54,4 +55,24 @@ zt_server_cleanup(void)
 	zt_g.live = NULL;
 	zt_g.redis = NULL;
 	zt_g.db = NULL;
+}
+
+void
+zt_server_notify_cfg(struct zt_notify_cfg *out)
+{
+	const struct zt_config *c = &zt_g.cfg;
+	memset(out, 0, sizeof(*out));
+	out->outbox_dir = c->outbox_dir;
+	out->resend_key = c->resend_key;
+	out->resend_base = c->resend_base;
+	out->email_from = c->email_from;
+	out->twilio_sid = c->twilio_sid;
+	out->twilio_token = c->twilio_token;
+	out->twilio_from = c->twilio_from;
+	out->twilio_base = c->twilio_base;
+	out->gupshup_key = c->gupshup_key;
+	out->gupshup_source = c->gupshup_source;
+	out->gupshup_app = c->gupshup_app;
+	out->gupshup_base = c->gupshup_base;
+	out->timeout_ms = 5000;
 }

@@ -27,4 +27,8 @@ extern struct zt_server zt_g;
 void zt_server_init(const char *program, unsigned needs);
 void zt_server_cleanup(void);
 
+struct zt_notify_cfg;
+/* The provider settings of this process, for zt_notify_send(). */
+void zt_server_notify_cfg(struct zt_notify_cfg *out);
+
 #endif

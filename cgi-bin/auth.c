@@ -1,0 +1,120 @@
+/*
+ * auth - passwordless sign-in and sessions (/api/auth/…).
+ * Rules live in lib/zt_otp.c and lib/zt_session.c.
+ */
+#include "config.h"
+
+#include "zt_db.h"
+#include "zt_json.h"
+#include "zt_otp.h"
+#include "zt_serve.h"
+#include "zt_session.h"
+
+#include <ctype.h>
+#include <string.h>
+#include <time.h>
+
+static enum zt_err
+post_otp_send(struct zt_req *req)
+{
+	const char *channel = NULL, *to = NULL;
+	char id[37], when[32];
+	long expires;
+	enum zt_err e;
+	struct tm tm;
+
+	if ((e = zt_json_str(req, req->json, "channel", ZT_REQUIRED, 16,
+	         &channel, NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "to", ZT_REQUIRED, 254, &to,
+	         NULL)) != ZT_OK)
+		return e;
+	if ((e = zt_otp_send(req, channel, to, id, &expires)) != ZT_OK)
+		return e;
+	time_t t = (time_t)expires;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	struct json_object *body = json_object_new_object();
+	json_object_object_add(body, "challengeId", json_object_new_string(id));
+	json_object_object_add(body, "expiresAt", json_object_new_string(when));
+	return zt_reply(req, 202, body);
+}
+
+static enum zt_err
+post_otp_verify(struct zt_req *req)
+{
+	const char *id = NULL, *code = NULL, *channel, *ident;
+	char user_id[37];
+	int must_commit;
+	enum zt_err e;
+
+	if ((e = zt_json_uuid(req, req->json, "challengeId", ZT_REQUIRED, &id,
+	         NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "code", ZT_REQUIRED, 6, &code,
+	         NULL)) != ZT_OK)
+		return e;
+	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'code' must be 6 digits");
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
+	e = zt_otp_check(req, id, code, &channel, &ident, &must_commit);
+	if (e != ZT_OK) {
+		if (must_commit) {
+			/* keep the attempt count, then report the failure */
+			enum zt_err saved = req->err;
+			const char *code_s = req->err_code, *msg = req->err_msg;
+			req->err = ZT_OK;
+			if (zt_db_commit(req) != ZT_OK)
+				return req->err;
+			req->err = saved;
+			req->err_code = code_s;
+			req->err_msg = msg;
+		}
+		return e;
+	}
+	if ((e = zt_session_user(req, channel, ident, user_id)) != ZT_OK)
+		return e;
+	return zt_session_start(req, user_id);
+}
+
+static enum zt_err
+post_refresh(struct zt_req *req)
+{
+	const char *tenant = NULL;
+	enum zt_err e;
+	if (req->json != NULL &&
+	    (e = zt_json_uuid(req, req->json, "tenantId", ZT_OPTIONAL, &tenant,
+	         NULL)) != ZT_OK)
+		return e;
+	return zt_session_refresh(req, tenant);
+}
+
+static enum zt_err
+post_logout(struct zt_req *req)
+{
+	return zt_session_logout(req);
+}
+
+static enum zt_err
+get_me(struct zt_req *req)
+{
+	return zt_session_me(req);
+}
+
+static const struct zt_route routes[] = {
+	{"POST", "/api/auth/otp/send", post_otp_send, ZT_AUTH_PUBLIC, 1024, 0},
+	{"POST", "/api/auth/otp/verify", post_otp_verify, ZT_AUTH_PUBLIC, 1024,
+	    0},
+	{"POST", "/api/auth/token/refresh", post_refresh, ZT_AUTH_PUBLIC, 1024,
+	    ZT_ROUTE_NO_FORMS},
+	{"POST", "/api/auth/logout", post_logout, ZT_AUTH_PUBLIC, 1024,
+	    ZT_ROUTE_NO_FORMS},
+	{"GET", "/api/auth/me", get_me, ZT_AUTH_USER, 0, 0},
+};
+
+int
+main(void)
+{
+	return zt_serve("auth", routes, ZT_ROUTES_LEN(routes),
+	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_JWT | ZT_NEED_AUTH);
+}

@@ -1,0 +1,25 @@
+/*
+ * zt_ident.h - sign-in identifiers: emails and phone numbers.
+ *
+ * Two spellings of one address must make one account, so every writer
+ * normalises with these before it looks up or stores an identifier.
+ */
+#ifndef ZT_IDENT_H
+#define ZT_IDENT_H
+
+#include <stddef.h>
+
+/*
+ * Email: trimmed, lowercased, one '@', a dotted domain, no spaces or
+ * control characters, at most 254 bytes.  0 ok (out filled), -1 invalid.
+ */
+int zt_ident_email(const char *in, char *out, size_t outlen);
+
+/*
+ * Phone to E.164.  Spaces, dashes, dots and parentheses are ignored.
+ * Numbers without a country code are Indian: 10 digits starting 6-9, or
+ * with a leading 0, become +91….  "00" prefixes become "+".  0 ok, -1.
+ */
+int zt_ident_phone(const char *in, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,181 @@
+/* zt_otp.c - one-time codes; see zt_otp.h. */
+#include "zt_otp.h"
+#include "zt_crypto.h"
+#include "zt_db.h"
+#include "zt_ident.h"
+#include "zt_log.h"
+#include "zt_notify.h"
+#include "zt_rate.h"
+#include "zt_server.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static struct zt_sql q_insert = ZT_SQL("otp_insert",
+    "INSERT INTO otp_challenges (id, channel, identifier, code_hash,"
+    " expires_at) VALUES ($1, $2, $3, decode($4, 'hex'),"
+    " now() + make_interval(secs => $5::int))"
+    " RETURNING extract(epoch FROM expires_at)::bigint", 5);
+
+static struct zt_sql q_lock = ZT_SQL("otp_lock",
+    "SELECT channel, identifier, encode(code_hash, 'hex'), attempts,"
+    " consumed_at IS NOT NULL, expires_at <= now()"
+    " FROM otp_challenges WHERE id = $1 FOR UPDATE", 1);
+
+static struct zt_sql q_attempt = ZT_SQL("otp_attempt",
+    "UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = $1"
+    " RETURNING attempts", 1);
+
+static struct zt_sql q_consume = ZT_SQL("otp_consume",
+    "UPDATE otp_challenges SET consumed_at = now() WHERE id = $1", 1);
+
+/* HMAC-SHA256(pepper, id ":" code) as hex in the arena. */
+static char *
+code_hash(struct zt_req *req, const char *id, const char *code)
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char *msg = zt_arena_printf(req->arena, "%s:%s", id, code);
+	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, strlen(msg),
+	    zt_g.cfg.otp_pepper);
+	return zt_hex(req->arena, mac, sizeof(mac));
+}
+
+static enum zt_notify_channel
+channel_of(const char *c)
+{
+	if (strcmp(c, "email") == 0)
+		return ZT_NOTIFY_EMAIL;
+	if (strcmp(c, "sms") == 0)
+		return ZT_NOTIFY_SMS;
+	return ZT_NOTIFY_WHATSAPP;
+}
+
+enum zt_err
+zt_otp_send(struct zt_req *req, const char *channel, const char *to,
+    char challenge_id[37], long *expires_at)
+{
+	char ident[256], code[8], perr[256], pid[128], ttl[16];
+	struct zt_notify_cfg ncfg;
+	struct zt_notify_msg msg;
+	const char *params[5];
+	enum zt_err e;
+	PGresult *r;
+	int minutes = (zt_g.cfg.otp_ttl + 59) / 60;
+
+	if (strcmp(channel, "email") != 0 && strcmp(channel, "sms") != 0 &&
+	    strcmp(channel, "whatsapp") != 0)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'channel' must be email, sms or whatsapp");
+	if (strcmp(channel, "email") == 0
+	        ? zt_ident_email(to, ident, sizeof(ident)) != 0
+	        : zt_ident_phone(to, ident, sizeof(ident)) != 0)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    strcmp(channel, "email") == 0
+		        ? "field 'to' must be an email address"
+		        : "field 'to' must be a phone number");
+
+	/* per address first: it stops one client spraying many identifiers */
+	if ((e = zt_rate_hit(req, "otp-ip", req->remote_addr,
+	         zt_g.cfg.otp_ip_max, zt_g.cfg.otp_window)) != ZT_OK)
+		return e;
+	if ((e = zt_rate_hit(req, "otp-id", ident, zt_g.cfg.otp_max_sends,
+	         zt_g.cfg.otp_window)) != ZT_OK)
+		return e;
+
+	zt_uuid_new(challenge_id);
+	snprintf(code, sizeof(code), "%06u",
+	    (unsigned)randombytes_uniform(1000000));
+	snprintf(ttl, sizeof(ttl), "%d", zt_g.cfg.otp_ttl);
+	params[0] = challenge_id;
+	params[1] = channel;
+	params[2] = ident;
+	params[3] = code_hash(req, challenge_id, code);
+	params[4] = ttl;
+
+	/* the row commits only if the provider took the message, so a
+	 * failed send leaves no challenge behind */
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &q_insert, params)) == NULL)
+		return req->err;
+	*expires_at = atol(PQgetvalue(r, 0, 0));
+
+	zt_server_notify_cfg(&ncfg);
+	memset(&msg, 0, sizeof(msg));
+	msg.channel = channel_of(channel);
+	msg.to = ident;
+	msg.subject = "Your ztic sign-in code";
+	msg.text = zt_arena_printf(req->arena,
+	    "Your ztic sign-in code is %s. It expires in %d minutes. "
+	    "Never share it with anyone.", code, minutes);
+	msg.html = zt_arena_printf(req->arena,
+	    "<p>Your ztic sign-in code is</p><p style=\"font-size:28px;"
+	    "letter-spacing:6px\"><b>%s</b></p><p>It expires in %d minutes. "
+	    "Never share it with anyone.</p>", code, minutes);
+	msg.idempotency_key = challenge_id;
+	sodium_memzero(code, sizeof(code));
+	if (zt_notify_send(&ncfg, &msg, pid, sizeof(pid), perr,
+	        sizeof(perr)) != 0) {
+		zt_db_rollback();
+		zt_log_warn("otp", "%s send failed: %s", channel, perr);
+		return zt_fail(req, ZT_EUPSTREAM, "delivery_failed",
+		    "could not send the code by %s right now; try again or "
+		    "use another channel", channel);
+	}
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	zt_log_info("otp", "challenge %s sent by %s (%s)", challenge_id,
+	    channel, pid);
+	return ZT_OK;
+}
+
+enum zt_err
+zt_otp_check(struct zt_req *req, const char *challenge_id, const char *code,
+    const char **channel, const char **identifier, int *must_commit)
+{
+	const char *p[1] = {challenge_id};
+	PGresult *r;
+	unsigned char want[32], got[32];
+	char *hex;
+	size_t n;
+
+	*must_commit = 0;
+	if ((r = zt_db_exec(req, &q_lock, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0)
+		return zt_fail(req, ZT_EUNAUTH, "invalid_code",
+		    "this code is not valid; request a new one");
+	if (strcmp(PQgetvalue(r, 0, 4), "t") == 0 ||
+	    strcmp(PQgetvalue(r, 0, 5), "t") == 0 ||
+	    atoi(PQgetvalue(r, 0, 3)) >= ZT_OTP_MAX_ATTEMPTS)
+		return zt_fail(req, ZT_EUNAUTH, "code_expired",
+		    "this code has expired or was already used; request a "
+		    "new one");
+	*channel = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	*identifier = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
+	if (sodium_hex2bin(want, sizeof(want), PQgetvalue(r, 0, 2), 64, NULL,
+	        &n, NULL) != 0 || n != sizeof(want))
+		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	hex = code_hash(req, challenge_id, code);
+	sodium_hex2bin(got, sizeof(got), hex, 64, NULL, &n, NULL);
+	if (!zt_ct_equal(want, got, sizeof(want))) {
+		if ((r = zt_db_exec(req, &q_attempt, p)) == NULL)
+			return req->err;
+		int left = ZT_OTP_MAX_ATTEMPTS - atoi(PQgetvalue(r, 0, 0));
+		*must_commit = 1;
+		zt_fail_detail(req, "attemptsLeft",
+		    json_object_new_int(left > 0 ? left : 0));
+		if (left <= 0)
+			return zt_fail(req, ZT_EUNAUTH, "code_expired",
+			    "too many wrong codes; request a new one");
+		return zt_fail(req, ZT_EUNAUTH, "invalid_code",
+		    "wrong code; %d %s left", left,
+		    left == 1 ? "try" : "tries");
+	}
+	if (zt_db_exec(req, &q_consume, p) == NULL)
+		return req->err;
+	return ZT_OK;
+}

@@ -1,0 +1,408 @@
+/* zt_session.c - users, refresh-token families; see zt_session.h. */
+#include "zt_session.h"
+#include "zt_crypto.h"
+#include "zt_db.h"
+#include "zt_log.h"
+#include "zt_server.h"
+#include "zt_token.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TOKEN_BYTES 32
+
+static struct zt_sql q_user_email = ZT_SQL("sess_user_email",
+    "INSERT INTO users (email, last_login_at) VALUES ($1, now())"
+    " ON CONFLICT (email) DO UPDATE SET last_login_at = now()"
+    " RETURNING id", 1);
+static struct zt_sql q_user_phone = ZT_SQL("sess_user_phone",
+    "INSERT INTO users (phone, last_login_at) VALUES ($1, now())"
+    " ON CONFLICT (phone) DO UPDATE SET last_login_at = now()"
+    " RETURNING id", 1);
+static struct zt_sql q_user = ZT_SQL("sess_user",
+    "SELECT id, email, phone, name, created_at FROM users WHERE id = $1", 1);
+/* memberships visible through the self_read policy (app.user_id) */
+static struct zt_sql q_memberships = ZT_SQL("sess_memberships",
+    "SELECT m.tenant_id, m.role, t.slug, t.name, t.status"
+    " FROM memberships m JOIN tenants t ON t.id = m.tenant_id"
+    " WHERE m.user_id = $1 ORDER BY m.created_at, m.tenant_id", 1);
+static struct zt_sql q_role = ZT_SQL("sess_role",
+    "SELECT role FROM memberships WHERE user_id = $1 AND tenant_id = $2", 2);
+static struct zt_sql q_family_new = ZT_SQL("sess_family_new",
+    "INSERT INTO refresh_families (user_id, active_tenant_id, expires_at)"
+    " VALUES ($1, $2, now() + make_interval(secs => $3::int)) RETURNING id",
+    3);
+static struct zt_sql q_token_new = ZT_SQL("sess_token_new",
+    "INSERT INTO refresh_tokens (family_id, token_hash, parent_id,"
+    " expires_at)"
+    " SELECT $1, decode($2, 'hex'), $3, least(f.expires_at,"
+    "   now() + make_interval(secs => $4::int))"
+    " FROM refresh_families f WHERE f.id = $1 RETURNING id", 4);
+static struct zt_sql q_token_lock = ZT_SQL("sess_token_lock",
+    "SELECT t.id, t.family_id, f.user_id, f.active_tenant_id,"
+    " f.revoked_at IS NOT NULL, f.expires_at <= now(),"
+    " t.expires_at <= now(), t.rotated_at IS NOT NULL,"
+    " t.rotated_at > now() - make_interval(secs => $2::int),"
+    " t.successor_id"
+    " FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id"
+    " WHERE t.token_hash = decode($1, 'hex')"
+    " FOR UPDATE OF t, f", 2);
+static struct zt_sql q_token_rotated = ZT_SQL("sess_token_rotated",
+    "UPDATE refresh_tokens SET rotated_at = now(), successor_id = $2"
+    " WHERE id = $1", 2);
+static struct zt_sql q_successor = ZT_SQL("sess_successor",
+    "SELECT id FROM refresh_tokens"
+    " WHERE id = $1 AND token_hash = decode($2, 'hex')", 2);
+static struct zt_sql q_family_revoke = ZT_SQL("sess_family_revoke",
+    "UPDATE refresh_families SET revoked_at = now()"
+    " WHERE id = $1 AND revoked_at IS NULL", 1);
+static struct zt_sql q_family_tenant = ZT_SQL("sess_family_tenant",
+    "UPDATE refresh_families SET active_tenant_id = $2 WHERE id = $1", 2);
+
+/* keyed BLAKE2b-256 of the raw token, hex, for lookups */
+static char *
+token_hash(struct zt_req *req, const unsigned char raw[TOKEN_BYTES])
+{
+	unsigned char h[32];
+	crypto_generichash(h, sizeof(h), raw, TOKEN_BYTES,
+	    zt_g.cfg.token_pepper, sizeof(zt_g.cfg.token_pepper));
+	return zt_hex(req->arena, h, sizeof(h));
+}
+
+/*
+ * The successor of a token: BLAKE2b keyed with a subkey of the pepper, so
+ * only the server can compute it and the same token always yields the same
+ * successor (the grace window depends on it).
+ */
+static void
+successor_of(const unsigned char raw[TOKEN_BYTES],
+    unsigned char next[TOKEN_BYTES])
+{
+	unsigned char subkey[32];
+	crypto_generichash(subkey, sizeof(subkey),
+	    (const unsigned char *)"ztic-refresh-successor", 22,
+	    zt_g.cfg.token_pepper, sizeof(zt_g.cfg.token_pepper));
+	crypto_generichash(next, TOKEN_BYTES, raw, TOKEN_BYTES, subkey,
+	    sizeof(subkey));
+	sodium_memzero(subkey, sizeof(subkey));
+}
+
+static int
+secure_cookies(void)
+{
+	return zt_config_production(&zt_g.cfg) ||
+	       strncmp(zt_g.cfg.public_url, "https://", 8) == 0;
+}
+
+static void
+set_cookie(struct zt_req *req, const unsigned char *raw, long max_age)
+{
+	const char *val = raw ? zt_b64url(req->arena, raw, TOKEN_BYTES) : "";
+	zt_reply_header(req, "Set-Cookie",
+	    zt_arena_printf(req->arena,
+	        "%s=%s; Path=/api/auth; Max-Age=%ld; HttpOnly; "
+	        "SameSite=Strict%s",
+	        ZT_REFRESH_COOKIE, val, raw ? max_age : 0L,
+	        secure_cookies() ? "; Secure" : ""));
+}
+
+static struct json_object *
+str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+enum zt_err
+zt_session_user(struct zt_req *req, const char *channel,
+    const char *identifier, char user_id[37])
+{
+	const char *p[1] = {identifier};
+	PGresult *r = zt_db_exec(req,
+	    strcmp(channel, "email") == 0 ? &q_user_email : &q_user_phone, p);
+	if (r == NULL)
+		return req->err;
+	snprintf(user_id, 37, "%s", PQgetvalue(r, 0, 0));
+	return ZT_OK;
+}
+
+/* Add user, memberships and the access token for (user, tenant) to body. */
+static enum zt_err
+session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
+    struct json_object *body)
+{
+	const char *p[2] = {user_id, tenant_id};
+	PGresult *r;
+	struct json_object *user, *ms;
+	const char *role = "";
+	char *tok;
+	enum zt_err e;
+
+	if ((e = zt_db_scope(req, "", user_id)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &q_user, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0)
+		return zt_fail(req, ZT_EUNAUTH, "invalid_session",
+		    "this account no longer exists");
+	user = json_object_new_object();
+	json_object_object_add(user, "id", json_object_new_string(user_id));
+	json_object_object_add(user, "email", str_or_null(zt_db_val(r, 0, 1)));
+	json_object_object_add(user, "phone", str_or_null(zt_db_val(r, 0, 2)));
+	json_object_object_add(user, "name",
+	    json_object_new_string(PQgetvalue(r, 0, 3)));
+	json_object_object_add(body, "user", user);
+
+	if ((r = zt_db_exec(req, &q_memberships, p)) == NULL)
+		return req->err;
+	ms = json_object_new_array();
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct json_object *m = json_object_new_object();
+		json_object_object_add(m, "tenantId",
+		    json_object_new_string(PQgetvalue(r, i, 0)));
+		json_object_object_add(m, "role",
+		    json_object_new_string(PQgetvalue(r, i, 1)));
+		json_object_object_add(m, "slug",
+		    json_object_new_string(PQgetvalue(r, i, 2)));
+		json_object_object_add(m, "name",
+		    json_object_new_string(PQgetvalue(r, i, 3)));
+		json_object_object_add(m, "status",
+		    json_object_new_string(PQgetvalue(r, i, 4)));
+		json_object_array_add(ms, m);
+		if (tenant_id && *tenant_id &&
+		    strcmp(PQgetvalue(r, i, 0), tenant_id) == 0)
+			role = zt_arena_strdup(req->arena, PQgetvalue(r, i, 1));
+	}
+	json_object_object_add(body, "memberships", ms);
+	if (*role == '\0')
+		tenant_id = "";
+	tok = zt_token_issue(&zt_g.cfg, req->arena, ZT_TOKEN_AUD, user_id,
+	    tenant_id, role, (long)time(NULL), zt_g.cfg.access_ttl);
+	if (tok == NULL)
+		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	json_object_object_add(body, "accessToken", json_object_new_string(tok));
+	json_object_object_add(body, "expiresIn",
+	    json_object_new_int(zt_g.cfg.access_ttl));
+	json_object_object_add(body, "tokenType", json_object_new_string("Bearer"));
+	json_object_object_add(body, "tenantId",
+	    *tenant_id ? json_object_new_string(tenant_id) : NULL);
+	json_object_object_add(body, "role",
+	    *role ? json_object_new_string(role) : NULL);
+	return ZT_OK;
+}
+
+/* First membership's tenant of user_id, or "" (arena). */
+static const char *
+default_tenant(struct zt_req *req, const char *user_id)
+{
+	const char *p[1] = {user_id};
+	PGresult *r;
+	if (zt_db_scope(req, "", user_id) != ZT_OK)
+		return NULL;
+	if ((r = zt_db_exec(req, &q_memberships, p)) == NULL)
+		return NULL;
+	return PQntuples(r) ? zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0))
+	                    : "";
+}
+
+enum zt_err
+zt_session_start(struct zt_req *req, const char *user_id)
+{
+	unsigned char raw[TOKEN_BYTES];
+	char age[16], ttl[16];
+	const char *p[4], *tenant;
+	struct json_object *body;
+	PGresult *r;
+	enum zt_err e;
+
+	if ((tenant = default_tenant(req, user_id)) == NULL)
+		return req->err;
+	snprintf(age, sizeof(age), "%d", zt_g.cfg.refresh_max_age);
+	snprintf(ttl, sizeof(ttl), "%d", zt_g.cfg.refresh_ttl);
+	p[0] = user_id;
+	p[1] = *tenant ? tenant : NULL;
+	p[2] = age;
+	if ((r = zt_db_exec(req, &q_family_new, p)) == NULL)
+		return req->err;
+	randombytes_buf(raw, sizeof(raw));
+	p[0] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	p[1] = token_hash(req, raw);
+	p[2] = NULL;
+	p[3] = ttl;
+	if (zt_db_exec(req, &q_token_new, p) == NULL)
+		return req->err;
+	body = json_object_new_object();
+	zt_reply(req, 200, body);
+	if ((e = session_body(req, user_id, tenant, body)) != ZT_OK)
+		return e;
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	set_cookie(req, raw, zt_g.cfg.refresh_ttl);
+	sodium_memzero(raw, sizeof(raw));
+	return ZT_OK;
+}
+
+static enum zt_err
+refused(struct zt_req *req, const char *code, const char *msg)
+{
+	set_cookie(req, NULL, 0);
+	return zt_fail(req, ZT_EUNAUTH, code, "%s", msg);
+}
+
+enum zt_err
+zt_session_refresh(struct zt_req *req, const char *tenant_id)
+{
+	const char *cookie = zt_cookie(req, ZT_REFRESH_COOKIE);
+	unsigned char raw[TOKEN_BYTES], next[TOKEN_BYTES];
+	char grace[16], ttl[16];
+	const char *p[4], *token_id, *family, *user_id, *active;
+	struct json_object *body;
+	PGresult *r;
+	enum zt_err e;
+
+	if (cookie == NULL || zt_b64url_decode(cookie, raw, sizeof(raw)) != 0)
+		return refused(req, "no_session", "sign in again");
+	snprintf(grace, sizeof(grace), "%d", zt_g.cfg.refresh_grace);
+	snprintf(ttl, sizeof(ttl), "%d", zt_g.cfg.refresh_ttl);
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
+	p[0] = token_hash(req, raw);
+	p[1] = grace;
+	if ((r = zt_db_exec(req, &q_token_lock, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0)
+		return refused(req, "no_session", "sign in again");
+	token_id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	family = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
+	user_id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 2));
+	active = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 3));
+	int revoked = *PQgetvalue(r, 0, 4) == 't';
+	int family_over = *PQgetvalue(r, 0, 5) == 't';
+	int token_over = *PQgetvalue(r, 0, 6) == 't';
+	int rotated = *PQgetvalue(r, 0, 7) == 't';
+	int in_grace = *PQgetvalue(r, 0, 8) == 't';
+	const char *succ = zt_db_val(r, 0, 9);
+	succ = succ ? zt_arena_strdup(req->arena, succ) : NULL;
+
+	if (revoked || family_over || token_over)
+		return refused(req, "session_ended",
+		    "your session has ended; sign in again");
+	successor_of(raw, next);
+	if (rotated) {
+		if (!in_grace || succ == NULL) {
+			/* a token already exchanged comes back: someone else
+			 * has a copy.  End every token of this login. */
+			p[0] = family;
+			if (zt_db_exec(req, &q_family_revoke, p) == NULL)
+				return req->err;
+			if ((e = zt_db_commit(req)) != ZT_OK)
+				return e;
+			zt_log_warn("session",
+			    "refresh token reused; family %s revoked", family);
+			return refused(req, "token_reused",
+			    "this session was used elsewhere and has been "
+			    "ended; sign in again");
+		}
+		/* a racing tab: hand out the same successor */
+		p[0] = succ;
+		p[1] = token_hash(req, next);
+		if ((r = zt_db_exec(req, &q_successor, p)) == NULL)
+			return req->err;
+		if (PQntuples(r) == 0)
+			return refused(req, "session_ended", "sign in again");
+	} else {
+		p[0] = family;
+		p[1] = token_hash(req, next);
+		p[2] = token_id;
+		p[3] = ttl;
+		if ((r = zt_db_exec(req, &q_token_new, p)) == NULL)
+			return req->err;
+		p[0] = token_id;
+		p[1] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+		if (zt_db_exec(req, &q_token_rotated, p) == NULL)
+			return req->err;
+	}
+
+	if (tenant_id != NULL && strcmp(tenant_id, active) != 0) {
+		if ((e = zt_db_scope(req, "", user_id)) != ZT_OK)
+			return e;
+		p[0] = user_id;
+		p[1] = tenant_id;
+		if ((r = zt_db_exec(req, &q_role, p)) == NULL)
+			return req->err;
+		if (PQntuples(r) == 0)
+			return zt_fail(req, ZT_EFORBIDDEN, "not_a_member",
+			    "you are not a member of that organization");
+		p[0] = family;
+		p[1] = tenant_id;
+		if (zt_db_exec(req, &q_family_tenant, p) == NULL)
+			return req->err;
+		active = tenant_id;
+	}
+	body = json_object_new_object();
+	zt_reply(req, 200, body);
+	if ((e = session_body(req, user_id, active, body)) != ZT_OK)
+		return e;
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	set_cookie(req, next, zt_g.cfg.refresh_ttl);
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(next, sizeof(next));
+	return ZT_OK;
+}
+
+enum zt_err
+zt_session_logout(struct zt_req *req)
+{
+	const char *cookie = zt_cookie(req, ZT_REFRESH_COOKIE);
+	unsigned char raw[TOKEN_BYTES];
+	const char *p[2];
+	char grace[8] = "0";
+	PGresult *r;
+	enum zt_err e;
+
+	set_cookie(req, NULL, 0);
+	zt_reply(req, 204, NULL);
+	if (cookie == NULL || zt_b64url_decode(cookie, raw, sizeof(raw)) != 0)
+		return ZT_OK;
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
+	p[0] = token_hash(req, raw);
+	p[1] = grace;
+	if ((r = zt_db_exec(req, &q_token_lock, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) > 0) {
+		p[0] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
+		if (zt_db_exec(req, &q_family_revoke, p) == NULL)
+			return req->err;
+	}
+	return zt_db_commit(req);
+}
+
+enum zt_err
+zt_session_me(struct zt_req *req)
+{
+	struct json_object *body = json_object_new_object();
+	enum zt_err e;
+	zt_reply(req, 200, body);
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
+	if ((e = session_body(req, req->user_id, req->tenant_id, body)) != ZT_OK)
+		return e;
+	/* /me reports, it does not mint: drop the token session_body made */
+	json_object_object_del(body, "accessToken");
+	json_object_object_del(body, "expiresIn");
+	json_object_object_del(body, "tokenType");
+	json_object_object_add(body, "activeTenant",
+	    json_object_get(json_object_object_get(body, "tenantId")));
+	return zt_db_commit(req);
+}
+
+enum zt_err
+zt_session_token_for(struct zt_req *req, const char *user_id,
+    const char *tenant_id, struct json_object *body)
+{
+	return session_body(req, user_id, tenant_id, body);
+}

@@ -1,0 +1,67 @@
+/* test-ident.c - one person, one spelling: email and phone normalisation. */
+#include "zt_ident.h"
+#include "zt_test.h"
+
+static const char *
+email(const char *in)
+{
+	static char out[300];
+	return zt_ident_email(in, out, sizeof(out)) == 0 ? out : NULL;
+}
+
+static const char *
+phone(const char *in)
+{
+	static char out[32];
+	return zt_ident_phone(in, out, sizeof(out)) == 0 ? out : NULL;
+}
+
+TEST(emails_are_trimmed_and_lowercased)
+{
+	CHECK_STR(email("  Priya.S@IITB.ac.in "), "priya.s@iitb.ac.in");
+	CHECK_STR(email("a+tag@x.io"), "a+tag@x.io");
+}
+
+TEST(bad_emails_are_refused)
+{
+	CHECK(email("") == NULL);
+	CHECK(email("no-at-sign") == NULL);
+	CHECK(email("two@@x.in") == NULL);
+	CHECK(email("a@b@c.in") == NULL);
+	CHECK(email("@x.in") == NULL);
+	CHECK(email("a@nodot") == NULL);
+	CHECK(email("a@x..in") == NULL);
+	CHECK(email("a b@x.in") == NULL);
+	CHECK(email("a@x.in\r\nBcc: y@z.in") == NULL);
+	CHECK(email("<a@x.in>") == NULL);
+}
+
+TEST(indian_numbers_become_e164)
+{
+	CHECK_STR(phone("98765 43210"), "+919876543210");
+	CHECK_STR(phone("098765-43210"), "+919876543210");
+	CHECK_STR(phone("+91 98765 43210"), "+919876543210");
+	CHECK_STR(phone("919876543210"), "+919876543210");
+	CHECK_STR(phone("0091 9876543210"), "+919876543210");
+	CHECK_STR(phone("+1 (415) 555-0100"), "+14155550100");
+}
+
+TEST(bad_numbers_are_refused)
+{
+	CHECK(phone("12345") == NULL);
+	CHECK(phone("5876543210") == NULL);  /* not a mobile prefix */
+	CHECK(phone("+91 98765") == NULL);   /* too short for India */
+	CHECK(phone("+0 123456789") == NULL);
+	CHECK(phone("98765abc43") == NULL);
+	CHECK(phone("+1234567890123456") == NULL); /* over 15 digits */
+}
+
+int
+main(void)
+{
+	RUN(emails_are_trimmed_and_lowercased);
+	RUN(bad_emails_are_refused);
+	RUN(indian_numbers_become_e164);
+	RUN(bad_numbers_are_refused);
+	return DONE();
+}
