@@ -181,10 +181,11 @@ char *
 zt_arena_vprintf(struct zt_arena *a, const char *fmt, va_list ap)
 {
 	va_list cp;
-	char probe[1];
+	/* UBSan builds make gcc imagine a NULL fmt here (-Wformat-truncation) */
+	if (fmt == NULL)
+		fmt = "";
 	va_copy(cp, ap);
-	/* a real 1-byte buffer: gcc's sanitizer builds flag a NULL one */
-	int n = vsnprintf(probe, sizeof(probe), fmt, cp);
+	int n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);
 	if (n < 0)
 		n = 0;
