@@ -229,6 +229,22 @@ apply(struct zt_config *c, const struct setting *s, const char *v, char *err,
 	return fail(err, len, s->name, "has an unknown kind");
 }
 
+void
+zt_config_free(struct zt_config *c)
+{
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		const struct setting *s = &settings[i];
+		if (s->kind == K_INT || s->kind == K_HEX32 || s->kind == K_JWTKEYS)
+			continue;
+		char **p = (char **)((char *)c + s->off);
+		free(*p);
+		*p = NULL;
+	}
+	free(c->redis_unix);
+	free(c->redis_host);
+	sodium_memzero(c, sizeof(*c));
+}
+
 int
 zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 {
@@ -239,19 +255,25 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 		const struct setting *s = &settings[i];
 		const char *v = getenv(s->name);
 		if (v == NULL || *v == '\0') {
-			if (s->need & needs)
+			if (s->need & needs) {
+				zt_config_free(c);
 				return fail(err, errlen, s->name,
 				    "is required but not set");
+			}
 			if (s->def == NULL)
 				continue;
 			v = s->def;
 		}
-		if (apply(c, s, v, err, errlen) != 0)
+		if (apply(c, s, v, err, errlen) != 0) {
+			zt_config_free(c);
 			return -1;
+		}
 	}
-	if (c->jwt_kid != NULL && zt_config_jwt_key(c, c->jwt_kid) == NULL)
+	if (c->jwt_kid != NULL && zt_config_jwt_key(c, c->jwt_kid) == NULL) {
+		zt_config_free(c);
 		return fail(err, errlen, "ZT_JWT_KID",
 		    "names no key in ZT_JWT_KEYS");
+	}
 	return 0;
 }
 

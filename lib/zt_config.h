@@ -66,6 +66,9 @@ struct zt_config {
  */
 int zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen);
 
+/* Release the strings of c (the init/cleanup pair of zt_config_load). */
+void zt_config_free(struct zt_config *c);
+
 /* Look up a verification key by kid; NULL if unknown. */
 const struct zt_jwt_key *zt_config_jwt_key(const struct zt_config *c,
     const char *kid);

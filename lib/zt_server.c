@@ -55,6 +55,7 @@ zt_server_cleanup(void)
 	zt_g.live = NULL;
 	zt_g.redis = NULL;
 	zt_g.db = NULL;
+	zt_config_free(&zt_g.cfg);
 }
 
 void
