@@ -54,6 +54,9 @@ struct zt_config {
 	int otp_window;       /* seconds, ZT_OTP_WINDOW */
 	int otp_ip_max;       /* per IP per window, ZT_OTP_IP_MAX */
 	int hold_ttl;         /* seconds, ZT_HOLD_TTL */
+	int fee_bps;          /* convenience fee, ZT_FEE_BPS */
+	int fee_fixed_paise;  /* per ticket, ZT_FEE_FIXED_PAISE */
+	int fee_tax_bps;      /* GST on the fee, ZT_FEE_TAX_BPS */
 
 	char *resend_key, *resend_base, *email_from;
 	char *twilio_sid, *twilio_token, *twilio_from, *twilio_base;

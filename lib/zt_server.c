@@ -4,6 +4,7 @@
 #include "zt_live.h"
 #include "zt_log.h"
 #include "zt_notify.h"
+#include "zt_price.h"
 #include "zt_redis.h"
 
 #include <signal.h>
@@ -76,4 +77,12 @@ zt_server_notify_cfg(struct zt_notify_cfg *out)
 	out->gupshup_app = c->gupshup_app;
 	out->gupshup_base = c->gupshup_base;
 	out->timeout_ms = 5000;
+}
+
+void
+zt_server_price_rules(struct zt_price_rules *out)
+{
+	out->fee_bps = zt_g.cfg.fee_bps;
+	out->fee_fixed = zt_g.cfg.fee_fixed_paise;
+	out->tax_bps = zt_g.cfg.fee_tax_bps;
 }

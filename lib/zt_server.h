@@ -28,6 +28,9 @@ void zt_server_init(const char *program, unsigned needs);
 void zt_server_cleanup(void);
 
 struct zt_notify_cfg;
+struct zt_price_rules;
+/* The fee rules of this process, for zt_price_breakdown(). */
+void zt_server_price_rules(struct zt_price_rules *out);
 /* The provider settings of this process, for zt_notify_send(). */
 void zt_server_notify_cfg(struct zt_notify_cfg *out);
 
