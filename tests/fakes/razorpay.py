@@ -1182,7 +1182,7 @@ class Handler(BaseHTTPRequestHandler):
         if callback and not re.match(r"^https?://", callback):
             return self.checkout_error(400, "callback must be an http(s) URL")
         if outcome == "dismiss":
-            return self.checkout_done(origin, "", "dismiss", {})
+            return self.checkout_done(oid, origin, "dismiss", {})
         try:
             with self.st.lock:
                 o, p = self.st.pay({"order_id": oid, "outcome": outcome, "method": form.get("method")})
@@ -1205,19 +1205,29 @@ class Handler(BaseHTTPRequestHandler):
                      "<script>document.getElementById('rzp-callback').submit()</script>"
                      % ("successful" if ok else "failed", html.escape(callback, True), inputs))
             return self.send_html(200, page("Razorpay emulator", inner))
-        self.checkout_done(origin, callback, "success" if ok else "failed", result)
+        self.checkout_done(oid, origin, "success" if ok else "failed", result)
 
-    def checkout_done(self, origin, callback, kind, result):
+    def checkout_done(self, oid, origin, kind, result):
         data = json.dumps({"source": "razorpay-emulator", "type": kind, "payload": result})
         script = ""
         if origin:
             script = ("<script>(function(){var t=window.parent!==window?window.parent:window.opener;"
                       "if(t)t.postMessage(%s,%s);})()</script>"
                       % (data.replace("</", "<\\/"), json.dumps(origin).replace("</", "<\\/")))
-        inner = ("<h1>%s</h1><pre id=rzp-result>%s</pre>%s"
+        retry = ""
+        if kind == "failed":
+            # like Checkout's modal: the buyer may try again on the same order
+            retry = ("<form method=get action=\"/checkout/%s\"><input type=hidden name=origin value=\"%s\">"
+                     "<button id=rzp-retry>Try again</button></form>"
+                     % (quote(oid), html.escape(origin, True)))
+            if origin:
+                retry += ("<form method=post action=\"/checkout/%s/pay\"><input type=hidden name=origin "
+                          "value=\"%s\"><button id=rzp-cancel name=outcome value=dismiss>Close</button></form>"
+                          % (quote(oid), html.escape(origin, True)))
+        inner = ("<h1>%s</h1><pre id=rzp-result>%s</pre>%s%s"
                  % ({"success": "Payment successful", "failed": "Payment failed",
                      "dismiss": "Checkout closed"}[kind],
-                    html.escape(json.dumps(result, indent=2)), script))
+                    html.escape(json.dumps(result, indent=2)), retry, script))
         self.send_html(200, page("Razorpay emulator", inner))
 
     # --- control endpoints -------------------------------------------------------

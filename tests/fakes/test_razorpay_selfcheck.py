@@ -492,6 +492,12 @@ def test_checkout_page_and_callback_form(base):
     o2 = order(base)
     r = requests.post(base + "/checkout/%s/pay" % o2["id"], data={"outcome": "failed", "callback": "http://x.test/cb"})
     assert 'name="error[code]" value="BAD_REQUEST_ERROR"' in r.text and "error[metadata]" in r.text
+    # the modal flow (checkout.js): the result goes to the opener by postMessage,
+    # and a failed payment can be tried again on the same order
+    o3 = order(base)
+    r = requests.post(base + "/checkout/%s/pay" % o3["id"],
+                      data={"outcome": "failed", "origin": "http://127.0.0.1:8080"})
+    assert "postMessage" in r.text and "id=rzp-retry" in r.text and "razorpay-emulator" in r.text
     js = requests.get(base + "/v1/checkout.js")
     assert js.status_code == 200 and "window.Razorpay" in js.text
 
