@@ -210,6 +210,23 @@ def check_receipt(v):
     return v
 
 
+# Fields each endpoint takes; like the real API, anything else is a 400.
+ALLOWED_FIELDS = {
+    "orders.create": {"amount", "currency", "receipt", "notes", "payment_capture", "partial_payment",
+                      "first_payment_min_amount", "method", "offer_id", "customer_id", "token",
+                      "bank_account", "transfers"},
+    "payments.capture": {"amount", "currency"},
+    "refunds.create": {"amount", "speed", "notes", "receipt"},
+}
+
+
+def check_fields(endpoint, doc):
+    extra = sorted(set(doc) - ALLOWED_FIELDS.get(endpoint, set(doc)))
+    if extra:
+        raise bad("%s is/are not required and should not be sent" % ", ".join(extra), extra[0],
+                  source="NA", step="NA", reason="NA")
+
+
 def check_id(kind, v):
     if not isinstance(v, str) or not ID_RE[kind].match(v):
         raise bad("%s is not a valid id" % (v if isinstance(v, str) else "id"), source="NA", step="NA",
@@ -1036,6 +1053,7 @@ class Handler(BaseHTTPRequestHandler):
             if self.command != method:
                 raise ApiError(405, "The requested HTTP method is invalid", source="NA", step="NA", reason="NA")
             doc = self.parse_doc(body) if method == "POST" else {}
+            check_fields(endpoint, doc)
             rule = self.st.take_failure(endpoint)
             if rule and not rule["after"] and self.injected(rule):
                 status = rule["status"]

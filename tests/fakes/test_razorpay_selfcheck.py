@@ -177,6 +177,7 @@ def test_order_entity_and_fetch(base):
     ({"amount": 50000}, "currency"),
     ({"amount": 50000, "currency": "INR", "receipt": "x" * 41}, "receipt"),
     ({"amount": 50000, "currency": "INR", "notes": {str(i): "v" for i in range(16)}}, "notes"),
+    ({"amount": 50000, "currency": "INR", "reciept": "typo"}, "reciept"),
 ])
 def test_order_validation_like_the_real_api(base, body, field):
     e = err(requests.post(base + "/v1/orders", json=body, auth=AUTH), 400)
