@@ -61,6 +61,11 @@ static const struct setting settings[] = {
 	{"ZT_GUPSHUP_SOURCE", K_STR, F(gupshup_source), NULL, 0, 0, 0},
 	{"ZT_GUPSHUP_APP_NAME", K_STR, F(gupshup_app), "ztic", 0, 0, 0},
 	{"ZT_GUPSHUP_BASE_URL", K_URL, F(gupshup_base), "https://api.gupshup.io", 0, 0, 0},
+	{"ZT_RAZORPAY_KEY_ID", K_STR, F(razorpay_key_id), NULL, ZT_NEED_RAZORPAY, 0, 0},
+	{"ZT_RAZORPAY_KEY_SECRET", K_STR, F(razorpay_key_secret), NULL, ZT_NEED_RAZORPAY, 0, 0},
+	{"ZT_RAZORPAY_WEBHOOK_SECRET", K_STR, F(razorpay_webhook_secret), NULL, ZT_NEED_RAZORPAY, 0, 0},
+	{"ZT_RAZORPAY_BASE_URL", K_URL, F(razorpay_base), "https://api.razorpay.com", 0, 0, 0},
+	{"ZT_RAZORPAY_TIMEOUT_MS", K_INT, F(razorpay_timeout_ms), "10000", 0, 100, 60000},
 };
 
 static int
@@ -276,6 +281,16 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 		zt_config_free(c);
 		return fail(err, errlen, "ZT_JWT_KID",
 		    "names no key in ZT_JWT_KEYS");
+	}
+	/* half a Razorpay key pair is a mistake, never "payments off" */
+	if ((c->razorpay_key_id == NULL) != (c->razorpay_key_secret == NULL)) {
+		const char *missing = c->razorpay_key_id == NULL
+		                          ? "ZT_RAZORPAY_KEY_ID"
+		                          : "ZT_RAZORPAY_KEY_SECRET";
+		zt_config_free(c);
+		return fail(err, errlen, missing,
+		    "is required when the other half of the Razorpay key pair "
+		    "is set");
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include "zt_log.h"
 #include "zt_notify.h"
 #include "zt_price.h"
+#include "zt_razorpay.h"
 #include "zt_redis.h"
 
 #include <signal.h>
@@ -85,4 +86,16 @@ zt_server_price_rules(struct zt_price_rules *out)
 	out->fee_bps = zt_g.cfg.fee_bps;
 	out->fee_fixed = zt_g.cfg.fee_fixed_paise;
 	out->tax_bps = zt_g.cfg.fee_tax_bps;
+}
+
+void
+zt_server_razorpay_cfg(struct zt_razorpay_cfg *out)
+{
+	const struct zt_config *c = &zt_g.cfg;
+	memset(out, 0, sizeof(*out));
+	out->key_id = c->razorpay_key_id;
+	out->key_secret = c->razorpay_key_secret;
+	out->webhook_secret = c->razorpay_webhook_secret;
+	out->base_url = c->razorpay_base;
+	out->timeout_ms = c->razorpay_timeout_ms;
 }
