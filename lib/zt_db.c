@@ -208,6 +208,12 @@ simple(struct zt_req *req, const char *sql)
 enum zt_err
 zt_db_begin(struct zt_req *req)
 {
+	return zt_db_begin_as(req, req->tenant_id, req->user_id);
+}
+
+enum zt_err
+zt_db_begin_as(struct zt_req *req, const char *tenant_id, const char *user_id)
+{
 	struct zt_db *db = zt_g.db;
 	enum zt_err e;
 	if (db->in_txn) {
@@ -225,7 +231,7 @@ zt_db_begin(struct zt_req *req)
 		req->err = ZT_OK; /* lost connection: retry once */
 	}
 	db->in_txn = 1;
-	e = zt_db_scope(req, req->tenant_id, req->user_id);
+	e = zt_db_scope(req, tenant_id, user_id);
 	if (e != ZT_OK)
 		zt_db_rollback();
 	return e;

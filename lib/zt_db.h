@@ -33,6 +33,13 @@ void zt_db_free(struct zt_db *db);
  * for app.tenant_id and app.user_id).  On failure records 503/500 on req.
  */
 enum zt_err zt_db_begin(struct zt_req *req);
+/*
+ * Begin a transaction scoped to tenant_id and user_id ("" or NULL: none)
+ * instead of the request's own: public reads (no scope at all) and the
+ * buyer-side writers that act in the event's tenant.
+ */
+enum zt_err zt_db_begin_as(struct zt_req *req, const char *tenant_id,
+    const char *user_id);
 /* Change the tenant scope inside the open transaction. */
 enum zt_err zt_db_scope(struct zt_req *req, const char *tenant_id,
     const char *user_id);

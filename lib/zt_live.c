@@ -109,6 +109,32 @@ zt_live_publish(const char *channel, const char *json, size_t len)
 }
 
 int
+zt_live_publish_event(const char *event_id, long long v, const char *type,
+    struct json_object *body)
+{
+	struct json_object *msg = json_object_new_object();
+	char channel[64];
+	const char *text;
+	size_t len = 0;
+	int rc;
+
+	json_object_object_add(msg, "v", json_object_new_int64(v));
+	json_object_object_add(msg, "type", json_object_new_string(type));
+	if (body != NULL) {
+		json_object_object_foreach(body, k, val) {
+			json_object_object_add(msg, k, json_object_get(val));
+		}
+		json_object_put(body);
+	}
+	snprintf(channel, sizeof(channel), "ev:%s", event_id);
+	text = json_object_to_json_string_length(msg,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	rc = zt_live_publish(channel, text, len);
+	json_object_put(msg);
+	return rc;
+}
+
+int
 zt_live_ping(char *err, size_t errlen)
 {
 	long st;

@@ -8,6 +8,7 @@
 #ifndef ZT_LIVE_H
 #define ZT_LIVE_H
 
+#include <json-c/json.h>
 #include <stddef.h>
 
 struct zt_live;
@@ -17,6 +18,17 @@ void zt_live_free(struct zt_live *l);
 
 /* POST json (len bytes) to channel ("ev:<uuid>").  0 ok, -1 failed. */
 int zt_live_publish(const char *channel, const char *json, size_t len);
+
+/*
+ * Publish one change of an event on its channel ev:<event_id>:
+ * {"v":v,"type":type, …the members of body} (docs/live.md).  v is the
+ * event's version after the change (zt:{ev:<event>}:ver), so subscribers
+ * can drop what their snapshot already has and see gaps.  Takes ownership
+ * of body (NULL for none).  0 ok, -1 failed (logged; the change stands,
+ * clients catch up from the next message's gap).
+ */
+int zt_live_publish_event(const char *event_id, long long v, const char *type,
+    struct json_object *body);
 
 /* Is the publisher reachable?  0 ok, -1 down (reason in err). */
 int zt_live_ping(char *err, size_t errlen);

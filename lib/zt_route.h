@@ -30,6 +30,11 @@ enum zt_route_flags {
 	/* cookie-authenticated: refuse anything a cross-site form could send
 	 * (Content-Type must be application/json, even with no body) */
 	ZT_ROUTE_NO_FORMS = 1u << 1,
+	/* the access token may also come as ?token= when there is no
+	 * Authorization header: browsers cannot set headers on WebSocket or
+	 * EventSource requests (live subscriptions).  Keep such paths out of
+	 * the access log's query string (nginx/ztic.conf.in). */
+	ZT_ROUTE_QUERY_TOKEN = 1u << 2,
 };
 
 typedef enum zt_err (*zt_handler)(struct zt_req *req);

@@ -30,11 +30,15 @@ role_rank(const char *role)
 enum zt_err
 zt_authenticate(struct zt_req *req, enum zt_auth auth)
 {
-	const char *h = zt_header(req, "Authorization"), *why;
+	const char *h = zt_header(req, "Authorization"), *why, *q;
 	const char *aud = auth == ZT_AUTH_ADMIN ? ZT_TOKEN_AUD_ADMIN
 	                                        : ZT_TOKEN_AUD;
 	struct zt_claims c;
 
+	if ((h == NULL || *h == '\0') && req->route != NULL &&
+	    (req->route->flags & ZT_ROUTE_QUERY_TOKEN) &&
+	    (q = zt_query(req, "token")) != NULL && *q != '\0')
+		h = zt_arena_printf(req->arena, "Bearer %s", q);
 	if (h == NULL || *h == '\0') {
 		if (auth == ZT_AUTH_PUBLIC)
 			return ZT_OK;

@@ -26,6 +26,7 @@ static const struct zt_route routes[] = {
 	{"DELETE", "/api/events/:id", h_ok, ZT_AUTH_OWNER, 0, 0},
 	{"POST", "/api/webhooks/x", h_ok, ZT_AUTH_PUBLIC, 1024,
 	    ZT_ROUTE_RAW_BODY},
+	{"GET", "/live/tenant", h_ok, ZT_AUTH_SCANNER, 0, ZT_ROUTE_QUERY_TOKEN},
 };
 
 static const char *const *env_pairs;
@@ -219,6 +220,52 @@ TEST(auth_levels)
 	zt_arena_free(a);
 }
 
+TEST(query_token_only_where_the_route_allows_it)
+{
+	static const char *pairs[3] = {"HTTP_AUTHORIZATION", NULL, NULL};
+	struct zt_arena *a = zt_arena_new();
+	const char *uid = "11111111-2222-4333-8444-555555555555";
+	const char *tid = "66666666-7777-4888-9999-aaaaaaaaaaaa";
+	char *scanner = zt_token_issue(&zt_g.cfg, a, ZT_TOKEN_AUD, uid, tid,
+	    "scanner", (long)time(NULL), 60);
+	char *plain = zt_token_issue(&zt_g.cfg, a, ZT_TOKEN_AUD, uid, NULL,
+	    NULL, (long)time(NULL), 60);
+	struct zt_req *req;
+
+	env_pairs = NULL;
+	req = mkreq("GET", "/live/tenant");
+	req->query = zt_arena_printf(req->arena, "x=1&token=%s", scanner);
+	CHECK(dispatch(req, NULL) == 200);
+	CHECK_STR(req->tenant_id, tid);
+	zt_req_free(req);
+
+	/* a route without the flag ignores ?token= */
+	req = mkreq("GET", "/api/bookings/mine");
+	req->query = zt_arena_printf(req->arena, "token=%s", scanner);
+	CHECK(dispatch(req, NULL) == 401);
+	zt_req_free(req);
+
+	/* the level still applies; a bad one is 401 */
+	req = mkreq("GET", "/live/tenant");
+	req->query = zt_arena_printf(req->arena, "token=%s", plain);
+	CHECK(dispatch(req, NULL) == 403);
+	zt_req_free(req);
+	req = mkreq("GET", "/live/tenant");
+	req->query = "token=not.a.token";
+	CHECK(dispatch(req, NULL) == 401);
+	zt_req_free(req);
+
+	/* the header wins over the query */
+	env_pairs = pairs;
+	pairs[1] = zt_arena_printf(a, "Bearer %s", plain);
+	req = mkreq("GET", "/live/tenant");
+	req->query = zt_arena_printf(req->arena, "token=%s", scanner);
+	CHECK(dispatch(req, NULL) == 403);
+	zt_req_free(req);
+	env_pairs = NULL;
+	zt_arena_free(a);
+}
+
 int
 main(void)
 {
@@ -235,6 +282,7 @@ main(void)
 	RUN(not_found_vs_method_not_allowed);
 	RUN(body_limits_media_type_and_json);
 	RUN(auth_levels);
+	RUN(query_token_only_where_the_route_allows_it);
 	zt_config_free(&zt_g.cfg);
 	return DONE();
 }

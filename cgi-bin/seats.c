@@ -1,0 +1,160 @@
+/*
+ * seats - seat and GA holds (/api/seats/…) and live subscriptions
+ * (/live/…).  Rules live in lib/zt_hold.c, lib/zt_seatmap.c and
+ * lib/zt_channel.c; docs/holds.md and docs/live.md describe them.
+ */
+#include "config.h"
+
+#include "zt_channel.h"
+#include "zt_hold.h"
+#include "zt_json.h"
+#include "zt_seatmap.h"
+#include "zt_serve.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* A UUID from the path or the query, lowercased; NULL when malformed. */
+static const char *
+uuid_of(struct zt_req *req, const char *s)
+{
+	char *c;
+	if (!zt_is_uuid(s))
+		return NULL;
+	c = zt_arena_strdup(req->arena, s);
+	for (char *p = c; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return c;
+}
+
+/* ?eventId= (required or not); 400 when present but malformed. */
+static enum zt_err
+event_query(struct zt_req *req, int required, const char **out)
+{
+	const char *q = zt_query(req, "eventId");
+	*out = NULL;
+	if (q == NULL && !required)
+		return ZT_OK;
+	if ((*out = uuid_of(req, q)) == NULL)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "query parameter 'eventId' must be an event id (UUID)");
+	return ZT_OK;
+}
+
+static enum zt_err
+post_lock(struct zt_req *req)
+{
+	struct zt_hold_request r;
+	struct zt_hold h;
+	struct json_object *body;
+	enum zt_err e;
+
+	if ((e = zt_hold_parse(req, req->json, &r)) != ZT_OK ||
+	    (e = zt_hold_lock(req, &r, &h)) != ZT_OK)
+		return e;
+	body = zt_hold_json(req, &h);
+	if (body == NULL) {
+		/* the request gave back every unit it held */
+		body = json_object_new_object();
+		json_object_object_add(body, "holdId", NULL);
+		json_object_object_add(body, "expiresAt", NULL);
+		json_object_object_add(body, "seats", json_object_new_array());
+		json_object_object_add(body, "ga", json_object_new_array());
+	}
+	json_object_object_add(body, "eventId",
+	    json_object_new_string(r.event_id));
+	return zt_reply(req, 200, body);
+}
+
+static enum zt_err
+delete_seat(struct zt_req *req)
+{
+	const char *seat = uuid_of(req, zt_param(req, "seatId")), *event;
+	char found[ZT_UUID_LEN + 1];
+	enum zt_err e;
+
+	if (seat == NULL)
+		return zt_fail(req, ZT_ENOTFOUND, "hold_not_found",
+		    "no such seat: %s", zt_param(req, "seatId"));
+	if ((e = event_query(req, 0, &event)) != ZT_OK)
+		return e;
+	if (event == NULL) {
+		/* the hash tag needs the event: one indexed lookup */
+		if ((e = zt_seatmap_seat_event(req, seat, found)) != ZT_OK)
+			return e;
+		event = found;
+	}
+	return zt_hold_release(req, event, req->user_id, seat);
+}
+
+static enum zt_err
+delete_all(struct zt_req *req)
+{
+	const char *event;
+	enum zt_err e = event_query(req, 1, &event);
+	if (e != ZT_OK)
+		return e;
+	return zt_hold_release(req, event, req->user_id, NULL);
+}
+
+static enum zt_err
+get_status(struct zt_req *req)
+{
+	const char *event = uuid_of(req, zt_param(req, "eventId"));
+	struct json_object *body;
+	enum zt_err e;
+
+	if (event == NULL)
+		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
+		    "no such event: %s", zt_param(req, "eventId"));
+	if ((e = zt_hold_status(req, event, &body)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, body);
+}
+
+static enum zt_err
+live_event(struct zt_req *req)
+{
+	const char *event = uuid_of(req, zt_param(req, "eventId"));
+	if (event == NULL)
+		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
+		    "no such event: %s", zt_param(req, "eventId"));
+	return zt_channel_event(req, event);
+}
+
+static enum zt_err
+live_tenant(struct zt_req *req)
+{
+	return zt_channel_tenant(req);
+}
+
+static enum zt_err
+live_booking(struct zt_req *req)
+{
+	const char *booking = uuid_of(req, zt_param(req, "bookingId"));
+	if (booking == NULL)
+		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
+		    "no such booking: %s", zt_param(req, "bookingId"));
+	return zt_channel_booking(req, booking);
+}
+
+static const struct zt_route routes[] = {
+	{"POST", "/api/seats/lock", post_lock, ZT_AUTH_USER, 4096, 0},
+	{"DELETE", "/api/seats/lock", delete_all, ZT_AUTH_USER, 0, 0},
+	{"DELETE", "/api/seats/lock/:seatId", delete_seat, ZT_AUTH_USER, 0, 0},
+	{"GET", "/api/seats/status/:eventId", get_status, ZT_AUTH_PUBLIC, 0, 0},
+	/* live subscriptions: nginx routes /live/ here (docs/live.md) */
+	{"GET", "/live/events/:eventId", live_event, ZT_AUTH_PUBLIC, 0,
+	    ZT_ROUTE_QUERY_TOKEN},
+	{"GET", "/live/tenant", live_tenant, ZT_AUTH_SCANNER, 0,
+	    ZT_ROUTE_QUERY_TOKEN},
+	{"GET", "/live/bookings/:bookingId", live_booking, ZT_AUTH_USER, 0,
+	    ZT_ROUTE_QUERY_TOKEN},
+};
+
+int
+main(void)
+{
+	return zt_serve("seats", routes, ZT_ROUTES_LEN(routes),
+	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_LIVE | ZT_NEED_JWT);
+}

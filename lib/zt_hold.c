@@ -1,0 +1,1133 @@
+/* zt_hold.c - seat and GA holds in Redis; see zt_hold.h, docs/holds.md. */
+#include "zt_hold.h"
+#include "zt_crypto.h"
+#include "zt_db.h"
+#include "zt_json.h"
+#include "zt_live.h"
+#include "zt_log.h"
+#include "zt_redis.h"
+#include "zt_seatmap.h"
+#include "zt_server.h"
+#include "zt_time.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* How long a rebuilt sold set is trusted before it is rebuilt again. */
+#define SOLD_TTL_MS 300000
+/* An index entry whose last hold expired this long ago, with no hold
+ * left, is dropped by the sweeper. */
+#define INDEX_IDLE_MS 60000
+
+/*
+ * Every script of an event gets the same eight keys, all under the
+ * event's hash tag, so no script touches a key it was not given.
+ */
+enum {
+	K_VER,    /* STRING  INCR per change */
+	K_SEATS,  /* HASH    seat -> "<user>:<hold>" */
+	K_HOLDS,  /* ZSET    hold -> expiry (ms) */
+	K_HOLD,   /* HASH    hold -> {"u":user,"s":[seats],"g":{type:qty}} */
+	K_USERS,  /* HASH    user -> hold */
+	K_GA,     /* HASH    type -> free units */
+	K_SOLD,   /* SET     sold seats */
+	K_SOLDOK, /* STRING  present while the sold set is complete */
+	K__COUNT
+};
+static const char *const key_suffix[K__COUNT] = {
+	"ver", "seats", "holds", "hold", "users", "ga", "sold", "sold:ok",
+};
+
+/*
+ * The shared beginning of every script: the time (Redis's clock, one for
+ * all app servers), the hold helpers, the lazy sweep of expired holds and
+ * the message list.  A hold is alive while its score is in the future; a
+ * seat is held while its owner's hold is alive, so expiry needs no
+ * sweeper to be exact (the sweeper returns GA units and announces it).
+ */
+#define LUA_PRELUDE \
+	"local SEATS, HOLDS, HOLD, USERS, GA, SOLD =\n" \
+	"  KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]\n" \
+	"local t = redis.call('TIME')\n" \
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n" \
+	"local msgs, rel, relga = {}, {}, {}\n" \
+	"local function load(hid)\n" \
+	"  local c = redis.call('HGET', HOLD, hid)\n" \
+	"  if not c then return nil end\n" \
+	"  return cjson.decode(c)\n" \
+	"end\n" \
+	"local function hold_of(o) return string.match(o, ':(.+)$') end\n" \
+	"local function alive(hid)\n" \
+	"  local sc = hid and redis.call('ZSCORE', HOLDS, hid)\n" \
+	"  return sc and tonumber(sc) > now\n" \
+	"end\n" \
+	"local function forget(hid, user)\n" \
+	"  redis.call('HDEL', HOLD, hid)\n" \
+	"  redis.call('ZREM', HOLDS, hid)\n" \
+	"  if redis.call('HGET', USERS, user) == hid then\n" \
+	"    redis.call('HDEL', USERS, user)\n" \
+	"  end\n" \
+	"end\n" \
+	"local function give_back(ty, q)\n" \
+	"  if q > 0 and redis.call('HEXISTS', GA, ty) == 1 then\n" \
+	"    redis.call('HINCRBY', GA, ty, q)\n" \
+	"  end\n" \
+	"end\n" \
+	"local function drop(hid, h, seats, gach)\n" \
+	"  local owner = h.u .. ':' .. hid\n" \
+	"  for _, s in ipairs(h.s) do\n" \
+	"    if redis.call('HGET', SEATS, s) == owner then\n" \
+	"      redis.call('HDEL', SEATS, s)\n" \
+	"      seats[#seats + 1] = s\n" \
+	"    end\n" \
+	"  end\n" \
+	"  for ty, q in pairs(h.g) do give_back(ty, q); gach[ty] = true end\n" \
+	"  forget(hid, h.u)\n" \
+	"end\n" \
+	"local function sweep(limit)\n" \
+	"  local ids = redis.call('ZRANGEBYSCORE', HOLDS, '-inf', now,\n" \
+	"    'LIMIT', 0, limit)\n" \
+	"  for _, hid in ipairs(ids) do\n" \
+	"    local h = load(hid)\n" \
+	"    if h then drop(hid, h, rel, relga)\n" \
+	"    else redis.call('ZREM', HOLDS, hid) end\n" \
+	"  end\n" \
+	"  return #ids\n" \
+	"end\n" \
+	"local function emit(kind, seats, gach, exp)\n" \
+	"  if #seats == 0 and next(gach) == nil then return end\n" \
+	"  local ga = {}\n" \
+	"  for ty in pairs(gach) do\n" \
+	"    local n = redis.call('HGET', GA, ty)\n" \
+	"    if n then ga[ty] = tonumber(n) end\n" \
+	"  end\n" \
+	"  if #seats == 0 then kind = 'ga.changed' end\n" \
+	"  msgs[#msgs + 1] = {v = redis.call('INCR', KEYS[1]), type = kind,\n" \
+	"    seats = seats, ga = ga, exp = exp}\n" \
+	"end\n"
+
+#define LUA_SWEEP_MAX "100"
+
+/*
+ * ARGV: user, new hold id, ttl ms, per-user limit, tickets bought,
+ * nseats, (seat, "1" if PostgreSQL has it sold)…, ntypes,
+ * (type, quantity wanted, seed = capacity - sold)…
+ */
+static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
+    "local user, ttl = ARGV[1], tonumber(ARGV[3])\n"
+    "local limit, bought = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+    "sweep(" LUA_SWEEP_MAX ")\n"
+    "local hid = redis.call('HGET', USERS, user)\n"
+    "local cur = hid and load(hid)\n"
+    "if cur and not alive(hid) then drop(hid, cur, rel, relga); cur = nil end\n"
+    "if not cur then\n"
+    "  if hid then forget(hid, user) end\n"
+    "  hid = ARGV[2]\n"
+    "  cur = {u = user, s = {}, g = {}}\n"
+    "end\n"
+    "emit('seats.released', rel, relga)\n"
+    "local owner = user .. ':' .. hid\n"
+    "local mine = {}\n"
+    "for _, s in ipairs(cur.s) do mine[s] = true end\n"
+    "local conflicts, take = {}, {}\n"
+    "local i = 7\n"
+    "for _ = 1, tonumber(ARGV[6]) do\n"
+    "  local s, sold = ARGV[i], ARGV[i + 1]\n"
+    "  i = i + 2\n"
+    "  if sold == '1' or redis.call('SISMEMBER', SOLD, s) == 1 then\n"
+    "    conflicts[#conflicts + 1] = s\n"
+    "  elseif not mine[s] then\n"
+    "    local o = redis.call('HGET', SEATS, s)\n"
+    "    if o and alive(hold_of(o)) then conflicts[#conflicts + 1] = s\n"
+    "    else take[#take + 1] = s end\n"
+    "  end\n"
+    "end\n"
+    "local count = bought + #cur.s + #take\n"
+    "for _, q in pairs(cur.g) do count = count + q end\n"
+    "local types, delta, short = {}, {}, {}\n"
+    "local ntypes = tonumber(ARGV[i])\n"
+    "i = i + 1\n"
+    "for _ = 1, ntypes do\n"
+    "  local ty, q, seed = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]\n"
+    "  i = i + 3\n"
+    "  local d = q - (cur.g[ty] or 0)\n"
+    "  if d > 0 then\n"
+    "    redis.call('HSETNX', GA, ty, seed)\n"
+    "    local free = tonumber(redis.call('HGET', GA, ty))\n"
+    "    if free < d then short[ty] = math.max(free, 0) end\n"
+    "  end\n"
+    "  types[#types + 1] = ty\n"
+    "  delta[ty] = d\n"
+    "  count = count + d\n"
+    "end\n"
+    "if #conflicts > 0 or next(short) or count > limit then\n"
+    "  return cjson.encode({ok = false, conflicts = conflicts,\n"
+    "    short = short, count = count, msgs = msgs})\n"
+    "end\n"
+    "local exp = now + ttl\n"
+    "local gach = {}\n"
+    "for _, s in ipairs(take) do\n"
+    "  redis.call('HSET', SEATS, s, owner)\n"
+    "  cur.s[#cur.s + 1] = s\n"
+    "end\n"
+    "for _, ty in ipairs(types) do\n"
+    "  local d = delta[ty]\n"
+    "  if d > 0 then redis.call('HINCRBY', GA, ty, -d)\n"
+    "  elseif d < 0 then give_back(ty, -d) end\n"
+    "  if d ~= 0 then gach[ty] = true end\n"
+    "  local q = (cur.g[ty] or 0) + d\n"
+    "  if q > 0 then cur.g[ty] = q else cur.g[ty] = nil end\n"
+    "end\n"
+    "if #cur.s == 0 and next(cur.g) == nil then\n"
+    "  forget(hid, user)\n"
+    "  emit('ga.changed', {}, gach)\n"
+    "  return cjson.encode({ok = true, msgs = msgs})\n"
+    "end\n"
+    "redis.call('HSET', HOLD, hid, cjson.encode(cur))\n"
+    "redis.call('HSET', USERS, user, hid)\n"
+    "redis.call('ZADD', HOLDS, exp, hid)\n"
+    "emit('seats.held', cur.s, gach, exp)\n"
+    "return cjson.encode({ok = true, hold = hid, exp = exp, seats = cur.s,\n"
+    "  ga = cur.g, msgs = msgs})\n");
+
+/* ARGV: user, seat ("" for the whole hold). */
+static struct zt_script release_script = ZT_SCRIPT(LUA_PRELUDE
+    "local user, seat = ARGV[1], ARGV[2]\n"
+    "sweep(" LUA_SWEEP_MAX ")\n"
+    "local hid = redis.call('HGET', USERS, user)\n"
+    "local h = hid and load(hid)\n"
+    "if h and not alive(hid) then drop(hid, h, rel, relga); h = nil end\n"
+    "local found = seat == ''\n"
+    "if h and seat == '' then\n"
+    "  drop(hid, h, rel, relga)\n"
+    "elseif h then\n"
+    "  local keep = {}\n"
+    "  for _, s in ipairs(h.s) do\n"
+    "    if s == seat then found = true else keep[#keep + 1] = s end\n"
+    "  end\n"
+    "  if found then\n"
+    "    if redis.call('HGET', SEATS, seat) == user .. ':' .. hid then\n"
+    "      redis.call('HDEL', SEATS, seat)\n"
+    "      rel[#rel + 1] = seat\n"
+    "    end\n"
+    "    h.s = keep\n"
+    "    if #keep == 0 and next(h.g) == nil then forget(hid, user)\n"
+    "    else redis.call('HSET', HOLD, hid, cjson.encode(h)) end\n"
+    "  end\n"
+    "end\n"
+    "emit('seats.released', rel, relga)\n"
+    "return cjson.encode({ok = found, msgs = msgs})\n");
+
+/*
+ * ARGV: user, hold, nseats, seats…, ntypes, (type, quantity)…
+ * Runs before the lazy sweep so that an expired but unswept hold sells
+ * from its own content instead of flickering released -> sold.
+ */
+static struct zt_script consume_script = ZT_SCRIPT(LUA_PRELUDE
+    "local user, hid = ARGV[1], ARGV[2]\n"
+    "local h = load(hid)\n"
+    "if h and h.u ~= user then\n"
+    "  return cjson.encode({ok = false, msgs = msgs})\n"
+    "end\n"
+    "local owner = user .. ':' .. hid\n"
+    "local sold, soldga, sset = {}, {}, {}\n"
+    "local i = 4\n"
+    "for _ = 1, tonumber(ARGV[3]) do\n"
+    "  local s = ARGV[i]\n"
+    "  i = i + 1\n"
+    "  redis.call('HDEL', SEATS, s)\n"
+    "  redis.call('SADD', SOLD, s)\n"
+    "  sold[#sold + 1] = s\n"
+    "  sset[s] = true\n"
+    "end\n"
+    "local ntypes = tonumber(ARGV[i])\n"
+    "i = i + 1\n"
+    "for _ = 1, ntypes do\n"
+    "  local ty, q = ARGV[i], tonumber(ARGV[i + 1])\n"
+    "  i = i + 2\n"
+    "  local had = (h and h.g[ty]) or 0\n"
+    "  local took = math.min(had, q)\n"
+    "  if q > took and redis.call('HEXISTS', GA, ty) == 1 then\n"
+    "    if redis.call('HINCRBY', GA, ty, took - q) < 0 then\n"
+    "      redis.call('HSET', GA, ty, 0)\n"
+    "    end\n"
+    "  end\n"
+    "  if h then\n"
+    "    if had - took > 0 then h.g[ty] = had - took else h.g[ty] = nil end\n"
+    "  end\n"
+    "  soldga[ty] = true\n"
+    "end\n"
+    "if h then\n"
+    "  for _, s in ipairs(h.s) do\n"
+    "    if not sset[s] and redis.call('HGET', SEATS, s) == owner then\n"
+    "      redis.call('HDEL', SEATS, s)\n"
+    "      rel[#rel + 1] = s\n"
+    "    end\n"
+    "  end\n"
+    "  for ty, q in pairs(h.g) do give_back(ty, q); relga[ty] = true end\n"
+    "  forget(hid, user)\n"
+    "end\n"
+    "sweep(" LUA_SWEEP_MAX ")\n"
+    "emit('seats.sold', sold, soldga)\n"
+    "emit('seats.released', rel, relga)\n"
+    "return cjson.encode({ok = true, msgs = msgs})\n");
+
+/* ARGV: nseats, seats…, ntypes, (type, quantity)… */
+static struct zt_script unsell_script = ZT_SCRIPT(LUA_PRELUDE
+    "local i = 2\n"
+    "for _ = 1, tonumber(ARGV[1]) do\n"
+    "  redis.call('SREM', SOLD, ARGV[i])\n"
+    "  rel[#rel + 1] = ARGV[i]\n"
+    "  i = i + 1\n"
+    "end\n"
+    "local ntypes = tonumber(ARGV[i])\n"
+    "i = i + 1\n"
+    "for _ = 1, ntypes do\n"
+    "  give_back(ARGV[i], tonumber(ARGV[i + 1]))\n"
+    "  relga[ARGV[i]] = true\n"
+    "  i = i + 2\n"
+    "end\n"
+    "emit('seats.released', rel, relga)\n"
+    "return cjson.encode({ok = true, msgs = msgs})\n");
+
+/* ARGV: at most this many holds. */
+static struct zt_script sweep_script = ZT_SCRIPT(LUA_PRELUDE
+    "local n = sweep(tonumber(ARGV[1]))\n"
+    "emit('seats.released', rel, relga)\n"
+    "return cjson.encode({ok = true, swept = n,\n"
+    "  left = redis.call('ZCOUNT', HOLDS, '-inf', now),\n"
+    "  holds = redis.call('ZCARD', HOLDS), msgs = msgs})\n");
+
+/* ARGV: user.  Read only. */
+static struct zt_script get_script = ZT_SCRIPT(LUA_PRELUDE
+    "local hid = redis.call('HGET', USERS, ARGV[1])\n"
+    "local sc = hid and redis.call('ZSCORE', HOLDS, hid)\n"
+    "local h = sc and tonumber(sc) > now and load(hid)\n"
+    "if not h then return cjson.encode({ok = true}) end\n"
+    "return cjson.encode({ok = true, hold = hid, exp = tonumber(sc),\n"
+    "  seats = h.s, ga = h.g})\n");
+
+/*
+ * ARGV: user ("" when anonymous).  Read only: the snapshot and v in one
+ * step.  Units of expired holds not yet swept count as available, as they
+ * will be.  {seed = true} when the sold set must first be rebuilt.
+ */
+static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
+    "local v = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+    "if redis.call('EXISTS', KEYS[8]) == 0 then\n"
+    "  return cjson.encode({seed = true, v = v})\n"
+    "end\n"
+    "local live = {}\n"
+    "local zs = redis.call('ZRANGEBYSCORE', HOLDS, '(' .. now, '+inf',\n"
+    "  'WITHSCORES')\n"
+    "for j = 1, #zs, 2 do live[zs[j]] = tonumber(zs[j + 1]) end\n"
+    "local held = {}\n"
+    "local all = redis.call('HGETALL', SEATS)\n"
+    "for j = 1, #all, 2 do\n"
+    "  local e = live[hold_of(all[j + 1])]\n"
+    "  if e then held[#held + 1] = {all[j], e} end\n"
+    "end\n"
+    "local back = {}\n"
+    "for _, hid in ipairs(redis.call('ZRANGEBYSCORE', HOLDS, '-inf', now)) do\n"
+    "  local h = load(hid)\n"
+    "  if h then\n"
+    "    for ty, q in pairs(h.g) do back[ty] = (back[ty] or 0) + q end\n"
+    "  end\n"
+    "end\n"
+    "local ga = {}\n"
+    "local c = redis.call('HGETALL', GA)\n"
+    "for j = 1, #c, 2 do ga[c[j]] = tonumber(c[j + 1]) + (back[c[j]] or 0) end\n"
+    "local mine\n"
+    "if ARGV[1] ~= '' then\n"
+    "  local hid = redis.call('HGET', USERS, ARGV[1])\n"
+    "  local h = hid and live[hid] and load(hid)\n"
+    "  if h then\n"
+    "    mine = {hold = hid, exp = live[hid], seats = h.s, ga = h.g}\n"
+    "  end\n"
+    "end\n"
+    "return cjson.encode({ok = true, v = v, held = held,\n"
+    "  sold = redis.call('SMEMBERS', SOLD), ga = ga, mine = mine})\n");
+
+/*
+ * ARGV: v read before PostgreSQL was asked, ttl ms, sold seats…
+ * Unchanged v: nothing was sold meanwhile, the set is replaced.  A changed
+ * v: merge, so a sale recorded meanwhile (zt_hold_consume) is kept.
+ */
+static struct zt_script seed_sold_script = ZT_SCRIPT(
+    "local SOLD = KEYS[7]\n"
+    "if tonumber(redis.call('GET', KEYS[1]) or '0') == tonumber(ARGV[1])\n"
+    "then redis.call('DEL', SOLD) end\n"
+    "for j = 3, #ARGV, 1000 do\n"
+    "  redis.call('SADD', SOLD, unpack(ARGV, j, math.min(j + 999, #ARGV)))\n"
+    "end\n"
+    "redis.call('SET', KEYS[8], '1', 'PX', ARGV[2])\n"
+    "if redis.call('EXISTS', SOLD) == 1 then\n"
+    "  redis.call('PEXPIRE', SOLD, ARGV[2])\n"
+    "end\n"
+    "return cjson.encode({ok = true})\n");
+
+/* KEYS: the index; ARGV: event, score seen.  Drop it if unchanged. */
+static struct zt_script index_drop_script = ZT_SCRIPT(
+    "if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then\n"
+    "  return redis.call('ZREM', KEYS[1], ARGV[1])\n"
+    "end\n"
+    "return 0\n");
+
+/* Tickets already bought, requested seats PostgreSQL has sold, and
+ * capacity - sold of the requested types, in one round trip. */
+static struct zt_sql q_facts = ZT_SQL("hold_facts",
+    "SELECT 'b', NULL, count(*) FROM tickets"
+    "  WHERE event_id = $1 AND user_id = $2 AND status = 'live'"
+    " UNION ALL"
+    " SELECT 's', seat_id::text, 0 FROM tickets"
+    "  WHERE event_id = $1 AND status = 'live'"
+    "    AND seat_id = ANY ($3::uuid[])"
+    " UNION ALL"
+    " SELECT 'g', id::text, capacity - sold FROM ticket_types"
+    "  WHERE event_id = $1 AND id = ANY ($4::uuid[])", 4);
+static struct zt_sql q_sold = ZT_SQL("hold_sold",
+    "SELECT seat_id FROM tickets"
+    " WHERE event_id = $1 AND status = 'live' AND seat_id IS NOT NULL", 1);
+
+/* ------------------------------------------------------------------ */
+
+static const char **
+event_keys(struct zt_req *req, const char *event_id)
+{
+	const char **k = zt_arena_array(req->arena, K__COUNT, sizeof(*k));
+	for (int i = 0; i < K__COUNT; i++)
+		k[i] = zt_arena_printf(req->arena, "zt:{ev:%s}:%s", event_id,
+		    key_suffix[i]);
+	return k;
+}
+
+static void
+put_json(void *p)
+{
+	json_object_put(p);
+}
+
+/*
+ * Run an event script; *out is its decoded JSON reply, released when the
+ * request ends.  503 when Redis is down, 500 on a script error.
+ */
+static enum zt_err
+run(struct zt_req *req, struct zt_script *s, const char *event_id,
+    int nargs, const char *const *args, struct json_object **out)
+{
+	redisReply *rep = zt_redis_eval(req, s, K__COUNT,
+	    event_keys(req, event_id), nargs, args);
+	struct json_object *o;
+
+	if (rep == NULL)
+		return req->err;
+	if (rep->type != REDIS_REPLY_STRING ||
+	    (o = json_tokener_parse(rep->str)) == NULL) {
+		zt_log_error("hold", "unexpected script reply (type %d)",
+		    rep->type);
+		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	}
+	zt_req_defer(req, put_json, o);
+	*out = o;
+	return ZT_OK;
+}
+
+static struct json_object *
+field(struct json_object *o, const char *key)
+{
+	struct json_object *v = NULL;
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+/* Lua's cjson writes an empty list as {}: both read as no items. */
+static size_t
+list_len(struct json_object *a)
+{
+	return a != NULL && json_object_is_type(a, json_type_array)
+	           ? json_object_array_length(a)
+	           : 0;
+}
+
+static long long
+int_field(struct json_object *o, const char *key)
+{
+	struct json_object *v = field(o, key);
+	return v != NULL ? (long long)json_object_get_int64(v) : 0;
+}
+
+/* A new JSON array of the strings of list a (a Lua list). */
+static struct json_object *
+string_list(struct json_object *a)
+{
+	struct json_object *out = json_object_new_array();
+	for (size_t i = 0; i < list_len(a); i++)
+		json_object_array_add(out, json_object_get(
+		    json_object_array_get_idx(a, i)));
+	return out;
+}
+
+/* A new {type: n} object from a Lua map (never an array). */
+static struct json_object *
+count_map(struct json_object *m)
+{
+	struct json_object *out = json_object_new_object();
+	if (m == NULL || !json_object_is_type(m, json_type_object))
+		return out;
+	json_object_object_foreach(m, k, v) {
+		json_object_object_add(out, k,
+		    json_object_new_int64(json_object_get_int64(v)));
+	}
+	return out;
+}
+
+/* Publish the script's messages on ev:<event_id>, in order. */
+static void
+publish(struct zt_req *req, const char *event_id, struct json_object *reply)
+{
+	struct json_object *msgs = field(reply, "msgs");
+	for (size_t i = 0; i < list_len(msgs); i++) {
+		struct json_object *m = json_object_array_get_idx(msgs, i);
+		struct json_object *body = json_object_new_object();
+		long long exp = int_field(m, "exp");
+		json_object_object_add(body, "seats",
+		    string_list(field(m, "seats")));
+		json_object_object_add(body, "ga", count_map(field(m, "ga")));
+		if (exp != 0)
+			json_object_object_add(body, "expiresAt",
+			    json_object_new_string(
+			        zt_time_format(req->arena, exp)));
+		zt_live_publish_event(event_id, int_field(m, "v"),
+		    json_object_get_string(field(m, "type")), body);
+	}
+}
+
+/* Fill h from a script's {hold, exp, seats, ga} (h->id "" when none). */
+static void
+read_hold(struct zt_req *req, struct json_object *o, struct zt_hold *h)
+{
+	struct json_object *hid = field(o, "hold"), *seats = field(o, "seats");
+	struct json_object *ga = field(o, "ga");
+	size_t i = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->id = "";
+	if (hid == NULL || !json_object_is_type(hid, json_type_string))
+		return;
+	h->id = zt_arena_strdup(req->arena, json_object_get_string(hid));
+	h->expires_ms = int_field(o, "exp");
+	h->nseats = list_len(seats);
+	h->seats = zt_arena_array(req->arena, h->nseats + 1, sizeof(char *));
+	for (i = 0; i < h->nseats; i++)
+		h->seats[i] = zt_arena_strdup(req->arena, json_object_get_string(
+		    json_object_array_get_idx(seats, i)));
+	if (ga == NULL || !json_object_is_type(ga, json_type_object))
+		return;
+	h->nga = (size_t)json_object_object_length(ga);
+	h->ga = zt_arena_array(req->arena, h->nga + 1, sizeof(*h->ga));
+	i = 0;
+	json_object_object_foreach(ga, k, v) {
+		h->ga[i].type_id = zt_arena_strdup(req->arena, k);
+		h->ga[i].quantity = (int)json_object_get_int64(v);
+		i++;
+	}
+}
+
+static char *
+lower(struct zt_arena *a, const char *s)
+{
+	char *c = zt_arena_strdup(a, s);
+	for (char *p = c; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return c;
+}
+
+static const char *
+num_arg(struct zt_req *req, long long n)
+{
+	return zt_arena_printf(req->arena, "%lld", n);
+}
+
+/* "{a,b,c}": a PostgreSQL array literal of validated UUIDs. */
+static const char *
+uuid_array(struct zt_req *req, const char *const *ids, size_t n)
+{
+	size_t len = 3 + n * (ZT_UUID_LEN + 1);
+	char *s = zt_arena_alloc(req->arena, len), *p = s;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			*p++ = ',';
+		memcpy(p, ids[i], ZT_UUID_LEN);
+		p += ZT_UUID_LEN;
+	}
+	*p++ = '}';
+	*p = '\0';
+	return s;
+}
+
+/* ------------------------------------------------------------ parse -- */
+
+enum zt_err
+zt_hold_parse(struct zt_req *req, struct json_object *body,
+    struct zt_hold_request *out)
+{
+	struct json_object *seats = NULL, *ga = NULL;
+	enum zt_err e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = zt_json_uuid(req, body, "eventId", ZT_REQUIRED,
+	         &out->event_id, NULL)) != ZT_OK ||
+	    (e = zt_json_array(req, body, "seatIds", ZT_OPTIONAL,
+	         ZT_HOLD_MAX_SEATS, &seats, NULL)) != ZT_OK ||
+	    (e = zt_json_array(req, body, "ga", ZT_OPTIONAL, ZT_HOLD_MAX_TYPES,
+	         &ga, NULL)) != ZT_OK)
+		return e;
+
+	out->nseats = list_len(seats);
+	out->seats = zt_arena_array(req->arena, out->nseats + 1,
+	    sizeof(char *));
+	for (size_t i = 0; i < out->nseats; i++) {
+		struct json_object *v = json_object_array_get_idx(seats, i);
+		const char *s = json_object_is_type(v, json_type_string)
+		                    ? json_object_get_string(v)
+		                    : NULL;
+		if (!zt_is_uuid(s))
+			return zt_fail(req, ZT_EBADREQ, "invalid_field",
+			    "field 'seatIds' must hold seat ids (UUIDs); "
+			    "item %zu does not", i);
+		out->seats[i] = lower(req->arena, s);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(out->seats[j], out->seats[i]) == 0)
+				return zt_fail(req, ZT_EBADREQ,
+				    "invalid_field",
+				    "field 'seatIds' names seat %s twice",
+				    out->seats[i]);
+	}
+
+	out->nga = list_len(ga);
+	out->ga = zt_arena_array(req->arena, out->nga + 1, sizeof(*out->ga));
+	for (size_t i = 0; i < out->nga; i++) {
+		struct json_object *item = json_object_array_get_idx(ga, i);
+		int64_t q = 0;
+		if (!json_object_is_type(item, json_type_object))
+			return zt_fail(req, ZT_EBADREQ, "invalid_field",
+			    "field 'ga' must hold objects "
+			    "{ticketTypeId, quantity}; item %zu does not", i);
+		if ((e = zt_json_uuid(req, item, "ticketTypeId", ZT_REQUIRED,
+		         &out->ga[i].type_id, NULL)) != ZT_OK ||
+		    (e = zt_json_int(req, item, "quantity", ZT_REQUIRED, 0,
+		         ZT_HOLD_MAX_QTY, &q, NULL)) != ZT_OK)
+			return e;
+		out->ga[i].quantity = (int)q;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(out->ga[j].type_id, out->ga[i].type_id) == 0)
+				return zt_fail(req, ZT_EBADREQ,
+				    "invalid_field",
+				    "field 'ga' names ticket type %s twice",
+				    out->ga[i].type_id);
+	}
+	if (out->nseats == 0 && out->nga == 0)
+		return zt_fail(req, ZT_EBADREQ, "empty_request",
+		    "name at least one seat in 'seatIds' or one ticket type "
+		    "in 'ga'");
+	return ZT_OK;
+}
+
+/* ------------------------------------------------------------- lock -- */
+
+/* 422 with a list of the offending ids. */
+static enum zt_err
+fail_ids(struct zt_req *req, const char *code, const char *key,
+    struct json_object *ids, const char *msg)
+{
+	zt_fail_detail(req, key, ids);
+	return zt_fail(req, ZT_EINVALID, code, "%s", msg);
+}
+
+/* The event's rules that need no Redis: sale state, seats, types. */
+static enum zt_err
+check_request(struct zt_req *req, const struct zt_seatmap *m,
+    const struct zt_hold_request *r, long long now)
+{
+	struct json_object *unknown = json_object_new_array();
+	struct json_object *blocked = json_object_new_array();
+	enum zt_err e;
+
+	if ((e = zt_seatmap_on_sale(req, m, now)) != ZT_OK)
+		goto out;
+	for (size_t i = 0; i < r->nseats; i++) {
+		const struct zt_seat *s = zt_seatmap_seat(m, r->seats[i]);
+		if (s == NULL)
+			json_object_array_add(unknown,
+			    json_object_new_string(r->seats[i]));
+		else if (s->blocked)
+			json_object_array_add(blocked,
+			    json_object_new_string(r->seats[i]));
+	}
+	if (json_object_array_length(unknown) > 0) {
+		e = fail_ids(req, "unknown_seats", "seatIds",
+		    json_object_get(unknown),
+		    "these seats are not in this event");
+		goto out;
+	}
+	if (json_object_array_length(blocked) > 0) {
+		e = fail_ids(req, "seats_blocked", "seatIds",
+		    json_object_get(blocked),
+		    "these seats are not for sale");
+		goto out;
+	}
+	for (size_t i = 0; i < r->nga; i++)
+		if (zt_seatmap_type(m, r->ga[i].type_id) == NULL)
+			json_object_array_add(unknown,
+			    json_object_new_string(r->ga[i].type_id));
+	if (json_object_array_length(unknown) > 0) {
+		e = fail_ids(req, "unknown_ticket_types", "ticketTypeIds",
+		    json_object_get(unknown),
+		    "these ticket types are not in this event");
+		goto out;
+	}
+	for (size_t i = 0; i < r->nga; i++) {
+		const struct zt_ticket_type *t =
+		    zt_seatmap_type(m, r->ga[i].type_id);
+		if ((e = zt_seatmap_type_on_sale(req, t, now)) != ZT_OK)
+			goto out;
+		if (r->ga[i].quantity > t->per_order_limit) {
+			zt_fail_detail(req, "ticketTypeId",
+			    json_object_new_string(t->id));
+			zt_fail_detail(req, "limit",
+			    json_object_new_int(t->per_order_limit));
+			e = zt_fail(req, ZT_EINVALID, "per_order_limit",
+			    "at most %d tickets of this type per order",
+			    t->per_order_limit);
+			goto out;
+		}
+	}
+	e = ZT_OK;
+out:
+	json_object_put(unknown);
+	json_object_put(blocked);
+	return e;
+}
+
+/* What PostgreSQL knows: bought count, sold flags, GA seeds (args). */
+static enum zt_err
+facts(struct zt_req *req, const struct zt_seatmap *m,
+    const struct zt_hold_request *r, long long *bought, char *sold,
+    const char **seeds)
+{
+	const char **types = zt_arena_array(req->arena, r->nga + 1,
+	    sizeof(char *));
+	const char *p[4];
+	PGresult *res;
+	enum zt_err e;
+
+	for (size_t i = 0; i < r->nga; i++) {
+		types[i] = r->ga[i].type_id;
+		seeds[i] = "0";
+	}
+	p[0] = m->event_id;
+	p[1] = req->user_id;
+	p[2] = uuid_array(req, r->seats, r->nseats);
+	p[3] = uuid_array(req, types, r->nga);
+	/* the event's tenant in scope: other buyers' tickets count */
+	if ((e = zt_db_begin_as(req, m->tenant_id, req->user_id)) != ZT_OK)
+		return e;
+	if ((res = zt_db_exec(req, &q_facts, p)) == NULL)
+		return req->err;
+	*bought = 0;
+	for (int row = 0; row < PQntuples(res); row++) {
+		const char *kind = PQgetvalue(res, row, 0);
+		const char *id = PQgetvalue(res, row, 1);
+		if (kind[0] == 'b') {
+			*bought = strtoll(PQgetvalue(res, row, 2), NULL, 10);
+			continue;
+		}
+		for (size_t i = 0; kind[0] == 's' && i < r->nseats; i++)
+			if (strcmp(r->seats[i], id) == 0)
+				sold[i] = 1;
+		for (size_t i = 0; kind[0] == 'g' && i < r->nga; i++)
+			if (strcmp(types[i], id) == 0)
+				seeds[i] = zt_arena_strdup(req->arena,
+				    PQgetvalue(res, row, 2));
+	}
+	return zt_db_commit(req);
+}
+
+/* The script said no: the reason as an HTTP error. */
+static enum zt_err
+refused(struct zt_req *req, const struct zt_seatmap *m,
+    struct json_object *reply)
+{
+	struct json_object *conflicts = field(reply, "conflicts");
+	struct json_object *shortage = field(reply, "short");
+
+	if (list_len(conflicts) > 0) {
+		zt_fail_detail(req, "conflicts", string_list(conflicts));
+		return zt_fail(req, ZT_ECONFLICT, "seats_taken",
+		    "some of these seats are held by someone else or sold");
+	}
+	if (shortage != NULL && json_object_is_type(shortage, json_type_object)
+	    && json_object_object_length(shortage) > 0) {
+		zt_fail_detail(req, "available", count_map(shortage));
+		return zt_fail(req, ZT_ECONFLICT, "ga_unavailable",
+		    "not enough tickets of this type are left");
+	}
+	zt_fail_detail(req, "limit", json_object_new_int(m->per_user_limit));
+	zt_fail_detail(req, "count",
+	    json_object_new_int64(int_field(reply, "count")));
+	return zt_fail(req, ZT_ECONFLICT, "per_user_limit",
+	    "at most %d tickets per person for this event, counting those "
+	    "you hold and have bought", m->per_user_limit);
+}
+
+enum zt_err
+zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
+    struct zt_hold *out)
+{
+	const struct zt_seatmap *m;
+	long long now = zt_time_now_ms(), bought = 0;
+	char *sold = zt_arena_zalloc(req->arena, r->nseats + 1);
+	const char **seeds = zt_arena_array(req->arena, r->nga + 1,
+	    sizeof(char *));
+	size_t nargs = 7 + 2 * r->nseats + 3 * r->nga, k = 0;
+	const char **args = zt_arena_array(req->arena, nargs, sizeof(char *));
+	char hold_id[ZT_UUID_LEN + 1];
+	struct json_object *reply, *ok;
+	enum zt_err e;
+
+	if ((e = zt_seatmap_get(req, r->event_id, &m)) != ZT_OK ||
+	    (e = check_request(req, m, r, now)) != ZT_OK ||
+	    (e = facts(req, m, r, &bought, sold, seeds)) != ZT_OK)
+		return e;
+
+	zt_uuid_new(hold_id);
+	args[k++] = req->user_id;
+	args[k++] = hold_id;
+	args[k++] = num_arg(req, (long long)zt_g.cfg.hold_ttl * 1000);
+	args[k++] = num_arg(req, m->per_user_limit);
+	args[k++] = num_arg(req, bought);
+	args[k++] = num_arg(req, (long long)r->nseats);
+	for (size_t i = 0; i < r->nseats; i++) {
+		args[k++] = r->seats[i];
+		args[k++] = sold[i] ? "1" : "0";
+	}
+	args[k++] = num_arg(req, (long long)r->nga);
+	for (size_t i = 0; i < r->nga; i++) {
+		args[k++] = r->ga[i].type_id;
+		args[k++] = num_arg(req, r->ga[i].quantity);
+		args[k++] = seeds[i];
+	}
+	if ((e = run(req, &lock_script, m->event_id, (int)k, args,
+	         &reply)) != ZT_OK)
+		return e;
+	publish(req, m->event_id, reply);
+	ok = field(reply, "ok");
+	if (ok == NULL || !json_object_get_boolean(ok))
+		return refused(req, m, reply);
+	read_hold(req, reply, out);
+	if (out->id[0] != '\0') {
+		/* the sweeper's index: outside the event's hash tag, so not
+		 * in the script; ZADD GT keeps the latest expiry */
+		redisReply *rep = zt_redis_cmd(req, "ZADD %s GT %lld %s",
+		    ZT_HOLD_INDEX_KEY, out->expires_ms, m->event_id);
+		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+			zt_log_error("hold", "could not index event %s",
+			    m->event_id);
+			req->err = ZT_OK; /* the hold stands; lock again */
+		}
+	}
+	return ZT_OK;
+}
+
+/* -------------------------------------------------- get and release -- */
+
+enum zt_err
+zt_hold_get(struct zt_req *req, const char *event_id, const char *user_id,
+    struct zt_hold *out)
+{
+	const char *args[1] = {user_id};
+	struct json_object *reply;
+	enum zt_err e = run(req, &get_script, event_id, 1, args, &reply);
+	if (e != ZT_OK)
+		return e;
+	read_hold(req, reply, out);
+	return ZT_OK;
+}
+
+enum zt_err
+zt_hold_release(struct zt_req *req, const char *event_id,
+    const char *user_id, const char *seat_id)
+{
+	const char *args[2] = {user_id, seat_id ? seat_id : ""};
+	struct json_object *reply, *ok;
+	enum zt_err e = run(req, &release_script, event_id, 2, args, &reply);
+	if (e != ZT_OK)
+		return e;
+	publish(req, event_id, reply);
+	ok = field(reply, "ok");
+	if (ok == NULL || !json_object_get_boolean(ok))
+		return zt_fail(req, ZT_ENOTFOUND, "hold_not_found",
+		    "you do not hold seat %s", seat_id);
+	return ZT_OK;
+}
+
+/* Arguments "n, seats…, m, (type, qty)…" after the first `skip`. */
+static const char **
+items_args(struct zt_req *req, size_t skip, const char *const *seats,
+    size_t nseats, const struct zt_hold_ga *ga, size_t nga, size_t *nargs)
+{
+	const char **args = zt_arena_array(req->arena,
+	    skip + 2 + nseats + 2 * nga, sizeof(char *));
+	size_t k = skip;
+	args[k++] = num_arg(req, (long long)nseats);
+	for (size_t i = 0; i < nseats; i++)
+		args[k++] = seats[i];
+	args[k++] = num_arg(req, (long long)nga);
+	for (size_t i = 0; i < nga; i++) {
+		args[k++] = ga[i].type_id;
+		args[k++] = num_arg(req, ga[i].quantity);
+	}
+	*nargs = k;
+	return args;
+}
+
+enum zt_err
+zt_hold_consume(struct zt_req *req, const char *event_id,
+    const char *user_id, const char *hold_id, const char *const *seats,
+    size_t nseats, const struct zt_hold_ga *ga, size_t nga)
+{
+	size_t nargs;
+	const char **args = items_args(req, 2, seats, nseats, ga, nga, &nargs);
+	struct json_object *reply, *ok;
+	enum zt_err e;
+
+	args[0] = user_id;
+	args[1] = hold_id;
+	if ((e = run(req, &consume_script, event_id, (int)nargs, args,
+	         &reply)) != ZT_OK)
+		return e;
+	publish(req, event_id, reply);
+	ok = field(reply, "ok");
+	if (ok == NULL || !json_object_get_boolean(ok))
+		return zt_fail(req, ZT_EFORBIDDEN, "not_owner",
+		    "hold %s belongs to someone else", hold_id);
+	return ZT_OK;
+}
+
+enum zt_err
+zt_hold_unsell(struct zt_req *req, const char *event_id,
+    const char *const *seats, size_t nseats, const struct zt_hold_ga *ga,
+    size_t nga)
+{
+	size_t nargs;
+	const char **args = items_args(req, 0, seats, nseats, ga, nga, &nargs);
+	struct json_object *reply;
+	enum zt_err e = run(req, &unsell_script, event_id, (int)nargs, args,
+	    &reply);
+	if (e != ZT_OK)
+		return e;
+	publish(req, event_id, reply);
+	return ZT_OK;
+}
+
+/* ----------------------------------------------------------- status -- */
+
+/* Rebuild the sold set from PostgreSQL; v0 is the version seen before. */
+static enum zt_err
+seed_sold(struct zt_req *req, const struct zt_seatmap *m, long long v0)
+{
+	const char *p[1] = {m->event_id};
+	struct json_object *reply;
+	PGresult *res;
+	const char **args;
+	int n;
+	enum zt_err e;
+
+	if ((e = zt_db_begin_as(req, m->tenant_id, "")) != ZT_OK)
+		return e;
+	if ((res = zt_db_exec(req, &q_sold, p)) == NULL)
+		return req->err;
+	n = PQntuples(res);
+	args = zt_arena_array(req->arena, (size_t)n + 2, sizeof(char *));
+	args[0] = num_arg(req, v0);
+	args[1] = num_arg(req, SOLD_TTL_MS);
+	for (int i = 0; i < n; i++)
+		args[2 + i] = PQgetvalue(res, i, 0);
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	return run(req, &seed_sold_script, m->event_id, n + 2, args, &reply);
+}
+
+struct json_object *
+zt_hold_json(struct zt_req *req, const struct zt_hold *h)
+{
+	struct json_object *o, *list;
+
+	if (h->id[0] == '\0')
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "holdId", json_object_new_string(h->id));
+	json_object_object_add(o, "expiresAt", json_object_new_string(
+	    zt_time_format(req->arena, h->expires_ms)));
+	list = json_object_new_array();
+	for (size_t i = 0; i < h->nseats; i++)
+		json_object_array_add(list, json_object_new_string(h->seats[i]));
+	json_object_object_add(o, "seats", list);
+	list = json_object_new_array();
+	for (size_t i = 0; i < h->nga; i++) {
+		struct json_object *g = json_object_new_object();
+		json_object_object_add(g, "ticketTypeId",
+		    json_object_new_string(h->ga[i].type_id));
+		json_object_object_add(g, "quantity",
+		    json_object_new_int(h->ga[i].quantity));
+		json_object_array_add(list, g);
+	}
+	json_object_object_add(o, "ga", list);
+	return o;
+}
+
+enum zt_err
+zt_hold_status(struct zt_req *req, const char *event_id,
+    struct json_object **out)
+{
+	const struct zt_seatmap *m;
+	const char *args[1] = {req->user_id};
+	struct json_object *reply = NULL, *body, *list, *ga, *counters, *v;
+	enum zt_err e;
+
+	if ((e = zt_seatmap_get(req, event_id, &m)) != ZT_OK)
+		return e;
+	for (int attempt = 0;; attempt++) {
+		if ((e = run(req, &status_script, m->event_id, 1, args,
+		         &reply)) != ZT_OK)
+			return e;
+		if (field(reply, "seed") == NULL)
+			break;
+		if (attempt == 2) {
+			zt_log_error("hold", "sold set of %s did not stick",
+			    m->event_id);
+			return zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
+			    "the hold service is unavailable, try again "
+			    "shortly");
+		}
+		if ((e = seed_sold(req, m, int_field(reply, "v"))) != ZT_OK)
+			return e;
+	}
+
+	body = json_object_new_object();
+	json_object_object_add(body, "eventId",
+	    json_object_new_string(m->event_id));
+	json_object_object_add(body, "v",
+	    json_object_new_int64(int_field(reply, "v")));
+	list = json_object_new_array();
+	v = field(reply, "held");
+	for (size_t i = 0; i < list_len(v); i++) {
+		struct json_object *pair = json_object_array_get_idx(v, i);
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "seatId", json_object_get(
+		    json_object_array_get_idx(pair, 0)));
+		json_object_object_add(o, "expiresAt", json_object_new_string(
+		    zt_time_format(req->arena, json_object_get_int64(
+		        json_object_array_get_idx(pair, 1)))));
+		json_object_array_add(list, o);
+	}
+	json_object_object_add(body, "held", list);
+	json_object_object_add(body, "sold", string_list(field(reply, "sold")));
+	list = json_object_new_array();
+	for (size_t i = 0; i < m->nseats; i++)
+		if (m->seats[i].blocked)
+			json_object_array_add(list,
+			    json_object_new_string(m->seats[i].id));
+	json_object_object_add(body, "blocked", list);
+	/* a type nobody held since Redis started has no counter yet: it
+	 * has capacity - sold free (no hold can have taken any) */
+	ga = json_object_new_object();
+	counters = field(reply, "ga");
+	for (size_t i = 0; i < m->ntypes; i++) {
+		const struct zt_ticket_type *t = &m->types[i];
+		struct json_object *c = field(counters, t->id);
+		long long n = c != NULL ? json_object_get_int64(c)
+		                        : t->capacity - t->sold;
+		json_object_object_add(ga, t->id,
+		    json_object_new_int64(n > 0 ? n : 0));
+	}
+	json_object_object_add(body, "ga", ga);
+	if (req->user_id[0] != '\0') {
+		struct zt_hold mine;
+		read_hold(req, field(reply, "mine"), &mine);
+		json_object_object_add(body, "mine", zt_hold_json(req, &mine));
+	}
+	*out = body;
+	return ZT_OK;
+}
+
+/* ------------------------------------------------------------ sweep -- */
+
+enum zt_err
+zt_hold_sweep(struct zt_req *req, const char *event_id, int *swept,
+    int *remaining)
+{
+	const char *args[1] = {LUA_SWEEP_MAX};
+	struct json_object *reply;
+	enum zt_err e;
+
+	*swept = 0;
+	*remaining = 0;
+	/* bounded: a flood of expiries is finished by the next run */
+	for (int round = 0; round < 50; round++) {
+		if ((e = run(req, &sweep_script, event_id, 1, args,
+		         &reply)) != ZT_OK)
+			return e;
+		publish(req, event_id, reply);
+		*swept += (int)int_field(reply, "swept");
+		*remaining = (int)int_field(reply, "holds");
+		if (int_field(reply, "left") == 0)
+			break;
+	}
+	return ZT_OK;
+}
+
+enum zt_err
+zt_hold_sweep_all(struct zt_req *req, int *swept)
+{
+	redisReply *idx = zt_redis_cmd(req, "ZRANGE %s 0 -1 WITHSCORES",
+	    ZT_HOLD_INDEX_KEY);
+	long long now = zt_time_now_ms();
+	enum zt_err rc = ZT_OK;
+
+	*swept = 0;
+	if (idx == NULL)
+		return req->err;
+	if (idx->type != REDIS_REPLY_ARRAY)
+		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	for (size_t i = 0; i + 1 < idx->elements; i += 2) {
+		const char *ev = idx->element[i]->str;
+		const char *score = idx->element[i + 1]->str;
+		const char *args[2] = {ev, score};
+		const char *keys[1] = {ZT_HOLD_INDEX_KEY};
+		int n = 0, left = 0;
+
+		if (!zt_is_uuid(ev)) {
+			zt_redis_cmd(req, "ZREM %s %s", ZT_HOLD_INDEX_KEY, ev);
+			continue;
+		}
+		if (zt_hold_sweep(req, ev, &n, &left) != ZT_OK) {
+			zt_log_warn("sweep", "could not sweep %s: %s", ev,
+			    req->err_msg ? req->err_msg : "");
+			rc = req->err;
+			req->err = ZT_OK;
+			continue;
+		}
+		*swept += n;
+		if (left == 0 && strtoll(score, NULL, 10) < now - INDEX_IDLE_MS)
+			zt_redis_eval(req, &index_drop_script, 1, keys, 2,
+			    args);
+	}
+	if (rc != ZT_OK)
+		req->err = rc;
+	return rc;
+}
