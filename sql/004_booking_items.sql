@@ -1,4 +1,4 @@
--- 003_booking_items.sql — what a booking is for.
+-- 004_booking_items.sql — what a booking is for.
 --
 -- A pending booking records the seats and GA units of the hold it was made
 -- from, at the unit price of the moment. Tickets are issued from these lines
