@@ -3,6 +3,7 @@
 #include "zt_log.h"
 #include "zt_server.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,21 @@ ensure(struct zt_redis *r)
 	return 0;
 }
 
+/*
+ * Did the server close this connection under us (restart, failover)?  On
+ * a unix socket a write then fails with EPIPE or ECONNRESET rather than
+ * EOF.  Such a command never ran (or ran on a server that is gone), so it
+ * is retried once on a fresh connection.  A timeout is not: the command
+ * may have run.
+ */
+static int
+closed_by_server(const redisContext *c, int err_no)
+{
+	return c->err == REDIS_ERR_EOF ||
+	       (c->err == REDIS_ERR_IO &&
+	           (err_no == EPIPE || err_no == ECONNRESET));
+}
+
 static void
 free_reply(void *p)
 {
@@ -89,17 +105,18 @@ zt_redis_argv(struct zt_req *req, int argc, const char **argv,
 		int fresh = r->c == NULL || r->c->err != 0;
 		if (ensure(r) != 0)
 			return unavailable(req);
+		errno = 0;
 		redisReply *rep = redisCommandArgv(r->c, argc, argv, lens);
 		if (rep != NULL) {
 			zt_req_defer(req, free_reply, rep);
 			return rep;
 		}
+		int closed = closed_by_server(r->c, errno);
 		zt_log_warn("redis", "command failed: %s", r->c->errstr);
 		/* a stale connection (server restarted): retry once on a new
 		 * one; a fresh connection that fails is really down */
-		int eof = r->c->err == REDIS_ERR_EOF;
 		drop(r);
-		if (fresh || !eof)
+		if (fresh || !closed)
 			break;
 	}
 	return unavailable(req);
@@ -115,16 +132,17 @@ zt_redis_cmd(struct zt_req *req, const char *fmt, ...)
 		if (ensure(r) != 0)
 			return unavailable(req);
 		va_start(ap, fmt);
+		errno = 0;
 		redisReply *rep = redisvCommand(r->c, fmt, ap);
 		va_end(ap);
 		if (rep != NULL) {
 			zt_req_defer(req, free_reply, rep);
 			return rep;
 		}
+		int closed = closed_by_server(r->c, errno);
 		zt_log_warn("redis", "command failed: %s", r->c->errstr);
-		int eof = r->c->err == REDIS_ERR_EOF;
 		drop(r);
-		if (fresh || !eof)
+		if (fresh || !closed)
 			break;
 	}
 	return unavailable(req);
