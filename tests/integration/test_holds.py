@@ -5,10 +5,7 @@ seats and ticket types are written straight into PostgreSQL (ztseats.py);
 buyers carry access tokens minted with the stack's key.
 """
 
-import os
 import random
-import subprocess
-import threading
 import time
 import uuid
 
@@ -16,14 +13,8 @@ import pytest
 import requests
 
 from ztauth import jwt, mint
-from ztseats import Buyer, Catalog, Redis, expire_hold_now, WsSub
-
-
-@pytest.fixture(scope="module")
-def cat(pg_owner_dsn):
-    c = Catalog(pg_owner_dsn)
-    yield c
-    c.purge()
+from ztseats import (Buyer, Redis, WsSub, cat, expire_hold_now,  # noqa: F401
+                     holdctl, race, tenant)
 
 
 @pytest.fixture(scope="module")
@@ -32,32 +23,10 @@ def redis(redis_socket):
 
 
 @pytest.fixture(scope="module")
-def tenant(cat):
-    return cat.tenant()
-
-
-@pytest.fixture(scope="module")
 def buyer(cat, base_url, stack_var):
     def make(label="buyer"):
         return Buyer(base_url, stack_var, cat.user(label))
     return make
-
-
-@pytest.fixture(scope="module")
-def holdctl(stack_var):
-    """tests/tools/holdctl (built by make check) with the stack's env."""
-    tool = os.path.join(os.path.dirname(__file__), "..", "tools", "holdctl")
-    if not os.access(tool, os.X_OK):
-        pytest.fail("tests/tools/holdctl is missing: run `make check` "
-                    "(scripts/dev test does)", pytrace=False)
-
-    def run(*args):
-        env_file = os.path.join(stack_var, "env")
-        p = subprocess.run(["/bin/bash", "-c", 'set -a; . "$0"; exec "$@"',
-                            env_file, tool, *args],
-                           capture_output=True, text=True, timeout=20)
-        return p.stdout.strip()
-    return run
 
 
 def error_code(r):
@@ -147,20 +116,8 @@ def test_two_hundred_clients_race_for_fifty_seats_all_or_nothing(
     rng = random.Random(6)
     clients = [(buyer(f"racer{i}"), rng.sample(seats, rng.randint(1, 4)))
                for i in range(200)]
-    results = [None] * len(clients)
-    gate = threading.Barrier(len(clients))
-
-    def go(i):
-        b, want = clients[i]
-        gate.wait()
-        results[i] = b.lock(ev, want)
-
-    threads = [threading.Thread(target=go, args=(i,))
-               for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = race([lambda b=b, want=want: b.lock(ev, want)
+                    for b, want in clients])
 
     owner = {}
     for (b, want), r in zip(clients, results):
@@ -195,19 +152,7 @@ def test_three_hundred_clients_race_for_the_last_hundred_ga_units(
     ty = ev["ga"][0]
     cat.sell(ev, cat.user("early"), ga={ty: 30})   # 100 left
     clients = [buyer(f"ga{i}") for i in range(300)]
-    results = [None] * len(clients)
-    gate = threading.Barrier(len(clients))
-
-    def go(i):
-        gate.wait()
-        results[i] = clients[i].lock(ev, ga={ty: 1})
-
-    threads = [threading.Thread(target=go, args=(i,))
-               for i in range(len(clients))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    results = race([lambda b=b: b.lock(ev, ga={ty: 1}) for b in clients])
     codes = [r.status_code for r in results]
     assert codes.count(200) == 100, codes
     assert codes.count(409) == 200

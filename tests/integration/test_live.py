@@ -17,39 +17,12 @@ import requests
 import websocket
 
 from ztauth import mint
-from ztseats import Buyer, Catalog, EsSub, WsSub
-
-
-@pytest.fixture(scope="module")
-def cat(pg_owner_dsn):
-    c = Catalog(pg_owner_dsn)
-    yield c
-    c.purge()
-
-
-@pytest.fixture(scope="module")
-def tenant(cat):
-    return cat.tenant()
+from ztseats import Buyer, EsSub, WsSub, cat, holdctl, tenant  # noqa: F401
 
 
 @pytest.fixture(scope="module")
 def ws_url(base_url):
     return base_url.replace("http://", "ws://")
-
-
-@pytest.fixture(scope="module")
-def holdctl(stack_var):
-    tool = os.path.join(os.path.dirname(__file__), "..", "tools", "holdctl")
-    if not os.access(tool, os.X_OK):
-        pytest.fail("tests/tools/holdctl is missing: run `make check` "
-                    "(scripts/dev test does)", pytrace=False)
-
-    def run(*args):
-        p = subprocess.run(["/bin/bash", "-c", 'set -a; . "$0"; exec "$@"',
-                            os.path.join(stack_var, "env"), tool, *args],
-                           capture_output=True, text=True, timeout=20)
-        return p.stdout.strip()
-    return run
 
 
 def publish(stack_var, channel, message):

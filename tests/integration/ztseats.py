@@ -9,6 +9,11 @@
                          JSON messages in a background thread
     Buyer                a signed-in user (minted access token) with a
                          requests session
+    race(calls)          run callables at the same instant, in threads
+
+Fixtures for the test modules (import them by name): cat (a Catalog purged
+after the module), tenant (an active tenant of it), holdctl (runs
+tests/tools/holdctl with the stack's environment).
 """
 
 import contextlib
@@ -20,11 +25,65 @@ import time
 import urllib.parse
 import uuid
 
+import os
+import subprocess
+
 import psycopg2
+import pytest
 import requests
 import websocket
 
 from ztauth import mint
+
+
+# --------------------------------------------------------------- fixtures --
+
+@pytest.fixture(scope="module")
+def cat(pg_owner_dsn):
+    c = Catalog(pg_owner_dsn)
+    yield c
+    c.purge()
+
+
+@pytest.fixture(scope="module")
+def tenant(cat):
+    return cat.tenant()
+
+
+@pytest.fixture(scope="module")
+def holdctl(stack_var):
+    """tests/tools/holdctl (built by make check) with the stack's env: the
+    zt_hold functions the bookings responder will call (consume, unsell)."""
+    tool = os.path.join(os.path.dirname(__file__), "..", "tools", "holdctl")
+    if not os.access(tool, os.X_OK):
+        pytest.fail("tests/tools/holdctl is missing: run `make check` "
+                    "(scripts/dev test does)", pytrace=False)
+
+    def run(*args):
+        p = subprocess.run(["/bin/bash", "-c", 'set -a; . "$0"; exec "$@"',
+                            os.path.join(stack_var, "env"), tool, *args],
+                           capture_output=True, text=True, timeout=20)
+        return p.stdout.strip()
+    return run
+
+
+def race(calls, timeout=60):
+    """Start every call at the same instant (one thread each, released by
+    a barrier); their results, in order."""
+    results = [None] * len(calls)
+    gate = threading.Barrier(len(calls))
+
+    def go(i):
+        gate.wait()
+        results[i] = calls[i]()
+
+    threads = [threading.Thread(target=go, args=(i,))
+               for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return results
 
 
 # ---------------------------------------------------------------- catalog --
