@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -278,6 +279,22 @@ zt_json_parse_body(struct zt_req *req, const char *body, size_t len,
 out:
 	json_tokener_free(tok);
 	return rc;
+}
+
+struct json_object *
+zt_json_nullable(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+struct json_object *
+zt_json_epoch(const char *epoch)
+{
+	char buf[ZT_TIME_LEN];
+	if (epoch == NULL)
+		return NULL;
+	return json_object_new_string(
+	    zt_time_format(strtoll(epoch, NULL, 10), buf));
 }
 
 static void

@@ -66,6 +66,14 @@ int zt_is_uuid(const char *s);
 enum zt_err zt_json_parse_body(struct zt_req *req, const char *body,
     size_t len, struct json_object **out);
 
+/* A JSON string of s, or NULL (JSON null) when s is NULL. */
+struct json_object *zt_json_nullable(const char *s);
+/*
+ * An instant as an RFC 3339 UTC string, from the text of a PostgreSQL
+ * `extract(epoch FROM …)::bigint` column; NULL (JSON null) for SQL NULL.
+ */
+struct json_object *zt_json_epoch(const char *epoch);
+
 /* Release o (json_object_put) when the request ends; returns o. */
 struct json_object *zt_json_defer_put(struct zt_req *req,
     struct json_object *o);

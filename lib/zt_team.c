@@ -4,6 +4,7 @@
 #include "zt_db.h"
 #include "zt_ident.h"
 #include "zt_json.h"
+#include "zt_rate.h"
 #include "zt_server.h"
 
 #include <stdlib.h>
@@ -133,19 +134,13 @@ zt_team_begin(struct zt_req *req, enum zt_role min, enum zt_role *role)
 }
 
 static struct json_object *
-str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *
 member_json(const PGresult *r, int i)
 {
 	struct json_object *m = json_object_new_object();
 	json_object_object_add(m, "userId",
 	    json_object_new_string(PQgetvalue(r, i, 0)));
-	json_object_object_add(m, "email", str_or_null(zt_db_val(r, i, 1)));
-	json_object_object_add(m, "phone", str_or_null(zt_db_val(r, i, 2)));
+	json_object_object_add(m, "email", zt_json_nullable(zt_db_val(r, i, 1)));
+	json_object_object_add(m, "phone", zt_json_nullable(zt_db_val(r, i, 2)));
 	json_object_object_add(m, "name",
 	    json_object_new_string(PQgetvalue(r, i, 3)));
 	json_object_object_add(m, "role",
@@ -297,6 +292,10 @@ zt_team_add(struct zt_req *req, const char *email, const char *phone,
 	if (role == ZT_ROLE_NONE)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "field 'role' must be owner, manager or scanner");
+	/* every invitation sends a message: a tenant may not spam people */
+	if ((e = zt_rate_hit(req, "invite", req->tenant_id,
+	         ZT_TEAM_INVITES_PER_HOUR, 3600)) != ZT_OK)
+		return e;
 	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, &actor)) != ZT_OK)
 		return e;
 	p[0] = ident;

@@ -22,6 +22,9 @@
 
 #include "zt_req.h"
 
+/* Invitations one tenant may send per hour (each one is a message). */
+#define ZT_TEAM_INVITES_PER_HOUR 30
+
 enum zt_role {
 	ZT_ROLE_NONE = 0, /* not a member (adding / removing) */
 	ZT_ROLE_SCANNER = 1,
@@ -59,7 +62,8 @@ enum zt_err zt_team_list(struct zt_req *req, struct json_object **out);
 /*
  * Add the person with this email or phone (exactly one non-NULL; raw, this
  * normalises) as role; creates the user if needed and queues an invitation
- * in `outbox` in the same transaction.  *out = the member.
+ * in `outbox` in the same transaction.  429 past ZT_TEAM_INVITES_PER_HOUR
+ * (Redis down: 503).  *out = the member.
  */
 enum zt_err zt_team_add(struct zt_req *req, const char *email,
     const char *phone, const char *role, struct json_object **out);

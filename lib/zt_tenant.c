@@ -143,20 +143,6 @@ zt_tenant_mask_account(struct zt_arena *a, const char *number)
 	return zt_arena_printf(a, "XXXXXX%s", n > 4 ? number + n - 4 : "");
 }
 
-static struct json_object *
-str_or_null(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static struct json_object *
-time_json(const char *epoch)
-{
-	char buf[ZT_TIME_LEN];
-	return json_object_new_string(
-	    zt_time_format(strtoll(epoch, NULL, 10), buf));
-}
-
 /* A branding column (jsonb text) as an object; never NULL. */
 static struct json_object *
 branding_json(const char *text)
@@ -178,13 +164,13 @@ zt_tenant_public_json(const PGresult *r, int row, int col)
 	json_object_object_add(t, "name",
 	    json_object_new_string(PQgetvalue(r, row, col + 1)));
 	json_object_object_add(t, "institution",
-	    str_or_null(zt_db_val(r, row, col + 2)));
+	    zt_json_nullable(zt_db_val(r, row, col + 2)));
 	json_object_object_add(t, "branding",
 	    branding_json(zt_db_val(r, row, col + 3)));
 	json_object_object_add(t, "contactEmail",
-	    str_or_null(zt_db_val(r, row, col + 4)));
+	    zt_json_nullable(zt_db_val(r, row, col + 4)));
 	json_object_object_add(t, "contactPhone",
-	    str_or_null(zt_db_val(r, row, col + 5)));
+	    zt_json_nullable(zt_db_val(r, row, col + 5)));
 	return t;
 }
 
@@ -200,17 +186,17 @@ tenant_json(const PGresult *r)
 	json_object_object_add(t, "name",
 	    json_object_new_string(PQgetvalue(r, 0, 2)));
 	json_object_object_add(t, "institution",
-	    str_or_null(zt_db_val(r, 0, 3)));
+	    zt_json_nullable(zt_db_val(r, 0, 3)));
 	json_object_object_add(t, "branding",
 	    branding_json(zt_db_val(r, 0, 4)));
 	json_object_object_add(t, "contactEmail",
-	    str_or_null(zt_db_val(r, 0, 5)));
+	    zt_json_nullable(zt_db_val(r, 0, 5)));
 	json_object_object_add(t, "contactPhone",
-	    str_or_null(zt_db_val(r, 0, 6)));
+	    zt_json_nullable(zt_db_val(r, 0, 6)));
 	json_object_object_add(t, "status",
 	    json_object_new_string(PQgetvalue(r, 0, 7)));
-	json_object_object_add(t, "createdAt", time_json(PQgetvalue(r, 0, 8)));
-	json_object_object_add(t, "updatedAt", time_json(PQgetvalue(r, 0, 9)));
+	json_object_object_add(t, "createdAt", zt_json_epoch(PQgetvalue(r, 0, 8)));
+	json_object_object_add(t, "updatedAt", zt_json_epoch(PQgetvalue(r, 0, 9)));
 	return t;
 }
 
@@ -252,7 +238,7 @@ tenant_body(struct zt_req *req, int owner, struct json_object **out)
 				    json_object_new_string(PQgetvalue(r, 0, 4)));
 			}
 			json_object_object_add(pay, "updatedAt",
-			    time_json(PQgetvalue(r, 0, 5)));
+			    zt_json_epoch(PQgetvalue(r, 0, 5)));
 		}
 		json_object_object_add(t, "payout", pay);
 	}

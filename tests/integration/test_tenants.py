@@ -421,3 +421,19 @@ def test_member_changes_across_tenants_are_404_and_change_nothing(ctx):
     assert a.owner.call("GET", "/api/tenants/me/members").json()["members"] == \
         [m for m in a.owner.call("GET", "/api/tenants/me/members")
          .json()["members"] if m["userId"] == a.owner.id]
+
+
+def test_invitations_are_rate_limited_per_tenant(ctx):
+    org = Org(ctx)
+    codes = []
+    for i in range(31):
+        r = org.owner.call("POST", "/api/tenants/me/members",
+                           {"email": f"bulk-{uuid.uuid4().hex[:10]}@t.in",
+                            "role": "scanner"})
+        codes.append(r.status_code)
+    assert codes[:30] == [201] * 30
+    assert codes[30] == 429 and "Retry-After" in r.headers
+    # another tenant is not affected
+    assert Org(ctx).owner.call("POST", "/api/tenants/me/members", {
+        "email": f"x-{uuid.uuid4().hex[:8]}@t.in",
+        "role": "scanner"}).status_code == 201
