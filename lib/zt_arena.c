@@ -181,6 +181,9 @@ char *
 zt_arena_vprintf(struct zt_arena *a, const char *fmt, va_list ap)
 {
 	va_list cp;
+	/* UBSan builds make gcc imagine a NULL fmt here (-Wformat-truncation) */
+	if (fmt == NULL)
+		fmt = "";
 	va_copy(cp, ap);
 	int n = vsnprintf(NULL, 0, fmt, cp);
 	va_end(cp);

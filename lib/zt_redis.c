@@ -80,19 +80,29 @@ unavailable(struct zt_req *req)
 	return NULL;
 }
 
-redisReply *
-zt_redis_argv(struct zt_req *req, int argc, const char **argv,
-    const size_t *lens)
+/*
+ * Send one formatted command and read its reply, reconnecting as needed.
+ * Takes ownership of cmd (hiredis-formatted, freed with redisFreeCommand).
+ */
+static redisReply *
+run(struct zt_req *req, char *cmd, long long len)
 {
 	struct zt_redis *r = zt_g.redis;
+	redisReply *rep = NULL;
+
+	if (len < 0)
+		zt_oom();
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int fresh = r->c == NULL || r->c->err != 0;
+		void *out = NULL;
 		if (ensure(r) != 0)
-			return unavailable(req);
-		redisReply *rep = redisCommandArgv(r->c, argc, argv, lens);
-		if (rep != NULL) {
+			break;
+		if (redisAppendFormattedCommand(r->c, cmd, (size_t)len) ==
+		        REDIS_OK &&
+		    redisGetReply(r->c, &out) == REDIS_OK) {
+			rep = out;
 			zt_req_defer(req, free_reply, rep);
-			return rep;
+			break;
 		}
 		zt_log_warn("redis", "command failed: %s", r->c->errstr);
 		/* a stale connection (server restarted): retry once on a new
@@ -102,32 +112,28 @@ zt_redis_argv(struct zt_req *req, int argc, const char **argv,
 		if (fresh || !eof)
 			break;
 	}
-	return unavailable(req);
+	redisFreeCommand(cmd);
+	return rep != NULL ? rep : unavailable(req);
+}
+
+redisReply *
+zt_redis_argv(struct zt_req *req, int argc, const char **argv,
+    const size_t *lens)
+{
+	char *cmd = NULL;
+	long long len = redisFormatCommandArgv(&cmd, argc, argv, lens);
+	return run(req, cmd, len);
 }
 
 redisReply *
 zt_redis_cmd(struct zt_req *req, const char *fmt, ...)
 {
-	struct zt_redis *r = zt_g.redis;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int fresh = r->c == NULL || r->c->err != 0;
-		va_list ap;
-		if (ensure(r) != 0)
-			return unavailable(req);
-		va_start(ap, fmt);
-		redisReply *rep = redisvCommand(r->c, fmt, ap);
-		va_end(ap);
-		if (rep != NULL) {
-			zt_req_defer(req, free_reply, rep);
-			return rep;
-		}
-		zt_log_warn("redis", "command failed: %s", r->c->errstr);
-		int eof = r->c->err == REDIS_ERR_EOF;
-		drop(r);
-		if (fresh || !eof)
-			break;
-	}
-	return unavailable(req);
+	char *cmd = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int len = redisvFormatCommand(&cmd, fmt, ap);
+	va_end(ap);
+	return run(req, cmd, len);
 }
 
 redisReply *

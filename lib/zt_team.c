@@ -4,6 +4,7 @@
 #include "zt_db.h"
 #include "zt_ident.h"
 #include "zt_json.h"
+#include "zt_outbox.h"
 #include "zt_rate.h"
 #include "zt_server.h"
 
@@ -51,9 +52,6 @@ static struct zt_sql q_add = ZT_SQL("team_add",
 static struct zt_sql q_invite_ctx = ZT_SQL("team_invite_ctx",
     "SELECT t.name, coalesce(nullif(u.name, ''), u.email, u.phone, '')"
     " FROM tenants t, users u WHERE t.id = $1 AND u.id = $2", 2);
-static struct zt_sql q_outbox = ZT_SQL("team_outbox",
-    "INSERT INTO outbox (channel, recipient, payload)"
-    " VALUES ($1, $2, $3::jsonb)", 3);
 
 enum zt_role
 zt_team_role(const char *name)
@@ -237,13 +235,15 @@ check_change(struct zt_req *req, enum zt_role actor, const char *user_id,
 	return ZT_OK;
 }
 
+/* The "member.invited" message (zt_outbox.c), queued in this transaction. */
 static enum zt_err
 queue_invitation(struct zt_req *req, const char *channel,
     const char *recipient, enum zt_role role)
 {
-	const char *p[3] = {req->tenant_id, req->user_id, NULL};
+	const char *p[2] = {req->tenant_id, req->user_id};
 	struct json_object *payload;
 	PGresult *r;
+	enum zt_err e;
 
 	if ((r = zt_db_exec(req, &q_invite_ctx, p)) == NULL)
 		return req->err;
@@ -251,23 +251,21 @@ queue_invitation(struct zt_req *req, const char *channel,
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	payload = json_object_new_object();
 	json_object_object_add(payload, "template",
-	    json_object_new_string("team.invited"));
+	    json_object_new_string("member.invited"));
 	json_object_object_add(payload, "tenantId",
 	    json_object_new_string(req->tenant_id));
 	json_object_object_add(payload, "tenantName",
 	    json_object_new_string(PQgetvalue(r, 0, 0)));
-	json_object_object_add(payload, "invitedBy",
+	json_object_object_add(payload, "inviter",
 	    json_object_new_string(PQgetvalue(r, 0, 1)));
 	json_object_object_add(payload, "role",
 	    json_object_new_string(zt_team_role_name(role)));
-	json_object_object_add(payload, "url",
+	json_object_object_add(payload, "link",
 	    json_object_new_string(zt_arena_printf(req->arena, "%s/organizer/",
 	        zt_g.cfg.public_url)));
-	p[0] = channel;
-	p[1] = recipient;
-	p[2] = zt_json_text(req, payload, NULL);
+	e = zt_outbox_enqueue(req, channel, recipient, payload);
 	json_object_put(payload);
-	return zt_db_exec(req, &q_outbox, p) ? ZT_OK : req->err;
+	return e;
 }
 
 enum zt_err

@@ -263,7 +263,8 @@ def test_owner_invites_lists_changes_and_removes_members(ctx):
     out = sql(ctx.owner_dsn, "select channel, payload from outbox"
               " where recipient = %s", (email.lower(),))
     assert len(out) == 1 and out[0][0] == "email"
-    assert out[0][1]["template"] == "team.invited"
+    assert out[0][1]["template"] == "member.invited"
+    assert out[0][1]["inviter"] == org.owner.email
     assert out[0][1]["tenantId"] == org.id and out[0][1]["role"] == "manager"
 
     r = org.owner.call("GET", "/api/tenants/me/members")

@@ -235,5 +235,6 @@ main(void)
 	RUN(not_found_vs_method_not_allowed);
 	RUN(body_limits_media_type_and_json);
 	RUN(auth_levels);
+	zt_config_free(&zt_g.cfg);
 	return DONE();
 }
