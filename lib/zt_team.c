@@ -290,11 +290,12 @@ zt_team_add(struct zt_req *req, const char *email, const char *phone,
 	if (role == ZT_ROLE_NONE)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "field 'role' must be owner, manager or scanner");
-	/* every invitation sends a message: a tenant may not spam people */
+	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, &actor)) != ZT_OK)
+		return e;
+	/* every invitation sends a message: a tenant may not spam people
+	 * (counted after the role check: outsiders cannot use it up) */
 	if ((e = zt_rate_hit(req, "invite", req->tenant_id,
 	         ZT_TEAM_INVITES_PER_HOUR, 3600)) != ZT_OK)
-		return e;
-	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, &actor)) != ZT_OK)
 		return e;
 	p[0] = ident;
 	if ((r = zt_db_exec(req, email ? &q_user_email : &q_user_phone,
