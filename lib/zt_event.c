@@ -795,9 +795,12 @@ zt_event_update(struct zt_req *req, const char *id, struct json_object *doc,
 		return zt_fail(req, ZT_ECONFLICT, "event_closed", "%s", why);
 	fields_from_row(row, &f);
 	old_slug = f.slug;
+	int64_t old_starts = f.starts_at;
+	/* a start that moves must be in the future; resending the stored one
+	 * (a client that PATCHes the whole event) is no move */
 	if ((e = zt_event_apply(req, doc, &f, 0, &set)) != ZT_OK ||
 	    (e = zt_event_validate(req, &f, (int64_t)time(NULL),
-	         (set & ZT_EF_STARTS) != 0)) != ZT_OK)
+	         (set & ZT_EF_STARTS) && f.starts_at != old_starts)) != ZT_OK)
 		return e;
 	if (strcmp(status, "draft") != 0) {
 		const char *locked = (set & ZT_EF_SLUG) &&

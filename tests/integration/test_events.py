@@ -134,9 +134,20 @@ def test_a_patch_validates_against_the_stored_event(ctx):
     assert got["timezone"] == "Europe/London"
     assert got["title"] == "<script>alert('x')</script>"
     assert got["startsAt"] == ev["startsAt"]
+    # resending the stored start of an event that has begun is no move
+    org.rows("update events set starts_at = now() - interval '1 hour'"
+             " where id = %s", (ev["id"],))
+    started = org.owner.call("GET", f"/api/events/mine/{ev['id']}").json()
+    r = org.owner.call("PATCH", path, {"startsAt": started["startsAt"],
+                                       "city": "Goa"})
+    assert r.status_code == 200, r.text
+    r = org.owner.call("PATCH", path, {"startsAt": days(-1, 1)})
+    assert r.status_code == 422 and "'startsAt'" in err(r)["message"]
     assert org.rows("select details->'fields' from audit_log where tenant_id"
-                    " = %s and action = 'event.updated'", (org.id,)) == \
-        [(["city", "venueName", "timezone", "title"],)]
+                    " = %s and action = 'event.updated' order by at",
+                    (org.id,)) == \
+        [(["city", "venueName", "timezone", "title"],),
+         (["startsAt", "city"],)]
 
 
 # ----------------------------------------------------------- state machine
