@@ -491,7 +491,8 @@ event_json(const PGresult *r, int i, int public)
 	tags = json_tokener_parse(PQgetvalue(r, i, C_TAGS));
 	json_object_object_add(o, "tags",
 	    tags ? tags : json_object_new_array());
-	json_object_object_add(o, "city", zt_json_nullable(zt_db_val(r, i, C_CITY)));
+	json_object_object_add(o, "city",
+	    zt_json_nullable(zt_db_val(r, i, C_CITY)));
 	json_object_object_add(o, "venueName",
 	    zt_json_nullable(zt_db_val(r, i, C_VENUE)));
 	json_object_object_add(o, "venueAddress",
@@ -982,7 +983,8 @@ zt_event_mine(struct zt_req *req, struct json_object **out)
 		return e;
 	if (status != NULL && strcmp(status, "draft") != 0 &&
 	    strcmp(status, "published") != 0 &&
-	    strcmp(status, "cancelled") != 0 && strcmp(status, "completed") != 0)
+	    strcmp(status, "cancelled") != 0 &&
+	    strcmp(status, "completed") != 0)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "query parameter 'status' must be draft, published, "
 		    "cancelled or completed");

@@ -401,7 +401,8 @@ check_against_event(struct zt_req *req, const struct zt_seatmap *m,
     const char *kind, int64_t ends_at)
 {
 	if (strcmp(kind, "ga") == 0 && m->nseats > 0) {
-		zt_fail_detail(req, "field", json_object_new_string("sections"));
+		zt_fail_detail(req, "field",
+		    json_object_new_string("sections"));
 		return zt_fail(req, ZT_EINVALID, "invalid_layout",
 		    "sections: a general-admission (ga) event has no seats; "
 		    "set \"kind\": \"hybrid\" to have both");
@@ -657,7 +658,8 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 		json_object_object_add(o, "pricePaise",
 		    json_object_new_int64(strtoll(PQgetvalue(r, i, 3), NULL,
 		        10)));
-		json_object_object_add(o, "capacity", json_object_new_int64(cap));
+		json_object_object_add(o, "capacity",
+		    json_object_new_int64(cap));
 		if (organizer)
 			json_object_object_add(o, "sold",
 			    json_object_new_int64(sold));
@@ -700,7 +702,8 @@ zt_layout_availability(struct zt_req *req, const char *event_id,
 		    json_object_new_int64(strtoll(PQgetvalue(r, i, 1), NULL,
 		        10)));
 		json_object_object_add(o, "total", json_object_new_int64(t));
-		json_object_object_add(o, "available", json_object_new_int64(v));
+		json_object_object_add(o, "available",
+		    json_object_new_int64(v));
 		json_object_array_add(cats, o);
 		total += t;
 		avail += v;

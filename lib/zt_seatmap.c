@@ -81,7 +81,8 @@ member(struct zt_req *req, struct json_object *o, const char *where,
 	if (!json_object_is_type(v, type)) {
 		static const char *names[] = {[json_type_null] = "null",
 		    [json_type_boolean] = "true or false",
-		    [json_type_double] = "a number", [json_type_int] = "a number",
+		    [json_type_double] = "a number",
+		    [json_type_int] = "a number",
 		    [json_type_object] = "an object",
 		    [json_type_array] = "an array",
 		    [json_type_string] = "a string"};
@@ -585,6 +586,71 @@ apply_selectors(struct ctx *c, struct grid *g, struct json_object *arr,
 	return ZT_OK;
 }
 
+/* aisles before each seat index, from "aisleAfter"; NULL on error */
+static int *
+read_aisles(struct ctx *c, const struct grid *g, struct json_object *arr,
+    const char *w)
+{
+	struct zt_req *req = c->req;
+	int *before = zt_arena_zalloc(req->arena,
+	    (size_t)g->per_row * sizeof(int));
+	size_t n = arr ? json_object_array_length(arr) : 0;
+	if (n > ZT_SEATMAP_MAX_PER_ROW) {
+		invalid(req, at(req, w, "aisleAfter"), "at most %d aisles",
+		    ZT_SEATMAP_MAX_PER_ROW);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(arr, i);
+		int64_t k = json_object_get_int64(v);
+		if (!json_object_is_type(v, json_type_int) || k < g->first ||
+		    k >= g->first + g->per_row - 1) {
+			invalid(req, idx(req, w, "aisleAfter", i),
+			    "must be a seat number from %lld to %lld",
+			    (long long)g->first,
+			    (long long)(g->first + g->per_row - 2));
+			return NULL;
+		}
+		for (int64_t j = k - g->first + 1; j < g->per_row; j++)
+			before[j]++;
+	}
+	return before;
+}
+
+/* empty rows before each row index, from "rowGapAfter"; NULL on error */
+static int *
+read_row_gaps(struct ctx *c, const struct grid *g, struct json_object *arr,
+    const char *w)
+{
+	struct zt_req *req = c->req;
+	int *before = zt_arena_zalloc(req->arena,
+	    (size_t)g->nrows * sizeof(int));
+	size_t n = arr ? json_object_array_length(arr) : 0;
+	if (n > ZT_SEATMAP_MAX_ROWS) {
+		invalid(req, at(req, w, "rowGapAfter"), "at most %d gaps",
+		    ZT_SEATMAP_MAX_ROWS);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(arr, i);
+		int r = 0;
+		if (json_object_is_type(v, json_type_string))
+			while (r < g->nrows && strcmp(g->rows[r],
+			                           json_object_get_string(v)) != 0)
+				r++;
+		if (!json_object_is_type(v, json_type_string) ||
+		    r >= g->nrows - 1) {
+			invalid(req, idx(req, w, "rowGapAfter", i),
+			    "must name a row of the generator other than the "
+			    "last");
+			return NULL;
+		}
+		for (int k = r + 1; k < g->nrows; k++)
+			before[k]++;
+	}
+	return before;
+}
+
 static const char *const gen_keys[] = {"section", "rows", "seatsPerRow",
     "firstSeat", "aisleAfter", "rowGapAfter", "category", "categories",
     "blocked", "accessible", NULL};
@@ -643,59 +709,26 @@ parse_generate(struct ctx *c, struct json_object *o, const char *w,
 	if (defcat == NULL && c->m->ncats == 1)
 		defidx = 0;
 
-	aisle_before = zt_arena_zalloc(req->arena,
-	    (size_t)g.per_row * sizeof(int));
-	if (aisles != NULL) {
-		size_t n = json_object_array_length(aisles);
-		for (size_t i = 0; i < n; i++) {
-			struct json_object *v = json_object_array_get_idx(aisles,
-			    i);
-			int64_t k = json_object_get_int64(v);
-			if (!json_object_is_type(v, json_type_int) ||
-			    k < g.first || k >= g.first + g.per_row - 1)
-				return invalid(req, idx(req, w, "aisleAfter", i),
-				    "must be a seat number from %lld to %lld",
-				    (long long)g.first,
-				    (long long)(g.first + g.per_row - 2));
-			for (int64_t j = k - g.first + 1; j < g.per_row; j++)
-				aisle_before[j]++;
-		}
-	}
-	gap_before = zt_arena_zalloc(req->arena,
-	    (size_t)g.nrows * sizeof(int));
-	if (rowgaps != NULL) {
-		size_t n = json_object_array_length(rowgaps);
-		for (size_t i = 0; i < n && i < ZT_SEATMAP_MAX_ROWS; i++) {
-			struct json_object *v = json_object_array_get_idx(
-			    rowgaps, i);
-			const char *l = json_object_get_string(v);
-			int r = 0;
-			while (json_object_is_type(v, json_type_string) &&
-			       r < g.nrows && strcmp(g.rows[r], l) != 0)
-				r++;
-			if (!json_object_is_type(v, json_type_string) ||
-			    r >= g.nrows - 1)
-				return invalid(req, idx(req, w, "rowGapAfter", i),
-				    "must name a row of the generator other "
-				    "than the last");
-			for (int k = r + 1; k < g.nrows; k++)
-				gap_before[k]++;
-		}
-	}
+	if ((aisle_before = read_aisles(c, &g, aisles, w)) == NULL ||
+	    (gap_before = read_row_gaps(c, &g, rowgaps, w)) == NULL)
+		return req->err;
 	g.cat = zt_arena_array(req->arena, cells ? cells : 1, sizeof(size_t));
 	for (size_t i = 0; i < cells; i++)
 		g.cat[i] = defidx;
 	g.blocked = zt_arena_zalloc(req->arena, cells ? cells : 1);
 	g.accessible = zt_arena_zalloc(req->arena, cells ? cells : 1);
-	if ((cats != NULL && (e = apply_selectors(c, &g, cats,
-	                          at(req, w, "categories"), 1, NULL)) != ZT_OK) ||
-	    (blocked != NULL && (e = apply_selectors(c, &g, blocked,
-	                             at(req, w, "blocked"), 0, g.blocked)) !=
-	                            ZT_OK) ||
-	    (acc != NULL && (e = apply_selectors(c, &g, acc,
-	                         at(req, w, "accessible"), 0, g.accessible)) !=
-	                        ZT_OK))
-		return e;
+	const struct {
+		struct json_object *list;
+		const char *key;
+		unsigned char *flags;
+	} sel[] = {{cats, "categories", NULL}, {blocked, "blocked", g.blocked},
+	    {acc, "accessible", g.accessible}};
+	for (size_t i = 0; i < sizeof(sel) / sizeof(sel[0]); i++)
+		if (sel[i].list != NULL &&
+		    (e = apply_selectors(c, &g, sel[i].list,
+		         at(req, w, sel[i].key), sel[i].flags == NULL,
+		         sel[i].flags)) != ZT_OK)
+			return e;
 
 	for (int r = 0; r < g.nrows; r++) {
 		for (int64_t j = 0; j < g.per_row; j++) {
@@ -920,7 +953,8 @@ zt_seatmap_parse(struct zt_req *req, struct json_object *doc,
 	if (kind != NULL) {
 		m->kind = json_object_get_string(kind);
 		if (strcmp(m->kind, "reserved") != 0 &&
-		    strcmp(m->kind, "ga") != 0 && strcmp(m->kind, "hybrid") != 0)
+		    strcmp(m->kind, "ga") != 0 &&
+		    strcmp(m->kind, "hybrid") != 0)
 			return malformed(req, "kind",
 			    "must be reserved, ga or hybrid");
 	}

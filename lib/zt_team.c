@@ -96,7 +96,8 @@ zt_team_may(enum zt_role actor, int self, enum zt_role from, enum zt_role to,
 	}
 	if ((from == ZT_ROLE_OWNER || to == ZT_ROLE_OWNER) &&
 	    actor != ZT_ROLE_OWNER) {
-		*why = "only an owner may change an owner or make someone owner";
+		*why = "only an owner may change an owner or make someone "
+		       "owner";
 		return ZT_EFORBIDDEN;
 	}
 	return ZT_OK;
@@ -137,8 +138,10 @@ member_json(const PGresult *r, int i)
 	struct json_object *m = json_object_new_object();
 	json_object_object_add(m, "userId",
 	    json_object_new_string(PQgetvalue(r, i, 0)));
-	json_object_object_add(m, "email", zt_json_nullable(zt_db_val(r, i, 1)));
-	json_object_object_add(m, "phone", zt_json_nullable(zt_db_val(r, i, 2)));
+	json_object_object_add(m, "email",
+	    zt_json_nullable(zt_db_val(r, i, 1)));
+	json_object_object_add(m, "phone",
+	    zt_json_nullable(zt_db_val(r, i, 2)));
 	json_object_object_add(m, "name",
 	    json_object_new_string(PQgetvalue(r, i, 3)));
 	json_object_object_add(m, "role",

@@ -195,8 +195,10 @@ tenant_json(const PGresult *r)
 	    zt_json_nullable(zt_db_val(r, 0, 6)));
 	json_object_object_add(t, "status",
 	    json_object_new_string(PQgetvalue(r, 0, 7)));
-	json_object_object_add(t, "createdAt", zt_json_epoch(PQgetvalue(r, 0, 8)));
-	json_object_object_add(t, "updatedAt", zt_json_epoch(PQgetvalue(r, 0, 9)));
+	json_object_object_add(t, "createdAt",
+	    zt_json_epoch(PQgetvalue(r, 0, 8)));
+	json_object_object_add(t, "updatedAt",
+	    zt_json_epoch(PQgetvalue(r, 0, 9)));
 	return t;
 }
 
@@ -595,7 +597,8 @@ zt_tenant_patch(struct zt_req *req, struct json_object *patch,
 	for (const char *const *k = patch_keys; *k != NULL; k++)
 		if (strcmp(*k, "payout") != 0 &&
 		    json_object_object_get_ex(patch, *k, NULL))
-			json_object_array_add(fields, json_object_new_string(*k));
+			json_object_array_add(fields,
+			    json_object_new_string(*k));
 	if (json_object_array_length(fields) > 0) {
 		if (zt_db_exec(req, &q_update, p) == NULL) {
 			json_object_put(fields);

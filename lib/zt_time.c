@@ -46,7 +46,8 @@ digits(const char *s, int n)
 static int
 days_in_month(int y, int m)
 {
-	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+	    31};
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	return m == 2 && leap ? 29 : dm[m - 1];
 }

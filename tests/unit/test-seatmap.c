@@ -2,6 +2,8 @@
 #include "zt_seatmap.h"
 #include "zt_test.h"
 
+#include <stdlib.h>
+
 static struct zt_req *req;
 static struct zt_seatmap m;
 
@@ -260,6 +262,22 @@ TEST(invalid_layouts_are_422_naming_the_place)
 	    cats);
 	CHECK(parse(doc) == ZT_EINVALID);
 	CHECK(msg_has("generate.aisleAfter[0]"));
+	snprintf(doc, sizeof(doc), "{%s, \"generate\": {\"rows\": \"A-C\","
+	    " \"seatsPerRow\": 4, \"category\": \"A\", \"rowGapAfter\": "
+	    "[1]}}", cats);
+	CHECK(parse(doc) == ZT_EINVALID);
+	CHECK(msg_has("generate.rowGapAfter[0]"));
+	/* a long aisle list is refused before any work is done with it */
+	char *big = malloc(20000);
+	int n = snprintf(big, 20000, "{%s, \"generate\": {\"rows\": \"A\","
+	    " \"seatsPerRow\": 4, \"category\": \"A\", \"aisleAfter\": [",
+	    cats);
+	for (int i = 0; i < 1001; i++)
+		n += snprintf(big + n, (size_t)(20000 - n), "%s1", i ? "," : "");
+	snprintf(big + n, (size_t)(20000 - n), "]}}");
+	CHECK(parse(big) == ZT_EINVALID);
+	CHECK(msg_has("at most 1000 aisles"));
+	free(big);
 	CHECK(parse("{\"categories\": [{\"name\": \"A\", \"pricePaise\": 1},"
 	            " {\"name\": \"A\", \"pricePaise\": 2}]}") == ZT_EINVALID);
 	CHECK(msg_has("declared twice"));
