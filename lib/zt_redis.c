@@ -67,21 +67,6 @@ ensure(struct zt_redis *r)
 	return 0;
 }
 
-/*
- * Did the server close this connection under us (restart, failover)?  On
- * a unix socket a write then fails with EPIPE or ECONNRESET rather than
- * EOF.  Such a command never ran (or ran on a server that is gone), so it
- * is retried once on a fresh connection.  A timeout is not: the command
- * may have run.
- */
-static int
-closed_by_server(const redisContext *c, int err_no)
-{
-	return c->err == REDIS_ERR_EOF ||
-	       (c->err == REDIS_ERR_IO &&
-	           (err_no == EPIPE || err_no == ECONNRESET));
-}
-
 static void
 free_reply(void *p)
 {
@@ -96,56 +81,63 @@ unavailable(struct zt_req *req)
 	return NULL;
 }
 
+/*
+ * Send one formatted command and read its reply, reconnecting as needed.
+ * Takes ownership of cmd (hiredis-formatted, freed with redisFreeCommand).
+ */
+static redisReply *
+run(struct zt_req *req, char *cmd, long long len)
+{
+	struct zt_redis *r = zt_g.redis;
+	redisReply *rep = NULL;
+
+	if (len < 0)
+		zt_oom();
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int fresh = r->c == NULL || r->c->err != 0;
+		void *out = NULL;
+		if (ensure(r) != 0)
+			break;
+		if (redisAppendFormattedCommand(r->c, cmd, (size_t)len) ==
+		        REDIS_OK &&
+		    redisGetReply(r->c, &out) == REDIS_OK) {
+			rep = out;
+			zt_req_defer(req, free_reply, rep);
+			break;
+		}
+		/* a stale connection (server restarted): retry once on a new
+		 * one; a fresh connection that fails is really down.  A
+		 * restarted server shows as EOF on read, or as EPIPE on write
+		 * over a unix socket (the command never left: safe to resend) */
+		int stale = r->c->err == REDIS_ERR_EOF ||
+		            (r->c->err == REDIS_ERR_IO && errno == EPIPE);
+		zt_log_warn("redis", "command failed: %s", r->c->errstr);
+		drop(r);
+		if (fresh || !stale)
+			break;
+	}
+	redisFreeCommand(cmd);
+	return rep != NULL ? rep : unavailable(req);
+}
+
 redisReply *
 zt_redis_argv(struct zt_req *req, int argc, const char **argv,
     const size_t *lens)
 {
-	struct zt_redis *r = zt_g.redis;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int fresh = r->c == NULL || r->c->err != 0;
-		if (ensure(r) != 0)
-			return unavailable(req);
-		errno = 0;
-		redisReply *rep = redisCommandArgv(r->c, argc, argv, lens);
-		if (rep != NULL) {
-			zt_req_defer(req, free_reply, rep);
-			return rep;
-		}
-		int closed = closed_by_server(r->c, errno);
-		zt_log_warn("redis", "command failed: %s", r->c->errstr);
-		/* a stale connection (server restarted): retry once on a new
-		 * one; a fresh connection that fails is really down */
-		drop(r);
-		if (fresh || !closed)
-			break;
-	}
-	return unavailable(req);
+	char *cmd = NULL;
+	long long len = redisFormatCommandArgv(&cmd, argc, argv, lens);
+	return run(req, cmd, len);
 }
 
 redisReply *
 zt_redis_cmd(struct zt_req *req, const char *fmt, ...)
 {
-	struct zt_redis *r = zt_g.redis;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int fresh = r->c == NULL || r->c->err != 0;
-		va_list ap;
-		if (ensure(r) != 0)
-			return unavailable(req);
-		va_start(ap, fmt);
-		errno = 0;
-		redisReply *rep = redisvCommand(r->c, fmt, ap);
-		va_end(ap);
-		if (rep != NULL) {
-			zt_req_defer(req, free_reply, rep);
-			return rep;
-		}
-		int closed = closed_by_server(r->c, errno);
-		zt_log_warn("redis", "command failed: %s", r->c->errstr);
-		drop(r);
-		if (fresh || !closed)
-			break;
-	}
-	return unavailable(req);
+	char *cmd = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int len = redisvFormatCommand(&cmd, fmt, ap);
+	va_end(ap);
+	return run(req, cmd, len);
 }
 
 redisReply *

@@ -14,12 +14,12 @@ struct zt_defer {
 	void *p;
 };
 
-struct zt_req *
-zt_req_new(zt_getenv_fn fn, void *ctx)
+/* Blank every field but the arena and transport. */
+static void
+reset(struct zt_req *req, struct zt_arena *a, zt_getenv_fn fn, void *ctx)
 {
-	struct zt_req *req = zt_xmalloc(sizeof(*req));
 	memset(req, 0, sizeof(*req));
-	req->arena = zt_arena_new();
+	req->arena = a;
 	req->getenv = fn;
 	req->getenv_ctx = ctx;
 	req->method = "GET";
@@ -27,6 +27,13 @@ zt_req_new(zt_getenv_fn fn, void *ctx)
 	req->query = "";
 	req->request_id = "";
 	req->remote_addr = "";
+}
+
+struct zt_req *
+zt_req_new(zt_getenv_fn fn, void *ctx)
+{
+	struct zt_req *req = zt_xmalloc(sizeof(*req));
+	reset(req, zt_arena_new(), fn, ctx);
 	return req;
 }
 
@@ -52,19 +59,8 @@ zt_req_end(struct zt_req *req)
 		json_object_put(req->err_extra);
 	if (req->json != NULL)
 		json_object_put(req->json);
-	struct zt_arena *a = req->arena;
-	zt_getenv_fn fn = req->getenv;
-	void *ctx = req->getenv_ctx;
-	memset(req, 0, sizeof(*req));
-	zt_arena_reset(a);
-	req->arena = a;
-	req->getenv = fn;
-	req->getenv_ctx = ctx;
-	req->method = "GET";
-	req->path = "/";
-	req->query = "";
-	req->request_id = "";
-	req->remote_addr = "";
+	zt_arena_reset(req->arena);
+	reset(req, req->arena, req->getenv, req->getenv_ctx);
 }
 
 void

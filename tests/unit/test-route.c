@@ -283,5 +283,6 @@ main(void)
 	RUN(body_limits_media_type_and_json);
 	RUN(auth_levels);
 	RUN(query_token_only_where_the_route_allows_it);
+	zt_config_free(&zt_g.cfg);
 	return DONE();
 }

@@ -155,6 +155,7 @@ TEST(rotated_keys_still_verify_old_tokens)
 	char *fresh = zt_token_issue(&c2, a, ZT_TOKEN_AUD, UID, NULL, NULL,
 	    now(), 900);
 	CHECK(verify(fresh) == -1); /* old config does not know k2 */
+	zt_config_free(&c2);
 }
 
 int
@@ -176,5 +177,6 @@ main(void)
 	RUN(tampered_payload_is_refused);
 	RUN(rotated_keys_still_verify_old_tokens);
 	zt_arena_free(a);
+	zt_config_free(&cfg);
 	return DONE();
 }
