@@ -1,6 +1,6 @@
 /*
  * seats - seat and GA holds (/api/seats/…) and live subscriptions
- * (/live/…).  Rules live in lib/zt_hold.c, lib/zt_seatmap.c and
+ * (/live/…).  Rules live in lib/zt_hold.c, lib/zt_salemap.c and
  * lib/zt_channel.c; docs/holds.md and docs/live.md describe them.
  */
 #include "config.h"
@@ -8,7 +8,7 @@
 #include "zt_channel.h"
 #include "zt_hold.h"
 #include "zt_json.h"
-#include "zt_seatmap.h"
+#include "zt_salemap.h"
 #include "zt_serve.h"
 
 #include <ctype.h>
@@ -80,7 +80,7 @@ delete_seat(struct zt_req *req)
 		return e;
 	if (event == NULL) {
 		/* the hash tag needs the event: one indexed lookup */
-		if ((e = zt_seatmap_seat_event(req, seat, found)) != ZT_OK)
+		if ((e = zt_salemap_seat_event(req, seat, found)) != ZT_OK)
 			return e;
 		event = found;
 	}

@@ -1,7 +1,7 @@
 /* zt_channel.c - live subscription access; see zt_channel.h. */
 #include "zt_channel.h"
 #include "zt_db.h"
-#include "zt_seatmap.h"
+#include "zt_salemap.h"
 
 #include <string.h>
 
@@ -25,8 +25,8 @@ subscribe(struct zt_req *req, const char *kind, const char *id)
 enum zt_err
 zt_channel_event(struct zt_req *req, const char *event_id)
 {
-	const struct zt_seatmap *m;
-	enum zt_err e = zt_seatmap_get(req, event_id, &m);
+	const struct zt_salemap *m;
+	enum zt_err e = zt_salemap_get(req, event_id, &m);
 	if (e != ZT_OK)
 		return e;
 	if (strcmp(m->status, "published") != 0)

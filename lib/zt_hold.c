@@ -6,7 +6,7 @@
 #include "zt_live.h"
 #include "zt_log.h"
 #include "zt_redis.h"
-#include "zt_seatmap.h"
+#include "zt_salemap.h"
 #include "zt_server.h"
 #include "zt_time.h"
 
@@ -499,7 +499,7 @@ publish(struct zt_req *req, const char *event_id, struct json_object *reply)
 		if (exp != 0)
 			json_object_object_add(body, "expiresAt",
 			    json_object_new_string(
-			        zt_time_format(req->arena, exp)));
+			        zt_time_format_ms(req->arena, exp)));
 		zt_live_publish_event(event_id, int_field(m, "v"),
 		    json_object_get_string(field(m, "type")), body);
 	}
@@ -650,17 +650,17 @@ fail_ids(struct zt_req *req, const char *code, const char *key,
 
 /* The event's rules that need no Redis: sale state, seats, types. */
 static enum zt_err
-check_request(struct zt_req *req, const struct zt_seatmap *m,
+check_request(struct zt_req *req, const struct zt_salemap *m,
     const struct zt_hold_request *r, long long now)
 {
 	struct json_object *unknown = json_object_new_array();
 	struct json_object *blocked = json_object_new_array();
 	enum zt_err e;
 
-	if ((e = zt_seatmap_on_sale(req, m, now)) != ZT_OK)
+	if ((e = zt_salemap_on_sale(req, m, now)) != ZT_OK)
 		goto out;
 	for (size_t i = 0; i < r->nseats; i++) {
-		const struct zt_seat *s = zt_seatmap_seat(m, r->seats[i]);
+		const struct zt_sale_seat *s = zt_salemap_seat(m, r->seats[i]);
 		if (s == NULL)
 			json_object_array_add(unknown,
 			    json_object_new_string(r->seats[i]));
@@ -681,7 +681,7 @@ check_request(struct zt_req *req, const struct zt_seatmap *m,
 		goto out;
 	}
 	for (size_t i = 0; i < r->nga; i++)
-		if (zt_seatmap_type(m, r->ga[i].type_id) == NULL)
+		if (zt_salemap_type(m, r->ga[i].type_id) == NULL)
 			json_object_array_add(unknown,
 			    json_object_new_string(r->ga[i].type_id));
 	if (json_object_array_length(unknown) > 0) {
@@ -691,9 +691,9 @@ check_request(struct zt_req *req, const struct zt_seatmap *m,
 		goto out;
 	}
 	for (size_t i = 0; i < r->nga; i++) {
-		const struct zt_ticket_type *t =
-		    zt_seatmap_type(m, r->ga[i].type_id);
-		if ((e = zt_seatmap_type_on_sale(req, t, now)) != ZT_OK)
+		const struct zt_sale_type *t =
+		    zt_salemap_type(m, r->ga[i].type_id);
+		if ((e = zt_salemap_type_on_sale(req, t, now)) != ZT_OK)
 			goto out;
 		if (r->ga[i].quantity > t->per_order_limit) {
 			zt_fail_detail(req, "ticketTypeId",
@@ -715,7 +715,7 @@ out:
 
 /* What PostgreSQL knows: bought count, sold flags, GA seeds (args). */
 static enum zt_err
-facts(struct zt_req *req, const struct zt_seatmap *m,
+facts(struct zt_req *req, const struct zt_salemap *m,
     const struct zt_hold_request *r, long long *bought, char *sold,
     const char **seeds)
 {
@@ -759,7 +759,7 @@ facts(struct zt_req *req, const struct zt_seatmap *m,
 
 /* The script said no: the reason as an HTTP error. */
 static enum zt_err
-refused(struct zt_req *req, const struct zt_seatmap *m,
+refused(struct zt_req *req, const struct zt_salemap *m,
     struct json_object *reply)
 {
 	struct json_object *conflicts = field(reply, "conflicts");
@@ -788,7 +788,7 @@ enum zt_err
 zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
     struct zt_hold *out)
 {
-	const struct zt_seatmap *m;
+	const struct zt_salemap *m;
 	long long now = zt_time_now_ms(), bought = 0;
 	char *sold = zt_arena_zalloc(req->arena, r->nseats + 1);
 	const char **seeds = zt_arena_array(req->arena, r->nga + 1,
@@ -799,7 +799,7 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 	struct json_object *reply, *ok;
 	enum zt_err e;
 
-	if ((e = zt_seatmap_get(req, r->event_id, &m)) != ZT_OK ||
+	if ((e = zt_salemap_get(req, r->event_id, &m)) != ZT_OK ||
 	    (e = check_request(req, m, r, now)) != ZT_OK ||
 	    (e = facts(req, m, r, &bought, sold, seeds)) != ZT_OK)
 		return e;
@@ -938,7 +938,7 @@ zt_hold_unsell(struct zt_req *req, const char *event_id,
 
 /* Rebuild the sold set from PostgreSQL; v0 is the version seen before. */
 static enum zt_err
-seed_sold(struct zt_req *req, const struct zt_seatmap *m, long long v0)
+seed_sold(struct zt_req *req, const struct zt_salemap *m, long long v0)
 {
 	const char *p[1] = {m->event_id};
 	struct json_object *reply;
@@ -972,7 +972,7 @@ zt_hold_json(struct zt_req *req, const struct zt_hold *h)
 	o = json_object_new_object();
 	json_object_object_add(o, "holdId", json_object_new_string(h->id));
 	json_object_object_add(o, "expiresAt", json_object_new_string(
-	    zt_time_format(req->arena, h->expires_ms)));
+	    zt_time_format_ms(req->arena, h->expires_ms)));
 	list = json_object_new_array();
 	for (size_t i = 0; i < h->nseats; i++)
 		json_object_array_add(list, json_object_new_string(h->seats[i]));
@@ -994,12 +994,12 @@ enum zt_err
 zt_hold_status(struct zt_req *req, const char *event_id,
     struct json_object **out)
 {
-	const struct zt_seatmap *m;
+	const struct zt_salemap *m;
 	const char *args[1] = {req->user_id};
 	struct json_object *reply = NULL, *body, *list, *ga, *counters, *v;
 	enum zt_err e;
 
-	if ((e = zt_seatmap_get(req, event_id, &m)) != ZT_OK)
+	if ((e = zt_salemap_get(req, event_id, &m)) != ZT_OK)
 		return e;
 	for (int attempt = 0;; attempt++) {
 		if ((e = run(req, &status_script, m->event_id, 1, args,
@@ -1031,7 +1031,7 @@ zt_hold_status(struct zt_req *req, const char *event_id,
 		json_object_object_add(o, "seatId", json_object_get(
 		    json_object_array_get_idx(pair, 0)));
 		json_object_object_add(o, "expiresAt", json_object_new_string(
-		    zt_time_format(req->arena, json_object_get_int64(
+		    zt_time_format_ms(req->arena, json_object_get_int64(
 		        json_object_array_get_idx(pair, 1)))));
 		json_object_array_add(list, o);
 	}
@@ -1048,7 +1048,7 @@ zt_hold_status(struct zt_req *req, const char *event_id,
 	ga = json_object_new_object();
 	counters = field(reply, "ga");
 	for (size_t i = 0; i < m->ntypes; i++) {
-		const struct zt_ticket_type *t = &m->types[i];
+		const struct zt_sale_type *t = &m->types[i];
 		struct json_object *c = field(counters, t->id);
 		long long n = c != NULL ? json_object_get_int64(c)
 		                        : t->capacity - t->sold;

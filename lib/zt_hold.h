@@ -89,7 +89,7 @@ enum zt_err zt_hold_parse(struct zt_req *req, struct json_object *body,
 
 /*
  * Take everything in r for req->user_id, or nothing.  Checks the event is
- * on sale (zt_seatmap_on_sale), that the seats exist in it (422
+ * on sale (zt_salemap_on_sale), that the seats exist in it (422
  * "unknown_seats" with seatIds) and are not blocked (422 "seats_blocked"),
  * that the types exist (422 "unknown_ticket_types"), are on sale, and that
  * quantities stay within their per_order_limit (422 "per_order_limit").

@@ -1,94 +1,85 @@
 /*
- * zt_seatmap.h - an event's sale settings, seats and GA ticket types,
- * cached per process.
+ * zt_seatmap.h - the layout document of an event: price categories, seats
+ * (sections -> rows -> seats, or a generator), GA ticket types.
  *
- * The hold hot path must not read a 5,000-seat venue from PostgreSQL on
- * every request, so each process keeps the few events it served last for
- * ZT_SEATMAP_TTL_MS.  What changes rarely lives here (seat ids, blocked
- * flags, status, sales windows, limits, capacities); what changes on every
- * sale (sold seats, GA units) is read fresh where it matters: the hold
- * script (Redis) and the confirming transaction (PostgreSQL) are the
- * guards, never this cache.  An organizer's change (blocking a seat,
- * cancelling) reaches every process within the TTL.
+ * This module is pure: it turns the JSON document of PUT
+ * /api/events/:id/layout into flat arrays and checks them, without the
+ * database (zt_layout.c stores them).  The format is documented in
+ * docs/seatmap.md.  Everything comes from req->arena.
  *
- * Only public events load (the row-level security policy public_read): a
- * draft, or an event of a suspended organizer, is "not found".
+ * Errors: 400 "invalid_field" for a malformed document (wrong type, bad
+ * label), 422 "invalid_layout" for one that is well formed but wrong
+ * (unknown category, duplicate seat, too many seats); the message names the
+ * place, e.g. "sections[0].rows[2].seats[5].category".
  */
 #ifndef ZT_SEATMAP_H
 #define ZT_SEATMAP_H
 
+#include <json-c/json.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "zt_req.h"
 
-#define ZT_SEATMAP_TTL_MS 5000
-#define ZT_SEATMAP_SLOTS  8
+#define ZT_SEATMAP_MAX_SEATS    20000
+#define ZT_SEATMAP_MAX_SECTIONS 100
+#define ZT_SEATMAP_MAX_ROWS     500  /* per section */
+#define ZT_SEATMAP_MAX_PER_ROW  1000 /* seats and gaps */
+#define ZT_SEATMAP_MAX_CATS     50
+#define ZT_SEATMAP_MAX_TYPES    50
+#define ZT_SEATMAP_MAX_COORD    100000.0
+#define ZT_SEATMAP_LABEL_MAX    16   /* row and seat labels */
+#define ZT_SEATMAP_SECTION_MAX  60
+
+struct zt_seat_cat {
+	const char *name;
+	int64_t price_paise;
+	const char *colour; /* "#rrggbb" */
+};
 
 struct zt_seat {
-	char id[ZT_UUID_LEN + 1];
-	int blocked;
+	const char *section; /* "" when the map has one unnamed section */
+	const char *row;
+	const char *label;
+	double x, y;
+	size_t cat; /* index into cats */
+	int blocked, accessible;
 };
 
 struct zt_ticket_type {
-	char id[ZT_UUID_LEN + 1];
-	int capacity;
-	int sold; /* as of loading: seeds the Redis counter, never a guard */
-	int per_order_limit;
-	long long sales_start_ms, sales_end_ms; /* 0: no bound */
+	const char *name;
+	const char *description;
+	int64_t price_paise;
+	int64_t capacity;
+	int64_t per_order_limit;
+	int64_t sales_starts_at, sales_ends_at; /* when has_… */
+	int has_sales_starts, has_sales_ends;
 };
 
 struct zt_seatmap {
-	char event_id[ZT_UUID_LEN + 1];
-	char tenant_id[ZT_UUID_LEN + 1];
-	char status[16];                        /* published, cancelled, … */
-	long long sales_start_ms, sales_end_ms; /* 0: no bound */
-	long long ends_ms;                      /* the event's end */
-	int per_user_limit;
-	size_t nseats;
-	struct zt_seat *seats; /* sorted by id */
+	const char *kind; /* "reserved" | "ga" | "hybrid", NULL when absent */
+	struct zt_seat_cat *cats;
+	size_t ncats;
+	struct zt_seat *seats;
+	size_t nseats, capseats;
+	struct zt_ticket_type *types;
 	size_t ntypes;
-	struct zt_ticket_type *types; /* sorted by id */
-	long long loaded_ms;          /* monotonic clock */
 };
 
 /*
- * The map of a public event, from the cache or PostgreSQL.  ZT_OK with *out
- * valid until the next zt_seatmap_get() of this process (do not keep it);
- * 404 "event_not_found" for an unknown or non-public event; 503 when the
- * database is down.  Runs its own transaction: call it outside one.
+ * Read a layout document into m (zeroed first), expanding generators and
+ * filling in positions, then check it (labels unique, categories known,
+ * caps).  ZT_OK, or the error recorded on req.
  */
-enum zt_err zt_seatmap_get(struct zt_req *req, const char *event_id,
-    const struct zt_seatmap **out);
+enum zt_err zt_seatmap_parse(struct zt_req *req, struct json_object *doc,
+    struct zt_seatmap *m);
 
 /*
- * The event of seat_id (a seat of a public event) into event_id; 404
- * "seat_not_found" otherwise.  Runs its own transaction.
+ * Expand a label range list such as "A-H,J-T" (letters, spreadsheet style
+ * "Z-AB" too) or "1-24,30": fills out[] (arena strings) up to max items.
+ * Returns the count, or -1 when malformed or longer than max.
  */
-enum zt_err zt_seatmap_seat_event(struct zt_req *req, const char *seat_id,
-    char event_id[ZT_UUID_LEN + 1]);
-
-/* Sort the seats and types of a map built by hand (tests) or loaded. */
-void zt_seatmap_index(struct zt_seatmap *m);
-/* The seat or ticket type with this id, NULL when the event has none. */
-const struct zt_seat *zt_seatmap_seat(const struct zt_seatmap *m,
-    const char *id);
-const struct zt_ticket_type *zt_seatmap_type(const struct zt_seatmap *m,
-    const char *id);
-
-/*
- * May the event sell at now_ms (wall clock, ms)?  ZT_OK, or 409 recorded on
- * req: "event_cancelled", "event_ended" (completed, or past its end),
- * "event_not_on_sale" (any other non-published status), "sales_not_started"
- * (with salesStartsAt), "sales_ended".  Without sales_ends_at, sales run
- * until the event ends.
- */
-enum zt_err zt_seatmap_on_sale(struct zt_req *req, const struct zt_seatmap *m,
-    long long now_ms);
-/* Same for one ticket type's own window (inside the event's). */
-enum zt_err zt_seatmap_type_on_sale(struct zt_req *req,
-    const struct zt_ticket_type *t, long long now_ms);
-
-/* Drop every cached map (tests). */
-void zt_seatmap_forget(void);
+int zt_seatmap_labels(struct zt_arena *a, const char *spec,
+    const char **out, int max);
 
 #endif

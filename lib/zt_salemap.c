@@ -1,0 +1,258 @@
+/* zt_salemap.c - per-process cache of event seat maps; see zt_salemap.h. */
+#include "zt_salemap.h"
+#include "zt_db.h"
+#include "zt_json.h"
+#include "zt_log.h"
+#include "zt_time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Times as epoch milliseconds (0 = no bound) so C compares integers. */
+#define MS(col) "coalesce((extract(epoch from " col ") * 1000)::bigint, 0)"
+
+/* Public read, no tenant in scope: only public events are visible. */
+static struct zt_sql q_event = ZT_SQL("salemap_event",
+    "SELECT tenant_id, status, " MS("sales_starts_at") ", "
+    MS("sales_ends_at") ", " MS("ends_at") ", per_user_limit"
+    " FROM events WHERE id = $1", 1);
+static struct zt_sql q_seats = ZT_SQL("salemap_seats",
+    "SELECT id, blocked FROM seats WHERE event_id = $1", 1);
+static struct zt_sql q_types = ZT_SQL("salemap_types",
+    "SELECT id, capacity, sold, per_order_limit, " MS("sales_starts_at")
+    ", " MS("sales_ends_at") " FROM ticket_types WHERE event_id = $1", 1);
+static struct zt_sql q_seat_event = ZT_SQL("salemap_seat_event",
+    "SELECT event_id FROM seats WHERE id = $1", 1);
+
+static struct zt_salemap cache[ZT_SALEMAP_SLOTS];
+
+static void
+clear(struct zt_salemap *m)
+{
+	free(m->seats);
+	free(m->types);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+zt_salemap_forget(void)
+{
+	for (int i = 0; i < ZT_SALEMAP_SLOTS; i++)
+		clear(&cache[i]);
+}
+
+static int
+by_seat_id(const void *a, const void *b)
+{
+	return strcmp(((const struct zt_sale_seat *)a)->id,
+	    ((const struct zt_sale_seat *)b)->id);
+}
+
+static int
+by_type_id(const void *a, const void *b)
+{
+	return strcmp(((const struct zt_sale_type *)a)->id,
+	    ((const struct zt_sale_type *)b)->id);
+}
+
+void
+zt_salemap_index(struct zt_salemap *m)
+{
+	if (m->nseats > 1)
+		qsort(m->seats, m->nseats, sizeof(*m->seats), by_seat_id);
+	if (m->ntypes > 1)
+		qsort(m->types, m->ntypes, sizeof(*m->types), by_type_id);
+}
+
+const struct zt_sale_seat *
+zt_salemap_seat(const struct zt_salemap *m, const char *id)
+{
+	struct zt_sale_seat key;
+	if (m->nseats == 0 || strlen(id) > ZT_UUID_LEN)
+		return NULL;
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return bsearch(&key, m->seats, m->nseats, sizeof(*m->seats),
+	    by_seat_id);
+}
+
+const struct zt_sale_type *
+zt_salemap_type(const struct zt_salemap *m, const char *id)
+{
+	struct zt_sale_type key;
+	if (m->ntypes == 0 || strlen(id) > ZT_UUID_LEN)
+		return NULL;
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return bsearch(&key, m->types, m->ntypes, sizeof(*m->types),
+	    by_type_id);
+}
+
+static long long
+num(const PGresult *r, int row, int col)
+{
+	return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* Load event_id into m (empty on entry).  ZT_OK, 404 or the db error. */
+static enum zt_err
+load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
+{
+	const char *p[1] = {event_id};
+	PGresult *r;
+	enum zt_err e;
+
+	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &q_event, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) != 1)
+		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
+		    "no such event: %s", event_id);
+	snprintf(m->event_id, sizeof(m->event_id), "%s", event_id);
+	snprintf(m->tenant_id, sizeof(m->tenant_id), "%s", PQgetvalue(r, 0, 0));
+	snprintf(m->status, sizeof(m->status), "%s", PQgetvalue(r, 0, 1));
+	m->sales_start_ms = num(r, 0, 2);
+	m->sales_end_ms = num(r, 0, 3);
+	m->ends_ms = num(r, 0, 4);
+	m->per_user_limit = (int)num(r, 0, 5);
+
+	/* the children through the tenant's own policy: a plain index
+	 * scan instead of the per-row public_read check */
+	if ((e = zt_db_scope(req, m->tenant_id, "")) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &q_seats, p)) == NULL)
+		return req->err;
+	m->nseats = (size_t)PQntuples(r);
+	if (m->nseats > 0) {
+		m->seats = zt_xmalloc(m->nseats * sizeof(*m->seats));
+		for (size_t i = 0; i < m->nseats; i++) {
+			snprintf(m->seats[i].id, sizeof(m->seats[i].id), "%s",
+			    PQgetvalue(r, (int)i, 0));
+			m->seats[i].blocked = PQgetvalue(r, (int)i, 1)[0] == 't';
+		}
+	}
+	if ((r = zt_db_exec(req, &q_types, p)) == NULL)
+		return req->err;
+	m->ntypes = (size_t)PQntuples(r);
+	if (m->ntypes > 0) {
+		m->types = zt_xmalloc(m->ntypes * sizeof(*m->types));
+		for (size_t i = 0; i < m->ntypes; i++) {
+			struct zt_sale_type *t = &m->types[i];
+			int row = (int)i;
+			snprintf(t->id, sizeof(t->id), "%s",
+			    PQgetvalue(r, row, 0));
+			t->capacity = (int)num(r, row, 1);
+			t->sold = (int)num(r, row, 2);
+			t->per_order_limit = (int)num(r, row, 3);
+			t->sales_start_ms = num(r, row, 4);
+			t->sales_end_ms = num(r, row, 5);
+		}
+	}
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	zt_salemap_index(m);
+	m->loaded_ms = zt_time_mono_ms();
+	return ZT_OK;
+}
+
+enum zt_err
+zt_salemap_get(struct zt_req *req, const char *event_id,
+    const struct zt_salemap **out)
+{
+	long long now = zt_time_mono_ms();
+	struct zt_salemap *slot = &cache[0];
+	enum zt_err e;
+
+	for (int i = 0; i < ZT_SALEMAP_SLOTS; i++) {
+		struct zt_salemap *m = &cache[i];
+		if (m->event_id[0] != '\0' &&
+		    strcmp(m->event_id, event_id) == 0) {
+			if (now - m->loaded_ms < ZT_SALEMAP_TTL_MS) {
+				*out = m;
+				return ZT_OK;
+			}
+			slot = m;
+			break;
+		}
+		/* otherwise reuse an empty slot, else the oldest */
+		if (slot->event_id[0] != '\0' &&
+		    (m->event_id[0] == '\0' || m->loaded_ms < slot->loaded_ms))
+			slot = m;
+	}
+	clear(slot);
+	e = load(req, event_id, slot);
+	if (e != ZT_OK) {
+		zt_db_rollback();
+		clear(slot);
+		return e;
+	}
+	*out = slot;
+	return ZT_OK;
+}
+
+enum zt_err
+zt_salemap_seat_event(struct zt_req *req, const char *seat_id,
+    char event_id[ZT_UUID_LEN + 1])
+{
+	const char *p[1] = {seat_id};
+	PGresult *r;
+	enum zt_err e;
+
+	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &q_seat_event, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) != 1) {
+		zt_db_rollback();
+		return zt_fail(req, ZT_ENOTFOUND, "seat_not_found",
+		    "no such seat: %s", seat_id);
+	}
+	snprintf(event_id, ZT_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
+	return zt_db_commit(req);
+}
+
+enum zt_err
+zt_salemap_on_sale(struct zt_req *req, const struct zt_salemap *m,
+    long long now_ms)
+{
+	long long end = m->sales_end_ms ? m->sales_end_ms : m->ends_ms;
+
+	if (strcmp(m->status, "cancelled") == 0)
+		return zt_fail(req, ZT_ECONFLICT, "event_cancelled",
+		    "this event was cancelled");
+	if (strcmp(m->status, "completed") == 0 || now_ms >= m->ends_ms)
+		return zt_fail(req, ZT_ECONFLICT, "event_ended",
+		    "this event has ended");
+	if (strcmp(m->status, "published") != 0)
+		return zt_fail(req, ZT_ECONFLICT, "event_not_on_sale",
+		    "this event is not on sale");
+	if (m->sales_start_ms != 0 && now_ms < m->sales_start_ms) {
+		zt_fail_detail(req, "salesStartsAt", json_object_new_string(
+		    zt_time_format_ms(req->arena, m->sales_start_ms)));
+		return zt_fail(req, ZT_ECONFLICT, "sales_not_started",
+		    "sales for this event have not started yet");
+	}
+	if (end != 0 && now_ms >= end)
+		return zt_fail(req, ZT_ECONFLICT, "sales_ended",
+		    "sales for this event have ended");
+	return ZT_OK;
+}
+
+enum zt_err
+zt_salemap_type_on_sale(struct zt_req *req, const struct zt_sale_type *t,
+    long long now_ms)
+{
+	if (t->sales_start_ms != 0 && now_ms < t->sales_start_ms) {
+		zt_fail_detail(req, "ticketTypeId", json_object_new_string(t->id));
+		zt_fail_detail(req, "salesStartsAt", json_object_new_string(
+		    zt_time_format_ms(req->arena, t->sales_start_ms)));
+		return zt_fail(req, ZT_ECONFLICT, "sales_not_started",
+		    "sales for this ticket type have not started yet");
+	}
+	if (t->sales_end_ms != 0 && now_ms >= t->sales_end_ms) {
+		zt_fail_detail(req, "ticketTypeId", json_object_new_string(t->id));
+		return zt_fail(req, ZT_ECONFLICT, "sales_ended",
+		    "sales for this ticket type have ended");
+	}
+	return ZT_OK;
+}

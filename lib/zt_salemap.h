@@ -1,0 +1,94 @@
+/*
+ * zt_salemap.h - an event's sale settings, seats and GA ticket types,
+ * cached per process.
+ *
+ * The hold hot path must not read a 5,000-seat venue from PostgreSQL on
+ * every request, so each process keeps the few events it served last for
+ * ZT_SALEMAP_TTL_MS.  What changes rarely lives here (seat ids, blocked
+ * flags, status, sales windows, limits, capacities); what changes on every
+ * sale (sold seats, GA units) is read fresh where it matters: the hold
+ * script (Redis) and the confirming transaction (PostgreSQL) are the
+ * guards, never this cache.  An organizer's change (blocking a seat,
+ * cancelling) reaches every process within the TTL.
+ *
+ * Only public events load (the row-level security policy public_read): a
+ * draft, or an event of a suspended organizer, is "not found".
+ */
+#ifndef ZT_SALEMAP_H
+#define ZT_SALEMAP_H
+
+#include <stddef.h>
+
+#include "zt_req.h"
+
+#define ZT_SALEMAP_TTL_MS 5000
+#define ZT_SALEMAP_SLOTS  8
+
+struct zt_sale_seat {
+	char id[ZT_UUID_LEN + 1];
+	int blocked;
+};
+
+struct zt_sale_type {
+	char id[ZT_UUID_LEN + 1];
+	int capacity;
+	int sold; /* as of loading: seeds the Redis counter, never a guard */
+	int per_order_limit;
+	long long sales_start_ms, sales_end_ms; /* 0: no bound */
+};
+
+struct zt_salemap {
+	char event_id[ZT_UUID_LEN + 1];
+	char tenant_id[ZT_UUID_LEN + 1];
+	char status[16];                        /* published, cancelled, … */
+	long long sales_start_ms, sales_end_ms; /* 0: no bound */
+	long long ends_ms;                      /* the event's end */
+	int per_user_limit;
+	size_t nseats;
+	struct zt_sale_seat *seats; /* sorted by id */
+	size_t ntypes;
+	struct zt_sale_type *types; /* sorted by id */
+	long long loaded_ms;          /* monotonic clock */
+};
+
+/*
+ * The map of a public event, from the cache or PostgreSQL.  ZT_OK with *out
+ * valid until the next zt_salemap_get() of this process (do not keep it);
+ * 404 "event_not_found" for an unknown or non-public event; 503 when the
+ * database is down.  Runs its own transaction: call it outside one.
+ */
+enum zt_err zt_salemap_get(struct zt_req *req, const char *event_id,
+    const struct zt_salemap **out);
+
+/*
+ * The event of seat_id (a seat of a public event) into event_id; 404
+ * "seat_not_found" otherwise.  Runs its own transaction.
+ */
+enum zt_err zt_salemap_seat_event(struct zt_req *req, const char *seat_id,
+    char event_id[ZT_UUID_LEN + 1]);
+
+/* Sort the seats and types of a map built by hand (tests) or loaded. */
+void zt_salemap_index(struct zt_salemap *m);
+/* The seat or ticket type with this id, NULL when the event has none. */
+const struct zt_sale_seat *zt_salemap_seat(const struct zt_salemap *m,
+    const char *id);
+const struct zt_sale_type *zt_salemap_type(const struct zt_salemap *m,
+    const char *id);
+
+/*
+ * May the event sell at now_ms (wall clock, ms)?  ZT_OK, or 409 recorded on
+ * req: "event_cancelled", "event_ended" (completed, or past its end),
+ * "event_not_on_sale" (any other non-published status), "sales_not_started"
+ * (with salesStartsAt), "sales_ended".  Without sales_ends_at, sales run
+ * until the event ends.
+ */
+enum zt_err zt_salemap_on_sale(struct zt_req *req, const struct zt_salemap *m,
+    long long now_ms);
+/* Same for one ticket type's own window (inside the event's). */
+enum zt_err zt_salemap_type_on_sale(struct zt_req *req,
+    const struct zt_sale_type *t, long long now_ms);
+
+/* Drop every cached map (tests). */
+void zt_salemap_forget(void);
+
+#endif
