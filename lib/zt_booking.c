@@ -130,10 +130,24 @@ static struct zt_sql q_webhook_seen = ZT_SQL("bk_webhook_seen",
     "INSERT INTO webhook_events (provider, provider_event_id, event_type,"
     " payload, processed_at) VALUES ('razorpay', $1, $2, $3::jsonb, now())"
     " ON CONFLICT (provider, provider_event_id) DO NOTHING RETURNING id", 3);
+/* a webhook may have settled the refund already: never go back */
 static struct zt_sql q_refund_sent = ZT_SQL("bk_refund_sent",
-    "UPDATE refunds SET provider_refund_id = $2, status = $3,"
-    " processed_at = CASE WHEN $3 = 'processed' THEN now() END"
-    " WHERE id = $1", 3);
+    "UPDATE refunds SET provider_refund_id = $2,"
+    " status = CASE WHEN status <> 'pending' AND provider_refund_id = $2"
+    "   THEN status ELSE $3 END,"
+    " processed_at = CASE WHEN status <> 'pending' AND provider_refund_id"
+    "   = $2 THEN processed_at WHEN $3 = 'processed' THEN now() END"
+    " WHERE id = $1 RETURNING payment_id, status", 3);
+/* a webhook that beat our record of the refund id: the unsent refund of
+ * that payment with that amount is the one */
+static struct zt_sql q_refund_unclaimed = ZT_SQL("bk_refund_unclaimed",
+    "SELECT r.tenant_id, r.id FROM refunds r JOIN payments p"
+    " ON p.id = r.payment_id WHERE p.provider_payment_id = $1"
+    " AND r.provider_refund_id IS NULL AND r.amount_paise = $2"
+    " ORDER BY r.created_at LIMIT 1", 2);
+static struct zt_sql q_refund_claim = ZT_SQL("bk_refund_claim",
+    "UPDATE refunds SET provider_refund_id = $2 WHERE id = $1"
+    " AND provider_refund_id IS NULL", 2);
 static struct zt_sql q_refund_state = ZT_SQL("bk_refund_state",
     "UPDATE refunds SET status = $2, processed_at = CASE WHEN $2 ="
     " 'processed' THEN now() END WHERE provider_refund_id = $1"
@@ -229,10 +243,13 @@ static struct zt_sql q_cancelled_events = ZT_SQL("bk_cancelled_events",
     " AND b.status = 'confirmed' LIMIT 1", 0);
 static struct zt_sql q_unsent_refunds = ZT_SQL("bk_unsent_refunds",
     "SELECT r.id, r.tenant_id, r.status, r.amount_paise, r.payment_id,"
-    " p.provider_payment_id, r.idempotency_key FROM refunds r"
+    " p.provider_payment_id, r.idempotency_key,"
+    " coalesce(r.provider_refund_id, '') FROM refunds r"
     " JOIN payments p ON p.id = r.payment_id"
     " WHERE (r.provider_refund_id IS NULL AND r.status = 'pending'"
     "   AND r.updated_at < now() - interval '30 seconds')"
+    " OR (r.provider_refund_id IS NOT NULL AND r.status = 'pending'"
+    "   AND r.updated_at < now() - interval '15 minutes')"
     " OR r.status = 'failed'"
     " ORDER BY r.created_at LIMIT 1", 0);
 static struct zt_sql q_refund_lock = ZT_SQL("bk_refund_lock",
@@ -352,7 +369,13 @@ send_refund(struct zt_req *req, const char *tenant_id, const char *refund_id,
 	p[0] = refund_id;
 	p[1] = out.id;
 	p[2] = strcmp(out.status, "processed") == 0 ? "processed" : "pending";
-	if (zt_db_exec(req, &q_refund_sent, p) != NULL)
+	PGresult *r = zt_db_exec(req, &q_refund_sent, p);
+	if (r != NULL && PQntuples(r) == 1 &&
+	    strcmp(PQgetvalue(r, 0, 1), "processed") == 0) {
+		const char *q[1] = {PQgetvalue(r, 0, 0)};
+		r = zt_db_exec(req, &q_payment_refunded, q);
+	}
+	if (r != NULL)
 		zt_db_commit(req);
 	zt_db_rollback();
 	req->err = ZT_OK; /* the refund is safe in the table either way */
@@ -1132,11 +1155,24 @@ webhook_refund(struct zt_req *req, const struct zt_razorpay_event *ev,
 	PGresult *r;
 	if ((r = zt_db_exec(req, &q_refund_tenant, p)) == NULL)
 		return req->err;
-	if (PQntuples(r) == 0)
-		return ZT_OK; /* not ours, or not recorded yet: cron fetches */
-	a->tenant_id = dup(req, r, 0, 0);
-	if (zt_db_scope(req, a->tenant_id, "") != ZT_OK)
-		return req->err;
+	if (PQntuples(r) == 0) {
+		char amt[24];
+		snprintf(amt, sizeof(amt), "%lld", ev->refund.amount);
+		const char *u[2] = {ev->refund.payment_id, amt};
+		if ((r = zt_db_exec(req, &q_refund_unclaimed, u)) == NULL)
+			return req->err;
+		if (PQntuples(r) == 0)
+			return ZT_OK; /* not ours */
+		a->tenant_id = dup(req, r, 0, 0);
+		const char *c[2] = {dup(req, r, 0, 1), ev->refund.id};
+		if (zt_db_scope(req, a->tenant_id, "") != ZT_OK ||
+		    zt_db_exec(req, &q_refund_claim, c) == NULL)
+			return req->err;
+	} else {
+		a->tenant_id = dup(req, r, 0, 0);
+		if (zt_db_scope(req, a->tenant_id, "") != ZT_OK)
+			return req->err;
+	}
 	if ((r = zt_db_exec(req, &q_refund_state, p)) == NULL)
 		return req->err;
 	if (PQntuples(r) == 0)
@@ -1492,13 +1528,39 @@ retry_refund_one(struct zt_req *req)
 	const char *id = dup(req, r, 0, 0), *tenant = dup(req, r, 0, 1);
 	const char *amount = dup(req, r, 0, 3), *payment = dup(req, r, 0, 4);
 	const char *ppid = dup(req, r, 0, 5), *key = dup(req, r, 0, 6);
-	const char *state = dup(req, r, 0, 2);
+	const char *state = dup(req, r, 0, 2), *rid = dup(req, r, 0, 7);
 	const char *lp[2] = {id, state};
 	if (zt_db_scope(req, tenant, "") != ZT_OK ||
 	    (r = zt_db_exec(req, &q_refund_lock, lp)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
 		return 0;
+	if (*rid != '\0' && strcmp(state, "pending") == 0) {
+		/* Razorpay has it but never told us the end (a webhook that
+		 * raced our own record of the id): ask */
+		struct zt_razorpay_cfg cfg;
+		struct zt_razorpay_refund out;
+		struct zt_razorpay_err err;
+		struct zt_razorpay_event ev;
+		struct after a;
+		const char *p[1] = {id};
+		zt_server_razorpay_cfg(&cfg);
+		memset(&a, 0, sizeof(a));
+		memset(&ev, 0, sizeof(ev));
+		if (zt_db_exec(req, &q_touch_refund, p) == NULL)
+			return -1;
+		if (zt_razorpay_refund_fetch(&cfg, rid, &out, &err) == 0 &&
+		    strcmp(out.status, "pending") != 0) {
+			ev.has_refund = 1;
+			ev.refund = out;
+			snprintf(ev.event, sizeof(ev.event), "refund.%s",
+			    strcmp(out.status, "processed") == 0 ? "processed"
+			                                         : "failed");
+			if (webhook_refund(req, &ev, &a) != ZT_OK)
+				return -1;
+		}
+		return zt_db_commit(req) == ZT_OK ? 1 : -1;
+	}
 	if (strcmp(state, "failed") == 0) {
 		/* a new attempt under a new key, with its amount reserved
 		 * again (a failed refund gave it back) */

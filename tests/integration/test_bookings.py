@@ -378,3 +378,29 @@ def test_expire_cron_expires_overdue_pending(shop, base_url, stack_var, rzp):
     assert booking_row(shop, body["id"])[0] == "expired"
     st = b.call("GET", f"/api/seats/status/{ev['id']}").json()
     assert st.get("mine") in (None, {}) or not st["mine"]
+
+
+def test_failed_refund_is_retried_until_it_goes_through(shop, base_url, stack_var, rzp):
+    owner = shop.user("owner")
+    t, ev, b, bk = confirmed(shop, base_url, stack_var, rzp)
+    shop.one("insert into memberships (tenant_id, user_id, role) values"
+             " (%s, %s, 'owner') returning user_id", (t, owner), tenant=t)
+    org = Person(base_url, stack_var, owner, t, "owner")
+    rzp.post("/_fake/config", {"refund_auto": "failed"})
+    rzp.webhooks(auto=True)
+    try:
+        r = org.call("POST", f"/api/bookings/{bk['id']}/refund", {})
+        assert r.status_code == 200, r.text
+        failed = wait_for(lambda: shop.one(
+            "select r.status, p.refunded_paise from refunds r join payments p"
+            " on p.id = r.payment_id where p.booking_id = %s", (bk["id"],))
+            == ("failed", 0))
+        assert failed, "refund.failed did not reach us"
+    finally:
+        rzp.post("/_fake/config", {"refund_auto": "processed"})
+    run_cron(stack_var, "refunds")
+    done = wait_for(lambda: shop.one(
+        "select r.status, p.refunded_paise, p.status from refunds r join"
+        " payments p on p.id = r.payment_id where p.booking_id = %s",
+        (bk["id"],)) == ("processed", bk["totalPaise"], "refunded"))
+    assert done, shop.all("select r.status, r.provider_refund_id, r.idempotency_key, p.refunded_paise, p.status from refunds r join payments p on p.id = r.payment_id where p.booking_id = %s", (bk["id"],))
