@@ -2,16 +2,23 @@
 // from the provider fakes; silent refresh; single-flight refresh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, shot, fakeCode, fakeCount, newEmail, call, apiSignIn, adoptSession } from './lib.mjs';
+import { launch, open, shot, fakeCode, fakeCount, newEmail, call, apiSignIn, adoptSession, clearFakeFailures, warmAuth } from './lib.mjs';
 
 let browser;
-before(async () => { browser = await launch(); });
+before(async () => { await clearFakeFailures(); await warmAuth(); browser = await launch(); });
 after(async () => { await browser?.close(); });
 
 async function openSheet(page) {
   await page.goto('/');
   await page.locator('#signin').click();
   await page.locator('#signin-sheet').waitFor();
+}
+
+// Wait for the code step; if the send failed, fail with the sheet's message.
+async function codeStep(page) {
+  await page.locator('#signin-code:visible, #signin-sheet .msg-error').first().waitFor();
+  const err = page.locator('#signin-sheet .msg-error');
+  if (await err.count() && await err.isVisible()) throw new Error(`sending the code failed: ${await err.innerText()}`);
 }
 
 test('sign in through the sheet with an emailed code, then stay signed in after a reload', async () => {
@@ -22,7 +29,7 @@ test('sign in through the sheet with an emailed code, then stay signed in after 
   await page.locator('#signin-to').fill(email);
   const before = await fakeCount(email);
   await page.getByRole('button', { name: 'Send code' }).click();
-  await page.locator('#signin-code').waitFor();
+  await codeStep(page);
   const code = await fakeCode(email, 'resend', { after: before });
   await page.locator('#signin-code').fill(code);       // six digits submit by themselves
   await page.locator('#signin-sheet').waitFor({ state: 'detached' });
@@ -53,7 +60,7 @@ test('a wrong code shows the server message with the tries left, in place', asyn
   await page.locator('#signin-to').fill(email);
   const before = await fakeCount(email);
   await page.getByRole('button', { name: 'Send code' }).click();
-  await page.locator('#signin-code').waitFor();
+  await codeStep(page);
   const code = await fakeCode(email, 'resend', { after: before });
   const wrong = code === '123456' ? '654321' : '123456';
   await page.locator('#signin-code').fill(wrong);

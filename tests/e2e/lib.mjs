@@ -72,6 +72,22 @@ export async function fakeCode(to, provider = 'resend', { after = 0 } = {}) {
   }
   throw new Error(`no code reached ${provider} for ${to}`);
 }
+// Failures injected by earlier suites (POST /_fake/fail) that were never
+// consumed would hit our first sends: clear them before a browser suite.
+export async function clearFakeFailures() {
+  if (FAKES) await fetch(`${FAKES}/_fake/fail`, { method: 'DELETE' });
+}
+
+// The integration suite restarts Redis; each auth worker then answers its
+// first Redis-backed request with 503 redis_unavailable (a stale
+// connection is not retried: reported upstream). Give every worker of the
+// pool one throw-away send before a browser suite signs in through the UI.
+export async function warmAuth(workers = 4) {
+  for (let i = 0; i < workers; i++) {
+    await call('POST', '/api/auth/otp/send', { body: { channel: 'email', to: newEmail('warm') } }).catch(() => {});
+  }
+}
+
 export async function fakeCount(to, provider = 'resend') {
   const r = await fetch(`${FAKES}/_fake/messages?provider=${provider}&to=${encodeURIComponent(to)}`);
   return (await r.json()).length;

@@ -59,7 +59,7 @@ export function safeUrl(v) {
   if (str.startsWith('/') || str.startsWith('#') || str.startsWith('?') || str.startsWith('./')) return true;
   try {
     const u = new URL(str, location.href);
-    return u.protocol === 'http:' || u.protocol === 'https:';
+    return u.protocol === 'http:' || u.protocol === 'https:' || (u.protocol === 'blob:' && u.origin === location.origin);
   } catch {
     return false;
   }
