@@ -105,9 +105,11 @@ function applySnapshot(raw) {
     for (const id of map.ids()) {
       const seat = map.seat(id);
       let st = seat.blocked ? 'blocked' : 'available';
+      // Our own holds come from the lock answers and expire locally; a
+      // snapshot taken just before a lock must not undo it.
       if (sold.has(id)) st = 'sold';
       else if (mineNow && mineNow.has(id)) st = 'mine';
-      else if (mine.has(id) && held.has(id)) st = 'mine';
+      else if (mine.has(id)) st = 'mine';
       else if (held.has(id)) st = 'held';
       if (st !== 'mine' && mine.has(id)) mine.delete(id);
       map.setState(id, st);
@@ -167,8 +169,11 @@ function startLive() {
 
 // ---------------------------------------------------------------- holds --
 async function ensureSignedIn() {
+  await api.restore();
+  if (api.isSignedIn()) return true;
   const s = await requireSignIn('Sign in to hold seats. It takes a 6-digit code, no password.');
   if (!s) return false;
+  // just signed in: the snapshot may now tell which holds are ours
   if (live) live.resync().catch(() => {});
   return true;
 }
@@ -346,7 +351,8 @@ function tickCountdown() {
 
 // My hold ran out: free the seats locally (the sweeper confirms).
 function expireMine() {
-  const now = Date.now() + 250;
+  // holds taken a moment apart expire together (one message, not several)
+  const now = Date.now() + 1500;
   let n = 0;
   for (const [id, at] of [...mine]) {
     if (at <= now) { mine.delete(id); if (map && map.getState(id) === 'mine') map.setState(id, 'available'); n++; }

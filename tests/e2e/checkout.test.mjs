@@ -1,0 +1,167 @@
+// Checkout: the server's price breakdown, the test-mode checkout page of
+// the gateway emulator and back, failure, a confirm that times out, hold
+// expiry; My tickets with cancel. Sign-in is real; bookings and the
+// emulator are stubbed with their documented contract (api.md, branch pay)
+// until they land on main.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, open, shot, apiSignIn, adoptSession, newEmail } from './lib.mjs';
+import { stubApi, reservedEvent, gaEvent } from './fixtures.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const EMU = 'http://emulator.invalid';
+const json = (route, code, body) => route.fulfill({ status: code, contentType: 'application/json', body: JSON.stringify(body) });
+
+async function signedIn() {
+  const o = await open(browser, { acceptDialogs: true });
+  const session = await apiSignIn(newEmail('buyer'));
+  await adoptSession(o.context, session);
+  return { ...o, session };
+}
+
+function pendingBooking(ev) {
+  return {
+    booking: { id: 'bk-9', status: 'pending', eventId: ev.id, subtotalPaise: 240000, feePaise: 4800, taxPaise: 864, totalPaise: 245664, expiresAt: new Date(Date.now() + 300000).toISOString() },
+    payment: { provider: 'razorpay', orderId: 'order_TEST9', keyId: 'rzp_test_emulator', amountPaise: 245664, currency: 'INR', checkoutUrl: `${EMU}/checkout/order_TEST9` },
+  };
+}
+
+async function holdTwo(page, ev) {
+  await page.goto(`/event.html?id=${ev.id}`);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  for (const id of ['seat-C4', 'seat-C5']) {
+    await page.locator(`#seatmap [data-id="${id}"]`).click();
+    await page.waitForFunction((x) => document.querySelector(`[data-id="${x}"]`).classList.contains('mine'), id);
+  }
+}
+
+test('pay in test mode: breakdown from the server, emulator checkout, back with the proof, confirmed (stubbed API)', async () => {
+  const { page, context, session, problems } = await signedIn();
+  const ev = reservedEvent();
+  await stubApi(page, { events: [ev] });
+  let created = null;
+  let confirmed = null;
+  await page.route('**/api/bookings', (r) => { created = JSON.parse(r.request().postData()); json(r, 201, pendingBooking(ev)); });
+  await page.route('**/api/bookings/confirm', (r) => { confirmed = JSON.parse(r.request().postData()); json(r, 200, { booking: { id: 'bk-9', status: 'confirmed', totalPaise: 245664 } }); });
+  let emuUrl = null;
+  await page.route(`${EMU}/**`, (r) => { emuUrl = new URL(r.request().url()); r.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Emulator checkout</title><p>Test mode</p>' }); });
+  await holdTwo(page, ev);
+  await page.getByRole('button', { name: /Checkout · 2 tickets/ }).first().click();
+  await page.locator('#checkout-sheet').waitFor();
+  assert.equal(await page.locator('#buyer-email').inputValue(), session.email);
+  await page.locator('#buyer-name').fill('Asha <Rao>');
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
+  await page.getByRole('button', { name: 'Pay ₹2,456.64' }).waitFor();
+  assert.deepEqual(created, { eventId: ev.id, buyerName: 'Asha <Rao>', buyerEmail: session.email });
+  const breakdown = await page.locator('#checkout-sheet .breakdown').innerText();
+  assert.match(breakdown, /Tickets\s+₹2,400/);
+  assert.match(breakdown, /Booking fee\s+₹48/);
+  assert.match(breakdown, /GST\s+₹8.64/);
+  assert.match(breakdown, /Total\s+₹2,456.64/);
+  await shot(page, 'checkout-breakdown');
+  await page.getByRole('button', { name: 'Pay ₹2,456.64' }).click();
+  await page.waitForURL(`${EMU}/**`);
+  assert.equal(emuUrl.pathname, '/checkout/order_TEST9');
+  const back = new URL(emuUrl.searchParams.get('callback'));
+  assert.equal(back.origin + back.pathname, new URL('/event.html', page.url().replace(EMU, process.env.ZT_TEST_BASE_URL)).href);
+  assert.equal(back.searchParams.get('booking'), 'bk-9');
+  // the emulator sends the browser back with Razorpay's three fields
+  back.searchParams.set('razorpay_order_id', 'order_TEST9');
+  back.searchParams.set('razorpay_payment_id', 'pay_TEST1');
+  back.searchParams.set('razorpay_signature', 'ab'.repeat(32));
+  await page.goto(back.toString());
+  await page.locator('#page-msg.msg-ok', { hasText: 'Booked!' }).waitFor();
+  assert.deepEqual(confirmed, { bookingId: 'bk-9', razorpay_order_id: 'order_TEST9', razorpay_payment_id: 'pay_TEST1', razorpay_signature: 'ab'.repeat(32) });
+  assert.ok(!page.url().includes('razorpay_signature'), 'the proof leaves the address bar');
+  await shot(page, 'checkout-confirmed');
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('a failed payment shows the gateway message in place (stubbed API)', async () => {
+  const { page, context } = await signedIn();
+  const ev = reservedEvent();
+  await stubApi(page, { events: [ev] });
+  await page.goto(`/event.html?id=${ev.id}&booking=bk-9&error%5Bcode%5D=BAD_REQUEST_ERROR&error%5Bdescription%5D=Payment%20declined%20by%20the%20bank`);
+  const msg = page.locator('#page-msg.msg-error');
+  await msg.waitFor();
+  assert.match(await msg.innerText(), /Payment failed: Payment declined by the bank/);
+  await context.close();
+});
+
+test('a confirm that fails at the gateway is checked again until the booking settles (stubbed API)', async () => {
+  const { page, context } = await signedIn();
+  const ev = reservedEvent();
+  await stubApi(page, { events: [ev] });
+  await page.route('**/api/bookings/confirm', (r) => json(r, 504, { error: { code: 'gateway_timeout', message: 'the service behind this path did not answer in time' } }));
+  let polls = 0;
+  await page.route('**/api/bookings/bk-9', (r) => { polls += 1; json(r, 200, { booking: { id: 'bk-9', status: polls < 2 ? 'pending' : 'confirmed' } }); });
+  await page.goto(`/event.html?id=${ev.id}&booking=bk-9&razorpay_order_id=o&razorpay_payment_id=p&razorpay_signature=s`);
+  await page.locator('#page-msg', { hasText: 'Still confirming' }).waitFor();
+  await page.locator('#page-msg.msg-ok', { hasText: 'Booked!' }).waitFor({ timeout: 15000 });
+  assert.ok(polls >= 2);
+  await context.close();
+});
+
+test('a hold that expires during checkout frees the seats and stops payment (stubbed API)', async () => {
+  const { page, context } = await signedIn();
+  const ev = reservedEvent();
+  await stubApi(page, {
+    events: [ev],
+    lock: (route, req, body, j) => (req.method() === 'POST' ? j(route, 200, { holdId: 'h', expiresAt: new Date(Date.now() + 3000).toISOString() }) : route.fulfill({ status: 204, body: '' })),
+  });
+  await holdTwo(page, ev);
+  assert.match(await page.locator('#countdown').innerText(), /^0:0[0-3]$/);
+  await page.locator('#checkout').click();
+  await page.locator('#checkout-sheet').waitFor();
+  await page.locator('#checkout-sheet .msg-error', { hasText: 'Your hold expired before payment' }).waitFor({ timeout: 6000 });
+  assert.ok(await page.locator('#pay').isDisabled());
+  await page.locator('#checkout-sheet button[aria-label="Close"]').click();
+  assert.equal(await page.locator('[data-id="seat-C4"]').getAttribute('class'), 'seat available');
+  assert.match(await page.locator('#hold-msg').innerText(), /Your hold expired and 2 tickets were released/);
+  await context.close();
+});
+
+test('a free event confirms at once (stubbed API)', async () => {
+  const { page, context } = await signedIn();
+  const ev = { ...gaEvent({ id: 'ev-free', title: 'Intro to Robotics Workshop' }), ticketTypes: [{ id: 'tt-reg', name: 'Registration', pricePaise: 0, capacity: 120, sold: 0, perOrderLimit: 1 }], perUserLimit: 1 };
+  await stubApi(page, { events: [ev], status: { v: 1, ga: { 'tt-reg': 120 } } });
+  await page.route('**/api/bookings', (r) => json(r, 201, { booking: { id: 'bk-free', status: 'confirmed', totalPaise: 0 } }));
+  await page.goto(`/event.html?id=${ev.id}`);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.getByRole('button', { name: 'One more Registration' }).click();
+  await page.waitForFunction(() => document.querySelector('#qty-tt-reg').textContent === '1');
+  assert.ok(await page.getByRole('button', { name: 'One more Registration' }).isDisabled(), 'one per person');
+  await page.locator('#checkout').click();
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
+  // the name is required, and the message says so in place
+  await page.locator('#checkout-sheet .msg-error', { hasText: 'Enter the name' }).waitFor();
+  await page.locator('#buyer-name').fill('Ravi Kumar');
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
+  await page.locator('#page-msg.msg-ok', { hasText: 'Booked!' }).waitFor();
+  await context.close();
+});
+
+test('My tickets lists bookings and cancels one within the policy (stubbed API)', async () => {
+  const { page, context, problems } = await signedIn();
+  const t = (id, label) => ({ id, status: 'live', seat: { row: label[0], label: label.slice(1) }, pricePaise: 120000 });
+  let cancelled = null;
+  await page.route('**/api/bookings/mine', (r) => json(r, 200, { bookings: [
+    { id: 'bk-a', status: 'confirmed', event: { id: 'e1', title: 'Techfest Keynote <live>', startsAt: new Date(Date.now() + 20 * 864e5).toISOString(), venueName: 'Convocation Hall' }, totalPaise: 240000, tickets: [t('t1', 'C4'), t('t2', 'C5')], cancellable: true, refundPaise: 216000 },
+    { id: 'bk-b', status: 'refunded', event: { id: 'e2', title: 'Indie Night Live' }, totalPaise: 49900, tickets: [{ id: 't3', status: 'refunded', ticketTypeName: 'Early Bird', pricePaise: 49900 }] },
+  ] }));
+  await page.route('**/api/bookings/bk-a/cancel', (r) => { cancelled = 'bk-a'; json(r, 200, { booking: { id: 'bk-a', status: 'refunded' }, refund: { amountPaise: 216000 } }); });
+  await page.goto('/tickets.html');
+  await page.locator('article[data-booking="bk-a"]').waitFor();
+  assert.match(await page.locator('article[data-booking="bk-a"]').innerText(), /Techfest Keynote <live>[\s\S]*Row C, seat 4[\s\S]*Row C, seat 5/);
+  await shot(page, 'tickets-list');
+  await page.getByRole('button', { name: 'Cancel · refund ₹2,160' }).click();
+  await page.locator('article[data-booking="bk-a"][data-status="refunded"]').waitFor();
+  assert.equal(cancelled, 'bk-a');
+  assert.equal(await page.locator('article[data-booking="bk-b"] button').count(), 0);
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
