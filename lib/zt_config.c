@@ -47,6 +47,9 @@ static const struct setting settings[] = {
 	{"ZT_OTP_WINDOW", K_INT, F(otp_window), "600", 0, 1, 86400},
 	{"ZT_OTP_IP_MAX", K_INT, F(otp_ip_max), "30", 0, 1, 100000},
 	{"ZT_HOLD_TTL", K_INT, F(hold_ttl), "300", 0, 5, 3600},
+	{"ZT_FEE_BPS", K_INT, F(fee_bps), "200", 0, 0, 5000},
+	{"ZT_FEE_FIXED_PAISE", K_INT, F(fee_fixed_paise), "0", 0, 0, 100000},
+	{"ZT_FEE_TAX_BPS", K_INT, F(fee_tax_bps), "1800", 0, 0, 5000},
 	{"ZT_RESEND_API_KEY", K_STR, F(resend_key), NULL, 0, 0, 0},
 	{"ZT_RESEND_BASE_URL", K_URL, F(resend_base), "https://api.resend.com", 0, 0, 0},
 	{"ZT_EMAIL_FROM", K_STR, F(email_from), "ztic <no-reply@ztic.in>", 0, 0, 0},
@@ -58,6 +61,11 @@ static const struct setting settings[] = {
 	{"ZT_GUPSHUP_SOURCE", K_STR, F(gupshup_source), NULL, 0, 0, 0},
 	{"ZT_GUPSHUP_APP_NAME", K_STR, F(gupshup_app), "ztic", 0, 0, 0},
 	{"ZT_GUPSHUP_BASE_URL", K_URL, F(gupshup_base), "https://api.gupshup.io", 0, 0, 0},
+	{"ZT_RAZORPAY_KEY_ID", K_STR, F(razorpay_key_id), NULL, ZT_NEED_RAZORPAY, 0, 0},
+	{"ZT_RAZORPAY_KEY_SECRET", K_STR, F(razorpay_key_secret), NULL, ZT_NEED_RAZORPAY, 0, 0},
+	{"ZT_RAZORPAY_WEBHOOK_SECRET", K_STR, F(razorpay_webhook_secret), NULL, ZT_NEED_RAZORPAY, 0, 0},
+	{"ZT_RAZORPAY_BASE_URL", K_URL, F(razorpay_base), "https://api.razorpay.com", 0, 0, 0},
+	{"ZT_RAZORPAY_TIMEOUT_MS", K_INT, F(razorpay_timeout_ms), "10000", 0, 100, 60000},
 };
 
 static int
@@ -273,6 +281,16 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 		zt_config_free(c);
 		return fail(err, errlen, "ZT_JWT_KID",
 		    "names no key in ZT_JWT_KEYS");
+	}
+	/* half a Razorpay key pair is a mistake, never "payments off" */
+	if ((c->razorpay_key_id == NULL) != (c->razorpay_key_secret == NULL)) {
+		const char *missing = c->razorpay_key_id == NULL
+		                          ? "ZT_RAZORPAY_KEY_ID"
+		                          : "ZT_RAZORPAY_KEY_SECRET";
+		zt_config_free(c);
+		return fail(err, errlen, missing,
+		    "is required when the other half of the Razorpay key pair "
+		    "is set");
 	}
 	return 0;
 }

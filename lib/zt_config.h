@@ -16,6 +16,7 @@ enum zt_need {
 	ZT_NEED_LIVE = 1u << 2,
 	ZT_NEED_JWT = 1u << 3,   /* verify (and sign) access tokens */
 	ZT_NEED_AUTH = 1u << 4,  /* OTP and refresh-token peppers */
+	ZT_NEED_RAZORPAY = 1u << 5, /* Razorpay keys and webhook secret */
 };
 
 #define ZT_JWT_MAX_KEYS 8
@@ -54,10 +55,18 @@ struct zt_config {
 	int otp_window;       /* seconds, ZT_OTP_WINDOW */
 	int otp_ip_max;       /* per IP per window, ZT_OTP_IP_MAX */
 	int hold_ttl;         /* seconds, ZT_HOLD_TTL */
+	int fee_bps;          /* convenience fee, ZT_FEE_BPS */
+	int fee_fixed_paise;  /* per ticket, ZT_FEE_FIXED_PAISE */
+	int fee_tax_bps;      /* GST on the fee, ZT_FEE_TAX_BPS */
 
 	char *resend_key, *resend_base, *email_from;
 	char *twilio_sid, *twilio_token, *twilio_from, *twilio_base;
 	char *gupshup_key, *gupshup_source, *gupshup_app, *gupshup_base;
+
+	/* Razorpay (docs/payments.md); zt_server_razorpay_cfg() hands them on */
+	char *razorpay_key_id, *razorpay_key_secret, *razorpay_webhook_secret;
+	char *razorpay_base;     /* no trailing slash */
+	int razorpay_timeout_ms; /* ZT_RAZORPAY_TIMEOUT_MS */
 };
 
 /*

@@ -4,6 +4,8 @@
 #include "zt_live.h"
 #include "zt_log.h"
 #include "zt_notify.h"
+#include "zt_price.h"
+#include "zt_razorpay.h"
 #include "zt_redis.h"
 
 #include <signal.h>
@@ -76,4 +78,24 @@ zt_server_notify_cfg(struct zt_notify_cfg *out)
 	out->gupshup_app = c->gupshup_app;
 	out->gupshup_base = c->gupshup_base;
 	out->timeout_ms = 5000;
+}
+
+void
+zt_server_price_rules(struct zt_price_rules *out)
+{
+	out->fee_bps = zt_g.cfg.fee_bps;
+	out->fee_fixed = zt_g.cfg.fee_fixed_paise;
+	out->tax_bps = zt_g.cfg.fee_tax_bps;
+}
+
+void
+zt_server_razorpay_cfg(struct zt_razorpay_cfg *out)
+{
+	const struct zt_config *c = &zt_g.cfg;
+	memset(out, 0, sizeof(*out));
+	out->key_id = c->razorpay_key_id;
+	out->key_secret = c->razorpay_key_secret;
+	out->webhook_secret = c->razorpay_webhook_secret;
+	out->base_url = c->razorpay_base;
+	out->timeout_ms = c->razorpay_timeout_ms;
 }

@@ -28,7 +28,18 @@ void zt_server_init(const char *program, unsigned needs);
 void zt_server_cleanup(void);
 
 struct zt_notify_cfg;
+struct zt_price_rules;
+/* The fee rules of this process, for zt_price_breakdown(). */
+void zt_server_price_rules(struct zt_price_rules *out);
 /* The provider settings of this process, for zt_notify_send(). */
 void zt_server_notify_cfg(struct zt_notify_cfg *out);
+
+struct zt_razorpay_cfg;
+/*
+ * The Razorpay settings of this process, for the zt_razorpay_* calls.  The
+ * strings point into zt_g.cfg (they live for the process); a key left
+ * unset is NULL, which the calls refuse as "razorpay is not configured".
+ */
+void zt_server_razorpay_cfg(struct zt_razorpay_cfg *out);
 
 #endif

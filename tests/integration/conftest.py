@@ -15,6 +15,8 @@ it. Helpers:
         poll GET /api/health until 200; returns the last response
     pool_workers(area)
         pids of the workers of a responder pool (children of multiwatch)
+    razorpay_url
+        base URL of the Razorpay emulator the responders use (skips if absent)
 """
 
 import os
@@ -78,6 +80,17 @@ def fakes_url():
     url = os.environ.get("ZT_TEST_FAKES_URL")
     if not url:
         pytest.skip("provider fakes are not running (no tests/fakes/providers.py)")
+    return url.rstrip("/")
+
+
+@pytest.fixture(scope="session")
+def razorpay_url():
+    """Base URL of the Razorpay emulator (tests/fakes/razorpay.py) the stack's
+    responders use, with keys rzp_test_ztic / rzp_test_secret and webhook
+    secret whsec_test (docs/payments.md); skips when it is absent."""
+    url = os.environ.get("ZT_TEST_RAZORPAY_URL")
+    if not url:
+        pytest.skip("the razorpay emulator is not running (no tests/fakes/razorpay.py)")
     return url.rstrip("/")
 
 

@@ -23,7 +23,10 @@ clean(void)
 {
 	const char *vars[] = {"ZT_ENV", "ZT_PG_DSN", "ZT_REDIS", "ZT_LIVE_SOCKET",
 	    "ZT_JWT_KEYS", "ZT_JWT_KID", "ZT_OTP_PEPPER", "ZT_TOKEN_PEPPER",
-	    "ZT_HOLD_TTL", "ZT_PUBLIC_URL", "ZT_REDIS_TIMEOUT_MS"};
+	    "ZT_HOLD_TTL", "ZT_PUBLIC_URL", "ZT_REDIS_TIMEOUT_MS",
+	    "ZT_RAZORPAY_KEY_ID", "ZT_RAZORPAY_KEY_SECRET",
+	    "ZT_RAZORPAY_WEBHOOK_SECRET", "ZT_RAZORPAY_BASE_URL",
+	    "ZT_RAZORPAY_TIMEOUT_MS"};
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
 }
@@ -118,6 +121,34 @@ TEST(jwt_keys_parse_and_kid_must_exist)
 	CHECK(strstr(err, "ZT_JWT_KEYS") != NULL);
 }
 
+TEST(razorpay_settings)
+{
+	char err[256];
+	clean();
+	CHECK(reload( 0, err, sizeof(err)) == 0);
+	CHECK(c.razorpay_key_id == NULL && c.razorpay_key_secret == NULL);
+	CHECK_STR(c.razorpay_base, "https://api.razorpay.com");
+	CHECK(c.razorpay_timeout_ms == 10000);
+	/* a responder that takes payments needs all three secrets */
+	CHECK(reload( ZT_NEED_RAZORPAY, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_RAZORPAY_KEY_ID") != NULL);
+	setenv("ZT_RAZORPAY_KEY_ID", "rzp_test_ztic", 1);
+	CHECK(reload( 0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_RAZORPAY_KEY_SECRET") != NULL);
+	setenv("ZT_RAZORPAY_KEY_SECRET", "rzp_test_secret", 1);
+	CHECK(reload( ZT_NEED_RAZORPAY, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_RAZORPAY_WEBHOOK_SECRET") != NULL);
+	setenv("ZT_RAZORPAY_WEBHOOK_SECRET", "whsec_test", 1);
+	setenv("ZT_RAZORPAY_BASE_URL", "http://127.0.0.1:9999/", 1);
+	CHECK(reload( ZT_NEED_RAZORPAY, err, sizeof(err)) == 0);
+	CHECK_STR(c.razorpay_base, "http://127.0.0.1:9999");
+	CHECK_STR(c.razorpay_webhook_secret, "whsec_test");
+	setenv("ZT_RAZORPAY_BASE_URL", "api.razorpay.com", 1);
+	CHECK(reload( 0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_RAZORPAY_BASE_URL") != NULL);
+	clean();
+}
+
 int
 main(void)
 {
@@ -126,6 +157,7 @@ main(void)
 	RUN(bad_values_name_the_variable);
 	RUN(redis_address_forms);
 	RUN(jwt_keys_parse_and_kid_must_exist);
+	RUN(razorpay_settings);
 	zt_config_free(&c);
 	return DONE();
 }

@@ -1,0 +1,303 @@
+/* zt_outbox.c - the transactional outbox; see zt_outbox.h. */
+#include "zt_outbox.h"
+#include "zt_db.h"
+#include "zt_json.h"
+#include "zt_log.h"
+#include "zt_notify.h"
+#include "zt_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct zt_sql q_enqueue = ZT_SQL("outbox_enqueue",
+    "INSERT INTO outbox (channel, recipient, payload)"
+    " VALUES ($1, $2, $3::jsonb)", 3);
+static struct zt_sql q_next = ZT_SQL("outbox_next",
+    "SELECT id, channel, recipient, payload::text, attempts FROM outbox"
+    " WHERE sent_at IS NULL AND next_attempt_at <= now()"
+    "   AND attempts < $1::int"
+    " ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED", 1);
+static struct zt_sql q_sent = ZT_SQL("outbox_sent",
+    "UPDATE outbox SET sent_at = now(), attempts = attempts + 1,"
+    " last_error = NULL WHERE id = $1", 1);
+static struct zt_sql q_retry = ZT_SQL("outbox_retry",
+    "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
+    " next_attempt_at = now() + make_interval(secs => $3::int)"
+    " WHERE id = $1", 3);
+
+enum zt_err
+zt_outbox_enqueue(struct zt_req *req, const char *channel,
+    const char *recipient, struct json_object *payload)
+{
+	const char *p[3] = {channel, recipient, NULL};
+	struct json_object *t;
+	if (!json_object_object_get_ex(payload, "template", &t) ||
+	    !json_object_is_type(t, json_type_string)) {
+		zt_log_error("outbox", "payload without a template");
+		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	}
+	p[2] = zt_json_text(req, payload, NULL);
+	return zt_db_exec(req, &q_enqueue, p) ? ZT_OK : req->err;
+}
+
+long
+zt_outbox_backoff(int attempts)
+{
+	long s = 30;
+	for (int i = 1; i < attempts && s < 6 * 3600; i++)
+		s *= 2;
+	return s > 6 * 3600 ? 6 * 3600 : s;
+}
+
+/* ---- templates ---- */
+
+/* Append s to the buffer HTML-escaped. */
+static void
+esc(struct zt_arena *a, char **buf, const char *s)
+{
+	size_t n = strlen(*buf), extra = 0;
+	for (const char *p = s; *p; p++)
+		extra += strchr("<>&\"'", *p) ? 6 : 1;
+	char *out = zt_arena_alloc(a, n + extra + 1), *o = out + n;
+	memcpy(out, *buf, n);
+	for (const char *p = s; *p; p++) {
+		const char *r = NULL;
+		switch (*p) {
+		case '<': r = "&lt;"; break;
+		case '>': r = "&gt;"; break;
+		case '&': r = "&amp;"; break;
+		case '"': r = "&quot;"; break;
+		case '\'': r = "&#39;"; break;
+		}
+		if (r) {
+			memcpy(o, r, strlen(r));
+			o += strlen(r);
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	*buf = out;
+}
+
+static const char *
+field(struct json_object *payload, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(payload, key, &v) ||
+	    json_object_is_type(v, json_type_null))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/*
+ * A template: subject and body with {placeholders} naming payload fields.
+ * The body is used for text as is and, escaped, for HTML paragraphs.
+ */
+struct tmpl {
+	const char *name;
+	const char *subject;
+	const char *body;
+};
+
+static const struct tmpl templates[] = {
+	{"booking.confirmed", "Your tickets for {eventTitle}",
+	    "Hi {name},\n\nYour booking {bookingRef} for {eventTitle} is "
+	    "confirmed: {ticketSummary}. Total paid: {total}.\n\n"
+	    "{eventWhen} at {venue}.\n\nYour tickets: {link}\n"},
+	{"booking.refunded", "Refund for {eventTitle}",
+	    "Hi {name},\n\nWe have refunded {amount} for booking {bookingRef} "
+	    "({eventTitle}). {reason}\n\nIt reaches your account in 5-7 "
+	    "working days.\n"},
+	{"payment.late_refunded", "Your payment for {eventTitle} was refunded",
+	    "Hi {name},\n\nYour payment of {amount} arrived after your held "
+	    "seats were released and they were sold to someone else, so we "
+	    "have refunded it in full. Sorry about that.\n\nBooking "
+	    "{bookingRef}.\n"},
+	{"event.cancelled", "{eventTitle} is cancelled",
+	    "Hi {name},\n\n{tenantName} has cancelled {eventTitle}. Your "
+	    "booking {bookingRef} will be refunded in full; you do not need "
+	    "to do anything.\n"},
+	{"member.invited", "You have been added to {tenantName} on ztic",
+	    "Hello,\n\n{inviter} added you to {tenantName} as {role}. Sign in "
+	    "at {link} with this address to get started.\n"},
+};
+
+/* Fill {placeholders} from payload; NULL (err set) when one is missing. */
+static char *
+fill(struct zt_arena *a, const char *tpl, struct json_object *payload,
+    int html, char *err, size_t errlen)
+{
+	char *out = zt_arena_strdup(a, "");
+	const char *p = tpl;
+	while (*p) {
+		const char *open = strchr(p, '{');
+		if (open == NULL) {
+			if (html)
+				esc(a, &out, p);
+			else
+				out = zt_arena_printf(a, "%s%s", out, p);
+			break;
+		}
+		const char *close = strchr(open, '}');
+		if (close == NULL)
+			break;
+		char *lit = zt_arena_strndup(a, p, (size_t)(open - p));
+		char *key = zt_arena_strndup(a, open + 1,
+		    (size_t)(close - open - 1));
+		const char *val = field(payload, key);
+		if (val == NULL) {
+			snprintf(err, errlen, "template field '%s' missing", key);
+			return NULL;
+		}
+		if (html) {
+			esc(a, &out, lit);
+			esc(a, &out, val);
+		} else {
+			out = zt_arena_printf(a, "%s%s%s", out, lit, val);
+		}
+		p = close + 1;
+	}
+	return out;
+}
+
+int
+zt_outbox_render(struct zt_arena *a, struct json_object *payload,
+    struct zt_outbox_msg *out, char *err, size_t errlen)
+{
+	const char *name = field(payload, "template");
+	for (size_t i = 0; name && i < sizeof(templates) / sizeof(*templates);
+	     i++) {
+		const struct tmpl *t = &templates[i];
+		if (strcmp(t->name, name) != 0)
+			continue;
+		char *body_html;
+		out->subject = fill(a, t->subject, payload, 0, err, errlen);
+		out->text = fill(a, t->body, payload, 0, err, errlen);
+		body_html = fill(a, t->body, payload, 1, err, errlen);
+		if (!out->subject || !out->text || !body_html)
+			return -1;
+		/* paragraphs from blank lines, line breaks from newlines */
+		char *h = zt_arena_strdup(a, "<p>");
+		for (const char *q = body_html; *q; q++) {
+			if (q[0] == '\n' && q[1] == '\n') {
+				h = zt_arena_printf(a, "%s</p><p>", h);
+				q++;
+			} else if (*q == '\n') {
+				h = zt_arena_printf(a, "%s<br>", h);
+			} else {
+				h = zt_arena_printf(a, "%s%c", h, *q);
+			}
+		}
+		out->html = zt_arena_printf(a, "%s</p>", h);
+		return 0;
+	}
+	snprintf(err, errlen, "unknown template '%s'", name ? name : "");
+	return -1;
+}
+
+/* ---- the sender ---- */
+
+static enum zt_notify_channel
+channel_of(const char *c)
+{
+	if (strcmp(c, "sms") == 0)
+		return ZT_NOTIFY_SMS;
+	if (strcmp(c, "whatsapp") == 0)
+		return ZT_NOTIFY_WHATSAPP;
+	return ZT_NOTIFY_EMAIL;
+}
+
+/* Send one due message; 1 sent, 0 none due, -2 failed, -1 db down. */
+static int
+send_one(struct zt_req *req)
+{
+	char max[8], err[256] = "", pid[128], secs[16];
+	const char *p[3];
+	struct zt_outbox_msg m;
+	struct zt_notify_cfg ncfg;
+	struct zt_notify_msg msg;
+	struct json_object *payload = NULL;
+	PGresult *r;
+	int rc = -1;
+
+	snprintf(max, sizeof(max), "%d", ZT_OUTBOX_MAX_ATTEMPTS);
+	p[0] = max;
+	if (zt_db_begin(req) != ZT_OK)
+		return -1;
+	if ((r = zt_db_exec(req, &q_next, p)) == NULL)
+		goto out;
+	if (PQntuples(r) == 0) {
+		rc = 0;
+		goto out;
+	}
+	const char *id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	const char *channel = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
+	const char *to = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 2));
+	int attempts = atoi(PQgetvalue(r, 0, 4));
+	payload = json_tokener_parse(PQgetvalue(r, 0, 3));
+
+	int ok = payload != NULL &&
+	         zt_outbox_render(req->arena, payload, &m, err, sizeof(err)) == 0;
+	if (ok) {
+		zt_server_notify_cfg(&ncfg);
+		memset(&msg, 0, sizeof(msg));
+		msg.channel = channel_of(channel);
+		msg.to = to;
+		msg.subject = m.subject;
+		msg.text = m.text;
+		msg.html = m.html;
+		msg.idempotency_key = id; /* Resend drops a repeat */
+		ok = zt_notify_send(&ncfg, &msg, pid, sizeof(pid), err,
+		         sizeof(err)) == 0;
+	}
+	if (ok) {
+		p[0] = id;
+		if (zt_db_exec(req, &q_sent, p) == NULL)
+			goto out;
+		rc = 1;
+	} else {
+		snprintf(secs, sizeof(secs), "%ld",
+		    zt_outbox_backoff(attempts + 1));
+		p[0] = id;
+		p[1] = err;
+		p[2] = secs;
+		if (zt_db_exec(req, &q_retry, p) == NULL)
+			goto out;
+		zt_log_warn("outbox", "message %s attempt %d failed: %s", id,
+		    attempts + 1, err);
+		rc = -2;
+	}
+	if (zt_db_commit(req) != ZT_OK)
+		rc = -1;
+out:
+	if (payload != NULL)
+		json_object_put(payload);
+	zt_db_rollback();
+	return rc;
+}
+
+int
+zt_outbox_drain(int limit, int *sent, int *failed)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	int rc = 0;
+	*sent = *failed = 0;
+	for (int i = 0; i < limit; i++) {
+		int r = send_one(req);
+		zt_req_end(req);
+		if (r == 0)
+			break;
+		if (r == -1) {
+			rc = -1;
+			break;
+		}
+		if (r == 1)
+			(*sent)++;
+		else
+			(*failed)++;
+	}
+	zt_req_free(req);
+	return rc;
+}

@@ -1,0 +1,234 @@
+/*
+ * zt_razorpay.h - the Razorpay client: orders, payments, refunds, and the
+ * checkout and webhook signature checks.
+ *
+ *   POST {base}/v1/orders                  zt_razorpay_order_create
+ *   GET  {base}/v1/orders/{id}             zt_razorpay_order_fetch
+ *   GET  {base}/v1/orders/{id}/payments    zt_razorpay_order_payments
+ *   GET  {base}/v1/payments/{id}           zt_razorpay_payment_fetch
+ *   POST {base}/v1/payments/{id}/capture   zt_razorpay_payment_capture
+ *   POST {base}/v1/payments/{id}/refund    zt_razorpay_refund_create
+ *   GET  {base}/v1/refunds/{id}            zt_razorpay_refund_fetch
+ *
+ * HTTP Basic key_id:key_secret, JSON bodies, amounts in paise, currency INR.
+ * Results go into caller-provided structs (no allocation to free).
+ *
+ * Not thread-safe: one reused CURL easy handle per process (responders and
+ * cron programs are single-threaded).  Self-contained: libcurl, json-c and
+ * libsodium only.  docs/payments.md has the whole picture, including the
+ * local emulator (tests/fakes/razorpay.py) the tests and the dev stack use.
+ */
+#ifndef ZT_RAZORPAY_H
+#define ZT_RAZORPAY_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZT_RAZORPAY_BASE "https://api.razorpay.com"
+#define ZT_RAZORPAY_TIMEOUT_MS 10000L
+#define ZT_RAZORPAY_ID_MAX 64 /* room for any Razorpay id, NUL included */
+
+/*
+ * Settings; the strings are borrowed for the duration of each call.
+ * base_url must be https://, or http:// to a loopback host (127.0.0.1,
+ * ::1, localhost) for the emulator; anything else is refused before
+ * connecting.
+ */
+struct zt_razorpay_cfg {
+	const char *key_id;         /* rzp_test_… or rzp_live_… */
+	const char *key_secret;     /* API calls and checkout signatures */
+	const char *webhook_secret; /* webhook signatures */
+	const char *base_url;       /* NULL or "": ZT_RAZORPAY_BASE */
+	long timeout_ms;            /* per call; <= 0: ZT_RAZORPAY_TIMEOUT_MS */
+};
+
+/*
+ * Why a call failed.  Every failing call returns -1 and, when err is not
+ * NULL, fills it.  msg is lowercase at the start and never holds a secret:
+ *   "could not reach razorpay: connection refused"     status 0, retryable
+ *   "razorpay answered 503: The server encountered …"  retryable
+ *   "razorpay answered 400: The id provided does not exist"  not retryable
+ *   "invalid payment id", "refusing plain http to razorpay at a
+ *    non-loopback host", …                            status 0, not retryable
+ */
+struct zt_razorpay_err {
+	long status;   /* HTTP status of the answer; 0: no answer, or refused
+	                  before sending */
+	int retryable; /* 1: network, timeout, 408/409/429 or 5xx, or an
+	                  unreadable answer: the same call may succeed later
+	                  (repeat a refund with the same idempotency key).
+	                  0: our request is wrong, declined or misconfigured
+	                  (4xx, bad input): repeating it will not help */
+	char code[40];  /* Razorpay error.code ("BAD_REQUEST_ERROR"), or "" */
+	char field[40]; /* Razorpay error.field ("amount"), or "" */
+	char msg[256];
+};
+
+/* A key/value pair of Razorpay "notes" (at most 15, values <= 256 chars). */
+struct zt_razorpay_note {
+	const char *key;
+	const char *value;
+};
+
+struct zt_razorpay_order {
+	char id[ZT_RAZORPAY_ID_MAX]; /* order_… */
+	char status[16];             /* created, attempted, paid */
+	char currency[8];            /* INR */
+	char receipt[48];            /* "" when none */
+	long long amount;            /* paise */
+	long long amount_paid;
+	long long amount_due;
+	int attempts;
+	long long created_at; /* unix seconds */
+};
+
+struct zt_razorpay_payment {
+	char id[ZT_RAZORPAY_ID_MAX];       /* pay_… */
+	char order_id[ZT_RAZORPAY_ID_MAX]; /* "" when none */
+	char status[16];        /* created, authorized, captured, refunded,
+	                           failed */
+	char method[24];        /* upi, card, netbanking, wallet, … */
+	char currency[8];
+	char refund_status[16]; /* "", partial, full */
+	char error_code[40];    /* failed payments: error_code, error_reason, */
+	char error_reason[64];  /* error_description ("" otherwise) */
+	char error_description[160];
+	long long amount;
+	long long amount_refunded;
+	long long fee; /* Razorpay's fee incl. tax, once captured; else 0 */
+	long long tax;
+	int captured; /* 1 once captured (stays 1 when refunded) */
+	long long created_at;
+};
+
+struct zt_razorpay_refund {
+	char id[ZT_RAZORPAY_ID_MAX];         /* rfnd_… */
+	char payment_id[ZT_RAZORPAY_ID_MAX];
+	char status[16];                     /* pending, processed, failed */
+	char currency[8];
+	char receipt[48];
+	char speed_processed[16];
+	long long amount;
+	long long created_at;
+};
+
+struct zt_razorpay_refund_req {
+	const char *payment_id;
+	long long amount;            /* paise; 0: all that is left to refund */
+	const char *idempotency_key; /* X-Refund-Idempotency: 10-128 chars of
+	                                [A-Za-z0-9_-]; NULL: none (then a
+	                                retried call may refund twice) */
+	const char *speed;           /* NULL: "normal"; or "optimum" */
+	const char *receipt;         /* may be NULL; <= 40 chars */
+	const struct zt_razorpay_note *notes;
+	size_t nnotes;
+};
+
+/* A parsed webhook body (see zt_razorpay_event_parse). */
+struct zt_razorpay_event {
+	char event[48];      /* payment.captured, order.paid, refund.processed,
+	                        … */
+	char account_id[48];
+	long long created_at;
+	int has_payment, has_order, has_refund; /* which entities were sent */
+	struct zt_razorpay_payment payment;
+	struct zt_razorpay_order order;
+	struct zt_razorpay_refund refund;
+};
+
+/*
+ * Create an order of amount paise (>= 100) in INR.  receipt (may be NULL,
+ * <= 40 chars) is our reference, e.g. the booking id; notes may be NULL
+ * when nnotes is 0.  Fills *out.  0 or -1 (err).
+ *
+ * A retry after a retryable failure may create a second order; the first
+ * one is simply never paid.  Store the id you get and pay only that one.
+ */
+int zt_razorpay_order_create(const struct zt_razorpay_cfg *cfg,
+    long long amount, const char *receipt,
+    const struct zt_razorpay_note *notes, size_t nnotes,
+    struct zt_razorpay_order *out, struct zt_razorpay_err *err);
+
+/* Fetch an order by id.  0 or -1 (err). */
+int zt_razorpay_order_fetch(const struct zt_razorpay_cfg *cfg,
+    const char *order_id, struct zt_razorpay_order *out,
+    struct zt_razorpay_err *err);
+
+/*
+ * The payments made against an order (reconciliation: was it paid while
+ * our webhook was down?).  Stores up to max payments in items and the
+ * number Razorpay listed in *count (which may exceed max).  0 or -1 (err).
+ */
+int zt_razorpay_order_payments(const struct zt_razorpay_cfg *cfg,
+    const char *order_id, struct zt_razorpay_payment *items, size_t max,
+    size_t *count, struct zt_razorpay_err *err);
+
+/* Fetch a payment by id (status, amount, order_id, method, …).  0 or -1. */
+int zt_razorpay_payment_fetch(const struct zt_razorpay_cfg *cfg,
+    const char *payment_id, struct zt_razorpay_payment *out,
+    struct zt_razorpay_err *err);
+
+/*
+ * Capture an authorized payment; amount must equal the authorized amount.
+ * Fills *out (may be NULL) with the captured payment.  0 or -1 (err);
+ * capturing an already captured payment is a 400 from Razorpay.
+ */
+int zt_razorpay_payment_capture(const struct zt_razorpay_cfg *cfg,
+    const char *payment_id, long long amount, struct zt_razorpay_payment *out,
+    struct zt_razorpay_err *err);
+
+/*
+ * Refund a captured payment.  With an idempotency key, repeating the call
+ * (same key, same request) answers the same refund and refunds nothing
+ * more; the same key with a different request is a 400.  Fills *out with
+ * the refund (its status is usually "pending"; the refund.processed or
+ * refund.failed webhook, or zt_razorpay_refund_fetch, tells the end).
+ * 0 or -1 (err).
+ */
+int zt_razorpay_refund_create(const struct zt_razorpay_cfg *cfg,
+    const struct zt_razorpay_refund_req *req, struct zt_razorpay_refund *out,
+    struct zt_razorpay_err *err);
+
+/* Fetch a refund by id.  0 or -1 (err). */
+int zt_razorpay_refund_fetch(const struct zt_razorpay_cfg *cfg,
+    const char *refund_id, struct zt_razorpay_refund *out,
+    struct zt_razorpay_err *err);
+
+/*
+ * Checkout signature: 1 when signature_hex is the hex HMAC-SHA256, keyed
+ * with cfg->key_secret, of order_id "|" payment_id; else 0.  0 also for a
+ * missing secret, ids that are not Razorpay ids (order_…, pay_…: letters,
+ * digits and '_' only), and a signature that is not exactly 64 hex digits.
+ * Constant-time comparison.  Check that order_id is the order you created
+ * for this booking: the signature proves only that Razorpay saw this pair.
+ */
+int zt_razorpay_verify_checkout(const struct zt_razorpay_cfg *cfg,
+    const char *order_id, const char *payment_id, const char *signature_hex);
+
+/*
+ * Webhook signature: 1 when signature_hex (the X-Razorpay-Signature
+ * header) is the hex HMAC-SHA256, keyed with cfg->webhook_secret, of the
+ * len bytes of the RAW request body (not a re-serialized JSON); else 0.
+ */
+int zt_razorpay_verify_webhook(const struct zt_razorpay_cfg *cfg,
+    const char *raw_body, size_t len, const char *signature_hex);
+
+/*
+ * Parse a webhook body (verify it first) into *ev: the event name and the
+ * payment, order and refund entities it carries.  Deduplicate on the
+ * x-razorpay-event-id header, not on anything in here.  0 or -1 (err).
+ */
+int zt_razorpay_event_parse(const char *body, size_t len,
+    struct zt_razorpay_event *ev, struct zt_razorpay_err *err);
+
+/* Frees the process's CURL handle (optional; for leak checkers at exit). */
+void zt_razorpay_cleanup(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ZT_RAZORPAY_H */
