@@ -1,18 +1,17 @@
-// Checkout: the server's price breakdown, the test-mode checkout page of
-// the gateway emulator and back, failure, a confirm that times out, hold
-// expiry; My tickets with cancel. Sign-in is real; bookings and the
-// emulator are stubbed with their documented contract (api.md, branch pay)
-// until they land on main.
+// Checkout: the server's price breakdown, paying through the real Razorpay
+// emulator's Checkout shim and TEST MODE page (on main, docs/payments.md),
+// a failed attempt, a confirm that times out, hold expiry; My tickets with
+// cancel. Sign-in is real; the bookings endpoints are stubbed with their
+// documented contract until they land on main.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, shot, apiSignIn, adoptSession, newEmail } from './lib.mjs';
+import { launch, open, shot, apiSignIn, adoptSession, newEmail, RAZORPAY, RZP_KEY, emulatorOrder, checkoutSignature } from './lib.mjs';
 import { stubApi, reservedEvent, gaEvent } from './fixtures.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-const EMU = 'http://emulator.invalid';
 const json = (route, code, body) => route.fulfill({ status: code, contentType: 'application/json', body: JSON.stringify(body) });
 
 async function signedIn() {
@@ -22,10 +21,10 @@ async function signedIn() {
   return { ...o, session };
 }
 
-function pendingBooking(ev) {
+function pendingBooking(ev, orderId) {
   return {
     booking: { id: 'bk-9', status: 'pending', eventId: ev.id, subtotalPaise: 240000, feePaise: 4800, taxPaise: 864, totalPaise: 245664, expiresAt: new Date(Date.now() + 300000).toISOString() },
-    payment: { provider: 'razorpay', orderId: 'order_TEST9', keyId: 'rzp_test_emulator', amountPaise: 245664, currency: 'INR', checkoutUrl: `${EMU}/checkout/order_TEST9` },
+    payment: { provider: 'razorpay', orderId, keyId: RZP_KEY, amountPaise: 245664, currency: 'INR', checkoutScript: `${RAZORPAY}/v1/checkout.js` },
   };
 }
 
@@ -38,16 +37,15 @@ async function holdTwo(page, ev) {
   }
 }
 
-test('pay in test mode: breakdown from the server, emulator checkout, back with the proof, confirmed (stubbed API)', async () => {
+test('pay in test mode: breakdown from the server, the emulator\'s checkout, a declined attempt, then paid and confirmed (emulator real, bookings stubbed)', async () => {
   const { page, context, session, problems } = await signedIn();
   const ev = reservedEvent();
   await stubApi(page, { events: [ev] });
+  const order = await emulatorOrder(245664, 'bk-9');
   let created = null;
   let confirmed = null;
-  await page.route('**/api/bookings', (r) => { created = JSON.parse(r.request().postData()); json(r, 201, pendingBooking(ev)); });
+  await page.route('**/api/bookings', (r) => { created = JSON.parse(r.request().postData()); json(r, 201, pendingBooking(ev, order.id)); });
   await page.route('**/api/bookings/confirm', (r) => { confirmed = JSON.parse(r.request().postData()); json(r, 200, { booking: { id: 'bk-9', status: 'confirmed', totalPaise: 245664 } }); });
-  let emuUrl = null;
-  await page.route(`${EMU}/**`, (r) => { emuUrl = new URL(r.request().url()); r.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Emulator checkout</title><p>Test mode</p>' }); });
   await holdTwo(page, ev);
   await page.getByRole('button', { name: /Checkout · 2 tickets/ }).first().click();
   await page.locator('#checkout-sheet').waitFor();
@@ -63,21 +61,45 @@ test('pay in test mode: breakdown from the server, emulator checkout, back with 
   assert.match(breakdown, /Total\s+₹2,456.64/);
   await shot(page, 'checkout-breakdown');
   await page.getByRole('button', { name: 'Pay ₹2,456.64' }).click();
-  await page.waitForURL(`${EMU}/**`);
-  assert.equal(emuUrl.pathname, '/checkout/order_TEST9');
-  const back = new URL(emuUrl.searchParams.get('callback'));
-  assert.equal(back.origin + back.pathname, new URL('/event.html', page.url().replace(EMU, process.env.ZT_TEST_BASE_URL)).href);
-  assert.equal(back.searchParams.get('booking'), 'bk-9');
-  // the emulator sends the browser back with Razorpay's three fields
-  back.searchParams.set('razorpay_order_id', 'order_TEST9');
-  back.searchParams.set('razorpay_payment_id', 'pay_TEST1');
-  back.searchParams.set('razorpay_signature', 'ab'.repeat(32));
-  await page.goto(back.toString());
+  // the emulator's TEST MODE page opens over ours (its checkout.js shim)
+  const frame = page.frameLocator('iframe[name="razorpay-emulator"]');
+  await frame.locator('#rzp-test-mode').waitFor();
+  await page.screenshot({ path: new URL('./output/checkout-emulator.png', import.meta.url).pathname });
+  await frame.locator('#rzp-fail').click();
+  await page.locator('#checkout-sheet .msg-error', { hasText: 'Payment failed' }).waitFor();
+  assert.equal(confirmed, null);
+  // try again inside the window, and pay
+  await frame.locator('#rzp-retry').click();
+  await frame.locator('#rzp-pay').click();
   await page.locator('#page-msg.msg-ok', { hasText: 'Booked!' }).waitFor();
-  assert.deepEqual(confirmed, { bookingId: 'bk-9', razorpay_order_id: 'order_TEST9', razorpay_payment_id: 'pay_TEST1', razorpay_signature: 'ab'.repeat(32) });
-  assert.ok(!page.url().includes('razorpay_signature'), 'the proof leaves the address bar');
+  assert.equal(confirmed.bookingId, 'bk-9');
+  assert.equal(confirmed.razorpay_order_id, order.id);
+  assert.match(confirmed.razorpay_payment_id, /^pay_/);
+  assert.equal(confirmed.razorpay_signature, checkoutSignature(order.id, confirmed.razorpay_payment_id));
+  assert.equal(await page.locator('[data-id="seat-C4"]').getAttribute('class'), 'seat sold');
   await shot(page, 'checkout-confirmed');
+  assert.deepEqual(problems.csp, []);
   assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('closing the payment window keeps the hold and says so (emulator real, bookings stubbed)', async () => {
+  const { page, context } = await signedIn();
+  const ev = reservedEvent();
+  await stubApi(page, { events: [ev] });
+  const order = await emulatorOrder(245664, 'bk-9b');
+  await page.route('**/api/bookings', (r) => json(r, 201, pendingBooking(ev, order.id)));
+  await holdTwo(page, ev);
+  await page.locator('#checkout').click();
+  await page.locator('#buyer-name').fill('Asha');
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
+  await page.getByRole('button', { name: 'Pay ₹2,456.64' }).click();
+  const frame = page.frameLocator('iframe[name="razorpay-emulator"]');
+  await frame.locator('#rzp-test-mode').waitFor();
+  await frame.locator('#rzp-cancel').click();
+  await page.locator('#checkout-sheet .msg-error', { hasText: 'Payment window closed' }).waitFor();
+  assert.equal(await page.locator('[data-id="seat-C4"]').getAttribute('class'), 'seat mine');
+  assert.ok(await page.getByRole('button', { name: 'Pay ₹2,456.64' }).isEnabled(), 'can pay again');
   await context.close();
 });
 

@@ -20,6 +20,25 @@ function need(name) {
 export const BASE = need('ZT_TEST_BASE_URL');
 export const FAKES = process.env.ZT_TEST_FAKES_URL ? process.env.ZT_TEST_FAKES_URL.replace(/\/$/, '') : null;
 export const VAR = process.env.ZT_TEST_VAR || null;
+// The Razorpay emulator of the test stack (docs/payments.md), test keys.
+export const RAZORPAY = process.env.ZT_TEST_RAZORPAY_URL ? process.env.ZT_TEST_RAZORPAY_URL.replace(/\/$/, '') : null;
+export const RZP_KEY = 'rzp_test_ztic';
+export const RZP_SECRET = 'rzp_test_secret';
+
+// An order on the emulator, as the bookings responder will make one.
+export async function emulatorOrder(amountPaise, receipt = 'e2e') {
+  if (!RAZORPAY) throw new Error('the Razorpay emulator is not running (ZT_TEST_RAZORPAY_URL)');
+  const r = await fetch(`${RAZORPAY}/v1/orders`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Basic ${Buffer.from(`${RZP_KEY}:${RZP_SECRET}`).toString('base64')}` },
+    body: JSON.stringify({ amount: amountPaise, currency: 'INR', receipt }),
+  });
+  if (!r.ok) throw new Error(`emulator order: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+export function checkoutSignature(orderId, paymentId) {
+  return createHmac('sha256', RZP_SECRET).update(`${orderId}|${paymentId}`).digest('hex');
+}
 
 export const CHROMIUM = process.env.ZT_CHROMIUM || '/usr/bin/chromium';
 export const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',

@@ -41,7 +41,7 @@ test('onboarding: create an organization, then land on its events (stubbed tenan
   let onboarded = null;
   await page.route('**/api/tenants/onboard', async (r) => {
     onboarded = JSON.parse(r.request().postData());
-    json(r, 201, { tenantId: TENANT, accessToken: mint(session.user.id, { tid: TENANT, role: 'owner' }) });
+    json(r, 201, { ...memberSession(session.user), tenant: { id: TENANT, slug: 'robotics-club', name: 'Robotics Club <IITM>', status: 'pending' } });
   });
   const refreshBodies = [];
   await page.route('**/api/auth/token/refresh', async (r) => {
@@ -49,7 +49,7 @@ test('onboarding: create an organization, then land on its events (stubbed tenan
     if (!onboarded) return r.continue();
     return json(r, 200, memberSession(session.user));
   });
-  await page.route(/\/api\/events\?.*tenant=/, (r) => json(r, 200, { events: [{ ...reservedEvent({ id: 'ev-draft', title: 'Shaastra Robowars', status: 'draft' }), seats: undefined }] }));
+  await page.route(/\/api\/events\/mine(\?.*)?$/, (r) => json(r, 200, { events: [{ ...reservedEvent({ id: 'ev-draft', title: 'Shaastra Robowars', status: 'draft' }), sections: undefined, sales: { ticketsLive: 0, ticketsCheckedIn: 0, livePaise: 0, capacity: 118 } }], next: null }));
   await page.goto('/organizer/');
   await page.locator('#onboard-form').waitFor();
   await page.locator('#ob-name').fill('Robotics Club <IITM>');
@@ -71,13 +71,18 @@ test('onboarding: create an organization, then land on its events (stubbed tenan
 test('editor: a 10×12 hybrid layout from the generator, click-to-block, save, publish (stubbed events API)', async () => {
   const { page, context, problems } = await organizerPage({ device: DESKTOP });
   let saved = null;
+  let layout = null;
   await page.route('**/api/events', async (r) => {
     if (r.request().method() !== 'POST') return r.continue();
     saved = JSON.parse(r.request().postData());
-    json(r, 201, { event: { id: 'ev-new', status: 'draft', title: saved.title } });
+    json(r, 201, { ...saved, id: 'ev-new', status: 'draft', tenantId: TENANT });
+  });
+  await page.route('**/api/events/ev-new/layout', (r) => {
+    layout = JSON.parse(r.request().postData());
+    json(r, 200, { eventId: 'ev-new', kind: layout.kind, seatCount: 120, seatsWritten: 120, seatsRemoved: 0 });
   });
   let published = false;
-  await page.route('**/api/events/ev-new/publish', (r) => { published = true; json(r, 200, { status: 'published' }); });
+  await page.route('**/api/events/ev-new/publish', (r) => { published = true; json(r, 200, { id: 'ev-new', status: 'published', listed: false }); });
   await page.goto('/organizer/event.html');
   await page.locator('#editor').waitFor();
   await page.locator('#ev-title').fill('Saarang Hybrid Night');
@@ -103,17 +108,26 @@ test('editor: a 10×12 hybrid layout from the generator, click-to-block, save, p
   await page.locator('#save-msg.msg-ok').waitFor();
   assert.equal(saved.layoutKind, 'hybrid');
   assert.equal(saved.startsAt, '2027-01-15T12:30:00Z');
-  assert.deepEqual(saved.layout.generator.blocked, ['A1', 'A2']);
-  assert.equal(saved.layout.generator.rows, 10);
-  assert.equal(saved.layout.generator.seatsPerRow, 12);
-  assert.deepEqual(saved.layout.generator.aisles, [6]);
-  assert.equal(saved.layout.seats.length, 120);
-  assert.equal(saved.layout.seats.filter((s) => s.blocked).length, 2);
-  assert.deepEqual(saved.ticketTypes, [{ name: 'Standing', pricePaise: 49900, capacity: 100, perOrderLimit: 6 }]);
+  assert.deepEqual(saved.refundPolicy, { type: 'none' });
+  assert.equal(saved.layout, undefined, 'the layout goes to PUT /layout');
+  // the layout document of docs/seatmap.md, made by its generator
+  assert.equal(layout.kind, 'hybrid');
+  assert.deepEqual(layout.categories, [
+    { name: 'Platinum', pricePaise: 149900, colour: '#7b2cbf' },
+    { name: 'Gold', pricePaise: 79900, colour: '#f4a261' },
+    { name: 'Silver', pricePaise: 29900, colour: '#2a9d8f' }]);
+  assert.deepEqual(layout.generate, {
+    section: '', rows: 'A-J', seatsPerRow: 12, aisleAfter: [6], category: 'Silver',
+    categories: [{ rows: 'A-B', category: 'Platinum' }, { rows: 'C-F', category: 'Gold' }],
+    blocked: [{ rows: 'A', seats: '1,2' }], rowGapAfter: ['B', 'F'],
+  });
+  assert.deepEqual(layout.ticketTypes, [{ name: 'Standing', pricePaise: 49900, capacity: 100, perOrderLimit: 6 }]);
+  assert.match(await page.locator('#save-msg').innerText(), /Saved, with 120 seats/);
   assert.match(page.url(), /\?id=ev-new$/);
   await page.getByRole('button', { name: 'Publish' }).click();
   await page.locator('#ed-stamp .stamp-live').waitFor();
   assert.ok(published);
+  assert.match(await page.locator('#save-msg').innerText(), /once the platform approves/);
   assert.deepEqual(problems.errors, []);
   await context.close();
 });
@@ -122,18 +136,17 @@ test('dashboard: live totals, a purchase appears, refund it, export attendees (s
   const { page, context, problems } = await organizerPage({ device: DESKTOP });
   const ev = reservedEvent({ id: 'ev-live', title: 'Techfest Keynote' });
   const t0 = Date.now() - 3600e3;
-  await page.route('**/api/events/ev-live', (r) => json(r, 200, { event: ev }));
-  await page.route('**/api/events/ev-live/sales', (r) => json(r, 200, {
-    ticketsSold: 2, revenuePaise: 240000, refundedPaise: 0,
-    series: [{ at: new Date(t0).toISOString(), tickets: 1 }, { at: new Date(t0 + 1800e3).toISOString(), tickets: 2 }],
-  }));
+  await page.route('**/api/events/mine/ev-live', (r) => json(r, 200, { ...ev, sales: { ticketsLive: 2, ticketsCheckedIn: 0, livePaise: 240000, capacity: 118 } }));
   const existing = { id: 'bk-1', status: 'confirmed', buyerName: '=HYPERLINK("x")', buyerEmail: 'a@test.ztic.in', totalPaise: 240000, createdAt: new Date(t0).toISOString(),
     tickets: [{ id: 'tk-1', seatLabel: 'Row C, seat 4', pricePaise: 120000 }, { id: 'tk-2', seatLabel: 'Row C, seat 5', pricePaise: 120000 }] };
   await page.route('**/api/events/ev-live/bookings', (r) => json(r, 200, { bookings: [existing] }));
   await page.route('**/api/events/ev-live/attendees.csv', (r) => json(r, 404, { error: { code: 'not_found', message: 'no such API path' } }));
   await page.route(/\/api\/seats\/status\/ev-live$/, (r) => json(r, 200, { v: 4, held: ['seat-E1'], sold: ['seat-C4', 'seat-C5'] }));
   await page.route(/\/live\/events\/ev-live$/, (r) => r.fulfill({ status: 200, contentType: 'text/event-stream', body: 'retry: 600000\n\n' }));
-  await page.route('**/live/tenant', async (r) => {
+  let tenantSubs = 0;
+  await page.route(/\/live\/tenant\?token=[^&]+$/, async (r) => {
+    tenantSubs += 1;
+    if (tenantSubs > 1) return r.fulfill({ status: 200, contentType: 'text/event-stream', body: 'retry: 600000\n\n' });
     await new Promise((res) => setTimeout(res, 700));
     r.fulfill({
       status: 200, contentType: 'text/event-stream',

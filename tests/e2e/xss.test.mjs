@@ -14,7 +14,7 @@ const evil = () => ({
   description: `<script>alert(2)</script>${XSS}`,
   venueName: '<b onmouseover=alert(3)>Hall</b>',
   tenant: { name: '<svg onload=alert(4)>', slug: 'x' },
-  priceCategories: [{ id: 'cat-plat', name: '<i>VIP</i>', pricePaise: 100, colour: 'red;background:url(javascript:alert(5))' },
+  categories: [{ id: 'cat-plat', name: '<i>VIP</i>', pricePaise: 100, colour: 'red;background:url(javascript:alert(5))' },
     { id: 'cat-gold', name: 'Gold', pricePaise: 200, colour: '#f4a261' }, { id: 'cat-silv', name: 'Silver', pricePaise: 300, colour: '#2a9d8f' }],
 });
 

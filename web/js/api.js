@@ -31,6 +31,26 @@ export class ApiError extends Error {
 }
 
 export function getToken() { return accessToken; }
+
+// Seconds until the access token expires (from its exp claim), or 0.
+function secondsLeft(token) {
+  try {
+    const claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return claims.exp - Date.now() / 1000;
+  } catch {
+    return 0;
+  }
+}
+
+// An access token good for at least another minute (refreshing first if
+// needed), for the places that cannot send a header: EventSource and
+// WebSocket subscriptions to private channels take it as ?token=.
+export async function freshToken() {
+  if (!accessToken && refreshing) await refreshing.catch(() => {});
+  if (accessToken && secondsLeft(accessToken) > 60) return accessToken;
+  await refresh();
+  return accessToken;
+}
 export function getSession() { return session; }
 export function isSignedIn() { return accessToken !== null; }
 

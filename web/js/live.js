@@ -58,10 +58,19 @@ export function subscribe(url, { snapshot, apply, onState = () => {}, EventSourc
     try { apply(msg); } catch (e) { console.error('live: apply failed', e); }
   }
 
-  function connect() {
+  async function connect() {
     if (closed) return;
     onState(v < 0 ? 'connecting' : 'reconnecting');
-    es = new EventSourceImpl(url);
+    let u;
+    try {
+      u = typeof url === 'function' ? await url() : url;
+    } catch {
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 30000);
+      return;
+    }
+    if (closed) return;
+    es = new EventSourceImpl(u);
     es.onopen = () => {
       backoff = 1000;
       onState('live');
@@ -106,6 +115,46 @@ export function subscribe(url, { snapshot, apply, onState = () => {}, EventSourc
       onState('closed');
     },
   };
+}
+
+// stream(url, onMessage): a plain subscription (private channels: a
+// booking, the tenant dashboard) whose URL is rebuilt on every reconnect,
+// so a ?token= is always fresh (nchan drops private subscribers after the
+// token's lifetime). url may be a function returning a promise.
+export function stream(url, onMessage, { onState = () => {}, EventSourceImpl = globalThis.EventSource } = {}) {
+  let es = null;
+  let closed = false;
+  let backoff = 1000;
+  async function connect() {
+    if (closed || !EventSourceImpl) return;
+    let u;
+    try {
+      u = typeof url === 'function' ? await url() : url;
+    } catch {
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 60000);
+      return;
+    }
+    if (closed) return;
+    es = new EventSourceImpl(u);
+    es.onopen = () => { backoff = 1000; onState('live'); };
+    es.onmessage = (ev) => {
+      let m;
+      try { m = JSON.parse(ev.data); } catch { return; }
+      try { onMessage(m); } catch (e) { console.error('live: handler failed', e); }
+    };
+    es.onerror = () => {
+      if (closed) return;
+      onState('reconnecting');
+      // reconnect ourselves, with a fresh URL (token), not EventSource's
+      // automatic retry of the old one
+      es.close();
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 60000);
+    };
+  }
+  connect();
+  return { close() { closed = true; if (es) es.close(); onState('closed'); } };
 }
 
 // expiry(): one timer that frees held seats at their expiresAt.

@@ -51,14 +51,47 @@ export function ticketType(t) {
   };
 }
 
+// Seats of a layout: the flat list, or the organizers' document of
+// docs/seatmap.md (sections → rows → seats, category by name).
+function flattenSeats(e, cats) {
+  const flat = pick(e.layout || {}, 'seats') || pick(e, 'seats');
+  if (flat) return flat.map(seat);
+  const byName = new Map(cats.map((c) => [c.name, c.id]));
+  const out = [];
+  for (const sec of pick(e.layout || {}, 'sections') || pick(e, 'sections') || []) {
+    for (const row of sec.rows || []) {
+      for (const t of row.seats || []) {
+        if (!t || typeof t !== 'object' || t.gap) continue;
+        const cat = t.category ?? row.category;
+        out.push({
+          ...seat({ ...t, section: sec.name || '', row: row.label }),
+          categoryId: cat !== undefined ? String(byName.get(cat) ?? cat) : String(pick(t, 'priceCategoryId', 'categoryId') ?? ''),
+          sold: !!t.sold,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+export function refundPolicy(e) {
+  const r = pick(e, 'refundPolicy', 'refund_policy');
+  if (r && typeof r === 'object') {
+    return { type: r.type || 'none', cutoffHours: num(r.cutoffHours), feePaise: num(r.feePaise), feeBps: num(r.feeBps) };
+  }
+  return { type: r || 'none', cutoffHours: num(pick(e, 'refundCutoffHours', 'refund_cutoff_hours')), feePaise: num(pick(e, 'refundFeePaise', 'refund_fee_paise')), feeBps: num(pick(e, 'refundFeeBps', 'refund_fee_bps')) };
+}
+
 export function event(raw) {
   const e = (raw && (raw.event || raw)) || {};
-  const layout = e.layout || raw.layout || {};
-  const cats = (pick(layout, 'priceCategories', 'categories') || pick(e, 'priceCategories', 'price_categories', 'categories') || []).map(category);
-  const seats = (pick(layout, 'seats') || pick(e, 'seats') || []).map(seat);
+  const layout = e.layout || {};
+  const cats = (pick(layout, 'priceCategories', 'categories') || pick(e, 'priceCategories', 'price_categories', 'categories') || []).map((c, i) => category({ sortOrder: i, ...c, id: c.id ?? c.name }));
+  const seats = flattenSeats(e, cats);
   const types = (pick(e, 'ticketTypes', 'ticket_types') || pick(layout, 'ticketTypes') || []).map(ticketType);
-  const tenant = e.tenant || raw.tenant || {};
+  const tenant = e.tenant || {};
   const prices = [...cats.map((c) => c.pricePaise), ...types.map((t) => t.pricePaise)];
+  const rp = refundPolicy(e);
+  const avail = e.availability || null;
   return {
     id: String(pick(e, 'id') ?? ''),
     slug: pick(e, 'slug') || '',
@@ -73,19 +106,28 @@ export function event(raw) {
     endsAt: pick(e, 'endsAt', 'ends_at') || null,
     status: pick(e, 'status') || 'published',
     posterUrl: pick(e, 'posterUrl', 'poster_url') || '',
-    layoutKind: pick(e, 'layoutKind', 'layout_kind') || (seats.length && types.length ? 'hybrid' : seats.length ? 'reserved' : 'ga'),
+    layoutKind: pick(e, 'layoutKind', 'layout_kind') || pick(layout, 'kind') || (seats.length && types.length ? 'hybrid' : seats.length ? 'reserved' : 'ga'),
     perUserLimit: num(pick(e, 'perUserLimit', 'per_user_limit'), 10) || 10,
-    refundPolicy: pick(e, 'refundPolicy', 'refund_policy') || 'none',
-    refundCutoffHours: num(pick(e, 'refundCutoffHours', 'refund_cutoff_hours')),
+    refundPolicy: rp.type,
+    refundCutoffHours: rp.cutoffHours,
+    refund: rp,
     salesStartsAt: pick(e, 'salesStartsAt', 'sales_starts_at') || null,
     salesEndsAt: pick(e, 'salesEndsAt', 'sales_ends_at') || null,
-    soldOut: !!pick(e, 'soldOut', 'sold_out'),
-    minPricePaise: num(pick(e, 'minPricePaise', 'min_price_paise', 'priceFromPaise'), prices.length ? Math.min(...prices) : 0),
+    soldOut: !!pick(e, 'soldOut', 'sold_out') || (avail ? soldOutBy(avail, seats.length, types.length) : false),
+    minPricePaise: num(pick(e, 'priceFromPaise', 'minPricePaise', 'min_price_paise'), prices.length ? Math.min(...prices) : 0),
     tenant: { id: pick(tenant, 'id') || pick(e, 'tenantId', 'tenant_id') || '', name: pick(tenant, 'name') || pick(e, 'tenantName', 'organizer') || '', slug: pick(tenant, 'slug') || '' },
     categories: cats.sort((a, b) => a.sortOrder - b.sortOrder),
     seats,
     ticketTypes: types,
+    sales: e.sales || null,
+    listed: e.listed,
   };
+}
+
+function soldOutBy(a, nSeats, nTypes) {
+  const seatsLeft = a.seats ? num(a.seats.available) : 0;
+  const gaLeft = a.ga ? num(a.ga.available) : 0;
+  return (nSeats || nTypes) ? seatsLeft + gaLeft === 0 : false;
 }
 
 // The list answer: {events:[…]} or {items:[…]} or […], plus paging.
@@ -122,13 +164,20 @@ export function seatStatus(raw) {
     ga[k] = typeof v === 'object' ? num(pick(v, 'available', 'remaining')) : num(v);
   }
   const mine = raw && raw.mine;
+  const mineGa = {};
+  if (mine && mine.ga) {
+    for (const g of Array.isArray(mine.ga) ? mine.ga : Object.entries(mine.ga).map(([k, q]) => ({ ticketTypeId: k, quantity: q }))) {
+      mineGa[String(g.ticketTypeId)] = num(g.quantity);
+    }
+  }
   return {
     v: num(raw && raw.v),
     held: ids(held),
     heldExpires: expires,
     sold: ids(raw && raw.sold),
     ga,
-    mine: mine ? { seats: ids(mine.seats || (Array.isArray(mine) ? mine : [])), ga: mine.ga || {}, expiresAt: mine.expiresAt || null } : null,
+    blocked: ids(raw && raw.blocked),
+    mine: mine && mine.holdId !== null ? { seats: ids(mine.seats || (Array.isArray(mine) ? mine : [])), ga: mineGa, expiresAt: mine.expiresAt || null } : null,
   };
 }
 
@@ -145,6 +194,7 @@ export function booking(b) {
     totalPaise: num(pick(b, 'totalPaise', 'total_paise', 'amountPaise')),
     expiresAt: pick(b, 'expiresAt', 'expires_at') || null,
     createdAt: pick(b, 'createdAt', 'created_at') || null,
+    confirmedAt: pick(b, 'confirmedAt', 'confirmed_at') || null,
     buyerName: pick(b, 'buyerName', 'buyer_name') || '',
     buyerEmail: pick(b, 'buyerEmail', 'buyer_email') || '',
     buyerPhone: pick(b, 'buyerPhone', 'buyer_phone') || '',

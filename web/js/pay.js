@@ -1,45 +1,38 @@
-// Payment step. The booking answer carries a Razorpay order; two ways to pay:
+// Payment step. The booking answer carries a Razorpay order; the page pays
+// it with Razorpay Checkout (checkout.js: `new Razorpay(options).open()`,
+// `handler` gets razorpay_order_id / razorpay_payment_id /
+// razorpay_signature). Which checkout.js: the one the API names
+// (payment.checkoutScript), else Razorpay's own. In dev and tests that is
+// the gateway emulator's shim ($ZT_RAZORPAY_BASE_URL/v1/checkout.js,
+// docs/payments.md), which opens the emulator's TEST MODE checkout page,
+// GET <emulator>/checkout/<order_id>, in an overlay, so the page needs no
+// test switch. nginx lets /event.html load exactly that origin
+// (docs/web.md, "Content-Security-Policy").
 //
-// - Test mode with the gateway emulator (dev and tests): the browser goes
-//   to the emulator's checkout page, GET <emulator>/checkout/<order_id>
-//   ?callback=<our URL>, which comes back to the callback with
-//   razorpay_order_id / razorpay_payment_id / razorpay_signature (or an
-//   error) in the query. The booking answer names the page as
-//   payment.checkoutUrl (or payment.emulatorUrl + /checkout/<order>).
-// - Real Razorpay Checkout (real keys): checkout.js from
-//   checkout.razorpay.com, loaded only when needed; nginx allows it on
-//   /event.html only (docs/web.md, "Content-Security-Policy").
-//
-// Either way the proof goes to POST /api/bookings/confirm; the webhook may
-// confirm first, which the server treats as the same outcome.
+// The proof goes to POST /api/bookings/confirm; the webhook may confirm
+// first, which the server treats as the same outcome.
 import * as api from './api.js';
 
-const RZP_SRC = 'https://checkout.razorpay.com/v1/checkout.js';
+export const RAZORPAY_JS = 'https://checkout.razorpay.com/v1/checkout.js';
 
 export function paymentOf(answer) {
   const p = (answer && (answer.payment || answer.order || (answer.booking && answer.booking.payment))) || null;
   if (!p) return null;
   const orderId = p.orderId || p.razorpayOrderId || p.order_id || p.id;
-  let checkoutUrl = p.checkoutUrl || p.checkout_url || null;
-  const emu = p.emulatorUrl || p.emulator_url || p.testCheckoutBase;
-  if (!checkoutUrl && emu && orderId) checkoutUrl = `${String(emu).replace(/\/$/, '')}/checkout/${encodeURIComponent(orderId)}`;
+  let script = p.checkoutScript || p.checkoutJs || p.scriptUrl || p.script || null;
+  const page = p.checkoutUrl || p.checkout_url || null;
+  if (!script && page) script = `${new URL(page, location.href).origin}/v1/checkout.js`;
   return {
     orderId,
     keyId: p.keyId || p.key_id || p.key || null,
     amountPaise: p.amountPaise ?? p.amount ?? null,
     currency: p.currency || 'INR',
-    checkoutUrl,
+    script: script || RAZORPAY_JS,
   };
 }
 
-// Send the browser to the emulator; it comes back to callbackUrl.
-export function gotoTestCheckout(payment, callbackUrl) {
-  const u = new URL(payment.checkoutUrl, location.href);
-  u.searchParams.set('callback', callbackUrl);
-  location.assign(u.toString());
-}
-
-// Proof carried back in the query by the emulator (or null).
+// Proof carried back in the query (a server-side callback that redirects
+// to the event page with Razorpay's fields), or null.
 export function returnedProof(params = new URLSearchParams(location.search)) {
   const payment = params.get('razorpay_payment_id');
   const order = params.get('razorpay_order_id');
@@ -52,26 +45,29 @@ export function returnedProof(params = new URLSearchParams(location.search)) {
   return null;
 }
 
-let rzpLoading = null;
-function loadRazorpay() {
-  if (globalThis.Razorpay) return Promise.resolve();
-  if (rzpLoading) return rzpLoading;
-  rzpLoading = new Promise((resolve, reject) => {
-    const s = document.createElement('script');
-    s.src = RZP_SRC;
-    s.async = true;
-    s.onload = () => resolve();
-    s.onerror = () => { rzpLoading = null; reject(new api.ApiError(0, 'checkout_unavailable', 'Could not load the payment window. Check your connection and try again.')); };
-    document.head.append(s);
+const loaded = new Map();
+function loadCheckout(src) {
+  if (loaded.has(src)) return loaded.get(src);
+  const p = new Promise((resolve, reject) => {
+    const el = document.createElement('script');
+    el.src = src;
+    el.async = true;
+    el.onload = () => (globalThis.Razorpay ? resolve() : reject(new api.ApiError(0, 'checkout_unavailable', 'The payment window did not load. Please try again.')));
+    el.onerror = () => { loaded.delete(src); reject(new api.ApiError(0, 'checkout_unavailable', 'Could not load the payment window. Check your connection and try again.')); };
+    document.head.append(el);
   });
-  return rzpLoading;
+  loaded.set(src, p);
+  return p;
 }
 
-// Real Razorpay Checkout. Resolves with the proof, rejects with an
-// ApiError-like {code, message} on failure or dismissal.
-export async function razorpayCheckout(payment, { name, description, prefill }) {
-  await loadRazorpay();
+// Razorpay Checkout. Resolves with the proof; rejects with an ApiError on
+// failure or when the person closes the window. A failed attempt can be
+// retried inside the window, so failures are reported through onFailure
+// and only a dismissal ends the promise without a proof.
+export async function checkout(payment, { name, description, prefill, onFailure = () => {} }) {
+  await loadCheckout(payment.script);
   return new Promise((resolve, reject) => {
+    let lastFailure = null;
     const rzp = new globalThis.Razorpay({
       key: payment.keyId,
       order_id: payment.orderId,
@@ -81,10 +77,16 @@ export async function razorpayCheckout(payment, { name, description, prefill }) 
       description: description || '',
       prefill: prefill || {},
       theme: { color: '#6B2737' },
-      handler: (r) => resolve({ ok: true, ...r }),
-      modal: { ondismiss: () => reject(new api.ApiError(0, 'payment_cancelled', 'Payment window closed. Your seats stay held until the timer runs out.')) },
+      handler: (r) => resolve({ ok: true, razorpay_order_id: r.razorpay_order_id, razorpay_payment_id: r.razorpay_payment_id, razorpay_signature: r.razorpay_signature }),
+      modal: {
+        ondismiss: () => reject(lastFailure || new api.ApiError(0, 'payment_cancelled', 'Payment window closed before paying. Your seats stay held until the timer runs out.')),
+      },
     });
-    rzp.on('payment.failed', (r) => reject(new api.ApiError(402, (r.error && r.error.code) || 'payment_failed', (r.error && r.error.description) || 'The payment failed.')));
+    rzp.on('payment.failed', (r) => {
+      const e = (r && r.error) || {};
+      lastFailure = new api.ApiError(402, e.code || 'payment_failed', `Payment failed: ${e.description || 'the bank declined it'}. You can try again until the timer runs out.`);
+      onFailure(lastFailure);
+    });
     rzp.open();
   });
 }

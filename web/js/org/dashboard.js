@@ -7,7 +7,7 @@ import { h, s, $, text, replace, showError, clearMsg, loading, stamp, param, toa
 import { rupees, rupeesPlain, dateTime, time as fmtTime, date as fmtDate } from '../format.js';
 import { event as normEvent, seatStatus, booking as normBooking } from '../model.js';
 import { createSeatMap, swatch } from '../seatmap.js';
-import { subscribe, expiry } from '../live.js';
+import { subscribe, expiry, stream } from '../live.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
 
 const root = $('#org-root');
@@ -149,23 +149,30 @@ async function loadBookings() {
     const ans = await api.get(`/api/events/${encodeURIComponent(eventId)}/bookings`);
     bookings = (Array.isArray(ans) ? ans : ans.bookings || ans.items || []).map(normBooking);
     renderBookings();
+    if (!series.length) seriesFromBookings();
   } catch (err) {
     showError($('#bk-msg'), err);
   }
 }
 
-async function loadSales() {
-  try {
-    const ans = await api.get(`/api/events/${encodeURIComponent(eventId)}/sales`);
-    totals.ticketsSold = Number(ans.ticketsSold ?? ans.tickets_live ?? 0);
-    totals.revenuePaise = Number(ans.revenuePaise ?? ans.live_paise ?? 0);
-    totals.refundedPaise = Number(ans.refundedPaise ?? 0);
-    totals.heldNow = Number(ans.heldNow ?? 0);
-    series = (ans.series || []).map((p) => ({ at: Date.parse(p.at || p.t), tickets: Number(p.tickets ?? p.ticketsSold ?? 0), revenuePaise: Number(p.revenuePaise ?? 0) }));
-  } catch (err) {
-    showError($('#page-msg'), err);
-  }
+// Totals from the organizer read of the event (GET /api/events/mine/:id,
+// sales: {ticketsLive, ticketsCheckedIn, livePaise, capacity}); the
+// curve from the bookings' confirmation times, then live messages.
+function loadSales() {
+  const sl = ev.sales || {};
+  totals.ticketsSold = Number(sl.ticketsLive ?? sl.ticketsSold ?? 0);
+  totals.revenuePaise = Number(sl.livePaise ?? sl.revenuePaise ?? 0);
+  totals.refundedPaise = Number(sl.refundedPaise ?? 0);
   kpis();
+  chart();
+}
+
+function seriesFromBookings() {
+  const paid = bookings.filter((b) => b.status === 'confirmed' && (b.confirmedAt || b.createdAt))
+    .map((b) => ({ at: Date.parse(b.confirmedAt || b.createdAt), n: b.tickets.length || 1 }))
+    .sort((a, b) => a.at - b.at);
+  let n = 0;
+  series = paid.map((p) => ({ at: p.at, tickets: (n += p.n) }));
   chart();
 }
 
@@ -194,11 +201,9 @@ function startLive() {
     },
     onState: (st) => text(state, st === 'live' ? '● live' : 'connecting…'),
   }).ready.catch((err) => showError($('#page-msg'), err));
-  // tenant channel: bookings, refunds, check-ins with running totals
-  if (globalThis.EventSource) {
-    const es = new EventSource('/live/tenant');
-    es.onmessage = (e) => { try { onTenantMessage(JSON.parse(e.data)); } catch { /* not JSON */ } };
-  }
+  // tenant channel (private, ?token=): bookings, refunds, check-ins with
+  // running totals
+  stream(async () => `/live/tenant?token=${encodeURIComponent(await api.freshToken())}`, onTenantMessage);
 }
 
 async function main() {
@@ -209,7 +214,7 @@ async function main() {
   canRefund = roleAtLeast(sess.session.role, 'manager');
   if (!eventId) { root.hidden = true; showError($('#page-msg'), 'No event given.'); return; }
   try {
-    ev = normEvent(await api.get(`/api/events/${encodeURIComponent(eventId)}`));
+    ev = normEvent(await api.get(`/api/events/mine/${encodeURIComponent(eventId)}`));
   } catch (err) {
     root.hidden = true;
     showError($('#page-msg'), err);
@@ -226,9 +231,11 @@ async function main() {
     for (const c of ev.categories) $('#legend').append(h('li', {}, swatch('category', c.colour), h('span', { text: c.name })));
     $('#legend').append(h('li', {}, swatch('held'), h('span', { text: 'Held now' })), h('li', {}, swatch('sold'), h('span', { text: 'Sold' })), h('li', {}, swatch('blocked'), h('span', { text: 'Blocked' })));
     map = createSeatMap($('#seatmap'), { seats: ev.seats, categories: ev.categories, interactive: false, label: `Seat states of ${ev.title}` });
+    for (const t of ev.seats) if (t.sold) map.setState(t.id, 'sold');
   }
   clearMsg($('#bk-msg'));
-  await Promise.all([loadSales(), loadBookings()]);
+  loadSales();
+  await loadBookings();
   startLive();
 }
 main();

@@ -7,7 +7,7 @@ import { h, $, $$, text, replace, showError, showOk, clearMsg, loading, stamp, p
 import { toLocalInput, fromLocalInput, rupees } from '../format.js';
 import { event as normEvent } from '../model.js';
 import { createSeatMap } from '../seatmap.js';
-import { generate, parseAisles } from '../layout.js';
+import { generate, parseAisles, rowLabel } from '../layout.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
 
 const root = $('#org-root');
@@ -122,8 +122,8 @@ function fillFrom(ev) {
   f.startsAt.value = toLocalInput(ev.startsAt);
   f.endsAt.value = toLocalInput(ev.endsAt);
   f.perUserLimit.value = ev.perUserLimit;
-  f.refundPolicy.value = ev.refundPolicy;
-  f.refundCutoffHours.value = ev.refundCutoffHours || 0;
+  f.refundPolicy.value = ev.refund.type;
+  f.refundCutoffHours.value = ev.refund.cutoffHours || 0;
   f.description.value = ev.description;
   for (const r of f.layoutKind) r.checked = r.value === ev.layoutKind;
   if (ev.seats.length) {
@@ -148,31 +148,57 @@ function fillFrom(ev) {
   }
 }
 
-function body() {
+// The event's fields (docs/organizers.md, "Events").
+function fields() {
   const f = Object.fromEntries(new FormData(form));
-  const k = kind();
   const b = {
     title: f.title.trim(), slug: f.slug.trim(), category: f.category, city: f.city.trim(),
     venueName: f.venueName.trim(), venueAddress: f.venueAddress.trim(), description: f.description,
     startsAt: fromLocalInput(f.startsAt), endsAt: fromLocalInput(f.endsAt),
-    perUserLimit: Number(f.perUserLimit) || 6, refundPolicy: f.refundPolicy,
-    refundCutoffHours: f.refundPolicy === 'before_start' ? Number(f.refundCutoffHours) || 0 : undefined,
-    layoutKind: k,
+    perUserLimit: Number(f.perUserLimit) || 6,
+    refundPolicy: f.refundPolicy === 'before_start' ? { type: 'before_start', cutoffHours: Number(f.refundCutoffHours) || 0 } : { type: 'none' },
+    layoutKind: kind(),
   };
+  // a published event's link and kind are fixed
+  if (status !== 'draft') { delete b.slug; delete b.layoutKind; }
+  return b;
+}
+
+// "A-J" style row ranges for the generator (rows are 1-based numbers in
+// the form; labels A, B, … as the generator makes them).
+function rowRange(from, to, rows) {
+  const a = Math.max(1, Math.min(rows, from)), z = Math.max(a, Math.min(rows, to));
+  return a === z ? rowLabel(a - 1) : `${rowLabel(a - 1)}-${rowLabel(z - 1)}`;
+}
+
+// The layout document of docs/seatmap.md, made with its generator.
+function layoutDoc() {
+  const k = kind();
+  const doc = { kind: k };
   if (k !== 'ga') {
     const g = generator();
-    const { categories, seats } = generate({ ...g, blocked });
-    // The generator's parameters and the seats it makes; the server keeps
-    // its own generator authoritative (docs/web.md, "Seat maps").
-    b.layout = {
-      generator: { rows: g.rows, seatsPerRow: g.seatsPerRow, aisles: g.aisles, blocked: [...blocked].sort(),
-        categories: g.tiers.map((t) => ({ name: t.name, pricePaise: t.pricePaise, colour: t.colour, fromRow: t.fromRow, toRow: t.toRow })) },
-      priceCategories: categories.map((c) => ({ name: c.name, pricePaise: c.pricePaise, colour: c.colour, sortOrder: c.sortOrder })),
-      seats: seats.map((s) => ({ section: s.section, row: s.row, label: s.label, x: s.x, y: s.y, priceCategory: categories.find((c) => c.id === s.categoryId)?.name, blocked: s.blocked })),
+    const tiersNow = g.tiers.length ? g.tiers : [{ name: 'Seats', pricePaise: 0, colour: '#888888', fromRow: 1, toRow: g.rows }];
+    doc.categories = tiersNow.map((t) => ({ name: t.name, pricePaise: t.pricePaise, colour: t.colour }));
+    const byRow = new Map();
+    for (const id of [...blocked].sort()) {
+      const m = id.match(/^([A-Z]+)(\d+)$/);
+      if (!m) continue;
+      byRow.set(m[1], [...(byRow.get(m[1]) || []), m[2]]);
+    }
+    doc.generate = {
+      section: '',
+      rows: rowRange(1, g.rows, g.rows),
+      seatsPerRow: g.seatsPerRow,
+      aisleAfter: g.aisles,
+      category: tiersNow[tiersNow.length - 1].name,
+      categories: tiersNow.slice(0, -1).map((t) => ({ rows: rowRange(t.fromRow, t.toRow, g.rows), category: t.name })),
+      blocked: [...byRow].map(([row, seats]) => ({ rows: row, seats: seats.join(',') })),
+      // the preview leaves an empty row between categories: so does this
+      rowGapAfter: tiersNow.slice(0, -1).map((t) => rowLabel(Math.max(1, Math.min(g.rows, t.toRow)) - 1)),
     };
   }
-  if (k !== 'reserved') b.ticketTypes = types();
-  return b;
+  if (k !== 'reserved') doc.ticketTypes = types().map(({ id, ...t }) => t);
+  return doc;
 }
 
 function showStatus() {
@@ -191,23 +217,29 @@ async function save(e) {
   e.preventDefault();
   const msg = $('#save-msg');
   clearMsg(msg);
-  const b = body();
-  if (!b.title || !/^[a-z0-9-]+$/.test(b.slug) || !b.startsAt || !b.endsAt) {
+  const b = fields();
+  if (!b.title || (b.slug !== undefined && !/^[a-z0-9-]+$/.test(b.slug)) || !b.startsAt || !b.endsAt) {
     showError(msg, 'Give the event a title, a link name (lowercase letters, digits, dashes) and its start and end.');
     return;
   }
   if (Date.parse(b.endsAt) <= Date.parse(b.startsAt)) { showError(msg, 'The end must be after the start.'); return; }
-  try {
-    const ans = await loading($('#save'), eventId ? api.patch(`/api/events/${encodeURIComponent(eventId)}`, b) : api.post('/api/events', b));
+  const work = (async () => {
+    const ans = eventId ? await api.patch(`/api/events/${encodeURIComponent(eventId)}`, b) : await api.post('/api/events', b);
     const ev = ans && normEvent(ans);
     if (!eventId) {
       eventId = (ev && ev.id) || ans.id;
       history.replaceState(null, '', `?id=${encodeURIComponent(eventId)}`);
     }
     if (ev && ev.status) status = ev.status;
-    text($('#ed-title'), b.title);
     showStatus();
-    showOk(msg, 'Saved.');
+    // then the seats and passes (PUT replaces the whole layout)
+    return api.put(`/api/events/${encodeURIComponent(eventId)}/layout`, layoutDoc());
+  })();
+  try {
+    const lay = await loading($('#save'), work);
+    text($('#ed-title'), b.title);
+    const n = lay && (lay.seatCount ?? (Array.isArray(lay.seats) ? lay.seats.length : undefined));
+    showOk(msg, n !== undefined ? `Saved, with ${n} seats.` : 'Saved.');
   } catch (err) {
     showError(msg, err);
   }
@@ -221,7 +253,10 @@ async function transition(action, btn) {
     const ans = await loading(btn, api.post(`/api/events/${encodeURIComponent(eventId)}/${action}`, {}));
     status = (ans && (ans.status || (ans.event && ans.event.status))) || (action === 'publish' ? 'published' : 'cancelled');
     showStatus();
-    showOk(msg, action === 'publish' ? 'Published: the event is in the public catalogue.' : 'Event cancelled; refunds are on their way.');
+    const listed = ans && (ans.listed ?? (ans.event && ans.event.listed));
+    showOk(msg, action === 'cancel' ? 'Event cancelled; ticket holders are refunded.'
+      : listed === false ? 'Published. It appears in the public catalogue once the platform approves your organization.'
+        : 'Published: the event is in the public catalogue.');
   } catch (err) {
     showError(msg, err);
   }
@@ -237,7 +272,7 @@ async function main() {
   for (const t of DEFAULT_TYPES) typeRow(t);
   if (eventId) {
     try {
-      const ev = normEvent(await api.get(`/api/events/${encodeURIComponent(eventId)}`));
+      const ev = normEvent(await api.get(`/api/events/mine/${encodeURIComponent(eventId)}`));
       status = ev.status;
       fillFrom(ev);
       text($('#ed-title'), ev.title || 'Event');

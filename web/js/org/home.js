@@ -3,7 +3,7 @@
 // tenant's events (GET /api/events?tenant=<id>&status=all).
 import * as api from '../api.js';
 import { h, $, replace, showError, clearMsg, loading, stamp } from '../dom.js';
-import { dateTime } from '../format.js';
+import { dateTime, rupees } from '../format.js';
 import { eventList } from '../model.js';
 import { orgSession, signInPanel, tenantNote } from './common.js';
 
@@ -38,6 +38,7 @@ function onboarding(session) {
       const ans = await loading($('#onboard-submit'), api.post('/api/tenants/onboard', body));
       const tenantId = ans.tenantId || (ans.tenant && ans.tenant.id) || ans.id;
       if (ans.accessToken) api.setToken(ans.accessToken, ans);
+      if (ans.tenant && ans.tenant.slug && ans.tenant.slug !== body.slug) slug.value = ans.tenant.slug;
       // Remember the new tenant in the refresh family (docs/auth.md).
       await api.refresh(tenantId);
       location.reload();
@@ -54,11 +55,11 @@ async function home(tenant) {
   const rows = $('#event-rows');
   const slow = setTimeout(() => replace(rows, h('tr', {}, h('td', { colspan: '4' }, h('span.spinner'), ' Loading…'))), 200);
   try {
-    const list = eventList(await api.get(`/api/events${api.qs({ tenant: tenant.tenantId, status: 'all' })}`));
+    const list = eventList(await api.get('/api/events/mine?limit=200'));
     clearTimeout(slow);
     rows.replaceChildren();
     if (!list.events.length) {
-      replace(rows, h('tr', {}, h('td', { colspan: '4', text: 'No events yet. Create your first one.' })));
+      replace(rows, h('tr', {}, h('td', { colspan: '5', text: 'No events yet. Create your first one.' })));
       return;
     }
     for (const ev of list.events) {
@@ -66,6 +67,7 @@ async function home(tenant) {
         h('td', {}, h('a', { href: `/organizer/event.html?id=${encodeURIComponent(ev.id)}`, text: ev.title })),
         h('td', { text: dateTime(ev.startsAt) }),
         h('td', {}, stamp(ev.status)),
+        h('td.num', { text: ev.sales ? `${ev.sales.ticketsLive ?? 0} · ${rupees(ev.sales.livePaise ?? 0)}` : '—' }),
         h('td', {}, h('a.btn.btn-small', { href: `/organizer/live.html?id=${encodeURIComponent(ev.id)}`, text: 'Live' }))));
     }
   } catch (err) {

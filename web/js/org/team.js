@@ -18,9 +18,9 @@ function fill(form, t) {
   if (/^#[0-9a-fA-F]{6}$/.test(b.accent || '')) set('accent', b.accent);
   set('method', p.method);
   set('upiId', p.upiId || p.upi_id);
-  set('bankAccountName', p.bankAccountName || p.bank_account_name);
-  set('bankAccountNumber', p.bankAccountNumber || p.bank_account_number);
-  set('bankIfsc', p.bankIfsc || p.bank_ifsc);
+  set('bankAccountName', p.accountName || p.bankAccountName);
+  set('bankAccountNumber', p.accountNumber || p.bankAccountNumber);
+  set('bankIfsc', p.ifsc || p.bankIfsc);
 }
 
 function memberRow(m, me, canManage, reload) {
@@ -64,33 +64,42 @@ async function main() {
   root.hidden = true;
   $('#team-page').hidden = false;
   const owner = roleAtLeast(s.session.role, 'owner');
+  const manager = roleAtLeast(s.session.role, 'manager');
   const form = $('#profile-form');
-  if (!owner) for (const el of form.elements) el.disabled = true;
+  // managers edit the profile; payout details are the owners' (masked)
+  if (!manager) for (const el of form.elements) el.disabled = true;
+  if (!owner) for (const el of form.querySelectorAll('fieldset input, fieldset select')) el.disabled = true;
   try {
     const t = await loading(form, api.get('/api/tenants/me'));
     fill(form, t.tenant || t);
   } catch (err) {
     showError($('#profile-msg'), err);
   }
+  let payoutTouched = false;
+  form.querySelector('fieldset').addEventListener('input', () => { payoutTouched = true; });
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const msg = $('#profile-msg');
     clearMsg(msg);
     const f = Object.fromEntries(new FormData(form));
     const body = {
-      name: f.name, institution: f.institution, contactEmail: f.contactEmail || null, contactPhone: f.contactPhone || null,
-      branding: { tagline: f.tagline, accent: f.accent },
-      payout: f.method === 'upi' ? { method: 'upi', upiId: f.upiId } : { method: 'bank', bankAccountName: f.bankAccountName, bankAccountNumber: f.bankAccountNumber, bankIfsc: f.bankIfsc },
+      name: f.name, institution: f.institution, contactEmail: f.contactEmail || '', contactPhone: f.contactPhone || '',
+      branding: { tagline: f.tagline || '', accent: f.accent },
     };
+    // payout details come back masked: send them only when they were typed
+    if (owner && payoutTouched) {
+      body.payout = f.method === 'upi' ? { method: 'upi', upiId: f.upiId } : { method: 'bank', accountName: f.bankAccountName, accountNumber: f.bankAccountNumber, ifsc: f.bankIfsc };
+    }
     try {
       await loading($('#profile-save'), api.patch('/api/tenants/me', body));
       showOk(msg, 'Saved.');
+      payoutTouched = false;
     } catch (err) {
       showError(msg, err);
     }
   });
   const inv = $('#invite-form');
-  if (!owner) inv.hidden = true;
+  if (!manager) { inv.hidden = true; $('#team-h').parentElement.hidden = true; }
   inv.addEventListener('submit', async (e) => {
     e.preventDefault();
     const msg = $('#team-msg');
@@ -100,11 +109,11 @@ async function main() {
       await loading($('#invite-submit'), api.post('/api/tenants/me/members', { email: f.email.trim(), role: f.role }));
       inv.reset();
       showOk(msg, 'Added. They sign in with that email to reach this organization.');
-      loadMembers(s.session, owner);
+      loadMembers(s.session, manager);
     } catch (err) {
       showError(msg, err);
     }
   });
-  loadMembers(s.session, owner);
+  if (manager) loadMembers(s.session, manager);
 }
 main();

@@ -115,8 +115,13 @@ function applySnapshot(raw) {
       map.setState(id, st);
     }
     if (mineNow && snap.mine.expiresAt) for (const id of mineNow) mine.set(id, Date.parse(snap.mine.expiresAt));
-    for (const [id, at] of snap.heldExpires) if (map.getState(id) === 'held') othersExpiry.add([id], at);
   }
+  if (snap.mine) {
+    gaQty.clear();
+    for (const [k, q] of Object.entries(snap.mine.ga)) if (q > 0) gaQty.set(k, q);
+    gaExpires = totalGa() ? Date.parse(snap.mine.expiresAt) || null : null;
+  }
+  if (map) for (const [id, at] of snap.heldExpires) if (map.getState(id) === 'held') othersExpiry.add([id], at);
   for (const [k, v] of Object.entries(snap.ga)) setGaAvail(k, v);
   renderSummary();
   return snap;
@@ -168,6 +173,27 @@ function startLive() {
 }
 
 // ---------------------------------------------------------------- holds --
+// A lock answer is the whole hold (seats + GA, one expiry for all of it):
+// {holdId, expiresAt, seats:[…], ga:[{ticketTypeId, quantity}]}; holdId
+// null when nothing is held any more.
+function applyHold(r) {
+  if (!r || typeof r !== 'object') return;
+  const at = Date.parse(r.expiresAt) || Date.now() + 300000;
+  if (Array.isArray(r.seats)) {
+    const now = new Set(r.seats.map(String));
+    for (const id of [...mine.keys()]) {
+      if (!now.has(id)) { mine.delete(id); if (map && map.getState(id) === 'mine') map.setState(id, 'available'); }
+    }
+    for (const id of now) { mine.set(id, at); othersExpiry.remove([id]); if (map) map.setState(id, 'mine'); }
+  }
+  if (Array.isArray(r.ga)) {
+    gaQty.clear();
+    for (const g of r.ga) if (Number(g.quantity) > 0) gaQty.set(String(g.ticketTypeId), Number(g.quantity));
+  }
+  gaExpires = totalGa() ? at : null;
+  if (r.holdId === null) { for (const id of mine.keys()) if (map) map.setState(id, 'available'); mine.clear(); gaQty.clear(); gaExpires = null; }
+}
+
 async function ensureSignedIn() {
   await api.restore();
   if (api.isSignedIn()) return true;
@@ -200,10 +226,12 @@ async function toggleSeat(seat, st) {
         return;
       }
       const r = await api.post('/api/seats/lock', { eventId: ev.id, seatIds: [seat.id], ga: [] });
-      const at = Date.parse(r.expiresAt) || Date.now() + 300000;
-      mine.set(seat.id, at);
-      othersExpiry.remove([seat.id]);
-      map.setState(seat.id, 'mine');
+      if (r && Array.isArray(r.seats)) applyHold(r);
+      else {
+        mine.set(seat.id, Date.parse(r && r.expiresAt) || Date.now() + 300000);
+        othersExpiry.remove([seat.id]);
+        map.setState(seat.id, 'mine');
+      }
     }
   } catch (err) {
     if (err.status === 409) {
@@ -275,10 +303,14 @@ async function changeGa(t, delta) {
   try {
     // The hold for a ticket type is set to the new quantity (0 releases).
     const r = await loading(row.out.parentElement, api.post('/api/seats/lock', { eventId: ev.id, seatIds: [], ga: [{ ticketTypeId: t.id, quantity: q }] }));
-    if (q) gaQty.set(t.id, q); else gaQty.delete(t.id);
-    gaExpires = q || totalGa() ? Date.parse(r && r.expiresAt) || Date.now() + 300000 : null;
-    if (r && r.ga) for (const [k, v] of Object.entries(r.ga)) if (typeof v === 'object' && v.available !== undefined) setGaAvail(k, v.available);
+    if (r && (Array.isArray(r.ga) || r.holdId === null)) applyHold(r);
+    else {
+      if (q) gaQty.set(t.id, q); else gaQty.delete(t.id);
+      gaExpires = totalGa() ? Date.parse(r && r.expiresAt) || Date.now() + 300000 : null;
+    }
   } catch (err) {
+    const avail = err.body && err.body.available;
+    if (avail && typeof avail === 'object') for (const [k, v] of Object.entries(avail)) setGaAvail(k, v);
     showError(msg, err);
   } finally {
     updateGaButtons();
@@ -482,15 +514,10 @@ function renderBreakdown(tbody, b) {
 
 async function startPayment(bookingId, payment, prefill, m, btn) {
   if (!payment || !payment.orderId) throw new api.ApiError(0, 'no_payment', 'The server did not create a payment for this booking. Please try again.');
-  if (payment.checkoutUrl) {
-    const back = new URL(location.href);
-    back.search = '';
-    back.searchParams.set('id', ev.id);
-    back.searchParams.set('booking', bookingId);
-    pay.gotoTestCheckout(payment, back.toString());
-    return;
-  }
-  const proof = await loading(btn, pay.razorpayCheckout(payment, { name: ev.tenant.name || 'ztic', description: ev.title, prefill }));
+  const proof = await loading(btn, pay.checkout(payment, {
+    name: ev.tenant.name || 'ztic', description: ev.title, prefill,
+    onFailure: (err) => showError(m, err),
+  }));
   await finishPayment(bookingId, proof, m);
 }
 

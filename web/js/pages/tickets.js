@@ -7,6 +7,7 @@ import { signIn } from '../auth.js';
 import { h, $, replace, text, showError, clearMsg, stamp, toast, loading } from '../dom.js';
 import { rupees, dateTime } from '../format.js';
 import { booking as normBooking } from '../model.js';
+import { stream } from '../live.js';
 
 const box = $('#bookings');
 const msg = $('#msg');
@@ -62,12 +63,10 @@ function card(b) {
 }
 
 function watch(b) {
-  if (subs.has(b.id) || !globalThis.EventSource) return;
+  if (subs.has(b.id)) return;
   if (b.status !== 'pending' && b.status !== 'confirmed') return;
-  const es = new EventSource(`/live/bookings/${encodeURIComponent(b.id)}`);
-  es.onmessage = (ev) => {
-    let m;
-    try { m = JSON.parse(ev.data); } catch { return; }
+  // /live/bookings/:id is private: the access token goes in ?token=
+  const sub = stream(async () => `/live/bookings/${encodeURIComponent(b.id)}?token=${encodeURIComponent(await api.freshToken())}`, (m) => {
     const status = m.status || (m.type === 'booking.confirmed' ? 'confirmed' : m.type === 'booking.refunded' ? 'refunded' : null);
     if (!status) return;
     const el = document.getElementById(b.id);
@@ -77,10 +76,9 @@ function watch(b) {
       const nb = normBooking(ans.booking || ans);
       if (!nb.event.title) nb.event = b.event;
       el.replaceWith(card(nb));
-    }).catch(() => {});
-  };
-  es.onerror = () => { if (es.readyState === 2) subs.delete(b.id); };
-  subs.set(b.id, es);
+    }).catch((err) => toast(err, 'error'));
+  });
+  subs.set(b.id, sub);
 }
 
 async function load() {
