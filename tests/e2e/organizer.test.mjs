@@ -136,11 +136,19 @@ test('dashboard: live totals, a purchase appears, refund it, export attendees (s
   const { page, context, problems } = await organizerPage({ device: DESKTOP });
   const ev = reservedEvent({ id: 'ev-live', title: 'Techfest Keynote' });
   const t0 = Date.now() - 3600e3;
-  await page.route('**/api/events/mine/ev-live', (r) => json(r, 200, { ...ev, sales: { ticketsLive: 2, ticketsCheckedIn: 0, livePaise: 240000, capacity: 118 } }));
-  const existing = { id: 'bk-1', status: 'confirmed', buyerName: '=HYPERLINK("x")', buyerEmail: 'a@test.ztic.in', totalPaise: 240000, createdAt: new Date(t0).toISOString(),
-    tickets: [{ id: 'tk-1', seatLabel: 'Row C, seat 4', pricePaise: 120000 }, { id: 'tk-2', seatLabel: 'Row C, seat 5', pricePaise: 120000 }] };
-  await page.route('**/api/events/ev-live/bookings', (r) => json(r, 200, { bookings: [existing] }));
-  await page.route('**/api/events/ev-live/attendees.csv', (r) => json(r, 404, { error: { code: 'not_found', message: 'no such API path' } }));
+  await page.route('**/api/events/mine/ev-live', (r) => json(r, 200, { ...ev, sales: confirmedNew
+    ? { ticketsLive: 3, ticketsCheckedIn: 0, livePaise: 360000, capacity: 118 }
+    : { ticketsLive: 2, ticketsCheckedIn: 0, livePaise: 240000, capacity: 118 } }));
+  // GET /api/bookings?eventId= (branch book): organizers see the buyer
+  const bk = (id, status, name, email, seats, at) => ({
+    id, status, eventId: 'ev-live', totalPaise: seats.length * 120000, createdAt: at, confirmedAt: at, buyer: { name, email, phone: null },
+    items: seats.map((x) => ({ seatId: `seat-${x}`, label: `Stalls ${x}`, quantity: 1, unitPricePaise: 120000 })),
+    tickets: seats.map((x, i) => ({ id: `${id}-t${i}`, seatId: `seat-${x}`, pricePaise: 120000, status: status === 'confirmed' ? 'live' : 'refunded' })),
+  });
+  const existing = bk('bk-1', 'confirmed', '=HYPERLINK("x")', 'a@test.ztic.in', ['C4', 'C5'], new Date(t0).toISOString());
+  let confirmedNew = false;
+  await page.route(/\/api\/bookings\?eventId=ev-live$/, (r) => json(r, 200, { bookings: [existing] }));
+  await page.route('**/api/bookings/bk-2', (r) => json(r, 200, bk('bk-2', 'confirmed', 'Priya', 'priya@test.ztic.in', ['G1'], new Date().toISOString())));
   await page.route(/\/api\/seats\/status\/ev-live$/, (r) => json(r, 200, { v: 4, held: ['seat-E1'], sold: ['seat-C4', 'seat-C5'] }));
   await page.route(/\/live\/events\/ev-live$/, (r) => r.fulfill({ status: 200, contentType: 'text/event-stream', body: 'retry: 600000\n\n' }));
   let tenantSubs = 0;
@@ -148,31 +156,31 @@ test('dashboard: live totals, a purchase appears, refund it, export attendees (s
     tenantSubs += 1;
     if (tenantSubs > 1) return r.fulfill({ status: 200, contentType: 'text/event-stream', body: 'retry: 600000\n\n' });
     await new Promise((res) => setTimeout(res, 700));
+    confirmedNew = true;
     r.fulfill({
       status: 200, contentType: 'text/event-stream',
-      body: `retry: 600000\n\n${sse([{ type: 'booking.confirmed', eventId: 'ev-live', totals: { ticketsSold: 3, revenuePaise: 269900, refundedPaise: 0 },
-        booking: { id: 'bk-2', status: 'confirmed', buyerName: 'Priya', buyerEmail: 'priya@test.ztic.in', totalPaise: 29900, createdAt: new Date().toISOString(), tickets: [{ id: 'tk-3', seatLabel: 'Row G, seat 1', pricePaise: 29900 }] } }])}`,
+      body: `retry: 600000\n\n${sse([{ type: 'booking.confirmed', bookingId: 'bk-2', eventId: 'ev-live' }])}`,
     });
   });
   let refunded = null;
-  await page.route('**/api/bookings/bk-2/refund', (r) => { refunded = 'bk-2'; json(r, 200, { booking: { id: 'bk-2', status: 'refunded' } }); });
+  await page.route('**/api/bookings/bk-2/refund', (r) => { refunded = JSON.parse(r.request().postData()); json(r, 200, bk('bk-2', 'refunded', 'Priya', 'priya@test.ztic.in', ['G1'], new Date().toISOString())); });
   await page.goto('/organizer/live.html?id=ev-live');
   await page.locator('#dash').waitFor();
   await page.waitForFunction(() => document.querySelector('#k-held').textContent === '1');
   // the purchase arrives over /live/tenant
   await page.locator('tr[data-booking="bk-2"]').waitFor();
   assert.equal(await page.locator('#k-sold').innerText(), '3');
-  assert.equal(await page.locator('#k-revenue').innerText(), '₹2,699');
+  await page.waitForFunction(() => document.querySelector('#k-revenue').textContent === '₹3,600');
   assert.equal(await page.locator('#seatmap .seat.sold').count(), 2);
   await shot(page, 'organizer-dashboard');
   await page.locator('button[data-refund="bk-2"]').click();
   await page.locator('tr[data-booking="bk-2"] .stamp-cancelled').waitFor();
-  assert.equal(refunded, 'bk-2');
+  assert.deepEqual(refunded, { reason: 'organizer' });
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export attendees (CSV)' }).click()]);
   const csv = readFileSync(await download.path(), 'utf8');
   assert.match(download.suggestedFilename(), /attendees\.csv$/);
   assert.match(csv, /^booking,status,name,email,phone,ticket,seat_or_type,price_inr,checked_in_at\r\n/);
-  assert.match(csv, /bk-1,confirmed,"'=HYPERLINK\(""x""\)",a@test\.ztic\.in,,tk-1,"Row C, seat 4",1200\.00,/);
+  assert.match(csv, /bk-1,confirmed,"'=HYPERLINK\(""x""\)",a@test\.ztic\.in,,bk-1-t0,Stalls C4,1200\.00,/);
   assert.match(csv, /bk-2,refunded,Priya,/);
   assert.deepEqual(problems.errors, []);
   await context.close();

@@ -181,13 +181,26 @@ export function seatStatus(raw) {
   };
 }
 
+// A booking as the bookings responder answers it (branch book,
+// docs/bookings.md): items carry the labels, tickets the ids.
 export function booking(b) {
   const ev = b.event || {};
+  const labels = new Map();
+  for (const it of b.items || []) {
+    if (it.seatId) labels.set(`s:${it.seatId}`, it.label);
+    if (it.ticketTypeId) labels.set(`t:${it.ticketTypeId}`, it.label);
+  }
+  const buyer = b.buyer || {};
   return {
     id: String(pick(b, 'id', 'bookingId')),
     status: pick(b, 'status') || 'pending',
     eventId: String(pick(b, 'eventId', 'event_id') || pick(ev, 'id') || ''),
-    event: ev.title ? event(ev) : { title: pick(b, 'eventTitle') || '', startsAt: pick(b, 'startsAt') || null, venueName: pick(b, 'venueName') || '', id: String(pick(b, 'eventId', 'event_id') || '') },
+    event: {
+      id: String(pick(b, 'eventId') || pick(ev, 'id') || ''),
+      title: pick(ev, 'title') || pick(b, 'eventTitle') || '',
+      startsAt: pick(ev, 'startsAt') || pick(b, 'startsAt') || null,
+      venueName: pick(ev, 'venue', 'venueName') || pick(b, 'venueName') || '',
+    },
     subtotalPaise: num(pick(b, 'subtotalPaise', 'subtotal_paise')),
     feePaise: num(pick(b, 'feePaise', 'fee_paise')),
     taxPaise: num(pick(b, 'taxPaise', 'tax_paise')),
@@ -195,21 +208,23 @@ export function booking(b) {
     expiresAt: pick(b, 'expiresAt', 'expires_at') || null,
     createdAt: pick(b, 'createdAt', 'created_at') || null,
     confirmedAt: pick(b, 'confirmedAt', 'confirmed_at') || null,
-    buyerName: pick(b, 'buyerName', 'buyer_name') || '',
-    buyerEmail: pick(b, 'buyerEmail', 'buyer_email') || '',
-    buyerPhone: pick(b, 'buyerPhone', 'buyer_phone') || '',
+    buyerName: pick(buyer, 'name') || pick(b, 'buyerName', 'buyer_name') || '',
+    buyerEmail: pick(buyer, 'email') || pick(b, 'buyerEmail', 'buyer_email') || '',
+    buyerPhone: pick(buyer, 'phone') || pick(b, 'buyerPhone', 'buyer_phone') || '',
     cancellable: pick(b, 'cancellable', 'canCancel'),
     refundPaise: pick(b, 'refundPaise', 'refundablePaise'),
-    tickets: (pick(b, 'tickets') || []).map((t) => ({
-      id: String(pick(t, 'id')),
-      status: pick(t, 'status') || 'live',
-      seat: t.seat ? seat(t.seat) : null,
-      seatLabel: pick(t, 'seatLabel') || (t.seat ? `Row ${pick(t.seat, 'row', 'rowLabel', 'row_label')}, seat ${pick(t.seat, 'label', 'seatLabel', 'seat_label')}` : ''),
-      ticketType: pick(t, 'ticketTypeName') || (t.ticketType && t.ticketType.name) || '',
-      pricePaise: num(pick(t, 'pricePaise', 'price_paise')),
-      qr: pick(t, 'qr', 'qrSvg', 'qrPayload') || null,
-      checkedInAt: pick(t, 'checkedInAt', 'checked_in_at') || null,
-    })),
+    items: (b.items || []).map((it) => ({ label: it.label || '', quantity: num(it.quantity, 1), unitPricePaise: num(it.unitPricePaise) })),
+    tickets: (pick(b, 'tickets') || []).map((t) => {
+      const label = (t.seatId && labels.get(`s:${t.seatId}`)) || (t.ticketTypeId && labels.get(`t:${t.ticketTypeId}`)) || '';
+      return {
+        id: String(pick(t, 'id')),
+        status: pick(t, 'status') || 'live',
+        seatLabel: pick(t, 'seatLabel') || (t.seat ? `Row ${pick(t.seat, 'row', 'rowLabel', 'row_label')}, seat ${pick(t.seat, 'label', 'seatLabel', 'seat_label')}` : (t.seatId ? label : '')),
+        ticketType: pick(t, 'ticketTypeName') || (t.ticketType && t.ticketType.name) || (t.ticketTypeId ? label : ''),
+        pricePaise: num(pick(t, 'pricePaise', 'price_paise')),
+        checkedInAt: pick(t, 'checkedInAt', 'checked_in_at') || null,
+      };
+    }),
     payment: pick(b, 'payment') || null,
   };
 }

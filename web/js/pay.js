@@ -16,8 +16,10 @@ import * as api from './api.js';
 export const RAZORPAY_JS = 'https://checkout.razorpay.com/v1/checkout.js';
 
 export function paymentOf(answer) {
+  // the booking answer carries payment: {orderId, keyId, amount, currency,
+  // checkoutScript} (docs/bookings.md)
   const p = (answer && (answer.payment || answer.order || (answer.booking && answer.booking.payment))) || null;
-  if (!p) return null;
+  if (!p || !(p.orderId || p.order_id)) return null;
   const orderId = p.orderId || p.razorpayOrderId || p.order_id || p.id;
   let script = p.checkoutScript || p.checkoutJs || p.scriptUrl || p.script || null;
   const page = p.checkoutUrl || p.checkout_url || null;

@@ -65,8 +65,10 @@ function bookingRow(b) {
       if (!confirm(`Refund ${rupees(b.totalPaise)} to ${b.buyerName || b.buyerEmail}? Their tickets stop working.`)) return;
       try {
         const ans = await loading(btn, api.post(`/api/bookings/${encodeURIComponent(b.id)}/refund`, { reason: 'organizer' }));
-        const nb = normBooking({ ...b, ...(ans.booking || ans) });
-        if (nb.status === 'confirmed') nb.status = 'refunded';
+        const nb = normBooking(ans.booking || ans);
+        if (!nb.buyerEmail) Object.assign(nb, { buyerName: b.buyerName, buyerEmail: b.buyerEmail, buyerPhone: b.buyerPhone });
+        if (!nb.tickets.length) nb.tickets = b.tickets;
+        if (nb.status === 'confirmed' && !(ans.status || (ans.booking && ans.booking.status))) nb.status = 'refunded';
         replaceBooking(nb);
         toast(`Refund of ${rupees(b.totalPaise)} started.`, 'ok');
       } catch (err) {
@@ -112,14 +114,8 @@ export function attendeesCsv(list) {
   }
   return `${lines.join('\r\n')}\r\n`;
 }
-async function exportCsv(btn) {
-  let csv;
-  try {
-    csv = await loading(btn, api.getText(`/api/events/${encodeURIComponent(eventId)}/attendees.csv`));
-  } catch (err) {
-    if (err.status !== 404 && err.status !== 405) { showError($('#bk-msg'), err); return; }
-    csv = attendeesCsv(bookings.filter((b) => b.status === 'confirmed' || b.status === 'refunded'));
-  }
+function exportCsv() {
+  const csv = attendeesCsv(bookings.filter((b) => b.status === 'confirmed' || b.status === 'refunded' || b.status === 'cancelled'));
   const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
   const a = h('a', { href: url, download: `${ev.slug || 'event'}-attendees.csv` });
   document.body.append(a);
@@ -129,24 +125,43 @@ async function exportCsv(btn) {
 }
 
 // ---- live
-function onTenantMessage(m) {
+// /live/tenant: {type: booking.confirmed | booking.refunded | checkin,
+// bookingId, eventId} (docs/bookings.md). Running totals come with the
+// message when the publisher adds them, else from a fresh read.
+async function onTenantMessage(m) {
   if (m.eventId && String(m.eventId) !== String(ev.id)) return;
-  const t = m.totals || {};
-  if (t.ticketsSold !== undefined) totals.ticketsSold = Number(t.ticketsSold);
-  if (t.revenuePaise !== undefined) totals.revenuePaise = Number(t.revenuePaise);
-  if (t.refundedPaise !== undefined) totals.refundedPaise = Number(t.refundedPaise);
-  if (m.type === 'booking.confirmed' || m.type === 'refund') {
+  const t = m.totals || null;
+  if (t) {
+    if (t.ticketsSold !== undefined) totals.ticketsSold = Number(t.ticketsSold);
+    if (t.revenuePaise !== undefined) totals.revenuePaise = Number(t.revenuePaise);
+    if (t.refundedPaise !== undefined) totals.refundedPaise = Number(t.refundedPaise);
+  } else {
+    try {
+      ev.sales = normEvent(await api.get(`/api/events/mine/${encodeURIComponent(ev.id)}`)).sales || ev.sales;
+      const sl = ev.sales || {};
+      totals.ticketsSold = Number(sl.ticketsLive ?? totals.ticketsSold);
+      totals.revenuePaise = Number(sl.livePaise ?? totals.revenuePaise);
+    } catch (err) { showError($('#page-msg'), err); }
+  }
+  if (m.type === 'booking.confirmed' || m.type === 'booking.refunded' || m.type === 'refund') {
     series.push({ at: Date.now(), tickets: totals.ticketsSold, revenuePaise: totals.revenuePaise });
     chart();
   }
   if (m.booking) replaceBooking(normBooking(m.booking));
-  else if (m.bookingId) loadBookings();
+  else if (m.bookingId) {
+    try {
+      replaceBooking(normBooking(await api.get(`/api/bookings/${encodeURIComponent(m.bookingId)}`)));
+    } catch (err) { showError($('#bk-msg'), err); }
+  }
+  if (m.type === 'booking.refunded') {
+    totals.refundedPaise = bookings.filter((b) => b.status === 'refunded').reduce((n, b) => n + b.totalPaise, 0) || totals.refundedPaise;
+  }
   kpis();
 }
 
 async function loadBookings() {
   try {
-    const ans = await api.get(`/api/events/${encodeURIComponent(eventId)}/bookings`);
+    const ans = await api.get(`/api/bookings${api.qs({ eventId })}`);
     bookings = (Array.isArray(ans) ? ans : ans.bookings || ans.items || []).map(normBooking);
     renderBookings();
     if (!series.length) seriesFromBookings();
@@ -225,7 +240,7 @@ async function main() {
   text($('#d-title'), ev.title);
   document.title = `${ev.title} · live — ztic`;
   $('#d-edit').href = `/organizer/event.html?id=${encodeURIComponent(ev.id)}`;
-  $('#d-csv').addEventListener('click', (e) => exportCsv(e.currentTarget));
+  $('#d-csv').addEventListener('click', exportCsv);
   if (ev.seats.length) {
     $('#map-panel').hidden = false;
     for (const c of ev.categories) $('#legend').append(h('li', {}, swatch('category', c.colour), h('span', { text: c.name })));

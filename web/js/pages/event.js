@@ -420,18 +420,14 @@ function openCheckout() {
   const session = api.getSession();
   const user = (session && session.user) || {};
   const m = h('p.msg', { hidden: true });
-  const name = h('input.input', { id: 'buyer-name', name: 'name', autocomplete: 'name', required: true, value: user.name || '' });
-  const email = h('input.input', { id: 'buyer-email', name: 'email', type: 'email', autocomplete: 'email', required: true, value: user.email || '' });
-  const phone = h('input.input', { id: 'buyer-phone', name: 'phone', type: 'tel', autocomplete: 'tel', value: user.phone || '' });
   const timer = h('span.countdown', { text: '' });
   const breakdown = h('tbody');
-  const payBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', id: 'pay', text: 'Continue to payment' });
+  const payBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', id: 'pay', text: 'See the total' });
+  const to = user.email || user.phone || '';
   const form = h('form', { novalidate: true },
-    h('div.field', {}, h('label', { for: 'buyer-name', text: 'Name on the tickets' }), name),
-    h('div.field', {}, h('label', { for: 'buyer-email', text: 'Email for the tickets' }), email),
-    h('div.field', {}, h('label', { for: 'buyer-phone', text: 'Mobile (optional)' }), phone),
     h('table.breakdown', { 'aria-label': 'Price breakdown' }, breakdown),
-    h('p.small', {}, 'Seats held for ', timer),
+    to ? h('p.small', {}, 'Tickets go to ', h('strong', { text: to }), '.') : null,
+    h('p.small', {}, 'Held for you for ', timer),
     m, payBtn);
   const close = h('button.icon-btn', { type: 'button', 'aria-label': 'Close', text: '✕' });
   const sheet = h('dialog.sheet', { 'aria-labelledby': 'co-title', id: 'checkout-sheet' },
@@ -463,18 +459,10 @@ function openCheckout() {
     e2.preventDefault();
     clearMsg(m);
     if (dead) return;
-    if (!name.value.trim() || !/.+@.+\..+/.test(email.value.trim())) {
-      showError(m, 'Enter the name and a valid email for the tickets.');
-      return;
-    }
     try {
       if (!bookingId) {
-        const ans = await loading(payBtn, api.post('/api/bookings', {
-          eventId: ev.id,
-          buyerName: name.value.trim(),
-          buyerEmail: email.value.trim(),
-          buyerPhone: phone.value.trim() || undefined,
-        }));
+        // the order is made from our hold; prices come from the server
+        const ans = await loading(payBtn, api.post('/api/bookings', { eventId: ev.id }));
         const b = normBooking(ans.booking || ans);
         bookingId = b.id;
         payment = pay.paymentOf(ans);
@@ -485,15 +473,22 @@ function openCheckout() {
           return;
         }
         text(payBtn, `Pay ${rupees(b.totalPaise)}`);
-        sessionStorage.setItem(`zt_booking_${ev.id}`, bookingId);
         return; // a second press pays, after the breakdown was seen
       }
-      await startPayment(bookingId, payment, { name: name.value.trim(), email: email.value.trim(), contact: phone.value.trim() }, m, payBtn);
+      // Checkout opens its own window over the page: a modal <dialog> sits
+      // in the top layer and would make it inert, so step aside meanwhile.
+      sheet.close();
+      try {
+        await startPayment(bookingId, payment, { email: user.email || undefined, contact: user.phone || undefined, name: user.name || undefined }, m, payBtn);
+      } finally {
+        if (sheet.isConnected && !sheet.open) sheet.showModal();
+      }
     } catch (err) {
       showError(m, err);
-      if (err.code === 'hold_expired' || err.code === 'no_hold') checkoutSheet && checkoutSheet.expired();
+      if (err.code === 'no_holds' || err.code === 'hold_expired') checkoutSheet && checkoutSheet.expired();
     }
   });
+  payBtn.focus();
 }
 
 function renderBreakdown(tbody, b) {

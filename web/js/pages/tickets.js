@@ -13,10 +13,13 @@ const box = $('#bookings');
 const msg = $('#msg');
 const subs = new Map();
 
+// The server applies the event's refund policy (409 not_refundable with
+// its message otherwise): offer the button on confirmed bookings of events
+// that have not started, unless the server said no already.
 function canCancel(b) {
   if (b.status !== 'confirmed') return false;
   if (b.cancellable !== undefined && b.cancellable !== null) return !!b.cancellable;
-  return false; // the server says; without its word, no button
+  return !b.event.startsAt || Date.parse(b.event.startsAt) > Date.now();
 }
 
 function ticketLine(t) {
@@ -49,10 +52,12 @@ function card(b) {
       if (!confirm(`Cancel this booking for ${b.event.title}? ${b.refundPaise ? `${rupees(b.refundPaise)} goes back to you.` : ''}`)) return;
       try {
         const ans = await loading(btn, api.post(`/api/bookings/${encodeURIComponent(b.id)}/cancel`, {}));
-        const nb = normBooking({ ...b, ...(ans.booking || ans), event: b.event });
-        nb.event = b.event;
+        const nb = normBooking(ans.booking || ans);
+        if (!nb.event.title) nb.event = b.event;
+        if (!nb.tickets.length) nb.tickets = b.tickets;
         el.replaceWith(card(nb));
-        toast(ans.refund && ans.refund.amountPaise ? `Cancelled. ${rupees(ans.refund.amountPaise)} is on its way back.` : 'Booking cancelled.', 'ok');
+        const back = (ans.refund && ans.refund.amountPaise) || (ans.payment && ans.payment.refundedPaise);
+        toast(back ? `Cancelled. ${rupees(back)} is on its way back.` : 'Booking cancelled.', 'ok');
       } catch (err) {
         showError(m, err);
       }
