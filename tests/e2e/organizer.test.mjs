@@ -95,6 +95,7 @@ test('editor: a 10×12 hybrid layout from the generator, click-to-block, save, p
   await page.locator('#gen-cols').fill('12');
   await page.locator('#gen-aisles').fill('6');
   await page.waitForFunction(() => /^120 seats, 0 blocked/.test(document.querySelector('#gen-count').textContent));
+  await page.waitForTimeout(300); // the preview redraws 120 ms after the last keystroke
   assert.equal(await page.locator('#preview .seat').count(), 120);
   // block two seats: one by click, one by keyboard
   await page.locator('#preview [data-id="A1"]').click();

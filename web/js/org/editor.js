@@ -90,12 +90,17 @@ function redraw() {
   clearTimeout(redrawTimer);
   redrawTimer = setTimeout(draw, 120);
 }
+let drawn = '';
 function draw() {
   const k = kind();
   $('#gen').hidden = k === 'ga';
   $('#ga').hidden = k === 'reserved';
   if (k === 'ga') return;
   const g = generator();
+  // redraw only when the map changes (keeps focus and zoom while typing)
+  const key = JSON.stringify(g);
+  if (key === drawn && preview) return;
+  drawn = key;
   const { categories, seats } = generate({ ...g, blocked });
   const open = seats.filter((s) => !s.blocked).length;
   text($('#gen-count'), `${seats.length} seats, ${blocked.size} blocked, ${open} for sale · ${categories.map((c) => `${c.name} ${rupees(c.pricePaise, { free: true })}`).join(' · ')}`);
