@@ -104,6 +104,17 @@ export function subscribe(url, { snapshot, apply, onState = () => {}, EventSourc
     connect();
     await resync();
   })();
+  // A snapshot that failed (server restarting, 503) is tried again with
+  // backoff until one arrives; the caller shows the first error.
+  let retryIn = 2000;
+  const retry = () => {
+    if (closed || v >= 0) return;
+    resync().catch(() => {
+      retryIn = Math.min(retryIn * 2, 30000);
+      setTimeout(retry, retryIn);
+    });
+  };
+  first.catch(() => setTimeout(retry, retryIn));
 
   return {
     ready: first,

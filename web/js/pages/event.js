@@ -165,11 +165,15 @@ function applyMessage(m) {
 function startLive() {
   const state = $('#live-state');
   live = subscribe(`/live/events/${encodeURIComponent(ev.id)}`, {
-    snapshot: async () => applySnapshot(await api.get(`/api/seats/status/${encodeURIComponent(ev.id)}`, { auth: api.isSignedIn() })),
+    snapshot: async () => {
+      const snap = applySnapshot(await api.get(`/api/seats/status/${encodeURIComponent(ev.id)}`, { auth: api.isSignedIn() }));
+      if (pageMsg.dataset.from === 'live') { clearMsg(pageMsg); delete pageMsg.dataset.from; }
+      return snap;
+    },
     apply: applyMessage,
     onState: (s) => text(state, s === 'live' ? '● live' : s === 'closed' ? '' : 'connecting…'),
   });
-  live.ready.catch((err) => showError(pageMsg, err));
+  live.ready.catch((err) => { showError(pageMsg, err); pageMsg.dataset.from = 'live'; });
 }
 
 // ---------------------------------------------------------------- holds --
