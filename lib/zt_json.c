@@ -1,9 +1,12 @@
 /* zt_json.c - JSON field getters; see zt_json.h. */
 #include "zt_json.h"
+#include "zt_time.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define BAD(req, key, what) \
 	zt_fail((req), ZT_EBADREQ, "invalid_field", "field '%s' %s", (key), (what))
@@ -103,6 +106,93 @@ zt_json_array(struct zt_req *req, struct json_object *o, const char *key,
 	return ZT_OK;
 }
 
+enum zt_err
+zt_json_time(struct zt_req *req, struct json_object *o, const char *key,
+    enum zt_json_opt opt, int64_t *out, int *present)
+{
+	const char *s = NULL;
+	enum zt_err e = zt_json_str(req, o, key, opt, 40, &s, present);
+	if (e != ZT_OK || s == NULL)
+		return e;
+	if (zt_time_parse(s, out) != 0)
+		return BAD(req, key,
+		    "must be an RFC 3339 date-time such as "
+		    "2026-11-22T18:30:00+05:30");
+	return ZT_OK;
+}
+
+static int
+url_ok(const char *s)
+{
+	const char *host;
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= 0x20 || c == 0x7f || c == '"' || c == '\'' ||
+		    c == '<' || c == '>' || c == '\\' || c == '`')
+			return 0;
+	}
+	if (s[0] == '/')
+		return s[1] != '/';
+	if (strncasecmp(s, "https://", 8) != 0)
+		return 0;
+	host = s + 8;
+	return *host != '\0' && *host != '/' && *host != '?' && *host != '#' &&
+	       *host != '@' && *host != ':';
+}
+
+enum zt_err
+zt_json_url(struct zt_req *req, struct json_object *o, const char *key,
+    enum zt_json_opt opt, const char **out, int *present)
+{
+	const char *s = NULL;
+	enum zt_err e = zt_json_str(req, o, key, opt, 2048, &s, present);
+	if (e != ZT_OK || s == NULL)
+		return e;
+	if (*s != '\0' && !url_ok(s))
+		return BAD(req, key,
+		    "must be an https:// URL or a path on this site");
+	*out = s;
+	return ZT_OK;
+}
+
+enum zt_err
+zt_json_colour(struct zt_req *req, struct json_object *o, const char *key,
+    enum zt_json_opt opt, const char **out, int *present)
+{
+	const char *s = NULL;
+	enum zt_err e = zt_json_str(req, o, key, opt, 7, &s, present);
+	if (e != ZT_OK || s == NULL)
+		return e;
+	if (strlen(s) != 7 || s[0] != '#' || strspn(s + 1,
+	        "0123456789abcdefABCDEF") != 6)
+		return BAD(req, key, "must be a colour like #1a2b3c");
+	char *low = zt_arena_strdup(req->arena, s);
+	for (char *p = low; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	*out = low;
+	return ZT_OK;
+}
+
+enum zt_err
+zt_json_known(struct zt_req *req, struct json_object *o, const char *where,
+    const char *const *known)
+{
+	if (o == NULL || !json_object_is_type(o, json_type_object))
+		return ZT_OK;
+	json_object_object_foreach(o, key, val) {
+		const char *const *k;
+		(void)val;
+		for (k = known; *k != NULL; k++)
+			if (strcmp(*k, key) == 0)
+				break;
+		if (*k == NULL)
+			return zt_fail(req, ZT_EBADREQ, "unknown_field",
+			    "field '%s%.64s' is not known here",
+			    where ? where : "", key);
+	}
+	return ZT_OK;
+}
+
 int
 zt_is_uuid(const char *s)
 {
@@ -189,6 +279,36 @@ zt_json_parse_body(struct zt_req *req, const char *body, size_t len,
 out:
 	json_tokener_free(tok);
 	return rc;
+}
+
+struct json_object *
+zt_json_nullable(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+struct json_object *
+zt_json_epoch(const char *epoch)
+{
+	char buf[ZT_TIME_LEN];
+	if (epoch == NULL)
+		return NULL;
+	return json_object_new_string(
+	    zt_time_format(strtoll(epoch, NULL, 10), buf));
+}
+
+static void
+put_json(void *p)
+{
+	json_object_put(p);
+}
+
+struct json_object *
+zt_json_defer_put(struct zt_req *req, struct json_object *o)
+{
+	if (o != NULL)
+		zt_req_defer(req, put_json, o);
+	return o;
 }
 
 const char *

@@ -32,6 +32,29 @@ enum zt_err zt_json_array(struct zt_req *req, struct json_object *o,
 enum zt_err zt_json_uuid(struct zt_req *req, struct json_object *o,
     const char *key, enum zt_json_opt req_opt, const char **out, int *present);
 
+/* An RFC 3339 instant (zt_time.h) as seconds since the epoch. */
+enum zt_err zt_json_time(struct zt_req *req, struct json_object *o,
+    const char *key, enum zt_json_opt req_opt, int64_t *out, int *present);
+/*
+ * A link shown to the public: an absolute https:// URL with a host, or a
+ * path on this site ("/assets/…", not "//…"); at most 2048 characters, no
+ * spaces, quotes, angle brackets or control characters.  "" is accepted
+ * (it clears the field).
+ */
+enum zt_err zt_json_url(struct zt_req *req, struct json_object *o,
+    const char *key, enum zt_json_opt req_opt, const char **out, int *present);
+/* A colour "#rrggbb" (returned lowercase). */
+enum zt_err zt_json_colour(struct zt_req *req, struct json_object *o,
+    const char *key, enum zt_json_opt req_opt, const char **out, int *present);
+
+/*
+ * Refuse any key of o not in the NULL-terminated list known (a typo in a
+ * PATCH must not be silently ignored): 400 naming the first unknown field
+ * (prefixed with `where`, e.g. "branding.", when not NULL).
+ */
+enum zt_err zt_json_known(struct zt_req *req, struct json_object *o,
+    const char *where, const char *const *known);
+
 /* Is s a UUID (8-4-4-4-12 hex)? */
 int zt_is_uuid(const char *s);
 
@@ -42,6 +65,18 @@ int zt_is_uuid(const char *s);
  */
 enum zt_err zt_json_parse_body(struct zt_req *req, const char *body,
     size_t len, struct json_object **out);
+
+/* A JSON string of s, or NULL (JSON null) when s is NULL. */
+struct json_object *zt_json_nullable(const char *s);
+/*
+ * An instant as an RFC 3339 UTC string, from the text of a PostgreSQL
+ * `extract(epoch FROM …)::bigint` column; NULL (JSON null) for SQL NULL.
+ */
+struct json_object *zt_json_epoch(const char *epoch);
+
+/* Release o (json_object_put) when the request ends; returns o. */
+struct json_object *zt_json_defer_put(struct zt_req *req,
+    struct json_object *o);
 
 /* Serialize compactly into the arena. */
 const char *zt_json_text(struct zt_req *req, struct json_object *o,

@@ -3,6 +3,7 @@
 #include "zt_log.h"
 #include "zt_server.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,12 +105,15 @@ run(struct zt_req *req, char *cmd, long long len)
 			zt_req_defer(req, free_reply, rep);
 			break;
 		}
-		zt_log_warn("redis", "command failed: %s", r->c->errstr);
 		/* a stale connection (server restarted): retry once on a new
-		 * one; a fresh connection that fails is really down */
-		int eof = r->c->err == REDIS_ERR_EOF;
+		 * one; a fresh connection that fails is really down.  A
+		 * restarted server shows as EOF on read, or as EPIPE on write
+		 * over a unix socket (the command never left: safe to resend) */
+		int stale = r->c->err == REDIS_ERR_EOF ||
+		            (r->c->err == REDIS_ERR_IO && errno == EPIPE);
+		zt_log_warn("redis", "command failed: %s", r->c->errstr);
 		drop(r);
-		if (fresh || !eof)
+		if (fresh || !stale)
 			break;
 	}
 	redisFreeCommand(cmd);

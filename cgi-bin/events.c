@@ -1,0 +1,133 @@
+/*
+ * events - organizers' events and layouts, and the public catalogue
+ * (/api/events…).  Rules live in lib/zt_event.c, lib/zt_layout.c and
+ * lib/zt_seatmap.c; docs/organizers.md and docs/seatmap.md.
+ */
+#include "config.h"
+
+#include "zt_etag.h"
+#include "zt_event.h"
+#include "zt_layout.h"
+#include "zt_serve.h"
+
+/* Public answers may be kept this long by nginx and browsers. */
+#define PUBLIC_MAX_AGE 30
+
+/* Answer status with *out once the lib call returned e. */
+static enum zt_err
+reply(struct zt_req *req, enum zt_err e, int status, struct json_object **out)
+{
+	return e != ZT_OK ? e : zt_reply(req, status, out ? *out : NULL);
+}
+
+static enum zt_err
+get_catalogue(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_event_catalogue(req, &out);
+	return e != ZT_OK ? e : zt_etag_reply(req, out, PUBLIC_MAX_AGE);
+}
+
+static enum zt_err
+get_public_by_id(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_event_public(req, zt_param(req, "id"), NULL, &out);
+	return e != ZT_OK ? e : zt_etag_reply(req, out, PUBLIC_MAX_AGE);
+}
+
+static enum zt_err
+get_public_by_slug(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_event_public(req, zt_param(req, "tenant"),
+	    zt_param(req, "event"), &out);
+	return e != ZT_OK ? e : zt_etag_reply(req, out, PUBLIC_MAX_AGE);
+}
+
+static enum zt_err
+get_mine(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req, zt_event_mine(req, &out), 200, &out);
+}
+
+static enum zt_err
+get_mine_one(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req, zt_event_mine_one(req, zt_param(req, "id"), &out),
+	    200, &out);
+}
+
+static enum zt_err
+post_event(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req, zt_event_create(req, req->json, &out), 201, &out);
+}
+
+static enum zt_err
+patch_event(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req, zt_event_update(req, zt_param(req, "id"), req->json,
+	    &out), 200, &out);
+}
+
+static enum zt_err
+delete_event(struct zt_req *req)
+{
+	return reply(req, zt_event_delete(req, zt_param(req, "id")), 204,
+	    NULL);
+}
+
+static enum zt_err
+post_publish(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req, zt_event_change_state(req, zt_param(req, "id"),
+	    "publish", &out), 200, &out);
+}
+
+static enum zt_err
+post_cancel(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req, zt_event_change_state(req, zt_param(req, "id"),
+	    "cancel", &out), 200, &out);
+}
+
+static enum zt_err
+put_layout(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req, zt_layout_put(req, zt_param(req, "id"), req->json,
+	    &out), 200, &out);
+}
+
+static const struct zt_route routes[] = {
+	{"GET", "/api/events", get_catalogue, ZT_AUTH_PUBLIC, 0, 0},
+	{"GET", "/api/events/:id", get_public_by_id, ZT_AUTH_PUBLIC, 0, 0},
+	{"GET", "/api/events/:tenant/:event", get_public_by_slug,
+	    ZT_AUTH_PUBLIC, 0, 0},
+	{"GET", "/api/events/mine", get_mine, ZT_AUTH_SCANNER, 0, 0},
+	{"GET", "/api/events/mine/:id", get_mine_one, ZT_AUTH_SCANNER, 0, 0},
+	{"POST", "/api/events", post_event, ZT_AUTH_MANAGER, 32768, 0},
+	{"PATCH", "/api/events/:id", patch_event, ZT_AUTH_MANAGER, 32768, 0},
+	{"DELETE", "/api/events/:id", delete_event, ZT_AUTH_MANAGER, 0, 0},
+	{"POST", "/api/events/:id/publish", post_publish, ZT_AUTH_MANAGER,
+	    1024, 0},
+	{"POST", "/api/events/:id/cancel", post_cancel, ZT_AUTH_MANAGER, 1024,
+	    0},
+	/* 20,000 seats in the explicit form fit in 1 MiB (nginx's cap) */
+	{"PUT", "/api/events/:id/layout", put_layout, ZT_AUTH_MANAGER,
+	    1024 * 1024, 0},
+};
+
+int
+main(void)
+{
+	return zt_serve("events", routes, ZT_ROUTES_LEN(routes),
+	    ZT_NEED_PG | ZT_NEED_JWT);
+}

@@ -1,0 +1,135 @@
+/*
+ * tenants - organizers and their teams (/api/tenants/…).
+ * Rules live in lib/zt_tenant.c and lib/zt_team.c; docs/organizers.md.
+ */
+#include "config.h"
+
+#include "zt_json.h"
+#include "zt_serve.h"
+#include "zt_team.h"
+#include "zt_tenant.h"
+
+static const char *const onboard_keys[] = {"name", "slug", "institution",
+    "contactEmail", "contactPhone", NULL};
+
+static enum zt_err
+post_onboard(struct zt_req *req)
+{
+	struct zt_tenant_new in = {0};
+	struct json_object *out;
+	enum zt_err e;
+
+	if ((e = zt_json_known(req, req->json, NULL, onboard_keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "name", ZT_REQUIRED, 200,
+	         &in.name, NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "slug", ZT_OPTIONAL, 64,
+	         &in.slug, NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "institution", ZT_OPTIONAL, 200,
+	         &in.institution, NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "contactEmail", ZT_REQUIRED, 254,
+	         &in.contact_email, NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "contactPhone", ZT_OPTIONAL, 32,
+	         &in.contact_phone, NULL)) != ZT_OK)
+		return e;
+	if ((e = zt_tenant_onboard(req, &in, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 201, out);
+}
+
+static enum zt_err
+get_me(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_tenant_get(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+patch_me(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e;
+	if (req->json == NULL)
+		return zt_fail(req, ZT_EBADREQ, "invalid_json",
+		    "send the changes as a JSON object");
+	if ((e = zt_tenant_patch(req, req->json, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+get_members(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_team_list(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static const char *const member_keys[] = {"email", "phone", "role", NULL};
+
+static enum zt_err
+post_member(struct zt_req *req)
+{
+	const char *email = NULL, *phone = NULL, *role = NULL;
+	struct json_object *out;
+	enum zt_err e;
+
+	if ((e = zt_json_known(req, req->json, NULL, member_keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "email", ZT_OPTIONAL, 254, &email,
+	         NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "phone", ZT_OPTIONAL, 32, &phone,
+	         NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "role", ZT_REQUIRED, 16, &role,
+	         NULL)) != ZT_OK)
+		return e;
+	if ((e = zt_team_add(req, email, phone, role, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 201, out);
+}
+
+static const char *const role_keys[] = {"role", NULL};
+
+static enum zt_err
+patch_member(struct zt_req *req)
+{
+	const char *role = NULL;
+	struct json_object *out;
+	enum zt_err e;
+
+	if ((e = zt_json_known(req, req->json, NULL, role_keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "role", ZT_REQUIRED, 16, &role,
+	         NULL)) != ZT_OK)
+		return e;
+	if ((e = zt_team_set_role(req, zt_param(req, "userId"), role,
+	         &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+delete_member(struct zt_req *req)
+{
+	enum zt_err e = zt_team_remove(req, zt_param(req, "userId"));
+	return e != ZT_OK ? e : zt_reply(req, 204, NULL);
+}
+
+static const struct zt_route routes[] = {
+	{"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
+	{"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
+	{"PATCH", "/api/tenants/me", patch_me, ZT_AUTH_MANAGER, 8192, 0},
+	{"GET", "/api/tenants/me/members", get_members, ZT_AUTH_MANAGER, 0, 0},
+	{"POST", "/api/tenants/me/members", post_member, ZT_AUTH_MANAGER, 1024,
+	    0},
+	{"PATCH", "/api/tenants/me/members/:userId", patch_member,
+	    ZT_AUTH_MANAGER, 1024, 0},
+	/* scanners too: anyone may leave (zt_team_remove checks the rest) */
+	{"DELETE", "/api/tenants/me/members/:userId", delete_member,
+	    ZT_AUTH_SCANNER, 0, 0},
+};
+
+int
+main(void)
+{
+	return zt_serve("tenants", routes, ZT_ROUTES_LEN(routes),
+	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_JWT);
+}

@@ -1,0 +1,30 @@
+/*
+ * zt_etag.h - cacheable public answers: Cache-Control, ETag and 304.
+ *
+ * The entity tag is a strong validator: an unkeyed BLAKE2b of the exact
+ * JSON text, so two answers carry the same tag exactly when they are the
+ * same bytes.  Only for answers that are the same for everybody (public
+ * catalogue reads): they are marked `public` so nginx and browsers may keep
+ * them.
+ */
+#ifndef ZT_ETAG_H
+#define ZT_ETAG_H
+
+#include "zt_req.h"
+
+/*
+ * Does an If-None-Match header value match etag (a quoted tag)?  Handles
+ * lists, "*" and weak W/ tags (weak comparison, RFC 9110 13.1.2).
+ * 1 yes, 0 no.
+ */
+int zt_etag_match(const char *if_none_match, const char *etag);
+
+/*
+ * Answer 200 with body (takes ownership), `Cache-Control: public,
+ * max-age=<max_age>` and an ETag; or 304 with no body when the request's
+ * If-None-Match names the same tag.
+ */
+enum zt_err zt_etag_reply(struct zt_req *req, struct json_object *body,
+    int max_age);
+
+#endif
