@@ -1,0 +1,191 @@
+// The sign-in sheet: choose email / SMS / WhatsApp, enter the identifier,
+// then the 6-digit code. Server messages are shown in place: a 429 with a
+// Retry-After countdown, a wrong code with the tries left.
+import * as api from './api.js';
+import { h, text, showError, clearMsg, showOk, loading } from './dom.js';
+import { mmss } from './format.js';
+
+const CHANNELS = [
+  { id: 'email', label: 'Email', type: 'email', auto: 'email', placeholder: 'you@college.ac.in', inputmode: 'email', hint: 'We email you a 6-digit code.' },
+  { id: 'sms', label: 'SMS', type: 'tel', auto: 'tel', placeholder: '98765 43210', inputmode: 'tel', hint: 'Indian mobile number; we text you a code.' },
+  { id: 'whatsapp', label: 'WhatsApp', type: 'tel', auto: 'tel', placeholder: '98765 43210', inputmode: 'tel', hint: 'We send the code on WhatsApp.' },
+];
+
+let open = null; // the promise of a sheet already showing
+
+// signIn({reason}) → Promise<session|null> (null when dismissed).
+export function signIn({ reason } = {}) {
+  if (open) return open;
+  open = new Promise((resolve) => {
+    const sheet = buildSheet(reason, resolve);
+    document.body.append(sheet);
+    sheet.showModal();
+    sheet.querySelector('input[name="to"]').focus();
+  }).finally(() => { open = null; });
+  return open;
+}
+
+// The session, asking the person to sign in first if needed.
+export async function requireSignIn(reason) {
+  await api.restore();
+  if (api.isSignedIn()) return api.getSession();
+  return signIn({ reason });
+}
+
+function buildSheet(reason, resolve) {
+  let channel = CHANNELS[0];
+  let challengeId = null;
+  let cooldownTimer = null;
+  let settled = false;
+
+  const finish = (value) => {
+    if (settled) return;
+    settled = true;
+    clearInterval(cooldownTimer);
+    sheet.close();
+    sheet.remove();
+    resolve(value);
+  };
+
+  // --- step 1: where to send the code
+  const msg1 = h('p.msg', { hidden: true, 'aria-live': 'polite' });
+  const toInput = h('input.input', { id: 'signin-to', name: 'to', required: true });
+  const hint = h('p.hint', { id: 'signin-to-hint' });
+  const sendBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', text: 'Send code' });
+  const countdown = h('p.hint', { 'aria-live': 'polite' });
+  const radios = CHANNELS.map((c, i) => h('label', {},
+    h('input', { type: 'radio', name: 'channel', value: c.id, checked: i === 0, on: { change: () => setChannel(c) } }),
+    h('span', { text: c.label })));
+  const toLabel = h('label', { for: 'signin-to', text: 'Email address' });
+  const form1 = h('form', { novalidate: true },
+    h('div.field', {}, h('span.label', { id: 'signin-ch', text: 'Send my code by' }),
+      h('div.segmented', { role: 'radiogroup', 'aria-labelledby': 'signin-ch' }, radios)),
+    h('div.field', {}, toLabel, toInput, hint),
+    msg1, sendBtn, countdown);
+
+  function setChannel(c) {
+    channel = c;
+    setProps(toInput, c);
+    text(toLabel, c.id === 'email' ? 'Email address' : 'Mobile number');
+    text(hint, c.hint);
+    clearMsg(msg1);
+  }
+  function setProps(el, c) {
+    el.type = c.type;
+    el.autocomplete = c.auto;
+    el.placeholder = c.placeholder;
+    el.inputMode = c.inputmode;
+    el.setAttribute('aria-describedby', 'signin-to-hint');
+    el.value = '';
+  }
+  setChannel(channel);
+
+  function startCooldown(seconds, btn, label) {
+    clearInterval(cooldownTimer);
+    let left = seconds;
+    btn.disabled = true;
+    const tick = () => {
+      if (left <= 0) {
+        clearInterval(cooldownTimer);
+        btn.disabled = false;
+        text(countdown, '');
+        text(resendNote, '');
+        return;
+      }
+      const line = `${label} in ${mmss(left)}`;
+      text(countdown, line);
+      text(resendNote, line);
+      left -= 1;
+    };
+    tick();
+    cooldownTimer = setInterval(tick, 1000);
+  }
+
+  async function send(fromStep2 = false) {
+    const to = toInput.value.trim();
+    const box = fromStep2 ? msg2 : msg1;
+    clearMsg(box);
+    if (!to) {
+      showError(msg1, channel.id === 'email' ? 'Enter your email address.' : 'Enter your mobile number.');
+      toInput.setAttribute('aria-invalid', 'true');
+      toInput.focus();
+      return;
+    }
+    toInput.removeAttribute('aria-invalid');
+    const btn = fromStep2 ? resendBtn : sendBtn;
+    try {
+      const res = await loading(btn, api.post('/api/auth/otp/send', { channel: channel.id, to }, { auth: false }));
+      challengeId = res.challengeId;
+      text(sentTo, to);
+      form1.hidden = true;
+      form2.hidden = false;
+      codeInput.value = '';
+      codeInput.focus();
+      if (fromStep2) showOk(msg2, 'A new code is on its way.');
+      startCooldown(30, resendBtn, 'Resend possible');
+    } catch (err) {
+      showError(box, err);
+      if (err.status === 429 && err.retryAfter) startCooldown(err.retryAfter, btn, 'Try again');
+      if (err.code === 'invalid_field' || err.status === 400) toInput.setAttribute('aria-invalid', 'true');
+    }
+  }
+  form1.addEventListener('submit', (e) => { e.preventDefault(); send(false); });
+
+  // --- step 2: the code
+  const sentTo = h('strong');
+  const msg2 = h('p.msg', { hidden: true, 'aria-live': 'polite' });
+  const codeInput = h('input.input.input-code', {
+    id: 'signin-code', name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code',
+    pattern: '[0-9]{6}', maxlength: '6', required: true, 'aria-describedby': 'signin-code-hint',
+  });
+  const verifyBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', text: 'Verify and sign in' });
+  const resendBtn = h('button.btn.btn-small', { type: 'button', text: 'Send a new code', on: { click: () => send(true) } });
+  const resendNote = h('span.hint', { 'aria-live': 'polite' });
+  const backBtn = h('button.btn.btn-small.btn-ghost', {
+    type: 'button', text: 'Change',
+    on: { click: () => { form2.hidden = true; form1.hidden = false; clearMsg(msg1); toInput.focus(); } },
+  });
+  const form2 = h('form', { novalidate: true, hidden: true },
+    h('p', {}, 'We sent a 6-digit code to ', sentTo, '. ', backBtn),
+    h('div.field', {}, h('label', { for: 'signin-code', text: '6-digit code' }), codeInput,
+      h('p.hint', { id: 'signin-code-hint', text: 'The code is valid for 10 minutes.' })),
+    msg2, verifyBtn,
+    h('div.btn-row.mt-3', {}, resendBtn, resendNote));
+
+  codeInput.addEventListener('input', () => {
+    codeInput.value = codeInput.value.replace(/\D/g, '').slice(0, 6);
+    if (codeInput.value.length === 6) form2.requestSubmit();
+  });
+  form2.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const code = codeInput.value.trim();
+    clearMsg(msg2);
+    if (!/^\d{6}$/.test(code)) {
+      showError(msg2, 'Enter the 6 digits of the code.');
+      codeInput.focus();
+      return;
+    }
+    if (verifyBtn.disabled) return;
+    try {
+      const body = await loading(verifyBtn, api.post('/api/auth/otp/verify', { challengeId, code }, { auth: false }));
+      api.setToken(body.accessToken, body);
+      finish(api.getSession());
+    } catch (err) {
+      showError(msg2, err);
+      codeInput.setAttribute('aria-invalid', 'true');
+      codeInput.select();
+      if (err.code === 'code_expired') verifyBtn.disabled = true;
+    }
+  });
+  codeInput.addEventListener('input', () => { verifyBtn.disabled = false; });
+
+  const closeBtn = h('button.icon-btn', { type: 'button', 'aria-label': 'Close', text: '✕', on: { click: () => finish(null) } });
+  const sheet = h('dialog.sheet', { 'aria-labelledby': 'signin-title', id: 'signin-sheet' },
+    h('div.sheet-head', {}, h('h2', { id: 'signin-title', text: 'Sign in' }), closeBtn),
+    h('div.sheet-body', {},
+      reason ? h('p.small', { text: reason }) : null,
+      form1, form2,
+      h('p.hint', { text: 'No password. New here? Signing in creates your account.' })));
+  sheet.addEventListener('cancel', (e) => { e.preventDefault(); finish(null); });
+  return sheet;
+}

@@ -1,0 +1,175 @@
+// DOM helpers. Rule of the house: data only ever reaches the page through
+// textContent and setAttribute (never innerHTML, insertAdjacentHTML,
+// document.write or an event-handler attribute). An event titled
+// `<img src=x onerror=alert(1)>` renders as those characters.
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+// h('a.card', {href: url, 'aria-label': x}, child, 'text', [more]) builds
+// an element. Props: attributes (string/number/boolean), `class`,
+// `dataset` (object), `on` ({click: fn}), `style` (object of CSS props),
+// `text` (textContent). Children: nodes or strings (text nodes); arrays are
+// flattened; null/undefined/false are skipped.
+export function h(tag, props, ...children) {
+  return build(document.createElement.bind(document), tag, props, children);
+}
+
+// The same for SVG elements.
+export function s(tag, props, ...children) {
+  return build((t) => document.createElementNS(SVG_NS, t), tag, props, children);
+}
+
+function build(create, tag, props, children) {
+  const [name, ...classes] = String(tag).split('.');
+  const el = create(name || 'div');
+  if (classes.length) el.setAttribute('class', classes.join(' '));
+  if (props && (typeof props !== 'object' || props instanceof Node || Array.isArray(props))) {
+    children.unshift(props);
+    props = null;
+  }
+  if (props) setProps(el, props);
+  append(el, children);
+  return el;
+}
+
+export function setProps(el, props) {
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === null || v === false) {
+      if (k !== 'text' && k !== 'on' && k !== 'dataset' && k !== 'style') el.removeAttribute(k);
+      continue;
+    }
+    if (k === 'text') el.textContent = String(v);
+    else if (k === 'class') {
+      const extra = el.getAttribute('class');
+      el.setAttribute('class', extra && !props.replaceClass ? `${extra} ${v}` : String(v));
+    } else if (k === 'replaceClass') continue;
+    else if (k === 'on') for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
+    else if (k === 'dataset') for (const [dk, dv] of Object.entries(v)) el.dataset[dk] = String(dv);
+    else if (k === 'style') for (const [sk, sv] of Object.entries(v)) el.style.setProperty(sk, String(sv));
+    else if (/^on/i.test(k)) throw new Error(`dom: refusing inline handler attribute ${k}`);
+    else if ((k === 'href' || k === 'src' || k === 'action') && !safeUrl(v)) el.setAttribute(k, '#');
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  return el;
+}
+
+// Only http(s), relative and same-document URLs; never javascript:/data:.
+export function safeUrl(v) {
+  const str = String(v).trim();
+  if (str.startsWith('/') || str.startsWith('#') || str.startsWith('?') || str.startsWith('./')) return true;
+  try {
+    const u = new URL(str, location.href);
+    return u.protocol === 'http:' || u.protocol === 'https:' || (u.protocol === 'blob:' && u.origin === location.origin);
+  } catch {
+    return false;
+  }
+}
+
+export function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === null || c === undefined || c === false) continue;
+    el.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+// Replace all children of el.
+export function replace(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+export function text(el, value) {
+  el.textContent = value === null || value === undefined ? '' : String(value);
+  return el;
+}
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+// Show a server (or any) error in place: sets the text of a .msg element.
+export function showError(el, err) {
+  if (!el) return;
+  el.className = 'msg msg-error';
+  el.setAttribute('role', 'alert');
+  text(el, errorText(err));
+  el.hidden = false;
+}
+export function showOk(el, message) {
+  if (!el) return;
+  el.className = 'msg msg-ok';
+  el.setAttribute('role', 'status');
+  text(el, message);
+  el.hidden = false;
+}
+export function clearMsg(el) {
+  if (!el) return;
+  text(el, '');
+  el.hidden = true;
+}
+export function errorText(err) {
+  if (!err) return 'Something went wrong.';
+  if (typeof err === 'string') return err;
+  return err.message || 'Something went wrong.';
+}
+
+// loading(el, promise): marks el busy after 200 ms (so fast answers do not
+// flash), clears when the promise settles. Buttons get aria-busy and are
+// disabled meanwhile. Returns the promise.
+export function loading(el, promise, delay = 200) {
+  if (!el) return promise;
+  const isBtn = el.tagName === 'BUTTON';
+  if (isBtn) el.disabled = true;
+  const t = setTimeout(() => {
+    el.setAttribute('aria-busy', 'true');
+    if (!isBtn) el.classList.add('is-loading');
+  }, delay);
+  const done = () => {
+    clearTimeout(t);
+    el.removeAttribute('aria-busy');
+    el.classList.remove('is-loading');
+    if (isBtn) el.disabled = false;
+  };
+  promise.then(done, done);
+  return promise;
+}
+
+// Toasts: short confirmations and errors that are not tied to one field.
+let toastBox;
+export function toast(message, kind = 'info', ms = 5000) {
+  if (!toastBox) {
+    toastBox = h('div.toasts', { 'aria-live': 'polite', role: 'status' });
+    document.body.append(toastBox);
+  }
+  const close = h('button', { type: 'button', 'aria-label': 'Dismiss', text: '✕' });
+  const t = h(`div.toast.toast-${kind}`, {}, h('span', { text: errorText(message) }), close);
+  close.addEventListener('click', () => t.remove());
+  toastBox.append(t);
+  if (ms > 0) setTimeout(() => t.remove(), ms);
+  return t;
+}
+
+// Query-string value.
+export function param(name) {
+  return new URLSearchParams(location.search).get(name);
+}
+
+// A small stamp for a status word.
+const STAMPS = {
+  live: ['stamp-live', 'On sale'],
+  onsale: ['stamp-live', 'On sale'],
+  upcoming: ['stamp-upcoming', 'Upcoming'],
+  soldout: ['stamp-soldout', 'Sold out'],
+  cancelled: ['stamp-cancelled', 'Cancelled'],
+  completed: ['stamp-cancelled', 'Ended'],
+  draft: ['stamp-draft', 'Draft'],
+  published: ['stamp-live', 'Published'],
+  confirmed: ['stamp-ok', 'Confirmed'],
+  pending: ['stamp-pending', 'Awaiting payment'],
+  expired: ['stamp-cancelled', 'Expired'],
+  refunded: ['stamp-cancelled', 'Refunded'],
+};
+export function stamp(kind, label) {
+  const [cls, word] = STAMPS[kind] || ['', kind];
+  return h(`span.stamp.${cls || 'stamp-draft'}`, { text: label || word });
+}

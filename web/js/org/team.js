@@ -1,0 +1,119 @@
+// Tenant profile (GET/PATCH /api/tenants/me) and team
+// (GET/POST/DELETE /api/tenants/me/members[/:userId]).
+import * as api from '../api.js';
+import { h, $, replace, showError, showOk, clearMsg, loading } from '../dom.js';
+import { orgSession, signInPanel, roleAtLeast } from './common.js';
+
+const root = $('#org-root');
+
+function fill(form, t) {
+  const b = t.branding || {};
+  const p = t.payout || t.payoutDetails || {};
+  const set = (name, v) => { const el = form.elements.namedItem(name); if (el && v !== undefined && v !== null) el.value = v; };
+  set('name', t.name);
+  set('institution', t.institution);
+  set('contactEmail', t.contactEmail || t.contact_email);
+  set('contactPhone', t.contactPhone || t.contact_phone);
+  set('tagline', b.tagline);
+  if (/^#[0-9a-fA-F]{6}$/.test(b.accent || '')) set('accent', b.accent);
+  set('method', p.method);
+  set('upiId', p.upiId || p.upi_id);
+  set('bankAccountName', p.accountName || p.bankAccountName);
+  set('bankAccountNumber', p.accountNumber || p.bankAccountNumber);
+  set('bankIfsc', p.ifsc || p.bankIfsc);
+}
+
+function memberRow(m, me, canManage, reload) {
+  const who = m.email || m.phone || m.name || m.userId;
+  const msg = h('span.small');
+  const remove = canManage && m.userId !== me ? h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Remove' }) : null;
+  remove && remove.addEventListener('click', async () => {
+    if (!confirm(`Remove ${who} from the team?`)) return;
+    try {
+      await loading(remove, api.del(`/api/tenants/me/members/${encodeURIComponent(m.userId)}`));
+      reload();
+    } catch (err) {
+      msg.className = 'small msg-error';
+      msg.textContent = err.message;
+    }
+  });
+  return h('tr', {}, h('td', { text: who }), h('td', { text: m.role }), h('td', {}, remove, msg));
+}
+
+async function loadMembers(session, canManage) {
+  const rows = $('#member-rows');
+  try {
+    const ans = await api.get('/api/tenants/me/members');
+    const list = Array.isArray(ans) ? ans : ans.members || [];
+    replace(rows, list.map((m) => memberRow({ ...m, userId: m.userId || m.id }, session.user.id, canManage, () => loadMembers(session, canManage))));
+  } catch (err) {
+    showError($('#team-msg'), err);
+  }
+}
+
+async function main() {
+  let s;
+  try {
+    s = await orgSession();
+  } catch (err) {
+    showError($('#page-msg'), err);
+    return;
+  }
+  if (s.needsSignIn) { signInPanel(root); return; }
+  if (s.needsOnboarding) { location.replace('/organizer/'); return; }
+  root.hidden = true;
+  $('#team-page').hidden = false;
+  const owner = roleAtLeast(s.session.role, 'owner');
+  const manager = roleAtLeast(s.session.role, 'manager');
+  const form = $('#profile-form');
+  // managers edit the profile; payout details are the owners' (masked)
+  if (!manager) for (const el of form.elements) el.disabled = true;
+  if (!owner) for (const el of form.querySelectorAll('fieldset input, fieldset select')) el.disabled = true;
+  try {
+    const t = await loading(form, api.get('/api/tenants/me'));
+    fill(form, t.tenant || t);
+  } catch (err) {
+    showError($('#profile-msg'), err);
+  }
+  let payoutTouched = false;
+  form.querySelector('fieldset').addEventListener('input', () => { payoutTouched = true; });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const msg = $('#profile-msg');
+    clearMsg(msg);
+    const f = Object.fromEntries(new FormData(form));
+    const body = {
+      name: f.name, institution: f.institution, contactEmail: f.contactEmail || '', contactPhone: f.contactPhone || '',
+      branding: { tagline: f.tagline || '', accent: f.accent },
+    };
+    // payout details come back masked: send them only when they were typed
+    if (owner && payoutTouched) {
+      body.payout = f.method === 'upi' ? { method: 'upi', upiId: f.upiId } : { method: 'bank', accountName: f.bankAccountName, accountNumber: f.bankAccountNumber, ifsc: f.bankIfsc };
+    }
+    try {
+      await loading($('#profile-save'), api.patch('/api/tenants/me', body));
+      showOk(msg, 'Saved.');
+      payoutTouched = false;
+    } catch (err) {
+      showError(msg, err);
+    }
+  });
+  const inv = $('#invite-form');
+  if (!manager) { inv.hidden = true; $('#team-h').parentElement.hidden = true; }
+  inv.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const msg = $('#team-msg');
+    clearMsg(msg);
+    const f = Object.fromEntries(new FormData(inv));
+    try {
+      await loading($('#invite-submit'), api.post('/api/tenants/me/members', { email: f.email.trim(), role: f.role }));
+      inv.reset();
+      showOk(msg, 'Added. They sign in with that email to reach this organization.');
+      loadMembers(s.session, manager);
+    } catch (err) {
+      showError(msg, err);
+    }
+  });
+  if (manager) loadMembers(s.session, manager);
+}
+main();

@@ -1,0 +1,121 @@
+// My tickets: GET /api/bookings/mine, live status per booking over
+// /live/bookings/:id, cancel within the event's policy
+// (POST /api/bookings/:id/cancel).
+import * as api from '../api.js';
+import { boot } from '../app.js';
+import { signIn } from '../auth.js';
+import { h, $, replace, text, showError, clearMsg, stamp, toast, loading } from '../dom.js';
+import { rupees, dateTime } from '../format.js';
+import { booking as normBooking } from '../model.js';
+import { stream } from '../live.js';
+
+const box = $('#bookings');
+const msg = $('#msg');
+const subs = new Map();
+
+// The server applies the event's refund policy (409 not_refundable with
+// its message otherwise): offer the button on confirmed bookings of events
+// that have not started, unless the server said no already.
+function canCancel(b) {
+  if (b.status !== 'confirmed') return false;
+  if (b.cancellable !== undefined && b.cancellable !== null) return !!b.cancellable;
+  return !b.event.startsAt || Date.parse(b.event.startsAt) > Date.now();
+}
+
+function ticketLine(t) {
+  return h('li', {},
+    h('span', { text: t.seatLabel || t.ticketType || 'Ticket' }),
+    h('span', {}, t.status !== 'live' ? stamp(t.status === 'refunded' ? 'refunded' : 'cancelled') : null,
+      t.checkedInAt ? h('span.small', { text: ' · checked in' }) : null));
+}
+
+function card(b) {
+  const st = h('span', {}, stamp(b.status));
+  const m = h('p.msg', { hidden: true });
+  const actions = h('div.btn-row');
+  const el = h('article.ticket', { id: b.id, 'data-booking': b.id, 'data-status': b.status },
+    st,
+    h('p.caps.muted', { text: b.event.startsAt ? dateTime(b.event.startsAt) : '' }),
+    h('h2', {}, b.eventId ? h('a', { href: `/event.html?id=${encodeURIComponent(b.eventId)}`, text: b.event.title || 'Event' }) : (b.event.title || 'Event')),
+    b.event.venueName ? h('p.small', { text: b.event.venueName }) : null,
+    h('div.perforation', { 'aria-hidden': 'true' }),
+    h('ul.selection-list', { 'aria-label': 'Tickets' }, b.tickets.map(ticketLine)),
+    h('p.small', {}, 'Total ', h('strong.price', { text: rupees(b.totalPaise, { free: true }) }), ` · booking ${b.id.slice(0, 8)}`),
+    m, actions);
+  if (b.status === 'pending' && b.expiresAt) {
+    actions.append(h('p.small', { text: `Awaiting payment until ${dateTime(b.expiresAt)}.` }));
+  }
+  if (canCancel(b)) {
+    const btn = h('button.btn.btn-small.btn-danger', { type: 'button', text: b.refundPaise ? `Cancel · refund ${rupees(b.refundPaise)}` : 'Cancel booking' });
+    btn.addEventListener('click', async () => {
+      clearMsg(m);
+      if (!confirm(`Cancel this booking for ${b.event.title}? ${b.refundPaise ? `${rupees(b.refundPaise)} goes back to you.` : ''}`)) return;
+      try {
+        const ans = await loading(btn, api.post(`/api/bookings/${encodeURIComponent(b.id)}/cancel`, {}));
+        const nb = normBooking(ans.booking || ans);
+        if (!nb.event.title) nb.event = b.event;
+        if (!nb.tickets.length) nb.tickets = b.tickets;
+        el.replaceWith(card(nb));
+        const back = (ans.refund && ans.refund.amountPaise) || (ans.payment && ans.payment.refundedPaise);
+        toast(back ? `Cancelled. ${rupees(back)} is on its way back.` : 'Booking cancelled.', 'ok');
+      } catch (err) {
+        showError(m, err);
+      }
+    });
+    actions.append(btn);
+  }
+  return el;
+}
+
+function watch(b) {
+  if (subs.has(b.id)) return;
+  if (b.status !== 'pending' && b.status !== 'confirmed') return;
+  // /live/bookings/:id is private: the access token goes in ?token=
+  const sub = stream(async () => `/live/bookings/${encodeURIComponent(b.id)}?token=${encodeURIComponent(await api.freshToken())}`, (m) => {
+    const status = m.status || (m.type === 'booking.confirmed' ? 'confirmed' : m.type === 'booking.refunded' ? 'refunded' : null);
+    if (!status) return;
+    const el = document.getElementById(b.id);
+    if (!el) return;
+    // Reload this booking for its tickets and amounts.
+    api.get(`/api/bookings/${encodeURIComponent(b.id)}`).then((ans) => {
+      const nb = normBooking(ans.booking || ans);
+      if (!nb.event.title) nb.event = b.event;
+      el.replaceWith(card(nb));
+    }).catch((err) => toast(err, 'error'));
+  });
+  subs.set(b.id, sub);
+}
+
+async function load() {
+  clearMsg(msg);
+  const slow = setTimeout(() => replace(box, h('div.skeleton'), h('div.skeleton')), 200);
+  try {
+    const ans = await api.get('/api/bookings/mine');
+    clearTimeout(slow);
+    const list = (Array.isArray(ans) ? ans : ans.bookings || ans.items || []).map(normBooking);
+    box.replaceChildren();
+    if (!list.length) {
+      replace(box, h('div.empty', {}, h('p', { text: 'No tickets yet.' }), h('a.btn', { href: '/', text: 'Find an event' })));
+      return;
+    }
+    for (const b of list) { box.append(card(b)); watch(b); }
+    if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
+  } catch (err) {
+    clearTimeout(slow);
+    box.replaceChildren();
+    showError(msg, err);
+  }
+}
+
+async function main() {
+  const s = await boot();
+  if (!s) {
+    $('#signed-out').hidden = false;
+    $('#signin-here').addEventListener('click', async () => {
+      if (await signIn()) { $('#signed-out').hidden = true; load(); }
+    });
+    return;
+  }
+  load();
+}
+main();
