@@ -8,9 +8,9 @@
 // redirect with an error) and keep their fixtures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, open, shot, apiSignIn, adoptSession, newEmail, warmAuth, checkoutSignature } from './lib.mjs';
+import { launch, open, shot, call, apiSignIn, adoptSession, newEmail, warmAuth, checkoutSignature } from './lib.mjs';
 import { stubApi, reservedEvent, gaEvent } from './fixtures.mjs';
-import { seedEvent, warmSeatsAndBookings } from './real.mjs';
+import { seedEvent, warmSeatsAndBookings, buy } from './real.mjs';
 import { rupees } from '../../web/js/format.js';
 
 let browser;
@@ -186,29 +186,38 @@ test('a free event confirms at once (stubbed API)', async () => {
   await context.close();
 });
 
-test('My tickets lists bookings and cancels one within the policy (stubbed API)', async () => {
-  const { page, context, problems } = await signedIn();
-  const t = (id, seatId) => ({ id, seatId, ticketTypeId: null, pricePaise: 120000, status: 'live', checkedInAt: null });
-  let cancelled = null;
-  const future = new Date(Date.now() + 20 * 864e5).toISOString();
-  await page.route('**/api/bookings/mine', (r) => json(r, 200, { bookings: [
-    { id: 'bk-a', status: 'confirmed', eventId: 'e1', event: { title: 'Techfest Keynote <live>', startsAt: future, venue: 'Convocation Hall' }, totalPaise: 240000,
-      items: [{ seatId: 's4', label: 'Stalls C4', quantity: 1, unitPricePaise: 120000 }, { seatId: 's5', label: 'Stalls C5', quantity: 1, unitPricePaise: 120000 }],
-      tickets: [t('t1', 's4'), t('t2', 's5')] },
-    { id: 'bk-b', status: 'refunded', eventId: 'e2', event: { title: 'Indie Night Live', startsAt: future }, totalPaise: 49900,
-      items: [{ ticketTypeId: 'tt', label: 'Early Bird', quantity: 1, unitPricePaise: 49900 }], tickets: [{ id: 't3', ticketTypeId: 'tt', status: 'refunded', pricePaise: 49900 }] },
-  ] }));
-  await page.route('**/api/bookings/bk-a/cancel', (r) => { cancelled = 'bk-a'; json(r, 200, { id: 'bk-a', status: 'refunded', eventId: 'e1', event: { title: 'Techfest Keynote <live>', startsAt: future }, totalPaise: 240000, payment: { refundedPaise: 216000 }, items: [], tickets: [] }); });
-  await page.route(/\/live\/bookings\/.+/, (r) => r.fulfill({ status: 200, contentType: 'text/event-stream', body: 'retry: 600000\n\n' }));
+test('My tickets lists bookings and cancels one within the policy', async () => {
+  const { page, context, session, problems } = await signedIn();
+  // two real bookings: one on the refundable event (before_start, 48 h),
+  // one on an event without refunds
+  const strict = seedEvent({ title: 'Indie Night <live>', pricePaise: 49900 });
+  const a = await buy(session, real.id, [real.seats.get('H1'), real.seats.get('H2')]);
+  const b = await buy(session, strict.id, [strict.seats.get('A1')]);
+  assert.equal(a.status, 'confirmed');
+  assert.equal(b.status, 'confirmed');
   await page.goto('/tickets.html');
-  await page.locator('article[data-booking="bk-a"]').waitFor();
-  assert.match(await page.locator('article[data-booking="bk-a"]').innerText(), /Techfest Keynote <live>[\s\S]*Stalls C4[\s\S]*Stalls C5/);
-  assert.match(await page.locator('article[data-booking="bk-b"]').innerText(), /Early Bird/);
+  const ca = page.locator(`article[data-booking="${a.id}"]`);
+  const cb = page.locator(`article[data-booking="${b.id}"]`);
+  await ca.waitFor();
+  assert.match(await ca.innerText(), /Checkout Night[\s\S]*H1[\s\S]*H2/);
+  assert.match(await cb.innerText(), /Indie Night <live>[\s\S]*A1/);
   await shot(page, 'tickets-list');
-  await page.getByRole('button', { name: 'Cancel booking' }).click();
-  await page.locator('article[data-booking="bk-a"][data-status="refunded"]').waitFor();
-  assert.equal(cancelled, 'bk-a');
-  assert.equal(await page.locator('article[data-booking="bk-b"] button').count(), 0);
+  let cancelAnswer = null;
+  page.on('response', async (r) => { if (r.url().endsWith(`/api/bookings/${a.id}/cancel`)) cancelAnswer = r.status(); });
+  await ca.getByRole('button', { name: /^Cancel/ }).click();
+  await page.locator(`article[data-booking="${a.id}"][data-status="refunded"], article[data-booking="${a.id}"][data-status="cancelled"]`).waitFor();
+  assert.equal(cancelAnswer, 200);
+  await shot(page, 'tickets-cancelled');
+  // the seats are on sale again
+  const st = await call('GET', `/api/seats/status/${real.id}`);
+  assert.ok(!st.json.sold.includes(real.seats.get('H1')), 'H1 is back on sale');
+  // no refunds on the other event: the server says so in place
+  await cb.getByRole('button', { name: /^Cancel/ }).click().catch(() => {});
+  if (await cb.getByRole('button', { name: /^Cancel/ }).count()) {
+    await cb.locator('.msg-error').waitFor();
+    assert.match(await cb.locator(".msg-error").innerText(), /does not allow cancellations/);
+  }
   assert.deepEqual(problems.errors, []);
+  assert.deepEqual(problems.dialogs.filter((d) => !d.startsWith('confirm:')), []);
   await context.close();
 });

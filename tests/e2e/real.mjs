@@ -2,7 +2,7 @@
 // seeded in SQL as the table owner (like tests/integration/ztseats.py),
 // organizers onboarded through the API, Redis reached over its socket.
 import { execFileSync } from 'node:child_process';
-import { call, apiSignIn, newEmail } from './lib.mjs';
+import { call, apiSignIn, newEmail, RAZORPAY, checkoutSignature } from './lib.mjs';
 
 const OWNER_DSN = process.env.ZT_TEST_PG_OWNER_DSN;
 const REDIS_SOCKET = process.env.ZT_TEST_REDIS_SOCKET;
@@ -86,4 +86,25 @@ export async function warmSeatsAndBookings(eventId) {
   for (let i = 0; i < 4; i++) await call('GET', `/api/seats/status/${eventId}`);
   const w = await apiSignIn(newEmail('warm'));
   for (let i = 0; i < 4; i++) await call('POST', '/api/bookings', { body: { eventId }, token: w.token });
+}
+
+// Buy seats through the real APIs: hold (POST /api/seats/lock), book
+// (POST /api/bookings), pay the order on the Razorpay emulator
+// (POST /_fake/pay, what its TEST MODE page does) and confirm with the
+// Checkout signature (POST /api/bookings/confirm). Returns the booking.
+export async function buy(session, eventId, seatIds) {
+  const opts = { token: session.token, ip: session.ip };
+  const lock = await call('POST', '/api/seats/lock', { ...opts, body: { eventId, seatIds } });
+  if (lock.status !== 200) throw new Error(`lock ${lock.status}: ${lock.text}`);
+  const bk = await call('POST', '/api/bookings', { ...opts, body: { eventId } });
+  if (bk.status !== 201 && bk.status !== 200) throw new Error(`booking ${bk.status}: ${bk.text}`);
+  if (bk.json.status === 'confirmed') return bk.json;
+  const orderId = bk.json.payment.orderId;
+  const r = await fetch(`${RAZORPAY}/_fake/pay`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ order_id: orderId, outcome: 'captured' }) });
+  const p = await r.json();
+  if (!r.ok) throw new Error(`emulator pay ${r.status}: ${JSON.stringify(p)}`);
+  const paymentId = p.id || (p.payment && p.payment.id) || p.razorpay_payment_id;
+  const c = await call('POST', '/api/bookings/confirm', { ...opts, body: { bookingId: bk.json.id, razorpay_order_id: orderId, razorpay_payment_id: paymentId, razorpay_signature: checkoutSignature(orderId, paymentId) } });
+  if (c.status !== 200) throw new Error(`confirm ${c.status}: ${c.text}`);
+  return c.json;
 }

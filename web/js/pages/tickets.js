@@ -22,6 +22,9 @@ function canCancel(b) {
   return !b.event.startsAt || Date.parse(b.event.startsAt) > Date.now();
 }
 
+// Tickets in seat order (C2 before C10), whatever order the server keeps.
+const byLabel = (ts) => [...ts].sort((x, y) => (x.seatLabel || x.ticketType || '').localeCompare(y.seatLabel || y.ticketType || '', 'en', { numeric: true }));
+
 function ticketLine(t) {
   return h('li', {},
     h('span', { text: t.seatLabel || t.ticketType || 'Ticket' }),
@@ -39,7 +42,7 @@ function card(b) {
     h('h2', {}, b.eventId ? h('a', { href: `/event.html?id=${encodeURIComponent(b.eventId)}`, text: b.event.title || 'Event' }) : (b.event.title || 'Event')),
     b.event.venueName ? h('p.small', { text: b.event.venueName }) : null,
     h('div.perforation', { 'aria-hidden': 'true' }),
-    h('ul.selection-list', { 'aria-label': 'Tickets' }, b.tickets.map(ticketLine)),
+    h('ul.selection-list', { 'aria-label': 'Tickets' }, byLabel(b.tickets).map(ticketLine)),
     h('p.small', {}, 'Total ', h('strong.price', { text: rupees(b.totalPaise, { free: true }) }), ` · booking ${b.id.slice(0, 8)}`),
     m, actions);
   if (b.status === 'pending' && b.expiresAt) {
