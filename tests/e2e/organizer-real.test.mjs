@@ -7,7 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { launch, open, shot, apiSignIn, adoptSession, newEmail, areaUp, DESKTOP } from './lib.mjs';
+import { readFileSync } from 'node:fs';
+import { launch, open, shot, apiSignIn, adoptSession, newEmail, areaUp, warmAuth, DESKTOP } from './lib.mjs';
+import { seedEvent, organizer, buy, warmSeatsAndBookings } from './real.mjs';
 import { XSS } from './fixtures.mjs';
 
 let browser;
@@ -15,6 +17,7 @@ let ready;
 before(async () => {
   browser = await launch();
   ready = (await areaUp('/api/events')) && (await areaUp('/api/tenants/me'));
+  await warmAuth();
 });
 after(async () => { await browser?.close(); });
 
@@ -106,5 +109,47 @@ test('organizer: onboard, build a 10×12 hybrid event with the generator, publis
   assert.deepEqual(problems.dialogs, []);
   assert.deepEqual(problems.csp, []);
   await visitor.context.close();
+  await context.close();
+});
+
+// The live dashboard against the real stack: a purchase made elsewhere
+// arrives over /live/tenant, the organizer refunds it from the bookings
+// list, and the attendee CSV is built from the real bookings.
+test('dashboard: live totals, a purchase appears over /live/tenant, refund it, export attendees', async () => {
+  const org = await organizer('dash');
+  const ev = seedEvent({ tenantId: org.tenantId, title: 'Dashboard Night', pricePaise: 120000 });
+  await warmSeatsAndBookings(ev.id);
+  const early = await apiSignIn(newEmail('early'));
+  const first = await buy(early, ev.id, [ev.seats.get('C4'), ev.seats.get('C5')]);
+  assert.equal(first.status, 'confirmed');
+  const { page, context, problems } = await open(browser, { device: DESKTOP, acceptDialogs: true });
+  await adoptSession(context, org);
+  await page.goto(`/organizer/live.html?id=${ev.id}`);
+  await page.locator('#dash').waitFor();
+  await page.locator(`tr[data-booking="${first.id}"]`).waitFor();
+  await page.waitForFunction(() => document.querySelector('#k-sold').textContent === '2');
+  assert.equal(await page.locator('#seatmap .seat.sold').count(), 2);
+  // give the tenant channel a moment to subscribe, then someone buys
+  await page.waitForTimeout(500);
+  const late = await apiSignIn(newEmail('late'));
+  const second = await buy(late, ev.id, [ev.seats.get('G1')]);
+  await page.locator(`tr[data-booking="${second.id}"]`).waitFor({ timeout: 5000 });
+  await page.waitForFunction(() => document.querySelector('#k-sold').textContent === '3', null, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelector('#k-revenue').textContent === '₹3,600', null, { timeout: 5000 });
+  await shot(page, 'real-organizer-dashboard');
+  // refund it from the list
+  await page.locator(`button[data-refund="${second.id}"]`).click();
+  await page.locator(`tr[data-booking="${second.id}"] .stamp-cancelled, tr[data-booking="${second.id}"] .stamp-refunded`).first().waitFor();
+  // the seat goes back on sale (seats.released on /live/events/:id)
+  await page.waitForFunction((id) => document.querySelector(`#seatmap [data-id="${id}"]`).classList.contains('available'), ev.seats.get('G1'), { timeout: 5000 });
+  await shot(page, 'real-organizer-refunded');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export attendees (CSV)' }).click()]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.match(csv, /^booking,status,name,email,phone,ticket,seat_or_type,price_inr,checked_in_at\r\n/);
+  assert.ok(csv.includes(`${first.id},confirmed,`), csv);
+  assert.ok(csv.includes(early.email), csv);
+  assert.match(csv, new RegExp(`${second.id},(refunded|cancelled),`));
+  assert.deepEqual(problems.errors, []);
+  assert.deepEqual(problems.csp, []);
   await context.close();
 });

@@ -78,7 +78,7 @@ function bookingRow(b) {
     });
     actions.prepend(btn);
   }
-  const what = b.tickets.length ? b.tickets.map((t) => t.seatLabel || t.ticketType).join('; ') : '';
+  const what = b.tickets.length ? b.tickets.map((t) => t.seatLabel || t.ticketType).sort((x, y) => String(x).localeCompare(String(y), 'en', { numeric: true })).join('; ') : '';
   return h('tr', { 'data-booking': b.id },
     h('td', { text: dateTime(b.createdAt) }),
     h('td', {}, h('div', { text: b.buyerName || '—' }), h('div.small.muted', { text: b.buyerEmail || b.buyerPhone || '' })),
@@ -209,7 +209,7 @@ function startLive() {
       const ids = (m.seats || []).map(String);
       if (map) {
         if (m.type === 'seats.held') { for (const id of ids) if (map.getState(id) === 'available') map.setState(id, 'held'); if (m.expiresAt) others.add(ids, m.expiresAt); }
-        if (m.type === 'seats.released') { others.remove(ids); for (const id of ids) if (map.getState(id) === 'held') map.setState(id, 'available'); }
+        if (m.type === 'seats.released') { others.remove(ids); for (const id of ids) if (map.getState(id) === 'held' || map.getState(id) === 'sold') map.setState(id, 'available'); } // sold too: refunds
         if (m.type === 'seats.sold') { others.remove(ids); for (const id of ids) map.setState(id, 'sold'); }
       }
       kpis();

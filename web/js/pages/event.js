@@ -143,7 +143,10 @@ function applyMessage(m) {
         if (!map) break;
         if (pendingSeat.has(id)) continue;
         if (mine.has(id)) { mine.delete(id); }
-        if (map.getState(id) !== 'sold' && map.getState(id) !== 'blocked') map.setState(id, 'available');
+        // also after seats.sold: a refund or cancellation puts sold seats
+        // back on sale with seats.released (zt_hold_unsell); versions keep
+        // the order, so a release never overtakes a later sale
+        if (map.getState(id) !== 'blocked') map.setState(id, 'available');
       }
       break;
     case 'seats.sold':
