@@ -1,9 +1,8 @@
-// Organizer portal: onboarding, the event editor's generator with
-// click-to-block, publish, the live dashboard with a refund and the CSV
-// export. Sign-in is real; the tenants / events / bookings endpoints are
-// stubbed with their documented contract until the org, seats and pay
-// branches land (then tests/e2e/README.md says which real tests replace
-// these).
+// Organizer portal with stubbed answers: onboarding a tenant that stays
+// pending, the event editor's generator with click-to-block, publishing
+// before approval. Sign-in is real. The real end-to-end versions
+// (onboard, generator, publish, catalogue; the live dashboard with a
+// refund and the CSV export) are in organizer-real.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, open, shot, apiSignIn, adoptSession, newEmail, mint, DESKTOP } from './lib.mjs';

@@ -28,8 +28,8 @@ const uuidRe = /^[0-9a-f-]{36}$/;
 // A published reserved event (rows × 12 seats, an aisle after seat 6, one
 // "Gold" category at `pricePaise`) of a tenant, like the demo seed does it.
 // No tenant given: a new active one. `refund`: the before_start policy with
-// that cutoff (hours) and no fee.
-export function seedEvent({ tenantId = null, title = 'Live Map Night', rows = 10, pricePaise = 50000, refund = null, perUserLimit = 6 } = {}) {
+// that cutoff (hours) and no fee. `blocked`: seat labels ("A1").
+export function seedEvent({ tenantId = null, title = 'Live Map Night', rows = 10, pricePaise = 50000, refund = null, perUserLimit = 6, blocked = [] } = {}) {
   if (tenantId && !uuidRe.test(tenantId)) throw new Error('bad tenant id');
   const slug = `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   const tenantSql = tenantId
@@ -52,6 +52,7 @@ export function seedEvent({ tenantId = null, title = 'Live Map Night', rows = 10
       select e.tenant_id, e.id, '', chr(64 + r), s::text, (s - 1) + (s > 6)::int, r - 1, c.id
         from events e join price_categories c on c.event_id = e.id, generate_series(1, ${Number(rows)}) r, generate_series(1, 12) s
        where e.tenant_id = current_setting('app.tenant_id')::uuid and e.slug = '${slug}';
+    ${blocked.map((l) => { const m = /^([A-Z])(\d+)$/.exec(l); if (!m) throw new Error('bad seat label'); return `update seats set blocked = true where row_label = '${m[1]}' and seat_label = '${m[2]}' and event_id = (select id from events where tenant_id = current_setting('app.tenant_id')::uuid and slug = '${slug}');`; }).join('\n')}
     select e.id || '|' || e.tenant_id || '|' || string_agg(s.row_label || s.seat_label || '=' || s.id, ',')
       from events e join seats s on s.event_id = e.id
      where e.tenant_id = current_setting('app.tenant_id')::uuid and e.slug = '${slug}' group by e.id, e.tenant_id;
