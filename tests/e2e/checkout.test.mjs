@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, open, shot, call, apiSignIn, adoptSession, newEmail, warmAuth, checkoutSignature } from './lib.mjs';
-import { stubApi, reservedEvent, gaEvent } from './fixtures.mjs';
+import { stubApi, reservedEvent } from './fixtures.mjs';
 import { seedEvent, warmSeatsAndBookings, buy } from './real.mjs';
 import { rupees } from '../../web/js/format.js';
 
@@ -170,19 +170,22 @@ test('a hold that expires during checkout frees the seats and stops payment (stu
   await context.close();
 });
 
-test('a free event confirms at once (stubbed API)', async () => {
-  const { page, context } = await signedIn();
-  const ev = { ...gaEvent({ id: 'ev-free', title: 'Intro to Robotics Workshop' }), ticketTypes: [{ id: 'tt-reg', name: 'Registration', pricePaise: 0, capacity: 120, sold: 0, perOrderLimit: 1 }], perUserLimit: 1 };
-  await stubApi(page, { events: [ev], status: { v: 1, ga: { 'tt-reg': 120 } } });
-  await page.route('**/api/bookings', (r) => json(r, 201, { id: 'bk-free', status: 'confirmed', totalPaise: 0, subtotalPaise: 0, feePaise: 0, taxPaise: 0, items: [{ ticketTypeId: 'tt-reg', quantity: 1, unitPricePaise: 0, label: 'Registration' }], tickets: [{ id: 't1', ticketTypeId: 'tt-reg', pricePaise: 0, status: 'live' }] }));
-  await page.goto(`/event.html?id=${ev.id}`);
+test('a free event confirms at once', async () => {
+  const { page, context, problems } = await signedIn();
+  const free = seedEvent({ title: 'Intro to Robotics Workshop', rows: 0, perUserLimit: 1, ga: [{ name: 'Registration', pricePaise: 0, capacity: 120, perOrderLimit: 1 }] });
+  const tt = free.ga.get('Registration');
+  await page.goto(`/event.html?id=${free.id}`);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   await page.getByRole('button', { name: 'One more Registration' }).click();
-  await page.waitForFunction(() => document.querySelector('#qty-tt-reg').textContent === '1');
+  await page.waitForFunction((x) => document.querySelector(`#qty-${x}`).textContent === '1', tt);
   assert.ok(await page.getByRole('button', { name: 'One more Registration' }).isDisabled(), 'one per person');
   await page.locator('#checkout').click();
-  await page.getByRole('button', { name: 'See the total' }).click();
+  const bk = await seeTotal(page);
+  assert.equal(bk.status, 'confirmed');
+  assert.equal(bk.totalPaise, 0);
   await page.locator('#page-msg.msg-ok', { hasText: 'Booked!' }).waitFor();
+  await shot(page, 'checkout-free');
+  assert.deepEqual(problems.errors, []);
   await context.close();
 });
 

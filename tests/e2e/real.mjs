@@ -28,8 +28,11 @@ const uuidRe = /^[0-9a-f-]{36}$/;
 // A published reserved event (rows × 12 seats, an aisle after seat 6, one
 // "Gold" category at `pricePaise`) of a tenant, like the demo seed does it.
 // No tenant given: a new active one. `refund`: the before_start policy with
-// that cutoff (hours) and no fee. `blocked`: seat labels ("A1").
-export function seedEvent({ tenantId = null, title = 'Live Map Night', rows = 10, pricePaise = 50000, refund = null, perUserLimit = 6, blocked = [] } = {}) {
+// that cutoff (hours) and no fee. `blocked`: seat labels ("A1"). `ga`:
+// ticket types [{name, pricePaise, capacity, perOrderLimit}]; rows = 0
+// makes a GA-only event. Returns {id, tenantId, title, seats, ga} (maps
+// of seat label / type name → id).
+export function seedEvent({ tenantId = null, title = 'Live Map Night', rows = 10, pricePaise = 50000, refund = null, perUserLimit = 6, blocked = [], ga = [] } = {}) {
   if (tenantId && !uuidRe.test(tenantId)) throw new Error('bad tenant id');
   const slug = `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
   const tenantSql = tenantId
@@ -44,7 +47,7 @@ export function seedEvent({ tenantId = null, title = 'Live Map Night', rows = 10
                         sales_starts_at, per_user_limit, layout_kind, refund_policy, refund_cutoff_hours)
       values (current_setting('app.tenant_id')::uuid, '${slug}', '${title.replace(/'/g, "''")}', 'music', 'Chennai', 'OAT',
               now() + interval '10 days', now() + interval '10 days 3 hours', 'published', now(), now() - interval '1 day',
-              ${Number(perUserLimit)}, 'reserved', ${policy});
+              ${Number(perUserLimit)}, ${rows > 0 ? (ga.length ? "'hybrid'" : "'reserved'") : "'ga'"}, ${policy});
     insert into price_categories (tenant_id, event_id, name, price_paise, colour, sort_order)
       select tenant_id, id, 'Gold', ${Number(pricePaise)}, '#f4a261', 1 from events
        where tenant_id = current_setting('app.tenant_id')::uuid and slug = '${slug}';
@@ -53,13 +56,17 @@ export function seedEvent({ tenantId = null, title = 'Live Map Night', rows = 10
         from events e join price_categories c on c.event_id = e.id, generate_series(1, ${Number(rows)}) r, generate_series(1, 12) s
        where e.tenant_id = current_setting('app.tenant_id')::uuid and e.slug = '${slug}';
     ${blocked.map((l) => { const m = /^([A-Z])(\d+)$/.exec(l); if (!m) throw new Error('bad seat label'); return `update seats set blocked = true where row_label = '${m[1]}' and seat_label = '${m[2]}' and event_id = (select id from events where tenant_id = current_setting('app.tenant_id')::uuid and slug = '${slug}');`; }).join('\n')}
-    select e.id || '|' || e.tenant_id || '|' || string_agg(s.row_label || s.seat_label || '=' || s.id, ',')
-      from events e join seats s on s.event_id = e.id
-     where e.tenant_id = current_setting('app.tenant_id')::uuid and e.slug = '${slug}' group by e.id, e.tenant_id;
+    ${ga.map((t) => `insert into ticket_types (tenant_id, event_id, name, price_paise, capacity, per_order_limit)
+      select tenant_id, id, '${String(t.name).replace(/'/g, "''")}', ${Number(t.pricePaise)}, ${Number(t.capacity)}, ${Number(t.perOrderLimit || 10)}
+        from events where tenant_id = current_setting('app.tenant_id')::uuid and slug = '${slug}';`).join('\n')}
+    select e.id || '|' || e.tenant_id
+        || '|' || coalesce((select string_agg(s.row_label || s.seat_label || '=' || s.id, ',') from seats s where s.event_id = e.id), '')
+        || '|' || coalesce((select string_agg(t.name || '=' || t.id, ',') from ticket_types t where t.event_id = e.id), '')
+      from events e where e.tenant_id = current_setting('app.tenant_id')::uuid and e.slug = '${slug}';
     commit;`);
-  const [id, tenant, list] = out.split('\n').filter(Boolean).pop().split('|');
-  const seats = new Map(list.split(',').map((p) => p.split('=')));
-  return { id, tenantId: tenant, title, seats };
+  const [id, tenant, list, types] = out.split('\n').filter(Boolean).pop().split('|');
+  const pairs = (x) => new Map(x ? x.split(',').map((p) => p.split('=')) : []);
+  return { id, tenantId: tenant, title, seats: pairs(list), ga: pairs(types) };
 }
 
 // A signed-in organizer: onboards a tenant through the API, which a
