@@ -337,7 +337,9 @@ function renderSummary() {
   const list = $('#sel-list');
   list.replaceChildren();
   let total = 0;
-  const seatIds = [...mine.keys()].sort();
+  // in seat order (Row C 4 before Row C 5 before Row C 12), not by id
+  const name = (id) => { const x = map && map.seat(id); return x ? `${x.row} ${x.label}` : String(id); };
+  const seatIds = [...mine.keys()].sort((a, b) => name(a).localeCompare(name(b), 'en', { numeric: true }));
   for (const id of seatIds) {
     const seat = map && map.seat(id);
     const cat = map && map.category(id);
@@ -445,10 +447,12 @@ function openCheckout() {
   let bookingId = null;
   let payment = null;
   let dead = false;
-  const t = setInterval(() => {
+  const tickTimer = () => {
     const at = earliestExpiry();
     text(timer, at ? mmss((at - Date.now()) / 1000) : '0:00');
-  }, 500);
+  };
+  tickTimer(); // at once: the sheet never shows an empty countdown
+  const t = setInterval(tickTimer, 500);
   const done = () => { clearInterval(t); sheet.close(); sheet.remove(); checkoutSheet = null; };
   close.addEventListener('click', done);
   sheet.addEventListener('cancel', (e2) => { e2.preventDefault(); done(); });
