@@ -31,7 +31,7 @@ enum {
 	K_HOLDS,  /* ZSET    hold -> expiry (ms) */
 	K_HOLD,   /* HASH    hold -> {"u":user,"s":[seats],"g":{type:qty}} */
 	K_USERS,  /* HASH    user -> hold */
-	K_GA,     /* HASH    type -> free units */
+	K_GA,     /* HASH    type -> free units, cap:type -> capacity */
 	K_SOLD,   /* SET     sold seats */
 	K_SOLDOK, /* STRING  present while the sold set is complete */
 	K__COUNT
@@ -113,7 +113,9 @@ static const char *const key_suffix[K__COUNT] = {
 /*
  * ARGV: user, new hold id, ttl ms, per-user limit, tickets bought,
  * nseats, (seat, "1" if PostgreSQL has it sold)…, ntypes,
- * (type, quantity wanted, seed = capacity - sold)…
+ * (type, quantity wanted, seed = capacity - sold, capacity)…
+ * A counter remembers the capacity it was seeded with (cap:<type>), so an
+ * organizer who changes a capacity moves the free units by the difference.
  */
 static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "local user, ttl = ARGV[1], tonumber(ARGV[3])\n"
@@ -151,10 +153,19 @@ static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "i = i + 1\n"
     "for _ = 1, ntypes do\n"
     "  local ty, q, seed = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]\n"
-    "  i = i + 3\n"
+    "  local cap = tonumber(ARGV[i + 3])\n"
+    "  i = i + 4\n"
+    "  if redis.call('HSETNX', GA, ty, seed) == 1 then\n"
+    "    redis.call('HSET', GA, 'cap:' .. ty, cap)\n"
+    "  else\n"
+    "    local was = tonumber(redis.call('HGET', GA, 'cap:' .. ty) or cap)\n"
+    "    if was ~= cap then\n"
+    "      redis.call('HINCRBY', GA, ty, cap - was)\n"
+    "      redis.call('HSET', GA, 'cap:' .. ty, cap)\n"
+    "    end\n"
+    "  end\n"
     "  local d = q - (cur.g[ty] or 0)\n"
     "  if d > 0 then\n"
-    "    redis.call('HSETNX', GA, ty, seed)\n"
     "    local free = tonumber(redis.call('HGET', GA, ty))\n"
     "    if free < d then short[ty] = math.max(free, 0) end\n"
     "  end\n"
@@ -376,16 +387,17 @@ static struct zt_script index_drop_script = ZT_SCRIPT(
     "return 0\n");
 
 /* Tickets already bought, requested seats PostgreSQL has sold, and
- * capacity - sold of the requested types, in one round trip. */
+ * capacity - sold and capacity of the requested types, in one round
+ * trip. */
 static struct zt_sql q_facts = ZT_SQL("hold_facts",
-    "SELECT 'b', NULL, count(*) FROM tickets"
+    "SELECT 'b', NULL, count(*), 0 FROM tickets"
     "  WHERE event_id = $1 AND user_id = $2 AND status = 'live'"
     " UNION ALL"
-    " SELECT 's', seat_id::text, 0 FROM tickets"
+    " SELECT 's', seat_id::text, 0, 0 FROM tickets"
     "  WHERE event_id = $1 AND status = 'live'"
     "    AND seat_id = ANY ($3::uuid[])"
     " UNION ALL"
-    " SELECT 'g', id::text, capacity - sold FROM ticket_types"
+    " SELECT 'g', id::text, capacity - sold, capacity FROM ticket_types"
     "  WHERE event_id = $1 AND id = ANY ($4::uuid[])", 4);
 static struct zt_sql q_sold = ZT_SQL("hold_sold",
     "SELECT seat_id FROM tickets"
@@ -713,11 +725,12 @@ out:
 	return e;
 }
 
-/* What PostgreSQL knows: bought count, sold flags, GA seeds (args). */
+/* What PostgreSQL knows: bought count, sold flags, GA seeds and
+ * capacities (as script arguments). */
 static enum zt_err
 facts(struct zt_req *req, const struct zt_salemap *m,
     const struct zt_hold_request *r, long long *bought, char *sold,
-    const char **seeds)
+    const char **seeds, const char **caps)
 {
 	const char **types = zt_arena_array(req->arena, r->nga + 1,
 	    sizeof(char *));
@@ -727,7 +740,7 @@ facts(struct zt_req *req, const struct zt_salemap *m,
 
 	for (size_t i = 0; i < r->nga; i++) {
 		types[i] = r->ga[i].type_id;
-		seeds[i] = "0";
+		seeds[i] = caps[i] = "0";
 	}
 	p[0] = m->event_id;
 	p[1] = req->user_id;
@@ -749,10 +762,14 @@ facts(struct zt_req *req, const struct zt_salemap *m,
 		for (size_t i = 0; kind[0] == 's' && i < r->nseats; i++)
 			if (strcmp(r->seats[i], id) == 0)
 				sold[i] = 1;
-		for (size_t i = 0; kind[0] == 'g' && i < r->nga; i++)
-			if (strcmp(types[i], id) == 0)
-				seeds[i] = zt_arena_strdup(req->arena,
-				    PQgetvalue(res, row, 2));
+		for (size_t i = 0; kind[0] == 'g' && i < r->nga; i++) {
+			if (strcmp(types[i], id) != 0)
+				continue;
+			seeds[i] = zt_arena_strdup(req->arena,
+			    PQgetvalue(res, row, 2));
+			caps[i] = zt_arena_strdup(req->arena,
+			    PQgetvalue(res, row, 3));
+		}
 	}
 	return zt_db_commit(req);
 }
@@ -793,7 +810,9 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 	char *sold = zt_arena_zalloc(req->arena, r->nseats + 1);
 	const char **seeds = zt_arena_array(req->arena, r->nga + 1,
 	    sizeof(char *));
-	size_t nargs = 7 + 2 * r->nseats + 3 * r->nga, k = 0;
+	const char **caps = zt_arena_array(req->arena, r->nga + 1,
+	    sizeof(char *));
+	size_t nargs = 7 + 2 * r->nseats + 4 * r->nga, k = 0;
 	const char **args = zt_arena_array(req->arena, nargs, sizeof(char *));
 	char hold_id[ZT_UUID_LEN + 1];
 	struct json_object *reply, *ok;
@@ -801,7 +820,7 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 
 	if ((e = zt_salemap_get(req, r->event_id, &m)) != ZT_OK ||
 	    (e = check_request(req, m, r, now)) != ZT_OK ||
-	    (e = facts(req, m, r, &bought, sold, seeds)) != ZT_OK)
+	    (e = facts(req, m, r, &bought, sold, seeds, caps)) != ZT_OK)
 		return e;
 
 	zt_uuid_new(hold_id);
@@ -820,6 +839,7 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 		args[k++] = r->ga[i].type_id;
 		args[k++] = num_arg(req, r->ga[i].quantity);
 		args[k++] = seeds[i];
+		args[k++] = caps[i];
 	}
 	if ((e = run(req, &lock_script, m->event_id, (int)k, args,
 	         &reply)) != ZT_OK)
@@ -1044,14 +1064,19 @@ zt_hold_status(struct zt_req *req, const char *event_id,
 			    json_object_new_string(m->seats[i].id));
 	json_object_object_add(body, "blocked", list);
 	/* a type nobody held since Redis started has no counter yet: it
-	 * has capacity - sold free (no hold can have taken any) */
+	 * has capacity - sold free (no hold can have taken any); a counter
+	 * follows a capacity the organizer changed since it was seeded */
 	ga = json_object_new_object();
 	counters = field(reply, "ga");
 	for (size_t i = 0; i < m->ntypes; i++) {
 		const struct zt_sale_type *t = &m->types[i];
 		struct json_object *c = field(counters, t->id);
+		struct json_object *cap = field(counters,
+		    zt_arena_printf(req->arena, "cap:%s", t->id));
 		long long n = c != NULL ? json_object_get_int64(c)
 		                        : t->capacity - t->sold;
+		if (c != NULL && cap != NULL)
+			n += t->capacity - json_object_get_int64(cap);
 		json_object_object_add(ga, t->id,
 		    json_object_new_int64(n > 0 ? n : 0));
 	}

@@ -107,6 +107,20 @@ def test_ga_quantity_is_the_total_held_and_retries_change_nothing(
     assert st["ga"][ty] == 10 and st["mine"] is None
 
 
+def test_ga_counters_follow_a_capacity_the_organizer_changes(
+        cat, tenant, buyer):
+    ev = cat.event(tenant, ga=[10], per_order_limit=20, per_user_limit=20)
+    ty = ev["ga"][0]
+    assert buyer().lock(ev, ga={ty: 3}).status_code == 200    # 7 free
+    cat.set_capacity(ev, ty, 15)                               # 12 free
+    r = buyer().lock(ev, ga={ty: 13})
+    assert r.status_code == 409 and r.json()["available"] == {ty: 12}
+    assert buyer().lock(ev, ga={ty: 12}).status_code == 200
+    cat.set_capacity(ev, ty, 13)                               # -2 free
+    r = buyer().lock(ev, ga={ty: 1})
+    assert r.status_code == 409 and r.json()["available"] == {ty: 0}
+
+
 # ----------------------------------------------------------------- races --
 
 def test_two_hundred_clients_race_for_fifty_seats_all_or_nothing(
