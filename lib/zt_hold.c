@@ -43,7 +43,9 @@ static const char *const key_suffix[K__COUNT] = {
 /*
  * The shared beginning of every script: the time (Redis's clock, one for
  * all app servers), the hold helpers, the lazy sweep of expired holds and
- * the message list.  A hold is alive while its score is in the future; a
+ * the message list.  A version that is missing (Redis lost its data)
+ * starts again at the current time in ms, so it never goes backwards and
+ * subscribers see a gap and refetch.  A hold is alive while its score is in the future; a
  * seat is held while its owner's hold is alive, so expiry needs no
  * sweeper to be exact (the sweeper returns GA units and announces it).
  */
@@ -96,6 +98,12 @@ static const char *const key_suffix[K__COUNT] = {
 	"  end\n" \
 	"  return #ids\n" \
 	"end\n" \
+	"local function version()\n" \
+	"  if redis.call('EXISTS', KEYS[1]) == 0 then\n" \
+	"    redis.call('SET', KEYS[1], now)\n" \
+	"  end\n" \
+	"  return tonumber(redis.call('GET', KEYS[1]))\n" \
+	"end\n" \
 	"local function emit(kind, seats, gach, exp)\n" \
 	"  if #seats == 0 and next(gach) == nil then return end\n" \
 	"  local ga = {}\n" \
@@ -104,6 +112,7 @@ static const char *const key_suffix[K__COUNT] = {
 	"    if n then ga[ty] = tonumber(n) end\n" \
 	"  end\n" \
 	"  if #seats == 0 then kind = 'ga.changed' end\n" \
+	"  version()\n" \
 	"  msgs[#msgs + 1] = {v = redis.call('INCR', KEYS[1]), type = kind,\n" \
 	"    seats = seats, ga = ga, exp = exp}\n" \
 	"end\n"
@@ -326,7 +335,7 @@ static struct zt_script get_script = ZT_SCRIPT(LUA_PRELUDE
  * will be.  {seed = true} when the sold set must first be rebuilt.
  */
 static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
-    "local v = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+    "local v = version()\n"
     "if redis.call('EXISTS', KEYS[8]) == 0 then\n"
     "  return cjson.encode({seed = true, v = v})\n"
     "end\n"

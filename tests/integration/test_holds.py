@@ -484,6 +484,7 @@ def test_redis_restart_loses_holds_and_the_api_recovers_by_itself(
     cat.sell(ev, cat.user(), seats=[ev["seats"][2]], ga={ty: 2})
     a, b = buyer(), buyer()
     assert a.lock(ev, ev["seats"][:1], {ty: 3}).status_code == 200
+    v_before = a.status(ev).json()["v"]
     workers = pool_workers("seats")
     try:
         svc("restart", "redis")
@@ -491,9 +492,11 @@ def test_redis_restart_loses_holds_and_the_api_recovers_by_itself(
         assert st["held"] == [] and st["mine"] is None
         assert st["sold"] == [ev["seats"][2]]     # from PostgreSQL
         assert st["ga"][ty] == 8                  # capacity - sold
-        assert st["v"] == 0
+        # v never goes backwards: subscribers see a gap and refetch
+        assert st["v"] > v_before + 1
         r = b.lock(ev, ev["seats"][:2], {ty: 8})
         assert r.status_code == 200, r.text
+        assert b.status(ev).json()["v"] == st["v"] + 1
         r = a.lock(ev, ev["seats"][:1])
         assert r.status_code == 409
         r = a.lock(ev, [ev["seats"][2]])
