@@ -10,7 +10,6 @@
 #include "zt_server.h"
 #include "zt_time.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -557,15 +556,6 @@ read_hold(struct zt_req *req, struct json_object *o, struct zt_hold *h)
 	}
 }
 
-static char *
-lower(struct zt_arena *a, const char *s)
-{
-	char *c = zt_arena_strdup(a, s);
-	for (char *p = c; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return c;
-}
-
 static const char *
 num_arg(struct zt_req *req, long long n)
 {
@@ -616,11 +606,10 @@ zt_hold_parse(struct zt_req *req, struct json_object *body,
 		const char *s = json_object_is_type(v, json_type_string)
 		                    ? json_object_get_string(v)
 		                    : NULL;
-		if (!zt_is_uuid(s))
+		if ((out->seats[i] = zt_uuid_norm(req->arena, s)) == NULL)
 			return zt_fail(req, ZT_EBADREQ, "invalid_field",
 			    "field 'seatIds' must hold seat ids (UUIDs); "
 			    "item %zu does not", i);
-		out->seats[i] = lower(req->arena, s);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(out->seats[j], out->seats[i]) == 0)
 				return zt_fail(req, ZT_EBADREQ,
