@@ -44,9 +44,10 @@ static const char *const key_suffix[K__COUNT] = {
  * all app servers), the hold helpers, the lazy sweep of expired holds and
  * the message list.  A version that is missing (Redis lost its data)
  * starts again at the current time in ms, so it never goes backwards and
- * subscribers see a gap and refetch.  A hold is alive while its score is in the future; a
- * seat is held while its owner's hold is alive, so expiry needs no
- * sweeper to be exact (the sweeper returns GA units and announces it).
+ * subscribers see a gap and refetch.  A hold is alive while its score is
+ * in the future; a seat is held while its owner's hold is alive, so expiry
+ * needs no sweeper to be exact (the sweeper returns GA units and
+ * announces it).
  */
 #define LUA_PRELUDE \
 	"local SEATS, HOLDS, HOLD, USERS, GA, SOLD =\n" \
@@ -357,7 +358,9 @@ static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
     "end\n"
     "local ga = {}\n"
     "local c = redis.call('HGETALL', GA)\n"
-    "for j = 1, #c, 2 do ga[c[j]] = tonumber(c[j + 1]) + (back[c[j]] or 0) end\n"
+    "for j = 1, #c, 2 do\n"
+    "  ga[c[j]] = tonumber(c[j + 1]) + (back[c[j]] or 0)\n"
+    "end\n"
     "local mine\n"
     "if ARGV[1] ~= '' then\n"
     "  local hid = redis.call('HGET', USERS, ARGV[1])\n"
