@@ -274,6 +274,35 @@ zt_db_commit(struct zt_req *req)
 	return e;
 }
 
+/* SAVEPOINT name / RELEASE / ROLLBACK TO (name is ours, never client data) */
+static enum zt_err
+savepoint_cmd(struct zt_req *req, const char *verb, const char *name)
+{
+	char sql[96];
+	if (!zt_db_in_txn())
+		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	return simple(req, sql);
+}
+
+enum zt_err
+zt_db_savepoint(struct zt_req *req, const char *name)
+{
+	return savepoint_cmd(req, "SAVEPOINT", name);
+}
+
+enum zt_err
+zt_db_release(struct zt_req *req, const char *name)
+{
+	return savepoint_cmd(req, "RELEASE SAVEPOINT", name);
+}
+
+enum zt_err
+zt_db_rollback_to(struct zt_req *req, const char *name)
+{
+	return savepoint_cmd(req, "ROLLBACK TO SAVEPOINT", name);
+}
+
 void
 zt_db_rollback(void)
 {

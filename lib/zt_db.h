@@ -44,6 +44,14 @@ enum zt_err zt_db_begin_as(struct zt_req *req, const char *tenant_id,
 enum zt_err zt_db_scope(struct zt_req *req, const char *tenant_id,
     const char *user_id);
 enum zt_err zt_db_commit(struct zt_req *req);
+/*
+ * Savepoints inside the open transaction, for a step that may fail without
+ * failing the transaction (issuing tickets for seats that may be gone).
+ * After zt_db_rollback_to the transaction goes on as before the savepoint.
+ */
+enum zt_err zt_db_savepoint(struct zt_req *req, const char *name);
+enum zt_err zt_db_release(struct zt_req *req, const char *name);
+enum zt_err zt_db_rollback_to(struct zt_req *req, const char *name);
 /* Roll back if a transaction is open (harmless otherwise). */
 void zt_db_rollback(void);
 int zt_db_in_txn(void);

@@ -231,6 +231,10 @@ class World:
                                values (%s, %s, %s, %s, %s, %s) returning id""",
                             (tid, event["id"], b["id"], user, seat, event["price"]))
                 b["tickets"].append(cur.fetchone()[0])
+                cur.execute("""insert into booking_items (tenant_id, booking_id, event_id,
+                                                          seat_id, unit_price_paise)
+                               values (%s, %s, %s, %s, %s)""",
+                            (tid, b["id"], event["id"], seat, event["price"]))
             if confirm:
                 cur.execute("""update bookings set status = 'confirmed',
                                                    confirmed_at = now()
@@ -239,7 +243,7 @@ class World:
 
     def purge(self):
         order = ["checkins", "refunds", "payments", "payouts", "tickets",
-                 "bookings", "seats", "ticket_types", "price_categories",
+                 "booking_items", "bookings", "seats", "ticket_types", "price_categories",
                  "events", "memberships", "tenant_payout_details", "audit_log"]
         for tid in self.tenants:
             with scoped(self.owner, tenant=tid) as cur:

@@ -1,0 +1,26 @@
+/*
+ * webhooks - signed callbacks from providers (/api/webhooks/…).
+ * The body is kept raw: the signature is over its exact bytes.
+ */
+#include "config.h"
+
+#include "zt_booking.h"
+#include "zt_serve.h"
+
+static enum zt_err
+post_razorpay(struct zt_req *req)
+{
+	return zt_booking_webhook(req);
+}
+
+static const struct zt_route routes[] = {
+	{"POST", "/api/webhooks/razorpay", post_razorpay, ZT_AUTH_PUBLIC,
+	    256 * 1024, ZT_ROUTE_RAW_BODY},
+};
+
+int
+main(void)
+{
+	return zt_serve("webhooks", routes, ZT_ROUTES_LEN(routes),
+	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_LIVE | ZT_NEED_RAZORPAY);
+}

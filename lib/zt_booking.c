@@ -1,0 +1,1589 @@
+/* zt_booking.c - orders, payments, tickets, refunds; see zt_booking.h. */
+#include "zt_booking.h"
+#include "zt_crypto.h"
+#include "zt_db.h"
+#include "zt_hold.h"
+#include "zt_json.h"
+#include "zt_live.h"
+#include "zt_log.h"
+#include "zt_outbox.h"
+#include "zt_price.h"
+#include "zt_razorpay.h"
+#include "zt_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define GRACE_SECS "120" /* a pending booking outlives its hold by this */
+/* the built-in admin row cron and webhooks read across tenants with */
+#define SYSTEM_ADMIN "00000000-0000-4000-8000-000000000001"
+
+/* ------------------------------------------------------------ SQL ---- */
+
+static struct zt_sql q_event = ZT_SQL("bk_event",
+    "SELECT tenant_id, status, title FROM events WHERE id = $1", 1);
+static struct zt_sql q_seat_prices = ZT_SQL("bk_seat_prices",
+    "SELECT s.id, pc.price_paise FROM seats s"
+    " JOIN price_categories pc ON pc.id = s.price_category_id"
+    " WHERE s.event_id = $1 AND s.id = ANY($2::uuid[]) AND NOT s.blocked",
+    2);
+static struct zt_sql q_type_prices = ZT_SQL("bk_type_prices",
+    "SELECT id, price_paise FROM ticket_types"
+    " WHERE event_id = $1 AND id = ANY($2::uuid[])", 2);
+static struct zt_sql q_pending = ZT_SQL("bk_pending",
+    "SELECT id, hold_id FROM bookings WHERE user_id = $1 AND event_id = $2"
+    " AND status = 'pending' FOR UPDATE", 2);
+static struct zt_sql q_items_sig = ZT_SQL("bk_items_sig",
+    "SELECT string_agg(coalesce(seat_id, ticket_type_id)::text || ':' ||"
+    " quantity, ',' ORDER BY coalesce(seat_id, ticket_type_id))"
+    " FROM booking_items WHERE booking_id = $1", 1);
+static struct zt_sql q_supersede = ZT_SQL("bk_supersede",
+    "UPDATE bookings SET status = 'cancelled', cancelled_at = now()"
+    " WHERE id = $1 AND status = 'pending'", 1);
+static struct zt_sql q_user = ZT_SQL("bk_user",
+    "SELECT name, email, phone FROM users WHERE id = $1", 1);
+static struct zt_sql q_insert = ZT_SQL("bk_insert",
+    "INSERT INTO bookings (id, tenant_id, event_id, user_id, subtotal_paise,"
+    " fee_paise, tax_paise, total_paise, hold_id, expires_at, buyer_name,"
+    " buyer_email, buyer_phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+    " to_timestamp($10::bigint / 1000.0) + interval '" GRACE_SECS " seconds',"
+    " $11, $12, $13)", 13);
+static struct zt_sql q_items = ZT_SQL("bk_items",
+    "INSERT INTO booking_items (tenant_id, booking_id, event_id, seat_id,"
+    " ticket_type_id, quantity, unit_price_paise)"
+    " SELECT $1, $2, $3, i.seat, i.type, i.qty, i.price"
+    " FROM unnest($4::uuid[], $5::uuid[], $6::int[], $7::bigint[])"
+    "   AS i(seat, type, qty, price)", 7);
+static struct zt_sql q_payment_new = ZT_SQL("bk_payment_new",
+    "INSERT INTO payments (tenant_id, booking_id, amount_paise)"
+    " VALUES ($1, $2, $3) RETURNING id", 3);
+static struct zt_sql q_payment_order = ZT_SQL("bk_payment_order",
+    "UPDATE payments SET provider_order_id = $2 WHERE booking_id = $1", 2);
+static struct zt_sql q_cancel_unpaid = ZT_SQL("bk_cancel_unpaid",
+    "UPDATE bookings SET status = 'cancelled', cancelled_at = now()"
+    " WHERE id = $1 AND status = 'pending'", 1);
+
+/* taking GA stock: one row per type line, guarded by capacity */
+static struct zt_sql q_take_ga = ZT_SQL("bk_take_ga",
+    "UPDATE ticket_types tt SET sold = tt.sold + bi.quantity"
+    " FROM booking_items bi WHERE bi.booking_id = $1"
+    " AND tt.id = bi.ticket_type_id AND tt.sold + bi.quantity <= tt.capacity"
+    " RETURNING tt.id", 1);
+static struct zt_sql q_count_ga = ZT_SQL("bk_count_ga",
+    "SELECT count(*) FROM booking_items WHERE booking_id = $1"
+    " AND ticket_type_id IS NOT NULL", 1);
+static struct zt_sql q_issue = ZT_SQL("bk_issue",
+    "INSERT INTO tickets (tenant_id, event_id, booking_id, user_id, seat_id,"
+    " ticket_type_id, price_paise)"
+    " SELECT bi.tenant_id, bi.event_id, bi.booking_id, b.user_id,"
+    "  bi.seat_id, bi.ticket_type_id, bi.unit_price_paise"
+    " FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id"
+    " CROSS JOIN LATERAL generate_series(1, bi.quantity)"
+    " WHERE bi.booking_id = $1", 1);
+static struct zt_sql q_confirmed = ZT_SQL("bk_confirmed",
+    "UPDATE bookings SET status = 'confirmed', confirmed_at = now()"
+    " WHERE id = $1", 1);
+
+/* settling */
+static struct zt_sql q_find_by_order = ZT_SQL("bk_find_by_order",
+    "SELECT b.id, b.tenant_id FROM payments p JOIN bookings b"
+    " ON b.id = p.booking_id WHERE p.provider = 'razorpay'"
+    " AND p.provider_order_id = $1", 1);
+static struct zt_sql q_find = ZT_SQL("bk_find",
+    "SELECT tenant_id, user_id FROM bookings WHERE id = $1", 1);
+static struct zt_sql q_lock = ZT_SQL("bk_lock",
+    "SELECT b.status, b.total_paise, b.user_id, b.event_id, b.hold_id,"
+    " p.id, p.provider_order_id, coalesce(p.provider_payment_id, ''),"
+    " p.status FROM bookings b JOIN payments p ON p.booking_id = b.id"
+    " WHERE b.id = $1 ORDER BY p.created_at LIMIT 1"
+    " FOR UPDATE OF b, p", 1);
+static struct zt_sql q_captured = ZT_SQL("bk_captured",
+    "UPDATE payments SET status = 'captured', provider_payment_id = $2,"
+    " amount_paise = $3, captured_at = now() WHERE id = $1", 3);
+static struct zt_sql q_extra_payment = ZT_SQL("bk_extra_payment",
+    "INSERT INTO payments (tenant_id, booking_id, provider_order_id,"
+    " provider_payment_id, status, amount_paise, captured_at)"
+    " SELECT tenant_id, id, $2, $3, 'captured', $4, now() FROM bookings"
+    " WHERE id = $1"
+    " ON CONFLICT (provider, provider_payment_id) DO NOTHING RETURNING id", 4);
+static struct zt_sql q_payment_by_pid = ZT_SQL("bk_payment_by_pid",
+    "SELECT id FROM payments WHERE provider = 'razorpay'"
+    " AND provider_payment_id = $1", 1);
+static struct zt_sql q_refund_new = ZT_SQL("bk_refund_new",
+    "WITH g AS (UPDATE payments SET refunded_paise = refunded_paise + $2"
+    "   WHERE id = $1 AND refunded_paise + $2 <= amount_paise RETURNING"
+    "   tenant_id)"
+    " INSERT INTO refunds (tenant_id, payment_id, amount_paise,"
+    "  idempotency_key, reason)"
+    " SELECT tenant_id, $1, $2, $3, $4 FROM g"
+    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id", 4);
+static struct zt_sql q_status = ZT_SQL("bk_status",
+    "UPDATE bookings SET status = $2, cancelled_at = now() WHERE id = $1",
+    2);
+static struct zt_sql q_payment_failed = ZT_SQL("bk_payment_failed",
+    "UPDATE payments SET status = 'failed' WHERE provider = 'razorpay'"
+    " AND provider_order_id = $1 AND status IN ('created', 'authorized')",
+    1);
+static struct zt_sql q_webhook_seen = ZT_SQL("bk_webhook_seen",
+    "INSERT INTO webhook_events (provider, provider_event_id, event_type,"
+    " payload, processed_at) VALUES ('razorpay', $1, $2, $3::jsonb, now())"
+    " ON CONFLICT (provider, provider_event_id) DO NOTHING RETURNING id", 3);
+/* a webhook may have settled the refund already: never go back */
+static struct zt_sql q_refund_sent = ZT_SQL("bk_refund_sent",
+    "UPDATE refunds SET provider_refund_id = $2,"
+    " status = CASE WHEN status <> 'pending' AND provider_refund_id = $2"
+    "   THEN status ELSE $3 END,"
+    " processed_at = CASE WHEN status <> 'pending' AND provider_refund_id"
+    "   = $2 THEN processed_at WHEN $3 = 'processed' THEN now() END"
+    " WHERE id = $1 RETURNING payment_id, status", 3);
+/* a webhook that beat our record of the refund id: the unsent refund of
+ * that payment with that amount is the one */
+static struct zt_sql q_refund_unclaimed = ZT_SQL("bk_refund_unclaimed",
+    "SELECT r.tenant_id, r.id FROM refunds r JOIN payments p"
+    " ON p.id = r.payment_id WHERE p.provider_payment_id = $1"
+    " AND r.provider_refund_id IS NULL AND r.amount_paise = $2"
+    " ORDER BY r.created_at LIMIT 1", 2);
+static struct zt_sql q_refund_claim = ZT_SQL("bk_refund_claim",
+    "UPDATE refunds SET provider_refund_id = $2 WHERE id = $1"
+    " AND provider_refund_id IS NULL", 2);
+static struct zt_sql q_refund_state = ZT_SQL("bk_refund_state",
+    "UPDATE refunds SET status = $2, processed_at = CASE WHEN $2 ="
+    " 'processed' THEN now() END WHERE provider_refund_id = $1"
+    " AND status <> $2 RETURNING id, payment_id, amount_paise", 2);
+static struct zt_sql q_refund_tenant = ZT_SQL("bk_refund_tenant",
+    "SELECT tenant_id FROM refunds WHERE provider_refund_id = $1", 1);
+static struct zt_sql q_unrefund = ZT_SQL("bk_unrefund",
+    "UPDATE payments SET refunded_paise = refunded_paise - $2"
+    " WHERE id = $1 AND refunded_paise >= $2", 2);
+static struct zt_sql q_payment_refunded = ZT_SQL("bk_payment_refunded",
+    "UPDATE payments p SET status = 'refunded' WHERE p.id = $1"
+    " AND p.refunded_paise = p.amount_paise AND NOT EXISTS (SELECT 1"
+    " FROM refunds r WHERE r.payment_id = p.id AND r.status <> 'processed')"
+    " RETURNING booking_id", 1);
+
+/* reads */
+static struct zt_sql q_get = ZT_SQL("bk_get",
+    "SELECT b.id, b.status, b.event_id, b.tenant_id, b.subtotal_paise,"
+    " b.fee_paise, b.tax_paise, b.total_paise, b.currency,"
+    " to_char(b.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " to_char(b.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " e.title, to_char(e.starts_at AT TIME ZONE 'UTC',"
+    "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), e.venue_name, b.user_id,"
+    " b.buyer_name, b.buyer_email, b.buyer_phone"
+    " FROM bookings b JOIN events e ON e.id = b.event_id WHERE b.id = $1", 1);
+static struct zt_sql q_get_items = ZT_SQL("bk_get_items",
+    "SELECT bi.seat_id, bi.ticket_type_id, bi.quantity, bi.unit_price_paise,"
+    " coalesce(s.section || ' ' || s.row_label || s.seat_label, tt.name)"
+    " FROM booking_items bi LEFT JOIN seats s ON s.id = bi.seat_id"
+    " LEFT JOIN ticket_types tt ON tt.id = bi.ticket_type_id"
+    " WHERE bi.booking_id = $1 ORDER BY 5", 1);
+static struct zt_sql q_get_tickets = ZT_SQL("bk_get_tickets",
+    "SELECT id, seat_id, ticket_type_id, price_paise, status,"
+    " to_char(checked_in_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " FROM tickets WHERE booking_id = $1 ORDER BY created_at, id", 1);
+static struct zt_sql q_get_payment = ZT_SQL("bk_get_payment",
+    "SELECT provider_order_id, status, amount_paise, refunded_paise"
+    " FROM payments WHERE booking_id = $1 ORDER BY created_at LIMIT 1", 1);
+static struct zt_sql q_mine = ZT_SQL("bk_mine",
+    "SELECT b.id FROM bookings b WHERE b.user_id = $1"
+    " AND b.status <> 'cancelled' ORDER BY b.created_at DESC LIMIT 100", 1);
+static struct zt_sql q_list = ZT_SQL("bk_list",
+    "SELECT b.id FROM bookings b WHERE b.event_id = $1"
+    " AND b.status IN ('confirmed', 'refunded', 'cancelled')"
+    " ORDER BY b.created_at DESC LIMIT 500", 1);
+
+/* cancel / refund */
+static struct zt_sql q_cancel_lock = ZT_SQL("bk_cancel_lock",
+    "SELECT b.status, b.user_id, b.event_id, b.subtotal_paise,"
+    " b.total_paise, e.refund_policy,"
+    " now() < e.starts_at - make_interval(hours =>"
+    "   coalesce(e.refund_cutoff_hours, 0)),"
+    " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0),"
+    " (SELECT p.id FROM payments p WHERE p.booking_id = b.id"
+    "   AND p.status IN ('captured', 'refunded') ORDER BY p.created_at"
+    "   LIMIT 1), (SELECT p.provider_payment_id FROM payments p"
+    "   WHERE p.booking_id = b.id AND p.status IN ('captured', 'refunded')"
+    "   ORDER BY p.created_at LIMIT 1),"
+    " (SELECT p.amount_paise - p.refunded_paise FROM payments p"
+    "   WHERE p.booking_id = b.id AND p.status IN ('captured', 'refunded')"
+    "   ORDER BY p.created_at LIMIT 1)"
+    " FROM bookings b JOIN events e ON e.id = b.event_id"
+    " WHERE b.id = $1 FOR UPDATE OF b", 1);
+static struct zt_sql q_cancel_tickets = ZT_SQL("bk_cancel_tickets",
+    "UPDATE tickets SET status = $2 WHERE booking_id = $1"
+    " AND status = 'live' RETURNING seat_id, ticket_type_id", 2);
+static struct zt_sql q_return_ga = ZT_SQL("bk_return_ga",
+    "UPDATE ticket_types tt SET sold = tt.sold - bi.quantity"
+    " FROM booking_items bi WHERE bi.booking_id = $1"
+    " AND tt.id = bi.ticket_type_id AND tt.sold >= bi.quantity", 1);
+
+/* cron */
+static struct zt_sql q_system = ZT_SQL("bk_system",
+    "SELECT set_config('app.admin_id', '" SYSTEM_ADMIN "', true)", 0);
+/*
+ * Cron finds work under the system admin's read-only scope, then locks
+ * each row under its own tenant: FOR UPDATE needs the UPDATE policies,
+ * which only a tenant scope passes.
+ */
+static struct zt_sql q_due = ZT_SQL("bk_due",
+    "SELECT id, tenant_id FROM bookings WHERE status = 'pending'"
+    " AND expires_at < now() ORDER BY expires_at LIMIT 1", 0);
+static struct zt_sql q_due_lock = ZT_SQL("bk_due_lock",
+    "SELECT event_id, user_id, coalesce(hold_id, '') FROM bookings"
+    " WHERE id = $1 AND status = 'pending' AND expires_at < now()"
+    " FOR UPDATE SKIP LOCKED", 1);
+static struct zt_sql q_expired = ZT_SQL("bk_expired",
+    "UPDATE bookings SET status = 'expired' WHERE id = $1", 1);
+static struct zt_sql q_cancelled_events = ZT_SQL("bk_cancelled_events",
+    "SELECT b.id, b.tenant_id FROM bookings b JOIN events e"
+    " ON e.id = b.event_id WHERE e.status = 'cancelled'"
+    " AND b.status = 'confirmed' LIMIT 1", 0);
+static struct zt_sql q_unsent_refunds = ZT_SQL("bk_unsent_refunds",
+    "SELECT r.id, r.tenant_id, r.status, r.amount_paise, r.payment_id,"
+    " p.provider_payment_id, r.idempotency_key,"
+    " coalesce(r.provider_refund_id, '') FROM refunds r"
+    " JOIN payments p ON p.id = r.payment_id"
+    " WHERE (r.provider_refund_id IS NULL AND r.status = 'pending'"
+    "   AND r.updated_at < now() - interval '30 seconds')"
+    " OR (r.provider_refund_id IS NOT NULL AND r.status = 'pending'"
+    "   AND r.updated_at < now() - interval '15 minutes')"
+    " OR r.status = 'failed'"
+    " ORDER BY r.created_at LIMIT 1", 0);
+static struct zt_sql q_refund_lock = ZT_SQL("bk_refund_lock",
+    "SELECT id FROM refunds WHERE id = $1 AND status = $2"
+    " FOR UPDATE SKIP LOCKED", 2);
+static struct zt_sql q_refund_retry = ZT_SQL("bk_refund_retry",
+    "UPDATE refunds SET status = 'pending', provider_refund_id = NULL,"
+    " idempotency_key = $2 WHERE id = $1", 2);
+static struct zt_sql q_touch_refund = ZT_SQL("bk_touch_refund",
+    "UPDATE refunds SET updated_at = now() WHERE id = $1", 1);
+static struct zt_sql q_rerefund = ZT_SQL("bk_rerefund",
+    "UPDATE payments SET refunded_paise = refunded_paise + $2"
+    " WHERE id = $1 AND refunded_paise + $2 <= amount_paise", 2);
+
+/* ---------------------------------------------------------- helpers ---- */
+
+/* What to do once the transaction has committed. */
+struct after {
+	int consume;          /* the hold's seats/units were sold */
+	int unsell;           /* cancelled tickets go back on sale */
+	const char *event_id, *user_id, *hold_id, *tenant_id, *booking_id;
+	const char **seats;
+	size_t nseats;
+	struct zt_hold_ga *ga;
+	size_t nga;
+	const char *refund_id; /* a refund to send to Razorpay */
+	const char *refund_payment, *refund_key;
+	long long refund_amount;
+	const char *live_type; /* booking.confirmed, booking.refunded */
+};
+
+static const char *
+dup(struct zt_req *req, const PGresult *r, int row, int col)
+{
+	const char *v = zt_db_val(r, row, col);
+	return v ? zt_arena_strdup(req->arena, v) : NULL;
+}
+
+/* "{a,b,c}" array literal of n strings (uuids or numbers) */
+static const char *
+array_lit(struct zt_req *req, const char *const *v, size_t n)
+{
+	size_t len = 3;
+	for (size_t i = 0; i < n; i++)
+		len += (v[i] ? strlen(v[i]) : 4) + 1;
+	char *s = zt_arena_alloc(req->arena, len), *o = s;
+	*o++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		const char *x = v[i] ? v[i] : "NULL";
+		if (i)
+			*o++ = ',';
+		memcpy(o, x, strlen(x));
+		o += strlen(x);
+	}
+	*o++ = '}';
+	*o = '\0';
+	return s;
+}
+
+static enum zt_err
+system_scope(struct zt_req *req)
+{
+	return zt_db_exec(req, &q_system, NULL) ? ZT_OK : req->err;
+}
+
+static const char *
+checkout_script(const struct zt_razorpay_cfg *c, struct zt_req *req)
+{
+	const char *base = c->base_url ? c->base_url : ZT_RAZORPAY_BASE;
+	if (strcmp(base, ZT_RAZORPAY_BASE) == 0)
+		return "https://checkout.razorpay.com/v1/checkout.js";
+	return zt_arena_printf(req->arena, "%s/v1/checkout.js", base);
+}
+
+/* Tell the organizers' dashboard and the buyer what happened. */
+static void
+publish_booking(struct zt_req *req, const char *type, const char *tenant_id,
+    const char *booking_id, const char *event_id)
+{
+	struct json_object *m = json_object_new_object();
+	size_t len;
+	json_object_object_add(m, "type", json_object_new_string(type));
+	json_object_object_add(m, "bookingId", json_object_new_string(booking_id));
+	json_object_object_add(m, "eventId", json_object_new_string(event_id));
+	const char *text = zt_json_text(req, m, &len);
+	json_object_put(m);
+	zt_live_publish(zt_arena_printf(req->arena, "tenant:%s", tenant_id),
+	    text, len);
+	zt_live_publish(zt_arena_printf(req->arena, "booking:%s", booking_id),
+	    text, len);
+}
+
+/* Send a refund row to Razorpay and record what it said. */
+static void
+send_refund(struct zt_req *req, const char *tenant_id, const char *refund_id,
+    const char *provider_payment_id, long long amount, const char *key)
+{
+	struct zt_razorpay_cfg cfg;
+	struct zt_razorpay_refund_req rr;
+	struct zt_razorpay_refund out;
+	struct zt_razorpay_err err;
+	const char *p[3];
+
+	zt_server_razorpay_cfg(&cfg);
+	memset(&rr, 0, sizeof(rr));
+	rr.payment_id = provider_payment_id;
+	rr.amount = amount;
+	rr.idempotency_key = key;
+	if (zt_razorpay_refund_create(&cfg, &rr, &out, &err) != 0) {
+		/* stays pending without a provider id: cron/refunds retries */
+		zt_log_warn("refund", "refund %s not taken yet: %s", refund_id,
+		    err.msg);
+		return;
+	}
+	if (zt_db_begin_as(req, tenant_id, "") != ZT_OK)
+		return;
+	p[0] = refund_id;
+	p[1] = out.id;
+	p[2] = strcmp(out.status, "processed") == 0 ? "processed" : "pending";
+	PGresult *r = zt_db_exec(req, &q_refund_sent, p);
+	if (r != NULL && PQntuples(r) == 1 &&
+	    strcmp(PQgetvalue(r, 0, 1), "processed") == 0) {
+		const char *q[1] = {PQgetvalue(r, 0, 0)};
+		r = zt_db_exec(req, &q_payment_refunded, q);
+	}
+	if (r != NULL)
+		zt_db_commit(req);
+	zt_db_rollback();
+	req->err = ZT_OK; /* the refund is safe in the table either way */
+}
+
+static void
+run_after(struct zt_req *req, const struct after *a)
+{
+	enum zt_err saved = req->err;
+	if (a->consume)
+		zt_hold_consume(req, a->event_id, a->user_id,
+		    a->hold_id ? a->hold_id : "", a->seats, a->nseats, a->ga,
+		    a->nga);
+	if (a->unsell)
+		zt_hold_unsell(req, a->event_id, a->seats, a->nseats, a->ga,
+		    a->nga);
+	req->err = saved; /* Redis trouble never undoes a committed sale */
+	if (a->refund_id)
+		send_refund(req, a->tenant_id, a->refund_id, a->refund_payment,
+		    a->refund_amount, a->refund_key);
+	if (a->live_type)
+		publish_booking(req, a->live_type, a->tenant_id, a->booking_id,
+		    a->event_id);
+}
+
+/* Load the seats and GA lines of a booking into a (for Redis). */
+static enum zt_err
+load_items(struct zt_req *req, const char *booking_id, struct after *a)
+{
+	const char *p[1] = {booking_id};
+	PGresult *r = zt_db_exec(req, &q_get_items, p);
+	if (r == NULL)
+		return req->err;
+	int n = PQntuples(r);
+	a->seats = zt_arena_array(req->arena, (size_t)n + 1, sizeof(char *));
+	a->ga = zt_arena_array(req->arena, (size_t)n + 1, sizeof(*a->ga));
+	a->nseats = a->nga = 0;
+	for (int i = 0; i < n; i++) {
+		if (!PQgetisnull(r, i, 0)) {
+			a->seats[a->nseats++] = dup(req, r, i, 0);
+		} else {
+			a->ga[a->nga].type_id = dup(req, r, i, 1);
+			a->ga[a->nga].quantity = atoi(PQgetvalue(r, i, 2));
+			a->nga++;
+		}
+	}
+	return ZT_OK;
+}
+
+/* Queue a templated message to the buyer of a booking (by email, else SMS). */
+static enum zt_err
+tell_buyer(struct zt_req *req, const char *booking_id, const char *template,
+    const char *amount_key, long long amount, const char *reason)
+{
+	const char *p[1] = {booking_id};
+	PGresult *r = zt_db_exec(req, &q_get, p);
+	struct json_object *m;
+	char money[48];
+	enum zt_err e;
+	if (r == NULL)
+		return req->err;
+	if (PQntuples(r) == 0)
+		return ZT_OK;
+	const char *email = zt_db_val(r, 0, 17), *phone = zt_db_val(r, 0, 18);
+	const char *name = zt_db_val(r, 0, 16);
+	if (email == NULL && phone == NULL)
+		return ZT_OK;
+	m = json_object_new_object();
+	json_object_object_add(m, "template", json_object_new_string(template));
+	json_object_object_add(m, "name",
+	    json_object_new_string(name && *name ? name : "there"));
+	json_object_object_add(m, "bookingRef",
+	    json_object_new_string(zt_arena_printf(req->arena, "ZT-%.8s",
+	        booking_id)));
+	json_object_object_add(m, "eventTitle",
+	    json_object_new_string(PQgetvalue(r, 0, 12)));
+	json_object_object_add(m, "eventWhen",
+	    json_object_new_string(PQgetvalue(r, 0, 13)));
+	json_object_object_add(m, "venue", json_object_new_string(
+	    zt_db_val(r, 0, 14) ? zt_db_val(r, 0, 14) : "the venue"));
+	json_object_object_add(m, "total", json_object_new_string(
+	    zt_price_format(atoll(PQgetvalue(r, 0, 7)), money, sizeof(money))));
+	json_object_object_add(m, amount_key, json_object_new_string(
+	    zt_price_format(amount, money, sizeof(money))));
+	json_object_object_add(m, "reason", json_object_new_string(reason));
+	json_object_object_add(m, "link", json_object_new_string(
+	    zt_arena_printf(req->arena, "%s/tickets.html", zt_g.cfg.public_url)));
+	if ((r = zt_db_exec(req, &q_get_items, p)) == NULL) {
+		json_object_put(m);
+		return req->err;
+	}
+	char *summary = zt_arena_strdup(req->arena, "");
+	for (int i = 0; i < PQntuples(r); i++)
+		summary = zt_arena_printf(req->arena, "%s%s%s x %s", summary,
+		    i ? ", " : "", PQgetvalue(r, i, 2), PQgetvalue(r, i, 4));
+	json_object_object_add(m, "ticketSummary", json_object_new_string(summary));
+	json_object_object_add(m, "tenantName", json_object_new_string(""));
+	e = zt_outbox_enqueue(req, email ? "email" : "sms", email ? email : phone,
+	    m);
+	json_object_put(m);
+	return e;
+}
+
+/*
+ * Issue the tickets of a booking inside a savepoint.  ZT_OK: tickets live,
+ * booking confirmed.  ZT_ECONFLICT: a seat has a live ticket or a GA type is
+ * sold out; everything of this attempt is rolled back and the transaction
+ * goes on.
+ */
+static enum zt_err
+issue(struct zt_req *req, const char *booking_id)
+{
+	const char *p[1] = {booking_id};
+	PGresult *r, *want;
+	enum zt_err e;
+
+	if ((e = zt_db_savepoint(req, "issue")) != ZT_OK)
+		return e;
+	if ((want = zt_db_exec(req, &q_count_ga, p)) == NULL ||
+	    (r = zt_db_exec(req, &q_take_ga, p)) == NULL)
+		goto failed;
+	if (PQntuples(r) != atoi(PQgetvalue(want, 0, 0))) {
+		zt_fail(req, ZT_ECONFLICT, "sold_out",
+		    "these tickets have sold out");
+		goto failed;
+	}
+	if (zt_db_exec(req, &q_issue, p) == NULL)
+		goto failed;
+	if (zt_db_exec(req, &q_confirmed, p) == NULL)
+		goto failed;
+	return zt_db_release(req, "issue");
+failed:
+	e = req->err;
+	if (e != ZT_ECONFLICT && e != ZT_EINVALID)
+		return e; /* a real failure: the whole transaction goes */
+	if (zt_db_rollback_to(req, "issue") != ZT_OK)
+		return req->err;
+	req->err = ZT_OK;
+	return ZT_ECONFLICT;
+}
+
+/* --------------------------------------------------------- creating ---- */
+
+/* Items of the hold with their database prices; fills arrays for SQL. */
+struct lines {
+	size_t n;
+	const char **seat, **type, **qty, **price;
+	int64_t *prices; /* one per ticket, for the breakdown */
+	int tickets;
+};
+
+static enum zt_err
+price_hold(struct zt_req *req, const char *event_id, const struct zt_hold *h,
+    struct lines *l)
+{
+	const char *p[2];
+	PGresult *r;
+	size_t cap = h->nseats + h->nga;
+	int total_tickets = (int)h->nseats;
+
+	for (size_t i = 0; i < h->nga; i++)
+		total_tickets += h->ga[i].quantity;
+	memset(l, 0, sizeof(*l));
+	l->seat = zt_arena_array(req->arena, cap + 1, sizeof(char *));
+	l->type = zt_arena_array(req->arena, cap + 1, sizeof(char *));
+	l->qty = zt_arena_array(req->arena, cap + 1, sizeof(char *));
+	l->price = zt_arena_array(req->arena, cap + 1, sizeof(char *));
+	l->prices = zt_arena_array(req->arena, (size_t)total_tickets + 1,
+	    sizeof(int64_t));
+
+	p[0] = event_id;
+	if (h->nseats > 0) {
+		p[1] = array_lit(req, h->seats, h->nseats);
+		if ((r = zt_db_exec(req, &q_seat_prices, p)) == NULL)
+			return req->err;
+		if ((size_t)PQntuples(r) != h->nseats)
+			return zt_fail(req, ZT_ECONFLICT, "seats_changed",
+			    "some held seats are no longer for sale; choose "
+			    "again");
+		for (int i = 0; i < PQntuples(r); i++) {
+			l->seat[l->n] = dup(req, r, i, 0);
+			l->type[l->n] = NULL;
+			l->qty[l->n] = "1";
+			l->price[l->n] = dup(req, r, i, 1);
+			l->prices[l->tickets++] = atoll(PQgetvalue(r, i, 1));
+			l->n++;
+		}
+	}
+	if (h->nga > 0) {
+		const char **ids = zt_arena_array(req->arena, h->nga,
+		    sizeof(char *));
+		for (size_t i = 0; i < h->nga; i++)
+			ids[i] = h->ga[i].type_id;
+		p[1] = array_lit(req, ids, h->nga);
+		if ((r = zt_db_exec(req, &q_type_prices, p)) == NULL)
+			return req->err;
+		for (size_t i = 0; i < h->nga; i++) {
+			int row = -1;
+			for (int k = 0; k < PQntuples(r); k++)
+				if (strcmp(PQgetvalue(r, k, 0), ids[i]) == 0)
+					row = k;
+			if (row < 0)
+				return zt_fail(req, ZT_ECONFLICT,
+				    "tickets_changed", "a held ticket type is "
+				    "no longer for sale; choose again");
+			l->seat[l->n] = NULL;
+			l->type[l->n] = ids[i];
+			l->qty[l->n] = zt_arena_printf(req->arena, "%d",
+			    h->ga[i].quantity);
+			l->price[l->n] = dup(req, r, row, 1);
+			for (int q = 0; q < h->ga[i].quantity; q++)
+				l->prices[l->tickets++] =
+				    atoll(PQgetvalue(r, row, 1));
+			l->n++;
+		}
+	}
+	return ZT_OK;
+}
+
+/* "id:qty,…" of the hold, sorted like q_items_sig */
+static const char *
+hold_sig(struct zt_req *req, const struct lines *l)
+{
+	const char **parts = zt_arena_array(req->arena, l->n + 1, sizeof(char *));
+	for (size_t i = 0; i < l->n; i++)
+		parts[i] = zt_arena_printf(req->arena, "%s:%s",
+		    l->seat[i] ? l->seat[i] : l->type[i], l->qty[i]);
+	for (size_t i = 1; i < l->n; i++)
+		for (size_t k = i; k > 0 && strcmp(parts[k - 1], parts[k]) > 0;
+		     k--) {
+			const char *t = parts[k];
+			parts[k] = parts[k - 1];
+			parts[k - 1] = t;
+		}
+	char *s = zt_arena_strdup(req->arena, "");
+	for (size_t i = 0; i < l->n; i++)
+		s = zt_arena_printf(req->arena, "%s%s%s", s, i ? "," : "",
+		    parts[i]);
+	return s;
+}
+
+static enum zt_err answer(struct zt_req *req, const char *booking_id,
+    int status, struct json_object *payment);
+
+enum zt_err
+zt_booking_create(struct zt_req *req, const char *event_id)
+{
+	struct zt_hold h;
+	struct lines l;
+	struct zt_price price;
+	struct zt_price_rules rules;
+	struct after a;
+	char id[37], num[4][24], expires[24];
+	const char *p[13], *tenant;
+	PGresult *r;
+	enum zt_err e;
+
+	memset(&a, 0, sizeof(a));
+	if ((e = zt_hold_get(req, event_id, req->user_id, &h)) != ZT_OK)
+		return e;
+	if (h.id[0] == '\0')
+		return zt_fail(req, ZT_ECONFLICT, "no_holds",
+		    "hold some seats or tickets first");
+
+	/* the event's tenant, read through the public catalogue policy */
+	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
+		return e;
+	p[0] = event_id;
+	if ((r = zt_db_exec(req, &q_event, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0)
+		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
+		    "no such event");
+	if (strcmp(PQgetvalue(r, 0, 1), "published") != 0)
+		return zt_fail(req, ZT_ECONFLICT, "event_not_on_sale",
+		    "this event is not on sale");
+	tenant = dup(req, r, 0, 0);
+	if ((e = zt_db_scope(req, tenant, req->user_id)) != ZT_OK)
+		return e;
+
+	if ((e = price_hold(req, event_id, &h, &l)) != ZT_OK)
+		return e;
+	zt_server_price_rules(&rules);
+	if (zt_price_breakdown(&rules, l.prices, l.tickets, &price) != 0)
+		return zt_fail(req, ZT_EINVALID, "invalid_total",
+		    "this order cannot be priced");
+	if (price.total > 0 && price.total < 100)
+		return zt_fail(req, ZT_EINVALID, "total_too_small",
+		    "online payments start at \u20b91.00");
+
+	/* one pending booking per buyer and event: the same hold gives the
+	 * same booking back; a changed hold supersedes the old one */
+	p[0] = req->user_id;
+	p[1] = event_id;
+	if ((r = zt_db_exec(req, &q_pending, p)) == NULL)
+		return req->err;
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *old = dup(req, r, i, 0);
+		const char *q[1] = {old};
+		PGresult *s = zt_db_exec(req, &q_items_sig, q);
+		if (s == NULL)
+			return req->err;
+		if (strcmp(PQgetvalue(s, 0, 0), hold_sig(req, &l)) == 0) {
+			if ((e = zt_db_commit(req)) != ZT_OK)
+				return e;
+			return answer(req, old, 200, NULL);
+		}
+		if (zt_db_exec(req, &q_supersede, q) == NULL)
+			return req->err;
+	}
+
+	p[0] = req->user_id;
+	if ((r = zt_db_exec(req, &q_user, p)) == NULL)
+		return req->err;
+	zt_uuid_new(id);
+	snprintf(num[0], sizeof(num[0]), "%lld", (long long)price.subtotal);
+	snprintf(num[1], sizeof(num[1]), "%lld", (long long)price.fee);
+	snprintf(num[2], sizeof(num[2]), "%lld", (long long)price.tax);
+	snprintf(num[3], sizeof(num[3]), "%lld", (long long)price.total);
+	snprintf(expires, sizeof(expires), "%lld", h.expires_ms);
+	const char *bp[13] = {id, tenant, event_id, req->user_id, num[0], num[1],
+	    num[2], num[3], h.id, expires,
+	    PQntuples(r) ? zt_db_val(r, 0, 0) : NULL,
+	    PQntuples(r) ? zt_db_val(r, 0, 1) : NULL,
+	    PQntuples(r) ? zt_db_val(r, 0, 2) : NULL};
+	if (zt_db_exec(req, &q_insert, bp) == NULL)
+		return req->err;
+	const char *ip[7] = {tenant, id, event_id, array_lit(req, l.seat, l.n),
+	    array_lit(req, l.type, l.n), array_lit(req, l.qty, l.n),
+	    array_lit(req, l.price, l.n)};
+	if (zt_db_exec(req, &q_items, ip) == NULL)
+		return req->err;
+
+	if (price.total == 0) {
+		/* free: confirm now */
+		if ((e = issue(req, id)) != ZT_OK) {
+			if (e == ZT_ECONFLICT)
+				return zt_fail(req, ZT_ECONFLICT, "sold_out",
+				    "these seats or tickets were just taken");
+			return e;
+		}
+		if ((e = tell_buyer(req, id, "booking.confirmed", "amount", 0,
+		         "")) != ZT_OK)
+			return e;
+		if ((e = load_items(req, id, &a)) != ZT_OK)
+			return e;
+		if ((e = zt_db_commit(req)) != ZT_OK)
+			return e;
+		a.consume = 1;
+		a.event_id = event_id;
+		a.user_id = req->user_id;
+		a.hold_id = h.id;
+		a.tenant_id = tenant;
+		a.booking_id = id;
+		a.live_type = "booking.confirmed";
+		run_after(req, &a);
+		return answer(req, id, 201, NULL);
+	}
+
+	const char *pp[3] = {tenant, id, num[3]};
+	if (zt_db_exec(req, &q_payment_new, pp) == NULL)
+		return req->err;
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+
+	/* the order, after COMMIT: a failure cancels the unpaid booking */
+	struct zt_razorpay_cfg cfg;
+	struct zt_razorpay_order order;
+	struct zt_razorpay_err rerr;
+	struct zt_razorpay_note notes[3] = {{"booking_id", id},
+	    {"event_id", event_id}, {"tenant_id", tenant}};
+	zt_server_razorpay_cfg(&cfg);
+	if (zt_razorpay_order_create(&cfg, price.total, id, notes, 3, &order,
+	        &rerr) != 0) {
+		zt_log_error("booking", "order for %s failed: %s", id, rerr.msg);
+		if (zt_db_begin_as(req, tenant, req->user_id) == ZT_OK) {
+			const char *c[1] = {id};
+			if (zt_db_exec(req, &q_cancel_unpaid, c) != NULL)
+				zt_db_commit(req);
+		}
+		zt_db_rollback();
+		return zt_fail(req, ZT_EUPSTREAM, "payment_unavailable",
+		    "the payment service did not answer; try again");
+	}
+	if ((e = zt_db_begin_as(req, tenant, req->user_id)) != ZT_OK)
+		return e;
+	const char *op[2] = {id, order.id};
+	if (zt_db_exec(req, &q_payment_order, op) == NULL)
+		return req->err;
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	struct json_object *pay = json_object_new_object();
+	json_object_object_add(pay, "provider", json_object_new_string("razorpay"));
+	json_object_object_add(pay, "keyId", json_object_new_string(cfg.key_id));
+	json_object_object_add(pay, "orderId", json_object_new_string(order.id));
+	json_object_object_add(pay, "amount", json_object_new_int64(price.total));
+	json_object_object_add(pay, "currency", json_object_new_string("INR"));
+	json_object_object_add(pay, "checkoutScript",
+	    json_object_new_string(checkout_script(&cfg, req)));
+	return answer(req, id, 201, pay);
+}
+
+/* ------------------------------------------------------------ reads ---- */
+
+static struct json_object *
+opt_str(const PGresult *r, int row, int col)
+{
+	const char *v = zt_db_val(r, row, col);
+	return v ? json_object_new_string(v) : NULL;
+}
+
+/* The booking as the API shows it, read under the current scope; NULL with
+ * 404 recorded when invisible. */
+static struct json_object *
+booking_json(struct zt_req *req, const char *booking_id)
+{
+	const char *p[1] = {booking_id};
+	PGresult *r = zt_db_exec(req, &q_get, p), *it, *tk, *pay;
+	struct json_object *b, *items, *tickets, *ev;
+	if (r == NULL)
+		return NULL;
+	if (PQntuples(r) == 0) {
+		zt_fail(req, ZT_ENOTFOUND, "booking_not_found", "no such booking");
+		return NULL;
+	}
+	if ((it = zt_db_exec(req, &q_get_items, p)) == NULL ||
+	    (tk = zt_db_exec(req, &q_get_tickets, p)) == NULL ||
+	    (pay = zt_db_exec(req, &q_get_payment, p)) == NULL)
+		return NULL;
+	b = json_object_new_object();
+	json_object_object_add(b, "id", json_object_new_string(booking_id));
+	json_object_object_add(b, "status", opt_str(r, 0, 1));
+	json_object_object_add(b, "eventId", opt_str(r, 0, 2));
+	json_object_object_add(b, "tenantId", opt_str(r, 0, 3));
+	json_object_object_add(b, "subtotalPaise",
+	    json_object_new_int64(atoll(PQgetvalue(r, 0, 4))));
+	json_object_object_add(b, "feePaise",
+	    json_object_new_int64(atoll(PQgetvalue(r, 0, 5))));
+	json_object_object_add(b, "taxPaise",
+	    json_object_new_int64(atoll(PQgetvalue(r, 0, 6))));
+	json_object_object_add(b, "totalPaise",
+	    json_object_new_int64(atoll(PQgetvalue(r, 0, 7))));
+	json_object_object_add(b, "currency", opt_str(r, 0, 8));
+	json_object_object_add(b, "expiresAt", opt_str(r, 0, 9));
+	json_object_object_add(b, "createdAt", opt_str(r, 0, 10));
+	json_object_object_add(b, "confirmedAt", opt_str(r, 0, 11));
+	ev = json_object_new_object();
+	json_object_object_add(ev, "title", opt_str(r, 0, 12));
+	json_object_object_add(ev, "startsAt", opt_str(r, 0, 13));
+	json_object_object_add(ev, "venue", opt_str(r, 0, 14));
+	json_object_object_add(b, "event", ev);
+	if (req->tenant_id[0] != '\0' &&
+	    strcmp(req->tenant_id, PQgetvalue(r, 0, 3)) == 0) {
+		/* organizers see who bought (for the attendee list) */
+		struct json_object *buyer = json_object_new_object();
+		json_object_object_add(buyer, "name", opt_str(r, 0, 16));
+		json_object_object_add(buyer, "email", opt_str(r, 0, 17));
+		json_object_object_add(buyer, "phone", opt_str(r, 0, 18));
+		json_object_object_add(b, "buyer", buyer);
+	}
+	items = json_object_new_array();
+	for (int i = 0; i < PQntuples(it); i++) {
+		struct json_object *x = json_object_new_object();
+		json_object_object_add(x, "seatId", opt_str(it, i, 0));
+		json_object_object_add(x, "ticketTypeId", opt_str(it, i, 1));
+		json_object_object_add(x, "quantity",
+		    json_object_new_int(atoi(PQgetvalue(it, i, 2))));
+		json_object_object_add(x, "unitPricePaise",
+		    json_object_new_int64(atoll(PQgetvalue(it, i, 3))));
+		json_object_object_add(x, "label", opt_str(it, i, 4));
+		json_object_array_add(items, x);
+	}
+	json_object_object_add(b, "items", items);
+	tickets = json_object_new_array();
+	for (int i = 0; i < PQntuples(tk); i++) {
+		struct json_object *x = json_object_new_object();
+		json_object_object_add(x, "id", opt_str(tk, i, 0));
+		json_object_object_add(x, "seatId", opt_str(tk, i, 1));
+		json_object_object_add(x, "ticketTypeId", opt_str(tk, i, 2));
+		json_object_object_add(x, "pricePaise",
+		    json_object_new_int64(atoll(PQgetvalue(tk, i, 3))));
+		json_object_object_add(x, "status", opt_str(tk, i, 4));
+		json_object_object_add(x, "checkedInAt", opt_str(tk, i, 5));
+		json_object_array_add(tickets, x);
+	}
+	json_object_object_add(b, "tickets", tickets);
+	if (PQntuples(pay) > 0) {
+		struct zt_razorpay_cfg cfg;
+		struct json_object *x = json_object_new_object();
+		zt_server_razorpay_cfg(&cfg);
+		json_object_object_add(x, "provider",
+		    json_object_new_string("razorpay"));
+		json_object_object_add(x, "orderId", opt_str(pay, 0, 0));
+		json_object_object_add(x, "status", opt_str(pay, 0, 1));
+		json_object_object_add(x, "amount",
+		    json_object_new_int64(atoll(PQgetvalue(pay, 0, 2))));
+		json_object_object_add(x, "refundedPaise",
+		    json_object_new_int64(atoll(PQgetvalue(pay, 0, 3))));
+		json_object_object_add(x, "currency", json_object_new_string("INR"));
+		if (cfg.key_id)
+			json_object_object_add(x, "keyId",
+			    json_object_new_string(cfg.key_id));
+		json_object_object_add(x, "checkoutScript",
+		    json_object_new_string(checkout_script(&cfg, req)));
+		json_object_object_add(b, "payment", x);
+	}
+	return b;
+}
+
+/* Answer with the booking read in a fresh transaction under req's scope. */
+static enum zt_err
+answer(struct zt_req *req, const char *booking_id, int status,
+    struct json_object *payment)
+{
+	struct json_object *b;
+	enum zt_err e;
+	if (payment != NULL)
+		json_object_put(payment); /* the read below includes it */
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
+	if ((b = booking_json(req, booking_id)) == NULL)
+		return req->err;
+	zt_db_rollback();
+	return zt_reply(req, status, b);
+}
+
+enum zt_err
+zt_booking_get(struct zt_req *req, const char *booking_id)
+{
+	if (!zt_is_uuid(booking_id))
+		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
+		    "no such booking");
+	return answer(req, booking_id, 200, NULL);
+}
+
+static enum zt_err
+list_of(struct zt_req *req, struct zt_sql *q, const char *arg)
+{
+	const char *p[1] = {arg};
+	PGresult *r;
+	struct json_object *list, *body;
+	enum zt_err e;
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, q, p)) == NULL)
+		return req->err;
+	list = json_object_new_array();
+	body = json_object_new_object();
+	json_object_object_add(body, "bookings", list);
+	zt_reply(req, 200, body);
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct json_object *b = booking_json(req, PQgetvalue(r, i, 0));
+		if (b == NULL)
+			return req->err;
+		json_object_array_add(list, b);
+	}
+	zt_db_rollback();
+	return ZT_OK;
+}
+
+enum zt_err
+zt_booking_mine(struct zt_req *req)
+{
+	/* only the buyer policy: an organizer's token must not widen it */
+	req->tenant_id[0] = '\0';
+	return list_of(req, &q_mine, req->user_id);
+}
+
+enum zt_err
+zt_booking_list(struct zt_req *req, const char *event_id)
+{
+	return list_of(req, &q_list, event_id);
+}
+
+/* --------------------------------------------------------- settling ---- */
+
+enum outcome { CONFIRMED, ALREADY, REFUNDED_LATE, REFUNDED_MISMATCH };
+
+/* Write a full refund of a captured payment row and tell the buyer. */
+static enum zt_err
+refund_captured(struct zt_req *req, struct after *a, const char *booking_id,
+    const char *payment_row, const char *provider_payment_id,
+    long long amount, const char *key, const char *reason,
+    const char *template)
+{
+	char amt[24];
+	const char *p[4];
+	PGresult *r;
+	enum zt_err e;
+	snprintf(amt, sizeof(amt), "%lld", amount);
+	p[0] = payment_row;
+	p[1] = amt;
+	p[2] = key;
+	p[3] = reason;
+	if ((r = zt_db_exec(req, &q_refund_new, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0)
+		return ZT_OK; /* this refund exists already */
+	a->refund_id = dup(req, r, 0, 0);
+	a->refund_payment = provider_payment_id;
+	a->refund_amount = amount;
+	a->refund_key = key;
+	if ((e = tell_buyer(req, booking_id, template, "amount", amount,
+	         reason)) != ZT_OK)
+		return e;
+	return ZT_OK;
+}
+
+/*
+ * Settle a captured payment of amount for order_id on booking_id, inside
+ * the caller's transaction (already scoped to the booking's tenant).
+ */
+static enum zt_err
+settle(struct zt_req *req, const char *booking_id, const char *order_id,
+    const char *payment_id, long long amount, enum outcome *out,
+    struct after *a)
+{
+	const char *p[4];
+	char amt[24];
+	PGresult *r;
+	enum zt_err e;
+
+	p[0] = booking_id;
+	if ((r = zt_db_exec(req, &q_lock, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0)
+		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
+		    "no such booking");
+	const char *status = dup(req, r, 0, 0);
+	long long total = atoll(PQgetvalue(r, 0, 1));
+	const char *payment_row = dup(req, r, 0, 5);
+	const char *order = dup(req, r, 0, 6);
+	const char *paid_by = dup(req, r, 0, 7);
+	a->user_id = dup(req, r, 0, 2);
+	a->event_id = dup(req, r, 0, 3);
+	a->hold_id = dup(req, r, 0, 4);
+	a->booking_id = booking_id;
+
+	if (order == NULL || strcmp(order, order_id) != 0)
+		return zt_fail(req, ZT_EBADREQ, "order_mismatch",
+		    "this payment is for another order");
+	if (strcmp(paid_by, payment_id) == 0) {
+		*out = ALREADY; /* the second door: same answer */
+		return ZT_OK;
+	}
+	snprintf(amt, sizeof(amt), "%lld", amount);
+	if (*paid_by != '\0' || strcmp(status, "confirmed") == 0 ||
+	    strcmp(status, "refunded") == 0 || amount != total) {
+		/* money we cannot use: a second payment for the order, or a
+		 * wrong amount.  It becomes a payment row and a refund. */
+		const char *xp[4] = {booking_id, order_id, payment_id, amt};
+		if ((r = zt_db_exec(req, &q_extra_payment, xp)) == NULL)
+			return req->err;
+		if (PQntuples(r) == 0) {
+			const char *q[1] = {payment_id};
+			if ((r = zt_db_exec(req, &q_payment_by_pid, q)) == NULL)
+				return req->err;
+		}
+		const char *row = dup(req, r, 0, 0);
+		*out = amount != total ? REFUNDED_MISMATCH : REFUNDED_LATE;
+		if (amount != total && strcmp(status, "pending") == 0) {
+			const char *sp[2] = {booking_id, "cancelled"};
+			if (zt_db_exec(req, &q_status, sp) == NULL)
+				return req->err;
+		}
+		return refund_captured(req, a, booking_id, row, payment_id,
+		    amount, zt_arena_printf(req->arena, "extra-%s", payment_id),
+		    amount != total ? "the amount paid did not match the order"
+		                    : "this order was already paid",
+		    "payment.late_refunded");
+	}
+	p[0] = payment_row;
+	p[1] = payment_id;
+	p[2] = amt;
+	if (zt_db_exec(req, &q_captured, p) == NULL)
+		return req->err;
+	e = issue(req, booking_id);
+	if (e == ZT_OK) {
+		*out = CONFIRMED;
+		a->consume = 1;
+		a->live_type = "booking.confirmed";
+		if ((e = load_items(req, booking_id, a)) != ZT_OK)
+			return e;
+		return tell_buyer(req, booking_id, "booking.confirmed", "amount",
+		    amount, "");
+	}
+	if (e != ZT_ECONFLICT)
+		return e;
+	/* paid, but the seats went to someone else meanwhile */
+	*out = REFUNDED_LATE;
+	const char *sp[2] = {booking_id, "refunded"};
+	if (zt_db_exec(req, &q_status, sp) == NULL)
+		return req->err;
+	a->live_type = "booking.refunded";
+	return refund_captured(req, a, booking_id, payment_row, payment_id,
+	    amount, zt_arena_printf(req->arena, "late-%s", payment_id),
+	    "the seats were no longer available", "payment.late_refunded");
+}
+
+enum zt_err
+zt_booking_confirm(struct zt_req *req, const char *booking_id,
+    const char *order_id, const char *payment_id, const char *signature)
+{
+	struct zt_razorpay_cfg cfg;
+	struct zt_razorpay_payment pay;
+	struct zt_razorpay_err err;
+	struct after a;
+	enum outcome out;
+	const char *p[1] = {booking_id};
+	PGresult *r;
+	enum zt_err e;
+
+	memset(&a, 0, sizeof(a));
+	zt_server_razorpay_cfg(&cfg);
+	if (!zt_razorpay_verify_checkout(&cfg, order_id, payment_id, signature))
+		return zt_fail(req, ZT_EBADREQ, "invalid_signature",
+		    "field 'razorpay_signature' does not match this payment");
+	/* the browser's word is not enough: ask Razorpay */
+	if (zt_razorpay_payment_fetch(&cfg, payment_id, &pay, &err) != 0) {
+		if (!err.retryable)
+			return zt_fail(req, ZT_EBADREQ, "unknown_payment",
+			    "field 'razorpay_payment_id' names no payment");
+		return zt_fail(req, ZT_EUPSTREAM, "payment_unavailable",
+		    "could not check the payment with Razorpay; try again");
+	}
+	if (strcmp(pay.order_id, order_id) != 0)
+		return zt_fail(req, ZT_EBADREQ, "order_mismatch",
+		    "this payment is for another order");
+	if (strcmp(pay.status, "authorized") == 0) {
+		if (zt_razorpay_payment_capture(&cfg, payment_id, pay.amount,
+		        &pay, &err) != 0)
+			return zt_fail(req, ZT_EUPSTREAM, "payment_unavailable",
+			    "could not capture the payment; try again");
+	}
+	if (!pay.captured && strcmp(pay.status, "captured") != 0)
+		return zt_fail(req, ZT_ECONFLICT, "payment_not_captured",
+		    "the payment has not gone through (%s)", pay.status);
+
+	/* the buyer's own booking: 404 for anyone else's */
+	req->tenant_id[0] = '\0';
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &q_find, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0 ||
+	    strcmp(PQgetvalue(r, 0, 1), req->user_id) != 0)
+		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
+		    "no such booking");
+	a.tenant_id = dup(req, r, 0, 0);
+	if ((e = zt_db_scope(req, a.tenant_id, req->user_id)) != ZT_OK)
+		return e;
+	if ((e = settle(req, booking_id, order_id, payment_id, pay.amount, &out,
+	         &a)) != ZT_OK)
+		return e;
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	run_after(req, &a);
+	if (out == REFUNDED_MISMATCH)
+		return zt_fail(req, ZT_EBADREQ, "amount_mismatch",
+		    "the amount paid does not match the order; it has been "
+		    "refunded");
+	if (out == REFUNDED_LATE)
+		return zt_fail(req, ZT_ECONFLICT, "seats_gone",
+		    "the seats were taken before the payment arrived; the "
+		    "payment has been refunded in full");
+	return answer(req, booking_id, 200, NULL);
+}
+
+/* ---------------------------------------------------------- webhooks ---- */
+
+static enum zt_err
+webhook_refund(struct zt_req *req, const struct zt_razorpay_event *ev,
+    struct after *a)
+{
+	int ok = strcmp(ev->event, "refund.processed") == 0;
+	const char *p[2] = {ev->refund.id, ok ? "processed" : "failed"};
+	PGresult *r;
+	if ((r = zt_db_exec(req, &q_refund_tenant, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0) {
+		char amt[24];
+		snprintf(amt, sizeof(amt), "%lld", ev->refund.amount);
+		const char *u[2] = {ev->refund.payment_id, amt};
+		if ((r = zt_db_exec(req, &q_refund_unclaimed, u)) == NULL)
+			return req->err;
+		if (PQntuples(r) == 0)
+			return ZT_OK; /* not ours */
+		a->tenant_id = dup(req, r, 0, 0);
+		const char *c[2] = {dup(req, r, 0, 1), ev->refund.id};
+		if (zt_db_scope(req, a->tenant_id, "") != ZT_OK ||
+		    zt_db_exec(req, &q_refund_claim, c) == NULL)
+			return req->err;
+	} else {
+		a->tenant_id = dup(req, r, 0, 0);
+		if (zt_db_scope(req, a->tenant_id, "") != ZT_OK)
+			return req->err;
+	}
+	if ((r = zt_db_exec(req, &q_refund_state, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0)
+		return ZT_OK; /* already in that state */
+	const char *payment = dup(req, r, 0, 1), *amount = dup(req, r, 0, 2);
+	const char *q[2] = {payment, amount};
+	if (!ok)
+		/* a failed refund gives its amount back to refund again */
+		return zt_db_exec(req, &q_unrefund, q) ? ZT_OK : req->err;
+	if ((r = zt_db_exec(req, &q_payment_refunded, q)) == NULL)
+		return req->err;
+	return ZT_OK;
+}
+
+enum zt_err
+zt_booking_webhook(struct zt_req *req)
+{
+	struct zt_razorpay_cfg cfg;
+	struct zt_razorpay_event ev;
+	struct zt_razorpay_err err;
+	struct after a;
+	enum outcome out;
+	const char *sig = zt_header(req, "X-Razorpay-Signature");
+	const char *event_id = zt_header(req, "X-Razorpay-Event-Id");
+	const char *p[3];
+	PGresult *r;
+	enum zt_err e;
+
+	memset(&a, 0, sizeof(a));
+	zt_server_razorpay_cfg(&cfg);
+	if (req->body == NULL || sig == NULL ||
+	    !zt_razorpay_verify_webhook(&cfg, req->body, req->body_len, sig))
+		return zt_fail(req, ZT_EBADREQ, "invalid_signature",
+		    "X-Razorpay-Signature does not match the body");
+	if (event_id == NULL || *event_id == '\0' || strlen(event_id) > 100)
+		return zt_fail(req, ZT_EBADREQ, "missing_event_id",
+		    "x-razorpay-event-id is required");
+	if (zt_razorpay_event_parse(req->body, req->body_len, &ev, &err) != 0)
+		return zt_fail(req, ZT_EBADREQ, "invalid_event", "%s", err.msg);
+
+	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
+		return e;
+	if ((e = system_scope(req)) != ZT_OK)
+		return e;
+	p[0] = event_id;
+	p[1] = ev.event;
+	p[2] = req->body;
+	if ((r = zt_db_exec(req, &q_webhook_seen, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0) {
+		/* a replay: the first delivery already had its effect */
+		zt_db_rollback();
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "status", json_object_new_string("duplicate"));
+		return zt_reply(req, 200, o);
+	}
+
+	const char *order = ev.has_payment ? ev.payment.order_id
+	                                   : ev.has_order ? ev.order.id : "";
+	if ((strcmp(ev.event, "payment.captured") == 0 ||
+	        strcmp(ev.event, "order.paid") == 0) &&
+	    ev.has_payment && ev.payment.id[0] && *order) {
+		p[0] = order;
+		if ((r = zt_db_exec(req, &q_find_by_order, p)) == NULL)
+			return req->err;
+		if (PQntuples(r) > 0) {
+			const char *booking = dup(req, r, 0, 0);
+			a.tenant_id = dup(req, r, 0, 1);
+			if ((e = zt_db_scope(req, a.tenant_id, "")) != ZT_OK)
+				return e;
+			if ((e = settle(req, booking, order, ev.payment.id,
+			         ev.payment.amount, &out, &a)) != ZT_OK &&
+			    e != ZT_EBADREQ)
+				return e;
+			req->err = ZT_OK;
+		}
+	} else if (strcmp(ev.event, "payment.failed") == 0 && *order) {
+		p[0] = order;
+		if (zt_db_exec(req, &q_payment_failed, p) == NULL)
+			return req->err;
+	} else if (strncmp(ev.event, "refund.", 7) == 0 && ev.has_refund &&
+	           (strcmp(ev.event, "refund.processed") == 0 ||
+	               strcmp(ev.event, "refund.failed") == 0)) {
+		if ((e = webhook_refund(req, &ev, &a)) != ZT_OK)
+			return e;
+	}
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	run_after(req, &a);
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string("processed"));
+	return zt_reply(req, 200, o);
+}
+
+/* ------------------------------------------------ cancelling, refunds ---- */
+
+/*
+ * Cancel the live tickets of a locked, confirmed booking, give GA units
+ * back, set its status, and write a refund of amount (0: none) with key.
+ */
+static enum zt_err
+unwind(struct zt_req *req, struct after *a, const char *booking_id,
+    const char *payment_row, const char *provider_payment_id,
+    long long amount, const char *key, const char *reason,
+    const char *template)
+{
+	const char *p[2] = {booking_id, amount > 0 ? "refunded" : "cancelled"};
+	enum zt_err e;
+	if ((e = load_items(req, booking_id, a)) != ZT_OK)
+		return e;
+	if (zt_db_exec(req, &q_cancel_tickets, p) == NULL ||
+	    zt_db_exec(req, &q_return_ga, p) == NULL ||
+	    zt_db_exec(req, &q_status, p) == NULL)
+		return req->err;
+	a->unsell = 1;
+	a->live_type = "booking.refunded";
+	if (amount > 0 && payment_row != NULL)
+		return refund_captured(req, a, booking_id, payment_row,
+		    provider_payment_id, amount, key, reason, template);
+	return ZT_OK;
+}
+
+/* Lock a booking for a cancel/refund in the current scope. */
+static PGresult *
+lock_for_refund(struct zt_req *req, const char *booking_id, struct after *a)
+{
+	const char *p[1] = {booking_id};
+	PGresult *r = zt_db_exec(req, &q_cancel_lock, p);
+	if (r == NULL)
+		return NULL;
+	if (PQntuples(r) == 0) {
+		zt_fail(req, ZT_ENOTFOUND, "booking_not_found", "no such booking");
+		return NULL;
+	}
+	a->booking_id = booking_id;
+	a->user_id = dup(req, r, 0, 1);
+	a->event_id = dup(req, r, 0, 2);
+	return r;
+}
+
+enum zt_err
+zt_booking_cancel(struct zt_req *req, const char *booking_id)
+{
+	const char *p[1] = {booking_id};
+	struct after a;
+	PGresult *r;
+	enum zt_err e;
+
+	memset(&a, 0, sizeof(a));
+	if (!zt_is_uuid(booking_id))
+		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
+		    "no such booking");
+	req->tenant_id[0] = '\0';
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &q_find, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0 || strcmp(PQgetvalue(r, 0, 1), req->user_id) != 0)
+		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
+		    "no such booking");
+	a.tenant_id = dup(req, r, 0, 0);
+	if ((e = zt_db_scope(req, a.tenant_id, req->user_id)) != ZT_OK)
+		return e;
+	if ((r = lock_for_refund(req, booking_id, &a)) == NULL)
+		return req->err;
+	if (strcmp(PQgetvalue(r, 0, 0), "confirmed") != 0)
+		return zt_fail(req, ZT_ECONFLICT, "not_cancellable",
+		    "only a confirmed booking can be cancelled (this one is %s)",
+		    PQgetvalue(r, 0, 0));
+	if (strcmp(PQgetvalue(r, 0, 5), "none") == 0)
+		return zt_fail(req, ZT_ECONFLICT, "not_refundable",
+		    "this event does not allow cancellations");
+	if (*PQgetvalue(r, 0, 6) != 't')
+		return zt_fail(req, ZT_ECONFLICT, "refund_window_closed",
+		    "the cancellation window for this event has closed");
+	/* the policy refunds the ticket prices less its fee; our convenience
+	 * fee and its tax are not refunded */
+	long long subtotal = atoll(PQgetvalue(r, 0, 3));
+	long long fee = atoll(PQgetvalue(r, 0, 7)) +
+	                (subtotal * atoll(PQgetvalue(r, 0, 8)) + 5000) / 10000;
+	long long refund = subtotal > fee ? subtotal - fee : 0;
+	const char *payment_row = dup(req, r, 0, 9);
+	const char *ppid = dup(req, r, 0, 10);
+	long long left = payment_row ? atoll(PQgetvalue(r, 0, 11)) : 0;
+	if (refund > left)
+		refund = left;
+	if ((e = unwind(req, &a, booking_id, payment_row, ppid, refund,
+	         zt_arena_printf(req->arena, "cancel-%s", booking_id),
+	         "cancelled by the buyer", "booking.refunded")) != ZT_OK)
+		return e;
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	run_after(req, &a);
+	return answer(req, booking_id, 200, NULL);
+}
+
+enum zt_err
+zt_booking_refund(struct zt_req *req, const char *booking_id,
+    long long amount, const char *reason)
+{
+	struct after a;
+	PGresult *r;
+	enum zt_err e;
+
+	memset(&a, 0, sizeof(a));
+	if (!zt_is_uuid(booking_id))
+		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
+		    "no such booking");
+	/* the organizer's tenant only: another tenant's booking is 404 */
+	if ((e = zt_db_begin_as(req, req->tenant_id, "")) != ZT_OK)
+		return e;
+	a.tenant_id = req->tenant_id;
+	if ((r = lock_for_refund(req, booking_id, &a)) == NULL)
+		return req->err;
+	if (strcmp(PQgetvalue(r, 0, 0), "confirmed") != 0)
+		return zt_fail(req, ZT_ECONFLICT, "not_refundable",
+		    "only a confirmed booking can be refunded (this one is %s)",
+		    PQgetvalue(r, 0, 0));
+	const char *payment_row = dup(req, r, 0, 9);
+	const char *ppid = dup(req, r, 0, 10);
+	long long left = payment_row ? atoll(PQgetvalue(r, 0, 11)) : 0;
+	const char *why = reason && *reason ? reason : "refunded by the organizer";
+	if (amount > 0) {
+		/* partial: money back, tickets stay */
+		if (payment_row == NULL || amount > left)
+			return zt_fail(req, ZT_EINVALID, "invalid_field",
+			    "field 'amountPaise' must be at most %lld", left);
+		char key[64];
+		snprintf(key, sizeof(key), "part-%.8s-%lld-%lld", booking_id,
+		    left, amount);
+		if ((e = refund_captured(req, &a, booking_id, payment_row, ppid,
+		         amount, zt_arena_strdup(req->arena, key), why,
+		         "booking.refunded")) != ZT_OK)
+			return e;
+		a.live_type = "booking.refunded";
+	} else if ((e = unwind(req, &a, booking_id, payment_row, ppid, left,
+	                zt_arena_printf(req->arena, "full-%s", booking_id), why,
+	                "booking.refunded")) != ZT_OK) {
+		return e;
+	}
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	run_after(req, &a);
+	return answer(req, booking_id, 200, NULL);
+}
+
+/* -------------------------------------------------------------- cron ---- */
+
+/* One step of a cron job: 1 did one, 0 nothing due, -1 failed. */
+typedef int (*step_fn)(struct zt_req *req);
+
+static int
+run_steps(step_fn fn, int limit, int *done)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	int rc = 0;
+	*done = 0;
+	for (int i = 0; i < limit; i++) {
+		int s = fn(req);
+		zt_db_rollback();
+		zt_req_end(req);
+		if (s <= 0) {
+			rc = s;
+			break;
+		}
+		(*done)++;
+	}
+	zt_req_free(req);
+	return rc;
+}
+
+static int
+expire_one(struct zt_req *req)
+{
+	PGresult *r;
+	struct zt_hold h;
+	if (zt_db_begin_as(req, "", "") != ZT_OK || system_scope(req) != ZT_OK ||
+	    (r = zt_db_exec(req, &q_due, NULL)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0)
+		return 0;
+	const char *id = dup(req, r, 0, 0), *tenant = dup(req, r, 0, 1);
+	const char *p[1] = {id};
+	if (zt_db_scope(req, tenant, "") != ZT_OK ||
+	    (r = zt_db_exec(req, &q_due_lock, p)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0)
+		return 0; /* another run has it */
+	const char *event = dup(req, r, 0, 0), *user = dup(req, r, 0, 1);
+	const char *hold = dup(req, r, 0, 2);
+	if (zt_db_exec(req, &q_expired, p) == NULL || zt_db_commit(req) != ZT_OK)
+		return -1;
+	/* release the hold only if it is still the one this booking had */
+	if (zt_hold_get(req, event, user, &h) == ZT_OK && h.id[0] &&
+	    strcmp(h.id, hold) == 0)
+		zt_hold_release(req, event, user, NULL);
+	req->err = ZT_OK;
+	zt_log_info("expire", "booking %s expired", id);
+	return 1;
+}
+
+int
+zt_booking_expire_due(int limit, int *done)
+{
+	return run_steps(expire_one, limit, done);
+}
+
+static int
+cancelled_event_one(struct zt_req *req)
+{
+	struct after a;
+	PGresult *r;
+	memset(&a, 0, sizeof(a));
+	if (zt_db_begin_as(req, "", "") != ZT_OK || system_scope(req) != ZT_OK ||
+	    (r = zt_db_exec(req, &q_cancelled_events, NULL)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0)
+		return 0;
+	const char *id = dup(req, r, 0, 0);
+	a.tenant_id = dup(req, r, 0, 1);
+	if (zt_db_scope(req, a.tenant_id, "") != ZT_OK ||
+	    (r = lock_for_refund(req, id, &a)) == NULL)
+		return -1;
+	if (strcmp(PQgetvalue(r, 0, 0), "confirmed") != 0)
+		return 1; /* refunded meanwhile */
+	const char *payment_row = dup(req, r, 0, 9);
+	const char *ppid = dup(req, r, 0, 10);
+	long long left = payment_row ? atoll(PQgetvalue(r, 0, 11)) : 0;
+	if (unwind(req, &a, id, payment_row, ppid, left,
+	        zt_arena_printf(req->arena, "evcancel-%s", id),
+	        "the event was cancelled", "booking.refunded") != ZT_OK ||
+	    zt_db_commit(req) != ZT_OK)
+		return -1;
+	run_after(req, &a);
+	return 1;
+}
+
+int
+zt_booking_refund_cancelled_events(int limit, int *done)
+{
+	return run_steps(cancelled_event_one, limit, done);
+}
+
+static int
+retry_refund_one(struct zt_req *req)
+{
+	PGresult *r;
+	if (zt_db_begin_as(req, "", "") != ZT_OK || system_scope(req) != ZT_OK ||
+	    (r = zt_db_exec(req, &q_unsent_refunds, NULL)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0)
+		return 0;
+	const char *id = dup(req, r, 0, 0), *tenant = dup(req, r, 0, 1);
+	const char *amount = dup(req, r, 0, 3), *payment = dup(req, r, 0, 4);
+	const char *ppid = dup(req, r, 0, 5), *key = dup(req, r, 0, 6);
+	const char *state = dup(req, r, 0, 2), *rid = dup(req, r, 0, 7);
+	const char *lp[2] = {id, state};
+	if (zt_db_scope(req, tenant, "") != ZT_OK ||
+	    (r = zt_db_exec(req, &q_refund_lock, lp)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0)
+		return 0;
+	if (*rid != '\0' && strcmp(state, "pending") == 0) {
+		/* Razorpay has it but never told us the end (a webhook that
+		 * raced our own record of the id): ask */
+		struct zt_razorpay_cfg cfg;
+		struct zt_razorpay_refund out;
+		struct zt_razorpay_err err;
+		struct zt_razorpay_event ev;
+		struct after a;
+		const char *p[1] = {id};
+		zt_server_razorpay_cfg(&cfg);
+		memset(&a, 0, sizeof(a));
+		memset(&ev, 0, sizeof(ev));
+		if (zt_db_exec(req, &q_touch_refund, p) == NULL)
+			return -1;
+		if (zt_razorpay_refund_fetch(&cfg, rid, &out, &err) == 0 &&
+		    strcmp(out.status, "pending") != 0) {
+			ev.has_refund = 1;
+			ev.refund = out;
+			snprintf(ev.event, sizeof(ev.event), "refund.%s",
+			    strcmp(out.status, "processed") == 0 ? "processed"
+			                                         : "failed");
+			if (webhook_refund(req, &ev, &a) != ZT_OK)
+				return -1;
+		}
+		return zt_db_commit(req) == ZT_OK ? 1 : -1;
+	}
+	if (strcmp(state, "failed") == 0) {
+		/* a new attempt under a new key, with its amount reserved
+		 * again (a failed refund gave it back) */
+		const char *k2 = zt_arena_printf(req->arena, "%.100s-r%ld", key,
+		    (long)time(NULL));
+		const char *p[2] = {id, k2}, *q[2] = {payment, amount};
+		if (zt_db_exec(req, &q_rerefund, q) == NULL ||
+		    zt_db_exec(req, &q_refund_retry, p) == NULL)
+			return -1;
+		key = k2;
+	} else {
+		const char *p[1] = {id};
+		if (zt_db_exec(req, &q_touch_refund, p) == NULL)
+			return -1;
+	}
+	if (zt_db_commit(req) != ZT_OK)
+		return -1;
+	send_refund(req, tenant, id, ppid, atoll(amount), key);
+	return 1;
+}
+
+int
+zt_booking_retry_refunds(int limit, int *done)
+{
+	return run_steps(retry_refund_one, limit, done);
+}
