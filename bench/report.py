@@ -43,7 +43,15 @@ def main():
     m = rec.get("machine", {})
     ceiling = rec.get("1", {}).get("wrk", {}).get("rps")
 
-    rows = []   # (row, what, figure, p50, p99, vs ceiling, target, result)
+    rows = []   # (row, what, figure, p50, p99, vs ceiling, CPU, target, result)
+    breakdown = []   # (row, unit, {component: ms per unit})
+
+    def cpu(key, o, n, unit):
+        c = o.get("cpu_ms") or {}
+        if not n or not c:
+            return ""
+        breakdown.append((key, unit, {k: v / n for k, v in c.items()}))
+        return "%.2f ms" % (sum(c.values()) / n)
 
     def ratio(rps):
         return "%.1f %%" % (100.0 * rps / ceiling) if ceiling else "n/a"
@@ -65,7 +73,8 @@ def main():
             res = "pass" if check(w) else "MISS"
         rows.append((key, "%s, %d conns%s" % (what, o["conns"], note),
                      num(w["rps"]) + " req/s", ms(w["p50_us"]), ms(w["p99_us"]),
-                     ratio(w["rps"]), target or "", res))
+                     ratio(w["rps"]), cpu(key, o, w["requests"], "request"),
+                     target or "", res))
 
     wrk_row("1", "ceiling: nginx `return 200`, no FastCGI")
     wrk_row("2", "GET /api/health (PostgreSQL, Redis, nchan pinged)")
@@ -92,9 +101,11 @@ def main():
         what += "; %s confirmed, %s oversold, %s failed" % (
             num(f["confirmed"]), num(f["oversold"]), num(f["failed"]))
         ok = f["tickets_per_s"] >= 1000 and f["oversold"] == 0
-        rows.append(("6" + ("a" if f["kind"] == "free" else "b"), what,
+        key = "6" + ("a" if f["kind"] == "free" else "b")
+        rows.append((key, what,
                      "%s tickets/s" % num(f["tickets_per_s"]), ms(f["p50_us"]),
                      ms(f["p99_us"]), ratio(f["tickets_per_s"]),
+                     cpu(key, f, f["confirmed"], "ticket"),
                      "≥ 1,000 tickets/s, 0 oversold", "pass" if ok else "MISS"))
     for f in fans:
         what = "live fan-out, %s subscribers on one event channel: %s of %s " \
@@ -106,7 +117,9 @@ def main():
             res = "pass" if f["p99_us"] <= 100000 and \
                 f["received"] == f["expected"] else "MISS"
         rows.append(("7", what, "%s msgs/s" % num(f["msgs_per_s"]),
-                     ms(f["p50_us"]), ms(f["p99_us"]), "", tgt, res))
+                     ms(f["p50_us"]), ms(f["p99_us"]), "",
+                     cpu("7 (%s)" % num(f["subs"]), f, f["received"],
+                         "message received"), tgt, res))
 
     if workers:
         by = {}
@@ -119,7 +132,7 @@ def main():
             for a, ws in sorted(by.items()))
         rows.append(("8", "memory per responder worker after the run, "
                      "RSS/private MB: " + parts,
-                     "%.1f MB max RSS" % (worst / 1024.0), "", "", "",
+                     "%.1f MB max RSS" % (worst / 1024.0), "", "", "", "",
                      "≤ 8 MB RSS", "pass" if worst <= 8 * 1024 else "MISS"))
     s = rec.get("8s")
     if s:
@@ -127,10 +140,10 @@ def main():
                      "PostgreSQL, Redis, nginx, pools, emulator, jobs), "
                      "RSS %s MB" % (s["procs"], num(s["rss_kb"] / 1024.0)),
                      "%s MB PSS" % num(s["pss_kb"] / 1024.0), "", "", "", "",
-                     ""))
+                     "", ""))
 
-    head = ("row", "what", "figure", "p50", "p99", "vs ceiling", "target",
-            "result")
+    head = ("row", "what", "figure", "p50", "p99", "vs ceiling",
+            "CPU/unit", "target", "result")
     machine = ("%s cores, %s, %s GiB, Linux %s, Debian %s" % (
         m.get("cores"), m.get("cpu"), m.get("mem_gib"), m.get("kernel"),
         m.get("debian")))
@@ -143,8 +156,8 @@ def main():
                                      m.get("load0"), m.get("load")))
 
     # terminal: fixed columns, the long text last
-    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(8)]
-    order = [0, 2, 3, 4, 5, 6, 7, 1]
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(9)]
+    order = [0, 2, 3, 4, 5, 6, 7, 8, 1]
     print("machine:  " + machine)
     print("versions: " + versions)
     print("run:      " + meta)
@@ -165,6 +178,19 @@ def main():
         for r in rows:
             md.append("| " + " | ".join(str(x).replace("|", "\\|") for x in r)
                       + " |")
+        if breakdown:
+            comps = sorted({k for _, _, c in breakdown for k in c},
+                           key=lambda k: -sum(c.get(k, 0)
+                                              for _, _, c in breakdown))
+            md += ["", "CPU time of the stack per unit (request, ticket, "
+                   "message received), ms, by process group "
+                   "(`bench/cpu.py`; other work on the machine does not "
+                   "count here):", "",
+                   "| row | unit | " + " | ".join(comps) + " |",
+                   "|---|---|" + "---|" * len(comps)]
+            for key, unit, c in breakdown:
+                md.append("| %s | %s | " % (key, unit) + " | ".join(
+                    "%.3f" % c[k] if k in c else "" for k in comps) + " |")
         md += ["", END]
         try:
             text = open(docs).read()
