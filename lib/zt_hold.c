@@ -333,6 +333,10 @@ static struct zt_script get_script = ZT_SCRIPT(LUA_PRELUDE
  * ARGV: user ("" when anonymous).  Read only: the snapshot and v in one
  * step.  Units of expired holds not yet swept count as available, as they
  * will be.  {seed = true} when the sold set must first be rebuilt.
+ * held is one list per live hold, {expiry, seat, seat…}, the expiry as
+ * the string Redis gave: cjson prints a number with printf("%.14g"),
+ * which cost more than the rest of the script for 1,000 held seats
+ * (docs/benchmarks.md), and C formats each hold's expiry once.
  */
 static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
     "local v = version()\n"
@@ -342,12 +346,17 @@ static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
     "local live = {}\n"
     "local zs = redis.call('ZRANGEBYSCORE', HOLDS, '(' .. now, '+inf',\n"
     "  'WITHSCORES')\n"
-    "for j = 1, #zs, 2 do live[zs[j]] = tonumber(zs[j + 1]) end\n"
-    "local held = {}\n"
+    "for j = 1, #zs, 2 do live[zs[j]] = zs[j + 1] end\n"
+    "local held, groups = {}, {}\n"
     "local all = redis.call('HGETALL', SEATS)\n"
     "for j = 1, #all, 2 do\n"
-    "  local e = live[hold_of(all[j + 1])]\n"
-    "  if e then held[#held + 1] = {all[j], e} end\n"
+    "  local hid = hold_of(all[j + 1])\n"
+    "  local e = live[hid]\n"
+    "  if e then\n"
+    "    local g = groups[hid]\n"
+    "    if not g then g = {e}; groups[hid] = g; held[#held + 1] = g end\n"
+    "    g[#g + 1] = all[j]\n"
+    "  end\n"
     "end\n"
     "local back = {}\n"
     "for _, hid in ipairs(redis.call('ZRANGEBYSCORE', HOLDS, '-inf', now)) do\n"
@@ -366,7 +375,8 @@ static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
     "  local hid = redis.call('HGET', USERS, ARGV[1])\n"
     "  local h = hid and live[hid] and load(hid)\n"
     "  if h then\n"
-    "    mine = {hold = hid, exp = live[hid], seats = h.s, ga = h.g}\n"
+    "    mine = {hold = hid, exp = tonumber(live[hid]), seats = h.s,\n"
+    "      ga = h.g}\n"
     "  end\n"
     "end\n"
     "return cjson.encode({ok = true, v = v, held = held,\n"
@@ -1047,14 +1057,21 @@ zt_hold_status(struct zt_req *req, const char *event_id,
 	list = json_object_new_array();
 	v = field(reply, "held");
 	for (size_t i = 0; i < list_len(v); i++) {
-		struct json_object *pair = json_object_array_get_idx(v, i);
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "seatId", json_object_get(
-		    json_object_array_get_idx(pair, 0)));
-		json_object_object_add(o, "expiresAt", json_object_new_string(
-		    zt_time_format_ms(req->arena, json_object_get_int64(
-		        json_object_array_get_idx(pair, 1)))));
-		json_object_array_add(list, o);
+		/* {expiry, seat, seat…}: one hold */
+		struct json_object *g = json_object_array_get_idx(v, i);
+		const char *exp = json_object_get_string(
+		    json_object_array_get_idx(g, 0));
+		struct json_object *at = json_object_new_string(zt_time_format_ms(
+		    req->arena, exp ? strtoll(exp, NULL, 10) : 0));
+		for (size_t k = 1; k < list_len(g); k++) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "seatId", json_object_get(
+			    json_object_array_get_idx(g, k)));
+			json_object_object_add(o, "expiresAt",
+			    json_object_get(at));
+			json_object_array_add(list, o);
+		}
+		json_object_put(at);
 	}
 	json_object_object_add(body, "held", list);
 	json_object_object_add(body, "sold", string_list(field(reply, "sold")));
