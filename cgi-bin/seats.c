@@ -11,21 +11,7 @@
 #include "zt_salemap.h"
 #include "zt_serve.h"
 
-#include <ctype.h>
 #include <string.h>
-
-/* A UUID from the path or the query, lowercased; NULL when malformed. */
-static const char *
-uuid_of(struct zt_req *req, const char *s)
-{
-	char *c;
-	if (!zt_is_uuid(s))
-		return NULL;
-	c = zt_arena_strdup(req->arena, s);
-	for (char *p = c; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return c;
-}
 
 /* ?eventId= (required or not); 400 when present but malformed. */
 static enum zt_err
@@ -35,7 +21,7 @@ event_query(struct zt_req *req, int required, const char **out)
 	*out = NULL;
 	if (q == NULL && !required)
 		return ZT_OK;
-	if ((*out = uuid_of(req, q)) == NULL)
+	if ((*out = zt_uuid_norm(req->arena, q)) == NULL)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "query parameter 'eventId' must be an event id (UUID)");
 	return ZT_OK;
@@ -69,7 +55,8 @@ post_lock(struct zt_req *req)
 static enum zt_err
 delete_seat(struct zt_req *req)
 {
-	const char *seat = uuid_of(req, zt_param(req, "seatId")), *event;
+	const char *seat = zt_uuid_norm(req->arena, zt_param(req, "seatId"));
+	const char *event;
 	char found[ZT_UUID_LEN + 1];
 	enum zt_err e;
 
@@ -100,7 +87,7 @@ delete_all(struct zt_req *req)
 static enum zt_err
 get_status(struct zt_req *req)
 {
-	const char *event = uuid_of(req, zt_param(req, "eventId"));
+	const char *event = zt_uuid_norm(req->arena, zt_param(req, "eventId"));
 	struct json_object *body;
 	enum zt_err e;
 
@@ -115,7 +102,7 @@ get_status(struct zt_req *req)
 static enum zt_err
 live_event(struct zt_req *req)
 {
-	const char *event = uuid_of(req, zt_param(req, "eventId"));
+	const char *event = zt_uuid_norm(req->arena, zt_param(req, "eventId"));
 	if (event == NULL)
 		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
 		    "no such event: %s", zt_param(req, "eventId"));
@@ -131,7 +118,8 @@ live_tenant(struct zt_req *req)
 static enum zt_err
 live_booking(struct zt_req *req)
 {
-	const char *booking = uuid_of(req, zt_param(req, "bookingId"));
+	const char *booking =
+	    zt_uuid_norm(req->arena, zt_param(req, "bookingId"));
 	if (booking == NULL)
 		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
 		    "no such booking: %s", zt_param(req, "bookingId"));

@@ -2,13 +2,11 @@
 #include "zt_channel.h"
 #include "zt_db.h"
 #include "zt_salemap.h"
+#include "zt_team.h"
 
 #include <string.h>
 
-/* Memberships and bookings through the caller's own read policies
- * (self_read, buyer_read): no tenant in scope. */
-static struct zt_sql q_member = ZT_SQL("channel_member",
-    "SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2", 2);
+/* A booking through the buyer's own read policy (buyer_read). */
 static struct zt_sql q_buyer = ZT_SQL("channel_buyer",
     "SELECT 1 FROM bookings WHERE id = $1 AND user_id = $2", 2);
 
@@ -35,42 +33,31 @@ zt_channel_event(struct zt_req *req, const char *event_id)
 	return subscribe(req, "ev", m->event_id);
 }
 
-/* One row of q for (a, user) in the caller's own scope?  1, 0 or -1. */
-static int
-exists(struct zt_req *req, struct zt_sql *q, const char *a)
-{
-	const char *p[2] = {a, req->user_id};
-	PGresult *r;
-	if (zt_db_begin_as(req, "", req->user_id) != ZT_OK)
-		return -1;
-	if ((r = zt_db_exec(req, q, p)) == NULL)
-		return -1;
-	int n = PQntuples(r);
-	if (zt_db_commit(req) != ZT_OK)
-		return -1;
-	return n > 0;
-}
-
 enum zt_err
 zt_channel_tenant(struct zt_req *req)
 {
-	int member = exists(req, &q_member, req->tenant_id);
-	if (member < 0)
-		return req->err;
-	if (!member)
-		return zt_fail(req, ZT_EFORBIDDEN, "not_a_member",
-		    "you are not a member of this organization");
+	/* the role in the token may be 15 minutes old: re-read it */
+	enum zt_err e = zt_team_begin(req, ZT_ROLE_SCANNER, NULL);
+	if (e != ZT_OK || (e = zt_db_commit(req)) != ZT_OK)
+		return e;
 	return subscribe(req, "tenant", req->tenant_id);
 }
 
 enum zt_err
 zt_channel_booking(struct zt_req *req, const char *booking_id)
 {
-	int mine = exists(req, &q_buyer, booking_id);
-	if (mine < 0)
+	const char *p[2] = {booking_id, req->user_id};
+	PGresult *r;
+	enum zt_err e;
+
+	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &q_buyer, p)) == NULL)
 		return req->err;
-	if (!mine)
+	if (PQntuples(r) == 0)
 		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
 		    "no such booking: %s", booking_id);
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
 	return subscribe(req, "booking", booking_id);
 }

@@ -20,8 +20,8 @@
 /* ev:<event_id>: 404 "event_not_found" unless public; 409
  * "event_not_live" unless published. */
 enum zt_err zt_channel_event(struct zt_req *req, const char *event_id);
-/* tenant:<req->tenant_id>: the caller must still be a member (checked in
- * PostgreSQL, not only in the token): 403 "not_a_member". */
+/* tenant:<req->tenant_id>: the caller must still be a member, scanner or
+ * above (zt_team_begin re-reads the role): 403 "not_a_member". */
 enum zt_err zt_channel_tenant(struct zt_req *req);
 /* booking:<booking_id>: only its buyer; 404 "booking_not_found". */
 enum zt_err zt_channel_booking(struct zt_req *req, const char *booking_id);

@@ -68,6 +68,20 @@ ensure(struct zt_db *db)
 		return -1;
 	}
 	PQsetNoticeReceiver(db->conn, notice_quiet, NULL);
+	/*
+	 * No JIT: it compiles any query whose estimated cost passes
+	 * jit_above_cost, and the row-level security subplans inflate the
+	 * estimate of a plain index scan past it.  Loading a 30,000-seat map
+	 * took 0.5 s of LLVM compiling for 25 ms of work (docs/benchmarks.md).
+	 * Our queries are short; JIT never pays for itself here.
+	 */
+	{
+		PGresult *r = PQexec(db->conn, "SET jit = off");
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			zt_log_warn("db", "could not turn jit off: %s",
+			    PQresultErrorMessage(r));
+		PQclear(r);
+	}
 	db->gen++;
 	if (db->gen == 0)
 		db->gen = 1;

@@ -10,7 +10,6 @@
 #include "zt_server.h"
 #include "zt_time.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +30,7 @@ enum {
 	K_HOLDS,  /* ZSET    hold -> expiry (ms) */
 	K_HOLD,   /* HASH    hold -> {"u":user,"s":[seats],"g":{type:qty}} */
 	K_USERS,  /* HASH    user -> hold */
-	K_GA,     /* HASH    type -> free units */
+	K_GA,     /* HASH    type -> free units, cap:type -> capacity */
 	K_SOLD,   /* SET     sold seats */
 	K_SOLDOK, /* STRING  present while the sold set is complete */
 	K__COUNT
@@ -43,9 +42,12 @@ static const char *const key_suffix[K__COUNT] = {
 /*
  * The shared beginning of every script: the time (Redis's clock, one for
  * all app servers), the hold helpers, the lazy sweep of expired holds and
- * the message list.  A hold is alive while its score is in the future; a
- * seat is held while its owner's hold is alive, so expiry needs no
- * sweeper to be exact (the sweeper returns GA units and announces it).
+ * the message list.  A version that is missing (Redis lost its data)
+ * starts again at the current time in ms, so it never goes backwards and
+ * subscribers see a gap and refetch.  A hold is alive while its score is
+ * in the future; a seat is held while its owner's hold is alive, so expiry
+ * needs no sweeper to be exact (the sweeper returns GA units and
+ * announces it).
  */
 #define LUA_PRELUDE \
 	"local SEATS, HOLDS, HOLD, USERS, GA, SOLD =\n" \
@@ -96,6 +98,12 @@ static const char *const key_suffix[K__COUNT] = {
 	"  end\n" \
 	"  return #ids\n" \
 	"end\n" \
+	"local function version()\n" \
+	"  if redis.call('EXISTS', KEYS[1]) == 0 then\n" \
+	"    redis.call('SET', KEYS[1], now)\n" \
+	"  end\n" \
+	"  return tonumber(redis.call('GET', KEYS[1]))\n" \
+	"end\n" \
 	"local function emit(kind, seats, gach, exp)\n" \
 	"  if #seats == 0 and next(gach) == nil then return end\n" \
 	"  local ga = {}\n" \
@@ -104,6 +112,7 @@ static const char *const key_suffix[K__COUNT] = {
 	"    if n then ga[ty] = tonumber(n) end\n" \
 	"  end\n" \
 	"  if #seats == 0 then kind = 'ga.changed' end\n" \
+	"  version()\n" \
 	"  msgs[#msgs + 1] = {v = redis.call('INCR', KEYS[1]), type = kind,\n" \
 	"    seats = seats, ga = ga, exp = exp}\n" \
 	"end\n"
@@ -113,7 +122,9 @@ static const char *const key_suffix[K__COUNT] = {
 /*
  * ARGV: user, new hold id, ttl ms, per-user limit, tickets bought,
  * nseats, (seat, "1" if PostgreSQL has it sold)…, ntypes,
- * (type, quantity wanted, seed = capacity - sold)…
+ * (type, quantity wanted, seed = capacity - sold, capacity)…
+ * A counter remembers the capacity it was seeded with (cap:<type>), so an
+ * organizer who changes a capacity moves the free units by the difference.
  */
 static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "local user, ttl = ARGV[1], tonumber(ARGV[3])\n"
@@ -151,10 +162,19 @@ static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "i = i + 1\n"
     "for _ = 1, ntypes do\n"
     "  local ty, q, seed = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]\n"
-    "  i = i + 3\n"
+    "  local cap = tonumber(ARGV[i + 3])\n"
+    "  i = i + 4\n"
+    "  if redis.call('HSETNX', GA, ty, seed) == 1 then\n"
+    "    redis.call('HSET', GA, 'cap:' .. ty, cap)\n"
+    "  else\n"
+    "    local was = tonumber(redis.call('HGET', GA, 'cap:' .. ty) or cap)\n"
+    "    if was ~= cap then\n"
+    "      redis.call('HINCRBY', GA, ty, cap - was)\n"
+    "      redis.call('HSET', GA, 'cap:' .. ty, cap)\n"
+    "    end\n"
+    "  end\n"
     "  local d = q - (cur.g[ty] or 0)\n"
     "  if d > 0 then\n"
-    "    redis.call('HSETNX', GA, ty, seed)\n"
     "    local free = tonumber(redis.call('HGET', GA, ty))\n"
     "    if free < d then short[ty] = math.max(free, 0) end\n"
     "  end\n"
@@ -313,21 +333,30 @@ static struct zt_script get_script = ZT_SCRIPT(LUA_PRELUDE
  * ARGV: user ("" when anonymous).  Read only: the snapshot and v in one
  * step.  Units of expired holds not yet swept count as available, as they
  * will be.  {seed = true} when the sold set must first be rebuilt.
+ * held is one list per live hold, {expiry, seat, seat…}, the expiry as
+ * the string Redis gave: cjson prints a number with printf("%.14g"),
+ * which cost more than the rest of the script for 1,000 held seats
+ * (docs/benchmarks.md), and C formats each hold's expiry once.
  */
 static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
-    "local v = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+    "local v = version()\n"
     "if redis.call('EXISTS', KEYS[8]) == 0 then\n"
     "  return cjson.encode({seed = true, v = v})\n"
     "end\n"
     "local live = {}\n"
     "local zs = redis.call('ZRANGEBYSCORE', HOLDS, '(' .. now, '+inf',\n"
     "  'WITHSCORES')\n"
-    "for j = 1, #zs, 2 do live[zs[j]] = tonumber(zs[j + 1]) end\n"
-    "local held = {}\n"
+    "for j = 1, #zs, 2 do live[zs[j]] = zs[j + 1] end\n"
+    "local held, groups = {}, {}\n"
     "local all = redis.call('HGETALL', SEATS)\n"
     "for j = 1, #all, 2 do\n"
-    "  local e = live[hold_of(all[j + 1])]\n"
-    "  if e then held[#held + 1] = {all[j], e} end\n"
+    "  local hid = hold_of(all[j + 1])\n"
+    "  local e = live[hid]\n"
+    "  if e then\n"
+    "    local g = groups[hid]\n"
+    "    if not g then g = {e}; groups[hid] = g; held[#held + 1] = g end\n"
+    "    g[#g + 1] = all[j]\n"
+    "  end\n"
     "end\n"
     "local back = {}\n"
     "for _, hid in ipairs(redis.call('ZRANGEBYSCORE', HOLDS, '-inf', now)) do\n"
@@ -338,13 +367,16 @@ static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
     "end\n"
     "local ga = {}\n"
     "local c = redis.call('HGETALL', GA)\n"
-    "for j = 1, #c, 2 do ga[c[j]] = tonumber(c[j + 1]) + (back[c[j]] or 0) end\n"
+    "for j = 1, #c, 2 do\n"
+    "  ga[c[j]] = tonumber(c[j + 1]) + (back[c[j]] or 0)\n"
+    "end\n"
     "local mine\n"
     "if ARGV[1] ~= '' then\n"
     "  local hid = redis.call('HGET', USERS, ARGV[1])\n"
     "  local h = hid and live[hid] and load(hid)\n"
     "  if h then\n"
-    "    mine = {hold = hid, exp = live[hid], seats = h.s, ga = h.g}\n"
+    "    mine = {hold = hid, exp = tonumber(live[hid]), seats = h.s,\n"
+    "      ga = h.g}\n"
     "  end\n"
     "end\n"
     "return cjson.encode({ok = true, v = v, held = held,\n"
@@ -376,16 +408,17 @@ static struct zt_script index_drop_script = ZT_SCRIPT(
     "return 0\n");
 
 /* Tickets already bought, requested seats PostgreSQL has sold, and
- * capacity - sold of the requested types, in one round trip. */
+ * capacity - sold and capacity of the requested types, in one round
+ * trip. */
 static struct zt_sql q_facts = ZT_SQL("hold_facts",
-    "SELECT 'b', NULL, count(*) FROM tickets"
+    "SELECT 'b', NULL, count(*), 0 FROM tickets"
     "  WHERE event_id = $1 AND user_id = $2 AND status = 'live'"
     " UNION ALL"
-    " SELECT 's', seat_id::text, 0 FROM tickets"
+    " SELECT 's', seat_id::text, 0, 0 FROM tickets"
     "  WHERE event_id = $1 AND status = 'live'"
     "    AND seat_id = ANY ($3::uuid[])"
     " UNION ALL"
-    " SELECT 'g', id::text, capacity - sold FROM ticket_types"
+    " SELECT 'g', id::text, capacity - sold, capacity FROM ticket_types"
     "  WHERE event_id = $1 AND id = ANY ($4::uuid[])", 4);
 static struct zt_sql q_sold = ZT_SQL("hold_sold",
     "SELECT seat_id FROM tickets"
@@ -536,15 +569,6 @@ read_hold(struct zt_req *req, struct json_object *o, struct zt_hold *h)
 	}
 }
 
-static char *
-lower(struct zt_arena *a, const char *s)
-{
-	char *c = zt_arena_strdup(a, s);
-	for (char *p = c; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return c;
-}
-
 static const char *
 num_arg(struct zt_req *req, long long n)
 {
@@ -595,11 +619,10 @@ zt_hold_parse(struct zt_req *req, struct json_object *body,
 		const char *s = json_object_is_type(v, json_type_string)
 		                    ? json_object_get_string(v)
 		                    : NULL;
-		if (!zt_is_uuid(s))
+		if ((out->seats[i] = zt_uuid_norm(req->arena, s)) == NULL)
 			return zt_fail(req, ZT_EBADREQ, "invalid_field",
 			    "field 'seatIds' must hold seat ids (UUIDs); "
 			    "item %zu does not", i);
-		out->seats[i] = lower(req->arena, s);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(out->seats[j], out->seats[i]) == 0)
 				return zt_fail(req, ZT_EBADREQ,
@@ -713,11 +736,12 @@ out:
 	return e;
 }
 
-/* What PostgreSQL knows: bought count, sold flags, GA seeds (args). */
+/* What PostgreSQL knows: bought count, sold flags, GA seeds and
+ * capacities (as script arguments). */
 static enum zt_err
 facts(struct zt_req *req, const struct zt_salemap *m,
     const struct zt_hold_request *r, long long *bought, char *sold,
-    const char **seeds)
+    const char **seeds, const char **caps)
 {
 	const char **types = zt_arena_array(req->arena, r->nga + 1,
 	    sizeof(char *));
@@ -727,7 +751,7 @@ facts(struct zt_req *req, const struct zt_salemap *m,
 
 	for (size_t i = 0; i < r->nga; i++) {
 		types[i] = r->ga[i].type_id;
-		seeds[i] = "0";
+		seeds[i] = caps[i] = "0";
 	}
 	p[0] = m->event_id;
 	p[1] = req->user_id;
@@ -749,10 +773,14 @@ facts(struct zt_req *req, const struct zt_salemap *m,
 		for (size_t i = 0; kind[0] == 's' && i < r->nseats; i++)
 			if (strcmp(r->seats[i], id) == 0)
 				sold[i] = 1;
-		for (size_t i = 0; kind[0] == 'g' && i < r->nga; i++)
-			if (strcmp(types[i], id) == 0)
-				seeds[i] = zt_arena_strdup(req->arena,
-				    PQgetvalue(res, row, 2));
+		for (size_t i = 0; kind[0] == 'g' && i < r->nga; i++) {
+			if (strcmp(types[i], id) != 0)
+				continue;
+			seeds[i] = zt_arena_strdup(req->arena,
+			    PQgetvalue(res, row, 2));
+			caps[i] = zt_arena_strdup(req->arena,
+			    PQgetvalue(res, row, 3));
+		}
 	}
 	return zt_db_commit(req);
 }
@@ -793,7 +821,9 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 	char *sold = zt_arena_zalloc(req->arena, r->nseats + 1);
 	const char **seeds = zt_arena_array(req->arena, r->nga + 1,
 	    sizeof(char *));
-	size_t nargs = 7 + 2 * r->nseats + 3 * r->nga, k = 0;
+	const char **caps = zt_arena_array(req->arena, r->nga + 1,
+	    sizeof(char *));
+	size_t nargs = 7 + 2 * r->nseats + 4 * r->nga, k = 0;
 	const char **args = zt_arena_array(req->arena, nargs, sizeof(char *));
 	char hold_id[ZT_UUID_LEN + 1];
 	struct json_object *reply, *ok;
@@ -801,7 +831,7 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 
 	if ((e = zt_salemap_get(req, r->event_id, &m)) != ZT_OK ||
 	    (e = check_request(req, m, r, now)) != ZT_OK ||
-	    (e = facts(req, m, r, &bought, sold, seeds)) != ZT_OK)
+	    (e = facts(req, m, r, &bought, sold, seeds, caps)) != ZT_OK)
 		return e;
 
 	zt_uuid_new(hold_id);
@@ -820,6 +850,7 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 		args[k++] = r->ga[i].type_id;
 		args[k++] = num_arg(req, r->ga[i].quantity);
 		args[k++] = seeds[i];
+		args[k++] = caps[i];
 	}
 	if ((e = run(req, &lock_script, m->event_id, (int)k, args,
 	         &reply)) != ZT_OK)
@@ -1026,14 +1057,21 @@ zt_hold_status(struct zt_req *req, const char *event_id,
 	list = json_object_new_array();
 	v = field(reply, "held");
 	for (size_t i = 0; i < list_len(v); i++) {
-		struct json_object *pair = json_object_array_get_idx(v, i);
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "seatId", json_object_get(
-		    json_object_array_get_idx(pair, 0)));
-		json_object_object_add(o, "expiresAt", json_object_new_string(
-		    zt_time_format_ms(req->arena, json_object_get_int64(
-		        json_object_array_get_idx(pair, 1)))));
-		json_object_array_add(list, o);
+		/* {expiry, seat, seat…}: one hold */
+		struct json_object *g = json_object_array_get_idx(v, i);
+		const char *exp = json_object_get_string(
+		    json_object_array_get_idx(g, 0));
+		struct json_object *at = json_object_new_string(zt_time_format_ms(
+		    req->arena, exp ? strtoll(exp, NULL, 10) : 0));
+		for (size_t k = 1; k < list_len(g); k++) {
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "seatId", json_object_get(
+			    json_object_array_get_idx(g, k)));
+			json_object_object_add(o, "expiresAt",
+			    json_object_get(at));
+			json_object_array_add(list, o);
+		}
+		json_object_put(at);
 	}
 	json_object_object_add(body, "held", list);
 	json_object_object_add(body, "sold", string_list(field(reply, "sold")));
@@ -1044,14 +1082,19 @@ zt_hold_status(struct zt_req *req, const char *event_id,
 			    json_object_new_string(m->seats[i].id));
 	json_object_object_add(body, "blocked", list);
 	/* a type nobody held since Redis started has no counter yet: it
-	 * has capacity - sold free (no hold can have taken any) */
+	 * has capacity - sold free (no hold can have taken any); a counter
+	 * follows a capacity the organizer changed since it was seeded */
 	ga = json_object_new_object();
 	counters = field(reply, "ga");
 	for (size_t i = 0; i < m->ntypes; i++) {
 		const struct zt_sale_type *t = &m->types[i];
 		struct json_object *c = field(counters, t->id);
+		struct json_object *cap = field(counters,
+		    zt_arena_printf(req->arena, "cap:%s", t->id));
 		long long n = c != NULL ? json_object_get_int64(c)
 		                        : t->capacity - t->sold;
+		if (c != NULL && cap != NULL)
+			n += t->capacity - json_object_get_int64(cap);
 		json_object_object_add(ga, t->id,
 		    json_object_new_int64(n > 0 ? n : 0));
 	}

@@ -217,13 +217,21 @@ zt_json_uuid(struct zt_req *req, struct json_object *o, const char *key,
 	enum zt_err e = zt_json_str(req, o, key, opt, 36, &s, present);
 	if (e != ZT_OK || s == NULL)
 		return e;
-	if (!zt_is_uuid(s))
+	if ((*out = zt_uuid_norm(req->arena, s)) == NULL)
 		return BAD(req, key, "must be a UUID");
-	char *low = zt_arena_strdup(req->arena, s);
+	return ZT_OK;
+}
+
+char *
+zt_uuid_norm(struct zt_arena *a, const char *s)
+{
+	char *low;
+	if (!zt_is_uuid(s))
+		return NULL;
+	low = zt_arena_strdup(a, s);
 	for (char *p = low; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	*out = low;
-	return ZT_OK;
+	return low;
 }
 
 enum zt_err

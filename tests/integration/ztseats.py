@@ -169,6 +169,11 @@ class Catalog:
                 ev["ga"].append(cur.fetchone()[0])
         return ev
 
+    def set_capacity(self, ev, ticket_type, capacity):
+        with self.tx(ev["tenant"]) as cur:
+            cur.execute("update ticket_types set capacity = %s where id = %s",
+                        (capacity, ticket_type))
+
     def set_status(self, ev, status):
         with self.tx(ev["tenant"]) as cur:
             cur.execute("update events set status = %s where id = %s",

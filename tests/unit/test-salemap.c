@@ -1,4 +1,4 @@
-/* test-seatmap.c - seat and type lookup, the on-sale rules. */
+/* test-salemap.c - seat and type lookup, the on-sale rules. */
 #include <stdlib.h>
 
 #include "zt_salemap.h"

@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+"""bench/report.py RESULTS.jsonl [--docs docs/benchmarks.md]
+
+Prints bench/run's one table from its results (one JSON object a line) and,
+with --docs, replaces the part of docs/benchmarks.md between the
+<!-- bench:begin --> and <!-- bench:end --> markers (the rest of that page,
+the analysis, is written by hand and kept).
+"""
+
+import json
+import sys
+
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def ms(us):
+    return "%.2f ms" % (us / 1000.0) if us < 10000 else "%.0f ms" % (us / 1000.0)
+
+
+def num(x):
+    return "{:,.0f}".format(x)
+
+
+def main():
+    path = sys.argv[1]
+    docs = sys.argv[sys.argv.index("--docs") + 1] if "--docs" in sys.argv else None
+    rec = {}
+    workers = []
+    flows, fans = [], []
+    for line in open(path):
+        line = line.strip()
+        if not line:
+            continue
+        o = json.loads(line)
+        if o["row"] == "8w":
+            workers.append(o)
+        elif o["row"] == "6":
+            flows.append(o)
+        elif o["row"] == "7":
+            fans.append(o)
+        else:
+            rec[o["row"]] = o
+    m = rec.get("machine", {})
+    ceiling = rec.get("1", {}).get("wrk", {}).get("rps")
+
+    rows = []   # (row, what, figure, p50, p99, vs ceiling, CPU, target, result)
+    breakdown = []   # (row, unit, {component: ms per unit})
+
+    def cpu(key, o, n, unit):
+        c = o.get("cpu_ms") or {}
+        if not n or not c:
+            return ""
+        breakdown.append((key, unit, {k: v / n for k, v in c.items()}))
+        return "%.2f ms" % (sum(c.values()) / n)
+
+    def ratio(rps):
+        return "%.1f %%" % (100.0 * rps / ceiling) if ceiling else "n/a"
+
+    def statuses(w):
+        st = w.get("statuses") or {}
+        return ", ".join("%s×%s" % (num(n), c) for c, n in sorted(st.items()))
+
+    def wrk_row(key, what, target=None, check=None):
+        o = rec.get(key)
+        if not o:
+            return
+        w = o["wrk"]
+        bad = w["errors"]["connect"] + w["errors"]["read"] + \
+            w["errors"]["write"] + w["errors"]["timeout"]
+        note = " (%s socket errors)" % num(bad) if bad else ""
+        res = ""
+        if check is not None:
+            res = "pass" if check(w) else "MISS"
+        rows.append((key, "%s, %d conns%s" % (what, o["conns"], note),
+                     num(w["rps"]) + " req/s", ms(w["p50_us"]), ms(w["p99_us"]),
+                     ratio(w["rps"]), cpu(key, o, w["requests"], "request"),
+                     target or "", res))
+
+    wrk_row("1", "ceiling: nginx `return 200`, no FastCGI")
+    wrk_row("2", "GET /api/health (PostgreSQL, Redis, nchan pinged)")
+    wrk_row("3", "POST /api/seats/lock, a distinct seat each",
+            "≥ 25 % of row 1, p99 ≤ 10 ms",
+            lambda w: ceiling and w["rps"] >= 0.25 * ceiling
+            and w["p99_us"] <= 10000)
+    if "4" in rec:
+        w = rec["4"]["wrk"]
+        held = rec.get("4held", {}).get("held", "?")
+        wrk_row("4", "POST /api/seats/lock, 1,000 clients on 100 seats "
+                "(answers: %s; %s seats held at the end)" % (statuses(w), held))
+    size = rec.get("5size", {}).get("bytes")
+    what5 = "GET /api/seats/status/:id, 5,000 seats, 1,000 held" + \
+        (" (%s kB)" % num(size / 1000.0) if size else "")
+    p99_5 = lambda w: w["p99_us"] <= 5000  # noqa: E731
+    wrk_row("5", what5, "p99 ≤ 5 ms", p99_5)
+    wrk_row("5b", what5, "p99 ≤ 5 ms", p99_5)
+
+    for f in flows:
+        what = "flash sale, %s event: hold → book%s; %d buyers threads" % (
+            f["kind"], " → /_fake/pay → confirm" if f["kind"] == "paid" else "",
+            f["threads"])
+        what += "; %s confirmed, %s oversold, %s failed" % (
+            num(f["confirmed"]), num(f["oversold"]), num(f["failed"]))
+        ok = f["tickets_per_s"] >= 1000 and f["oversold"] == 0
+        key = "6" + ("a" if f["kind"] == "free" else "b")
+        rows.append((key, what,
+                     "%s tickets/s" % num(f["tickets_per_s"]), ms(f["p50_us"]),
+                     ms(f["p99_us"]), ratio(f["tickets_per_s"]),
+                     cpu(key, f, f["confirmed"], "ticket"),
+                     "≥ 1,000 tickets/s, 0 oversold", "pass" if ok else "MISS"))
+    for f in fans:
+        what = "live fan-out, %s subscribers on one event channel: %s of %s " \
+            "messages received" % (num(f["subs"]), num(f["received"]),
+                                   num(f["expected"]))
+        tgt, res = "", ""
+        if f["subs"] >= 5000:
+            tgt = "p99 ≤ 100 ms at 5,000"
+            res = "pass" if f["p99_us"] <= 100000 and \
+                f["received"] == f["expected"] else "MISS"
+        rows.append(("7", what, "%s msgs/s" % num(f["msgs_per_s"]),
+                     ms(f["p50_us"]), ms(f["p99_us"]), "",
+                     cpu("7 (%s)" % num(f["subs"]), f, f["received"],
+                         "message received"), tgt, res))
+
+    if workers:
+        by = {}
+        for w in workers:
+            by.setdefault(w["area"], []).append(w)
+        worst = max(w["rss_kb"] for w in workers)
+        parts = ", ".join(
+            "%s %.1f/%.1f" % (a, max(x["rss_kb"] for x in ws) / 1024.0,
+                              max(x["private_kb"] for x in ws) / 1024.0)
+            for a, ws in sorted(by.items()))
+        rows.append(("8", "memory per responder worker after the run, "
+                     "RSS/private MB: " + parts,
+                     "%.1f MB max RSS" % (worst / 1024.0), "", "", "", "",
+                     "≤ 8 MB RSS", "pass" if worst <= 8 * 1024 else "MISS"))
+    s = rec.get("8s")
+    if s:
+        rows.append(("8", "whole stack after the run (%d processes: "
+                     "PostgreSQL, Redis, nginx, pools, emulator, jobs), "
+                     "RSS %s MB" % (s["procs"], num(s["rss_kb"] / 1024.0)),
+                     "%s MB PSS" % num(s["pss_kb"] / 1024.0), "", "", "", "",
+                     "", ""))
+
+    head = ("row", "what", "figure", "p50", "p99", "vs ceiling",
+            "CPU/unit", "target", "result")
+    machine = ("%s cores, %s, %s GiB, Linux %s, Debian %s" % (
+        m.get("cores"), m.get("cpu"), m.get("mem_gib"), m.get("kernel"),
+        m.get("debian")))
+    versions = ("nginx %s, nchan %s, PostgreSQL %s, Redis %s, wrk %s" % (
+        m.get("nginx"), m.get("nchan"), m.get("postgres"), m.get("redis"),
+        m.get("wrk")))
+    meta = ("%s; commit %s; %s s per wrk row; pools %s; load average "
+            "before %s, after %s" % (m.get("date"), m.get("commit"),
+                                     m.get("duration"), m.get("pools"),
+                                     m.get("load0"), m.get("load")))
+
+    # terminal: fixed columns, the long text last
+    widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(9)]
+    order = [0, 2, 3, 4, 5, 6, 7, 8, 1]
+    print("machine:  " + machine)
+    print("versions: " + versions)
+    print("run:      " + meta)
+    print()
+    print("  ".join(str(head[i]).ljust(widths[i]) if i != 1 else head[i]
+                    for i in order))
+    for r in rows:
+        print("  ".join(str(r[i]).ljust(widths[i]) if i != 1 else r[i]
+                        for i in order))
+
+    if docs:
+        md = [BEGIN, "",
+              "Generated by `bench/run` — do not edit between the markers.",
+              "", "- machine: " + machine, "- versions: " + versions,
+              "- run: " + meta, "",
+              "| " + " | ".join(head) + " |",
+              "|" + "---|" * len(head)]
+        for r in rows:
+            md.append("| " + " | ".join(str(x).replace("|", "\\|") for x in r)
+                      + " |")
+        if breakdown:
+            comps = sorted({k for _, _, c in breakdown for k in c},
+                           key=lambda k: -sum(c.get(k, 0)
+                                              for _, _, c in breakdown))
+            md += ["", "CPU time of the stack per unit (request, ticket, "
+                   "message received), ms, by process group "
+                   "(`bench/cpu.py`; other work on the machine does not "
+                   "count here):", "",
+                   "| row | unit | " + " | ".join(comps) + " |",
+                   "|---|---|" + "---|" * len(comps)]
+            for key, unit, c in breakdown:
+                md.append("| %s | %s | " % (key, unit) + " | ".join(
+                    "%.3f" % c[k] if k in c else "" for k in comps) + " |")
+        md += ["", END]
+        try:
+            text = open(docs).read()
+        except FileNotFoundError:
+            text = "# Benchmarks\n\n%s\n%s\n" % (BEGIN, END)
+        if BEGIN in text and END in text:
+            a = text.index(BEGIN)
+            b = text.index(END) + len(END)
+            text = text[:a] + "\n".join(md) + text[b:]
+        else:
+            text = text.rstrip("\n") + "\n\n" + "\n".join(md) + "\n"
+        with open(docs, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
