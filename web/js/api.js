@@ -181,15 +181,20 @@ export function restore() {
 export async function request(method, path, body, opts = {}) {
   const auth = opts.auth !== false;
   if (auth && !accessToken && refreshing) await refreshing.catch(() => {});
+  const sentWith = accessToken;
   let { res, data } = await send(method, path, body, opts);
   if (res.status === 401 && auth && !path.startsWith('/api/auth/otp')) {
     const code = data && data.error && data.error.code;
     // Only a token problem is worth a refresh; e.g. a wrong OTP is not.
     if (!['invalid_code', 'code_expired'].includes(code)) {
-      try {
-        await refresh();
-      } catch (err) {
-        throw toError(res, data);
+      // A refresh that finished while this call was in flight already
+      // gave us a newer token: retry with it instead of refreshing again.
+      if (!accessToken || accessToken === sentWith) {
+        try {
+          await refresh();
+        } catch (err) {
+          throw toError(res, data);
+        }
       }
       ({ res, data } = await send(method, path, body, opts));
     }
