@@ -172,7 +172,11 @@ static struct zt_sql q_get = ZT_SQL("bk_get",
     " to_char(b.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
     " e.title, to_char(e.starts_at AT TIME ZONE 'UTC',"
     "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), e.venue_name, b.user_id,"
-    " b.buyer_name, b.buyer_email, b.buyer_phone"
+    " b.buyer_name, b.buyer_email, b.buyer_phone,"
+    " b.status = 'confirmed' AND e.refund_policy = 'before_start'"
+    "  AND now() < e.starts_at - make_interval(hours =>"
+    "  coalesce(e.refund_cutoff_hours, 0)),"
+    " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0)"
     " FROM bookings b JOIN events e ON e.id = b.event_id WHERE b.id = $1", 1);
 static struct zt_sql q_get_items = ZT_SQL("bk_get_items",
     "SELECT bi.seat_id, bi.ticket_type_id, bi.quantity, bi.unit_price_paise,"
@@ -778,6 +782,18 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 	return answer(req, id, 201, pay);
 }
 
+/*
+ * What a buyer gets back for cancelling under a before_start policy: the
+ * ticket prices less the policy's fee (flat paise plus basis points of the
+ * subtotal, rounded half up); our convenience fee and its tax stay.
+ */
+static long long
+policy_refund(long long subtotal, long long fee_paise, long long fee_bps)
+{
+	long long fee = fee_paise + (subtotal * fee_bps + 5000) / 10000;
+	return subtotal > fee ? subtotal - fee : 0;
+}
+
 /* ------------------------------------------------------------ reads ---- */
 
 static struct json_object *
@@ -822,6 +838,13 @@ booking_json(struct zt_req *req, const char *booking_id)
 	json_object_object_add(b, "expiresAt", opt_str(r, 0, 9));
 	json_object_object_add(b, "createdAt", opt_str(r, 0, 10));
 	json_object_object_add(b, "confirmedAt", opt_str(r, 0, 11));
+	int cancellable = *PQgetvalue(r, 0, 19) == 't';
+	json_object_object_add(b, "cancellable",
+	    json_object_new_boolean(cancellable));
+	json_object_object_add(b, "refundPaise", cancellable
+	    ? json_object_new_int64(policy_refund(atoll(PQgetvalue(r, 0, 4)),
+	          atoll(PQgetvalue(r, 0, 20)), atoll(PQgetvalue(r, 0, 21))))
+	    : NULL);
 	ev = json_object_new_object();
 	json_object_object_add(ev, "title", opt_str(r, 0, 12));
 	json_object_object_add(ev, "startsAt", opt_str(r, 0, 13));
@@ -1348,12 +1371,8 @@ zt_booking_cancel(struct zt_req *req, const char *booking_id)
 	if (*PQgetvalue(r, 0, 6) != 't')
 		return zt_fail(req, ZT_ECONFLICT, "refund_window_closed",
 		    "the cancellation window for this event has closed");
-	/* the policy refunds the ticket prices less its fee; our convenience
-	 * fee and its tax are not refunded */
-	long long subtotal = atoll(PQgetvalue(r, 0, 3));
-	long long fee = atoll(PQgetvalue(r, 0, 7)) +
-	                (subtotal * atoll(PQgetvalue(r, 0, 8)) + 5000) / 10000;
-	long long refund = subtotal > fee ? subtotal - fee : 0;
+	long long refund = policy_refund(atoll(PQgetvalue(r, 0, 3)),
+	    atoll(PQgetvalue(r, 0, 7)), atoll(PQgetvalue(r, 0, 8)));
 	const char *payment_row = dup(req, r, 0, 9);
 	const char *ppid = dup(req, r, 0, 10);
 	long long left = payment_row ? atoll(PQgetvalue(r, 0, 11)) : 0;

@@ -294,6 +294,8 @@ def confirmed(shop, base_url, stack_var, rzp, **ev_kw):
 def test_buyer_cancel_inside_policy(shop, base_url, stack_var, rzp):
     t, ev, b, bk = confirmed(shop, base_url, stack_var, rzp, refund="before_start",
                              cutoff=24, refund_fee=5000)
+    assert bk["cancellable"] is True
+    assert bk["refundPaise"] == 50000 - 5000
     r = b.call("POST", f"/api/bookings/{bk['id']}/cancel")
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "refunded"
@@ -311,6 +313,7 @@ def test_buyer_cancel_inside_policy(shop, base_url, stack_var, rzp):
 
 def test_buyer_cancel_outside_policy(shop, base_url, stack_var, rzp):
     t, ev, b, bk = confirmed(shop, base_url, stack_var, rzp)   # policy none
+    assert bk["cancellable"] is False and bk["refundPaise"] is None
     r = b.call("POST", f"/api/bookings/{bk['id']}/cancel")
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_refundable"
     t2, ev2, b2, bk2 = confirmed(shop, base_url, stack_var, rzp,
