@@ -23,7 +23,12 @@
 /* ------------------------------------------------------------ SQL ---- */
 
 static struct zt_sql q_event = ZT_SQL("bk_event",
-    "SELECT tenant_id, status, title FROM events WHERE id = $1", 1);
+    "SELECT tenant_id, status, title, per_user_limit FROM events"
+    " WHERE id = $1", 1);
+/* the buyer's live tickets for the event: the per-user limit's truth */
+static struct zt_sql q_bought = ZT_SQL("bk_bought",
+    "SELECT count(*) FROM tickets WHERE event_id = $1 AND user_id = $2"
+    " AND status = 'live'", 2);
 static struct zt_sql q_seat_prices = ZT_SQL("bk_seat_prices",
     "SELECT s.id, pc.price_paise FROM seats s"
     " JOIN price_categories pc ON pc.id = s.price_category_id"
@@ -657,11 +662,23 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 		return zt_fail(req, ZT_ECONFLICT, "event_not_on_sale",
 		    "this event is not on sale");
 	tenant = dup(req, r, 0, 0);
+	int limit = atoi(PQgetvalue(r, 0, 3));
 	if ((e = zt_db_scope(req, tenant, req->user_id)) != ZT_OK)
 		return e;
 
 	if ((e = price_hold(req, event_id, &h, &l)) != ZT_OK)
 		return e;
+	/* holds count bought tickets too, but a confirmation racing the hold
+	 * can slip past them: PostgreSQL has the last word */
+	p[0] = event_id;
+	p[1] = req->user_id;
+	if ((r = zt_db_exec(req, &q_bought, p)) == NULL)
+		return req->err;
+	if (atoi(PQgetvalue(r, 0, 0)) + l.tickets > limit) {
+		zt_fail_detail(req, "limit", json_object_new_int(limit));
+		return zt_fail(req, ZT_ECONFLICT, "per_user_limit",
+		    "at most %d tickets per person for this event", limit);
+	}
 	zt_server_price_rules(&rules);
 	if (zt_price_breakdown(&rules, l.prices, l.tickets, &price) != 0)
 		return zt_fail(req, ZT_EINVALID, "invalid_total",

@@ -89,6 +89,33 @@ def test_paid_booking_prices_come_from_the_database(shop, base_url, stack_var):
     assert again.json()["payment"]["orderId"] == pay["orderId"]
 
 
+def test_per_user_limit_is_checked_again_when_booking(shop, base_url, stack_var):
+    t = shop.tenant()
+    ev = shop.event(t, seats=5, seat_price=0, per_user_limit=3)
+    b = buyer(shop, base_url, stack_var)
+    b.hold(ev, ev["seats"][:2])
+    # a confirmation that raced the hold: two tickets already bought
+    bid = str(uuid.uuid4())
+    with shop.tx(t) as cur:
+        cur.execute("insert into bookings (id, tenant_id, event_id, user_id,"
+                    " expires_at) values (%s, %s, %s, %s, now())",
+                    (bid, t, ev["id"], b.id))
+        for seat in ev["seats"][3:5]:
+            cur.execute("insert into tickets (tenant_id, event_id, booking_id,"
+                        " user_id, seat_id, price_paise) values (%s, %s, %s,"
+                        " %s, %s, 0)", (t, ev["id"], bid, b.id, seat))
+            cur.execute("insert into booking_items (tenant_id, booking_id,"
+                        " event_id, seat_id, unit_price_paise) values"
+                        " (%s, %s, %s, %s, 0)", (t, bid, ev["id"], seat))
+        cur.execute("update bookings set status = 'confirmed', confirmed_at ="
+                    " now() where id = %s", (bid,))
+    r = b.book(ev)
+    assert r.status_code == 409
+    assert r.json()["error"]["code"] == "per_user_limit"
+    assert r.json()["limit"] == 3
+    assert live_tickets(shop, ev) == 2
+
+
 def test_booking_needs_a_hold(shop, base_url, stack_var):
     t = shop.tenant()
     ev = shop.event(t)

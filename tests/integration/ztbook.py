@@ -69,7 +69,8 @@ class Shop:
         return tid
 
     def event(self, tenant, seats=4, seat_price=50000, ga=(), ga_price=30000,
-              refund="none", cutoff=None, refund_fee=None, starts="7 days"):
+              refund="none", cutoff=None, refund_fee=None, starts="7 days",
+              per_user_limit=20):
         ev = {"id": str(uuid.uuid4()), "tenant": tenant, "seats": [], "ga": []}
         with self.tx(tenant) as cur:
             cur.execute(
@@ -78,9 +79,9 @@ class Shop:
                 " refund_policy, refund_cutoff_hours, refund_fee_paise,"
                 " layout_kind) values (%s, %s, %s, 'Paid night', 'Main hall',"
                 " now() + %s::interval, now() + %s::interval + interval '3h',"
-                " 'published', now(), 20, %s, %s, %s, 'hybrid')",
+                " 'published', now(), %s, %s, %s, %s, 'hybrid')",
                 (ev["id"], tenant, "e-" + uuid.uuid4().hex[:12], starts,
-                 starts, refund, cutoff, refund_fee))
+                 starts, per_user_limit, refund, cutoff, refund_fee))
             cur.execute("insert into price_categories (tenant_id, event_id,"
                         " name, price_paise) values (%s, %s, 'Gold', %s)"
                         " returning id", (tenant, ev["id"], seat_price))
