@@ -5,6 +5,7 @@
 #endif
 
 #include "zt_notify.h"
+#include "zt_http.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -392,50 +393,17 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-static int is_loopback_host(const char *h)
-{
-    if (strcmp(h, "localhost") == 0 || strcmp(h, "[::1]") == 0 || strcmp(h, "::1") == 0)
-        return 1;
-    if (strncmp(h, "127.", 4) == 0) {
-        for (const char *p = h + 4; *p; p++)
-            if (!(isdigit((unsigned char)*p) || *p == '.'))
-                return 0;
-        return 1;
-    }
-    return 0;
-}
-
 /* https:// anywhere, http:// only to loopback (tests, local fakes). */
 static int check_base(const struct zt_notify_cfg *cfg, const char *prov, const char *base,
                       char *err, size_t errlen)
 {
-    CURLU *u = curl_url();
-    char *scheme = NULL, *host = NULL;
-    int rc = -1;
-
-    if (!u) {
+    char why[160];
+    int rc = zt_http_check_base(prov, base, why, sizeof(why));
+    if (rc == -2)
         set_err(cfg, err, errlen, "could not reach %s: out of memory", prov);
-        return -1;
-    }
-    if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-        set_err(cfg, err, errlen, "%s base url is not a valid url", prov);
-        goto out;
-    }
-    if (strcasecmp(scheme, "https") == 0)
-        rc = 0;
-    else if (strcasecmp(scheme, "http") == 0 && is_loopback_host(host))
-        rc = 0;
-    else if (strcasecmp(scheme, "http") == 0)
-        set_err(cfg, err, errlen, "refusing plain http to %s at a non-loopback host", prov);
-    else
-        set_err(cfg, err, errlen, "%s base url must be https", prov);
-out:
-    curl_free(scheme);
-    curl_free(host);
-    curl_url_cleanup(u);
-    return rc;
+    else if (rc != 0)
+        set_err(cfg, err, errlen, "%s", why);
+    return rc == 0 ? 0 : -1;
 }
 
 /* base without trailing slashes + path; caller frees. */
@@ -478,24 +446,9 @@ static int perform(const struct zt_notify_cfg *cfg, struct call *c, char *err, s
         set_err(cfg, err, errlen, "could not reach %s: cannot initialise libcurl", c->prov);
         return -1;
     }
-    curl_easy_reset(h);   /* keeps the connection cache: keep-alive across calls */
-    ebuf[0] = '\0';
-
+    if (zt_http_prepare(h, c->url, timeout, ctimeout, ebuf, USER_AGENT) != 0)
+        failed_setup = 1;
 #define SET(opt, val) do { if (curl_easy_setopt(h, opt, val) != CURLE_OK) failed_setup = 1; } while (0)
-    SET(CURLOPT_URL, c->url);
-#if LIBCURL_VERSION_NUM >= 0x075500   /* 7.85.0 */
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-    SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-    SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-    SET(CURLOPT_FOLLOWLOCATION, 0L);
-    SET(CURLOPT_NOSIGNAL, 1L);
-    SET(CURLOPT_TIMEOUT_MS, timeout);
-    SET(CURLOPT_CONNECTTIMEOUT_MS, ctimeout);
-    SET(CURLOPT_ERRORBUFFER, ebuf);
-    SET(CURLOPT_USERAGENT, USER_AGENT);
     SET(CURLOPT_POST, 1L);
     SET(CURLOPT_POSTFIELDS, c->body);
     SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)c->body_len);

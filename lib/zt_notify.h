@@ -8,8 +8,8 @@
  *   whatsapp -> Gupshup  POST {gupshup_base}/wa/api/v1/msg (apikey header, form)
  *
  * Not thread-safe: one reused CURL easy handle per process (FastCGI
- * responders and cron programs are single-threaded).  Self-contained: needs
- * only libcurl and json-c.
+ * responders and cron programs are single-threaded).  Needs libcurl and
+ * json-c, and lib/zt_http.c for the rules every provider call shares.
  */
 #ifndef ZT_NOTIFY_H
 #define ZT_NOTIFY_H

@@ -4,6 +4,7 @@
 #endif
 
 #include "zt_razorpay.h"
+#include "zt_http.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -191,54 +192,19 @@ base_of(const struct zt_razorpay_cfg *cfg)
 	return empty(cfg->base_url) ? ZT_RAZORPAY_BASE : cfg->base_url;
 }
 
-static int
-is_loopback_host(const char *h)
-{
-	if (strcmp(h, "localhost") == 0 || strcmp(h, "[::1]") == 0 ||
-	    strcmp(h, "::1") == 0)
-		return 1;
-	if (strncmp(h, "127.", 4) == 0) {
-		for (const char *p = h + 4; *p; p++)
-			if (!(isdigit((unsigned char)*p) || *p == '.'))
-				return 0;
-		return 1;
-	}
-	return 0;
-}
-
 /* https:// anywhere, http:// only to loopback (the emulator). */
 static int
 check_base(const struct zt_razorpay_cfg *cfg, struct zt_razorpay_err *err)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	int rc = -1;
-
-	if (u == NULL) {
-		set_err(
-		    cfg, err, 0, 1, "could not reach razorpay: out of memory");
-		return -1;
-	}
-	if (curl_url_set(u, CURLUPART_URL, base_of(cfg), 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-		set_err(cfg, err, 0, 0, "razorpay base url is not a valid url");
-		goto out;
-	}
-	if (strcasecmp(scheme, "https") == 0)
-		rc = 0;
-	else if (strcasecmp(scheme, "http") == 0 && is_loopback_host(host))
-		rc = 0;
-	else if (strcasecmp(scheme, "http") == 0)
-		set_err(cfg, err, 0, 0,
-		    "refusing plain http to razorpay at a non-loopback host");
-	else
-		set_err(cfg, err, 0, 0, "razorpay base url must be https");
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
-	return rc;
+	char why[160];
+	int rc = zt_http_check_base("razorpay", base_of(cfg), why,
+	    sizeof(why));
+	if (rc == -2)
+		set_err(cfg, err, 0, 1,
+		    "could not reach razorpay: out of memory");
+	else if (rc != 0)
+		set_err(cfg, err, 0, 0, "%s", why);
+	return rc == 0 ? 0 : -1;
 }
 
 static int
@@ -386,27 +352,13 @@ perform(const struct zt_razorpay_cfg *cfg, struct call *c,
 		goto out;
 	}
 
-	curl_easy_reset(h); /* keeps the connection cache: keep-alive */
-	ebuf[0] = '\0';
+	if (zt_http_prepare(h, url, timeout, ctimeout, ebuf, USER_AGENT) != 0)
+		failed_setup = 1;
 #define SET(opt, val)                                                          \
 	do {                                                                   \
 		if (curl_easy_setopt(h, opt, val) != CURLE_OK)                 \
 			failed_setup = 1;                                      \
 	} while (0)
-	SET(CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0 */
-	SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-#else
-	SET(CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-	SET(CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_NOSIGNAL, 1L);
-	SET(CURLOPT_TIMEOUT_MS, timeout);
-	SET(CURLOPT_CONNECTTIMEOUT_MS, ctimeout);
-	SET(CURLOPT_ERRORBUFFER, ebuf);
-	SET(CURLOPT_USERAGENT, USER_AGENT);
 	SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	SET(CURLOPT_USERNAME, cfg->key_id);
 	SET(CURLOPT_PASSWORD, cfg->key_secret);

@@ -14,8 +14,8 @@
  * Results go into caller-provided structs (no allocation to free).
  *
  * Not thread-safe: one reused CURL easy handle per process (responders and
- * cron programs are single-threaded).  Self-contained: libcurl, json-c and
- * libsodium only.  docs/payments.md has the whole picture, including the
+ * cron programs are single-threaded).  Needs libcurl, json-c, libsodium
+ * and lib/zt_http.c (the rules every provider call shares).  docs/payments.md has the whole picture, including the
  * local emulator (tests/fakes/razorpay.py) the tests and the dev stack use.
  */
 #ifndef ZT_RAZORPAY_H
