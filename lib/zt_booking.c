@@ -399,8 +399,8 @@ run_after(struct zt_req *req, const struct after *a)
 		    a->hold_id ? a->hold_id : "", a->seats, a->nseats, a->ga,
 		    a->nga);
 	if (a->unsell)
-		zt_hold_unsell(req, a->event_id, a->seats, a->nseats, a->ga,
-		    a->nga);
+		zt_hold_unsell(req, a->event_id, a->user_id, a->seats,
+		    a->nseats, a->ga, a->nga);
 	req->err = saved; /* Redis trouble never undoes a committed sale */
 	if (a->refund_id)
 		send_refund(req, a->tenant_id, a->refund_id, a->refund_payment,

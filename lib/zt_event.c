@@ -1,6 +1,7 @@
 /* zt_event.c - events for organizers and the public catalogue; see
  * zt_event.h and docs/organizers.md. */
 #include "zt_event.h"
+#include "zt_salemap.h"
 #include "zt_audit.h"
 #include "zt_crypto.h"
 #include "zt_db.h"
@@ -701,6 +702,7 @@ finish(struct zt_req *req, const char *id, const char *action,
 	    (e = own_event(req, id, 0, &o)) != ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK)
 		return e;
+	zt_salemap_touch(req, id);
 	*out = json_object_get(o);
 	return ZT_OK;
 }

@@ -32,11 +32,14 @@ enum {
 	K_USERS,  /* HASH    user -> hold */
 	K_GA,     /* HASH    type -> free units, cap:type -> capacity */
 	K_SOLD,   /* SET     sold seats */
-	K_SOLDOK, /* STRING  present while the sold set is complete */
+	K_SOLDOK, /* STRING  present while sold and bought are complete */
+	K_BOUGHT, /* HASH    user -> live tickets bought */
+	K_MAP,    /* STRING  INCR per organizer change (zt_salemap_touch) */
 	K__COUNT
 };
 static const char *const key_suffix[K__COUNT] = {
 	"ver", "seats", "holds", "hold", "users", "ga", "sold", "sold:ok",
+	"bought", "map",
 };
 
 /*
@@ -50,8 +53,8 @@ static const char *const key_suffix[K__COUNT] = {
  * announces it).
  */
 #define LUA_PRELUDE \
-	"local SEATS, HOLDS, HOLD, USERS, GA, SOLD =\n" \
-	"  KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]\n" \
+	"local SEATS, HOLDS, HOLD, USERS, GA, SOLD, BOUGHT =\n" \
+	"  KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[9]\n" \
 	"local t = redis.call('TIME')\n" \
 	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n" \
 	"local msgs, rel, relga = {}, {}, {}\n" \
@@ -98,6 +101,11 @@ static const char *const key_suffix[K__COUNT] = {
 	"  end\n" \
 	"  return #ids\n" \
 	"end\n" \
+	"local function bought_add(user, n)\n" \
+	"  if n ~= 0 and redis.call('HINCRBY', BOUGHT, user, n) <= 0 then\n" \
+	"    redis.call('HDEL', BOUGHT, user)\n" \
+	"  end\n" \
+	"end\n" \
 	"local function version()\n" \
 	"  if redis.call('EXISTS', KEYS[1]) == 0 then\n" \
 	"    redis.call('SET', KEYS[1], now)\n" \
@@ -120,15 +128,27 @@ static const char *const key_suffix[K__COUNT] = {
 #define LUA_SWEEP_MAX "100"
 
 /*
- * ARGV: user, new hold id, ttl ms, per-user limit, tickets bought,
- * nseats, (seat, "1" if PostgreSQL has it sold)…, ntypes,
- * (type, quantity wanted, seed = capacity - sold, capacity)…
+ * ARGV: user, new hold id, ttl ms, per-user limit, map version the
+ * caller's seat map was loaded at (zt_salemap), nseats, seats…,
+ * ntypes, (type, quantity wanted, seed = capacity - sold, capacity)…
+ * No PostgreSQL on this path: the sold set and each user's bought count
+ * are Redis's copies (rebuilt from PostgreSQL by seed_sold, which this
+ * script asks for with {seed = true} when they are missing), and
+ * PostgreSQL checks both again when the booking is written.
  * A counter remembers the capacity it was seeded with (cap:<type>), so an
  * organizer who changes a capacity moves the free units by the difference.
  */
 static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
+    "if ARGV[5] ~= '*' and (redis.call('GET', KEYS[10]) or '0') ~= ARGV[5]\n"
+    "then\n"
+    "  return cjson.encode({reload = true})\n"
+    "end\n"
+    "if redis.call('EXISTS', KEYS[8]) == 0 then\n"
+    "  return cjson.encode({seed = true, v = version()})\n"
+    "end\n"
     "local user, ttl = ARGV[1], tonumber(ARGV[3])\n"
-    "local limit, bought = tonumber(ARGV[4]), tonumber(ARGV[5])\n"
+    "local limit = tonumber(ARGV[4])\n"
+    "local bought = tonumber(redis.call('HGET', BOUGHT, user) or '0')\n"
     "sweep(" LUA_SWEEP_MAX ")\n"
     "local hid = redis.call('HGET', USERS, user)\n"
     "local cur = hid and load(hid)\n"
@@ -145,9 +165,9 @@ static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "local conflicts, take = {}, {}\n"
     "local i = 7\n"
     "for _ = 1, tonumber(ARGV[6]) do\n"
-    "  local s, sold = ARGV[i], ARGV[i + 1]\n"
-    "  i = i + 2\n"
-    "  if sold == '1' or redis.call('SISMEMBER', SOLD, s) == 1 then\n"
+    "  local s = ARGV[i]\n"
+    "  i = i + 1\n"
+    "  if redis.call('SISMEMBER', SOLD, s) == 1 then\n"
     "    conflicts[#conflicts + 1] = s\n"
     "  elseif not mine[s] then\n"
     "    local o = redis.call('HGET', SEATS, s)\n"
@@ -278,7 +298,9 @@ static struct zt_script consume_script = ZT_SCRIPT(LUA_PRELUDE
     "    if had - took > 0 then h.g[ty] = had - took else h.g[ty] = nil end\n"
     "  end\n"
     "  soldga[ty] = true\n"
+    "  bought_add(user, q)\n"
     "end\n"
+    "bought_add(user, tonumber(ARGV[3]))\n"
     "if h then\n"
     "  for _, s in ipairs(h.s) do\n"
     "    if not sset[s] and redis.call('HGET', SEATS, s) == owner then\n"
@@ -294,10 +316,12 @@ static struct zt_script consume_script = ZT_SCRIPT(LUA_PRELUDE
     "emit('seats.released', rel, relga)\n"
     "return cjson.encode({ok = true, msgs = msgs})\n");
 
-/* ARGV: nseats, seats…, ntypes, (type, quantity)… */
+/* ARGV: buyer, nseats, seats…, ntypes, (type, quantity)… */
 static struct zt_script unsell_script = ZT_SCRIPT(LUA_PRELUDE
-    "local i = 2\n"
-    "for _ = 1, tonumber(ARGV[1]) do\n"
+    "local user = ARGV[1]\n"
+    "local i = 3\n"
+    "bought_add(user, -tonumber(ARGV[2]))\n"
+    "for _ = 1, tonumber(ARGV[2]) do\n"
     "  redis.call('SREM', SOLD, ARGV[i])\n"
     "  rel[#rel + 1] = ARGV[i]\n"
     "  i = i + 1\n"
@@ -305,6 +329,7 @@ static struct zt_script unsell_script = ZT_SCRIPT(LUA_PRELUDE
     "local ntypes = tonumber(ARGV[i])\n"
     "i = i + 1\n"
     "for _ = 1, ntypes do\n"
+    "  bought_add(user, -tonumber(ARGV[i + 1]))\n"
     "  give_back(ARGV[i], tonumber(ARGV[i + 1]))\n"
     "  relga[ARGV[i]] = true\n"
     "  i = i + 2\n"
@@ -383,20 +408,69 @@ static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
     "  sold = redis.call('SMEMBERS', SOLD), ga = ga, mine = mine})\n");
 
 /*
- * ARGV: v read before PostgreSQL was asked, ttl ms, sold seats…
- * Unchanged v: nothing was sold meanwhile, the set is replaced.  A changed
- * v: merge, so a sale recorded meanwhile (zt_hold_consume) is kept.
+ * ARGV: v read before PostgreSQL was asked, ttl ms, nsold, sold seats…,
+ * nusers, (user, live tickets)…, ntypes, (type, capacity - sold,
+ * capacity)…
+ * Unchanged v: nothing was sold meanwhile, the sold set and the bought
+ * counts are replaced.  A changed v: merge, so a sale recorded meanwhile
+ * (zt_hold_consume) is kept (a count takes the larger of the two; the
+ * booking re-checks the limit in PostgreSQL).  GA counters are seeded when
+ * missing.  A sold set that changed bumps v: subscribers see the gap and
+ * reload, and cached snapshots (zt_hold_status) are dropped.
  */
 static struct zt_script seed_sold_script = ZT_SCRIPT(
-    "local SOLD = KEYS[7]\n"
-    "if tonumber(redis.call('GET', KEYS[1]) or '0') == tonumber(ARGV[1])\n"
-    "then redis.call('DEL', SOLD) end\n"
-    "for j = 3, #ARGV, 1000 do\n"
-    "  redis.call('SADD', SOLD, unpack(ARGV, j, math.min(j + 999, #ARGV)))\n"
+    "local SOLD, GA, BOUGHT = KEYS[7], KEYS[6], KEYS[9]\n"
+    "local same = tonumber(redis.call('GET', KEYS[1]) or '0') ==\n"
+    "  tonumber(ARGV[1])\n"
+    "local n, changed = tonumber(ARGV[3]), false\n"
+    "local i = 4\n"
+    "if same then\n"
+    "  changed = redis.call('SCARD', SOLD) ~= n\n"
+    "  for j = i, i + n - 1, 1000 do\n"
+    "    if changed then break end\n"
+    "    local in_set = redis.call('SMISMEMBER', SOLD,\n"
+    "      unpack(ARGV, j, math.min(j + 999, i + n - 1)))\n"
+    "    for _, f in ipairs(in_set) do\n"
+    "      if f == 0 then changed = true end\n"
+    "    end\n"
+    "  end\n"
+    "  if changed then redis.call('DEL', SOLD) end\n"
+    "  redis.call('DEL', BOUGHT)\n"
+    "end\n"
+    "if not same or changed then\n"
+    "  for j = i, i + n - 1, 1000 do\n"
+    "    if redis.call('SADD', SOLD,\n"
+    "      unpack(ARGV, j, math.min(j + 999, i + n - 1))) > 0 then\n"
+    "      changed = true\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "i = i + n\n"
+    "for _ = 1, tonumber(ARGV[i]) do\n"
+    "  local u, c = ARGV[i + 1], tonumber(ARGV[i + 2])\n"
+    "  if c > tonumber(redis.call('HGET', BOUGHT, u) or '0') then\n"
+    "    redis.call('HSET', BOUGHT, u, c)\n"
+    "  end\n"
+    "  i = i + 2\n"
+    "end\n"
+    "i = i + 1\n"
+    "for _ = 1, tonumber(ARGV[i]) do\n"
+    "  if redis.call('HSETNX', GA, ARGV[i + 1], ARGV[i + 2]) == 1 then\n"
+    "    redis.call('HSET', GA, 'cap:' .. ARGV[i + 1], ARGV[i + 3])\n"
+    "  end\n"
+    "  i = i + 3\n"
     "end\n"
     "redis.call('SET', KEYS[8], '1', 'PX', ARGV[2])\n"
-    "if redis.call('EXISTS', SOLD) == 1 then\n"
-    "  redis.call('PEXPIRE', SOLD, ARGV[2])\n"
+    "for _, k in ipairs({SOLD, BOUGHT}) do\n"
+    "  if redis.call('EXISTS', k) == 1 then\n"
+    "    redis.call('PEXPIRE', k, ARGV[2])\n"
+    "  end\n"
+    "end\n"
+    "if changed then\n"
+    "  if redis.call('EXISTS', KEYS[1]) == 0 then\n"
+    "    redis.call('SET', KEYS[1], ARGV[1])\n"
+    "  end\n"
+    "  redis.call('INCR', KEYS[1])\n"
     "end\n"
     "return cjson.encode({ok = true})\n");
 
@@ -407,22 +481,18 @@ static struct zt_script index_drop_script = ZT_SCRIPT(
     "end\n"
     "return 0\n");
 
-/* Tickets already bought, requested seats PostgreSQL has sold, and
- * capacity - sold and capacity of the requested types, in one round
- * trip. */
-static struct zt_sql q_facts = ZT_SQL("hold_facts",
-    "SELECT 'b', NULL, count(*), 0 FROM tickets"
-    "  WHERE event_id = $1 AND user_id = $2 AND status = 'live'"
-    " UNION ALL"
-    " SELECT 's', seat_id::text, 0, 0 FROM tickets"
-    "  WHERE event_id = $1 AND status = 'live'"
-    "    AND seat_id = ANY ($3::uuid[])"
-    " UNION ALL"
-    " SELECT 'g', id::text, capacity - sold, capacity FROM ticket_types"
-    "  WHERE event_id = $1 AND id = ANY ($4::uuid[])", 4);
+/* What the sold set, the bought counts and the GA counters are rebuilt
+ * from, in one round trip: sold seats ('s'), live tickets per buyer ('u'),
+ * capacity - sold and capacity per type ('t'). */
 static struct zt_sql q_sold = ZT_SQL("hold_sold",
-    "SELECT seat_id FROM tickets"
-    " WHERE event_id = $1 AND status = 'live' AND seat_id IS NOT NULL", 1);
+    "SELECT 's', seat_id::text, 0, 0 FROM tickets"
+    "  WHERE event_id = $1 AND status = 'live' AND seat_id IS NOT NULL"
+    " UNION ALL"
+    " SELECT 'u', user_id::text, count(*), 0 FROM tickets"
+    "  WHERE event_id = $1 AND status = 'live' GROUP BY user_id"
+    " UNION ALL"
+    " SELECT 't', id::text, capacity - sold, capacity FROM ticket_types"
+    "  WHERE event_id = $1", 1);
 
 /* ------------------------------------------------------------------ */
 
@@ -575,24 +645,6 @@ num_arg(struct zt_req *req, long long n)
 	return zt_arena_printf(req->arena, "%lld", n);
 }
 
-/* "{a,b,c}": a PostgreSQL array literal of validated UUIDs. */
-static const char *
-uuid_array(struct zt_req *req, const char *const *ids, size_t n)
-{
-	size_t len = 3 + n * (ZT_UUID_LEN + 1);
-	char *s = zt_arena_alloc(req->arena, len), *p = s;
-	*p++ = '{';
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			*p++ = ',';
-		memcpy(p, ids[i], ZT_UUID_LEN);
-		p += ZT_UUID_LEN;
-	}
-	*p++ = '}';
-	*p = '\0';
-	return s;
-}
-
 /* ------------------------------------------------------------ parse -- */
 
 enum zt_err
@@ -736,55 +788,6 @@ out:
 	return e;
 }
 
-/* What PostgreSQL knows: bought count, sold flags, GA seeds and
- * capacities (as script arguments). */
-static enum zt_err
-facts(struct zt_req *req, const struct zt_salemap *m,
-    const struct zt_hold_request *r, long long *bought, char *sold,
-    const char **seeds, const char **caps)
-{
-	const char **types = zt_arena_array(req->arena, r->nga + 1,
-	    sizeof(char *));
-	const char *p[4];
-	PGresult *res;
-	enum zt_err e;
-
-	for (size_t i = 0; i < r->nga; i++) {
-		types[i] = r->ga[i].type_id;
-		seeds[i] = caps[i] = "0";
-	}
-	p[0] = m->event_id;
-	p[1] = req->user_id;
-	p[2] = uuid_array(req, r->seats, r->nseats);
-	p[3] = uuid_array(req, types, r->nga);
-	/* the event's tenant in scope: other buyers' tickets count */
-	if ((e = zt_db_begin_as(req, m->tenant_id, req->user_id)) != ZT_OK)
-		return e;
-	if ((res = zt_db_exec(req, &q_facts, p)) == NULL)
-		return req->err;
-	*bought = 0;
-	for (int row = 0; row < PQntuples(res); row++) {
-		const char *kind = PQgetvalue(res, row, 0);
-		const char *id = PQgetvalue(res, row, 1);
-		if (kind[0] == 'b') {
-			*bought = strtoll(PQgetvalue(res, row, 2), NULL, 10);
-			continue;
-		}
-		for (size_t i = 0; kind[0] == 's' && i < r->nseats; i++)
-			if (strcmp(r->seats[i], id) == 0)
-				sold[i] = 1;
-		for (size_t i = 0; kind[0] == 'g' && i < r->nga; i++) {
-			if (strcmp(types[i], id) != 0)
-				continue;
-			seeds[i] = zt_arena_strdup(req->arena,
-			    PQgetvalue(res, row, 2));
-			caps[i] = zt_arena_strdup(req->arena,
-			    PQgetvalue(res, row, 3));
-		}
-	}
-	return zt_db_commit(req);
-}
-
 /* The script said no: the reason as an HTTP error. */
 static enum zt_err
 refused(struct zt_req *req, const struct zt_salemap *m,
@@ -812,65 +815,126 @@ refused(struct zt_req *req, const struct zt_salemap *m,
 	    "you hold and have bought", m->per_user_limit);
 }
 
+static enum zt_err seed_sold(struct zt_req *req, const struct zt_salemap *m,
+    long long v0);
+
+/*
+ * The sweeper's index (outside the event's hash tag, so not in the lock
+ * script): ZADD GT keeps an event's latest expiry.  Each worker remembers
+ * what it wrote and writes again only when an expiry moved by more than
+ * INDEX_REFRESH_MS, or after Redis reconnected: while a hold of the event
+ * is alive (ZCARD > 0) the sweeper never drops the entry, so a score a
+ * little behind changes nothing but when the idle entry goes.
+ */
+#define INDEX_REFRESH_MS 30000
+#define INDEX_MEMO 16
+static struct {
+	char event_id[ZT_UUID_LEN + 1];
+	long long expires_ms;
+	unsigned long redis_gen;
+} index_memo[INDEX_MEMO];
+
+static void
+index_event(struct zt_req *req, const char *event_id, long long expires_ms)
+{
+	unsigned long gen = zt_redis_generation();
+	int slot = 0;
+	redisReply *rep;
+
+	for (int i = 0; i < INDEX_MEMO; i++) {
+		if (strcmp(index_memo[i].event_id, event_id) == 0) {
+			if (index_memo[i].redis_gen == gen &&
+			    expires_ms < index_memo[i].expires_ms +
+			                     INDEX_REFRESH_MS)
+				return;
+			slot = i;
+			break;
+		}
+		if (index_memo[i].expires_ms < index_memo[slot].expires_ms)
+			slot = i;
+	}
+	rep = zt_redis_cmd(req, "ZADD %s GT %lld %s", ZT_HOLD_INDEX_KEY,
+	    expires_ms, event_id);
+	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
+		zt_log_error("hold", "could not index event %s", event_id);
+		req->err = ZT_OK; /* the hold stands; lock again */
+		index_memo[slot].event_id[0] = '\0';
+		return;
+	}
+	snprintf(index_memo[slot].event_id, sizeof(index_memo[slot].event_id),
+	    "%s", event_id);
+	index_memo[slot].expires_ms = expires_ms;
+	index_memo[slot].redis_gen = gen;
+}
+
 enum zt_err
 zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
     struct zt_hold *out)
 {
 	const struct zt_salemap *m;
-	long long now = zt_time_now_ms(), bought = 0;
-	char *sold = zt_arena_zalloc(req->arena, r->nseats + 1);
-	const char **seeds = zt_arena_array(req->arena, r->nga + 1,
-	    sizeof(char *));
-	const char **caps = zt_arena_array(req->arena, r->nga + 1,
-	    sizeof(char *));
-	size_t nargs = 7 + 2 * r->nseats + 4 * r->nga, k = 0;
+	long long now = zt_time_now_ms();
+	size_t nargs = 7 + r->nseats + 4 * r->nga, k;
 	const char **args = zt_arena_array(req->arena, nargs, sizeof(char *));
 	char hold_id[ZT_UUID_LEN + 1];
 	struct json_object *reply, *ok;
 	enum zt_err e;
 
-	if ((e = zt_salemap_get(req, r->event_id, &m)) != ZT_OK ||
-	    (e = check_request(req, m, r, now)) != ZT_OK ||
-	    (e = facts(req, m, r, &bought, sold, seeds, caps)) != ZT_OK)
-		return e;
-
 	zt_uuid_new(hold_id);
-	args[k++] = req->user_id;
-	args[k++] = hold_id;
-	args[k++] = num_arg(req, (long long)zt_g.cfg.hold_ttl * 1000);
-	args[k++] = num_arg(req, m->per_user_limit);
-	args[k++] = num_arg(req, bought);
-	args[k++] = num_arg(req, (long long)r->nseats);
-	for (size_t i = 0; i < r->nseats; i++) {
-		args[k++] = r->seats[i];
-		args[k++] = sold[i] ? "1" : "0";
+	for (int reloaded = 0, seeded = 0;;) {
+		if ((e = zt_salemap_get(req, r->event_id, &m)) != ZT_OK ||
+		    (e = check_request(req, m, r, now)) != ZT_OK)
+			return e;
+		k = 0;
+		args[k++] = req->user_id;
+		args[k++] = hold_id;
+		args[k++] = num_arg(req, (long long)zt_g.cfg.hold_ttl * 1000);
+		args[k++] = num_arg(req, m->per_user_limit);
+		/* after one reload, go on with what PostgreSQL said */
+		args[k++] = reloaded ? "*" : m->map_ver;
+		args[k++] = num_arg(req, (long long)r->nseats);
+		for (size_t i = 0; i < r->nseats; i++)
+			args[k++] = r->seats[i];
+		args[k++] = num_arg(req, (long long)r->nga);
+		for (size_t i = 0; i < r->nga; i++) {
+			/* the seed counts only for a type Redis has no
+			 * counter of (seed_sold writes them all) */
+			const struct zt_sale_type *t =
+			    zt_salemap_type(m, r->ga[i].type_id);
+			args[k++] = r->ga[i].type_id;
+			args[k++] = num_arg(req, r->ga[i].quantity);
+			args[k++] = num_arg(req, t->capacity - t->sold);
+			args[k++] = num_arg(req, t->capacity);
+		}
+		if ((e = run(req, &lock_script, m->event_id, (int)k, args,
+		         &reply)) != ZT_OK)
+			return e;
+		if (field(reply, "reload") != NULL) {
+			/* an organizer changed the event since this process
+			 * loaded it: load it again and check again */
+			zt_salemap_drop(m->event_id);
+			reloaded = 1;
+			continue;
+		}
+		if (field(reply, "seed") == NULL)
+			break;
+		/* Redis lost (or let expire) its copy of what is sold */
+		if (seeded++ == 2) {
+			zt_log_error("hold", "sold set of %s did not stick",
+			    m->event_id);
+			return zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
+			    "the hold service is unavailable, try again "
+			    "shortly");
+		}
+		if ((e = seed_sold(req, m, int_field(reply, "v"))) != ZT_OK)
+			return e;
 	}
-	args[k++] = num_arg(req, (long long)r->nga);
-	for (size_t i = 0; i < r->nga; i++) {
-		args[k++] = r->ga[i].type_id;
-		args[k++] = num_arg(req, r->ga[i].quantity);
-		args[k++] = seeds[i];
-		args[k++] = caps[i];
-	}
-	if ((e = run(req, &lock_script, m->event_id, (int)k, args,
-	         &reply)) != ZT_OK)
-		return e;
 	publish(req, m->event_id, reply);
 	ok = field(reply, "ok");
 	if (ok == NULL || !json_object_get_boolean(ok))
 		return refused(req, m, reply);
 	read_hold(req, reply, out);
-	if (out->id[0] != '\0') {
-		/* the sweeper's index: outside the event's hash tag, so not
-		 * in the script; ZADD GT keeps the latest expiry */
-		redisReply *rep = zt_redis_cmd(req, "ZADD %s GT %lld %s",
-		    ZT_HOLD_INDEX_KEY, out->expires_ms, m->event_id);
-		if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
-			zt_log_error("hold", "could not index event %s",
-			    m->event_id);
-			req->err = ZT_OK; /* the hold stands; lock again */
-		}
-	}
+	if (out->id[0] != '\0')
+		index_event(req, m->event_id, out->expires_ms);
 	return ZT_OK;
 }
 
@@ -951,14 +1015,16 @@ zt_hold_consume(struct zt_req *req, const char *event_id,
 
 enum zt_err
 zt_hold_unsell(struct zt_req *req, const char *event_id,
-    const char *const *seats, size_t nseats, const struct zt_hold_ga *ga,
-    size_t nga)
+    const char *user_id, const char *const *seats, size_t nseats,
+    const struct zt_hold_ga *ga, size_t nga)
 {
 	size_t nargs;
-	const char **args = items_args(req, 0, seats, nseats, ga, nga, &nargs);
+	const char **args = items_args(req, 1, seats, nseats, ga, nga, &nargs);
 	struct json_object *reply;
-	enum zt_err e = run(req, &unsell_script, event_id, (int)nargs, args,
-	    &reply);
+	enum zt_err e;
+
+	args[0] = user_id;
+	e = run(req, &unsell_script, event_id, (int)nargs, args, &reply);
 	if (e != ZT_OK)
 		return e;
 	publish(req, event_id, reply);
@@ -967,7 +1033,8 @@ zt_hold_unsell(struct zt_req *req, const char *event_id,
 
 /* ----------------------------------------------------------- status -- */
 
-/* Rebuild the sold set from PostgreSQL; v0 is the version seen before. */
+/* Rebuild the sold set, the bought counts and missing GA counters from
+ * PostgreSQL; v0 is the version seen before. */
 static enum zt_err
 seed_sold(struct zt_req *req, const struct zt_salemap *m, long long v0)
 {
@@ -975,22 +1042,37 @@ seed_sold(struct zt_req *req, const struct zt_salemap *m, long long v0)
 	struct json_object *reply;
 	PGresult *res;
 	const char **args;
-	int n;
+	size_t n, k = 0, count[3] = {0, 0, 0};
+	const char kinds[3] = {'s', 'u', 't'};
+	const int width[3] = {1, 2, 3};
 	enum zt_err e;
 
 	if ((e = zt_db_begin_as(req, m->tenant_id, "")) != ZT_OK)
 		return e;
 	if ((res = zt_db_exec(req, &q_sold, p)) == NULL)
 		return req->err;
-	n = PQntuples(res);
-	args = zt_arena_array(req->arena, (size_t)n + 2, sizeof(char *));
-	args[0] = num_arg(req, v0);
-	args[1] = num_arg(req, SOLD_TTL_MS);
-	for (int i = 0; i < n; i++)
-		args[2 + i] = PQgetvalue(res, i, 0);
+	n = (size_t)PQntuples(res);
+	for (size_t row = 0; row < n; row++)
+		for (int j = 0; j < 3; j++)
+			if (PQgetvalue(res, (int)row, 0)[0] == kinds[j])
+				count[j]++;
+	args = zt_arena_array(req->arena, 5 + 3 * n, sizeof(char *));
+	args[k++] = num_arg(req, v0);
+	args[k++] = num_arg(req, SOLD_TTL_MS);
+	/* rows of one kind at a time, in the script's order: 's' seat;
+	 * 'u' user, count; 't' type, free, capacity */
+	for (int j = 0; j < 3; j++) {
+		args[k++] = num_arg(req, (long long)count[j]);
+		for (size_t row = 0; row < n; row++) {
+			if (PQgetvalue(res, (int)row, 0)[0] != kinds[j])
+				continue;
+			for (int c = 1; c <= width[j]; c++)
+				args[k++] = PQgetvalue(res, (int)row, c);
+		}
+	}
 	if ((e = zt_db_commit(req)) != ZT_OK)
 		return e;
-	return run(req, &seed_sold_script, m->event_id, n + 2, args, &reply);
+	return run(req, &seed_sold_script, m->event_id, (int)k, args, &reply);
 }
 
 struct json_object *

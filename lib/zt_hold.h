@@ -25,7 +25,7 @@
  *                                        units leave the hold, the rest of
  *                                        the hold is released, seats.sold
  *                                        (+ seats.released) is published
- *   zt_hold_unsell(req, event, seats, n, ga, m)
+ *   zt_hold_unsell(req, event, user, seats, n, ga, m)
  *                                        after a refund/cancel COMMIT: the
  *                                        seats and units are for sale again
  *
@@ -135,12 +135,13 @@ enum zt_err zt_hold_consume(struct zt_req *req, const char *event_id,
     size_t nseats, const struct zt_hold_ga *ga, size_t nga);
 
 /*
- * After the COMMIT of a refund or cancellation: seats leave the sold set
- * and GA units go back to the counter.  Publishes seats.released.
+ * After the COMMIT of a refund or cancellation of user_id's tickets: seats
+ * leave the sold set, GA units go back to the counter and the user's
+ * bought count drops.  Publishes seats.released.
  */
 enum zt_err zt_hold_unsell(struct zt_req *req, const char *event_id,
-    const char *const *seats, size_t nseats, const struct zt_hold_ga *ga,
-    size_t nga);
+    const char *user_id, const char *const *seats, size_t nseats,
+    const struct zt_hold_ga *ga, size_t nga);
 
 /*
  * The public snapshot of event_id: {v, held:[{seatId, expiresAt}],

@@ -1,5 +1,6 @@
 /* zt_layout.c - storing and reading layouts; see zt_layout.h. */
 #include "zt_layout.h"
+#include "zt_salemap.h"
 #include "zt_audit.h"
 #include "zt_db.h"
 #include "zt_json.h"
@@ -554,6 +555,7 @@ zt_layout_put(struct zt_req *req, const char *event_id,
 	if ((e = zt_layout_json(req, event_id, 1, body)) != ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK)
 		return e;
+	zt_salemap_touch(req, event_id);
 	*out = json_object_get(body);
 	return ZT_OK;
 }

@@ -2,8 +2,14 @@
  * zt_live.h - publishing to nchan channels.
  *
  * Messages go by HTTP POST to the nchan publisher server, which listens only
- * on a unix socket (docs/stack.md), over one reused libcurl handle.  Publish
- * only after COMMIT: a message announces what the database already holds.
+ * on a unix socket (docs/stack.md), over one kept-alive connection per
+ * process.  Publish only after COMMIT: a message announces what the
+ * database already holds.
+ *
+ * A responder defers: zt_serve turns zt_live_defer on, messages queue up
+ * while a request is handled and zt_live_flush sends them all in one write
+ * after the FastCGI answer is out (docs/live.md), so the client never waits
+ * for nchan.  Elsewhere (cron programs) each publish is sent at once.
  */
 #ifndef ZT_LIVE_H
 #define ZT_LIVE_H
@@ -16,7 +22,15 @@ struct zt_live;
 struct zt_live *zt_live_new(const char *socket_path);
 void zt_live_free(struct zt_live *l);
 
-/* POST json (len bytes) to channel ("ev:<uuid>").  0 ok, -1 failed. */
+/* Queue publishes until zt_live_flush (on) or send each at once (off). */
+void zt_live_defer(int on);
+
+/* Send what is queued and read nchan's answers.  0 ok, -1 some failed
+ * (logged). */
+int zt_live_flush(void);
+
+/* POST json (len bytes) to channel ("ev:<uuid>").  0 ok (or queued), -1
+ * failed. */
 int zt_live_publish(const char *channel, const char *json, size_t len);
 
 /*

@@ -12,6 +12,7 @@
 struct zt_redis {
 	redisContext *c;
 	const struct zt_config *cfg;
+	unsigned long generation; /* connections made so far */
 };
 
 struct zt_redis *
@@ -20,6 +21,7 @@ zt_redis_new(const struct zt_config *cfg)
 	struct zt_redis *r = zt_xmalloc(sizeof(*r));
 	r->c = NULL;
 	r->cfg = cfg;
+	r->generation = 0;
 	return r;
 }
 
@@ -64,7 +66,14 @@ ensure(struct zt_redis *r)
 		return -1;
 	}
 	redisSetTimeout(r->c, tv);
+	r->generation++;
 	return 0;
+}
+
+unsigned long
+zt_redis_generation(void)
+{
+	return zt_g.redis != NULL ? zt_g.redis->generation : 0;
 }
 
 static void

@@ -41,6 +41,10 @@ redisReply *zt_redis_cmd(struct zt_req *req, const char *fmt, ...);
 redisReply *zt_redis_eval(struct zt_req *req, struct zt_script *s, int nkeys,
     const char *const *keys, int nargs, const char *const *args);
 
+/* Counts the connections made: a change means Redis may have restarted
+ * and lost what a caller remembers of it. */
+unsigned long zt_redis_generation(void);
+
 /* PING: 0 ok, -1 down (reason in err). */
 int zt_redis_ping(char *err, size_t errlen);
 

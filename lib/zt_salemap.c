@@ -3,6 +3,8 @@
 #include "zt_db.h"
 #include "zt_json.h"
 #include "zt_log.h"
+#include "zt_redis.h"
+#include "zt_server.h"
 #include "zt_time.h"
 
 #include <stdio.h>
@@ -40,6 +42,46 @@ zt_salemap_forget(void)
 {
 	for (int i = 0; i < ZT_SALEMAP_SLOTS; i++)
 		clear(&cache[i]);
+}
+
+void
+zt_salemap_drop(const char *event_id)
+{
+	for (int i = 0; i < ZT_SALEMAP_SLOTS; i++)
+		if (strcmp(cache[i].event_id, event_id) == 0)
+			clear(&cache[i]);
+}
+
+void
+zt_salemap_touch(struct zt_req *req, const char *event_id)
+{
+	enum zt_err saved = req->err;
+	redisReply *rep;
+
+	if (zt_g.redis == NULL)
+		return;
+	rep = zt_redis_cmd(req, "INCR zt:{ev:%s}:map", event_id);
+	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER)
+		zt_log_warn("salemap", "could not bump the map version of %s",
+		    event_id);
+	req->err = saved; /* the change is committed either way */
+}
+
+/* The event's map version, read before the map itself: a change that
+ * lands while loading makes the next lock reload. */
+static void
+read_map_ver(struct zt_req *req, const char *event_id, struct zt_salemap *m)
+{
+	enum zt_err saved = req->err;
+	redisReply *rep = zt_g.redis != NULL
+	    ? zt_redis_cmd(req, "GET zt:{ev:%s}:map", event_id) : NULL;
+
+	snprintf(m->map_ver, sizeof(m->map_ver), "0");
+	if (rep != NULL && rep->type == REDIS_REPLY_STRING)
+		snprintf(m->map_ver, sizeof(m->map_ver), "%s", rep->str);
+	else if (rep == NULL || rep->type != REDIS_REPLY_NIL)
+		snprintf(m->map_ver, sizeof(m->map_ver), "?"); /* reload once */
+	req->err = saved;
 }
 
 static int
@@ -101,6 +143,7 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 	PGresult *r;
 	enum zt_err e;
 
+	read_map_ver(req, event_id, m);
 	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
 		return e;
 	if ((r = zt_db_exec(req, &q_event, p)) == NULL)

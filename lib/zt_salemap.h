@@ -8,8 +8,14 @@
  * flags, status, sales windows, limits, capacities); what changes on every
  * sale (sold seats, GA units) is read fresh where it matters: the hold
  * script (Redis) and the confirming transaction (PostgreSQL) are the
- * guards, never this cache.  An organizer's change (blocking a seat,
- * cancelling) reaches every process within the TTL.
+ * guards, never this cache.
+ *
+ * An organizer's change (layout, capacities, status, sales windows) calls
+ * zt_salemap_touch after its COMMIT, which bumps the event's map version
+ * in Redis (zt:{ev:<event>}:map).  A map remembers the version it was
+ * loaded at, and the hold script refuses a stale one, so the next lock
+ * reloads it: changes apply at once in every process.  The TTL remains the
+ * backstop for changes made around the API.
  *
  * Only public events load (the row-level security policy public_read): a
  * draft, or an event of a suspended organizer, is "not found".
@@ -49,6 +55,7 @@ struct zt_salemap {
 	size_t ntypes;
 	struct zt_sale_type *types; /* sorted by id */
 	long long loaded_ms;          /* monotonic clock */
+	char map_ver[24];             /* zt:{ev:<event>}:map when loaded */
 };
 
 /*
@@ -90,5 +97,14 @@ enum zt_err zt_salemap_type_on_sale(struct zt_req *req,
 
 /* Drop every cached map (tests). */
 void zt_salemap_forget(void);
+/* Drop this process's map of event_id. */
+void zt_salemap_drop(const char *event_id);
+
+/*
+ * After the COMMIT of an organizer's change to event_id: bump its map
+ * version so every process reloads its map before the next hold.  Redis
+ * trouble is logged and ignored (the TTL catches up).
+ */
+void zt_salemap_touch(struct zt_req *req, const char *event_id);
 
 #endif

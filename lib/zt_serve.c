@@ -2,6 +2,7 @@
 #include "zt_serve.h"
 #include "zt_db.h"
 #include "zt_json.h"
+#include "zt_live.h"
 #include "zt_log.h"
 #include "zt_server.h"
 #include "zt_token.h"
@@ -323,9 +324,12 @@ zt_serve(const char *program, const struct zt_route *routes, size_t n,
 	FCGX_InitRequest(&r, 0, 0);
 	req = zt_req_new(fcgi_getenv, &r);
 	zt_log_info("start", "%s ready", program);
+	zt_live_defer(1);
 	while (!zt_g.stopping && FCGX_Accept_r(&r) >= 0) {
 		serve_one(&r, routes, n, req);
 		FCGX_Finish_r(&r);
+		/* the client has its answer: now the live messages */
+		zt_live_flush();
 		zt_req_end(req);
 		req->getenv = fcgi_getenv;
 		req->getenv_ctx = &r;

@@ -433,7 +433,7 @@ def test_consume_sells_the_hold_and_releases_the_rest(
     assert r.status_code == 409
     assert set(r.json()["conflicts"]) == set(ev["seats"][:2])
     # a refund puts them back on sale
-    assert holdctl("unsell", ev["id"], ev["seats"][0], f"{ty}=1") == "ok"
+    assert holdctl("unsell", ev["id"], a.id, ev["seats"][0], f"{ty}=1") == "ok"
     st = b.status(ev).json()
     assert st["sold"] == [ev["seats"][1]] and st["ga"][ty] == 9
     assert b.lock(ev, ev["seats"][:1]).status_code == 200

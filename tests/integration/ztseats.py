@@ -39,8 +39,8 @@ from ztauth import mint
 # --------------------------------------------------------------- fixtures --
 
 @pytest.fixture(scope="module")
-def cat(pg_owner_dsn):
-    c = Catalog(pg_owner_dsn)
+def cat(pg_owner_dsn, redis_socket):
+    c = Catalog(pg_owner_dsn, Redis(redis_socket))
     yield c
     c.purge()
 
@@ -91,8 +91,9 @@ def race(calls, timeout=60):
 class Catalog:
     """Rows built for one test module, removed by purge()."""
 
-    def __init__(self, owner_dsn):
+    def __init__(self, owner_dsn, redis=None):
         self.conn = psycopg2.connect(owner_dsn)
+        self.redis = redis
         self.tenants = []
         self.users = []
 
@@ -169,15 +170,23 @@ class Catalog:
                 ev["ga"].append(cur.fetchone()[0])
         return ev
 
+    def touch(self, ev):
+        """After an organizer's change, as the events API does after its
+        COMMIT (zt_salemap_touch): every process reloads the event."""
+        if self.redis is not None:
+            self.redis("INCR", f"zt:{{ev:{ev['id']}}}:map")
+
     def set_capacity(self, ev, ticket_type, capacity):
         with self.tx(ev["tenant"]) as cur:
             cur.execute("update ticket_types set capacity = %s where id = %s",
                         (capacity, ticket_type))
+        self.touch(ev)
 
     def set_status(self, ev, status):
         with self.tx(ev["tenant"]) as cur:
             cur.execute("update events set status = %s where id = %s",
                         (status, ev["id"]))
+        self.touch(ev)
 
     def sell(self, ev, user, seats=(), ga=None):
         """A confirmed free booking with live tickets, as the bookings

@@ -4,7 +4,7 @@
  * The bookings responder will call the same functions after its COMMIT.
  *
  *   holdctl consume EVENT USER HOLD [SEAT…] [TYPE=QTY…]
- *   holdctl unsell EVENT [SEAT…] [TYPE=QTY…]
+ *   holdctl unsell EVENT USER [SEAT…] [TYPE=QTY…]
  *   holdctl sweep
  *
  * Needs the stack's environment (ZT_REDIS, ZT_LIVE_SOCKET).  Prints "ok"
@@ -23,7 +23,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: holdctl consume EVENT USER HOLD [SEAT…] "
-	    "[TYPE=QTY…]\n       holdctl unsell EVENT [SEAT…] [TYPE=QTY…]\n"
+	    "[TYPE=QTY…]\n       holdctl unsell EVENT USER [SEAT…] "
+	    "[TYPE=QTY…]\n"
 	    "       holdctl sweep\n");
 	return 2;
 }
@@ -42,8 +43,8 @@ main(int argc, char **argv)
 		return usage();
 	if (strcmp(argv[1], "consume") == 0 && argc >= 5)
 		first = 5;
-	else if (strcmp(argv[1], "unsell") == 0 && argc >= 3)
-		first = 3;
+	else if (strcmp(argv[1], "unsell") == 0 && argc >= 4)
+		first = 4;
 	else if (strcmp(argv[1], "sweep") == 0 && argc == 2)
 		first = 2;
 	else
@@ -66,7 +67,8 @@ main(int argc, char **argv)
 		e = zt_hold_consume(req, argv[2], argv[3], argv[4], seats,
 		    nseats, ga, nga);
 	else if (strcmp(argv[1], "unsell") == 0)
-		e = zt_hold_unsell(req, argv[2], seats, nseats, ga, nga);
+		e = zt_hold_unsell(req, argv[2], argv[3], seats, nseats, ga,
+		    nga);
 	else
 		e = zt_hold_sweep_all(req, &swept);
 	printf("%s\n", e == ZT_OK ? "ok" : req->err_code);
