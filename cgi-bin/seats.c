@@ -88,15 +88,16 @@ static enum zt_err
 get_status(struct zt_req *req)
 {
 	const char *event = zt_uuid_norm(req->arena, zt_param(req, "eventId"));
-	struct json_object *body;
+	const char *text;
+	size_t len;
 	enum zt_err e;
 
 	if (event == NULL)
 		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
 		    "no such event: %s", zt_param(req, "eventId"));
-	if ((e = zt_hold_status(req, event, &body)) != ZT_OK)
+	if ((e = zt_hold_status(req, event, &text, &len)) != ZT_OK)
 		return e;
-	return zt_reply(req, 200, body);
+	return zt_reply_text(req, 200, text, len);
 }
 
 static enum zt_err

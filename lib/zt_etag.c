@@ -56,8 +56,5 @@ zt_etag_reply(struct zt_req *req, struct json_object *body, int max_age)
 	if (zt_etag_match(zt_header(req, "If-None-Match"), etag))
 		return zt_reply(req, 304, NULL);
 	/* the text is ready: answer it as is rather than serialise twice */
-	zt_reply(req, 200, NULL);
-	req->resp_raw = text;
-	req->resp_raw_len = len;
-	return ZT_OK;
+	return zt_reply_text(req, 200, text, len);
 }

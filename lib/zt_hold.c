@@ -355,8 +355,12 @@ static struct zt_script get_script = ZT_SCRIPT(LUA_PRELUDE
     "  seats = h.s, ga = h.g})\n");
 
 /*
- * ARGV: user ("" when anonymous).  Read only: the snapshot and v in one
- * step.  Units of expired holds not yet swept count as available, as they
+ * ARGV: user ("" when anonymous), v, next and live of the caller's cached
+ * snapshot ("" when none).  Read only: the snapshot and v in one step.
+ * The cached snapshot is still exact while v is unchanged (every change
+ * INCRs it), no hold in it has expired (now < next, its earliest expiry)
+ * and as many holds are alive (none ended some other way): then only
+ * {hit = true, mine} comes back.  Units of expired holds not yet swept count as available, as they
  * will be.  {seed = true} when the sold set must first be rebuilt.
  * held is one list per live hold, {expiry, seat, seat…}, the expiry as
  * the string Redis gave: cjson prints a number with printf("%.14g"),
@@ -367,6 +371,21 @@ static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
     "local v = version()\n"
     "if redis.call('EXISTS', KEYS[8]) == 0 then\n"
     "  return cjson.encode({seed = true, v = v})\n"
+    "end\n"
+    "local function mine_of(live)\n"
+    "  if ARGV[1] == '' then return nil end\n"
+    "  local hid = redis.call('HGET', USERS, ARGV[1])\n"
+    "  local sc = hid and (live and live[hid] or\n"
+    "    redis.call('ZSCORE', HOLDS, hid))\n"
+    "  local h = sc and tonumber(sc) > now and load(hid)\n"
+    "  if not h then return nil end\n"
+    "  return {hold = hid, exp = tonumber(sc), seats = h.s, ga = h.g}\n"
+    "end\n"
+    "if ARGV[2] ~= '' and tonumber(ARGV[2]) == v and\n"
+    "  now < tonumber(ARGV[3]) and\n"
+    "  redis.call('ZCOUNT', HOLDS, '(' .. now, '+inf') == tonumber(ARGV[4])\n"
+    "then\n"
+    "  return cjson.encode({hit = true, v = v, mine = mine_of(nil)})\n"
     "end\n"
     "local live = {}\n"
     "local zs = redis.call('ZRANGEBYSCORE', HOLDS, '(' .. now, '+inf',\n"
@@ -395,17 +414,9 @@ static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
     "for j = 1, #c, 2 do\n"
     "  ga[c[j]] = tonumber(c[j + 1]) + (back[c[j]] or 0)\n"
     "end\n"
-    "local mine\n"
-    "if ARGV[1] ~= '' then\n"
-    "  local hid = redis.call('HGET', USERS, ARGV[1])\n"
-    "  local h = hid and live[hid] and load(hid)\n"
-    "  if h then\n"
-    "    mine = {hold = hid, exp = tonumber(live[hid]), seats = h.s,\n"
-    "      ga = h.g}\n"
-    "  end\n"
-    "end\n"
     "return cjson.encode({ok = true, v = v, held = held,\n"
-    "  sold = redis.call('SMEMBERS', SOLD), ga = ga, mine = mine})\n");
+    "  sold = redis.call('SMEMBERS', SOLD), ga = ga, mine = mine_of(live),\n"
+    "  next = zs[2] or '9007199254740991', live = #zs / 2})\n");
 
 /*
  * ARGV: v read before PostgreSQL was asked, ttl ms, nsold, sold seats…,
@@ -1103,33 +1114,70 @@ zt_hold_json(struct zt_req *req, const struct zt_hold *h)
 	return o;
 }
 
-enum zt_err
-zt_hold_status(struct zt_req *req, const char *event_id,
-    struct json_object **out)
-{
-	const struct zt_salemap *m;
-	const char *args[1] = {req->user_id};
-	struct json_object *reply = NULL, *body, *list, *ga, *counters, *v;
-	enum zt_err e;
+/*
+ * Each process keeps the public part of the last few snapshots it built
+ * as JSON text (everything but "mine" and the closing brace), with the v
+ * and earliest hold expiry the status script needs to say it is still
+ * exact, and the seat-map load it used (blocked seats, GA fallbacks).  A
+ * hit costs one small script run and a copy: no 90 kB reply to parse and
+ * no 90 kB answer to build (docs/benchmarks.md, row 5).
+ */
+#define SNAP_SLOTS 4
+static struct snap {
+	char event_id[ZT_UUID_LEN + 1];
+	long long v;
+	char next[24];       /* earliest expiry of a hold in it, ms */
+	long long live;      /* holds alive in it */
+	long long map_loaded; /* zt_salemap loaded_ms it was built with */
+	char *text;          /* {"eventId":…,"ga":{…}} */
+	size_t len;
+	unsigned long redis_gen;
+	unsigned long used;
+} snaps[SNAP_SLOTS];
+static unsigned long snap_clock;
 
-	if ((e = zt_salemap_get(req, event_id, &m)) != ZT_OK)
-		return e;
-	for (int attempt = 0;; attempt++) {
-		if ((e = run(req, &status_script, m->event_id, 1, args,
-		         &reply)) != ZT_OK)
-			return e;
-		if (field(reply, "seed") == NULL)
-			break;
-		if (attempt == 2) {
-			zt_log_error("hold", "sold set of %s did not stick",
-			    m->event_id);
-			return zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
-			    "the hold service is unavailable, try again "
-			    "shortly");
-		}
-		if ((e = seed_sold(req, m, int_field(reply, "v"))) != ZT_OK)
-			return e;
+static struct snap *
+snap_find(const char *event_id)
+{
+	for (int i = 0; i < SNAP_SLOTS; i++)
+		if (strcmp(snaps[i].event_id, event_id) == 0)
+			return &snaps[i];
+	return NULL;
+}
+
+/* Keep text (len bytes, a JSON object) as event_id's snapshot. */
+static void
+snap_store(const struct zt_salemap *m, struct json_object *reply,
+    const char *text, size_t len)
+{
+	struct snap *sn = snap_find(m->event_id);
+	if (sn == NULL) {
+		sn = &snaps[0];
+		for (int i = 1; i < SNAP_SLOTS; i++)
+			if (snaps[i].used < sn->used)
+				sn = &snaps[i];
 	}
+	free(sn->text);
+	sn->text = zt_xmalloc(len + 1);
+	memcpy(sn->text, text, len);
+	sn->text[len] = '\0';
+	sn->len = len;
+	snprintf(sn->event_id, sizeof(sn->event_id), "%s", m->event_id);
+	snprintf(sn->next, sizeof(sn->next), "%s",
+	    json_object_get_string(field(reply, "next")));
+	sn->v = int_field(reply, "v");
+	sn->live = int_field(reply, "live");
+	sn->map_loaded = m->loaded_ms;
+	sn->redis_gen = zt_redis_generation();
+	sn->used = ++snap_clock;
+}
+
+/* The public snapshot from the script's full reply. */
+static struct json_object *
+snap_build(struct zt_req *req, const struct zt_salemap *m,
+    struct json_object *reply)
+{
+	struct json_object *body, *list, *ga, *counters, *v;
 
 	body = json_object_new_object();
 	json_object_object_add(body, "eventId",
@@ -1181,12 +1229,81 @@ zt_hold_status(struct zt_req *req, const char *event_id,
 		    json_object_new_int64(n > 0 ? n : 0));
 	}
 	json_object_object_add(body, "ga", ga);
-	if (req->user_id[0] != '\0') {
-		struct zt_hold mine;
-		read_hold(req, field(reply, "mine"), &mine);
-		json_object_object_add(body, "mine", zt_hold_json(req, &mine));
+	return body;
+}
+
+enum zt_err
+zt_hold_status(struct zt_req *req, const char *event_id, const char **text,
+    size_t *len)
+{
+	const struct zt_salemap *m;
+	const char *args[4] = {req->user_id, "", "", ""};
+	struct json_object *reply = NULL;
+	struct snap *sn;
+	enum zt_err e;
+
+	if ((e = zt_salemap_get(req, event_id, &m)) != ZT_OK)
+		return e;
+	sn = snap_find(m->event_id);
+	if (sn != NULL && sn->map_loaded == m->loaded_ms &&
+	    sn->redis_gen == zt_redis_generation()) {
+		args[1] = num_arg(req, sn->v);
+		args[2] = sn->next;
+		args[3] = num_arg(req, sn->live);
 	}
-	*out = body;
+	for (int attempt = 0;; attempt++) {
+		if ((e = run(req, &status_script, m->event_id, 4, args,
+		         &reply)) != ZT_OK)
+			return e;
+		if (field(reply, "seed") == NULL)
+			break;
+		if (attempt == 2) {
+			zt_log_error("hold", "sold set of %s did not stick",
+			    m->event_id);
+			return zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
+			    "the hold service is unavailable, try again "
+			    "shortly");
+		}
+		if ((e = seed_sold(req, m, int_field(reply, "v"))) != ZT_OK)
+			return e;
+	}
+	if (field(reply, "hit") == NULL || (sn = snap_find(m->event_id)) ==
+	    NULL) {
+		struct json_object *body = snap_build(req, m, reply);
+		size_t n = 0;
+		const char *t = zt_json_text(req, body, &n);
+		json_object_put(body);
+		snap_store(m, reply, t, n);
+		sn = snap_find(m->event_id);
+	}
+	sn->used = ++snap_clock;
+	if (req->user_id[0] == '\0') {
+		/* valid until this process builds its next snapshot */
+		*text = sn->text;
+		*len = sn->len;
+	} else {
+		struct zt_hold mine;
+		struct json_object *o;
+		const char *mt;
+		size_t mlen = 0;
+		char *out;
+
+		read_hold(req, field(reply, "mine"), &mine);
+		o = zt_hold_json(req, &mine);
+		mt = o ? zt_json_text(req, o, &mlen) : "null";
+		if (o == NULL)
+			mlen = 4;
+		json_object_put(o);
+		/* the public part, then ,"mine":… before its closing brace */
+		out = zt_arena_alloc(req->arena, sn->len + mlen + 10);
+		memcpy(out, sn->text, sn->len - 1);
+		memcpy(out + sn->len - 1, ",\"mine\":", 8);
+		memcpy(out + sn->len + 7, mt, mlen);
+		out[sn->len + 7 + mlen] = '}';
+		out[sn->len + 8 + mlen] = '\0';
+		*text = out;
+		*len = sn->len + 8 + mlen;
+	}
 	return ZT_OK;
 }
 

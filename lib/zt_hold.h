@@ -144,13 +144,16 @@ enum zt_err zt_hold_unsell(struct zt_req *req, const char *event_id,
     const struct zt_hold_ga *ga, size_t nga);
 
 /*
- * The public snapshot of event_id: {v, held:[{seatId, expiresAt}],
- * sold:[…], blocked:[…], ga:{typeId: available}} read atomically with v,
- * plus mine:{holdId, seats, ga, expiresAt} (or null) when req is signed
- * in.  Never says who holds a seat.  *out is owned by the caller.
+ * The public snapshot of event_id as JSON text: {eventId, v,
+ * held:[{seatId, expiresAt}], sold:[…], blocked:[…], ga:{typeId:
+ * available}} read atomically with v, plus mine:{holdId, seats, ga,
+ * expiresAt} (or null) when req is signed in.  Never says who holds a
+ * seat.  Each process caches the public part while it is exact (same v,
+ * no hold in it expired, same seat-map load).  *text lives until the
+ * request ends.
  */
 enum zt_err zt_hold_status(struct zt_req *req, const char *event_id,
-    struct json_object **out);
+    const char **text, size_t *len);
 
 /*
  * End the expired holds of one event (at most ZT_HOLD_SWEEP_MAX per script

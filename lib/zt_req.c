@@ -183,6 +183,15 @@ zt_reply(struct zt_req *req, int status, struct json_object *body)
 	return ZT_OK;
 }
 
+enum zt_err
+zt_reply_text(struct zt_req *req, int status, const char *text, size_t len)
+{
+	zt_reply(req, status, NULL);
+	req->resp_raw = text;
+	req->resp_raw_len = len;
+	return ZT_OK;
+}
+
 void
 zt_reply_header(struct zt_req *req, const char *name, const char *value)
 {

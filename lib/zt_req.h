@@ -89,6 +89,10 @@ const char *zt_cookie(struct zt_req *req, const char *name);
 
 /* Answer status with body (takes ownership of body; NULL for none). */
 enum zt_err zt_reply(struct zt_req *req, int status, struct json_object *body);
+/* Answer a JSON text as it is (len bytes, kept alive by the caller until
+ * the request ends): no parse, no second serialisation. */
+enum zt_err zt_reply_text(struct zt_req *req, int status, const char *text,
+    size_t len);
 /* Add a response header (copied into the arena). */
 void zt_reply_header(struct zt_req *req, const char *name, const char *value);
 

@@ -689,3 +689,48 @@ def test_a_20000_seat_layout_is_stored_and_replaced_in_seconds(ctx):
         {"name": "X", "rows": [{"label": "A", "seats": ["1"]}]}])
     r = org.owner.call("PUT", path, one_more, timeout=60)
     assert r.status_code == 422 and "20000" in err(r)["message"]
+
+
+# ------------------------------------------------- changes reach the holds --
+
+def test_an_organizers_change_reaches_every_seat_process_at_once(ctx):
+    """Each seats process caches the event's map (capacities, blocked
+    seats, status); the organizer's change bumps its version in Redis, so
+    the very next hold anywhere sees it (not after the cache's TTL)."""
+    org = Org(ctx)
+    layout = {"ticketTypes": [{"name": "Entry", "pricePaise": 0,
+                               "capacity": 100, "perOrderLimit": 10}]}
+    ev = org.published(layout=layout)
+    ty = ev["ticketTypes"][0]["id"] if "ticketTypes" in ev else None
+    if ty is None:
+        r = ctx.api("GET", f"/api/seats/status/{ev['id']}")
+        ty = next(iter(r.json()["ga"]))
+    buyers = [Person(ctx, f"b{i}") for i in range(8)]
+    # every worker loads the map: one unit each
+    for b in buyers[:6]:
+        r = b.call("POST", "/api/seats/lock",
+                   {"eventId": ev["id"], "ga": [{"ticketTypeId": ty,
+                                                 "quantity": 1}]})
+        assert r.status_code == 200, r.text
+    layout["ticketTypes"][0]["capacity"] = 7            # 6 held, 1 left
+    r = org.owner.call("PUT", f"/api/events/{ev['id']}/layout", layout)
+    assert r.status_code == 200, r.text
+    for _ in range(4):
+        r = buyers[6].call("POST", "/api/seats/lock",
+                           {"eventId": ev["id"], "ga": [{"ticketTypeId": ty,
+                                                         "quantity": 2}]})
+        assert r.status_code == 409, r.text
+        assert r.json()["error"]["code"] == "ga_unavailable"
+        assert r.json()["available"] == {ty: 1}
+    r = buyers[7].call("POST", "/api/seats/lock",
+                       {"eventId": ev["id"], "ga": [{"ticketTypeId": ty,
+                                                     "quantity": 1}]})
+    assert r.status_code == 200, r.text
+    # cancelling stops holds at once too
+    r = org.owner.call("POST", f"/api/events/{ev['id']}/cancel")
+    assert r.status_code == 200, r.text
+    for _ in range(4):
+        r = buyers[6].call("POST", "/api/seats/lock",
+                           {"eventId": ev["id"], "ga": [{"ticketTypeId": ty,
+                                                         "quantity": 1}]})
+        assert r.status_code in (404, 409), r.text

@@ -505,3 +505,73 @@ def test_redis_restart_loses_holds_and_the_api_recovers_by_itself(
     finally:
         h = wait_healthy(15)
         assert h is not None and h.status_code == 200
+
+
+# ------------------------------------------- Redis's copies of the truth --
+
+def test_bought_counts_follow_sales_and_refunds_without_postgresql(
+        cat, tenant, buyer, holdctl, redis):
+    """The lock reads a buyer's bought tickets from Redis: a sale
+    (consume) raises the count, a refund (unsell) lowers it."""
+    ev = cat.event(tenant, seats=8, ga=[10], per_user_limit=4)
+    ty = ev["ga"][0]
+    a = buyer()
+    hold = a.lock(ev, ev["seats"][:2], {ty: 1}).json()["holdId"]
+    assert holdctl("consume", ev["id"], a.id, hold, *ev["seats"][:2],
+                   f"{ty}=1") == "ok"
+    assert redis("HGET", f"zt:{{ev:{ev['id']}}}:bought", a.id) == "3"
+    r = a.lock(ev, ev["seats"][2:4])
+    assert r.status_code == 409 and error_code(r) == "per_user_limit"
+    assert r.json()["count"] == 5
+    assert a.lock(ev, ev["seats"][2:3]).status_code == 200    # 3 + 1
+    assert holdctl("unsell", ev["id"], a.id, ev["seats"][0], f"{ty}=1") \
+        == "ok"
+    assert redis("HGET", f"zt:{{ev:{ev['id']}}}:bought", a.id) == "1"
+    assert a.lock(ev, ev["seats"][2:5]).status_code == 200    # 1 + 3
+
+
+def test_a_lost_sold_set_is_rebuilt_before_a_lock_answers(
+        cat, tenant, buyer, redis):
+    ev = cat.event(tenant, seats=4, per_user_limit=2)
+    a = buyer()
+    cat.sell(ev, a.id, seats=[ev["seats"][0]])
+    assert buyer().lock(ev, ev["seats"][1:2]).status_code == 200
+    # Redis forgets what is sold (restart, eviction, expiry)
+    keys = [f"zt:{{ev:{ev['id']}}}:{k}" for k in ("sold", "sold:ok",
+                                                 "bought")]
+    redis("DEL", *keys)
+    r = buyer().lock(ev, ev["seats"][:1])
+    assert r.status_code == 409 and r.json()["conflicts"] == [ev["seats"][0]]
+    r = a.lock(ev, ev["seats"][2:4])
+    assert r.status_code == 409 and error_code(r) == "per_user_limit"
+    assert r.json()["count"] == 3
+
+
+def test_the_cached_snapshot_is_always_exact(cat, tenant, buyer, base_url,
+                                            redis):
+    ev = cat.event(tenant, seats=6)
+    anon = f"{base_url}/api/seats/status/{ev['id']}"
+    a, b = buyer(), buyer()
+
+    def public(st):
+        return {k: v for k, v in st.items() if k != "mine"}
+
+    first = requests.get(anon, timeout=10).json()
+    for _ in range(4):        # every worker answers from its cache now
+        assert requests.get(anon, timeout=10).json() == first
+    hold = a.lock(ev, ev["seats"][:2]).json()["holdId"]
+    for _ in range(4):        # a change (v) is seen by every worker
+        st = requests.get(anon, timeout=10).json()
+        assert st["v"] == first["v"] + 1
+        assert held_ids(st) == set(ev["seats"][:2]) and "mine" not in st
+    # signed in: the same public part, and the caller's own hold
+    mine = a.status(ev).json()
+    assert public(mine) == st and mine["mine"]["holdId"] == hold
+    assert b.status(ev).json()["mine"] is None
+    assert public(b.status(ev).json()) == st
+    # an expiry changes no v, and still shows at once
+    expire_hold_now(redis, ev["id"], hold)
+    for _ in range(4):
+        st = requests.get(anon, timeout=10).json()
+        assert st["held"] == [] and st["v"] == first["v"] + 1
+    assert a.status(ev).json()["mine"] is None
