@@ -6,7 +6,10 @@
  * no TLS, proxies or redirects, and the responders that only publish do
  * not load libcurl, OpenSSL and GnuTLS (docs/benchmarks.md, row 8).
  * Requests are pipelined: every message queued by one API request goes in
- * one write, and the answers are read back together.
+ * one write after the FastCGI answer, and nobody waits for nginx's
+ * answers: they are read when they have arrived, at the next flush.  A
+ * request is kept until its answer is read, so a connection that broke
+ * sends it again.
  */
 #define _GNU_SOURCE /* memmem, strcasestr */
 #include "zt_live.h"
@@ -31,12 +34,20 @@ struct zt_live {
 	char *socket_path;
 	int fd;    /* -1 while not connected */
 	int defer; /* queue publishes until zt_live_flush */
-	/* queued requests, back to back; ends[i] is where request i ends */
+	/*
+	 * Requests back to back; ends[i] is where request i ends.  The
+	 * first nacked have their answer, the first nsent were written:
+	 * a request stays until answered, so a broken connection sends the
+	 * unanswered ones again.
+	 */
 	char *out;
 	size_t out_len, out_cap;
 	size_t *ends;
-	size_t nreq, ends_cap;
-	/* bytes read past the answer being parsed */
+	size_t nreq, nsent, nacked, ends_cap;
+	long last_status; /* of the last answer read */
+	int failed;       /* answers or requests lost since the last look */
+	char err[160];
+	/* bytes read past the answers parsed */
 	char in[8192];
 	size_t in_len;
 };
@@ -51,6 +62,7 @@ zt_live_new(const char *socket_path)
 	return l;
 }
 
+/* Drop the connection; what was not answered goes out again. */
 static void
 disconnect(struct zt_live *l)
 {
@@ -58,13 +70,17 @@ disconnect(struct zt_live *l)
 		close(l->fd);
 	l->fd = -1;
 	l->in_len = 0;
+	l->nsent = l->nacked;
 }
+
+static int flush(struct zt_live *l, int block);
 
 void
 zt_live_free(struct zt_live *l)
 {
 	if (l == NULL)
 		return;
+	flush(l, 1); /* what was written still gets its answer */
 	disconnect(l);
 	free(l->out);
 	free(l->ends);
@@ -80,28 +96,28 @@ zt_live_defer(int on)
 }
 
 static int
-connect_socket(struct zt_live *l, char *err, size_t errlen)
+connect_socket(struct zt_live *l)
 {
 	struct sockaddr_un sa;
 	struct timeval tv = {IO_TIMEOUT_MS / 1000, (IO_TIMEOUT_MS % 1000) * 1000};
 	int fd;
 
 	if (strlen(l->socket_path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path too long");
+		snprintf(l->err, sizeof(l->err), "socket path too long");
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, l->socket_path, strlen(l->socket_path) + 1);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
+		snprintf(l->err, sizeof(l->err), "socket: %s", strerror(errno));
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		snprintf(err, errlen, "could not reach the nchan publisher: %s",
-		    strerror(errno));
+		snprintf(l->err, sizeof(l->err),
+		    "could not reach the nchan publisher: %s", strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -122,6 +138,23 @@ append(struct zt_live *l, const char *p, size_t n)
 	}
 	memcpy(l->out + l->out_len, p, n);
 	l->out_len += n;
+}
+
+/* Forget the answered requests at the front of the buffer. */
+static void
+compact(struct zt_live *l)
+{
+	size_t gone;
+	if (l->nacked == 0)
+		return;
+	gone = l->ends[l->nacked - 1];
+	memmove(l->out, l->out + gone, l->out_len - gone);
+	l->out_len -= gone;
+	for (size_t i = l->nacked; i < l->nreq; i++)
+		l->ends[i - l->nacked] = l->ends[i] - gone;
+	l->nreq -= l->nacked;
+	l->nsent -= l->nacked;
+	l->nacked = 0;
 }
 
 /* Queue one request (body NULL: a GET). */
@@ -151,206 +184,202 @@ enqueue(struct zt_live *l, const char *channel, const char *body, size_t len)
 	l->ends[l->nreq++] = l->out_len;
 }
 
+/* Write the requests not sent yet.  0, or -1 (connection broken). */
 static int
-write_all(int fd, const char *p, size_t n)
+send_pending(struct zt_live *l)
 {
+	const char *p = l->out + (l->nsent ? l->ends[l->nsent - 1] : 0);
+	size_t n = l->out_len - (size_t)(p - l->out);
+
 	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t w = send(l->fd, p, n, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (w <= 0) {
+			snprintf(l->err, sizeof(l->err), "could not write to "
+			    "the nchan publisher: %s", strerror(errno));
 			return -1;
+		}
 		p += w;
 		n -= (size_t)w;
 	}
+	l->nsent = l->nreq;
 	return 0;
 }
 
-/* Read more into l->in; -1 on EOF, error or time-out. */
+/* Read more into l->in: 1 read, 0 nothing yet (not blocking), -1 EOF,
+ * error or time-out. */
 static int
-fill(struct zt_live *l)
+fill(struct zt_live *l, int block)
 {
 	ssize_t r;
 	if (l->in_len == sizeof(l->in))
-		return -1; /* a head larger than the buffer: not nchan */
+		return -1; /* an answer larger than the buffer: not nchan's */
 	do
-		r = read(l->fd, l->in + l->in_len, sizeof(l->in) - l->in_len);
+		r = recv(l->fd, l->in + l->in_len, sizeof(l->in) - l->in_len,
+		    block ? 0 : MSG_DONTWAIT);
 	while (r < 0 && errno == EINTR);
+	if (r < 0 && !block && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
 	if (r <= 0)
 		return -1;
 	l->in_len += (size_t)r;
-	return 0;
-}
-
-static void
-consume_in(struct zt_live *l, size_t n)
-{
-	memmove(l->in, l->in + n, l->in_len - n);
-	l->in_len -= n;
-}
-
-/* Skip n body bytes. */
-static int
-skip(struct zt_live *l, size_t n)
-{
-	while (n > 0) {
-		size_t k;
-		if (l->in_len == 0 && fill(l) != 0)
-			return -1;
-		k = n < l->in_len ? n : l->in_len;
-		consume_in(l, k);
-		n -= k;
-	}
-	return 0;
-}
-
-/* The end of the line starting at in[0]; fills as needed. */
-static char *
-line_end(struct zt_live *l)
-{
-	char *e;
-	while ((e = memmem(l->in, l->in_len, "\r\n", 2)) == NULL)
-		if (fill(l) != 0)
-			return NULL;
-	return e;
-}
-
-/* Skip a chunked body. */
-static int
-skip_chunked(struct zt_live *l)
-{
-	for (;;) {
-		char *e = line_end(l);
-		unsigned long n;
-		if (e == NULL)
-			return -1;
-		*e = '\0';
-		n = strtoul(l->in, NULL, 16);
-		consume_in(l, (size_t)(e - l->in) + 2);
-		if (n == 0) {
-			/* trailers, then the empty line */
-			for (;;) {
-				if ((e = line_end(l)) == NULL)
-					return -1;
-				size_t len = (size_t)(e - l->in);
-				consume_in(l, len + 2);
-				if (len == 0)
-					return 0;
-			}
-		}
-		if (skip(l, n + 2) != 0)
-			return -1;
-	}
+	return 1;
 }
 
 /*
- * Read one answer: its status, or -1 when the connection broke.  *close
- * is set when the server will close the connection after it.
+ * The length of the complete answer at the front of l->in, or 0 while it
+ * is incomplete; its status, and whether the server closes after it.
+ * -1: not HTTP.
  */
 static long
-read_answer(struct zt_live *l, int *close_after)
+complete_answer(struct zt_live *l, long *status, int *close_after)
 {
-	char *end, *p, *head;
-	long status;
+	char *end, *p, *body, *done;
 	size_t head_len, clen = 0;
 	int chunked = 0;
 
 	*close_after = 0;
-	while ((end = memmem(l->in, l->in_len, "\r\n\r\n", 4)) == NULL)
-		if (fill(l) != 0)
-			return -1;
+	if ((end = memmem(l->in, l->in_len, "\r\n\r\n", 4)) == NULL)
+		return 0;
 	head_len = (size_t)(end - l->in) + 4;
-	head = l->in;
-	head[head_len - 2] = '\0';
-	if (strncmp(head, "HTTP/1.", 7) != 0 || strlen(head) < 12)
+	if (head_len < 12 || strncmp(l->in, "HTTP/1.", 7) != 0)
 		return -1;
-	status = strtol(head + 9, NULL, 10);
-	for (p = strstr(head, "\r\n"); p != NULL; p = strstr(p + 2, "\r\n")) {
+	*status = strtol(l->in + 9, NULL, 10);
+	for (p = memmem(l->in, head_len, "\r\n", 2); p != NULL && p < end;
+	     p = memmem(p + 2, (size_t)(end - p), "\r\n", 2)) {
 		const char *h = p + 2;
-		if (strncasecmp(h, "Content-Length:", 15) == 0)
+		size_t left = (size_t)(end - h);
+		if (left >= 15 && strncasecmp(h, "Content-Length:", 15) == 0)
 			clen = strtoul(h + 15, NULL, 10);
-		else if (strncasecmp(h, "Transfer-Encoding:", 18) == 0 &&
-		         strstr(h, "chunked") != NULL)
+		else if (left >= 18 &&
+		         strncasecmp(h, "Transfer-Encoding:", 18) == 0 &&
+		         memmem(h, left, "chunked", 7) != NULL)
 			chunked = 1;
-		else if (strncasecmp(h, "Connection:", 11) == 0 &&
-		         strcasestr(h, "close") != NULL)
+		else if (left >= 11 && strncasecmp(h, "Connection:", 11) == 0 &&
+		         memmem(h, left < 20 ? left : 20, "close", 5) != NULL)
 			*close_after = 1;
 	}
-	consume_in(l, head_len);
-	if (chunked ? skip_chunked(l) : skip(l, clen))
-		return -1;
-	return status;
+	body = l->in + head_len;
+	if (!chunked)
+		return l->in_len >= head_len + clen ? (long)(head_len + clen)
+		                                    : 0;
+	/* nchan's answers are small: the last chunk ends the message */
+	done = memmem(body, l->in_len - head_len, "0\r\n\r\n", 5);
+	while (done != NULL && done != body && done[-1] != '\n')
+		done = memmem(done + 1, l->in_len - (size_t)(done + 1 - l->in),
+		    "0\r\n\r\n", 5);
+	return done != NULL ? (long)(done + 5 - l->in) : 0;
 }
 
 /*
- * Send the queued requests and read their answers.  A connection that
- * broke (nginx closed a kept-alive one, or restarted) is opened again and
- * the unanswered requests are sent once more.  Fills status[i] (when not
- * NULL) for each request; returns the number that failed.
+ * Read the answers to what was sent: all of them (block), or those that
+ * have arrived.  0, or -1 when the connection broke (the caller
+ * reconnects; disconnect() marks the unanswered for sending again).
  */
 static int
-flush(struct zt_live *l, long *status, char *err, size_t errlen)
+read_answers(struct zt_live *l, int block)
 {
-	size_t done = 0, from = 0; /* requests answered; their bytes */
-	int failed = 0;
+	while (l->nacked < l->nsent) {
+		long status = 0, n;
+		int close_after, r;
 
-	for (int attempt = 0; attempt < 2 && done < l->nreq; attempt++) {
-		if (l->fd < 0 && connect_socket(l, err, errlen) != 0)
-			break;
-		if (write_all(l->fd, l->out + from, l->out_len - from) != 0) {
-			snprintf(err, errlen, "could not write to the nchan "
-			    "publisher: %s", strerror(errno));
-			disconnect(l);
+		n = complete_answer(l, &status, &close_after);
+		if (n < 0) {
+			snprintf(l->err, sizeof(l->err),
+			    "the nchan publisher answered something else");
+			return -1;
+		}
+		if (n == 0) {
+			if ((r = fill(l, block)) == 0)
+				return 0;
+			if (r < 0) {
+				snprintf(l->err, sizeof(l->err), "the nchan "
+				    "publisher closed the connection");
+				return -1;
+			}
 			continue;
 		}
-		while (done < l->nreq) {
-			int close_after;
-			long st = read_answer(l, &close_after);
-			if (st < 0) {
-				snprintf(err, errlen, "the nchan publisher "
-				    "closed the connection");
-				disconnect(l);
-				break;
-			}
-			if (status != NULL)
-				status[done] = st;
-			if (st < 200 || st >= 300)
-				failed++;
-			from = l->ends[done++];
-			if (close_after) {
-				disconnect(l);
-				break;
-			}
+		memmove(l->in, l->in + n, l->in_len - (size_t)n);
+		l->in_len -= (size_t)n;
+		l->last_status = status;
+		/* a GET (zt_live_ping) may find no channel: not a failure */
+		if (l->out[l->nacked ? l->ends[l->nacked - 1] : 0] == 'P' &&
+		    (status < 200 || status >= 300)) {
+			snprintf(l->err, sizeof(l->err),
+			    "the publisher answered %ld", status);
+			l->failed++;
 		}
-		if (done < l->nreq && l->fd >= 0)
+		l->nacked++;
+		if (close_after) {
+			/* what nginx does after keepalive_requests */
 			disconnect(l);
+			return l->nacked < l->nreq ? -1 : 0;
+		}
 	}
-	for (size_t i = done; i < l->nreq; i++) {
-		if (status != NULL)
-			status[i] = -1;
-		failed++;
+	return 0;
+}
+
+/*
+ * Send what is queued.  Answers that have arrived are read first; with
+ * block (or a large backlog) every answer is awaited.  A connection that
+ * broke (nginx closed a kept-alive one, or restarted) is opened again and
+ * the unanswered requests go once more; after a second failure they are
+ * dropped.  Returns the number of requests lost or refused since the last
+ * call (logged).
+ */
+static int
+flush(struct zt_live *l, int block)
+{
+	int failed;
+
+	if (l->nreq == 0)
+		return 0;
+	compact(l);
+	if (l->out_len > FLUSH_AT)
+		block = 1;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (l->fd < 0 && connect_socket(l) != 0)
+			break;
+		if (read_answers(l, 0) != 0 || send_pending(l) != 0 ||
+		    (block && read_answers(l, 1) != 0)) {
+			if (l->fd >= 0)
+				disconnect(l);
+			continue;
+		}
+		if (!block || l->nacked == l->nreq)
+			break;
 	}
-	l->out_len = 0;
-	l->nreq = 0;
+	if (l->fd < 0 && l->nacked < l->nreq) {
+		/* could not deliver: drop them rather than grow forever */
+		l->failed += (int)(l->nreq - l->nacked);
+		l->last_status = -1;
+		l->nacked = l->nsent = l->nreq;
+	}
+	if (l->nacked == l->nreq)
+		l->out_len = l->nreq = l->nsent = l->nacked = 0;
+	failed = l->failed;
+	if (failed > 0)
+		zt_log_error("live", "%d messages not published: %s", failed,
+		    l->err);
+	l->failed = 0;
 	return failed;
 }
 
 int
 zt_live_flush(void)
 {
-	struct zt_live *l = zt_g.live;
-	char err[256] = "";
-	size_t n;
-	int failed;
-
-	if (l == NULL || l->nreq == 0)
+	if (zt_g.live == NULL)
 		return 0;
-	n = l->nreq;
-	failed = flush(l, NULL, err, sizeof(err));
-	if (failed > 0)
-		zt_log_error("live", "%d of %zu messages not published: %s",
-		    failed, n, err[0] ? err : "publisher refused them");
-	return failed > 0 ? -1 : 0;
+	return flush(zt_g.live, 0) > 0 ? -1 : 0;
+}
+
+int
+zt_live_wait(void)
+{
+	if (zt_g.live == NULL)
+		return 0;
+	return flush(zt_g.live, 1) > 0 ? -1 : 0;
 }
 
 int
@@ -360,9 +389,9 @@ zt_live_publish(const char *channel, const char *json, size_t len)
 	if (l == NULL)
 		return -1;
 	enqueue(l, channel, json, len);
-	if (l->defer && l->out_len < FLUSH_AT)
-		return 0;
-	return zt_live_flush();
+	if (l->defer)
+		return l->out_len < FLUSH_AT ? 0 : zt_live_flush();
+	return zt_live_wait();
 }
 
 int
@@ -395,22 +424,20 @@ int
 zt_live_ping(char *err, size_t errlen)
 {
 	struct zt_live *l = zt_g.live;
-	long st[64];
-	int failed;
 
 	if (l == NULL) {
 		snprintf(err, errlen, "publisher not configured");
 		return -1;
 	}
-	zt_live_flush(); /* anything queued goes first, on its own */
+	zt_live_wait(); /* anything queued goes first, on its own */
 	enqueue(l, "health", NULL, 0);
-	err[0] = '\0';
-	failed = flush(l, st, err, errlen);
+	l->err[0] = '\0';
+	l->last_status = -1;
+	flush(l, 1);
 	/* GET on a channel answers 404 (no channel) or 200: both mean nchan
 	 * is up */
-	if (st[0] == 200 || st[0] == 404)
+	if (l->last_status == 200 || l->last_status == 404)
 		return 0;
-	if (failed > 0 && err[0] == '\0')
-		snprintf(err, errlen, "publisher answered %ld", st[0]);
+	snprintf(err, errlen, "%s", l->err[0] ? l->err : "publisher down");
 	return -1;
 }

@@ -9,7 +9,9 @@
  * A responder defers: zt_serve turns zt_live_defer on, messages queue up
  * while a request is handled and zt_live_flush sends them all in one write
  * after the FastCGI answer is out (docs/live.md), so the client never waits
- * for nchan.  Elsewhere (cron programs) each publish is sent at once.
+ * for nchan, and neither does the worker: nchan's answers are read when
+ * they have arrived.  Elsewhere (cron programs) each publish is sent and
+ * answered at once.
  */
 #ifndef ZT_LIVE_H
 #define ZT_LIVE_H
@@ -25,9 +27,11 @@ void zt_live_free(struct zt_live *l);
 /* Queue publishes until zt_live_flush (on) or send each at once (off). */
 void zt_live_defer(int on);
 
-/* Send what is queued and read nchan's answers.  0 ok, -1 some failed
- * (logged). */
+/* Send what is queued and read the answers that have arrived.  0 ok, -1
+ * some failed (logged). */
 int zt_live_flush(void);
+/* The same, waiting for every answer. */
+int zt_live_wait(void);
 
 /* POST json (len bytes) to channel ("ev:<uuid>").  0 ok (or queued), -1
  * failed. */
