@@ -136,6 +136,17 @@ num(const PGresult *r, int row, int col)
 	return strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
+/* After a big venue's rows passed through libpq: give the freed heap
+ * back rather than keep it until the next reload (row 8 of
+ * docs/benchmarks.md). */
+static void
+trim_heap(void *p)
+{
+	const struct zt_salemap *m = p;
+	if (m->nseats > 1000)
+		malloc_trim(0);
+}
+
 /* Load event_id into m (empty on entry).  ZT_OK, 404 or the db error. */
 static enum zt_err
 load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
@@ -144,6 +155,8 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 	PGresult *r;
 	enum zt_err e;
 
+	/* registered first, so it runs after the results are cleared */
+	zt_req_defer(req, trim_heap, m);
 	read_map_ver(req, event_id, m);
 	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
 		return e;
@@ -196,11 +209,6 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 		return e;
 	zt_salemap_index(m);
 	m->loaded_ms = zt_time_mono_ms();
-	/* a big venue's rows passed through libpq: give the freed heap
-	 * back rather than keep it for the next reload (row 8 of
-	 * docs/benchmarks.md) */
-	if (m->nseats > 1000)
-		malloc_trim(0);
 	return ZT_OK;
 }
 

@@ -27,7 +27,7 @@
 
 #include "zt_req.h"
 
-#define ZT_SALEMAP_TTL_MS 5000
+#define ZT_SALEMAP_TTL_MS 30000
 #define ZT_SALEMAP_SLOTS  8
 
 struct zt_sale_seat {
