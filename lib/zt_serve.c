@@ -236,10 +236,12 @@ valid_request_id(const char *s)
 	return n > 0 && n <= 64;
 }
 
-static void
+/* Serve one request; returns 1 when its whole input was read. */
+static int
 serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
     struct zt_req *req)
 {
+	int all_read = 1;
 	const char *cl, *rid, *uri;
 	size_t content_length = 0;
 	struct timespec t0, t1;
@@ -283,9 +285,11 @@ serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
 		 * 413 from content_length before looking at the bytes */
 		const struct zt_route *rt;
 		const char *allow;
+		all_read = 0;
 		if (zt_route_match(routes, n, req, &rt, &allow) == ZT_OK &&
 		    content_length <= rt->body_max)
-			read_body(r, req, content_length);
+			all_read = read_body(r, req, content_length) ==
+			           content_length;
 		req->nparams = 0;
 	}
 	zt_dispatch(routes, n, req, content_length);
@@ -302,6 +306,7 @@ serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
 		zt_log_debug("request", "%s %s %d %ldus", req->method,
 		    req->path, status, us);
 	zt_log_set_request_id(NULL);
+	return all_read;
 }
 
 int
@@ -326,7 +331,14 @@ zt_serve(const char *program, const struct zt_route *routes, size_t n,
 	zt_log_info("start", "%s ready", program);
 	zt_live_defer(1);
 	while (!zt_g.stopping && FCGX_Accept_r(&r) >= 0) {
-		serve_one(&r, routes, n, req);
+		/* libfcgi closes a connection with shutdown, then waits for
+		 * nginx to close its end (a lingering close, against a reset
+		 * losing the answer when input is left unread).  When all
+		 * input was read there is nothing to reset over: a detached
+		 * request is closed at once, and the worker is free a
+		 * wake-up earlier (docs/benchmarks.md) */
+		if (serve_one(&r, routes, n, req))
+			FCGX_Detach(&r);
 		FCGX_Finish_r(&r);
 		/* the client has its answer: now the live messages */
 		zt_live_flush();
