@@ -77,6 +77,8 @@ def main():
                      target or "", res))
 
     wrk_row("1", "ceiling: nginx `return 200`, no FastCGI")
+    wrk_row("1b", "FastCGI floor: nginx → a seats worker answering 404 from "
+            "its route table (no token, Redis or PostgreSQL)")
     wrk_row("2", "GET /api/health (PostgreSQL, Redis, nchan pinged)")
     wrk_row("3", "POST /api/seats/lock, a distinct seat each",
             "≥ 25 % of row 1, p99 ≤ 10 ms",
