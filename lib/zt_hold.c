@@ -830,6 +830,25 @@ static enum zt_err seed_sold(struct zt_req *req, const struct zt_salemap *m,
     long long v0);
 
 /*
+ * A script answered {seed = true}: Redis lacks its copy of what is sold
+ * (restart, flush, or the copy's life ended).  Rebuild it from PostgreSQL
+ * (ZT_OK: run the script again), or give up at the third time in one
+ * request.
+ */
+static enum zt_err
+reseed(struct zt_req *req, const struct zt_salemap *m,
+    struct json_object *reply, int *tries)
+{
+	if ((*tries)++ == 2) {
+		zt_log_error("hold", "sold set of %s did not stick",
+		    m->event_id);
+		return zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
+		    "the hold service is unavailable, try again shortly");
+	}
+	return seed_sold(req, m, int_field(reply, "v"));
+}
+
+/*
  * The sweeper's index (outside the event's hash tag, so not in the lock
  * script): ZADD GT keeps an event's latest expiry.  Each worker remembers
  * what it wrote and writes again only when an expiry moved by more than
@@ -928,15 +947,7 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 		}
 		if (field(reply, "seed") == NULL)
 			break;
-		/* Redis lost (or let expire) its copy of what is sold */
-		if (seeded++ == 2) {
-			zt_log_error("hold", "sold set of %s did not stick",
-			    m->event_id);
-			return zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
-			    "the hold service is unavailable, try again "
-			    "shortly");
-		}
-		if ((e = seed_sold(req, m, int_field(reply, "v"))) != ZT_OK)
+		if ((e = reseed(req, m, reply, &seeded)) != ZT_OK)
 			return e;
 	}
 	publish(req, m->event_id, reply);
@@ -1251,20 +1262,13 @@ zt_hold_status(struct zt_req *req, const char *event_id, const char **text,
 		args[2] = sn->next;
 		args[3] = num_arg(req, sn->live);
 	}
-	for (int attempt = 0;; attempt++) {
+	for (int seeded = 0;;) {
 		if ((e = run(req, &status_script, m->event_id, 4, args,
 		         &reply)) != ZT_OK)
 			return e;
 		if (field(reply, "seed") == NULL)
 			break;
-		if (attempt == 2) {
-			zt_log_error("hold", "sold set of %s did not stick",
-			    m->event_id);
-			return zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
-			    "the hold service is unavailable, try again "
-			    "shortly");
-		}
-		if ((e = seed_sold(req, m, int_field(reply, "v"))) != ZT_OK)
+		if ((e = reseed(req, m, reply, &seeded)) != ZT_OK)
 			return e;
 	}
 	if (field(reply, "hit") == NULL || (sn = snap_find(m->event_id)) ==
