@@ -65,6 +65,32 @@ def test_free_booking_confirms_at_once(shop, base_url, stack_var):
     assert queued == 1
 
 
+def test_create_answers_what_a_read_back_shows(shop, base_url, stack_var):
+    """POST /api/bookings answers from the rows it wrote (no second read):
+    the answer must equal GET /api/bookings/:id, for a free booking of seats
+    and GA units (tickets, a refundable policy) and for a paid one."""
+    t = shop.tenant()
+    free = shop.event(t, seats=3, seat_price=0, ga=(10,), ga_price=0,
+                      refund="before_start", cutoff=24, refund_fee=0)
+    paid = shop.event(t, seats=3, ga=(10,))
+    for ev in (free, paid):
+        b = buyer(shop, base_url, stack_var, label="mirror")
+        b.hold(ev, [ev["seats"][2], ev["seats"][0]], ga={ev["ga"][0]: 2})
+        r = b.book(ev)
+        assert r.status_code == 201, r.text
+        made = r.json()
+        got = b.call("GET", f"/api/bookings/{made['id']}")
+        assert got.status_code == 200, got.text
+        assert made == got.json()
+        assert len(made["items"]) == 3
+        if ev is free:
+            assert made["status"] == "confirmed" and made["cancellable"]
+            assert len(made["tickets"]) == 4
+        else:
+            assert made["status"] == "pending" and made["tickets"] == []
+            assert made["payment"]["orderId"]
+
+
 def test_paid_booking_prices_come_from_the_database(shop, base_url, stack_var):
     t = shop.tenant()
     ev = shop.event(t, seats=4, seat_price=50000, ga=[10], ga_price=30000)
