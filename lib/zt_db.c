@@ -84,11 +84,21 @@ ensure(struct zt_db *db)
 	 * estimate of a plain index scan past it.  Loading a 30,000-seat map
 	 * took 0.5 s of LLVM compiling for 25 ms of work (docs/benchmarks.md).
 	 * Our queries are short; JIT never pays for itself here.
+	 *
+	 * Generic plans: a prepared statement is planned once per connection
+	 * instead of at every execution.  With the default (auto) PostgreSQL
+	 * keeps planning a custom plan each time for any statement whose
+	 * generic plan looks dearer, which the row-level security subplans
+	 * make the rule: planning was ~40 % of PostgreSQL's CPU per booking,
+	 * inlining the policies' SQL functions (parsing their bodies) each
+	 * time.  Our statements are short OLTP lookups by key, where the
+	 * generic plan is the custom one (docs/benchmarks.md, row 6).
 	 */
 	{
-		PGresult *r = PQexec(db->conn, "SET jit = off");
+		PGresult *r = PQexec(db->conn, "SET jit = off;"
+		    " SET plan_cache_mode = force_generic_plan");
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			zt_log_warn("db", "could not turn jit off: %s",
+			zt_log_warn("db", "could not set up the session: %s",
 			    PQresultErrorMessage(r));
 		PQclear(r);
 	}
