@@ -111,26 +111,30 @@ static struct zt_sql q_cancel_unpaid = ZT_SQL("bk_cancel_unpaid",
     "UPDATE bookings SET status = 'cancelled', cancelled_at = now()"
     " WHERE id = $1 AND status = 'pending'", 1);
 
-/* taking GA stock: one row per type line, guarded by capacity */
-static struct zt_sql q_take_ga = ZT_SQL("bk_take_ga",
-    "UPDATE ticket_types tt SET sold = tt.sold + bi.quantity"
-    " FROM booking_items bi WHERE bi.booking_id = $1"
-    " AND tt.id = bi.ticket_type_id AND tt.sold + bi.quantity <= tt.capacity"
-    " RETURNING tt.id", 1);
-static struct zt_sql q_count_ga = ZT_SQL("bk_count_ga",
-    "SELECT count(*) FROM booking_items WHERE booking_id = $1"
-    " AND ticket_type_id IS NOT NULL", 1);
+/*
+ * Issuing the tickets of a pending booking from its lines, in one
+ * statement: the GA units by the update guarded by capacity, the tickets,
+ * the booking confirmed.  Returns the GA types taken and the GA lines:
+ * fewer taken is sold out, and a seat with a live ticket fails the insert
+ * on the partial unique index; either way the caller rolls the whole back
+ * to its savepoint.
+ */
 static struct zt_sql q_issue = ZT_SQL("bk_issue",
-    "INSERT INTO tickets (tenant_id, event_id, booking_id, user_id, seat_id,"
-    " ticket_type_id, price_paise)"
-    " SELECT bi.tenant_id, bi.event_id, bi.booking_id, b.user_id,"
+    "WITH g AS (UPDATE ticket_types tt SET sold = tt.sold + bi.quantity"
+    "  FROM booking_items bi WHERE bi.booking_id = $1"
+    "  AND tt.id = bi.ticket_type_id AND tt.sold + bi.quantity <= tt.capacity"
+    "  RETURNING tt.id),"
+    " t AS (INSERT INTO tickets (tenant_id, event_id, booking_id, user_id,"
+    "  seat_id, ticket_type_id, price_paise)"
+    "  SELECT bi.tenant_id, bi.event_id, bi.booking_id, b.user_id,"
     "  bi.seat_id, bi.ticket_type_id, bi.unit_price_paise"
-    " FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id"
-    " CROSS JOIN LATERAL generate_series(1, bi.quantity)"
-    " WHERE bi.booking_id = $1", 1);
-static struct zt_sql q_confirmed = ZT_SQL("bk_confirmed",
-    "UPDATE bookings SET status = 'confirmed', confirmed_at = now()"
-    " WHERE id = $1", 1);
+    "  FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id"
+    "  CROSS JOIN LATERAL generate_series(1, bi.quantity)"
+    "  WHERE bi.booking_id = $1),"
+    " c AS (UPDATE bookings SET status = 'confirmed', confirmed_at = now()"
+    "  WHERE id = $1)"
+    " SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM booking_items"
+    "  WHERE booking_id = $1 AND ticket_type_id IS NOT NULL)", 1);
 
 /* settling */
 static struct zt_sql q_find_by_order = ZT_SQL("bk_find_by_order",
@@ -329,6 +333,7 @@ struct after {
 	const char *refund_payment, *refund_key;
 	long long refund_amount;
 	const char *live_type; /* booking.confirmed, booking.refunded */
+	const PGresult *items; /* q_get_items of the booking, once read */
 };
 
 static const char *
@@ -459,6 +464,7 @@ load_items(struct zt_req *req, const char *booking_id, struct after *a)
 	PGresult *r = zt_db_exec(req, &q_get_items, p);
 	if (r == NULL)
 		return req->err;
+	a->items = r;
 	int n = PQntuples(r);
 	a->seats = zt_arena_array(req->arena, (size_t)n + 1, sizeof(char *));
 	a->ga = zt_arena_array(req->arena, (size_t)n + 1, sizeof(*a->ga));
@@ -521,10 +527,12 @@ queue_buyer_msg(struct zt_req *req, const char *booking_id,
 	return e;
 }
 
-/* The same for a booking read back from the database. */
+/* The same for a booking read back from the database (its q_get_items
+ * result: items, or NULL to read it). */
 static enum zt_err
-tell_buyer(struct zt_req *req, const char *booking_id, const char *template,
-    const char *amount_key, long long amount, const char *reason)
+tell_buyer(struct zt_req *req, const char *booking_id, const PGresult *items,
+    const char *template, const char *amount_key, long long amount,
+    const char *reason)
 {
 	const char *p[1] = {booking_id};
 	PGresult *r = zt_db_exec(req, &q_get, p);
@@ -543,12 +551,13 @@ tell_buyer(struct zt_req *req, const char *booking_id, const char *template,
 	f.when = PQgetvalue(r, 0, 13);
 	f.venue = zt_db_val(r, 0, 14);
 	f.total = atoll(PQgetvalue(r, 0, 7));
-	if ((r = zt_db_exec(req, &q_get_items, p)) == NULL)
+	if (items == NULL && (items = zt_db_exec(req, &q_get_items, p)) == NULL)
 		return req->err;
 	char *summary = zt_arena_strdup(req->arena, "");
-	for (int i = 0; i < PQntuples(r); i++)
+	for (int i = 0; i < PQntuples(items); i++)
 		summary = zt_arena_printf(req->arena, "%s%s%s x %s", summary,
-		    i ? ", " : "", PQgetvalue(r, i, 2), PQgetvalue(r, i, 4));
+		    i ? ", " : "", PQgetvalue(items, i, 2),
+		    PQgetvalue(items, i, 4));
 	f.summary = summary;
 	return queue_buyer_msg(req, booking_id, &f, template, amount_key,
 	    amount, reason);
@@ -564,23 +573,18 @@ static enum zt_err
 issue(struct zt_req *req, const char *booking_id)
 {
 	const char *p[1] = {booking_id};
-	PGresult *r, *want;
+	PGresult *r;
 	enum zt_err e;
 
 	if ((e = zt_db_savepoint(req, "issue")) != ZT_OK)
 		return e;
-	if ((want = zt_db_exec(req, &q_count_ga, p)) == NULL ||
-	    (r = zt_db_exec(req, &q_take_ga, p)) == NULL)
+	if ((r = zt_db_exec(req, &q_issue, p)) == NULL)
 		goto failed;
-	if (PQntuples(r) != atoi(PQgetvalue(want, 0, 0))) {
+	if (strcmp(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)) != 0) {
 		zt_fail(req, ZT_ECONFLICT, "sold_out",
 		    "these tickets have sold out");
 		goto failed;
 	}
-	if (zt_db_exec(req, &q_issue, p) == NULL)
-		goto failed;
-	if (zt_db_exec(req, &q_confirmed, p) == NULL)
-		goto failed;
 	return zt_db_release(req, "issue");
 failed:
 	e = req->err;
@@ -1223,7 +1227,7 @@ refund_captured(struct zt_req *req, struct after *a, const char *booking_id,
 	a->refund_payment = provider_payment_id;
 	a->refund_amount = amount;
 	a->refund_key = key;
-	if ((e = tell_buyer(req, booking_id, template, "amount", amount,
+	if ((e = tell_buyer(req, booking_id, NULL, template, "amount", amount,
 	         reason)) != ZT_OK)
 		return e;
 	return ZT_OK;
@@ -1304,8 +1308,8 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 		a->live_type = "booking.confirmed";
 		if ((e = load_items(req, booking_id, a)) != ZT_OK)
 			return e;
-		return tell_buyer(req, booking_id, "booking.confirmed", "amount",
-		    amount, "");
+		return tell_buyer(req, booking_id, a->items, "booking.confirmed",
+		    "amount", amount, "");
 	}
 	if (e != ZT_ECONFLICT)
 		return e;
@@ -1330,6 +1334,7 @@ zt_booking_confirm(struct zt_req *req, const char *booking_id,
 	struct after a;
 	enum outcome out;
 	const char *p[1] = {booking_id};
+	struct json_object *b = NULL;
 	PGresult *r;
 	enum zt_err e;
 
@@ -1375,8 +1380,18 @@ zt_booking_confirm(struct zt_req *req, const char *booking_id,
 	if ((e = settle(req, booking_id, order_id, payment_id, pay.amount, &out,
 	         &a)) != ZT_OK)
 		return e;
-	if ((e = zt_db_commit(req)) != ZT_OK)
+	/*
+	 * The answer, read before COMMIT in this transaction: the tenant scope
+	 * shows the same rows of this booking as the buyer's own would (every
+	 * ticket of it is the buyer's), and no second transaction is needed.
+	 */
+	if ((out == CONFIRMED || out == ALREADY) &&
+	    (b = booking_json(req, booking_id)) == NULL)
+		return req->err;
+	if ((e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(b);
 		return e;
+	}
 	run_after(req, &a);
 	if (out == REFUNDED_MISMATCH)
 		return zt_fail(req, ZT_EBADREQ, "amount_mismatch",
@@ -1386,7 +1401,7 @@ zt_booking_confirm(struct zt_req *req, const char *booking_id,
 		return zt_fail(req, ZT_ECONFLICT, "seats_gone",
 		    "the seats were taken before the payment arrived; the "
 		    "payment has been refunded in full");
-	return answer(req, booking_id, 200, NULL);
+	return zt_reply(req, 200, b);
 }
 
 /* ---------------------------------------------------------- webhooks ---- */
