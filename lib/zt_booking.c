@@ -333,7 +333,9 @@ struct after {
 	const char *refund_payment, *refund_key;
 	long long refund_amount;
 	const char *live_type; /* booking.confirmed, booking.refunded */
-	const PGresult *items; /* q_get_items of the booking, once read */
+	/* q_get and q_get_items of the booking, once read after its last
+	 * change in this transaction (reused by the email and the answer) */
+	const PGresult *got, *items;
 };
 
 static const char *
@@ -527,18 +529,24 @@ queue_buyer_msg(struct zt_req *req, const char *booking_id,
 	return e;
 }
 
-/* The same for a booking read back from the database (its q_get_items
- * result: items, or NULL to read it). */
+/*
+ * The same for a booking read back from the database; a (may be NULL)
+ * lends its items when read already and keeps the q_get row for the
+ * answer.
+ */
 static enum zt_err
-tell_buyer(struct zt_req *req, const char *booking_id, const PGresult *items,
+tell_buyer(struct zt_req *req, const char *booking_id, struct after *a,
     const char *template, const char *amount_key, long long amount,
     const char *reason)
 {
 	const char *p[1] = {booking_id};
+	const PGresult *items = a ? a->items : NULL;
 	PGresult *r = zt_db_exec(req, &q_get, p);
 	struct buyer_facts f;
 	if (r == NULL)
 		return req->err;
+	if (a != NULL)
+		a->got = r;
 	if (PQntuples(r) == 0)
 		return ZT_OK;
 	memset(&f, 0, sizeof(f));
@@ -922,21 +930,26 @@ opt_str(const PGresult *r, int row, int col)
 	return v ? json_object_new_string(v) : NULL;
 }
 
-/* The booking as the API shows it, read under the current scope; NULL with
- * 404 recorded when invisible. */
+/*
+ * The booking as the API shows it, read under the current scope; NULL with
+ * 404 recorded when invisible.  got and it: its q_get and q_get_items rows
+ * when read already in this transaction after its last change (else NULL).
+ */
 static struct json_object *
-booking_json(struct zt_req *req, const char *booking_id)
+booking_json_with(struct zt_req *req, const char *booking_id,
+    const PGresult *got, const PGresult *it)
 {
 	const char *p[1] = {booking_id};
-	PGresult *r = zt_db_exec(req, &q_get, p), *it, *tk, *pay;
+	const PGresult *r = got;
+	PGresult *tk, *pay;
 	struct json_object *b, *items, *tickets, *ev;
-	if (r == NULL)
+	if (r == NULL && (r = zt_db_exec(req, &q_get, p)) == NULL)
 		return NULL;
 	if (PQntuples(r) == 0) {
 		zt_fail(req, ZT_ENOTFOUND, "booking_not_found", "no such booking");
 		return NULL;
 	}
-	if ((it = zt_db_exec(req, &q_get_items, p)) == NULL ||
+	if ((it == NULL && (it = zt_db_exec(req, &q_get_items, p)) == NULL) ||
 	    (tk = zt_db_exec(req, &q_get_tickets, p)) == NULL ||
 	    (pay = zt_db_exec(req, &q_get_payment, p)) == NULL)
 		return NULL;
@@ -1025,6 +1038,12 @@ booking_json(struct zt_req *req, const char *booking_id)
 		json_object_object_add(b, "payment", x);
 	}
 	return b;
+}
+
+static struct json_object *
+booking_json(struct zt_req *req, const char *booking_id)
+{
+	return booking_json_with(req, booking_id, NULL, NULL);
 }
 
 /*
@@ -1227,7 +1246,7 @@ refund_captured(struct zt_req *req, struct after *a, const char *booking_id,
 	a->refund_payment = provider_payment_id;
 	a->refund_amount = amount;
 	a->refund_key = key;
-	if ((e = tell_buyer(req, booking_id, NULL, template, "amount", amount,
+	if ((e = tell_buyer(req, booking_id, a, template, "amount", amount,
 	         reason)) != ZT_OK)
 		return e;
 	return ZT_OK;
@@ -1308,7 +1327,7 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 		a->live_type = "booking.confirmed";
 		if ((e = load_items(req, booking_id, a)) != ZT_OK)
 			return e;
-		return tell_buyer(req, booking_id, a->items, "booking.confirmed",
+		return tell_buyer(req, booking_id, a, "booking.confirmed",
 		    "amount", amount, "");
 	}
 	if (e != ZT_ECONFLICT)
@@ -1386,7 +1405,7 @@ zt_booking_confirm(struct zt_req *req, const char *booking_id,
 	 * ticket of it is the buyer's), and no second transaction is needed.
 	 */
 	if ((out == CONFIRMED || out == ALREADY) &&
-	    (b = booking_json(req, booking_id)) == NULL)
+	    (b = booking_json_with(req, booking_id, a.got, a.items)) == NULL)
 		return req->err;
 	if ((e = zt_db_commit(req)) != ZT_OK) {
 		json_object_put(b);
