@@ -22,74 +22,119 @@
 
 /* ------------------------------------------------------------ SQL ---- */
 
+/* a timestamptz as the API shows it */
+#define ISO(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/*
+ * Creating a booking (docs/bookings.md) is four statements: the event with
+ * everything the answer and the confirmation need about it and the buyer
+ * (users has no row security; the event is read through the public
+ * catalogue policy), the prices of the hold with the buyer's bought count,
+ * the buyer's pending bookings, and the insert of it all.
+ */
 static struct zt_sql q_event = ZT_SQL("bk_event",
-    "SELECT tenant_id, status, title, per_user_limit FROM events"
-    " WHERE id = $1", 1);
-/* the buyer's live tickets for the event: the per-user limit's truth */
-static struct zt_sql q_bought = ZT_SQL("bk_bought",
-    "SELECT count(*) FROM tickets WHERE event_id = $1 AND user_id = $2"
-    " AND status = 'live'", 2);
-static struct zt_sql q_seat_prices = ZT_SQL("bk_seat_prices",
-    "SELECT s.id, pc.price_paise FROM seats s"
-    " JOIN price_categories pc ON pc.id = s.price_category_id"
-    " WHERE s.event_id = $1 AND s.id = ANY($2::uuid[]) AND NOT s.blocked",
-    2);
-static struct zt_sql q_type_prices = ZT_SQL("bk_type_prices",
-    "SELECT id, price_paise FROM ticket_types"
-    " WHERE event_id = $1 AND id = ANY($2::uuid[])", 2);
+    "SELECT e.tenant_id, e.status, e.title, e.per_user_limit,"
+    " " ISO("e.starts_at") ", e.venue_name,"
+    " e.refund_policy = 'before_start' AND now() < e.starts_at"
+    "  - make_interval(hours => coalesce(e.refund_cutoff_hours, 0)),"
+    " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0),"
+    " u.name, u.email, u.phone"
+    " FROM events e LEFT JOIN users u ON u.id = $2 WHERE e.id = $1", 2);
+/*
+ * Kind 0: the held seats ($2) on sale, with price and label; kind 1: the
+ * held GA types ($3); kind 2: the buyer's live tickets for the event, the
+ * per-user limit's truth.
+ */
+static struct zt_sql q_lines = ZT_SQL("bk_lines",
+    "SELECT 0, s.id, pc.price_paise,"
+    "  s.section || ' ' || s.row_label || s.seat_label"
+    " FROM seats s JOIN price_categories pc ON pc.id = s.price_category_id"
+    " WHERE s.event_id = $1 AND s.id = ANY($2::uuid[]) AND NOT s.blocked"
+    " UNION ALL SELECT 1, tt.id, tt.price_paise, tt.name FROM ticket_types tt"
+    " WHERE tt.event_id = $1 AND tt.id = ANY($3::uuid[])"
+    " UNION ALL SELECT 2, NULL, count(*), NULL FROM tickets"
+    " WHERE event_id = $1 AND user_id = $4 AND status = 'live'", 4);
+/* the buyer's pending bookings for the event, with their items as
+ * "id:qty,…" (sorted like hold_sig) */
 static struct zt_sql q_pending = ZT_SQL("bk_pending",
-    "SELECT id, hold_id FROM bookings WHERE user_id = $1 AND event_id = $2"
-    " AND status = 'pending' FOR UPDATE", 2);
-static struct zt_sql q_items_sig = ZT_SQL("bk_items_sig",
-    "SELECT string_agg(coalesce(seat_id, ticket_type_id)::text || ':' ||"
-    " quantity, ',' ORDER BY coalesce(seat_id, ticket_type_id))"
-    " FROM booking_items WHERE booking_id = $1", 1);
+    "SELECT b.id, (SELECT string_agg(coalesce(bi.seat_id,"
+    "  bi.ticket_type_id)::text || ':' || bi.quantity, ',' ORDER BY"
+    "  coalesce(bi.seat_id, bi.ticket_type_id)) FROM booking_items bi"
+    "  WHERE bi.booking_id = b.id)"
+    " FROM bookings b WHERE b.user_id = $1 AND b.event_id = $2"
+    " AND b.status = 'pending' FOR UPDATE OF b", 2);
 static struct zt_sql q_supersede = ZT_SQL("bk_supersede",
     "UPDATE bookings SET status = 'cancelled', cancelled_at = now()"
     " WHERE id = $1 AND status = 'pending'", 1);
-static struct zt_sql q_user = ZT_SQL("bk_user",
-    "SELECT name, email, phone FROM users WHERE id = $1", 1);
-static struct zt_sql q_insert = ZT_SQL("bk_insert",
-    "INSERT INTO bookings (id, tenant_id, event_id, user_id, subtotal_paise,"
-    " fee_paise, tax_paise, total_paise, hold_id, expires_at, buyer_name,"
-    " buyer_email, buyer_phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-    " to_timestamp($10::bigint / 1000.0) + interval '" GRACE_SECS " seconds',"
-    " $11, $12, $13)", 13);
-static struct zt_sql q_items = ZT_SQL("bk_items",
-    "INSERT INTO booking_items (tenant_id, booking_id, event_id, seat_id,"
-    " ticket_type_id, quantity, unit_price_paise)"
-    " SELECT $1, $2, $3, i.seat, i.type, i.qty, i.price"
-    " FROM unnest($4::uuid[], $5::uuid[], $6::int[], $7::bigint[])"
-    "   AS i(seat, type, qty, price)", 7);
-static struct zt_sql q_payment_new = ZT_SQL("bk_payment_new",
-    "INSERT INTO payments (tenant_id, booking_id, amount_paise)"
-    " VALUES ($1, $2, $3) RETURNING id", 3);
+/*
+ * The booking, its lines ($15-$18, arrays) and either its payment row or,
+ * when it is free ($14), its tickets: a free booking is inserted confirmed.
+ * Its GA units are taken by the guarded update — the caller compares the
+ * types taken (column 4) with its GA lines: fewer is sold out — and a seat
+ * with a live ticket fails the insert on the partial unique index.  Either
+ * failure fails the caller's whole transaction, so nothing is half done.
+ * One row per ticket (one row with NULL ticket columns when none), in
+ * ticket id order.
+ */
+static struct zt_sql q_create = ZT_SQL("bk_create",
+    "WITH b AS (INSERT INTO bookings (id, tenant_id, event_id, user_id,"
+    "  status, subtotal_paise, fee_paise, tax_paise, total_paise, hold_id,"
+    "  expires_at, buyer_name, buyer_email, buyer_phone, confirmed_at)"
+    "  VALUES ($1, $2, $3, $4,"
+    "  CASE WHEN $14::boolean THEN 'confirmed' ELSE 'pending' END,"
+    "  $5, $6, $7, $8, $9,"
+    "  to_timestamp($10::bigint / 1000.0) + interval '" GRACE_SECS " seconds',"
+    "  $11, $12, $13, CASE WHEN $14::boolean THEN now() END)"
+    "  RETURNING expires_at, created_at, confirmed_at),"
+    " l AS (SELECT * FROM unnest($15::uuid[], $16::uuid[], $17::int[],"
+    "  $18::bigint[]) AS l(seat, type, qty, price)),"
+    " i AS (INSERT INTO booking_items (tenant_id, booking_id, event_id,"
+    "  seat_id, ticket_type_id, quantity, unit_price_paise)"
+    "  SELECT $2, $1, $3, l.seat, l.type, l.qty, l.price FROM l),"
+    " g AS (UPDATE ticket_types tt SET sold = tt.sold + l.qty FROM l"
+    "  WHERE $14::boolean AND tt.id = l.type"
+    "  AND tt.sold + l.qty <= tt.capacity RETURNING tt.id),"
+    " t AS (INSERT INTO tickets (tenant_id, event_id, booking_id, user_id,"
+    "  seat_id, ticket_type_id, price_paise)"
+    "  SELECT $2, $3, $1, $4, l.seat, l.type, l.price FROM l"
+    "  CROSS JOIN LATERAL generate_series(1, l.qty) WHERE $14::boolean"
+    "  RETURNING id, seat_id, ticket_type_id, price_paise),"
+    " p AS (INSERT INTO payments (tenant_id, booking_id, amount_paise)"
+    "  SELECT $2, $1, $8 WHERE NOT $14::boolean)"
+    " SELECT " ISO("b.expires_at") ", " ISO("b.created_at") ","
+    "  " ISO("b.confirmed_at") ", (SELECT count(*) FROM g),"
+    "  t.id, t.seat_id, t.ticket_type_id, t.price_paise"
+    " FROM b LEFT JOIN t ON true ORDER BY t.id", 18);
 static struct zt_sql q_payment_order = ZT_SQL("bk_payment_order",
     "UPDATE payments SET provider_order_id = $2 WHERE booking_id = $1", 2);
 static struct zt_sql q_cancel_unpaid = ZT_SQL("bk_cancel_unpaid",
     "UPDATE bookings SET status = 'cancelled', cancelled_at = now()"
     " WHERE id = $1 AND status = 'pending'", 1);
 
-/* taking GA stock: one row per type line, guarded by capacity */
-static struct zt_sql q_take_ga = ZT_SQL("bk_take_ga",
-    "UPDATE ticket_types tt SET sold = tt.sold + bi.quantity"
-    " FROM booking_items bi WHERE bi.booking_id = $1"
-    " AND tt.id = bi.ticket_type_id AND tt.sold + bi.quantity <= tt.capacity"
-    " RETURNING tt.id", 1);
-static struct zt_sql q_count_ga = ZT_SQL("bk_count_ga",
-    "SELECT count(*) FROM booking_items WHERE booking_id = $1"
-    " AND ticket_type_id IS NOT NULL", 1);
+/*
+ * Issuing the tickets of a pending booking from its lines, in one
+ * statement: the GA units by the update guarded by capacity, the tickets,
+ * the booking confirmed.  Returns the GA types taken and the GA lines:
+ * fewer taken is sold out, and a seat with a live ticket fails the insert
+ * on the partial unique index; either way the caller rolls the whole back
+ * to its savepoint.
+ */
 static struct zt_sql q_issue = ZT_SQL("bk_issue",
-    "INSERT INTO tickets (tenant_id, event_id, booking_id, user_id, seat_id,"
-    " ticket_type_id, price_paise)"
-    " SELECT bi.tenant_id, bi.event_id, bi.booking_id, b.user_id,"
+    "WITH g AS (UPDATE ticket_types tt SET sold = tt.sold + bi.quantity"
+    "  FROM booking_items bi WHERE bi.booking_id = $1"
+    "  AND tt.id = bi.ticket_type_id AND tt.sold + bi.quantity <= tt.capacity"
+    "  RETURNING tt.id),"
+    " t AS (INSERT INTO tickets (tenant_id, event_id, booking_id, user_id,"
+    "  seat_id, ticket_type_id, price_paise)"
+    "  SELECT bi.tenant_id, bi.event_id, bi.booking_id, b.user_id,"
     "  bi.seat_id, bi.ticket_type_id, bi.unit_price_paise"
-    " FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id"
-    " CROSS JOIN LATERAL generate_series(1, bi.quantity)"
-    " WHERE bi.booking_id = $1", 1);
-static struct zt_sql q_confirmed = ZT_SQL("bk_confirmed",
-    "UPDATE bookings SET status = 'confirmed', confirmed_at = now()"
-    " WHERE id = $1", 1);
+    "  FROM booking_items bi JOIN bookings b ON b.id = bi.booking_id"
+    "  CROSS JOIN LATERAL generate_series(1, bi.quantity)"
+    "  WHERE bi.booking_id = $1),"
+    " c AS (UPDATE bookings SET status = 'confirmed', confirmed_at = now()"
+    "  WHERE id = $1)"
+    " SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM booking_items"
+    "  WHERE booking_id = $1 AND ticket_type_id IS NOT NULL)", 1);
 
 /* settling */
 static struct zt_sql q_find_by_order = ZT_SQL("bk_find_by_order",
@@ -288,6 +333,9 @@ struct after {
 	const char *refund_payment, *refund_key;
 	long long refund_amount;
 	const char *live_type; /* booking.confirmed, booking.refunded */
+	/* q_get and q_get_items of the booking, once read after its last
+	 * change in this transaction (reused by the email and the answer) */
+	const PGresult *got, *items;
 };
 
 static const char *
@@ -418,6 +466,7 @@ load_items(struct zt_req *req, const char *booking_id, struct after *a)
 	PGresult *r = zt_db_exec(req, &q_get_items, p);
 	if (r == NULL)
 		return req->err;
+	a->items = r;
 	int n = PQntuples(r);
 	a->seats = zt_arena_array(req->arena, (size_t)n + 1, sizeof(char *));
 	a->ga = zt_arena_array(req->arena, (size_t)n + 1, sizeof(*a->ga));
@@ -434,58 +483,92 @@ load_items(struct zt_req *req, const char *booking_id, struct after *a)
 	return ZT_OK;
 }
 
+/* What a message to a buyer says about the booking (borrowed strings). */
+struct buyer_facts {
+	const char *name, *email, *phone; /* NULL when unknown */
+	const char *title, *when, *venue; /* the event */
+	long long total;
+	const char *summary; /* "1 x A 1, 2 x Floor" */
+};
+
 /* Queue a templated message to the buyer of a booking (by email, else SMS). */
 static enum zt_err
-tell_buyer(struct zt_req *req, const char *booking_id, const char *template,
+queue_buyer_msg(struct zt_req *req, const char *booking_id,
+    const struct buyer_facts *f, const char *template,
     const char *amount_key, long long amount, const char *reason)
 {
-	const char *p[1] = {booking_id};
-	PGresult *r = zt_db_exec(req, &q_get, p);
 	struct json_object *m;
 	char money[48];
 	enum zt_err e;
-	if (r == NULL)
-		return req->err;
-	if (PQntuples(r) == 0)
-		return ZT_OK;
-	const char *email = zt_db_val(r, 0, 17), *phone = zt_db_val(r, 0, 18);
-	const char *name = zt_db_val(r, 0, 16);
-	if (email == NULL && phone == NULL)
+	if (f->email == NULL && f->phone == NULL)
 		return ZT_OK;
 	m = json_object_new_object();
 	json_object_object_add(m, "template", json_object_new_string(template));
-	json_object_object_add(m, "name",
-	    json_object_new_string(name && *name ? name : "there"));
+	json_object_object_add(m, "name", json_object_new_string(
+	    f->name && *f->name ? f->name : "there"));
 	json_object_object_add(m, "bookingRef",
 	    json_object_new_string(zt_arena_printf(req->arena, "ZT-%.8s",
 	        booking_id)));
-	json_object_object_add(m, "eventTitle",
-	    json_object_new_string(PQgetvalue(r, 0, 12)));
-	json_object_object_add(m, "eventWhen",
-	    json_object_new_string(PQgetvalue(r, 0, 13)));
+	json_object_object_add(m, "eventTitle", json_object_new_string(f->title));
+	json_object_object_add(m, "eventWhen", json_object_new_string(f->when));
 	json_object_object_add(m, "venue", json_object_new_string(
-	    zt_db_val(r, 0, 14) ? zt_db_val(r, 0, 14) : "the venue"));
+	    f->venue ? f->venue : "the venue"));
 	json_object_object_add(m, "total", json_object_new_string(
-	    zt_price_format(atoll(PQgetvalue(r, 0, 7)), money, sizeof(money))));
+	    zt_price_format(f->total, money, sizeof(money))));
 	json_object_object_add(m, amount_key, json_object_new_string(
 	    zt_price_format(amount, money, sizeof(money))));
 	json_object_object_add(m, "reason", json_object_new_string(reason));
 	json_object_object_add(m, "link", json_object_new_string(
 	    zt_arena_printf(req->arena, "%s/tickets.html", zt_g.cfg.public_url)));
-	if ((r = zt_db_exec(req, &q_get_items, p)) == NULL) {
-		json_object_put(m);
-		return req->err;
-	}
-	char *summary = zt_arena_strdup(req->arena, "");
-	for (int i = 0; i < PQntuples(r); i++)
-		summary = zt_arena_printf(req->arena, "%s%s%s x %s", summary,
-		    i ? ", " : "", PQgetvalue(r, i, 2), PQgetvalue(r, i, 4));
-	json_object_object_add(m, "ticketSummary", json_object_new_string(summary));
+	json_object_object_add(m, "ticketSummary",
+	    json_object_new_string(f->summary));
 	json_object_object_add(m, "tenantName", json_object_new_string(""));
-	e = zt_outbox_enqueue(req, email ? "email" : "sms", email ? email : phone,
-	    m);
+	e = zt_outbox_enqueue(req, f->email ? "email" : "sms",
+	    f->email ? f->email : f->phone, m);
 	json_object_put(m);
 	return e;
+}
+
+/*
+ * The same for a booking read back from the database; a (may be NULL)
+ * lends its items when read already and keeps the q_get row for the
+ * answer.
+ */
+static enum zt_err
+tell_buyer(struct zt_req *req, const char *booking_id, struct after *a,
+    const char *template, const char *amount_key, long long amount,
+    const char *reason)
+{
+	const char *p[1] = {booking_id};
+	const PGresult *items = a ? a->items : NULL;
+	PGresult *r = zt_db_exec(req, &q_get, p);
+	struct buyer_facts f;
+	if (r == NULL)
+		return req->err;
+	if (a != NULL)
+		a->got = r;
+	if (PQntuples(r) == 0)
+		return ZT_OK;
+	memset(&f, 0, sizeof(f));
+	f.email = zt_db_val(r, 0, 17);
+	f.phone = zt_db_val(r, 0, 18);
+	f.name = zt_db_val(r, 0, 16);
+	if (f.email == NULL && f.phone == NULL)
+		return ZT_OK;
+	f.title = PQgetvalue(r, 0, 12);
+	f.when = PQgetvalue(r, 0, 13);
+	f.venue = zt_db_val(r, 0, 14);
+	f.total = atoll(PQgetvalue(r, 0, 7));
+	if (items == NULL && (items = zt_db_exec(req, &q_get_items, p)) == NULL)
+		return req->err;
+	char *summary = zt_arena_strdup(req->arena, "");
+	for (int i = 0; i < PQntuples(items); i++)
+		summary = zt_arena_printf(req->arena, "%s%s%s x %s", summary,
+		    i ? ", " : "", PQgetvalue(items, i, 2),
+		    PQgetvalue(items, i, 4));
+	f.summary = summary;
+	return queue_buyer_msg(req, booking_id, &f, template, amount_key,
+	    amount, reason);
 }
 
 /*
@@ -498,23 +581,18 @@ static enum zt_err
 issue(struct zt_req *req, const char *booking_id)
 {
 	const char *p[1] = {booking_id};
-	PGresult *r, *want;
+	PGresult *r;
 	enum zt_err e;
 
 	if ((e = zt_db_savepoint(req, "issue")) != ZT_OK)
 		return e;
-	if ((want = zt_db_exec(req, &q_count_ga, p)) == NULL ||
-	    (r = zt_db_exec(req, &q_take_ga, p)) == NULL)
+	if ((r = zt_db_exec(req, &q_issue, p)) == NULL)
 		goto failed;
-	if (PQntuples(r) != atoi(PQgetvalue(want, 0, 0))) {
+	if (strcmp(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)) != 0) {
 		zt_fail(req, ZT_ECONFLICT, "sold_out",
 		    "these tickets have sold out");
 		goto failed;
 	}
-	if (zt_db_exec(req, &q_issue, p) == NULL)
-		goto failed;
-	if (zt_db_exec(req, &q_confirmed, p) == NULL)
-		goto failed;
 	return zt_db_release(req, "issue");
 failed:
 	e = req->err;
@@ -531,18 +609,20 @@ failed:
 /* Items of the hold with their database prices; fills arrays for SQL. */
 struct lines {
 	size_t n;
-	const char **seat, **type, **qty, **price;
+	const char **seat, **type, **qty, **price, **label;
 	int64_t *prices; /* one per ticket, for the breakdown */
 	int tickets;
+	int nga;    /* GA lines among the n */
+	int bought; /* the buyer's live tickets for the event */
 };
 
 static enum zt_err
 price_hold(struct zt_req *req, const char *event_id, const struct zt_hold *h,
     struct lines *l)
 {
-	const char *p[2];
+	const char *p[4], **ids;
 	PGresult *r;
-	size_t cap = h->nseats + h->nga;
+	size_t cap = h->nseats + h->nga, nseats = 0;
 	int total_tickets = (int)h->nseats;
 
 	for (size_t i = 0; i < h->nga; i++)
@@ -552,59 +632,62 @@ price_hold(struct zt_req *req, const char *event_id, const struct zt_hold *h,
 	l->type = zt_arena_array(req->arena, cap + 1, sizeof(char *));
 	l->qty = zt_arena_array(req->arena, cap + 1, sizeof(char *));
 	l->price = zt_arena_array(req->arena, cap + 1, sizeof(char *));
+	l->label = zt_arena_array(req->arena, cap + 1, sizeof(char *));
 	l->prices = zt_arena_array(req->arena, (size_t)total_tickets + 1,
 	    sizeof(int64_t));
+	ids = zt_arena_array(req->arena, h->nga + 1, sizeof(char *));
+	for (size_t i = 0; i < h->nga; i++)
+		ids[i] = h->ga[i].type_id;
 
 	p[0] = event_id;
-	if (h->nseats > 0) {
-		p[1] = array_lit(req, h->seats, h->nseats);
-		if ((r = zt_db_exec(req, &q_seat_prices, p)) == NULL)
-			return req->err;
-		if ((size_t)PQntuples(r) != h->nseats)
-			return zt_fail(req, ZT_ECONFLICT, "seats_changed",
-			    "some held seats are no longer for sale; choose "
-			    "again");
-		for (int i = 0; i < PQntuples(r); i++) {
-			l->seat[l->n] = dup(req, r, i, 0);
-			l->type[l->n] = NULL;
-			l->qty[l->n] = "1";
-			l->price[l->n] = dup(req, r, i, 1);
-			l->prices[l->tickets++] = atoll(PQgetvalue(r, i, 1));
-			l->n++;
-		}
+	p[1] = array_lit(req, h->seats, h->nseats);
+	p[2] = array_lit(req, ids, h->nga);
+	p[3] = req->user_id;
+	if ((r = zt_db_exec(req, &q_lines, p)) == NULL)
+		return req->err;
+	for (int i = 0; i < PQntuples(r); i++) {
+		int kind = atoi(PQgetvalue(r, i, 0));
+		if (kind == 2)
+			l->bought = atoi(PQgetvalue(r, i, 2));
+		if (kind != 0)
+			continue;
+		l->seat[l->n] = dup(req, r, i, 1);
+		l->type[l->n] = NULL;
+		l->qty[l->n] = "1";
+		l->price[l->n] = dup(req, r, i, 2);
+		l->label[l->n] = dup(req, r, i, 3);
+		l->prices[l->tickets++] = atoll(PQgetvalue(r, i, 2));
+		l->n++;
+		nseats++;
 	}
-	if (h->nga > 0) {
-		const char **ids = zt_arena_array(req->arena, h->nga,
-		    sizeof(char *));
-		for (size_t i = 0; i < h->nga; i++)
-			ids[i] = h->ga[i].type_id;
-		p[1] = array_lit(req, ids, h->nga);
-		if ((r = zt_db_exec(req, &q_type_prices, p)) == NULL)
-			return req->err;
-		for (size_t i = 0; i < h->nga; i++) {
-			int row = -1;
-			for (int k = 0; k < PQntuples(r); k++)
-				if (strcmp(PQgetvalue(r, k, 0), ids[i]) == 0)
-					row = k;
-			if (row < 0)
-				return zt_fail(req, ZT_ECONFLICT,
-				    "tickets_changed", "a held ticket type is "
-				    "no longer for sale; choose again");
-			l->seat[l->n] = NULL;
-			l->type[l->n] = ids[i];
-			l->qty[l->n] = zt_arena_printf(req->arena, "%d",
-			    h->ga[i].quantity);
-			l->price[l->n] = dup(req, r, row, 1);
-			for (int q = 0; q < h->ga[i].quantity; q++)
-				l->prices[l->tickets++] =
-				    atoll(PQgetvalue(r, row, 1));
-			l->n++;
-		}
+	if (nseats != h->nseats)
+		return zt_fail(req, ZT_ECONFLICT, "seats_changed",
+		    "some held seats are no longer for sale; choose again");
+	for (size_t i = 0; i < h->nga; i++) {
+		int row = -1;
+		for (int k = 0; k < PQntuples(r); k++)
+			if (atoi(PQgetvalue(r, k, 0)) == 1 &&
+			    strcmp(PQgetvalue(r, k, 1), ids[i]) == 0)
+				row = k;
+		if (row < 0)
+			return zt_fail(req, ZT_ECONFLICT, "tickets_changed",
+			    "a held ticket type is no longer for sale; choose "
+			    "again");
+		l->seat[l->n] = NULL;
+		l->type[l->n] = ids[i];
+		l->qty[l->n] = zt_arena_printf(req->arena, "%d",
+		    h->ga[i].quantity);
+		l->price[l->n] = dup(req, r, row, 2);
+		l->label[l->n] = dup(req, r, row, 3);
+		for (int q = 0; q < h->ga[i].quantity; q++)
+			l->prices[l->tickets++] = atoll(PQgetvalue(r, row, 2));
+		l->n++;
+		l->nga++;
 	}
 	return ZT_OK;
 }
 
-/* "id:qty,…" of the hold, sorted like q_items_sig */
+/* "id:qty,…" of the hold, sorted like q_pending's */
 static const char *
 hold_sig(struct zt_req *req, const struct lines *l)
 {
@@ -626,8 +709,35 @@ hold_sig(struct zt_req *req, const struct lines *l)
 	return s;
 }
 
+/*
+ * Line indexes of l in label order, NULL labels last: the order of
+ * q_get_items (ORDER BY label; the cluster's collation is C.UTF-8, which is
+ * strcmp's byte order).
+ */
+static size_t *
+label_order(struct zt_req *req, const struct lines *l)
+{
+	size_t *o = zt_arena_array(req->arena, l->n + 1, sizeof(size_t));
+	for (size_t i = 0; i < l->n; i++)
+		o[i] = i;
+	for (size_t i = 1; i < l->n; i++)
+		for (size_t k = i; k > 0; k--) {
+			const char *x = l->label[o[k - 1]], *y = l->label[o[k]];
+			if (y == NULL || (x != NULL && strcmp(x, y) <= 0))
+				break;
+			size_t t = o[k];
+			o[k] = o[k - 1];
+			o[k - 1] = t;
+		}
+	return o;
+}
+
 static enum zt_err answer(struct zt_req *req, const char *booking_id,
     int status, struct json_object *payment);
+static struct json_object *created_json(struct zt_req *req, const char *id,
+    const char *event_id, const char *tenant, const struct zt_price *price,
+    const PGresult *ev, const struct lines *l, const PGresult *made,
+    const char *order_id);
 
 enum zt_err
 zt_booking_create(struct zt_req *req, const char *event_id)
@@ -636,11 +746,13 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 	struct lines l;
 	struct zt_price price;
 	struct zt_price_rules rules;
+	struct buyer_facts bf;
 	struct after a;
 	char id[37], num[4][24], expires[24];
-	const char *p[13], *tenant;
-	PGresult *r;
+	const char *p[2], *tenant;
+	PGresult *r, *ev, *made;
 	enum zt_err e;
+	int is_free;
 
 	memset(&a, 0, sizeof(a));
 	if ((e = zt_hold_get(req, event_id, req->user_id, &h)) != ZT_OK)
@@ -653,16 +765,17 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
 		return e;
 	p[0] = event_id;
-	if ((r = zt_db_exec(req, &q_event, p)) == NULL)
+	p[1] = req->user_id;
+	if ((ev = zt_db_exec(req, &q_event, p)) == NULL)
 		return req->err;
-	if (PQntuples(r) == 0)
+	if (PQntuples(ev) == 0)
 		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
 		    "no such event");
-	if (strcmp(PQgetvalue(r, 0, 1), "published") != 0)
+	if (strcmp(PQgetvalue(ev, 0, 1), "published") != 0)
 		return zt_fail(req, ZT_ECONFLICT, "event_not_on_sale",
 		    "this event is not on sale");
-	tenant = dup(req, r, 0, 0);
-	int limit = atoi(PQgetvalue(r, 0, 3));
+	tenant = dup(req, ev, 0, 0);
+	int limit = atoi(PQgetvalue(ev, 0, 3));
 	if ((e = zt_db_scope(req, tenant, req->user_id)) != ZT_OK)
 		return e;
 
@@ -670,11 +783,7 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 		return e;
 	/* holds count bought tickets too, but a confirmation racing the hold
 	 * can slip past them: PostgreSQL has the last word */
-	p[0] = event_id;
-	p[1] = req->user_id;
-	if ((r = zt_db_exec(req, &q_bought, p)) == NULL)
-		return req->err;
-	if (atoi(PQgetvalue(r, 0, 0)) + l.tickets > limit) {
+	if (l.bought + l.tickets > limit) {
 		zt_fail_detail(req, "limit", json_object_new_int(limit));
 		return zt_fail(req, ZT_ECONFLICT, "per_user_limit",
 		    "at most %d tickets per person for this event", limit);
@@ -696,10 +805,7 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *old = dup(req, r, i, 0);
 		const char *q[1] = {old};
-		PGresult *s = zt_db_exec(req, &q_items_sig, q);
-		if (s == NULL)
-			return req->err;
-		if (strcmp(PQgetvalue(s, 0, 0), hold_sig(req, &l)) == 0) {
+		if (strcmp(PQgetvalue(r, i, 1), hold_sig(req, &l)) == 0) {
 			if ((e = zt_db_commit(req)) != ZT_OK)
 				return e;
 			return answer(req, old, 200, NULL);
@@ -708,40 +814,49 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 			return req->err;
 	}
 
-	p[0] = req->user_id;
-	if ((r = zt_db_exec(req, &q_user, p)) == NULL)
-		return req->err;
 	zt_uuid_new(id);
+	is_free = price.total == 0;
 	snprintf(num[0], sizeof(num[0]), "%lld", (long long)price.subtotal);
 	snprintf(num[1], sizeof(num[1]), "%lld", (long long)price.fee);
 	snprintf(num[2], sizeof(num[2]), "%lld", (long long)price.tax);
 	snprintf(num[3], sizeof(num[3]), "%lld", (long long)price.total);
 	snprintf(expires, sizeof(expires), "%lld", h.expires_ms);
-	const char *bp[13] = {id, tenant, event_id, req->user_id, num[0], num[1],
-	    num[2], num[3], h.id, expires,
-	    PQntuples(r) ? zt_db_val(r, 0, 0) : NULL,
-	    PQntuples(r) ? zt_db_val(r, 0, 1) : NULL,
-	    PQntuples(r) ? zt_db_val(r, 0, 2) : NULL};
-	if (zt_db_exec(req, &q_insert, bp) == NULL)
-		return req->err;
-	const char *ip[7] = {tenant, id, event_id, array_lit(req, l.seat, l.n),
+	const char *bp[18] = {id, tenant, event_id, req->user_id, num[0],
+	    num[1], num[2], num[3], h.id, expires, zt_db_val(ev, 0, 9),
+	    zt_db_val(ev, 0, 10), zt_db_val(ev, 0, 11),
+	    is_free ? "true" : "false", array_lit(req, l.seat, l.n),
 	    array_lit(req, l.type, l.n), array_lit(req, l.qty, l.n),
 	    array_lit(req, l.price, l.n)};
-	if (zt_db_exec(req, &q_items, ip) == NULL)
+	if ((made = zt_db_exec(req, &q_create, bp)) == NULL) {
+		/* free: a seat with a live ticket already */
+		if (is_free && strcmp(zt_db_sqlstate(), "23505") == 0)
+			return zt_fail(req, ZT_ECONFLICT, "sold_out",
+			    "these seats or tickets were just taken");
 		return req->err;
+	}
 
-	if (price.total == 0) {
-		/* free: confirm now */
-		if ((e = issue(req, id)) != ZT_OK) {
-			if (e == ZT_ECONFLICT)
-				return zt_fail(req, ZT_ECONFLICT, "sold_out",
-				    "these seats or tickets were just taken");
-			return e;
-		}
-		if ((e = tell_buyer(req, id, "booking.confirmed", "amount", 0,
-		         "")) != ZT_OK)
-			return e;
-		if ((e = load_items(req, id, &a)) != ZT_OK)
+	if (is_free) {
+		/* confirmed in that statement unless a GA type ran out */
+		if (atoi(PQgetvalue(made, 0, 3)) != l.nga)
+			return zt_fail(req, ZT_ECONFLICT, "sold_out",
+			    "these seats or tickets were just taken");
+		memset(&bf, 0, sizeof(bf));
+		bf.name = zt_db_val(ev, 0, 9);
+		bf.email = zt_db_val(ev, 0, 10);
+		bf.phone = zt_db_val(ev, 0, 11);
+		bf.title = PQgetvalue(ev, 0, 2);
+		bf.when = PQgetvalue(ev, 0, 4);
+		bf.venue = zt_db_val(ev, 0, 5);
+		bf.total = price.total;
+		size_t *o = label_order(req, &l);
+		char *summary = zt_arena_strdup(req->arena, "");
+		for (size_t i = 0; i < l.n; i++)
+			summary = zt_arena_printf(req->arena, "%s%s%s x %s",
+			    summary, i ? ", " : "", l.qty[o[i]],
+			    l.label[o[i]] ? l.label[o[i]] : "");
+		bf.summary = summary;
+		if ((e = queue_buyer_msg(req, id, &bf, "booking.confirmed",
+		         "amount", 0, "")) != ZT_OK)
 			return e;
 		if ((e = zt_db_commit(req)) != ZT_OK)
 			return e;
@@ -751,14 +866,16 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 		a.hold_id = h.id;
 		a.tenant_id = tenant;
 		a.booking_id = id;
+		a.seats = h.seats;
+		a.nseats = h.nseats;
+		a.ga = h.ga;
+		a.nga = h.nga;
 		a.live_type = "booking.confirmed";
 		run_after(req, &a);
-		return answer(req, id, 201, NULL);
+		return zt_reply(req, 201, created_json(req, id, event_id, tenant,
+		    &price, ev, &l, made, NULL));
 	}
 
-	const char *pp[3] = {tenant, id, num[3]};
-	if (zt_db_exec(req, &q_payment_new, pp) == NULL)
-		return req->err;
 	if ((e = zt_db_commit(req)) != ZT_OK)
 		return e;
 
@@ -788,15 +905,8 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 		return req->err;
 	if ((e = zt_db_commit(req)) != ZT_OK)
 		return e;
-	struct json_object *pay = json_object_new_object();
-	json_object_object_add(pay, "provider", json_object_new_string("razorpay"));
-	json_object_object_add(pay, "keyId", json_object_new_string(cfg.key_id));
-	json_object_object_add(pay, "orderId", json_object_new_string(order.id));
-	json_object_object_add(pay, "amount", json_object_new_int64(price.total));
-	json_object_object_add(pay, "currency", json_object_new_string("INR"));
-	json_object_object_add(pay, "checkoutScript",
-	    json_object_new_string(checkout_script(&cfg, req)));
-	return answer(req, id, 201, pay);
+	return zt_reply(req, 201, created_json(req, id, event_id, tenant, &price,
+	    ev, &l, made, order.id));
 }
 
 /*
@@ -820,21 +930,26 @@ opt_str(const PGresult *r, int row, int col)
 	return v ? json_object_new_string(v) : NULL;
 }
 
-/* The booking as the API shows it, read under the current scope; NULL with
- * 404 recorded when invisible. */
+/*
+ * The booking as the API shows it, read under the current scope; NULL with
+ * 404 recorded when invisible.  got and it: its q_get and q_get_items rows
+ * when read already in this transaction after its last change (else NULL).
+ */
 static struct json_object *
-booking_json(struct zt_req *req, const char *booking_id)
+booking_json_with(struct zt_req *req, const char *booking_id,
+    const PGresult *got, const PGresult *it)
 {
 	const char *p[1] = {booking_id};
-	PGresult *r = zt_db_exec(req, &q_get, p), *it, *tk, *pay;
+	const PGresult *r = got;
+	PGresult *tk, *pay;
 	struct json_object *b, *items, *tickets, *ev;
-	if (r == NULL)
+	if (r == NULL && (r = zt_db_exec(req, &q_get, p)) == NULL)
 		return NULL;
 	if (PQntuples(r) == 0) {
 		zt_fail(req, ZT_ENOTFOUND, "booking_not_found", "no such booking");
 		return NULL;
 	}
-	if ((it = zt_db_exec(req, &q_get_items, p)) == NULL ||
+	if ((it == NULL && (it = zt_db_exec(req, &q_get_items, p)) == NULL) ||
 	    (tk = zt_db_exec(req, &q_get_tickets, p)) == NULL ||
 	    (pay = zt_db_exec(req, &q_get_payment, p)) == NULL)
 		return NULL;
@@ -914,6 +1029,119 @@ booking_json(struct zt_req *req, const char *booking_id)
 		    json_object_new_int64(atoll(PQgetvalue(pay, 0, 2))));
 		json_object_object_add(x, "refundedPaise",
 		    json_object_new_int64(atoll(PQgetvalue(pay, 0, 3))));
+		json_object_object_add(x, "currency", json_object_new_string("INR"));
+		if (cfg.key_id)
+			json_object_object_add(x, "keyId",
+			    json_object_new_string(cfg.key_id));
+		json_object_object_add(x, "checkoutScript",
+		    json_object_new_string(checkout_script(&cfg, req)));
+		json_object_object_add(b, "payment", x);
+	}
+	return b;
+}
+
+static struct json_object *
+booking_json(struct zt_req *req, const char *booking_id)
+{
+	return booking_json_with(req, booking_id, NULL, NULL);
+}
+
+/*
+ * The booking zt_booking_create just wrote, as booking_json shows it, from
+ * what it had: ev (q_event), its lines, made (q_create: timestamps, tickets)
+ * and, for a paid one, the Razorpay order.  Saves reading it back.
+ */
+static struct json_object *
+created_json(struct zt_req *req, const char *id, const char *event_id,
+    const char *tenant, const struct zt_price *price, const PGresult *ev,
+    const struct lines *l, const PGresult *made, const char *order_id)
+{
+	struct json_object *b, *items, *tickets, *x;
+	int confirmed = order_id == NULL;
+	int cancellable = confirmed && *PQgetvalue(ev, 0, 6) == 't';
+	size_t *o = label_order(req, l);
+
+	b = json_object_new_object();
+	json_object_object_add(b, "id", json_object_new_string(id));
+	json_object_object_add(b, "status",
+	    json_object_new_string(confirmed ? "confirmed" : "pending"));
+	json_object_object_add(b, "eventId", json_object_new_string(event_id));
+	json_object_object_add(b, "tenantId", json_object_new_string(tenant));
+	json_object_object_add(b, "subtotalPaise",
+	    json_object_new_int64(price->subtotal));
+	json_object_object_add(b, "feePaise", json_object_new_int64(price->fee));
+	json_object_object_add(b, "taxPaise", json_object_new_int64(price->tax));
+	json_object_object_add(b, "totalPaise",
+	    json_object_new_int64(price->total));
+	json_object_object_add(b, "currency", json_object_new_string("INR"));
+	json_object_object_add(b, "expiresAt", opt_str(made, 0, 0));
+	json_object_object_add(b, "createdAt", opt_str(made, 0, 1));
+	json_object_object_add(b, "confirmedAt", opt_str(made, 0, 2));
+	json_object_object_add(b, "cancellable",
+	    json_object_new_boolean(cancellable));
+	json_object_object_add(b, "refundPaise", cancellable
+	    ? json_object_new_int64(policy_refund(price->subtotal,
+	          atoll(PQgetvalue(ev, 0, 7)), atoll(PQgetvalue(ev, 0, 8))))
+	    : NULL);
+	x = json_object_new_object();
+	json_object_object_add(x, "title", opt_str(ev, 0, 2));
+	json_object_object_add(x, "startsAt", opt_str(ev, 0, 4));
+	json_object_object_add(x, "venue", opt_str(ev, 0, 5));
+	json_object_object_add(b, "event", x);
+	if (req->tenant_id[0] != '\0' && strcmp(req->tenant_id, tenant) == 0) {
+		/* organizers see who bought (for the attendee list) */
+		x = json_object_new_object();
+		json_object_object_add(x, "name", opt_str(ev, 0, 9));
+		json_object_object_add(x, "email", opt_str(ev, 0, 10));
+		json_object_object_add(x, "phone", opt_str(ev, 0, 11));
+		json_object_object_add(b, "buyer", x);
+	}
+	items = json_object_new_array();
+	for (size_t k = 0; k < l->n; k++) {
+		size_t i = o[k];
+		x = json_object_new_object();
+		json_object_object_add(x, "seatId", l->seat[i]
+		    ? json_object_new_string(l->seat[i]) : NULL);
+		json_object_object_add(x, "ticketTypeId", l->type[i]
+		    ? json_object_new_string(l->type[i]) : NULL);
+		json_object_object_add(x, "quantity",
+		    json_object_new_int(atoi(l->qty[i])));
+		json_object_object_add(x, "unitPricePaise",
+		    json_object_new_int64(atoll(l->price[i])));
+		json_object_object_add(x, "label", l->label[i]
+		    ? json_object_new_string(l->label[i]) : NULL);
+		json_object_array_add(items, x);
+	}
+	json_object_object_add(b, "items", items);
+	tickets = json_object_new_array();
+	for (int i = 0; i < PQntuples(made); i++) {
+		if (PQgetisnull(made, i, 4))
+			continue;
+		x = json_object_new_object();
+		json_object_object_add(x, "id", opt_str(made, i, 4));
+		json_object_object_add(x, "seatId", opt_str(made, i, 5));
+		json_object_object_add(x, "ticketTypeId", opt_str(made, i, 6));
+		json_object_object_add(x, "pricePaise",
+		    json_object_new_int64(atoll(PQgetvalue(made, i, 7))));
+		json_object_object_add(x, "status", json_object_new_string("live"));
+		json_object_object_add(x, "checkedInAt", NULL);
+		json_object_array_add(tickets, x);
+	}
+	json_object_object_add(b, "tickets", tickets);
+	if (order_id != NULL) {
+		struct zt_razorpay_cfg cfg;
+		zt_server_razorpay_cfg(&cfg);
+		x = json_object_new_object();
+		json_object_object_add(x, "provider",
+		    json_object_new_string("razorpay"));
+		json_object_object_add(x, "orderId",
+		    json_object_new_string(order_id));
+		json_object_object_add(x, "status",
+		    json_object_new_string("created"));
+		json_object_object_add(x, "amount",
+		    json_object_new_int64(price->total));
+		json_object_object_add(x, "refundedPaise",
+		    json_object_new_int64(0));
 		json_object_object_add(x, "currency", json_object_new_string("INR"));
 		if (cfg.key_id)
 			json_object_object_add(x, "keyId",
@@ -1018,7 +1246,7 @@ refund_captured(struct zt_req *req, struct after *a, const char *booking_id,
 	a->refund_payment = provider_payment_id;
 	a->refund_amount = amount;
 	a->refund_key = key;
-	if ((e = tell_buyer(req, booking_id, template, "amount", amount,
+	if ((e = tell_buyer(req, booking_id, a, template, "amount", amount,
 	         reason)) != ZT_OK)
 		return e;
 	return ZT_OK;
@@ -1099,8 +1327,8 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 		a->live_type = "booking.confirmed";
 		if ((e = load_items(req, booking_id, a)) != ZT_OK)
 			return e;
-		return tell_buyer(req, booking_id, "booking.confirmed", "amount",
-		    amount, "");
+		return tell_buyer(req, booking_id, a, "booking.confirmed",
+		    "amount", amount, "");
 	}
 	if (e != ZT_ECONFLICT)
 		return e;
@@ -1125,6 +1353,7 @@ zt_booking_confirm(struct zt_req *req, const char *booking_id,
 	struct after a;
 	enum outcome out;
 	const char *p[1] = {booking_id};
+	struct json_object *b = NULL;
 	PGresult *r;
 	enum zt_err e;
 
@@ -1170,8 +1399,18 @@ zt_booking_confirm(struct zt_req *req, const char *booking_id,
 	if ((e = settle(req, booking_id, order_id, payment_id, pay.amount, &out,
 	         &a)) != ZT_OK)
 		return e;
-	if ((e = zt_db_commit(req)) != ZT_OK)
+	/*
+	 * The answer, read before COMMIT in this transaction: the tenant scope
+	 * shows the same rows of this booking as the buyer's own would (every
+	 * ticket of it is the buyer's), and no second transaction is needed.
+	 */
+	if ((out == CONFIRMED || out == ALREADY) &&
+	    (b = booking_json_with(req, booking_id, a.got, a.items)) == NULL)
+		return req->err;
+	if ((e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(b);
 		return e;
+	}
 	run_after(req, &a);
 	if (out == REFUNDED_MISMATCH)
 		return zt_fail(req, ZT_EBADREQ, "amount_mismatch",
@@ -1181,7 +1420,7 @@ zt_booking_confirm(struct zt_req *req, const char *booking_id,
 		return zt_fail(req, ZT_ECONFLICT, "seats_gone",
 		    "the seats were taken before the payment arrived; the "
 		    "payment has been refunded in full");
-	return answer(req, booking_id, 200, NULL);
+	return zt_reply(req, 200, b);
 }
 
 /* ---------------------------------------------------------- webhooks ---- */

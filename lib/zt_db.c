@@ -12,6 +12,14 @@ struct zt_db {
 	PGconn *conn;
 	unsigned gen; /* bumps on every (re)connect; 0 = never */
 	int in_txn;
+	/*
+	 * A transaction opens lazily: zt_db_begin_as and zt_db_scope only note
+	 * what to send, and the next statement goes to the server in one
+	 * pipeline with BEGIN and the set_config scoping: one round trip.
+	 */
+	int pend_begin; /* BEGIN not sent yet */
+	int pend_scope; /* the scope below not sent yet */
+	char *scope_tenant, *scope_user;
 	char sqlstate[6];
 	char constraint[64];
 };
@@ -38,6 +46,8 @@ zt_db_free(struct zt_db *db)
 		return;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
+	free(db->scope_tenant);
+	free(db->scope_user);
 	free(db->dsn);
 	free(db);
 }
@@ -74,19 +84,45 @@ ensure(struct zt_db *db)
 	 * estimate of a plain index scan past it.  Loading a 30,000-seat map
 	 * took 0.5 s of LLVM compiling for 25 ms of work (docs/benchmarks.md).
 	 * Our queries are short; JIT never pays for itself here.
+	 *
+	 * Generic plans: a prepared statement is planned once per connection
+	 * instead of at every execution.  With the default (auto) PostgreSQL
+	 * keeps planning a custom plan each time for any statement whose
+	 * generic plan looks dearer, which the row-level security subplans
+	 * make the rule: planning was ~40 % of PostgreSQL's CPU per booking,
+	 * inlining the policies' SQL functions (parsing their bodies) each
+	 * time.  Our statements are short OLTP lookups by key, where the
+	 * generic plan is the custom one (docs/benchmarks.md, row 6).
 	 */
 	{
-		PGresult *r = PQexec(db->conn, "SET jit = off");
+		PGresult *r = PQexec(db->conn, "SET jit = off;"
+		    " SET plan_cache_mode = force_generic_plan");
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)
-			zt_log_warn("db", "could not turn jit off: %s",
+			zt_log_warn("db", "could not set up the session: %s",
 			    PQresultErrorMessage(r));
 		PQclear(r);
 	}
 	db->gen++;
 	if (db->gen == 0)
 		db->gen = 1;
-	db->in_txn = 0;
 	return 0;
+}
+
+/* Forget the transaction (ended, or lost with its connection). */
+static void
+txn_gone(struct zt_db *db)
+{
+	db->in_txn = 0;
+	db->pend_begin = db->pend_scope = 0;
+}
+
+/* Drop a connection in an unknown protocol state; the next use reconnects. */
+static void
+drop(struct zt_db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
 }
 
 static enum zt_err
@@ -131,53 +167,104 @@ prepare(struct zt_db *db, struct zt_sql *q)
 	return 0;
 }
 
-PGresult *
-zt_db_exec(struct zt_req *req, struct zt_sql *q, const char *const *params)
+/*
+ * Send what is pending (BEGIN, the scope) and then q (when not NULL) in one
+ * pipeline, and read their results.  0: all went through, *out is q's
+ * result (NULL without q).  -1: a statement failed, *out is its error
+ * result (the caller owns it); the statements after it did not run.
+ * -2: the connection broke (dropped; *out NULL).
+ */
+static int
+pipeline(struct zt_db *db, struct zt_sql *q, const char *const *params,
+    PGresult **out)
 {
-	struct zt_db *db = zt_g.db;
-	PGresult *r = NULL;
-	int attempt;
+	PGconn *c = db->conn;
+	const char *sp[2] = {db->scope_tenant ? db->scope_tenant : "",
+	    db->scope_user ? db->scope_user : ""};
+	PGresult *x, *err = NULL, *res = NULL;
+	int n = 0, ok, begun = 0;
 
-	db->sqlstate[0] = db->constraint[0] = '\0';
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (ensure(db) != 0) {
-			down(req);
-			return NULL;
-		}
-		if (prepare(db, q) != 0) {
-			if (PQstatus(db->conn) != CONNECTION_OK) {
-				if (!db->in_txn)
-					continue; /* server restarted: retry */
-				db->in_txn = 0;
-				down(req);
-				return NULL;
-			}
-			zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
-			return NULL;
-		}
-		r = PQexecPrepared(db->conn, q->name, q->nparams, params, NULL,
+	*out = NULL;
+	if (!PQenterPipelineMode(c))
+		goto broken;
+	ok = 1;
+	if (db->pend_begin) {
+		ok = ok && PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL,
 		    NULL, 0);
-		ExecStatusType st = PQresultStatus(r);
+		n++;
+	}
+	if (db->pend_scope) {
+		ok = ok && PQsendQueryPrepared(c, q_scope.name, 2, sp, NULL,
+		    NULL, 0);
+		n++;
+	}
+	if (q != NULL) {
+		ok = ok && PQsendQueryPrepared(c, q->name, q->nparams, params,
+		    NULL, NULL, 0);
+		n++;
+	}
+	if (!ok || !PQpipelineSync(c))
+		goto broken;
+	for (int i = 0; i < n; i++) {
+		if ((x = PQgetResult(c)) == NULL)
+			goto broken;
+		ExecStatusType st = PQresultStatus(x);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-			zt_req_defer(req, clear_result, r);
-			return r;
+			if (i == 0 && db->pend_begin)
+				begun = 1;
+			if (q != NULL && i == n - 1)
+				res = x;
+			else
+				PQclear(x);
+		} else if (err == NULL && st != PGRES_PIPELINE_ABORTED) {
+			err = x;
+		} else {
+			PQclear(x);
 		}
-		remember_error(db, r);
-		if (PQstatus(db->conn) != CONNECTION_OK) {
-			PQclear(r);
-			r = NULL;
-			if (!db->in_txn)
-				continue; /* lost between statements: retry */
-			db->in_txn = 0;
-			down(req);
-			return NULL;
+		/* each statement's results end with a NULL */
+		if ((x = PQgetResult(c)) != NULL) {
+			PQclear(x);
+			goto broken;
 		}
-		break;
 	}
-	if (r == NULL) {
-		down(req);
-		return NULL;
+	if ((x = PQgetResult(c)) == NULL ||
+	    PQresultStatus(x) != PGRES_PIPELINE_SYNC) {
+		PQclear(x);
+		goto broken;
 	}
+	PQclear(x);
+	if (!PQexitPipelineMode(c))
+		goto broken;
+	if (begun)
+		db->pend_begin = 0;
+	if (err != NULL) {
+		PQclear(res);
+		*out = err;
+		/*
+		 * An error before or inside the explicit transaction: it is now
+		 * aborted (the caller rolls back) or was never opened.
+		 */
+		if (PQtransactionStatus(c) == PQTRANS_IDLE)
+			txn_gone(db);
+		else
+			db->pend_begin = db->pend_scope = 0;
+		return -1;
+	}
+	db->pend_begin = db->pend_scope = 0;
+	*out = res;
+	return 0;
+broken:
+	PQclear(err);
+	PQclear(res);
+	drop(db);
+	return -2;
+}
+
+/* Map a failed statement's error to req (and log it). */
+static void
+fail_with(struct zt_req *req, struct zt_db *db, const char *name,
+    const PGresult *r)
+{
 	if (strcmp(db->sqlstate, "23505") == 0) {
 		zt_fail(req, ZT_ECONFLICT, "conflict",
 		    "this conflicts with an existing record");
@@ -187,16 +274,117 @@ zt_db_exec(struct zt_req *req, struct zt_sql *q, const char *const *params)
 		    "a concurrent change got there first, try again");
 	} else if (strncmp(db->sqlstate, "22", 2) == 0 ||
 	           strncmp(db->sqlstate, "23", 2) == 0) {
-		zt_log_warn("db", "%s: %s", q->name, PQresultErrorMessage(r));
+		zt_log_warn("db", "%s: %s", name, PQresultErrorMessage(r));
 		zt_fail(req, ZT_EINVALID, "invalid",
 		    "the request was rejected by a data rule");
 	} else {
-		zt_log_error("db", "%s failed: %s", q->name,
+		zt_log_error("db", "%s failed: %s", name,
 		    PQresultErrorMessage(r));
 		zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	}
+}
+
+/*
+ * Run q (or, with q NULL, only what is pending) on the connection, with a
+ * pending BEGIN/scope in front of it.  A connection lost before the
+ * transaction was open on the server (or outside any transaction) is
+ * reconnected and the whole tried once more; one lost inside an open
+ * transaction is 503.
+ */
+static enum zt_err
+run(struct zt_req *req, struct zt_sql *q, const char *const *params,
+    PGresult **out)
+{
+	struct zt_db *db = zt_g.db;
+	PGresult *r = NULL;
+	const char *name = q ? q->name : "BEGIN";
+	int rc;
+
+	*out = NULL;
+	db->sqlstate[0] = db->constraint[0] = '\0';
+	for (int attempt = 0; attempt < 2; attempt++) {
+		/* may we start over on a new connection? */
+		int fresh = !db->in_txn || db->pend_begin;
+		unsigned gen = db->gen;
+		if (ensure(db) != 0) {
+			txn_gone(db);
+			return down(req);
+		}
+		if (gen != 0 && gen != db->gen && !fresh) {
+			/* reconnected under an open transaction: it is gone */
+			txn_gone(db);
+			return down(req);
+		}
+		if ((q != NULL && prepare(db, q) != 0) ||
+		    (db->pend_scope && prepare(db, &q_scope) != 0)) {
+			if (PQstatus(db->conn) != CONNECTION_OK) {
+				if (fresh)
+					continue; /* server restarted: retry */
+				txn_gone(db);
+				return down(req);
+			}
+			return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+		}
+		if (db->pend_begin || db->pend_scope) {
+			rc = pipeline(db, q, params, &r);
+			if (rc == 0) {
+				if (r != NULL)
+					zt_req_defer(req, clear_result, r);
+				*out = r;
+				return ZT_OK;
+			}
+			if (rc == -2) {
+				if (fresh)
+					continue; /* nothing was open: retry */
+				txn_gone(db);
+				return down(req);
+			}
+			remember_error(db, r);
+			break;
+		}
+		r = PQexecPrepared(db->conn, q->name, q->nparams, params, NULL,
+		    NULL, 0);
+		ExecStatusType st = PQresultStatus(r);
+		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+			zt_req_defer(req, clear_result, r);
+			*out = r;
+			return ZT_OK;
+		}
+		remember_error(db, r);
+		if (PQstatus(db->conn) != CONNECTION_OK) {
+			PQclear(r);
+			r = NULL;
+			if (!db->in_txn)
+				continue; /* lost between statements: retry */
+			txn_gone(db);
+			return down(req);
+		}
+		break;
+	}
+	if (r == NULL)
+		return down(req);
+	fail_with(req, db, name, r);
 	PQclear(r);
-	return NULL;
+	return req->err;
+}
+
+PGresult *
+zt_db_exec(struct zt_req *req, struct zt_sql *q, const char *const *params)
+{
+	PGresult *r;
+	return run(req, q, params, &r) == ZT_OK ? r : NULL;
+}
+
+/* Send a pending BEGIN/scope now (before a statement that is no prepared
+ * one); ZT_OK or the error recorded on req. */
+static enum zt_err
+flush(struct zt_req *req)
+{
+	struct zt_db *db = zt_g.db;
+	if (!db->pend_begin && !db->pend_scope)
+		return ZT_OK;
+	PGresult *r;
+	return run(req, NULL, NULL, &r);
 }
 
 static enum zt_err
@@ -208,6 +396,7 @@ simple(struct zt_req *req, const char *sql)
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		remember_error(db, r);
 		if (PQstatus(db->conn) != CONNECTION_OK) {
+			txn_gone(db);
 			e = down(req);
 		} else {
 			zt_log_error("db", "%s failed: %s", sql,
@@ -217,6 +406,18 @@ simple(struct zt_req *req, const char *sql)
 	}
 	PQclear(r);
 	return e;
+}
+
+/* Note a scope to send with the next statement; 0 ok, -1 out of memory. */
+static int
+note_scope(struct zt_db *db, const char *tenant_id, const char *user_id)
+{
+	free(db->scope_tenant);
+	free(db->scope_user);
+	db->scope_tenant = zt_xstrdup(tenant_id ? tenant_id : "");
+	db->scope_user = zt_xstrdup(user_id ? user_id : "");
+	db->pend_scope = 1;
+	return 0;
 }
 
 enum zt_err
@@ -229,32 +430,29 @@ enum zt_err
 zt_db_begin_as(struct zt_req *req, const char *tenant_id, const char *user_id)
 {
 	struct zt_db *db = zt_g.db;
-	enum zt_err e;
 	if (db->in_txn) {
 		zt_log_error("db", "begin inside an open transaction");
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	}
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (ensure(db) != 0)
-			return down(req);
-		e = simple(req, "BEGIN");
-		if (e == ZT_OK)
-			break;
-		if (PQstatus(db->conn) == CONNECTION_OK || attempt == 1)
-			return e;
-		req->err = ZT_OK; /* lost connection: retry once */
-	}
+	if (ensure(db) != 0)
+		return down(req);
+	/* BEGIN and the scope go out with the first statement */
+	note_scope(db, tenant_id, user_id);
+	db->pend_begin = 1;
 	db->in_txn = 1;
-	e = zt_db_scope(req, tenant_id, user_id);
-	if (e != ZT_OK)
-		zt_db_rollback();
-	return e;
+	return ZT_OK;
 }
 
 enum zt_err
 zt_db_scope(struct zt_req *req, const char *tenant_id, const char *user_id)
 {
+	struct zt_db *db = zt_g.db;
 	const char *p[2] = {tenant_id ? tenant_id : "", user_id ? user_id : ""};
+	if (db->in_txn) {
+		/* sent in front of the next statement */
+		note_scope(db, tenant_id, user_id);
+		return ZT_OK;
+	}
 	return zt_db_exec(req, &q_scope, p) ? ZT_OK : req->err;
 }
 
@@ -264,9 +462,16 @@ zt_db_commit(struct zt_req *req)
 	struct zt_db *db = zt_g.db;
 	PGresult *r;
 	enum zt_err e = ZT_OK;
-	if (!db->in_txn || db->conn == NULL)
+	if (!db->in_txn)
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
-	db->in_txn = 0;
+	if (db->pend_begin) {
+		/* nothing was sent: nothing to commit */
+		txn_gone(db);
+		return ZT_OK;
+	}
+	txn_gone(db);
+	if (db->conn == NULL)
+		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	r = PQexec(db->conn, "COMMIT");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		remember_error(db, r);
@@ -296,6 +501,8 @@ savepoint_cmd(struct zt_req *req, const char *verb, const char *name)
 	if (!zt_db_in_txn())
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	snprintf(sql, sizeof(sql), "%s %s", verb, name);
+	if (flush(req) != ZT_OK)
+		return req->err;
 	return simple(req, sql);
 }
 
@@ -321,13 +528,15 @@ void
 zt_db_rollback(void)
 {
 	struct zt_db *db = zt_g.db;
-	if (db == NULL || db->conn == NULL)
+	if (db == NULL)
 		return;
-	if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+	/* with BEGIN still pending nothing was sent: the status is idle */
+	if (db->conn != NULL &&
+	    PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 		PGresult *r = PQexec(db->conn, "ROLLBACK");
 		PQclear(r);
 	}
-	db->in_txn = 0;
+	txn_gone(db);
 }
 
 int

@@ -31,6 +31,10 @@ void zt_db_free(struct zt_db *db);
 /*
  * Begin a transaction scoped to req's tenant and user (set_config(…, true)
  * for app.tenant_id and app.user_id).  On failure records 503/500 on req.
+ * Nothing is sent yet: BEGIN and the scope go to the server in one pipeline
+ * with the transaction's first statement (one round trip), and a
+ * transaction that runs no statement sends nothing at all.  A connection
+ * lost during that first round trip is reconnected and tried once more.
  */
 enum zt_err zt_db_begin(struct zt_req *req);
 /*
@@ -40,7 +44,8 @@ enum zt_err zt_db_begin(struct zt_req *req);
  */
 enum zt_err zt_db_begin_as(struct zt_req *req, const char *tenant_id,
     const char *user_id);
-/* Change the tenant scope inside the open transaction. */
+/* Change the tenant scope inside the open transaction (sent with the
+ * next statement). */
 enum zt_err zt_db_scope(struct zt_req *req, const char *tenant_id,
     const char *user_id);
 enum zt_err zt_db_commit(struct zt_req *req);

@@ -65,6 +65,32 @@ def test_free_booking_confirms_at_once(shop, base_url, stack_var):
     assert queued == 1
 
 
+def test_create_answers_what_a_read_back_shows(shop, base_url, stack_var):
+    """POST /api/bookings answers from the rows it wrote (no second read):
+    the answer must equal GET /api/bookings/:id, for a free booking of seats
+    and GA units (tickets, a refundable policy) and for a paid one."""
+    t = shop.tenant()
+    free = shop.event(t, seats=3, seat_price=0, ga=(10,), ga_price=0,
+                      refund="before_start", cutoff=24, refund_fee=0)
+    paid = shop.event(t, seats=3, ga=(10,))
+    for ev in (free, paid):
+        b = buyer(shop, base_url, stack_var, label="mirror")
+        b.hold(ev, [ev["seats"][2], ev["seats"][0]], ga={ev["ga"][0]: 2})
+        r = b.book(ev)
+        assert r.status_code == 201, r.text
+        made = r.json()
+        got = b.call("GET", f"/api/bookings/{made['id']}")
+        assert got.status_code == 200, got.text
+        assert made == got.json()
+        assert len(made["items"]) == 3
+        if ev is free:
+            assert made["status"] == "confirmed" and made["cancellable"]
+            assert len(made["tickets"]) == 4
+        else:
+            assert made["status"] == "pending" and made["tickets"] == []
+            assert made["payment"]["orderId"]
+
+
 def test_paid_booking_prices_come_from_the_database(shop, base_url, stack_var):
     t = shop.tenant()
     ev = shop.event(t, seats=4, seat_price=50000, ga=[10], ga_price=30000)
@@ -114,6 +140,58 @@ def test_per_user_limit_is_checked_again_when_booking(shop, base_url, stack_var)
     assert r.json()["error"]["code"] == "per_user_limit"
     assert r.json()["limit"] == 3
     assert live_tickets(shop, ev) == 2
+
+
+def test_free_booking_of_seats_or_units_gone_in_postgres_is_refused(
+        shop, base_url, stack_var):
+    """The one-statement free booking: if PostgreSQL already has a live
+    ticket for a held seat (Redis forgot), or the held GA type is sold out,
+    the whole booking is refused as sold_out and nothing of it stays."""
+    t = shop.tenant()
+    ev = shop.event(t, seats=3, seat_price=0, ga=(5,), ga_price=0)
+    other = shop.user("other")
+    b = buyer(shop, base_url, stack_var)
+    b.hold(ev, ev["seats"][:2], ga={ev["ga"][0]: 2})
+    # someone else's live ticket on the second held seat
+    bid = str(uuid.uuid4())
+    with shop.tx(t) as cur:
+        cur.execute("insert into bookings (id, tenant_id, event_id, user_id,"
+                    " expires_at) values (%s, %s, %s, %s, now())",
+                    (bid, t, ev["id"], other))
+        cur.execute("insert into tickets (tenant_id, event_id, booking_id,"
+                    " user_id, seat_id, price_paise) values (%s, %s, %s,"
+                    " %s, %s, 0)", (t, ev["id"], bid, other, ev["seats"][1]))
+        cur.execute("insert into booking_items (tenant_id, booking_id,"
+                    " event_id, seat_id, unit_price_paise) values"
+                    " (%s, %s, %s, %s, 0)", (t, bid, ev["id"], ev["seats"][1]))
+        cur.execute("update bookings set status = 'confirmed', confirmed_at ="
+                    " now() where id = %s", (bid,))
+    r = b.book(ev)
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "sold_out"
+    assert live_tickets(shop, ev) == 1
+    assert shop.one("select count(*) from bookings where user_id = %s",
+                    (b.id,), tenant=t)[0] == 0
+    assert shop.one("select sold from ticket_types where id = %s",
+                    (ev["ga"][0],), tenant=t)[0] == 0
+    # the GA type sells out in PostgreSQL instead (seat freed again)
+    with shop.tx(t) as cur:
+        cur.execute("update tickets set status = 'cancelled' where booking_id = %s",
+                    (bid,))
+        cur.execute("update ticket_types set sold = 4 where id = %s", (ev["ga"][0],))
+    r = b.book(ev)
+    assert r.status_code == 409, r.text
+    assert r.json()["error"]["code"] == "sold_out"
+    assert live_tickets(shop, ev) == 0
+    assert shop.one("select sold from ticket_types where id = %s",
+                    (ev["ga"][0],), tenant=t)[0] == 4
+    # and with room again it goes through, exactly once
+    with shop.tx(t) as cur:
+        cur.execute("update ticket_types set sold = 0 where id = %s", (ev["ga"][0],))
+    r = b.book(ev)
+    assert r.status_code == 201, r.text
+    assert len(r.json()["tickets"]) == 4
+    assert live_tickets(shop, ev) == 4
 
 
 def test_booking_needs_a_hold(shop, base_url, stack_var):

@@ -473,6 +473,51 @@ def test_without_a_tenant_only_the_public_catalogue_is_visible(app, world):
             assert cur.rowcount == 0
 
 
+def test_public_catalogue_policies_run_as_the_caller(app, world):
+    """sql/005 moved the public_read tests into plpgsql functions: they must
+    not be SECURITY DEFINER (their queries run under the caller's row-level
+    security), and a tenant-scoped caller sees another tenant's public
+    children but never its drafts nor those of a tenant that is not
+    active."""
+    with scoped(app) as cur:
+        definers = rows(cur, """
+            select distinct p.proname
+              from pg_policy pol
+              join pg_depend d on d.classid = 'pg_policy'::regclass
+                              and d.objid = pol.oid
+                              and d.refclassid = 'pg_proc'::regclass
+              join pg_proc p on p.oid = d.refobjid
+             where p.prosecdef""")
+        assert definers == [], f"policies call SECURITY DEFINER functions: {definers}"
+        for fn in ("zt_tenant_is_active(uuid)", "zt_event_is_listed(uuid)"):
+            assert one(cur, "select prosecdef from pg_proc where oid = %s::regprocedure",
+                       (fn,)) is False
+    a = world.tenant(label="a")
+    b = world.tenant(label="b")
+    suspended = world.tenant(status="suspended", label="s")
+    for setting in (b["id"], None):
+        with scoped(app, tenant=setting) as cur:
+            for table in ("price_categories", "seats", "ticket_types"):
+                assert one(cur, f"select count(*) from {table} where event_id = %s",
+                           (a["pub"]["id"],)) > 0, table
+                assert one(cur, f"""select count(*) from {table}
+                                     where event_id = any(%s::uuid[])""",
+                           ([a["draft"]["id"], suspended["pub"]["id"]],)) == 0, table
+            assert one(cur, "select zt_event_is_listed(%s)", (a["pub"]["id"],)) is True
+            assert one(cur, "select zt_event_is_listed(%s)", (a["draft"]["id"],)) is False
+            assert one(cur, "select zt_event_is_listed(%s)",
+                       (suspended["pub"]["id"],)) is False
+            assert one(cur, "select zt_tenant_is_active(%s)", (suspended["id"],)) is False
+            # nothing of another tenant's public event is writable
+            cur.execute("update seats set blocked = true where event_id = %s",
+                        (a["pub"]["id"],))
+            assert cur.rowcount == 0
+    # the owner of a draft still sees its own draft's children
+    with scoped(app, tenant=a["id"]) as cur:
+        assert one(cur, "select count(*) from seats where event_id = %s",
+                   (a["draft"]["id"],)) > 0
+
+
 def test_cancelled_event_stays_public_only_if_it_was_published(app, world):
     a = world.tenant(label="a")
     with scoped(world.owner, tenant=a["id"]) as cur:
