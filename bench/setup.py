@@ -13,6 +13,7 @@ category; per-user limit 100, the schema's maximum):
   status   5,000 seats        row 5: the snapshot (1,000 held by bench/run)
   free     FLOW_SEATS, free   row 6: hold -> book (confirms at once)
   paid     FLOW_SEATS, paid   row 6: hold -> book -> /_fake/pay -> confirm
+  warm     2,000 seats, free  row 6: the warm-up sale before it (bench/run)
   live     10 seats           row 7: the channel the subscribers listen on
 
 and USERS users with an access token each (minted from the stack's own
@@ -65,6 +66,7 @@ def main():
                                ("status", 5000, 50000),
                                ("free", FLOW_SEATS, 0),
                                ("paid", FLOW_SEATS, 50000),
+                               ("warm", 2000, 0),
                                ("live", 10, 0)]:
         ev = str(uuid.uuid4())
         with conn, conn.cursor() as cur:
