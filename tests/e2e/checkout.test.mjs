@@ -205,11 +205,12 @@ test('My tickets lists bookings and cancels one within the policy', async () => 
   assert.match(await ca.innerText(), /Checkout Night[\s\S]*H1[\s\S]*H2/);
   assert.match(await cb.innerText(), /Indie Night <live>[\s\S]*A1/);
   await shot(page, 'tickets-list');
-  let cancelAnswer = null;
-  page.on('response', async (r) => { if (r.url().endsWith(`/api/bookings/${a.id}/cancel`)) cancelAnswer = r.status(); });
+  // the live message (/live/bookings/:id) may update the page before the
+  // cancel's own answer is seen: wait for that answer itself
+  const cancelAnswer = page.waitForResponse((r) => r.url().endsWith(`/api/bookings/${a.id}/cancel`));
   await ca.getByRole('button', { name: /^Cancel/ }).click();
+  assert.equal((await cancelAnswer).status(), 200);
   await page.locator(`article[data-booking="${a.id}"][data-status="refunded"], article[data-booking="${a.id}"][data-status="cancelled"]`).waitFor();
-  assert.equal(cancelAnswer, 200);
   await shot(page, 'tickets-cancelled');
   // the seats are on sale again
   const st = await call('GET', `/api/seats/status/${real.id}`);
