@@ -356,18 +356,24 @@ static struct zt_script get_script = ZT_SCRIPT(LUA_PRELUDE
 
 /*
  * ARGV: user ("" when anonymous), v, next and live of the caller's cached
- * snapshot ("" when none).  Read only: the snapshot and v in one step.
- * The cached snapshot is still exact while v is unchanged (every change
- * INCRs it), no hold in it has expired (now < next, its earliest expiry)
- * and as many holds are alive (none ended some other way): then only
- * {hit = true, mine} comes back.  Units of expired holds not yet swept count as available, as they
- * will be.  {seed = true} when the sold set must first be rebuilt.
+ * snapshot ("" when none), the version of the caller's seat map (as the
+ * lock script: {reload = true} for a stale one).  Read only: the
+ * snapshot and v in one step.  The cached snapshot is still exact while v
+ * is unchanged (every change INCRs it), no hold in it has expired (now <
+ * next, its earliest expiry) and as many holds are alive (none ended some
+ * other way): then only {hit = true, mine} comes back.  Units of expired
+ * holds not yet swept count as available, as they will be.  {seed = true}
+ * when the sold set must first be rebuilt.
  * held is one list per live hold, {expiry, seat, seat…}, the expiry as
  * the string Redis gave: cjson prints a number with printf("%.14g"),
  * which cost more than the rest of the script for 1,000 held seats
  * (docs/benchmarks.md), and C formats each hold's expiry once.
  */
 static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
+    "if ARGV[5] ~= '*' and (redis.call('GET', KEYS[10]) or '0') ~= ARGV[5]\n"
+    "then\n"
+    "  return cjson.encode({reload = true})\n"
+    "end\n"
     "local v = version()\n"
     "if redis.call('EXISTS', KEYS[8]) == 0 then\n"
     "  return cjson.encode({seed = true, v = v})\n"
@@ -1248,24 +1254,33 @@ zt_hold_status(struct zt_req *req, const char *event_id, const char **text,
     size_t *len)
 {
 	const struct zt_salemap *m;
-	const char *args[4] = {req->user_id, "", "", ""};
+	const char *args[5] = {req->user_id, "", "", "", ""};
 	struct json_object *reply = NULL;
 	struct snap *sn;
 	enum zt_err e;
 
-	if ((e = zt_salemap_get(req, event_id, &m)) != ZT_OK)
-		return e;
-	sn = snap_find(m->event_id);
-	if (sn != NULL && sn->map_loaded == m->loaded_ms &&
-	    sn->redis_gen == zt_redis_generation()) {
-		args[1] = num_arg(req, sn->v);
-		args[2] = sn->next;
-		args[3] = num_arg(req, sn->live);
-	}
-	for (int seeded = 0;;) {
-		if ((e = run(req, &status_script, m->event_id, 4, args,
+	for (int reloaded = 0, seeded = 0;;) {
+		if ((e = zt_salemap_get(req, event_id, &m)) != ZT_OK)
+			return e;
+		sn = snap_find(m->event_id);
+		args[1] = args[2] = args[3] = "";
+		if (sn != NULL && sn->map_loaded == m->loaded_ms &&
+		    sn->redis_gen == zt_redis_generation()) {
+			args[1] = num_arg(req, sn->v);
+			args[2] = sn->next;
+			args[3] = num_arg(req, sn->live);
+		}
+		args[4] = reloaded ? "*" : m->map_ver;
+		if ((e = run(req, &status_script, m->event_id, 5, args,
 		         &reply)) != ZT_OK)
 			return e;
+		if (field(reply, "reload") != NULL) {
+			/* an organizer changed the event: blocked seats and
+			 * capacities come from the map */
+			zt_salemap_drop(m->event_id);
+			reloaded = 1;
+			continue;
+		}
 		if (field(reply, "seed") == NULL)
 			break;
 		if ((e = reseed(req, m, reply, &seeded)) != ZT_OK)

@@ -713,8 +713,14 @@ def test_an_organizers_change_reaches_every_seat_process_at_once(ctx):
                                                  "quantity": 1}]})
         assert r.status_code == 200, r.text
     layout["ticketTypes"][0]["capacity"] = 7            # 6 held, 1 left
+    for _ in range(4):        # every worker caches the snapshot too
+        r = ctx.api("GET", f"/api/seats/status/{ev['id']}")
+        assert r.json()["ga"][ty] == 94
     r = org.owner.call("PUT", f"/api/events/{ev['id']}/layout", layout)
     assert r.status_code == 200, r.text
+    for _ in range(4):
+        r = ctx.api("GET", f"/api/seats/status/{ev['id']}")
+        assert r.json()["ga"][ty] == 1, r.text
     for _ in range(4):
         r = buyers[6].call("POST", "/api/seats/lock",
                            {"eventId": ev["id"], "ga": [{"ticketTypeId": ty,
