@@ -13,14 +13,18 @@
 static struct zt_sql q_enqueue = ZT_SQL("outbox_enqueue",
     "INSERT INTO outbox (channel, recipient, payload)"
     " VALUES ($1, $2, $3::jsonb)", 3);
+/* Messages due, a batch at a time: each batch is one transaction (one
+ * COMMIT, one WAL flush) instead of one per message.  The rows stay locked
+ * while the batch is sent; another drainer skips them. */
+#define OUTBOX_BATCH 20
 static struct zt_sql q_next = ZT_SQL("outbox_next",
     "SELECT id, channel, recipient, payload::text, attempts FROM outbox"
     " WHERE sent_at IS NULL AND next_attempt_at <= now()"
     "   AND attempts < $1::int"
-    " ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED", 1);
+    " ORDER BY next_attempt_at LIMIT $2::int FOR UPDATE SKIP LOCKED", 2);
 static struct zt_sql q_sent = ZT_SQL("outbox_sent",
     "UPDATE outbox SET sent_at = now(), attempts = attempts + 1,"
-    " last_error = NULL WHERE id = $1", 1);
+    " last_error = NULL WHERE id = ANY ($1::uuid[])", 1);
 static struct zt_sql q_retry = ZT_SQL("outbox_retry",
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
     " next_attempt_at = now() + make_interval(secs => $3::int)"
@@ -210,37 +214,23 @@ channel_of(const char *c)
 }
 
 /* Send one due message; 1 sent, 0 none due, -2 failed, -1 db down. */
+/* Render and send one message; 0 sent, -1 failed (reason in err). */
 static int
-send_one(struct zt_req *req)
+send_msg(struct zt_req *req, const char *id, const char *channel,
+    const char *to, const char *payload_text, char *err, size_t errlen)
 {
-	char max[8], err[256] = "", pid[128], secs[16];
-	const char *p[3];
+	struct json_object *payload = json_tokener_parse(payload_text);
 	struct zt_outbox_msg m;
 	struct zt_notify_cfg ncfg;
 	struct zt_notify_msg msg;
-	struct json_object *payload = NULL;
-	PGresult *r;
+	char pid[128];
 	int rc = -1;
 
-	snprintf(max, sizeof(max), "%d", ZT_OUTBOX_MAX_ATTEMPTS);
-	p[0] = max;
-	if (zt_db_begin(req) != ZT_OK)
+	if (payload == NULL) {
+		snprintf(err, errlen, "payload is not JSON");
 		return -1;
-	if ((r = zt_db_exec(req, &q_next, p)) == NULL)
-		goto out;
-	if (PQntuples(r) == 0) {
-		rc = 0;
-		goto out;
 	}
-	const char *id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
-	const char *channel = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
-	const char *to = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 2));
-	int attempts = atoi(PQgetvalue(r, 0, 4));
-	payload = json_tokener_parse(PQgetvalue(r, 0, 3));
-
-	int ok = payload != NULL &&
-	         zt_outbox_render(req->arena, payload, &m, err, sizeof(err)) == 0;
-	if (ok) {
+	if (zt_outbox_render(req->arena, payload, &m, err, errlen) == 0) {
 		zt_server_notify_cfg(&ncfg);
 		memset(&msg, 0, sizeof(msg));
 		msg.channel = channel_of(channel);
@@ -249,15 +239,49 @@ send_one(struct zt_req *req)
 		msg.text = m.text;
 		msg.html = m.html;
 		msg.idempotency_key = id; /* Resend drops a repeat */
-		ok = zt_notify_send(&ncfg, &msg, pid, sizeof(pid), err,
-		         sizeof(err)) == 0;
+		rc = zt_notify_send(&ncfg, &msg, pid, sizeof(pid), err,
+		         errlen) == 0 ? 0 : -1;
 	}
-	if (ok) {
-		p[0] = id;
-		if (zt_db_exec(req, &q_sent, p) == NULL)
-			goto out;
-		rc = 1;
-	} else {
+	json_object_put(payload);
+	return rc;
+}
+
+/*
+ * Send one batch of at most n due messages in one transaction.  Returns
+ * the number of messages taken (0: none due), or -1 when the database
+ * failed.  A message sent but not recorded (the COMMIT failed, or the
+ * process died) goes again later under the same idempotency key.
+ */
+static int
+send_batch(struct zt_req *req, int n, int *sent, int *failed)
+{
+	char max[8], lim[8], secs[16], err[256];
+	const char *p[3];
+	const char **ok_ids;
+	size_t nok = 0, len = 3;
+	PGresult *r;
+	int rows, rc = -1;
+
+	snprintf(max, sizeof(max), "%d", ZT_OUTBOX_MAX_ATTEMPTS);
+	snprintf(lim, sizeof(lim), "%d", n);
+	p[0] = max;
+	p[1] = lim;
+	if (zt_db_begin(req) != ZT_OK)
+		return -1;
+	if ((r = zt_db_exec(req, &q_next, p)) == NULL)
+		goto out;
+	rows = PQntuples(r);
+	ok_ids = zt_arena_array(req->arena, (size_t)rows + 1, sizeof(char *));
+	for (int i = 0; i < rows; i++) {
+		const char *id = PQgetvalue(r, i, 0);
+		int attempts = atoi(PQgetvalue(r, i, 4));
+		err[0] = '\0';
+		if (send_msg(req, id, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		        PQgetvalue(r, i, 3), err, sizeof(err)) == 0) {
+			ok_ids[nok++] = id;
+			len += strlen(id) + 1;
+			continue;
+		}
 		snprintf(secs, sizeof(secs), "%ld",
 		    zt_outbox_backoff(attempts + 1));
 		p[0] = id;
@@ -267,13 +291,30 @@ send_one(struct zt_req *req)
 			goto out;
 		zt_log_warn("outbox", "message %s attempt %d failed: %s", id,
 		    attempts + 1, err);
-		rc = -2;
+		(*failed)++;
+	}
+	if (nok > 0) {
+		/* "{id,id,…}": ids are uuids from the table */
+		char *arr = zt_arena_alloc(req->arena, len), *w = arr;
+		*w++ = '{';
+		for (size_t i = 0; i < nok; i++) {
+			size_t l = strlen(ok_ids[i]);
+			if (i > 0)
+				*w++ = ',';
+			memcpy(w, ok_ids[i], l);
+			w += l;
+		}
+		*w++ = '}';
+		*w = '\0';
+		p[0] = arr;
+		if (zt_db_exec(req, &q_sent, p) == NULL)
+			goto out;
 	}
 	if (zt_db_commit(req) != ZT_OK)
-		rc = -1;
+		goto out;
+	*sent += (int)nok;
+	rc = rows;
 out:
-	if (payload != NULL)
-		json_object_put(payload);
 	zt_db_rollback();
 	return rc;
 }
@@ -282,21 +323,19 @@ int
 zt_outbox_drain(int limit, int *sent, int *failed)
 {
 	struct zt_req *req = zt_req_new(NULL, NULL);
-	int rc = 0;
+	int rc = 0, done = 0;
 	*sent = *failed = 0;
-	for (int i = 0; i < limit; i++) {
-		int r = send_one(req);
+	while (done < limit) {
+		int n = limit - done < OUTBOX_BATCH ? limit - done : OUTBOX_BATCH;
+		int r = send_batch(req, n, sent, failed);
 		zt_req_end(req);
-		if (r == 0)
-			break;
-		if (r == -1) {
+		if (r < 0) {
 			rc = -1;
 			break;
 		}
-		if (r == 1)
-			(*sent)++;
-		else
-			(*failed)++;
+		if (r < n)
+			break; /* nothing more due */
+		done += r;
 	}
 	zt_req_free(req);
 	return rc;

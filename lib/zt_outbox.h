@@ -41,9 +41,10 @@ int zt_outbox_render(struct zt_arena *a, struct json_object *payload,
 long zt_outbox_backoff(int attempts);
 
 /*
- * Send up to limit due messages, one transaction each (rows locked with
- * SKIP LOCKED, so several senders may run).  Counts what happened.
- * Returns 0, or -1 when the database is unreachable.
+ * Send up to limit due messages, in batches of up to 20 per transaction
+ * (rows locked with SKIP LOCKED, so several senders may run; one COMMIT a
+ * batch).  Counts what happened.  Returns 0, or -1 when the database is
+ * unreachable.
  */
 int zt_outbox_drain(int limit, int *sent, int *failed);
 

@@ -111,3 +111,28 @@ def test_unrenderable_message_is_kept_with_its_reason(stack_var, db):
         cur.execute("SELECT sent_at, last_error FROM outbox WHERE id = %s", (oid,))
         sent_at, err = cur.fetchone()
     assert sent_at is None and "unknown template" in err
+
+
+def test_batches_send_each_message_once_and_a_failure_stops_none(
+        stack_var, fakes_url, db):
+    """More messages than one batch (20), one of them failing at the
+    provider: every other one goes out exactly once, the failure waits."""
+    run_sender(stack_var)     # whatever other tests left due goes first
+    tos = [f"batch{i}-{uuid.uuid4().hex[:6]}@test.ztic.in" for i in range(45)]
+    ids = [queue(db, to) for to in tos]
+    requests.post(fakes_url + "/_fake/fail",
+                  json={"provider": "resend", "status": 500, "count": 1},
+                  timeout=5).raise_for_status()
+    run_sender(stack_var)
+    run_sender(stack_var)
+    counts = [len(requests.get(fakes_url + "/_fake/messages",
+                               params={"provider": "resend", "to": to},
+                               timeout=5).json()) for to in tos]
+    with db.cursor() as cur:
+        cur.execute("SELECT count(*) FILTER (WHERE sent_at IS NOT NULL),"
+                    " count(*) FILTER (WHERE sent_at IS NULL AND attempts = 1"
+                    "   AND last_error LIKE '%%answered 500%%')"
+                    " FROM outbox WHERE id = ANY(%s::uuid[])", (ids,))
+        sent, waiting = cur.fetchone()
+    assert (sent, waiting) == (44, 1)
+    assert sorted(counts) == [0] + [1] * 44
