@@ -42,6 +42,7 @@ def main():
             rec[o["row"]] = o
     m = rec.get("machine", {})
     ceiling = rec.get("1", {}).get("wrk", {}).get("rps")
+    floor = rec.get("1b", {}).get("wrk", {}).get("rps")
 
     rows = []   # (row, what, figure, p50, p99, vs ceiling, CPU, target, result)
     breakdown = []   # (row, unit, {component: ms per unit})
@@ -71,6 +72,9 @@ def main():
         res = ""
         if check is not None:
             res = "pass" if check(w) else "MISS"
+        if floor and key not in ("1", "1b"):
+            note += "; %.0f %% of the FastCGI floor (1b)" % (
+                100.0 * w["rps"] / floor)
         rows.append((key, "%s, %d conns%s" % (what, o["conns"], note),
                      num(w["rps"]) + " req/s", ms(w["p50_us"]), ms(w["p99_us"]),
                      ratio(w["rps"]), cpu(key, o, w["requests"], "request"),
