@@ -157,12 +157,16 @@ compact(struct zt_live *l)
 	l->nacked = 0;
 }
 
-/* Queue one request (body NULL: a GET). */
-static void
+/* Queue one request (body NULL: a GET).  -1 for a channel name too long
+ * for a request line (ours are a prefix and a uuid). */
+static int
 enqueue(struct zt_live *l, const char *channel, const char *body, size_t len)
 {
 	char head[512];
 	int n;
+
+	if (strlen(channel) > 256)
+		return -1;
 
 	if (body != NULL)
 		n = snprintf(head, sizeof(head),
@@ -182,6 +186,7 @@ enqueue(struct zt_live *l, const char *channel, const char *body, size_t len)
 		l->ends = zt_xrealloc(l->ends, l->ends_cap * sizeof(*l->ends));
 	}
 	l->ends[l->nreq++] = l->out_len;
+	return 0;
 }
 
 /* Write the requests not sent yet.  0, or -1 (connection broken). */
@@ -388,7 +393,10 @@ zt_live_publish(const char *channel, const char *json, size_t len)
 	struct zt_live *l = zt_g.live;
 	if (l == NULL)
 		return -1;
-	enqueue(l, channel, json, len);
+	if (enqueue(l, channel, json, len) != 0) {
+		zt_log_error("live", "channel name too long: not published");
+		return -1;
+	}
 	if (l->defer)
 		return l->out_len < FLUSH_AT ? 0 : zt_live_flush();
 	return zt_live_wait();
@@ -430,7 +438,7 @@ zt_live_ping(char *err, size_t errlen)
 		return -1;
 	}
 	zt_live_wait(); /* anything queued goes first, on its own */
-	enqueue(l, "health", NULL, 0);
+	(void)enqueue(l, "health", NULL, 0);
 	l->err[0] = '\0';
 	l->last_status = -1;
 	flush(l, 1);

@@ -255,7 +255,7 @@ send_msg(struct zt_req *req, const char *id, const char *channel,
 static int
 send_batch(struct zt_req *req, int n, int *sent, int *failed)
 {
-	char max[8], lim[8], secs[16], err[256];
+	char max[16], lim[16], secs[24], err[256];
 	const char *p[3];
 	const char **ok_ids;
 	size_t nok = 0, len = 3;
