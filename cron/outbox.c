@@ -2,25 +2,42 @@
  * ztic-outbox - send due messages from the outbox table.
  *
  * Run every minute by cron (cron/crontab) and every few seconds by
- * scripts/dev.  Each message is sent in its own transaction with its row
- * locked (SKIP LOCKED), so overlapping runs never send one message twice;
- * failures are retried with exponential backoff, up to
+ * scripts/dev.  Messages go in batches, each batch one transaction with
+ * its rows locked (SKIP LOCKED), so overlapping runs never send one
+ * message twice; failures are retried with exponential backoff, up to
  * ZT_OUTBOX_MAX_ATTEMPTS, and stay visible in outbox.last_error.
+ *
+ * A run keeps draining while whole rounds of 500 come back full (an
+ * on-sale queues a confirmation per booking), for at most 50 s, so the
+ * next minute's run finds the queue where this one left it.
  */
 #include "config.h"
 
 #include "zt_log.h"
 #include "zt_outbox.h"
 #include "zt_server.h"
+#include "zt_time.h"
+
+#define ROUND      500
+#define RUN_FOR_MS 50000
 
 int
 main(void)
 {
-	int sent, failed, rc;
+	long long start;
+	int sent, failed, rc, total = 0, total_failed = 0;
+
 	zt_server_init("outbox", ZT_NEED_PG);
-	rc = zt_outbox_drain(500, &sent, &failed);
-	if (sent || failed)
-		zt_log_info("outbox", "sent %d, failed %d", sent, failed);
+	start = zt_time_mono_ms();
+	do {
+		rc = zt_outbox_drain(ROUND, &sent, &failed);
+		total += sent;
+		total_failed += failed;
+	} while (rc == 0 && sent + failed == ROUND &&
+	         zt_time_mono_ms() - start < RUN_FOR_MS);
+	if (total || total_failed)
+		zt_log_info("outbox", "sent %d, failed %d", total,
+		    total_failed);
 	if (rc != 0)
 		zt_log_error("outbox", "database unreachable");
 	zt_server_cleanup();
