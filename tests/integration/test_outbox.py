@@ -136,3 +136,25 @@ def test_batches_send_each_message_once_and_a_failure_stops_none(
         sent, waiting = cur.fetchone()
     assert (sent, waiting) == (44, 1)
     assert sorted(counts) == [0] + [1] * 44
+
+
+def test_one_run_drains_more_than_one_round(stack_var, fakes_url, db):
+    """An on-sale queues a confirmation per booking: a run goes on past
+    its first round of 500 while rounds come back full."""
+    run_sender(stack_var)     # whatever other tests left due goes first
+    tag = uuid.uuid4().hex[:8]
+    payload = {"template": "member.invited", "inviter": "Asha",
+               "tenantName": "Robotics Club", "role": "scanner",
+               "link": "http://127.0.0.1/organizer/"}
+    with db.cursor() as cur:
+        cur.execute("INSERT INTO outbox (channel, recipient, payload)"
+                    " SELECT 'email', 'drain' || i || '-' || %s"
+                    " || '@test.ztic.in', %s::jsonb"
+                    " FROM generate_series(1, 520) i RETURNING id",
+                    (tag, json.dumps(payload)))
+        ids = [r[0] for r in cur.fetchall()]
+    run_sender(stack_var)
+    with db.cursor() as cur:
+        cur.execute("SELECT count(*) FROM outbox WHERE id = ANY(%s::uuid[])"
+                    " AND sent_at IS NOT NULL AND attempts = 1", (ids,))
+        assert cur.fetchone()[0] == 520
