@@ -333,6 +333,8 @@ struct after {
 	const char *refund_payment, *refund_key;
 	long long refund_amount;
 	const char *live_type; /* booking.confirmed, booking.refunded */
+	int born_settled;      /* created and confirmed by this request: no
+	                        * one can be listening on booking:<id> yet */
 	/* q_get and q_get_items of the booking, once read after its last
 	 * change in this transaction (reused by the email and the answer) */
 	const PGresult *got, *items;
@@ -381,10 +383,11 @@ checkout_script(const struct zt_razorpay_cfg *c, struct zt_req *req)
 	return zt_arena_printf(req->arena, "%s/v1/checkout.js", base);
 }
 
-/* Tell the organizers' dashboard and the buyer what happened. */
+/* Tell the organizers' dashboard and the buyer (unless buyer is 0: the
+ * booking is younger than any subscription to it) what happened. */
 static void
 publish_booking(struct zt_req *req, const char *type, const char *tenant_id,
-    const char *booking_id, const char *event_id)
+    const char *booking_id, const char *event_id, int buyer)
 {
 	struct json_object *m = json_object_new_object();
 	size_t len;
@@ -395,8 +398,9 @@ publish_booking(struct zt_req *req, const char *type, const char *tenant_id,
 	json_object_put(m);
 	zt_live_publish(zt_arena_printf(req->arena, "tenant:%s", tenant_id),
 	    text, len);
-	zt_live_publish(zt_arena_printf(req->arena, "booking:%s", booking_id),
-	    text, len);
+	if (buyer)
+		zt_live_publish(zt_arena_printf(req->arena, "booking:%s",
+		    booking_id), text, len);
 }
 
 /* Send a refund row to Razorpay and record what it said. */
@@ -455,7 +459,7 @@ run_after(struct zt_req *req, const struct after *a)
 		    a->refund_amount, a->refund_key);
 	if (a->live_type)
 		publish_booking(req, a->live_type, a->tenant_id, a->booking_id,
-		    a->event_id);
+		    a->event_id, !a->born_settled);
 }
 
 /* Load the seats and GA lines of a booking into a (for Redis). */
@@ -871,6 +875,7 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 		a.ga = h.ga;
 		a.nga = h.nga;
 		a.live_type = "booking.confirmed";
+		a.born_settled = 1;
 		run_after(req, &a);
 		return zt_reply(req, 201, created_json(req, id, event_id, tenant,
 		    &price, ev, &l, made, NULL));
