@@ -935,6 +935,48 @@ opt_str(const PGresult *r, int row, int col)
 	return v ? json_object_new_string(v) : NULL;
 }
 
+/* A ticket from columns id, seat, type, price at col… of row (takes
+ * status and checked). */
+static struct json_object *
+ticket_json(const PGresult *r, int row, int col, struct json_object *status,
+    struct json_object *checked)
+{
+	struct json_object *x = json_object_new_object();
+	json_object_object_add(x, "id", opt_str(r, row, col));
+	json_object_object_add(x, "seatId", opt_str(r, row, col + 1));
+	json_object_object_add(x, "ticketTypeId", opt_str(r, row, col + 2));
+	json_object_object_add(x, "pricePaise",
+	    json_object_new_int64(atoll(PQgetvalue(r, row, col + 3))));
+	json_object_object_add(x, "status", status);
+	json_object_object_add(x, "checkedInAt", checked);
+	return x;
+}
+
+/* What Checkout needs of a booking's payment (takes order and status). */
+static struct json_object *
+payment_json(struct zt_req *req, struct json_object *order,
+    struct json_object *status, long long amount, long long refunded)
+{
+	struct zt_razorpay_cfg cfg;
+	struct json_object *x = json_object_new_object();
+
+	zt_server_razorpay_cfg(&cfg);
+	json_object_object_add(x, "provider",
+	    json_object_new_string("razorpay"));
+	json_object_object_add(x, "orderId", order);
+	json_object_object_add(x, "status", status);
+	json_object_object_add(x, "amount", json_object_new_int64(amount));
+	json_object_object_add(x, "refundedPaise",
+	    json_object_new_int64(refunded));
+	json_object_object_add(x, "currency", json_object_new_string("INR"));
+	if (cfg.key_id)
+		json_object_object_add(x, "keyId",
+		    json_object_new_string(cfg.key_id));
+	json_object_object_add(x, "checkoutScript",
+	    json_object_new_string(checkout_script(&cfg, req)));
+	return x;
+}
+
 /*
  * The booking as the API shows it, read under the current scope; NULL with
  * 404 recorded when invisible.  got and it: its q_get and q_get_items rows
@@ -1010,38 +1052,14 @@ booking_json_with(struct zt_req *req, const char *booking_id,
 	}
 	json_object_object_add(b, "items", items);
 	tickets = json_object_new_array();
-	for (int i = 0; i < PQntuples(tk); i++) {
-		struct json_object *x = json_object_new_object();
-		json_object_object_add(x, "id", opt_str(tk, i, 0));
-		json_object_object_add(x, "seatId", opt_str(tk, i, 1));
-		json_object_object_add(x, "ticketTypeId", opt_str(tk, i, 2));
-		json_object_object_add(x, "pricePaise",
-		    json_object_new_int64(atoll(PQgetvalue(tk, i, 3))));
-		json_object_object_add(x, "status", opt_str(tk, i, 4));
-		json_object_object_add(x, "checkedInAt", opt_str(tk, i, 5));
-		json_object_array_add(tickets, x);
-	}
+	for (int i = 0; i < PQntuples(tk); i++)
+		json_object_array_add(tickets, ticket_json(tk, i, 0,
+		    opt_str(tk, i, 4), opt_str(tk, i, 5)));
 	json_object_object_add(b, "tickets", tickets);
-	if (PQntuples(pay) > 0) {
-		struct zt_razorpay_cfg cfg;
-		struct json_object *x = json_object_new_object();
-		zt_server_razorpay_cfg(&cfg);
-		json_object_object_add(x, "provider",
-		    json_object_new_string("razorpay"));
-		json_object_object_add(x, "orderId", opt_str(pay, 0, 0));
-		json_object_object_add(x, "status", opt_str(pay, 0, 1));
-		json_object_object_add(x, "amount",
-		    json_object_new_int64(atoll(PQgetvalue(pay, 0, 2))));
-		json_object_object_add(x, "refundedPaise",
-		    json_object_new_int64(atoll(PQgetvalue(pay, 0, 3))));
-		json_object_object_add(x, "currency", json_object_new_string("INR"));
-		if (cfg.key_id)
-			json_object_object_add(x, "keyId",
-			    json_object_new_string(cfg.key_id));
-		json_object_object_add(x, "checkoutScript",
-		    json_object_new_string(checkout_script(&cfg, req)));
-		json_object_object_add(b, "payment", x);
-	}
+	if (PQntuples(pay) > 0)
+		json_object_object_add(b, "payment", payment_json(req,
+		    opt_str(pay, 0, 0), opt_str(pay, 0, 1),
+		    atoll(PQgetvalue(pay, 0, 2)), atoll(PQgetvalue(pay, 0, 3))));
 	return b;
 }
 
@@ -1122,39 +1140,14 @@ created_json(struct zt_req *req, const char *id, const char *event_id,
 	for (int i = 0; i < PQntuples(made); i++) {
 		if (PQgetisnull(made, i, 4))
 			continue;
-		x = json_object_new_object();
-		json_object_object_add(x, "id", opt_str(made, i, 4));
-		json_object_object_add(x, "seatId", opt_str(made, i, 5));
-		json_object_object_add(x, "ticketTypeId", opt_str(made, i, 6));
-		json_object_object_add(x, "pricePaise",
-		    json_object_new_int64(atoll(PQgetvalue(made, i, 7))));
-		json_object_object_add(x, "status", json_object_new_string("live"));
-		json_object_object_add(x, "checkedInAt", NULL);
-		json_object_array_add(tickets, x);
+		json_object_array_add(tickets, ticket_json(made, i, 4,
+		    json_object_new_string("live"), NULL));
 	}
 	json_object_object_add(b, "tickets", tickets);
-	if (order_id != NULL) {
-		struct zt_razorpay_cfg cfg;
-		zt_server_razorpay_cfg(&cfg);
-		x = json_object_new_object();
-		json_object_object_add(x, "provider",
-		    json_object_new_string("razorpay"));
-		json_object_object_add(x, "orderId",
-		    json_object_new_string(order_id));
-		json_object_object_add(x, "status",
-		    json_object_new_string("created"));
-		json_object_object_add(x, "amount",
-		    json_object_new_int64(price->total));
-		json_object_object_add(x, "refundedPaise",
-		    json_object_new_int64(0));
-		json_object_object_add(x, "currency", json_object_new_string("INR"));
-		if (cfg.key_id)
-			json_object_object_add(x, "keyId",
-			    json_object_new_string(cfg.key_id));
-		json_object_object_add(x, "checkoutScript",
-		    json_object_new_string(checkout_script(&cfg, req)));
-		json_object_object_add(b, "payment", x);
-	}
+	if (order_id != NULL)
+		json_object_object_add(b, "payment", payment_json(req,
+		    json_object_new_string(order_id),
+		    json_object_new_string("created"), price->total, 0));
 	return b;
 }
 

@@ -836,16 +836,28 @@ static enum zt_err seed_sold(struct zt_req *req, const struct zt_salemap *m,
     long long v0);
 
 /*
- * A script answered {seed = true}: Redis lacks its copy of what is sold
- * (restart, flush, or the copy's life ended).  Rebuild it from PostgreSQL
- * (ZT_OK: run the script again), or give up at the third time in one
- * request.
+ * After an event script (lock, snapshot) ran: {reload = true}, the seat
+ * map it was given is older than an organizer's change: dropped, so the
+ * caller loads it again (once; then the map version is "*"); {seed =
+ * true}, Redis lacks its copy of what is sold (restart, flush, or the
+ * copy's life ended): rebuilt from PostgreSQL, at most twice a request.
+ * *again: load the map and run the script once more.
  */
 static enum zt_err
-reseed(struct zt_req *req, const struct zt_salemap *m,
-    struct json_object *reply, int *tries)
+settle(struct zt_req *req, const struct zt_salemap *m,
+    struct json_object *reply, int *reloaded, int *seeded, int *again)
 {
-	if ((*tries)++ == 2) {
+	*again = 1;
+	if (field(reply, "reload") != NULL) {
+		zt_salemap_drop(m->event_id);
+		*reloaded = 1;
+		return ZT_OK;
+	}
+	if (field(reply, "seed") == NULL) {
+		*again = 0;
+		return ZT_OK;
+	}
+	if ((*seeded)++ == 2) {
 		zt_log_error("hold", "sold set of %s did not stick",
 		    m->event_id);
 		return zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
@@ -916,7 +928,7 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 	enum zt_err e;
 
 	zt_uuid_new(hold_id);
-	for (int reloaded = 0, seeded = 0;;) {
+	for (int reloaded = 0, seeded = 0, again = 1; again;) {
 		if ((e = zt_salemap_get(req, r->event_id, &m)) != ZT_OK ||
 		    (e = check_request(req, m, r, now)) != ZT_OK)
 			return e;
@@ -942,18 +954,9 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 			args[k++] = num_arg(req, t->capacity);
 		}
 		if ((e = run(req, &lock_script, m->event_id, (int)k, args,
-		         &reply)) != ZT_OK)
-			return e;
-		if (field(reply, "reload") != NULL) {
-			/* an organizer changed the event since this process
-			 * loaded it: load it again and check again */
-			zt_salemap_drop(m->event_id);
-			reloaded = 1;
-			continue;
-		}
-		if (field(reply, "seed") == NULL)
-			break;
-		if ((e = reseed(req, m, reply, &seeded)) != ZT_OK)
+		         &reply)) != ZT_OK ||
+		    (e = settle(req, m, reply, &reloaded, &seeded, &again)) !=
+		        ZT_OK)
 			return e;
 	}
 	publish(req, m->event_id, reply);
@@ -1259,7 +1262,7 @@ zt_hold_status(struct zt_req *req, const char *event_id, const char **text,
 	struct snap *sn;
 	enum zt_err e;
 
-	for (int reloaded = 0, seeded = 0;;) {
+	for (int reloaded = 0, seeded = 0, again = 1; again;) {
 		if ((e = zt_salemap_get(req, event_id, &m)) != ZT_OK)
 			return e;
 		sn = snap_find(m->event_id);
@@ -1272,18 +1275,9 @@ zt_hold_status(struct zt_req *req, const char *event_id, const char **text,
 		}
 		args[4] = reloaded ? "*" : m->map_ver;
 		if ((e = run(req, &status_script, m->event_id, 5, args,
-		         &reply)) != ZT_OK)
-			return e;
-		if (field(reply, "reload") != NULL) {
-			/* an organizer changed the event: blocked seats and
-			 * capacities come from the map */
-			zt_salemap_drop(m->event_id);
-			reloaded = 1;
-			continue;
-		}
-		if (field(reply, "seed") == NULL)
-			break;
-		if ((e = reseed(req, m, reply, &seeded)) != ZT_OK)
+		         &reply)) != ZT_OK ||
+		    (e = settle(req, m, reply, &reloaded, &seeded, &again)) !=
+		        ZT_OK)
 			return e;
 	}
 	if (field(reply, "hit") == NULL || (sn = snap_find(m->event_id)) ==

@@ -48,8 +48,11 @@ zt_salemap_forget(void)
 void
 zt_salemap_drop(const char *event_id)
 {
+	char id[ZT_UUID_LEN + 1];
+	/* event_id may be a cached map's own (m->event_id) */
+	snprintf(id, sizeof(id), "%s", event_id);
 	for (int i = 0; i < ZT_SALEMAP_SLOTS; i++)
-		if (strcmp(cache[i].event_id, event_id) == 0)
+		if (id[0] != '\0' && strcmp(cache[i].event_id, id) == 0)
 			clear(&cache[i]);
 }
 
