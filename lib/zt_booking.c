@@ -43,12 +43,16 @@ static struct zt_sql q_event = ZT_SQL("bk_event",
 /*
  * Kind 0: the held seats ($2) on sale, with price and label; kind 1: the
  * held GA types ($3); kind 2: the buyer's live tickets for the event, the
- * per-user limit's truth.
+ * per-user limit's truth.  Every table is narrowed to the event by a plain
+ * (leakproof) equality, which PostgreSQL applies before the row policies:
+ * without pc.event_id = $1 it ran public_read's function on every other
+ * event's price categories (docs/benchmarks.md, section 12).
  */
 static struct zt_sql q_lines = ZT_SQL("bk_lines",
     "SELECT 0, s.id, pc.price_paise,"
     "  s.section || ' ' || s.row_label || s.seat_label"
-    " FROM seats s JOIN price_categories pc ON pc.id = s.price_category_id"
+    " FROM seats s JOIN price_categories pc"
+    "  ON pc.event_id = $1 AND pc.id = s.price_category_id"
     " WHERE s.event_id = $1 AND s.id = ANY($2::uuid[]) AND NOT s.blocked"
     " UNION ALL SELECT 1, tt.id, tt.price_paise, tt.name FROM ticket_types tt"
     " WHERE tt.event_id = $1 AND tt.id = ANY($3::uuid[])"
@@ -620,12 +624,27 @@ struct lines {
 	int bought; /* the buyer's live tickets for the event */
 };
 
+/* Queue q_lines for a hold: its result arrives with the next statement. */
 static enum zt_err
-price_hold(struct zt_req *req, const char *event_id, const struct zt_hold *h,
-    struct lines *l)
+ask_lines(struct zt_req *req, const char *event_id, const struct zt_hold *h,
+    PGresult **out)
 {
 	const char *p[4], **ids;
-	PGresult *r;
+	ids = zt_arena_array(req->arena, h->nga + 1, sizeof(char *));
+	for (size_t i = 0; i < h->nga; i++)
+		ids[i] = h->ga[i].type_id;
+	p[0] = event_id;
+	p[1] = array_lit(req, h->seats, h->nseats);
+	p[2] = array_lit(req, ids, h->nga);
+	p[3] = req->user_id;
+	return zt_db_queue(req, &q_lines, p, out);
+}
+
+/* The lines of hold h priced from q_lines's result r. */
+static enum zt_err
+price_hold(struct zt_req *req, const struct zt_hold *h, const PGresult *r,
+    struct lines *l)
+{
 	size_t cap = h->nseats + h->nga, nseats = 0;
 	int total_tickets = (int)h->nseats;
 
@@ -639,16 +658,6 @@ price_hold(struct zt_req *req, const char *event_id, const struct zt_hold *h,
 	l->label = zt_arena_array(req->arena, cap + 1, sizeof(char *));
 	l->prices = zt_arena_array(req->arena, (size_t)total_tickets + 1,
 	    sizeof(int64_t));
-	ids = zt_arena_array(req->arena, h->nga + 1, sizeof(char *));
-	for (size_t i = 0; i < h->nga; i++)
-		ids[i] = h->ga[i].type_id;
-
-	p[0] = event_id;
-	p[1] = array_lit(req, h->seats, h->nseats);
-	p[2] = array_lit(req, ids, h->nga);
-	p[3] = req->user_id;
-	if ((r = zt_db_exec(req, &q_lines, p)) == NULL)
-		return req->err;
 	for (int i = 0; i < PQntuples(r); i++) {
 		int kind = atoi(PQgetvalue(r, i, 0));
 		if (kind == 2)
@@ -671,14 +680,14 @@ price_hold(struct zt_req *req, const char *event_id, const struct zt_hold *h,
 		int row = -1;
 		for (int k = 0; k < PQntuples(r); k++)
 			if (atoi(PQgetvalue(r, k, 0)) == 1 &&
-			    strcmp(PQgetvalue(r, k, 1), ids[i]) == 0)
+			    strcmp(PQgetvalue(r, k, 1), h->ga[i].type_id) == 0)
 				row = k;
 		if (row < 0)
 			return zt_fail(req, ZT_ECONFLICT, "tickets_changed",
 			    "a held ticket type is no longer for sale; choose "
 			    "again");
 		l->seat[l->n] = NULL;
-		l->type[l->n] = ids[i];
+		l->type[l->n] = h->ga[i].type_id;
 		l->qty[l->n] = zt_arena_printf(req->arena, "%d",
 		    h->ga[i].quantity);
 		l->price[l->n] = dup(req, r, row, 2);
@@ -754,7 +763,7 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 	struct after a;
 	char id[37], num[4][24], expires[24];
 	const char *p[2], *tenant;
-	PGresult *r, *ev, *made;
+	PGresult *ev, *lines, *pending, *made;
 	enum zt_err e;
 	int is_free;
 
@@ -783,7 +792,14 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 	if ((e = zt_db_scope(req, tenant, req->user_id)) != ZT_OK)
 		return e;
 
-	if ((e = price_hold(req, event_id, &h, &l)) != ZT_OK)
+	/* the hold's prices and the buyer's pending bookings: one round trip */
+	if ((e = ask_lines(req, event_id, &h, &lines)) != ZT_OK)
+		return e;
+	p[0] = req->user_id;
+	p[1] = event_id;
+	if ((pending = zt_db_exec(req, &q_pending, p)) == NULL)
+		return req->err;
+	if ((e = price_hold(req, &h, lines, &l)) != ZT_OK)
 		return e;
 	/* holds count bought tickets too, but a confirmation racing the hold
 	 * can slip past them: PostgreSQL has the last word */
@@ -802,14 +818,10 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 
 	/* one pending booking per buyer and event: the same hold gives the
 	 * same booking back; a changed hold supersedes the old one */
-	p[0] = req->user_id;
-	p[1] = event_id;
-	if ((r = zt_db_exec(req, &q_pending, p)) == NULL)
-		return req->err;
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *old = dup(req, r, i, 0);
+	for (int i = 0; i < PQntuples(pending); i++) {
+		const char *old = dup(req, pending, i, 0);
 		const char *q[1] = {old};
-		if (strcmp(PQgetvalue(r, i, 1), hold_sig(req, &l)) == 0) {
+		if (strcmp(PQgetvalue(pending, i, 1), hold_sig(req, &l)) == 0) {
 			if ((e = zt_db_commit(req)) != ZT_OK)
 				return e;
 			return answer(req, old, 200, NULL);

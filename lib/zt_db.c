@@ -7,19 +7,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A statement waiting to go out with the next round trip. */
+struct queued {
+	struct zt_sql *q;
+	const char **params; /* copies in the request's arena */
+	PGresult **out;      /* where its result goes (NULL: not wanted) */
+};
+
+#define QUEUE_MAX 16
+
 struct zt_db {
 	char *dsn;
 	PGconn *conn;
 	unsigned gen; /* bumps on every (re)connect; 0 = never */
 	int in_txn;
 	/*
-	 * A transaction opens lazily: zt_db_begin_as and zt_db_scope only note
-	 * what to send, and the next statement goes to the server in one
-	 * pipeline with BEGIN and the set_config scoping: one round trip.
+	 * A transaction opens lazily: zt_db_begin_as, zt_db_scope and
+	 * zt_db_queue only note what to send, and the next statement (or
+	 * COMMIT) goes to the server in one pipeline with BEGIN, the
+	 * set_config scoping and the queued statements: one round trip.
 	 */
 	int pend_begin; /* BEGIN not sent yet */
-	int pend_scope; /* the scope below not sent yet */
-	char *scope_tenant, *scope_user;
+	struct queued queue[QUEUE_MAX];
+	int nqueue;
 	char sqlstate[6];
 	char constraint[64];
 };
@@ -46,8 +56,6 @@ zt_db_free(struct zt_db *db)
 		return;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
-	free(db->scope_tenant);
-	free(db->scope_user);
 	free(db->dsn);
 	free(db);
 }
@@ -113,7 +121,8 @@ static void
 txn_gone(struct zt_db *db)
 {
 	db->in_txn = 0;
-	db->pend_begin = db->pend_scope = 0;
+	db->pend_begin = 0;
+	db->nqueue = 0;
 }
 
 /* Drop a connection in an unknown protocol state; the next use reconnects. */
@@ -136,6 +145,16 @@ static void
 clear_result(void *p)
 {
 	PQclear(p);
+}
+
+/* What a failure says, for the log: the primary message only — DETAIL
+ * repeats the row's values (buyers' emails and phones). */
+static const char *
+errtext(const PGresult *r)
+{
+	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
+	                  : NULL;
+	return m ? m : r ? PQresultErrorMessage(r) : "no result";
 }
 
 static void
@@ -167,57 +186,85 @@ prepare(struct zt_db *db, struct zt_sql *q)
 	return 0;
 }
 
+/* Does the queue hold more than scoping? */
+static int
+queued_work(const struct zt_db *db)
+{
+	for (int i = 0; i < db->nqueue; i++)
+		if (db->queue[i].q != &q_scope)
+			return 1;
+	return 0;
+}
+
+/* What failed in a pipeline. */
+struct failure {
+	PGresult *res;    /* its error result (the caller owns it) */
+	const char *name; /* the statement's name */
+	int at_commit;    /* it was the COMMIT */
+};
+
 /*
- * Send what is pending (BEGIN, the scope) and then q (when not NULL) in one
- * pipeline, and read their results.  0: all went through, *out is q's
- * result (NULL without q).  -1: a statement failed, *out is its error
- * result (the caller owns it); the statements after it did not run.
- * -2: the connection broke (dropped; *out NULL).
+ * Send what is pending (BEGIN, the queued statements), then q (when not
+ * NULL), then COMMIT (when commit), in one pipeline, and read their
+ * results.  0: all went through, *out is q's result (NULL without q) and
+ * each queued statement's result is where it asked (registered on req for
+ * clearing).  -1: a statement failed, *f says which; the statements after
+ * it did not run.  -2: the connection broke (dropped; *out NULL).
  */
 static int
-pipeline(struct zt_db *db, struct zt_sql *q, const char *const *params,
-    PGresult **out)
+pipeline(struct zt_req *req, struct zt_db *db, struct zt_sql *q,
+    const char *const *params, int commit, PGresult **out,
+    struct failure *f)
 {
 	PGconn *c = db->conn;
-	const char *sp[2] = {db->scope_tenant ? db->scope_tenant : "",
-	    db->scope_user ? db->scope_user : ""};
-	PGresult *x, *err = NULL, *res = NULL;
-	int n = 0, ok, begun = 0;
+	PGresult *x, *res = NULL, *got[QUEUE_MAX];
+	int n = 0, ok, begun = 0, first = db->pend_begin ? 1 : 0;
+	int nq = db->nqueue;
 
 	*out = NULL;
+	memset(f, 0, sizeof(*f));
+	memset(got, 0, sizeof(got));
 	if (!PQenterPipelineMode(c))
 		goto broken;
 	ok = 1;
-	if (db->pend_begin) {
+	if (db->pend_begin)
 		ok = ok && PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL,
 		    NULL, 0);
-		n++;
-	}
-	if (db->pend_scope) {
-		ok = ok && PQsendQueryPrepared(c, q_scope.name, 2, sp, NULL,
-		    NULL, 0);
-		n++;
-	}
-	if (q != NULL) {
+	for (int i = 0; i < nq; i++)
+		ok = ok && PQsendQueryPrepared(c, db->queue[i].q->name,
+		    db->queue[i].q->nparams, db->queue[i].params, NULL, NULL, 0);
+	if (q != NULL)
 		ok = ok && PQsendQueryPrepared(c, q->name, q->nparams, params,
 		    NULL, NULL, 0);
-		n++;
-	}
+	if (commit)
+		ok = ok && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL,
+		    NULL, 0);
+	n = first + nq + (q != NULL) + commit;
 	if (!ok || !PQpipelineSync(c))
 		goto broken;
 	for (int i = 0; i < n; i++) {
+		/* which statement this is: BEGIN, queued k, q or COMMIT */
+		int k = i - first;
+		int is_q = q != NULL && k == nq;
+		int is_commit = commit && i == n - 1;
 		if ((x = PQgetResult(c)) == NULL)
 			goto broken;
 		ExecStatusType st = PQresultStatus(x);
-		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-			if (i == 0 && db->pend_begin)
+		if ((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) &&
+		    !(is_commit && strcmp(PQcmdStatus(x), "ROLLBACK") == 0)) {
+			if (i < first)
 				begun = 1;
-			if (q != NULL && i == n - 1)
+			if (is_q)
 				res = x;
+			else if (k >= 0 && k < nq && db->queue[k].out != NULL)
+				got[k] = x;
 			else
 				PQclear(x);
-		} else if (err == NULL && st != PGRES_PIPELINE_ABORTED) {
-			err = x;
+		} else if (f->res == NULL && st != PGRES_PIPELINE_ABORTED) {
+			f->res = x;
+			f->at_commit = is_commit;
+			f->name = i < first ? "BEGIN" : is_commit ? "COMMIT" :
+			    is_q ? q->name : db->queue[k].q->name;
 		} else {
 			PQclear(x);
 		}
@@ -237,25 +284,37 @@ pipeline(struct zt_db *db, struct zt_sql *q, const char *const *params,
 		goto broken;
 	if (begun)
 		db->pend_begin = 0;
-	if (err != NULL) {
+	db->nqueue = 0;
+	if (f->res != NULL) {
 		PQclear(res);
-		*out = err;
+		for (int k = 0; k < nq; k++)
+			PQclear(got[k]);
 		/*
 		 * An error before or inside the explicit transaction: it is now
-		 * aborted (the caller rolls back) or was never opened.
+		 * aborted (the caller rolls back) or was never opened or ended.
 		 */
 		if (PQtransactionStatus(c) == PQTRANS_IDLE)
 			txn_gone(db);
 		else
-			db->pend_begin = db->pend_scope = 0;
+			db->pend_begin = 0;
 		return -1;
 	}
-	db->pend_begin = db->pend_scope = 0;
+	for (int k = 0; k < nq; k++)
+		if (got[k] != NULL) {
+			zt_req_defer(req, clear_result, got[k]);
+			*db->queue[k].out = got[k];
+		}
+	db->pend_begin = 0;
+	if (commit)
+		txn_gone(db);
 	*out = res;
 	return 0;
 broken:
-	PQclear(err);
+	PQclear(f->res);
+	f->res = NULL;
 	PQclear(res);
+	for (int k = 0; k < nq; k++)
+		PQclear(got[k]);
 	drop(db);
 	return -2;
 }
@@ -274,37 +333,67 @@ fail_with(struct zt_req *req, struct zt_db *db, const char *name,
 		    "a concurrent change got there first, try again");
 	} else if (strncmp(db->sqlstate, "22", 2) == 0 ||
 	           strncmp(db->sqlstate, "23", 2) == 0) {
-		zt_log_warn("db", "%s: %s", name, PQresultErrorMessage(r));
+		zt_log_warn("db", "%s: %s", name, errtext(r));
 		zt_fail(req, ZT_EINVALID, "invalid",
 		    "the request was rejected by a data rule");
 	} else {
-		zt_log_error("db", "%s failed: %s", name,
-		    PQresultErrorMessage(r));
+		zt_log_error("db", "%s failed: %s", name, errtext(r));
 		zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	}
 }
 
+/* The same for a failed COMMIT (the deferred checks run there). */
+static void
+fail_commit(struct zt_req *req, struct zt_db *db, const PGresult *r)
+{
+	if (strncmp(db->sqlstate, "40", 2) == 0) {
+		zt_fail(req, ZT_ECONFLICT, "retry",
+		    "a concurrent change got there first, try again");
+	} else if (strncmp(db->sqlstate, "23", 2) == 0) {
+		zt_fail(req, ZT_ECONFLICT, "conflict",
+		    "this conflicts with an existing record");
+	} else {
+		zt_log_error("db", "COMMIT failed: %s",
+		    r ? errtext(r) : "rolled back");
+		zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	}
+}
+
+/* Prepare q and every queued statement on this connection; 0 ok. */
+static int
+prepare_all(struct zt_db *db, struct zt_sql *q)
+{
+	if (q != NULL && prepare(db, q) != 0)
+		return -1;
+	for (int i = 0; i < db->nqueue; i++)
+		if (prepare(db, db->queue[i].q) != 0)
+			return -1;
+	return 0;
+}
+
 /*
- * Run q (or, with q NULL, only what is pending) on the connection, with a
- * pending BEGIN/scope in front of it.  A connection lost before the
- * transaction was open on the server (or outside any transaction) is
- * reconnected and the whole tried once more; one lost inside an open
- * transaction is 503.
+ * Run q (or, with q NULL, only what is pending), with what is pending in
+ * front of it and, with commit, COMMIT behind it.  A connection lost
+ * before the transaction was open on the server (or outside any
+ * transaction) is reconnected and the whole tried once more — unless
+ * COMMIT went with it: then nobody knows whether it committed, and it is
+ * 503 like a loss inside an open transaction.
  */
 static enum zt_err
 run(struct zt_req *req, struct zt_sql *q, const char *const *params,
-    PGresult **out)
+    int commit, PGresult **out)
 {
 	struct zt_db *db = zt_g.db;
 	PGresult *r = NULL;
 	const char *name = q ? q->name : "BEGIN";
+	struct failure f;
 	int rc;
 
 	*out = NULL;
 	db->sqlstate[0] = db->constraint[0] = '\0';
 	for (int attempt = 0; attempt < 2; attempt++) {
 		/* may we start over on a new connection? */
-		int fresh = !db->in_txn || db->pend_begin;
+		int fresh = (!db->in_txn || db->pend_begin) && !commit;
 		unsigned gen = db->gen;
 		if (ensure(db) != 0) {
 			txn_gone(db);
@@ -315,8 +404,7 @@ run(struct zt_req *req, struct zt_sql *q, const char *const *params,
 			txn_gone(db);
 			return down(req);
 		}
-		if ((q != NULL && prepare(db, q) != 0) ||
-		    (db->pend_scope && prepare(db, &q_scope) != 0)) {
+		if (prepare_all(db, q) != 0) {
 			if (PQstatus(db->conn) != CONNECTION_OK) {
 				if (fresh)
 					continue; /* server restarted: retry */
@@ -325,8 +413,8 @@ run(struct zt_req *req, struct zt_sql *q, const char *const *params,
 			}
 			return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 		}
-		if (db->pend_begin || db->pend_scope) {
-			rc = pipeline(db, q, params, &r);
+		if (db->pend_begin || db->nqueue > 0 || commit) {
+			rc = pipeline(req, db, q, params, commit, &r, &f);
 			if (rc == 0) {
 				if (r != NULL)
 					zt_req_defer(req, clear_result, r);
@@ -339,8 +427,13 @@ run(struct zt_req *req, struct zt_sql *q, const char *const *params,
 				txn_gone(db);
 				return down(req);
 			}
-			remember_error(db, r);
-			break;
+			remember_error(db, f.res);
+			if (f.at_commit)
+				fail_commit(req, db, f.res);
+			else
+				fail_with(req, db, f.name, f.res);
+			PQclear(f.res);
+			return req->err;
 		}
 		r = PQexecPrepared(db->conn, q->name, q->nparams, params, NULL,
 		    NULL, 0);
@@ -372,19 +465,19 @@ PGresult *
 zt_db_exec(struct zt_req *req, struct zt_sql *q, const char *const *params)
 {
 	PGresult *r;
-	return run(req, q, params, &r) == ZT_OK ? r : NULL;
+	return run(req, q, params, 0, &r) == ZT_OK ? r : NULL;
 }
 
-/* Send a pending BEGIN/scope now (before a statement that is no prepared
+/* Send what is pending now (before a statement that is no prepared
  * one); ZT_OK or the error recorded on req. */
 static enum zt_err
 flush(struct zt_req *req)
 {
 	struct zt_db *db = zt_g.db;
-	if (!db->pend_begin && !db->pend_scope)
+	if (!db->pend_begin && db->nqueue == 0)
 		return ZT_OK;
 	PGresult *r;
-	return run(req, NULL, NULL, &r);
+	return run(req, NULL, NULL, 0, &r);
 }
 
 static enum zt_err
@@ -399,8 +492,7 @@ simple(struct zt_req *req, const char *sql)
 			txn_gone(db);
 			e = down(req);
 		} else {
-			zt_log_error("db", "%s failed: %s", sql,
-			    PQresultErrorMessage(r));
+			zt_log_error("db", "%s failed: %s", sql, errtext(r));
 			e = zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 		}
 	}
@@ -408,16 +500,39 @@ simple(struct zt_req *req, const char *sql)
 	return e;
 }
 
-/* Note a scope to send with the next statement; 0 ok, -1 out of memory. */
-static int
-note_scope(struct zt_db *db, const char *tenant_id, const char *user_id)
+/* Add q to the queue (the transaction is open); ZT_OK or req's error. */
+static enum zt_err
+enqueue(struct zt_req *req, struct zt_sql *q, const char *const *params,
+    PGresult **out)
 {
-	free(db->scope_tenant);
-	free(db->scope_user);
-	db->scope_tenant = zt_xstrdup(tenant_id ? tenant_id : "");
-	db->scope_user = zt_xstrdup(user_id ? user_id : "");
-	db->pend_scope = 1;
-	return 0;
+	struct zt_db *db = zt_g.db;
+	const char **copy;
+	if (db->nqueue == QUEUE_MAX && flush(req) != ZT_OK)
+		return req->err;
+	copy = zt_arena_array(req->arena, (size_t)q->nparams + 1,
+	    sizeof(char *));
+	for (int i = 0; i < q->nparams; i++)
+		copy[i] = params[i] ? zt_arena_strdup(req->arena, params[i])
+		                    : NULL;
+	if (out != NULL)
+		*out = NULL;
+	db->queue[db->nqueue].q = q;
+	db->queue[db->nqueue].params = copy;
+	db->queue[db->nqueue].out = out;
+	db->nqueue++;
+	return ZT_OK;
+}
+
+/* Queue the scope for the next round trip (replacing a scope queued last,
+ * which nothing would have run under). */
+static enum zt_err
+note_scope(struct zt_req *req, const char *tenant_id, const char *user_id)
+{
+	struct zt_db *db = zt_g.db;
+	const char *p[2] = {tenant_id ? tenant_id : "", user_id ? user_id : ""};
+	if (db->nqueue > 0 && db->queue[db->nqueue - 1].q == &q_scope)
+		db->nqueue--;
+	return enqueue(req, &q_scope, p, NULL);
 }
 
 enum zt_err
@@ -437,10 +552,10 @@ zt_db_begin_as(struct zt_req *req, const char *tenant_id, const char *user_id)
 	if (ensure(db) != 0)
 		return down(req);
 	/* BEGIN and the scope go out with the first statement */
-	note_scope(db, tenant_id, user_id);
+	db->nqueue = 0;
 	db->pend_begin = 1;
 	db->in_txn = 1;
-	return ZT_OK;
+	return note_scope(req, tenant_id, user_id);
 }
 
 enum zt_err
@@ -448,12 +563,26 @@ zt_db_scope(struct zt_req *req, const char *tenant_id, const char *user_id)
 {
 	struct zt_db *db = zt_g.db;
 	const char *p[2] = {tenant_id ? tenant_id : "", user_id ? user_id : ""};
-	if (db->in_txn) {
-		/* sent in front of the next statement */
-		note_scope(db, tenant_id, user_id);
+	if (db->in_txn)
+		return note_scope(req, tenant_id, user_id);
+	return zt_db_exec(req, &q_scope, p) ? ZT_OK : req->err;
+}
+
+enum zt_err
+zt_db_queue(struct zt_req *req, struct zt_sql *q, const char *const *params,
+    PGresult **out)
+{
+	struct zt_db *db = zt_g.db;
+	PGresult *r;
+	if (!db->in_txn) {
+		/* nothing to go with: run it now */
+		if ((r = zt_db_exec(req, q, params)) == NULL)
+			return req->err;
+		if (out != NULL)
+			*out = r;
 		return ZT_OK;
 	}
-	return zt_db_exec(req, &q_scope, p) ? ZT_OK : req->err;
+	return enqueue(req, q, params, out);
 }
 
 enum zt_err
@@ -464,30 +593,35 @@ zt_db_commit(struct zt_req *req)
 	enum zt_err e = ZT_OK;
 	if (!db->in_txn)
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
-	if (db->pend_begin) {
-		/* nothing was sent: nothing to commit */
+	if (db->pend_begin && !queued_work(db)) {
+		/* nothing was sent and nothing would change: nothing to commit */
 		txn_gone(db);
 		return ZT_OK;
 	}
-	txn_gone(db);
-	if (db->conn == NULL)
+	if (db->conn == NULL) {
+		txn_gone(db);
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	}
+	if (db->pend_begin || db->nqueue > 0) {
+		/* the queued statements and COMMIT in one round trip */
+		e = run(req, NULL, NULL, 1, &r);
+		if (e != ZT_OK)
+			zt_db_rollback();
+		return e;
+	}
+	txn_gone(db);
 	r = PQexec(db->conn, "COMMIT");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		remember_error(db, r);
 		if (PQstatus(db->conn) != CONNECTION_OK)
 			e = down(req);
-		else if (strncmp(db->sqlstate, "40", 2) == 0)
-			e = zt_fail(req, ZT_ECONFLICT, "retry",
-			    "a concurrent change got there first, try again");
-		else if (strncmp(db->sqlstate, "23", 2) == 0)
-			e = zt_fail(req, ZT_ECONFLICT, "conflict",
-			    "this conflicts with an existing record");
 		else
-			e = zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+			fail_commit(req, db, r);
+		e = req->err;
 	} else if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
 		/* COMMIT of an aborted transaction */
-		e = zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+		fail_commit(req, db, NULL);
+		e = req->err;
 	}
 	PQclear(r);
 	return e;

@@ -71,6 +71,19 @@ int zt_db_in_txn(void);
 PGresult *zt_db_exec(struct zt_req *req, struct zt_sql *q,
     const char *const *params);
 
+/*
+ * Queue q to go to the server with the transaction's next round trip (the
+ * next zt_db_exec, savepoint or zt_db_commit), in one pipeline with it:
+ * for a write whose result nobody waits for (an outbox row goes with
+ * COMMIT), or a read whose result can wait for the statement after it.
+ * params are copied.  When out is not NULL it receives q's result once
+ * that round trip succeeded (NULL before, and if it failed).  A failure of
+ * q is reported by that next call, as its own would be, and the statements
+ * after q do not run.  Outside a transaction q runs at once.
+ */
+enum zt_err zt_db_queue(struct zt_req *req, struct zt_sql *q,
+    const char *const *params, PGresult **out);
+
 /* SQLSTATE of the last failed zt_db_exec ("" when none). */
 const char *zt_db_sqlstate(void);
 /* Constraint name of the last failure ("" when none). */

@@ -42,7 +42,9 @@ zt_outbox_enqueue(struct zt_req *req, const char *channel,
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	}
 	p[2] = zt_json_text(req, payload, NULL);
-	return zt_db_exec(req, &q_enqueue, p) ? ZT_OK : req->err;
+	/* nothing reads it back: it goes with the next round trip, at the
+	 * latest with COMMIT */
+	return zt_db_queue(req, &q_enqueue, p, NULL);
 }
 
 long

@@ -11,7 +11,9 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import time
+import uuid
 
 import pytest
 
@@ -223,3 +225,26 @@ def test_stopped_responder_gives_json_502_then_comes_back(
         svc("start", "health")
     r = wait_healthy(5)
     assert r is not None and r.status_code == 200
+
+
+# ------------------------------------------------------- queued statements --
+
+def test_queued_statements_go_with_the_next_round_trip(stack_var):
+    """lib/zt_db.c's zt_db_queue (tests/tools/dbctl): a queued write goes
+    with COMMIT; one that fails there fails the commit (422) and rolls back
+    the whole transaction; a queued read runs under the scope it was queued
+    in and its result arrives with the next statement; a queued failure is
+    the next statement's failure; outside a transaction it runs at once;
+    more statements than the queue holds all go, in order."""
+    tool = os.path.join(os.path.dirname(__file__), "..", "tools", "dbctl")
+    if not os.access(tool, os.X_OK):
+        pytest.fail("tests/tools/dbctl is missing: run `make check` "
+                    "(scripts/dev test does)", pytrace=False)
+    mark = "dbctl-" + uuid.uuid4().hex[:12] + "-"
+    p = subprocess.run(["/bin/bash", "-c", 'set -a; . "$0"; exec "$@"',
+                        os.path.join(stack_var, "env"), tool, "queue", mark],
+                       capture_output=True, text=True, timeout=60)
+    lines = p.stdout.strip().splitlines()
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert len(lines) == 9 and all(l.startswith("ok ") for l in lines), \
+        p.stdout
