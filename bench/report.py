@@ -127,6 +127,12 @@ def main():
                      cpu("7 (%s)" % num(f["subs"]), f, f["received"],
                          "message received"), tgt, res))
 
+    sz = rec.get("9size", {})
+    if sz:
+        wrk_row("9", "GET /api/events/:id, 30,000 seats (%s MB), anonymous, "
+                "kept answers (zt_event.h); one build %s" % (
+                    "%.1f" % (sz["bytes"] / 1e6), ms(sz["build_us"])))
+
     if workers:
         by = {}
         for w in workers:

@@ -31,18 +31,18 @@ get_catalogue(struct zt_req *req)
 static enum zt_err
 get_public_by_id(struct zt_req *req)
 {
-	struct json_object *out;
-	enum zt_err e = zt_event_public(req, zt_param(req, "id"), NULL, &out);
-	return e != ZT_OK ? e : zt_etag_reply(req, out, PUBLIC_MAX_AGE);
+	struct zt_public_answer a;
+	enum zt_err e = zt_event_public(req, zt_param(req, "id"), NULL, &a);
+	return e != ZT_OK ? e : zt_etag_send(req, &a, PUBLIC_MAX_AGE);
 }
 
 static enum zt_err
 get_public_by_slug(struct zt_req *req)
 {
-	struct json_object *out;
+	struct zt_public_answer a;
 	enum zt_err e = zt_event_public(req, zt_param(req, "tenant"),
-	    zt_param(req, "event"), &out);
-	return e != ZT_OK ? e : zt_etag_reply(req, out, PUBLIC_MAX_AGE);
+	    zt_param(req, "event"), &a);
+	return e != ZT_OK ? e : zt_etag_send(req, &a, PUBLIC_MAX_AGE);
 }
 
 static enum zt_err

@@ -39,22 +39,36 @@ zt_etag_match(const char *h, const char *etag)
 	return 0;
 }
 
+const char *
+zt_etag_of(struct zt_req *req, const char *text, size_t len)
+{
+	unsigned char h[16];
+	crypto_generichash(h, sizeof(h), (const unsigned char *)text, len,
+	    NULL, 0);
+	return zt_arena_printf(req->arena, "\"%s\"",
+	    zt_hex(req->arena, h, sizeof(h)));
+}
+
+enum zt_err
+zt_etag_send(struct zt_req *req, const struct zt_public_answer *a,
+    int max_age)
+{
+	zt_reply_header(req, "ETag", a->etag);
+	zt_reply_header(req, "Cache-Control",
+	    zt_arena_printf(req->arena, "public, max-age=%d", max_age));
+	if (zt_etag_match(zt_header(req, "If-None-Match"), a->etag))
+		return zt_reply(req, 304, NULL);
+	return zt_reply_text(req, 200, a->text, a->len);
+}
+
 enum zt_err
 zt_etag_reply(struct zt_req *req, struct json_object *body, int max_age)
 {
-	unsigned char h[16];
-	size_t len;
-	const char *text = zt_json_text(req, body, &len);
-	crypto_generichash(h, sizeof(h), (const unsigned char *)text, len,
-	    NULL, 0);
-	const char *etag = zt_arena_printf(req->arena, "\"%s\"",
-	    zt_hex(req->arena, h, sizeof(h)));
-	zt_reply_header(req, "ETag", etag);
-	zt_reply_header(req, "Cache-Control",
-	    zt_arena_printf(req->arena, "public, max-age=%d", max_age));
+	struct zt_public_answer a;
+	/* the text stays in the arena: answer it as is rather than
+	 * serialise twice */
+	a.text = zt_json_text(req, body, &a.len);
+	a.etag = zt_etag_of(req, a.text, a.len);
 	json_object_put(body);
-	if (zt_etag_match(zt_header(req, "If-None-Match"), etag))
-		return zt_reply(req, 304, NULL);
-	/* the text is ready: answer it as is rather than serialise twice */
-	return zt_reply_text(req, 200, text, len);
+	return zt_etag_send(req, &a, max_age);
 }

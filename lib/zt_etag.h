@@ -27,4 +27,19 @@ int zt_etag_match(const char *if_none_match, const char *etag);
 enum zt_err zt_etag_reply(struct zt_req *req, struct json_object *body,
     int max_age);
 
+/* A public answer ready to send: its JSON text and entity tag. */
+struct zt_public_answer {
+	const char *text;
+	size_t len;
+	const char *etag; /* quoted */
+};
+
+/* The entity tag of text (quoted, in req's arena). */
+const char *zt_etag_of(struct zt_req *req, const char *text, size_t len);
+
+/* The same as zt_etag_reply for an answer built (or kept) before; the
+ * text must live until the request ends. */
+enum zt_err zt_etag_send(struct zt_req *req, const struct zt_public_answer *a,
+    int max_age);
+
 #endif

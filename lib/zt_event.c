@@ -1139,13 +1139,58 @@ zt_event_catalogue(struct zt_req *req, struct json_object **out)
 	return ZT_OK;
 }
 
+/* The public answers this process built last (zt_event.h). */
+static struct public_slot {
+	char event_id[ZT_UUID_LEN + 1]; /* "" when free */
+	char map_ver[24];
+	long long built_ms;
+	char *text; /* malloc'd */
+	size_t len;
+	char etag[48];
+} kept[ZT_EVENT_PUBLIC_SLOTS];
+
+static struct public_slot *
+kept_slot(const char *event_id)
+{
+	struct public_slot *oldest = &kept[0];
+	for (int i = 0; i < ZT_EVENT_PUBLIC_SLOTS; i++) {
+		if (strcmp(kept[i].event_id, event_id) == 0)
+			return &kept[i];
+		if (kept[i].built_ms < oldest->built_ms)
+			oldest = &kept[i];
+	}
+	return oldest;
+}
+
+/* Keep a built answer in its event's slot (or the oldest one). */
+static void
+keep(const char *event_id, const char *map_ver,
+    const struct zt_public_answer *a)
+{
+	struct public_slot *k = kept_slot(event_id);
+	char *copy;
+	if (strcmp(map_ver, "?") == 0 || strlen(a->etag) >= sizeof(k->etag) ||
+	    (copy = malloc(a->len + 1)) == NULL)
+		return;
+	memcpy(copy, a->text, a->len + 1);
+	free(k->text);
+	snprintf(k->event_id, sizeof(k->event_id), "%s", event_id);
+	snprintf(k->map_ver, sizeof(k->map_ver), "%s", map_ver);
+	snprintf(k->etag, sizeof(k->etag), "%s", a->etag);
+	k->text = copy;
+	k->len = a->len;
+	k->built_ms = zt_time_mono_ms();
+}
+
 enum zt_err
 zt_event_public(struct zt_req *req, const char *id_or_tenant,
-    const char *event_slug, struct json_object **out)
+    const char *event_slug, struct zt_public_answer *out)
 {
 	const char *p[2];
 	PGresult *r;
 	struct json_object *o;
+	struct public_slot *k;
+	char ver[24];
 	enum zt_err e;
 
 	if (event_slug == NULL && !zt_is_uuid(id_or_tenant))
@@ -1171,6 +1216,19 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	if (PQntuples(r) == 0)
 		return not_found(req);
 	const char *id = PQgetvalue(r, 0, C_ID);
+
+	/* read before building: a change committed meanwhile bumps it past
+	 * what is kept */
+	zt_salemap_version(req, id, ver, sizeof(ver));
+	k = kept_slot(id);
+	if (strcmp(k->event_id, id) == 0 && strcmp(k->map_ver, ver) == 0 &&
+	    zt_time_mono_ms() - k->built_ms < ZT_EVENT_PUBLIC_FRESH_MS) {
+		out->text = k->text;
+		out->len = k->len;
+		out->etag = zt_arena_strdup(req->arena, k->etag);
+		return zt_db_commit(req);
+	}
+
 	o = zt_json_defer_put(req, event_json(r, 0, 1));
 	json_object_object_add(o, "tenant",
 	    zt_tenant_public_json(r, 0, C__COUNT));
@@ -1181,6 +1239,11 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	    (e = zt_layout_availability(req, id, o)) != ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK)
 		return e;
-	*out = json_object_get(o);
+	out->text = zt_json_text(req, o, &out->len);
+	out->etag = zt_etag_of(req, out->text, out->len);
+	keep(id, ver, out);
+	/* a venue's page is tens of megabytes of JSON objects while built */
+	if (out->len > (1u << 20))
+		req->trim_heap = 1;
 	return ZT_OK;
 }

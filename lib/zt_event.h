@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "zt_etag.h"
 #include "zt_req.h"
 
 #define ZT_EVENT_TITLE_MAX       200
@@ -100,8 +101,19 @@ enum zt_err zt_event_catalogue(struct zt_req *req, struct json_object **out);
  * A public event by id (tenant_slug NULL) or by tenant slug and event
  * slug: event, tenant card, layout, availability.  404 for anything not
  * public.
+ *
+ * Each process keeps the answers of the last ZT_EVENT_PUBLIC_SLOTS events
+ * it built (a 30,000-seat venue is 2.7 MB of JSON and most of a second to
+ * build; an on-sale rush asks for it thousands of times).  A kept answer
+ * is served while the event's map version (zt_salemap_touch: every
+ * organizer change bumps it) is the one it was built at and it is younger
+ * than ZT_EVENT_PUBLIC_FRESH_MS, which bounds how late the availability
+ * counts and the organizer's card may be.  Whether the event is public at
+ * all is read fresh on every request.
  */
+#define ZT_EVENT_PUBLIC_SLOTS 4
+#define ZT_EVENT_PUBLIC_FRESH_MS 10000
 enum zt_err zt_event_public(struct zt_req *req, const char *id_or_tenant,
-    const char *event_slug, struct json_object **out);
+    const char *event_slug, struct zt_public_answer *out);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <malloc.h>
 #include <string.h>
 
 struct zt_defer {
@@ -51,6 +52,7 @@ void
 zt_req_end(struct zt_req *req)
 {
 	struct zt_defer *d;
+	int trim = req->trim_heap;
 	for (d = req->defers; d != NULL; d = d->next)
 		d->fn(d->p);
 	if (req->resp != NULL)
@@ -61,6 +63,8 @@ zt_req_end(struct zt_req *req)
 		json_object_put(req->json);
 	zt_arena_reset(req->arena);
 	reset(req, req->arena, req->getenv, req->getenv_ctx);
+	if (trim)
+		malloc_trim(0);
 }
 
 void

@@ -67,6 +67,10 @@ struct zt_req {
 	struct json_object *err_extra; /* merged into the error body; owned */
 
 	struct zt_defer *defers;
+	/* set by a request that built something large (a big seat map, a
+	 * venue's event page): its end returns the freed heap to the system
+	 * (malloc_trim) once everything of it is released */
+	int trim_heap;
 };
 
 /* A request with a fresh arena, not bound to any transport (tests, cron). */

@@ -7,7 +7,6 @@
 #include "zt_server.h"
 #include "zt_time.h"
 
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,21 +70,28 @@ zt_salemap_touch(struct zt_req *req, const char *event_id)
 	req->err = saved; /* the change is committed either way */
 }
 
-/* The event's map version, read before the map itself: a change that
- * lands while loading makes the next lock reload. */
-static void
-read_map_ver(struct zt_req *req, const char *event_id, struct zt_salemap *m)
+void
+zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
+    size_t n)
 {
 	enum zt_err saved = req->err;
 	redisReply *rep = zt_g.redis != NULL
 	    ? zt_redis_cmd(req, "GET zt:{ev:%s}:map", event_id) : NULL;
 
-	snprintf(m->map_ver, sizeof(m->map_ver), "0");
+	snprintf(out, n, "0");
 	if (rep != NULL && rep->type == REDIS_REPLY_STRING)
-		snprintf(m->map_ver, sizeof(m->map_ver), "%s", rep->str);
+		snprintf(out, n, "%s", rep->str);
 	else if (rep == NULL || rep->type != REDIS_REPLY_NIL)
-		snprintf(m->map_ver, sizeof(m->map_ver), "?"); /* reload once */
+		snprintf(out, n, "?");
 	req->err = saved;
+}
+
+/* The event's map version, read before the map itself: a change that
+ * lands while loading makes the next lock reload ("?": reload once). */
+static void
+read_map_ver(struct zt_req *req, const char *event_id, struct zt_salemap *m)
+{
+	zt_salemap_version(req, event_id, m->map_ver, sizeof(m->map_ver));
 }
 
 static int
@@ -139,17 +145,6 @@ num(const PGresult *r, int row, int col)
 	return strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
-/* After a big venue's rows passed through libpq: give the freed heap
- * back rather than keep it until the next reload (row 8 of
- * docs/benchmarks.md). */
-static void
-trim_heap(void *p)
-{
-	const struct zt_salemap *m = p;
-	if (m->nseats > 1000)
-		malloc_trim(0);
-}
-
 /* Load event_id into m (empty on entry).  ZT_OK, 404 or the db error. */
 static enum zt_err
 load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
@@ -158,8 +153,6 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 	PGresult *r;
 	enum zt_err e;
 
-	/* registered first, so it runs after the results are cleared */
-	zt_req_defer(req, trim_heap, m);
 	read_map_ver(req, event_id, m);
 	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
 		return e;
@@ -183,6 +176,11 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 	if ((r = zt_db_exec(req, &q_seats, p)) == NULL)
 		return req->err;
 	m->nseats = (size_t)PQntuples(r);
+	/* a big venue's rows passed through libpq: give the freed heap back
+	 * rather than keep it until the next reload (row 8 of
+	 * docs/benchmarks.md) */
+	if (m->nseats > 1000)
+		req->trim_heap = 1;
 	if (m->nseats > 0) {
 		m->seats = zt_xmalloc(m->nseats * sizeof(*m->seats));
 		for (size_t i = 0; i < m->nseats; i++) {

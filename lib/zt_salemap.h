@@ -107,4 +107,13 @@ void zt_salemap_drop(const char *event_id);
  */
 void zt_salemap_touch(struct zt_req *req, const char *event_id);
 
+/*
+ * event_id's map version into out: "0" before the first change, "?" when
+ * Redis could not say (a reader must then treat what it keeps as stale).
+ * Anything built from the event's PostgreSQL rows after reading version V
+ * is at least as new as V.
+ */
+void zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
+    size_t n);
+
 #endif
