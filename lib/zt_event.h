@@ -112,7 +112,7 @@ enum zt_err zt_event_catalogue(struct zt_req *req, struct json_object **out);
  * all is read fresh on every request.
  */
 #define ZT_EVENT_PUBLIC_SLOTS 4
-#define ZT_EVENT_PUBLIC_FRESH_MS 10000
+#define ZT_EVENT_PUBLIC_FRESH_MS 5000
 enum zt_err zt_event_public(struct zt_req *req, const char *id_or_tenant,
     const char *event_slug, struct zt_public_answer *out);
 

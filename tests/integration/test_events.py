@@ -636,7 +636,7 @@ def test_drafts_and_other_tenants_drafts_never_appear_publicly(ctx):
 
 # Each events worker keeps the public answers it built (zt_event.h): for at
 # most this long, and only while the event's map version is unchanged.
-KEPT_MS = 10000
+KEPT_MS = 5000
 
 
 def test_kept_public_answers_follow_every_organizer_change_at_once(ctx):
