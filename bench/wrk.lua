@@ -13,6 +13,10 @@
 -- each HTTP status (lock/contend only: counting needs response()).
 
 local mode = os.getenv("ZTB_MODE") or "get"
+-- ZTB_ACCEPT_ENCODING: sent as Accept-Encoding (row 9: gzip, as browsers)
+if os.getenv("ZTB_ACCEPT_ENCODING") then
+  wrk.headers["Accept-Encoding"] = os.getenv("ZTB_ACCEPT_ENCODING")
+end
 local event = os.getenv("ZTB_EVENT") or ""
 local threads = {}
 local counter = 0

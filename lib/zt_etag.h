@@ -27,18 +27,36 @@ int zt_etag_match(const char *if_none_match, const char *etag);
 enum zt_err zt_etag_reply(struct zt_req *req, struct json_object *body,
     int max_age);
 
-/* A public answer ready to send: its JSON text and entity tag. */
+/*
+ * A public answer ready to send: its JSON text and entity tag, and
+ * optionally the same text gzip-compressed with its own tag (a different
+ * representation has a different strong tag).
+ */
 struct zt_public_answer {
 	const char *text;
 	size_t len;
 	const char *etag; /* quoted */
+	const char *gz;   /* NULL: none */
+	size_t gz_len;
+	const char *gz_etag;
 };
+
+/*
+ * gzip text (zlib, gzip wrapper) into a malloc'd buffer; NULL when it
+ * does not pay (small or incompressible) or on failure.
+ */
+unsigned char *zt_etag_gzip(const char *text, size_t len, size_t *out_len);
+
+/* Does the request's Accept-Encoding take gzip (not q=0)?  1 yes. */
+int zt_accepts_gzip(struct zt_req *req);
 
 /* The entity tag of text (quoted, in req's arena). */
 const char *zt_etag_of(struct zt_req *req, const char *text, size_t len);
 
 /* The same as zt_etag_reply for an answer built (or kept) before; the
- * text must live until the request ends. */
+ * text must live until the request ends.  With a gzip variant the answer
+ * says `Vary: Accept-Encoding` and sends that variant (Content-Encoding:
+ * gzip, its own tag) to a client that takes gzip. */
 enum zt_err zt_etag_send(struct zt_req *req, const struct zt_public_answer *a,
     int max_age);
 

@@ -2,6 +2,7 @@
 seat protection, and the public catalogue, through nginx and the events
 responder, with the attacks on each."""
 
+import gzip
 import time
 import uuid
 
@@ -687,6 +688,36 @@ def test_kept_public_answers_catch_up_with_sales_within_seconds(ctx):
             break
         time.sleep(0.2)
     assert seen == {99}
+
+
+def test_a_big_event_page_comes_gzipped_to_clients_that_take_it(ctx):
+    org = Org(ctx)
+    lay = dict(RESERVED_LAYOUT, generate={"rows": "A-J", "seatsPerRow": 20,
+                                          "category": "Silver"})
+    ev = org.published(layout=lay, layoutKind="reserved")
+    path = f"/api/events/{ev['id']}"
+    plain = ctx.api("GET", path, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    assert plain.headers["Vary"] == "Accept-Encoding"
+    assert len(seats_of(plain.json())) == 200
+    gz = ctx.api("GET", path, headers={"Accept-Encoding": "br, gzip"},
+                 stream=True)
+    raw = gz.raw.read(decode_content=False)
+    assert gz.status_code == 200 and gz.headers["Content-Encoding"] == "gzip"
+    assert gz.headers["Vary"] == "Accept-Encoding"
+    assert len(raw) < len(plain.content) / 2
+    assert gzip.decompress(raw) == plain.content
+    # a different representation, a different strong tag; each revalidates
+    assert gz.headers["ETag"] != plain.headers["ETag"]
+    assert ctx.api("GET", path, headers={
+        "Accept-Encoding": "gzip", "If-None-Match": gz.headers["ETag"]}
+        ).status_code == 304
+    assert ctx.api("GET", path, headers={
+        "Accept-Encoding": "identity",
+        "If-None-Match": gz.headers["ETag"]}).status_code == 200
+    assert ctx.api("GET", path, headers={
+        "Accept-Encoding": "gzip;q=0", "If-None-Match": plain.headers["ETag"]}
+        ).status_code == 304
 
 
 def test_a_cancelled_event_stays_visible_but_leaves_the_listing(ctx):
