@@ -77,7 +77,9 @@ PGresult *zt_db_exec(struct zt_req *req, struct zt_sql *q,
  * for a write whose result nobody waits for (an outbox row goes with
  * COMMIT), or a read whose result can wait for the statement after it.
  * params are copied.  When out is not NULL it receives q's result once
- * that round trip succeeded (NULL before, and if it failed).  A failure of
+ * that round trip succeeded (NULL before, and if it failed), so out must
+ * stay valid until then: a variable of the function that also makes the
+ * next call, not of one that returns first.  A failure of
  * q is reported by that next call, as its own would be, and the statements
  * after q do not run.  Outside a transaction q runs at once.
  */
