@@ -442,6 +442,12 @@ def interesting_headers(h):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY: http.server writes the headers and the body in separate
+    # sends, and on a kept-alive connection Nagle holds the body back until
+    # the client's delayed ACK (40 ms) — every second call on a connection
+    # took 40 ms instead of 1 (docs/benchmarks.md, row 6b). Real providers
+    # do not stall like that.
+    disable_nagle_algorithm = True
     server_version = "ztic-fake-providers/1"
 
     def version_string(self):
