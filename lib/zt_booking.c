@@ -375,7 +375,8 @@ array_lit(struct zt_req *req, const char *const *v, size_t n)
 static enum zt_err
 system_scope(struct zt_req *req)
 {
-	return zt_db_exec(req, &q_system, NULL) ? ZT_OK : req->err;
+	/* goes with the transaction's first statement */
+	return zt_db_queue(req, &q_system, NULL, NULL);
 }
 
 static const char *
