@@ -54,7 +54,10 @@ def ticks(var):
     for p, name in components(var).items():
         try:
             st = open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()
-            t[str(p)] = [name, int(st[11]) + int(st[12])]
+            # utime + stime, and cutime + cstime: the CPU of children that
+            # ended and were waited for (each ztic-outbox run of the jobs
+            # loop, PostgreSQL's autovacuum workers) lands in their parent
+            t[str(p)] = [name, sum(int(x) for x in st[11:15])]
         except (OSError, IndexError):
             pass
     return t
