@@ -115,6 +115,34 @@ def test_paid_booking_prices_come_from_the_database(shop, base_url, stack_var):
     assert again.json()["payment"]["orderId"] == pay["orderId"]
 
 
+def test_an_order_razorpay_refuses_leaves_no_open_booking(shop, base_url,
+                                                          stack_var, rzp):
+    """Razorpay down when the order is made: 502, the booking written
+    before the call is cancelled (nothing pending to pay or expire), the
+    hold stays the buyer's, and once Razorpay is back the same hold books
+    at once."""
+    t = shop.tenant()
+    ev = shop.event(t, seats=2, seat_price=50000)
+    b = buyer(shop, base_url, stack_var)
+    b.hold(ev, ev["seats"][:1])
+    rzp.post("/_fake/fail", {"endpoint": "orders.create", "status": 500,
+                             "count": 10})
+    try:
+        r = b.book(ev)
+    finally:
+        requests.delete(rzp.url + "/_fake/fail", timeout=10)
+    assert r.status_code == 502, r.text
+    assert r.json()["error"]["code"] == "payment_unavailable"
+    rows = shop.all("select status from bookings where event_id = %s",
+                    (ev["id"],))
+    assert [s for (s,) in rows] == ["cancelled"]
+    st = b.call("GET", f"/api/seats/status/{ev['id']}").json()
+    assert ev["seats"][0] in st["mine"]["seats"]
+    again = b.book(ev)
+    assert again.status_code == 201, again.text
+    assert again.json()["payment"]["orderId"].startswith("order_")
+
+
 def test_per_user_limit_is_checked_again_when_booking(shop, base_url, stack_var):
     t = shop.tenant()
     ev = shop.event(t, seats=5, seat_price=0, per_user_limit=3)
