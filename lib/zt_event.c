@@ -1180,9 +1180,9 @@ kept_answer(struct zt_req *req, const struct public_slot *k,
 
 /*
  * Keep a built answer in its event's slot (or the oldest one), with a
- * gzipped copy for the clients that take it (a venue's 2.8 MB page is
- * 0.3 MB gzipped: compressed once here rather than by nginx per request);
- * out then sends the kept copies.
+ * gzipped copy for the clients that take it (a 30,000-seat venue's
+ * 2.8 MB page is 0.83 MB gzipped: compressed once here rather than by
+ * nginx per request); out then sends the kept copies.
  */
 static void
 keep(struct zt_req *req, const char *event_id, const char *map_ver,
