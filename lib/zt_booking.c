@@ -33,7 +33,7 @@
  * the buyer's pending bookings, and the insert of it all.
  */
 static struct zt_sql q_event = ZT_SQL("bk_event",
-    "SELECT e.tenant_id, e.status, e.title, e.per_user_limit,"
+    "SELECT e.tenant_id, e.status, e.per_user_limit, e.title,"
     " " ISO("e.starts_at") ", e.venue_name,"
     " e.refund_policy = 'before_start' AND now() < e.starts_at"
     "  - make_interval(hours => coalesce(e.refund_cutoff_hours, 0)),"
@@ -789,7 +789,7 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 		return zt_fail(req, ZT_ECONFLICT, "event_not_on_sale",
 		    "this event is not on sale");
 	tenant = dup(req, ev, 0, 0);
-	int limit = atoi(PQgetvalue(ev, 0, 3));
+	int limit = atoi(PQgetvalue(ev, 0, 2));
 	if ((e = zt_db_scope(req, tenant, req->user_id)) != ZT_OK)
 		return e;
 
@@ -861,7 +861,7 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 		bf.name = zt_db_val(ev, 0, 9);
 		bf.email = zt_db_val(ev, 0, 10);
 		bf.phone = zt_db_val(ev, 0, 11);
-		bf.title = PQgetvalue(ev, 0, 2);
+		bf.title = PQgetvalue(ev, 0, 3);
 		bf.when = PQgetvalue(ev, 0, 4);
 		bf.venue = zt_db_val(ev, 0, 5);
 		bf.total = price.total;
@@ -991,6 +991,40 @@ payment_json(struct zt_req *req, struct json_object *order,
 }
 
 /*
+ * What both booking answers show after the money, from columns of r:
+ * whether the buyer may cancel and what they would get back (the policy's
+ * flat fee and basis points at fees, fees+1), the event card (title, start
+ * and venue at card..card+2) and, for the event's organizer, the buyer
+ * (name, email and phone at who..who+2) for the attendee list.
+ */
+static void
+add_terms(struct zt_req *req, struct json_object *b, int cancellable,
+    long long subtotal, const PGresult *r, int fees, int card, int who,
+    const char *tenant)
+{
+	struct json_object *x;
+	json_object_object_add(b, "cancellable",
+	    json_object_new_boolean(cancellable));
+	json_object_object_add(b, "refundPaise", cancellable
+	    ? json_object_new_int64(policy_refund(subtotal,
+	          atoll(PQgetvalue(r, 0, fees)),
+	          atoll(PQgetvalue(r, 0, fees + 1))))
+	    : NULL);
+	x = json_object_new_object();
+	json_object_object_add(x, "title", opt_str(r, 0, card));
+	json_object_object_add(x, "startsAt", opt_str(r, 0, card + 1));
+	json_object_object_add(x, "venue", opt_str(r, 0, card + 2));
+	json_object_object_add(b, "event", x);
+	if (req->tenant_id[0] != '\0' && strcmp(req->tenant_id, tenant) == 0) {
+		x = json_object_new_object();
+		json_object_object_add(x, "name", opt_str(r, 0, who));
+		json_object_object_add(x, "email", opt_str(r, 0, who + 1));
+		json_object_object_add(x, "phone", opt_str(r, 0, who + 2));
+		json_object_object_add(b, "buyer", x);
+	}
+}
+
+/*
  * The booking as the API shows it, read under the current scope; NULL with
  * 404 recorded when invisible.  got and it: its q_get and q_get_items rows
  * when read already in this transaction after its last change (else NULL).
@@ -1002,7 +1036,7 @@ booking_json_with(struct zt_req *req, const char *booking_id,
 	const char *p[1] = {booking_id};
 	const PGresult *r = got;
 	PGresult *tk, *pay;
-	struct json_object *b, *items, *tickets, *ev;
+	struct json_object *b, *items, *tickets;
 	if (r == NULL && (r = zt_db_exec(req, &q_get, p)) == NULL)
 		return NULL;
 	if (PQntuples(r) == 0) {
@@ -1030,27 +1064,8 @@ booking_json_with(struct zt_req *req, const char *booking_id,
 	json_object_object_add(b, "expiresAt", opt_str(r, 0, 9));
 	json_object_object_add(b, "createdAt", opt_str(r, 0, 10));
 	json_object_object_add(b, "confirmedAt", opt_str(r, 0, 11));
-	int cancellable = *PQgetvalue(r, 0, 19) == 't';
-	json_object_object_add(b, "cancellable",
-	    json_object_new_boolean(cancellable));
-	json_object_object_add(b, "refundPaise", cancellable
-	    ? json_object_new_int64(policy_refund(atoll(PQgetvalue(r, 0, 4)),
-	          atoll(PQgetvalue(r, 0, 20)), atoll(PQgetvalue(r, 0, 21))))
-	    : NULL);
-	ev = json_object_new_object();
-	json_object_object_add(ev, "title", opt_str(r, 0, 12));
-	json_object_object_add(ev, "startsAt", opt_str(r, 0, 13));
-	json_object_object_add(ev, "venue", opt_str(r, 0, 14));
-	json_object_object_add(b, "event", ev);
-	if (req->tenant_id[0] != '\0' &&
-	    strcmp(req->tenant_id, PQgetvalue(r, 0, 3)) == 0) {
-		/* organizers see who bought (for the attendee list) */
-		struct json_object *buyer = json_object_new_object();
-		json_object_object_add(buyer, "name", opt_str(r, 0, 16));
-		json_object_object_add(buyer, "email", opt_str(r, 0, 17));
-		json_object_object_add(buyer, "phone", opt_str(r, 0, 18));
-		json_object_object_add(b, "buyer", buyer);
-	}
+	add_terms(req, b, *PQgetvalue(r, 0, 19) == 't',
+	    atoll(PQgetvalue(r, 0, 4)), r, 20, 12, 16, PQgetvalue(r, 0, 3));
 	items = json_object_new_array();
 	for (int i = 0; i < PQntuples(it); i++) {
 		struct json_object *x = json_object_new_object();
@@ -1113,25 +1128,7 @@ created_json(struct zt_req *req, const char *id, const char *event_id,
 	json_object_object_add(b, "expiresAt", opt_str(made, 0, 0));
 	json_object_object_add(b, "createdAt", opt_str(made, 0, 1));
 	json_object_object_add(b, "confirmedAt", opt_str(made, 0, 2));
-	json_object_object_add(b, "cancellable",
-	    json_object_new_boolean(cancellable));
-	json_object_object_add(b, "refundPaise", cancellable
-	    ? json_object_new_int64(policy_refund(price->subtotal,
-	          atoll(PQgetvalue(ev, 0, 7)), atoll(PQgetvalue(ev, 0, 8))))
-	    : NULL);
-	x = json_object_new_object();
-	json_object_object_add(x, "title", opt_str(ev, 0, 2));
-	json_object_object_add(x, "startsAt", opt_str(ev, 0, 4));
-	json_object_object_add(x, "venue", opt_str(ev, 0, 5));
-	json_object_object_add(b, "event", x);
-	if (req->tenant_id[0] != '\0' && strcmp(req->tenant_id, tenant) == 0) {
-		/* organizers see who bought (for the attendee list) */
-		x = json_object_new_object();
-		json_object_object_add(x, "name", opt_str(ev, 0, 9));
-		json_object_object_add(x, "email", opt_str(ev, 0, 10));
-		json_object_object_add(x, "phone", opt_str(ev, 0, 11));
-		json_object_object_add(b, "buyer", x);
-	}
+	add_terms(req, b, cancellable, price->subtotal, ev, 7, 3, 9, tenant);
 	items = json_object_new_array();
 	for (size_t k = 0; k < l->n; k++) {
 		size_t i = o[k];
