@@ -351,27 +351,6 @@ dup(struct zt_req *req, const PGresult *r, int row, int col)
 	return v ? zt_arena_strdup(req->arena, v) : NULL;
 }
 
-/* "{a,b,c}" array literal of n strings (uuids or numbers) */
-static const char *
-array_lit(struct zt_req *req, const char *const *v, size_t n)
-{
-	size_t len = 3;
-	for (size_t i = 0; i < n; i++)
-		len += (v[i] ? strlen(v[i]) : 4) + 1;
-	char *s = zt_arena_alloc(req->arena, len), *o = s;
-	*o++ = '{';
-	for (size_t i = 0; i < n; i++) {
-		const char *x = v[i] ? v[i] : "NULL";
-		if (i)
-			*o++ = ',';
-		memcpy(o, x, strlen(x));
-		o += strlen(x);
-	}
-	*o++ = '}';
-	*o = '\0';
-	return s;
-}
-
 static enum zt_err
 system_scope(struct zt_req *req)
 {
@@ -635,8 +614,8 @@ ask_lines(struct zt_req *req, const char *event_id, const struct zt_hold *h,
 	for (size_t i = 0; i < h->nga; i++)
 		ids[i] = h->ga[i].type_id;
 	p[0] = event_id;
-	p[1] = array_lit(req, h->seats, h->nseats);
-	p[2] = array_lit(req, ids, h->nga);
+	p[1] = zt_db_array(req, h->seats, h->nseats);
+	p[2] = zt_db_array(req, ids, h->nga);
 	p[3] = req->user_id;
 	return zt_db_queue(req, &q_lines, p, out);
 }
@@ -841,9 +820,9 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 	const char *bp[18] = {id, tenant, event_id, req->user_id, num[0],
 	    num[1], num[2], num[3], h.id, expires, zt_db_val(ev, 0, 9),
 	    zt_db_val(ev, 0, 10), zt_db_val(ev, 0, 11),
-	    is_free ? "true" : "false", array_lit(req, l.seat, l.n),
-	    array_lit(req, l.type, l.n), array_lit(req, l.qty, l.n),
-	    array_lit(req, l.price, l.n)};
+	    is_free ? "true" : "false", zt_db_array(req, l.seat, l.n),
+	    zt_db_array(req, l.type, l.n), zt_db_array(req, l.qty, l.n),
+	    zt_db_array(req, l.price, l.n)};
 	if ((made = zt_db_exec(req, &q_create, bp)) == NULL) {
 		/* free: a seat with a live ticket already */
 		if (is_free && strcmp(zt_db_sqlstate(), "23505") == 0)

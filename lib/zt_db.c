@@ -711,3 +711,24 @@ zt_db_val(const PGresult *r, int row, int col)
 		return NULL;
 	return PQgetvalue(r, row, col);
 }
+
+const char *
+zt_db_array(struct zt_req *req, const char *const *v, size_t n)
+{
+	size_t len = 3;
+	for (size_t i = 0; i < n; i++)
+		len += (v[i] ? strlen(v[i]) : 4) + 1;
+	char *s = zt_arena_alloc(req->arena, len), *o = s;
+	*o++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		const char *x = v[i] ? v[i] : "NULL";
+		size_t l = strlen(x);
+		if (i)
+			*o++ = ',';
+		memcpy(o, x, l);
+		o += l;
+	}
+	*o++ = '}';
+	*o = '\0';
+	return s;
+}

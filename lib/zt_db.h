@@ -94,6 +94,10 @@ const char *zt_db_constraint(void);
 /* Cheap liveness check for health: 0 ok, -1 down (message in err). */
 int zt_db_ping(char *err, size_t errlen);
 
+/* A text array parameter, "{a,b,NULL}", of n strings (uuids or numbers:
+ * nothing is quoted; NULL entries are SQL NULL), in req's arena. */
+const char *zt_db_array(struct zt_req *req, const char *const *v, size_t n);
+
 /* Helpers to read a result: value or NULL for SQL NULL. */
 const char *zt_db_val(const PGresult *r, int row, int col);
 

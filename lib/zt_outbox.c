@@ -215,7 +215,6 @@ channel_of(const char *c)
 	return ZT_NOTIFY_EMAIL;
 }
 
-/* Send one due message; 1 sent, 0 none due, -2 failed, -1 db down. */
 /* Render and send one message; 0 sent, -1 failed (reason in err). */
 static int
 send_msg(struct zt_req *req, const char *id, const char *channel,
@@ -260,7 +259,7 @@ send_batch(struct zt_req *req, int n, int *sent, int *failed)
 	char max[16], lim[16], secs[24], err[256];
 	const char *p[3];
 	const char **ok_ids;
-	size_t nok = 0, len = 3;
+	size_t nok = 0;
 	PGresult *r;
 	int rows, rc = -1;
 
@@ -281,7 +280,6 @@ send_batch(struct zt_req *req, int n, int *sent, int *failed)
 		if (send_msg(req, id, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 		        PQgetvalue(r, i, 3), err, sizeof(err)) == 0) {
 			ok_ids[nok++] = id;
-			len += strlen(id) + 1;
 			continue;
 		}
 		snprintf(secs, sizeof(secs), "%ld",
@@ -296,19 +294,7 @@ send_batch(struct zt_req *req, int n, int *sent, int *failed)
 		(*failed)++;
 	}
 	if (nok > 0) {
-		/* "{id,id,…}": ids are uuids from the table */
-		char *arr = zt_arena_alloc(req->arena, len), *w = arr;
-		*w++ = '{';
-		for (size_t i = 0; i < nok; i++) {
-			size_t l = strlen(ok_ids[i]);
-			if (i > 0)
-				*w++ = ',';
-			memcpy(w, ok_ids[i], l);
-			w += l;
-		}
-		*w++ = '}';
-		*w = '\0';
-		p[0] = arr;
+		p[0] = zt_db_array(req, ok_ids, nok);
 		if (zt_db_exec(req, &q_sent, p) == NULL)
 			goto out;
 	}
