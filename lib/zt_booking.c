@@ -217,6 +217,16 @@ static struct zt_sql q_payment_refunded = ZT_SQL("bk_payment_refunded",
     " FROM refunds r WHERE r.payment_id = p.id AND r.status <> 'processed')"
     " RETURNING booking_id", 1);
 
+/*
+ * A booking's event as e, read by its key alone.  A plain join of a
+ * small events table is planned as a scan of every event, and each other
+ * tenant's event then runs the public_read policy's function before the
+ * join compares ids (docs/benchmarks.md, section 19); the LIMIT keeps the
+ * subquery a parameterised lookup.
+ */
+#define EVENT_OF(b) "(SELECT * FROM events e WHERE e.id = " b ".event_id" \
+    " LIMIT 1) e"
+
 /* reads */
 static struct zt_sql q_get = ZT_SQL("bk_get",
     "SELECT b.id, b.status, b.event_id, b.tenant_id, b.subtotal_paise,"
@@ -231,13 +241,19 @@ static struct zt_sql q_get = ZT_SQL("bk_get",
     "  AND now() < e.starts_at - make_interval(hours =>"
     "  coalesce(e.refund_cutoff_hours, 0)),"
     " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0)"
-    " FROM bookings b JOIN events e ON e.id = b.event_id WHERE b.id = $1", 1);
+    " FROM bookings b CROSS JOIN LATERAL " EVENT_OF("b") " WHERE b.id = $1", 1);
+/*
+ * Each label is a subquery narrowed to the item's event: a join let the
+ * plan scan every tenant's ticket types, running their public_read policy
+ * function on each (docs/benchmarks.md, section 19).
+ */
 static struct zt_sql q_get_items = ZT_SQL("bk_get_items",
     "SELECT bi.seat_id, bi.ticket_type_id, bi.quantity, bi.unit_price_paise,"
-    " coalesce(s.section || ' ' || s.row_label || s.seat_label, tt.name)"
-    " FROM booking_items bi LEFT JOIN seats s ON s.id = bi.seat_id"
-    " LEFT JOIN ticket_types tt ON tt.id = bi.ticket_type_id"
-    " WHERE bi.booking_id = $1 ORDER BY 5", 1);
+    " coalesce((SELECT s.section || ' ' || s.row_label || s.seat_label"
+    "  FROM seats s WHERE s.event_id = bi.event_id AND s.id = bi.seat_id),"
+    " (SELECT tt.name FROM ticket_types tt WHERE tt.event_id = bi.event_id"
+    "  AND tt.id = bi.ticket_type_id))"
+    " FROM booking_items bi WHERE bi.booking_id = $1 ORDER BY 5", 1);
 static struct zt_sql q_get_tickets = ZT_SQL("bk_get_tickets",
     "SELECT id, seat_id, ticket_type_id, price_paise, status,"
     " to_char(checked_in_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -268,7 +284,7 @@ static struct zt_sql q_cancel_lock = ZT_SQL("bk_cancel_lock",
     " (SELECT p.amount_paise - p.refunded_paise FROM payments p"
     "   WHERE p.booking_id = b.id AND p.status IN ('captured', 'refunded')"
     "   ORDER BY p.created_at LIMIT 1)"
-    " FROM bookings b JOIN events e ON e.id = b.event_id"
+    " FROM bookings b CROSS JOIN LATERAL " EVENT_OF("b")
     " WHERE b.id = $1 FOR UPDATE OF b", 1);
 static struct zt_sql q_cancel_tickets = ZT_SQL("bk_cancel_tickets",
     "UPDATE tickets SET status = $2 WHERE booking_id = $1"

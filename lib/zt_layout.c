@@ -29,7 +29,8 @@ static struct zt_sql q_current_seats = ZT_SQL("layout_current_seats",
     " EXISTS (SELECT 1 FROM tickets t WHERE t.event_id = s.event_id"
     "   AND t.seat_id = s.id AND t.status = 'live'),"
     " EXISTS (SELECT 1 FROM tickets t WHERE t.seat_id = s.id)"
-    " FROM seats s JOIN price_categories pc ON pc.id = s.price_category_id"
+    " FROM seats s JOIN price_categories pc"
+    "  ON pc.event_id = $1 AND pc.id = s.price_category_id"
     " WHERE s.event_id = $1 ORDER BY s.section, s.row_label, s.seat_label",
     1);
 static struct zt_sql q_type_conflicts = ZT_SQL("layout_type_conflicts",
@@ -97,7 +98,8 @@ static struct zt_sql q_seats = ZT_SQL("layout_seats",
     " $2::boolean AND EXISTS (SELECT 1 FROM tickets t"
     "   WHERE t.event_id = s.event_id AND t.seat_id = s.id"
     "   AND t.status = 'live')"
-    " FROM seats s JOIN price_categories pc ON pc.id = s.price_category_id"
+    " FROM seats s JOIN price_categories pc"
+    "  ON pc.event_id = $1 AND pc.id = s.price_category_id"
     " WHERE s.event_id = $1"
     " ORDER BY min(s.y) OVER (PARTITION BY s.section), s.section,"
     " min(s.y) OVER (PARTITION BY s.section, s.row_label), s.row_label,"
