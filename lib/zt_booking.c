@@ -914,9 +914,8 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 	if ((e = zt_db_begin_as(req, tenant, req->user_id)) != ZT_OK)
 		return e;
 	const char *op[2] = {id, order.id};
-	if (zt_db_exec(req, &q_payment_order, op) == NULL)
-		return req->err;
-	if ((e = zt_db_commit(req)) != ZT_OK)
+	if ((e = zt_db_queue(req, &q_payment_order, op, NULL)) != ZT_OK ||
+	    (e = zt_db_commit(req)) != ZT_OK)
 		return e;
 	return zt_reply(req, 201, created_json(req, id, event_id, tenant, &price,
 	    ev, &l, made, order.id));
@@ -1030,18 +1029,22 @@ booking_json_with(struct zt_req *req, const char *booking_id,
 {
 	const char *p[1] = {booking_id};
 	const PGresult *r = got;
-	PGresult *tk, *pay;
+	PGresult *qr = NULL, *qit = NULL, *tk = NULL, *pay;
 	struct json_object *b, *items, *tickets;
-	if (r == NULL && (r = zt_db_exec(req, &q_get, p)) == NULL)
+	/* the four reads in one round trip (an unknown id reads nothing) */
+	if ((r == NULL && zt_db_queue(req, &q_get, p, &qr) != ZT_OK) ||
+	    (it == NULL && zt_db_queue(req, &q_get_items, p, &qit) != ZT_OK) ||
+	    zt_db_queue(req, &q_get_tickets, p, &tk) != ZT_OK ||
+	    (pay = zt_db_exec(req, &q_get_payment, p)) == NULL)
 		return NULL;
+	if (r == NULL)
+		r = qr;
+	if (it == NULL)
+		it = qit;
 	if (PQntuples(r) == 0) {
 		zt_fail(req, ZT_ENOTFOUND, "booking_not_found", "no such booking");
 		return NULL;
 	}
-	if ((it == NULL && (it = zt_db_exec(req, &q_get_items, p)) == NULL) ||
-	    (tk = zt_db_exec(req, &q_get_tickets, p)) == NULL ||
-	    (pay = zt_db_exec(req, &q_get_payment, p)) == NULL)
-		return NULL;
 	b = json_object_new_object();
 	json_object_object_add(b, "id", json_object_new_string(booking_id));
 	json_object_object_add(b, "status", opt_str(r, 0, 1));

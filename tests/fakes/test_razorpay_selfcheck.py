@@ -221,6 +221,10 @@ def test_failed_payment_then_capture_of_an_authorized_one(base):
     a = pay(base, o["id"], outcome="authorized", method="card")
     pid = a["razorpay_payment_id"]
     assert a["razorpay_signature"] == sign(KEY_SECRET, o["id"] + "|" + pid)
+    # one authorized payment at a time; the order lists its payments in order
+    assert requests.post(base + "/_fake/pay", json={"order_id": o["id"]}).status_code == 400
+    lst = requests.get(base + "/v1/orders/%s/payments" % o["id"], auth=AUTH).json()
+    assert [x["id"] for x in lst["items"]] == [meta["payment_id"], pid]
     cap = base + "/v1/payments/%s/capture" % pid
     err(requests.post(cap, json={"amount": 100, "currency": "INR"}, auth=AUTH), 400)
     r = requests.post(cap, json={"amount": 50000, "currency": "INR"}, auth=AUTH)
@@ -508,6 +512,8 @@ def test_state_and_reset(base):
     pay(base, o["id"])
     st = requests.get(base + "/_fake/state").json()
     assert len(st["orders"]) == 1 and len(st["payments"]) == 1 and st["webhooks"]["queued"] == 3
+    only = requests.get(base + "/_fake/state?only=webhooks").json()
+    assert only == {"webhooks": st["webhooks"]}
     assert "key_secret" not in json.dumps(st["config"]) and KEY_SECRET not in json.dumps(st)
     requests.post(base + "/_fake/reset").raise_for_status()
     st = requests.get(base + "/_fake/state").json()
