@@ -1435,6 +1435,9 @@ def main(argv=None):
     ap.add_argument("--webhook-url", default=None, help="where to POST webhooks (none: queue them)")
     ap.add_argument("--no-auto-deliver", action="store_true",
                     help="queue webhooks until POST /_fake/webhooks/deliver")
+    ap.add_argument("--events", default=",".join(DEFAULT_EVENTS),
+                    help="the subscribed events, comma-separated (as set in the Dashboard;"
+                         " default: %(default)s)")
     a = ap.parse_args(argv)
 
     config = copy.deepcopy(DEFAULT_CONFIG)
@@ -1444,6 +1447,12 @@ def main(argv=None):
         config["webhook_url"] = a.webhook_url
     if a.no_auto_deliver:
         config["auto"] = False
+    events = [e for e in a.events.split(",") if e]
+    unknown = sorted(set(events) - set(ALL_EVENTS))
+    if not events or unknown:
+        ap.error("--events: unknown event %s (known: %s)" % (", ".join(unknown) or "(none)",
+                                                              ", ".join(ALL_EVENTS)))
+    config["events"] = events
     keys = {k: getattr(a, k) for k in DEFAULT_KEYS}
     srv = Server((a.host, a.port), Handler)
     srv.state = State(keys, config, a.log)

@@ -520,3 +520,33 @@ def test_state_and_reset(base):
     assert st["orders"] == [] and st["payments"] == [] and st["webhooks"]["events"] == 0
     assert st["config"]["auto"] is True                   # back to the start-up settings
     assert requests.post(base + "/_fake/config", json={"nonsense": 1}).status_code == 400
+
+
+def test_events_option_sets_the_subscription():
+    """--events is the Dashboard's subscription: it is what /_fake/reset
+    goes back to; an unknown event name refuses to start."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZT_")}
+    bad = subprocess.run([sys.executable, SCRIPT, "--port", "0", "--events", "payment.captured,nope"],
+                         capture_output=True, text=True, env=env, timeout=30)
+    assert bad.returncode != 0 and "nope" in bad.stderr
+    d = tempfile.mkdtemp(prefix="zt-rzp-selfcheck.")
+    port_file = os.path.join(d, "port")
+    p = subprocess.Popen([sys.executable, SCRIPT, "--port", "0", "--port-file", port_file,
+                          "--events", "payment.captured,refund.processed"],
+                         stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        with open(port_file) as f:
+            url = "http://127.0.0.1:%d" % int(f.read())
+        cfg = lambda: requests.get(url + "/_fake/webhooks/config").json()["events"]
+        assert cfg() == ["payment.captured", "refund.processed"]
+        requests.post(url + "/_fake/webhooks/config", json={"events": ["order.paid"]}).raise_for_status()
+        requests.post(url + "/_fake/reset").raise_for_status()
+        assert cfg() == ["payment.captured", "refund.processed"]
+        o = order(url)
+        pay(url, o["id"])
+        q = requests.get(url + "/_fake/webhooks").json()
+        assert [e["event"] for e in q["events"]] == ["payment.captured"]
+    finally:
+        p.terminate()
+        p.wait(10)

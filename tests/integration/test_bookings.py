@@ -269,6 +269,25 @@ def test_webhook_alone_confirms(shop, base_url, stack_var, rzp):
     assert live_tickets(shop, ev) == 1
 
 
+def test_a_dashboard_on_the_old_event_list_still_settles(shop, base_url,
+                                                          stack_var, rzp):
+    """Subscribed to payment.authorized and order.paid only (no
+    payment.captured): the first changes nothing, the second settles."""
+    rzp.webhooks(auto=False, events=["payment.authorized", "order.paid"])
+    try:
+        t, ev, b, body = paid_booking(shop, base_url, stack_var, rzp)
+        rzp.pay(body["payment"]["orderId"])
+        got = rzp.deliver()
+        assert [d["event"] for d in got["delivered"]] == \
+            ["payment.authorized", "order.paid"]
+        assert all(d["status"] == 200 for d in got["delivered"])
+        assert booking_row(shop, body["id"])[0] == "confirmed"
+        assert live_tickets(shop, ev) == 1
+    finally:
+        rzp.webhooks(events=["payment.captured", "payment.failed",
+                             "refund.processed", "refund.failed"])
+
+
 def test_forged_signature_wrong_amount_and_strangers(shop, base_url, stack_var, rzp):
     rzp.webhooks(auto=False)
     t, ev, b, body = paid_booking(shop, base_url, stack_var, rzp)
