@@ -168,6 +168,36 @@ fill(struct zt_arena *a, const char *tpl, struct json_object *payload,
 	return out;
 }
 
+/* <p>…</p> around text: paragraphs from blank lines, line breaks from
+ * newlines (one pass; the text is escaped already). */
+static char *
+paragraphs(struct zt_arena *a, const char *text)
+{
+	size_t n = sizeof("<p></p>");
+	for (const char *q = text; *q; q++) {
+		if (q[0] == '\n' && q[1] == '\n') {
+			n += sizeof("</p><p>") - 1;
+			q++;
+		} else {
+			n += *q == '\n' ? sizeof("<br>") - 1 : 1;
+		}
+	}
+	char *h = zt_arena_alloc(a, n), *o = h;
+	o = stpcpy(o, "<p>");
+	for (const char *q = text; *q; q++) {
+		if (q[0] == '\n' && q[1] == '\n') {
+			o = stpcpy(o, "</p><p>");
+			q++;
+		} else if (*q == '\n') {
+			o = stpcpy(o, "<br>");
+		} else {
+			*o++ = *q;
+		}
+	}
+	strcpy(o, "</p>");
+	return h;
+}
+
 int
 zt_outbox_render(struct zt_arena *a, struct json_object *payload,
     struct zt_outbox_msg *out, char *err, size_t errlen)
@@ -184,19 +214,7 @@ zt_outbox_render(struct zt_arena *a, struct json_object *payload,
 		body_html = fill(a, t->body, payload, 1, err, errlen);
 		if (!out->subject || !out->text || !body_html)
 			return -1;
-		/* paragraphs from blank lines, line breaks from newlines */
-		char *h = zt_arena_strdup(a, "<p>");
-		for (const char *q = body_html; *q; q++) {
-			if (q[0] == '\n' && q[1] == '\n') {
-				h = zt_arena_printf(a, "%s</p><p>", h);
-				q++;
-			} else if (*q == '\n') {
-				h = zt_arena_printf(a, "%s<br>", h);
-			} else {
-				h = zt_arena_printf(a, "%s%c", h, *q);
-			}
-		}
-		out->html = zt_arena_printf(a, "%s</p>", h);
+		out->html = paragraphs(a, body_html);
 		return 0;
 	}
 	snprintf(err, errlen, "unknown template '%s'", name ? name : "");

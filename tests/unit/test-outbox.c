@@ -22,6 +22,11 @@ TEST(confirmation_renders_text_and_escaped_html)
 	CHECK(strstr(m.html, "&lt;img src=x onerror=1&gt;") != NULL);
 	CHECK(strstr(m.html, "LT &amp; PC") != NULL);
 	CHECK(strncmp(m.html, "<p>Hi Asha,</p><p>", 18) == 0);
+	/* the whole body: a blank line closes a paragraph, a newline breaks */
+	CHECK_STR(m.html, "<p>Hi Asha,</p><p>Your booking ZT-7Q2K for "
+	    "&lt;img src=x onerror=1&gt; is confirmed: 2 x Gold. Total paid: "
+	    "\u20b92,400.00.</p><p>Sat 5 Dec, 7:00 pm at LT &amp; PC.</p><p>"
+	    "Your tickets: https://ztic.in/tickets<br></p>");
 	json_object_put(p);
 }
 
