@@ -495,6 +495,15 @@ struct buyer_facts {
 	const char *summary; /* "1 x A 1, 2 x Floor" */
 };
 
+/* summary with one more line of a booking: "1 x A 1, 2 x Floor" */
+static const char *
+summary_add(struct zt_req *req, const char *summary, const char *qty,
+    const char *label)
+{
+	return zt_arena_printf(req->arena, "%s%s%s x %s", summary,
+	    *summary ? ", " : "", qty, label ? label : "");
+}
+
 /* Queue a templated message to the buyer of a booking (by email, else SMS). */
 static enum zt_err
 queue_buyer_msg(struct zt_req *req, const char *booking_id,
@@ -565,12 +574,10 @@ tell_buyer(struct zt_req *req, const char *booking_id, struct after *a,
 	f.total = atoll(PQgetvalue(r, 0, 7));
 	if (items == NULL && (items = zt_db_exec(req, &q_get_items, p)) == NULL)
 		return req->err;
-	char *summary = zt_arena_strdup(req->arena, "");
+	f.summary = "";
 	for (int i = 0; i < PQntuples(items); i++)
-		summary = zt_arena_printf(req->arena, "%s%s%s x %s", summary,
-		    i ? ", " : "", PQgetvalue(items, i, 2),
+		f.summary = summary_add(req, f.summary, PQgetvalue(items, i, 2),
 		    PQgetvalue(items, i, 4));
-	f.summary = summary;
 	return queue_buyer_msg(req, booking_id, &f, template, amount_key,
 	    amount, reason);
 }
@@ -861,12 +868,10 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 		bf.venue = zt_db_val(ev, 0, 5);
 		bf.total = price.total;
 		size_t *o = label_order(req, &l);
-		char *summary = zt_arena_strdup(req->arena, "");
+		bf.summary = "";
 		for (size_t i = 0; i < l.n; i++)
-			summary = zt_arena_printf(req->arena, "%s%s%s x %s",
-			    summary, i ? ", " : "", l.qty[o[i]],
-			    l.label[o[i]] ? l.label[o[i]] : "");
-		bf.summary = summary;
+			bf.summary = summary_add(req, bf.summary, l.qty[o[i]],
+			    l.label[o[i]]);
 		if ((e = queue_buyer_msg(req, id, &bf, "booking.confirmed",
 		         "amount", 0, "")) != ZT_OK)
 			return e;

@@ -86,14 +86,6 @@ zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
 	req->err = saved;
 }
 
-/* The event's map version, read before the map itself: a change that
- * lands while loading makes the next lock reload ("?": reload once). */
-static void
-read_map_ver(struct zt_req *req, const char *event_id, struct zt_salemap *m)
-{
-	zt_salemap_version(req, event_id, m->map_ver, sizeof(m->map_ver));
-}
-
 static int
 by_seat_id(const void *a, const void *b)
 {
@@ -153,7 +145,9 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 	PGresult *r;
 	enum zt_err e;
 
-	read_map_ver(req, event_id, m);
+	/* the version before the map itself: a change that lands while
+	 * loading makes the next lock reload ("?": reload once) */
+	zt_salemap_version(req, event_id, m->map_ver, sizeof(m->map_ver));
 	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
 		return e;
 	if ((r = zt_db_exec(req, &q_event, p)) == NULL)
