@@ -1238,17 +1238,20 @@ zt_booking_get(struct zt_req *req, const char *booking_id)
 		    "no such booking");
 	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
 		return e;
-	if ((r = zt_db_exec(req, &q_find, p)) == NULL)
-		return req->err;
-	if (PQntuples(r) > 0 && strcmp(PQgetvalue(r, 0, 1), req->user_id) == 0) {
-		req->tenant_id[0] = '\0'; /* the buyer's view */
-	} else if (req->tenant_id[0] == '\0') {
-		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
-		    "no such booking");
-	} else {
-		zt_db_rollback();
-		if ((e = zt_team_begin(req, ZT_ROLE_SCANNER, NULL)) != ZT_OK)
-			return e;
+	/* a token without a tenant reads as the buyer alone (404 when not
+	 * theirs) in one round trip; with one, the buyer first */
+	if (req->tenant_id[0] != '\0') {
+		if ((r = zt_db_exec(req, &q_find, p)) == NULL)
+			return req->err;
+		if (PQntuples(r) > 0 &&
+		    strcmp(PQgetvalue(r, 0, 1), req->user_id) == 0) {
+			req->tenant_id[0] = '\0'; /* the buyer's view */
+		} else {
+			zt_db_rollback();
+			if ((e = zt_team_begin(req, ZT_ROLE_SCANNER, NULL)) !=
+			    ZT_OK)
+				return e;
+		}
 	}
 	if ((b = booking_json(req, booking_id)) == NULL)
 		return req->err;
