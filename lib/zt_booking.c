@@ -10,7 +10,9 @@
 #include "zt_price.h"
 #include "zt_razorpay.h"
 #include "zt_server.h"
+#include "zt_team.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,9 +155,13 @@ static struct zt_sql q_lock = ZT_SQL("bk_lock",
     " p.status FROM bookings b JOIN payments p ON p.booking_id = b.id"
     " WHERE b.id = $1 ORDER BY p.created_at LIMIT 1"
     " FOR UPDATE OF b, p", 1);
+/* one way: created, authorized or failed (an earlier attempt) may become
+ * captured; captured and refunded never go back (nor to failed:
+ * q_payment_failed) */
 static struct zt_sql q_captured = ZT_SQL("bk_captured",
     "UPDATE payments SET status = 'captured', provider_payment_id = $2,"
-    " amount_paise = $3, captured_at = now() WHERE id = $1", 3);
+    " amount_paise = $3, captured_at = now() WHERE id = $1"
+    " AND status IN ('created', 'authorized', 'failed') RETURNING id", 3);
 static struct zt_sql q_extra_payment = ZT_SQL("bk_extra_payment",
     "INSERT INTO payments (tenant_id, booking_id, provider_order_id,"
     " provider_payment_id, status, amount_paise, captured_at)"
@@ -165,14 +171,21 @@ static struct zt_sql q_extra_payment = ZT_SQL("bk_extra_payment",
 static struct zt_sql q_payment_by_pid = ZT_SQL("bk_payment_by_pid",
     "SELECT id FROM payments WHERE provider = 'razorpay'"
     " AND provider_payment_id = $1", 1);
+/*
+ * A refund of a payment: the row first, and the payment's refunded_paise
+ * moved only by a row that was inserted — a key seen before inserts
+ * nothing and moves nothing.  Never more than what is left of the payment.
+ */
 static struct zt_sql q_refund_new = ZT_SQL("bk_refund_new",
-    "WITH g AS (UPDATE payments SET refunded_paise = refunded_paise + $2"
-    "   WHERE id = $1 AND refunded_paise + $2 <= amount_paise RETURNING"
-    "   tenant_id)"
-    " INSERT INTO refunds (tenant_id, payment_id, amount_paise,"
+    "WITH i AS (INSERT INTO refunds (tenant_id, payment_id, amount_paise,"
     "  idempotency_key, reason)"
-    " SELECT tenant_id, $1, $2, $3, $4 FROM g"
-    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id", 4);
+    "  SELECT tenant_id, id, $2::bigint, $3, $4 FROM payments"
+    "  WHERE id = $1 AND refunded_paise + $2::bigint <= amount_paise"
+    "  ON CONFLICT (idempotency_key) DO NOTHING"
+    "  RETURNING id, payment_id, amount_paise),"
+    " g AS (UPDATE payments p SET refunded_paise = p.refunded_paise"
+    "  + i.amount_paise FROM i WHERE p.id = i.payment_id)"
+    " SELECT id FROM i", 4);
 static struct zt_sql q_status = ZT_SQL("bk_status",
     "UPDATE bookings SET status = $2, cancelled_at = now() WHERE id = $1",
     2);
@@ -180,10 +193,11 @@ static struct zt_sql q_payment_failed = ZT_SQL("bk_payment_failed",
     "UPDATE payments SET status = 'failed' WHERE provider = 'razorpay'"
     " AND provider_order_id = $1 AND status IN ('created', 'authorized')",
     1);
+/* a replay is the same event id or the same signed body (sql/009) */
 static struct zt_sql q_webhook_seen = ZT_SQL("bk_webhook_seen",
     "INSERT INTO webhook_events (provider, provider_event_id, event_type,"
-    " payload, processed_at) VALUES ('razorpay', $1, $2, $3::jsonb, now())"
-    " ON CONFLICT (provider, provider_event_id) DO NOTHING RETURNING id", 3);
+    " payload, processed_at, body_sha256) VALUES ('razorpay', $1, $2,"
+    " $3::jsonb, now(), $4) ON CONFLICT DO NOTHING RETURNING id", 4);
 /* a webhook may have settled the refund already: never go back */
 static struct zt_sql q_refund_sent = ZT_SQL("bk_refund_sent",
     "UPDATE refunds SET provider_refund_id = $2,"
@@ -202,10 +216,13 @@ static struct zt_sql q_refund_unclaimed = ZT_SQL("bk_refund_unclaimed",
 static struct zt_sql q_refund_claim = ZT_SQL("bk_refund_claim",
     "UPDATE refunds SET provider_refund_id = $2 WHERE id = $1"
     " AND provider_refund_id IS NULL", 2);
+/* one way: only a pending refund ends, as processed or failed; an end
+ * never changes again (a replayed refund.failed after refund.processed
+ * would otherwise give the money back to refund twice) */
 static struct zt_sql q_refund_state = ZT_SQL("bk_refund_state",
     "UPDATE refunds SET status = $2, processed_at = CASE WHEN $2 ="
     " 'processed' THEN now() END WHERE provider_refund_id = $1"
-    " AND status <> $2 RETURNING id, payment_id, amount_paise", 2);
+    " AND status = 'pending' RETURNING id, payment_id, amount_paise", 2);
 static struct zt_sql q_refund_tenant = ZT_SQL("bk_refund_tenant",
     "SELECT tenant_id FROM refunds WHERE provider_refund_id = $1", 1);
 static struct zt_sql q_unrefund = ZT_SQL("bk_unrefund",
@@ -264,6 +281,10 @@ static struct zt_sql q_get_payment = ZT_SQL("bk_get_payment",
 static struct zt_sql q_mine = ZT_SQL("bk_mine",
     "SELECT b.id FROM bookings b WHERE b.user_id = $1"
     " AND b.status <> 'cancelled' ORDER BY b.created_at DESC LIMIT 100", 1);
+/* an event of the caller's tenant (another tenant's listed event is
+ * visible through the catalogue policy, so the tenant is compared) */
+static struct zt_sql q_own_event = ZT_SQL("bk_own_event",
+    "SELECT 1 FROM events WHERE id = $1 AND tenant_id = $2", 2);
 static struct zt_sql q_list = ZT_SQL("bk_list",
     "SELECT b.id FROM bookings b WHERE b.event_id = $1"
     " AND b.status IN ('confirmed', 'refunded', 'cancelled')"
@@ -990,31 +1011,45 @@ payment_json(struct zt_req *req, struct json_object *order,
 }
 
 /*
+ * Whether the caller sees the buyer's contact details: a manager or owner
+ * of the booking's tenant.  req->role is the role zt_team_begin read from
+ * the database for organizer reads; scanners see what a gate needs only.
+ */
+static int
+sees_buyer(const struct zt_req *req, const char *tenant)
+{
+	return req->tenant_id[0] != '\0' && strcmp(req->tenant_id, tenant) == 0 &&
+	    zt_team_role(req->role) >= ZT_ROLE_MANAGER;
+}
+
+/*
  * What both booking answers show after the money, from columns of r:
  * whether the buyer may cancel and what they would get back (the policy's
- * flat fee and basis points at fees, fees+1), the event card (title, start
- * and venue at card..card+2) and, for the event's organizer, the buyer
- * (name, email and phone at who..who+2) for the attendee list.
+ * flat fee and basis points at fees, fees+1, never more than left of the
+ * payment; left < 0: nothing refunded yet), the event card (title, start
+ * and venue at card..card+2) and, for the event's managers and owners, the
+ * buyer (name, email and phone at who..who+2) for the attendee list.
  */
 static void
 add_terms(struct zt_req *req, struct json_object *b, int cancellable,
-    long long subtotal, const PGresult *r, int fees, int card, int who,
-    const char *tenant)
+    long long subtotal, long long left, const PGresult *r, int fees,
+    int card, int who, const char *tenant)
 {
 	struct json_object *x;
+	long long refund = policy_refund(subtotal, atoll(PQgetvalue(r, 0, fees)),
+	    atoll(PQgetvalue(r, 0, fees + 1)));
+	if (left >= 0 && refund > left)
+		refund = left;
 	json_object_object_add(b, "cancellable",
 	    json_object_new_boolean(cancellable));
-	json_object_object_add(b, "refundPaise", cancellable
-	    ? json_object_new_int64(policy_refund(subtotal,
-	          atoll(PQgetvalue(r, 0, fees)),
-	          atoll(PQgetvalue(r, 0, fees + 1))))
-	    : NULL);
+	json_object_object_add(b, "refundPaise",
+	    cancellable ? json_object_new_int64(refund) : NULL);
 	x = json_object_new_object();
 	json_object_object_add(x, "title", opt_str(r, 0, card));
 	json_object_object_add(x, "startsAt", opt_str(r, 0, card + 1));
 	json_object_object_add(x, "venue", opt_str(r, 0, card + 2));
 	json_object_object_add(b, "event", x);
-	if (req->tenant_id[0] != '\0' && strcmp(req->tenant_id, tenant) == 0) {
+	if (sees_buyer(req, tenant)) {
 		x = json_object_new_object();
 		json_object_object_add(x, "name", opt_str(r, 0, who));
 		json_object_object_add(x, "email", opt_str(r, 0, who + 1));
@@ -1068,7 +1103,10 @@ booking_json_with(struct zt_req *req, const char *booking_id,
 	json_object_object_add(b, "createdAt", opt_str(r, 0, 10));
 	json_object_object_add(b, "confirmedAt", opt_str(r, 0, 11));
 	add_terms(req, b, *PQgetvalue(r, 0, 19) == 't',
-	    atoll(PQgetvalue(r, 0, 4)), r, 20, 12, 16, PQgetvalue(r, 0, 3));
+	    atoll(PQgetvalue(r, 0, 4)), PQntuples(pay) > 0
+	        ? atoll(PQgetvalue(pay, 0, 2)) - atoll(PQgetvalue(pay, 0, 3))
+	        : -1,
+	    r, 20, 12, 16, PQgetvalue(r, 0, 3));
 	items = json_object_new_array();
 	for (int i = 0; i < PQntuples(it); i++) {
 		struct json_object *x = json_object_new_object();
@@ -1131,7 +1169,7 @@ created_json(struct zt_req *req, const char *id, const char *event_id,
 	json_object_object_add(b, "expiresAt", opt_str(made, 0, 0));
 	json_object_object_add(b, "createdAt", opt_str(made, 0, 1));
 	json_object_object_add(b, "confirmedAt", opt_str(made, 0, 2));
-	add_terms(req, b, cancellable, price->subtotal, ev, 7, 3, 9, tenant);
+	add_terms(req, b, cancellable, price->subtotal, -1, ev, 7, 3, 9, tenant);
 	items = json_object_new_array();
 	for (size_t k = 0; k < l->n; k++) {
 		size_t i = o[k];
@@ -1181,24 +1219,53 @@ answer(struct zt_req *req, const char *booking_id, int status,
 	return zt_reply(req, status, b);
 }
 
+/*
+ * The buyer reads their own booking under the buyer's scope alone; anyone
+ * else is an organizer of the active tenant, whose membership and role are
+ * read again from the database (zt_team_begin: a removed member is 403
+ * not_a_member whatever their token says) before the tenant's bookings are
+ * visible; another tenant's booking stays 404.
+ */
 enum zt_err
 zt_booking_get(struct zt_req *req, const char *booking_id)
 {
+	const char *p[1] = {booking_id};
+	struct json_object *b;
+	PGresult *r;
+	enum zt_err e;
 	if (!zt_is_uuid(booking_id))
 		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
 		    "no such booking");
-	return answer(req, booking_id, 200, NULL);
+	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
+		return e;
+	/* a token without a tenant reads as the buyer alone (404 when not
+	 * theirs) in one round trip; with one, the buyer first */
+	if (req->tenant_id[0] != '\0') {
+		if ((r = zt_db_exec(req, &q_find, p)) == NULL)
+			return req->err;
+		if (PQntuples(r) > 0 &&
+		    strcmp(PQgetvalue(r, 0, 1), req->user_id) == 0) {
+			req->tenant_id[0] = '\0'; /* the buyer's view */
+		} else {
+			zt_db_rollback();
+			if ((e = zt_team_begin(req, ZT_ROLE_SCANNER, NULL)) !=
+			    ZT_OK)
+				return e;
+		}
+	}
+	if ((b = booking_json(req, booking_id)) == NULL)
+		return req->err;
+	zt_db_rollback();
+	return zt_reply(req, 200, b);
 }
 
+/* The bookings q (one parameter, arg) lists, in the open transaction. */
 static enum zt_err
 list_of(struct zt_req *req, struct zt_sql *q, const char *arg)
 {
 	const char *p[1] = {arg};
 	PGresult *r;
 	struct json_object *list, *body;
-	enum zt_err e;
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
 	if ((r = zt_db_exec(req, q, p)) == NULL)
 		return req->err;
 	list = json_object_new_array();
@@ -1218,14 +1285,29 @@ list_of(struct zt_req *req, struct zt_sql *q, const char *arg)
 enum zt_err
 zt_booking_mine(struct zt_req *req)
 {
+	enum zt_err e;
 	/* only the buyer policy: an organizer's token must not widen it */
 	req->tenant_id[0] = '\0';
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
 	return list_of(req, &q_mine, req->user_id);
 }
 
+/* Members of the event's tenant, role read again from the database;
+ * another tenant's event is 404. */
 enum zt_err
 zt_booking_list(struct zt_req *req, const char *event_id)
 {
+	const char *p[2] = {event_id, req->tenant_id};
+	PGresult *r;
+	enum zt_err e;
+	if ((e = zt_team_begin(req, ZT_ROLE_SCANNER, NULL)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &q_own_event, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0)
+		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
+		    "no such event");
 	return list_of(req, &q_list, event_id);
 }
 
@@ -1329,8 +1411,12 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 	p[0] = payment_row;
 	p[1] = payment_id;
 	p[2] = amt;
-	if (zt_db_exec(req, &q_captured, p) == NULL)
+	if ((r = zt_db_exec(req, &q_captured, p)) == NULL)
 		return req->err;
+	if (PQntuples(r) == 0) {
+		*out = ALREADY; /* settled already: never captured twice */
+		return ZT_OK;
+	}
 	e = issue(req, booking_id);
 	if (e == ZT_OK) {
 		*out = CONFIRMED;
@@ -1487,7 +1573,8 @@ zt_booking_webhook(struct zt_req *req)
 	enum outcome out;
 	const char *sig = zt_header(req, "X-Razorpay-Signature");
 	const char *event_id = zt_header(req, "X-Razorpay-Event-Id");
-	const char *p[3];
+	const char *p[4];
+	unsigned char hash[crypto_hash_sha256_BYTES];
 	PGresult *r;
 	enum zt_err e;
 
@@ -1507,9 +1594,13 @@ zt_booking_webhook(struct zt_req *req)
 		return e;
 	if ((e = system_scope(req)) != ZT_OK)
 		return e;
+	/* the signed bytes themselves, not the unsigned event id header */
+	crypto_hash_sha256(hash, (const unsigned char *)req->body,
+	    req->body_len);
 	p[0] = event_id;
 	p[1] = ev.event;
 	p[2] = req->body;
+	p[3] = zt_hex(req->arena, hash, sizeof(hash));
 	if ((r = zt_db_exec(req, &q_webhook_seen, p)) == NULL)
 		return req->err;
 	if (PQntuples(r) == 0) {
@@ -1667,8 +1758,10 @@ zt_booking_refund(struct zt_req *req, const char *booking_id,
 	if (!zt_is_uuid(booking_id))
 		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
 		    "no such booking");
-	/* the organizer's tenant only: another tenant's booking is 404 */
-	if ((e = zt_db_begin_as(req, req->tenant_id, "")) != ZT_OK)
+	/* a manager or owner now (not when the token was made), and the
+	 * organizer's tenant only: another tenant's booking is 404 */
+	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK ||
+	    (e = zt_db_scope(req, req->tenant_id, "")) != ZT_OK)
 		return e;
 	a.tenant_id = req->tenant_id;
 	if ((r = lock_for_refund(req, booking_id, &a)) == NULL)
@@ -1686,9 +1779,11 @@ zt_booking_refund(struct zt_req *req, const char *booking_id,
 		if (payment_row == NULL || amount > left)
 			return zt_fail(req, ZT_EINVALID, "invalid_field",
 			    "field 'amountPaise' must be at most %lld", left);
-		char key[64];
-		snprintf(key, sizeof(key), "part-%.8s-%lld-%lld", booking_id,
-		    left, amount);
+		/* every request its own key: two partial refunds of the same
+		 * amount are two refunds (the amount guard caps them) */
+		char key[48];
+		zt_uuid_new(key + 5);
+		memcpy(key, "part-", 5);
 		if ((e = refund_captured(req, &a, booking_id, payment_row, ppid,
 		         amount, zt_arena_strdup(req->arena, key), why,
 		         "booking.refunded")) != ZT_OK)
