@@ -42,10 +42,20 @@ static struct zt_sql q_delete = ZT_SQL("team_delete",
 static struct zt_sql q_set_invitation = ZT_SQL("team_set_invitation",
     "SELECT set_config('app.invitation_id', $1, true)", 1);
 /* is a member of this tenant known by this email or phone?  (the member
- * list shows their identifiers anyway; no other user row is read) */
+ * list shows their identifiers anyway.)  coalesce() keeps the planner off
+ * the users email/phone indexes: the plan walks this tenant's members and
+ * reads their rows by id, so its time depends on the team's size, not on
+ * whether some account has the identifier */
 static struct zt_sql q_member_ident = ZT_SQL("team_member_ident",
     "SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id"
-    " WHERE m.tenant_id = $1 AND (u.email = $2 OR u.phone = $2)", 2);
+    " WHERE m.tenant_id = $1 AND (coalesce(u.email, '') = $2"
+    " OR coalesce(u.phone, '') = $2)", 2);
+/* a member removed or demoted: their pending invitations for roles they
+ * may no longer grant lapse with their power */
+static struct zt_sql q_inv_lapse = ZT_SQL("team_inv_lapse",
+    "UPDATE invitations SET status = 'revoked', revoked_by = $4,"
+    " revoked_at = now() WHERE tenant_id = $1 AND invited_by = $2"
+    " AND status = 'pending' AND role = ANY ($3::text[]) RETURNING id", 4);
 static struct zt_sql q_inv_ctx = ZT_SQL("team_inv_ctx",
     "SELECT t.name, coalesce(nullif(u.name, ''), u.email,"
     " 'A team member') FROM tenants t, users u"
@@ -848,6 +858,44 @@ out:
 	return e;
 }
 
+/*
+ * user_id's role becomes `to` (ZT_ROLE_NONE: removed): revoke their
+ * pending invitations for roles `to` may not grant, each audited.  The
+ * accept path checks the inviter again anyway; this keeps the pending
+ * list true.
+ */
+static enum zt_err
+lapse_invitations(struct zt_req *req, const char *user_id, enum zt_role to)
+{
+	const char *roles[3], *p[4], *why;
+	size_t n = 0;
+	PGresult *r;
+	enum zt_err e;
+
+	for (enum zt_role k = ZT_ROLE_SCANNER; k <= ZT_ROLE_OWNER; k++)
+		if (zt_team_may(to, 0, ZT_ROLE_NONE, k, &why) != ZT_OK)
+			roles[n++] = zt_team_role_name(k);
+	if (n == 0)
+		return ZT_OK;
+	p[0] = req->tenant_id;
+	p[1] = user_id;
+	p[2] = zt_db_array(req, roles, n);
+	p[3] = req->user_id;
+	if ((r = zt_db_exec(req, &q_inv_lapse, p)) == NULL)
+		return req->err;
+	for (int i = 0; i < PQntuples(r); i++) {
+		struct json_object *d = json_object_new_object();
+		json_object_object_add(d, "reason", json_object_new_string(
+		    to == ZT_ROLE_NONE ? "the inviter left the team"
+		                       : "the inviter's role changed"));
+		if ((e = zt_audit(req, "invitation.revoked",
+		         zt_arena_printf(req->arena, "invitation:%s",
+		             PQgetvalue(r, i, 0)), d)) != ZT_OK)
+			return e;
+	}
+	return ZT_OK;
+}
+
 enum zt_err
 zt_team_set_role(struct zt_req *req, const char *user_id,
     const char *role_name, struct json_object **out)
@@ -876,6 +924,9 @@ zt_team_set_role(struct zt_req *req, const char *user_id,
 		if ((e = zt_audit(req, "member.role_changed",
 		         zt_arena_printf(req->arena, "user:%s", user_id),
 		         change_details(from, to))) != ZT_OK)
+			return e;
+		if (to < from && (e = lapse_invitations(req, user_id, to)) !=
+		    ZT_OK)
 			return e;
 		p[0] = req->tenant_id;
 		if ((row = zt_db_exec(req, &q_member_lock, p)) == NULL)
@@ -908,6 +959,8 @@ zt_team_remove(struct zt_req *req, const char *user_id)
 	if ((e = zt_audit(req, "member.removed",
 	         zt_arena_printf(req->arena, "user:%s", user_id),
 	         change_details(from, ZT_ROLE_NONE))) != ZT_OK)
+		return e;
+	if ((e = lapse_invitations(req, user_id, ZT_ROLE_NONE)) != ZT_OK)
 		return e;
 	return zt_db_commit(req);
 }

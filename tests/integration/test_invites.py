@@ -387,8 +387,29 @@ def test_a_removed_member_cannot_invite_and_their_invitations_lapse(ctx):
     r = invite(manager, email=f"late-{uuid.uuid4().hex[:8]}@t.in")
     assert r.status_code == 403 and err(r)["code"] == "not_a_member"
     assert manager.call("GET", "/api/tenants/me/invitations").status_code == 403
-    # what they sent before cannot bring anyone in any more
+    # what they sent before lapsed with them: off the list, the link dead
+    assert status(org, inv) == "revoked"
+    assert org.owner.call("GET", "/api/tenants/me/invitations"
+                          ).json()["invitations"] == []
+    assert org.rows("select details from audit_log where tenant_id = %s"
+                    " and action = 'invitation.revoked' and target = %s",
+                    (org.id, f"invitation:{inv}")) == \
+        [({"reason": "the inviter left the team"},)]
     r = accept(crew, tok)
+    assert r.status_code == 409 and err(r)["code"] == "invitation_revoked"
+    assert crew.id not in members(org)
+
+
+def test_accepting_checks_the_inviter_again(ctx):
+    # however the membership went (here: straight in the database), an
+    # invitation from someone who is no longer a member brings nobody in
+    org = Org(ctx)
+    manager = org.member("manager")
+    crew = Person(ctx, "crew")
+    inv = invite(manager, email=crew.email).json()["invitationId"]
+    org.rows("delete from memberships where tenant_id = %s and user_id = %s",
+             (org.id, manager.id))
+    r = crew.call("POST", f"/api/tenants/invitations/{inv}/accept")
     assert r.status_code == 409 and err(r)["code"] == "invitation_revoked"
     assert status(org, inv) == "revoked"
     assert crew.id not in members(org)
@@ -398,12 +419,20 @@ def test_a_demoted_inviter_cannot_grant_more_than_they_may(ctx):
     org = Org(ctx)
     co = org.member("owner")
     crew = Person(ctx, "crew")
+    staff = Person(ctx, "staff")
     inv = invite(co, email=crew.email, role="owner").json()["invitationId"]
+    kept = invite(co, email=staff.email, role="scanner").json()[
+        "invitationId"]
     assert org.owner.call("PATCH", f"/api/tenants/me/members/{co.id}",
                           {"role": "manager"}).status_code == 200
     r = crew.call("POST", f"/api/tenants/invitations/{inv}/accept")
     assert r.status_code == 409 and err(r)["code"] == "invitation_revoked"
     assert crew.id not in members(org)
+    # what a manager may still grant stays pending, and works
+    assert status(org, kept) == "pending"
+    assert staff.call("POST", f"/api/tenants/invitations/{kept}/accept"
+                      ).status_code == 200
+    assert members(org)[staff.id] == "scanner"
 
 
 # ------------------------------------------------------------ rate limits
