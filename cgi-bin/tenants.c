@@ -82,9 +82,10 @@ post_member(struct zt_req *req)
 	    (e = zt_json_str(req, req->json, "role", ZT_REQUIRED, 16, &role,
 	         NULL)) != ZT_OK)
 		return e;
-	if ((e = zt_team_add(req, email, phone, role, &out)) != ZT_OK)
+	if ((e = zt_team_invite(req, email, phone, role, &out)) != ZT_OK)
 		return e;
-	return zt_reply(req, 201, out);
+	/* accepted for the invitee to decide: nobody joins until they do */
+	return zt_reply(req, 202, out);
 }
 
 static const char *const role_keys[] = {"role", NULL};
@@ -113,6 +114,55 @@ delete_member(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 204, NULL);
 }
 
+static enum zt_err
+get_invitations(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_team_invitations(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+delete_invitation(struct zt_req *req)
+{
+	enum zt_err e = zt_team_revoke(req, zt_param(req, "id"));
+	return e != ZT_OK ? e : zt_reply(req, 204, NULL);
+}
+
+static enum zt_err
+get_my_invitations(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_team_invitations_mine(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static const char *const accept_keys[] = {"token", NULL};
+
+static enum zt_err
+post_accept(struct zt_req *req)
+{
+	const char *token = NULL;
+	struct json_object *out;
+	enum zt_err e;
+
+	if ((e = zt_json_known(req, req->json, NULL, accept_keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "token", ZT_REQUIRED, 128, &token,
+	         NULL)) != ZT_OK)
+		return e;
+	if ((e = zt_team_accept(req, token, NULL, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_accept_id(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_team_accept(req, NULL, zt_param(req, "id"), &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
 static const struct zt_route routes[] = {
 	{"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
 	{"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
@@ -125,11 +175,22 @@ static const struct zt_route routes[] = {
 	/* scanners too: anyone may leave (zt_team_remove checks the rest) */
 	{"DELETE", "/api/tenants/me/members/:userId", delete_member,
 	    ZT_AUTH_SCANNER, 0, 0},
+	{"GET", "/api/tenants/me/invitations", get_invitations,
+	    ZT_AUTH_MANAGER, 0, 0},
+	{"DELETE", "/api/tenants/me/invitations/:id", delete_invitation,
+	    ZT_AUTH_MANAGER, 0, 0},
+	/* the invitee's side: any signed-in user, whatever their tenant */
+	{"GET", "/api/tenants/invitations/mine", get_my_invitations,
+	    ZT_AUTH_USER, 0, 0},
+	{"POST", "/api/tenants/invitations/accept", post_accept, ZT_AUTH_USER,
+	    1024, 0},
+	{"POST", "/api/tenants/invitations/:id/accept", post_accept_id,
+	    ZT_AUTH_USER, 1024, 0},
 };
 
 int
 main(void)
 {
 	return zt_serve("tenants", routes, ZT_ROUTES_LEN(routes),
-	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_JWT);
+	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_JWT | ZT_NEED_AUTH);
 }

@@ -128,6 +128,14 @@ static const struct tmpl templates[] = {
 	{"member.invited", "You have been added to {tenantName} on ztic",
 	    "Hello,\n\n{inviter} added you to {tenantName} as {role}. Sign in "
 	    "at {link} with this address to get started.\n"},
+	/* team invitations (lib/zt_team.c): nothing happens until the
+	 * invitee accepts; the link carries the one-time token */
+	{"member.invitation", "{inviter} invited you to {tenantName} on ztic",
+	    "Hello,\n\n{inviter} invited you to join {tenantName} on ztic as "
+	    "{role}.\n\nTo accept, open {link} and sign in with this "
+	    "address. The link works once and for 7 days.\n\nIf you did "
+	    "not expect this invitation, ignore this message: nothing "
+	    "happens unless you accept.\n"},
 };
 
 /* Fill {placeholders} from payload; NULL (err set) when one is missing. */

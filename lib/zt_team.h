@@ -14,6 +14,14 @@
  *   - everything is scoped to the caller's active tenant: a user who is
  *     not a member of it is 404, whatever other tenants they belong to;
  *   - every change writes audit_log.
+ *
+ * Nobody joins a team without saying yes.  Inviting records an invitation
+ * (table `invitations`, sql/010) and sends a link; the answer holds only
+ * what the inviter typed, the same whether or not the email or phone has
+ * an account, and no user row or membership is written.  The invitee,
+ * signed in with that email or phone, accepts with the link's token or
+ * from their list of pending invitations; only then is the membership
+ * created (docs/organizers.md, "Invitations").
  */
 #ifndef ZT_TEAM_H
 #define ZT_TEAM_H
@@ -23,7 +31,15 @@
 #include "zt_req.h"
 
 /* Invitations one tenant may send per hour (each one is a message). */
-#define ZT_TEAM_INVITES_PER_HOUR 30
+#define ZT_TEAM_INVITES_PER_HOUR 50
+/* Invitations one inviter may send per hour, whatever the tenant. */
+#define ZT_TEAM_INVITES_PER_USER_HOUR 20
+/* Accept attempts one user may make per hour (tokens, ids). */
+#define ZT_TEAM_ACCEPTS_PER_HOUR 30
+/* How long an invitation may be accepted, seconds. */
+#define ZT_TEAM_INVITE_TTL (7 * 86400)
+/* Random bytes of an invitation token (after the 16 bytes of its id). */
+#define ZT_TEAM_TOKEN_SECRET 32
 
 enum zt_role {
 	ZT_ROLE_NONE = 0, /* not a member (adding / removing) */
@@ -60,13 +76,48 @@ enum zt_err zt_team_begin(struct zt_req *req, enum zt_role min,
 enum zt_err zt_team_list(struct zt_req *req, struct json_object **out);
 
 /*
- * Add the person with this email or phone (exactly one non-NULL; raw, this
- * normalises) as role; creates the user if needed and queues an invitation
- * in `outbox` in the same transaction.  429 past ZT_TEAM_INVITES_PER_HOUR
- * (Redis down: 503).  *out = the member.
+ * Invite the person with this email or phone (exactly one non-NULL; raw,
+ * this normalises) as role: a pending invitation, replacing an earlier
+ * pending one for the same identifier, and its message in `outbox` with
+ * the accept link, in one transaction.  Reads no user row: *out =
+ * {invitationId, email|phone, role, status, expiresAt}.  409
+ * already_member when a member of this tenant has the identifier (the
+ * member list shows it anyway).  429 past ZT_TEAM_INVITES_PER_USER_HOUR
+ * for the caller or ZT_TEAM_INVITES_PER_HOUR for the tenant (Redis down:
+ * 503).
  */
-enum zt_err zt_team_add(struct zt_req *req, const char *email,
+enum zt_err zt_team_invite(struct zt_req *req, const char *email,
     const char *phone, const char *role, struct json_object **out);
+
+/* The tenant's pending invitations: *out = {"invitations": [...]}. */
+enum zt_err zt_team_invitations(struct zt_req *req, struct json_object **out);
+
+/* Revoke a pending invitation of the caller's tenant (404 otherwise). */
+enum zt_err zt_team_revoke(struct zt_req *req, const char *invitation_id);
+
+/* Pending invitations addressed to the caller's email or phone:
+ * *out = {"invitations": [{invitationId, tenant, role, invitedBy, …}]}. */
+enum zt_err zt_team_invitations_mine(struct zt_req *req,
+    struct json_object **out);
+
+/*
+ * Accept an invitation, by the token of its link or (token NULL) by its
+ * id from zt_team_invitations_mine.  The caller's account must have the
+ * invited email or phone (403 invitation_not_for_you); the invitation must
+ * be pending (409 invitation_used / invitation_revoked /
+ * invitation_expired) and its inviter still allowed to grant the role.
+ * Creates the membership, marks the invitation accepted, writes audit_log;
+ * *out = {invitation, accessToken for the tenant, memberships, …}.
+ */
+enum zt_err zt_team_accept(struct zt_req *req, const char *token,
+    const char *invitation_id, struct json_object **out);
+
+/* Token of an invitation: base64url of its 16 id bytes and secret. */
+char *zt_team_token(struct zt_arena *a, const char *invitation_id,
+    const unsigned char secret[ZT_TEAM_TOKEN_SECRET]);
+/* Parse a token into its id (id[37]) and secret; 0 ok, -1 malformed. */
+int zt_team_token_parse(const char *token, char id[37],
+    unsigned char secret[ZT_TEAM_TOKEN_SECRET]);
 
 /* Change a member's role; *out = the member. */
 enum zt_err zt_team_set_role(struct zt_req *req, const char *user_id,

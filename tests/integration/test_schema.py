@@ -157,6 +157,14 @@ class World:
             cur.execute("""insert into audit_log (tenant_id, actor_user_id, action)
                            values (%s, %s, 'test.created')""",
                         (t["id"], t["owner_user"]))
+            cur.execute("""insert into invitations (tenant_id, identifier_typed,
+                                                    identifier, channel, role,
+                                                    invited_by, tenant_name,
+                                                    token_hash, expires_at)
+                           values (%s, 'Crew@T.in', 'crew@t.in', 'email',
+                                   'scanner', %s, 'Tenant', %s,
+                                   now() + interval '7 days')""",
+                        (t["id"], t["owner_user"], os.urandom(32)))
         # A paid, refunded-in-part, checked-in order on the published event.
         b = self.booking(t["id"], t["pub"], t["buyer"],
                          seats=[t["pub"]["seats"][0]], confirm=True)
@@ -244,7 +252,8 @@ class World:
     def purge(self):
         order = ["checkins", "refunds", "payments", "payouts", "tickets",
                  "booking_items", "bookings", "seats", "ticket_types", "price_categories",
-                 "events", "memberships", "tenant_payout_details", "audit_log"]
+                 "events", "invitations", "memberships", "tenant_payout_details",
+                 "audit_log"]
         for tid in self.tenants:
             with scoped(self.owner, tenant=tid) as cur:
                 for table in order:

@@ -88,11 +88,15 @@ class Org:
             tenant=self.id)
 
     def member(self, role, label=None):
-        """A new person invited by the owner with role, acting for us."""
+        """A new person invited by the owner with role, who accepts (from
+        their list of invitations), acting for us."""
         p = Person(self.ctx, label or role)
         r = self.owner.call("POST", "/api/tenants/me/members",
                             {"email": p.email, "role": role})
-        assert r.status_code == 201, r.text
+        assert r.status_code == 202, r.text
+        inv = r.json()["invitationId"]
+        r = p.call("POST", f"/api/tenants/invitations/{inv}/accept")
+        assert r.status_code == 200, r.text
         return p.act_as(self.id, role)
 
     def rows(self, query, args=()):

@@ -2,6 +2,8 @@
 #include "zt_team.h"
 #include "zt_test.h"
 
+#include <string.h>
+
 #define O ZT_ROLE_OWNER
 #define M ZT_ROLE_MANAGER
 #define S ZT_ROLE_SCANNER
@@ -63,6 +65,38 @@ TEST(scanners_may_only_leave)
 	CHECK(may(O, 1, O, N));
 }
 
+TEST(invitation_tokens_carry_their_id_and_secret)
+{
+	struct zt_arena *a = zt_arena_new();
+	const char *id = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0ff";
+	unsigned char secret[ZT_TEAM_TOKEN_SECRET], back[ZT_TEAM_TOKEN_SECRET];
+	char got[37];
+	char *tok;
+
+	for (int i = 0; i < ZT_TEAM_TOKEN_SECRET; i++)
+		secret[i] = (unsigned char)(i * 7 + 3);
+	tok = zt_team_token(a, id, secret);
+	CHECK(tok != NULL);
+	CHECK(strlen(tok) == 64);
+	CHECK(strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                  "0123456789-_") == 64); /* safe in a URL as is */
+	CHECK(zt_team_token_parse(tok, got, back) == 0);
+	CHECK_STR(got, id);
+	CHECK(memcmp(secret, back, sizeof(secret)) == 0);
+	CHECK(zt_team_token(a, "not-a-uuid", secret) == NULL);
+	/* wrong lengths, characters outside base64url, nothing */
+	CHECK(zt_team_token_parse(NULL, got, back) != 0);
+	CHECK(zt_team_token_parse("", got, back) != 0);
+	tok[63] = '\0';
+	CHECK(zt_team_token_parse(tok, got, back) != 0);
+	CHECK(zt_team_token_parse(zt_arena_printf(a, "%sAA", tok), got,
+	          back) != 0);
+	tok[10] = '+';
+	CHECK(zt_team_token_parse(zt_arena_printf(a, "%sA", tok), got,
+	          back) != 0);
+	zt_arena_free(a);
+}
+
 int
 main(void)
 {
@@ -70,5 +104,6 @@ main(void)
 	RUN(owners_may_do_anything);
 	RUN(managers_manage_staff_but_not_owners);
 	RUN(scanners_may_only_leave);
+	RUN(invitation_tokens_carry_their_id_and_secret);
 	return DONE();
 }

@@ -58,3 +58,46 @@ export function tenantNote(el, tenant) {
     el.hidden = false;
   }
 }
+
+// The signed-in user's pending invitations (GET /api/tenants/invitations/mine)
+// into el, each with an Accept button (POST …/invitations/:id/accept).
+// onAccepted(answer) runs after a successful accept. Resolves to the list.
+export async function myInvitations(el, onAccepted) {
+  let list = [];
+  try {
+    list = (await api.get('/api/tenants/invitations/mine')).invitations || [];
+  } catch (err) {
+    const msg = h('p.msg');
+    replace(el, msg);
+    showError(msg, err);
+    return [];
+  }
+  replace(el, list.map((inv) => {
+    const msg = h('p.msg', { hidden: true });
+    const btn = h('button.btn.btn-primary', { type: 'button', text: 'Accept', 'data-accept': inv.invitationId });
+    btn.addEventListener('click', async () => {
+      msg.hidden = true;
+      btn.disabled = true;
+      try {
+        const ans = await api.post(`/api/tenants/invitations/${encodeURIComponent(inv.invitationId)}/accept`);
+        await onAccepted(ans);
+      } catch (err) {
+        showError(msg, err);
+      } finally {
+        btn.disabled = false;
+      }
+    });
+    return h('div.panel.invitation', { 'data-invitation': inv.invitationId },
+      h('p', {}, h('strong', { text: inv.tenant.name }), ` invites you to join as ${inv.role}${inv.invitedBy ? ` (sent by ${inv.invitedBy})` : ''}.`),
+      btn, msg);
+  }));
+  return list;
+}
+
+// After an accept: make the joined tenant the active one (the refresh
+// family remembers it, docs/auth.md).
+export async function switchToJoined(ans) {
+  const tenant = ans && ans.invitation && ans.invitation.tenant;
+  if (tenant && tenant.id) await api.refresh(tenant.id);
+  return tenant;
+}

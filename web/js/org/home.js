@@ -5,7 +5,7 @@ import * as api from '../api.js';
 import { h, $, replace, showError, clearMsg, loading, stamp } from '../dom.js';
 import { dateTime, rupees } from '../format.js';
 import { eventList } from '../model.js';
-import { orgSession, signInPanel, tenantNote } from './common.js';
+import { orgSession, signInPanel, tenantNote, myInvitations, switchToJoined } from './common.js';
 
 const root = $('#org-root');
 
@@ -16,6 +16,11 @@ function slugify(s) {
 function onboarding(session) {
   root.hidden = true;
   $('#onboard').hidden = false;
+  // invited to a team? join it instead of (or before) creating one
+  myInvitations($('#my-invites'), async (ans) => {
+    await switchToJoined(ans);
+    location.reload();
+  }).then((list) => { $('#invites-box').hidden = list.length === 0; });
   const form = $('#onboard-form');
   const name = $('#ob-name');
   const slug = $('#ob-slug');

@@ -1,7 +1,10 @@
 // Tenant profile (GET/PATCH /api/tenants/me) and team
-// (GET/POST/DELETE /api/tenants/me/members[/:userId]).
+// (GET/DELETE /api/tenants/me/members[/:userId]); invitations
+// (POST /api/tenants/me/members answers 202 with a pending invitation,
+// GET/DELETE /api/tenants/me/invitations[/:id]).
 import * as api from '../api.js';
-import { h, $, replace, showError, showOk, clearMsg, loading } from '../dom.js';
+import { h, $, replace, showError, showOk, clearMsg, loading, stamp } from '../dom.js';
+import { dateTime } from '../format.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
 
 const root = $('#org-root');
@@ -46,6 +49,39 @@ async function loadMembers(session, canManage) {
     const ans = await api.get('/api/tenants/me/members');
     const list = Array.isArray(ans) ? ans : ans.members || [];
     replace(rows, list.map((m) => memberRow({ ...m, userId: m.userId || m.id }, session.user.id, canManage, () => loadMembers(session, canManage))));
+  } catch (err) {
+    showError($('#team-msg'), err);
+  }
+}
+
+function inviteRow(inv, reload) {
+  const who = inv.email || inv.phone || '';
+  const msg = h('span.small');
+  const revoke = h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Revoke' });
+  revoke.addEventListener('click', async () => {
+    if (!confirm(`Revoke the invitation to ${who}?`)) return;
+    try {
+      await loading(revoke, api.del(`/api/tenants/me/invitations/${encodeURIComponent(inv.invitationId)}`));
+      reload();
+    } catch (err) {
+      msg.className = 'small msg-error';
+      msg.textContent = err.message;
+    }
+  });
+  return h('tr', { 'data-invitation': inv.invitationId },
+    h('td', { text: who }), h('td', { text: inv.role }),
+    h('td', {}, stamp('pending', 'Pending')),
+    h('td', { text: inv.expiresAt ? dateTime(inv.expiresAt) : '' }),
+    h('td', {}, revoke, msg));
+}
+
+async function loadInvitations() {
+  const box = $('#pending-invites');
+  try {
+    const ans = await api.get('/api/tenants/me/invitations');
+    const list = ans.invitations || [];
+    box.hidden = list.length === 0;
+    replace($('#invite-rows'), list.map((inv) => inviteRow(inv, loadInvitations)));
   } catch (err) {
     showError($('#team-msg'), err);
   }
@@ -105,15 +141,18 @@ async function main() {
     const msg = $('#team-msg');
     clearMsg(msg);
     const f = Object.fromEntries(new FormData(inv));
+    const who = (f.who || '').trim();
+    if (!who) { showError(msg, 'Enter an email address or a phone number.'); return; }
+    const body = who.includes('@') ? { email: who, role: f.role } : { phone: who, role: f.role };
     try {
-      await loading($('#invite-submit'), api.post('/api/tenants/me/members', { email: f.email.trim(), role: f.role }));
+      const ans = await loading($('#invite-submit'), api.post('/api/tenants/me/members', body));
       inv.reset();
-      showOk(msg, 'Added. They sign in with that email to reach this organization.');
-      loadMembers(s.session, manager);
+      showOk(msg, `Invitation sent to ${ans.email || ans.phone}. It stays pending until they accept it, signed in with that ${ans.email ? 'email' : 'phone number'}.`);
+      loadInvitations();
     } catch (err) {
       showError(msg, err);
     }
   });
-  if (manager) loadMembers(s.session, manager);
+  if (manager) { loadMembers(s.session, manager); loadInvitations(); }
 }
 main();
