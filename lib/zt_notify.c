@@ -341,6 +341,11 @@ form_add(struct zt_http_buf *b, const char *k, const char *v)
 	zt_http_buf_add_escaped(b, v);
 }
 
+/* One message through one provider (or the outbox); 0 or -1 with err. */
+typedef int send_fn(const struct zt_notify_cfg *cfg,
+    const struct zt_notify_msg *msg, char *provider_id, size_t provider_id_len,
+    char *err, size_t errlen);
+
 /* ------------------------------------------------------------------------ */
 /* providers                                                                */
 /* ------------------------------------------------------------------------ */
@@ -550,7 +555,9 @@ int
 zt_notify_send(const struct zt_notify_cfg *cfg, const struct zt_notify_msg *msg,
     char *provider_id, size_t provider_id_len, char *err, size_t errlen)
 {
+	send_fn *send = NULL;
 	const char *chan;
+	int unset = 0;
 
 	if (provider_id && provider_id_len)
 		provider_id[0] = '\0';
@@ -600,25 +607,22 @@ zt_notify_send(const struct zt_notify_cfg *cfg, const struct zt_notify_msg *msg,
 		}
 	}
 
+	/* A channel without its secret writes the outbox instead. */
 	switch (msg->channel) {
 	case ZT_NOTIFY_EMAIL:
-		if (empty(cfg->resend_key))
-			return write_outbox(cfg, msg, provider_id,
-			    provider_id_len, err, errlen);
-		return send_resend(
-		    cfg, msg, provider_id, provider_id_len, err, errlen);
+		send = send_resend;
+		unset = empty(cfg->resend_key);
+		break;
 	case ZT_NOTIFY_SMS:
-		if (empty(cfg->twilio_sid) && empty(cfg->twilio_token))
-			return write_outbox(cfg, msg, provider_id,
-			    provider_id_len, err, errlen);
-		return send_twilio(
-		    cfg, msg, provider_id, provider_id_len, err, errlen);
+		send = send_twilio;
+		unset = empty(cfg->twilio_sid) && empty(cfg->twilio_token);
+		break;
 	case ZT_NOTIFY_WHATSAPP:
-		if (empty(cfg->gupshup_key))
-			return write_outbox(cfg, msg, provider_id,
-			    provider_id_len, err, errlen);
-		return send_gupshup(
-		    cfg, msg, provider_id, provider_id_len, err, errlen);
+		send = send_gupshup;
+		unset = empty(cfg->gupshup_key);
+		break;
 	}
-	return -1;
+	if (unset)
+		send = write_outbox;
+	return send(cfg, msg, provider_id, provider_id_len, err, errlen);
 }
