@@ -3,13 +3,14 @@
  * channel has no provider key.
  *
  *   email    -> Resend   POST {resend_base}/emails (Bearer key, JSON)
- *   sms      -> Twilio   POST {twilio_base}/2010-04-01/Accounts/{sid}/Messages.json
- *                        (Basic auth sid:token, form)
- *   whatsapp -> Gupshup  POST {gupshup_base}/wa/api/v1/msg (apikey header, form)
+ *   sms      -> Twilio   POST
+ * {twilio_base}/2010-04-01/Accounts/{sid}/Messages.json (Basic auth sid:token,
+ * form) whatsapp -> Gupshup  POST {gupshup_base}/wa/api/v1/msg (apikey header,
+ * form)
  *
- * Not thread-safe: one reused CURL easy handle per process (FastCGI
- * responders and cron programs are single-threaded).  Needs libcurl and
- * json-c, and lib/zt_http.c for the rules every provider call shares.
+ * The HTTP part (the reused easy handle, timeouts, error text) is the one
+ * provider client in lib/zt_http.c, shared with zt_razorpay.  Not
+ * thread-safe.  Needs libcurl and json-c.
  */
 #ifndef ZT_NOTIFY_H
 #define ZT_NOTIFY_H
@@ -21,30 +22,30 @@ extern "C" {
 #endif
 
 struct zt_notify_cfg {
-    const char *outbox_dir;          /* used when the channel's key is unset */
-    const char *resend_key, *resend_base, *email_from;
-    const char *twilio_sid, *twilio_token, *twilio_from, *twilio_base;
-    const char *gupshup_key, *gupshup_source, *gupshup_app, *gupshup_base;
-    long timeout_ms;                 /* total per call, e.g. 5000 (<= 0: 5000) */
+	const char *outbox_dir; /* used when the channel's key is unset */
+	const char *resend_key, *resend_base, *email_from;
+	const char *twilio_sid, *twilio_token, *twilio_from, *twilio_base;
+	const char *gupshup_key, *gupshup_source, *gupshup_app, *gupshup_base;
+	long timeout_ms; /* total per call, e.g. 5000 (<= 0: 5000) */
 };
 
 enum zt_notify_channel { ZT_NOTIFY_EMAIL, ZT_NOTIFY_SMS, ZT_NOTIFY_WHATSAPP };
 
 struct zt_notify_msg {
-    enum zt_notify_channel channel;
-    const char *to;              /* normalized email or E.164 phone */
-    const char *subject;         /* email only */
-    const char *text;            /* plain text body */
-    const char *html;            /* email only, may be NULL */
-    const char *idempotency_key; /* may be NULL; Resend Idempotency-Key */
+	enum zt_notify_channel channel;
+	const char *to;		     /* normalized email or E.164 phone */
+	const char *subject;	     /* email only */
+	const char *text;	     /* plain text body */
+	const char *html;	     /* email only, may be NULL */
+	const char *idempotency_key; /* may be NULL; Resend Idempotency-Key */
 };
 
 /* Defaults used when a cfg field is NULL or "". */
-#define ZT_NOTIFY_RESEND_BASE  "https://api.resend.com"
-#define ZT_NOTIFY_TWILIO_BASE  "https://api.twilio.com"
+#define ZT_NOTIFY_RESEND_BASE "https://api.resend.com"
+#define ZT_NOTIFY_TWILIO_BASE "https://api.twilio.com"
 #define ZT_NOTIFY_GUPSHUP_BASE "https://api.gupshup.io"
-#define ZT_NOTIFY_EMAIL_FROM   "ztic <no-reply@ztic.in>"
-#define ZT_NOTIFY_TIMEOUT_MS   5000L
+#define ZT_NOTIFY_EMAIL_FROM "ztic <no-reply@ztic.in>"
+#define ZT_NOTIFY_TIMEOUT_MS 5000L
 
 /* Send one message.
  *
@@ -63,15 +64,12 @@ struct zt_notify_msg {
  *
  * Base URLs must be https://, or http:// to a loopback host (127.0.0.1,
  * ::1, localhost) for tests; anything else is refused before connecting. */
-int zt_notify_send(const struct zt_notify_cfg *cfg, const struct zt_notify_msg *msg,
-                   char *provider_id, size_t provider_id_len,
-                   char *err, size_t errlen);
+int zt_notify_send(const struct zt_notify_cfg *cfg,
+    const struct zt_notify_msg *msg, char *provider_id, size_t provider_id_len,
+    char *err, size_t errlen);
 
 /* Name of a channel: "email", "sms", "whatsapp" ("unknown" otherwise). */
 const char *zt_notify_channel_name(enum zt_notify_channel channel);
-
-/* Frees the process's CURL handle (optional; for leak checkers at exit). */
-void zt_notify_cleanup(void);
 
 #ifdef __cplusplus
 }

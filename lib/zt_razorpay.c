@@ -11,14 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <sodium.h>
 
 #define RESPONSE_CAP (256 * 1024) /* an order's payment list fits easily */
-#define CONNECT_TIMEOUT_MS 3000L
 #define USER_AGENT "ztic-razorpay/1 (+libcurl)"
 #define MAX_NOTES 15
 #define MAX_NOTE_LEN 256
@@ -30,87 +28,10 @@
 /* small helpers                                                            */
 /* ------------------------------------------------------------------------ */
 
-struct buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-static int
-buf_add(struct buf *b, const char *s, size_t n)
-{
-	size_t cap;
-	char *p;
-
-	if (b->oom)
-		return -1;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap ? b->cap : 1024;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if ((p = realloc(b->p, cap)) == NULL) {
-			b->oom = 1;
-			return -1;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-static void
-buf_free(struct buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
-
 static int
 empty(const char *s)
 {
 	return s == NULL || *s == '\0';
-}
-
-static int
-has_ctl(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
-/* Replace every occurrence of secret in s (in place) with "***". */
-static void
-redact(char *s, const char *secret)
-{
-	size_t n;
-	char *p;
-
-	if (empty(secret) || (n = strlen(secret)) < 4)
-		return;
-	while ((p = strstr(s, secret)) != NULL) {
-		memcpy(p, "***", 3);
-		memmove(p + 3, p + n, strlen(p + n) + 1);
-	}
-}
-
-/* Copy provider text for a message: printable ASCII only, bounded. */
-static void
-clean_copy(char *dst, size_t dstlen, const char *src)
-{
-	size_t i = 0;
-
-	if (dstlen == 0)
-		return;
-	for (; src && *src && i + 1 < dstlen; src++) {
-		unsigned char c = (unsigned char)*src;
-		dst[i++] = (c >= 0x20 && c < 0x7f) ? (char)c : ' ';
-	}
-	dst[i] = '\0';
 }
 
 static void
@@ -137,10 +58,10 @@ set_err(const struct zt_razorpay_cfg *cfg, struct zt_razorpay_err *err,
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	if (cfg != NULL) {
-		redact(err->msg, cfg->key_secret);
-		redact(err->msg, cfg->webhook_secret);
-		redact(err->code, cfg->key_secret);
-		redact(err->field, cfg->key_secret);
+		zt_http_redact(err->msg, cfg->key_secret);
+		zt_http_redact(err->msg, cfg->webhook_secret);
+		zt_http_redact(err->code, cfg->key_secret);
+		zt_http_redact(err->field, cfg->key_secret);
 	}
 }
 
@@ -176,12 +97,6 @@ valid_idem_key(const char *s)
 	return n >= 10 && n <= 128;
 }
 
-static void
-wipe(void *p, size_t n)
-{
-	explicit_bzero(p, n);
-}
-
 /* ------------------------------------------------------------------------ */
 /* configuration                                                            */
 /* ------------------------------------------------------------------------ */
@@ -197,14 +112,11 @@ static int
 check_base(const struct zt_razorpay_cfg *cfg, struct zt_razorpay_err *err)
 {
 	char why[160];
-	int rc = zt_http_check_base("razorpay", base_of(cfg), why,
-	    sizeof(why));
-	if (rc == -2)
-		set_err(cfg, err, 0, 1,
-		    "could not reach razorpay: out of memory");
-	else if (rc != 0)
-		set_err(cfg, err, 0, 0, "%s", why);
-	return rc == 0 ? 0 : -1;
+
+	if (zt_http_check_base("razorpay", base_of(cfg), why, sizeof(why)) == 0)
+		return 0;
+	set_err(cfg, err, 0, 0, "%s", why);
+	return -1;
 }
 
 static int
@@ -220,7 +132,7 @@ check_cfg(const struct zt_razorpay_cfg *cfg, struct zt_razorpay_err *err)
 		    empty(cfg->key_id) ? "id" : "secret");
 		return -1;
 	}
-	if (has_ctl(cfg->key_id) || has_ctl(cfg->key_secret)) {
+	if (zt_http_has_ctl(cfg->key_id) || zt_http_has_ctl(cfg->key_secret)) {
 		set_err(cfg, err, 0, 0,
 		    "razorpay credentials contain control characters");
 		return -1;
@@ -229,175 +141,49 @@ check_cfg(const struct zt_razorpay_cfg *cfg, struct zt_razorpay_err *err)
 }
 
 /* ------------------------------------------------------------------------ */
-/* HTTP                                                                     */
+/* HTTP (lib/zt_http.c)                                                     */
 /* ------------------------------------------------------------------------ */
 
-static CURL *curl_h;
-static int curl_inited;
-
-static CURL *
-get_handle(void)
-{
-	if (curl_h != NULL)
-		return curl_h;
-	if (!curl_inited) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return NULL;
-		curl_inited = 1;
-	}
-	curl_h = curl_easy_init();
-	return curl_h;
-}
-
-void
-zt_razorpay_cleanup(void)
-{
-	if (curl_h != NULL) {
-		curl_easy_cleanup(curl_h);
-		curl_h = NULL;
-	}
-	if (curl_inited) {
-		curl_global_cleanup();
-		curl_inited = 0;
-	}
-}
-
-static size_t
-on_body(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	struct buf *b = ud;
-	size_t n = size * nmemb, keep = n;
-
-	if (b->len >= RESPONSE_CAP) {
-		b->oom = 1; /* too long to trust: treat as unreadable */
-		return n;
-	}
-	if (b->len + keep > RESPONSE_CAP) {
-		keep = RESPONSE_CAP - b->len;
-		b->oom = 1;
-	}
-	if (buf_add(b, ptr, keep) != 0)
-		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
-	return n;
-}
-
 struct call {
-	const char *method; /* "GET" or "POST" */
-	const char *path;   /* "/v1/…", ids already validated */
-	const char *body;   /* POST only */
-	const char *idem;   /* X-Refund-Idempotency, or NULL */
-	long status;	    /* out */
-	struct buf resp;    /* out */
+	const char *method;	  /* "GET" or "POST" (with body) */
+	const char *path;	  /* "/v1/…", ids already validated */
+	const char *body;	  /* POST only */
+	const char *idem;	  /* X-Refund-Idempotency, or NULL */
+	struct zt_http_call http; /* status and answer */
 };
-
-static struct curl_slist *
-add_header(struct curl_slist *list, int *oom, const char *line)
-{
-	struct curl_slist *r;
-
-	if (*oom)
-		return list;
-	if ((r = curl_slist_append(list, line)) == NULL) {
-		*oom = 1;
-		return list;
-	}
-	return r;
-}
 
 /* 0: an HTTP answer arrived (any status); -1: none (err is set). */
 static int
 perform(const struct zt_razorpay_cfg *cfg, struct call *c,
     struct zt_razorpay_err *err)
 {
-	CURL *h = get_handle();
-	struct curl_slist *hd = NULL;
-	char ebuf[CURL_ERROR_SIZE], lowered[CURL_ERROR_SIZE], idem[160];
-	long timeout =
+	struct zt_http_call *h = &c->http;
+	char why[CURL_ERROR_SIZE + 64];
+	char *url = zt_http_url(base_of(cfg), c->path);
+	int rc;
+
+	h->prov = "razorpay";
+	h->user_agent = USER_AGENT;
+	h->url = url;
+	h->user = cfg->key_id;
+	h->pass = cfg->key_secret;
+	h->timeout_ms =
 	    cfg->timeout_ms > 0 ? cfg->timeout_ms : ZT_RAZORPAY_TIMEOUT_MS;
-	long ctimeout =
-	    timeout < CONNECT_TIMEOUT_MS ? timeout : CONNECT_TIMEOUT_MS;
-	const char *base = base_of(cfg);
-	size_t bl = strlen(base);
-	char *url = NULL;
-	int oom = 0, failed_setup = 0, rc = -1;
-	CURLcode cc;
-
-	if (h == NULL) {
-		set_err(cfg, err, 0, 1,
-		    "could not reach razorpay: cannot initialise libcurl");
-		return -1;
-	}
-	while (bl > 0 && base[bl - 1] == '/')
-		bl--;
-	if ((url = malloc(bl + strlen(c->path) + 1)) == NULL) {
-		set_err(
-		    cfg, err, 0, 1, "could not reach razorpay: out of memory");
-		return -1;
-	}
-	memcpy(url, base, bl);
-	strcpy(url + bl, c->path);
-
-	hd = add_header(hd, &oom, "Accept: application/json");
-	hd = add_header(hd, &oom, "Expect:");
-	if (c->body != NULL)
-		hd = add_header(hd, &oom, "Content-Type: application/json");
-	if (c->idem != NULL) {
-		snprintf(
-		    idem, sizeof(idem), "X-Refund-Idempotency: %s", c->idem);
-		hd = add_header(hd, &oom, idem);
-	}
-	if (oom) {
-		set_err(
-		    cfg, err, 0, 1, "could not reach razorpay: out of memory");
-		goto out;
-	}
-
-	if (zt_http_prepare(h, url, timeout, ctimeout, ebuf, USER_AGENT) != 0)
-		failed_setup = 1;
-#define SET(opt, val)                                                          \
-	do {                                                                   \
-		if (curl_easy_setopt(h, opt, val) != CURLE_OK)                 \
-			failed_setup = 1;                                      \
-	} while (0)
-	SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	SET(CURLOPT_USERNAME, cfg->key_id);
-	SET(CURLOPT_PASSWORD, cfg->key_secret);
-	SET(CURLOPT_HTTPHEADER, hd);
-	SET(CURLOPT_WRITEFUNCTION, on_body);
-	SET(CURLOPT_WRITEDATA, &c->resp);
+	h->cap = RESPONSE_CAP;
 	if (c->body != NULL) {
-		SET(CURLOPT_POST, 1L);
-		SET(CURLOPT_POSTFIELDS, c->body);
-		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(c->body));
-	} else {
-		SET(CURLOPT_HTTPGET, 1L);
+		h->body = c->body;
+		h->body_len = strlen(c->body);
+		h->headers = zt_http_header(
+		    h->headers, "Content-Type: application/json");
 	}
-#undef SET
-	if (failed_setup) {
-		curl_easy_reset(h);
-		set_err(cfg, err, 0, 0,
-		    "could not reach razorpay: libcurl refused an option");
-		goto out;
-	}
-	cc = curl_easy_perform(h);
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &c->status);
-	curl_easy_reset(h); /* drop its copies of the credentials */
-	if (cc != CURLE_OK) {
-		clean_copy(lowered, sizeof(lowered),
-		    ebuf[0] ? ebuf : curl_easy_strerror(cc));
-		for (char *p = lowered; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-		set_err(
-		    cfg, err, 0, 1, "could not reach razorpay: %s", lowered);
-		goto out;
-	}
-	rc = 0;
-out:
-	wipe(idem, sizeof(idem));
-	curl_slist_free_all(hd);
+	if (c->idem != NULL)
+		h->headers = zt_http_header(
+		    h->headers, "X-Refund-Idempotency: %s", c->idem);
+	rc = zt_http_perform(h, why, sizeof(why));
+	if (rc != 0)
+		set_err(cfg, err, 0, rc == -1, "%s", why);
 	free(url);
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
 
 static int
@@ -406,85 +192,35 @@ retryable_status(long s)
 	return s == 408 || s == 409 || s == 425 || s == 429 || s >= 500;
 }
 
-static json_object *
-get_obj(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o != NULL && json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_object))
-		return v;
-	return NULL;
-}
-
-static const char *
-get_str(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o != NULL && json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return NULL;
-}
-
-static long long
-get_int(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o != NULL && json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_int))
-		return (long long)json_object_get_int64(v);
-	return 0;
-}
-
-static int
-get_bool(json_object *o, const char *key)
-{
-	json_object *v;
-
-	if (o != NULL && json_object_is_type(o, json_type_object) &&
-	    json_object_object_get_ex(o, key, &v) &&
-	    json_object_is_type(v, json_type_boolean))
-		return json_object_get_boolean(v) ? 1 : 0;
-	return 0;
-}
-
-/* Copies a string field ("" when absent or null). */
-static void
-get_copy(char *dst, size_t n, json_object *o, const char *key)
-{
-	clean_copy(dst, n, get_str(o, key));
-}
-
 /* Non-2xx: "razorpay answered 400: The amount must be … (field amount)" */
 static void
 answered_err(const struct zt_razorpay_cfg *cfg, const struct call *c,
     json_object *o, struct zt_razorpay_err *err)
 {
-	json_object *e = get_obj(o, "error");
+	json_object *e = zt_http_json_obj(o, "error");
 	char detail[200];
-	const char *d = get_str(e, "description");
+	const char *d = zt_http_json_str(e, "description");
 
 	if (err == NULL)
 		return;
-	clean_copy(err->code, sizeof(err->code), get_str(e, "code"));
-	clean_copy(err->field, sizeof(err->field), get_str(e, "field"));
-	clean_copy(detail, sizeof(detail), d);
+	zt_http_clean_copy(
+	    err->code, sizeof(err->code), zt_http_json_str(e, "code"));
+	zt_http_clean_copy(
+	    err->field, sizeof(err->field), zt_http_json_str(e, "field"));
+	zt_http_clean_copy(detail, sizeof(detail), d);
 	if (detail[0] && err->field[0])
-		set_err(cfg, err, c->status, retryable_status(c->status),
-		    "razorpay answered %ld: %s (field %s)", c->status, detail,
-		    err->field);
+		set_err(cfg, err, c->http.status,
+		    retryable_status(c->http.status),
+		    "razorpay answered %ld: %s (field %s)", c->http.status,
+		    detail, err->field);
 	else if (detail[0])
-		set_err(cfg, err, c->status, retryable_status(c->status),
-		    "razorpay answered %ld: %s", c->status, detail);
+		set_err(cfg, err, c->http.status,
+		    retryable_status(c->http.status),
+		    "razorpay answered %ld: %s", c->http.status, detail);
 	else
-		set_err(cfg, err, c->status, retryable_status(c->status),
-		    "razorpay answered %ld", c->status);
+		set_err(cfg, err, c->http.status,
+		    retryable_status(c->http.status), "razorpay answered %ld",
+		    c->http.status);
 }
 
 /*
@@ -501,17 +237,16 @@ run(const struct zt_razorpay_cfg *cfg, struct call *c, const char *entity,
 	*out = NULL;
 	if (perform(cfg, c, err) != 0)
 		return -1;
-	if (!c->resp.oom && c->resp.p != NULL)
-		o = json_tokener_parse(c->resp.p);
-	if (c->status < 200 || c->status > 299) {
+	o = zt_http_answer(&c->http);
+	if (c->http.status < 200 || c->http.status > 299) {
 		answered_err(cfg, c, o, err);
 		json_object_put(o);
 		return -1;
 	}
-	ent = get_str(o, "entity");
+	ent = zt_http_json_str(o, "entity");
 	if (o == NULL || ent == NULL || strcmp(ent, entity) != 0) {
-		set_err(cfg, err, c->status, 1,
-		    "razorpay answered %ld but not with %s %s", c->status,
+		set_err(cfg, err, c->http.status, 1,
+		    "razorpay answered %ld but not with %s %s", c->http.status,
 		    strcmp(entity, "order") == 0 ? "an" : "a", entity);
 		json_object_put(o);
 		return -1;
@@ -528,7 +263,7 @@ run(const struct zt_razorpay_cfg *cfg, struct call *c, const char *entity,
 static int
 get_id(char *dst, json_object *o, const char *key, const char *prefix)
 {
-	const char *s = get_str(o, key);
+	const char *s = zt_http_json_str(o, key);
 
 	dst[0] = '\0';
 	if (!valid_id(s, prefix))
@@ -543,14 +278,14 @@ parse_order(json_object *o, struct zt_razorpay_order *out)
 	memset(out, 0, sizeof(*out));
 	if (get_id(out->id, o, "id", "order") != 0)
 		return -1;
-	get_copy(out->status, sizeof(out->status), o, "status");
-	get_copy(out->currency, sizeof(out->currency), o, "currency");
-	get_copy(out->receipt, sizeof(out->receipt), o, "receipt");
-	out->amount = get_int(o, "amount");
-	out->amount_paid = get_int(o, "amount_paid");
-	out->amount_due = get_int(o, "amount_due");
-	out->attempts = (int)get_int(o, "attempts");
-	out->created_at = get_int(o, "created_at");
+	zt_http_json_copy(out->status, sizeof(out->status), o, "status");
+	zt_http_json_copy(out->currency, sizeof(out->currency), o, "currency");
+	zt_http_json_copy(out->receipt, sizeof(out->receipt), o, "receipt");
+	out->amount = zt_http_json_int(o, "amount");
+	out->amount_paid = zt_http_json_int(o, "amount_paid");
+	out->amount_due = zt_http_json_int(o, "amount_due");
+	out->attempts = (int)zt_http_json_int(o, "attempts");
+	out->created_at = zt_http_json_int(o, "created_at");
 	return 0;
 }
 
@@ -560,25 +295,26 @@ parse_payment(json_object *o, struct zt_razorpay_payment *out)
 	memset(out, 0, sizeof(*out));
 	if (get_id(out->id, o, "id", "pay") != 0)
 		return -1;
-	if (get_str(o, "order_id") != NULL &&
+	if (zt_http_json_str(o, "order_id") != NULL &&
 	    get_id(out->order_id, o, "order_id", "order") != 0)
 		return -1;
-	get_copy(out->status, sizeof(out->status), o, "status");
-	get_copy(out->method, sizeof(out->method), o, "method");
-	get_copy(out->currency, sizeof(out->currency), o, "currency");
-	get_copy(
+	zt_http_json_copy(out->status, sizeof(out->status), o, "status");
+	zt_http_json_copy(out->method, sizeof(out->method), o, "method");
+	zt_http_json_copy(out->currency, sizeof(out->currency), o, "currency");
+	zt_http_json_copy(
 	    out->refund_status, sizeof(out->refund_status), o, "refund_status");
-	get_copy(out->error_code, sizeof(out->error_code), o, "error_code");
-	get_copy(
+	zt_http_json_copy(
+	    out->error_code, sizeof(out->error_code), o, "error_code");
+	zt_http_json_copy(
 	    out->error_reason, sizeof(out->error_reason), o, "error_reason");
-	get_copy(out->error_description, sizeof(out->error_description), o,
-	    "error_description");
-	out->amount = get_int(o, "amount");
-	out->amount_refunded = get_int(o, "amount_refunded");
-	out->fee = get_int(o, "fee");
-	out->tax = get_int(o, "tax");
-	out->captured = get_bool(o, "captured");
-	out->created_at = get_int(o, "created_at");
+	zt_http_json_copy(out->error_description,
+	    sizeof(out->error_description), o, "error_description");
+	out->amount = zt_http_json_int(o, "amount");
+	out->amount_refunded = zt_http_json_int(o, "amount_refunded");
+	out->fee = zt_http_json_int(o, "fee");
+	out->tax = zt_http_json_int(o, "tax");
+	out->captured = zt_http_json_bool(o, "captured");
+	out->created_at = zt_http_json_int(o, "created_at");
 	return 0;
 }
 
@@ -589,13 +325,13 @@ parse_refund(json_object *o, struct zt_razorpay_refund *out)
 	if (get_id(out->id, o, "id", "rfnd") != 0 ||
 	    get_id(out->payment_id, o, "payment_id", "pay") != 0)
 		return -1;
-	get_copy(out->status, sizeof(out->status), o, "status");
-	get_copy(out->currency, sizeof(out->currency), o, "currency");
-	get_copy(out->receipt, sizeof(out->receipt), o, "receipt");
-	get_copy(out->speed_processed, sizeof(out->speed_processed), o,
+	zt_http_json_copy(out->status, sizeof(out->status), o, "status");
+	zt_http_json_copy(out->currency, sizeof(out->currency), o, "currency");
+	zt_http_json_copy(out->receipt, sizeof(out->receipt), o, "receipt");
+	zt_http_json_copy(out->speed_processed, sizeof(out->speed_processed), o,
 	    "speed_processed");
-	out->amount = get_int(o, "amount");
-	out->created_at = get_int(o, "created_at");
+	out->amount = zt_http_json_int(o, "amount");
+	out->created_at = zt_http_json_int(o, "created_at");
 	return 0;
 }
 
@@ -630,7 +366,7 @@ check_receipt(const struct zt_razorpay_cfg *cfg, struct zt_razorpay_err *err,
     const char *receipt)
 {
 	if (receipt != NULL &&
-	    (strlen(receipt) > MAX_RECEIPT || has_ctl(receipt))) {
+	    (strlen(receipt) > MAX_RECEIPT || zt_http_has_ctl(receipt))) {
 		set_err(cfg, err, 0, 0,
 		    "receipt must be at most %d printable characters",
 		    MAX_RECEIPT);
@@ -740,7 +476,7 @@ oom:
 out:
 	json_object_put(ans);
 	json_object_put(body);
-	buf_free(&c.resp);
+	zt_http_call_free(&c.http);
 	return rc;
 }
 
@@ -764,7 +500,7 @@ fetch(const struct zt_razorpay_cfg *cfg, const char *what, const char *id,
 	snprintf(path, sizeof(path), fmt, id);
 	c.path = path;
 	rc = run(cfg, &c, entity, ans, err);
-	buf_free(&c.resp);
+	zt_http_call_free(&c.http);
 	return rc;
 }
 
@@ -900,7 +636,7 @@ oom:
 out:
 	json_object_put(ans);
 	json_object_put(body);
-	buf_free(&c.resp);
+	zt_http_call_free(&c.http);
 	return rc;
 }
 
@@ -979,7 +715,7 @@ oom:
 out:
 	json_object_put(ans);
 	json_object_put(body);
-	buf_free(&c.resp);
+	zt_http_call_free(&c.http);
 	return rc;
 }
 
@@ -1108,27 +844,31 @@ zt_razorpay_event_parse(const char *body, size_t len,
 	for (size_t i = json_tokener_get_parse_end(tok); i < len; i++)
 		if (!isspace((unsigned char)body[i]))
 			goto bad; /* trailing bytes after the JSON */
-	if (get_str(o, "entity") == NULL ||
-	    strcmp(get_str(o, "entity"), "event") != 0 ||
-	    empty(get_str(o, "event")))
+	if (zt_http_json_str(o, "entity") == NULL ||
+	    strcmp(zt_http_json_str(o, "entity"), "event") != 0 ||
+	    empty(zt_http_json_str(o, "event")))
 		goto bad;
-	get_copy(ev->event, sizeof(ev->event), o, "event");
-	get_copy(ev->account_id, sizeof(ev->account_id), o, "account_id");
-	ev->created_at = get_int(o, "created_at");
-	payload = get_obj(o, "payload");
-	if ((ent = get_obj(get_obj(payload, "payment"), "entity")) != NULL) {
+	zt_http_json_copy(ev->event, sizeof(ev->event), o, "event");
+	zt_http_json_copy(
+	    ev->account_id, sizeof(ev->account_id), o, "account_id");
+	ev->created_at = zt_http_json_int(o, "created_at");
+	payload = zt_http_json_obj(o, "payload");
+	if ((ent = zt_http_json_obj(
+		 zt_http_json_obj(payload, "payment"), "entity")) != NULL) {
 		what = "payment";
 		if (parse_payment(ent, &ev->payment) != 0)
 			goto bad;
 		ev->has_payment = 1;
 	}
-	if ((ent = get_obj(get_obj(payload, "order"), "entity")) != NULL) {
+	if ((ent = zt_http_json_obj(
+		 zt_http_json_obj(payload, "order"), "entity")) != NULL) {
 		what = "order";
 		if (parse_order(ent, &ev->order) != 0)
 			goto bad;
 		ev->has_order = 1;
 	}
-	if ((ent = get_obj(get_obj(payload, "refund"), "entity")) != NULL) {
+	if ((ent = zt_http_json_obj(
+		 zt_http_json_obj(payload, "refund"), "entity")) != NULL) {
 		what = "refund";
 		if (parse_refund(ent, &ev->refund) != 0)
 			goto bad;

@@ -13,10 +13,11 @@
  * HTTP Basic key_id:key_secret, JSON bodies, amounts in paise, currency INR.
  * Results go into caller-provided structs (no allocation to free).
  *
- * Not thread-safe: one reused CURL easy handle per process (responders and
- * cron programs are single-threaded).  Needs libcurl, json-c, libsodium
- * and lib/zt_http.c (the rules every provider call shares).  docs/payments.md has the whole picture, including the
- * local emulator (tests/fakes/razorpay.py) the tests and the dev stack use.
+ * The HTTP part (the reused easy handle, timeouts, error text) is the one
+ * provider client in lib/zt_http.c, shared with zt_notify.  Not
+ * thread-safe.  Needs libcurl, json-c and libsodium.  docs/payments.md has
+ * the whole picture, including the local emulator (tests/fakes/razorpay.py)
+ * the tests and the dev stack use.
  */
 #ifndef ZT_RAZORPAY_H
 #define ZT_RAZORPAY_H
@@ -38,11 +39,11 @@ extern "C" {
  * connecting.
  */
 struct zt_razorpay_cfg {
-	const char *key_id;         /* rzp_test_… or rzp_live_… */
-	const char *key_secret;     /* API calls and checkout signatures */
+	const char *key_id;	    /* rzp_test_… or rzp_live_… */
+	const char *key_secret;	    /* API calls and checkout signatures */
 	const char *webhook_secret; /* webhook signatures */
-	const char *base_url;       /* NULL or "": ZT_RAZORPAY_BASE */
-	long timeout_ms;            /* per call; <= 0: ZT_RAZORPAY_TIMEOUT_MS */
+	const char *base_url;	    /* NULL or "": ZT_RAZORPAY_BASE */
+	long timeout_ms;	    /* per call; <= 0: ZT_RAZORPAY_TIMEOUT_MS */
 };
 
 /*
@@ -55,14 +56,14 @@ struct zt_razorpay_cfg {
  *    non-loopback host", …                            status 0, not retryable
  */
 struct zt_razorpay_err {
-	long status;   /* HTTP status of the answer; 0: no answer, or refused
-	                  before sending */
-	int retryable; /* 1: network, timeout, 408/409/429 or 5xx, or an
-	                  unreadable answer: the same call may succeed later
-	                  (repeat a refund with the same idempotency key).
-	                  0: our request is wrong, declined or misconfigured
-	                  (4xx, bad input): repeating it will not help */
-	char code[40];  /* Razorpay error.code ("BAD_REQUEST_ERROR"), or "" */
+	long status;	/* HTTP status of the answer; 0: no answer, or refused
+			   before sending */
+	int retryable;	/* 1: network, timeout, 408/409/429 or 5xx, or an
+			   unreadable answer: the same call may succeed later
+			   (repeat a refund with the same idempotency key).
+			   0: our request is wrong, declined or misconfigured
+			   (4xx, bad input): repeating it will not help */
+	char code[40];	/* Razorpay error.code ("BAD_REQUEST_ERROR"), or "" */
 	char field[40]; /* Razorpay error.field ("amount"), or "" */
 	char msg[256];
 };
@@ -75,10 +76,10 @@ struct zt_razorpay_note {
 
 struct zt_razorpay_order {
 	char id[ZT_RAZORPAY_ID_MAX]; /* order_… */
-	char status[16];             /* created, attempted, paid */
-	char currency[8];            /* INR */
-	char receipt[48];            /* "" when none */
-	long long amount;            /* paise */
+	char status[16];	     /* created, attempted, paid */
+	char currency[8];	     /* INR */
+	char receipt[48];	     /* "" when none */
+	long long amount;	     /* paise */
 	long long amount_paid;
 	long long amount_due;
 	int attempts;
@@ -86,15 +87,15 @@ struct zt_razorpay_order {
 };
 
 struct zt_razorpay_payment {
-	char id[ZT_RAZORPAY_ID_MAX];       /* pay_… */
+	char id[ZT_RAZORPAY_ID_MAX];	   /* pay_… */
 	char order_id[ZT_RAZORPAY_ID_MAX]; /* "" when none */
-	char status[16];        /* created, authorized, captured, refunded,
-	                           failed */
-	char method[24];        /* upi, card, netbanking, wallet, … */
+	char status[16]; /* created, authorized, captured, refunded,
+			    failed */
+	char method[24]; /* upi, card, netbanking, wallet, … */
 	char currency[8];
 	char refund_status[16]; /* "", partial, full */
-	char error_code[40];    /* failed payments: error_code, error_reason, */
-	char error_reason[64];  /* error_description ("" otherwise) */
+	char error_code[40];	/* failed payments: error_code, error_reason, */
+	char error_reason[64];	/* error_description ("" otherwise) */
 	char error_description[160];
 	long long amount;
 	long long amount_refunded;
@@ -105,9 +106,9 @@ struct zt_razorpay_payment {
 };
 
 struct zt_razorpay_refund {
-	char id[ZT_RAZORPAY_ID_MAX];         /* rfnd_… */
+	char id[ZT_RAZORPAY_ID_MAX]; /* rfnd_… */
 	char payment_id[ZT_RAZORPAY_ID_MAX];
-	char status[16];                     /* pending, processed, failed */
+	char status[16]; /* pending, processed, failed */
 	char currency[8];
 	char receipt[48];
 	char speed_processed[16];
@@ -117,20 +118,20 @@ struct zt_razorpay_refund {
 
 struct zt_razorpay_refund_req {
 	const char *payment_id;
-	long long amount;            /* paise; 0: all that is left to refund */
+	long long amount;	     /* paise; 0: all that is left to refund */
 	const char *idempotency_key; /* X-Refund-Idempotency: 10-128 chars of
-	                                [A-Za-z0-9_-]; NULL: none (then a
-	                                retried call may refund twice) */
-	const char *speed;           /* NULL: "normal"; or "optimum" */
-	const char *receipt;         /* may be NULL; <= 40 chars */
+					[A-Za-z0-9_-]; NULL: none (then a
+					retried call may refund twice) */
+	const char *speed;	     /* NULL: "normal"; or "optimum" */
+	const char *receipt;	     /* may be NULL; <= 40 chars */
 	const struct zt_razorpay_note *notes;
 	size_t nnotes;
 };
 
 /* A parsed webhook body (see zt_razorpay_event_parse). */
 struct zt_razorpay_event {
-	char event[48];      /* payment.captured, order.paid, refund.processed,
-	                        … */
+	char event[48]; /* payment.captured, order.paid, refund.processed,
+			   … */
 	char account_id[48];
 	long long created_at;
 	int has_payment, has_order, has_refund; /* which entities were sent */
@@ -148,9 +149,8 @@ struct zt_razorpay_event {
  * one is simply never paid.  Store the id you get and pay only that one.
  */
 int zt_razorpay_order_create(const struct zt_razorpay_cfg *cfg,
-    long long amount, const char *receipt,
-    const struct zt_razorpay_note *notes, size_t nnotes,
-    struct zt_razorpay_order *out, struct zt_razorpay_err *err);
+    long long amount, const char *receipt, const struct zt_razorpay_note *notes,
+    size_t nnotes, struct zt_razorpay_order *out, struct zt_razorpay_err *err);
 
 /* Fetch an order by id.  0 or -1 (err). */
 int zt_razorpay_order_fetch(const struct zt_razorpay_cfg *cfg,
@@ -223,9 +223,6 @@ int zt_razorpay_verify_webhook(const struct zt_razorpay_cfg *cfg,
  */
 int zt_razorpay_event_parse(const char *body, size_t len,
     struct zt_razorpay_event *ev, struct zt_razorpay_err *err);
-
-/* Frees the process's CURL handle (optional; for leak checkers at exit). */
-void zt_razorpay_cleanup(void);
 
 #ifdef __cplusplus
 }

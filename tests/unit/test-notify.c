@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "zt_http.h"
 #include "zt_notify.h"
 
 #include <dirent.h>
@@ -787,7 +788,7 @@ int main(void)
         ok(0, "start tests/fakes/providers.py", "could not start the fake (see above)");
     }
 
-    zt_notify_cleanup();
+    zt_http_cleanup();
     curl_global_cleanup();
     printf("1..%d\n", n_tests);
     if (n_failed)

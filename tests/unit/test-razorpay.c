@@ -17,6 +17,7 @@
 #define _GNU_SOURCE
 #endif
 
+#include "zt_http.h"
 #include "zt_razorpay.h"
 #include "zt_test.h"
 
@@ -938,7 +939,7 @@ main(void)
 		RUN(emulator_webhook_bodies_verify_and_parse);
 	}
 	stop_emulator();
-	zt_razorpay_cleanup();
+	zt_http_cleanup();
 	curl_global_cleanup();
 	return DONE();
 }
