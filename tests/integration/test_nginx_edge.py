@@ -7,10 +7,11 @@ docs/stack.md. Everything under /api/ answers JSON
 429 and 503 carry Retry-After.
 
 The test stack runs the default limits (scripts/dev, LIMIT_DEFAULTS) with
-127.0.0.1 exempt (the rest of the suite is thousands of users on that one
-address) and 127.0.0.2 trusted as a proxy sending X-Forwarded-For. These
-tests therefore come from other loopback addresses (127.x.y.z: Linux
-routes all of 127/8 to lo), a fresh one per test, so each starts with an
+127.0.0.0/8 exempt except 127.255.0.0/16 (the rest of the suite is
+thousands of users on loopback addresses: 127.0.0.1 and ztauth's
+random_loopback()) and 127.0.0.2 trusted as a proxy sending
+X-Forwarded-For. These tests therefore come from 127.255.x.y (Linux routes
+all of 127/8 to lo), a fresh address per test, so each starts with an
 empty budget.
 """
 
@@ -32,9 +33,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # ---------------------------------------------------------------- helpers --
 
 def fresh_addr():
-    """A loopback address no other test uses (never .0.0.1/.0.0.2)."""
-    return "127.%d.%d.%d" % (random.randrange(1, 255), random.randrange(0, 256),
-                             random.randrange(1, 255))
+    """A limited loopback address no other test uses (127.255.0.0/16)."""
+    return "127.255.%d.%d" % (random.randrange(0, 256), random.randrange(1, 255))
 
 
 def fresh_client_ip():
@@ -416,14 +416,16 @@ def test_unlimited_paths_are_not_counted(base_url, stack_var):
     assert 429 not in codes, codes
 
 
-def test_the_exempt_address_is_not_limited(base_url, stack_var):
-    """The test stack exempts 127.0.0.1 (ZT_NGINX_LIMIT_EXEMPT): the rest of
-    the suite depends on it."""
+@pytest.mark.parametrize("source", ["127.0.0.1", "127.77.3.9"])
+def test_exempt_addresses_are_not_limited(base_url, stack_var, source):
+    """The test stack exempts 127.0.0.0/8 but 127.255.0.0/16
+    (ZT_NGINX_LIMIT_EXEMPT): the rest of the suite depends on it."""
     conf = rendered_conf(stack_var)
-    assert re.search(r"^\s*127\.0\.0\.1 1;", conf, re.M), "127.0.0.1 is not exempt"
+    assert re.search(r"^\s*127\.0\.0\.0/8 1;", conf, re.M), "127/8 is not exempt"
+    assert re.search(r"^\s*127\.255\.0\.0/16 0;", conf, re.M), "127.255/16 is exempt"
     rate, burst_size = limit_of(conf, "ztic_auth")
-    codes = {r.status for r in burst(Conn(base_url), "GET", "/api/auth/me",
-                                     burst_size + int(rate) + 20)}
+    codes = {r.status for r in burst(Conn(base_url, source=source), "GET",
+                                     "/api/auth/me", burst_size + int(rate) + 20)}
     assert 429 not in codes, codes
 
 
