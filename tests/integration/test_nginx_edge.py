@@ -358,8 +358,10 @@ LIMITED = [
     ("ztic_auth", "POST", "/api/auth/token/refresh"),
     ("ztic_lock", "POST", "/api/seats/lock"),
     ("ztic_lock", "DELETE", "/api/seats/lock/00000000-0000-0000-0000-000000000000"),
-    ("ztic_bookings", "GET", "/api/bookings"),
     ("ztic_bookings", "POST", "/api/bookings"),
+    ("ztic_bookings", "POST", "/api/bookings/00000000-0000-0000-0000-000000000000/cancel"),
+    ("ztic_bookings_read", "GET", "/api/bookings"),
+    ("ztic_bookings_read", "GET", "/api/bookings/mine"),
 ]
 
 
@@ -401,6 +403,21 @@ def test_a_burst_over_the_limit_is_a_json_429_with_retry_after(
     time.sleep(int(rs[-1].getheader("Retry-After")) + 0.2)
     r = c(method, path, body=b"{}" if method != "GET" else None)
     assert r.status != 429, r.body
+
+
+def test_booking_reads_and_writes_have_separate_budgets(base_url, stack_var):
+    conf = rendered_conf(stack_var)
+    w_rate, w_burst = limit_of(conf, "ztic_bookings")
+    r_rate, r_burst = limit_of(conf, "ztic_bookings_read")
+    assert r_rate >= w_rate and r_burst >= w_burst
+    c = Conn(base_url, source=fresh_addr())
+    codes = [r.status for r in burst(c, "POST", "/api/bookings",
+                                     w_burst + int(w_rate * 2) + 20)]
+    assert 429 in codes, codes
+    # writes are refused now; reading goes on
+    assert c("POST", "/api/bookings", body=b"{}").status == 429
+    codes = [r.status for r in burst(c, "GET", "/api/bookings/mine", w_burst)]
+    assert 429 not in codes, codes
 
 
 def test_unlimited_paths_are_not_counted(base_url, stack_var):
