@@ -5,6 +5,7 @@
 #include "zt_json.h"
 #include "zt_live.h"
 #include "zt_log.h"
+#include "zt_rate.h"
 #include "zt_redis.h"
 #include "zt_salemap.h"
 #include "zt_server.h"
@@ -129,8 +130,13 @@ static const char *const key_suffix[K__COUNT] = {
 
 /*
  * ARGV: user, new hold id, ttl ms, per-user limit, map version the
- * caller's seat map was loaded at (zt_salemap), nseats, seats…,
- * ntypes, (type, quantity wanted, seed = capacity - sold, capacity)…
+ * caller's seat map was loaded at (zt_salemap), max life ms, nseats,
+ * seats…, ntypes, (type, quantity wanted, seed = capacity - sold,
+ * capacity)…
+ * A hold records when it must end at the latest (x = its first lock + max
+ * life, fixed then): a lock moves its expiry to now + ttl but never past
+ * x, so repeating a lock cannot keep seats forever (docs/holds.md).  A
+ * hold from before x existed gets it at its next lock.
  * No PostgreSQL on this path: the sold set and each user's bought count
  * are Redis's copies (rebuilt from PostgreSQL by seed_sold, which this
  * script asks for with {seed = true} when they are missing), and
@@ -158,13 +164,14 @@ static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "  hid = ARGV[2]\n"
     "  cur = {u = user, s = {}, g = {}}\n"
     "end\n"
+    "if not cur.x then cur.x = now + tonumber(ARGV[6]) end\n"
     "emit('seats.released', rel, relga)\n"
     "local owner = user .. ':' .. hid\n"
     "local mine = {}\n"
     "for _, s in ipairs(cur.s) do mine[s] = true end\n"
     "local conflicts, take = {}, {}\n"
-    "local i = 7\n"
-    "for _ = 1, tonumber(ARGV[6]) do\n"
+    "local i = 8\n"
+    "for _ = 1, tonumber(ARGV[7]) do\n"
     "  local s = ARGV[i]\n"
     "  i = i + 1\n"
     "  if redis.call('SISMEMBER', SOLD, s) == 1 then\n"
@@ -206,7 +213,7 @@ static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "  return cjson.encode({ok = false, conflicts = conflicts,\n"
     "    short = short, count = count, msgs = msgs})\n"
     "end\n"
-    "local exp = now + ttl\n"
+    "local exp = math.min(now + ttl, cur.x)\n"
     "local gach = {}\n"
     "for _, s in ipairs(take) do\n"
     "  redis.call('HSET', SEATS, s, owner)\n"
@@ -230,7 +237,7 @@ static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "redis.call('ZADD', HOLDS, exp, hid)\n"
     "emit('seats.held', cur.s, gach, exp)\n"
     "return cjson.encode({ok = true, hold = hid, exp = exp, seats = cur.s,\n"
-    "  ga = cur.g, msgs = msgs})\n");
+    "  ga = cur.g, max = cur.x, msgs = msgs})\n");
 
 /* ARGV: user, seat ("" for the whole hold). */
 static struct zt_script release_script = ZT_SCRIPT(LUA_PRELUDE
@@ -352,7 +359,7 @@ static struct zt_script get_script = ZT_SCRIPT(LUA_PRELUDE
     "local h = sc and tonumber(sc) > now and load(hid)\n"
     "if not h then return cjson.encode({ok = true}) end\n"
     "return cjson.encode({ok = true, hold = hid, exp = tonumber(sc),\n"
-    "  seats = h.s, ga = h.g})\n");
+    "  seats = h.s, ga = h.g, max = h.x})\n");
 
 /*
  * ARGV: user ("" when anonymous), v, next and live of the caller's cached
@@ -385,7 +392,8 @@ static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
     "    redis.call('ZSCORE', HOLDS, hid))\n"
     "  local h = sc and tonumber(sc) > now and load(hid)\n"
     "  if not h then return nil end\n"
-    "  return {hold = hid, exp = tonumber(sc), seats = h.s, ga = h.g}\n"
+    "  return {hold = hid, exp = tonumber(sc), seats = h.s, ga = h.g,\n"
+    "    max = h.x}\n"
     "end\n"
     "if ARGV[2] ~= '' and tonumber(ARGV[2]) == v and\n"
     "  now < tonumber(ARGV[3]) and\n"
@@ -639,6 +647,7 @@ read_hold(struct zt_req *req, struct json_object *o, struct zt_hold *h)
 		return;
 	h->id = zt_arena_strdup(req->arena, json_object_get_string(hid));
 	h->expires_ms = int_field(o, "exp");
+	h->max_expires_ms = int_field(o, "max");
 	h->nseats = list_len(seats);
 	h->seats = zt_arena_array(req->arena, h->nseats + 1, sizeof(char *));
 	for (i = 0; i < h->nseats; i++)
@@ -921,12 +930,19 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 {
 	const struct zt_salemap *m;
 	long long now = zt_time_now_ms();
-	size_t nargs = 7 + r->nseats + 4 * r->nga, k;
+	size_t nargs = 8 + r->nseats + 4 * r->nga, k;
 	const char **args = zt_arena_array(req->arena, nargs, sizeof(char *));
 	char hold_id[ZT_UUID_LEN + 1];
 	struct json_object *reply, *ok;
 	enum zt_err e;
 
+	/* the address first (it stops one client with many accounts), then
+	 * the user; every call counts, whatever it asks for */
+	if ((e = zt_rate_hit(req, "hold-ip", req->remote_addr,
+	         zt_g.cfg.hold_ip_max, zt_g.cfg.hold_rate_window)) != ZT_OK ||
+	    (e = zt_rate_hit(req, "hold-user", req->user_id,
+	         zt_g.cfg.hold_user_max, zt_g.cfg.hold_rate_window)) != ZT_OK)
+		return e;
 	zt_uuid_new(hold_id);
 	for (int reloaded = 0, seeded = 0, again = 1; again;) {
 		if ((e = zt_salemap_get(req, r->event_id, &m)) != ZT_OK ||
@@ -939,6 +955,8 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 		args[k++] = num_arg(req, m->per_user_limit);
 		/* after one reload, go on with what PostgreSQL said */
 		args[k++] = reloaded ? "*" : m->map_ver;
+		args[k++] = num_arg(req, (long long)zt_g.cfg.hold_max_life *
+		    1000);
 		args[k++] = num_arg(req, (long long)r->nseats);
 		for (size_t i = 0; i < r->nseats; i++)
 			args[k++] = r->seats[i];
@@ -1117,6 +1135,10 @@ zt_hold_json(struct zt_req *req, const struct zt_hold *h)
 	json_object_object_add(o, "holdId", json_object_new_string(h->id));
 	json_object_object_add(o, "expiresAt", json_object_new_string(
 	    zt_time_format_ms(req->arena, h->expires_ms)));
+	if (h->max_expires_ms > 0)
+		json_object_object_add(o, "maxExpiresAt",
+		    json_object_new_string(zt_time_format_ms(req->arena,
+		        h->max_expires_ms)));
 	list = json_object_new_array();
 	for (size_t i = 0; i < h->nseats; i++)
 		json_object_array_add(list, json_object_new_string(h->seats[i]));

@@ -94,3 +94,20 @@ zt_ident_phone(const char *in, char *out, size_t outlen)
 		return -1;
 	return 0;
 }
+
+int
+zt_ident_rate_key(const char *ident, char *out, size_t outlen)
+{
+	const char *at = strrchr(ident, '@');
+	const char *plus = at ? memchr(ident, '+', (size_t)(at - ident)) : NULL;
+
+	if (plus == NULL || plus == ident) {
+		if ((size_t)snprintf(out, outlen, "%s", ident) >= outlen)
+			return -1;
+		return 0;
+	}
+	if ((size_t)snprintf(out, outlen, "%.*s%s", (int)(plus - ident), ident,
+	        at) >= outlen)
+		return -1;
+	return 0;
+}

@@ -22,4 +22,15 @@ int zt_ident_email(const char *in, char *out, size_t outlen);
  */
 int zt_ident_phone(const char *in, char *out, size_t outlen);
 
+/*
+ * The key limits count under, from an identifier already normalised by
+ * the two above: a phone as it is; an email without the "+tag" of its
+ * local part ("a+x@b.in" -> "a@b.in"), so tags cannot multiply one
+ * inbox's sends or failed codes.  Only for counting: accounts and
+ * deliveries keep the address as typed (normalised).  A local part that
+ * is nothing but a tag ("+x@b.in") is kept whole.  0 ok, -1 when out is
+ * too small.
+ */
+int zt_ident_rate_key(const char *ident, char *out, size_t outlen);
+
 #endif
