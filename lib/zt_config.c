@@ -49,7 +49,7 @@ static const struct setting settings[] = {
 	{"ZT_HOLD_TTL", K_INT, F(hold_ttl), "300", 0, 5, 3600},
 	{"ZT_HOLD_MAX_LIFE", K_INT, F(hold_max_life), "0", 0, 0, 86400},
 	{"ZT_HOLD_USER_MAX", K_INT, F(hold_user_max), "60", 0, 0, 100000},
-	{"ZT_HOLD_IP_MAX", K_INT, F(hold_ip_max), "600", 0, 0, 1000000},
+	{"ZT_HOLD_IP_MAX", K_INT, F(hold_ip_max), "3000", 0, 0, 1000000},
 	{"ZT_HOLD_RATE_WINDOW", K_INT, F(hold_rate_window), "60", 0, 1, 3600},
 	{"ZT_OTP_FAIL_FREE", K_INT, F(otp_fail_free), "5", 0, 1, 1000},
 	{"ZT_OTP_FAIL_MAX", K_INT, F(otp_fail_max), "15", 0, 1, 10000},

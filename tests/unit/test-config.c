@@ -88,7 +88,7 @@ TEST(hold_max_life_defaults_to_twice_the_ttl_and_is_at_least_one_ttl)
 	clean();
 	CHECK(reload( 0, err, sizeof(err)) == 0);
 	CHECK(c.hold_max_life == 600);
-	CHECK(c.hold_user_max == 60 && c.hold_ip_max == 600);
+	CHECK(c.hold_user_max == 60 && c.hold_ip_max == 3000);
 	setenv("ZT_HOLD_TTL", "20", 1);
 	CHECK(reload( 0, err, sizeof(err)) == 0);
 	CHECK(c.hold_max_life == 40);
