@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import os
+import threading
 import time
 import uuid
 
@@ -178,6 +179,9 @@ def test_lock_calls_are_limited_per_user(cat, tenant, locker,
     # a refused call changed nothing; another seat is refused alike
     assert a.status(ev).json()["mine"]["seats"] == ev["seats"][:1]
     assert_429(a.lock(ev, ev["seats"][1:2]), at_most=window)
+    # the limit is the user's, not the event's
+    ev2 = cat.event(tenant, seats=1)
+    assert_429(a.lock(ev2, ev2["seats"]), at_most=window)
     # another user at the same address is not limited by this one
     other = locker("neighbour", ip=a.ip)
     assert other.lock(ev, ev["seats"][1:2]).status_code == 200
@@ -286,6 +290,46 @@ def test_failed_codes_back_off_across_challenges_and_tags(
     r = verify(cid2, code2)
     assert r.status_code == 200, r.text
     assert redis("EXISTS", counted) == 0
+
+
+def test_racing_verifications_cannot_slip_through_one_backoff_gap(
+        base_url, fakes_url, redis, stack_var):
+    free = stack_setting(stack_var, "ZT_OTP_FAIL_FREE", 5)
+    if free != 5 or stack_setting(stack_var, "ZT_OTP_MAX_SENDS", 3) < 3:
+        pytest.skip("written for 5 free wrong codes and 3 sends")
+    local = new_local()
+    counted = rate_key("otp-fail", f"{local}@test.ztic.in")
+    codes = []
+    for i in range(3):
+        to = f"{local}+r{i}@test.ztic.in"
+        r = send(to)
+        assert r.status_code == 202, r.text
+        codes.append((r.json()["challengeId"],
+                      code_from(fakes_url, "resend", to)))
+    for _ in range(5):
+        assert verify(codes[0][0], wrong(codes[0][1])).status_code == 401
+    # the wait is over: one try is due; eight arrive at once on the two
+    # live challenges (each its own row lock, so they run side by side)
+    redis("HSET", counted, "last", "0")
+    gate = threading.Barrier(8)
+    results = []
+
+    def attack(i):
+        cid, code = codes[1 + i % 2]
+        b = Browser(base_url)
+        gate.wait()
+        results.append(verify(cid, wrong(code), b))
+
+    threads = [threading.Thread(target=attack, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(r.status_code for r in results) == [401] + [429] * 7
+    for r in results:
+        if r.status_code == 429:
+            assert_429(r)
+    assert int(redis("HGET", counted, "n")) == 6
 
 
 def test_failed_codes_hit_a_daily_cap_that_new_challenges_cannot_stretch(
