@@ -938,7 +938,7 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 
 	/* the address first (it stops one client with many accounts), then
 	 * the user; every call counts, whatever it asks for */
-	if ((e = zt_rate_hit(req, "hold-ip", req->remote_addr,
+	if ((e = zt_rate_hit(req, "hold-ip", zt_rate_addr(req),
 	         zt_g.cfg.hold_ip_max, zt_g.cfg.hold_rate_window)) != ZT_OK ||
 	    (e = zt_rate_hit(req, "hold-user", req->user_id,
 	         zt_g.cfg.hold_user_max, zt_g.cfg.hold_rate_window)) != ZT_OK)

@@ -33,4 +33,13 @@ int zt_ident_phone(const char *in, char *out, size_t outlen);
  */
 int zt_ident_rate_key(const char *ident, char *out, size_t outlen);
 
+/*
+ * The key per-address limits count a client address under: an IPv4
+ * address as it is; an IPv6 address by its /64 ("2001:db8:1:2::/64"),
+ * since one subscriber gets a whole /64 and could otherwise take a fresh
+ * address per request; an IPv4-mapped IPv6 address as its IPv4 address.
+ * Anything else is copied unchanged.  0 ok, -1 when out is too small.
+ */
+int zt_ident_addr_key(const char *addr, char *out, size_t outlen);
+
 #endif

@@ -106,7 +106,7 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 	 * one whose wrong codes reached the day's cap, and the send limit */
 	counted = count_key(req, ident);
 	fail_policy(&fails);
-	if ((e = zt_rate_hit(req, "otp-ip", req->remote_addr,
+	if ((e = zt_rate_hit(req, "otp-ip", zt_rate_addr(req),
 	         zt_g.cfg.otp_ip_max, zt_g.cfg.otp_window)) != ZT_OK ||
 	    (e = zt_rate_fail_capped(req, "otp-fail", counted, &fails)) !=
 	        ZT_OK ||

@@ -1,6 +1,7 @@
 /* zt_rate.c - sliding-window limits and failure backoff; see zt_rate.h. */
 #include "zt_rate.h"
 #include "zt_crypto.h"
+#include "zt_ident.h"
 #include "zt_redis.h"
 
 #include <sodium.h>
@@ -79,6 +80,16 @@ refuse(struct zt_req *req, const char *code, const char *what,
 	zt_fail_detail(req, "retryAfter", json_object_new_int64(secs));
 	return zt_fail(req, ZT_ELIMIT, code, "%s; try again in %lld seconds",
 	    what, secs);
+}
+
+const char *
+zt_rate_addr(struct zt_req *req)
+{
+	size_t n = strlen(req->remote_addr) + 8; /* + "/64" at most */
+	char *out = zt_arena_alloc(req->arena, n < 64 ? 64 : n);
+	if (zt_ident_addr_key(req->remote_addr, out, n < 64 ? 64 : n) != 0)
+		return req->remote_addr;
+	return out;
 }
 
 enum zt_err

@@ -22,6 +22,12 @@ enum zt_err zt_rate_hit(struct zt_req *req, const char *scope,
     const char *key, int limit, int window_s);
 
 /*
+ * The key of req's client address for per-address limits
+ * (zt_ident_addr_key: an IPv6 client counts by its /64).  Arena string.
+ */
+const char *zt_rate_addr(struct zt_req *req);
+
+/*
  * Failed attempts with backoff (OTP verifications per identifier): the
  * first `free` attempts pass at once; after n >= free failures the next
  * attempt waits backoff_s * 2^(n - free) seconds (at most backoff_max_s)

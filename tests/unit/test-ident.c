@@ -85,6 +85,32 @@ TEST(rate_keys_drop_email_tags_only)
 	}
 }
 
+static const char *
+addr_key(const char *in)
+{
+	static char out[64];
+	return zt_ident_addr_key(in, out, sizeof(out)) == 0 ? out : NULL;
+}
+
+TEST(addresses_count_as_ipv4_or_an_ipv6_slash_64)
+{
+	CHECK_STR(addr_key("203.0.113.7"), "203.0.113.7");
+	/* one subscriber's /64, however the host part changes */
+	CHECK_STR(addr_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+	    "2001:db8:1:2::/64");
+	CHECK_STR(addr_key("2001:DB8:1:2::1"), "2001:db8:1:2::/64");
+	CHECK_STR(addr_key("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+	CHECK_STR(addr_key("::ffff:203.0.113.7"), "203.0.113.7");
+	CHECK_STR(addr_key("::1"), "::/64");
+	CHECK_STR(addr_key(""), "");
+	CHECK_STR(addr_key("not:an:address"), "not:an:address");
+	{
+		char small[8];
+		CHECK(zt_ident_addr_key("2001:db8::1", small, sizeof(small)) ==
+		    -1);
+	}
+}
+
 int
 main(void)
 {
@@ -93,5 +119,6 @@ main(void)
 	RUN(indian_numbers_become_e164);
 	RUN(bad_numbers_are_refused);
 	RUN(rate_keys_drop_email_tags_only);
+	RUN(addresses_count_as_ipv4_or_an_ipv6_slash_64);
 	return DONE();
 }
