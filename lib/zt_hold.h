@@ -6,8 +6,9 @@
  * A user has at most one hold per event.  Locking again adds to it and
  * moves its expiry to now + ZT_HOLD_TTL for every seat and unit in it, but
  * never past its first lock + ZT_HOLD_MAX_LIFE (default 2 x the TTL).
- * Lock calls are rate-limited per address and per user (ZT_HOLD_IP_MAX,
- * ZT_HOLD_USER_MAX per ZT_HOLD_RATE_WINDOW seconds): 429 with Retry-After.
+ * Lock calls are rate-limited per event, per address and per user
+ * (ZT_HOLD_IP_MAX, ZT_HOLD_USER_MAX per ZT_HOLD_RATE_WINDOW seconds),
+ * counted by the lock script: 429 "rate_limited" with Retry-After.
  * Seats are taken all or nothing; a seat held by someone else (in a hold
  * that has not expired) or sold is a conflict.  GA units come from a
  * per-event, per-type counter of free units seeded from PostgreSQL

@@ -58,20 +58,25 @@ static struct zt_script fail_script = ZT_SCRIPT(
     "end\n"
     "return {1, 0, 0}\n");
 
-/* zt:rl:<scope>:<keyed BLAKE2b of key> in the arena. */
-static const char *
-rate_key(struct zt_req *req, const char *scope, const char *key)
+const char *
+zt_rate_digest(struct zt_req *req, const char *scope, const char *key)
 {
 	unsigned char h[16];
 	crypto_generichash(h, sizeof(h), (const unsigned char *)key,
 	    strlen(key), (const unsigned char *)scope, strlen(scope));
-	return zt_arena_printf(req->arena, "zt:rl:%s:%s", scope,
-	    zt_hex(req->arena, h, sizeof(h)));
+	return zt_hex(req->arena, h, sizeof(h));
 }
 
-/* 429 code with Retry-After: retry_ms rounded up to whole seconds. */
-static enum zt_err
-refuse(struct zt_req *req, const char *code, const char *what,
+/* zt:rl:<scope>:<digest of key> in the arena. */
+static const char *
+rate_key(struct zt_req *req, const char *scope, const char *key)
+{
+	return zt_arena_printf(req->arena, "zt:rl:%s:%s", scope,
+	    zt_rate_digest(req, scope, key));
+}
+
+enum zt_err
+zt_rate_refuse(struct zt_req *req, const char *code, const char *what,
     long long retry_ms)
 {
 	long long secs = retry_ms <= 0 ? 1 : (retry_ms + 999) / 1000;
@@ -116,7 +121,7 @@ zt_rate_hit(struct zt_req *req, const char *scope, const char *key,
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	if (rep->element[0]->integer == 1)
 		return ZT_OK;
-	return refuse(req, "rate_limited", "too many attempts",
+	return zt_rate_refuse(req, "rate_limited", "too many attempts",
 	    rep->element[1]->integer);
 }
 
@@ -149,9 +154,9 @@ fail_run(struct zt_req *req, const char *scope, const char *key,
 	if (rep->element[0]->integer == 1)
 		return ZT_OK;
 	if (rep->element[2]->integer == 1)
-		return refuse(req, "too_many_failures",
+		return zt_rate_refuse(req, "too_many_failures",
 		    "too many wrong codes today", rep->element[1]->integer);
-	return refuse(req, "rate_limited", "too many wrong codes",
+	return zt_rate_refuse(req, "rate_limited", "too many wrong codes",
 	    rep->element[1]->integer);
 }
 

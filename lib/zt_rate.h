@@ -22,6 +22,23 @@ enum zt_err zt_rate_hit(struct zt_req *req, const char *scope,
     const char *key, int limit, int window_s);
 
 /*
+ * Record 429 `code` on req: "<what>; try again in N seconds", a
+ * Retry-After header and retryAfter in the body, N = retry_ms rounded up
+ * to whole seconds (at least 1).  Returns ZT_ELIMIT.  For limits counted
+ * elsewhere (the lock script counts its own: lib/zt_hold.c).
+ */
+enum zt_err zt_rate_refuse(struct zt_req *req, const char *code,
+    const char *what, long long retry_ms);
+
+/*
+ * The keyed digest limits store instead of key (hex of BLAKE2b-128 keyed
+ * with scope), so no identifier or address sits in Redis in clear.
+ * Arena string.
+ */
+const char *zt_rate_digest(struct zt_req *req, const char *scope,
+    const char *key);
+
+/*
  * The key of req's client address for per-address limits
  * (zt_ident_addr_key: an IPv6 client counts by its /64).  Arena string.
  */
