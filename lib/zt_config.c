@@ -47,6 +47,14 @@ static const struct setting settings[] = {
 	{"ZT_OTP_WINDOW", K_INT, F(otp_window), "600", 0, 1, 86400},
 	{"ZT_OTP_IP_MAX", K_INT, F(otp_ip_max), "30", 0, 1, 100000},
 	{"ZT_HOLD_TTL", K_INT, F(hold_ttl), "300", 0, 5, 3600},
+	{"ZT_HOLD_MAX_LIFE", K_INT, F(hold_max_life), "0", 0, 0, 86400},
+	{"ZT_HOLD_USER_MAX", K_INT, F(hold_user_max), "60", 0, 0, 100000},
+	{"ZT_HOLD_IP_MAX", K_INT, F(hold_ip_max), "3000", 0, 0, 1000000},
+	{"ZT_HOLD_RATE_WINDOW", K_INT, F(hold_rate_window), "60", 0, 1, 3600},
+	{"ZT_OTP_FAIL_FREE", K_INT, F(otp_fail_free), "5", 0, 1, 1000},
+	{"ZT_OTP_FAIL_MAX", K_INT, F(otp_fail_max), "15", 0, 1, 10000},
+	{"ZT_OTP_BACKOFF", K_INT, F(otp_backoff), "30", 0, 1, 3600},
+	{"ZT_OTP_BACKOFF_MAX", K_INT, F(otp_backoff_max), "3600", 0, 1, 86400},
 	{"ZT_FEE_BPS", K_INT, F(fee_bps), "200", 0, 0, 5000},
 	{"ZT_FEE_FIXED_PAISE", K_INT, F(fee_fixed_paise), "0", 0, 0, 100000},
 	{"ZT_FEE_TAX_BPS", K_INT, F(fee_tax_bps), "1800", 0, 0, 5000},
@@ -281,6 +289,27 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 		zt_config_free(c);
 		return fail(err, errlen, "ZT_JWT_KID",
 		    "names no key in ZT_JWT_KEYS");
+	}
+	/* a hold lives at least one TTL: 0 (the default) is 2 x TTL */
+	if (c->hold_max_life == 0)
+		c->hold_max_life = 2 * c->hold_ttl;
+	if (c->hold_max_life < c->hold_ttl) {
+		char why[96];
+		snprintf(why, sizeof(why),
+		    "must be 0 (2 x ZT_HOLD_TTL) or at least ZT_HOLD_TTL (%d)",
+		    c->hold_ttl);
+		zt_config_free(c);
+		return fail(err, errlen, "ZT_HOLD_MAX_LIFE", why);
+	}
+	if (c->otp_backoff_max < c->otp_backoff) {
+		zt_config_free(c);
+		return fail(err, errlen, "ZT_OTP_BACKOFF_MAX",
+		    "must be at least ZT_OTP_BACKOFF");
+	}
+	if (c->otp_fail_max < c->otp_fail_free) {
+		zt_config_free(c);
+		return fail(err, errlen, "ZT_OTP_FAIL_MAX",
+		    "must be at least ZT_OTP_FAIL_FREE");
 	}
 	/* half a Razorpay key pair is a mistake, never "payments off" */
 	if ((c->razorpay_key_id == NULL) != (c->razorpay_key_secret == NULL)) {

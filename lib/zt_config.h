@@ -55,6 +55,15 @@ struct zt_config {
 	int otp_window;       /* seconds, ZT_OTP_WINDOW */
 	int otp_ip_max;       /* per IP per window, ZT_OTP_IP_MAX */
 	int hold_ttl;         /* seconds, ZT_HOLD_TTL */
+	int hold_max_life;    /* seconds from first seat, ZT_HOLD_MAX_LIFE;
+	                       * 0 in the environment means 2 x hold_ttl */
+	int hold_user_max;    /* lock calls per user per window, 0 = off */
+	int hold_ip_max;      /* lock calls per address per window, 0 = off */
+	int hold_rate_window; /* seconds, ZT_HOLD_RATE_WINDOW */
+	int otp_fail_free;    /* failed verifies before backoff starts */
+	int otp_fail_max;     /* failed verifies per identifier per day */
+	int otp_backoff;      /* seconds, first backoff wait (doubles) */
+	int otp_backoff_max;  /* seconds, longest backoff wait */
 	int fee_bps;          /* convenience fee, ZT_FEE_BPS */
 	int fee_fixed_paise;  /* per ticket, ZT_FEE_FIXED_PAISE */
 	int fee_tax_bps;      /* GST on the fee, ZT_FEE_TAX_BPS */

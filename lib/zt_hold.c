@@ -5,6 +5,7 @@
 #include "zt_json.h"
 #include "zt_live.h"
 #include "zt_log.h"
+#include "zt_rate.h"
 #include "zt_redis.h"
 #include "zt_salemap.h"
 #include "zt_server.h"
@@ -21,7 +22,7 @@
 #define INDEX_IDLE_MS 60000
 
 /*
- * Every script of an event gets the same eight keys, all under the
+ * Every script of an event gets the same eleven keys, all under the
  * event's hash tag, so no script touches a key it was not given.
  */
 enum {
@@ -35,11 +36,12 @@ enum {
 	K_SOLDOK, /* STRING  present while sold and bought are complete */
 	K_BOUGHT, /* HASH    user -> live tickets bought */
 	K_MAP,    /* STRING  INCR per organizer change (zt_salemap_touch) */
+	K_RL,     /* HASH    u:<user> / a:<address digest> -> "start:calls" */
 	K__COUNT
 };
 static const char *const key_suffix[K__COUNT] = {
 	"ver", "seats", "holds", "hold", "users", "ga", "sold", "sold:ok",
-	"bought", "map",
+	"bought", "map", "rl",
 };
 
 /*
@@ -129,8 +131,17 @@ static const char *const key_suffix[K__COUNT] = {
 
 /*
  * ARGV: user, new hold id, ttl ms, per-user limit, map version the
- * caller's seat map was loaded at (zt_salemap), nseats, seats…,
- * ntypes, (type, quantity wanted, seed = capacity - sold, capacity)…
+ * caller's seat map was loaded at (zt_salemap), max life ms, lock calls
+ * per user, lock calls per address, their window ms, the address's digest
+ * (zt_rate_digest), nseats, seats…, ntypes, (type, quantity wanted, seed =
+ * capacity - sold, capacity)…
+ * A hold records when it must end at the latest (x = its first lock + max
+ * life, fixed then): a lock moves its expiry to now + ttl but never past
+ * x, so repeating a lock cannot keep seats forever (docs/holds.md).  A
+ * hold from before x existed gets it at its next lock.
+ * Lock calls are counted per user and per address in the event's rl hash
+ * (a fixed window from the first call of each; 0 = no limit), here rather
+ * than by zt_rate so that a lock stays one round trip: {limited = ms}.
  * No PostgreSQL on this path: the sold set and each user's bought count
  * are Redis's copies (rebuilt from PostgreSQL by seed_sold, which this
  * script asks for with {seed = true} when they are missing), and
@@ -146,6 +157,28 @@ static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "if redis.call('EXISTS', KEYS[8]) == 0 then\n"
     "  return cjson.encode({seed = true, v = version()})\n"
     "end\n"
+    "local RL, win = KEYS[11], tonumber(ARGV[9])\n"
+    "local function calls(f, lim)\n"
+    "  if lim <= 0 then return nil, 0 end\n"
+    "  local v = redis.call('HGET', RL, f)\n"
+    "  local s, n = now, 0\n"
+    "  if v then\n"
+    "    local a, b = string.match(v, '^(%d+):(%d+)$')\n"
+    "    if a and now - tonumber(a) < win then\n"
+    "      s, n = tonumber(a), tonumber(b)\n"
+    "    end\n"
+    "  end\n"
+    "  if n >= lim then return nil, s + win - now end\n"
+    "  return string.format('%d:%d', s, n + 1), 0\n"
+    "end\n"
+    "local fa, wa = calls('a:' .. ARGV[10], tonumber(ARGV[8]))\n"
+    "local fu, wu = calls('u:' .. ARGV[1], tonumber(ARGV[7]))\n"
+    "if wa > 0 or wu > 0 then\n"
+    "  return cjson.encode({limited = math.max(wa, wu)})\n"
+    "end\n"
+    "if fa then redis.call('HSET', RL, 'a:' .. ARGV[10], fa) end\n"
+    "if fu then redis.call('HSET', RL, 'u:' .. ARGV[1], fu) end\n"
+    "if fa or fu then redis.call('PEXPIRE', RL, win) end\n"
     "local user, ttl = ARGV[1], tonumber(ARGV[3])\n"
     "local limit = tonumber(ARGV[4])\n"
     "local bought = tonumber(redis.call('HGET', BOUGHT, user) or '0')\n"
@@ -158,13 +191,14 @@ static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "  hid = ARGV[2]\n"
     "  cur = {u = user, s = {}, g = {}}\n"
     "end\n"
+    "if not cur.x then cur.x = now + tonumber(ARGV[6]) end\n"
     "emit('seats.released', rel, relga)\n"
     "local owner = user .. ':' .. hid\n"
     "local mine = {}\n"
     "for _, s in ipairs(cur.s) do mine[s] = true end\n"
     "local conflicts, take = {}, {}\n"
-    "local i = 7\n"
-    "for _ = 1, tonumber(ARGV[6]) do\n"
+    "local i = 12\n"
+    "for _ = 1, tonumber(ARGV[11]) do\n"
     "  local s = ARGV[i]\n"
     "  i = i + 1\n"
     "  if redis.call('SISMEMBER', SOLD, s) == 1 then\n"
@@ -206,7 +240,7 @@ static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "  return cjson.encode({ok = false, conflicts = conflicts,\n"
     "    short = short, count = count, msgs = msgs})\n"
     "end\n"
-    "local exp = now + ttl\n"
+    "local exp = math.min(now + ttl, cur.x)\n"
     "local gach = {}\n"
     "for _, s in ipairs(take) do\n"
     "  redis.call('HSET', SEATS, s, owner)\n"
@@ -230,7 +264,7 @@ static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
     "redis.call('ZADD', HOLDS, exp, hid)\n"
     "emit('seats.held', cur.s, gach, exp)\n"
     "return cjson.encode({ok = true, hold = hid, exp = exp, seats = cur.s,\n"
-    "  ga = cur.g, msgs = msgs})\n");
+    "  ga = cur.g, max = cur.x, msgs = msgs})\n");
 
 /* ARGV: user, seat ("" for the whole hold). */
 static struct zt_script release_script = ZT_SCRIPT(LUA_PRELUDE
@@ -352,7 +386,7 @@ static struct zt_script get_script = ZT_SCRIPT(LUA_PRELUDE
     "local h = sc and tonumber(sc) > now and load(hid)\n"
     "if not h then return cjson.encode({ok = true}) end\n"
     "return cjson.encode({ok = true, hold = hid, exp = tonumber(sc),\n"
-    "  seats = h.s, ga = h.g})\n");
+    "  seats = h.s, ga = h.g, max = h.x})\n");
 
 /*
  * ARGV: user ("" when anonymous), v, next and live of the caller's cached
@@ -385,7 +419,8 @@ static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
     "    redis.call('ZSCORE', HOLDS, hid))\n"
     "  local h = sc and tonumber(sc) > now and load(hid)\n"
     "  if not h then return nil end\n"
-    "  return {hold = hid, exp = tonumber(sc), seats = h.s, ga = h.g}\n"
+    "  return {hold = hid, exp = tonumber(sc), seats = h.s, ga = h.g,\n"
+    "    max = h.x}\n"
     "end\n"
     "if ARGV[2] ~= '' and tonumber(ARGV[2]) == v and\n"
     "  now < tonumber(ARGV[3]) and\n"
@@ -639,6 +674,7 @@ read_hold(struct zt_req *req, struct json_object *o, struct zt_hold *h)
 		return;
 	h->id = zt_arena_strdup(req->arena, json_object_get_string(hid));
 	h->expires_ms = int_field(o, "exp");
+	h->max_expires_ms = int_field(o, "max");
 	h->nseats = list_len(seats);
 	h->seats = zt_arena_array(req->arena, h->nseats + 1, sizeof(char *));
 	for (i = 0; i < h->nseats; i++)
@@ -921,11 +957,13 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 {
 	const struct zt_salemap *m;
 	long long now = zt_time_now_ms();
-	size_t nargs = 7 + r->nseats + 4 * r->nga, k;
+	size_t nargs = 12 + r->nseats + 4 * r->nga, k;
 	const char **args = zt_arena_array(req->arena, nargs, sizeof(char *));
 	char hold_id[ZT_UUID_LEN + 1];
 	struct json_object *reply, *ok;
 	enum zt_err e;
+
+	const char *addr = zt_rate_digest(req, "hold-ip", zt_rate_addr(req));
 
 	zt_uuid_new(hold_id);
 	for (int reloaded = 0, seeded = 0, again = 1; again;) {
@@ -939,6 +977,13 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 		args[k++] = num_arg(req, m->per_user_limit);
 		/* after one reload, go on with what PostgreSQL said */
 		args[k++] = reloaded ? "*" : m->map_ver;
+		args[k++] = num_arg(req, (long long)zt_g.cfg.hold_max_life *
+		    1000);
+		args[k++] = num_arg(req, zt_g.cfg.hold_user_max);
+		args[k++] = num_arg(req, zt_g.cfg.hold_ip_max);
+		args[k++] = num_arg(req, (long long)zt_g.cfg.hold_rate_window *
+		    1000);
+		args[k++] = addr;
 		args[k++] = num_arg(req, (long long)r->nseats);
 		for (size_t i = 0; i < r->nseats; i++)
 			args[k++] = r->seats[i];
@@ -959,6 +1004,9 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 		        ZT_OK)
 			return e;
 	}
+	if (field(reply, "limited") != NULL)
+		return zt_rate_refuse(req, "rate_limited", "too many seat requests",
+		    int_field(reply, "limited"));
 	publish(req, m->event_id, reply);
 	ok = field(reply, "ok");
 	if (ok == NULL || !json_object_get_boolean(ok))
@@ -1117,6 +1165,10 @@ zt_hold_json(struct zt_req *req, const struct zt_hold *h)
 	json_object_object_add(o, "holdId", json_object_new_string(h->id));
 	json_object_object_add(o, "expiresAt", json_object_new_string(
 	    zt_time_format_ms(req->arena, h->expires_ms)));
+	if (h->max_expires_ms > 0)
+		json_object_object_add(o, "maxExpiresAt",
+		    json_object_new_string(zt_time_format_ms(req->arena,
+		        h->max_expires_ms)));
 	list = json_object_new_array();
 	for (size_t i = 0; i < h->nseats; i++)
 		json_object_array_add(list, json_object_new_string(h->seats[i]));

@@ -4,7 +4,11 @@
  * layout and the reasoning; docs/live.md the messages.
  *
  * A user has at most one hold per event.  Locking again adds to it and
- * moves its expiry to now + ZT_HOLD_TTL for every seat and unit in it.
+ * moves its expiry to now + ZT_HOLD_TTL for every seat and unit in it, but
+ * never past its first lock + ZT_HOLD_MAX_LIFE (default 2 x the TTL).
+ * Lock calls are rate-limited per event, per address and per user
+ * (ZT_HOLD_IP_MAX, ZT_HOLD_USER_MAX per ZT_HOLD_RATE_WINDOW seconds),
+ * counted by the lock script: 429 "rate_limited" with Retry-After.
  * Seats are taken all or nothing; a seat held by someone else (in a hold
  * that has not expired) or sold is a conflict.  GA units come from a
  * per-event, per-type counter of free units seeded from PostgreSQL
@@ -64,6 +68,8 @@ struct zt_hold {
 	const char **seats;
 	size_t nga;
 	struct zt_hold_ga *ga;
+	long long max_expires_ms; /* the latest expiry locks can reach; 0
+	                           * for a hold that has none recorded yet */
 };
 
 /* A parsed POST /api/seats/lock body. */
@@ -102,7 +108,7 @@ enum zt_err zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
     struct zt_hold *out);
 
 /*
- * h as the API shows it: {holdId, expiresAt, seats:[…],
+ * h as the API shows it: {holdId, expiresAt, maxExpiresAt, seats:[…],
  * ga:[{ticketTypeId, quantity}]}; NULL (JSON null) when h->id is "".
  * The caller owns the result.
  */

@@ -1,6 +1,7 @@
 /* zt_ident.c - identifier normalisation; see zt_ident.h. */
 #include "zt_ident.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,6 +92,51 @@ zt_ident_phone(const char *in, char *out, size_t outlen)
 	if (d[0] == '9' && d[1] == '1' && n != 12)
 		return -1;
 	if ((size_t)snprintf(out, outlen, "+%s", d) >= outlen)
+		return -1;
+	return 0;
+}
+
+int
+zt_ident_rate_key(const char *ident, char *out, size_t outlen)
+{
+	const char *at = strrchr(ident, '@');
+	const char *plus = at ? memchr(ident, '+', (size_t)(at - ident)) : NULL;
+
+	if (plus == NULL || plus == ident) {
+		if ((size_t)snprintf(out, outlen, "%s", ident) >= outlen)
+			return -1;
+		return 0;
+	}
+	if ((size_t)snprintf(out, outlen, "%.*s%s", (int)(plus - ident), ident,
+	        at) >= outlen)
+		return -1;
+	return 0;
+}
+
+int
+zt_ident_addr_key(const char *addr, char *out, size_t outlen)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff};
+	unsigned char a[16];
+	char text[INET6_ADDRSTRLEN];
+
+	if (strchr(addr, ':') == NULL || inet_pton(AF_INET6, addr, a) != 1) {
+		if ((size_t)snprintf(out, outlen, "%s", addr) >= outlen)
+			return -1;
+		return 0;
+	}
+	if (memcmp(a, mapped, sizeof(mapped)) == 0) {
+		if (inet_ntop(AF_INET, a + 12, text, sizeof(text)) == NULL)
+			return -1;
+		if ((size_t)snprintf(out, outlen, "%s", text) >= outlen)
+			return -1;
+		return 0;
+	}
+	memset(a + 8, 0, 8);
+	if (inet_ntop(AF_INET6, a, text, sizeof(text)) == NULL)
+		return -1;
+	if ((size_t)snprintf(out, outlen, "%s/64", text) >= outlen)
 		return -1;
 	return 0;
 }

@@ -43,6 +43,28 @@ code_hash(struct zt_req *req, const char *id, const char *code)
 	return zt_hex(req->arena, mac, sizeof(mac));
 }
 
+/* Failed verifications per identifier: the settings as zt_rate wants them. */
+static void
+fail_policy(struct zt_rate_backoff *b)
+{
+	b->free = zt_g.cfg.otp_fail_free;
+	b->cap = zt_g.cfg.otp_fail_max;
+	b->backoff_s = zt_g.cfg.otp_backoff;
+	b->backoff_max_s = zt_g.cfg.otp_backoff_max;
+	b->day_s = 86400;
+}
+
+/* The counting key of a normalised identifier (zt_ident_rate_key). */
+static const char *
+count_key(struct zt_req *req, const char *ident)
+{
+	size_t n = strlen(ident) + 1;
+	char *out = zt_arena_alloc(req->arena, n);
+	if (zt_ident_rate_key(ident, out, n) != 0)
+		return ident; /* cannot happen: the key is never longer */
+	return out;
+}
+
 static enum zt_notify_channel
 channel_of(const char *c)
 {
@@ -58,6 +80,8 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
     char challenge_id[37], long *expires_at)
 {
 	char ident[256], code[8], perr[256], pid[128], ttl[16];
+	const char *counted;
+	struct zt_rate_backoff fails;
 	struct zt_notify_cfg ncfg;
 	struct zt_notify_msg msg;
 	const char *params[5];
@@ -77,11 +101,16 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 		        ? "field 'to' must be an email address"
 		        : "field 'to' must be a phone number");
 
-	/* per address first: it stops one client spraying many identifiers */
-	if ((e = zt_rate_hit(req, "otp-ip", req->remote_addr,
-	         zt_g.cfg.otp_ip_max, zt_g.cfg.otp_window)) != ZT_OK)
-		return e;
-	if ((e = zt_rate_hit(req, "otp-id", ident, zt_g.cfg.otp_max_sends,
+	/* per address first: it stops one client spraying many identifiers;
+	 * then the identifier as counted (a+x@b.in is a@b.in): no code for
+	 * one whose wrong codes reached the day's cap, and the send limit */
+	counted = count_key(req, ident);
+	fail_policy(&fails);
+	if ((e = zt_rate_hit(req, "otp-ip", zt_rate_addr(req),
+	         zt_g.cfg.otp_ip_max, zt_g.cfg.otp_window)) != ZT_OK ||
+	    (e = zt_rate_fail_capped(req, "otp-fail", counted, &fails)) !=
+	        ZT_OK ||
+	    (e = zt_rate_hit(req, "otp-id", counted, zt_g.cfg.otp_max_sends,
 	         zt_g.cfg.otp_window)) != ZT_OK)
 		return e;
 
@@ -137,7 +166,10 @@ zt_otp_check(struct zt_req *req, const char *challenge_id, const char *code,
     const char **channel, const char **identifier, int *must_commit)
 {
 	const char *p[1] = {challenge_id};
+	const char *counted;
+	struct zt_rate_backoff fails;
 	PGresult *r;
+	enum zt_err e;
 	unsigned char want[32], got[32];
 	char *hex;
 	size_t n;
@@ -159,6 +191,13 @@ zt_otp_check(struct zt_req *req, const char *challenge_id, const char *code,
 	if (sodium_hex2bin(want, sizeof(want), PQgetvalue(r, 0, 2), 64, NULL,
 	        &n, NULL) != 0 || n != sizeof(want))
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	/* every try counts as failed against the identifier before the code
+	 * is compared (a right one clears the count): across all its
+	 * challenges, so new codes do not bring new tries */
+	counted = count_key(req, *identifier);
+	fail_policy(&fails);
+	if ((e = zt_rate_fail_take(req, "otp-fail", counted, &fails)) != ZT_OK)
+		return e;
 	hex = code_hash(req, challenge_id, code);
 	sodium_hex2bin(got, sizeof(got), hex, 64, NULL, &n, NULL);
 	if (!zt_ct_equal(want, got, sizeof(want))) {
@@ -177,5 +216,5 @@ zt_otp_check(struct zt_req *req, const char *challenge_id, const char *code,
 	}
 	if (zt_db_exec(req, &q_consume, p) == NULL)
 		return req->err;
-	return ZT_OK;
+	return zt_rate_fail_clear(req, "otp-fail", counted);
 }

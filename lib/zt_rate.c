@@ -1,64 +1,183 @@
-/* zt_rate.c - sliding-window limits; see zt_rate.h. */
+/* zt_rate.c - sliding-window limits and failure backoff; see zt_rate.h. */
 #include "zt_rate.h"
 #include "zt_crypto.h"
+#include "zt_ident.h"
 #include "zt_redis.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 
 /*
- * KEYS[1] the window zset; ARGV: now ms, window ms, limit, member.
- * Returns {allowed, retry_after_ms}.
+ * KEYS[1] the window zset; ARGV: window ms, limit, member.  Returns
+ * {allowed, retry_after_ms}.  Redis's clock, one for all app servers.
  */
 static struct zt_script hit_script = ZT_SCRIPT(
-    "local now = tonumber(ARGV[1])\n"
-    "local win = tonumber(ARGV[2])\n"
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local win = tonumber(ARGV[1])\n"
     "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - win)\n"
-    "local n = redis.call('ZCARD', KEYS[1])\n"
-    "if n >= tonumber(ARGV[3]) then\n"
-    "  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')\n"
-    "  return {0, tonumber(oldest[2]) + win - now}\n"
+    "if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then\n"
+    "  local old = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')\n"
+    "  if not old[2] then return {0, win} end\n"
+    "  return {0, math.floor(tonumber(old[2]) + win - now)}\n"
     "end\n"
-    "redis.call('ZADD', KEYS[1], now, ARGV[4])\n"
+    "redis.call('ZADD', KEYS[1], now, ARGV[3])\n"
     "redis.call('PEXPIRE', KEYS[1], win)\n"
     "return {1, 0}\n");
+
+/*
+ * KEYS[1] a hash {n = failures, last = ms of the last one}, living a day
+ * from the first failure.  ARGV: free, cap, backoff ms, max backoff ms,
+ * day ms, "take" or "peek".  Returns {allowed, retry_after_ms, capped}.
+ */
+static struct zt_script fail_script = ZT_SCRIPT(
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+    "local free, cap = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+    "local base, maxd = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
+    "local day = tonumber(ARGV[5])\n"
+    "local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')\n"
+    "if n >= cap then\n"
+    "  local ttl = redis.call('PTTL', KEYS[1])\n"
+    "  if ttl <= 0 then\n"
+    "    ttl = day\n"
+    "    redis.call('PEXPIRE', KEYS[1], day)\n"
+    "  end\n"
+    "  return {0, ttl, 1}\n"
+    "end\n"
+    "if ARGV[6] == 'peek' then return {1, 0, 0} end\n"
+    "if n >= free then\n"
+    "  local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')\n"
+    "  local d = math.min(base * 2 ^ math.min(n - free, 40), maxd)\n"
+    "  if now < last + d then return {0, math.floor(last + d - now), 0} end\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'n', n + 1, 'last', now)\n"
+    "if n == 0 or redis.call('PTTL', KEYS[1]) < 0 then\n"
+    "  redis.call('PEXPIRE', KEYS[1], day)\n"
+    "end\n"
+    "return {1, 0, 0}\n");
+
+const char *
+zt_rate_digest(struct zt_req *req, const char *scope, const char *key)
+{
+	unsigned char h[16];
+	crypto_generichash(h, sizeof(h), (const unsigned char *)key,
+	    strlen(key), (const unsigned char *)scope, strlen(scope));
+	return zt_hex(req->arena, h, sizeof(h));
+}
+
+/* zt:rl:<scope>:<digest of key> in the arena. */
+static const char *
+rate_key(struct zt_req *req, const char *scope, const char *key)
+{
+	return zt_arena_printf(req->arena, "zt:rl:%s:%s", scope,
+	    zt_rate_digest(req, scope, key));
+}
+
+enum zt_err
+zt_rate_refuse(struct zt_req *req, const char *code, const char *what,
+    long long retry_ms)
+{
+	long long secs = retry_ms <= 0 ? 1 : (retry_ms + 999) / 1000;
+	zt_reply_header(req, "Retry-After",
+	    zt_arena_printf(req->arena, "%lld", secs));
+	zt_fail_detail(req, "retryAfter", json_object_new_int64(secs));
+	return zt_fail(req, ZT_ELIMIT, code, "%s; try again in %lld seconds",
+	    what, secs);
+}
+
+const char *
+zt_rate_addr(struct zt_req *req)
+{
+	size_t n = strlen(req->remote_addr) + 8; /* + "/64" at most */
+	char *out = zt_arena_alloc(req->arena, n < 64 ? 64 : n);
+	if (zt_ident_addr_key(req->remote_addr, out, n < 64 ? 64 : n) != 0)
+		return req->remote_addr;
+	return out;
+}
 
 enum zt_err
 zt_rate_hit(struct zt_req *req, const char *scope, const char *key,
     int limit, int window_s)
 {
-	unsigned char h[16], rnd[8];
-	struct timeval tv;
+	const char *keys[1], *args[3];
+	unsigned char rnd[8];
 	redisReply *rep;
-	const char *keys[1], *args[4];
-	long long now_ms, retry_ms;
 
-	crypto_generichash(h, sizeof(h), (const unsigned char *)key,
-	    strlen(key), (const unsigned char *)scope, strlen(scope));
+	if (limit <= 0)
+		return ZT_OK;
 	randombytes_buf(rnd, sizeof(rnd));
-	gettimeofday(&tv, NULL);
-	now_ms = (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-	keys[0] = zt_arena_printf(req->arena, "zt:rl:%s:%s", scope,
-	    zt_hex(req->arena, h, sizeof(h)));
-	args[0] = zt_arena_printf(req->arena, "%lld", now_ms);
-	args[1] = zt_arena_printf(req->arena, "%lld", (long long)window_s * 1000);
-	args[2] = zt_arena_printf(req->arena, "%d", limit);
-	args[3] = zt_arena_printf(req->arena, "%lld-%s", now_ms,
-	    zt_hex(req->arena, rnd, sizeof(rnd)));
-	rep = zt_redis_eval(req, &hit_script, 1, keys, 4, args);
+	keys[0] = rate_key(req, scope, key);
+	args[0] = zt_arena_printf(req->arena, "%lld", (long long)window_s * 1000);
+	args[1] = zt_arena_printf(req->arena, "%d", limit);
+	args[2] = zt_hex(req->arena, rnd, sizeof(rnd));
+	rep = zt_redis_eval(req, &hit_script, 1, keys, 3, args);
 	if (rep == NULL)
 		return req->err;
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
-	    rep->element[0]->type != REDIS_REPLY_INTEGER)
+	    rep->element[0]->type != REDIS_REPLY_INTEGER ||
+	    rep->element[1]->type != REDIS_REPLY_INTEGER)
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	if (rep->element[0]->integer == 1)
 		return ZT_OK;
-	retry_ms = rep->element[1]->integer;
-	long long secs = retry_ms / 1000 + 1;
-	zt_reply_header(req, "Retry-After",
-	    zt_arena_printf(req->arena, "%lld", secs));
-	return zt_fail(req, ZT_ELIMIT, "rate_limited",
-	    "too many attempts; try again in %lld seconds", secs);
+	return zt_rate_refuse(req, "rate_limited", "too many attempts",
+	    rep->element[1]->integer);
+}
+
+static enum zt_err
+fail_run(struct zt_req *req, const char *scope, const char *key,
+    const struct zt_rate_backoff *b, const char *mode)
+{
+	const char *keys[1] = {rate_key(req, scope, key)};
+	const char *args[6];
+	redisReply *rep;
+
+	args[0] = zt_arena_printf(req->arena, "%d", b->free);
+	args[1] = zt_arena_printf(req->arena, "%d", b->cap);
+	args[2] = zt_arena_printf(req->arena, "%lld",
+	    (long long)b->backoff_s * 1000);
+	args[3] = zt_arena_printf(req->arena, "%lld",
+	    (long long)b->backoff_max_s * 1000);
+	args[4] = zt_arena_printf(req->arena, "%lld",
+	    (long long)b->day_s * 1000);
+	args[5] = mode;
+	rep = zt_redis_eval(req, &fail_script, 1, keys, 6, args);
+	if (rep == NULL)
+		return req->err;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3)
+		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	for (size_t i = 0; i < 3; i++)
+		if (rep->element[i]->type != REDIS_REPLY_INTEGER)
+			return zt_fail(req, ZT_EINTERNAL, NULL,
+			    "internal error");
+	if (rep->element[0]->integer == 1)
+		return ZT_OK;
+	if (rep->element[2]->integer == 1)
+		return zt_rate_refuse(req, "too_many_failures",
+		    "too many wrong codes today", rep->element[1]->integer);
+	return zt_rate_refuse(req, "rate_limited", "too many wrong codes",
+	    rep->element[1]->integer);
+}
+
+enum zt_err
+zt_rate_fail_take(struct zt_req *req, const char *scope, const char *key,
+    const struct zt_rate_backoff *b)
+{
+	return fail_run(req, scope, key, b, "take");
+}
+
+enum zt_err
+zt_rate_fail_capped(struct zt_req *req, const char *scope, const char *key,
+    const struct zt_rate_backoff *b)
+{
+	return fail_run(req, scope, key, b, "peek");
+}
+
+enum zt_err
+zt_rate_fail_clear(struct zt_req *req, const char *scope, const char *key)
+{
+	return zt_redis_cmd(req, "DEL %s", rate_key(req, scope, key)) != NULL
+	           ? ZT_OK
+	           : req->err;
 }

@@ -26,7 +26,9 @@ clean(void)
 	    "ZT_HOLD_TTL", "ZT_PUBLIC_URL", "ZT_REDIS_TIMEOUT_MS",
 	    "ZT_RAZORPAY_KEY_ID", "ZT_RAZORPAY_KEY_SECRET",
 	    "ZT_RAZORPAY_WEBHOOK_SECRET", "ZT_RAZORPAY_BASE_URL",
-	    "ZT_RAZORPAY_TIMEOUT_MS"};
+	    "ZT_RAZORPAY_TIMEOUT_MS", "ZT_HOLD_MAX_LIFE", "ZT_HOLD_USER_MAX",
+	    "ZT_HOLD_IP_MAX", "ZT_OTP_FAIL_FREE", "ZT_OTP_FAIL_MAX",
+	    "ZT_OTP_BACKOFF", "ZT_OTP_BACKOFF_MAX"};
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
 }
@@ -78,6 +80,45 @@ TEST(bad_values_name_the_variable)
 	setenv("ZT_OTP_PEPPER", "abcd", 1);
 	CHECK(reload( 0, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "ZT_OTP_PEPPER") != NULL);
+}
+
+TEST(hold_max_life_defaults_to_twice_the_ttl_and_is_at_least_one_ttl)
+{
+	char err[256];
+	clean();
+	CHECK(reload( 0, err, sizeof(err)) == 0);
+	CHECK(c.hold_max_life == 600);
+	CHECK(c.hold_user_max == 60 && c.hold_ip_max == 3000);
+	setenv("ZT_HOLD_TTL", "20", 1);
+	CHECK(reload( 0, err, sizeof(err)) == 0);
+	CHECK(c.hold_max_life == 40);
+	setenv("ZT_HOLD_MAX_LIFE", "30", 1);
+	CHECK(reload( 0, err, sizeof(err)) == 0);
+	CHECK(c.hold_max_life == 30);
+	setenv("ZT_HOLD_MAX_LIFE", "10", 1); /* shorter than one TTL */
+	CHECK(reload( 0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_HOLD_MAX_LIFE") != NULL);
+	setenv("ZT_HOLD_MAX_LIFE", "-1", 1);
+	CHECK(reload( 0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_HOLD_MAX_LIFE") != NULL);
+}
+
+TEST(otp_backoff_settings_are_consistent)
+{
+	char err[256];
+	clean();
+	CHECK(reload( 0, err, sizeof(err)) == 0);
+	CHECK(c.otp_fail_free == 5 && c.otp_fail_max == 15);
+	CHECK(c.otp_backoff == 30 && c.otp_backoff_max == 3600);
+	setenv("ZT_OTP_BACKOFF", "60", 1);
+	setenv("ZT_OTP_BACKOFF_MAX", "30", 1);
+	CHECK(reload( 0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_OTP_BACKOFF_MAX") != NULL);
+	clean();
+	setenv("ZT_OTP_FAIL_FREE", "10", 1);
+	setenv("ZT_OTP_FAIL_MAX", "5", 1);
+	CHECK(reload( 0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_OTP_FAIL_MAX") != NULL);
 }
 
 TEST(redis_address_forms)
@@ -155,6 +196,8 @@ main(void)
 	RUN(defaults_apply_when_nothing_needed);
 	RUN(missing_required_names_the_variable);
 	RUN(bad_values_name_the_variable);
+	RUN(hold_max_life_defaults_to_twice_the_ttl_and_is_at_least_one_ttl);
+	RUN(otp_backoff_settings_are_consistent);
 	RUN(redis_address_forms);
 	RUN(jwt_keys_parse_and_kid_must_exist);
 	RUN(razorpay_settings);

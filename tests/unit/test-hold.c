@@ -114,13 +114,19 @@ TEST(hold_json_shows_the_hold_or_null)
 	struct zt_req *req = zt_req_new(NULL, NULL);
 	const char *seats[] = {S1, S2};
 	struct zt_hold_ga ga[] = {{T1, 2}};
-	struct zt_hold h = {"h1", 1795320000123LL, 2, seats, 1, ga};
-	struct zt_hold none = {"", 0, 0, NULL, 0, NULL};
+	struct zt_hold h = {"h1", 1795320000123LL, 2, seats, 1, ga, 0};
+	struct zt_hold none = {"", 0, 0, NULL, 0, NULL, 0};
 	struct json_object *o = zt_hold_json(req, &h);
 	CHECK_STR(zt_json_text(req, o, NULL),
 	    "{\"holdId\":\"h1\",\"expiresAt\":\"2026-11-22T04:00:00.123Z\","
 	    "\"seats\":[\"" S1 "\",\"" S2 "\"],"
 	    "\"ga\":[{\"ticketTypeId\":\"" T1 "\",\"quantity\":2}]}");
+	json_object_put(o);
+	/* the cap on its life, once the hold has one */
+	h.max_expires_ms = 1795320300123LL;
+	o = zt_hold_json(req, &h);
+	CHECK(strstr(zt_json_text(req, o, NULL),
+	          "\"maxExpiresAt\":\"2026-11-22T04:05:00.123Z\"") != NULL);
 	json_object_put(o);
 	CHECK(zt_hold_json(req, &none) == NULL);
 	zt_req_free(req);

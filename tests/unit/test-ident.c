@@ -56,6 +56,61 @@ TEST(bad_numbers_are_refused)
 	CHECK(phone("+1234567890123456") == NULL); /* over 15 digits */
 }
 
+static const char *
+rate_key(const char *in)
+{
+	static char out[300];
+	return zt_ident_rate_key(in, out, sizeof(out)) == 0 ? out : NULL;
+}
+
+TEST(rate_keys_drop_email_tags_only)
+{
+	char e[300];
+	/* one inbox, however it is tagged or cased */
+	CHECK(zt_ident_email(" A+x@B.com", e, sizeof(e)) == 0);
+	CHECK_STR(rate_key(e), "a@b.com");
+	CHECK_STR(rate_key("a@b.com"), "a@b.com");
+	CHECK_STR(rate_key("a+x+y@b.com"), "a@b.com");
+	CHECK_STR(rate_key("first.last+news@b.co.in"), "first.last@b.co.in");
+	/* a local part that is only a tag stays itself */
+	CHECK_STR(rate_key("+x@b.com"), "+x@b.com");
+	/* a plus in the domain is not a tag (and not an email we accept) */
+	CHECK_STR(rate_key("a@b+c.com"), "a@b+c.com");
+	/* phones are E.164 already: unchanged */
+	CHECK_STR(rate_key("+919876543210"), "+919876543210");
+	{
+		char small[4];
+		CHECK(zt_ident_rate_key("a+x@b.com", small, sizeof(small)) ==
+		    -1);
+	}
+}
+
+static const char *
+addr_key(const char *in)
+{
+	static char out[64];
+	return zt_ident_addr_key(in, out, sizeof(out)) == 0 ? out : NULL;
+}
+
+TEST(addresses_count_as_ipv4_or_an_ipv6_slash_64)
+{
+	CHECK_STR(addr_key("203.0.113.7"), "203.0.113.7");
+	/* one subscriber's /64, however the host part changes */
+	CHECK_STR(addr_key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"),
+	    "2001:db8:1:2::/64");
+	CHECK_STR(addr_key("2001:DB8:1:2::1"), "2001:db8:1:2::/64");
+	CHECK_STR(addr_key("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+	CHECK_STR(addr_key("::ffff:203.0.113.7"), "203.0.113.7");
+	CHECK_STR(addr_key("::1"), "::/64");
+	CHECK_STR(addr_key(""), "");
+	CHECK_STR(addr_key("not:an:address"), "not:an:address");
+	{
+		char small[8];
+		CHECK(zt_ident_addr_key("2001:db8::1", small, sizeof(small)) ==
+		    -1);
+	}
+}
+
 int
 main(void)
 {
@@ -63,5 +118,7 @@ main(void)
 	RUN(bad_emails_are_refused);
 	RUN(indian_numbers_become_e164);
 	RUN(bad_numbers_are_refused);
+	RUN(rate_keys_drop_email_tags_only);
+	RUN(addresses_count_as_ipv4_or_an_ipv6_slash_64);
 	return DONE();
 }
