@@ -128,11 +128,22 @@ ensure(struct zt_db *db)
 	 * inlining the policies' SQL functions (parsing their bodies) each
 	 * time.  Our statements are short OLTP lookups by key, where the
 	 * generic plan is the custom one (docs/benchmarks.md, row 6).
+	 *
+	 * Never synchronous_commit = off: a COMMIT acknowledged to us must
+	 * survive a crash of the server, or a confirmed booking, a captured
+	 * payment or a webhook's event id (which Razorpay then never sends
+	 * again) vanishes with the last WAL that was not written yet.  A
+	 * server whose default is off (the throw-away test cluster, for
+	 * speed) gets "on" for our sessions; stronger settings (remote_write,
+	 * remote_apply) and "local" are left alone.
 	 */
 	{
-		PGresult *r = PQexec(db->conn, "SET jit = off;"
-		    " SET plan_cache_mode = force_generic_plan");
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		PGresult *r = PQexec(db->conn,
+		    "SET jit = off;"
+		    " SET plan_cache_mode = force_generic_plan;"
+		    " SELECT set_config('synchronous_commit', 'on', false)"
+		    " WHERE current_setting('synchronous_commit') = 'off'");
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
 			zt_log_warn("db", "could not set up the session: %s",
 			    PQresultErrorMessage(r));
 		PQclear(r);
