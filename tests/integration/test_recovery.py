@@ -20,7 +20,7 @@ import uuid
 import psycopg2
 import pytest
 
-from ztbook import Shop
+from ztbook import Rzp, Shop
 from ztfault import (AREAS, Buyer, connects, crash_postgres, kill_redis,
                      log_offset, webhook)
 
@@ -283,3 +283,32 @@ def test_a_lost_connection_is_retried_only_before_anything_was_acknowledged(
     assert p.returncode == 0, p.stdout + p.stderr
     assert len(lines) == 5 and all(l.startswith("ok ") for l in lines), \
         p.stdout
+
+
+def test_a_booking_whose_order_was_lost_gets_one_when_asked_again(
+        world, razorpay_url, pg_super_dsn):
+    """The booking committed, then the database went away before its
+    Razorpay order id was stored (the buyer got a 503). Asking again with
+    the same hold gives the same booking back with an order to pay."""
+    buyer, r = world.lock("warm")
+    assert r.status_code == 200, r.text
+    ev = world.events["warm"]
+    first = buyer.call("POST", "/api/bookings", {"eventId": ev["id"]})
+    assert first.status_code == 201, first.text
+    bid = first.json()["id"]
+    conn = psycopg2.connect(pg_super_dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("update payments set provider_order_id = null"
+                        " where booking_id = %s returning 1", (bid,))
+            assert cur.fetchall() == [(1,)]
+    finally:
+        conn.close()
+    again = buyer.call("POST", "/api/bookings", {"eventId": ev["id"]})
+    assert again.status_code == 200, again.text
+    assert again.json()["id"] == bid
+    order = (again.json().get("payment") or {}).get("orderId")
+    assert order and order != first.json()["payment"]["orderId"], again.text
+    pay = Rzp(razorpay_url).pay(order)
+    c = buyer.call("POST", "/api/bookings/confirm", {"bookingId": bid, **pay})
+    assert c.status_code == 200, c.text
