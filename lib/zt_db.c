@@ -341,7 +341,7 @@ pipeline(struct zt_req *req, struct zt_db *db, struct zt_sql *q,
 				got[k] = x;
 			else
 				PQclear(x);
-		} else if (st != PGRES_PIPELINE_ABORTED && lost(db, x)) {
+		} else if (st == PGRES_FATAL_ERROR && lost(db, x)) {
 			/* the connection, not the statement: nothing ran */
 			lose(db, "a pipeline", x);
 			PQclear(x);
@@ -693,8 +693,10 @@ zt_db_commit(struct zt_req *req)
 	struct zt_db *db = zt_g.db;
 	PGresult *r;
 	enum zt_err e = ZT_OK;
-	if (!db->in_txn)
-		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	if (!db->in_txn) /* lost with its connection (503), or a bug */
+		return req->err != ZT_OK
+		           ? req->err
+		           : zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	if (db->pend_begin && !queued_work(db)) {
 		/* nothing was sent and nothing would change: nothing to commit */
 		txn_gone(db);
