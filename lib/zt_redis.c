@@ -155,10 +155,12 @@ run(struct zt_req *req, char *cmd, long long len)
 		/* a stale connection (server restarted): retry once on a new
 		 * one; a fresh connection that fails is really down.  A
 		 * restarted server shows as EOF on read, or as EPIPE on write
-		 * over a unix socket (the command never left: safe to resend) */
+		 * over a unix socket (the command never left: safe to resend),
+		 * or as a reset over TCP (a server that lost everything may
+		 * run a script again) */
 		int stale = r->c->err == REDIS_ERR_EOF ||
-			    (r->c->err == REDIS_ERR_IO &&
-				(errno == EPIPE || errno == ECONNRESET));
+		            (r->c->err == REDIS_ERR_IO &&
+		                (errno == EPIPE || errno == ECONNRESET));
 		zt_log_warn("redis", "command failed: %s", r->c->errstr);
 		drop(r);
 		if (fresh || !stale)
