@@ -152,6 +152,7 @@ recover_checks(void)
 	killer = PQconnectdb(getenv("ZT_PG_DSN"));
 	if (PQstatus(killer) != CONNECTION_OK) {
 		check("killer-connects", 0, PQerrorMessage(killer));
+		PQfinish(killer);
 		return;
 	}
 
