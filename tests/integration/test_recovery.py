@@ -14,7 +14,9 @@ Also: every 503 carries Retry-After.
 
 import itertools
 import os
+import signal
 import subprocess
+import time
 import uuid
 
 import psycopg2
@@ -224,6 +226,39 @@ def test_every_area_survives_redis_killed(
     assert failures == [], \
         "requests failed after the Redis restart:\n" + "\n".join(failures)
     assert missed == {}, f"workers that never reconnected: {missed}"
+
+
+def test_a_hung_redis_times_out_on_reconnected_connections(
+        api, svc, stack_var, pool_workers, wait_healthy):
+    """hiredis keeps a context's timeouts only on that context: after Redis
+    was killed and started, every worker's new connection must have
+    ZT_REDIS_TIMEOUT_MS again, or a hung Redis (SIGSTOP) hangs the worker
+    instead of answering 503."""
+    assert wait_healthy(30).status_code == 200
+    mark = log_offset(stack_var, "health")
+    kill_redis(stack_var)
+    svc("start", "redis")
+    pool = set(pool_workers("health"))
+    for _ in range(MAX_TRIES):
+        assert api("GET", "/api/health").status_code == 200
+        if pool <= connects(stack_var, "health", mark, "redis"):
+            break
+    # every worker's connection is one made after the restart
+    assert pool <= connects(stack_var, "health", mark, "redis")
+    pid = int(open(os.path.join(stack_var, "run", "redis.pid")).read())
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        for _ in range(2 * len(pool)):
+            t0 = time.monotonic()
+            r = api("GET", "/api/health", timeout=10)
+            took = time.monotonic() - t0
+            assert_503_with_retry_after(r)
+            assert r.json()["redis"] == "down", r.text
+            assert took < 4, f"health took {took:.1f} s with Redis hung"
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    r = wait_healthy(10)
+    assert r is not None and r.status_code == 200
 
 
 def assert_503_with_retry_after(r, code=None):
