@@ -66,7 +66,9 @@ static struct zt_sql q_pending = ZT_SQL("bk_pending",
     "SELECT b.id, (SELECT string_agg(coalesce(bi.seat_id,"
     "  bi.ticket_type_id)::text || ':' || bi.quantity, ',' ORDER BY"
     "  coalesce(bi.seat_id, bi.ticket_type_id)) FROM booking_items bi"
-    "  WHERE bi.booking_id = b.id)"
+    "  WHERE bi.booking_id = b.id),"
+    " (SELECT p.amount_paise FROM payments p WHERE p.booking_id = b.id"
+    "  AND p.provider_order_id IS NULL)" /* an order still to place */
     " FROM bookings b WHERE b.user_id = $1 AND b.event_id = $2"
     " AND b.status = 'pending' FOR UPDATE OF b", 2);
 static struct zt_sql q_supersede = ZT_SQL("bk_supersede",
@@ -112,7 +114,8 @@ static struct zt_sql q_create = ZT_SQL("bk_create",
     "  t.id, t.seat_id, t.ticket_type_id, t.price_paise"
     " FROM b LEFT JOIN t ON true ORDER BY t.id", 18);
 static struct zt_sql q_payment_order = ZT_SQL("bk_payment_order",
-    "UPDATE payments SET provider_order_id = $2 WHERE booking_id = $1", 2);
+    "UPDATE payments SET provider_order_id = $2 WHERE booking_id = $1"
+    " AND provider_order_id IS NULL", 2);
 static struct zt_sql q_cancel_unpaid = ZT_SQL("bk_cancel_unpaid",
     "UPDATE bookings SET status = 'cancelled', cancelled_at = now()"
     " WHERE id = $1 AND status = 'pending'", 1);
@@ -776,6 +779,45 @@ static struct json_object *created_json(struct zt_req *req, const char *id,
     const PGresult *ev, const struct lines *l, const PGresult *made,
     const char *order_id);
 
+/*
+ * The Razorpay order of a committed, unpaid booking, stored on its payment
+ * unless a racing request stored one first.  A provider failure cancels
+ * the booking (502).
+ */
+static enum zt_err
+place_order(struct zt_req *req, const char *id, const char *event_id,
+    const char *tenant, long long total, const char **order_id)
+{
+	struct zt_razorpay_cfg cfg;
+	struct zt_razorpay_order order;
+	struct zt_razorpay_err rerr;
+	struct zt_razorpay_note notes[3] = {
+	    {"booking_id", id}, {"event_id", event_id}, {"tenant_id", tenant}};
+	enum zt_err e;
+
+	zt_server_razorpay_cfg(&cfg);
+	if (zt_razorpay_order_create(&cfg, total, id, notes, 3, &order,
+	        &rerr) != 0) {
+		zt_log_error("booking", "order for %s failed: %s", id, rerr.msg);
+		if (zt_db_begin_as(req, tenant, req->user_id) == ZT_OK) {
+			const char *c[1] = {id};
+			if (zt_db_exec(req, &q_cancel_unpaid, c) != NULL)
+				zt_db_commit(req);
+		}
+		zt_db_rollback();
+		return zt_fail(req, ZT_EUPSTREAM, "payment_unavailable",
+		    "the payment service did not answer; try again");
+	}
+	if ((e = zt_db_begin_as(req, tenant, req->user_id)) != ZT_OK)
+		return e;
+	const char *op[2] = {id, order.id};
+	if ((e = zt_db_queue(req, &q_payment_order, op, NULL)) != ZT_OK ||
+	    (e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	*order_id = zt_arena_strdup(req->arena, order.id);
+	return ZT_OK;
+}
+
 enum zt_err
 zt_booking_create(struct zt_req *req, const char *event_id)
 {
@@ -846,7 +888,15 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 		const char *old = dup(req, pending, i, 0);
 		const char *q[1] = {old};
 		if (strcmp(PQgetvalue(pending, i, 1), hold_sig(req, &l)) == 0) {
+			const char *order_id;
 			if ((e = zt_db_commit(req)) != ZT_OK)
+				return e;
+			/* its order was lost with the request that made it
+			 * (the database went away after COMMIT): place it */
+			if (!PQgetisnull(pending, i, 2) &&
+			    (e = place_order(req, old, event_id, tenant,
+			         atoll(PQgetvalue(pending, i, 2)),
+			         &order_id)) != ZT_OK)
 				return e;
 			return answer(req, old, 200, NULL);
 		}
@@ -919,32 +969,12 @@ zt_booking_create(struct zt_req *req, const char *event_id)
 		return e;
 
 	/* the order, after COMMIT: a failure cancels the unpaid booking */
-	struct zt_razorpay_cfg cfg;
-	struct zt_razorpay_order order;
-	struct zt_razorpay_err rerr;
-	struct zt_razorpay_note notes[3] = {{"booking_id", id},
-	    {"event_id", event_id}, {"tenant_id", tenant}};
-	zt_server_razorpay_cfg(&cfg);
-	if (zt_razorpay_order_create(&cfg, price.total, id, notes, 3, &order,
-	        &rerr) != 0) {
-		zt_log_error("booking", "order for %s failed: %s", id, rerr.msg);
-		if (zt_db_begin_as(req, tenant, req->user_id) == ZT_OK) {
-			const char *c[1] = {id};
-			if (zt_db_exec(req, &q_cancel_unpaid, c) != NULL)
-				zt_db_commit(req);
-		}
-		zt_db_rollback();
-		return zt_fail(req, ZT_EUPSTREAM, "payment_unavailable",
-		    "the payment service did not answer; try again");
-	}
-	if ((e = zt_db_begin_as(req, tenant, req->user_id)) != ZT_OK)
-		return e;
-	const char *op[2] = {id, order.id};
-	if ((e = zt_db_queue(req, &q_payment_order, op, NULL)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK)
+	const char *order_id;
+	if ((e = place_order(req, id, event_id, tenant, price.total,
+	         &order_id)) != ZT_OK)
 		return e;
 	return zt_reply(req, 201, created_json(req, id, event_id, tenant, &price,
-	    ev, &l, made, order.id));
+	    ev, &l, made, order_id));
 }
 
 /*

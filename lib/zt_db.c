@@ -3,6 +3,7 @@
 #include "zt_log.h"
 #include "zt_server.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,13 +68,39 @@ notice_quiet(void *arg, const PGresult *res)
 	(void)res;
 }
 
+/*
+ * Has the server spoken, or hung up, on a connection at rest?  Between
+ * round trips a connection receives nothing (no LISTEN here; parameter
+ * changes come with a ReadyForQuery).  After a crash, an immediate stop or
+ * a restart it holds the server's goodbye (a notice, or FATAL 57P01) and
+ * EOF, while PQstatus still says CONNECTION_OK until a use fails; and a
+ * failed write (EPIPE) is reported as "server closed the connection" with
+ * the status still OK.  One poll() with no wait tells, before anything is
+ * sent on it.
+ */
+static int
+hung_up(PGconn *c)
+{
+	struct pollfd p;
+	p.fd = PQsocket(c);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (p.fd < 0)
+		return 1;
+	return poll(&p, 1, 0) > 0;
+}
+
 /* Make sure the connection is up; 0 ok, -1 down. */
 static int
 ensure(struct zt_db *db)
 {
-	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK &&
+	    !hung_up(db->conn))
 		return 0;
 	if (db->conn != NULL) {
+		zt_log_warn("db",
+		    "the connection to postgresql was closed by"
+		    " the server (restart or crash): reconnecting");
 		PQfinish(db->conn);
 		db->conn = NULL;
 	}
@@ -101,15 +128,28 @@ ensure(struct zt_db *db)
 	 * inlining the policies' SQL functions (parsing their bodies) each
 	 * time.  Our statements are short OLTP lookups by key, where the
 	 * generic plan is the custom one (docs/benchmarks.md, row 6).
+	 *
+	 * Never synchronous_commit = off: a COMMIT acknowledged to us must
+	 * survive a crash of the server, or a confirmed booking, a captured
+	 * payment or a webhook's event id (which Razorpay then never sends
+	 * again) vanishes with the last WAL that was not written yet.  A
+	 * server whose default is off (the throw-away test cluster, for
+	 * speed) gets "on" for our sessions; stronger settings (remote_write,
+	 * remote_apply) and "local" are left alone.
 	 */
 	{
-		PGresult *r = PQexec(db->conn, "SET jit = off;"
-		    " SET plan_cache_mode = force_generic_plan");
-		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		PGresult *r = PQexec(db->conn,
+		    "SET jit = off;"
+		    " SET plan_cache_mode = force_generic_plan;"
+		    " SELECT set_config('synchronous_commit', 'on', false)"
+		    " WHERE current_setting('synchronous_commit') = 'off'");
+		if (PQresultStatus(r) != PGRES_TUPLES_OK)
 			zt_log_warn("db", "could not set up the session: %s",
 			    PQresultErrorMessage(r));
 		PQclear(r);
 	}
+	zt_log_info(
+	    "db", "%sconnected to postgresql", db->gen != 0 ? "re" : "");
 	db->gen++;
 	if (db->gen == 0)
 		db->gen = 1;
@@ -166,7 +206,43 @@ remember_error(struct zt_db *db, const PGresult *r)
 	snprintf(db->constraint, sizeof(db->constraint), "%s", c ? c : "");
 }
 
-/* Prepare q on this connection if not yet; 0 ok. */
+/*
+ * Did r (a failed result, or NULL) fail because the connection is gone
+ * rather than because of the statement?  PQstatus alone does not tell:
+ * after a server crash libpq reports "server closed the connection
+ * unexpectedly" in a result while the status is still CONNECTION_OK (the
+ * write failed, the EOF behind the server's goodbye notice is unread).
+ * Such errors come from libpq itself and carry no SQLSTATE; the server's
+ * own farewells are class 08 and 57P01-57P03 (shutdown, crash shutdown,
+ * starting up).  Every statement error the server reports has a SQLSTATE.
+ */
+static int
+lost(const struct zt_db *db, const PGresult *r)
+{
+	const char *s;
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return 1;
+	s = r != NULL ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (s == NULL || s[0] == '\0')
+		return 1;
+	return strncmp(s, "08", 2) == 0 || strcmp(s, "57P01") == 0 ||
+	       strcmp(s, "57P02") == 0 || strcmp(s, "57P03") == 0;
+}
+
+/* A connection found lost: drop it (logged once); the next use
+ * reconnects. */
+static void
+lose(struct zt_db *db, const char *what, const PGresult *r)
+{
+	zt_log_warn("db", "connection to postgresql lost during %s: %s", what,
+	    r != NULL  ? errtext(r)
+	    : db->conn ? PQerrorMessage(db->conn)
+		       : "no connection");
+	drop(db);
+}
+
+/* Prepare q on this connection if not yet; 0 ok, -1 the statement
+ * failed, -2 the connection is lost (dropped). */
 static int
 prepare(struct zt_db *db, struct zt_sql *q)
 {
@@ -176,6 +252,11 @@ prepare(struct zt_db *db, struct zt_sql *q)
 	r = PQprepare(db->conn, q->name, q->text, q->nparams, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		remember_error(db, r);
+		if (lost(db, r)) {
+			lose(db, q->name, r);
+			PQclear(r);
+			return -2;
+		}
 		zt_log_error("db", "could not prepare %s: %s", q->name,
 		    PQresultErrorMessage(r));
 		PQclear(r);
@@ -260,6 +341,11 @@ pipeline(struct zt_req *req, struct zt_db *db, struct zt_sql *q,
 				got[k] = x;
 			else
 				PQclear(x);
+		} else if (st == PGRES_FATAL_ERROR && lost(db, x)) {
+			/* the connection, not the statement: nothing ran */
+			lose(db, "a pipeline", x);
+			PQclear(x);
+			goto broken;
 		} else if (f->res == NULL && st != PGRES_PIPELINE_ABORTED) {
 			f->res = x;
 			f->at_commit = is_commit;
@@ -359,23 +445,31 @@ fail_commit(struct zt_req *req, struct zt_db *db, const PGresult *r)
 	}
 }
 
-/* Prepare q and every queued statement on this connection; 0 ok. */
+/* Prepare q and every queued statement on this connection; 0 ok, -1 a
+ * statement failed, -2 the connection is lost (dropped). */
 static int
 prepare_all(struct zt_db *db, struct zt_sql *q)
 {
-	if (q != NULL && prepare(db, q) != 0)
-		return -1;
+	int rc;
+	if (q != NULL && (rc = prepare(db, q)) != 0)
+		return rc;
 	for (int i = 0; i < db->nqueue; i++)
-		if (prepare(db, db->queue[i].q) != 0)
-			return -1;
+		if ((rc = prepare(db, db->queue[i].q)) != 0)
+			return rc;
 	return 0;
 }
 
 /*
  * Run q (or, with q NULL, only what is pending), with what is pending in
- * front of it and, with commit, COMMIT behind it.  A connection lost
- * before the transaction was open on the server (or outside any
- * transaction) is reconnected and the whole tried once more — unless
+ * front of it and, with commit, COMMIT behind it.
+ *
+ * Recovery (docs/stack.md, "Database"): a connection the server closed
+ * while it was at rest (a crash, an immediate stop, a restart) is found
+ * before anything is sent on it (ensure) and replaced.  A connection lost
+ * in this round trip before the transaction was open on the server (BEGIN
+ * goes in the same round trip, so nothing of it was acknowledged), or
+ * outside any transaction, is reconnected and the whole tried once more,
+ * with its statements prepared again on the new connection — unless
  * COMMIT went with it: then nobody knows whether it committed, and it is
  * 503 like a loss inside an open transaction.
  */
@@ -392,27 +486,30 @@ run(struct zt_req *req, struct zt_sql *q, const char *const *params,
 	*out = NULL;
 	db->sqlstate[0] = db->constraint[0] = '\0';
 	for (int attempt = 0; attempt < 2; attempt++) {
-		/* may we start over on a new connection? */
-		int fresh = (!db->in_txn || db->pend_begin) && !commit;
+		/* nothing of the transaction has reached the server yet */
+		int unsent = !db->in_txn || db->pend_begin;
+		/* may we start over on a new connection after sending? */
+		int fresh = unsent && !commit;
 		unsigned gen = db->gen;
 		if (ensure(db) != 0) {
 			txn_gone(db);
 			return down(req);
 		}
-		if (gen != 0 && gen != db->gen && !fresh) {
+		if (gen != 0 && gen != db->gen && !unsent) {
 			/* reconnected under an open transaction: it is gone */
 			txn_gone(db);
 			return down(req);
 		}
-		if (prepare_all(db, q) != 0) {
-			if (PQstatus(db->conn) != CONNECTION_OK) {
-				if (fresh)
-					continue; /* server restarted: retry */
-				txn_gone(db);
-				return down(req);
-			}
-			return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+		rc = prepare_all(db, q);
+		if (rc == -2) {
+			if (unsent)
+				continue; /* nothing was sent: retry */
+			txn_gone(db);
+			return down(req);
 		}
+		if (rc != 0)
+			return zt_fail(
+			    req, ZT_EINTERNAL, NULL, "internal error");
 		if (db->pend_begin || db->nqueue > 0 || commit) {
 			rc = pipeline(req, db, q, params, commit, &r, &f);
 			if (rc == 0) {
@@ -444,7 +541,8 @@ run(struct zt_req *req, struct zt_sql *q, const char *const *params,
 			return ZT_OK;
 		}
 		remember_error(db, r);
-		if (PQstatus(db->conn) != CONNECTION_OK) {
+		if (lost(db, r)) {
+			lose(db, name, r);
 			PQclear(r);
 			r = NULL;
 			if (!db->in_txn)
@@ -454,8 +552,10 @@ run(struct zt_req *req, struct zt_sql *q, const char *const *params,
 		}
 		break;
 	}
-	if (r == NULL)
+	if (r == NULL) {
+		txn_gone(db);
 		return down(req);
+	}
 	fail_with(req, db, name, r);
 	PQclear(r);
 	return req->err;
@@ -488,7 +588,9 @@ simple(struct zt_req *req, const char *sql)
 	enum zt_err e = ZT_OK;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		remember_error(db, r);
-		if (PQstatus(db->conn) != CONNECTION_OK) {
+		if (lost(db, r)) {
+			/* inside an open transaction: it is gone */
+			lose(db, sql, r);
 			txn_gone(db);
 			e = down(req);
 		} else {
@@ -591,16 +693,14 @@ zt_db_commit(struct zt_req *req)
 	struct zt_db *db = zt_g.db;
 	PGresult *r;
 	enum zt_err e = ZT_OK;
-	if (!db->in_txn)
-		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	if (!db->in_txn) /* lost with its connection (503), or a bug */
+		return req->err != ZT_OK
+		           ? req->err
+		           : zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	if (db->pend_begin && !queued_work(db)) {
 		/* nothing was sent and nothing would change: nothing to commit */
 		txn_gone(db);
 		return ZT_OK;
-	}
-	if (db->conn == NULL) {
-		txn_gone(db);
-		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	}
 	if (db->pend_begin || db->nqueue > 0) {
 		/* the queued statements and COMMIT in one round trip */
@@ -610,13 +710,18 @@ zt_db_commit(struct zt_req *req)
 		return e;
 	}
 	txn_gone(db);
+	if (db->conn == NULL) /* lost with the open transaction */
+		return down(req);
 	r = PQexec(db->conn, "COMMIT");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		remember_error(db, r);
-		if (PQstatus(db->conn) != CONNECTION_OK)
-			e = down(req);
-		else
+		if (lost(db, r)) {
+			/* nobody knows whether it committed */
+			lose(db, "COMMIT", r);
+			down(req);
+		} else {
 			fail_commit(req, db, r);
+		}
 		e = req->err;
 	} else if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
 		/* COMMIT of an aborted transaction */
@@ -668,6 +773,8 @@ zt_db_rollback(void)
 	if (db->conn != NULL &&
 	    PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 		PGresult *r = PQexec(db->conn, "ROLLBACK");
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && lost(db, r))
+			lose(db, "ROLLBACK", r);
 		PQclear(r);
 	}
 	txn_gone(db);

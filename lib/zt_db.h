@@ -1,7 +1,11 @@
 /*
  * zt_db.h - the process's PostgreSQL connection.
  *
- * One persistent libpq connection per process, reset after a failure.
+ * One persistent libpq connection per process.  A connection the server
+ * closed (restart, crash, immediate stop) is replaced before use; one lost
+ * before anything of a transaction was acknowledged is retried once on a
+ * new connection, otherwise the request gets 503 (docs/stack.md,
+ * "Recovery").
  * Statements are declared once as `static struct zt_sql` next to the module
  * that owns them and prepared on first use on each connection.  Every query
  * of a request runs inside zt_db_begin()/zt_db_commit(), which scopes it to

@@ -4,6 +4,7 @@
 #include "zt_server.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,12 +44,42 @@ drop(struct zt_redis *r)
 	r->c = NULL;
 }
 
+/*
+ * Has the server spoken, or hung up, on a connection at rest?  A command
+ * connection receives nothing between replies; after Redis was killed or
+ * restarted the socket reads EOF.  One poll() with no wait tells, before a
+ * command is sent on it (the retry in run() stays for a loss in flight).
+ */
+static int
+hung_up(const redisContext *c)
+{
+	struct pollfd p;
+	p.fd = c->fd;
+	p.events = POLLIN;
+	p.revents = 0;
+	if (p.fd < 0)
+		return 1;
+	return poll(&p, 1, 0) > 0;
+}
+
+/*
+ * Make sure the connection is up: 0 ok, -1 down.  A context that failed
+ * (timeout, EOF, reset) stays failed in hiredis until reconnected: it is
+ * replaced by a new one with the timeouts applied again (what
+ * redisReconnect does, without keeping a half-read buffer).  Scripts
+ * loaded on the old server are gone: zt_redis_eval falls back to EVAL on
+ * NOSCRIPT.
+ */
 static int
 ensure(struct zt_redis *r)
 {
 	struct timeval tv;
-	if (r->c != NULL && r->c->err == 0)
+	if (r->c != NULL && r->c->err == 0 && !hung_up(r->c))
 		return 0;
+	if (r->c != NULL && r->c->err == 0)
+		zt_log_warn("redis",
+		    "the connection to redis was closed by the"
+		    " server (restart or crash): reconnecting");
 	drop(r);
 	tv.tv_sec = r->cfg->redis_timeout_ms / 1000;
 	tv.tv_usec = (r->cfg->redis_timeout_ms % 1000) * 1000;
@@ -65,7 +96,14 @@ ensure(struct zt_redis *r)
 		drop(r);
 		return -1;
 	}
-	redisSetTimeout(r->c, tv);
+	if (redisSetTimeout(r->c, tv) != REDIS_OK) {
+		zt_log_warn("redis", "could not set the redis timeout: %s",
+		    r->c->errstr);
+		drop(r);
+		return -1;
+	}
+	zt_log_info(
+	    "redis", "%sconnected to redis", r->generation > 0 ? "re" : "");
 	r->generation++;
 	return 0;
 }
@@ -117,9 +155,12 @@ run(struct zt_req *req, char *cmd, long long len)
 		/* a stale connection (server restarted): retry once on a new
 		 * one; a fresh connection that fails is really down.  A
 		 * restarted server shows as EOF on read, or as EPIPE on write
-		 * over a unix socket (the command never left: safe to resend) */
+		 * over a unix socket (the command never left: safe to resend),
+		 * or as a reset over TCP (a server that lost everything may
+		 * run a script again) */
 		int stale = r->c->err == REDIS_ERR_EOF ||
-		            (r->c->err == REDIS_ERR_IO && errno == EPIPE);
+		            (r->c->err == REDIS_ERR_IO &&
+		                (errno == EPIPE || errno == ECONNRESET));
 		zt_log_warn("redis", "command failed: %s", r->c->errstr);
 		drop(r);
 		if (fresh || !stale)

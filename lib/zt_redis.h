@@ -2,9 +2,11 @@
  * zt_redis.h - the process's Redis connection.
  *
  * One persistent hiredis connection with connect/command timeouts.  A dead
- * connection (timeout, EOF, restart) is dropped and reopened on the next
- * command; a command that failed on a connection found dead is retried once
- * on a fresh one.  Scripts go by EVALSHA with an EVAL fallback on NOSCRIPT.
+ * connection (timeout, EOF, restart, or found closed by the server before
+ * use) is dropped and reopened with the timeouts set again; a command that
+ * failed on a connection found dead is retried once on a fresh one.
+ * Scripts go by EVALSHA with an EVAL fallback on NOSCRIPT (docs/stack.md,
+ * "Redis").
  */
 #ifndef ZT_REDIS_H
 #define ZT_REDIS_H

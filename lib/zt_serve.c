@@ -16,6 +16,10 @@
 #include <strings.h>
 #include <time.h>
 
+/* Seconds a 503 asks a client to wait: PostgreSQL's crash recovery and a
+ * Redis restart take about this long on a small stack. */
+#define ZT_RETRY_AFTER 2
+
 static int
 role_rank(const char *role)
 {
@@ -170,7 +174,7 @@ write_response(FCGX_Request *r, struct zt_req *req)
 	const char *text = NULL;
 	size_t len = 0;
 	int status = req->status;
-	int has_cache = 0;
+	int has_cache = 0, has_retry = 0;
 
 	if (req->err != ZT_OK) {
 		status = zt_err_status(req->err);
@@ -191,10 +195,16 @@ write_response(FCGX_Request *r, struct zt_req *req)
 	for (int i = 0; i < req->nheaders; i++) {
 		if (strcasecmp(req->hname[i], "Cache-Control") == 0)
 			has_cache = 1;
+		if (strcasecmp(req->hname[i], "Retry-After") == 0)
+			has_retry = 1;
 		FCGX_FPrintF(r->out, "%s: %s\r\n", req->hname[i], req->hvalue[i]);
 	}
 	if (!has_cache)
 		FCGX_PutS("Cache-Control: no-store\r\n", r->out);
+	/* every 503 is a dependency that is down or restarting (PostgreSQL,
+	 * Redis): tell clients when to come back (docs/stack.md) */
+	if (status == 503 && !has_retry)
+		FCGX_FPrintF(r->out, "Retry-After: %d\r\n", ZT_RETRY_AFTER);
 	FCGX_PutS("X-Content-Type-Options: nosniff\r\n"
 	          "X-Frame-Options: DENY\r\n"
 	          "Referrer-Policy: no-referrer\r\n"

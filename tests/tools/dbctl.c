@@ -3,6 +3,15 @@
  * stack's PostgreSQL, for tests/integration/test_stack.py.
  *
  *   dbctl queue MARK
+ *   dbctl recover MARK
+ *
+ * `recover` checks the recovery rules (docs/stack.md, "Database") by
+ * terminating its own server process at chosen moments, from a second
+ * connection of the same role: a connection lost in the transaction's first
+ * round trip is retried once on a new one (the whole transaction, once);
+ * one lost after BEGIN was acknowledged, or with COMMIT in flight, is 503
+ * and nothing of it stays; a connection the server closed while at rest is
+ * replaced before anything is sent on it.
  *
  * Writes outbox rows whose recipient starts with MARK (and deletes them
  * again).  Prints one line per check, "ok NAME" or "FAIL NAME: why", and
@@ -28,6 +37,12 @@ static struct zt_sql q_user = ZT_SQL("dbctl_user",
     "SELECT current_setting('app.user_id', true)", 0);
 static struct zt_sql q_delete = ZT_SQL("dbctl_delete",
     "DELETE FROM outbox WHERE recipient LIKE $1 || '%'", 1);
+static struct zt_sql q_pid = ZT_SQL("dbctl_pid", "SELECT pg_backend_pid()", 0);
+/* sleeps on the server process $1 only: a retry on a new one is quick */
+static struct zt_sql q_slow = ZT_SQL("dbctl_slow",
+    "SELECT pg_backend_pid(), pg_sleep(CASE WHEN pg_backend_pid() = $1::int"
+    " THEN 20 ELSE 0 END) AS dbctl_slow",
+    1);
 
 static const char *mark;
 static int failed;
@@ -68,6 +83,183 @@ to(struct zt_req *req, const char *suffix)
 	return zt_arena_printf(req->arena, "%s%s@example.in", mark, suffix);
 }
 
+/* ---- recover ---- */
+
+static PGconn *killer; /* a second connection of the same role */
+
+/* Our server process (the zt_db connection's), or -1. */
+static int
+backend_pid(void)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	PGresult *r = zt_db_exec(req, &q_pid, NULL);
+	int pid = r != NULL ? atoi(PQgetvalue(r, 0, 0)) : -1;
+	zt_req_free(req);
+	return pid;
+}
+
+/*
+ * Ask the killer connection to terminate server process pid, at once
+ * (busy = 0) or once it runs the slow statement (busy = 1); returns at
+ * once: collect with killed().  0 ok.
+ */
+static int
+kill_backend(int pid, int busy)
+{
+	char sql[768];
+	snprintf(sql, sizeof(sql),
+	    "DO $$ BEGIN"
+	    " FOR i IN 1..2000 LOOP"
+	    "  PERFORM pg_stat_clear_snapshot();"
+	    "  EXIT WHEN %d = 0 OR EXISTS (SELECT 1 FROM pg_stat_activity"
+	    "   WHERE pid = %d AND state = 'active'"
+	    "   AND query LIKE '%%AS dbctl_slow%%');"
+	    "  PERFORM pg_sleep(0.005);"
+	    " END LOOP;"
+	    " PERFORM pg_terminate_backend(%d, 5000);"
+	    " END $$",
+	    busy, pid, pid);
+	return PQsendQuery(killer, sql) ? 0 : -1;
+}
+
+/* Wait for the killer's answer; 0 when it succeeded. */
+static int
+killed(void)
+{
+	PGresult *r;
+	int ok = 1;
+	while ((r = PQgetResult(killer)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			fprintf(
+			    stderr, "dbctl: kill: %s", PQresultErrorMessage(r));
+			ok = 0;
+		}
+		PQclear(r);
+	}
+	return ok ? 0 : -1;
+}
+
+static void
+recover_checks(void)
+{
+	struct zt_req *req;
+	const char *p[2], *sp[1];
+	char pidbuf[16];
+	PGresult *r;
+	enum zt_err e;
+	int pid, pid2;
+
+	killer = PQconnectdb(getenv("ZT_PG_DSN"));
+	if (PQstatus(killer) != CONNECTION_OK) {
+		check("killer-connects", 0, PQerrorMessage(killer));
+		PQfinish(killer);
+		return;
+	}
+
+	/* a connection the server closed at rest is replaced before use */
+	pid = backend_pid();
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	sp[0] = pidbuf;
+	/* pg_terminate_backend(pid, timeout) waits until it is gone */
+	e = kill_backend(pid, 0) == 0 && killed() == 0 ? ZT_OK : ZT_EINTERNAL;
+	req = zt_req_new(NULL, NULL);
+	p[0] = "email";
+	p[1] = to(req, "r0");
+	if (e == ZT_OK)
+		e = zt_db_begin_as(req, "", "");
+	if (e == ZT_OK && zt_db_exec(req, &q_insert, p) == NULL)
+		e = req->err;
+	if (e == ZT_OK)
+		e = zt_db_commit(req);
+	pid2 = backend_pid();
+	check("closed-at-rest-replaced",
+	    e == ZT_OK && count("r0") == 1 && pid2 > 0 && pid2 != pid,
+	    "the first use after the kill failed");
+	zt_db_rollback();
+	zt_req_free(req);
+
+	/* lost in the transaction's first round trip (BEGIN, a queued
+	 * write, the slow statement): the whole goes again, once */
+	req = zt_req_new(NULL, NULL);
+	pid = backend_pid();
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	sp[0] = pidbuf;
+	p[0] = "email";
+	p[1] = to(req, "r1");
+	e = zt_db_begin_as(req, "", "");
+	if (e == ZT_OK)
+		e = zt_db_queue(req, &q_insert, p, NULL);
+	if (e == ZT_OK && kill_backend(pid, 1) != 0)
+		e = ZT_EINTERNAL;
+	if (e == ZT_OK && (r = zt_db_exec(req, &q_slow, sp)) == NULL)
+		e = req->err;
+	if (e == ZT_OK)
+		e = zt_db_commit(req);
+	killed();
+	pid2 = backend_pid();
+	check("first-round-trip-retried",
+	    e == ZT_OK && count("r1") == 1 && pid2 != pid,
+	    e != ZT_OK ? "the request failed" : "not exactly one row");
+	zt_db_rollback();
+	zt_req_free(req);
+
+	/* lost after BEGIN was acknowledged: 503, nothing stays */
+	req = zt_req_new(NULL, NULL);
+	pid = backend_pid();
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	p[0] = "email";
+	p[1] = to(req, "r2");
+	e = zt_db_begin_as(req, "", "");
+	if (e == ZT_OK && zt_db_exec(req, &q_insert, p) == NULL)
+		e = req->err;
+	if (e == ZT_OK && kill_backend(pid, 1) != 0)
+		e = ZT_EINTERNAL;
+	if (e == ZT_OK && zt_db_exec(req, &q_slow, sp) == NULL)
+		e = req->err;
+	killed();
+	zt_db_rollback();
+	check("lost-after-ack-is-503",
+	    e == ZT_EUNAVAIL && req->err == ZT_EUNAVAIL && count("r2") == 0 &&
+		!zt_db_in_txn(),
+	    "not a 503, or a row stayed");
+	zt_req_free(req);
+
+	/* lost with COMMIT in flight: 503 (nobody knows), not retried */
+	req = zt_req_new(NULL, NULL);
+	pid = backend_pid();
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	p[0] = "email";
+	p[1] = to(req, "r3");
+	e = zt_db_begin_as(req, "", "");
+	if (e == ZT_OK)
+		e = zt_db_queue(req, &q_insert, p, NULL);
+	if (e == ZT_OK)
+		e = zt_db_queue(req, &q_slow, sp, NULL);
+	if (e == ZT_OK && kill_backend(pid, 1) != 0)
+		e = ZT_EINTERNAL;
+	if (e == ZT_OK)
+		e = zt_db_commit(req);
+	killed();
+	check("lost-at-commit-is-503",
+	    e == ZT_EUNAVAIL && count("r3") == 0 && !zt_db_in_txn(),
+	    "not a 503, or a row stayed");
+	zt_req_free(req);
+
+	/* outside a transaction: the statement goes again, once */
+	req = zt_req_new(NULL, NULL);
+	pid = backend_pid();
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	e = kill_backend(pid, 1) == 0 ? ZT_OK : ZT_EINTERNAL;
+	r = e == ZT_OK ? zt_db_exec(req, &q_slow, sp) : NULL;
+	killed();
+	check("autocommit-retried",
+	    r != NULL && atoi(PQgetvalue(r, 0, 0)) != pid,
+	    "the statement failed");
+	zt_req_free(req);
+
+	PQfinish(killer);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -77,12 +269,17 @@ main(int argc, char **argv)
 	enum zt_err e;
 	char name[64];
 
-	if (argc != 3 || strcmp(argv[1], "queue") != 0) {
-		fprintf(stderr, "usage: dbctl queue MARK\n");
+	if (argc != 3 || (strcmp(argv[1], "queue") != 0 &&
+			     strcmp(argv[1], "recover") != 0)) {
+		fprintf(stderr, "usage: dbctl queue|recover MARK\n");
 		return 2;
 	}
 	mark = argv[2];
 	zt_server_init("dbctl", ZT_NEED_PG);
+	if (strcmp(argv[1], "recover") == 0) {
+		recover_checks();
+		goto cleanup;
+	}
 
 	/* a queued write goes with COMMIT and is committed */
 	req = zt_req_new(NULL, NULL);
@@ -180,7 +377,7 @@ main(int argc, char **argv)
 	    "not all 40 rows are there");
 	zt_req_free(req);
 
-	/* clean up */
+cleanup:
 	req = zt_req_new(NULL, NULL);
 	p[0] = mark;
 	if (zt_db_begin_as(req, "", "") == ZT_OK &&
