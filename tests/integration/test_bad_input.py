@@ -475,6 +475,11 @@ def run_op(op, world, base_url, stack_var, strict=True):
             problems.append(f"{label}: no answer in 15 s")
             return
         problems.extend(check(r, label, must_4xx, field, props))
+        # nothing of B's buyer, whatever the status
+        for secret in (world.b_booking, world.buyer.email):
+            if secret in r.text:
+                problems.append(f"{label}: {r.status_code} shows tenant B's"
+                                f" booking or buyer ({secret})")
 
     json_h = {"Content-Type": "application/json"}
     base_body = b"{}" if op.body_schema else None
@@ -539,6 +544,13 @@ def run_op(op, world, base_url, stack_var, strict=True):
         public_read = op.method == "GET" and "bearer" not in op.schemes
         go("other tenant's ids", op.method, other, dict(json_h, **auth),
            base_body, must_4xx=not public_read)
+    for p in op.query_params:
+        # ?eventId=<B's event> and the like: no 5xx, nothing of B's (above)
+        if (p.get("schema") or {}).get("format") == "uuid" and not op.live:
+            vals = world.other_ids(op)
+            v = vals.get(p["name"], vals["eventId"])
+            go(f"?{p['name']}= other tenant's id", op.method,
+               f"{url}?{p['name']}={v}", dict(auth), None, must_4xx=False)
 
     # query parameters
     for label, qs in query_cases(op):
