@@ -246,6 +246,9 @@ zt_json_parse_body(struct zt_req *req, const char *body, size_t len,
 	*out = NULL;
 	if (tok == NULL)
 		zt_oom();
+	/* invalid UTF-8 is refused here, naming the byte, instead of reaching
+	 * PostgreSQL (an encoding error there names no field) */
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
 	if (len > INT32_MAX) {
 		rc = zt_fail(req, ZT_ETOOLARGE, NULL, "request body too large");
 		goto out;

@@ -33,6 +33,33 @@ TEST(malformed_json_is_400_with_reason)
 	CHECK(zt_json_parse_body(req, deep, sizeof(deep), &o) == ZT_EBADREQ);
 }
 
+/* Invalid UTF-8 used to pass the parser and reach PostgreSQL, whose
+ * encoding error became a 4xx that named no field (tests/integration/
+ * test_bad_input.py): the parser refuses it, naming the byte. */
+TEST(invalid_utf8_is_400_invalid_json)
+{
+	static const char *const bad[] = {
+	    "{\"name\":\"ab\xff\"}",       /* never valid in UTF-8 */
+	    "{\"name\":\"\xc3(\"}",         /* a lead byte without its tail */
+	    "{\"name\":\"\xe2\x82\"}",     /* truncated 3-byte sequence */
+	    "{\"n\xfeme\":1}",               /* in a key */
+	};
+	struct json_object *o;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		zt_req_end(req);
+		CHECK(zt_json_parse_body(req, bad[i], strlen(bad[i]), &o) ==
+		      ZT_EBADREQ);
+		CHECK(o == NULL);
+		CHECK_STR(req->err_code, "invalid_json");
+		CHECK(strstr(req->err_msg, "byte") != NULL);
+	}
+	/* valid multi-byte text is still fine */
+	zt_req_end(req);
+	CHECK(zt_json_parse_body(req, "{\"name\":\"Mood \xe0\xa4\x87\"}", 19,
+	    &o) == ZT_OK);
+	json_object_put(o);
+}
+
 TEST(string_getter_names_the_field)
 {
 	zt_req_end(req);
@@ -93,6 +120,7 @@ main(void)
 {
 	req = zt_req_new(NULL, NULL);
 	RUN(malformed_json_is_400_with_reason);
+	RUN(invalid_utf8_is_400_invalid_json);
 	RUN(string_getter_names_the_field);
 	RUN(int_bool_array_uuid_getters);
 	zt_req_free(req);
