@@ -118,6 +118,74 @@ zt_url_decode(struct zt_arena *a, const char *s, size_t n, int form)
 	return out;
 }
 
+int
+zt_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		unsigned c = *p;
+		size_t len;
+		unsigned min, cp;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			len = 2, min = 0x80, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			len = 3, min = 0x800, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			len = 4, min = 0x10000, cp = c & 0x07;
+		else
+			return 0;
+		if ((size_t)(end - p) < len)
+			return 0;
+		for (size_t i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += len;
+	}
+	return 1;
+}
+
+enum zt_err
+zt_req_check_text(struct zt_req *req)
+{
+	const char *p = req->query;
+	for (int i = 0; i < req->nparams; i++) {
+		const char *v = req->param_value[i];
+		if (!zt_utf8_valid(v, strlen(v)))
+			return zt_fail(req, ZT_EBADREQ, "invalid_field",
+			    "path parameter '%s' is not valid UTF-8",
+			    req->param_name[i]);
+	}
+	while (p != NULL && *p != '\0') {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		size_t klen = eq ? (size_t)(eq - p) : len;
+		char *key = zt_url_decode(req->arena, p, klen, 1);
+		if (!zt_utf8_valid(key, strlen(key)))
+			return zt_fail(req, ZT_EBADREQ, "invalid_field",
+			    "a query parameter name is not valid UTF-8");
+		if (eq != NULL) {
+			char *v = zt_url_decode(req->arena, eq + 1,
+			    len - klen - 1, 1);
+			if (!zt_utf8_valid(v, strlen(v)))
+				return zt_fail(req, ZT_EBADREQ,
+				    "invalid_field",
+				    "query parameter '%s' is not valid UTF-8",
+				    key);
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return ZT_OK;
+}
+
 const char *
 zt_query(struct zt_req *req, const char *name)
 {

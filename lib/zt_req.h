@@ -116,4 +116,16 @@ struct json_object *zt_req_error_body(const struct zt_req *req);
 /* Percent-decode s (also '+' as space when form != 0) into the arena. */
 char *zt_url_decode(struct zt_arena *a, const char *s, size_t n, int form);
 
+/* 1 when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, nothing
+ * past U+10FFFF), else 0. */
+int zt_utf8_valid(const char *s, size_t n);
+
+/*
+ * Refuse a path parameter or a query parameter (name or value, decoded)
+ * that is not valid UTF-8: 400 invalid_field naming it.  The dispatcher
+ * calls it once the route is known, so text never reaches PostgreSQL in a
+ * shape it would refuse with a message that names nothing.
+ */
+enum zt_err zt_req_check_text(struct zt_req *req);
+
 #endif

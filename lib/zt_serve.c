@@ -110,7 +110,10 @@ zt_dispatch(const struct zt_route *routes, size_t n, struct zt_req *req,
 
 	e = zt_route_match(routes, n, req, &rt, &allow);
 	if (e == ZT_ENOTFOUND) {
-		zt_fail(req, e, NULL, "no such endpoint: %s", req->path);
+		if (zt_utf8_valid(req->path, strlen(req->path)))
+			zt_fail(req, e, NULL, "no such endpoint: %s", req->path);
+		else
+			zt_fail(req, e, NULL, "no such endpoint");
 		return;
 	}
 	if (e == ZT_EMETHOD) {
@@ -120,6 +123,8 @@ zt_dispatch(const struct zt_route *routes, size_t n, struct zt_req *req,
 		return;
 	}
 	req->route = rt;
+	if (zt_req_check_text(req) != ZT_OK)
+		return;
 	if (content_length > rt->body_max) {
 		if (rt->body_max == 0)
 			zt_fail(req, ZT_ETOOLARGE, NULL,

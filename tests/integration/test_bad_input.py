@@ -621,3 +621,20 @@ def test_every_route_is_in_openapi():
                 if (method, shape) not in spec:
                     missing.append(f"{method} {pattern} ({f})")
     assert not missing, "routes missing from docs/openapi.yaml: " + ", ".join(missing)
+
+
+@pytest.mark.parametrize("url, name", [
+    ("/api/events?q=%ff%fe", "'q'"),
+    ("/api/events?city=Pune&category=%c3", "'category'"),
+    ("/api/events/%ff%fe", "'id'"),
+    ("/api/seats/status/%c0%af", "'eventId'"),
+])
+def test_text_that_is_not_utf8_is_a_400_naming_the_parameter(base_url, url,
+                                                             name):
+    # before: PostgreSQL refused the bytes and the client got a 422 "the
+    # request was rejected by a data rule" that named nothing
+    r = session().get(base_url + url, timeout=10)
+    assert r.status_code == 400, r.text
+    err = r.json()["error"]
+    assert err["code"] == "invalid_field"
+    assert name in err["message"] and "UTF-8" in err["message"]

@@ -29,6 +29,46 @@ TEST(query_params_are_decoded)
 	zt_req_free(req);
 }
 
+TEST(utf8_validation_refuses_what_postgresql_would)
+{
+	CHECK(zt_utf8_valid("", 0));
+	CHECK(zt_utf8_valid("plain ascii", 11));
+	CHECK(zt_utf8_valid("\xe0\xa4\xb9\xe0\xa4\xbf", 6)); /* Devanagari */
+	CHECK(zt_utf8_valid("\xf0\x9f\x8e\x9f", 4));           /* U+1F39F */
+	CHECK(!zt_utf8_valid("\xff", 1));
+	CHECK(!zt_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+	CHECK(!zt_utf8_valid("\xe0\x80\xaf", 3));     /* overlong */
+	CHECK(!zt_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+	CHECK(!zt_utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
+	CHECK(!zt_utf8_valid("\xe0\xa4", 2));         /* cut short */
+	CHECK(!zt_utf8_valid("a\x80", 2));             /* stray continuation */
+}
+
+TEST(path_and_query_text_must_be_utf8)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	struct json_object *body, *err, *v;
+	req->query = "q=%E0%A4%B9&city=Pune";
+	req->nparams = 1;
+	req->param_name[0] = "id";
+	req->param_value[0] = "techfest-2026";
+	CHECK(zt_req_check_text(req) == ZT_OK);
+	req->query = "city=Pune&q=%ff";
+	CHECK(zt_req_check_text(req) == ZT_EBADREQ);
+	body = zt_req_error_body(req);
+	CHECK(json_object_object_get_ex(body, "error", &err));
+	CHECK(json_object_object_get_ex(err, "message", &v));
+	CHECK(strstr(json_object_get_string(v), "'q'") != NULL);
+	json_object_put(body);
+	zt_req_end(req);
+	req->query = "";
+	req->nparams = 1;
+	req->param_name[0] = "id";
+	req->param_value[0] = "\xc3";
+	CHECK(zt_req_check_text(req) == ZT_EBADREQ);
+	zt_req_free(req);
+}
+
 TEST(headers_and_cookies)
 {
 	static const char *const pairs[] = {
@@ -108,6 +148,8 @@ main(void)
 	static const char *const none[] = {NULL};
 	env_pairs = none;
 	RUN(query_params_are_decoded);
+	RUN(utf8_validation_refuses_what_postgresql_would);
+	RUN(path_and_query_text_must_be_utf8);
 	RUN(headers_and_cookies);
 	RUN(error_body_has_code_message_and_details);
 	RUN(header_values_with_newlines_are_dropped);
