@@ -207,15 +207,13 @@ zt_http_header(struct curl_slist *list, const char *fmt, ...)
 	char *line;
 	int n;
 
+	/* vasprintf, not vsnprintf(NULL, 0, …): GCC 12 with UBSan warns
+	 * "null format string" on the latter (a false positive) */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vasprintf(&line, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		zt_oom(); /* only an impossible length fails */
-	line = zt_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(line, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+		zt_oom(); /* out of memory (or an impossible length) */
 	r = curl_slist_append(list, line);
 	explicit_bzero(line, (size_t)n);
 	free(line);
