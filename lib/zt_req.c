@@ -152,10 +152,28 @@ zt_utf8_valid(const char *s, size_t n)
 	return 1;
 }
 
+/*
+ * One "key=value" pair of a query string, decoded into the arena: *key, and
+ * *val (NULL when the pair has no '='); returns where the next pair starts,
+ * NULL after the last.
+ */
+static const char *
+query_pair(struct zt_req *req, const char *p, char **key, char **val)
+{
+	const char *amp = strchr(p, '&');
+	size_t len = amp ? (size_t)(amp - p) : strlen(p);
+	const char *eq = memchr(p, '=', len);
+	size_t klen = eq ? (size_t)(eq - p) : len;
+	*key = zt_url_decode(req->arena, p, klen, 1);
+	*val = eq ? zt_url_decode(req->arena, eq + 1, len - klen - 1, 1) : NULL;
+	return amp ? amp + 1 : NULL;
+}
+
 enum zt_err
 zt_req_check_text(struct zt_req *req)
 {
 	const char *p = req->query;
+	char *key, *val;
 	for (int i = 0; i < req->nparams; i++) {
 		const char *v = req->param_value[i];
 		if (!zt_utf8_valid(v, strlen(v)))
@@ -164,24 +182,13 @@ zt_req_check_text(struct zt_req *req)
 			    req->param_name[i]);
 	}
 	while (p != NULL && *p != '\0') {
-		const char *amp = strchr(p, '&');
-		size_t len = amp ? (size_t)(amp - p) : strlen(p);
-		const char *eq = memchr(p, '=', len);
-		size_t klen = eq ? (size_t)(eq - p) : len;
-		char *key = zt_url_decode(req->arena, p, klen, 1);
+		p = query_pair(req, p, &key, &val);
 		if (!zt_utf8_valid(key, strlen(key)))
 			return zt_fail(req, ZT_EBADREQ, "invalid_field",
 			    "a query parameter name is not valid UTF-8");
-		if (eq != NULL) {
-			char *v = zt_url_decode(req->arena, eq + 1,
-			    len - klen - 1, 1);
-			if (!zt_utf8_valid(v, strlen(v)))
-				return zt_fail(req, ZT_EBADREQ,
-				    "invalid_field",
-				    "query parameter '%s' is not valid UTF-8",
-				    key);
-		}
-		p = amp ? amp + 1 : NULL;
+		if (val != NULL && !zt_utf8_valid(val, strlen(val)))
+			return zt_fail(req, ZT_EBADREQ, "invalid_field",
+			    "query parameter '%s' is not valid UTF-8", key);
 	}
 	return ZT_OK;
 }
@@ -190,20 +197,11 @@ const char *
 zt_query(struct zt_req *req, const char *name)
 {
 	const char *p = req->query;
-	size_t nlen = strlen(name);
+	char *key, *val;
 	while (p != NULL && *p != '\0') {
-		const char *amp = strchr(p, '&');
-		size_t len = amp ? (size_t)(amp - p) : strlen(p);
-		const char *eq = memchr(p, '=', len);
-		size_t klen = eq ? (size_t)(eq - p) : len;
-		char *key = zt_url_decode(req->arena, p, klen, 1);
-		if (strlen(key) == nlen && memcmp(key, name, nlen) == 0) {
-			if (eq == NULL)
-				return "";
-			return zt_url_decode(req->arena, eq + 1,
-			    len - klen - 1, 1);
-		}
-		p = amp ? amp + 1 : NULL;
+		p = query_pair(req, p, &key, &val);
+		if (strcmp(key, name) == 0)
+			return val != NULL ? val : "";
 	}
 	return NULL;
 }
