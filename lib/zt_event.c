@@ -11,6 +11,7 @@
 #include "zt_team.h"
 #include "zt_tenant.h"
 #include "zt_time.h"
+#include "zt_uuid.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -740,7 +741,7 @@ zt_event_create(struct zt_req *req, struct json_object *doc,
     struct json_object **out)
 {
 	struct zt_event_fields f;
-	char id[37], base[ZT_SLUG_EVENT_MAX + 1], slug[ZT_SLUG_EVENT_MAX + 1];
+	char id[ZT_UUID_BUF], base[ZT_SLUG_EVENT_MAX + 1], slug[ZT_SLUG_EVENT_MAX + 1];
 	const char *p[22];
 	unsigned set;
 	PGresult *r = NULL;

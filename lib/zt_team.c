@@ -9,6 +9,7 @@
 #include "zt_rate.h"
 #include "zt_server.h"
 #include "zt_session.h"
+#include "zt_uuid.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -355,7 +356,7 @@ zt_team_token(struct zt_arena *a, const char *invitation_id,
 }
 
 int
-zt_team_token_parse(const char *token, char id[37],
+zt_team_token_parse(const char *token, char id[ZT_UUID_BUF],
     unsigned char secret[ZT_TEAM_TOKEN_SECRET])
 {
 	unsigned char raw[16 + ZT_TEAM_TOKEN_SECRET];
@@ -410,7 +411,7 @@ enum zt_err
 zt_team_invite(struct zt_req *req, const char *email, const char *phone,
     const char *role_name, struct json_object **out)
 {
-	char ident[256], id[37];
+	char ident[256], id[ZT_UUID_BUF];
 	unsigned char secret[ZT_TEAM_TOKEN_SECRET];
 	const char *p[11], *typed, *why, *hash, *token, *tname, *iname;
 	enum zt_role actor, role = zt_team_role(role_name);
@@ -704,7 +705,7 @@ enum zt_err
 zt_team_accept(struct zt_req *req, const char *token,
     const char *invitation_id, struct json_object **out)
 {
-	char id[37];
+	char id[ZT_UUID_BUF];
 	unsigned char secret[ZT_TEAM_TOKEN_SECRET];
 	const char *p[3], *tenant, *ident, *inviter, *tname, *why;
 	enum zt_role role, inviter_role;

@@ -10,6 +10,7 @@
 #include "zt_slug.h"
 #include "zt_team.h"
 #include "zt_time.h"
+#include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
