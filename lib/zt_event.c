@@ -1039,7 +1039,7 @@ begin_public(struct zt_req *req)
 {
 	enum zt_err e = zt_db_begin(req);
 	if (e == ZT_OK)
-		e = zt_db_scope(req, "", "");
+		e = zt_db_scope_public(req);
 	return e;
 }
 
@@ -1265,7 +1265,7 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	 * PostgreSQL for a 30,000-seat venue.  Counting sold seats needs that
 	 * scope anyway, for this one public event only.
 	 */
-	if ((e = zt_db_scope(req, PQgetvalue(r, 0, C_TENANT), "")) != ZT_OK ||
+	if ((e = zt_db_scope_tenant(req, PQgetvalue(r, 0, C_TENANT), "")) != ZT_OK ||
 	    (e = zt_layout_json(req, id, 0, o)) != ZT_OK ||
 	    (e = zt_layout_availability(req, id, o)) != ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK)

@@ -624,7 +624,7 @@ zt_team_invitations_mine(struct zt_req *req, struct json_object **out)
 	PGresult *r;
 	enum zt_err e;
 
-	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
+	if ((e = zt_db_begin_user(req)) != ZT_OK)
 		return e;
 	if ((r = zt_db_exec(req, &q_inv_mine, p)) == NULL)
 		return req->err;
@@ -727,7 +727,7 @@ zt_team_accept(struct zt_req *req, const char *token,
 	if ((e = zt_rate_hit(req, "invite_accept", req->user_id,
 	         ZT_TEAM_ACCEPTS_PER_HOUR, 3600)) != ZT_OK)
 		goto out;
-	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
+	if ((e = zt_db_begin_user(req)) != ZT_OK)
 		goto out;
 	p[0] = id;
 	/* the token names its invitation: token_read shows that row only */
@@ -780,7 +780,7 @@ zt_team_accept(struct zt_req *req, const char *token,
 
 	/* from here on the request acts in the invitation's tenant */
 	snprintf(req->tenant_id, sizeof(req->tenant_id), "%s", tenant);
-	if ((e = zt_db_scope(req, tenant, req->user_id)) != ZT_OK)
+	if ((e = zt_db_scope_tenant(req, tenant, req->user_id)) != ZT_OK)
 		goto out;
 	p[0] = tenant;
 	p[1] = id;

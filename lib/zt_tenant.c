@@ -16,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The platform actor that approves tenants when no admin is involved. */
-#define SYSTEM_ADMIN "00000000-0000-4000-8000-000000000001"
 /* Candidates tried for a derived slug (the last ones are random). */
 #define SLUG_TRIES (ZT_SLUG_NUMBERED + 5)
 
@@ -278,7 +276,7 @@ nonempty(const char *s)
 static enum zt_err
 auto_approve(struct zt_req *req)
 {
-	const char *p[1] = {SYSTEM_ADMIN};
+	const char *p[1] = {ZT_SYSTEM_ADMIN};
 	enum zt_err e;
 	if (strcmp(zt_g.cfg.env, "dev") != 0)
 		return ZT_OK;
@@ -373,7 +371,7 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 
 	/* the new tenant is the request's scope from here on */
 	zt_uuid_new(req->tenant_id);
-	if ((e = zt_db_scope(req, req->tenant_id, req->user_id)) != ZT_OK)
+	if ((e = zt_db_scope_tenant(req, req->tenant_id, req->user_id)) != ZT_OK)
 		return e;
 	if ((e = insert_tenant(req, in, email, phone)) != ZT_OK)
 		return e;

@@ -248,3 +248,23 @@ def test_queued_statements_go_with_the_next_round_trip(stack_var):
     assert p.returncode == 0, p.stdout + p.stderr
     assert len(lines) == 9 and all(l.startswith("ok ") for l in lines), \
         p.stdout
+
+
+def test_named_db_scopes_set_what_row_level_security_reads(stack_var):
+    """lib/zt_db.c's named scopes (tests/tools/dbctl scope): begin_public
+    sets no tenant, user or admin; begin_user the request's user only;
+    begin_tenant and scope_tenant/_public exactly what they name;
+    begin_system the system admin with no tenant and no user, which a
+    tenant scope keeps and the next transaction does not."""
+    tool = os.path.join(os.path.dirname(__file__), "..", "tools", "dbctl")
+    if not os.access(tool, os.X_OK):
+        pytest.fail("tests/tools/dbctl is missing: run `make check` "
+                    "(scripts/dev test does)", pytrace=False)
+    mark = "dbctl-" + uuid.uuid4().hex[:12] + "-"
+    p = subprocess.run(["/bin/bash", "-c", 'set -a; . "$0"; exec "$@"',
+                        os.path.join(stack_var, "env"), tool, "scope", mark],
+                       capture_output=True, text=True, timeout=60)
+    lines = p.stdout.strip().splitlines()
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert len(lines) == 7 and all(l.startswith("ok ") for l in lines), \
+        p.stdout
