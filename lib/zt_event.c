@@ -3,7 +3,6 @@
 #include "zt_event.h"
 #include "zt_salemap.h"
 #include "zt_audit.h"
-#include "zt_crypto.h"
 #include "zt_db.h"
 #include "zt_json.h"
 #include "zt_layout.h"

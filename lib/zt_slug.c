@@ -1,6 +1,5 @@
 /* zt_slug.c - slug derivation and checks; see zt_slug.h. */
 #include "zt_slug.h"
-#include "zt_crypto.h"
 #include "zt_uuid.h"
 
 #include <stdio.h>

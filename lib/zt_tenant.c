@@ -1,7 +1,6 @@
 /* zt_tenant.c - onboarding, profile, payout details; see zt_tenant.h. */
 #include "zt_tenant.h"
 #include "zt_audit.h"
-#include "zt_crypto.h"
 #include "zt_db.h"
 #include "zt_ident.h"
 #include "zt_json.h"
