@@ -39,9 +39,10 @@ struct zt_db {
 static struct zt_sql q_scope = ZT_SQL("zt_db_scope",
     "SELECT set_config('app.tenant_id', $1, true),"
     "       set_config('app.user_id', $2, true)", 2);
-/* The system admin's read-across-tenants scope (zt_db_begin_system). */
+/* The admin scope: ZT_SYSTEM_ADMIN or "" (zt_db_begin_system,
+ * zt_db_scope_system). */
 static struct zt_sql q_system = ZT_SQL("zt_db_system",
-    "SELECT set_config('app.admin_id', '" ZT_SYSTEM_ADMIN "', true)", 0);
+    "SELECT set_config('app.admin_id', $1, true)", 1);
 static struct zt_sql q_ping = ZT_SQL("zt_db_ping", "SELECT 1", 0);
 
 struct zt_db *
@@ -697,7 +698,14 @@ zt_db_begin_system(struct zt_req *req)
 {
 	enum zt_err e = zt_db_begin_as(req, "", "");
 	/* goes out with BEGIN and the scope, in the first round trip */
-	return e != ZT_OK ? e : zt_db_queue(req, &q_system, NULL, NULL);
+	return e != ZT_OK ? e : zt_db_scope_system(req, 1);
+}
+
+enum zt_err
+zt_db_scope_system(struct zt_req *req, int on)
+{
+	const char *p[1] = {on ? ZT_SYSTEM_ADMIN : ""};
+	return zt_db_queue(req, &q_system, p, NULL);
 }
 
 enum zt_err

@@ -76,6 +76,9 @@ enum zt_err zt_db_begin_system(struct zt_req *req);
 enum zt_err zt_db_scope_tenant(struct zt_req *req, const char *tenant_id,
     const char *user_id);
 enum zt_err zt_db_scope_public(struct zt_req *req);
+/* Act as the system admin (on) or stop (off) inside the open transaction,
+ * leaving tenant and user as they are: a tenant's approval in dev. */
+enum zt_err zt_db_scope_system(struct zt_req *req, int on);
 
 /*
  * The general forms the named ones are made of: any tenant_id and user_id

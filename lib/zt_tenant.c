@@ -36,8 +36,6 @@ static struct zt_sql q_insert = ZT_SQL("tenant_insert",
 static struct zt_sql q_owner = ZT_SQL("tenant_owner",
     "INSERT INTO memberships (tenant_id, user_id, role)"
     " VALUES ($1, $2, 'owner')", 2);
-static struct zt_sql q_admin_scope = ZT_SQL("tenant_admin_scope",
-    "SELECT set_config('app.admin_id', $1, true)", 1);
 static struct zt_sql q_activate = ZT_SQL("tenant_activate",
     "UPDATE tenants SET status = 'active' WHERE id = $1"
     " AND status = 'pending'", 1);
@@ -275,18 +273,16 @@ nonempty(const char *s)
 static enum zt_err
 auto_approve(struct zt_req *req)
 {
-	const char *p[1] = {ZT_SYSTEM_ADMIN};
+	const char *p[1] = {req->tenant_id};
 	enum zt_err e;
 	if (strcmp(zt_g.cfg.env, "dev") != 0)
 		return ZT_OK;
-	if (zt_db_exec(req, &q_admin_scope, p) == NULL)
-		return req->err;
-	p[0] = req->tenant_id;
+	if ((e = zt_db_scope_system(req, 1)) != ZT_OK)
+		return e;
 	if (zt_db_exec(req, &q_activate, p) == NULL)
 		return req->err;
-	p[0] = "";
-	if (zt_db_exec(req, &q_admin_scope, p) == NULL)
-		return req->err;
+	if ((e = zt_db_scope_system(req, 0)) != ZT_OK)
+		return e;
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "automatic", json_object_new_string(
 	    "ZT_ENV=dev approves new organizations at once"));

@@ -15,7 +15,7 @@
  * replaced before anything is sent on it.
  *
  * `scope` checks the named scopes (zt_db_begin_public/_user/_tenant/
- * _system, zt_db_scope_tenant/_public): what app.tenant_id, app.user_id
+ * _system, zt_db_scope_tenant/_public/_system): what app.tenant_id, app.user_id
  * and app.admin_id each one sets for row-level security.
  *
  * Writes outbox rows whose recipient starts with MARK (and deletes them
@@ -315,6 +315,10 @@ scope_checks(void)
 	ok = zt_db_begin_system(req) == ZT_OK &&
 	     settings_are(req, "", "", ZT_SYSTEM_ADMIN) &&
 	     zt_db_scope_tenant(req, t, "") == ZT_OK &&
+	     settings_are(req, t, "", ZT_SYSTEM_ADMIN) &&
+	     zt_db_scope_system(req, 0) == ZT_OK &&
+	     settings_are(req, t, "", "") &&
+	     zt_db_scope_system(req, 1) == ZT_OK &&
 	     settings_are(req, t, "", ZT_SYSTEM_ADMIN);
 	zt_db_rollback();
 	check("scope-system", ok,
