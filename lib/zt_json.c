@@ -199,7 +199,7 @@ zt_json_uuid(struct zt_req *req, struct json_object *o, const char *key,
     enum zt_json_opt opt, const char **out, int *present)
 {
 	const char *s = NULL;
-	enum zt_err e = zt_json_str(req, o, key, opt, 36, &s, present);
+	enum zt_err e = zt_json_str(req, o, key, opt, ZT_UUID_LEN, &s, present);
 	if (e != ZT_OK || s == NULL)
 		return e;
 	if ((*out = zt_uuid_norm(req->arena, s)) == NULL)
