@@ -10,6 +10,7 @@
 #include "zt_json.h"
 #include "zt_salemap.h"
 #include "zt_serve.h"
+#include "zt_uuid.h"
 
 #include <string.h>
 

@@ -50,7 +50,7 @@ zt_channel_booking(struct zt_req *req, const char *booking_id)
 	PGresult *r;
 	enum zt_err e;
 
-	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
+	if ((e = zt_db_begin_user(req)) != ZT_OK)
 		return e;
 	if ((r = zt_db_exec(req, &q_buyer, p)) == NULL)
 		return req->err;

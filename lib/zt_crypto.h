@@ -7,9 +7,8 @@
 #include <stddef.h>
 
 #include "zt_arena.h"
+#include "zt_uuid.h" /* zt_uuid_new, until its callers include it */
 
-/* A random version-4 UUID, lowercase, into out[37]. */
-void zt_uuid_new(char out[37]);
 /* Lowercase hex of n bytes into the arena. */
 char *zt_hex(struct zt_arena *a, const unsigned char *p, size_t n);
 /* base64url (no padding) of n bytes into the arena. */

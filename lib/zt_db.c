@@ -39,6 +39,10 @@ struct zt_db {
 static struct zt_sql q_scope = ZT_SQL("zt_db_scope",
     "SELECT set_config('app.tenant_id', $1, true),"
     "       set_config('app.user_id', $2, true)", 2);
+/* The admin scope: ZT_SYSTEM_ADMIN or "" (zt_db_begin_system,
+ * zt_db_scope_system). */
+static struct zt_sql q_system = ZT_SQL("zt_db_system",
+    "SELECT set_config('app.admin_id', $1, true)", 1);
 static struct zt_sql q_ping = ZT_SQL("zt_db_ping", "SELECT 1", 0);
 
 struct zt_db *
@@ -272,7 +276,7 @@ static int
 queued_work(const struct zt_db *db)
 {
 	for (int i = 0; i < db->nqueue; i++)
-		if (db->queue[i].q != &q_scope)
+		if (db->queue[i].q != &q_scope && db->queue[i].q != &q_system)
 			return 1;
 	return 0;
 }
@@ -668,6 +672,53 @@ zt_db_scope(struct zt_req *req, const char *tenant_id, const char *user_id)
 	if (db->in_txn)
 		return note_scope(req, tenant_id, user_id);
 	return zt_db_exec(req, &q_scope, p) ? ZT_OK : req->err;
+}
+
+enum zt_err
+zt_db_begin_public(struct zt_req *req)
+{
+	return zt_db_begin_as(req, "", "");
+}
+
+enum zt_err
+zt_db_begin_user(struct zt_req *req)
+{
+	return zt_db_begin_as(req, "", req->user_id);
+}
+
+enum zt_err
+zt_db_begin_tenant(struct zt_req *req, const char *tenant_id,
+    const char *user_id)
+{
+	return zt_db_begin_as(req, tenant_id, user_id);
+}
+
+enum zt_err
+zt_db_begin_system(struct zt_req *req)
+{
+	enum zt_err e = zt_db_begin_as(req, "", "");
+	/* goes out with BEGIN and the scope, in the first round trip */
+	return e != ZT_OK ? e : zt_db_scope_system(req, 1);
+}
+
+enum zt_err
+zt_db_scope_system(struct zt_req *req, int on)
+{
+	const char *p[1] = {on ? ZT_SYSTEM_ADMIN : ""};
+	return zt_db_queue(req, &q_system, p, NULL);
+}
+
+enum zt_err
+zt_db_scope_tenant(struct zt_req *req, const char *tenant_id,
+    const char *user_id)
+{
+	return zt_db_scope(req, tenant_id, user_id);
+}
+
+enum zt_err
+zt_db_scope_public(struct zt_req *req)
+{
+	return zt_db_scope(req, "", "");
 }
 
 enum zt_err

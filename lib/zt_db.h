@@ -42,14 +42,51 @@ void zt_db_free(struct zt_db *db);
  */
 enum zt_err zt_db_begin(struct zt_req *req);
 /*
- * Begin a transaction scoped to tenant_id and user_id ("" or NULL: none)
- * instead of the request's own: public reads (no scope at all) and the
- * buyer-side writers that act in the event's tenant.
+ * The platform's system admin (sql/001_core.sql): cron reads across
+ * tenants as this row.  The one definition in C.
+ */
+#define ZT_SYSTEM_ADMIN "00000000-0000-4000-8000-000000000001"
+
+/*
+ * Begin a transaction in a named scope instead of the request's own
+ * (zt_db_begin).  Row-level security sees exactly what is set here; ""
+ * below means "not set".
+ *
+ *   zt_db_begin_public  no tenant, no user: public reads (published
+ *                       events, seat maps), lookups before anyone is known
+ *   zt_db_begin_user    no tenant, req->user_id: what the signed-in user
+ *                       owns across tenants (memberships, invitations)
+ *   zt_db_begin_tenant  tenant_id acting as user_id ("" or NULL: nobody):
+ *                       the buyer-side writers that act in an event's
+ *                       tenant, and work done for a tenant with no user
+ *   zt_db_begin_system  no tenant, no user, app.admin_id = ZT_SYSTEM_ADMIN:
+ *                       cron finding work across tenants (read-only: the
+ *                       write policies need a tenant scope)
+ */
+enum zt_err zt_db_begin_public(struct zt_req *req);
+enum zt_err zt_db_begin_user(struct zt_req *req);
+enum zt_err zt_db_begin_tenant(struct zt_req *req, const char *tenant_id,
+    const char *user_id);
+enum zt_err zt_db_begin_system(struct zt_req *req);
+/*
+ * Change the scope inside the open transaction (sent with the next
+ * statement): to tenant_id acting as user_id ("" or NULL: nobody), or to
+ * no tenant and no user.  app.admin_id is left as it is.
+ */
+enum zt_err zt_db_scope_tenant(struct zt_req *req, const char *tenant_id,
+    const char *user_id);
+enum zt_err zt_db_scope_public(struct zt_req *req);
+/* Act as the system admin (on) or stop (off) inside the open transaction,
+ * leaving tenant and user as they are: a tenant's approval in dev. */
+enum zt_err zt_db_scope_system(struct zt_req *req, int on);
+
+/*
+ * The general forms the named ones are made of: any tenant_id and user_id
+ * ("" or NULL: none).  Prefer the names above; these remain for the
+ * modules not yet converted and for tests of the scoping itself.
  */
 enum zt_err zt_db_begin_as(struct zt_req *req, const char *tenant_id,
     const char *user_id);
-/* Change the tenant scope inside the open transaction (sent with the
- * next statement). */
 enum zt_err zt_db_scope(struct zt_req *req, const char *tenant_id,
     const char *user_id);
 enum zt_err zt_db_commit(struct zt_req *req);

@@ -3,7 +3,6 @@
 #include "zt_event.h"
 #include "zt_salemap.h"
 #include "zt_audit.h"
-#include "zt_crypto.h"
 #include "zt_db.h"
 #include "zt_json.h"
 #include "zt_layout.h"
@@ -11,6 +10,7 @@
 #include "zt_team.h"
 #include "zt_tenant.h"
 #include "zt_time.h"
+#include "zt_uuid.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -740,7 +740,7 @@ zt_event_create(struct zt_req *req, struct json_object *doc,
     struct json_object **out)
 {
 	struct zt_event_fields f;
-	char id[37], base[ZT_SLUG_EVENT_MAX + 1], slug[ZT_SLUG_EVENT_MAX + 1];
+	char id[ZT_UUID_BUF], base[ZT_SLUG_EVENT_MAX + 1], slug[ZT_SLUG_EVENT_MAX + 1];
 	const char *p[22];
 	unsigned set;
 	PGresult *r = NULL;
@@ -1038,7 +1038,7 @@ begin_public(struct zt_req *req)
 {
 	enum zt_err e = zt_db_begin(req);
 	if (e == ZT_OK)
-		e = zt_db_scope(req, "", "");
+		e = zt_db_scope_public(req);
 	return e;
 }
 
@@ -1264,7 +1264,7 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	 * PostgreSQL for a 30,000-seat venue.  Counting sold seats needs that
 	 * scope anyway, for this one public event only.
 	 */
-	if ((e = zt_db_scope(req, PQgetvalue(r, 0, C_TENANT), "")) != ZT_OK ||
+	if ((e = zt_db_scope_tenant(req, PQgetvalue(r, 0, C_TENANT), "")) != ZT_OK ||
 	    (e = zt_layout_json(req, id, 0, o)) != ZT_OK ||
 	    (e = zt_layout_availability(req, id, o)) != ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK)

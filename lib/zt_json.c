@@ -1,6 +1,7 @@
 /* zt_json.c - JSON field getters; see zt_json.h. */
 #include "zt_json.h"
 #include "zt_time.h"
+#include "zt_uuid.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -193,45 +194,17 @@ zt_json_known(struct zt_req *req, struct json_object *o, const char *where,
 	return ZT_OK;
 }
 
-int
-zt_is_uuid(const char *s)
-{
-	if (s == NULL || strlen(s) != 36)
-		return 0;
-	for (int i = 0; i < 36; i++) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (s[i] != '-')
-				return 0;
-		} else if (!isxdigit((unsigned char)s[i])) {
-			return 0;
-		}
-	}
-	return 1;
-}
-
 enum zt_err
 zt_json_uuid(struct zt_req *req, struct json_object *o, const char *key,
     enum zt_json_opt opt, const char **out, int *present)
 {
 	const char *s = NULL;
-	enum zt_err e = zt_json_str(req, o, key, opt, 36, &s, present);
+	enum zt_err e = zt_json_str(req, o, key, opt, ZT_UUID_LEN, &s, present);
 	if (e != ZT_OK || s == NULL)
 		return e;
 	if ((*out = zt_uuid_norm(req->arena, s)) == NULL)
 		return BAD(req, key, "must be a UUID");
 	return ZT_OK;
-}
-
-char *
-zt_uuid_norm(struct zt_arena *a, const char *s)
-{
-	char *low;
-	if (!zt_is_uuid(s))
-		return NULL;
-	low = zt_arena_strdup(a, s);
-	for (char *p = low; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	return low;
 }
 
 enum zt_err

@@ -55,12 +55,6 @@ enum zt_err zt_json_colour(struct zt_req *req, struct json_object *o,
 enum zt_err zt_json_known(struct zt_req *req, struct json_object *o,
     const char *where, const char *const *known);
 
-/* Is s a UUID (8-4-4-4-12 hex)? */
-int zt_is_uuid(const char *s);
-/* s as a canonical lowercase UUID in the arena, or NULL when s is not a
- * UUID (ids from paths, queries and lists). */
-char *zt_uuid_norm(struct zt_arena *a, const char *s);
-
 /*
  * Parse a request body as one JSON object.  On failure records a 400
  * ("invalid_json") with the parser's reason and returns ZT_EBADREQ.

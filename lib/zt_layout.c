@@ -7,6 +7,7 @@
 #include "zt_seatmap.h"
 #include "zt_team.h"
 #include "zt_time.h"
+#include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 /* zt_log.c - JSON line logger; see zt_log.h. */
 #include "zt_log.h"
+#include "zt_time.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,9 +81,8 @@ zt_log_escape(char *dst, size_t len, const char *s)
 void
 zt_log(enum zt_log_level lvl, const char *event, const char *fmt, ...)
 {
-	char msg[1024], emsg[2048], ev[64], ts[32];
+	char msg[1024], emsg[2048], ev[64], ts[ZT_TIME_MS_LEN];
 	struct timeval tv;
-	struct tm tm;
 	va_list ap;
 
 	if (lvl < min_level)
@@ -93,12 +93,11 @@ zt_log(enum zt_log_level lvl, const char *event, const char *fmt, ...)
 	zt_log_escape(emsg, sizeof(emsg), msg);
 	zt_log_escape(ev, sizeof(ev), event);
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	zt_time_format_msbuf((int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000, ts);
 	fprintf(stderr,
-	    "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"prog\":\"%s\","
+	    "{\"ts\":\"%s\",\"level\":\"%s\",\"prog\":\"%s\","
 	    "\"pid\":%ld,%s%s%s\"event\":\"%s\",\"msg\":\"%s\"}\n",
-	    ts, (long)(tv.tv_usec / 1000), names[lvl], program,
+	    ts, names[lvl], program,
 	    (long)getpid(), request_id[0] ? "\"rid\":\"" : "", request_id,
 	    request_id[0] ? "\"," : "", ev, emsg);
 	fflush(stderr);

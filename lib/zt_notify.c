@@ -6,6 +6,7 @@
 
 #include "zt_notify.h"
 #include "zt_http.h"
+#include "zt_time.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,10 +144,9 @@ write_outbox(const struct zt_notify_cfg *cfg, const struct zt_notify_msg *msg,
 	const char *chan = zt_notify_channel_name(msg->channel);
 	struct timespec ts;
 	unsigned char rnd[8];
-	char hex[17], name[128], created[64], tmbuf[32];
+	char hex[17], name[128], created[ZT_TIME_MS_LEN];
 	char *final_path = NULL, *tmp_path = NULL;
 	long long ms;
-	struct tm tm;
 	json_object *o = NULL;
 	const char *text;
 	int fd = -1, rc = -1;
@@ -169,10 +169,7 @@ write_outbox(const struct zt_notify_cfg *cfg, const struct zt_notify_msg *msg,
 	ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	snprintf(name, sizeof name, "%lld-%s-%s.json", ms, chan, hex);
 
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(tmbuf, sizeof tmbuf, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(created, sizeof created, "%s.%03uZ", tmbuf,
-	    (unsigned)((unsigned long)ts.tv_nsec / 1000000u % 1000u));
+	zt_time_format_msbuf(ms, created);
 
 	dlen = strlen(cfg->outbox_dir);
 	final_path = malloc(dlen + strlen(name) + 2);

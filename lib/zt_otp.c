@@ -7,6 +7,7 @@
 #include "zt_notify.h"
 #include "zt_rate.h"
 #include "zt_server.h"
+#include "zt_uuid.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -77,7 +78,7 @@ channel_of(const char *c)
 
 enum zt_err
 zt_otp_send(struct zt_req *req, const char *channel, const char *to,
-    char challenge_id[37], long *expires_at)
+    char challenge_id[ZT_UUID_BUF], long *expires_at)
 {
 	char ident[256], code[8], perr[256], pid[128], ttl[16];
 	const char *counted;

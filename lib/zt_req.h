@@ -14,10 +14,10 @@
 
 #include "zt_arena.h"
 #include "zt_err.h"
+#include "zt_uuid.h"
 
 #define ZT_MAX_PARAMS  8
 #define ZT_MAX_HEADERS 16
-#define ZT_UUID_LEN    36
 
 struct zt_route;
 
@@ -46,8 +46,8 @@ struct zt_req {
 
 	/* who is asking (filled by the dispatcher from the access token) */
 	int authenticated;
-	char user_id[ZT_UUID_LEN + 1];   /* "" when anonymous */
-	char tenant_id[ZT_UUID_LEN + 1]; /* active tenant, "" when none */
+	char user_id[ZT_UUID_BUF];   /* "" when anonymous */
+	char tenant_id[ZT_UUID_BUF]; /* active tenant, "" when none */
 	char role[16];                   /* role in the active tenant */
 
 	/* response */

@@ -101,14 +101,31 @@ is_json_type(const char *ct)
 }
 
 void
+zt_match(const struct zt_route *routes, size_t n, struct zt_req *req,
+    struct zt_match *m)
+{
+	m->rt = NULL;
+	m->allow = NULL;
+	m->e = zt_route_match(routes, n, req, &m->rt, &m->allow);
+}
+
+void
 zt_dispatch(const struct zt_route *routes, size_t n, struct zt_req *req,
     size_t content_length)
 {
-	const struct zt_route *rt;
-	const char *allow;
-	enum zt_err e;
+	struct zt_match m;
+	zt_match(routes, n, req, &m);
+	zt_dispatch_match(&m, req, content_length);
+}
 
-	e = zt_route_match(routes, n, req, &rt, &allow);
+void
+zt_dispatch_match(const struct zt_match *m, struct zt_req *req,
+    size_t content_length)
+{
+	const struct zt_route *rt = m->rt;
+	const char *allow = m->allow;
+	enum zt_err e = m->e;
+
 	if (e == ZT_ENOTFOUND) {
 		if (zt_utf8_valid(req->path, strlen(req->path)))
 			zt_fail(req, e, NULL, "no such endpoint: %s", req->path);
@@ -257,6 +274,7 @@ serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
     struct zt_req *req)
 {
 	int all_read = 1;
+	struct zt_match m;
 	const char *cl, *rid, *uri;
 	size_t content_length = 0;
 	struct timespec t0, t1;
@@ -295,19 +313,16 @@ serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
 		                     ? SIZE_MAX / 2
 		                     : (size_t)v;
 	}
+	zt_match(routes, n, req, &m);
 	if (content_length > 0) {
 		/* read only what the route may take; the dispatcher answers
 		 * 413 from content_length before looking at the bytes */
-		const struct zt_route *rt;
-		const char *allow;
 		all_read = 0;
-		if (zt_route_match(routes, n, req, &rt, &allow) == ZT_OK &&
-		    content_length <= rt->body_max)
+		if (m.e == ZT_OK && content_length <= m.rt->body_max)
 			all_read = read_body(r, req, content_length) ==
 			           content_length;
-		req->nparams = 0;
 	}
-	zt_dispatch(routes, n, req, content_length);
+	zt_dispatch_match(&m, req, content_length);
 	write_response(r, req);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);

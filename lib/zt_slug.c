@@ -1,6 +1,6 @@
 /* zt_slug.c - slug derivation and checks; see zt_slug.h. */
 #include "zt_slug.h"
-#include "zt_crypto.h"
+#include "zt_uuid.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -78,7 +78,7 @@ zt_slug_derive(const char *text, char *out, size_t max)
 void
 zt_slug_next(const char *base, unsigned n, char *out, size_t max)
 {
-	char suffix[16], rnd[37];
+	char suffix[16], rnd[ZT_UUID_BUF];
 	size_t blen = strlen(base), slen;
 
 	if (n <= 1) {

@@ -9,6 +9,7 @@
 #include "zt_rate.h"
 #include "zt_server.h"
 #include "zt_session.h"
+#include "zt_uuid.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -355,7 +356,7 @@ zt_team_token(struct zt_arena *a, const char *invitation_id,
 }
 
 int
-zt_team_token_parse(const char *token, char id[37],
+zt_team_token_parse(const char *token, char id[ZT_UUID_BUF],
     unsigned char secret[ZT_TEAM_TOKEN_SECRET])
 {
 	unsigned char raw[16 + ZT_TEAM_TOKEN_SECRET];
@@ -410,7 +411,7 @@ enum zt_err
 zt_team_invite(struct zt_req *req, const char *email, const char *phone,
     const char *role_name, struct json_object **out)
 {
-	char ident[256], id[37];
+	char ident[256], id[ZT_UUID_BUF];
 	unsigned char secret[ZT_TEAM_TOKEN_SECRET];
 	const char *p[11], *typed, *why, *hash, *token, *tname, *iname;
 	enum zt_role actor, role = zt_team_role(role_name);
@@ -623,7 +624,7 @@ zt_team_invitations_mine(struct zt_req *req, struct json_object **out)
 	PGresult *r;
 	enum zt_err e;
 
-	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
+	if ((e = zt_db_begin_user(req)) != ZT_OK)
 		return e;
 	if ((r = zt_db_exec(req, &q_inv_mine, p)) == NULL)
 		return req->err;
@@ -704,7 +705,7 @@ enum zt_err
 zt_team_accept(struct zt_req *req, const char *token,
     const char *invitation_id, struct json_object **out)
 {
-	char id[37];
+	char id[ZT_UUID_BUF];
 	unsigned char secret[ZT_TEAM_TOKEN_SECRET];
 	const char *p[3], *tenant, *ident, *inviter, *tname, *why;
 	enum zt_role role, inviter_role;
@@ -726,7 +727,7 @@ zt_team_accept(struct zt_req *req, const char *token,
 	if ((e = zt_rate_hit(req, "invite_accept", req->user_id,
 	         ZT_TEAM_ACCEPTS_PER_HOUR, 3600)) != ZT_OK)
 		goto out;
-	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
+	if ((e = zt_db_begin_user(req)) != ZT_OK)
 		goto out;
 	p[0] = id;
 	/* the token names its invitation: token_read shows that row only */
@@ -779,7 +780,7 @@ zt_team_accept(struct zt_req *req, const char *token,
 
 	/* from here on the request acts in the invitation's tenant */
 	snprintf(req->tenant_id, sizeof(req->tenant_id), "%s", tenant);
-	if ((e = zt_db_scope(req, tenant, req->user_id)) != ZT_OK)
+	if ((e = zt_db_scope_tenant(req, tenant, req->user_id)) != ZT_OK)
 		goto out;
 	p[0] = tenant;
 	p[1] = id;

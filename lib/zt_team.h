@@ -29,6 +29,7 @@
 #include <json-c/json.h>
 
 #include "zt_req.h"
+#include "zt_uuid.h"
 
 /* Invitations one tenant may send per hour (each one is a message). */
 #define ZT_TEAM_INVITES_PER_HOUR 50
@@ -115,8 +116,8 @@ enum zt_err zt_team_accept(struct zt_req *req, const char *token,
 /* Token of an invitation: base64url of its 16 id bytes and secret. */
 char *zt_team_token(struct zt_arena *a, const char *invitation_id,
     const unsigned char secret[ZT_TEAM_TOKEN_SECRET]);
-/* Parse a token into its id (id[37]) and secret; 0 ok, -1 malformed. */
-int zt_team_token_parse(const char *token, char id[37],
+/* Parse a token into its id (id[ZT_UUID_BUF]) and secret; 0 ok, -1 malformed. */
+int zt_team_token_parse(const char *token, char id[ZT_UUID_BUF],
     unsigned char secret[ZT_TEAM_TOKEN_SECRET]);
 
 /* Change a member's role; *out = the member. */

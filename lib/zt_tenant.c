@@ -1,7 +1,6 @@
 /* zt_tenant.c - onboarding, profile, payout details; see zt_tenant.h. */
 #include "zt_tenant.h"
 #include "zt_audit.h"
-#include "zt_crypto.h"
 #include "zt_db.h"
 #include "zt_ident.h"
 #include "zt_json.h"
@@ -10,13 +9,12 @@
 #include "zt_slug.h"
 #include "zt_team.h"
 #include "zt_time.h"
+#include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The platform actor that approves tenants when no admin is involved. */
-#define SYSTEM_ADMIN "00000000-0000-4000-8000-000000000001"
 /* Candidates tried for a derived slug (the last ones are random). */
 #define SLUG_TRIES (ZT_SLUG_NUMBERED + 5)
 
@@ -38,8 +36,6 @@ static struct zt_sql q_insert = ZT_SQL("tenant_insert",
 static struct zt_sql q_owner = ZT_SQL("tenant_owner",
     "INSERT INTO memberships (tenant_id, user_id, role)"
     " VALUES ($1, $2, 'owner')", 2);
-static struct zt_sql q_admin_scope = ZT_SQL("tenant_admin_scope",
-    "SELECT set_config('app.admin_id', $1, true)", 1);
 static struct zt_sql q_activate = ZT_SQL("tenant_activate",
     "UPDATE tenants SET status = 'active' WHERE id = $1"
     " AND status = 'pending'", 1);
@@ -277,18 +273,16 @@ nonempty(const char *s)
 static enum zt_err
 auto_approve(struct zt_req *req)
 {
-	const char *p[1] = {SYSTEM_ADMIN};
+	const char *p[1] = {req->tenant_id};
 	enum zt_err e;
 	if (strcmp(zt_g.cfg.env, "dev") != 0)
 		return ZT_OK;
-	if (zt_db_exec(req, &q_admin_scope, p) == NULL)
-		return req->err;
-	p[0] = req->tenant_id;
+	if ((e = zt_db_scope_system(req, 1)) != ZT_OK)
+		return e;
 	if (zt_db_exec(req, &q_activate, p) == NULL)
 		return req->err;
-	p[0] = "";
-	if (zt_db_exec(req, &q_admin_scope, p) == NULL)
-		return req->err;
+	if ((e = zt_db_scope_system(req, 0)) != ZT_OK)
+		return e;
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "automatic", json_object_new_string(
 	    "ZT_ENV=dev approves new organizations at once"));
@@ -372,7 +366,7 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 
 	/* the new tenant is the request's scope from here on */
 	zt_uuid_new(req->tenant_id);
-	if ((e = zt_db_scope(req, req->tenant_id, req->user_id)) != ZT_OK)
+	if ((e = zt_db_scope_tenant(req, req->tenant_id, req->user_id)) != ZT_OK)
 		return e;
 	if ((e = insert_tenant(req, in, email, phone)) != ZT_OK)
 		return e;

@@ -134,17 +134,27 @@ zt_time_format(int64_t t, char out[ZT_TIME_LEN])
 }
 
 char *
-zt_time_format_ms(struct zt_arena *a, int64_t ms)
+zt_time_format_msbuf(int64_t ms, char out[ZT_TIME_MS_LEN])
 {
-	char buf[ZT_TIME_LEN];
 	int64_t secs = ms / 1000, frac = ms % 1000;
 	if (frac < 0) {
 		frac += 1000;
 		secs--;
 	}
-	zt_time_format(secs, buf);
-	buf[19] = '\0'; /* drop the Z */
-	return zt_arena_printf(a, "%s.%03dZ", buf, (int)frac);
+	zt_time_format(secs, out);
+	/* "…:SSZ" becomes "…:SS.mmmZ" */
+	out[19] = '.';
+	put(out + 20, (int)frac, 3);
+	out[23] = 'Z';
+	out[24] = '\0';
+	return out;
+}
+
+char *
+zt_time_format_ms(struct zt_arena *a, int64_t ms)
+{
+	char buf[ZT_TIME_MS_LEN];
+	return zt_arena_strdup(a, zt_time_format_msbuf(ms, buf));
 }
 
 int64_t

@@ -12,7 +12,8 @@
 
 #include "zt_arena.h"
 
-#define ZT_TIME_LEN 21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
+#define ZT_TIME_LEN    21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
+#define ZT_TIME_MS_LEN 25 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" + NUL */
 
 /*
  * Parse an RFC 3339 date-time with a Z or a numeric offset, years 1970 to
@@ -29,6 +30,8 @@ char *zt_time_format(int64_t t, char out[ZT_TIME_LEN]);
  * since the epoch formatted into the arena.
  */
 char *zt_time_format_ms(struct zt_arena *a, int64_t ms);
+/* The same into a buffer, for callers without an arena (logs, outbox). */
+char *zt_time_format_msbuf(int64_t ms, char out[ZT_TIME_MS_LEN]);
 /* Milliseconds since the epoch (CLOCK_REALTIME). */
 int64_t zt_time_now_ms(void);
 /* Milliseconds of a monotonic clock (ages and timeouts). */

@@ -1,6 +1,7 @@
 /* zt_token.c - HS256 access tokens; see zt_token.h. */
 #include "zt_token.h"
 #include "zt_json.h"
+#include "zt_uuid.h"
 
 #include <errno.h>
 #include <jwt.h>

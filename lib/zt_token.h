@@ -10,14 +10,15 @@
 
 #include "zt_arena.h"
 #include "zt_config.h"
+#include "zt_uuid.h"
 
 #define ZT_TOKEN_ISS "ztic"
 #define ZT_TOKEN_AUD "ztic-api"
 #define ZT_TOKEN_AUD_ADMIN "ztic-admin"
 
 struct zt_claims {
-	char sub[37];
-	char tid[37]; /* "" when no active tenant */
+	char sub[ZT_UUID_BUF];
+	char tid[ZT_UUID_BUF]; /* "" when no active tenant */
 	char role[16];
 	char aud[16];
 	long iat, exp;

@@ -8,6 +8,7 @@
 #include "zt_json.h"
 #include "zt_req.h"
 #include "zt_time.h"
+#include "zt_uuid.h"
 
 static void
 getters(struct zt_req *req, struct json_object *o, const char *k)

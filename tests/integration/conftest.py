@@ -17,11 +17,15 @@ it. Helpers:
         pids of the workers of a responder pool (children of multiwatch)
     razorpay_url
         base URL of the Razorpay emulator the responders use (skips if absent)
+    dbctl(mode, checks, timeout=60)
+        run tests/tools/dbctl <mode> against the stack's database and check
+        it printed exactly `checks` lines, all "ok"
 """
 
 import os
 import subprocess
 import time
+import uuid
 
 import pytest
 import requests
@@ -142,6 +146,25 @@ def svc(dev_script, stack_var):
                 f"scripts/dev svc {action} {name} failed ({proc.returncode}):\n"
                 f"{proc.stdout}{proc.stderr}")
         return proc
+    return run
+
+
+@pytest.fixture(scope="session")
+def dbctl(stack_var):
+    tool = os.path.join(os.path.dirname(__file__), "..", "tools", "dbctl")
+
+    def run(mode, checks, timeout=60):
+        if not os.access(tool, os.X_OK):
+            pytest.fail("tests/tools/dbctl is missing: run `make check` "
+                        "(scripts/dev test does)", pytrace=False)
+        mark = "dbctl-" + uuid.uuid4().hex[:12] + "-"
+        p = subprocess.run(["/bin/bash", "-c", 'set -a; . "$0"; exec "$@"',
+                            os.path.join(stack_var, "env"), tool, mode, mark],
+                           capture_output=True, text=True, timeout=timeout)
+        lines = p.stdout.strip().splitlines()
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert len(lines) == checks and \
+            all(l.startswith("ok ") for l in lines), p.stdout
     return run
 
 

@@ -15,9 +15,7 @@ Also: every 503 carries Retry-After.
 import itertools
 import os
 import signal
-import subprocess
 import time
-import uuid
 
 import psycopg2
 import pytest
@@ -297,7 +295,7 @@ def test_every_503_carries_retry_after(world, api, svc, wait_healthy):
 
 
 def test_a_lost_connection_is_retried_only_before_anything_was_acknowledged(
-        stack_var):
+        dbctl):
     """lib/zt_db.c's recovery rules against the real server
     (tests/tools/dbctl recover, which terminates its own server process at
     chosen moments from a second connection): a connection the server
@@ -306,18 +304,7 @@ def test_a_lost_connection_is_retried_only_before_anything_was_acknowledged(
     row); one lost after BEGIN was acknowledged, or with COMMIT in flight,
     is 503 and nothing of it stays; outside a transaction the statement
     goes again."""
-    tool = os.path.join(os.path.dirname(__file__), "..", "tools", "dbctl")
-    if not os.access(tool, os.X_OK):
-        pytest.fail("tests/tools/dbctl is missing: run `make check` "
-                    "(scripts/dev test does)", pytrace=False)
-    mark = "dbctl-" + uuid.uuid4().hex[:12] + "-"
-    p = subprocess.run(["/bin/bash", "-c", 'set -a; . "$0"; exec "$@"',
-                        os.path.join(stack_var, "env"), tool, "recover", mark],
-                       capture_output=True, text=True, timeout=120)
-    lines = p.stdout.strip().splitlines()
-    assert p.returncode == 0, p.stdout + p.stderr
-    assert len(lines) == 5 and all(l.startswith("ok ") for l in lines), \
-        p.stdout
+    dbctl("recover", 5, timeout=120)
 
 
 def test_a_booking_whose_order_was_lost_gets_one_when_asked_again(

@@ -11,9 +11,7 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import time
-import uuid
 
 import pytest
 
@@ -229,22 +227,20 @@ def test_stopped_responder_gives_json_502_then_comes_back(
 
 # ------------------------------------------------------- queued statements --
 
-def test_queued_statements_go_with_the_next_round_trip(stack_var):
+def test_queued_statements_go_with_the_next_round_trip(dbctl):
     """lib/zt_db.c's zt_db_queue (tests/tools/dbctl): a queued write goes
     with COMMIT; one that fails there fails the commit (422) and rolls back
     the whole transaction; a queued read runs under the scope it was queued
     in and its result arrives with the next statement; a queued failure is
     the next statement's failure; outside a transaction it runs at once;
     more statements than the queue holds all go, in order."""
-    tool = os.path.join(os.path.dirname(__file__), "..", "tools", "dbctl")
-    if not os.access(tool, os.X_OK):
-        pytest.fail("tests/tools/dbctl is missing: run `make check` "
-                    "(scripts/dev test does)", pytrace=False)
-    mark = "dbctl-" + uuid.uuid4().hex[:12] + "-"
-    p = subprocess.run(["/bin/bash", "-c", 'set -a; . "$0"; exec "$@"',
-                        os.path.join(stack_var, "env"), tool, "queue", mark],
-                       capture_output=True, text=True, timeout=60)
-    lines = p.stdout.strip().splitlines()
-    assert p.returncode == 0, p.stdout + p.stderr
-    assert len(lines) == 9 and all(l.startswith("ok ") for l in lines), \
-        p.stdout
+    dbctl("queue", 9)
+
+
+def test_named_db_scopes_set_what_row_level_security_reads(dbctl):
+    """lib/zt_db.c's named scopes (tests/tools/dbctl scope): begin_public
+    sets no tenant, user or admin; begin_user the request's user only;
+    begin_tenant and scope_tenant/_public exactly what they name;
+    begin_system the system admin with no tenant and no user, which a
+    tenant scope keeps and the next transaction does not."""
+    dbctl("scope", 7)

@@ -4,6 +4,7 @@
  *
  *   dbctl queue MARK
  *   dbctl recover MARK
+ *   dbctl scope MARK
  *
  * `recover` checks the recovery rules (docs/stack.md, "Database") by
  * terminating its own server process at chosen moments, from a second
@@ -12,6 +13,10 @@
  * one lost after BEGIN was acknowledged, or with COMMIT in flight, is 503
  * and nothing of it stays; a connection the server closed while at rest is
  * replaced before anything is sent on it.
+ *
+ * `scope` checks the named scopes (zt_db_begin_public/_user/_tenant/
+ * _system, zt_db_scope_tenant/_public/_system): what app.tenant_id, app.user_id
+ * and app.admin_id each one sets for row-level security.
  *
  * Writes outbox rows whose recipient starts with MARK (and deletes them
  * again).  Prints one line per check, "ok NAME" or "FAIL NAME: why", and
@@ -44,6 +49,11 @@ static struct zt_sql q_slow = ZT_SQL("dbctl_slow",
     " THEN 20 ELSE 0 END) AS dbctl_slow",
     1);
 
+static struct zt_sql q_settings = ZT_SQL("dbctl_settings",
+    "SELECT coalesce(current_setting('app.tenant_id', true), ''),"
+    " coalesce(current_setting('app.user_id', true), ''),"
+    " coalesce(current_setting('app.admin_id', true), '')", 0);
+
 static const char *mark;
 static int failed;
 
@@ -68,7 +78,7 @@ count(const char *suffix)
 	PGresult *r;
 	long n = -1;
 	p[0] = zt_arena_printf(req->arena, "%s%s", mark, suffix);
-	if (zt_db_begin_as(req, "", "") == ZT_OK &&
+	if (zt_db_begin_public(req) == ZT_OK &&
 	    (r = zt_db_exec(req, &q_count, p)) != NULL &&
 	    zt_db_commit(req) == ZT_OK)
 		n = atol(PQgetvalue(r, 0, 0));
@@ -166,7 +176,7 @@ recover_checks(void)
 	p[0] = "email";
 	p[1] = to(req, "r0");
 	if (e == ZT_OK)
-		e = zt_db_begin_as(req, "", "");
+		e = zt_db_begin_public(req);
 	if (e == ZT_OK && zt_db_exec(req, &q_insert, p) == NULL)
 		e = req->err;
 	if (e == ZT_OK)
@@ -186,7 +196,7 @@ recover_checks(void)
 	sp[0] = pidbuf;
 	p[0] = "email";
 	p[1] = to(req, "r1");
-	e = zt_db_begin_as(req, "", "");
+	e = zt_db_begin_public(req);
 	if (e == ZT_OK)
 		e = zt_db_queue(req, &q_insert, p, NULL);
 	if (e == ZT_OK && kill_backend(pid, 1) != 0)
@@ -209,7 +219,7 @@ recover_checks(void)
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 	p[0] = "email";
 	p[1] = to(req, "r2");
-	e = zt_db_begin_as(req, "", "");
+	e = zt_db_begin_public(req);
 	if (e == ZT_OK && zt_db_exec(req, &q_insert, p) == NULL)
 		e = req->err;
 	if (e == ZT_OK && kill_backend(pid, 1) != 0)
@@ -230,7 +240,7 @@ recover_checks(void)
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 	p[0] = "email";
 	p[1] = to(req, "r3");
-	e = zt_db_begin_as(req, "", "");
+	e = zt_db_begin_public(req);
 	if (e == ZT_OK)
 		e = zt_db_queue(req, &q_insert, p, NULL);
 	if (e == ZT_OK)
@@ -260,6 +270,76 @@ recover_checks(void)
 	PQfinish(killer);
 }
 
+/* Do the scope settings read now in the open transaction match? */
+static int
+settings_are(struct zt_req *req, const char *tenant, const char *user,
+    const char *admin)
+{
+	PGresult *r = zt_db_exec(req, &q_settings, NULL);
+	return r != NULL && strcmp(PQgetvalue(r, 0, 0), tenant) == 0 &&
+	       strcmp(PQgetvalue(r, 0, 1), user) == 0 &&
+	       strcmp(PQgetvalue(r, 0, 2), admin) == 0;
+}
+
+static void
+scope_checks(void)
+{
+	const char *t = "00000000-0000-4000-8000-0000000000aa";
+	const char *u = "00000000-0000-4000-8000-0000000000bb";
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	int ok;
+
+	snprintf(req->tenant_id, sizeof(req->tenant_id), "%s", t);
+	snprintf(req->user_id, sizeof(req->user_id), "%s", u);
+
+	ok = zt_db_begin(req) == ZT_OK && settings_are(req, t, u, "");
+	zt_db_rollback();
+	check("scope-request", ok, "zt_db_begin is not the request's scope");
+
+	ok = zt_db_begin_public(req) == ZT_OK && settings_are(req, "", "", "");
+	zt_db_rollback();
+	check("scope-public", ok, "begin_public set a tenant, user or admin");
+
+	ok = zt_db_begin_user(req) == ZT_OK && settings_are(req, "", u, "");
+	zt_db_rollback();
+	check("scope-user", ok, "begin_user is not (no tenant, req's user)");
+
+	ok = zt_db_begin_tenant(req, t, "") == ZT_OK &&
+	     settings_are(req, t, "", "") &&
+	     zt_db_scope_public(req) == ZT_OK && settings_are(req, "", "", "") &&
+	     zt_db_scope_tenant(req, t, u) == ZT_OK &&
+	     settings_are(req, t, u, "");
+	zt_db_rollback();
+	check("scope-tenant", ok, "begin_tenant/scope_* set the wrong scope");
+
+	ok = zt_db_begin_system(req) == ZT_OK &&
+	     settings_are(req, "", "", ZT_SYSTEM_ADMIN) &&
+	     zt_db_scope_tenant(req, t, "") == ZT_OK &&
+	     settings_are(req, t, "", ZT_SYSTEM_ADMIN) &&
+	     zt_db_scope_system(req, 0) == ZT_OK &&
+	     settings_are(req, t, "", "") &&
+	     zt_db_scope_system(req, 1) == ZT_OK &&
+	     settings_are(req, t, "", ZT_SYSTEM_ADMIN);
+	zt_db_rollback();
+	check("scope-system", ok,
+	    "begin_system is not the system admin with no tenant and no user");
+
+	/* a system transaction that runs nothing sends nothing */
+	ok = zt_db_begin_system(req) == ZT_OK && zt_db_commit(req) == ZT_OK &&
+	     !zt_db_in_txn();
+	check("scope-system-empty", ok, "an empty system transaction failed");
+
+	/* set_config(…, true) ends with the transaction: the system admin
+	 * does not leak into the connection's next one */
+	ok = zt_db_begin_system(req) == ZT_OK &&
+	     settings_are(req, "", "", ZT_SYSTEM_ADMIN) &&
+	     zt_db_commit(req) == ZT_OK && zt_db_begin_public(req) == ZT_OK &&
+	     settings_are(req, "", "", "");
+	zt_db_rollback();
+	check("scope-ends-with-txn", ok, "a scope outlived its transaction");
+	zt_req_free(req);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -270,8 +350,9 @@ main(int argc, char **argv)
 	char name[64];
 
 	if (argc != 3 || (strcmp(argv[1], "queue") != 0 &&
-			     strcmp(argv[1], "recover") != 0)) {
-		fprintf(stderr, "usage: dbctl queue|recover MARK\n");
+			     strcmp(argv[1], "recover") != 0 &&
+			     strcmp(argv[1], "scope") != 0)) {
+		fprintf(stderr, "usage: dbctl queue|recover|scope MARK\n");
 		return 2;
 	}
 	mark = argv[2];
@@ -280,12 +361,16 @@ main(int argc, char **argv)
 		recover_checks();
 		goto cleanup;
 	}
+	if (strcmp(argv[1], "scope") == 0) {
+		scope_checks();
+		goto cleanup;
+	}
 
 	/* a queued write goes with COMMIT and is committed */
 	req = zt_req_new(NULL, NULL);
 	p[0] = "email";
 	p[1] = to(req, "a");
-	e = zt_db_begin_as(req, "", "");
+	e = zt_db_begin_public(req);
 	if (e == ZT_OK)
 		e = zt_db_queue(req, &q_insert, p, NULL);
 	if (e == ZT_OK)
@@ -297,7 +382,7 @@ main(int argc, char **argv)
 	/* a queued write that fails at COMMIT fails the commit and takes the
 	 * transaction's earlier statements with it */
 	req = zt_req_new(NULL, NULL);
-	e = zt_db_begin_as(req, "", "");
+	e = zt_db_begin_public(req);
 	p[0] = "email";
 	p[1] = to(req, "b");
 	if (e == ZT_OK && zt_db_exec(req, &q_insert, p) == NULL)
@@ -340,7 +425,7 @@ main(int argc, char **argv)
 	 * that statement does not run */
 	req = zt_req_new(NULL, NULL);
 	first = NULL;
-	e = zt_db_begin_as(req, "", "");
+	e = zt_db_begin_public(req);
 	p[0] = "pigeon";
 	p[1] = to(req, "d");
 	if (e == ZT_OK)
@@ -364,7 +449,7 @@ main(int argc, char **argv)
 
 	/* more statements than the queue holds: all of them go, in order */
 	req = zt_req_new(NULL, NULL);
-	e = zt_db_begin_as(req, "", "");
+	e = zt_db_begin_public(req);
 	p[0] = "email";
 	for (int i = 0; i < 40 && e == ZT_OK; i++) {
 		snprintf(name, sizeof(name), "f%02d", i);
@@ -380,7 +465,7 @@ main(int argc, char **argv)
 cleanup:
 	req = zt_req_new(NULL, NULL);
 	p[0] = mark;
-	if (zt_db_begin_as(req, "", "") == ZT_OK &&
+	if (zt_db_begin_public(req) == ZT_OK &&
 	    zt_db_exec(req, &q_delete, p) != NULL)
 		zt_db_commit(req);
 	zt_db_rollback();

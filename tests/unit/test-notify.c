@@ -18,6 +18,7 @@
 
 #include "zt_http.h"
 #include "zt_notify.h"
+#include "zt_uuid.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -89,17 +90,10 @@ static int is_hex(const char *s, size_t n)
     return 1;
 }
 
+/* A UUID in canonical (lowercase) form. */
 static int looks_uuid(const char *s)
 {
-    static const int dash[] = { 8, 13, 18, 23 };
-    if (strlen(s) != 36)
-        return 0;
-    for (int i = 0; i < 36; i++) {
-        int d = (i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3]);
-        if (d ? s[i] != '-' : !strchr("0123456789abcdef", s[i]))
-            return 0;
-    }
-    return 1;
+    return zt_is_uuid(s) && strspn(s, "0123456789abcdef-") == ZT_UUID_LEN;
 }
 
 static const char *jstr(json_object *o, const char *k)

@@ -16,12 +16,21 @@ h_ok(struct zt_req *req)
 	return zt_reply(req, 200, o);
 }
 
+/* The seat param as the handler sees it (set by the one match). */
+static const char *seen_seat;
+static enum zt_err
+h_seat(struct zt_req *req)
+{
+	seen_seat = zt_param(req, "seat");
+	return h_ok(req);
+}
+
 static const struct zt_route routes[] = {
 	{"GET", "/api/bookings/mine", h_ok, ZT_AUTH_USER, 0, 0},
 	{"GET", "/api/bookings/:id", h_ok, ZT_AUTH_PUBLIC, 0, 0},
 	{"POST", "/api/bookings", h_ok, ZT_AUTH_PUBLIC, 64, 0},
 	{"POST", "/api/bookings/:id/cancel", h_ok, ZT_AUTH_USER, 0, 0},
-	{"GET", "/api/events/:id/seats/:seat", h_ok, ZT_AUTH_PUBLIC, 0, 0},
+	{"GET", "/api/events/:id/seats/:seat", h_seat, ZT_AUTH_PUBLIC, 0, 0},
 	{"PATCH", "/api/events/:id", h_ok, ZT_AUTH_MANAGER, 1024, 0},
 	{"DELETE", "/api/events/:id", h_ok, ZT_AUTH_OWNER, 0, 0},
 	{"POST", "/api/webhooks/x", h_ok, ZT_AUTH_PUBLIC, 1024,
@@ -127,6 +136,38 @@ TEST(not_found_vs_method_not_allowed)
 	zt_req_free(req);
 	req = mkreq("HEAD", "/api/bookings/x");
 	CHECK(dispatch(req, NULL) == 200); /* HEAD served by GET */
+	zt_req_free(req);
+}
+
+TEST(the_transport_match_is_the_one_dispatched)
+{
+	struct zt_match m;
+	struct zt_req *req = mkreq("GET", "/api/events/e1/seats/A-12");
+	zt_match(routes, ZT_ROUTES_LEN(routes), req, &m);
+	CHECK(m.e == ZT_OK && m.rt != NULL);
+	CHECK_STR(m.rt->pattern, "/api/events/:id/seats/:seat");
+	seen_seat = NULL;
+	zt_dispatch_match(&m, req, 0);
+	CHECK(req->status == 200 && req->route == m.rt);
+	CHECK(seen_seat != NULL && strcmp(seen_seat, "A-12") == 0);
+	zt_req_free(req);
+
+	/* a 405 answers with the Allow of that same match */
+	req = mkreq("PUT", "/api/events/e1");
+	zt_match(routes, ZT_ROUTES_LEN(routes), req, &m);
+	CHECK(m.e == ZT_EMETHOD && m.rt == NULL);
+	CHECK_STR(m.allow, "PATCH, DELETE");
+	zt_dispatch_match(&m, req, 0);
+	CHECK(req->err == ZT_EMETHOD && req->nheaders == 1);
+	CHECK_STR(req->hvalue[0], "PATCH, DELETE");
+	zt_req_free(req);
+
+	/* and a body over the matched route's limit is 413 from the length */
+	req = mkreq("POST", "/api/bookings");
+	zt_match(routes, ZT_ROUTES_LEN(routes), req, &m);
+	CHECK(m.e == ZT_OK && m.rt->body_max == 64);
+	zt_dispatch_match(&m, req, 65);
+	CHECK(req->err == ZT_ETOOLARGE);
 	zt_req_free(req);
 }
 
@@ -280,6 +321,7 @@ main(void)
 	RUN(collisions_are_detected);
 	RUN(literal_beats_param_and_params_fill);
 	RUN(not_found_vs_method_not_allowed);
+	RUN(the_transport_match_is_the_one_dispatched);
 	RUN(body_limits_media_type_and_json);
 	RUN(auth_levels);
 	RUN(query_token_only_where_the_route_allows_it);

@@ -1,6 +1,7 @@
 /* test-team.c - who may change whom in a team. */
 #include "zt_team.h"
 #include "zt_test.h"
+#include "zt_uuid.h"
 
 #include <string.h>
 
@@ -70,7 +71,7 @@ TEST(invitation_tokens_carry_their_id_and_secret)
 	struct zt_arena *a = zt_arena_new();
 	const char *id = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0ff";
 	unsigned char secret[ZT_TEAM_TOKEN_SECRET], back[ZT_TEAM_TOKEN_SECRET];
-	char got[37];
+	char got[ZT_UUID_BUF];
 	char *tok;
 
 	for (int i = 0; i < ZT_TEAM_TOKEN_SECRET; i++)

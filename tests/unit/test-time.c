@@ -2,6 +2,8 @@
 #include "zt_time.h"
 #include "zt_test.h"
 
+#include <string.h>
+
 static int64_t
 t(const char *s)
 {
@@ -64,6 +66,26 @@ TEST(format_ms_keeps_milliseconds)
 	zt_arena_free(a);
 }
 
+TEST(format_msbuf_is_the_one_millisecond_format)
+{
+	struct zt_arena *a = zt_arena_new();
+	char buf[ZT_TIME_MS_LEN];
+	CHECK_STR(zt_time_format_msbuf(0, buf), "1970-01-01T00:00:00.000Z");
+	CHECK_STR(zt_time_format_msbuf(1795372200007LL, buf),
+	    "2026-11-22T18:30:00.007Z");
+	CHECK_STR(zt_time_format_msbuf(-1, buf), "1969-12-31T23:59:59.999Z");
+	CHECK(strlen(buf) == ZT_TIME_MS_LEN - 1);
+	/* the arena form and the seconds form agree with it */
+	for (int64_t ms = 0; ms < 4102444800000LL; ms += 86400037LL * 41 + 7) {
+		char s[ZT_TIME_LEN];
+		zt_time_format_msbuf(ms, buf);
+		CHECK_STR(zt_time_format_ms(a, ms), buf);
+		zt_time_format(ms / 1000, s);
+		CHECK(strncmp(s, buf, 19) == 0 && buf[19] == '.');
+	}
+	zt_arena_free(a);
+}
+
 TEST(clocks_move_forward)
 {
 	int64_t w = zt_time_now_ms(), m = zt_time_mono_ms();
@@ -78,6 +100,7 @@ main(void)
 	RUN(malformed_instants_are_refused);
 	RUN(format_is_utc_with_z_and_round_trips);
 	RUN(format_ms_keeps_milliseconds);
+	RUN(format_msbuf_is_the_one_millisecond_format);
 	RUN(clocks_move_forward);
 	return DONE();
 }
