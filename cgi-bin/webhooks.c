@@ -4,13 +4,15 @@
  */
 #include "config.h"
 
-#include "zt_booking.h"
 #include "zt_serve.h"
+#include "zt_settle.h"
 
 static enum zt_err
 post_razorpay(struct zt_req *req)
 {
-	return zt_booking_webhook(req);
+	struct json_object *out = NULL;
+	enum zt_err e = zt_settle_webhook(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
 static const struct zt_route routes[] = {
