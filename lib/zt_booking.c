@@ -729,6 +729,32 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 }
 
 enum zt_err
+zt__no_booking(struct zt_req *req)
+{
+	return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
+	    "no such booking");
+}
+
+enum zt_err
+zt__begin_as_buyer(struct zt_req *req, const char *booking_id,
+    const char **tenant)
+{
+	const char *p[1] = {booking_id};
+	PGresult *r;
+	enum zt_err e;
+	req->tenant_id[0] = '\0';
+	if ((e = zt_db_begin(req)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &zt__q_find, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0 ||
+	    strcmp(PQgetvalue(r, 0, FIND_USER), req->user_id) != 0)
+		return zt__no_booking(req);
+	*tenant = zt__dup(req, r, 0, FIND_TENANT);
+	return zt_db_scope(req, *tenant, req->user_id);
+}
+
+enum zt_err
 zt__booking_answer(struct zt_req *req, const char *booking_id,
     struct json_object **out)
 {
@@ -758,8 +784,7 @@ zt_booking_get(struct zt_req *req, const char *booking_id,
 	enum zt_err e;
 	*out = NULL;
 	if (!zt_is_uuid(booking_id))
-		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
-		    "no such booking");
+		return zt__no_booking(req);
 	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
 		return e;
 	/* a token without a tenant reads as the buyer alone (404 when not

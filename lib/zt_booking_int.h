@@ -153,6 +153,15 @@ const char *zt__hold_sig(struct zt_req *req, const struct zt__lines *l);
  * which is strcmp's byte order).  In the arena.
  */
 size_t *zt__label_order(struct zt_req *req, const struct zt__lines *l);
+/* 404 booking_not_found: what anyone but its buyer and organizers sees. */
+enum zt_err zt__no_booking(struct zt_req *req);
+/*
+ * Begin a transaction as the buyer of booking_id, scoped to its tenant
+ * (*tenant, arena) for the buyer's writes: 404 booking_not_found unless
+ * the caller bought it.  Drops the caller's active tenant.
+ */
+enum zt_err zt__begin_as_buyer(struct zt_req *req, const char *booking_id,
+    const char **tenant);
 /*
  * *out = the booking read in a fresh transaction under req's scope
  * (caller owns it).

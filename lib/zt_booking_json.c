@@ -154,7 +154,7 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 	if (it == NULL)
 		it = qit;
 	if (PQntuples(r) == 0) {
-		zt_fail(req, ZT_ENOTFOUND, "booking_not_found", "no such booking");
+		zt__no_booking(req);
 		return NULL;
 	}
 	b = json_object_new_object();

@@ -290,6 +290,20 @@ unwind(struct zt_req *req, struct zt__after *a, const char *booking_id,
 	return ZT_OK;
 }
 
+/*
+ * The captured payment of a booking locked by lock_for_refund: its row
+ * and Razorpay id (NULL when none) and, returned, what is left of it to
+ * refund (0 when none).
+ */
+static long long
+captured(struct zt_req *req, const PGresult *r, const char **row,
+    const char **provider_id)
+{
+	*row = zt__dup(req, r, 0, CL_PAYMENT);
+	*provider_id = zt__dup(req, r, 0, CL_PROVIDER_PAYMENT);
+	return *row ? atoll(PQgetvalue(r, 0, CL_LEFT)) : 0;
+}
+
 /* Lock a booking for a cancel/refund in the current scope. */
 static PGresult *
 lock_for_refund(struct zt_req *req, const char *booking_id, struct zt__after *a)
@@ -299,7 +313,7 @@ lock_for_refund(struct zt_req *req, const char *booking_id, struct zt__after *a)
 	if (r == NULL)
 		return NULL;
 	if (PQntuples(r) == 0) {
-		zt_fail(req, ZT_ENOTFOUND, "booking_not_found", "no such booking");
+		zt__no_booking(req);
 		return NULL;
 	}
 	a->booking_id = booking_id;
@@ -308,31 +322,38 @@ lock_for_refund(struct zt_req *req, const char *booking_id, struct zt__after *a)
 	return r;
 }
 
+/* The first steps of a cancel or refund of booking_id by a caller. */
+static enum zt_err
+start(struct zt_req *req, const char *booking_id, struct json_object **out)
+{
+	*out = NULL;
+	return zt_is_uuid(booking_id) ? ZT_OK : zt__no_booking(req);
+}
+
+/* Commit, then Redis, Razorpay and nchan; *out = the booking now. */
+static enum zt_err
+finish(struct zt_req *req, const struct zt__after *a, const char *booking_id,
+    struct json_object **out)
+{
+	enum zt_err e;
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	zt__run_after(req, a);
+	return zt__booking_answer(req, booking_id, out);
+}
+
 enum zt_err
 zt_refund_cancel(struct zt_req *req, const char *booking_id,
     struct json_object **out)
 {
-	const char *p[1] = {booking_id};
 	struct zt__after a;
 	PGresult *r;
 	enum zt_err e;
 
 	memset(&a, 0, sizeof(a));
-	*out = NULL;
-	if (!zt_is_uuid(booking_id))
-		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
-		    "no such booking");
-	req->tenant_id[0] = '\0';
-	if ((e = zt_db_begin(req)) != ZT_OK)
+	if ((e = start(req, booking_id, out)) != ZT_OK)
 		return e;
-	if ((r = zt_db_exec(req, &zt__q_find, p)) == NULL)
-		return req->err;
-	if (PQntuples(r) == 0 ||
-	    strcmp(PQgetvalue(r, 0, FIND_USER), req->user_id) != 0)
-		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
-		    "no such booking");
-	a.tenant_id = zt__dup(req, r, 0, FIND_TENANT);
-	if ((e = zt_db_scope(req, a.tenant_id, req->user_id)) != ZT_OK)
+	if ((e = zt__begin_as_buyer(req, booking_id, &a.tenant_id)) != ZT_OK)
 		return e;
 	if ((r = lock_for_refund(req, booking_id, &a)) == NULL)
 		return req->err;
@@ -349,19 +370,15 @@ zt_refund_cancel(struct zt_req *req, const char *booking_id,
 	long long refund = zt_refund_policy(atoll(PQgetvalue(r, 0, CL_SUBTOTAL)),
 	    atoll(PQgetvalue(r, 0, CL_FEE_PAISE)),
 	    atoll(PQgetvalue(r, 0, CL_FEE_BPS)));
-	const char *payment_row = zt__dup(req, r, 0, CL_PAYMENT);
-	const char *ppid = zt__dup(req, r, 0, CL_PROVIDER_PAYMENT);
-	long long left = payment_row ? atoll(PQgetvalue(r, 0, CL_LEFT)) : 0;
+	const char *payment_row, *ppid;
+	long long left = captured(req, r, &payment_row, &ppid);
 	if (refund > left)
 		refund = left;
 	if ((e = unwind(req, &a, booking_id, payment_row, ppid, refund,
 	         zt_arena_printf(req->arena, "cancel-%s", booking_id),
 	         "cancelled by the buyer", "booking.refunded")) != ZT_OK)
 		return e;
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
-	zt__run_after(req, &a);
-	return zt__booking_answer(req, booking_id, out);
+	return finish(req, &a, booking_id, out);
 }
 
 enum zt_err
@@ -373,10 +390,8 @@ zt_refund_grant(struct zt_req *req, const char *booking_id,
 	enum zt_err e;
 
 	memset(&a, 0, sizeof(a));
-	*out = NULL;
-	if (!zt_is_uuid(booking_id))
-		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
-		    "no such booking");
+	if ((e = start(req, booking_id, out)) != ZT_OK)
+		return e;
 	/* a manager or owner now (not when the token was made), and the
 	 * organizer's tenant only: another tenant's booking is 404 */
 	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK ||
@@ -389,9 +404,8 @@ zt_refund_grant(struct zt_req *req, const char *booking_id,
 		return zt_fail(req, ZT_ECONFLICT, "not_refundable",
 		    "only a confirmed booking can be refunded (this one is %s)",
 		    PQgetvalue(r, 0, CL_STATUS));
-	const char *payment_row = zt__dup(req, r, 0, CL_PAYMENT);
-	const char *ppid = zt__dup(req, r, 0, CL_PROVIDER_PAYMENT);
-	long long left = payment_row ? atoll(PQgetvalue(r, 0, CL_LEFT)) : 0;
+	const char *payment_row, *ppid;
+	long long left = captured(req, r, &payment_row, &ppid);
 	const char *why = reason && *reason ? reason : "refunded by the organizer";
 	if (amount > 0) {
 		/* partial: money back, tickets stay */
@@ -413,10 +427,7 @@ zt_refund_grant(struct zt_req *req, const char *booking_id,
 	                "booking.refunded")) != ZT_OK) {
 		return e;
 	}
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
-	zt__run_after(req, &a);
-	return zt__booking_answer(req, booking_id, out);
+	return finish(req, &a, booking_id, out);
 }
 
 static int
@@ -437,9 +448,8 @@ cancelled_event_one(struct zt_req *req)
 		return -1;
 	if (strcmp(PQgetvalue(r, 0, CL_STATUS), "confirmed") != 0)
 		return 1; /* refunded meanwhile */
-	const char *payment_row = zt__dup(req, r, 0, CL_PAYMENT);
-	const char *ppid = zt__dup(req, r, 0, CL_PROVIDER_PAYMENT);
-	long long left = payment_row ? atoll(PQgetvalue(r, 0, CL_LEFT)) : 0;
+	const char *payment_row, *ppid;
+	long long left = captured(req, r, &payment_row, &ppid);
 	if (unwind(req, &a, id, payment_row, ppid, left,
 	        zt_arena_printf(req->arena, "evcancel-%s", id),
 	        "the event was cancelled", "booking.refunded") != ZT_OK ||

@@ -144,8 +144,7 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 	if ((r = zt_db_exec(req, &q_lock, p)) == NULL)
 		return req->err;
 	if (PQntuples(r) == 0)
-		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
-		    "no such booking");
+		return zt__no_booking(req);
 	const char *status = zt__dup(req, r, 0, LOCK_STATUS);
 	long long total = atoll(PQgetvalue(r, 0, LOCK_TOTAL));
 	const char *payment_row = zt__dup(req, r, 0, LOCK_PAYMENT);
@@ -231,9 +230,7 @@ zt_settle_confirm(struct zt_req *req, const char *booking_id,
 	struct zt_razorpay_err err;
 	struct zt__after a;
 	enum outcome out;
-	const char *p[1] = {booking_id};
 	struct json_object *b = NULL;
-	PGresult *r;
 	enum zt_err e;
 
 	memset(&a, 0, sizeof(a));
@@ -263,18 +260,7 @@ zt_settle_confirm(struct zt_req *req, const char *booking_id,
 		return zt_fail(req, ZT_ECONFLICT, "payment_not_captured",
 		    "the payment has not gone through (%s)", pay.status);
 
-	/* the buyer's own booking: 404 for anyone else's */
-	req->tenant_id[0] = '\0';
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &zt__q_find, p)) == NULL)
-		return req->err;
-	if (PQntuples(r) == 0 ||
-	    strcmp(PQgetvalue(r, 0, FIND_USER), req->user_id) != 0)
-		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
-		    "no such booking");
-	a.tenant_id = zt__dup(req, r, 0, FIND_TENANT);
-	if ((e = zt_db_scope(req, a.tenant_id, req->user_id)) != ZT_OK)
+	if ((e = zt__begin_as_buyer(req, booking_id, &a.tenant_id)) != ZT_OK)
 		return e;
 	if ((e = settle(req, booking_id, order_id, payment_id, pay.amount, &out,
 	         &a)) != ZT_OK)
