@@ -16,8 +16,8 @@
 
 /* Send a's cookie (whatever e is), then answer status with its body. */
 static enum zt_err
-reply(struct zt_req *req, enum zt_err e, int status,
-    struct zt_session_answer *a)
+reply(
+    struct zt_req *req, enum zt_err e, int status, struct zt_session_answer *a)
 {
 	if (a->cookie != NULL)
 		zt_reply_header(req, "Set-Cookie", a->cookie);
@@ -34,9 +34,9 @@ post_otp_send(struct zt_req *req)
 	struct tm tm;
 
 	if ((e = zt_json_str(req, req->json, "channel", ZT_REQUIRED, 16,
-	         &channel, NULL)) != ZT_OK ||
-	    (e = zt_json_str(req, req->json, "to", ZT_REQUIRED, 254, &to,
-	         NULL)) != ZT_OK)
+		 &channel, NULL)) != ZT_OK ||
+	    (e = zt_json_str(
+		 req, req->json, "to", ZT_REQUIRED, 254, &to, NULL)) != ZT_OK)
 		return e;
 	if ((e = zt_otp_send(req, channel, to, id, &expires)) != ZT_OK)
 		return e;
@@ -59,9 +59,9 @@ post_otp_verify(struct zt_req *req)
 	enum zt_err e;
 
 	if ((e = zt_json_uuid(req, req->json, "challengeId", ZT_REQUIRED, &id,
-	         NULL)) != ZT_OK ||
-	    (e = zt_json_str(req, req->json, "code", ZT_REQUIRED, 6, &code,
-	         NULL)) != ZT_OK)
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_str(
+		 req, req->json, "code", ZT_REQUIRED, 6, &code, NULL)) != ZT_OK)
 		return e;
 	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
@@ -94,9 +94,8 @@ post_refresh(struct zt_req *req)
 	const char *tenant = NULL;
 	struct zt_session_answer a = {NULL, NULL};
 	enum zt_err e;
-	if (req->json != NULL &&
-	    (e = zt_json_uuid(req, req->json, "tenantId", ZT_OPTIONAL, &tenant,
-	         NULL)) != ZT_OK)
+	if (req->json != NULL && (e = zt_json_uuid(req, req->json, "tenantId",
+				      ZT_OPTIONAL, &tenant, NULL)) != ZT_OK)
 		return e;
 	return reply(req, zt_session_refresh(req, tenant, &a), 200, &a);
 }
@@ -117,14 +116,13 @@ get_me(struct zt_req *req)
 }
 
 static const struct zt_route routes[] = {
-	{"POST", "/api/auth/otp/send", post_otp_send, ZT_AUTH_PUBLIC, 1024, 0},
-	{"POST", "/api/auth/otp/verify", post_otp_verify, ZT_AUTH_PUBLIC, 1024,
-	    0},
-	{"POST", "/api/auth/token/refresh", post_refresh, ZT_AUTH_PUBLIC, 1024,
-	    ZT_ROUTE_NO_FORMS},
-	{"POST", "/api/auth/logout", post_logout, ZT_AUTH_PUBLIC, 1024,
-	    ZT_ROUTE_NO_FORMS},
-	{"GET", "/api/auth/me", get_me, ZT_AUTH_USER, 0, 0},
+    {"POST", "/api/auth/otp/send", post_otp_send, ZT_AUTH_PUBLIC, 1024, 0},
+    {"POST", "/api/auth/otp/verify", post_otp_verify, ZT_AUTH_PUBLIC, 1024, 0},
+    {"POST", "/api/auth/token/refresh", post_refresh, ZT_AUTH_PUBLIC, 1024,
+	ZT_ROUTE_NO_FORMS},
+    {"POST", "/api/auth/logout", post_logout, ZT_AUTH_PUBLIC, 1024,
+	ZT_ROUTE_NO_FORMS},
+    {"GET", "/api/auth/me", get_me, ZT_AUTH_USER, 0, 0},
 };
 
 int

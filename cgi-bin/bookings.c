@@ -24,7 +24,7 @@ post_booking(struct zt_req *req)
 	const char *event = NULL;
 	enum zt_err e;
 	if ((e = zt_json_uuid(req, req->json, "eventId", ZT_REQUIRED, &event,
-	         NULL)) != ZT_OK)
+		 NULL)) != ZT_OK)
 		return e;
 	struct json_object *out = NULL;
 	int created = 0;
@@ -39,13 +39,13 @@ post_confirm(struct zt_req *req)
 	struct json_object *out = NULL;
 	enum zt_err e;
 	if ((e = zt_json_uuid(req, req->json, "bookingId", ZT_REQUIRED, &id,
-	         NULL)) != ZT_OK ||
+		 NULL)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "razorpay_order_id", ZT_REQUIRED,
-	         64, &order, NULL)) != ZT_OK ||
+		 64, &order, NULL)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "razorpay_payment_id", ZT_REQUIRED,
-	         64, &payment, NULL)) != ZT_OK ||
+		 64, &payment, NULL)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "razorpay_signature", ZT_REQUIRED,
-	         128, &sig, NULL)) != ZT_OK)
+		 128, &sig, NULL)) != ZT_OK)
 		return e;
 	e = zt_settle_confirm(req, id, order, payment, sig, &out);
 	return reply(req, e, 200, &out);
@@ -73,16 +73,16 @@ static enum zt_err
 get_booking(struct zt_req *req)
 {
 	struct json_object *out = NULL;
-	return reply(req, zt_booking_get(req, zt_param(req, "id"), &out), 200,
-	    &out);
+	return reply(
+	    req, zt_booking_get(req, zt_param(req, "id"), &out), 200, &out);
 }
 
 static enum zt_err
 post_cancel(struct zt_req *req)
 {
 	struct json_object *out = NULL;
-	return reply(req, zt_refund_cancel(req, zt_param(req, "id"), &out), 200,
-	    &out);
+	return reply(
+	    req, zt_refund_cancel(req, zt_param(req, "id"), &out), 200, &out);
 }
 
 static enum zt_err
@@ -94,23 +94,22 @@ post_refund(struct zt_req *req)
 	enum zt_err e;
 	if (req->json != NULL &&
 	    ((e = zt_json_int(req, req->json, "amountPaise", ZT_OPTIONAL, 1,
-	          INT64_C(100000000000), &amount, NULL)) != ZT_OK ||
-	        (e = zt_json_str(req, req->json, "reason", ZT_OPTIONAL, 200,
-	             &reason, NULL)) != ZT_OK))
+		  INT64_C(100000000000), &amount, NULL)) != ZT_OK ||
+		(e = zt_json_str(req, req->json, "reason", ZT_OPTIONAL, 200,
+		     &reason, NULL)) != ZT_OK))
 		return e;
 	e = zt_refund_grant(req, zt_param(req, "id"), amount, reason, &out);
 	return reply(req, e, 200, &out);
 }
 
 static const struct zt_route routes[] = {
-	{"POST", "/api/bookings", post_booking, ZT_AUTH_USER, 1024, 0},
-	{"GET", "/api/bookings", get_list, ZT_AUTH_SCANNER, 0, 0},
-	{"POST", "/api/bookings/confirm", post_confirm, ZT_AUTH_USER, 2048, 0},
-	{"GET", "/api/bookings/mine", get_mine, ZT_AUTH_USER, 0, 0},
-	{"GET", "/api/bookings/:id", get_booking, ZT_AUTH_USER, 0, 0},
-	{"POST", "/api/bookings/:id/cancel", post_cancel, ZT_AUTH_USER, 256, 0},
-	{"POST", "/api/bookings/:id/refund", post_refund, ZT_AUTH_MANAGER, 1024,
-	    0},
+    {"POST", "/api/bookings", post_booking, ZT_AUTH_USER, 1024, 0},
+    {"GET", "/api/bookings", get_list, ZT_AUTH_SCANNER, 0, 0},
+    {"POST", "/api/bookings/confirm", post_confirm, ZT_AUTH_USER, 2048, 0},
+    {"GET", "/api/bookings/mine", get_mine, ZT_AUTH_USER, 0, 0},
+    {"GET", "/api/bookings/:id", get_booking, ZT_AUTH_USER, 0, 0},
+    {"POST", "/api/bookings/:id/cancel", post_cancel, ZT_AUTH_USER, 256, 0},
+    {"POST", "/api/bookings/:id/refund", post_refund, ZT_AUTH_MANAGER, 1024, 0},
 };
 
 int
@@ -118,5 +117,5 @@ main(void)
 {
 	return zt_serve("bookings", routes, ZT_ROUTES_LEN(routes),
 	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_LIVE | ZT_NEED_JWT |
-	        ZT_NEED_RAZORPAY);
+		ZT_NEED_RAZORPAY);
 }

@@ -16,8 +16,8 @@ post_razorpay(struct zt_req *req)
 }
 
 static const struct zt_route routes[] = {
-	{"POST", "/api/webhooks/razorpay", post_razorpay, ZT_AUTH_PUBLIC,
-	    256 * 1024, ZT_ROUTE_RAW_BODY},
+    {"POST", "/api/webhooks/razorpay", post_razorpay, ZT_AUTH_PUBLIC,
+	256 * 1024, ZT_ROUTE_RAW_BODY},
 };
 
 int

@@ -37,11 +37,16 @@
 static struct zt_sql q_event = ZT_SQL("bk_event",
     "SELECT e.tenant_id, e.status, e.per_user_limit, e.title,"
     " " ISO("e.starts_at") ", e.venue_name,"
-    " e.refund_policy = 'before_start' AND now() < e.starts_at"
-    "  - make_interval(hours => coalesce(e.refund_cutoff_hours, 0)),"
-    " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0),"
-    " u.name, u.email, u.phone"
-    " FROM events e LEFT JOIN users u ON u.id = $2 WHERE e.id = $1", 2);
+			   " e.refund_policy = 'before_start' AND now() < "
+			   "e.starts_at"
+			   "  - make_interval(hours => "
+			   "coalesce(e.refund_cutoff_hours, 0)),"
+			   " coalesce(e.refund_fee_paise, 0), "
+			   "coalesce(e.refund_fee_bps, 0),"
+			   " u.name, u.email, u.phone"
+			   " FROM events e LEFT JOIN users u ON u.id = $2 "
+			   "WHERE e.id = $1",
+    2);
 /*
  * Kind 0: the held seats ($2) on sale, with price and label; kind 1: the
  * held GA types ($3); kind 2: the buyer's live tickets for the event, the
@@ -61,7 +66,8 @@ static struct zt_sql q_lines = ZT_SQL("bk_lines",
     " UNION ALL SELECT 1, tt.id, tt.price_paise, tt.name FROM ticket_types tt"
     " WHERE tt.event_id = $1 AND tt.id = ANY($3::uuid[])"
     " UNION ALL SELECT 2, NULL, count(*), NULL FROM tickets"
-    " WHERE event_id = $1 AND user_id = $4 AND status = 'live'", 4);
+    " WHERE event_id = $1 AND user_id = $4 AND status = 'live'",
+    4);
 /* the buyer's pending bookings for the event, with their items as
  * "id:qty,…" (sorted like zt__hold_sig) and the amount of an order still
  * to place */
@@ -74,10 +80,12 @@ static struct zt_sql q_pending = ZT_SQL("bk_pending",
     " (SELECT p.amount_paise FROM payments p WHERE p.booking_id = b.id"
     "  AND p.provider_order_id IS NULL)" /* an order still to place */
     " FROM bookings b WHERE b.user_id = $1 AND b.event_id = $2"
-    " AND b.status = 'pending' FOR UPDATE OF b", 2);
+    " AND b.status = 'pending' FOR UPDATE OF b",
+    2);
 static struct zt_sql q_supersede = ZT_SQL("bk_supersede",
     "UPDATE bookings SET status = 'cancelled', cancelled_at = now()"
-    " WHERE id = $1 AND status = 'pending'", 1);
+    " WHERE id = $1 AND status = 'pending'",
+    1);
 /*
  * The booking, its lines ($15-$18, arrays) and either its payment row or,
  * when it is free ($14), its tickets: a free booking is inserted confirmed.
@@ -102,7 +110,7 @@ enum create_param {
 	CR_BUYER_NAME,
 	CR_BUYER_EMAIL,
 	CR_BUYER_PHONE,
-	CR_FREE, /* $14 */
+	CR_FREE,  /* $14 */
 	CR_SEATS, /* $15-$18: the lines, as arrays */
 	CR_TYPES,
 	CR_QTYS,
@@ -134,29 +142,38 @@ static struct zt_sql q_create = ZT_SQL("bk_create",
     "  RETURNING id, seat_id, ticket_type_id, price_paise),"
     " p AS (INSERT INTO payments (tenant_id, booking_id, amount_paise)"
     "  SELECT $2, $1, $8 WHERE NOT $14::boolean)"
-    " SELECT " ISO("b.expires_at") ", " ISO("b.created_at") ","
-    "  " ISO("b.confirmed_at") ", (SELECT count(*) FROM g),"
-    "  t.id, t.seat_id, t.ticket_type_id, t.price_paise"
-    " FROM b LEFT JOIN t ON true ORDER BY t.id", 18);
+    " SELECT " ISO("b.expires_at") ", " ISO(
+	"b.created_at") ","
+			"  " ISO(
+			    "b.confirmed_at") ", (SELECT count(*) FROM g),"
+					      "  t.id, t.seat_id, "
+					      "t.ticket_type_id, t.price_paise"
+					      " FROM b LEFT JOIN t ON true "
+					      "ORDER BY t.id",
+    18);
 static struct zt_sql q_payment_order = ZT_SQL("bk_payment_order",
     "UPDATE payments SET provider_order_id = $2 WHERE booking_id = $1"
-    " AND provider_order_id IS NULL", 2);
+    " AND provider_order_id IS NULL",
+    2);
 static struct zt_sql q_cancel_unpaid = ZT_SQL("bk_cancel_unpaid",
     "UPDATE bookings SET status = 'cancelled', cancelled_at = now()"
-    " WHERE id = $1 AND status = 'pending'", 1);
-struct zt_sql zt__q_find = ZT_SQL("bk_find",
-    "SELECT tenant_id, user_id FROM bookings WHERE id = $1", 1);
+    " WHERE id = $1 AND status = 'pending'",
+    1);
+struct zt_sql zt__q_find = ZT_SQL(
+    "bk_find", "SELECT tenant_id, user_id FROM bookings WHERE id = $1", 1);
 struct zt_sql zt__q_status = ZT_SQL("bk_status",
-    "UPDATE bookings SET status = $2, cancelled_at = now() WHERE id = $1",
-    2);
+    "UPDATE bookings SET status = $2, cancelled_at = now() WHERE id = $1", 2);
 
 /* reads */
 struct zt_sql zt__q_get = ZT_SQL("bk_get",
     "SELECT b.id, b.status, b.event_id, b.tenant_id, b.subtotal_paise,"
     " b.fee_paise, b.tax_paise, b.total_paise, b.currency,"
-    " to_char(b.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " to_char(b.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-    " to_char(b.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " to_char(b.expires_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " to_char(b.created_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " to_char(b.confirmed_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
     " e.title, to_char(e.starts_at AT TIME ZONE 'UTC',"
     "  'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), e.venue_name, b.user_id,"
     " b.buyer_name, b.buyer_email, b.buyer_phone,"
@@ -164,7 +181,8 @@ struct zt_sql zt__q_get = ZT_SQL("bk_get",
     "  AND now() < e.starts_at - make_interval(hours =>"
     "  coalesce(e.refund_cutoff_hours, 0)),"
     " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0)"
-    " FROM bookings b CROSS JOIN LATERAL " EVENT_OF("b") " WHERE b.id = $1", 1);
+    " FROM bookings b CROSS JOIN LATERAL " EVENT_OF("b") " WHERE b.id = $1",
+    1);
 /*
  * Each label is a subquery narrowed to the item's event: a join let the
  * plan scan every tenant's ticket types, running their public_read policy
@@ -176,18 +194,21 @@ struct zt_sql zt__q_get_items = ZT_SQL("bk_get_items",
     "  FROM seats s WHERE s.event_id = bi.event_id AND s.id = bi.seat_id),"
     " (SELECT tt.name FROM ticket_types tt WHERE tt.event_id = bi.event_id"
     "  AND tt.id = bi.ticket_type_id))"
-    " FROM booking_items bi WHERE bi.booking_id = $1 ORDER BY 5", 1);
+    " FROM booking_items bi WHERE bi.booking_id = $1 ORDER BY 5",
+    1);
 static struct zt_sql q_mine = ZT_SQL("bk_mine",
     "SELECT b.id FROM bookings b WHERE b.user_id = $1"
-    " AND b.status <> 'cancelled' ORDER BY b.created_at DESC LIMIT 100", 1);
+    " AND b.status <> 'cancelled' ORDER BY b.created_at DESC LIMIT 100",
+    1);
 /* an event of the caller's tenant (another tenant's listed event is
  * visible through the catalogue policy, so the tenant is compared) */
-static struct zt_sql q_own_event = ZT_SQL("bk_own_event",
-    "SELECT 1 FROM events WHERE id = $1 AND tenant_id = $2", 2);
+static struct zt_sql q_own_event = ZT_SQL(
+    "bk_own_event", "SELECT 1 FROM events WHERE id = $1 AND tenant_id = $2", 2);
 static struct zt_sql q_list = ZT_SQL("bk_list",
     "SELECT b.id FROM bookings b WHERE b.event_id = $1"
     " AND b.status IN ('confirmed', 'refunded', 'cancelled')"
-    " ORDER BY b.created_at DESC LIMIT 500", 1);
+    " ORDER BY b.created_at DESC LIMIT 500",
+    1);
 
 /* cron */
 static struct zt_sql q_system = ZT_SQL("bk_system",
@@ -199,13 +220,15 @@ static struct zt_sql q_system = ZT_SQL("bk_system",
  */
 static struct zt_sql q_due = ZT_SQL("bk_due",
     "SELECT id, tenant_id FROM bookings WHERE status = 'pending'"
-    " AND expires_at < now() ORDER BY expires_at LIMIT 1", 0);
+    " AND expires_at < now() ORDER BY expires_at LIMIT 1",
+    0);
 static struct zt_sql q_due_lock = ZT_SQL("bk_due_lock",
     "SELECT event_id, user_id, coalesce(hold_id, '') FROM bookings"
     " WHERE id = $1 AND status = 'pending' AND expires_at < now()"
-    " FOR UPDATE SKIP LOCKED", 1);
-static struct zt_sql q_expired = ZT_SQL("bk_expired",
-    "UPDATE bookings SET status = 'expired' WHERE id = $1", 1);
+    " FOR UPDATE SKIP LOCKED",
+    1);
+static struct zt_sql q_expired = ZT_SQL(
+    "bk_expired", "UPDATE bookings SET status = 'expired' WHERE id = $1", 1);
 
 /* ---------------------------------------------------------- helpers ---- */
 
@@ -232,15 +255,17 @@ publish_booking(struct zt_req *req, const char *type, const char *tenant_id,
 	struct json_object *m = json_object_new_object();
 	size_t len;
 	json_object_object_add(m, "type", json_object_new_string(type));
-	json_object_object_add(m, "bookingId", json_object_new_string(booking_id));
+	json_object_object_add(
+	    m, "bookingId", json_object_new_string(booking_id));
 	json_object_object_add(m, "eventId", json_object_new_string(event_id));
 	const char *text = zt_json_text(req, m, &len);
 	json_object_put(m);
-	zt_live_publish(zt_arena_printf(req->arena, "tenant:%s", tenant_id),
-	    text, len);
+	zt_live_publish(
+	    zt_arena_printf(req->arena, "tenant:%s", tenant_id), text, len);
 	if (buyer)
-		zt_live_publish(zt_arena_printf(req->arena, "booking:%s",
-		    booking_id), text, len);
+		zt_live_publish(
+		    zt_arena_printf(req->arena, "booking:%s", booking_id), text,
+		    len);
 }
 
 void
@@ -256,8 +281,8 @@ zt__run_after(struct zt_req *req, const struct zt__after *a)
 		    a->nseats, a->ga, a->nga);
 	req->err = saved; /* Redis trouble never undoes a committed sale */
 	if (a->refund_id)
-		zt__refund_send(req, a->tenant_id, a->refund_id, a->refund_payment,
-		    a->refund_amount, a->refund_key);
+		zt__refund_send(req, a->tenant_id, a->refund_id,
+		    a->refund_payment, a->refund_amount, a->refund_key);
 	if (a->live_type)
 		publish_booking(req, a->live_type, a->tenant_id, a->booking_id,
 		    a->event_id, !a->born_settled);
@@ -281,7 +306,8 @@ zt__load_items(struct zt_req *req, const char *booking_id, struct zt__after *a)
 			a->seats[a->nseats++] = zt__dup(req, r, i, ITEM_SEAT);
 		} else {
 			a->ga[a->nga].type_id = zt__dup(req, r, i, ITEM_TYPE);
-			a->ga[a->nga].quantity = atoi(PQgetvalue(r, i, ITEM_QTY));
+			a->ga[a->nga].quantity =
+			    atoi(PQgetvalue(r, i, ITEM_QTY));
 			a->nga++;
 		}
 	}
@@ -298,8 +324,8 @@ struct buyer_facts {
 
 /* summary with one more line of a booking: "1 x A 1, 2 x Floor" */
 const char *
-zt__summary_add(struct zt_req *req, const char *summary, const char *qty,
-    const char *label)
+zt__summary_add(
+    struct zt_req *req, const char *summary, const char *qty, const char *label)
 {
 	return zt_arena_printf(req->arena, "%s%s%s x %s", summary,
 	    *summary ? ", " : "", qty, label ? label : "");
@@ -308,8 +334,8 @@ zt__summary_add(struct zt_req *req, const char *summary, const char *qty,
 /* Queue a templated message to the buyer of a booking (by email, else SMS). */
 static enum zt_err
 queue_buyer_msg(struct zt_req *req, const char *booking_id,
-    const struct buyer_facts *f, const char *template,
-    const char *amount_key, long long amount, const char *reason)
+    const struct buyer_facts *f, const char *template, const char *amount_key,
+    long long amount, const char *reason)
 {
 	struct json_object *m;
 	char money[48];
@@ -318,27 +344,31 @@ queue_buyer_msg(struct zt_req *req, const char *booking_id,
 		return ZT_OK;
 	m = json_object_new_object();
 	json_object_object_add(m, "template", json_object_new_string(template));
-	json_object_object_add(m, "name", json_object_new_string(
-	    f->name && *f->name ? f->name : "there"));
+	json_object_object_add(m, "name",
+	    json_object_new_string(f->name && *f->name ? f->name : "there"));
 	json_object_object_add(m, "bookingRef",
-	    json_object_new_string(zt_arena_printf(req->arena, "ZT-%.8s",
-	        booking_id)));
-	json_object_object_add(m, "eventTitle", json_object_new_string(f->title));
+	    json_object_new_string(
+		zt_arena_printf(req->arena, "ZT-%.8s", booking_id)));
+	json_object_object_add(
+	    m, "eventTitle", json_object_new_string(f->title));
 	json_object_object_add(m, "eventWhen", json_object_new_string(f->when));
-	json_object_object_add(m, "venue", json_object_new_string(
-	    f->venue ? f->venue : "the venue"));
-	json_object_object_add(m, "total", json_object_new_string(
-	    zt_price_format(f->total, money, sizeof(money))));
-	json_object_object_add(m, amount_key, json_object_new_string(
-	    zt_price_format(amount, money, sizeof(money))));
+	json_object_object_add(m, "venue",
+	    json_object_new_string(f->venue ? f->venue : "the venue"));
+	json_object_object_add(m, "total",
+	    json_object_new_string(
+		zt_price_format(f->total, money, sizeof(money))));
+	json_object_object_add(m, amount_key,
+	    json_object_new_string(
+		zt_price_format(amount, money, sizeof(money))));
 	json_object_object_add(m, "reason", json_object_new_string(reason));
-	json_object_object_add(m, "link", json_object_new_string(
-	    zt_arena_printf(req->arena, "%s/tickets.html", zt_g.cfg.public_url)));
-	json_object_object_add(m, "ticketSummary",
-	    json_object_new_string(f->summary));
+	json_object_object_add(m, "link",
+	    json_object_new_string(zt_arena_printf(
+		req->arena, "%s/tickets.html", zt_g.cfg.public_url)));
+	json_object_object_add(
+	    m, "ticketSummary", json_object_new_string(f->summary));
 	json_object_object_add(m, "tenantName", json_object_new_string(""));
-	e = zt_outbox_enqueue(req, f->email ? "email" : "sms",
-	    f->email ? f->email : f->phone, m);
+	e = zt_outbox_enqueue(
+	    req, f->email ? "email" : "sms", f->email ? f->email : f->phone, m);
 	json_object_put(m);
 	return e;
 }
@@ -373,19 +403,19 @@ zt__tell_buyer(struct zt_req *req, const char *booking_id, struct zt__after *a,
 	f.when = PQgetvalue(r, 0, GET_STARTS);
 	f.venue = zt_db_val(r, 0, GET_VENUE);
 	f.total = atoll(PQgetvalue(r, 0, GET_TOTAL));
-	if (items == NULL && (items = zt_db_exec(req, &zt__q_get_items, p)) == NULL)
+	if (items == NULL &&
+	    (items = zt_db_exec(req, &zt__q_get_items, p)) == NULL)
 		return req->err;
 	f.summary = "";
 	for (int i = 0; i < PQntuples(items); i++)
 		f.summary = zt__summary_add(req, f.summary,
-		    PQgetvalue(items, i, ITEM_QTY), PQgetvalue(items, i, ITEM_LABEL));
-	return queue_buyer_msg(req, booking_id, &f, template, amount_key,
-	    amount, reason);
+		    PQgetvalue(items, i, ITEM_QTY),
+		    PQgetvalue(items, i, ITEM_LABEL));
+	return queue_buyer_msg(
+	    req, booking_id, &f, template, amount_key, amount, reason);
 }
 
-
 /* --------------------------------------------------------- creating ---- */
-
 
 /* Queue q_lines for a hold: its result arrives with the next statement. */
 static enum zt_err
@@ -419,8 +449,8 @@ price_hold(struct zt_req *req, const struct zt_hold *h, const PGresult *r,
 	l->qty = zt_arena_array(req->arena, cap + 1, sizeof(char *));
 	l->price = zt_arena_array(req->arena, cap + 1, sizeof(char *));
 	l->label = zt_arena_array(req->arena, cap + 1, sizeof(char *));
-	l->prices = zt_arena_array(req->arena, (size_t)total_tickets + 1,
-	    sizeof(int64_t));
+	l->prices = zt_arena_array(
+	    req->arena, (size_t)total_tickets + 1, sizeof(int64_t));
 	for (int i = 0; i < PQntuples(r); i++) {
 		int kind = atoi(PQgetvalue(r, i, LINE_KIND));
 		if (kind == LINE_BOUGHT)
@@ -443,7 +473,8 @@ price_hold(struct zt_req *req, const struct zt_hold *h, const PGresult *r,
 		int row = -1;
 		for (int k = 0; k < PQntuples(r); k++)
 			if (atoi(PQgetvalue(r, k, LINE_KIND)) == LINE_GA &&
-			    strcmp(PQgetvalue(r, k, LINE_ID), h->ga[i].type_id) == 0)
+			    strcmp(PQgetvalue(r, k, LINE_ID),
+				h->ga[i].type_id) == 0)
 				row = k;
 		if (row < 0)
 			return zt_fail(req, ZT_ECONFLICT, "tickets_changed",
@@ -451,12 +482,13 @@ price_hold(struct zt_req *req, const struct zt_hold *h, const PGresult *r,
 			    "again");
 		l->seat[l->n] = NULL;
 		l->type[l->n] = h->ga[i].type_id;
-		l->qty[l->n] = zt_arena_printf(req->arena, "%d",
-		    h->ga[i].quantity);
+		l->qty[l->n] =
+		    zt_arena_printf(req->arena, "%d", h->ga[i].quantity);
 		l->price[l->n] = zt__dup(req, r, row, LINE_PRICE);
 		l->label[l->n] = zt__dup(req, r, row, LINE_LABEL);
 		for (int q = 0; q < h->ga[i].quantity; q++)
-			l->prices[l->tickets++] = atoll(PQgetvalue(r, row, LINE_PRICE));
+			l->prices[l->tickets++] =
+			    atoll(PQgetvalue(r, row, LINE_PRICE));
 		l->n++;
 		l->nga++;
 	}
@@ -467,7 +499,8 @@ price_hold(struct zt_req *req, const struct zt_hold *h, const PGresult *r,
 const char *
 zt__hold_sig(struct zt_req *req, const struct zt__lines *l)
 {
-	const char **parts = zt_arena_array(req->arena, l->n + 1, sizeof(char *));
+	const char **parts =
+	    zt_arena_array(req->arena, l->n + 1, sizeof(char *));
 	for (size_t i = 0; i < l->n; i++)
 		parts[i] = zt_arena_printf(req->arena, "%s:%s",
 		    l->seat[i] ? l->seat[i] : l->type[i], l->qty[i]);
@@ -480,8 +513,8 @@ zt__hold_sig(struct zt_req *req, const struct zt__lines *l)
 		}
 	char *s = zt_arena_strdup(req->arena, "");
 	for (size_t i = 0; i < l->n; i++)
-		s = zt_arena_printf(req->arena, "%s%s%s", s, i ? "," : "",
-		    parts[i]);
+		s = zt_arena_printf(
+		    req->arena, "%s%s%s", s, i ? "," : "", parts[i]);
 	return s;
 }
 
@@ -525,9 +558,10 @@ place_order(struct zt_req *req, const char *id, const char *event_id,
 	enum zt_err e;
 
 	zt_server_razorpay_cfg(&cfg);
-	if (zt_razorpay_order_create(&cfg, total, id, notes, 3, &order,
-	        &rerr) != 0) {
-		zt_log_error("booking", "order for %s failed: %s", id, rerr.msg);
+	if (zt_razorpay_order_create(
+		&cfg, total, id, notes, 3, &order, &rerr) != 0) {
+		zt_log_error(
+		    "booking", "order for %s failed: %s", id, rerr.msg);
 		if (zt_db_begin_as(req, tenant, req->user_id) == ZT_OK) {
 			const char *c[1] = {id};
 			if (zt_db_exec(req, &q_cancel_unpaid, c) != NULL)
@@ -580,8 +614,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	if ((ev = zt_db_exec(req, &q_event, p)) == NULL)
 		return req->err;
 	if (PQntuples(ev) == 0)
-		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
-		    "no such event");
+		return zt_fail(
+		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
 	if (strcmp(PQgetvalue(ev, 0, EV_STATUS), "published") != 0)
 		return zt_fail(req, ZT_ECONFLICT, "event_not_on_sale",
 		    "this event is not on sale");
@@ -620,7 +654,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		const char *old = zt__dup(req, pending, i, PEND_ID);
 		const char *q[1] = {old};
 		if (strcmp(PQgetvalue(pending, i, PEND_SIG),
-		        zt__hold_sig(req, &l)) == 0) {
+			zt__hold_sig(req, &l)) == 0) {
 			const char *order_id;
 			if ((e = zt_db_commit(req)) != ZT_OK)
 				return e;
@@ -628,8 +662,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 			 * (the database went away after COMMIT): place it */
 			if (!PQgetisnull(pending, i, PEND_UNPLACED) &&
 			    (e = place_order(req, old, event_id, tenant,
-			         atoll(PQgetvalue(pending, i, PEND_UNPLACED)),
-			         &order_id)) != ZT_OK)
+				 atoll(PQgetvalue(pending, i, PEND_UNPLACED)),
+				 &order_id)) != ZT_OK)
 				return e;
 			return zt__booking_answer(req, old, out);
 		}
@@ -688,10 +722,10 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		size_t *o = zt__label_order(req, &l);
 		bf.summary = "";
 		for (size_t i = 0; i < l.n; i++)
-			bf.summary = zt__summary_add(req, bf.summary, l.qty[o[i]],
-			    l.label[o[i]]);
+			bf.summary = zt__summary_add(
+			    req, bf.summary, l.qty[o[i]], l.label[o[i]]);
 		if ((e = queue_buyer_msg(req, id, &bf, "booking.confirmed",
-		         "amount", 0, "")) != ZT_OK)
+			 "amount", 0, "")) != ZT_OK)
 			return e;
 		if ((e = zt_db_commit(req)) != ZT_OK)
 			return e;
@@ -708,8 +742,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		a.live_type = "booking.confirmed";
 		a.born_settled = 1;
 		zt__run_after(req, &a);
-		*out = zt__created_json(req, id, event_id, tenant, &price, ev,
-		    &l, made, NULL);
+		*out = zt__created_json(
+		    req, id, event_id, tenant, &price, ev, &l, made, NULL);
 		*created = 1;
 		return ZT_OK;
 	}
@@ -719,25 +753,27 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 
 	/* the order, after COMMIT: a failure cancels the unpaid booking */
 	const char *order_id;
-	if ((e = place_order(req, id, event_id, tenant, price.total,
-	         &order_id)) != ZT_OK)
+	if ((e = place_order(
+		 req, id, event_id, tenant, price.total, &order_id)) != ZT_OK)
 		return e;
-	*out = zt__created_json(req, id, event_id, tenant, &price, ev, &l, made,
-	    order_id);
+	*out = zt__created_json(
+	    req, id, event_id, tenant, &price, ev, &l, made, order_id);
 	*created = 1;
 	return ZT_OK;
 }
 
+/* ------------------------------------------------------------ reads ---- */
+
 enum zt_err
 zt__no_booking(struct zt_req *req)
 {
-	return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
-	    "no such booking");
+	return zt_fail(
+	    req, ZT_ENOTFOUND, "booking_not_found", "no such booking");
 }
 
 enum zt_err
-zt__begin_as_buyer(struct zt_req *req, const char *booking_id,
-    const char **tenant)
+zt__begin_as_buyer(
+    struct zt_req *req, const char *booking_id, const char **tenant)
 {
 	const char *p[1] = {booking_id};
 	PGresult *r;
@@ -755,8 +791,8 @@ zt__begin_as_buyer(struct zt_req *req, const char *booking_id,
 }
 
 enum zt_err
-zt__booking_answer(struct zt_req *req, const char *booking_id,
-    struct json_object **out)
+zt__booking_answer(
+    struct zt_req *req, const char *booking_id, struct json_object **out)
 {
 	enum zt_err e;
 	*out = NULL;
@@ -776,8 +812,8 @@ zt__booking_answer(struct zt_req *req, const char *booking_id,
  * visible; another tenant's booking stays 404.
  */
 enum zt_err
-zt_booking_get(struct zt_req *req, const char *booking_id,
-    struct json_object **out)
+zt_booking_get(
+    struct zt_req *req, const char *booking_id, struct json_object **out)
 {
 	const char *p[1] = {booking_id};
 	PGresult *r;
@@ -825,7 +861,8 @@ list_of(struct zt_req *req, struct zt_sql *q, const char *arg,
 	body = json_object_new_object();
 	json_object_object_add(body, "bookings", list);
 	for (int i = 0; i < PQntuples(r); i++) {
-		struct json_object *b = zt__booking_json(req, PQgetvalue(r, i, 0));
+		struct json_object *b =
+		    zt__booking_json(req, PQgetvalue(r, i, 0));
 		if (b == NULL) {
 			json_object_put(body);
 			return req->err;
@@ -852,8 +889,8 @@ zt_booking_mine(struct zt_req *req, struct json_object **out)
 /* Members of the event's tenant, role read again from the database;
  * another tenant's event is 404. */
 enum zt_err
-zt_booking_list(struct zt_req *req, const char *event_id,
-    struct json_object **out)
+zt_booking_list(
+    struct zt_req *req, const char *event_id, struct json_object **out)
 {
 	const char *p[2] = {event_id, req->tenant_id};
 	PGresult *r;
@@ -864,8 +901,8 @@ zt_booking_list(struct zt_req *req, const char *event_id,
 	if ((r = zt_db_exec(req, &q_own_event, p)) == NULL)
 		return req->err;
 	if (PQntuples(r) == 0)
-		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
-		    "no such event");
+		return zt_fail(
+		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
 	return list_of(req, &q_list, event_id, out);
 }
 
@@ -896,7 +933,8 @@ expire_one(struct zt_req *req)
 {
 	PGresult *r;
 	struct zt_hold h;
-	if (zt_db_begin_as(req, "", "") != ZT_OK || zt__system_scope(req) != ZT_OK ||
+	if (zt_db_begin_as(req, "", "") != ZT_OK ||
+	    zt__system_scope(req) != ZT_OK ||
 	    (r = zt_db_exec(req, &q_due, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
@@ -908,9 +946,11 @@ expire_one(struct zt_req *req)
 		return -1;
 	if (PQntuples(r) == 0)
 		return 0; /* another run has it */
-	const char *event = zt__dup(req, r, 0, 0), *user = zt__dup(req, r, 0, 1);
+	const char *event = zt__dup(req, r, 0, 0),
+		   *user = zt__dup(req, r, 0, 1);
 	const char *hold = zt__dup(req, r, 0, 2);
-	if (zt_db_exec(req, &q_expired, p) == NULL || zt_db_commit(req) != ZT_OK)
+	if (zt_db_exec(req, &q_expired, p) == NULL ||
+	    zt_db_commit(req) != ZT_OK)
 		return -1;
 	/* release the hold only if it is still the one this booking had */
 	if (zt_hold_get(req, event, user, &h) == ZT_OK && h.id[0] &&

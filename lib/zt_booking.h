@@ -23,13 +23,13 @@ enum zt_err zt_booking_create(struct zt_req *req, const char *event_id,
     struct json_object **out, int *created);
 
 /* GET /api/bookings/:id (the buyer or the event's organizers; else 404). */
-enum zt_err zt_booking_get(struct zt_req *req, const char *booking_id,
-    struct json_object **out);
+enum zt_err zt_booking_get(
+    struct zt_req *req, const char *booking_id, struct json_object **out);
 /* GET /api/bookings/mine: {bookings: […]} */
 enum zt_err zt_booking_mine(struct zt_req *req, struct json_object **out);
 /* GET /api/bookings?eventId= (organizers of the active tenant) */
-enum zt_err zt_booking_list(struct zt_req *req, const char *event_id,
-    struct json_object **out);
+enum zt_err zt_booking_list(
+    struct zt_req *req, const char *event_id, struct json_object **out);
 
 /* cron: expire overdue pending bookings (release their holds). */
 int zt_booking_expire_due(int limit, int *done);

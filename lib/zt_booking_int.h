@@ -18,7 +18,8 @@
 #include "zt_req.h"
 
 /* a timestamptz as the API shows it */
-#define ISO(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define ISO(x)                                                                 \
+	"to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /*
  * A booking's event as e, read by its key alone.  A plain join of a
@@ -27,8 +28,9 @@
  * join compares ids (docs/benchmarks.md, section 19); the LIMIT keeps the
  * subquery a parameterised lookup.
  */
-#define EVENT_OF(b) "(SELECT * FROM events e WHERE e.id = " b ".event_id" \
-    " LIMIT 1) e"
+#define EVENT_OF(b)                                                            \
+	"(SELECT * FROM events e WHERE e.id = " b ".event_id"                  \
+	" LIMIT 1) e"
 
 /* ------------------------------------- statements of zt_booking.c ---- */
 
@@ -55,7 +57,7 @@ enum zt__get_col {
 	GET_BUYER_EMAIL,
 	GET_BUYER_PHONE,
 	GET_CANCELLABLE, /* 't' when the buyer may cancel now */
-	GET_FEE_PAISE,   /* the policy's fee: flat, basis points */
+	GET_FEE_PAISE,	 /* the policy's fee: flat, basis points */
 	GET_FEE_BPS,
 };
 /* A booking's lines with their labels, in label order ($1). */
@@ -75,7 +77,7 @@ enum zt__event_col {
 	EV_STARTS,
 	EV_VENUE,
 	EV_CANCELLABLE, /* 't' when a confirmed booking may be cancelled */
-	EV_FEE_PAISE,   /* the policy's fee: flat, basis points */
+	EV_FEE_PAISE,	/* the policy's fee: flat, basis points */
 	EV_FEE_BPS,
 	EV_BUYER_NAME, /* the buyer: name, email, phone */
 	EV_BUYER_EMAIL,
@@ -94,8 +96,8 @@ enum zt__made_col {
 
 /* What to do once the transaction has committed (zt__run_after). */
 struct zt__after {
-	int consume;          /* the hold's seats/units were sold */
-	int unsell;           /* cancelled tickets go back on sale */
+	int consume; /* the hold's seats/units were sold */
+	int unsell;  /* cancelled tickets go back on sale */
 	const char *event_id, *user_id, *hold_id, *tenant_id, *booking_id;
 	const char **seats;
 	size_t nseats;
@@ -106,7 +108,7 @@ struct zt__after {
 	long long refund_amount;
 	const char *live_type; /* booking.confirmed, booking.refunded */
 	int born_settled;      /* created and confirmed by this request: no
-	                        * one can be listening on booking:<id> yet */
+				* one can be listening on booking:<id> yet */
 	/* zt__q_get and zt__q_get_items of the booking, once read after its
 	 * last change in this transaction (reused by the email and the
 	 * answer) */
@@ -132,8 +134,8 @@ enum zt_err zt__system_scope(struct zt_req *req);
 /* Redis, Razorpay and nchan once the transaction has committed. */
 void zt__run_after(struct zt_req *req, const struct zt__after *a);
 /* Load the seats and GA lines of a booking into a (for Redis). */
-enum zt_err zt__load_items(struct zt_req *req, const char *booking_id,
-    struct zt__after *a);
+enum zt_err zt__load_items(
+    struct zt_req *req, const char *booking_id, struct zt__after *a);
 /* summary with one more line of a booking: "1 x A 1, 2 x Floor" (arena) */
 const char *zt__summary_add(struct zt_req *req, const char *summary,
     const char *qty, const char *label);
@@ -160,14 +162,14 @@ enum zt_err zt__no_booking(struct zt_req *req);
  * (*tenant, arena) for the buyer's writes: 404 booking_not_found unless
  * the caller bought it.  Drops the caller's active tenant.
  */
-enum zt_err zt__begin_as_buyer(struct zt_req *req, const char *booking_id,
-    const char **tenant);
+enum zt_err zt__begin_as_buyer(
+    struct zt_req *req, const char *booking_id, const char **tenant);
 /*
  * *out = the booking read in a fresh transaction under req's scope
  * (caller owns it).
  */
-enum zt_err zt__booking_answer(struct zt_req *req, const char *booking_id,
-    struct json_object **out);
+enum zt_err zt__booking_answer(
+    struct zt_req *req, const char *booking_id, struct json_object **out);
 /* One step of a cron job: 1 did one, 0 nothing due, -1 failed. */
 typedef int (*zt__step_fn)(struct zt_req *req);
 /* Run fn up to limit times, each in its own request; *done counts. */
@@ -183,8 +185,8 @@ int zt__run_steps(zt__step_fn fn, int limit, int *done);
  */
 struct json_object *zt__booking_json_with(struct zt_req *req,
     const char *booking_id, const PGresult *got, const PGresult *it);
-struct json_object *zt__booking_json(struct zt_req *req,
-    const char *booking_id);
+struct json_object *zt__booking_json(
+    struct zt_req *req, const char *booking_id);
 /*
  * The booking zt_booking_create just wrote, as zt__booking_json shows it,
  * from what it had: ev (zt__event_col), its lines, made (zt__made_col:
@@ -192,7 +194,8 @@ struct json_object *zt__booking_json(struct zt_req *req,
  */
 struct json_object *zt__created_json(struct zt_req *req, const char *id,
     const char *event_id, const char *tenant, const struct zt_price *price,
-    const PGresult *ev, const struct zt__lines *l, const PGresult *made, const char *order_id);
+    const PGresult *ev, const struct zt__lines *l, const PGresult *made,
+    const char *order_id);
 
 /* zt_refund.c */
 

@@ -12,16 +12,15 @@ static struct zt_sql q_buyer = ZT_SQL("channel_buyer",
 
 /* Grant: the internal subscriber location of channel kind:id. */
 static enum zt_err
-granted(struct zt_req *req, const char *kind, const char *id,
-    const char **where)
+granted(
+    struct zt_req *req, const char *kind, const char *id, const char **where)
 {
 	*where = zt_arena_printf(req->arena, "/internal/sub/%s:%s", kind, id);
 	return ZT_OK;
 }
 
 enum zt_err
-zt_channel_event(struct zt_req *req, const char *event_id,
-    const char **where)
+zt_channel_event(struct zt_req *req, const char *event_id, const char **where)
 {
 	const struct zt_salemap *m;
 	enum zt_err e = zt_salemap_get(req, event_id, &m);
@@ -44,8 +43,8 @@ zt_channel_tenant(struct zt_req *req, const char **where)
 }
 
 enum zt_err
-zt_channel_booking(struct zt_req *req, const char *booking_id,
-    const char **where)
+zt_channel_booking(
+    struct zt_req *req, const char *booking_id, const char **where)
 {
 	const char *p[2] = {booking_id, req->user_id};
 	PGresult *r;

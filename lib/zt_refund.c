@@ -31,7 +31,8 @@ static struct zt_sql q_refund_new = ZT_SQL("bk_refund_new",
     "  RETURNING id, payment_id, amount_paise),"
     " g AS (UPDATE payments p SET refunded_paise = p.refunded_paise"
     "  + i.amount_paise FROM i WHERE p.id = i.payment_id)"
-    " SELECT id FROM i", 4);
+    " SELECT id FROM i",
+    4);
 /* a webhook may have settled the refund already: never go back */
 static struct zt_sql q_refund_sent = ZT_SQL("bk_refund_sent",
     "UPDATE refunds SET provider_refund_id = $2,"
@@ -39,34 +40,40 @@ static struct zt_sql q_refund_sent = ZT_SQL("bk_refund_sent",
     "   THEN status ELSE $3 END,"
     " processed_at = CASE WHEN status <> 'pending' AND provider_refund_id"
     "   = $2 THEN processed_at WHEN $3 = 'processed' THEN now() END"
-    " WHERE id = $1 RETURNING payment_id, status", 3);
+    " WHERE id = $1 RETURNING payment_id, status",
+    3);
 /* a webhook that beat our record of the refund id: the unsent refund of
  * that payment with that amount is the one */
 static struct zt_sql q_refund_unclaimed = ZT_SQL("bk_refund_unclaimed",
     "SELECT r.tenant_id, r.id FROM refunds r JOIN payments p"
     " ON p.id = r.payment_id WHERE p.provider_payment_id = $1"
     " AND r.provider_refund_id IS NULL AND r.amount_paise = $2"
-    " ORDER BY r.created_at LIMIT 1", 2);
+    " ORDER BY r.created_at LIMIT 1",
+    2);
 static struct zt_sql q_refund_claim = ZT_SQL("bk_refund_claim",
     "UPDATE refunds SET provider_refund_id = $2 WHERE id = $1"
-    " AND provider_refund_id IS NULL", 2);
+    " AND provider_refund_id IS NULL",
+    2);
 /* one way: only a pending refund ends, as processed or failed; an end
  * never changes again (a replayed refund.failed after refund.processed
  * would otherwise give the money back to refund twice) */
 static struct zt_sql q_refund_state = ZT_SQL("bk_refund_state",
     "UPDATE refunds SET status = $2, processed_at = CASE WHEN $2 ="
     " 'processed' THEN now() END WHERE provider_refund_id = $1"
-    " AND status = 'pending' RETURNING id, payment_id, amount_paise", 2);
+    " AND status = 'pending' RETURNING id, payment_id, amount_paise",
+    2);
 static struct zt_sql q_refund_tenant = ZT_SQL("bk_refund_tenant",
     "SELECT tenant_id FROM refunds WHERE provider_refund_id = $1", 1);
 static struct zt_sql q_unrefund = ZT_SQL("bk_unrefund",
     "UPDATE payments SET refunded_paise = refunded_paise - $2"
-    " WHERE id = $1 AND refunded_paise >= $2", 2);
+    " WHERE id = $1 AND refunded_paise >= $2",
+    2);
 static struct zt_sql q_payment_refunded = ZT_SQL("bk_payment_refunded",
     "UPDATE payments p SET status = 'refunded' WHERE p.id = $1"
     " AND p.refunded_paise = p.amount_paise AND NOT EXISTS (SELECT 1"
     " FROM refunds r WHERE r.payment_id = p.id AND r.status <> 'processed')"
-    " RETURNING booking_id", 1);
+    " RETURNING booking_id",
+    1);
 
 /* cancel / refund: the booking, its refund terms and its payment */
 enum cancel_col {
@@ -79,9 +86,9 @@ enum cancel_col {
 	CL_IN_WINDOW, /* 't' before the policy's cutoff */
 	CL_FEE_PAISE,
 	CL_FEE_BPS,
-	CL_PAYMENT,          /* payments.id of the captured payment, or NULL */
+	CL_PAYMENT,	     /* payments.id of the captured payment, or NULL */
 	CL_PROVIDER_PAYMENT, /* its Razorpay id */
-	CL_LEFT,             /* what is left of it to refund */
+	CL_LEFT,	     /* what is left of it to refund */
 };
 static struct zt_sql q_cancel_lock = ZT_SQL("bk_cancel_lock",
     "SELECT b.status, b.user_id, b.event_id, b.subtotal_paise,"
@@ -97,21 +104,25 @@ static struct zt_sql q_cancel_lock = ZT_SQL("bk_cancel_lock",
     " (SELECT p.amount_paise - p.refunded_paise FROM payments p"
     "   WHERE p.booking_id = b.id AND p.status IN ('captured', 'refunded')"
     "   ORDER BY p.created_at LIMIT 1)"
-    " FROM bookings b CROSS JOIN LATERAL " EVENT_OF("b")
-    " WHERE b.id = $1 FOR UPDATE OF b", 1);
+    " FROM bookings b CROSS JOIN LATERAL " EVENT_OF(
+	"b") " WHERE b.id = $1 FOR UPDATE OF b",
+    1);
 static struct zt_sql q_cancel_tickets = ZT_SQL("bk_cancel_tickets",
     "UPDATE tickets SET status = $2 WHERE booking_id = $1"
-    " AND status = 'live' RETURNING seat_id, ticket_type_id", 2);
+    " AND status = 'live' RETURNING seat_id, ticket_type_id",
+    2);
 static struct zt_sql q_return_ga = ZT_SQL("bk_return_ga",
     "UPDATE ticket_types tt SET sold = tt.sold - bi.quantity"
     " FROM booking_items bi WHERE bi.booking_id = $1"
-    " AND tt.id = bi.ticket_type_id AND tt.sold >= bi.quantity", 1);
+    " AND tt.id = bi.ticket_type_id AND tt.sold >= bi.quantity",
+    1);
 
 /* cron */
 static struct zt_sql q_cancelled_events = ZT_SQL("bk_cancelled_events",
     "SELECT b.id, b.tenant_id FROM bookings b JOIN events e"
     " ON e.id = b.event_id WHERE e.status = 'cancelled'"
-    " AND b.status = 'confirmed' LIMIT 1", 0);
+    " AND b.status = 'confirmed' LIMIT 1",
+    0);
 enum unsent_col {
 	UR_ID,
 	UR_TENANT,
@@ -132,23 +143,30 @@ static struct zt_sql q_unsent_refunds = ZT_SQL("bk_unsent_refunds",
     " OR (r.provider_refund_id IS NOT NULL AND r.status = 'pending'"
     "   AND r.updated_at < now() - interval '15 minutes')"
     " OR r.status = 'failed'"
-    " ORDER BY r.created_at LIMIT 1", 0);
+    " ORDER BY r.created_at LIMIT 1",
+    0);
 static struct zt_sql q_refund_lock = ZT_SQL("bk_refund_lock",
     "SELECT id FROM refunds WHERE id = $1 AND status = $2"
-    " FOR UPDATE SKIP LOCKED", 2);
+    " FOR UPDATE SKIP LOCKED",
+    2);
 static struct zt_sql q_refund_retry = ZT_SQL("bk_refund_retry",
     "UPDATE refunds SET status = 'pending', provider_refund_id = NULL,"
-    " idempotency_key = $2 WHERE id = $1", 2);
+    " idempotency_key = $2 WHERE id = $1",
+    2);
 static struct zt_sql q_touch_refund = ZT_SQL("bk_touch_refund",
     "UPDATE refunds SET updated_at = now() WHERE id = $1", 1);
 static struct zt_sql q_rerefund = ZT_SQL("bk_rerefund",
     "UPDATE payments SET refunded_paise = refunded_paise + $2"
-    " WHERE id = $1 AND refunded_paise + $2 <= amount_paise", 2);
+    " WHERE id = $1 AND refunded_paise + $2 <= amount_paise",
+    2);
+
+/* ---------------------------------------------------------- sending ---- */
 
 /* Send a refund row to Razorpay and record what it said. */
 void
-zt__refund_send(struct zt_req *req, const char *tenant_id, const char *refund_id,
-    const char *provider_payment_id, long long amount, const char *key)
+zt__refund_send(struct zt_req *req, const char *tenant_id,
+    const char *refund_id, const char *provider_payment_id, long long amount,
+    const char *key)
 {
 	struct zt_razorpay_cfg cfg;
 	struct zt_razorpay_refund_req rr;
@@ -193,10 +211,10 @@ zt_refund_policy(long long subtotal, long long fee_paise, long long fee_bps)
 
 /* Write a full refund of a captured payment row and tell the buyer. */
 enum zt_err
-zt__refund_captured(struct zt_req *req, struct zt__after *a, const char *booking_id,
-    const char *payment_row, const char *provider_payment_id,
-    long long amount, const char *key, const char *reason,
-    const char *template)
+zt__refund_captured(struct zt_req *req, struct zt__after *a,
+    const char *booking_id, const char *payment_row,
+    const char *provider_payment_id, long long amount, const char *key,
+    const char *reason, const char *template)
 {
 	char amt[24];
 	const char *p[4];
@@ -216,14 +234,14 @@ zt__refund_captured(struct zt_req *req, struct zt__after *a, const char *booking
 	a->refund_amount = amount;
 	a->refund_key = key;
 	if ((e = zt__tell_buyer(req, booking_id, a, template, "amount", amount,
-	         reason)) != ZT_OK)
+		 reason)) != ZT_OK)
 		return e;
 	return ZT_OK;
 }
 
 enum zt_err
-zt__refund_webhook(struct zt_req *req, const struct zt_razorpay_event *ev,
-    struct zt__after *a)
+zt__refund_webhook(
+    struct zt_req *req, const struct zt_razorpay_event *ev, struct zt__after *a)
 {
 	int ok = strcmp(ev->event, "refund.processed") == 0;
 	const char *p[2] = {ev->refund.id, ok ? "processed" : "failed"};
@@ -252,7 +270,8 @@ zt__refund_webhook(struct zt_req *req, const struct zt_razorpay_event *ev,
 		return req->err;
 	if (PQntuples(r) == 0)
 		return ZT_OK; /* already in that state */
-	const char *payment = zt__dup(req, r, 0, 1), *amount = zt__dup(req, r, 0, 2);
+	const char *payment = zt__dup(req, r, 0, 1),
+		   *amount = zt__dup(req, r, 0, 2);
 	const char *q[2] = {payment, amount};
 	if (!ok)
 		/* a failed refund gives its amount back to refund again */
@@ -270,9 +289,8 @@ zt__refund_webhook(struct zt_req *req, const struct zt_razorpay_event *ev,
  */
 static enum zt_err
 unwind(struct zt_req *req, struct zt__after *a, const char *booking_id,
-    const char *payment_row, const char *provider_payment_id,
-    long long amount, const char *key, const char *reason,
-    const char *template)
+    const char *payment_row, const char *provider_payment_id, long long amount,
+    const char *key, const char *reason, const char *template)
 {
 	const char *p[2] = {booking_id, amount > 0 ? "refunded" : "cancelled"};
 	enum zt_err e;
@@ -343,8 +361,8 @@ finish(struct zt_req *req, const struct zt__after *a, const char *booking_id,
 }
 
 enum zt_err
-zt_refund_cancel(struct zt_req *req, const char *booking_id,
-    struct json_object **out)
+zt_refund_cancel(
+    struct zt_req *req, const char *booking_id, struct json_object **out)
 {
 	struct zt__after a;
 	PGresult *r;
@@ -359,7 +377,8 @@ zt_refund_cancel(struct zt_req *req, const char *booking_id,
 		return req->err;
 	if (strcmp(PQgetvalue(r, 0, CL_STATUS), "confirmed") != 0)
 		return zt_fail(req, ZT_ECONFLICT, "not_cancellable",
-		    "only a confirmed booking can be cancelled (this one is %s)",
+		    "only a confirmed booking can be cancelled (this one is "
+		    "%s)",
 		    PQgetvalue(r, 0, CL_STATUS));
 	if (strcmp(PQgetvalue(r, 0, CL_POLICY), "none") == 0)
 		return zt_fail(req, ZT_ECONFLICT, "not_refundable",
@@ -367,23 +386,24 @@ zt_refund_cancel(struct zt_req *req, const char *booking_id,
 	if (*PQgetvalue(r, 0, CL_IN_WINDOW) != 't')
 		return zt_fail(req, ZT_ECONFLICT, "refund_window_closed",
 		    "the cancellation window for this event has closed");
-	long long refund = zt_refund_policy(atoll(PQgetvalue(r, 0, CL_SUBTOTAL)),
-	    atoll(PQgetvalue(r, 0, CL_FEE_PAISE)),
-	    atoll(PQgetvalue(r, 0, CL_FEE_BPS)));
+	long long refund =
+	    zt_refund_policy(atoll(PQgetvalue(r, 0, CL_SUBTOTAL)),
+		atoll(PQgetvalue(r, 0, CL_FEE_PAISE)),
+		atoll(PQgetvalue(r, 0, CL_FEE_BPS)));
 	const char *payment_row, *ppid;
 	long long left = captured(req, r, &payment_row, &ppid);
 	if (refund > left)
 		refund = left;
 	if ((e = unwind(req, &a, booking_id, payment_row, ppid, refund,
-	         zt_arena_printf(req->arena, "cancel-%s", booking_id),
-	         "cancelled by the buyer", "booking.refunded")) != ZT_OK)
+		 zt_arena_printf(req->arena, "cancel-%s", booking_id),
+		 "cancelled by the buyer", "booking.refunded")) != ZT_OK)
 		return e;
 	return finish(req, &a, booking_id, out);
 }
 
 enum zt_err
-zt_refund_grant(struct zt_req *req, const char *booking_id,
-    long long amount, const char *reason, struct json_object **out)
+zt_refund_grant(struct zt_req *req, const char *booking_id, long long amount,
+    const char *reason, struct json_object **out)
 {
 	struct zt__after a;
 	PGresult *r;
@@ -406,7 +426,8 @@ zt_refund_grant(struct zt_req *req, const char *booking_id,
 		    PQgetvalue(r, 0, CL_STATUS));
 	const char *payment_row, *ppid;
 	long long left = captured(req, r, &payment_row, &ppid);
-	const char *why = reason && *reason ? reason : "refunded by the organizer";
+	const char *why =
+	    reason && *reason ? reason : "refunded by the organizer";
 	if (amount > 0) {
 		/* partial: money back, tickets stay */
 		if (payment_row == NULL || amount > left)
@@ -417,18 +438,20 @@ zt_refund_grant(struct zt_req *req, const char *booking_id,
 		char key[48];
 		zt_uuid_new(key + 5);
 		memcpy(key, "part-", 5);
-		if ((e = zt__refund_captured(req, &a, booking_id, payment_row, ppid,
-		         amount, zt_arena_strdup(req->arena, key), why,
-		         "booking.refunded")) != ZT_OK)
+		if ((e = zt__refund_captured(req, &a, booking_id, payment_row,
+			 ppid, amount, zt_arena_strdup(req->arena, key), why,
+			 "booking.refunded")) != ZT_OK)
 			return e;
 		a.live_type = "booking.refunded";
 	} else if ((e = unwind(req, &a, booking_id, payment_row, ppid, left,
-	                zt_arena_printf(req->arena, "full-%s", booking_id), why,
-	                "booking.refunded")) != ZT_OK) {
+			zt_arena_printf(req->arena, "full-%s", booking_id), why,
+			"booking.refunded")) != ZT_OK) {
 		return e;
 	}
 	return finish(req, &a, booking_id, out);
 }
+
+/* -------------------------------------------------------------- cron ---- */
 
 static int
 cancelled_event_one(struct zt_req *req)
@@ -436,7 +459,8 @@ cancelled_event_one(struct zt_req *req)
 	struct zt__after a;
 	PGresult *r;
 	memset(&a, 0, sizeof(a));
-	if (zt_db_begin_as(req, "", "") != ZT_OK || zt__system_scope(req) != ZT_OK ||
+	if (zt_db_begin_as(req, "", "") != ZT_OK ||
+	    zt__system_scope(req) != ZT_OK ||
 	    (r = zt_db_exec(req, &q_cancelled_events, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
@@ -451,8 +475,8 @@ cancelled_event_one(struct zt_req *req)
 	const char *payment_row, *ppid;
 	long long left = captured(req, r, &payment_row, &ppid);
 	if (unwind(req, &a, id, payment_row, ppid, left,
-	        zt_arena_printf(req->arena, "evcancel-%s", id),
-	        "the event was cancelled", "booking.refunded") != ZT_OK ||
+		zt_arena_printf(req->arena, "evcancel-%s", id),
+		"the event was cancelled", "booking.refunded") != ZT_OK ||
 	    zt_db_commit(req) != ZT_OK)
 		return -1;
 	zt__run_after(req, &a);
@@ -469,7 +493,8 @@ static int
 retry_refund_one(struct zt_req *req)
 {
 	PGresult *r;
-	if (zt_db_begin_as(req, "", "") != ZT_OK || zt__system_scope(req) != ZT_OK ||
+	if (zt_db_begin_as(req, "", "") != ZT_OK ||
+	    zt__system_scope(req) != ZT_OK ||
 	    (r = zt_db_exec(req, &q_unsent_refunds, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
@@ -508,7 +533,7 @@ retry_refund_one(struct zt_req *req)
 			ev.refund = out;
 			snprintf(ev.event, sizeof(ev.event), "refund.%s",
 			    strcmp(out.status, "processed") == 0 ? "processed"
-			                                         : "failed");
+								 : "failed");
 			if (zt__refund_webhook(req, &ev, &a) != ZT_OK)
 				return -1;
 		}
@@ -517,8 +542,8 @@ retry_refund_one(struct zt_req *req)
 	if (strcmp(state, "failed") == 0) {
 		/* a new attempt under a new key, with its amount reserved
 		 * again (a failed refund gave it back) */
-		const char *k2 = zt_arena_printf(req->arena, "%.100s-r%ld", key,
-		    (long)time(NULL));
+		const char *k2 = zt_arena_printf(
+		    req->arena, "%.100s-r%ld", key, (long)time(NULL));
 		const char *p[2] = {id, k2}, *q[2] = {payment, amount};
 		if (zt_db_exec(req, &q_rerefund, q) == NULL ||
 		    zt_db_exec(req, &q_refund_retry, p) == NULL)

@@ -15,8 +15,8 @@
 #include "zt_req.h"
 
 /* POST /api/bookings/:id/cancel by the buyer, inside the refund policy. */
-enum zt_err zt_refund_cancel(struct zt_req *req, const char *booking_id,
-    struct json_object **out);
+enum zt_err zt_refund_cancel(
+    struct zt_req *req, const char *booking_id, struct json_object **out);
 /*
  * POST /api/bookings/:id/refund by an organizer: amount 0 refunds the
  * whole booking and cancels its tickets; a positive amount is a partial
@@ -31,8 +31,8 @@ enum zt_err zt_refund_grant(struct zt_req *req, const char *booking_id,
  * fee_bps basis points of the subtotal, rounded half up), never below 0;
  * our convenience fee and its tax stay.
  */
-long long zt_refund_policy(long long subtotal, long long fee_paise,
-    long long fee_bps);
+long long zt_refund_policy(
+    long long subtotal, long long fee_paise, long long fee_bps);
 
 /* cron: refund confirmed bookings of cancelled events. */
 int zt_refund_cancelled_events(int limit, int *done);

@@ -17,11 +17,13 @@
 static struct zt_sql q_user_email = ZT_SQL("sess_user_email",
     "INSERT INTO users (email, last_login_at) VALUES ($1, now())"
     " ON CONFLICT (email) DO UPDATE SET last_login_at = now()"
-    " RETURNING id", 1);
+    " RETURNING id",
+    1);
 static struct zt_sql q_user_phone = ZT_SQL("sess_user_phone",
     "INSERT INTO users (phone, last_login_at) VALUES ($1, now())"
     " ON CONFLICT (phone) DO UPDATE SET last_login_at = now()"
-    " RETURNING id", 1);
+    " RETURNING id",
+    1);
 enum user_col { USER_ID, USER_EMAIL, USER_PHONE, USER_NAME, USER_CREATED };
 static struct zt_sql q_user = ZT_SQL("sess_user",
     "SELECT id, email, phone, name, created_at FROM users WHERE id = $1", 1);
@@ -30,7 +32,8 @@ enum membership_col { MS_TENANT, MS_ROLE, MS_SLUG, MS_NAME, MS_STATUS };
 static struct zt_sql q_memberships = ZT_SQL("sess_memberships",
     "SELECT m.tenant_id, m.role, t.slug, t.name, t.status"
     " FROM memberships m JOIN tenants t ON t.id = m.tenant_id"
-    " WHERE m.user_id = $1 ORDER BY m.created_at, m.tenant_id", 1);
+    " WHERE m.user_id = $1 ORDER BY m.created_at, m.tenant_id",
+    1);
 static struct zt_sql q_role = ZT_SQL("sess_role",
     "SELECT role FROM memberships WHERE user_id = $1 AND tenant_id = $2", 2);
 static struct zt_sql q_family_new = ZT_SQL("sess_family_new",
@@ -42,7 +45,8 @@ static struct zt_sql q_token_new = ZT_SQL("sess_token_new",
     " expires_at)"
     " SELECT $1, decode($2, 'hex'), $3, least(f.expires_at,"
     "   now() + make_interval(secs => $4::int))"
-    " FROM refresh_families f WHERE f.id = $1 RETURNING id", 4);
+    " FROM refresh_families f WHERE f.id = $1 RETURNING id",
+    4);
 /* a refresh token by hash ($1) with its family, locked; $2 the grace */
 enum token_col {
 	TL_ID,
@@ -64,16 +68,20 @@ static struct zt_sql q_token_lock = ZT_SQL("sess_token_lock",
     " t.successor_id"
     " FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id"
     " WHERE t.token_hash = decode($1, 'hex')"
-    " FOR UPDATE OF t, f", 2);
+    " FOR UPDATE OF t, f",
+    2);
 static struct zt_sql q_token_rotated = ZT_SQL("sess_token_rotated",
     "UPDATE refresh_tokens SET rotated_at = now(), successor_id = $2"
-    " WHERE id = $1", 2);
+    " WHERE id = $1",
+    2);
 static struct zt_sql q_successor = ZT_SQL("sess_successor",
     "SELECT id FROM refresh_tokens"
-    " WHERE id = $1 AND token_hash = decode($2, 'hex')", 2);
+    " WHERE id = $1 AND token_hash = decode($2, 'hex')",
+    2);
 static struct zt_sql q_family_revoke = ZT_SQL("sess_family_revoke",
     "UPDATE refresh_families SET revoked_at = now()"
-    " WHERE id = $1 AND revoked_at IS NULL", 1);
+    " WHERE id = $1 AND revoked_at IS NULL",
+    1);
 static struct zt_sql q_family_tenant = ZT_SQL("sess_family_tenant",
     "UPDATE refresh_families SET active_tenant_id = $2 WHERE id = $1", 2);
 
@@ -93,15 +101,15 @@ token_hash(struct zt_req *req, const unsigned char raw[TOKEN_BYTES])
  * successor (the grace window depends on it).
  */
 static void
-successor_of(const unsigned char raw[TOKEN_BYTES],
-    unsigned char next[TOKEN_BYTES])
+successor_of(
+    const unsigned char raw[TOKEN_BYTES], unsigned char next[TOKEN_BYTES])
 {
 	unsigned char subkey[32];
 	crypto_generichash(subkey, sizeof(subkey),
 	    (const unsigned char *)"ztic-refresh-successor", 22,
 	    zt_g.cfg.token_pepper, sizeof(zt_g.cfg.token_pepper));
-	crypto_generichash(next, TOKEN_BYTES, raw, TOKEN_BYTES, subkey,
-	    sizeof(subkey));
+	crypto_generichash(
+	    next, TOKEN_BYTES, raw, TOKEN_BYTES, subkey, sizeof(subkey));
 	sodium_memzero(subkey, sizeof(subkey));
 }
 
@@ -130,8 +138,8 @@ str_or_null(const char *s)
 }
 
 enum zt_err
-zt_session_user(struct zt_req *req, const char *channel,
-    const char *identifier, char user_id[37])
+zt_session_user(struct zt_req *req, const char *channel, const char *identifier,
+    char user_id[37])
 {
 	const char *p[1] = {identifier};
 	PGresult *r = zt_db_exec(req,
@@ -163,12 +171,12 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 		    "this account no longer exists");
 	user = json_object_new_object();
 	json_object_object_add(user, "id", json_object_new_string(user_id));
-	json_object_object_add(user, "email",
-	    str_or_null(zt_db_val(r, 0, USER_EMAIL)));
-	json_object_object_add(user, "phone",
-	    str_or_null(zt_db_val(r, 0, USER_PHONE)));
-	json_object_object_add(user, "name",
-	    json_object_new_string(PQgetvalue(r, 0, USER_NAME)));
+	json_object_object_add(
+	    user, "email", str_or_null(zt_db_val(r, 0, USER_EMAIL)));
+	json_object_object_add(
+	    user, "phone", str_or_null(zt_db_val(r, 0, USER_PHONE)));
+	json_object_object_add(
+	    user, "name", json_object_new_string(PQgetvalue(r, 0, USER_NAME)));
 	json_object_object_add(body, "user", user);
 
 	if ((r = zt_db_exec(req, &q_memberships, p)) == NULL)
@@ -189,8 +197,8 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 		json_object_array_add(ms, m);
 		if (tenant_id && *tenant_id &&
 		    strcmp(PQgetvalue(r, i, MS_TENANT), tenant_id) == 0)
-			role = zt_arena_strdup(req->arena,
-			    PQgetvalue(r, i, MS_ROLE));
+			role = zt_arena_strdup(
+			    req->arena, PQgetvalue(r, i, MS_ROLE));
 	}
 	json_object_object_add(body, "memberships", ms);
 	if (*role == '\0')
@@ -199,14 +207,16 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 	    tenant_id, role, (long)time(NULL), zt_g.cfg.access_ttl);
 	if (tok == NULL)
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
-	json_object_object_add(body, "accessToken", json_object_new_string(tok));
-	json_object_object_add(body, "expiresIn",
-	    json_object_new_int(zt_g.cfg.access_ttl));
-	json_object_object_add(body, "tokenType", json_object_new_string("Bearer"));
+	json_object_object_add(
+	    body, "accessToken", json_object_new_string(tok));
+	json_object_object_add(
+	    body, "expiresIn", json_object_new_int(zt_g.cfg.access_ttl));
+	json_object_object_add(
+	    body, "tokenType", json_object_new_string("Bearer"));
 	json_object_object_add(body, "tenantId",
 	    *tenant_id ? json_object_new_string(tenant_id) : NULL);
-	json_object_object_add(body, "role",
-	    *role ? json_object_new_string(role) : NULL);
+	json_object_object_add(
+	    body, "role", *role ? json_object_new_string(role) : NULL);
 	return ZT_OK;
 }
 
@@ -221,13 +231,13 @@ default_tenant(struct zt_req *req, const char *user_id)
 	if ((r = zt_db_exec(req, &q_memberships, p)) == NULL)
 		return NULL;
 	return PQntuples(r)
-	    ? zt_arena_strdup(req->arena, PQgetvalue(r, 0, MS_TENANT))
-	    : "";
+		   ? zt_arena_strdup(req->arena, PQgetvalue(r, 0, MS_TENANT))
+		   : "";
 }
 
 enum zt_err
-zt_session_start(struct zt_req *req, const char *user_id,
-    struct zt_session_answer *out)
+zt_session_start(
+    struct zt_req *req, const char *user_id, struct zt_session_answer *out)
 {
 	unsigned char raw[TOKEN_BYTES];
 	char age[16], ttl[16];
@@ -276,8 +286,8 @@ refused(struct zt_req *req, struct zt_session_answer *out, const char *code,
 }
 
 enum zt_err
-zt_session_refresh(struct zt_req *req, const char *tenant_id,
-    struct zt_session_answer *out)
+zt_session_refresh(
+    struct zt_req *req, const char *tenant_id, struct zt_session_answer *out)
 {
 	const char *sent = zt_cookie(req, ZT_REFRESH_COOKIE);
 	unsigned char raw[TOKEN_BYTES], next[TOKEN_BYTES];
@@ -338,8 +348,8 @@ zt_session_refresh(struct zt_req *req, const char *tenant_id,
 		if ((r = zt_db_exec(req, &q_successor, p)) == NULL)
 			return req->err;
 		if (PQntuples(r) == 0)
-			return refused(req, out, "session_ended",
-			    "sign in again");
+			return refused(
+			    req, out, "session_ended", "sign in again");
 	} else {
 		p[0] = family;
 		p[1] = token_hash(req, next);
@@ -420,7 +430,7 @@ zt_session_me(struct zt_req *req, struct json_object **out)
 		return e;
 	body = json_object_new_object();
 	if ((e = session_body(req, req->user_id, req->tenant_id, body)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK) {
 		json_object_put(body);
 		return e;

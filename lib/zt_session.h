@@ -26,7 +26,7 @@
  */
 struct zt_session_answer {
 	struct json_object *body; /* the caller owns it; NULL on errors */
-	const char *cookie;       /* a Set-Cookie value (arena), or NULL */
+	const char *cookie;	  /* a Set-Cookie value (arena), or NULL */
 };
 
 /*
@@ -42,21 +42,21 @@ enum zt_err zt_session_user(struct zt_req *req, const char *channel,
  * Commits; out is the 200 answer {accessToken, expiresIn, user, tenant}
  * and the refresh cookie.
  */
-enum zt_err zt_session_start(struct zt_req *req, const char *user_id,
-    struct zt_session_answer *out);
+enum zt_err zt_session_start(
+    struct zt_req *req, const char *user_id, struct zt_session_answer *out);
 
 /*
  * Rotate the cookie's refresh token; switch the active tenant to tenant_id
  * when given (403 unless a member).  out as for zt_session_start; 401
  * answers clear the cookie.
  */
-enum zt_err zt_session_refresh(struct zt_req *req, const char *tenant_id,
-    struct zt_session_answer *out);
+enum zt_err zt_session_refresh(
+    struct zt_req *req, const char *tenant_id, struct zt_session_answer *out);
 
 /* Revoke the cookie's family (if any); out is a 204 (no body) clearing
  * the cookie. */
-enum zt_err zt_session_logout(struct zt_req *req,
-    struct zt_session_answer *out);
+enum zt_err zt_session_logout(
+    struct zt_req *req, struct zt_session_answer *out);
 
 /* *out = {user, memberships, activeTenant, role} for the signed-in caller
  * (caller owns it). */

@@ -37,13 +37,15 @@ static struct zt_sql q_issue = ZT_SQL("bk_issue",
     " c AS (UPDATE bookings SET status = 'confirmed', confirmed_at = now()"
     "  WHERE id = $1)"
     " SELECT (SELECT count(*) FROM g), (SELECT count(*) FROM booking_items"
-    "  WHERE booking_id = $1 AND ticket_type_id IS NOT NULL)", 1);
+    "  WHERE booking_id = $1 AND ticket_type_id IS NOT NULL)",
+    1);
 
 /* settling */
 static struct zt_sql q_find_by_order = ZT_SQL("bk_find_by_order",
     "SELECT b.id, b.tenant_id FROM payments p JOIN bookings b"
     " ON b.id = p.booking_id WHERE p.provider = 'razorpay'"
-    " AND p.provider_order_id = $1", 1);
+    " AND p.provider_order_id = $1",
+    1);
 /* the booking and its first payment, locked */
 enum lock_col {
 	LOCK_STATUS,
@@ -51,9 +53,9 @@ enum lock_col {
 	LOCK_USER,
 	LOCK_EVENT,
 	LOCK_HOLD,
-	LOCK_PAYMENT,  /* payments.id */
-	LOCK_ORDER,    /* the Razorpay order */
-	LOCK_PAID_BY,  /* the Razorpay payment that settled it, or '' */
+	LOCK_PAYMENT, /* payments.id */
+	LOCK_ORDER,   /* the Razorpay order */
+	LOCK_PAID_BY, /* the Razorpay payment that settled it, or '' */
 	LOCK_PAY_STATUS,
 };
 static struct zt_sql q_lock = ZT_SQL("bk_lock",
@@ -61,23 +63,27 @@ static struct zt_sql q_lock = ZT_SQL("bk_lock",
     " p.id, p.provider_order_id, coalesce(p.provider_payment_id, ''),"
     " p.status FROM bookings b JOIN payments p ON p.booking_id = b.id"
     " WHERE b.id = $1 ORDER BY p.created_at LIMIT 1"
-    " FOR UPDATE OF b, p", 1);
+    " FOR UPDATE OF b, p",
+    1);
 /* one way: created, authorized or failed (an earlier attempt) may become
  * captured; captured and refunded never go back (nor to failed:
  * q_payment_failed) */
 static struct zt_sql q_captured = ZT_SQL("bk_captured",
     "UPDATE payments SET status = 'captured', provider_payment_id = $2,"
     " amount_paise = $3, captured_at = now() WHERE id = $1"
-    " AND status IN ('created', 'authorized', 'failed') RETURNING id", 3);
+    " AND status IN ('created', 'authorized', 'failed') RETURNING id",
+    3);
 static struct zt_sql q_extra_payment = ZT_SQL("bk_extra_payment",
     "INSERT INTO payments (tenant_id, booking_id, provider_order_id,"
     " provider_payment_id, status, amount_paise, captured_at)"
     " SELECT tenant_id, id, $2, $3, 'captured', $4, now() FROM bookings"
     " WHERE id = $1"
-    " ON CONFLICT (provider, provider_payment_id) DO NOTHING RETURNING id", 4);
+    " ON CONFLICT (provider, provider_payment_id) DO NOTHING RETURNING id",
+    4);
 static struct zt_sql q_payment_by_pid = ZT_SQL("bk_payment_by_pid",
     "SELECT id FROM payments WHERE provider = 'razorpay'"
-    " AND provider_payment_id = $1", 1);
+    " AND provider_payment_id = $1",
+    1);
 static struct zt_sql q_payment_failed = ZT_SQL("bk_payment_failed",
     "UPDATE payments SET status = 'failed' WHERE provider = 'razorpay'"
     " AND provider_order_id = $1 AND status IN ('created', 'authorized')",
@@ -86,7 +92,8 @@ static struct zt_sql q_payment_failed = ZT_SQL("bk_payment_failed",
 static struct zt_sql q_webhook_seen = ZT_SQL("bk_webhook_seen",
     "INSERT INTO webhook_events (provider, provider_event_id, event_type,"
     " payload, processed_at, body_sha256) VALUES ('razorpay', $1, $2,"
-    " $3::jsonb, now(), $4) ON CONFLICT DO NOTHING RETURNING id", 4);
+    " $3::jsonb, now(), $4) ON CONFLICT DO NOTHING RETURNING id",
+    4);
 
 /*
  * Issue the tickets of a booking inside a savepoint.  ZT_OK: tickets live,
@@ -185,7 +192,7 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 		return zt__refund_captured(req, a, booking_id, row, payment_id,
 		    amount, zt_arena_printf(req->arena, "extra-%s", payment_id),
 		    amount != total ? "the amount paid did not match the order"
-		                    : "this order was already paid",
+				    : "this order was already paid",
 		    "payment.late_refunded");
 	}
 	p[0] = payment_row;
@@ -251,8 +258,8 @@ zt_settle_confirm(struct zt_req *req, const char *booking_id,
 		return zt_fail(req, ZT_EBADREQ, "order_mismatch",
 		    "this payment is for another order");
 	if (strcmp(pay.status, "authorized") == 0) {
-		if (zt_razorpay_payment_capture(&cfg, payment_id, pay.amount,
-		        &pay, &err) != 0)
+		if (zt_razorpay_payment_capture(
+			&cfg, payment_id, pay.amount, &pay, &err) != 0)
 			return zt_fail(req, ZT_EUPSTREAM, "payment_unavailable",
 			    "could not capture the payment; try again");
 	}
@@ -263,7 +270,7 @@ zt_settle_confirm(struct zt_req *req, const char *booking_id,
 	if ((e = zt__begin_as_buyer(req, booking_id, &a.tenant_id)) != ZT_OK)
 		return e;
 	if ((e = settle(req, booking_id, order_id, payment_id, pay.amount, &out,
-	         &a)) != ZT_OK)
+		 &a)) != ZT_OK)
 		return e;
 	/*
 	 * The answer, read before COMMIT in this transaction: the tenant scope
@@ -271,7 +278,8 @@ zt_settle_confirm(struct zt_req *req, const char *booking_id,
 	 * ticket of it is the buyer's), and no second transaction is needed.
 	 */
 	if ((out == CONFIRMED || out == ALREADY) &&
-	    (b = zt__booking_json_with(req, booking_id, a.got, a.items)) == NULL)
+	    (b = zt__booking_json_with(req, booking_id, a.got, a.items)) ==
+		NULL)
 		return req->err;
 	if ((e = zt_db_commit(req)) != ZT_OK) {
 		json_object_put(b);
@@ -334,8 +342,8 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 	if ((e = zt__system_scope(req)) != ZT_OK)
 		return e;
 	/* the signed bytes themselves, not the unsigned event id header */
-	crypto_hash_sha256(hash, (const unsigned char *)req->body,
-	    req->body_len);
+	crypto_hash_sha256(
+	    hash, (const unsigned char *)req->body, req->body_len);
 	p[0] = event_id;
 	p[1] = ev.event;
 	p[2] = req->body;
@@ -350,9 +358,10 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 	}
 
 	const char *order = ev.has_payment ? ev.payment.order_id
-	                                   : ev.has_order ? ev.order.id : "";
+			    : ev.has_order ? ev.order.id
+					   : "";
 	if ((strcmp(ev.event, "payment.captured") == 0 ||
-	        strcmp(ev.event, "order.paid") == 0) &&
+		strcmp(ev.event, "order.paid") == 0) &&
 	    ev.has_payment && ev.payment.id[0] && *order) {
 		p[0] = order;
 		if ((r = zt_db_exec(req, &q_find_by_order, p)) == NULL)
@@ -363,7 +372,7 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 			if ((e = zt_db_scope(req, a.tenant_id, "")) != ZT_OK)
 				return e;
 			if ((e = settle(req, booking, order, ev.payment.id,
-			         ev.payment.amount, &out, &a)) != ZT_OK &&
+				 ev.payment.amount, &out, &a)) != ZT_OK &&
 			    e != ZT_EBADREQ)
 				return e;
 			req->err = ZT_OK;
@@ -373,8 +382,8 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 		if (zt_db_exec(req, &q_payment_failed, p) == NULL)
 			return req->err;
 	} else if (strncmp(ev.event, "refund.", 7) == 0 && ev.has_refund &&
-	           (strcmp(ev.event, "refund.processed") == 0 ||
-	               strcmp(ev.event, "refund.failed") == 0)) {
+		   (strcmp(ev.event, "refund.processed") == 0 ||
+		       strcmp(ev.event, "refund.failed") == 0)) {
 		if ((e = zt__refund_webhook(req, &ev, &a)) != ZT_OK)
 			return e;
 	}
