@@ -14,6 +14,16 @@
 #include <string.h>
 #include <time.h>
 
+/* Send a's cookie (whatever e is), then answer status with its body. */
+static enum zt_err
+reply(
+    struct zt_req *req, enum zt_err e, int status, struct zt_session_answer *a)
+{
+	if (a->cookie != NULL)
+		zt_reply_header(req, "Set-Cookie", a->cookie);
+	return e != ZT_OK ? e : zt_reply(req, status, a->body);
+}
+
 static enum zt_err
 post_otp_send(struct zt_req *req)
 {
@@ -24,9 +34,9 @@ post_otp_send(struct zt_req *req)
 	struct tm tm;
 
 	if ((e = zt_json_str(req, req->json, "channel", ZT_REQUIRED, 16,
-	         &channel, NULL)) != ZT_OK ||
-	    (e = zt_json_str(req, req->json, "to", ZT_REQUIRED, 254, &to,
-	         NULL)) != ZT_OK)
+		 &channel, NULL)) != ZT_OK ||
+	    (e = zt_json_str(
+		 req, req->json, "to", ZT_REQUIRED, 254, &to, NULL)) != ZT_OK)
 		return e;
 	if ((e = zt_otp_send(req, channel, to, id, &expires)) != ZT_OK)
 		return e;
@@ -44,13 +54,14 @@ post_otp_verify(struct zt_req *req)
 {
 	const char *id = NULL, *code = NULL, *channel, *ident;
 	char user_id[37];
+	struct zt_session_answer a;
 	int must_commit;
 	enum zt_err e;
 
 	if ((e = zt_json_uuid(req, req->json, "challengeId", ZT_REQUIRED, &id,
-	         NULL)) != ZT_OK ||
-	    (e = zt_json_str(req, req->json, "code", ZT_REQUIRED, 6, &code,
-	         NULL)) != ZT_OK)
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_str(
+		 req, req->json, "code", ZT_REQUIRED, 6, &code, NULL)) != ZT_OK)
 		return e;
 	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
@@ -74,42 +85,44 @@ post_otp_verify(struct zt_req *req)
 	}
 	if ((e = zt_session_user(req, channel, ident, user_id)) != ZT_OK)
 		return e;
-	return zt_session_start(req, user_id);
+	return reply(req, zt_session_start(req, user_id, &a), 200, &a);
 }
 
 static enum zt_err
 post_refresh(struct zt_req *req)
 {
 	const char *tenant = NULL;
+	struct zt_session_answer a = {NULL, NULL};
 	enum zt_err e;
-	if (req->json != NULL &&
-	    (e = zt_json_uuid(req, req->json, "tenantId", ZT_OPTIONAL, &tenant,
-	         NULL)) != ZT_OK)
+	if (req->json != NULL && (e = zt_json_uuid(req, req->json, "tenantId",
+				      ZT_OPTIONAL, &tenant, NULL)) != ZT_OK)
 		return e;
-	return zt_session_refresh(req, tenant);
+	return reply(req, zt_session_refresh(req, tenant, &a), 200, &a);
 }
 
 static enum zt_err
 post_logout(struct zt_req *req)
 {
-	return zt_session_logout(req);
+	struct zt_session_answer a;
+	return reply(req, zt_session_logout(req, &a), 204, &a);
 }
 
 static enum zt_err
 get_me(struct zt_req *req)
 {
-	return zt_session_me(req);
+	struct json_object *out = NULL;
+	enum zt_err e = zt_session_me(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
 static const struct zt_route routes[] = {
-	{"POST", "/api/auth/otp/send", post_otp_send, ZT_AUTH_PUBLIC, 1024, 0},
-	{"POST", "/api/auth/otp/verify", post_otp_verify, ZT_AUTH_PUBLIC, 1024,
-	    0},
-	{"POST", "/api/auth/token/refresh", post_refresh, ZT_AUTH_PUBLIC, 1024,
-	    ZT_ROUTE_NO_FORMS},
-	{"POST", "/api/auth/logout", post_logout, ZT_AUTH_PUBLIC, 1024,
-	    ZT_ROUTE_NO_FORMS},
-	{"GET", "/api/auth/me", get_me, ZT_AUTH_USER, 0, 0},
+    {"POST", "/api/auth/otp/send", post_otp_send, ZT_AUTH_PUBLIC, 1024, 0},
+    {"POST", "/api/auth/otp/verify", post_otp_verify, ZT_AUTH_PUBLIC, 1024, 0},
+    {"POST", "/api/auth/token/refresh", post_refresh, ZT_AUTH_PUBLIC, 1024,
+	ZT_ROUTE_NO_FORMS},
+    {"POST", "/api/auth/logout", post_logout, ZT_AUTH_PUBLIC, 1024,
+	ZT_ROUTE_NO_FORMS},
+    {"GET", "/api/auth/me", get_me, ZT_AUTH_USER, 0, 0},
 };
 
 int

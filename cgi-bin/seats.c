@@ -101,20 +101,34 @@ get_status(struct zt_req *req)
 	return zt_reply_text(req, 200, text, len);
 }
 
+/* Access granted (e is ZT_OK): nginx re-enters at the internal
+ * subscriber location where. */
+static enum zt_err
+subscribe(struct zt_req *req, enum zt_err e, const char **where)
+{
+	if (e != ZT_OK)
+		return e;
+	zt_reply_header(req, "X-Accel-Redirect", *where);
+	zt_reply_header(req, "X-Accel-Buffering", "no");
+	return zt_reply(req, 200, NULL);
+}
+
 static enum zt_err
 live_event(struct zt_req *req)
 {
 	const char *event = zt_uuid_norm(req->arena, zt_param(req, "eventId"));
+	const char *where = NULL;
 	if (event == NULL)
 		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
 		    "no such event: %s", zt_param(req, "eventId"));
-	return zt_channel_event(req, event);
+	return subscribe(req, zt_channel_event(req, event, &where), &where);
 }
 
 static enum zt_err
 live_tenant(struct zt_req *req)
 {
-	return zt_channel_tenant(req);
+	const char *where = NULL;
+	return subscribe(req, zt_channel_tenant(req, &where), &where);
 }
 
 static enum zt_err
@@ -122,10 +136,12 @@ live_booking(struct zt_req *req)
 {
 	const char *booking =
 	    zt_uuid_norm(req->arena, zt_param(req, "bookingId"));
+	const char *where = NULL;
 	if (booking == NULL)
 		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
 		    "no such booking: %s", zt_param(req, "bookingId"));
-	return zt_channel_booking(req, booking);
+	return subscribe(req, zt_channel_booking(req, booking, &where),
+	    &where);
 }
 
 static const struct zt_route routes[] = {

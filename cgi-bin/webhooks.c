@@ -4,18 +4,20 @@
  */
 #include "config.h"
 
-#include "zt_booking.h"
 #include "zt_serve.h"
+#include "zt_settle.h"
 
 static enum zt_err
 post_razorpay(struct zt_req *req)
 {
-	return zt_booking_webhook(req);
+	struct json_object *out = NULL;
+	enum zt_err e = zt_settle_webhook(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
 static const struct zt_route routes[] = {
-	{"POST", "/api/webhooks/razorpay", post_razorpay, ZT_AUTH_PUBLIC,
-	    256 * 1024, ZT_ROUTE_RAW_BODY},
+    {"POST", "/api/webhooks/razorpay", post_razorpay, ZT_AUTH_PUBLIC,
+	256 * 1024, ZT_ROUTE_RAW_BODY},
 };
 
 int

@@ -10,18 +10,17 @@
 static struct zt_sql q_buyer = ZT_SQL("channel_buyer",
     "SELECT 1 FROM bookings WHERE id = $1 AND user_id = $2", 2);
 
-/* Grant: nginx re-enters at the internal subscriber location. */
+/* Grant: the internal subscriber location of channel kind:id. */
 static enum zt_err
-subscribe(struct zt_req *req, const char *kind, const char *id)
+granted(
+    struct zt_req *req, const char *kind, const char *id, const char **where)
 {
-	zt_reply_header(req, "X-Accel-Redirect",
-	    zt_arena_printf(req->arena, "/internal/sub/%s:%s", kind, id));
-	zt_reply_header(req, "X-Accel-Buffering", "no");
-	return zt_reply(req, 200, NULL);
+	*where = zt_arena_printf(req->arena, "/internal/sub/%s:%s", kind, id);
+	return ZT_OK;
 }
 
 enum zt_err
-zt_channel_event(struct zt_req *req, const char *event_id)
+zt_channel_event(struct zt_req *req, const char *event_id, const char **where)
 {
 	const struct zt_salemap *m;
 	enum zt_err e = zt_salemap_get(req, event_id, &m);
@@ -30,21 +29,22 @@ zt_channel_event(struct zt_req *req, const char *event_id)
 	if (strcmp(m->status, "published") != 0)
 		return zt_fail(req, ZT_ECONFLICT, "event_not_live",
 		    "this event is %s: it has no live seat map", m->status);
-	return subscribe(req, "ev", m->event_id);
+	return granted(req, "ev", m->event_id, where);
 }
 
 enum zt_err
-zt_channel_tenant(struct zt_req *req)
+zt_channel_tenant(struct zt_req *req, const char **where)
 {
 	/* the role in the token may be 15 minutes old: re-read it */
 	enum zt_err e = zt_team_begin(req, ZT_ROLE_SCANNER, NULL);
 	if (e != ZT_OK || (e = zt_db_commit(req)) != ZT_OK)
 		return e;
-	return subscribe(req, "tenant", req->tenant_id);
+	return granted(req, "tenant", req->tenant_id, where);
 }
 
 enum zt_err
-zt_channel_booking(struct zt_req *req, const char *booking_id)
+zt_channel_booking(
+    struct zt_req *req, const char *booking_id, const char **where)
 {
 	const char *p[2] = {booking_id, req->user_id};
 	PGresult *r;
@@ -59,5 +59,5 @@ zt_channel_booking(struct zt_req *req, const char *booking_id)
 		    "no such booking: %s", booking_id);
 	if ((e = zt_db_commit(req)) != ZT_OK)
 		return e;
-	return subscribe(req, "booking", booking_id);
+	return granted(req, "booking", booking_id, where);
 }

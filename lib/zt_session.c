@@ -17,18 +17,23 @@
 static struct zt_sql q_user_email = ZT_SQL("sess_user_email",
     "INSERT INTO users (email, last_login_at) VALUES ($1, now())"
     " ON CONFLICT (email) DO UPDATE SET last_login_at = now()"
-    " RETURNING id", 1);
+    " RETURNING id",
+    1);
 static struct zt_sql q_user_phone = ZT_SQL("sess_user_phone",
     "INSERT INTO users (phone, last_login_at) VALUES ($1, now())"
     " ON CONFLICT (phone) DO UPDATE SET last_login_at = now()"
-    " RETURNING id", 1);
+    " RETURNING id",
+    1);
+enum user_col { USER_ID, USER_EMAIL, USER_PHONE, USER_NAME, USER_CREATED };
 static struct zt_sql q_user = ZT_SQL("sess_user",
     "SELECT id, email, phone, name, created_at FROM users WHERE id = $1", 1);
 /* memberships visible through the self_read policy (app.user_id) */
+enum membership_col { MS_TENANT, MS_ROLE, MS_SLUG, MS_NAME, MS_STATUS };
 static struct zt_sql q_memberships = ZT_SQL("sess_memberships",
     "SELECT m.tenant_id, m.role, t.slug, t.name, t.status"
     " FROM memberships m JOIN tenants t ON t.id = m.tenant_id"
-    " WHERE m.user_id = $1 ORDER BY m.created_at, m.tenant_id", 1);
+    " WHERE m.user_id = $1 ORDER BY m.created_at, m.tenant_id",
+    1);
 static struct zt_sql q_role = ZT_SQL("sess_role",
     "SELECT role FROM memberships WHERE user_id = $1 AND tenant_id = $2", 2);
 static struct zt_sql q_family_new = ZT_SQL("sess_family_new",
@@ -40,7 +45,21 @@ static struct zt_sql q_token_new = ZT_SQL("sess_token_new",
     " expires_at)"
     " SELECT $1, decode($2, 'hex'), $3, least(f.expires_at,"
     "   now() + make_interval(secs => $4::int))"
-    " FROM refresh_families f WHERE f.id = $1 RETURNING id", 4);
+    " FROM refresh_families f WHERE f.id = $1 RETURNING id",
+    4);
+/* a refresh token by hash ($1) with its family, locked; $2 the grace */
+enum token_col {
+	TL_ID,
+	TL_FAMILY,
+	TL_USER,
+	TL_TENANT, /* the family's active tenant */
+	TL_REVOKED,
+	TL_FAMILY_OVER,
+	TL_TOKEN_OVER,
+	TL_ROTATED,
+	TL_IN_GRACE, /* rotated less than the grace window ago */
+	TL_SUCCESSOR,
+};
 static struct zt_sql q_token_lock = ZT_SQL("sess_token_lock",
     "SELECT t.id, t.family_id, f.user_id, f.active_tenant_id,"
     " f.revoked_at IS NOT NULL, f.expires_at <= now(),"
@@ -49,16 +68,20 @@ static struct zt_sql q_token_lock = ZT_SQL("sess_token_lock",
     " t.successor_id"
     " FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id"
     " WHERE t.token_hash = decode($1, 'hex')"
-    " FOR UPDATE OF t, f", 2);
+    " FOR UPDATE OF t, f",
+    2);
 static struct zt_sql q_token_rotated = ZT_SQL("sess_token_rotated",
     "UPDATE refresh_tokens SET rotated_at = now(), successor_id = $2"
-    " WHERE id = $1", 2);
+    " WHERE id = $1",
+    2);
 static struct zt_sql q_successor = ZT_SQL("sess_successor",
     "SELECT id FROM refresh_tokens"
-    " WHERE id = $1 AND token_hash = decode($2, 'hex')", 2);
+    " WHERE id = $1 AND token_hash = decode($2, 'hex')",
+    2);
 static struct zt_sql q_family_revoke = ZT_SQL("sess_family_revoke",
     "UPDATE refresh_families SET revoked_at = now()"
-    " WHERE id = $1 AND revoked_at IS NULL", 1);
+    " WHERE id = $1 AND revoked_at IS NULL",
+    1);
 static struct zt_sql q_family_tenant = ZT_SQL("sess_family_tenant",
     "UPDATE refresh_families SET active_tenant_id = $2 WHERE id = $1", 2);
 
@@ -78,15 +101,15 @@ token_hash(struct zt_req *req, const unsigned char raw[TOKEN_BYTES])
  * successor (the grace window depends on it).
  */
 static void
-successor_of(const unsigned char raw[TOKEN_BYTES],
-    unsigned char next[TOKEN_BYTES])
+successor_of(
+    const unsigned char raw[TOKEN_BYTES], unsigned char next[TOKEN_BYTES])
 {
 	unsigned char subkey[32];
 	crypto_generichash(subkey, sizeof(subkey),
 	    (const unsigned char *)"ztic-refresh-successor", 22,
 	    zt_g.cfg.token_pepper, sizeof(zt_g.cfg.token_pepper));
-	crypto_generichash(next, TOKEN_BYTES, raw, TOKEN_BYTES, subkey,
-	    sizeof(subkey));
+	crypto_generichash(
+	    next, TOKEN_BYTES, raw, TOKEN_BYTES, subkey, sizeof(subkey));
 	sodium_memzero(subkey, sizeof(subkey));
 }
 
@@ -97,16 +120,15 @@ secure_cookies(void)
 	       strncmp(zt_g.cfg.public_url, "https://", 8) == 0;
 }
 
-static void
-set_cookie(struct zt_req *req, const unsigned char *raw, long max_age)
+/* The Set-Cookie value carrying raw (NULL: clearing the cookie), arena. */
+static const char *
+cookie(struct zt_req *req, const unsigned char *raw, long max_age)
 {
 	const char *val = raw ? zt_b64url(req->arena, raw, TOKEN_BYTES) : "";
-	zt_reply_header(req, "Set-Cookie",
-	    zt_arena_printf(req->arena,
-	        "%s=%s; Path=/api/auth; Max-Age=%ld; HttpOnly; "
-	        "SameSite=Strict%s",
-	        ZT_REFRESH_COOKIE, val, raw ? max_age : 0L,
-	        secure_cookies() ? "; Secure" : ""));
+	return zt_arena_printf(req->arena,
+	    "%s=%s; Path=/api/auth; Max-Age=%ld; HttpOnly; SameSite=Strict%s",
+	    ZT_REFRESH_COOKIE, val, raw ? max_age : 0L,
+	    secure_cookies() ? "; Secure" : "");
 }
 
 static struct json_object *
@@ -116,8 +138,8 @@ str_or_null(const char *s)
 }
 
 enum zt_err
-zt_session_user(struct zt_req *req, const char *channel,
-    const char *identifier, char user_id[37])
+zt_session_user(struct zt_req *req, const char *channel, const char *identifier,
+    char user_id[37])
 {
 	const char *p[1] = {identifier};
 	PGresult *r = zt_db_exec(req,
@@ -149,10 +171,12 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 		    "this account no longer exists");
 	user = json_object_new_object();
 	json_object_object_add(user, "id", json_object_new_string(user_id));
-	json_object_object_add(user, "email", str_or_null(zt_db_val(r, 0, 1)));
-	json_object_object_add(user, "phone", str_or_null(zt_db_val(r, 0, 2)));
-	json_object_object_add(user, "name",
-	    json_object_new_string(PQgetvalue(r, 0, 3)));
+	json_object_object_add(
+	    user, "email", str_or_null(zt_db_val(r, 0, USER_EMAIL)));
+	json_object_object_add(
+	    user, "phone", str_or_null(zt_db_val(r, 0, USER_PHONE)));
+	json_object_object_add(
+	    user, "name", json_object_new_string(PQgetvalue(r, 0, USER_NAME)));
 	json_object_object_add(body, "user", user);
 
 	if ((r = zt_db_exec(req, &q_memberships, p)) == NULL)
@@ -161,19 +185,20 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *m = json_object_new_object();
 		json_object_object_add(m, "tenantId",
-		    json_object_new_string(PQgetvalue(r, i, 0)));
+		    json_object_new_string(PQgetvalue(r, i, MS_TENANT)));
 		json_object_object_add(m, "role",
-		    json_object_new_string(PQgetvalue(r, i, 1)));
+		    json_object_new_string(PQgetvalue(r, i, MS_ROLE)));
 		json_object_object_add(m, "slug",
-		    json_object_new_string(PQgetvalue(r, i, 2)));
+		    json_object_new_string(PQgetvalue(r, i, MS_SLUG)));
 		json_object_object_add(m, "name",
-		    json_object_new_string(PQgetvalue(r, i, 3)));
+		    json_object_new_string(PQgetvalue(r, i, MS_NAME)));
 		json_object_object_add(m, "status",
-		    json_object_new_string(PQgetvalue(r, i, 4)));
+		    json_object_new_string(PQgetvalue(r, i, MS_STATUS)));
 		json_object_array_add(ms, m);
 		if (tenant_id && *tenant_id &&
-		    strcmp(PQgetvalue(r, i, 0), tenant_id) == 0)
-			role = zt_arena_strdup(req->arena, PQgetvalue(r, i, 1));
+		    strcmp(PQgetvalue(r, i, MS_TENANT), tenant_id) == 0)
+			role = zt_arena_strdup(
+			    req->arena, PQgetvalue(r, i, MS_ROLE));
 	}
 	json_object_object_add(body, "memberships", ms);
 	if (*role == '\0')
@@ -182,14 +207,16 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 	    tenant_id, role, (long)time(NULL), zt_g.cfg.access_ttl);
 	if (tok == NULL)
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
-	json_object_object_add(body, "accessToken", json_object_new_string(tok));
-	json_object_object_add(body, "expiresIn",
-	    json_object_new_int(zt_g.cfg.access_ttl));
-	json_object_object_add(body, "tokenType", json_object_new_string("Bearer"));
+	json_object_object_add(
+	    body, "accessToken", json_object_new_string(tok));
+	json_object_object_add(
+	    body, "expiresIn", json_object_new_int(zt_g.cfg.access_ttl));
+	json_object_object_add(
+	    body, "tokenType", json_object_new_string("Bearer"));
 	json_object_object_add(body, "tenantId",
 	    *tenant_id ? json_object_new_string(tenant_id) : NULL);
-	json_object_object_add(body, "role",
-	    *role ? json_object_new_string(role) : NULL);
+	json_object_object_add(
+	    body, "role", *role ? json_object_new_string(role) : NULL);
 	return ZT_OK;
 }
 
@@ -203,12 +230,14 @@ default_tenant(struct zt_req *req, const char *user_id)
 		return NULL;
 	if ((r = zt_db_exec(req, &q_memberships, p)) == NULL)
 		return NULL;
-	return PQntuples(r) ? zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0))
-	                    : "";
+	return PQntuples(r)
+		   ? zt_arena_strdup(req->arena, PQgetvalue(r, 0, MS_TENANT))
+		   : "";
 }
 
 enum zt_err
-zt_session_start(struct zt_req *req, const char *user_id)
+zt_session_start(
+    struct zt_req *req, const char *user_id, struct zt_session_answer *out)
 {
 	unsigned char raw[TOKEN_BYTES];
 	char age[16], ttl[16];
@@ -217,6 +246,8 @@ zt_session_start(struct zt_req *req, const char *user_id)
 	PGresult *r;
 	enum zt_err e;
 
+	out->body = NULL;
+	out->cookie = NULL;
 	if ((tenant = default_tenant(req, user_id)) == NULL)
 		return req->err;
 	snprintf(age, sizeof(age), "%d", zt_g.cfg.refresh_max_age);
@@ -234,27 +265,31 @@ zt_session_start(struct zt_req *req, const char *user_id)
 	if (zt_db_exec(req, &q_token_new, p) == NULL)
 		return req->err;
 	body = json_object_new_object();
-	zt_reply(req, 200, body);
-	if ((e = session_body(req, user_id, tenant, body)) != ZT_OK)
+	if ((e = session_body(req, user_id, tenant, body)) != ZT_OK ||
+	    (e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(body);
 		return e;
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
-	set_cookie(req, raw, zt_g.cfg.refresh_ttl);
+	}
+	out->body = body;
+	out->cookie = cookie(req, raw, zt_g.cfg.refresh_ttl);
 	sodium_memzero(raw, sizeof(raw));
 	return ZT_OK;
 }
 
+/* 401 code, and the cookie cleared */
 static enum zt_err
-refused(struct zt_req *req, const char *code, const char *msg)
+refused(struct zt_req *req, struct zt_session_answer *out, const char *code,
+    const char *msg)
 {
-	set_cookie(req, NULL, 0);
+	out->cookie = cookie(req, NULL, 0);
 	return zt_fail(req, ZT_EUNAUTH, code, "%s", msg);
 }
 
 enum zt_err
-zt_session_refresh(struct zt_req *req, const char *tenant_id)
+zt_session_refresh(
+    struct zt_req *req, const char *tenant_id, struct zt_session_answer *out)
 {
-	const char *cookie = zt_cookie(req, ZT_REFRESH_COOKIE);
+	const char *sent = zt_cookie(req, ZT_REFRESH_COOKIE);
 	unsigned char raw[TOKEN_BYTES], next[TOKEN_BYTES];
 	char grace[16], ttl[16];
 	const char *p[4], *token_id, *family, *user_id, *active;
@@ -262,8 +297,10 @@ zt_session_refresh(struct zt_req *req, const char *tenant_id)
 	PGresult *r;
 	enum zt_err e;
 
-	if (cookie == NULL || zt_b64url_decode(cookie, raw, sizeof(raw)) != 0)
-		return refused(req, "no_session", "sign in again");
+	out->body = NULL;
+	out->cookie = NULL;
+	if (sent == NULL || zt_b64url_decode(sent, raw, sizeof(raw)) != 0)
+		return refused(req, out, "no_session", "sign in again");
 	snprintf(grace, sizeof(grace), "%d", zt_g.cfg.refresh_grace);
 	snprintf(ttl, sizeof(ttl), "%d", zt_g.cfg.refresh_ttl);
 	if ((e = zt_db_begin(req)) != ZT_OK)
@@ -273,21 +310,21 @@ zt_session_refresh(struct zt_req *req, const char *tenant_id)
 	if ((r = zt_db_exec(req, &q_token_lock, p)) == NULL)
 		return req->err;
 	if (PQntuples(r) == 0)
-		return refused(req, "no_session", "sign in again");
-	token_id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
-	family = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
-	user_id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 2));
-	active = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 3));
-	int revoked = *PQgetvalue(r, 0, 4) == 't';
-	int family_over = *PQgetvalue(r, 0, 5) == 't';
-	int token_over = *PQgetvalue(r, 0, 6) == 't';
-	int rotated = *PQgetvalue(r, 0, 7) == 't';
-	int in_grace = *PQgetvalue(r, 0, 8) == 't';
-	const char *succ = zt_db_val(r, 0, 9);
+		return refused(req, out, "no_session", "sign in again");
+	token_id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_ID));
+	family = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_FAMILY));
+	user_id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_USER));
+	active = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_TENANT));
+	int revoked = *PQgetvalue(r, 0, TL_REVOKED) == 't';
+	int family_over = *PQgetvalue(r, 0, TL_FAMILY_OVER) == 't';
+	int token_over = *PQgetvalue(r, 0, TL_TOKEN_OVER) == 't';
+	int rotated = *PQgetvalue(r, 0, TL_ROTATED) == 't';
+	int in_grace = *PQgetvalue(r, 0, TL_IN_GRACE) == 't';
+	const char *succ = zt_db_val(r, 0, TL_SUCCESSOR);
 	succ = succ ? zt_arena_strdup(req->arena, succ) : NULL;
 
 	if (revoked || family_over || token_over)
-		return refused(req, "session_ended",
+		return refused(req, out, "session_ended",
 		    "your session has ended; sign in again");
 	successor_of(raw, next);
 	if (rotated) {
@@ -301,7 +338,7 @@ zt_session_refresh(struct zt_req *req, const char *tenant_id)
 				return e;
 			zt_log_warn("session",
 			    "refresh token reused; family %s revoked", family);
-			return refused(req, "token_reused",
+			return refused(req, out, "token_reused",
 			    "this session was used elsewhere and has been "
 			    "ended; sign in again");
 		}
@@ -311,7 +348,8 @@ zt_session_refresh(struct zt_req *req, const char *tenant_id)
 		if ((r = zt_db_exec(req, &q_successor, p)) == NULL)
 			return req->err;
 		if (PQntuples(r) == 0)
-			return refused(req, "session_ended", "sign in again");
+			return refused(
+			    req, out, "session_ended", "sign in again");
 	} else {
 		p[0] = family;
 		p[1] = token_hash(req, next);
@@ -342,30 +380,31 @@ zt_session_refresh(struct zt_req *req, const char *tenant_id)
 		active = tenant_id;
 	}
 	body = json_object_new_object();
-	zt_reply(req, 200, body);
-	if ((e = session_body(req, user_id, active, body)) != ZT_OK)
+	if ((e = session_body(req, user_id, active, body)) != ZT_OK ||
+	    (e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(body);
 		return e;
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
-	set_cookie(req, next, zt_g.cfg.refresh_ttl);
+	}
+	out->body = body;
+	out->cookie = cookie(req, next, zt_g.cfg.refresh_ttl);
 	sodium_memzero(raw, sizeof(raw));
 	sodium_memzero(next, sizeof(next));
 	return ZT_OK;
 }
 
 enum zt_err
-zt_session_logout(struct zt_req *req)
+zt_session_logout(struct zt_req *req, struct zt_session_answer *out)
 {
-	const char *cookie = zt_cookie(req, ZT_REFRESH_COOKIE);
+	const char *sent = zt_cookie(req, ZT_REFRESH_COOKIE);
 	unsigned char raw[TOKEN_BYTES];
 	const char *p[2];
 	char grace[8] = "0";
 	PGresult *r;
 	enum zt_err e;
 
-	set_cookie(req, NULL, 0);
-	zt_reply(req, 204, NULL);
-	if (cookie == NULL || zt_b64url_decode(cookie, raw, sizeof(raw)) != 0)
+	out->body = NULL;
+	out->cookie = cookie(req, NULL, 0); /* cleared whatever happens */
+	if (sent == NULL || zt_b64url_decode(sent, raw, sizeof(raw)) != 0)
 		return ZT_OK;
 	if ((e = zt_db_begin(req)) != ZT_OK)
 		return e;
@@ -374,7 +413,7 @@ zt_session_logout(struct zt_req *req)
 	if ((r = zt_db_exec(req, &q_token_lock, p)) == NULL)
 		return req->err;
 	if (PQntuples(r) > 0) {
-		p[0] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
+		p[0] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_FAMILY));
 		if (zt_db_exec(req, &q_family_revoke, p) == NULL)
 			return req->err;
 	}
@@ -382,22 +421,28 @@ zt_session_logout(struct zt_req *req)
 }
 
 enum zt_err
-zt_session_me(struct zt_req *req)
+zt_session_me(struct zt_req *req, struct json_object **out)
 {
-	struct json_object *body = json_object_new_object();
+	struct json_object *body;
 	enum zt_err e;
-	zt_reply(req, 200, body);
+	*out = NULL;
 	if ((e = zt_db_begin(req)) != ZT_OK)
 		return e;
-	if ((e = session_body(req, req->user_id, req->tenant_id, body)) != ZT_OK)
+	body = json_object_new_object();
+	if ((e = session_body(req, req->user_id, req->tenant_id, body)) !=
+		ZT_OK ||
+	    (e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(body);
 		return e;
+	}
 	/* /me reports, it does not mint: drop the token session_body made */
 	json_object_object_del(body, "accessToken");
 	json_object_object_del(body, "expiresIn");
 	json_object_object_del(body, "tokenType");
 	json_object_object_add(body, "activeTenant",
 	    json_object_get(json_object_object_get(body, "tenantId")));
-	return zt_db_commit(req);
+	*out = body;
+	return ZT_OK;
 }
 
 enum zt_err

@@ -13,9 +13,21 @@
 #ifndef ZT_SESSION_H
 #define ZT_SESSION_H
 
+#include <json-c/json.h>
+
 #include "zt_req.h"
 
 #define ZT_REFRESH_COOKIE "zt_refresh"
+
+/*
+ * What a session call answers; the responder replies with it.  cookie is
+ * sent as Set-Cookie whatever the call returned: a refused refresh clears
+ * the cookie with its 401.
+ */
+struct zt_session_answer {
+	struct json_object *body; /* the caller owns it; NULL on errors */
+	const char *cookie;	  /* a Set-Cookie value (arena), or NULL */
+};
 
 /*
  * Find or create the user for a verified identifier (channel "email" or a
@@ -27,22 +39,28 @@ enum zt_err zt_session_user(struct zt_req *req, const char *channel,
 /*
  * Start a family for user_id inside the open transaction (after
  * zt_session_user), choosing the first membership as active tenant.
- * Commits, then answers 200 {accessToken, expiresIn, user, tenant} with the
- * refresh cookie.
+ * Commits; out is the 200 answer {accessToken, expiresIn, user, tenant}
+ * and the refresh cookie.
  */
-enum zt_err zt_session_start(struct zt_req *req, const char *user_id);
+enum zt_err zt_session_start(
+    struct zt_req *req, const char *user_id, struct zt_session_answer *out);
 
 /*
  * Rotate the cookie's refresh token; switch the active tenant to tenant_id
- * when given (403 unless a member).  Answers 200 like zt_session_start.
+ * when given (403 unless a member).  out as for zt_session_start; 401
+ * answers clear the cookie.
  */
-enum zt_err zt_session_refresh(struct zt_req *req, const char *tenant_id);
+enum zt_err zt_session_refresh(
+    struct zt_req *req, const char *tenant_id, struct zt_session_answer *out);
 
-/* Revoke the cookie's family (if any); answers 204 and clears the cookie. */
-enum zt_err zt_session_logout(struct zt_req *req);
+/* Revoke the cookie's family (if any); out is a 204 (no body) clearing
+ * the cookie. */
+enum zt_err zt_session_logout(
+    struct zt_req *req, struct zt_session_answer *out);
 
-/* 200 {user, memberships, activeTenant, role} for the signed-in caller. */
-enum zt_err zt_session_me(struct zt_req *req);
+/* *out = {user, memberships, activeTenant, role} for the signed-in caller
+ * (caller owns it). */
+enum zt_err zt_session_me(struct zt_req *req, struct json_object **out);
 
 /*
  * Issue an access token for user_id with tenant_id (may be ""), reading the
