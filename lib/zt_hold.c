@@ -432,8 +432,8 @@ index_event(struct zt_req *req, const char *event_id, long long expires_ms)
 		if (index_memo[i].expires_ms < index_memo[slot].expires_ms)
 			slot = i;
 	}
-	rep = zt_redis_cmd(req, "ZADD %s GT %lld %s", ZT_KEY_HOLD_INDEX,
-	    expires_ms, event_id);
+	rep = zt_redis_cmd(
+	    req, "ZADD %s GT %lld %s", ZT_KEY_HOLD_INDEX, expires_ms, event_id);
 	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
 		zt_log_error("hold", "could not index event %s", event_id);
 		req->err = ZT_OK; /* the hold stands; lock again */
@@ -896,8 +896,8 @@ zt_hold_sweep(struct zt_req *req, const char *event_id, int *swept,
 enum zt_err
 zt_hold_sweep_all(struct zt_req *req, int *swept)
 {
-	redisReply *idx = zt_redis_cmd(req, "ZRANGE %s 0 -1 WITHSCORES",
-	    ZT_KEY_HOLD_INDEX);
+	redisReply *idx =
+	    zt_redis_cmd(req, "ZRANGE %s 0 -1 WITHSCORES", ZT_KEY_HOLD_INDEX);
 	long long now = zt_time_now_ms();
 	enum zt_err rc = ZT_OK;
 

@@ -49,8 +49,8 @@
 #define ZT_HOLD_MAX_SEATS 20  /* seats per lock request */
 #define ZT_HOLD_MAX_TYPES 10  /* GA ticket types per lock request */
 #define ZT_HOLD_MAX_QTY   100 /* units of one type per request */
-#define ZT_HOLD_SWEEP_MAX 100 /* expired holds one script run ends (as
-                               * SWEEP_MAX in lib/lua/hold_prelude.lua) */
+/* expired holds one script run ends (SWEEP_MAX in lib/lua/hold_prelude.lua) */
+#define ZT_HOLD_SWEEP_MAX 100
 
 /* The Redis keys: lib/zt_keys.h.  The scripts: lib/lua/hold_*.lua. */
 

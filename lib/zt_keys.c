@@ -2,17 +2,17 @@
 #include "zt_keys.h"
 
 static const char *const ev_suffix[ZT_KEY__EVENT_COUNT] = {
-	[ZT_KEY_VER] = "ver",
-	[ZT_KEY_SEATS] = "seats",
-	[ZT_KEY_HOLDS] = "holds",
-	[ZT_KEY_HOLD] = "hold",
-	[ZT_KEY_USERS] = "users",
-	[ZT_KEY_GA] = "ga",
-	[ZT_KEY_SOLD] = "sold",
-	[ZT_KEY_SOLDOK] = "sold:ok",
-	[ZT_KEY_BOUGHT] = "bought",
-	[ZT_KEY_MAP] = "map",
-	[ZT_KEY_RL] = "rl",
+    [ZT_KEY_VER] = "ver",
+    [ZT_KEY_SEATS] = "seats",
+    [ZT_KEY_HOLDS] = "holds",
+    [ZT_KEY_HOLD] = "hold",
+    [ZT_KEY_USERS] = "users",
+    [ZT_KEY_GA] = "ga",
+    [ZT_KEY_SOLD] = "sold",
+    [ZT_KEY_SOLDOK] = "sold:ok",
+    [ZT_KEY_BOUGHT] = "bought",
+    [ZT_KEY_MAP] = "map",
+    [ZT_KEY_RL] = "rl",
 };
 
 const char *

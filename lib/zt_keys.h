@@ -34,8 +34,8 @@ enum zt_key_ev {
 #define ZT_KEY_HOLD_INDEX "zt:hold-events"
 
 /* One key of event_id. */
-const char *zt_keys_event(struct zt_arena *a, const char *event_id,
-    enum zt_key_ev k);
+const char *zt_keys_event(
+    struct zt_arena *a, const char *event_id, enum zt_key_ev k);
 
 /* All ZT_KEY__EVENT_COUNT keys of event_id, in enum order: the KEYS of
  * every hold script. */
@@ -43,7 +43,7 @@ const char **zt_keys_event_all(struct zt_arena *a, const char *event_id);
 
 /* zt:rl:<scope>:<digest>: a rate limit's key (zt_rate; the digest keeps
  * identifiers out of Redis). */
-const char *zt_keys_rate(struct zt_arena *a, const char *scope,
-    const char *digest);
+const char *zt_keys_rate(
+    struct zt_arena *a, const char *scope, const char *digest);
 
 #endif

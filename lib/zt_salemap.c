@@ -64,8 +64,8 @@ zt_salemap_touch(struct zt_req *req, const char *event_id)
 
 	if (zt_g.redis == NULL)
 		return;
-	rep = zt_redis_cmd(req, "INCR %s",
-	    zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
+	rep = zt_redis_cmd(
+	    req, "INCR %s", zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
 	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER)
 		zt_log_warn("salemap", "could not bump the map version of %s",
 		    event_id);
@@ -77,10 +77,11 @@ zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
     size_t n)
 {
 	enum zt_err saved = req->err;
-	redisReply *rep = zt_g.redis != NULL
-	    ? zt_redis_cmd(req, "GET %s",
-	          zt_keys_event(req->arena, event_id, ZT_KEY_MAP))
-	    : NULL;
+	redisReply *rep =
+	    zt_g.redis != NULL
+		? zt_redis_cmd(req, "GET %s",
+		      zt_keys_event(req->arena, event_id, ZT_KEY_MAP))
+		: NULL;
 
 	snprintf(out, n, "0");
 	if (rep != NULL && rep->type == REDIS_REPLY_STRING)

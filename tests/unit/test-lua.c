@@ -39,7 +39,7 @@ static char sock[64];
 static pid_t server;
 static redisContext *rc;
 static struct zt_arena *arena;
-static const char **keys; /* the event's keys, KEYS order */
+static const char **keys;	 /* the event's keys, KEYS order */
 static struct json_object *last; /* the last script reply (JSON) */
 
 static void
@@ -166,8 +166,7 @@ key(enum zt_key_ev k)
 
 /* EVAL src with nkeys keys and the NULL-terminated args. */
 static redisReply *
-eval(const char *src, int nkeys, const char *const *k,
-    const char *const *args)
+eval(const char *src, int nkeys, const char *const *k, const char *const *args)
 {
 	const char *argv[64];
 	int argc = 0, nargs = 0;
@@ -199,8 +198,8 @@ run(const char *src, const char *const *args)
 {
 	redisReply *r = eval(src, ZT_KEY__EVENT_COUNT, keys, args);
 	json_object_put(last);
-	last = r->type == REDIS_REPLY_STRING ? json_tokener_parse(r->str)
-	                                     : NULL;
+	last =
+	    r->type == REDIS_REPLY_STRING ? json_tokener_parse(r->str) : NULL;
 	freeReplyObject(r);
 	return last;
 }
@@ -232,8 +231,8 @@ jlen(struct json_object *o, const char *k)
 {
 	struct json_object *a = get(o, k);
 	return a != NULL && json_object_is_type(a, json_type_array)
-	           ? json_object_array_length(a)
-	           : 0;
+		   ? json_object_array_length(a)
+		   : 0;
 }
 
 static const char *
@@ -403,8 +402,9 @@ TEST(lock_takes_every_seat_or_none)
 	CHECK(num("ZSCORE %s %s", key(ZT_KEY_HOLDS), HA) == jint(r, "exp"));
 	CHECK(num("GET %s", key(ZT_KEY_VER)) == v0 + 1);
 	CHECK(jlen(r, "msgs") == 1);
-	CHECK_STR(json_object_get_string(get(json_object_array_get_idx(
-	    get(r, "msgs"), 0), "type")), "seats.held");
+	CHECK_STR(json_object_get_string(get(
+		      json_object_array_get_idx(get(r, "msgs"), 0), "type")),
+	    "seats.held");
 
 	/* S2 held by A, S3 sold: conflicts, and S4 is not taken either */
 	r = lock(UB, HB, L(S4, S2, S3), NULL);
@@ -578,8 +578,7 @@ TEST(consume_sells_the_hold_and_releases_the_rest)
 	struct json_object *r;
 	fresh();
 	lock(UA, HA, L(S1, S2), L(T1, "3", "10", "10"));
-	CHECK(!jtrue(run(zt_lua_hold_consume, L(UB, HA, "1", S1, "0")),
-	    "ok"));
+	CHECK(!jtrue(run(zt_lua_hold_consume, L(UB, HA, "1", S1, "0")), "ok"));
 	CHECK(num("SISMEMBER %s %s", key(ZT_KEY_SOLD), S1) == 0);
 	r = run(zt_lua_hold_consume, L(UA, HA, "1", S1, "1", T1, "2"));
 	CHECK(jtrue(r, "ok"));
@@ -609,8 +608,8 @@ TEST(status_is_whole_then_a_cache_hit_until_something_changes)
 	r = run(zt_lua_hold_status, L(UA, "", "", "", "*"));
 	CHECK(jtrue(r, "ok") && !jtrue(r, "hit"));
 	CHECK(jlen(r, "held") == 1); /* one hold: {expiry, S1, S2} */
-	CHECK(json_object_array_length(json_object_array_get_idx(
-	    get(r, "held"), 0)) == 3);
+	CHECK(json_object_array_length(
+		  json_object_array_get_idx(get(r, "held"), 0)) == 3);
 	CHECK_STR(json_object_get_string(get(get(r, "mine"), "hold")), HA);
 	v = jint(r, "v");
 	next = zt_arena_strdup(arena, json_object_get_string(get(r, "next")));
@@ -629,8 +628,9 @@ TEST(seed_merges_when_the_version_moved)
 	seed(L(S1), UA, 1);
 	/* a sale recorded while PostgreSQL was read: v moved, keep it */
 	run(zt_lua_hold_consume, L(UB, "gone", "1", S2, "0"));
-	CHECK(jtrue(run(zt_lua_hold_seed_sold, L("1", "300000", "1", S1,
-	    "1", UA, "2", "0")), "ok"));
+	CHECK(jtrue(run(zt_lua_hold_seed_sold,
+			L("1", "300000", "1", S1, "1", UA, "2", "0")),
+	    "ok"));
 	CHECK(num("SISMEMBER %s %s", key(ZT_KEY_SOLD), S2) == 1);
 	CHECK(num("HGET %s %s", key(ZT_KEY_BOUGHT), UA) == 2);
 	/* same v and a different set: replaced, and v moves */
@@ -658,8 +658,8 @@ TEST(index_drop_drops_only_an_unchanged_entry)
 
 /* Run a rate script: the integers of its reply into out[n]. */
 static void
-rate(const char *src, const char *k, const char *const *args,
-    long long *out, size_t n)
+rate(const char *src, const char *k, const char *const *args, long long *out,
+    size_t n)
 {
 	redisReply *r = eval(src, 1, &k, args);
 	CHECK(r->type == REDIS_REPLY_ARRAY && r->elements == n);
@@ -692,10 +692,10 @@ TEST(rate_fail_backs_off_then_caps)
 	const char *k = zt_keys_rate(arena, "test-fail", "d1");
 	long long o[3];
 	/* free 1, cap 3, backoff 60 s (max 600 s), a day of 1000 s */
-	const char *const take[] = {"1", "3", "60000", "600000", "1000000",
-	    "take", NULL};
-	const char *const peek[] = {"1", "3", "60000", "600000", "1000000",
-	    "peek", NULL};
+	const char *const take[] = {
+	    "1", "3", "60000", "600000", "1000000", "take", NULL};
+	const char *const peek[] = {
+	    "1", "3", "60000", "600000", "1000000", "peek", NULL};
 	CHECK_STR(str("FLUSHALL"), "OK");
 	rate(zt_lua_rate_fail, k, take, o, 3);
 	CHECK(o[0] == 1);
