@@ -352,6 +352,37 @@ TEST(every_script_compiles_in_redis)
 	}
 }
 
+/* The embedded text is the file with its includes, byte for byte (quotes,
+ * backslashes and question marks escaped right by lua2c). */
+TEST(every_script_is_embedded_as_written)
+{
+	static const struct {
+		const char *file, *text;
+	} all[] = {{"hold_lock", zt_lua_hold_lock},
+	    {"hold_release", zt_lua_hold_release},
+	    {"hold_consume", zt_lua_hold_consume},
+	    {"hold_unsell", zt_lua_hold_unsell},
+	    {"hold_sweep", zt_lua_hold_sweep}, {"hold_get", zt_lua_hold_get},
+	    {"hold_status", zt_lua_hold_status},
+	    {"hold_seed_sold", zt_lua_hold_seed_sold},
+	    {"hold_index_drop", zt_lua_hold_index_drop},
+	    {"rate_hit", zt_lua_rate_hit}, {"rate_fail", zt_lua_rate_fail}};
+	const char *src = getenv("srcdir") ? getenv("srcdir") : ".";
+	static char buf[65536];
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		char *cmd = zt_arena_printf(arena,
+		    "sh '%s/lib/lua/lua2c' -e '%s/lib/lua/%s.lua'", src, src,
+		    all[i].file);
+		FILE *p = popen(cmd, "r");
+		size_t n = p ? fread(buf, 1, sizeof(buf) - 1, p) : 0;
+		CHECK(p != NULL && pclose(p) == 0);
+		buf[n] = '\0';
+		CHECK(n > 0 && strcmp(buf, all[i].text) == 0);
+	}
+	CHECK(strchr(zt_lua_rate_fail, '"') != NULL); /* "take" or "peek" */
+}
+
 TEST(every_key_comes_from_zt_keys)
 {
 	CHECK_STR(key(ZT_KEY_VER), "zt:{ev:" EV "}:ver");
@@ -726,6 +757,7 @@ main(void)
 	arena = zt_arena_new();
 	keys = zt_keys_event_all(arena, EV);
 	RUN(every_script_compiles_in_redis);
+	RUN(every_script_is_embedded_as_written);
 	RUN(every_key_comes_from_zt_keys);
 	RUN(lock_asks_for_the_sold_set_first);
 	RUN(lock_takes_every_seat_or_none);
