@@ -77,11 +77,11 @@ zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
     size_t n)
 {
 	enum zt_err saved = req->err;
-	redisReply *rep =
-	    zt_g.redis != NULL
-		? zt_redis_cmd(req, "GET %s",
-		      zt_keys_event(req->arena, event_id, ZT_KEY_MAP))
-		: NULL;
+	redisReply *rep = NULL;
+
+	if (zt_g.redis != NULL)
+		rep = zt_redis_cmd(req, "GET %s",
+		    zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
 
 	snprintf(out, n, "0");
 	if (rep != NULL && rep->type == REDIS_REPLY_STRING)
