@@ -3,8 +3,10 @@
 #include "zt_crypto.h"
 #include "zt_db.h"
 #include "zt_json.h"
+#include "zt_keys.h"
 #include "zt_live.h"
 #include "zt_log.h"
+#include "zt_lua.h"
 #include "zt_rate.h"
 #include "zt_redis.h"
 #include "zt_salemap.h"
@@ -22,516 +24,19 @@
 #define INDEX_IDLE_MS 60000
 
 /*
- * Every script of an event gets the same eleven keys, all under the
- * event's hash tag, so no script touches a key it was not given.
+ * The scripts: lib/lua/hold_*.lua (each says its KEYS, ARGV and reply),
+ * embedded at build time (zt_lua.h).  Every one but index_drop is given
+ * the event's keys (zt_keys_event_all) and starts with hold_prelude.lua.
  */
-enum {
-	K_VER,    /* STRING  INCR per change */
-	K_SEATS,  /* HASH    seat -> "<user>:<hold>" */
-	K_HOLDS,  /* ZSET    hold -> expiry (ms) */
-	K_HOLD,   /* HASH    hold -> {"u":user,"s":[seats],"g":{type:qty}} */
-	K_USERS,  /* HASH    user -> hold */
-	K_GA,     /* HASH    type -> free units, cap:type -> capacity */
-	K_SOLD,   /* SET     sold seats */
-	K_SOLDOK, /* STRING  present while sold and bought are complete */
-	K_BOUGHT, /* HASH    user -> live tickets bought */
-	K_MAP,    /* STRING  INCR per organizer change (zt_salemap_touch) */
-	K_RL,     /* HASH    u:<user> / a:<address digest> -> "start:calls" */
-	K__COUNT
-};
-static const char *const key_suffix[K__COUNT] = {
-	"ver", "seats", "holds", "hold", "users", "ga", "sold", "sold:ok",
-	"bought", "map", "rl",
-};
-
-/*
- * The shared beginning of every script: the time (Redis's clock, one for
- * all app servers), the hold helpers, the lazy sweep of expired holds and
- * the message list.  A version that is missing (Redis lost its data)
- * starts again at the current time in ms, so it never goes backwards and
- * subscribers see a gap and refetch.  A hold is alive while its score is
- * in the future; a seat is held while its owner's hold is alive, so expiry
- * needs no sweeper to be exact (the sweeper returns GA units and
- * announces it).
- */
-#define LUA_PRELUDE \
-	"local SEATS, HOLDS, HOLD, USERS, GA, SOLD, BOUGHT =\n" \
-	"  KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[9]\n" \
-	"local t = redis.call('TIME')\n" \
-	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n" \
-	"local msgs, rel, relga = {}, {}, {}\n" \
-	"local function load(hid)\n" \
-	"  local c = redis.call('HGET', HOLD, hid)\n" \
-	"  if not c then return nil end\n" \
-	"  return cjson.decode(c)\n" \
-	"end\n" \
-	"local function hold_of(o) return string.match(o, ':(.+)$') end\n" \
-	"local function alive(hid)\n" \
-	"  local sc = hid and redis.call('ZSCORE', HOLDS, hid)\n" \
-	"  return sc and tonumber(sc) > now\n" \
-	"end\n" \
-	"local function forget(hid, user)\n" \
-	"  redis.call('HDEL', HOLD, hid)\n" \
-	"  redis.call('ZREM', HOLDS, hid)\n" \
-	"  if redis.call('HGET', USERS, user) == hid then\n" \
-	"    redis.call('HDEL', USERS, user)\n" \
-	"  end\n" \
-	"end\n" \
-	"local function give_back(ty, q)\n" \
-	"  if q > 0 and redis.call('HEXISTS', GA, ty) == 1 then\n" \
-	"    redis.call('HINCRBY', GA, ty, q)\n" \
-	"  end\n" \
-	"end\n" \
-	"local function drop(hid, h, seats, gach)\n" \
-	"  local owner = h.u .. ':' .. hid\n" \
-	"  for _, s in ipairs(h.s) do\n" \
-	"    if redis.call('HGET', SEATS, s) == owner then\n" \
-	"      redis.call('HDEL', SEATS, s)\n" \
-	"      seats[#seats + 1] = s\n" \
-	"    end\n" \
-	"  end\n" \
-	"  for ty, q in pairs(h.g) do give_back(ty, q); gach[ty] = true end\n" \
-	"  forget(hid, h.u)\n" \
-	"end\n" \
-	"local function sweep(limit)\n" \
-	"  local ids = redis.call('ZRANGEBYSCORE', HOLDS, '-inf', now,\n" \
-	"    'LIMIT', 0, limit)\n" \
-	"  for _, hid in ipairs(ids) do\n" \
-	"    local h = load(hid)\n" \
-	"    if h then drop(hid, h, rel, relga)\n" \
-	"    else redis.call('ZREM', HOLDS, hid) end\n" \
-	"  end\n" \
-	"  return #ids\n" \
-	"end\n" \
-	"local function bought_add(user, n)\n" \
-	"  if n ~= 0 and redis.call('HINCRBY', BOUGHT, user, n) <= 0 then\n" \
-	"    redis.call('HDEL', BOUGHT, user)\n" \
-	"  end\n" \
-	"end\n" \
-	"local function version()\n" \
-	"  if redis.call('EXISTS', KEYS[1]) == 0 then\n" \
-	"    redis.call('SET', KEYS[1], now)\n" \
-	"  end\n" \
-	"  return tonumber(redis.call('GET', KEYS[1]))\n" \
-	"end\n" \
-	"local function emit(kind, seats, gach, exp)\n" \
-	"  if #seats == 0 and next(gach) == nil then return end\n" \
-	"  local ga = {}\n" \
-	"  for ty in pairs(gach) do\n" \
-	"    local n = redis.call('HGET', GA, ty)\n" \
-	"    if n then ga[ty] = tonumber(n) end\n" \
-	"  end\n" \
-	"  if #seats == 0 then kind = 'ga.changed' end\n" \
-	"  version()\n" \
-	"  msgs[#msgs + 1] = {v = redis.call('INCR', KEYS[1]), type = kind,\n" \
-	"    seats = seats, ga = ga, exp = exp}\n" \
-	"end\n"
-
-#define LUA_SWEEP_MAX "100"
-
-/*
- * ARGV: user, new hold id, ttl ms, per-user limit, map version the
- * caller's seat map was loaded at (zt_salemap), max life ms, lock calls
- * per user, lock calls per address, their window ms, the address's digest
- * (zt_rate_digest), nseats, seats…, ntypes, (type, quantity wanted, seed =
- * capacity - sold, capacity)…
- * A hold records when it must end at the latest (x = its first lock + max
- * life, fixed then): a lock moves its expiry to now + ttl but never past
- * x, so repeating a lock cannot keep seats forever (docs/holds.md).  A
- * hold from before x existed gets it at its next lock.
- * Lock calls are counted per user and per address in the event's rl hash
- * (a fixed window from the first call of each; 0 = no limit), here rather
- * than by zt_rate so that a lock stays one round trip: {limited = ms}.
- * No PostgreSQL on this path: the sold set and each user's bought count
- * are Redis's copies (rebuilt from PostgreSQL by seed_sold, which this
- * script asks for with {seed = true} when they are missing), and
- * PostgreSQL checks both again when the booking is written.
- * A counter remembers the capacity it was seeded with (cap:<type>), so an
- * organizer who changes a capacity moves the free units by the difference.
- */
-static struct zt_script lock_script = ZT_SCRIPT(LUA_PRELUDE
-    "if ARGV[5] ~= '*' and (redis.call('GET', KEYS[10]) or '0') ~= ARGV[5]\n"
-    "then\n"
-    "  return cjson.encode({reload = true})\n"
-    "end\n"
-    "if redis.call('EXISTS', KEYS[8]) == 0 then\n"
-    "  return cjson.encode({seed = true, v = version()})\n"
-    "end\n"
-    "local RL, win = KEYS[11], tonumber(ARGV[9])\n"
-    "local function calls(f, lim)\n"
-    "  if lim <= 0 then return nil, 0 end\n"
-    "  local v = redis.call('HGET', RL, f)\n"
-    "  local s, n = now, 0\n"
-    "  if v then\n"
-    "    local a, b = string.match(v, '^(%d+):(%d+)$')\n"
-    "    if a and now - tonumber(a) < win then\n"
-    "      s, n = tonumber(a), tonumber(b)\n"
-    "    end\n"
-    "  end\n"
-    "  if n >= lim then return nil, s + win - now end\n"
-    "  return string.format('%d:%d', s, n + 1), 0\n"
-    "end\n"
-    "local fa, wa = calls('a:' .. ARGV[10], tonumber(ARGV[8]))\n"
-    "local fu, wu = calls('u:' .. ARGV[1], tonumber(ARGV[7]))\n"
-    "if wa > 0 or wu > 0 then\n"
-    "  return cjson.encode({limited = math.max(wa, wu)})\n"
-    "end\n"
-    "if fa then redis.call('HSET', RL, 'a:' .. ARGV[10], fa) end\n"
-    "if fu then redis.call('HSET', RL, 'u:' .. ARGV[1], fu) end\n"
-    "if fa or fu then redis.call('PEXPIRE', RL, win) end\n"
-    "local user, ttl = ARGV[1], tonumber(ARGV[3])\n"
-    "local limit = tonumber(ARGV[4])\n"
-    "local bought = tonumber(redis.call('HGET', BOUGHT, user) or '0')\n"
-    "sweep(" LUA_SWEEP_MAX ")\n"
-    "local hid = redis.call('HGET', USERS, user)\n"
-    "local cur = hid and load(hid)\n"
-    "if cur and not alive(hid) then drop(hid, cur, rel, relga); cur = nil end\n"
-    "if not cur then\n"
-    "  if hid then forget(hid, user) end\n"
-    "  hid = ARGV[2]\n"
-    "  cur = {u = user, s = {}, g = {}}\n"
-    "end\n"
-    "if not cur.x then cur.x = now + tonumber(ARGV[6]) end\n"
-    "emit('seats.released', rel, relga)\n"
-    "local owner = user .. ':' .. hid\n"
-    "local mine = {}\n"
-    "for _, s in ipairs(cur.s) do mine[s] = true end\n"
-    "local conflicts, take = {}, {}\n"
-    "local i = 12\n"
-    "for _ = 1, tonumber(ARGV[11]) do\n"
-    "  local s = ARGV[i]\n"
-    "  i = i + 1\n"
-    "  if redis.call('SISMEMBER', SOLD, s) == 1 then\n"
-    "    conflicts[#conflicts + 1] = s\n"
-    "  elseif not mine[s] then\n"
-    "    local o = redis.call('HGET', SEATS, s)\n"
-    "    if o and alive(hold_of(o)) then conflicts[#conflicts + 1] = s\n"
-    "    else take[#take + 1] = s end\n"
-    "  end\n"
-    "end\n"
-    "local count = bought + #cur.s + #take\n"
-    "for _, q in pairs(cur.g) do count = count + q end\n"
-    "local types, delta, short = {}, {}, {}\n"
-    "local ntypes = tonumber(ARGV[i])\n"
-    "i = i + 1\n"
-    "for _ = 1, ntypes do\n"
-    "  local ty, q, seed = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]\n"
-    "  local cap = tonumber(ARGV[i + 3])\n"
-    "  i = i + 4\n"
-    "  if redis.call('HSETNX', GA, ty, seed) == 1 then\n"
-    "    redis.call('HSET', GA, 'cap:' .. ty, cap)\n"
-    "  else\n"
-    "    local was = tonumber(redis.call('HGET', GA, 'cap:' .. ty) or cap)\n"
-    "    if was ~= cap then\n"
-    "      redis.call('HINCRBY', GA, ty, cap - was)\n"
-    "      redis.call('HSET', GA, 'cap:' .. ty, cap)\n"
-    "    end\n"
-    "  end\n"
-    "  local d = q - (cur.g[ty] or 0)\n"
-    "  if d > 0 then\n"
-    "    local free = tonumber(redis.call('HGET', GA, ty))\n"
-    "    if free < d then short[ty] = math.max(free, 0) end\n"
-    "  end\n"
-    "  types[#types + 1] = ty\n"
-    "  delta[ty] = d\n"
-    "  count = count + d\n"
-    "end\n"
-    "if #conflicts > 0 or next(short) or count > limit then\n"
-    "  return cjson.encode({ok = false, conflicts = conflicts,\n"
-    "    short = short, count = count, msgs = msgs})\n"
-    "end\n"
-    "local exp = math.min(now + ttl, cur.x)\n"
-    "local gach = {}\n"
-    "for _, s in ipairs(take) do\n"
-    "  redis.call('HSET', SEATS, s, owner)\n"
-    "  cur.s[#cur.s + 1] = s\n"
-    "end\n"
-    "for _, ty in ipairs(types) do\n"
-    "  local d = delta[ty]\n"
-    "  if d > 0 then redis.call('HINCRBY', GA, ty, -d)\n"
-    "  elseif d < 0 then give_back(ty, -d) end\n"
-    "  if d ~= 0 then gach[ty] = true end\n"
-    "  local q = (cur.g[ty] or 0) + d\n"
-    "  if q > 0 then cur.g[ty] = q else cur.g[ty] = nil end\n"
-    "end\n"
-    "if #cur.s == 0 and next(cur.g) == nil then\n"
-    "  forget(hid, user)\n"
-    "  emit('ga.changed', {}, gach)\n"
-    "  return cjson.encode({ok = true, msgs = msgs})\n"
-    "end\n"
-    "redis.call('HSET', HOLD, hid, cjson.encode(cur))\n"
-    "redis.call('HSET', USERS, user, hid)\n"
-    "redis.call('ZADD', HOLDS, exp, hid)\n"
-    "emit('seats.held', cur.s, gach, exp)\n"
-    "return cjson.encode({ok = true, hold = hid, exp = exp, seats = cur.s,\n"
-    "  ga = cur.g, max = cur.x, msgs = msgs})\n");
-
-/* ARGV: user, seat ("" for the whole hold). */
-static struct zt_script release_script = ZT_SCRIPT(LUA_PRELUDE
-    "local user, seat = ARGV[1], ARGV[2]\n"
-    "sweep(" LUA_SWEEP_MAX ")\n"
-    "local hid = redis.call('HGET', USERS, user)\n"
-    "local h = hid and load(hid)\n"
-    "if h and not alive(hid) then drop(hid, h, rel, relga); h = nil end\n"
-    "local found = seat == ''\n"
-    "if h and seat == '' then\n"
-    "  drop(hid, h, rel, relga)\n"
-    "elseif h then\n"
-    "  local keep = {}\n"
-    "  for _, s in ipairs(h.s) do\n"
-    "    if s == seat then found = true else keep[#keep + 1] = s end\n"
-    "  end\n"
-    "  if found then\n"
-    "    if redis.call('HGET', SEATS, seat) == user .. ':' .. hid then\n"
-    "      redis.call('HDEL', SEATS, seat)\n"
-    "      rel[#rel + 1] = seat\n"
-    "    end\n"
-    "    h.s = keep\n"
-    "    if #keep == 0 and next(h.g) == nil then forget(hid, user)\n"
-    "    else redis.call('HSET', HOLD, hid, cjson.encode(h)) end\n"
-    "  end\n"
-    "end\n"
-    "emit('seats.released', rel, relga)\n"
-    "return cjson.encode({ok = found, msgs = msgs})\n");
-
-/*
- * ARGV: user, hold, nseats, seats…, ntypes, (type, quantity)…
- * Runs before the lazy sweep so that an expired but unswept hold sells
- * from its own content instead of flickering released -> sold.
- */
-static struct zt_script consume_script = ZT_SCRIPT(LUA_PRELUDE
-    "local user, hid = ARGV[1], ARGV[2]\n"
-    "local h = load(hid)\n"
-    "if h and h.u ~= user then\n"
-    "  return cjson.encode({ok = false, msgs = msgs})\n"
-    "end\n"
-    "local owner = user .. ':' .. hid\n"
-    "local sold, soldga, sset = {}, {}, {}\n"
-    "local i = 4\n"
-    "for _ = 1, tonumber(ARGV[3]) do\n"
-    "  local s = ARGV[i]\n"
-    "  i = i + 1\n"
-    "  redis.call('HDEL', SEATS, s)\n"
-    "  redis.call('SADD', SOLD, s)\n"
-    "  sold[#sold + 1] = s\n"
-    "  sset[s] = true\n"
-    "end\n"
-    "local ntypes = tonumber(ARGV[i])\n"
-    "i = i + 1\n"
-    "for _ = 1, ntypes do\n"
-    "  local ty, q = ARGV[i], tonumber(ARGV[i + 1])\n"
-    "  i = i + 2\n"
-    "  local had = (h and h.g[ty]) or 0\n"
-    "  local took = math.min(had, q)\n"
-    "  if q > took and redis.call('HEXISTS', GA, ty) == 1 then\n"
-    "    if redis.call('HINCRBY', GA, ty, took - q) < 0 then\n"
-    "      redis.call('HSET', GA, ty, 0)\n"
-    "    end\n"
-    "  end\n"
-    "  if h then\n"
-    "    if had - took > 0 then h.g[ty] = had - took else h.g[ty] = nil end\n"
-    "  end\n"
-    "  soldga[ty] = true\n"
-    "  bought_add(user, q)\n"
-    "end\n"
-    "bought_add(user, tonumber(ARGV[3]))\n"
-    "if h then\n"
-    "  for _, s in ipairs(h.s) do\n"
-    "    if not sset[s] and redis.call('HGET', SEATS, s) == owner then\n"
-    "      redis.call('HDEL', SEATS, s)\n"
-    "      rel[#rel + 1] = s\n"
-    "    end\n"
-    "  end\n"
-    "  for ty, q in pairs(h.g) do give_back(ty, q); relga[ty] = true end\n"
-    "  forget(hid, user)\n"
-    "end\n"
-    "sweep(" LUA_SWEEP_MAX ")\n"
-    "emit('seats.sold', sold, soldga)\n"
-    "emit('seats.released', rel, relga)\n"
-    "return cjson.encode({ok = true, msgs = msgs})\n");
-
-/* ARGV: buyer, nseats, seats…, ntypes, (type, quantity)… */
-static struct zt_script unsell_script = ZT_SCRIPT(LUA_PRELUDE
-    "local user = ARGV[1]\n"
-    "local i = 3\n"
-    "bought_add(user, -tonumber(ARGV[2]))\n"
-    "for _ = 1, tonumber(ARGV[2]) do\n"
-    "  redis.call('SREM', SOLD, ARGV[i])\n"
-    "  rel[#rel + 1] = ARGV[i]\n"
-    "  i = i + 1\n"
-    "end\n"
-    "local ntypes = tonumber(ARGV[i])\n"
-    "i = i + 1\n"
-    "for _ = 1, ntypes do\n"
-    "  bought_add(user, -tonumber(ARGV[i + 1]))\n"
-    "  give_back(ARGV[i], tonumber(ARGV[i + 1]))\n"
-    "  relga[ARGV[i]] = true\n"
-    "  i = i + 2\n"
-    "end\n"
-    "emit('seats.released', rel, relga)\n"
-    "return cjson.encode({ok = true, msgs = msgs})\n");
-
-/* ARGV: at most this many holds. */
-static struct zt_script sweep_script = ZT_SCRIPT(LUA_PRELUDE
-    "local n = sweep(tonumber(ARGV[1]))\n"
-    "emit('seats.released', rel, relga)\n"
-    "return cjson.encode({ok = true, swept = n,\n"
-    "  left = redis.call('ZCOUNT', HOLDS, '-inf', now),\n"
-    "  holds = redis.call('ZCARD', HOLDS), msgs = msgs})\n");
-
-/* ARGV: user.  Read only. */
-static struct zt_script get_script = ZT_SCRIPT(LUA_PRELUDE
-    "local hid = redis.call('HGET', USERS, ARGV[1])\n"
-    "local sc = hid and redis.call('ZSCORE', HOLDS, hid)\n"
-    "local h = sc and tonumber(sc) > now and load(hid)\n"
-    "if not h then return cjson.encode({ok = true}) end\n"
-    "return cjson.encode({ok = true, hold = hid, exp = tonumber(sc),\n"
-    "  seats = h.s, ga = h.g, max = h.x})\n");
-
-/*
- * ARGV: user ("" when anonymous), v, next and live of the caller's cached
- * snapshot ("" when none), the version of the caller's seat map (as the
- * lock script: {reload = true} for a stale one).  Read only: the
- * snapshot and v in one step.  The cached snapshot is still exact while v
- * is unchanged (every change INCRs it), no hold in it has expired (now <
- * next, its earliest expiry) and as many holds are alive (none ended some
- * other way): then only {hit = true, mine} comes back.  Units of expired
- * holds not yet swept count as available, as they will be.  {seed = true}
- * when the sold set must first be rebuilt.
- * held is one list per live hold, {expiry, seat, seat…}, the expiry as
- * the string Redis gave: cjson prints a number with printf("%.14g"),
- * which cost more than the rest of the script for 1,000 held seats
- * (docs/benchmarks.md), and C formats each hold's expiry once.
- */
-static struct zt_script status_script = ZT_SCRIPT(LUA_PRELUDE
-    "if ARGV[5] ~= '*' and (redis.call('GET', KEYS[10]) or '0') ~= ARGV[5]\n"
-    "then\n"
-    "  return cjson.encode({reload = true})\n"
-    "end\n"
-    "local v = version()\n"
-    "if redis.call('EXISTS', KEYS[8]) == 0 then\n"
-    "  return cjson.encode({seed = true, v = v})\n"
-    "end\n"
-    "local function mine_of(live)\n"
-    "  if ARGV[1] == '' then return nil end\n"
-    "  local hid = redis.call('HGET', USERS, ARGV[1])\n"
-    "  local sc = hid and (live and live[hid] or\n"
-    "    redis.call('ZSCORE', HOLDS, hid))\n"
-    "  local h = sc and tonumber(sc) > now and load(hid)\n"
-    "  if not h then return nil end\n"
-    "  return {hold = hid, exp = tonumber(sc), seats = h.s, ga = h.g,\n"
-    "    max = h.x}\n"
-    "end\n"
-    "if ARGV[2] ~= '' and tonumber(ARGV[2]) == v and\n"
-    "  now < tonumber(ARGV[3]) and\n"
-    "  redis.call('ZCOUNT', HOLDS, '(' .. now, '+inf') == tonumber(ARGV[4])\n"
-    "then\n"
-    "  return cjson.encode({hit = true, v = v, mine = mine_of(nil)})\n"
-    "end\n"
-    "local live = {}\n"
-    "local zs = redis.call('ZRANGEBYSCORE', HOLDS, '(' .. now, '+inf',\n"
-    "  'WITHSCORES')\n"
-    "for j = 1, #zs, 2 do live[zs[j]] = zs[j + 1] end\n"
-    "local held, groups = {}, {}\n"
-    "local all = redis.call('HGETALL', SEATS)\n"
-    "for j = 1, #all, 2 do\n"
-    "  local hid = hold_of(all[j + 1])\n"
-    "  local e = live[hid]\n"
-    "  if e then\n"
-    "    local g = groups[hid]\n"
-    "    if not g then g = {e}; groups[hid] = g; held[#held + 1] = g end\n"
-    "    g[#g + 1] = all[j]\n"
-    "  end\n"
-    "end\n"
-    "local back = {}\n"
-    "for _, hid in ipairs(redis.call('ZRANGEBYSCORE', HOLDS, '-inf', now)) do\n"
-    "  local h = load(hid)\n"
-    "  if h then\n"
-    "    for ty, q in pairs(h.g) do back[ty] = (back[ty] or 0) + q end\n"
-    "  end\n"
-    "end\n"
-    "local ga = {}\n"
-    "local c = redis.call('HGETALL', GA)\n"
-    "for j = 1, #c, 2 do\n"
-    "  ga[c[j]] = tonumber(c[j + 1]) + (back[c[j]] or 0)\n"
-    "end\n"
-    "return cjson.encode({ok = true, v = v, held = held,\n"
-    "  sold = redis.call('SMEMBERS', SOLD), ga = ga, mine = mine_of(live),\n"
-    "  next = zs[2] or '9007199254740991', live = #zs / 2})\n");
-
-/*
- * ARGV: v read before PostgreSQL was asked, ttl ms, nsold, sold seats…,
- * nusers, (user, live tickets)…, ntypes, (type, capacity - sold,
- * capacity)…
- * Unchanged v: nothing was sold meanwhile, the sold set and the bought
- * counts are replaced.  A changed v: merge, so a sale recorded meanwhile
- * (zt_hold_consume) is kept (a count takes the larger of the two; the
- * booking re-checks the limit in PostgreSQL).  GA counters are seeded when
- * missing.  A sold set that changed bumps v: subscribers see the gap and
- * reload, and cached snapshots (zt_hold_status) are dropped.
- */
-static struct zt_script seed_sold_script = ZT_SCRIPT(
-    "local SOLD, GA, BOUGHT = KEYS[7], KEYS[6], KEYS[9]\n"
-    "local same = tonumber(redis.call('GET', KEYS[1]) or '0') ==\n"
-    "  tonumber(ARGV[1])\n"
-    "local n, changed = tonumber(ARGV[3]), false\n"
-    "local i = 4\n"
-    "if same then\n"
-    "  changed = redis.call('SCARD', SOLD) ~= n\n"
-    "  for j = i, i + n - 1, 1000 do\n"
-    "    if changed then break end\n"
-    "    local in_set = redis.call('SMISMEMBER', SOLD,\n"
-    "      unpack(ARGV, j, math.min(j + 999, i + n - 1)))\n"
-    "    for _, f in ipairs(in_set) do\n"
-    "      if f == 0 then changed = true end\n"
-    "    end\n"
-    "  end\n"
-    "  if changed then redis.call('DEL', SOLD) end\n"
-    "  redis.call('DEL', BOUGHT)\n"
-    "end\n"
-    "if not same or changed then\n"
-    "  for j = i, i + n - 1, 1000 do\n"
-    "    if redis.call('SADD', SOLD,\n"
-    "      unpack(ARGV, j, math.min(j + 999, i + n - 1))) > 0 then\n"
-    "      changed = true\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    "i = i + n\n"
-    "for _ = 1, tonumber(ARGV[i]) do\n"
-    "  local u, c = ARGV[i + 1], tonumber(ARGV[i + 2])\n"
-    "  if c > tonumber(redis.call('HGET', BOUGHT, u) or '0') then\n"
-    "    redis.call('HSET', BOUGHT, u, c)\n"
-    "  end\n"
-    "  i = i + 2\n"
-    "end\n"
-    "i = i + 1\n"
-    "for _ = 1, tonumber(ARGV[i]) do\n"
-    "  if redis.call('HSETNX', GA, ARGV[i + 1], ARGV[i + 2]) == 1 then\n"
-    "    redis.call('HSET', GA, 'cap:' .. ARGV[i + 1], ARGV[i + 3])\n"
-    "  end\n"
-    "  i = i + 3\n"
-    "end\n"
-    "redis.call('SET', KEYS[8], '1', 'PX', ARGV[2])\n"
-    "for _, k in ipairs({SOLD, BOUGHT}) do\n"
-    "  if redis.call('EXISTS', k) == 1 then\n"
-    "    redis.call('PEXPIRE', k, ARGV[2])\n"
-    "  end\n"
-    "end\n"
-    "if changed then\n"
-    "  if redis.call('EXISTS', KEYS[1]) == 0 then\n"
-    "    redis.call('SET', KEYS[1], ARGV[1])\n"
-    "  end\n"
-    "  redis.call('INCR', KEYS[1])\n"
-    "end\n"
-    "return cjson.encode({ok = true})\n");
-
-/* KEYS: the index; ARGV: event, score seen.  Drop it if unchanged. */
-static struct zt_script index_drop_script = ZT_SCRIPT(
-    "if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then\n"
-    "  return redis.call('ZREM', KEYS[1], ARGV[1])\n"
-    "end\n"
-    "return 0\n");
+static struct zt_script lock_script = ZT_SCRIPT(zt_lua_hold_lock);
+static struct zt_script release_script = ZT_SCRIPT(zt_lua_hold_release);
+static struct zt_script consume_script = ZT_SCRIPT(zt_lua_hold_consume);
+static struct zt_script unsell_script = ZT_SCRIPT(zt_lua_hold_unsell);
+static struct zt_script sweep_script = ZT_SCRIPT(zt_lua_hold_sweep);
+static struct zt_script get_script = ZT_SCRIPT(zt_lua_hold_get);
+static struct zt_script status_script = ZT_SCRIPT(zt_lua_hold_status);
+static struct zt_script seed_sold_script = ZT_SCRIPT(zt_lua_hold_seed_sold);
+static struct zt_script index_drop_script = ZT_SCRIPT(zt_lua_hold_index_drop);
 
 /* What the sold set, the bought counts and the GA counters are rebuilt
  * from, in one round trip: sold seats ('s'), live tickets per buyer ('u'),
@@ -548,16 +53,6 @@ static struct zt_sql q_sold = ZT_SQL("hold_sold",
 
 /* ------------------------------------------------------------------ */
 
-static const char **
-event_keys(struct zt_req *req, const char *event_id)
-{
-	const char **k = zt_arena_array(req->arena, K__COUNT, sizeof(*k));
-	for (int i = 0; i < K__COUNT; i++)
-		k[i] = zt_arena_printf(req->arena, "zt:{ev:%s}:%s", event_id,
-		    key_suffix[i]);
-	return k;
-}
-
 static void
 put_json(void *p)
 {
@@ -572,8 +67,8 @@ static enum zt_err
 run(struct zt_req *req, struct zt_script *s, const char *event_id,
     int nargs, const char *const *args, struct json_object **out)
 {
-	redisReply *rep = zt_redis_eval(req, s, K__COUNT,
-	    event_keys(req, event_id), nargs, args);
+	redisReply *rep = zt_redis_eval(req, s, ZT_KEY__EVENT_COUNT,
+	    zt_keys_event_all(req->arena, event_id), nargs, args);
 	struct json_object *o;
 
 	if (rep == NULL)
@@ -937,8 +432,8 @@ index_event(struct zt_req *req, const char *event_id, long long expires_ms)
 		if (index_memo[i].expires_ms < index_memo[slot].expires_ms)
 			slot = i;
 	}
-	rep = zt_redis_cmd(req, "ZADD %s GT %lld %s", ZT_HOLD_INDEX_KEY,
-	    expires_ms, event_id);
+	rep = zt_redis_cmd(
+	    req, "ZADD %s GT %lld %s", ZT_KEY_HOLD_INDEX, expires_ms, event_id);
 	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
 		zt_log_error("hold", "could not index event %s", event_id);
 		req->err = ZT_OK; /* the hold stands; lock again */
@@ -1378,7 +873,7 @@ enum zt_err
 zt_hold_sweep(struct zt_req *req, const char *event_id, int *swept,
     int *remaining)
 {
-	const char *args[1] = {LUA_SWEEP_MAX};
+	const char *args[1] = {num_arg(req, ZT_HOLD_SWEEP_MAX)};
 	struct json_object *reply;
 	enum zt_err e;
 
@@ -1401,8 +896,8 @@ zt_hold_sweep(struct zt_req *req, const char *event_id, int *swept,
 enum zt_err
 zt_hold_sweep_all(struct zt_req *req, int *swept)
 {
-	redisReply *idx = zt_redis_cmd(req, "ZRANGE %s 0 -1 WITHSCORES",
-	    ZT_HOLD_INDEX_KEY);
+	redisReply *idx =
+	    zt_redis_cmd(req, "ZRANGE %s 0 -1 WITHSCORES", ZT_KEY_HOLD_INDEX);
 	long long now = zt_time_now_ms();
 	enum zt_err rc = ZT_OK;
 
@@ -1415,11 +910,11 @@ zt_hold_sweep_all(struct zt_req *req, int *swept)
 		const char *ev = idx->element[i]->str;
 		const char *score = idx->element[i + 1]->str;
 		const char *args[2] = {ev, score};
-		const char *keys[1] = {ZT_HOLD_INDEX_KEY};
+		const char *keys[1] = {ZT_KEY_HOLD_INDEX};
 		int n = 0, left = 0;
 
 		if (!zt_is_uuid(ev)) {
-			zt_redis_cmd(req, "ZREM %s %s", ZT_HOLD_INDEX_KEY, ev);
+			zt_redis_cmd(req, "ZREM %s %s", ZT_KEY_HOLD_INDEX, ev);
 			continue;
 		}
 		if (zt_hold_sweep(req, ev, &n, &left) != ZT_OK) {

@@ -49,11 +49,10 @@
 #define ZT_HOLD_MAX_SEATS 20  /* seats per lock request */
 #define ZT_HOLD_MAX_TYPES 10  /* GA ticket types per lock request */
 #define ZT_HOLD_MAX_QTY   100 /* units of one type per request */
-#define ZT_HOLD_SWEEP_MAX 100 /* expired holds one script run ends */
+/* expired holds one script run ends (SWEEP_MAX in lib/lua/hold_prelude.lua) */
+#define ZT_HOLD_SWEEP_MAX 100
 
-/* Global index of events that have (or recently had) holds; the only key
- * outside an event's hash tag, read by the sweeper (docs/holds.md). */
-#define ZT_HOLD_INDEX_KEY "zt:hold-events"
+/* The Redis keys: lib/zt_keys.h.  The scripts: lib/lua/hold_*.lua. */
 
 struct zt_hold_ga {
 	const char *type_id;

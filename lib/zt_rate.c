@@ -2,61 +2,17 @@
 #include "zt_rate.h"
 #include "zt_crypto.h"
 #include "zt_ident.h"
+#include "zt_keys.h"
+#include "zt_lua.h"
 #include "zt_redis.h"
 
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
-/*
- * KEYS[1] the window zset; ARGV: window ms, limit, member.  Returns
- * {allowed, retry_after_ms}.  Redis's clock, one for all app servers.
- */
-static struct zt_script hit_script = ZT_SCRIPT(
-    "local t = redis.call('TIME')\n"
-    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-    "local win = tonumber(ARGV[1])\n"
-    "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - win)\n"
-    "if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then\n"
-    "  local old = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')\n"
-    "  if not old[2] then return {0, win} end\n"
-    "  return {0, math.floor(tonumber(old[2]) + win - now)}\n"
-    "end\n"
-    "redis.call('ZADD', KEYS[1], now, ARGV[3])\n"
-    "redis.call('PEXPIRE', KEYS[1], win)\n"
-    "return {1, 0}\n");
-
-/*
- * KEYS[1] a hash {n = failures, last = ms of the last one}, living a day
- * from the first failure.  ARGV: free, cap, backoff ms, max backoff ms,
- * day ms, "take" or "peek".  Returns {allowed, retry_after_ms, capped}.
- */
-static struct zt_script fail_script = ZT_SCRIPT(
-    "local t = redis.call('TIME')\n"
-    "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
-    "local free, cap = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
-    "local base, maxd = tonumber(ARGV[3]), tonumber(ARGV[4])\n"
-    "local day = tonumber(ARGV[5])\n"
-    "local n = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')\n"
-    "if n >= cap then\n"
-    "  local ttl = redis.call('PTTL', KEYS[1])\n"
-    "  if ttl <= 0 then\n"
-    "    ttl = day\n"
-    "    redis.call('PEXPIRE', KEYS[1], day)\n"
-    "  end\n"
-    "  return {0, ttl, 1}\n"
-    "end\n"
-    "if ARGV[6] == 'peek' then return {1, 0, 0} end\n"
-    "if n >= free then\n"
-    "  local last = tonumber(redis.call('HGET', KEYS[1], 'last') or '0')\n"
-    "  local d = math.min(base * 2 ^ math.min(n - free, 40), maxd)\n"
-    "  if now < last + d then return {0, math.floor(last + d - now), 0} end\n"
-    "end\n"
-    "redis.call('HSET', KEYS[1], 'n', n + 1, 'last', now)\n"
-    "if n == 0 or redis.call('PTTL', KEYS[1]) < 0 then\n"
-    "  redis.call('PEXPIRE', KEYS[1], day)\n"
-    "end\n"
-    "return {1, 0, 0}\n");
+/* lib/lua/rate_hit.lua and rate_fail.lua (zt_lua.h). */
+static struct zt_script hit_script = ZT_SCRIPT(zt_lua_rate_hit);
+static struct zt_script fail_script = ZT_SCRIPT(zt_lua_rate_fail);
 
 const char *
 zt_rate_digest(struct zt_req *req, const char *scope, const char *key)
@@ -71,8 +27,7 @@ zt_rate_digest(struct zt_req *req, const char *scope, const char *key)
 static const char *
 rate_key(struct zt_req *req, const char *scope, const char *key)
 {
-	return zt_arena_printf(req->arena, "zt:rl:%s:%s", scope,
-	    zt_rate_digest(req, scope, key));
+	return zt_keys_rate(req->arena, scope, zt_rate_digest(req, scope, key));
 }
 
 enum zt_err

@@ -2,6 +2,7 @@
 #include "zt_salemap.h"
 #include "zt_db.h"
 #include "zt_json.h"
+#include "zt_keys.h"
 #include "zt_log.h"
 #include "zt_redis.h"
 #include "zt_server.h"
@@ -63,7 +64,8 @@ zt_salemap_touch(struct zt_req *req, const char *event_id)
 
 	if (zt_g.redis == NULL)
 		return;
-	rep = zt_redis_cmd(req, "INCR zt:{ev:%s}:map", event_id);
+	rep = zt_redis_cmd(
+	    req, "INCR %s", zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
 	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER)
 		zt_log_warn("salemap", "could not bump the map version of %s",
 		    event_id);
@@ -75,8 +77,11 @@ zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
     size_t n)
 {
 	enum zt_err saved = req->err;
-	redisReply *rep = zt_g.redis != NULL
-	    ? zt_redis_cmd(req, "GET zt:{ev:%s}:map", event_id) : NULL;
+	redisReply *rep = NULL;
+
+	if (zt_g.redis != NULL)
+		rep = zt_redis_cmd(req, "GET %s",
+		    zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
 
 	snprintf(out, n, "0");
 	if (rep != NULL && rep->type == REDIS_REPLY_STRING)

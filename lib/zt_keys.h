@@ -1,0 +1,49 @@
+/*
+ * zt_keys.h - every Redis key name of ztic, made in one place
+ * (docs/holds.md, "Redis keys").
+ *
+ * An event's keys share the hash tag {ev:<event>}, so the scripts of an
+ * event (lib/lua/hold_*.lua) can be given all of them in KEYS and a Redis
+ * Cluster could take them as they are.  The scripts name KEYS[i] in the
+ * order of enum zt_key_ev (lib/lua/hold_keys.lua): keep the two in step.
+ * Names are built in an arena (the request's).
+ */
+#ifndef ZT_KEYS_H
+#define ZT_KEYS_H
+
+#include "zt_arena.h"
+
+/* zt:{ev:<event>}:<suffix>; the order is the scripts' KEYS order. */
+enum zt_key_ev {
+	ZT_KEY_VER,    /* STRING  INCR per change */
+	ZT_KEY_SEATS,  /* HASH    seat -> "<user>:<hold>" */
+	ZT_KEY_HOLDS,  /* ZSET    hold -> expiry (ms) */
+	ZT_KEY_HOLD,   /* HASH    hold -> {"u","s","g","x"} */
+	ZT_KEY_USERS,  /* HASH    user -> hold */
+	ZT_KEY_GA,     /* HASH    type -> free units, cap:type -> capacity */
+	ZT_KEY_SOLD,   /* SET     sold seats */
+	ZT_KEY_SOLDOK, /* STRING  present while sold and bought are complete */
+	ZT_KEY_BOUGHT, /* HASH    user -> live tickets bought */
+	ZT_KEY_MAP,    /* STRING  INCR per organizer change (zt_salemap) */
+	ZT_KEY_RL,     /* HASH    u:<user> / a:<address digest> -> lock calls */
+	ZT_KEY__EVENT_COUNT
+};
+
+/* Global index of events that have (or recently had) holds: the only
+ * hold key outside an event's hash tag, read by the sweeper. */
+#define ZT_KEY_HOLD_INDEX "zt:hold-events"
+
+/* One key of event_id. */
+const char *zt_keys_event(
+    struct zt_arena *a, const char *event_id, enum zt_key_ev k);
+
+/* All ZT_KEY__EVENT_COUNT keys of event_id, in enum order: the KEYS of
+ * every hold script. */
+const char **zt_keys_event_all(struct zt_arena *a, const char *event_id);
+
+/* zt:rl:<scope>:<digest>: a rate limit's key (zt_rate; the digest keeps
+ * identifiers out of Redis). */
+const char *zt_keys_rate(
+    struct zt_arena *a, const char *scope, const char *digest);
+
+#endif
