@@ -716,6 +716,12 @@ zt_db_scope_tenant(struct zt_req *req, const char *tenant_id,
 }
 
 enum zt_err
+zt_db_scope_user(struct zt_req *req, const char *user_id)
+{
+	return zt_db_scope(req, "", user_id);
+}
+
+enum zt_err
 zt_db_scope_public(struct zt_req *req)
 {
 	return zt_db_scope(req, "", "");

@@ -70,11 +70,13 @@ enum zt_err zt_db_begin_tenant(struct zt_req *req, const char *tenant_id,
 enum zt_err zt_db_begin_system(struct zt_req *req);
 /*
  * Change the scope inside the open transaction (sent with the next
- * statement): to tenant_id acting as user_id ("" or NULL: nobody), or to
- * no tenant and no user.  app.admin_id is left as it is.
+ * statement): to tenant_id acting as user_id ("" or NULL: nobody), to no
+ * tenant and user_id (a user just identified at sign-in), or to no tenant
+ * and no user.  app.admin_id is left as it is.
  */
 enum zt_err zt_db_scope_tenant(struct zt_req *req, const char *tenant_id,
     const char *user_id);
+enum zt_err zt_db_scope_user(struct zt_req *req, const char *user_id);
 enum zt_err zt_db_scope_public(struct zt_req *req);
 /* Act as the system admin (on) or stop (off) inside the open transaction,
  * leaving tenant and user as they are: a tenant's approval in dev. */
@@ -82,8 +84,8 @@ enum zt_err zt_db_scope_system(struct zt_req *req, int on);
 
 /*
  * The general forms the named ones are made of: any tenant_id and user_id
- * ("" or NULL: none).  Prefer the names above; these remain for the
- * modules not yet converted and for tests of the scoping itself.
+ * ("" or NULL: none).  Modules use the names above; these remain for
+ * tests of the scoping itself (tests/tools/dbctl.c).
  */
 enum zt_err zt_db_begin_as(struct zt_req *req, const char *tenant_id,
     const char *user_id);

@@ -12,6 +12,7 @@
 #include "zt_salemap.h"
 #include "zt_server.h"
 #include "zt_time.h"
+#include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -408,7 +409,7 @@ settle(struct zt_req *req, const struct zt_salemap *m,
 #define INDEX_REFRESH_MS 30000
 #define INDEX_MEMO 16
 static struct {
-	char event_id[ZT_UUID_LEN + 1];
+	char event_id[ZT_UUID_BUF];
 	long long expires_ms;
 	unsigned long redis_gen;
 } index_memo[INDEX_MEMO];
@@ -454,7 +455,7 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 	long long now = zt_time_now_ms();
 	size_t nargs = 12 + r->nseats + 4 * r->nga, k;
 	const char **args = zt_arena_array(req->arena, nargs, sizeof(char *));
-	char hold_id[ZT_UUID_LEN + 1];
+	char hold_id[ZT_UUID_BUF];
 	struct json_object *reply, *ok;
 	enum zt_err e;
 
@@ -621,7 +622,7 @@ seed_sold(struct zt_req *req, const struct zt_salemap *m, long long v0)
 	const int width[3] = {1, 2, 3};
 	enum zt_err e;
 
-	if ((e = zt_db_begin_as(req, m->tenant_id, "")) != ZT_OK)
+	if ((e = zt_db_begin_tenant(req, m->tenant_id, "")) != ZT_OK)
 		return e;
 	if ((res = zt_db_exec(req, &q_sold, p)) == NULL)
 		return req->err;
@@ -691,7 +692,7 @@ zt_hold_json(struct zt_req *req, const struct zt_hold *h)
  */
 #define SNAP_SLOTS 4
 static struct snap {
-	char event_id[ZT_UUID_LEN + 1];
+	char event_id[ZT_UUID_BUF];
 	long long v;
 	char next[24];       /* earliest expiry of a hold in it, ms */
 	long long live;      /* holds alive in it */

@@ -337,9 +337,7 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 	if (zt_razorpay_event_parse(req->body, req->body_len, &ev, &err) != 0)
 		return zt_fail(req, ZT_EBADREQ, "invalid_event", "%s", err.msg);
 
-	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
-		return e;
-	if ((e = zt__system_scope(req)) != ZT_OK)
+	if ((e = zt_db_begin_system(req)) != ZT_OK)
 		return e;
 	/* the signed bytes themselves, not the unsigned event id header */
 	crypto_hash_sha256(
@@ -369,7 +367,8 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 		if (PQntuples(r) > 0) {
 			const char *booking = zt__dup(req, r, 0, 0);
 			a.tenant_id = zt__dup(req, r, 0, 1);
-			if ((e = zt_db_scope(req, a.tenant_id, "")) != ZT_OK)
+			if ((e = zt_db_scope_tenant(req, a.tenant_id, "")) !=
+			    ZT_OK)
 				return e;
 			if ((e = settle(req, booking, order, ev.payment.id,
 				 ev.payment.amount, &out, &a)) != ZT_OK &&
