@@ -251,10 +251,10 @@ publish_booking(struct zt_req *req, const char *type, const char *tenant_id,
 	json_object_object_add(m, "eventId", json_object_new_string(event_id));
 	const char *text = zt_json_text(req, m, &len);
 	json_object_put(m);
-	zt_live_publish(
+	zt_live_publish(zt_g.live,
 	    zt_arena_printf(req->arena, "tenant:%s", tenant_id), text, len);
 	if (buyer)
-		zt_live_publish(
+		zt_live_publish(zt_g.live,
 		    zt_arena_printf(req->arena, "booking:%s", booking_id), text,
 		    len);
 }
@@ -262,15 +262,15 @@ publish_booking(struct zt_req *req, const char *type, const char *tenant_id,
 void
 zt__run_after(struct zt_req *req, const struct zt__after *a)
 {
-	enum zt_err saved = req->err;
+	/* Redis trouble never undoes a committed sale: err is dropped */
+	struct zt_error err = ZT_ERROR_INIT;
 	if (a->consume)
-		zt_hold_consume(req, a->event_id, a->user_id,
+		zt_hold_consume(req, &err, a->event_id, a->user_id,
 		    a->hold_id ? a->hold_id : "", a->seats, a->nseats, a->ga,
 		    a->nga);
 	if (a->unsell)
-		zt_hold_unsell(req, a->event_id, a->user_id, a->seats,
+		zt_hold_unsell(req, &err, a->event_id, a->user_id, a->seats,
 		    a->nseats, a->ga, a->nga);
-	req->err = saved; /* Redis trouble never undoes a committed sale */
 	if (a->refund_id)
 		zt__refund_send(req, a->tenant_id, a->refund_id,
 		    a->refund_payment, a->refund_amount, a->refund_key);
@@ -922,8 +922,8 @@ zt__run_steps(zt__step_fn fn, int limit, int *done)
 static int
 expire_one(struct zt_req *req)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	PGresult *r;
-	struct zt_hold h;
 	if (zt_db_begin_system(req) != ZT_OK ||
 	    (r = zt_db_exec(req, &q_due, NULL)) == NULL)
 		return -1;
@@ -942,11 +942,9 @@ expire_one(struct zt_req *req)
 	if (zt_db_exec(req, &q_expired, p) == NULL ||
 	    zt_db_commit(req) != ZT_OK)
 		return -1;
-	/* release the hold only if it is still the one this booking had */
-	if (zt_hold_get(req, event, user, &h) == ZT_OK && h.id[0] &&
-	    strcmp(h.id, hold) == 0)
-		zt_hold_release(req, event, user, NULL);
-	req->err = ZT_OK;
+	/* release the hold only if it is still the one this booking had;
+	 * the booking has expired whatever Redis says (err is dropped) */
+	zt_hold_release_if(req, &err, event, user, hold);
 	zt_log_info("expire", "booking %s expired", id);
 	return 1;
 }

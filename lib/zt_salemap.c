@@ -60,28 +60,28 @@ zt_salemap_drop(const char *event_id)
 void
 zt_salemap_touch(struct zt_req *req, const char *event_id)
 {
-	enum zt_err saved = req->err;
+	struct zt_error err = ZT_ERROR_INIT; /* dropped: the change is
+					      * committed either way */
 	redisReply *rep;
 
 	if (zt_g.redis == NULL)
 		return;
-	rep = zt_redis_cmd(
-	    req, "INCR %s", zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
+	rep = zt_redis_cmd(zt_g.redis, req, &err, "INCR %s",
+	    zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
 	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER)
 		zt_log_warn("salemap", "could not bump the map version of %s",
 		    event_id);
-	req->err = saved; /* the change is committed either way */
 }
 
 void
 zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
     size_t n)
 {
-	enum zt_err saved = req->err;
+	struct zt_error err = ZT_ERROR_INIT; /* dropped: "?" says it */
 	redisReply *rep = NULL;
 
 	if (zt_g.redis != NULL)
-		rep = zt_redis_cmd(req, "GET %s",
+		rep = zt_redis_cmd(zt_g.redis, req, &err, "GET %s",
 		    zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
 
 	snprintf(out, n, "0");
@@ -89,7 +89,6 @@ zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
 		snprintf(out, n, "%s", rep->str);
 	else if (rep == NULL || rep->type != REDIS_REPLY_NIL)
 		snprintf(out, n, "?");
-	req->err = saved;
 }
 
 static int
