@@ -10,6 +10,15 @@
  * that owns them and prepared on first use on each connection.  Every query
  * of a request runs inside zt_db_begin()/zt_db_commit(), which scopes it to
  * the request's tenant and user for row-level security.
+ *
+ * The error channel (zt_err.h): below the entry points nothing touches a
+ * request.  The connection's internals take the struct zt_db as a
+ * parameter and describe a failure in its struct zt_error (the last
+ * failure, kept on the connection); each entry point below passes that on
+ * in one place (zt_fail_error), since its callers (every domain module)
+ * still read the failure from req->err after a NULL or non-ZT_OK answer.
+ * Mapping of SQLSTATEs: zt_db_map_sqlstate.  The entry points themselves
+ * read the process's connection (zt_g.db) once, at the top.
  */
 #ifndef ZT_DB_H
 #define ZT_DB_H
@@ -34,7 +43,8 @@ void zt_db_free(struct zt_db *db);
 
 /*
  * Begin a transaction scoped to req's tenant and user (set_config(…, true)
- * for app.tenant_id and app.user_id).  On failure records 503/500 on req.
+ * for app.tenant_id and app.user_id).  On failure records 503/500 on req
+ * (the entry points' one boundary, above).
  * Nothing is sent yet: BEGIN and the scope go to the server in one pipeline
  * with the transaction's first statement (one round trip), and a
  * transaction that runs no statement sends nothing at all.  A connection
@@ -128,6 +138,17 @@ PGresult *zt_db_exec(struct zt_req *req, struct zt_sql *q,
  */
 enum zt_err zt_db_queue(struct zt_req *req, struct zt_sql *q,
     const char *const *params, PGresult **out);
+
+/*
+ * What a statement's SQLSTATE means to the client, into out (also
+ * returned): unique violation 23505 (any class 23 at COMMIT, where the
+ * deferred checks run) is 409 "conflict"; serialization failure and
+ * deadlock (40001, 40P01; any class 40 at COMMIT) are 409 "retry"; other
+ * data errors (classes 22 and 23) are 422 "invalid"; anything else is 500.
+ * A lost connection never gets here: it is 503 "database_unavailable".
+ */
+enum zt_err zt_db_map_sqlstate(
+    const char *sqlstate, int at_commit, struct zt_error *out);
 
 /* SQLSTATE of the last failed zt_db_exec ("" when none). */
 const char *zt_db_sqlstate(void);
