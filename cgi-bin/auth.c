@@ -68,17 +68,11 @@ post_otp_verify(struct zt_req *req)
 		return e;
 	e = zt_otp_check(req, id, code, &channel, &ident, &must_commit);
 	if (e != ZT_OK) {
-		if (must_commit) {
-			/* keep the attempt count, then report the failure */
-			enum zt_err saved = req->err;
-			const char *code_s = req->err_code, *msg = req->err_msg;
-			req->err = ZT_OK;
-			if (zt_db_commit(req) != ZT_OK)
-				return req->err;
-			req->err = saved;
-			req->err_code = code_s;
-			req->err_msg = msg;
-		}
+		/* keep the attempt count, then report the failure; a COMMIT
+		 * that fails reports its own error in its place */
+		enum zt_err c;
+		if (must_commit && (c = zt_db_commit(req)) != ZT_OK)
+			return c;
 		return e;
 	}
 	if ((e = zt_session_user(req, channel, ident, user_id)) != ZT_OK)

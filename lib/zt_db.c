@@ -670,21 +670,28 @@ zt_db_begin(struct zt_req *req)
 	return zt_db_begin_as(req, req->tenant_id, req->user_id);
 }
 
-enum zt_err
-zt_db_begin_as(struct zt_req *req, const char *tenant_id, const char *user_id)
+static enum zt_err
+begin(struct zt_db *db, struct zt_req *req, const char *tenant_id,
+    const char *user_id)
 {
-	struct zt_db *db = zt_g.db;
 	if (db->in_txn) {
 		zt_log_error("db", "begin inside an open transaction");
-		return pass_on(req, db, internal(db));
+		return internal(db);
 	}
 	if (ensure(db) != 0)
-		return pass_on(req, db, down(db));
+		return down(db);
 	/* BEGIN and the scope go out with the first statement */
 	db->nqueue = 0;
 	db->pend_begin = 1;
 	db->in_txn = 1;
-	return pass_on(req, db, note_scope(db, req, tenant_id, user_id));
+	return note_scope(db, req, tenant_id, user_id);
+}
+
+enum zt_err
+zt_db_begin_as(struct zt_req *req, const char *tenant_id, const char *user_id)
+{
+	struct zt_db *db = zt_g.db;
+	return pass_on(req, db, begin(db, req, tenant_id, user_id));
 }
 
 enum zt_err
@@ -816,6 +823,45 @@ zt_db_commit(struct zt_req *req)
 		return req->err != ZT_OK ? req->err
 					 : pass_on(req, db, internal(db));
 	return pass_on(req, db, commit(db, req));
+}
+
+/* ---- the same for a caller that handles the failure itself ---- */
+
+/* Hand db->err to the caller's err instead of the request. */
+static enum zt_err
+hand_over(struct zt_db *db, struct zt_error *err, enum zt_err e)
+{
+	if (e != ZT_OK)
+		*err = db->err;
+	return e;
+}
+
+enum zt_err
+zt_db_try_begin_tenant(struct zt_req *req, struct zt_error *err,
+    const char *tenant_id, const char *user_id)
+{
+	struct zt_db *db = zt_g.db;
+	return hand_over(db, err, begin(db, req, tenant_id, user_id));
+}
+
+PGresult *
+zt_db_try_exec(struct zt_req *req, struct zt_error *err, struct zt_sql *q,
+    const char *const *params)
+{
+	struct zt_db *db = zt_g.db;
+	PGresult *r;
+	if (hand_over(db, err, run(db, req, q, params, 0, &r)) != ZT_OK)
+		return NULL;
+	return r;
+}
+
+enum zt_err
+zt_db_try_commit(struct zt_req *req, struct zt_error *err)
+{
+	struct zt_db *db = zt_g.db;
+	if (!db->in_txn)
+		return hand_over(db, err, internal(db));
+	return hand_over(db, err, commit(db, req));
 }
 
 /* SAVEPOINT name / RELEASE / ROLLBACK TO (name is ours, never client data) */

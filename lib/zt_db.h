@@ -103,6 +103,17 @@ enum zt_err zt_db_scope(struct zt_req *req, const char *tenant_id,
     const char *user_id);
 enum zt_err zt_db_commit(struct zt_req *req);
 /*
+ * zt_db_begin_tenant, zt_db_exec and zt_db_commit for a caller that
+ * handles a failure itself (a step inside a savepoint that may fail, a
+ * best-effort write after the answer is decided): the same, except that
+ * a failure is described in err only and nothing is recorded on req.
+ */
+enum zt_err zt_db_try_begin_tenant(struct zt_req *req, struct zt_error *err,
+    const char *tenant_id, const char *user_id);
+PGresult *zt_db_try_exec(struct zt_req *req, struct zt_error *err,
+    struct zt_sql *q, const char *const *params);
+enum zt_err zt_db_try_commit(struct zt_req *req, struct zt_error *err);
+/*
  * Savepoints inside the open transaction, for a step that may fail without
  * failing the transaction (issuing tickets for seats that may be gone).
  * After zt_db_rollback_to the transaction goes on as before the savepoint.

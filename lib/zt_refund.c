@@ -173,6 +173,9 @@ zt__refund_send(struct zt_req *req, const char *tenant_id,
 	struct zt_razorpay_refund_req rr;
 	struct zt_razorpay_refund out;
 	struct zt_razorpay_err err;
+	/* the refund is safe in the table either way: a failure below is
+	 * logged by zt_db and dropped, the request's answer stands */
+	struct zt_error dberr = ZT_ERROR_INIT;
 	const char *p[3];
 
 	zt_server_razorpay_cfg(&cfg);
@@ -186,21 +189,20 @@ zt__refund_send(struct zt_req *req, const char *tenant_id,
 		    err.msg);
 		return;
 	}
-	if (zt_db_begin_tenant(req, tenant_id, "") != ZT_OK)
+	if (zt_db_try_begin_tenant(req, &dberr, tenant_id, "") != ZT_OK)
 		return;
 	p[0] = refund_id;
 	p[1] = out.id;
 	p[2] = strcmp(out.status, "processed") == 0 ? "processed" : "pending";
-	PGresult *r = zt_db_exec(req, &q_refund_sent, p);
+	PGresult *r = zt_db_try_exec(req, &dberr, &q_refund_sent, p);
 	if (r != NULL && PQntuples(r) == 1 &&
 	    strcmp(PQgetvalue(r, 0, 1), "processed") == 0) {
 		const char *q[1] = {PQgetvalue(r, 0, 0)};
-		r = zt_db_exec(req, &q_payment_refunded, q);
+		r = zt_db_try_exec(req, &dberr, &q_payment_refunded, q);
 	}
 	if (r != NULL)
-		zt_db_commit(req);
+		zt_db_try_commit(req, &dberr);
 	zt_db_rollback();
-	req->err = ZT_OK; /* the refund is safe in the table either way */
 }
 
 long long

@@ -305,6 +305,18 @@ zt_fail_error(struct zt_req *req, const struct zt_error *e)
 }
 
 void
+zt_fail_clear(struct zt_req *req)
+{
+	req->err = ZT_OK;
+	req->err_code = NULL;
+	req->err_msg = NULL;
+	req->retry_after = 0;
+	if (req->err_extra != NULL)
+		json_object_put(req->err_extra);
+	req->err_extra = NULL;
+}
+
+void
 zt_fail_retry(struct zt_req *req, int secs)
 {
 	req->retry_after = secs;

@@ -120,6 +120,13 @@ enum zt_err zt_fail_error(struct zt_req *req, const struct zt_error *e);
  * the recorded error (429 with a wait; a 503 without one gets the
  * default, docs/stack.md). */
 void zt_fail_retry(struct zt_req *req, int secs);
+/*
+ * Forget the recorded error (code, message, details, wait): for a domain
+ * function that was told of a failure by a callee which records on req
+ * and handles it itself.  Stores never need it (they report into a
+ * struct zt_error); nothing else may reset req->err by hand.
+ */
+void zt_fail_clear(struct zt_req *req);
 /* Attach key=val to the error body (takes ownership of val). */
 void zt_fail_detail(struct zt_req *req, const char *key, struct json_object *val);
 

@@ -177,6 +177,12 @@ TEST(a_store_failure_is_passed_on_with_its_wait)
 	json_object_put(body);
 	zt_error_clear(&e);
 	CHECK(e.err == ZT_OK && e.msg[0] == '\0' && e.retry_after == 0);
+	/* a failure handled by the domain step that was told of it */
+	zt_fail_detail(req, "attemptsLeft", json_object_new_int(1));
+	zt_fail_clear(req);
+	CHECK(req->err == ZT_OK && req->err_code == NULL &&
+	      req->err_msg == NULL && req->retry_after == 0 &&
+	      req->err_extra == NULL);
 	zt_req_end(req);
 	CHECK(req->err == ZT_OK && req->retry_after == 0); /* per request */
 	zt_req_free(req);
