@@ -9,10 +9,11 @@
 #include "zt_otp.h"
 #include "zt_serve.h"
 #include "zt_session.h"
+#include "zt_time.h"
+#include "zt_uuid.h"
 
 #include <ctype.h>
 #include <string.h>
-#include <time.h>
 
 /* Send a's cookie (whatever e is), then answer status with its body. */
 static enum zt_err
@@ -28,10 +29,9 @@ static enum zt_err
 post_otp_send(struct zt_req *req)
 {
 	const char *channel = NULL, *to = NULL;
-	char id[37], when[32];
+	char id[ZT_UUID_BUF], when[ZT_TIME_LEN];
 	long expires;
 	enum zt_err e;
-	struct tm tm;
 
 	if ((e = zt_json_str(req, req->json, "channel", ZT_REQUIRED, 16,
 		 &channel, NULL)) != ZT_OK ||
@@ -40,9 +40,7 @@ post_otp_send(struct zt_req *req)
 		return e;
 	if ((e = zt_otp_send(req, channel, to, id, &expires)) != ZT_OK)
 		return e;
-	time_t t = (time_t)expires;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	zt_time_format(expires, when);
 	struct json_object *body = json_object_new_object();
 	json_object_object_add(body, "challengeId", json_object_new_string(id));
 	json_object_object_add(body, "expiresAt", json_object_new_string(when));
@@ -53,7 +51,7 @@ static enum zt_err
 post_otp_verify(struct zt_req *req)
 {
 	const char *id = NULL, *code = NULL, *channel, *ident;
-	char user_id[37];
+	char user_id[ZT_UUID_BUF];
 	struct zt_session_answer a;
 	int must_commit;
 	enum zt_err e;
@@ -70,17 +68,11 @@ post_otp_verify(struct zt_req *req)
 		return e;
 	e = zt_otp_check(req, id, code, &channel, &ident, &must_commit);
 	if (e != ZT_OK) {
-		if (must_commit) {
-			/* keep the attempt count, then report the failure */
-			enum zt_err saved = req->err;
-			const char *code_s = req->err_code, *msg = req->err_msg;
-			req->err = ZT_OK;
-			if (zt_db_commit(req) != ZT_OK)
-				return req->err;
-			req->err = saved;
-			req->err_code = code_s;
-			req->err_msg = msg;
-		}
+		/* keep the attempt count, then report the failure; a COMMIT
+		 * that fails reports its own error in its place */
+		enum zt_err c;
+		if (must_commit && (c = zt_db_commit(req)) != ZT_OK)
+			return c;
 		return e;
 	}
 	if ((e = zt_session_user(req, channel, ident, user_id)) != ZT_OK)

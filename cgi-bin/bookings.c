@@ -10,6 +10,7 @@
 #include "zt_refund.h"
 #include "zt_serve.h"
 #include "zt_settle.h"
+#include "zt_uuid.h"
 
 /* Answer status with *out once the lib call returned e. */
 static enum zt_err

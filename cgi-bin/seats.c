@@ -58,7 +58,7 @@ delete_seat(struct zt_req *req)
 {
 	const char *seat = zt_uuid_norm(req->arena, zt_param(req, "seatId"));
 	const char *event;
-	char found[ZT_UUID_LEN + 1];
+	char found[ZT_UUID_BUF];
 	enum zt_err e;
 
 	if (seat == NULL)

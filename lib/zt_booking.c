@@ -15,6 +15,7 @@
 #include "zt_refund.h"
 #include "zt_server.h"
 #include "zt_team.h"
+#include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,6 @@
 
 #define GRACE_SECS "120" /* a pending booking outlives its hold by this */
 /* the built-in admin row cron and webhooks read across tenants with */
-#define SYSTEM_ADMIN "00000000-0000-4000-8000-000000000001"
 
 /* ------------------------------------------------------------ SQL ---- */
 
@@ -211,8 +211,6 @@ static struct zt_sql q_list = ZT_SQL("bk_list",
     1);
 
 /* cron */
-static struct zt_sql q_system = ZT_SQL("bk_system",
-    "SELECT set_config('app.admin_id', '" SYSTEM_ADMIN "', true)", 0);
 /*
  * Cron finds work under the system admin's read-only scope, then locks
  * each row under its own tenant: FOR UPDATE needs the UPDATE policies,
@@ -239,13 +237,6 @@ zt__dup(struct zt_req *req, const PGresult *r, int row, int col)
 	return v ? zt_arena_strdup(req->arena, v) : NULL;
 }
 
-enum zt_err
-zt__system_scope(struct zt_req *req)
-{
-	/* goes with the transaction's first statement */
-	return zt_db_queue(req, &q_system, NULL, NULL);
-}
-
 /* Tell the organizers' dashboard and the buyer (unless buyer is 0: the
  * booking is younger than any subscription to it) what happened. */
 static void
@@ -260,10 +251,10 @@ publish_booking(struct zt_req *req, const char *type, const char *tenant_id,
 	json_object_object_add(m, "eventId", json_object_new_string(event_id));
 	const char *text = zt_json_text(req, m, &len);
 	json_object_put(m);
-	zt_live_publish(
+	zt_live_publish(zt_g.live,
 	    zt_arena_printf(req->arena, "tenant:%s", tenant_id), text, len);
 	if (buyer)
-		zt_live_publish(
+		zt_live_publish(zt_g.live,
 		    zt_arena_printf(req->arena, "booking:%s", booking_id), text,
 		    len);
 }
@@ -271,15 +262,15 @@ publish_booking(struct zt_req *req, const char *type, const char *tenant_id,
 void
 zt__run_after(struct zt_req *req, const struct zt__after *a)
 {
-	enum zt_err saved = req->err;
+	/* Redis trouble never undoes a committed sale: err is dropped */
+	struct zt_error err = ZT_ERROR_INIT;
 	if (a->consume)
-		zt_hold_consume(req, a->event_id, a->user_id,
+		zt_hold_consume(req, &err, a->event_id, a->user_id,
 		    a->hold_id ? a->hold_id : "", a->seats, a->nseats, a->ga,
 		    a->nga);
 	if (a->unsell)
-		zt_hold_unsell(req, a->event_id, a->user_id, a->seats,
+		zt_hold_unsell(req, &err, a->event_id, a->user_id, a->seats,
 		    a->nseats, a->ga, a->nga);
-	req->err = saved; /* Redis trouble never undoes a committed sale */
 	if (a->refund_id)
 		zt__refund_send(req, a->tenant_id, a->refund_id,
 		    a->refund_payment, a->refund_amount, a->refund_key);
@@ -562,7 +553,7 @@ place_order(struct zt_req *req, const char *id, const char *event_id,
 		&cfg, total, id, notes, 3, &order, &rerr) != 0) {
 		zt_log_error(
 		    "booking", "order for %s failed: %s", id, rerr.msg);
-		if (zt_db_begin_as(req, tenant, req->user_id) == ZT_OK) {
+		if (zt_db_begin_tenant(req, tenant, req->user_id) == ZT_OK) {
 			const char *c[1] = {id};
 			if (zt_db_exec(req, &q_cancel_unpaid, c) != NULL)
 				zt_db_commit(req);
@@ -571,7 +562,7 @@ place_order(struct zt_req *req, const char *id, const char *event_id,
 		return zt_fail(req, ZT_EUPSTREAM, "payment_unavailable",
 		    "the payment service did not answer; try again");
 	}
-	if ((e = zt_db_begin_as(req, tenant, req->user_id)) != ZT_OK)
+	if ((e = zt_db_begin_tenant(req, tenant, req->user_id)) != ZT_OK)
 		return e;
 	const char *op[2] = {id, order.id};
 	if ((e = zt_db_queue(req, &q_payment_order, op, NULL)) != ZT_OK ||
@@ -591,7 +582,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	struct zt_price_rules rules;
 	struct buyer_facts bf;
 	struct zt__after a;
-	char id[37], num[4][24], expires[24];
+	char id[ZT_UUID_BUF], num[4][24], expires[24];
 	const char *p[2], *tenant;
 	PGresult *ev, *lines, *pending, *made;
 	enum zt_err e;
@@ -607,7 +598,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		    "hold some seats or tickets first");
 
 	/* the event's tenant, read through the public catalogue policy */
-	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
+	if ((e = zt_db_begin_user(req)) != ZT_OK)
 		return e;
 	p[0] = event_id;
 	p[1] = req->user_id;
@@ -621,7 +612,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		    "this event is not on sale");
 	tenant = zt__dup(req, ev, 0, EV_TENANT);
 	int limit = atoi(PQgetvalue(ev, 0, EV_LIMIT));
-	if ((e = zt_db_scope(req, tenant, req->user_id)) != ZT_OK)
+	if ((e = zt_db_scope_tenant(req, tenant, req->user_id)) != ZT_OK)
 		return e;
 
 	/* the hold's prices and the buyer's pending bookings: one round trip */
@@ -787,7 +778,7 @@ zt__begin_as_buyer(
 	    strcmp(PQgetvalue(r, 0, FIND_USER), req->user_id) != 0)
 		return zt__no_booking(req);
 	*tenant = zt__dup(req, r, 0, FIND_TENANT);
-	return zt_db_scope(req, *tenant, req->user_id);
+	return zt_db_scope_tenant(req, *tenant, req->user_id);
 }
 
 enum zt_err
@@ -821,7 +812,7 @@ zt_booking_get(
 	*out = NULL;
 	if (!zt_is_uuid(booking_id))
 		return zt__no_booking(req);
-	if ((e = zt_db_begin_as(req, "", req->user_id)) != ZT_OK)
+	if ((e = zt_db_begin_user(req)) != ZT_OK)
 		return e;
 	/* a token without a tenant reads as the buyer alone (404 when not
 	 * theirs) in one round trip; with one, the buyer first */
@@ -931,17 +922,16 @@ zt__run_steps(zt__step_fn fn, int limit, int *done)
 static int
 expire_one(struct zt_req *req)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	PGresult *r;
-	struct zt_hold h;
-	if (zt_db_begin_as(req, "", "") != ZT_OK ||
-	    zt__system_scope(req) != ZT_OK ||
+	if (zt_db_begin_system(req) != ZT_OK ||
 	    (r = zt_db_exec(req, &q_due, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
 		return 0;
 	const char *id = zt__dup(req, r, 0, 0), *tenant = zt__dup(req, r, 0, 1);
 	const char *p[1] = {id};
-	if (zt_db_scope(req, tenant, "") != ZT_OK ||
+	if (zt_db_scope_tenant(req, tenant, "") != ZT_OK ||
 	    (r = zt_db_exec(req, &q_due_lock, p)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
@@ -952,11 +942,9 @@ expire_one(struct zt_req *req)
 	if (zt_db_exec(req, &q_expired, p) == NULL ||
 	    zt_db_commit(req) != ZT_OK)
 		return -1;
-	/* release the hold only if it is still the one this booking had */
-	if (zt_hold_get(req, event, user, &h) == ZT_OK && h.id[0] &&
-	    strcmp(h.id, hold) == 0)
-		zt_hold_release(req, event, user, NULL);
-	req->err = ZT_OK;
+	/* release the hold only if it is still the one this booking had;
+	 * the booking has expired whatever Redis says (err is dropped) */
+	zt_hold_release_if(req, &err, event, user, hold);
 	zt_log_info("expire", "booking %s expired", id);
 	return 1;
 }

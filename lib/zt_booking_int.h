@@ -130,7 +130,6 @@ struct zt__lines {
 /* The value at (row, col) copied into the arena; NULL for SQL NULL. */
 const char *zt__dup(struct zt_req *req, const PGresult *r, int row, int col);
 /* Queue the system admin's read-only scope (cron and webhooks). */
-enum zt_err zt__system_scope(struct zt_req *req);
 /* Redis, Razorpay and nchan once the transaction has committed. */
 void zt__run_after(struct zt_req *req, const struct zt__after *a);
 /* Load the seats and GA lines of a booking into a (for Redis). */

@@ -7,7 +7,6 @@
 #include <stddef.h>
 
 #include "zt_arena.h"
-#include "zt_uuid.h" /* zt_uuid_new, until its callers include it */
 
 /* Lowercase hex of n bytes into the arena. */
 char *zt_hex(struct zt_arena *a, const unsigned char *p, size_t n);

@@ -33,6 +33,9 @@ struct zt_db {
 	int nqueue;
 	char sqlstate[6];
 	char constraint[64];
+	/* the last failure, as zt_err.h describes one; the entry points pass
+	 * it on to the request (pass_on), nothing below them touches one */
+	struct zt_error err;
 };
 
 /* The statement that scopes a transaction (prepared like any other). */
@@ -179,10 +182,30 @@ drop(struct zt_db *db)
 }
 
 static enum zt_err
-down(struct zt_req *req)
+down(struct zt_db *db)
 {
-	return zt_fail(req, ZT_EUNAVAIL, "database_unavailable",
+	return zt_error_set(&db->err, ZT_EUNAVAIL, "database_unavailable",
 	    "the database is unavailable, try again shortly");
+}
+
+static enum zt_err
+internal(struct zt_db *db)
+{
+	return zt_error_set(&db->err, ZT_EINTERNAL, NULL, "internal error");
+}
+
+/*
+ * The one place zt_db records on a request: an entry point's failure e,
+ * described in db->err by the floors below, for the dispatcher.
+ */
+static enum zt_err
+pass_on(struct zt_req *req, struct zt_db *db, enum zt_err e)
+{
+	if (e == ZT_OK)
+		return ZT_OK;
+	if (db->err.err != e)
+		internal(db); /* a path that forgot to say: never "ok" */
+	return zt_fail_error(req, &db->err);
 }
 
 static void
@@ -409,44 +432,45 @@ broken:
 	return -2;
 }
 
-/* Map a failed statement's error to req (and log it). */
-static void
-fail_with(struct zt_req *req, struct zt_db *db, const char *name,
-    const PGresult *r)
+enum zt_err
+zt_db_map_sqlstate(const char *sqlstate, int at_commit, struct zt_error *out)
 {
-	if (strcmp(db->sqlstate, "23505") == 0) {
-		zt_fail(req, ZT_ECONFLICT, "conflict",
-		    "this conflicts with an existing record");
-	} else if (strcmp(db->sqlstate, "40001") == 0 ||
-	           strcmp(db->sqlstate, "40P01") == 0) {
-		zt_fail(req, ZT_ECONFLICT, "retry",
+	const char *s = sqlstate ? sqlstate : "";
+	if (at_commit ? strncmp(s, "40", 2) == 0
+		      : strcmp(s, "40001") == 0 || strcmp(s, "40P01") == 0)
+		return zt_error_set(out, ZT_ECONFLICT, "retry",
 		    "a concurrent change got there first, try again");
-	} else if (strncmp(db->sqlstate, "22", 2) == 0 ||
-	           strncmp(db->sqlstate, "23", 2) == 0) {
-		zt_log_warn("db", "%s: %s", name, errtext(r));
-		zt_fail(req, ZT_EINVALID, "invalid",
+	if (strcmp(s, "23505") == 0 || (at_commit && strncmp(s, "23", 2) == 0))
+		return zt_error_set(out, ZT_ECONFLICT, "conflict",
+		    "this conflicts with an existing record");
+	if (!at_commit &&
+	    (strncmp(s, "22", 2) == 0 || strncmp(s, "23", 2) == 0))
+		return zt_error_set(out, ZT_EINVALID, "invalid",
 		    "the request was rejected by a data rule");
-	} else {
+	return zt_error_set(out, ZT_EINTERNAL, NULL, "internal error");
+}
+
+/* Describe a failed statement's error in db->err (and log it). */
+static enum zt_err
+fail_with(struct zt_db *db, const char *name, const PGresult *r)
+{
+	enum zt_err e = zt_db_map_sqlstate(db->sqlstate, 0, &db->err);
+	if (e == ZT_EINVALID)
+		zt_log_warn("db", "%s: %s", name, errtext(r));
+	else if (e == ZT_EINTERNAL)
 		zt_log_error("db", "%s failed: %s", name, errtext(r));
-		zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
-	}
+	return e;
 }
 
 /* The same for a failed COMMIT (the deferred checks run there). */
-static void
-fail_commit(struct zt_req *req, struct zt_db *db, const PGresult *r)
+static enum zt_err
+fail_commit(struct zt_db *db, const PGresult *r)
 {
-	if (strncmp(db->sqlstate, "40", 2) == 0) {
-		zt_fail(req, ZT_ECONFLICT, "retry",
-		    "a concurrent change got there first, try again");
-	} else if (strncmp(db->sqlstate, "23", 2) == 0) {
-		zt_fail(req, ZT_ECONFLICT, "conflict",
-		    "this conflicts with an existing record");
-	} else {
+	enum zt_err e = zt_db_map_sqlstate(db->sqlstate, 1, &db->err);
+	if (e == ZT_EINTERNAL)
 		zt_log_error("db", "COMMIT failed: %s",
 		    r ? errtext(r) : "rolled back");
-		zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
-	}
+	return e;
 }
 
 /* Prepare q and every queued statement on this connection; 0 ok, -1 a
@@ -478,10 +502,9 @@ prepare_all(struct zt_db *db, struct zt_sql *q)
  * 503 like a loss inside an open transaction.
  */
 static enum zt_err
-run(struct zt_req *req, struct zt_sql *q, const char *const *params,
-    int commit, PGresult **out)
+run(struct zt_db *db, struct zt_req *req, struct zt_sql *q,
+    const char *const *params, int commit, PGresult **out)
 {
-	struct zt_db *db = zt_g.db;
 	PGresult *r = NULL;
 	const char *name = q ? q->name : "BEGIN";
 	struct failure f;
@@ -497,23 +520,22 @@ run(struct zt_req *req, struct zt_sql *q, const char *const *params,
 		unsigned gen = db->gen;
 		if (ensure(db) != 0) {
 			txn_gone(db);
-			return down(req);
+			return down(db);
 		}
 		if (gen != 0 && gen != db->gen && !unsent) {
 			/* reconnected under an open transaction: it is gone */
 			txn_gone(db);
-			return down(req);
+			return down(db);
 		}
 		rc = prepare_all(db, q);
 		if (rc == -2) {
 			if (unsent)
 				continue; /* nothing was sent: retry */
 			txn_gone(db);
-			return down(req);
+			return down(db);
 		}
 		if (rc != 0)
-			return zt_fail(
-			    req, ZT_EINTERNAL, NULL, "internal error");
+			return internal(db);
 		if (db->pend_begin || db->nqueue > 0 || commit) {
 			rc = pipeline(req, db, q, params, commit, &r, &f);
 			if (rc == 0) {
@@ -526,15 +548,14 @@ run(struct zt_req *req, struct zt_sql *q, const char *const *params,
 				if (fresh)
 					continue; /* nothing was open: retry */
 				txn_gone(db);
-				return down(req);
+				return down(db);
 			}
 			remember_error(db, f.res);
-			if (f.at_commit)
-				fail_commit(req, db, f.res);
-			else
-				fail_with(req, db, f.name, f.res);
+			enum zt_err e = f.at_commit
+					    ? fail_commit(db, f.res)
+					    : fail_with(db, f.name, f.res);
 			PQclear(f.res);
-			return req->err;
+			return e;
 		}
 		r = PQexecPrepared(db->conn, q->name, q->nparams, params, NULL,
 		    NULL, 0);
@@ -552,42 +573,43 @@ run(struct zt_req *req, struct zt_sql *q, const char *const *params,
 			if (!db->in_txn)
 				continue; /* lost between statements: retry */
 			txn_gone(db);
-			return down(req);
+			return down(db);
 		}
 		break;
 	}
 	if (r == NULL) {
 		txn_gone(db);
-		return down(req);
+		return down(db);
 	}
-	fail_with(req, db, name, r);
+	enum zt_err e = fail_with(db, name, r);
 	PQclear(r);
-	return req->err;
+	return e;
 }
 
 PGresult *
 zt_db_exec(struct zt_req *req, struct zt_sql *q, const char *const *params)
 {
+	struct zt_db *db = zt_g.db;
 	PGresult *r;
-	return run(req, q, params, 0, &r) == ZT_OK ? r : NULL;
+	if (pass_on(req, db, run(db, req, q, params, 0, &r)) != ZT_OK)
+		return NULL;
+	return r;
 }
 
 /* Send what is pending now (before a statement that is no prepared
- * one); ZT_OK or the error recorded on req. */
+ * one); ZT_OK or the error described in db->err. */
 static enum zt_err
-flush(struct zt_req *req)
+flush(struct zt_db *db, struct zt_req *req)
 {
-	struct zt_db *db = zt_g.db;
 	if (!db->pend_begin && db->nqueue == 0)
 		return ZT_OK;
 	PGresult *r;
-	return run(req, NULL, NULL, 0, &r);
+	return run(db, req, NULL, NULL, 0, &r);
 }
 
 static enum zt_err
-simple(struct zt_req *req, const char *sql)
+simple(struct zt_db *db, const char *sql)
 {
-	struct zt_db *db = zt_g.db;
 	PGresult *r = PQexec(db->conn, sql);
 	enum zt_err e = ZT_OK;
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -596,25 +618,26 @@ simple(struct zt_req *req, const char *sql)
 			/* inside an open transaction: it is gone */
 			lose(db, sql, r);
 			txn_gone(db);
-			e = down(req);
+			e = down(db);
 		} else {
 			zt_log_error("db", "%s failed: %s", sql, errtext(r));
-			e = zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+			e = internal(db);
 		}
 	}
 	PQclear(r);
 	return e;
 }
 
-/* Add q to the queue (the transaction is open); ZT_OK or req's error. */
+/* Add q to the queue (the transaction is open); ZT_OK or the error
+ * described in db->err. */
 static enum zt_err
-enqueue(struct zt_req *req, struct zt_sql *q, const char *const *params,
-    PGresult **out)
+enqueue(struct zt_db *db, struct zt_req *req, struct zt_sql *q,
+    const char *const *params, PGresult **out)
 {
-	struct zt_db *db = zt_g.db;
 	const char **copy;
-	if (db->nqueue == QUEUE_MAX && flush(req) != ZT_OK)
-		return req->err;
+	enum zt_err e;
+	if (db->nqueue == QUEUE_MAX && (e = flush(db, req)) != ZT_OK)
+		return e;
 	copy = zt_arena_array(req->arena, (size_t)q->nparams + 1,
 	    sizeof(char *));
 	for (int i = 0; i < q->nparams; i++)
@@ -632,13 +655,13 @@ enqueue(struct zt_req *req, struct zt_sql *q, const char *const *params,
 /* Queue the scope for the next round trip (replacing a scope queued last,
  * which nothing would have run under). */
 static enum zt_err
-note_scope(struct zt_req *req, const char *tenant_id, const char *user_id)
+note_scope(struct zt_db *db, struct zt_req *req, const char *tenant_id,
+    const char *user_id)
 {
-	struct zt_db *db = zt_g.db;
 	const char *p[2] = {tenant_id ? tenant_id : "", user_id ? user_id : ""};
 	if (db->nqueue > 0 && db->queue[db->nqueue - 1].q == &q_scope)
 		db->nqueue--;
-	return enqueue(req, &q_scope, p, NULL);
+	return enqueue(db, req, &q_scope, p, NULL);
 }
 
 enum zt_err
@@ -647,21 +670,28 @@ zt_db_begin(struct zt_req *req)
 	return zt_db_begin_as(req, req->tenant_id, req->user_id);
 }
 
-enum zt_err
-zt_db_begin_as(struct zt_req *req, const char *tenant_id, const char *user_id)
+static enum zt_err
+begin(struct zt_db *db, struct zt_req *req, const char *tenant_id,
+    const char *user_id)
 {
-	struct zt_db *db = zt_g.db;
 	if (db->in_txn) {
 		zt_log_error("db", "begin inside an open transaction");
-		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+		return internal(db);
 	}
 	if (ensure(db) != 0)
-		return down(req);
+		return down(db);
 	/* BEGIN and the scope go out with the first statement */
 	db->nqueue = 0;
 	db->pend_begin = 1;
 	db->in_txn = 1;
-	return note_scope(req, tenant_id, user_id);
+	return note_scope(db, req, tenant_id, user_id);
+}
+
+enum zt_err
+zt_db_begin_as(struct zt_req *req, const char *tenant_id, const char *user_id)
+{
+	struct zt_db *db = zt_g.db;
+	return pass_on(req, db, begin(db, req, tenant_id, user_id));
 }
 
 enum zt_err
@@ -669,9 +699,11 @@ zt_db_scope(struct zt_req *req, const char *tenant_id, const char *user_id)
 {
 	struct zt_db *db = zt_g.db;
 	const char *p[2] = {tenant_id ? tenant_id : "", user_id ? user_id : ""};
+	PGresult *r;
 	if (db->in_txn)
-		return note_scope(req, tenant_id, user_id);
-	return zt_db_exec(req, &q_scope, p) ? ZT_OK : req->err;
+		return pass_on(
+		    req, db, note_scope(db, req, tenant_id, user_id));
+	return pass_on(req, db, run(db, req, &q_scope, p, 0, &r));
 }
 
 enum zt_err
@@ -716,6 +748,12 @@ zt_db_scope_tenant(struct zt_req *req, const char *tenant_id,
 }
 
 enum zt_err
+zt_db_scope_user(struct zt_req *req, const char *user_id)
+{
+	return zt_db_scope(req, "", user_id);
+}
+
+enum zt_err
 zt_db_scope_public(struct zt_req *req)
 {
 	return zt_db_scope(req, "", "");
@@ -727,27 +765,23 @@ zt_db_queue(struct zt_req *req, struct zt_sql *q, const char *const *params,
 {
 	struct zt_db *db = zt_g.db;
 	PGresult *r;
+	enum zt_err e;
 	if (!db->in_txn) {
 		/* nothing to go with: run it now */
-		if ((r = zt_db_exec(req, q, params)) == NULL)
-			return req->err;
+		if ((e = run(db, req, q, params, 0, &r)) != ZT_OK)
+			return pass_on(req, db, e);
 		if (out != NULL)
 			*out = r;
 		return ZT_OK;
 	}
-	return enqueue(req, q, params, out);
+	return pass_on(req, db, enqueue(db, req, q, params, out));
 }
 
-enum zt_err
-zt_db_commit(struct zt_req *req)
+static enum zt_err
+commit(struct zt_db *db, struct zt_req *req)
 {
-	struct zt_db *db = zt_g.db;
 	PGresult *r;
 	enum zt_err e = ZT_OK;
-	if (!db->in_txn) /* lost with its connection (503), or a bug */
-		return req->err != ZT_OK
-		           ? req->err
-		           : zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	if (db->pend_begin && !queued_work(db)) {
 		/* nothing was sent and nothing would change: nothing to commit */
 		txn_gone(db);
@@ -755,45 +789,94 @@ zt_db_commit(struct zt_req *req)
 	}
 	if (db->pend_begin || db->nqueue > 0) {
 		/* the queued statements and COMMIT in one round trip */
-		e = run(req, NULL, NULL, 1, &r);
+		e = run(db, req, NULL, NULL, 1, &r);
 		if (e != ZT_OK)
 			zt_db_rollback();
 		return e;
 	}
 	txn_gone(db);
 	if (db->conn == NULL) /* lost with the open transaction */
-		return down(req);
+		return down(db);
 	r = PQexec(db->conn, "COMMIT");
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		remember_error(db, r);
 		if (lost(db, r)) {
 			/* nobody knows whether it committed */
 			lose(db, "COMMIT", r);
-			down(req);
+			e = down(db);
 		} else {
-			fail_commit(req, db, r);
+			e = fail_commit(db, r);
 		}
-		e = req->err;
 	} else if (strcmp(PQcmdStatus(r), "ROLLBACK") == 0) {
 		/* COMMIT of an aborted transaction */
-		fail_commit(req, db, NULL);
-		e = req->err;
+		e = fail_commit(db, NULL);
 	}
 	PQclear(r);
 	return e;
+}
+
+enum zt_err
+zt_db_commit(struct zt_req *req)
+{
+	struct zt_db *db = zt_g.db;
+	if (!db->in_txn) /* lost with its connection (503), or a bug */
+		return req->err != ZT_OK ? req->err
+					 : pass_on(req, db, internal(db));
+	return pass_on(req, db, commit(db, req));
+}
+
+/* ---- the same for a caller that handles the failure itself ---- */
+
+/* Hand db->err to the caller's err instead of the request. */
+static enum zt_err
+hand_over(struct zt_db *db, struct zt_error *err, enum zt_err e)
+{
+	if (e != ZT_OK)
+		*err = db->err;
+	return e;
+}
+
+enum zt_err
+zt_db_try_begin_tenant(struct zt_req *req, struct zt_error *err,
+    const char *tenant_id, const char *user_id)
+{
+	struct zt_db *db = zt_g.db;
+	return hand_over(db, err, begin(db, req, tenant_id, user_id));
+}
+
+PGresult *
+zt_db_try_exec(struct zt_req *req, struct zt_error *err, struct zt_sql *q,
+    const char *const *params)
+{
+	struct zt_db *db = zt_g.db;
+	PGresult *r;
+	if (hand_over(db, err, run(db, req, q, params, 0, &r)) != ZT_OK)
+		return NULL;
+	return r;
+}
+
+enum zt_err
+zt_db_try_commit(struct zt_req *req, struct zt_error *err)
+{
+	struct zt_db *db = zt_g.db;
+	if (!db->in_txn)
+		return hand_over(db, err, internal(db));
+	return hand_over(db, err, commit(db, req));
 }
 
 /* SAVEPOINT name / RELEASE / ROLLBACK TO (name is ours, never client data) */
 static enum zt_err
 savepoint_cmd(struct zt_req *req, const char *verb, const char *name)
 {
+	struct zt_db *db = zt_g.db;
 	char sql[96];
-	if (!zt_db_in_txn())
-		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	enum zt_err e;
+	if (!db->in_txn)
+		return pass_on(req, db, internal(db));
 	snprintf(sql, sizeof(sql), "%s %s", verb, name);
-	if (flush(req) != ZT_OK)
-		return req->err;
-	return simple(req, sql);
+	if ((e = flush(db, req)) != ZT_OK)
+		return pass_on(req, db, e);
+	return pass_on(req, db, simple(db, sql));
 }
 
 enum zt_err
@@ -852,12 +935,14 @@ zt_db_constraint(void)
 int
 zt_db_ping(char *err, size_t errlen)
 {
+	struct zt_db *db = zt_g.db;
 	struct zt_req *req = zt_req_new(NULL, NULL);
+	PGresult *r;
 	int rc = -1;
-	if (zt_db_exec(req, &q_ping, NULL) != NULL)
+	if (run(db, req, &q_ping, NULL, 0, &r) == ZT_OK)
 		rc = 0;
 	else
-		snprintf(err, errlen, "%s", req->err_msg ? req->err_msg : "");
+		snprintf(err, errlen, "%s", db->err.msg);
 	zt_req_free(req);
 	return rc;
 }

@@ -10,6 +10,15 @@
  * that owns them and prepared on first use on each connection.  Every query
  * of a request runs inside zt_db_begin()/zt_db_commit(), which scopes it to
  * the request's tenant and user for row-level security.
+ *
+ * The error channel (zt_err.h): below the entry points nothing touches a
+ * request.  The connection's internals take the struct zt_db as a
+ * parameter and describe a failure in its struct zt_error (the last
+ * failure, kept on the connection); each entry point below passes that on
+ * in one place (zt_fail_error), since its callers (every domain module)
+ * still read the failure from req->err after a NULL or non-ZT_OK answer.
+ * Mapping of SQLSTATEs: zt_db_map_sqlstate.  The entry points themselves
+ * read the process's connection (zt_g.db) once, at the top.
  */
 #ifndef ZT_DB_H
 #define ZT_DB_H
@@ -34,7 +43,8 @@ void zt_db_free(struct zt_db *db);
 
 /*
  * Begin a transaction scoped to req's tenant and user (set_config(…, true)
- * for app.tenant_id and app.user_id).  On failure records 503/500 on req.
+ * for app.tenant_id and app.user_id).  On failure records 503/500 on req
+ * (the entry points' one boundary, above).
  * Nothing is sent yet: BEGIN and the scope go to the server in one pipeline
  * with the transaction's first statement (one round trip), and a
  * transaction that runs no statement sends nothing at all.  A connection
@@ -70,11 +80,13 @@ enum zt_err zt_db_begin_tenant(struct zt_req *req, const char *tenant_id,
 enum zt_err zt_db_begin_system(struct zt_req *req);
 /*
  * Change the scope inside the open transaction (sent with the next
- * statement): to tenant_id acting as user_id ("" or NULL: nobody), or to
- * no tenant and no user.  app.admin_id is left as it is.
+ * statement): to tenant_id acting as user_id ("" or NULL: nobody), to no
+ * tenant and user_id (a user just identified at sign-in), or to no tenant
+ * and no user.  app.admin_id is left as it is.
  */
 enum zt_err zt_db_scope_tenant(struct zt_req *req, const char *tenant_id,
     const char *user_id);
+enum zt_err zt_db_scope_user(struct zt_req *req, const char *user_id);
 enum zt_err zt_db_scope_public(struct zt_req *req);
 /* Act as the system admin (on) or stop (off) inside the open transaction,
  * leaving tenant and user as they are: a tenant's approval in dev. */
@@ -82,14 +94,25 @@ enum zt_err zt_db_scope_system(struct zt_req *req, int on);
 
 /*
  * The general forms the named ones are made of: any tenant_id and user_id
- * ("" or NULL: none).  Prefer the names above; these remain for the
- * modules not yet converted and for tests of the scoping itself.
+ * ("" or NULL: none).  Modules use the names above; these remain for
+ * tests of the scoping itself (tests/tools/dbctl.c).
  */
 enum zt_err zt_db_begin_as(struct zt_req *req, const char *tenant_id,
     const char *user_id);
 enum zt_err zt_db_scope(struct zt_req *req, const char *tenant_id,
     const char *user_id);
 enum zt_err zt_db_commit(struct zt_req *req);
+/*
+ * zt_db_begin_tenant, zt_db_exec and zt_db_commit for a caller that
+ * handles a failure itself (a step inside a savepoint that may fail, a
+ * best-effort write after the answer is decided): the same, except that
+ * a failure is described in err only and nothing is recorded on req.
+ */
+enum zt_err zt_db_try_begin_tenant(struct zt_req *req, struct zt_error *err,
+    const char *tenant_id, const char *user_id);
+PGresult *zt_db_try_exec(struct zt_req *req, struct zt_error *err,
+    struct zt_sql *q, const char *const *params);
+enum zt_err zt_db_try_commit(struct zt_req *req, struct zt_error *err);
 /*
  * Savepoints inside the open transaction, for a step that may fail without
  * failing the transaction (issuing tickets for seats that may be gone).
@@ -126,6 +149,17 @@ PGresult *zt_db_exec(struct zt_req *req, struct zt_sql *q,
  */
 enum zt_err zt_db_queue(struct zt_req *req, struct zt_sql *q,
     const char *const *params, PGresult **out);
+
+/*
+ * What a statement's SQLSTATE means to the client, into out (also
+ * returned): unique violation 23505 (any class 23 at COMMIT, where the
+ * deferred checks run) is 409 "conflict"; serialization failure and
+ * deadlock (40001, 40P01; any class 40 at COMMIT) are 409 "retry"; other
+ * data errors (classes 22 and 23) are 422 "invalid"; anything else is 500.
+ * A lost connection never gets here: it is 503 "database_unavailable".
+ */
+enum zt_err zt_db_map_sqlstate(
+    const char *sqlstate, int at_commit, struct zt_error *out);
 
 /* SQLSTATE of the last failed zt_db_exec ("" when none). */
 const char *zt_db_sqlstate(void);

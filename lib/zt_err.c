@@ -1,6 +1,9 @@
 /* zt_err.c - error enum to HTTP status and code. */
 #include "zt_err.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 static const struct {
 	int status;
 	const char *code;
@@ -60,4 +63,27 @@ zt_http_reason(int status)
 	case 503: return "Service Unavailable";
 	default: return status < 500 ? "Client Error" : "Server Error";
 	}
+}
+
+enum zt_err
+zt_error_set(
+    struct zt_error *e, enum zt_err err, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	e->err = err;
+	e->code = code;
+	e->retry_after = 0;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+void
+zt_error_clear(struct zt_error *e)
+{
+	e->err = ZT_OK;
+	e->code = NULL;
+	e->msg[0] = '\0';
+	e->retry_after = 0;
 }

@@ -1141,7 +1141,7 @@ zt_event_catalogue(struct zt_req *req, struct json_object **out)
 
 /* The public answers this process built last (zt_event.h). */
 static struct public_slot {
-	char event_id[ZT_UUID_LEN + 1]; /* "" when free */
+	char event_id[ZT_UUID_BUF]; /* "" when free */
 	char map_ver[24];
 	long long built_ms;
 	char *text; /* malloc'd */

@@ -12,6 +12,7 @@
 #include "zt_salemap.h"
 #include "zt_server.h"
 #include "zt_time.h"
+#include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,27 +61,42 @@ put_json(void *p)
 }
 
 /*
- * Run an event script; *out is its decoded JSON reply, released when the
- * request ends.  503 when Redis is down, 500 on a script error.
+ * Run an event script on the process's Redis; *out is its decoded JSON
+ * reply, released when the request ends.  A failure (503 when Redis is
+ * down, 500 on a script error) is described in err, not recorded on req:
+ * run() below passes it on, a best-effort caller drops it.
  */
 static enum zt_err
-run(struct zt_req *req, struct zt_script *s, const char *event_id,
-    int nargs, const char *const *args, struct json_object **out)
+run_into(struct zt_req *req, struct zt_error *err, struct zt_script *s,
+    const char *event_id, int nargs, const char *const *args,
+    struct json_object **out)
 {
-	redisReply *rep = zt_redis_eval(req, s, ZT_KEY__EVENT_COUNT,
-	    zt_keys_event_all(req->arena, event_id), nargs, args);
+	redisReply *rep =
+	    zt_redis_eval(zt_g.redis, req, err, s, ZT_KEY__EVENT_COUNT,
+		zt_keys_event_all(req->arena, event_id), nargs, args);
 	struct json_object *o;
 
 	if (rep == NULL)
-		return req->err;
+		return err->err;
 	if (rep->type != REDIS_REPLY_STRING ||
 	    (o = json_tokener_parse(rep->str)) == NULL) {
 		zt_log_error("hold", "unexpected script reply (type %d)",
 		    rep->type);
-		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+		return zt_error_set(err, ZT_EINTERNAL, NULL, "internal error");
 	}
 	zt_req_defer(req, put_json, o);
 	*out = o;
+	return ZT_OK;
+}
+
+/* run_into with the failure recorded for the client. */
+static enum zt_err
+run(struct zt_req *req, struct zt_script *s, const char *event_id, int nargs,
+    const char *const *args, struct json_object **out)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	if (run_into(req, &err, s, event_id, nargs, args, out) != ZT_OK)
+		return zt_fail_error(req, &err);
 	return ZT_OK;
 }
 
@@ -150,7 +166,7 @@ publish(struct zt_req *req, const char *event_id, struct json_object *reply)
 			json_object_object_add(body, "expiresAt",
 			    json_object_new_string(
 			        zt_time_format_ms(req->arena, exp)));
-		zt_live_publish_event(event_id, int_field(m, "v"),
+		zt_live_publish_event(zt_g.live, event_id, int_field(m, "v"),
 		    json_object_get_string(field(m, "type")), body);
 	}
 }
@@ -408,7 +424,7 @@ settle(struct zt_req *req, const struct zt_salemap *m,
 #define INDEX_REFRESH_MS 30000
 #define INDEX_MEMO 16
 static struct {
-	char event_id[ZT_UUID_LEN + 1];
+	char event_id[ZT_UUID_BUF];
 	long long expires_ms;
 	unsigned long redis_gen;
 } index_memo[INDEX_MEMO];
@@ -416,7 +432,8 @@ static struct {
 static void
 index_event(struct zt_req *req, const char *event_id, long long expires_ms)
 {
-	unsigned long gen = zt_redis_generation();
+	unsigned long gen = zt_redis_generation(zt_g.redis);
+	struct zt_error err = ZT_ERROR_INIT;
 	int slot = 0;
 	redisReply *rep;
 
@@ -432,11 +449,12 @@ index_event(struct zt_req *req, const char *event_id, long long expires_ms)
 		if (index_memo[i].expires_ms < index_memo[slot].expires_ms)
 			slot = i;
 	}
-	rep = zt_redis_cmd(
-	    req, "ZADD %s GT %lld %s", ZT_KEY_HOLD_INDEX, expires_ms, event_id);
+	/* best effort: the hold stands without it (err is dropped); the
+	 * next lock indexes again */
+	rep = zt_redis_cmd(zt_g.redis, req, &err, "ZADD %s GT %lld %s",
+	    ZT_KEY_HOLD_INDEX, expires_ms, event_id);
 	if (rep == NULL || rep->type == REDIS_REPLY_ERROR) {
 		zt_log_error("hold", "could not index event %s", event_id);
-		req->err = ZT_OK; /* the hold stands; lock again */
 		index_memo[slot].event_id[0] = '\0';
 		return;
 	}
@@ -454,7 +472,7 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 	long long now = zt_time_now_ms();
 	size_t nargs = 12 + r->nseats + 4 * r->nga, k;
 	const char **args = zt_arena_array(req->arena, nargs, sizeof(char *));
-	char hold_id[ZT_UUID_LEN + 1];
+	char hold_id[ZT_UUID_BUF];
 	struct json_object *reply, *ok;
 	enum zt_err e;
 
@@ -544,6 +562,28 @@ zt_hold_release(struct zt_req *req, const char *event_id,
 	return ZT_OK;
 }
 
+enum zt_err
+zt_hold_release_if(struct zt_req *req, struct zt_error *err,
+    const char *event_id, const char *user_id, const char *hold_id)
+{
+	const char *get[1] = {user_id}, *all[2] = {user_id, ""};
+	struct json_object *reply;
+	struct zt_hold h;
+	enum zt_err e;
+
+	if ((e = run_into(req, err, &get_script, event_id, 1, get, &reply)) !=
+	    ZT_OK)
+		return e;
+	read_hold(req, reply, &h);
+	if (h.id[0] == '\0' || strcmp(h.id, hold_id) != 0)
+		return ZT_OK; /* gone, or a newer hold: not this one's */
+	if ((e = run_into(
+		 req, err, &release_script, event_id, 2, all, &reply)) != ZT_OK)
+		return e;
+	publish(req, event_id, reply);
+	return ZT_OK;
+}
+
 /* Arguments "n, seats…, m, (type, qty)…" after the first `skip`. */
 static const char **
 items_args(struct zt_req *req, size_t skip, const char *const *seats,
@@ -565,7 +605,7 @@ items_args(struct zt_req *req, size_t skip, const char *const *seats,
 }
 
 enum zt_err
-zt_hold_consume(struct zt_req *req, const char *event_id,
+zt_hold_consume(struct zt_req *req, struct zt_error *err, const char *event_id,
     const char *user_id, const char *hold_id, const char *const *seats,
     size_t nseats, const struct zt_hold_ga *ga, size_t nga)
 {
@@ -576,19 +616,19 @@ zt_hold_consume(struct zt_req *req, const char *event_id,
 
 	args[0] = user_id;
 	args[1] = hold_id;
-	if ((e = run(req, &consume_script, event_id, (int)nargs, args,
-	         &reply)) != ZT_OK)
+	if ((e = run_into(req, err, &consume_script, event_id, (int)nargs, args,
+		 &reply)) != ZT_OK)
 		return e;
 	publish(req, event_id, reply);
 	ok = field(reply, "ok");
 	if (ok == NULL || !json_object_get_boolean(ok))
-		return zt_fail(req, ZT_EFORBIDDEN, "not_owner",
+		return zt_error_set(err, ZT_EFORBIDDEN, "not_owner",
 		    "hold %s belongs to someone else", hold_id);
 	return ZT_OK;
 }
 
 enum zt_err
-zt_hold_unsell(struct zt_req *req, const char *event_id,
+zt_hold_unsell(struct zt_req *req, struct zt_error *err, const char *event_id,
     const char *user_id, const char *const *seats, size_t nseats,
     const struct zt_hold_ga *ga, size_t nga)
 {
@@ -598,7 +638,8 @@ zt_hold_unsell(struct zt_req *req, const char *event_id,
 	enum zt_err e;
 
 	args[0] = user_id;
-	e = run(req, &unsell_script, event_id, (int)nargs, args, &reply);
+	e = run_into(
+	    req, err, &unsell_script, event_id, (int)nargs, args, &reply);
 	if (e != ZT_OK)
 		return e;
 	publish(req, event_id, reply);
@@ -621,7 +662,7 @@ seed_sold(struct zt_req *req, const struct zt_salemap *m, long long v0)
 	const int width[3] = {1, 2, 3};
 	enum zt_err e;
 
-	if ((e = zt_db_begin_as(req, m->tenant_id, "")) != ZT_OK)
+	if ((e = zt_db_begin_tenant(req, m->tenant_id, "")) != ZT_OK)
 		return e;
 	if ((res = zt_db_exec(req, &q_sold, p)) == NULL)
 		return req->err;
@@ -691,7 +732,7 @@ zt_hold_json(struct zt_req *req, const struct zt_hold *h)
  */
 #define SNAP_SLOTS 4
 static struct snap {
-	char event_id[ZT_UUID_LEN + 1];
+	char event_id[ZT_UUID_BUF];
 	long long v;
 	char next[24];       /* earliest expiry of a hold in it, ms */
 	long long live;      /* holds alive in it */
@@ -735,7 +776,7 @@ snap_store(const struct zt_salemap *m, struct json_object *reply,
 	sn->v = int_field(reply, "v");
 	sn->live = int_field(reply, "live");
 	sn->map_loaded = m->loaded_ms;
-	sn->redis_gen = zt_redis_generation();
+	sn->redis_gen = zt_redis_generation(zt_g.redis);
 	sn->used = ++snap_clock;
 }
 
@@ -815,7 +856,7 @@ zt_hold_status(struct zt_req *req, const char *event_id, const char **text,
 		sn = snap_find(m->event_id);
 		args[1] = args[2] = args[3] = "";
 		if (sn != NULL && sn->map_loaded == m->loaded_ms &&
-		    sn->redis_gen == zt_redis_generation()) {
+		    sn->redis_gen == zt_redis_generation(zt_g.redis)) {
 			args[1] = num_arg(req, sn->v);
 			args[2] = sn->next;
 			args[3] = num_arg(req, sn->live);
@@ -869,9 +910,10 @@ zt_hold_status(struct zt_req *req, const char *event_id, const char **text,
 
 /* ------------------------------------------------------------ sweep -- */
 
-enum zt_err
-zt_hold_sweep(struct zt_req *req, const char *event_id, int *swept,
-    int *remaining)
+/* Sweep one event; a failure is described in err. */
+static enum zt_err
+sweep_into(struct zt_req *req, struct zt_error *err, const char *event_id,
+    int *swept, int *remaining)
 {
 	const char *args[1] = {num_arg(req, ZT_HOLD_SWEEP_MAX)};
 	struct json_object *reply;
@@ -881,8 +923,8 @@ zt_hold_sweep(struct zt_req *req, const char *event_id, int *swept,
 	*remaining = 0;
 	/* bounded: a flood of expiries is finished by the next run */
 	for (int round = 0; round < 50; round++) {
-		if ((e = run(req, &sweep_script, event_id, 1, args,
-		         &reply)) != ZT_OK)
+		if ((e = run_into(req, err, &sweep_script, event_id, 1, args,
+			 &reply)) != ZT_OK)
 			return e;
 		publish(req, event_id, reply);
 		*swept += (int)int_field(reply, "swept");
@@ -894,16 +936,26 @@ zt_hold_sweep(struct zt_req *req, const char *event_id, int *swept,
 }
 
 enum zt_err
+zt_hold_sweep(
+    struct zt_req *req, const char *event_id, int *swept, int *remaining)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	if (sweep_into(req, &err, event_id, swept, remaining) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
+}
+
+enum zt_err
 zt_hold_sweep_all(struct zt_req *req, int *swept)
 {
-	redisReply *idx =
-	    zt_redis_cmd(req, "ZRANGE %s 0 -1 WITHSCORES", ZT_KEY_HOLD_INDEX);
+	struct zt_error err = ZT_ERROR_INIT, last = ZT_ERROR_INIT;
+	redisReply *idx = zt_redis_cmd(zt_g.redis, req, &err,
+	    "ZRANGE %s 0 -1 WITHSCORES", ZT_KEY_HOLD_INDEX);
 	long long now = zt_time_now_ms();
-	enum zt_err rc = ZT_OK;
 
 	*swept = 0;
 	if (idx == NULL)
-		return req->err;
+		return zt_fail_error(req, &err);
 	if (idx->type != REDIS_REPLY_ARRAY)
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	for (size_t i = 0; i + 1 < idx->elements; i += 2) {
@@ -913,23 +965,24 @@ zt_hold_sweep_all(struct zt_req *req, int *swept)
 		const char *keys[1] = {ZT_KEY_HOLD_INDEX};
 		int n = 0, left = 0;
 
+		zt_error_clear(&err);
 		if (!zt_is_uuid(ev)) {
-			zt_redis_cmd(req, "ZREM %s %s", ZT_KEY_HOLD_INDEX, ev);
+			zt_redis_cmd(zt_g.redis, req, &err, "ZREM %s %s",
+			    ZT_KEY_HOLD_INDEX, ev);
 			continue;
 		}
-		if (zt_hold_sweep(req, ev, &n, &left) != ZT_OK) {
-			zt_log_warn("sweep", "could not sweep %s: %s", ev,
-			    req->err_msg ? req->err_msg : "");
-			rc = req->err;
-			req->err = ZT_OK;
+		/* one event's failure does not stop the others: the last
+		 * one is the run's answer */
+		if (sweep_into(req, &err, ev, &n, &left) != ZT_OK) {
+			zt_log_warn(
+			    "sweep", "could not sweep %s: %s", ev, err.msg);
+			last = err;
 			continue;
 		}
 		*swept += n;
 		if (left == 0 && strtoll(score, NULL, 10) < now - INDEX_IDLE_MS)
-			zt_redis_eval(req, &index_drop_script, 1, keys, 2,
-			    args);
+			zt_redis_eval(zt_g.redis, req, &err, &index_drop_script,
+			    1, keys, 2, args);
 	}
-	if (rc != ZT_OK)
-		req->err = rc;
-	return rc;
+	return zt_fail_error(req, &last);
 }

@@ -24,17 +24,19 @@
  *   zt_hold_get(req, event, user, &h)    the user's live hold (h.id "" if
  *                                        none): seats, GA, expiry
  *   … insert the tickets, COMMIT …
- *   zt_hold_consume(req, event, user, h.id, seats, n, ga, m)
+ *   zt_hold_consume(req, &err, event, user, h.id, seats, n, ga, m)
  *                                        after COMMIT: the sold seats and
  *                                        units leave the hold, the rest of
  *                                        the hold is released, seats.sold
  *                                        (+ seats.released) is published
- *   zt_hold_unsell(req, event, user, seats, n, ga, m)
+ *   zt_hold_unsell(req, &err, event, user, seats, n, ga, m)
  *                                        after a refund/cancel COMMIT: the
  *                                        seats and units are for sale again
  *
- * Strings returned in structs live in req's arena.  Functions record their
- * error on req (zt_fail) and return it; Redis down is 503
+ * Strings returned in structs live in req's arena.  Functions answering a
+ * client record their error on req (zt_fail) and return it; the
+ * after-COMMIT ones (consume, unsell, release_if) only describe it in the
+ * caller's struct zt_error (zt_err.h).  Redis down is 503
  * "redis_unavailable".  None of them runs inside a PostgreSQL transaction
  * of the caller (those that read PostgreSQL open their own).
  */
@@ -127,26 +129,39 @@ enum zt_err zt_hold_release(struct zt_req *req, const char *event_id,
     const char *user_id, const char *seat_id);
 
 /*
+ * Release user_id's whole hold on event_id only if it is still hold_id (a
+ * booking that expired gives back the hold it had, not a newer one).
+ * Best effort for cron: a failure is described in err, nothing is
+ * recorded on req.
+ */
+enum zt_err zt_hold_release_if(struct zt_req *req, struct zt_error *err,
+    const char *event_id, const char *user_id, const char *hold_id);
+
+/*
  * After the COMMIT that sold them: seats and GA units of hold_id (owned by
  * user_id) are sold.  They leave Redis's hold and join the sold set; the
  * GA counter keeps units the hold had taken and gives up the others (a
  * hold that expired before payment); whatever else the hold had is
  * released.  Publishes seats.sold (ga.changed for GA only), then
  * seats.released for the rest.  A hold of another user is 403 "not_owner";
- * a hold that is gone (expired, swept, Redis restarted) is fine.
+ * a hold that is gone (expired, swept, Redis restarted) is fine.  The sale
+ * stands whatever happens here, so a failure is described in err for the
+ * caller to log or drop, never recorded on req.
  */
-enum zt_err zt_hold_consume(struct zt_req *req, const char *event_id,
-    const char *user_id, const char *hold_id, const char *const *seats,
-    size_t nseats, const struct zt_hold_ga *ga, size_t nga);
+enum zt_err zt_hold_consume(struct zt_req *req, struct zt_error *err,
+    const char *event_id, const char *user_id, const char *hold_id,
+    const char *const *seats, size_t nseats, const struct zt_hold_ga *ga,
+    size_t nga);
 
 /*
  * After the COMMIT of a refund or cancellation of user_id's tickets: seats
  * leave the sold set, GA units go back to the counter and the user's
- * bought count drops.  Publishes seats.released.
+ * bought count drops.  Publishes seats.released.  As zt_hold_consume, a
+ * failure goes to err only.
  */
-enum zt_err zt_hold_unsell(struct zt_req *req, const char *event_id,
-    const char *user_id, const char *const *seats, size_t nseats,
-    const struct zt_hold_ga *ga, size_t nga);
+enum zt_err zt_hold_unsell(struct zt_req *req, struct zt_error *err,
+    const char *event_id, const char *user_id, const char *const *seats,
+    size_t nseats, const struct zt_hold_ga *ga, size_t nga);
 
 /*
  * The public snapshot of event_id as JSON text: {eventId, v,

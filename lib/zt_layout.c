@@ -270,7 +270,7 @@ plan_seats(struct zt_req *req, const char *event_id,
 	n = PQntuples(r);
 	/* n uuids of 36 characters, commas, braces: no overflow at n <= 20k
 	 * rows of one event (the seat cap) */
-	g = gone = zt_arena_array(req->arena, (size_t)n + 1, ZT_UUID_LEN + 1);
+	g = gone = zt_arena_array(req->arena, (size_t)n + 1, ZT_UUID_BUF);
 	*g++ = '{';
 	for (int i = 0; i < n; i++) {
 		const char *section = PQgetvalue(r, i, 1);

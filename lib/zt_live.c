@@ -89,10 +89,10 @@ zt_live_free(struct zt_live *l)
 }
 
 void
-zt_live_defer(int on)
+zt_live_defer(struct zt_live *l, int on)
 {
-	if (zt_g.live != NULL)
-		zt_g.live->defer = on;
+	if (l != NULL)
+		l->defer = on;
 }
 
 static int
@@ -371,46 +371,46 @@ flush(struct zt_live *l, int block)
 	return failed;
 }
 
-int
-zt_live_flush(void)
+enum zt_err
+zt_live_flush(struct zt_live *l)
 {
-	if (zt_g.live == NULL)
-		return 0;
-	return flush(zt_g.live, 0) > 0 ? -1 : 0;
-}
-
-int
-zt_live_wait(void)
-{
-	if (zt_g.live == NULL)
-		return 0;
-	return flush(zt_g.live, 1) > 0 ? -1 : 0;
-}
-
-int
-zt_live_publish(const char *channel, const char *json, size_t len)
-{
-	struct zt_live *l = zt_g.live;
 	if (l == NULL)
-		return -1;
+		return ZT_OK;
+	return flush(l, 0) > 0 ? ZT_EUNAVAIL : ZT_OK;
+}
+
+enum zt_err
+zt_live_wait(struct zt_live *l)
+{
+	if (l == NULL)
+		return ZT_OK;
+	return flush(l, 1) > 0 ? ZT_EUNAVAIL : ZT_OK;
+}
+
+enum zt_err
+zt_live_publish(
+    struct zt_live *l, const char *channel, const char *json, size_t len)
+{
+	if (l == NULL)
+		return ZT_EUNAVAIL;
 	if (enqueue(l, channel, json, len) != 0) {
 		zt_log_error("live", "channel name too long: not published");
-		return -1;
+		return ZT_EINTERNAL;
 	}
 	if (l->defer)
-		return l->out_len < FLUSH_AT ? 0 : zt_live_flush();
-	return zt_live_wait();
+		return l->out_len < FLUSH_AT ? ZT_OK : zt_live_flush(l);
+	return zt_live_wait(l);
 }
 
-int
-zt_live_publish_event(const char *event_id, long long v, const char *type,
-    struct json_object *body)
+enum zt_err
+zt_live_publish_event(struct zt_live *l, const char *event_id, long long v,
+    const char *type, struct json_object *body)
 {
 	struct json_object *msg = json_object_new_object();
 	char channel[64];
 	const char *text;
 	size_t len = 0;
-	int rc;
+	enum zt_err rc;
 
 	json_object_object_add(msg, "v", json_object_new_int64(v));
 	json_object_object_add(msg, "type", json_object_new_string(type));
@@ -423,7 +423,7 @@ zt_live_publish_event(const char *event_id, long long v, const char *type,
 	snprintf(channel, sizeof(channel), "ev:%s", event_id);
 	text = json_object_to_json_string_length(msg,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	rc = zt_live_publish(channel, text, len);
+	rc = zt_live_publish(l, channel, text, len);
 	json_object_put(msg);
 	return rc;
 }
@@ -437,7 +437,7 @@ zt_live_ping(char *err, size_t errlen)
 		snprintf(err, errlen, "publisher not configured");
 		return -1;
 	}
-	zt_live_wait(); /* anything queued goes first, on its own */
+	zt_live_wait(l); /* anything queued goes first, on its own */
 	(void)enqueue(l, "health", NULL, 0);
 	l->err[0] = '\0';
 	l->last_status = -1;

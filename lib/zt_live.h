@@ -12,6 +12,12 @@
  * for nchan, and neither does the worker: nchan's answers are read when
  * they have arrived.  Elsewhere (cron programs) each publish is sent and
  * answered at once.
+ *
+ * The error channel (zt_err.h): a publish never fails a request (the
+ * change is committed; clients catch up from the next message's gap), so
+ * these calls log and return an enum zt_err (ZT_EUNAVAIL: nchan did not
+ * take it or l is NULL) that callers may drop; nothing is written on a
+ * request.  The publisher l is passed in (zt_g.live from the top).
  */
 #ifndef ZT_LIVE_H
 #define ZT_LIVE_H
@@ -19,36 +25,40 @@
 #include <json-c/json.h>
 #include <stddef.h>
 
+#include "zt_err.h"
+
 struct zt_live;
 
 struct zt_live *zt_live_new(const char *socket_path);
 void zt_live_free(struct zt_live *l);
 
 /* Queue publishes until zt_live_flush (on) or send each at once (off). */
-void zt_live_defer(int on);
+void zt_live_defer(struct zt_live *l, int on);
 
-/* Send what is queued and read the answers that have arrived.  0 ok, -1
- * some failed (logged). */
-int zt_live_flush(void);
+/* Send what is queued and read the answers that have arrived.  ZT_OK (l
+ * NULL too: nothing to send), ZT_EUNAVAIL some failed (logged). */
+enum zt_err zt_live_flush(struct zt_live *l);
 /* The same, waiting for every answer. */
-int zt_live_wait(void);
+enum zt_err zt_live_wait(struct zt_live *l);
 
-/* POST json (len bytes) to channel ("ev:<uuid>").  0 ok (or queued), -1
- * failed. */
-int zt_live_publish(const char *channel, const char *json, size_t len);
+/* POST json (len bytes) to channel ("ev:<uuid>").  ZT_OK sent (or
+ * queued), ZT_EUNAVAIL failed, ZT_EINTERNAL a channel name too long. */
+enum zt_err zt_live_publish(
+    struct zt_live *l, const char *channel, const char *json, size_t len);
 
 /*
  * Publish one change of an event on its channel ev:<event_id>:
  * {"v":v,"type":type, …the members of body} (docs/live.md).  v is the
  * event's version after the change (zt:{ev:<event>}:ver), so subscribers
  * can drop what their snapshot already has and see gaps.  Takes ownership
- * of body (NULL for none).  0 ok, -1 failed (logged; the change stands,
+ * of body (NULL for none).  As zt_live_publish (logged; the change stands,
  * clients catch up from the next message's gap).
  */
-int zt_live_publish_event(const char *event_id, long long v, const char *type,
-    struct json_object *body);
+enum zt_err zt_live_publish_event(struct zt_live *l, const char *event_id,
+    long long v, const char *type, struct json_object *body);
 
-/* Is the publisher reachable?  0 ok, -1 down (reason in err). */
+/* Is the process's publisher (zt_g.live) reachable, for health?  0 ok, -1
+ * down (reason in err). */
 int zt_live_ping(char *err, size_t errlen);
 
 #endif

@@ -5,7 +5,9 @@
 #include "zt_keys.h"
 #include "zt_lua.h"
 #include "zt_redis.h"
+#include "zt_server.h"
 
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,11 +37,14 @@ zt_rate_refuse(struct zt_req *req, const char *code, const char *what,
     long long retry_ms)
 {
 	long long secs = retry_ms <= 0 ? 1 : (retry_ms + 999) / 1000;
-	zt_reply_header(req, "Retry-After",
-	    zt_arena_printf(req->arena, "%lld", secs));
-	zt_fail_detail(req, "retryAfter", json_object_new_int64(secs));
-	return zt_fail(req, ZT_ELIMIT, code, "%s; try again in %lld seconds",
-	    what, secs);
+	if (secs > INT_MAX)
+		secs = INT_MAX;
+	/* the wait goes with the error: the dispatcher writes Retry-After
+	 * and retryAfter from it */
+	zt_fail(
+	    req, ZT_ELIMIT, code, "%s; try again in %lld seconds", what, secs);
+	zt_fail_retry(req, (int)secs);
+	return ZT_ELIMIT;
 }
 
 const char *
@@ -57,6 +62,7 @@ zt_rate_hit(struct zt_req *req, const char *scope, const char *key,
     int limit, int window_s)
 {
 	const char *keys[1], *args[3];
+	struct zt_error err = ZT_ERROR_INIT;
 	unsigned char rnd[8];
 	redisReply *rep;
 
@@ -67,9 +73,10 @@ zt_rate_hit(struct zt_req *req, const char *scope, const char *key,
 	args[0] = zt_arena_printf(req->arena, "%lld", (long long)window_s * 1000);
 	args[1] = zt_arena_printf(req->arena, "%d", limit);
 	args[2] = zt_hex(req->arena, rnd, sizeof(rnd));
-	rep = zt_redis_eval(req, &hit_script, 1, keys, 3, args);
+	rep =
+	    zt_redis_eval(zt_g.redis, req, &err, &hit_script, 1, keys, 3, args);
 	if (rep == NULL)
-		return req->err;
+		return zt_fail_error(req, &err);
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
 	    rep->element[0]->type != REDIS_REPLY_INTEGER ||
 	    rep->element[1]->type != REDIS_REPLY_INTEGER)
@@ -86,6 +93,7 @@ fail_run(struct zt_req *req, const char *scope, const char *key,
 {
 	const char *keys[1] = {rate_key(req, scope, key)};
 	const char *args[6];
+	struct zt_error err = ZT_ERROR_INIT;
 	redisReply *rep;
 
 	args[0] = zt_arena_printf(req->arena, "%d", b->free);
@@ -97,9 +105,10 @@ fail_run(struct zt_req *req, const char *scope, const char *key,
 	args[4] = zt_arena_printf(req->arena, "%lld",
 	    (long long)b->day_s * 1000);
 	args[5] = mode;
-	rep = zt_redis_eval(req, &fail_script, 1, keys, 6, args);
+	rep = zt_redis_eval(
+	    zt_g.redis, req, &err, &fail_script, 1, keys, 6, args);
 	if (rep == NULL)
-		return req->err;
+		return zt_fail_error(req, &err);
 	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 3)
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	for (size_t i = 0; i < 3; i++)
@@ -132,7 +141,9 @@ zt_rate_fail_capped(struct zt_req *req, const char *scope, const char *key,
 enum zt_err
 zt_rate_fail_clear(struct zt_req *req, const char *scope, const char *key)
 {
-	return zt_redis_cmd(req, "DEL %s", rate_key(req, scope, key)) != NULL
-	           ? ZT_OK
-	           : req->err;
+	struct zt_error err = ZT_ERROR_INIT;
+	if (zt_redis_cmd(zt_g.redis, req, &err, "DEL %s",
+		rate_key(req, scope, key)) == NULL)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }

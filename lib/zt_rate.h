@@ -16,14 +16,16 @@
  * limit 0 is no limit.  Each key is its own Redis key (cluster-safe), so
  * two limits on one request are two calls, the wider scope first.
  * ZT_OK when allowed.  Over the limit: records 429 "rate_limited" with a
- * message and a Retry-After header on req and returns ZT_ELIMIT.
+ * message and the wait (zt_fail_retry) on req and returns ZT_ELIMIT; the
+ * dispatcher writes the Retry-After header from it.
  */
 enum zt_err zt_rate_hit(struct zt_req *req, const char *scope,
     const char *key, int limit, int window_s);
 
 /*
- * Record 429 `code` on req: "<what>; try again in N seconds", a
- * Retry-After header and retryAfter in the body, N = retry_ms rounded up
+ * Record 429 `code` on req: "<what>; try again in N seconds" and the wait
+ * N (zt_fail_retry: the dispatcher answers it as a Retry-After header and
+ * retryAfter in the body), N = retry_ms rounded up
  * to whole seconds (at least 1).  Returns ZT_ELIMIT.  For limits counted
  * elsewhere (the lock script counts its own: lib/zt_hold.c).
  */

@@ -109,9 +109,9 @@ ensure(struct zt_redis *r)
 }
 
 unsigned long
-zt_redis_generation(void)
+zt_redis_generation(const struct zt_redis *r)
 {
-	return zt_g.redis != NULL ? zt_g.redis->generation : 0;
+	return r != NULL ? r->generation : 0;
 }
 
 static void
@@ -121,9 +121,9 @@ free_reply(void *p)
 }
 
 static redisReply *
-unavailable(struct zt_req *req)
+unavailable(struct zt_error *err)
 {
-	zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
+	zt_error_set(err, ZT_EUNAVAIL, "redis_unavailable",
 	    "the hold service is unavailable, try again shortly");
 	return NULL;
 }
@@ -133,13 +133,17 @@ unavailable(struct zt_req *req)
  * Takes ownership of cmd (hiredis-formatted, freed with redisFreeCommand).
  */
 static redisReply *
-run(struct zt_req *req, char *cmd, long long len)
+run(struct zt_redis *r, struct zt_req *req, struct zt_error *err, char *cmd,
+    long long len)
 {
-	struct zt_redis *r = zt_g.redis;
 	redisReply *rep = NULL;
 
 	if (len < 0)
 		zt_oom();
+	if (r == NULL) { /* a program that did not ask for Redis */
+		redisFreeCommand(cmd);
+		return unavailable(err);
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int fresh = r->c == NULL || r->c->err != 0;
 		void *out = NULL;
@@ -167,32 +171,34 @@ run(struct zt_req *req, char *cmd, long long len)
 			break;
 	}
 	redisFreeCommand(cmd);
-	return rep != NULL ? rep : unavailable(req);
+	return rep != NULL ? rep : unavailable(err);
 }
 
 redisReply *
-zt_redis_argv(struct zt_req *req, int argc, const char **argv,
-    const size_t *lens)
+zt_redis_argv(struct zt_redis *r, struct zt_req *req, struct zt_error *err,
+    int argc, const char **argv, const size_t *lens)
 {
 	char *cmd = NULL;
 	long long len = redisFormatCommandArgv(&cmd, argc, argv, lens);
-	return run(req, cmd, len);
+	return run(r, req, err, cmd, len);
 }
 
 redisReply *
-zt_redis_cmd(struct zt_req *req, const char *fmt, ...)
+zt_redis_cmd(struct zt_redis *r, struct zt_req *req, struct zt_error *err,
+    const char *fmt, ...)
 {
 	char *cmd = NULL;
 	va_list ap;
 	va_start(ap, fmt);
 	int len = redisvFormatCommand(&cmd, fmt, ap);
 	va_end(ap);
-	return run(req, cmd, len);
+	return run(r, req, err, cmd, len);
 }
 
 redisReply *
-zt_redis_eval(struct zt_req *req, struct zt_script *s, int nkeys,
-    const char *const *keys, int nargs, const char *const *args)
+zt_redis_eval(struct zt_redis *r, struct zt_req *req, struct zt_error *err,
+    struct zt_script *s, int nkeys, const char *const *keys, int nargs,
+    const char *const *args)
 {
 	int argc = 3 + nkeys + nargs;
 	const char **argv = zt_arena_array(req->arena, (size_t)argc, sizeof(*argv));
@@ -201,13 +207,13 @@ zt_redis_eval(struct zt_req *req, struct zt_script *s, int nkeys,
 	if (s->sha[0] == '\0') {
 		/* Redis names scripts by SHA-1, which libsodium lacks:
 		 * let Redis compute it once per process */
-		rep = zt_redis_cmd(req, "SCRIPT LOAD %s", s->src);
+		rep = zt_redis_cmd(r, req, err, "SCRIPT LOAD %s", s->src);
 		if (rep == NULL)
 			return NULL;
 		if (rep->type != REDIS_REPLY_STRING || rep->len != 40) {
 			zt_log_error("redis", "script load failed: %s",
 			    rep->type == REDIS_REPLY_ERROR ? rep->str : "?");
-			zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+			zt_error_set(err, ZT_EINTERNAL, NULL, "internal error");
 			return NULL;
 		}
 		memcpy(s->sha, rep->str, 40);
@@ -220,13 +226,13 @@ zt_redis_eval(struct zt_req *req, struct zt_script *s, int nkeys,
 		argv[3 + i] = keys[i];
 	for (int i = 0; i < nargs; i++)
 		argv[3 + nkeys + i] = args[i];
-	rep = zt_redis_argv(req, argc, argv, NULL);
+	rep = zt_redis_argv(r, req, err, argc, argv, NULL);
 	if (rep != NULL && rep->type == REDIS_REPLY_ERROR &&
 	    strncmp(rep->str, "NOSCRIPT", 8) == 0) {
 		/* script cache lost (restart, failover): send the source */
 		argv[0] = "EVAL";
 		argv[1] = s->src;
-		rep = zt_redis_argv(req, argc, argv, NULL);
+		rep = zt_redis_argv(r, req, err, argc, argv, NULL);
 	}
 	if (rep != NULL && rep->type == REDIS_REPLY_ERROR)
 		zt_log_error("redis", "script error: %s", rep->str);
@@ -237,10 +243,11 @@ int
 zt_redis_ping(char *err, size_t errlen)
 {
 	struct zt_req *req = zt_req_new(NULL, NULL);
-	redisReply *rep = zt_redis_cmd(req, "PING");
+	struct zt_error e = ZT_ERROR_INIT;
+	redisReply *rep = zt_redis_cmd(zt_g.redis, req, &e, "PING");
 	int rc = -1;
 	if (rep == NULL)
-		snprintf(err, errlen, "%s", req->err_msg);
+		snprintf(err, errlen, "%s", e.msg);
 	else if (rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "PONG") == 0)
 		rc = 0;
 	else

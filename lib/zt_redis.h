@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "zt_config.h"
+#include "zt_err.h"
 #include "zt_req.h"
 
 struct zt_redis;
@@ -30,24 +31,37 @@ struct zt_redis *zt_redis_new(const struct zt_config *cfg);
 void zt_redis_free(struct zt_redis *r);
 
 /*
- * Run one command given as argv.  The reply is freed when the request ends.
- * NULL on failure with 503 recorded on req.  A Redis error reply is
- * returned as a reply of type REDIS_REPLY_ERROR (the caller decides).
+ * The error channel (zt_err.h): these calls never write on req, which
+ * only gives the reply its lifetime (freed when the request ends) and the
+ * arena.  A failure is NULL with err filled: ZT_EUNAVAIL
+ * "redis_unavailable" when Redis cannot be reached (r NULL included: a
+ * program that did not ask for Redis), ZT_EINTERNAL when a script does not
+ * load.  The caller passes it on (zt_fail_error) or, for a best-effort
+ * call, drops it.  The connection r comes from the caller (zt_g.redis at
+ * the top of the domain module), never from a global in here.
  */
-redisReply *zt_redis_argv(struct zt_req *req, int argc, const char **argv,
-    const size_t *lens);
+
+/*
+ * Run one command given as argv.  A Redis error reply is returned as a
+ * reply of type REDIS_REPLY_ERROR (the caller decides).
+ */
+redisReply *zt_redis_argv(struct zt_redis *r, struct zt_req *req,
+    struct zt_error *err, int argc, const char **argv, const size_t *lens);
 /* printf-style convenience for fixed commands. */
-redisReply *zt_redis_cmd(struct zt_req *req, const char *fmt, ...);
+redisReply *zt_redis_cmd(struct zt_redis *r, struct zt_req *req,
+    struct zt_error *err, const char *fmt, ...);
 
 /* EVALSHA script with keys then args; NOSCRIPT falls back to EVAL. */
-redisReply *zt_redis_eval(struct zt_req *req, struct zt_script *s, int nkeys,
+redisReply *zt_redis_eval(struct zt_redis *r, struct zt_req *req,
+    struct zt_error *err, struct zt_script *s, int nkeys,
     const char *const *keys, int nargs, const char *const *args);
 
-/* Counts the connections made: a change means Redis may have restarted
- * and lost what a caller remembers of it. */
-unsigned long zt_redis_generation(void);
+/* Counts the connections r made (0 for NULL): a change means Redis may
+ * have restarted and lost what a caller remembers of it. */
+unsigned long zt_redis_generation(const struct zt_redis *r);
 
-/* PING: 0 ok, -1 down (reason in err). */
+/* PING on the process's connection (zt_g.redis), for health: 0 ok, -1
+ * down (reason in err). */
 int zt_redis_ping(char *err, size_t errlen);
 
 #endif

@@ -11,6 +11,7 @@
 #include "zt_razorpay.h"
 #include "zt_server.h"
 #include "zt_team.h"
+#include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,6 +173,9 @@ zt__refund_send(struct zt_req *req, const char *tenant_id,
 	struct zt_razorpay_refund_req rr;
 	struct zt_razorpay_refund out;
 	struct zt_razorpay_err err;
+	/* the refund is safe in the table either way: a failure below is
+	 * logged by zt_db and dropped, the request's answer stands */
+	struct zt_error dberr = ZT_ERROR_INIT;
 	const char *p[3];
 
 	zt_server_razorpay_cfg(&cfg);
@@ -185,21 +189,20 @@ zt__refund_send(struct zt_req *req, const char *tenant_id,
 		    err.msg);
 		return;
 	}
-	if (zt_db_begin_as(req, tenant_id, "") != ZT_OK)
+	if (zt_db_try_begin_tenant(req, &dberr, tenant_id, "") != ZT_OK)
 		return;
 	p[0] = refund_id;
 	p[1] = out.id;
 	p[2] = strcmp(out.status, "processed") == 0 ? "processed" : "pending";
-	PGresult *r = zt_db_exec(req, &q_refund_sent, p);
+	PGresult *r = zt_db_try_exec(req, &dberr, &q_refund_sent, p);
 	if (r != NULL && PQntuples(r) == 1 &&
 	    strcmp(PQgetvalue(r, 0, 1), "processed") == 0) {
 		const char *q[1] = {PQgetvalue(r, 0, 0)};
-		r = zt_db_exec(req, &q_payment_refunded, q);
+		r = zt_db_try_exec(req, &dberr, &q_payment_refunded, q);
 	}
 	if (r != NULL)
-		zt_db_commit(req);
+		zt_db_try_commit(req, &dberr);
 	zt_db_rollback();
-	req->err = ZT_OK; /* the refund is safe in the table either way */
 }
 
 long long
@@ -258,12 +261,12 @@ zt__refund_webhook(
 			return ZT_OK; /* not ours */
 		a->tenant_id = zt__dup(req, r, 0, 0);
 		const char *c[2] = {zt__dup(req, r, 0, 1), ev->refund.id};
-		if (zt_db_scope(req, a->tenant_id, "") != ZT_OK ||
+		if (zt_db_scope_tenant(req, a->tenant_id, "") != ZT_OK ||
 		    zt_db_exec(req, &q_refund_claim, c) == NULL)
 			return req->err;
 	} else {
 		a->tenant_id = zt__dup(req, r, 0, 0);
-		if (zt_db_scope(req, a->tenant_id, "") != ZT_OK)
+		if (zt_db_scope_tenant(req, a->tenant_id, "") != ZT_OK)
 			return req->err;
 	}
 	if ((r = zt_db_exec(req, &q_refund_state, p)) == NULL)
@@ -415,7 +418,7 @@ zt_refund_grant(struct zt_req *req, const char *booking_id, long long amount,
 	/* a manager or owner now (not when the token was made), and the
 	 * organizer's tenant only: another tenant's booking is 404 */
 	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK ||
-	    (e = zt_db_scope(req, req->tenant_id, "")) != ZT_OK)
+	    (e = zt_db_scope_tenant(req, req->tenant_id, "")) != ZT_OK)
 		return e;
 	a.tenant_id = req->tenant_id;
 	if ((r = lock_for_refund(req, booking_id, &a)) == NULL)
@@ -459,15 +462,14 @@ cancelled_event_one(struct zt_req *req)
 	struct zt__after a;
 	PGresult *r;
 	memset(&a, 0, sizeof(a));
-	if (zt_db_begin_as(req, "", "") != ZT_OK ||
-	    zt__system_scope(req) != ZT_OK ||
+	if (zt_db_begin_system(req) != ZT_OK ||
 	    (r = zt_db_exec(req, &q_cancelled_events, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
 		return 0;
 	const char *id = zt__dup(req, r, 0, 0);
 	a.tenant_id = zt__dup(req, r, 0, 1);
-	if (zt_db_scope(req, a.tenant_id, "") != ZT_OK ||
+	if (zt_db_scope_tenant(req, a.tenant_id, "") != ZT_OK ||
 	    (r = lock_for_refund(req, id, &a)) == NULL)
 		return -1;
 	if (strcmp(PQgetvalue(r, 0, CL_STATUS), "confirmed") != 0)
@@ -493,8 +495,7 @@ static int
 retry_refund_one(struct zt_req *req)
 {
 	PGresult *r;
-	if (zt_db_begin_as(req, "", "") != ZT_OK ||
-	    zt__system_scope(req) != ZT_OK ||
+	if (zt_db_begin_system(req) != ZT_OK ||
 	    (r = zt_db_exec(req, &q_unsent_refunds, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
@@ -508,7 +509,7 @@ retry_refund_one(struct zt_req *req)
 	const char *state = zt__dup(req, r, 0, UR_STATUS);
 	const char *rid = zt__dup(req, r, 0, UR_PROVIDER_REFUND);
 	const char *lp[2] = {id, state};
-	if (zt_db_scope(req, tenant, "") != ZT_OK ||
+	if (zt_db_scope_tenant(req, tenant, "") != ZT_OK ||
 	    (r = zt_db_exec(req, &q_refund_lock, lp)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)

@@ -293,6 +293,35 @@ zt_fail(struct zt_req *req, enum zt_err e, const char *code, const char *fmt,
 	return e;
 }
 
+enum zt_err
+zt_fail_error(struct zt_req *req, const struct zt_error *e)
+{
+	if (e->err == ZT_OK)
+		return ZT_OK;
+	zt_fail(req, e->err, e->code, "%s", e->msg);
+	if (e->retry_after > 0)
+		zt_fail_retry(req, e->retry_after);
+	return e->err;
+}
+
+void
+zt_fail_clear(struct zt_req *req)
+{
+	req->err = ZT_OK;
+	req->err_code = NULL;
+	req->err_msg = NULL;
+	req->retry_after = 0;
+	if (req->err_extra != NULL)
+		json_object_put(req->err_extra);
+	req->err_extra = NULL;
+}
+
+void
+zt_fail_retry(struct zt_req *req, int secs)
+{
+	req->retry_after = secs;
+}
+
 void
 zt_fail_detail(struct zt_req *req, const char *key, struct json_object *val)
 {
@@ -313,6 +342,9 @@ zt_req_error_body(const struct zt_req *req)
 	    json_object_new_string(req->err_msg ? req->err_msg
 	                                        : zt_http_reason(zt_err_status(e))));
 	json_object_object_add(body, "error", err);
+	if (req->retry_after > 0)
+		json_object_object_add(
+		    body, "retryAfter", json_object_new_int(req->retry_after));
 	if (req->err_extra != NULL) {
 		json_object_object_foreach(req->err_extra, k, v) {
 			json_object_object_add(body, k, json_object_get(v));

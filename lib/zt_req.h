@@ -5,6 +5,8 @@
  * from req->arena or is registered with zt_req_defer(), and is released by
  * zt_req_end().  Handlers read with the accessors below and answer with
  * zt_reply*() or by returning zt_fail(); they never print anything.
+ * Only handlers and domain modules record on a request; stores report into
+ * a struct zt_error (zt_err.h) that the caller passes on or drops.
  */
 #ifndef ZT_REQ_H
 #define ZT_REQ_H
@@ -65,6 +67,7 @@ struct zt_req {
 	const char *err_code;
 	const char *err_msg;
 	struct json_object *err_extra; /* merged into the error body; owned */
+	int retry_after; /* > 0: Retry-After and retryAfter (seconds) */
 
 	struct zt_defer *defers;
 	/* set by a request that built something large (a big seat map, a
@@ -107,6 +110,23 @@ void zt_reply_header(struct zt_req *req, const char *name, const char *value);
  */
 enum zt_err zt_fail(struct zt_req *req, enum zt_err e, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/*
+ * Record a store's failure (struct zt_error, zt_err.h) for the dispatcher
+ * and return its enum: how a domain function passes one on.  ZT_OK records
+ * nothing.
+ */
+enum zt_err zt_fail_error(struct zt_req *req, const struct zt_error *e);
+/* Ask for a Retry-After of secs seconds (and retryAfter in the body) with
+ * the recorded error (429 with a wait; a 503 without one gets the
+ * default, docs/stack.md). */
+void zt_fail_retry(struct zt_req *req, int secs);
+/*
+ * Forget the recorded error (code, message, details, wait): for a domain
+ * function that was told of a failure by a callee which records on req
+ * and handles it itself.  Stores never need it (they report into a
+ * struct zt_error); nothing else may reset req->err by hand.
+ */
+void zt_fail_clear(struct zt_req *req);
 /* Attach key=val to the error body (takes ownership of val). */
 void zt_fail_detail(struct zt_req *req, const char *key, struct json_object *val);
 

@@ -7,6 +7,7 @@
 #include "zt_redis.h"
 #include "zt_server.h"
 #include "zt_time.h"
+#include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +49,7 @@ zt_salemap_forget(void)
 void
 zt_salemap_drop(const char *event_id)
 {
-	char id[ZT_UUID_LEN + 1];
+	char id[ZT_UUID_BUF];
 	/* event_id may be a cached map's own (m->event_id) */
 	snprintf(id, sizeof(id), "%s", event_id);
 	for (int i = 0; i < ZT_SALEMAP_SLOTS; i++)
@@ -59,28 +60,28 @@ zt_salemap_drop(const char *event_id)
 void
 zt_salemap_touch(struct zt_req *req, const char *event_id)
 {
-	enum zt_err saved = req->err;
+	struct zt_error err = ZT_ERROR_INIT; /* dropped: the change is
+					      * committed either way */
 	redisReply *rep;
 
 	if (zt_g.redis == NULL)
 		return;
-	rep = zt_redis_cmd(
-	    req, "INCR %s", zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
+	rep = zt_redis_cmd(zt_g.redis, req, &err, "INCR %s",
+	    zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
 	if (rep == NULL || rep->type != REDIS_REPLY_INTEGER)
 		zt_log_warn("salemap", "could not bump the map version of %s",
 		    event_id);
-	req->err = saved; /* the change is committed either way */
 }
 
 void
 zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
     size_t n)
 {
-	enum zt_err saved = req->err;
+	struct zt_error err = ZT_ERROR_INIT; /* dropped: "?" says it */
 	redisReply *rep = NULL;
 
 	if (zt_g.redis != NULL)
-		rep = zt_redis_cmd(req, "GET %s",
+		rep = zt_redis_cmd(zt_g.redis, req, &err, "GET %s",
 		    zt_keys_event(req->arena, event_id, ZT_KEY_MAP));
 
 	snprintf(out, n, "0");
@@ -88,7 +89,6 @@ zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
 		snprintf(out, n, "%s", rep->str);
 	else if (rep == NULL || rep->type != REDIS_REPLY_NIL)
 		snprintf(out, n, "?");
-	req->err = saved;
 }
 
 static int
@@ -153,7 +153,7 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 	/* the version before the map itself: a change that lands while
 	 * loading makes the next lock reload ("?": reload once) */
 	zt_salemap_version(req, event_id, m->map_ver, sizeof(m->map_ver));
-	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
+	if ((e = zt_db_begin_public(req)) != ZT_OK)
 		return e;
 	if ((r = zt_db_exec(req, &q_event, p)) == NULL)
 		return req->err;
@@ -170,7 +170,7 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 
 	/* the children through the tenant's own policy: a plain index
 	 * scan instead of the per-row public_read check */
-	if ((e = zt_db_scope(req, m->tenant_id, "")) != ZT_OK)
+	if ((e = zt_db_scope_tenant(req, m->tenant_id, "")) != ZT_OK)
 		return e;
 	if ((r = zt_db_exec(req, &q_seats, p)) == NULL)
 		return req->err;
@@ -248,14 +248,14 @@ zt_salemap_get(struct zt_req *req, const char *event_id,
 }
 
 enum zt_err
-zt_salemap_seat_event(struct zt_req *req, const char *seat_id,
-    char event_id[ZT_UUID_LEN + 1])
+zt_salemap_seat_event(
+    struct zt_req *req, const char *seat_id, char event_id[ZT_UUID_BUF])
 {
 	const char *p[1] = {seat_id};
 	PGresult *r;
 	enum zt_err e;
 
-	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
+	if ((e = zt_db_begin_public(req)) != ZT_OK)
 		return e;
 	if ((r = zt_db_exec(req, &q_seat_event, p)) == NULL)
 		return req->err;
@@ -264,7 +264,7 @@ zt_salemap_seat_event(struct zt_req *req, const char *seat_id,
 		return zt_fail(req, ZT_ENOTFOUND, "seat_not_found",
 		    "no such seat: %s", seat_id);
 	}
-	snprintf(event_id, ZT_UUID_LEN + 1, "%s", PQgetvalue(r, 0, 0));
+	snprintf(event_id, ZT_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
 	return zt_db_commit(req);
 }
 

@@ -26,17 +26,18 @@
 #include <stddef.h>
 
 #include "zt_req.h"
+#include "zt_uuid.h"
 
 #define ZT_SALEMAP_TTL_MS 30000
 #define ZT_SALEMAP_SLOTS  8
 
 struct zt_sale_seat {
-	char id[ZT_UUID_LEN + 1];
+	char id[ZT_UUID_BUF];
 	int blocked;
 };
 
 struct zt_sale_type {
-	char id[ZT_UUID_LEN + 1];
+	char id[ZT_UUID_BUF];
 	int capacity;
 	int sold; /* as of loading: seeds the Redis counter, never a guard */
 	int per_order_limit;
@@ -44,8 +45,8 @@ struct zt_sale_type {
 };
 
 struct zt_salemap {
-	char event_id[ZT_UUID_LEN + 1];
-	char tenant_id[ZT_UUID_LEN + 1];
+	char event_id[ZT_UUID_BUF];
+	char tenant_id[ZT_UUID_BUF];
 	char status[16];                        /* published, cancelled, … */
 	long long sales_start_ms, sales_end_ms; /* 0: no bound */
 	long long ends_ms;                      /* the event's end */
@@ -71,8 +72,8 @@ enum zt_err zt_salemap_get(struct zt_req *req, const char *event_id,
  * The event of seat_id (a seat of a public event) into event_id; 404
  * "seat_not_found" otherwise.  Runs its own transaction.
  */
-enum zt_err zt_salemap_seat_event(struct zt_req *req, const char *seat_id,
-    char event_id[ZT_UUID_LEN + 1]);
+enum zt_err zt_salemap_seat_event(
+    struct zt_req *req, const char *seat_id, char event_id[ZT_UUID_BUF]);
 
 /* Sort the seats and types of a map built by hand (tests) or loaded. */
 void zt_salemap_index(struct zt_salemap *m);

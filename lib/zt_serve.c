@@ -223,9 +223,12 @@ write_response(FCGX_Request *r, struct zt_req *req)
 	}
 	if (!has_cache)
 		FCGX_PutS("Cache-Control: no-store\r\n", r->out);
-	/* every 503 is a dependency that is down or restarting (PostgreSQL,
+	/* the wait recorded with the error (a limit's, zt_fail_retry); every
+	 * other 503 is a dependency that is down or restarting (PostgreSQL,
 	 * Redis): tell clients when to come back (docs/stack.md) */
-	if (status == 503 && !has_retry)
+	if (!has_retry && req->err != ZT_OK && req->retry_after > 0)
+		FCGX_FPrintF(r->out, "Retry-After: %d\r\n", req->retry_after);
+	else if (status == 503 && !has_retry)
 		FCGX_FPrintF(r->out, "Retry-After: %d\r\n", ZT_RETRY_AFTER);
 	FCGX_PutS("X-Content-Type-Options: nosniff\r\n"
 	          "X-Frame-Options: DENY\r\n"
@@ -359,7 +362,7 @@ zt_serve(const char *program, const struct zt_route *routes, size_t n,
 	FCGX_InitRequest(&r, 0, 0);
 	req = zt_req_new(fcgi_getenv, &r);
 	zt_log_info("start", "%s ready", program);
-	zt_live_defer(1);
+	zt_live_defer(zt_g.live, 1);
 	while (!zt_g.stopping && FCGX_Accept_r(&r) >= 0) {
 		/* libfcgi closes a connection with shutdown, then waits for
 		 * nginx to close its end (a lingering close, against a reset
@@ -371,7 +374,7 @@ zt_serve(const char *program, const struct zt_route *routes, size_t n,
 			FCGX_Detach(&r);
 		FCGX_Finish_r(&r);
 		/* the client has its answer: now the live messages */
-		zt_live_flush();
+		zt_live_flush(zt_g.live);
 		zt_req_end(req);
 		req->getenv = fcgi_getenv;
 		req->getenv_ctx = &r;

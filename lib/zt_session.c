@@ -5,6 +5,7 @@
 #include "zt_log.h"
 #include "zt_server.h"
 #include "zt_token.h"
+#include "zt_uuid.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -139,14 +140,14 @@ str_or_null(const char *s)
 
 enum zt_err
 zt_session_user(struct zt_req *req, const char *channel, const char *identifier,
-    char user_id[37])
+    char user_id[ZT_UUID_BUF])
 {
 	const char *p[1] = {identifier};
 	PGresult *r = zt_db_exec(req,
 	    strcmp(channel, "email") == 0 ? &q_user_email : &q_user_phone, p);
 	if (r == NULL)
 		return req->err;
-	snprintf(user_id, 37, "%s", PQgetvalue(r, 0, 0));
+	snprintf(user_id, ZT_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
 	return ZT_OK;
 }
 
@@ -162,7 +163,7 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 	char *tok;
 	enum zt_err e;
 
-	if ((e = zt_db_scope(req, "", user_id)) != ZT_OK)
+	if ((e = zt_db_scope_user(req, user_id)) != ZT_OK)
 		return e;
 	if ((r = zt_db_exec(req, &q_user, p)) == NULL)
 		return req->err;
@@ -226,7 +227,7 @@ default_tenant(struct zt_req *req, const char *user_id)
 {
 	const char *p[1] = {user_id};
 	PGresult *r;
-	if (zt_db_scope(req, "", user_id) != ZT_OK)
+	if (zt_db_scope_user(req, user_id) != ZT_OK)
 		return NULL;
 	if ((r = zt_db_exec(req, &q_memberships, p)) == NULL)
 		return NULL;
@@ -364,7 +365,7 @@ zt_session_refresh(
 	}
 
 	if (tenant_id != NULL && strcmp(tenant_id, active) != 0) {
-		if ((e = zt_db_scope(req, "", user_id)) != ZT_OK)
+		if ((e = zt_db_scope_user(req, user_id)) != ZT_OK)
 			return e;
 		p[0] = user_id;
 		p[1] = tenant_id;

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "zt_req.h"
+#include "zt_uuid.h"
 
 #define ZT_REFRESH_COOKIE "zt_refresh"
 
@@ -31,10 +32,10 @@ struct zt_session_answer {
 
 /*
  * Find or create the user for a verified identifier (channel "email" or a
- * phone channel) inside the open transaction; fills user_id[37].
+ * phone channel) inside the open transaction; fills user_id[ZT_UUID_BUF].
  */
 enum zt_err zt_session_user(struct zt_req *req, const char *channel,
-    const char *identifier, char user_id[37]);
+    const char *identifier, char user_id[ZT_UUID_BUF]);
 
 /*
  * Start a family for user_id inside the open transaction (after

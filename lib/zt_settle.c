@@ -105,27 +105,25 @@ static enum zt_err
 issue(struct zt_req *req, const char *booking_id)
 {
 	const char *p[1] = {booking_id};
+	struct zt_error err = ZT_ERROR_INIT;
 	PGresult *r;
 	enum zt_err e;
 
 	if ((e = zt_db_savepoint(req, "issue")) != ZT_OK)
 		return e;
-	if ((r = zt_db_exec(req, &q_issue, p)) == NULL)
-		goto failed;
-	/* fewer GA types taken than GA lines: sold out */
-	if (strcmp(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)) != 0) {
-		zt_fail(req, ZT_ECONFLICT, "sold_out",
-		    "these tickets have sold out");
-		goto failed;
+	if ((r = zt_db_try_exec(req, &err, &q_issue, p)) == NULL) {
+		/* a taken seat or a data rule: this attempt only */
+		if (err.err != ZT_ECONFLICT && err.err != ZT_EINVALID)
+			return zt_fail_error(req, &err); /* all of it goes */
+		goto conflict;
 	}
+	/* fewer GA types taken than GA lines: sold out */
+	if (strcmp(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)) != 0)
+		goto conflict;
 	return zt_db_release(req, "issue");
-failed:
-	e = req->err;
-	if (e != ZT_ECONFLICT && e != ZT_EINVALID)
-		return e; /* a real failure: the whole transaction goes */
-	if (zt_db_rollback_to(req, "issue") != ZT_OK)
-		return req->err;
-	req->err = ZT_OK;
+conflict:
+	if ((e = zt_db_rollback_to(req, "issue")) != ZT_OK)
+		return e;
 	return ZT_ECONFLICT;
 }
 
@@ -337,9 +335,7 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 	if (zt_razorpay_event_parse(req->body, req->body_len, &ev, &err) != 0)
 		return zt_fail(req, ZT_EBADREQ, "invalid_event", "%s", err.msg);
 
-	if ((e = zt_db_begin_as(req, "", "")) != ZT_OK)
-		return e;
-	if ((e = zt__system_scope(req)) != ZT_OK)
+	if ((e = zt_db_begin_system(req)) != ZT_OK)
 		return e;
 	/* the signed bytes themselves, not the unsigned event id header */
 	crypto_hash_sha256(
@@ -369,13 +365,17 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 		if (PQntuples(r) > 0) {
 			const char *booking = zt__dup(req, r, 0, 0);
 			a.tenant_id = zt__dup(req, r, 0, 1);
-			if ((e = zt_db_scope(req, a.tenant_id, "")) != ZT_OK)
+			if ((e = zt_db_scope_tenant(req, a.tenant_id, "")) !=
+			    ZT_OK)
 				return e;
 			if ((e = settle(req, booking, order, ev.payment.id,
 				 ev.payment.amount, &out, &a)) != ZT_OK &&
 			    e != ZT_EBADREQ)
 				return e;
-			req->err = ZT_OK;
+			/* a payment that does not match its booking is
+			 * recorded, not refused: Razorpay would resend */
+			if (e == ZT_EBADREQ)
+				zt_fail_clear(req);
 		}
 	} else if (strcmp(ev.event, "payment.failed") == 0 && *order) {
 		p[0] = order;

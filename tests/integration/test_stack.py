@@ -242,5 +242,8 @@ def test_named_db_scopes_set_what_row_level_security_reads(dbctl):
     sets no tenant, user or admin; begin_user the request's user only;
     begin_tenant and scope_tenant/_public exactly what they name;
     begin_system the system admin with no tenant and no user, which a
-    tenant scope keeps and the next transaction does not."""
-    dbctl("scope", 7)
+    tenant scope keeps and the next transaction does not; scope_user no
+    tenant and the given user. And the error channel: zt_db_try_exec
+    describes a data error in the caller's struct zt_error and leaves the
+    request alone, zt_db_exec passes the same failure on to it."""
+    dbctl("scope", 9)

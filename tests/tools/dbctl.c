@@ -54,6 +54,9 @@ static struct zt_sql q_settings = ZT_SQL("dbctl_settings",
     " coalesce(current_setting('app.user_id', true), ''),"
     " coalesce(current_setting('app.admin_id', true), '')", 0);
 
+/* 22P02 for anything but digits: a data error (422 "invalid") */
+static struct zt_sql q_int = ZT_SQL("dbctl_int", "SELECT $1::int", 1);
+
 static const char *mark;
 static int failed;
 
@@ -337,6 +340,33 @@ scope_checks(void)
 	     settings_are(req, "", "", "");
 	zt_db_rollback();
 	check("scope-ends-with-txn", ok, "a scope outlived its transaction");
+
+	ok = zt_db_begin_public(req) == ZT_OK &&
+	     zt_db_scope_user(req, u) == ZT_OK && settings_are(req, "", u, "");
+	zt_db_rollback();
+	check("scope-user-named", ok, "scope_user is not (no tenant, user)");
+
+	/* the error channel: zt_db_try_exec describes a failure in the
+	 * caller's struct and leaves the request alone; zt_db_exec passes
+	 * the same failure on to the request */
+	{
+		struct zt_error err = ZT_ERROR_INIT;
+		const char *p[1] = {"x"};
+		ok = zt_db_try_begin_tenant(req, &err, t, "") == ZT_OK &&
+		     zt_db_try_exec(req, &err, &q_int, p) == NULL &&
+		     err.err == ZT_EINVALID && err.code != NULL &&
+		     strcmp(err.code, "invalid") == 0 &&
+		     strcmp(zt_db_sqlstate(), "22P02") == 0 &&
+		     req->err == ZT_OK && req->err_msg == NULL;
+		zt_db_rollback();
+		ok = ok && zt_db_begin_public(req) == ZT_OK &&
+		     zt_db_exec(req, &q_int, p) == NULL &&
+		     req->err == ZT_EINVALID &&
+		     strcmp(req->err_code, "invalid") == 0;
+		zt_db_rollback();
+	}
+	check("errors-to-the-caller", ok,
+	    "a try call recorded on req, or exec did not pass it on");
 	zt_req_free(req);
 }
 

@@ -36,6 +36,7 @@ main(int argc, char **argv)
 	struct zt_hold_ga ga[16];
 	size_t nseats = 0, nga = 0;
 	struct zt_req *req;
+	struct zt_error err = ZT_ERROR_INIT;
 	enum zt_err e;
 	int first, swept = 0;
 
@@ -64,14 +65,16 @@ main(int argc, char **argv)
 	zt_server_init("holdctl", ZT_NEED_REDIS | ZT_NEED_LIVE);
 	req = zt_req_new(NULL, NULL);
 	if (strcmp(argv[1], "consume") == 0)
-		e = zt_hold_consume(req, argv[2], argv[3], argv[4], seats,
+		e = zt_hold_consume(req, &err, argv[2], argv[3], argv[4], seats,
 		    nseats, ga, nga);
 	else if (strcmp(argv[1], "unsell") == 0)
-		e = zt_hold_unsell(req, argv[2], argv[3], seats, nseats, ga,
-		    nga);
-	else
-		e = zt_hold_sweep_all(req, &swept);
-	printf("%s\n", e == ZT_OK ? "ok" : req->err_code);
+		e = zt_hold_unsell(
+		    req, &err, argv[2], argv[3], seats, nseats, ga, nga);
+	else if ((e = zt_hold_sweep_all(req, &swept)) != ZT_OK)
+		zt_error_set(&err, e, req->err_code, "%s", req->err_msg);
+	printf("%s\n", e == ZT_OK ? "ok"
+		       : err.code ? err.code
+				  : zt_err_code(e));
 	zt_req_free(req);
 	zt_server_cleanup();
 	return e == ZT_OK ? 0 : 1;

@@ -132,64 +132,65 @@ reset(enum mode m)
 TEST(pipelined_messages_go_in_order_after_the_request)
 {
 	reset(OK_LENGTH);
-	zt_live_defer(1);
-	CHECK(zt_live_publish("ev:1", "{\"v\":1}", 7) == 0);
-	CHECK(zt_live_publish("ev:1", "{\"v\":2}", 7) == 0);
-	CHECK(zt_live_publish("tenant:t", "{\"v\":3}", 7) == 0);
+	zt_live_defer(zt_g.live, 1);
+	CHECK(zt_live_publish(zt_g.live, "ev:1", "{\"v\":1}", 7) == 0);
+	CHECK(zt_live_publish(zt_g.live, "ev:1", "{\"v\":2}", 7) == 0);
+	CHECK(zt_live_publish(zt_g.live, "tenant:t", "{\"v\":3}", 7) == 0);
 	CHECK(srv.answered == 0); /* nothing sent before the flush */
-	CHECK(zt_live_flush() == 0);  /* sent; the answers come later */
-	CHECK(zt_live_wait() == 0);
+	CHECK(zt_live_flush(zt_g.live) == 0); /* sent; the answers come later */
+	CHECK(zt_live_wait(zt_g.live) == 0);
 	CHECK(srv.answered == 3);
 	CHECK_STR(srv.seen[0], "POST /pub/ev:1 {\"v\":1}");
 	CHECK_STR(srv.seen[1], "POST /pub/ev:1 {\"v\":2}");
 	CHECK_STR(srv.seen[2], "POST /pub/tenant:t {\"v\":3}");
 	/* the same connection serves the next request */
-	CHECK(zt_live_publish("ev:1", "{\"v\":4}", 7) == 0);
-	CHECK(zt_live_flush() == 0);
+	CHECK(zt_live_publish(zt_g.live, "ev:1", "{\"v\":4}", 7) == 0);
+	CHECK(zt_live_flush(zt_g.live) == 0);
 	usleep(20000); /* its answer arrives; the next flush reads it */
-	CHECK(zt_live_publish("ev:1", "{\"v\":5}", 7) == 0);
-	CHECK(zt_live_flush() == 0);
-	CHECK(zt_g.live != NULL && zt_live_wait() == 0);
+	CHECK(zt_live_publish(zt_g.live, "ev:1", "{\"v\":5}", 7) == 0);
+	CHECK(zt_live_flush(zt_g.live) == 0);
+	CHECK(zt_g.live != NULL && zt_live_wait(zt_g.live) == 0);
 	CHECK(srv.conns == 1 && srv.answered == 5);
-	CHECK(zt_live_flush() == 0); /* nothing queued: nothing sent */
-	zt_live_defer(0);
+	CHECK(zt_live_flush(zt_g.live) == 0); /* nothing queued: nothing sent */
+	zt_live_defer(zt_g.live, 0);
 }
 
 TEST(a_closed_connection_resends_only_the_unanswered)
 {
 	reset(CLOSE_AFTER_ONE);
-	zt_live_defer(1);
-	zt_live_publish("ev:1", "{\"v\":1}", 7);
-	zt_live_publish("ev:1", "{\"v\":2}", 7);
-	zt_live_publish("ev:1", "{\"v\":3}", 7);
-	CHECK(zt_live_flush() == 0);
-	CHECK(zt_live_wait() == 0);
+	zt_live_defer(zt_g.live, 1);
+	zt_live_publish(zt_g.live, "ev:1", "{\"v\":1}", 7);
+	zt_live_publish(zt_g.live, "ev:1", "{\"v\":2}", 7);
+	zt_live_publish(zt_g.live, "ev:1", "{\"v\":3}", 7);
+	CHECK(zt_live_flush(zt_g.live) == 0);
+	CHECK(zt_live_wait(zt_g.live) == 0);
 	CHECK(srv.conns == 2);
 	CHECK(srv.answered == 3);
 	CHECK_STR(srv.seen[0], "POST /pub/ev:1 {\"v\":1}");
 	CHECK_STR(srv.seen[1], "POST /pub/ev:1 {\"v\":2}");
 	CHECK_STR(srv.seen[2], "POST /pub/ev:1 {\"v\":3}");
-	zt_live_defer(0);
+	zt_live_defer(zt_g.live, 0);
 }
 
 TEST(chunked_answers_are_read_whole)
 {
 	reset(OK_CHUNKED);
 	/* not deferred: each publish is sent at once (cron programs) */
-	CHECK(zt_live_publish("ev:2", "{}", 2) == 0);
-	CHECK(zt_live_publish("ev:2", "{}", 2) == 0);
+	CHECK(zt_live_publish(zt_g.live, "ev:2", "{}", 2) == 0);
+	CHECK(zt_live_publish(zt_g.live, "ev:2", "{}", 2) == 0);
 	CHECK(srv.answered == 2 && srv.conns == 1);
 }
 
 TEST(a_refusal_is_reported)
 {
 	reset(REFUSE);
-	CHECK(zt_live_publish("ev:3", "{}", 2) == -1);
-	zt_live_defer(1);
-	zt_live_publish("ev:3", "{}", 2);
-	int sent = zt_live_flush();
-	CHECK(sent == -1 || zt_live_wait() == -1); /* seen when it comes */
-	zt_live_defer(0);
+	CHECK(zt_live_publish(zt_g.live, "ev:3", "{}", 2) == ZT_EUNAVAIL);
+	zt_live_defer(zt_g.live, 1);
+	zt_live_publish(zt_g.live, "ev:3", "{}", 2);
+	enum zt_err sent = zt_live_flush(zt_g.live);
+	CHECK(sent == ZT_EUNAVAIL ||
+	      zt_live_wait(zt_g.live) == ZT_EUNAVAIL); /* seen when it comes */
+	zt_live_defer(zt_g.live, 0);
 }
 
 TEST(ping_takes_404_as_up)
@@ -205,14 +206,14 @@ TEST(a_missing_publisher_fails_fast)
 	char err[256];
 	zt_live_free(zt_g.live);
 	zt_g.live = zt_live_new("/nonexistent/nchan.sock");
-	CHECK(zt_live_publish("ev:4", "{}", 2) == -1);
+	CHECK(zt_live_publish(zt_g.live, "ev:4", "{}", 2) == ZT_EUNAVAIL);
 	CHECK(zt_live_ping(err, sizeof(err)) == -1);
 	CHECK(strstr(err, "could not reach") != NULL);
-	zt_live_defer(1);
-	CHECK(zt_live_publish("ev:4", "{}", 2) == 0); /* queued */
-	CHECK(zt_live_flush() == -1);                /* and dropped */
-	CHECK(zt_live_flush() == 0);
-	zt_live_defer(0);
+	zt_live_defer(zt_g.live, 1);
+	CHECK(zt_live_publish(zt_g.live, "ev:4", "{}", 2) == 0); /* queued */
+	CHECK(zt_live_flush(zt_g.live) == ZT_EUNAVAIL); /* and dropped */
+	CHECK(zt_live_flush(zt_g.live) == 0);
+	zt_live_defer(zt_g.live, 0);
 }
 
 int

@@ -1,6 +1,9 @@
 /* test-req.c - request accessors, error bodies, header safety. */
 #include <stdint.h>
 
+#include "zt_config.h"
+#include "zt_rate.h"
+#include "zt_redis.h"
 #include "zt_req.h"
 #include "zt_test.h"
 
@@ -142,6 +145,97 @@ TEST(defers_run_in_reverse_at_end)
 	zt_req_free(req);
 }
 
+static int
+body_int(struct json_object *body, const char *key)
+{
+	struct json_object *v;
+	if (!json_object_object_get_ex(body, key, &v))
+		return -1;
+	return json_object_get_int(v);
+}
+
+TEST(a_store_failure_is_passed_on_with_its_wait)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	struct zt_error e = ZT_ERROR_INIT;
+	struct json_object *body, *err, *v;
+
+	CHECK(zt_fail_error(req, &e) == ZT_OK); /* nothing failed */
+	CHECK(req->err == ZT_OK);
+	CHECK(zt_error_set(&e, ZT_EUNAVAIL, "redis_unavailable", "down %d",
+		  1) == ZT_EUNAVAIL);
+	e.retry_after = 7;
+	CHECK(zt_fail_error(req, &e) == ZT_EUNAVAIL);
+	CHECK(req->err == ZT_EUNAVAIL && req->retry_after == 7);
+	body = zt_req_error_body(req);
+	CHECK(json_object_object_get_ex(body, "error", &err));
+	CHECK(json_object_object_get_ex(err, "code", &v));
+	CHECK_STR(json_object_get_string(v), "redis_unavailable");
+	CHECK(json_object_object_get_ex(err, "message", &v));
+	CHECK_STR(json_object_get_string(v), "down 1");
+	CHECK(body_int(body, "retryAfter") == 7);
+	json_object_put(body);
+	zt_error_clear(&e);
+	CHECK(e.err == ZT_OK && e.msg[0] == '\0' && e.retry_after == 0);
+	/* a failure handled by the domain step that was told of it */
+	zt_fail_detail(req, "attemptsLeft", json_object_new_int(1));
+	zt_fail_clear(req);
+	CHECK(req->err == ZT_OK && req->err_code == NULL &&
+	      req->err_msg == NULL && req->retry_after == 0 &&
+	      req->err_extra == NULL);
+	zt_req_end(req);
+	CHECK(req->err == ZT_OK && req->retry_after == 0); /* per request */
+	zt_req_free(req);
+}
+
+TEST(a_rate_refusal_records_the_wait_not_a_header)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	struct json_object *body;
+
+	CHECK(
+	    zt_rate_refuse(req, "rate_limited", "too many", 1500) == ZT_ELIMIT);
+	CHECK(req->nheaders == 0);    /* the dispatcher writes Retry-After */
+	CHECK(req->retry_after == 2); /* rounded up to whole seconds */
+	CHECK_STR(req->err_code, "rate_limited");
+	CHECK_STR(req->err_msg, "too many; try again in 2 seconds");
+	body = zt_req_error_body(req);
+	CHECK(body_int(body, "retryAfter") == 2);
+	json_object_put(body);
+	zt_req_end(req);
+	CHECK(zt_rate_refuse(req, "rate_limited", "x", 0) == ZT_ELIMIT);
+	CHECK(req->retry_after == 1); /* at least a second */
+	zt_req_free(req);
+}
+
+TEST(redis_failures_go_to_the_callers_error_not_the_request)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	struct zt_error e = ZT_ERROR_INIT;
+	struct zt_config cfg;
+	struct zt_redis *r;
+
+	/* no connection at all (a program that did not ask for Redis) */
+	CHECK(zt_redis_cmd(NULL, req, &e, "PING") == NULL);
+	CHECK(e.err == ZT_EUNAVAIL);
+	CHECK_STR(e.code, "redis_unavailable");
+	CHECK(req->err == ZT_OK && req->err_msg == NULL);
+	/* a server that is not there */
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.redis_unix = "/nonexistent/redis.sock";
+	cfg.redis_timeout_ms = 100;
+	r = zt_redis_new(&cfg);
+	zt_error_clear(&e);
+	const char *keys[1] = {"k"};
+	static struct zt_script s = ZT_SCRIPT("return 1");
+	CHECK(zt_redis_eval(r, req, &e, &s, 1, keys, 0, NULL) == NULL);
+	CHECK(e.err == ZT_EUNAVAIL);
+	CHECK(req->err == ZT_OK && req->nheaders == 0);
+	CHECK(zt_redis_generation(r) == 0 && zt_redis_generation(NULL) == 0);
+	zt_redis_free(r);
+	zt_req_free(req);
+}
+
 int
 main(void)
 {
@@ -154,5 +248,8 @@ main(void)
 	RUN(error_body_has_code_message_and_details);
 	RUN(header_values_with_newlines_are_dropped);
 	RUN(defers_run_in_reverse_at_end);
+	RUN(a_store_failure_is_passed_on_with_its_wait);
+	RUN(a_rate_refusal_records_the_wait_not_a_header);
+	RUN(redis_failures_go_to_the_callers_error_not_the_request);
 	return DONE();
 }
