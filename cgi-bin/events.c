@@ -40,8 +40,8 @@ static enum zt_err
 get_public_by_slug(struct zt_req *req)
 {
 	struct zt_public_answer a;
-	enum zt_err e = zt_event_public(req, zt_param(req, "tenant"),
-	    zt_param(req, "event"), &a);
+	enum zt_err e = zt_event_public(
+	    req, zt_param(req, "tenant"), zt_param(req, "event"), &a);
 	return e != ZT_OK ? e : zt_etag_send(req, &a, PUBLIC_MAX_AGE);
 }
 
@@ -56,8 +56,8 @@ static enum zt_err
 get_mine_one(struct zt_req *req)
 {
 	struct json_object *out = NULL;
-	return reply(req, zt_event_mine_one(req, zt_param(req, "id"), &out),
-	    200, &out);
+	return reply(
+	    req, zt_event_mine_one(req, zt_param(req, "id"), &out), 200, &out);
 }
 
 static enum zt_err
@@ -71,58 +71,59 @@ static enum zt_err
 patch_event(struct zt_req *req)
 {
 	struct json_object *out = NULL;
-	return reply(req, zt_event_update(req, zt_param(req, "id"), req->json,
-	    &out), 200, &out);
+	return reply(req,
+	    zt_event_update(req, zt_param(req, "id"), req->json, &out), 200,
+	    &out);
 }
 
 static enum zt_err
 delete_event(struct zt_req *req)
 {
-	return reply(req, zt_event_delete(req, zt_param(req, "id")), 204,
-	    NULL);
+	return reply(req, zt_event_delete(req, zt_param(req, "id")), 204, NULL);
 }
 
 static enum zt_err
 post_publish(struct zt_req *req)
 {
 	struct json_object *out = NULL;
-	return reply(req, zt_event_change_state(req, zt_param(req, "id"),
-	    "publish", &out), 200, &out);
+	return reply(req,
+	    zt_event_change_state(req, zt_param(req, "id"), "publish", &out),
+	    200, &out);
 }
 
 static enum zt_err
 post_cancel(struct zt_req *req)
 {
 	struct json_object *out = NULL;
-	return reply(req, zt_event_change_state(req, zt_param(req, "id"),
-	    "cancel", &out), 200, &out);
+	return reply(req,
+	    zt_event_change_state(req, zt_param(req, "id"), "cancel", &out),
+	    200, &out);
 }
 
 static enum zt_err
 put_layout(struct zt_req *req)
 {
 	struct json_object *out = NULL;
-	return reply(req, zt_layout_put(req, zt_param(req, "id"), req->json,
-	    &out), 200, &out);
+	return reply(req,
+	    zt_layout_put(req, zt_param(req, "id"), req->json, &out), 200,
+	    &out);
 }
 
 static const struct zt_route routes[] = {
-	{"GET", "/api/events", get_catalogue, ZT_AUTH_PUBLIC, 0, 0},
-	{"GET", "/api/events/:id", get_public_by_id, ZT_AUTH_PUBLIC, 0, 0},
-	{"GET", "/api/events/:tenant/:event", get_public_by_slug,
-	    ZT_AUTH_PUBLIC, 0, 0},
-	{"GET", "/api/events/mine", get_mine, ZT_AUTH_SCANNER, 0, 0},
-	{"GET", "/api/events/mine/:id", get_mine_one, ZT_AUTH_SCANNER, 0, 0},
-	{"POST", "/api/events", post_event, ZT_AUTH_MANAGER, 32768, 0},
-	{"PATCH", "/api/events/:id", patch_event, ZT_AUTH_MANAGER, 32768, 0},
-	{"DELETE", "/api/events/:id", delete_event, ZT_AUTH_MANAGER, 0, 0},
-	{"POST", "/api/events/:id/publish", post_publish, ZT_AUTH_MANAGER,
-	    1024, 0},
-	{"POST", "/api/events/:id/cancel", post_cancel, ZT_AUTH_MANAGER, 1024,
-	    0},
-	/* 20,000 seats in the explicit form fit in 1 MiB (nginx's cap) */
-	{"PUT", "/api/events/:id/layout", put_layout, ZT_AUTH_MANAGER,
-	    1024 * 1024, 0},
+    {"GET", "/api/events", get_catalogue, ZT_AUTH_PUBLIC, 0, 0},
+    {"GET", "/api/events/:id", get_public_by_id, ZT_AUTH_PUBLIC, 0, 0},
+    {"GET", "/api/events/:tenant/:event", get_public_by_slug, ZT_AUTH_PUBLIC, 0,
+	0},
+    {"GET", "/api/events/mine", get_mine, ZT_AUTH_SCANNER, 0, 0},
+    {"GET", "/api/events/mine/:id", get_mine_one, ZT_AUTH_SCANNER, 0, 0},
+    {"POST", "/api/events", post_event, ZT_AUTH_MANAGER, 32768, 0},
+    {"PATCH", "/api/events/:id", patch_event, ZT_AUTH_MANAGER, 32768, 0},
+    {"DELETE", "/api/events/:id", delete_event, ZT_AUTH_MANAGER, 0, 0},
+    {"POST", "/api/events/:id/publish", post_publish, ZT_AUTH_MANAGER, 1024, 0},
+    {"POST", "/api/events/:id/cancel", post_cancel, ZT_AUTH_MANAGER, 1024, 0},
+    /* 20,000 seats in the explicit form fit in 1 MiB (nginx's cap) */
+    {"PUT", "/api/events/:id/layout", put_layout, ZT_AUTH_MANAGER, 1024 * 1024,
+	0},
 };
 
 int

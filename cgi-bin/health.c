@@ -24,9 +24,9 @@ get_health(struct zt_req *req)
 		const char *name;
 		int (*check)(char *, size_t);
 	} parts[] = {
-		{"postgres", zt_db_ping},
-		{"redis", zt_redis_ping},
-		{"live", zt_live_ping},
+	    {"postgres", zt_db_ping},
+	    {"redis", zt_redis_ping},
+	    {"live", zt_live_ping},
 	};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		int up = parts[i].check(err, sizeof(err)) == 0;
@@ -34,16 +34,16 @@ get_health(struct zt_req *req)
 		    json_object_new_string(up ? "ok" : "down"));
 		if (!up) {
 			ok = 0;
-			zt_log_warn("health", "%s is down: %s", parts[i].name,
-			    err);
-			json_object_array_add(failed,
-			    json_object_new_string(parts[i].name));
+			zt_log_warn(
+			    "health", "%s is down: %s", parts[i].name, err);
+			json_object_array_add(
+			    failed, json_object_new_string(parts[i].name));
 		}
 	}
-	json_object_object_add(body, "status",
-	    json_object_new_string(ok ? "ok" : "degraded"));
-	json_object_object_add(body, "version",
-	    json_object_new_string(PACKAGE_VERSION));
+	json_object_object_add(
+	    body, "status", json_object_new_string(ok ? "ok" : "degraded"));
+	json_object_object_add(
+	    body, "version", json_object_new_string(PACKAGE_VERSION));
 	if (!ok)
 		json_object_object_add(body, "failed", failed);
 	else
@@ -52,7 +52,7 @@ get_health(struct zt_req *req)
 }
 
 static const struct zt_route routes[] = {
-	{"GET", "/api/health", get_health, ZT_AUTH_PUBLIC, 0, 0},
+    {"GET", "/api/health", get_health, ZT_AUTH_PUBLIC, 0, 0},
 };
 
 int

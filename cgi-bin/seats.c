@@ -48,8 +48,8 @@ post_lock(struct zt_req *req)
 		json_object_object_add(body, "seats", json_object_new_array());
 		json_object_object_add(body, "ga", json_object_new_array());
 	}
-	json_object_object_add(body, "eventId",
-	    json_object_new_string(r.event_id));
+	json_object_object_add(
+	    body, "eventId", json_object_new_string(r.event_id));
 	return zt_reply(req, 200, body);
 }
 
@@ -140,22 +140,21 @@ live_booking(struct zt_req *req)
 	if (booking == NULL)
 		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
 		    "no such booking: %s", zt_param(req, "bookingId"));
-	return subscribe(req, zt_channel_booking(req, booking, &where),
-	    &where);
+	return subscribe(req, zt_channel_booking(req, booking, &where), &where);
 }
 
 static const struct zt_route routes[] = {
-	{"POST", "/api/seats/lock", post_lock, ZT_AUTH_USER, 4096, 0},
-	{"DELETE", "/api/seats/lock", delete_all, ZT_AUTH_USER, 0, 0},
-	{"DELETE", "/api/seats/lock/:seatId", delete_seat, ZT_AUTH_USER, 0, 0},
-	{"GET", "/api/seats/status/:eventId", get_status, ZT_AUTH_PUBLIC, 0, 0},
-	/* live subscriptions: nginx routes /live/ here (docs/live.md) */
-	{"GET", "/live/events/:eventId", live_event, ZT_AUTH_PUBLIC, 0,
-	    ZT_ROUTE_QUERY_TOKEN},
-	{"GET", "/live/tenant", live_tenant, ZT_AUTH_SCANNER, 0,
-	    ZT_ROUTE_QUERY_TOKEN},
-	{"GET", "/live/bookings/:bookingId", live_booking, ZT_AUTH_USER, 0,
-	    ZT_ROUTE_QUERY_TOKEN},
+    {"POST", "/api/seats/lock", post_lock, ZT_AUTH_USER, 4096, 0},
+    {"DELETE", "/api/seats/lock", delete_all, ZT_AUTH_USER, 0, 0},
+    {"DELETE", "/api/seats/lock/:seatId", delete_seat, ZT_AUTH_USER, 0, 0},
+    {"GET", "/api/seats/status/:eventId", get_status, ZT_AUTH_PUBLIC, 0, 0},
+    /* live subscriptions: nginx routes /live/ here (docs/live.md) */
+    {"GET", "/live/events/:eventId", live_event, ZT_AUTH_PUBLIC, 0,
+	ZT_ROUTE_QUERY_TOKEN},
+    {"GET", "/live/tenant", live_tenant, ZT_AUTH_SCANNER, 0,
+	ZT_ROUTE_QUERY_TOKEN},
+    {"GET", "/live/bookings/:bookingId", live_booking, ZT_AUTH_USER, 0,
+	ZT_ROUTE_QUERY_TOKEN},
 };
 
 int

@@ -9,8 +9,8 @@
 #include "zt_team.h"
 #include "zt_tenant.h"
 
-static const char *const onboard_keys[] = {"name", "slug", "institution",
-    "contactEmail", "contactPhone", NULL};
+static const char *const onboard_keys[] = {
+    "name", "slug", "institution", "contactEmail", "contactPhone", NULL};
 
 static enum zt_err
 post_onboard(struct zt_req *req)
@@ -20,16 +20,16 @@ post_onboard(struct zt_req *req)
 	enum zt_err e;
 
 	if ((e = zt_json_known(req, req->json, NULL, onboard_keys)) != ZT_OK ||
-	    (e = zt_json_str(req, req->json, "name", ZT_REQUIRED, 200,
-	         &in.name, NULL)) != ZT_OK ||
-	    (e = zt_json_str(req, req->json, "slug", ZT_OPTIONAL, 64,
-	         &in.slug, NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "name", ZT_REQUIRED, 200, &in.name,
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "slug", ZT_OPTIONAL, 64, &in.slug,
+		 NULL)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "institution", ZT_OPTIONAL, 200,
-	         &in.institution, NULL)) != ZT_OK ||
+		 &in.institution, NULL)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "contactEmail", ZT_REQUIRED, 254,
-	         &in.contact_email, NULL)) != ZT_OK ||
+		 &in.contact_email, NULL)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "contactPhone", ZT_OPTIONAL, 32,
-	         &in.contact_phone, NULL)) != ZT_OK)
+		 &in.contact_phone, NULL)) != ZT_OK)
 		return e;
 	if ((e = zt_tenant_onboard(req, &in, &out)) != ZT_OK)
 		return e;
@@ -76,11 +76,11 @@ post_member(struct zt_req *req)
 
 	if ((e = zt_json_known(req, req->json, NULL, member_keys)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "email", ZT_OPTIONAL, 254, &email,
-	         NULL)) != ZT_OK ||
+		 NULL)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "phone", ZT_OPTIONAL, 32, &phone,
-	         NULL)) != ZT_OK ||
+		 NULL)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "role", ZT_REQUIRED, 16, &role,
-	         NULL)) != ZT_OK)
+		 NULL)) != ZT_OK)
 		return e;
 	if ((e = zt_team_invite(req, email, phone, role, &out)) != ZT_OK)
 		return e;
@@ -99,10 +99,10 @@ patch_member(struct zt_req *req)
 
 	if ((e = zt_json_known(req, req->json, NULL, role_keys)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "role", ZT_REQUIRED, 16, &role,
-	         NULL)) != ZT_OK)
+		 NULL)) != ZT_OK)
 		return e;
-	if ((e = zt_team_set_role(req, zt_param(req, "userId"), role,
-	         &out)) != ZT_OK)
+	if ((e = zt_team_set_role(req, zt_param(req, "userId"), role, &out)) !=
+	    ZT_OK)
 		return e;
 	return zt_reply(req, 200, out);
 }
@@ -148,7 +148,7 @@ post_accept(struct zt_req *req)
 
 	if ((e = zt_json_known(req, req->json, NULL, accept_keys)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "token", ZT_REQUIRED, 128, &token,
-	         NULL)) != ZT_OK)
+		 NULL)) != ZT_OK)
 		return e;
 	if ((e = zt_team_accept(req, token, NULL, &out)) != ZT_OK)
 		return e;
@@ -164,28 +164,27 @@ post_accept_id(struct zt_req *req)
 }
 
 static const struct zt_route routes[] = {
-	{"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
-	{"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
-	{"PATCH", "/api/tenants/me", patch_me, ZT_AUTH_MANAGER, 8192, 0},
-	{"GET", "/api/tenants/me/members", get_members, ZT_AUTH_MANAGER, 0, 0},
-	{"POST", "/api/tenants/me/members", post_member, ZT_AUTH_MANAGER, 1024,
-	    0},
-	{"PATCH", "/api/tenants/me/members/:userId", patch_member,
-	    ZT_AUTH_MANAGER, 1024, 0},
-	/* scanners too: anyone may leave (zt_team_remove checks the rest) */
-	{"DELETE", "/api/tenants/me/members/:userId", delete_member,
-	    ZT_AUTH_SCANNER, 0, 0},
-	{"GET", "/api/tenants/me/invitations", get_invitations,
-	    ZT_AUTH_MANAGER, 0, 0},
-	{"DELETE", "/api/tenants/me/invitations/:id", delete_invitation,
-	    ZT_AUTH_MANAGER, 0, 0},
-	/* the invitee's side: any signed-in user, whatever their tenant */
-	{"GET", "/api/tenants/invitations/mine", get_my_invitations,
-	    ZT_AUTH_USER, 0, 0},
-	{"POST", "/api/tenants/invitations/accept", post_accept, ZT_AUTH_USER,
-	    1024, 0},
-	{"POST", "/api/tenants/invitations/:id/accept", post_accept_id,
-	    ZT_AUTH_USER, 1024, 0},
+    {"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
+    {"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
+    {"PATCH", "/api/tenants/me", patch_me, ZT_AUTH_MANAGER, 8192, 0},
+    {"GET", "/api/tenants/me/members", get_members, ZT_AUTH_MANAGER, 0, 0},
+    {"POST", "/api/tenants/me/members", post_member, ZT_AUTH_MANAGER, 1024, 0},
+    {"PATCH", "/api/tenants/me/members/:userId", patch_member, ZT_AUTH_MANAGER,
+	1024, 0},
+    /* scanners too: anyone may leave (zt_team_remove checks the rest) */
+    {"DELETE", "/api/tenants/me/members/:userId", delete_member,
+	ZT_AUTH_SCANNER, 0, 0},
+    {"GET", "/api/tenants/me/invitations", get_invitations, ZT_AUTH_MANAGER, 0,
+	0},
+    {"DELETE", "/api/tenants/me/invitations/:id", delete_invitation,
+	ZT_AUTH_MANAGER, 0, 0},
+    /* the invitee's side: any signed-in user, whatever their tenant */
+    {"GET", "/api/tenants/invitations/mine", get_my_invitations, ZT_AUTH_USER,
+	0, 0},
+    {"POST", "/api/tenants/invitations/accept", post_accept, ZT_AUTH_USER, 1024,
+	0},
+    {"POST", "/api/tenants/invitations/:id/accept", post_accept_id,
+	ZT_AUTH_USER, 1024, 0},
 };
 
 int

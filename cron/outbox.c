@@ -18,7 +18,7 @@
 #include "zt_server.h"
 #include "zt_time.h"
 
-#define ROUND      500
+#define ROUND 500
 #define RUN_FOR_MS 50000
 
 int
@@ -34,10 +34,10 @@ main(void)
 		total += sent;
 		total_failed += failed;
 	} while (rc == 0 && sent + failed == ROUND &&
-	         zt_time_mono_ms() - start < RUN_FOR_MS);
+		 zt_time_mono_ms() - start < RUN_FOR_MS);
 	if (total || total_failed)
-		zt_log_info("outbox", "sent %d, failed %d", total,
-		    total_failed);
+		zt_log_info(
+		    "outbox", "sent %d, failed %d", total, total_failed);
 	if (rc != 0)
 		zt_log_error("outbox", "database unreachable");
 	zt_server_cleanup();

@@ -71,8 +71,8 @@ main(int argc, char **argv)
 				zt_log_info("sweep", "passes succeed again");
 			failed = 0;
 			if (swept > 0)
-				zt_log_info("sweep", "ended %d expired holds",
-				    swept);
+				zt_log_info(
+				    "sweep", "ended %d expired holds", swept);
 		}
 		zt_req_end(req);
 		if (every > 0)

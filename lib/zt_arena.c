@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #define CHUNK_SIZE (16 * 1024)
-#define ALIGN      16
+#define ALIGN 16
 
 struct chunk {
 	struct chunk *next;
@@ -25,8 +25,8 @@ struct zt_arena {
 void
 zt_oom(void)
 {
-	static const char msg[] =
-	    "{\"level\":\"error\",\"event\":\"oom\",\"msg\":\"out of memory\"}\n";
+	static const char msg[] = "{\"level\":\"error\",\"event\":\"oom\","
+				  "\"msg\":\"out of memory\"}\n";
 	ssize_t w = write(2, msg, sizeof(msg) - 1);
 	(void)w;
 	abort();
@@ -181,7 +181,8 @@ char *
 zt_arena_vprintf(struct zt_arena *a, const char *fmt, va_list ap)
 {
 	va_list cp;
-	/* UBSan builds make gcc imagine a NULL fmt here (-Wformat-truncation) */
+	/* UBSan builds make gcc imagine a NULL fmt here (-Wformat-truncation)
+	 */
 	if (fmt == NULL)
 		fmt = "";
 	va_copy(cp, ap);

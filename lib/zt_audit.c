@@ -5,7 +5,8 @@
 
 static struct zt_sql q_audit = ZT_SQL("audit_insert",
     "INSERT INTO audit_log (tenant_id, actor_user_id, action, target,"
-    " details) VALUES ($1, $2, $3, $4, $5::jsonb)", 5);
+    " details) VALUES ($1, $2, $3, $4, $5::jsonb)",
+    5);
 
 enum zt_err
 zt_audit(struct zt_req *req, const char *action, const char *target,

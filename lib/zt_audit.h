@@ -17,7 +17,7 @@
  * request's user in the request's tenant, inside the open transaction.
  * details (may be NULL) is taken over.
  */
-enum zt_err zt_audit(struct zt_req *req, const char *action,
-    const char *target, struct json_object *details);
+enum zt_err zt_audit(struct zt_req *req, const char *action, const char *target,
+    struct json_object *details);
 
 #endif

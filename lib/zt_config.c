@@ -19,61 +19,70 @@ struct setting {
 	enum kind kind;
 	size_t off;
 	const char *def; /* NULL: no default */
-	unsigned need;   /* required when any of these groups is needed */
-	int min, max;    /* K_INT range */
+	unsigned need;	 /* required when any of these groups is needed */
+	int min, max;	 /* K_INT range */
 };
 
 #define F(x) offsetof(struct zt_config, x)
 
 static const struct setting settings[] = {
-	{"ZT_ENV", K_ENV, F(env), "dev", 0, 0, 0},
-	{"ZT_LOG_LEVEL", K_LEVEL, F(log_level), "info", 0, 0, 0},
-	{"ZT_PG_DSN", K_STR, F(pg_dsn), NULL, ZT_NEED_PG, 0, 0},
-	{"ZT_REDIS", K_REDIS, F(redis), NULL, ZT_NEED_REDIS, 0, 0},
-	{"ZT_REDIS_TIMEOUT_MS", K_INT, F(redis_timeout_ms), "500", 0, 10, 60000},
-	{"ZT_LIVE_SOCKET", K_STR, F(live_socket), NULL, ZT_NEED_LIVE, 0, 0},
-	{"ZT_PUBLIC_URL", K_URL, F(public_url), "http://127.0.0.1:8080", 0, 0, 0},
-	{"ZT_OUTBOX_DIR", K_STR, F(outbox_dir), "var/outbox", 0, 0, 0},
-	{"ZT_JWT_KEYS", K_JWTKEYS, 0, NULL, ZT_NEED_JWT, 0, 0},
-	{"ZT_JWT_KID", K_STR, F(jwt_kid), NULL, ZT_NEED_JWT, 0, 0},
-	{"ZT_OTP_PEPPER", K_HEX32, F(otp_pepper), NULL, ZT_NEED_AUTH, 0, 0},
-	{"ZT_TOKEN_PEPPER", K_HEX32, F(token_pepper), NULL, ZT_NEED_AUTH, 0, 0},
-	{"ZT_ACCESS_TTL", K_INT, F(access_ttl), "900", 0, 30, 86400},
-	{"ZT_REFRESH_TTL", K_INT, F(refresh_ttl), "1209600", 0, 60, 31536000},
-	{"ZT_REFRESH_MAX_AGE", K_INT, F(refresh_max_age), "2592000", 0, 60, 31536000},
-	{"ZT_REFRESH_GRACE", K_INT, F(refresh_grace), "10", 0, 0, 300},
-	{"ZT_OTP_TTL", K_INT, F(otp_ttl), "600", 0, 30, 3600},
-	{"ZT_OTP_MAX_SENDS", K_INT, F(otp_max_sends), "3", 0, 1, 1000},
-	{"ZT_OTP_WINDOW", K_INT, F(otp_window), "600", 0, 1, 86400},
-	{"ZT_OTP_IP_MAX", K_INT, F(otp_ip_max), "30", 0, 1, 100000},
-	{"ZT_HOLD_TTL", K_INT, F(hold_ttl), "300", 0, 5, 3600},
-	{"ZT_HOLD_MAX_LIFE", K_INT, F(hold_max_life), "0", 0, 0, 86400},
-	{"ZT_HOLD_USER_MAX", K_INT, F(hold_user_max), "60", 0, 0, 100000},
-	{"ZT_HOLD_IP_MAX", K_INT, F(hold_ip_max), "3000", 0, 0, 1000000},
-	{"ZT_HOLD_RATE_WINDOW", K_INT, F(hold_rate_window), "60", 0, 1, 3600},
-	{"ZT_OTP_FAIL_FREE", K_INT, F(otp_fail_free), "5", 0, 1, 1000},
-	{"ZT_OTP_FAIL_MAX", K_INT, F(otp_fail_max), "15", 0, 1, 10000},
-	{"ZT_OTP_BACKOFF", K_INT, F(otp_backoff), "30", 0, 1, 3600},
-	{"ZT_OTP_BACKOFF_MAX", K_INT, F(otp_backoff_max), "3600", 0, 1, 86400},
-	{"ZT_FEE_BPS", K_INT, F(fee_bps), "200", 0, 0, 5000},
-	{"ZT_FEE_FIXED_PAISE", K_INT, F(fee_fixed_paise), "0", 0, 0, 100000},
-	{"ZT_FEE_TAX_BPS", K_INT, F(fee_tax_bps), "1800", 0, 0, 5000},
-	{"ZT_RESEND_API_KEY", K_STR, F(resend_key), NULL, 0, 0, 0},
-	{"ZT_RESEND_BASE_URL", K_URL, F(resend_base), "https://api.resend.com", 0, 0, 0},
-	{"ZT_EMAIL_FROM", K_STR, F(email_from), "ztic <no-reply@ztic.in>", 0, 0, 0},
-	{"ZT_TWILIO_ACCOUNT_SID", K_STR, F(twilio_sid), NULL, 0, 0, 0},
-	{"ZT_TWILIO_AUTH_TOKEN", K_STR, F(twilio_token), NULL, 0, 0, 0},
-	{"ZT_TWILIO_FROM", K_STR, F(twilio_from), NULL, 0, 0, 0},
-	{"ZT_TWILIO_BASE_URL", K_URL, F(twilio_base), "https://api.twilio.com", 0, 0, 0},
-	{"ZT_GUPSHUP_API_KEY", K_STR, F(gupshup_key), NULL, 0, 0, 0},
-	{"ZT_GUPSHUP_SOURCE", K_STR, F(gupshup_source), NULL, 0, 0, 0},
-	{"ZT_GUPSHUP_APP_NAME", K_STR, F(gupshup_app), "ztic", 0, 0, 0},
-	{"ZT_GUPSHUP_BASE_URL", K_URL, F(gupshup_base), "https://api.gupshup.io", 0, 0, 0},
-	{"ZT_RAZORPAY_KEY_ID", K_STR, F(razorpay_key_id), NULL, ZT_NEED_RAZORPAY, 0, 0},
-	{"ZT_RAZORPAY_KEY_SECRET", K_STR, F(razorpay_key_secret), NULL, ZT_NEED_RAZORPAY, 0, 0},
-	{"ZT_RAZORPAY_WEBHOOK_SECRET", K_STR, F(razorpay_webhook_secret), NULL, ZT_NEED_RAZORPAY, 0, 0},
-	{"ZT_RAZORPAY_BASE_URL", K_URL, F(razorpay_base), "https://api.razorpay.com", 0, 0, 0},
-	{"ZT_RAZORPAY_TIMEOUT_MS", K_INT, F(razorpay_timeout_ms), "10000", 0, 100, 60000},
+    {"ZT_ENV", K_ENV, F(env), "dev", 0, 0, 0},
+    {"ZT_LOG_LEVEL", K_LEVEL, F(log_level), "info", 0, 0, 0},
+    {"ZT_PG_DSN", K_STR, F(pg_dsn), NULL, ZT_NEED_PG, 0, 0},
+    {"ZT_REDIS", K_REDIS, F(redis), NULL, ZT_NEED_REDIS, 0, 0},
+    {"ZT_REDIS_TIMEOUT_MS", K_INT, F(redis_timeout_ms), "500", 0, 10, 60000},
+    {"ZT_LIVE_SOCKET", K_STR, F(live_socket), NULL, ZT_NEED_LIVE, 0, 0},
+    {"ZT_PUBLIC_URL", K_URL, F(public_url), "http://127.0.0.1:8080", 0, 0, 0},
+    {"ZT_OUTBOX_DIR", K_STR, F(outbox_dir), "var/outbox", 0, 0, 0},
+    {"ZT_JWT_KEYS", K_JWTKEYS, 0, NULL, ZT_NEED_JWT, 0, 0},
+    {"ZT_JWT_KID", K_STR, F(jwt_kid), NULL, ZT_NEED_JWT, 0, 0},
+    {"ZT_OTP_PEPPER", K_HEX32, F(otp_pepper), NULL, ZT_NEED_AUTH, 0, 0},
+    {"ZT_TOKEN_PEPPER", K_HEX32, F(token_pepper), NULL, ZT_NEED_AUTH, 0, 0},
+    {"ZT_ACCESS_TTL", K_INT, F(access_ttl), "900", 0, 30, 86400},
+    {"ZT_REFRESH_TTL", K_INT, F(refresh_ttl), "1209600", 0, 60, 31536000},
+    {"ZT_REFRESH_MAX_AGE", K_INT, F(refresh_max_age), "2592000", 0, 60,
+	31536000},
+    {"ZT_REFRESH_GRACE", K_INT, F(refresh_grace), "10", 0, 0, 300},
+    {"ZT_OTP_TTL", K_INT, F(otp_ttl), "600", 0, 30, 3600},
+    {"ZT_OTP_MAX_SENDS", K_INT, F(otp_max_sends), "3", 0, 1, 1000},
+    {"ZT_OTP_WINDOW", K_INT, F(otp_window), "600", 0, 1, 86400},
+    {"ZT_OTP_IP_MAX", K_INT, F(otp_ip_max), "30", 0, 1, 100000},
+    {"ZT_HOLD_TTL", K_INT, F(hold_ttl), "300", 0, 5, 3600},
+    {"ZT_HOLD_MAX_LIFE", K_INT, F(hold_max_life), "0", 0, 0, 86400},
+    {"ZT_HOLD_USER_MAX", K_INT, F(hold_user_max), "60", 0, 0, 100000},
+    {"ZT_HOLD_IP_MAX", K_INT, F(hold_ip_max), "3000", 0, 0, 1000000},
+    {"ZT_HOLD_RATE_WINDOW", K_INT, F(hold_rate_window), "60", 0, 1, 3600},
+    {"ZT_OTP_FAIL_FREE", K_INT, F(otp_fail_free), "5", 0, 1, 1000},
+    {"ZT_OTP_FAIL_MAX", K_INT, F(otp_fail_max), "15", 0, 1, 10000},
+    {"ZT_OTP_BACKOFF", K_INT, F(otp_backoff), "30", 0, 1, 3600},
+    {"ZT_OTP_BACKOFF_MAX", K_INT, F(otp_backoff_max), "3600", 0, 1, 86400},
+    {"ZT_FEE_BPS", K_INT, F(fee_bps), "200", 0, 0, 5000},
+    {"ZT_FEE_FIXED_PAISE", K_INT, F(fee_fixed_paise), "0", 0, 0, 100000},
+    {"ZT_FEE_TAX_BPS", K_INT, F(fee_tax_bps), "1800", 0, 0, 5000},
+    {"ZT_RESEND_API_KEY", K_STR, F(resend_key), NULL, 0, 0, 0},
+    {"ZT_RESEND_BASE_URL", K_URL, F(resend_base), "https://api.resend.com", 0,
+	0, 0},
+    {"ZT_EMAIL_FROM", K_STR, F(email_from), "ztic <no-reply@ztic.in>", 0, 0, 0},
+    {"ZT_TWILIO_ACCOUNT_SID", K_STR, F(twilio_sid), NULL, 0, 0, 0},
+    {"ZT_TWILIO_AUTH_TOKEN", K_STR, F(twilio_token), NULL, 0, 0, 0},
+    {"ZT_TWILIO_FROM", K_STR, F(twilio_from), NULL, 0, 0, 0},
+    {"ZT_TWILIO_BASE_URL", K_URL, F(twilio_base), "https://api.twilio.com", 0,
+	0, 0},
+    {"ZT_GUPSHUP_API_KEY", K_STR, F(gupshup_key), NULL, 0, 0, 0},
+    {"ZT_GUPSHUP_SOURCE", K_STR, F(gupshup_source), NULL, 0, 0, 0},
+    {"ZT_GUPSHUP_APP_NAME", K_STR, F(gupshup_app), "ztic", 0, 0, 0},
+    {"ZT_GUPSHUP_BASE_URL", K_URL, F(gupshup_base), "https://api.gupshup.io", 0,
+	0, 0},
+    {"ZT_RAZORPAY_KEY_ID", K_STR, F(razorpay_key_id), NULL, ZT_NEED_RAZORPAY, 0,
+	0},
+    {"ZT_RAZORPAY_KEY_SECRET", K_STR, F(razorpay_key_secret), NULL,
+	ZT_NEED_RAZORPAY, 0, 0},
+    {"ZT_RAZORPAY_WEBHOOK_SECRET", K_STR, F(razorpay_webhook_secret), NULL,
+	ZT_NEED_RAZORPAY, 0, 0},
+    {"ZT_RAZORPAY_BASE_URL", K_URL, F(razorpay_base),
+	"https://api.razorpay.com", 0, 0, 0},
+    {"ZT_RAZORPAY_TIMEOUT_MS", K_INT, F(razorpay_timeout_ms), "10000", 0, 100,
+	60000},
 };
 
 static int
@@ -122,12 +131,13 @@ parse_jwt_keys(struct zt_config *c, const char *v, char *err, size_t len)
 		memcpy(k->kid, item, (size_t)(colon - item));
 		k->kid[colon - item] = '\0';
 		if (sodium_base642bin(k->key, sizeof(k->key), colon + 1,
-		        strlen(colon + 1), NULL, &klen, NULL,
-		        sodium_base64_VARIANT_ORIGINAL) != 0 &&
+			strlen(colon + 1), NULL, &klen, NULL,
+			sodium_base64_VARIANT_ORIGINAL) != 0 &&
 		    sodium_base642bin(k->key, sizeof(k->key), colon + 1,
-		        strlen(colon + 1), NULL, &klen, NULL,
-		        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
-			fail(err, len, "ZT_JWT_KEYS", "has a key that is not base64");
+			strlen(colon + 1), NULL, &klen, NULL,
+			sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+			fail(err, len, "ZT_JWT_KEYS",
+			    "has a key that is not base64");
 			goto out;
 		}
 		if (klen < 32) {
@@ -250,7 +260,8 @@ zt_config_free(struct zt_config *c)
 {
 	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
 		const struct setting *s = &settings[i];
-		if (s->kind == K_INT || s->kind == K_HEX32 || s->kind == K_JWTKEYS)
+		if (s->kind == K_INT || s->kind == K_HEX32 ||
+		    s->kind == K_JWTKEYS)
 			continue;
 		char **p = (char **)((char *)c + s->off);
 		free(*p);
@@ -287,8 +298,8 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 	}
 	if (c->jwt_kid != NULL && zt_config_jwt_key(c, c->jwt_kid) == NULL) {
 		zt_config_free(c);
-		return fail(err, errlen, "ZT_JWT_KID",
-		    "names no key in ZT_JWT_KEYS");
+		return fail(
+		    err, errlen, "ZT_JWT_KID", "names no key in ZT_JWT_KEYS");
 	}
 	/* a hold lives at least one TTL: 0 (the default) is 2 x TTL */
 	if (c->hold_max_life == 0)
@@ -314,8 +325,8 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 	/* half a Razorpay key pair is a mistake, never "payments off" */
 	if ((c->razorpay_key_id == NULL) != (c->razorpay_key_secret == NULL)) {
 		const char *missing = c->razorpay_key_id == NULL
-		                          ? "ZT_RAZORPAY_KEY_ID"
-		                          : "ZT_RAZORPAY_KEY_SECRET";
+					  ? "ZT_RAZORPAY_KEY_ID"
+					  : "ZT_RAZORPAY_KEY_SECRET";
 		zt_config_free(c);
 		return fail(err, errlen, missing,
 		    "is required when the other half of the Razorpay key pair "

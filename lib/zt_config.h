@@ -14,8 +14,8 @@ enum zt_need {
 	ZT_NEED_PG = 1u << 0,
 	ZT_NEED_REDIS = 1u << 1,
 	ZT_NEED_LIVE = 1u << 2,
-	ZT_NEED_JWT = 1u << 3,   /* verify (and sign) access tokens */
-	ZT_NEED_AUTH = 1u << 4,  /* OTP and refresh-token peppers */
+	ZT_NEED_JWT = 1u << 3,	    /* verify (and sign) access tokens */
+	ZT_NEED_AUTH = 1u << 4,	    /* OTP and refresh-token peppers */
 	ZT_NEED_RAZORPAY = 1u << 5, /* Razorpay keys and webhook secret */
 };
 
@@ -30,7 +30,7 @@ struct zt_jwt_key {
 struct zt_config {
 	char *env; /* "dev", "test", "production" */
 	char *pg_dsn;
-	char *redis;      /* as given */
+	char *redis;	  /* as given */
 	char *redis_unix; /* parsed: socket path, or NULL */
 	char *redis_host; /* parsed: host, or NULL */
 	int redis_port;
@@ -46,17 +46,17 @@ struct zt_config {
 	unsigned char otp_pepper[32];
 	unsigned char token_pepper[32];
 
-	int access_ttl;       /* seconds, ZT_ACCESS_TTL */
+	int access_ttl;	      /* seconds, ZT_ACCESS_TTL */
 	int refresh_ttl;      /* seconds of inactivity, ZT_REFRESH_TTL */
 	int refresh_max_age;  /* absolute family life, ZT_REFRESH_MAX_AGE */
 	int refresh_grace;    /* seconds, ZT_REFRESH_GRACE */
-	int otp_ttl;          /* seconds, ZT_OTP_TTL */
+	int otp_ttl;	      /* seconds, ZT_OTP_TTL */
 	int otp_max_sends;    /* per identifier per window, ZT_OTP_MAX_SENDS */
-	int otp_window;       /* seconds, ZT_OTP_WINDOW */
-	int otp_ip_max;       /* per IP per window, ZT_OTP_IP_MAX */
-	int hold_ttl;         /* seconds, ZT_HOLD_TTL */
+	int otp_window;	      /* seconds, ZT_OTP_WINDOW */
+	int otp_ip_max;	      /* per IP per window, ZT_OTP_IP_MAX */
+	int hold_ttl;	      /* seconds, ZT_HOLD_TTL */
 	int hold_max_life;    /* seconds from first seat, ZT_HOLD_MAX_LIFE;
-	                       * 0 in the environment means 2 x hold_ttl */
+			       * 0 in the environment means 2 x hold_ttl */
 	int hold_user_max;    /* lock calls per user per window, 0 = off */
 	int hold_ip_max;      /* lock calls per address per window, 0 = off */
 	int hold_rate_window; /* seconds, ZT_HOLD_RATE_WINDOW */
@@ -64,7 +64,7 @@ struct zt_config {
 	int otp_fail_max;     /* failed verifies per identifier per day */
 	int otp_backoff;      /* seconds, first backoff wait (doubles) */
 	int otp_backoff_max;  /* seconds, longest backoff wait */
-	int fee_bps;          /* convenience fee, ZT_FEE_BPS */
+	int fee_bps;	      /* convenience fee, ZT_FEE_BPS */
 	int fee_fixed_paise;  /* per ticket, ZT_FEE_FIXED_PAISE */
 	int fee_tax_bps;      /* GST on the fee, ZT_FEE_TAX_BPS */
 
@@ -72,9 +72,10 @@ struct zt_config {
 	char *twilio_sid, *twilio_token, *twilio_from, *twilio_base;
 	char *gupshup_key, *gupshup_source, *gupshup_app, *gupshup_base;
 
-	/* Razorpay (docs/payments.md); zt_server_razorpay_cfg() hands them on */
+	/* Razorpay (docs/payments.md); zt_server_razorpay_cfg() hands them on
+	 */
 	char *razorpay_key_id, *razorpay_key_secret, *razorpay_webhook_secret;
-	char *razorpay_base;     /* no trailing slash */
+	char *razorpay_base;	 /* no trailing slash */
 	int razorpay_timeout_ms; /* ZT_RAZORPAY_TIMEOUT_MS */
 };
 
@@ -82,14 +83,15 @@ struct zt_config {
  * Fill c from the environment.  Returns 0, or -1 with one line naming the
  * variable in err.  Strings in c are malloc'ed and live for the process.
  */
-int zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen);
+int zt_config_load(
+    struct zt_config *c, unsigned needs, char *err, size_t errlen);
 
 /* Release the strings of c (the init/cleanup pair of zt_config_load). */
 void zt_config_free(struct zt_config *c);
 
 /* Look up a verification key by kid; NULL if unknown. */
-const struct zt_jwt_key *zt_config_jwt_key(const struct zt_config *c,
-    const char *kid);
+const struct zt_jwt_key *zt_config_jwt_key(
+    const struct zt_config *c, const char *kid);
 
 /* True when running in production (cookies Secure, no dev shortcuts). */
 int zt_config_production(const struct zt_config *c);

@@ -15,11 +15,11 @@ zt_hex(struct zt_arena *a, const unsigned char *p, size_t n)
 char *
 zt_b64url(struct zt_arena *a, const unsigned char *p, size_t n)
 {
-	size_t len = sodium_base64_ENCODED_LEN(n,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	size_t len = sodium_base64_ENCODED_LEN(
+	    n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	char *out = zt_arena_alloc(a, len);
-	return sodium_bin2base64(out, len, p, n,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return sodium_bin2base64(
+	    out, len, p, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
 int
@@ -29,7 +29,7 @@ zt_b64url_decode(const char *s, unsigned char *out, size_t n)
 	if (s == NULL || strlen(s) > 4 * n / 3 + 4)
 		return -1;
 	if (sodium_base642bin(out, n, s, strlen(s), NULL, &got, NULL,
-	        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
 		return -1;
 	return got == n ? 0 : -1;
 }

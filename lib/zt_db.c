@@ -12,7 +12,7 @@
 struct queued {
 	struct zt_sql *q;
 	const char **params; /* copies in the request's arena */
-	PGresult **out;      /* where its result goes (NULL: not wanted) */
+	PGresult **out;	     /* where its result goes (NULL: not wanted) */
 };
 
 #define QUEUE_MAX 16
@@ -41,11 +41,12 @@ struct zt_db {
 /* The statement that scopes a transaction (prepared like any other). */
 static struct zt_sql q_scope = ZT_SQL("zt_db_scope",
     "SELECT set_config('app.tenant_id', $1, true),"
-    "       set_config('app.user_id', $2, true)", 2);
+    "       set_config('app.user_id', $2, true)",
+    2);
 /* The admin scope: ZT_SYSTEM_ADMIN or "" (zt_db_begin_system,
  * zt_db_scope_system). */
-static struct zt_sql q_system = ZT_SQL("zt_db_system",
-    "SELECT set_config('app.admin_id', $1, true)", 1);
+static struct zt_sql q_system =
+    ZT_SQL("zt_db_system", "SELECT set_config('app.admin_id', $1, true)", 1);
 static struct zt_sql q_ping = ZT_SQL("zt_db_ping", "SELECT 1", 0);
 
 struct zt_db *
@@ -219,8 +220,8 @@ clear_result(void *p)
 static const char *
 errtext(const PGresult *r)
 {
-	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)
-	                  : NULL;
+	const char *m =
+	    r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	return m ? m : r ? PQresultErrorMessage(r) : "no result";
 }
 
@@ -228,7 +229,8 @@ static void
 remember_error(struct zt_db *db, const PGresult *r)
 {
 	const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	const char *c = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	const char *c =
+	    r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
 	snprintf(db->sqlstate, sizeof(db->sqlstate), "%s", s ? s : "");
 	snprintf(db->constraint, sizeof(db->constraint), "%s", c ? c : "");
 }
@@ -306,9 +308,9 @@ queued_work(const struct zt_db *db)
 
 /* What failed in a pipeline. */
 struct failure {
-	PGresult *res;    /* its error result (the caller owns it) */
+	PGresult *res;	  /* its error result (the caller owns it) */
 	const char *name; /* the statement's name */
-	int at_commit;    /* it was the COMMIT */
+	int at_commit;	  /* it was the COMMIT */
 };
 
 /*
@@ -321,8 +323,7 @@ struct failure {
  */
 static int
 pipeline(struct zt_req *req, struct zt_db *db, struct zt_sql *q,
-    const char *const *params, int commit, PGresult **out,
-    struct failure *f)
+    const char *const *params, int commit, PGresult **out, struct failure *f)
 {
 	PGconn *c = db->conn;
 	PGresult *x, *res = NULL, *got[QUEUE_MAX];
@@ -336,17 +337,18 @@ pipeline(struct zt_req *req, struct zt_db *db, struct zt_sql *q,
 		goto broken;
 	ok = 1;
 	if (db->pend_begin)
-		ok = ok && PQsendQueryParams(c, "BEGIN", 0, NULL, NULL, NULL,
-		    NULL, 0);
+		ok = ok && PQsendQueryParams(
+			       c, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
 	for (int i = 0; i < nq; i++)
 		ok = ok && PQsendQueryPrepared(c, db->queue[i].q->name,
-		    db->queue[i].q->nparams, db->queue[i].params, NULL, NULL, 0);
+			       db->queue[i].q->nparams, db->queue[i].params,
+			       NULL, NULL, 0);
 	if (q != NULL)
-		ok = ok && PQsendQueryPrepared(c, q->name, q->nparams, params,
-		    NULL, NULL, 0);
+		ok = ok && PQsendQueryPrepared(
+			       c, q->name, q->nparams, params, NULL, NULL, 0);
 	if (commit)
-		ok = ok && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL,
-		    NULL, 0);
+		ok = ok && PQsendQueryParams(
+			       c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
 	n = first + nq + (q != NULL) + commit;
 	if (!ok || !PQpipelineSync(c))
 		goto broken;
@@ -376,8 +378,10 @@ pipeline(struct zt_req *req, struct zt_db *db, struct zt_sql *q,
 		} else if (f->res == NULL && st != PGRES_PIPELINE_ABORTED) {
 			f->res = x;
 			f->at_commit = is_commit;
-			f->name = i < first ? "BEGIN" : is_commit ? "COMMIT" :
-			    is_q ? q->name : db->queue[k].q->name;
+			f->name = i < first   ? "BEGIN"
+				  : is_commit ? "COMMIT"
+				  : is_q      ? q->name
+					      : db->queue[k].q->name;
 		} else {
 			PQclear(x);
 		}
@@ -468,8 +472,8 @@ fail_commit(struct zt_db *db, const PGresult *r)
 {
 	enum zt_err e = zt_db_map_sqlstate(db->sqlstate, 1, &db->err);
 	if (e == ZT_EINTERNAL)
-		zt_log_error("db", "COMMIT failed: %s",
-		    r ? errtext(r) : "rolled back");
+		zt_log_error(
+		    "db", "COMMIT failed: %s", r ? errtext(r) : "rolled back");
 	return e;
 }
 
@@ -557,8 +561,8 @@ run(struct zt_db *db, struct zt_req *req, struct zt_sql *q,
 			PQclear(f.res);
 			return e;
 		}
-		r = PQexecPrepared(db->conn, q->name, q->nparams, params, NULL,
-		    NULL, 0);
+		r = PQexecPrepared(
+		    db->conn, q->name, q->nparams, params, NULL, NULL, 0);
 		ExecStatusType st = PQresultStatus(r);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			zt_req_defer(req, clear_result, r);
@@ -638,11 +642,11 @@ enqueue(struct zt_db *db, struct zt_req *req, struct zt_sql *q,
 	enum zt_err e;
 	if (db->nqueue == QUEUE_MAX && (e = flush(db, req)) != ZT_OK)
 		return e;
-	copy = zt_arena_array(req->arena, (size_t)q->nparams + 1,
-	    sizeof(char *));
+	copy =
+	    zt_arena_array(req->arena, (size_t)q->nparams + 1, sizeof(char *));
 	for (int i = 0; i < q->nparams; i++)
-		copy[i] = params[i] ? zt_arena_strdup(req->arena, params[i])
-		                    : NULL;
+		copy[i] =
+		    params[i] ? zt_arena_strdup(req->arena, params[i]) : NULL;
 	if (out != NULL)
 		*out = NULL;
 	db->queue[db->nqueue].q = q;
@@ -719,8 +723,8 @@ zt_db_begin_user(struct zt_req *req)
 }
 
 enum zt_err
-zt_db_begin_tenant(struct zt_req *req, const char *tenant_id,
-    const char *user_id)
+zt_db_begin_tenant(
+    struct zt_req *req, const char *tenant_id, const char *user_id)
 {
 	return zt_db_begin_as(req, tenant_id, user_id);
 }
@@ -741,8 +745,8 @@ zt_db_scope_system(struct zt_req *req, int on)
 }
 
 enum zt_err
-zt_db_scope_tenant(struct zt_req *req, const char *tenant_id,
-    const char *user_id)
+zt_db_scope_tenant(
+    struct zt_req *req, const char *tenant_id, const char *user_id)
 {
 	return zt_db_scope(req, tenant_id, user_id);
 }
@@ -783,7 +787,8 @@ commit(struct zt_db *db, struct zt_req *req)
 	PGresult *r;
 	enum zt_err e = ZT_OK;
 	if (db->pend_begin && !queued_work(db)) {
-		/* nothing was sent and nothing would change: nothing to commit */
+		/* nothing was sent and nothing would change: nothing to commit
+		 */
 		txn_gone(db);
 		return ZT_OK;
 	}
@@ -904,8 +909,7 @@ zt_db_rollback(void)
 	if (db == NULL)
 		return;
 	/* with BEGIN still pending nothing was sent: the status is idle */
-	if (db->conn != NULL &&
-	    PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
 		PGresult *r = PQexec(db->conn, "ROLLBACK");
 		if (PQresultStatus(r) != PGRES_COMMAND_OK && lost(db, r))
 			lose(db, "ROLLBACK", r);

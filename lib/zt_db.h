@@ -36,7 +36,10 @@ struct zt_sql {
 	unsigned gen; /* connection generation it was prepared on (internal) */
 };
 
-#define ZT_SQL(n, t, k) { (n), (t), (k), 0 }
+#define ZT_SQL(n, t, k)                                                        \
+	{                                                                      \
+		(n), (t), (k), 0                                               \
+	}
 
 struct zt_db *zt_db_new(const char *dsn);
 void zt_db_free(struct zt_db *db);
@@ -75,8 +78,8 @@ enum zt_err zt_db_begin(struct zt_req *req);
  */
 enum zt_err zt_db_begin_public(struct zt_req *req);
 enum zt_err zt_db_begin_user(struct zt_req *req);
-enum zt_err zt_db_begin_tenant(struct zt_req *req, const char *tenant_id,
-    const char *user_id);
+enum zt_err zt_db_begin_tenant(
+    struct zt_req *req, const char *tenant_id, const char *user_id);
 enum zt_err zt_db_begin_system(struct zt_req *req);
 /*
  * Change the scope inside the open transaction (sent with the next
@@ -84,8 +87,8 @@ enum zt_err zt_db_begin_system(struct zt_req *req);
  * tenant and user_id (a user just identified at sign-in), or to no tenant
  * and no user.  app.admin_id is left as it is.
  */
-enum zt_err zt_db_scope_tenant(struct zt_req *req, const char *tenant_id,
-    const char *user_id);
+enum zt_err zt_db_scope_tenant(
+    struct zt_req *req, const char *tenant_id, const char *user_id);
 enum zt_err zt_db_scope_user(struct zt_req *req, const char *user_id);
 enum zt_err zt_db_scope_public(struct zt_req *req);
 /* Act as the system admin (on) or stop (off) inside the open transaction,
@@ -97,10 +100,10 @@ enum zt_err zt_db_scope_system(struct zt_req *req, int on);
  * ("" or NULL: none).  Modules use the names above; these remain for
  * tests of the scoping itself (tests/tools/dbctl.c).
  */
-enum zt_err zt_db_begin_as(struct zt_req *req, const char *tenant_id,
-    const char *user_id);
-enum zt_err zt_db_scope(struct zt_req *req, const char *tenant_id,
-    const char *user_id);
+enum zt_err zt_db_begin_as(
+    struct zt_req *req, const char *tenant_id, const char *user_id);
+enum zt_err zt_db_scope(
+    struct zt_req *req, const char *tenant_id, const char *user_id);
 enum zt_err zt_db_commit(struct zt_req *req);
 /*
  * zt_db_begin_tenant, zt_db_exec and zt_db_commit for a caller that
@@ -132,8 +135,8 @@ int zt_db_in_txn(void);
  * unique violation, 500 otherwise) — see zt_db_sqlstate() to tell them
  * apart.
  */
-PGresult *zt_db_exec(struct zt_req *req, struct zt_sql *q,
-    const char *const *params);
+PGresult *zt_db_exec(
+    struct zt_req *req, struct zt_sql *q, const char *const *params);
 
 /*
  * Queue q to go to the server with the transaction's next round trip (the

@@ -8,20 +8,20 @@ static const struct {
 	int status;
 	const char *code;
 } table[ZT_ERR__COUNT] = {
-	[ZT_OK] = {200, "ok"},
-	[ZT_EBADREQ] = {400, "bad_request"},
-	[ZT_EUNAUTH] = {401, "unauthorized"},
-	[ZT_EFORBIDDEN] = {403, "forbidden"},
-	[ZT_ENOTFOUND] = {404, "not_found"},
-	[ZT_EMETHOD] = {405, "method_not_allowed"},
-	[ZT_ECONFLICT] = {409, "conflict"},
-	[ZT_ETOOLARGE] = {413, "payload_too_large"},
-	[ZT_EMEDIA] = {415, "unsupported_media_type"},
-	[ZT_EINVALID] = {422, "unprocessable"},
-	[ZT_ELIMIT] = {429, "rate_limited"},
-	[ZT_EINTERNAL] = {500, "internal"},
-	[ZT_EUPSTREAM] = {502, "upstream_failed"},
-	[ZT_EUNAVAIL] = {503, "unavailable"},
+    [ZT_OK] = {200, "ok"},
+    [ZT_EBADREQ] = {400, "bad_request"},
+    [ZT_EUNAUTH] = {401, "unauthorized"},
+    [ZT_EFORBIDDEN] = {403, "forbidden"},
+    [ZT_ENOTFOUND] = {404, "not_found"},
+    [ZT_EMETHOD] = {405, "method_not_allowed"},
+    [ZT_ECONFLICT] = {409, "conflict"},
+    [ZT_ETOOLARGE] = {413, "payload_too_large"},
+    [ZT_EMEDIA] = {415, "unsupported_media_type"},
+    [ZT_EINVALID] = {422, "unprocessable"},
+    [ZT_ELIMIT] = {429, "rate_limited"},
+    [ZT_EINTERNAL] = {500, "internal"},
+    [ZT_EUPSTREAM] = {502, "upstream_failed"},
+    [ZT_EUNAVAIL] = {503, "unavailable"},
 };
 
 int
@@ -44,24 +44,42 @@ const char *
 zt_http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	default: return status < 500 ? "Client Error" : "Server Error";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Payload Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return status < 500 ? "Client Error" : "Server Error";
 	}
 }
 

@@ -22,19 +22,19 @@
 
 enum zt_err {
 	ZT_OK = 0,
-	ZT_EBADREQ,       /* 400 malformed or invalid input */
-	ZT_EUNAUTH,       /* 401 no or bad credentials */
-	ZT_EFORBIDDEN,    /* 403 authenticated but not allowed */
-	ZT_ENOTFOUND,     /* 404 */
-	ZT_EMETHOD,       /* 405 */
-	ZT_ECONFLICT,     /* 409 state conflict (seat taken, wrong state) */
-	ZT_ETOOLARGE,     /* 413 body over the route's limit */
-	ZT_EMEDIA,        /* 415 body is not JSON */
-	ZT_EINVALID,      /* 422 well-formed but semantically invalid */
-	ZT_ELIMIT,        /* 429 rate limited */
-	ZT_EINTERNAL,     /* 500 our fault */
-	ZT_EUPSTREAM,     /* 502 a provider failed */
-	ZT_EUNAVAIL,      /* 503 a dependency (PostgreSQL, Redis) is down */
+	ZT_EBADREQ,    /* 400 malformed or invalid input */
+	ZT_EUNAUTH,    /* 401 no or bad credentials */
+	ZT_EFORBIDDEN, /* 403 authenticated but not allowed */
+	ZT_ENOTFOUND,  /* 404 */
+	ZT_EMETHOD,    /* 405 */
+	ZT_ECONFLICT,  /* 409 state conflict (seat taken, wrong state) */
+	ZT_ETOOLARGE,  /* 413 body over the route's limit */
+	ZT_EMEDIA,     /* 415 body is not JSON */
+	ZT_EINVALID,   /* 422 well-formed but semantically invalid */
+	ZT_ELIMIT,     /* 429 rate limited */
+	ZT_EINTERNAL,  /* 500 our fault */
+	ZT_EUPSTREAM,  /* 502 a provider failed */
+	ZT_EUNAVAIL,   /* 503 a dependency (PostgreSQL, Redis) is down */
 	ZT_ERR__COUNT
 };
 

@@ -47,10 +47,10 @@ const char *
 zt_etag_of(struct zt_req *req, const char *text, size_t len)
 {
 	unsigned char h[16];
-	crypto_generichash(h, sizeof(h), (const unsigned char *)text, len,
-	    NULL, 0);
-	return zt_arena_printf(req->arena, "\"%s\"",
-	    zt_hex(req->arena, h, sizeof(h)));
+	crypto_generichash(
+	    h, sizeof(h), (const unsigned char *)text, len, NULL, 0);
+	return zt_arena_printf(
+	    req->arena, "\"%s\"", zt_hex(req->arena, h, sizeof(h)));
 }
 
 unsigned char *
@@ -66,8 +66,8 @@ zt_etag_gzip(const char *text, size_t len, size_t *out_len)
 		return NULL;
 	memset(&z, 0, sizeof(z));
 	/* 15 + 16: a gzip wrapper; level 6: once per kept answer */
-	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
-	        Z_DEFAULT_STRATEGY) != Z_OK) {
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+	    Z_OK) {
 		free(out);
 		return NULL;
 	}
@@ -108,8 +108,7 @@ zt_accepts_gzip(struct zt_req *req)
 }
 
 enum zt_err
-zt_etag_send(struct zt_req *req, const struct zt_public_answer *a,
-    int max_age)
+zt_etag_send(struct zt_req *req, const struct zt_public_answer *a, int max_age)
 {
 	int gz = a->gz != NULL && zt_accepts_gzip(req);
 	const char *etag = gz ? a->gz_etag : a->etag;

@@ -24,8 +24,8 @@ int zt_etag_match(const char *if_none_match, const char *etag);
  * max-age=<max_age>` and an ETag; or 304 with no body when the request's
  * If-None-Match names the same tag.
  */
-enum zt_err zt_etag_reply(struct zt_req *req, struct json_object *body,
-    int max_age);
+enum zt_err zt_etag_reply(
+    struct zt_req *req, struct json_object *body, int max_age);
 
 /*
  * A public answer ready to send: its JSON text and entity tag, and
@@ -36,7 +36,7 @@ struct zt_public_answer {
 	const char *text;
 	size_t len;
 	const char *etag; /* quoted */
-	const char *gz;   /* NULL: none */
+	const char *gz;	  /* NULL: none */
 	size_t gz_len;
 	const char *gz_etag;
 };
@@ -57,7 +57,7 @@ const char *zt_etag_of(struct zt_req *req, const char *text, size_t len);
  * text must live until the request ends.  With a gzip variant the answer
  * says `Vary: Accept-Encoding` and sends that variant (Content-Encoding:
  * gzip, its own tag) to a client that takes gzip. */
-enum zt_err zt_etag_send(struct zt_req *req, const struct zt_public_answer *a,
-    int max_age);
+enum zt_err zt_etag_send(
+    struct zt_req *req, const struct zt_public_answer *a, int max_age);
 
 #endif

@@ -27,42 +27,69 @@
 
 /* Every column of an event; DESC is the description expression (the
  * catalogue sends a summary). Column numbers: enum col below. */
-#define EVENT_COLS(DESC) \
-	"e.id, e.tenant_id, e.slug, e.title, " DESC ", e.category," \
+#define EVENT_COLS(DESC)                                                       \
+	"e.id, e.tenant_id, e.slug, e.title, " DESC ", e.category,"            \
 	" array_to_json(e.tags)::text, e.city, e.venue_name, e.venue_address," \
-	" extract(epoch FROM e.starts_at)::bigint," \
-	" extract(epoch FROM e.ends_at)::bigint, e.timezone, e.poster_url," \
-	" e.status, extract(epoch FROM e.published_at)::bigint," \
-	" extract(epoch FROM e.sales_starts_at)::bigint," \
-	" extract(epoch FROM e.sales_ends_at)::bigint, e.per_user_limit," \
-	" e.refund_policy, e.refund_cutoff_hours, e.refund_fee_paise," \
-	" e.refund_fee_bps, e.layout_kind," \
-	" extract(epoch FROM e.created_at)::bigint," \
+	" extract(epoch FROM e.starts_at)::bigint,"                            \
+	" extract(epoch FROM e.ends_at)::bigint, e.timezone, e.poster_url,"    \
+	" e.status, extract(epoch FROM e.published_at)::bigint,"               \
+	" extract(epoch FROM e.sales_starts_at)::bigint,"                      \
+	" extract(epoch FROM e.sales_ends_at)::bigint, e.per_user_limit,"      \
+	" e.refund_policy, e.refund_cutoff_hours, e.refund_fee_paise,"         \
+	" e.refund_fee_bps, e.layout_kind,"                                    \
+	" extract(epoch FROM e.created_at)::bigint,"                           \
 	" extract(epoch FROM e.updated_at)::bigint"
+/* one event's columns with its whole description; a list's with the
+ * first 280 characters (named, so the statements below stay plain string
+ * concatenation that clang-format keeps as written) */
+#define EVENT_COLS_FULL EVENT_COLS("e.description")
+#define EVENT_COLS_SHORT EVENT_COLS("left(e.description, 280)")
 
 enum col {
-	C_ID, C_TENANT, C_SLUG, C_TITLE, C_DESC, C_CATEGORY, C_TAGS, C_CITY,
-	C_VENUE, C_ADDRESS, C_STARTS, C_ENDS, C_TZ, C_POSTER, C_STATUS,
-	C_PUBLISHED, C_SALES_STARTS, C_SALES_ENDS, C_PER_USER, C_REFUND,
-	C_CUTOFF, C_FEE_PAISE, C_FEE_BPS, C_KIND, C_CREATED, C_UPDATED,
+	C_ID,
+	C_TENANT,
+	C_SLUG,
+	C_TITLE,
+	C_DESC,
+	C_CATEGORY,
+	C_TAGS,
+	C_CITY,
+	C_VENUE,
+	C_ADDRESS,
+	C_STARTS,
+	C_ENDS,
+	C_TZ,
+	C_POSTER,
+	C_STATUS,
+	C_PUBLISHED,
+	C_SALES_STARTS,
+	C_SALES_ENDS,
+	C_PER_USER,
+	C_REFUND,
+	C_CUTOFF,
+	C_FEE_PAISE,
+	C_FEE_BPS,
+	C_KIND,
+	C_CREATED,
+	C_UPDATED,
 	C__COUNT
 };
 
 /* sales columns after the event's (organizer reads) */
-#define SALES_COLS \
-	" coalesce(es.tickets_live, 0), coalesce(es.tickets_checked_in, 0)," \
-	" coalesce(es.live_paise, 0)," \
-	" (SELECT count(*) FROM seats st WHERE st.event_id = e.id" \
-	"   AND NOT st.blocked) + coalesce((SELECT sum(tt.capacity)" \
+#define SALES_COLS                                                             \
+	" coalesce(es.tickets_live, 0), coalesce(es.tickets_checked_in, 0),"   \
+	" coalesce(es.live_paise, 0),"                                         \
+	" (SELECT count(*) FROM seats st WHERE st.event_id = e.id"             \
+	"   AND NOT st.blocked) + coalesce((SELECT sum(tt.capacity)"           \
 	"   FROM ticket_types tt WHERE tt.event_id = e.id), 0)"
 
-#define FIELD_SET \
-	"slug = $3, title = $4, description = $5, category = $6," \
-	" tags = ARRAY(SELECT jsonb_array_elements_text($7::jsonb))," \
-	" city = $8, venue_name = $9, venue_address = $10, starts_at = $11," \
-	" ends_at = $12, timezone = $13, poster_url = $14," \
-	" sales_starts_at = $15, sales_ends_at = $16, per_user_limit = $17," \
-	" refund_policy = $18, refund_cutoff_hours = $19," \
+#define FIELD_SET                                                              \
+	"slug = $3, title = $4, description = $5, category = $6,"              \
+	" tags = ARRAY(SELECT jsonb_array_elements_text($7::jsonb)),"          \
+	" city = $8, venue_name = $9, venue_address = $10, starts_at = $11,"   \
+	" ends_at = $12, timezone = $13, poster_url = $14,"                    \
+	" sales_starts_at = $15, sales_ends_at = $16, per_user_limit = $17,"   \
+	" refund_policy = $18, refund_cutoff_hours = $19,"                     \
 	" refund_fee_paise = $20, refund_fee_bps = $21, layout_kind = $22"
 
 static struct zt_sql q_insert = ZT_SQL("event_insert",
@@ -73,35 +100,37 @@ static struct zt_sql q_insert = ZT_SQL("event_insert",
     " layout_kind) VALUES ($1, $2, $3, $4, $5, $6,"
     " ARRAY(SELECT jsonb_array_elements_text($7::jsonb)), $8, $9, $10, $11,"
     " $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
-    " ON CONFLICT (tenant_id, slug) DO NOTHING RETURNING id", 22);
+    " ON CONFLICT (tenant_id, slug) DO NOTHING RETURNING id",
+    22);
 static struct zt_sql q_update = ZT_SQL("event_update",
     "UPDATE events SET " FIELD_SET " WHERE id = $1 AND tenant_id = $2", 22);
 static struct zt_sql q_own = ZT_SQL("event_own",
-    "SELECT " EVENT_COLS("e.description") "," SALES_COLS
+    "SELECT " EVENT_COLS_FULL "," SALES_COLS
     " FROM events e LEFT JOIN event_sales es ON es.event_id = e.id"
-    " WHERE e.id = $1 AND e.tenant_id = $2", 2);
+    " WHERE e.id = $1 AND e.tenant_id = $2",
+    2);
 static struct zt_sql q_own_lock = ZT_SQL("event_own_lock",
-    "SELECT " EVENT_COLS("e.description") ", t.status"
+    "SELECT " EVENT_COLS_FULL ", t.status"
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
-    " WHERE e.id = $1 AND e.tenant_id = $2 FOR UPDATE OF e", 2);
+    " WHERE e.id = $1 AND e.tenant_id = $2 FOR UPDATE OF e",
+    2);
 static struct zt_sql q_slug_taken = ZT_SQL("event_slug_taken",
-    "SELECT 1 FROM events WHERE tenant_id = $1 AND slug = $2 AND id <> $3",
-    3);
+    "SELECT 1 FROM events WHERE tenant_id = $1 AND slug = $2 AND id <> $3", 3);
 static struct zt_sql q_tz = ZT_SQL("event_tz",
     "SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)", 1);
-static struct zt_sql q_delete = ZT_SQL("event_delete",
-    "DELETE FROM events WHERE id = $1 AND tenant_id = $2", 2);
+static struct zt_sql q_delete = ZT_SQL(
+    "event_delete", "DELETE FROM events WHERE id = $1 AND tenant_id = $2", 2);
 static struct zt_sql q_status = ZT_SQL("event_status",
     "UPDATE events SET status = $3 WHERE id = $1 AND tenant_id = $2", 3);
 static struct zt_sql q_mine = ZT_SQL("event_mine",
-    "SELECT " EVENT_COLS("left(e.description, 280)") "," SALES_COLS
+    "SELECT " EVENT_COLS_SHORT "," SALES_COLS
     " FROM events e LEFT JOIN event_sales es ON es.event_id = e.id"
     " WHERE e.tenant_id = $1 AND ($2::text IS NULL OR e.status = $2)"
-    " ORDER BY e.starts_at DESC, e.id LIMIT $3 OFFSET $4", 4);
+    " ORDER BY e.starts_at DESC, e.id LIMIT $3 OFFSET $4",
+    4);
 /* upcoming published events of active tenants (RLS shows no more) */
 static struct zt_sql q_catalogue = ZT_SQL("event_catalogue",
-    "SELECT " EVENT_COLS("left(e.description, 280)") ","
-    ZT_TENANT_PUBLIC_COLS ","
+    "SELECT " EVENT_COLS_SHORT "," ZT_TENANT_PUBLIC_COLS ","
     " (SELECT min(x.p) FROM (SELECT pc.price_paise AS p"
     "   FROM price_categories pc WHERE pc.event_id = e.id UNION ALL"
     "   SELECT tt.price_paise FROM ticket_types tt"
@@ -118,17 +147,21 @@ static struct zt_sql q_catalogue = ZT_SQL("event_catalogue",
     " AND ($6::text IS NULL OR t.slug = $6)"
     " AND ($7::timestamptz IS NULL OR (e.starts_at, e.id) >"
     "   ($7::timestamptz, $8::uuid))"
-    " ORDER BY e.starts_at, e.id LIMIT $9", 9);
-#define PUBLIC_WHERE \
-	" zt_event_is_public(e.status, e.published_at) AND t.status = 'active'"
+    " ORDER BY e.starts_at, e.id LIMIT $9",
+    9);
+#define PUBLIC_WHERE                                                           \
+	" zt_event_is_public(e.status, e.published_at) AND t.status = "        \
+	"'active'"
 static struct zt_sql q_public_id = ZT_SQL("event_public_id",
-    "SELECT " EVENT_COLS("e.description") "," ZT_TENANT_PUBLIC_COLS
+    "SELECT " EVENT_COLS_FULL "," ZT_TENANT_PUBLIC_COLS
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
-    " WHERE e.id = $1 AND" PUBLIC_WHERE, 1);
+    " WHERE e.id = $1 AND" PUBLIC_WHERE,
+    1);
 static struct zt_sql q_public_slug = ZT_SQL("event_public_slug",
-    "SELECT " EVENT_COLS("e.description") "," ZT_TENANT_PUBLIC_COLS
+    "SELECT " EVENT_COLS_FULL "," ZT_TENANT_PUBLIC_COLS
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
-    " WHERE t.slug = $1 AND e.slug = $2 AND" PUBLIC_WHERE, 2);
+    " WHERE t.slug = $1 AND e.slug = $2 AND" PUBLIC_WHERE,
+    2);
 
 /* ---- fields ---- */
 
@@ -144,9 +177,8 @@ zt_event_defaults(struct zt_event_fields *f)
 	f->per_user_limit = 10;
 }
 
-static enum zt_err __attribute__((format(printf, 4, 5)))
-field_fail(struct zt_req *req, enum zt_err e, const char *field,
-    const char *fmt, ...)
+static enum zt_err __attribute__((format(printf, 4, 5))) field_fail(
+    struct zt_req *req, enum zt_err e, const char *field, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -164,8 +196,8 @@ opt_text(struct zt_req *req, struct json_object *doc, const char *key,
 {
 	const char *s = NULL;
 	int present;
-	enum zt_err e = zt_json_str(req, doc, key, ZT_OPTIONAL, max, &s,
-	    &present);
+	enum zt_err e =
+	    zt_json_str(req, doc, key, ZT_OPTIONAL, max, &s, &present);
 	if (e == ZT_OK && present)
 		*field = *s ? s : NULL;
 	return e;
@@ -180,7 +212,7 @@ opt_time(struct zt_req *req, struct json_object *doc, const char *key,
 	if (!json_object_object_get_ex(doc, key, &o))
 		return ZT_OK;
 	if (o == NULL || (json_object_is_type(o, json_type_string) &&
-	                     json_object_get_string_len(o) == 0)) {
+			     json_object_get_string_len(o) == 0)) {
 		*has = 0;
 		return ZT_OK;
 	}
@@ -195,8 +227,8 @@ apply_tags(struct zt_req *req, struct json_object *doc, const char **out)
 {
 	struct json_object *arr = NULL, *norm;
 	int present;
-	enum zt_err e = zt_json_array(req, doc, "tags", ZT_OPTIONAL,
-	    ZT_EVENT_MAX_TAGS, &arr, &present);
+	enum zt_err e = zt_json_array(
+	    req, doc, "tags", ZT_OPTIONAL, ZT_EVENT_MAX_TAGS, &arr, &present);
 	if (e != ZT_OK || !present)
 		return e;
 	norm = zt_json_defer_put(req, json_object_new_array());
@@ -217,7 +249,8 @@ apply_tags(struct zt_req *req, struct json_object *doc, const char **out)
 		    n > (size_t)json_object_get_string_len(v))
 			return zt_fail(req, ZT_EBADREQ, "invalid_field",
 			    "field 'tags' must hold words of 1 to %d "
-			    "characters", ZT_EVENT_TAG_MAX);
+			    "characters",
+			    ZT_EVENT_TAG_MAX);
 		char *t = zt_arena_strndup(req->arena, s, n);
 		for (char *c = t; *c; c++) {
 			if ((unsigned char)*c < 0x20)
@@ -229,7 +262,8 @@ apply_tags(struct zt_req *req, struct json_object *doc, const char **out)
 		int dup = 0;
 		for (size_t j = 0; j < json_object_array_length(norm); j++)
 			if (strcmp(json_object_get_string(
-			        json_object_array_get_idx(norm, j)), t) == 0)
+				       json_object_array_get_idx(norm, j)),
+				t) == 0)
 				dup = 1;
 		if (!dup)
 			json_object_array_add(norm, json_object_new_string(t));
@@ -238,12 +272,12 @@ apply_tags(struct zt_req *req, struct json_object *doc, const char **out)
 	return ZT_OK;
 }
 
-static const char *const refund_keys[] = {"type", "cutoffHours",
-    "feePaise", "feeBps", NULL};
+static const char *const refund_keys[] = {
+    "type", "cutoffHours", "feePaise", "feeBps", NULL};
 
 static enum zt_err
-apply_refund(struct zt_req *req, struct json_object *doc,
-    struct zt_event_fields *f)
+apply_refund(
+    struct zt_req *req, struct json_object *doc, struct zt_event_fields *f)
 {
 	struct json_object *o;
 	const char *type = NULL;
@@ -257,15 +291,15 @@ apply_refund(struct zt_req *req, struct json_object *doc,
 		    "field 'refundPolicy' must be an object like "
 		    "{\"type\": \"none\"}");
 	if ((e = zt_json_known(req, o, "refundPolicy.", refund_keys)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = zt_json_str(req, o, "type", ZT_REQUIRED, 16, &type, NULL)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = zt_json_int(req, o, "cutoffHours", ZT_OPTIONAL, 0, 8760,
-	         &f->refund_cutoff_hours, &has_cutoff)) != ZT_OK ||
+		 &f->refund_cutoff_hours, &has_cutoff)) != ZT_OK ||
 	    (e = zt_json_int(req, o, "feePaise", ZT_OPTIONAL, 0, PRICE_MAX,
-	         &f->refund_fee_paise, &has_paise)) != ZT_OK ||
+		 &f->refund_fee_paise, &has_paise)) != ZT_OK ||
 	    (e = zt_json_int(req, o, "feeBps", ZT_OPTIONAL, 0, 10000,
-	         &f->refund_fee_bps, &has_bps)) != ZT_OK)
+		 &f->refund_fee_bps, &has_bps)) != ZT_OK)
 		return e;
 	if (strcmp(type, "none") == 0) {
 		if (has_cutoff || has_paise || has_bps)
@@ -335,35 +369,35 @@ zt_event_apply(struct zt_req *req, struct json_object *doc,
 		    "send the event as a JSON object");
 	if ((e = zt_json_known(req, doc, NULL, event_keys)) != ZT_OK ||
 	    (e = zt_json_str(req, doc, "title", must, ZT_EVENT_TITLE_MAX,
-	         &f->title, &dummy)) != ZT_OK ||
+		 &f->title, &dummy)) != ZT_OK ||
 	    (e = zt_json_str(req, doc, "slug", ZT_OPTIONAL, ZT_SLUG_EVENT_MAX,
-	         &slug, &has_slug)) != ZT_OK ||
+		 &slug, &has_slug)) != ZT_OK ||
 	    (e = zt_json_str(req, doc, "description", ZT_OPTIONAL,
-	         ZT_EVENT_DESCRIPTION_MAX, &desc, &has_desc)) != ZT_OK ||
+		 ZT_EVENT_DESCRIPTION_MAX, &desc, &has_desc)) != ZT_OK ||
 	    (e = opt_text(req, doc, "category", 50, &f->category)) != ZT_OK ||
 	    (e = apply_tags(req, doc, &f->tags_json)) != ZT_OK ||
 	    (e = opt_text(req, doc, "city", 100, &f->city)) != ZT_OK ||
 	    (e = opt_text(req, doc, "venueName", 200, &f->venue_name)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = opt_text(req, doc, "venueAddress", 500, &f->venue_address)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = zt_json_time(req, doc, "startsAt", must, &f->starts_at,
-	         &has_starts)) != ZT_OK ||
-	    (e = zt_json_time(req, doc, "endsAt", must, &f->ends_at,
-	         &dummy)) != ZT_OK ||
+		 &has_starts)) != ZT_OK ||
+	    (e = zt_json_time(req, doc, "endsAt", must, &f->ends_at, &dummy)) !=
+		ZT_OK ||
 	    (e = zt_json_str(req, doc, "timezone", ZT_OPTIONAL, 64, &tz,
-	         &has_tz)) != ZT_OK ||
-	    (e = zt_json_url(req, doc, "posterUrl", ZT_OPTIONAL,
-	         &f->poster_url, &dummy)) != ZT_OK ||
+		 &has_tz)) != ZT_OK ||
+	    (e = zt_json_url(req, doc, "posterUrl", ZT_OPTIONAL, &f->poster_url,
+		 &dummy)) != ZT_OK ||
 	    (e = opt_time(req, doc, "salesStartsAt", &f->sales_starts_at,
-	         &f->has_sales_starts)) != ZT_OK ||
+		 &f->has_sales_starts)) != ZT_OK ||
 	    (e = opt_time(req, doc, "salesEndsAt", &f->sales_ends_at,
-	         &f->has_sales_ends)) != ZT_OK ||
+		 &f->has_sales_ends)) != ZT_OK ||
 	    (e = zt_json_int(req, doc, "perUserLimit", ZT_OPTIONAL, 1, 100,
-	         &f->per_user_limit, &dummy)) != ZT_OK ||
+		 &f->per_user_limit, &dummy)) != ZT_OK ||
 	    (e = apply_refund(req, doc, f)) != ZT_OK ||
 	    (e = zt_json_str(req, doc, "layoutKind", ZT_OPTIONAL, 16, &kind,
-	         &has_kind)) != ZT_OK)
+		 &has_kind)) != ZT_OK)
 		return e;
 	if (f->title != NULL && *f->title == '\0')
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
@@ -377,7 +411,8 @@ zt_event_apply(struct zt_req *req, struct json_object *doc,
 			return zt_fail(req, ZT_EBADREQ, "invalid_field",
 			    "field 'slug' must be 1 to %d characters of a-z, "
 			    "0-9 and '-', starting and ending with a letter "
-			    "or digit", ZT_SLUG_EVENT_MAX);
+			    "or digit",
+			    ZT_SLUG_EVENT_MAX);
 		f->slug = slug;
 		*set |= ZT_EF_SLUG;
 	}
@@ -408,21 +443,21 @@ zt_event_validate(struct zt_req *req, const struct zt_event_fields *f,
     int64_t now, int starts_is_new)
 {
 	if (f->ends_at <= f->starts_at)
-		return field_fail(req, ZT_EINVALID, "endsAt",
-		    "must be after startsAt");
+		return field_fail(
+		    req, ZT_EINVALID, "endsAt", "must be after startsAt");
 	if (f->ends_at - f->starts_at > (int64_t)ZT_EVENT_MAX_DAYS * 86400)
 		return field_fail(req, ZT_EINVALID, "endsAt",
 		    "must be at most %d days after startsAt",
 		    ZT_EVENT_MAX_DAYS);
 	if (starts_is_new && f->starts_at <= now)
-		return field_fail(req, ZT_EINVALID, "startsAt",
-		    "must be in the future");
+		return field_fail(
+		    req, ZT_EINVALID, "startsAt", "must be in the future");
 	if (f->has_sales_ends && f->sales_ends_at > f->ends_at)
 		return field_fail(req, ZT_EINVALID, "salesEndsAt",
 		    "must not be after endsAt");
 	if (f->has_sales_starts && f->sales_starts_at >= f->ends_at)
-		return field_fail(req, ZT_EINVALID, "salesStartsAt",
-		    "must be before endsAt");
+		return field_fail(
+		    req, ZT_EINVALID, "salesStartsAt", "must be before endsAt");
 	if (f->has_sales_starts && f->has_sales_ends &&
 	    f->sales_ends_at <= f->sales_starts_at)
 		return field_fail(req, ZT_EINVALID, "salesEndsAt",
@@ -431,8 +466,7 @@ zt_event_validate(struct zt_req *req, const struct zt_event_fields *f,
 }
 
 const char *
-zt_event_transition(const char *status, const char *action,
-    const char **why)
+zt_event_transition(const char *status, const char *action, const char **why)
 {
 	int draft = strcmp(status, "draft") == 0;
 	int published = strcmp(status, "published") == 0;
@@ -441,8 +475,8 @@ zt_event_transition(const char *status, const char *action,
 		if (draft)
 			return "published";
 		*why = published ? "the event is already published"
-		                 : "a cancelled or completed event cannot be "
-		                   "published again";
+				 : "a cancelled or completed event cannot be "
+				   "published again";
 	} else if (strcmp(action, "cancel") == 0) {
 		if (draft || published)
 			return "cancelled";
@@ -476,49 +510,49 @@ static struct json_object *
 event_json(const PGresult *r, int i, int public)
 {
 	struct json_object *o = json_object_new_object(), *rp, *tags;
-	json_object_object_add(o, "id",
-	    json_object_new_string(PQgetvalue(r, i, C_ID)));
+	json_object_object_add(
+	    o, "id", json_object_new_string(PQgetvalue(r, i, C_ID)));
 	if (!public)
 		json_object_object_add(o, "tenantId",
 		    json_object_new_string(PQgetvalue(r, i, C_TENANT)));
-	json_object_object_add(o, "slug",
-	    json_object_new_string(PQgetvalue(r, i, C_SLUG)));
-	json_object_object_add(o, "title",
-	    json_object_new_string(PQgetvalue(r, i, C_TITLE)));
-	json_object_object_add(o, "description",
-	    json_object_new_string(PQgetvalue(r, i, C_DESC)));
-	json_object_object_add(o, "category",
-	    zt_json_nullable(zt_db_val(r, i, C_CATEGORY)));
+	json_object_object_add(
+	    o, "slug", json_object_new_string(PQgetvalue(r, i, C_SLUG)));
+	json_object_object_add(
+	    o, "title", json_object_new_string(PQgetvalue(r, i, C_TITLE)));
+	json_object_object_add(
+	    o, "description", json_object_new_string(PQgetvalue(r, i, C_DESC)));
+	json_object_object_add(
+	    o, "category", zt_json_nullable(zt_db_val(r, i, C_CATEGORY)));
 	tags = json_tokener_parse(PQgetvalue(r, i, C_TAGS));
-	json_object_object_add(o, "tags",
-	    tags ? tags : json_object_new_array());
-	json_object_object_add(o, "city",
-	    zt_json_nullable(zt_db_val(r, i, C_CITY)));
-	json_object_object_add(o, "venueName",
-	    zt_json_nullable(zt_db_val(r, i, C_VENUE)));
-	json_object_object_add(o, "venueAddress",
-	    zt_json_nullable(zt_db_val(r, i, C_ADDRESS)));
-	json_object_object_add(o, "startsAt",
-	    zt_json_epoch(zt_db_val(r, i, C_STARTS)));
-	json_object_object_add(o, "endsAt",
-	    zt_json_epoch(zt_db_val(r, i, C_ENDS)));
-	json_object_object_add(o, "timezone",
-	    json_object_new_string(PQgetvalue(r, i, C_TZ)));
-	json_object_object_add(o, "posterUrl",
-	    zt_json_nullable(zt_db_val(r, i, C_POSTER)));
-	json_object_object_add(o, "status",
-	    json_object_new_string(PQgetvalue(r, i, C_STATUS)));
-	json_object_object_add(o, "publishedAt",
-	    zt_json_epoch(zt_db_val(r, i, C_PUBLISHED)));
-	json_object_object_add(o, "salesStartsAt",
-	    zt_json_epoch(zt_db_val(r, i, C_SALES_STARTS)));
-	json_object_object_add(o, "salesEndsAt",
-	    zt_json_epoch(zt_db_val(r, i, C_SALES_ENDS)));
-	json_object_object_add(o, "perUserLimit",
-	    json_object_new_int64(num(r, i, C_PER_USER)));
+	json_object_object_add(
+	    o, "tags", tags ? tags : json_object_new_array());
+	json_object_object_add(
+	    o, "city", zt_json_nullable(zt_db_val(r, i, C_CITY)));
+	json_object_object_add(
+	    o, "venueName", zt_json_nullable(zt_db_val(r, i, C_VENUE)));
+	json_object_object_add(
+	    o, "venueAddress", zt_json_nullable(zt_db_val(r, i, C_ADDRESS)));
+	json_object_object_add(
+	    o, "startsAt", zt_json_epoch(zt_db_val(r, i, C_STARTS)));
+	json_object_object_add(
+	    o, "endsAt", zt_json_epoch(zt_db_val(r, i, C_ENDS)));
+	json_object_object_add(
+	    o, "timezone", json_object_new_string(PQgetvalue(r, i, C_TZ)));
+	json_object_object_add(
+	    o, "posterUrl", zt_json_nullable(zt_db_val(r, i, C_POSTER)));
+	json_object_object_add(
+	    o, "status", json_object_new_string(PQgetvalue(r, i, C_STATUS)));
+	json_object_object_add(
+	    o, "publishedAt", zt_json_epoch(zt_db_val(r, i, C_PUBLISHED)));
+	json_object_object_add(
+	    o, "salesStartsAt", zt_json_epoch(zt_db_val(r, i, C_SALES_STARTS)));
+	json_object_object_add(
+	    o, "salesEndsAt", zt_json_epoch(zt_db_val(r, i, C_SALES_ENDS)));
+	json_object_object_add(
+	    o, "perUserLimit", json_object_new_int64(num(r, i, C_PER_USER)));
 	rp = json_object_new_object();
-	json_object_object_add(rp, "type",
-	    json_object_new_string(PQgetvalue(r, i, C_REFUND)));
+	json_object_object_add(
+	    rp, "type", json_object_new_string(PQgetvalue(r, i, C_REFUND)));
 	if (zt_db_val(r, i, C_CUTOFF) != NULL)
 		json_object_object_add(rp, "cutoffHours",
 		    json_object_new_int64(num(r, i, C_CUTOFF)));
@@ -526,16 +560,16 @@ event_json(const PGresult *r, int i, int public)
 		json_object_object_add(rp, "feePaise",
 		    json_object_new_int64(num(r, i, C_FEE_PAISE)));
 	if (zt_db_val(r, i, C_FEE_BPS) != NULL)
-		json_object_object_add(rp, "feeBps",
-		    json_object_new_int64(num(r, i, C_FEE_BPS)));
+		json_object_object_add(
+		    rp, "feeBps", json_object_new_int64(num(r, i, C_FEE_BPS)));
 	json_object_object_add(o, "refundPolicy", rp);
-	json_object_object_add(o, "layoutKind",
-	    json_object_new_string(PQgetvalue(r, i, C_KIND)));
+	json_object_object_add(
+	    o, "layoutKind", json_object_new_string(PQgetvalue(r, i, C_KIND)));
 	if (!public) {
-		json_object_object_add(o, "createdAt",
-		    zt_json_epoch(zt_db_val(r, i, C_CREATED)));
-		json_object_object_add(o, "updatedAt",
-		    zt_json_epoch(zt_db_val(r, i, C_UPDATED)));
+		json_object_object_add(
+		    o, "createdAt", zt_json_epoch(zt_db_val(r, i, C_CREATED)));
+		json_object_object_add(
+		    o, "updatedAt", zt_json_epoch(zt_db_val(r, i, C_UPDATED)));
 	}
 	return o;
 }
@@ -545,14 +579,14 @@ static void
 add_sales(struct json_object *o, const PGresult *r, int i, int c)
 {
 	struct json_object *s = json_object_new_object();
-	json_object_object_add(s, "ticketsLive",
-	    json_object_new_int64(num(r, i, c)));
-	json_object_object_add(s, "ticketsCheckedIn",
-	    json_object_new_int64(num(r, i, c + 1)));
-	json_object_object_add(s, "livePaise",
-	    json_object_new_int64(num(r, i, c + 2)));
-	json_object_object_add(s, "capacity",
-	    json_object_new_int64(num(r, i, c + 3)));
+	json_object_object_add(
+	    s, "ticketsLive", json_object_new_int64(num(r, i, c)));
+	json_object_object_add(
+	    s, "ticketsCheckedIn", json_object_new_int64(num(r, i, c + 1)));
+	json_object_object_add(
+	    s, "livePaise", json_object_new_int64(num(r, i, c + 2)));
+	json_object_object_add(
+	    s, "capacity", json_object_new_int64(num(r, i, c + 3)));
 	json_object_object_add(o, "sales", s);
 }
 
@@ -590,8 +624,8 @@ fields_from_row(const PGresult *r, struct zt_event_fields *f)
 
 /* fields as the 20 parameters $3…$22 of q_insert / q_update, into p */
 static void
-field_params(struct zt_req *req, const struct zt_event_fields *f,
-    const char **p)
+field_params(
+    struct zt_req *req, const struct zt_event_fields *f, const char **p)
 {
 	char *t;
 	p[0] = f->slug;
@@ -602,33 +636,30 @@ field_params(struct zt_req *req, const struct zt_event_fields *f,
 	p[5] = f->city;
 	p[6] = f->venue_name;
 	p[7] = f->venue_address;
-	p[8] = zt_time_format(f->starts_at, zt_arena_alloc(req->arena,
-	    ZT_TIME_LEN));
-	p[9] = zt_time_format(f->ends_at, zt_arena_alloc(req->arena,
-	    ZT_TIME_LEN));
+	p[8] = zt_time_format(
+	    f->starts_at, zt_arena_alloc(req->arena, ZT_TIME_LEN));
+	p[9] =
+	    zt_time_format(f->ends_at, zt_arena_alloc(req->arena, ZT_TIME_LEN));
 	p[10] = f->timezone;
 	p[11] = f->poster_url;
 	t = zt_arena_alloc(req->arena, ZT_TIME_LEN);
-	p[12] = f->has_sales_starts ? zt_time_format(f->sales_starts_at, t)
-	                            : NULL;
+	p[12] =
+	    f->has_sales_starts ? zt_time_format(f->sales_starts_at, t) : NULL;
 	t = zt_arena_alloc(req->arena, ZT_TIME_LEN);
 	p[13] = f->has_sales_ends ? zt_time_format(f->sales_ends_at, t) : NULL;
-	p[14] = zt_arena_printf(req->arena, "%lld",
-	    (long long)f->per_user_limit);
+	p[14] =
+	    zt_arena_printf(req->arena, "%lld", (long long)f->per_user_limit);
 	p[15] = f->refund_policy;
 	int before = strcmp(f->refund_policy, "before_start") == 0;
-	p[16] = before && f->has_cutoff
-	            ? zt_arena_printf(req->arena, "%lld",
-	                  (long long)f->refund_cutoff_hours)
-	            : NULL;
-	p[17] = before && f->has_fee_paise
-	            ? zt_arena_printf(req->arena, "%lld",
-	                  (long long)f->refund_fee_paise)
-	            : NULL;
-	p[18] = before && f->has_fee_bps
-	            ? zt_arena_printf(req->arena, "%lld",
-	                  (long long)f->refund_fee_bps)
-	            : NULL;
+	p[16] = before && f->has_cutoff ? zt_arena_printf(req->arena, "%lld",
+					      (long long)f->refund_cutoff_hours)
+					: NULL;
+	p[17] = before && f->has_fee_paise ? zt_arena_printf(req->arena, "%lld",
+						 (long long)f->refund_fee_paise)
+					   : NULL;
+	p[18] = before && f->has_fee_bps ? zt_arena_printf(req->arena, "%lld",
+					       (long long)f->refund_fee_bps)
+					 : NULL;
 	p[19] = f->layout_kind;
 }
 
@@ -668,8 +699,8 @@ not_found(struct zt_req *req)
  * released when the request ends.
  */
 static enum zt_err
-own_event(struct zt_req *req, const char *id, int full,
-    struct json_object **out)
+own_event(
+    struct zt_req *req, const char *id, int full, struct json_object **out)
 {
 	const char *p[2] = {id, req->tenant_id};
 	PGresult *r;
@@ -697,8 +728,9 @@ finish(struct zt_req *req, const char *id, const char *action,
 {
 	struct json_object *o;
 	enum zt_err e;
-	if ((e = zt_audit(req, action, zt_arena_printf(req->arena,
-	         "event:%s", id), details)) != ZT_OK ||
+	if ((e = zt_audit(req, action,
+		 zt_arena_printf(req->arena, "event:%s", id), details)) !=
+		ZT_OK ||
 	    (e = own_event(req, id, 0, &o)) != ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK)
 		return e;
@@ -726,7 +758,8 @@ static struct json_object *
 keys_of(struct json_object *doc)
 {
 	struct json_object *a = json_object_new_array();
-	json_object_object_foreach(doc, k, v) {
+	json_object_object_foreach(doc, k, v)
+	{
 		(void)v;
 		json_object_array_add(a, json_object_new_string(k));
 	}
@@ -736,11 +769,12 @@ keys_of(struct json_object *doc)
 /* ---- organizer endpoints ---- */
 
 enum zt_err
-zt_event_create(struct zt_req *req, struct json_object *doc,
-    struct json_object **out)
+zt_event_create(
+    struct zt_req *req, struct json_object *doc, struct json_object **out)
 {
 	struct zt_event_fields f;
-	char id[ZT_UUID_BUF], base[ZT_SLUG_EVENT_MAX + 1], slug[ZT_SLUG_EVENT_MAX + 1];
+	char id[ZT_UUID_BUF], base[ZT_SLUG_EVENT_MAX + 1],
+	    slug[ZT_SLUG_EVENT_MAX + 1];
 	const char *p[22];
 	unsigned set;
 	PGresult *r = NULL;
@@ -803,23 +837,23 @@ zt_event_update(struct zt_req *req, const char *id, struct json_object *doc,
 	 * (a client that PATCHes the whole event) is no move */
 	if ((e = zt_event_apply(req, doc, &f, 0, &set)) != ZT_OK ||
 	    (e = zt_event_validate(req, &f, (int64_t)time(NULL),
-	         (set & ZT_EF_STARTS) && f.starts_at != old_starts)) != ZT_OK)
+		 (set & ZT_EF_STARTS) && f.starts_at != old_starts)) != ZT_OK)
 		return e;
 	if (strcmp(status, "draft") != 0) {
-		const char *locked = (set & ZT_EF_SLUG) &&
-		                             strcmp(f.slug, old_slug) != 0
-		                         ? "slug"
-		                     : (set & ZT_EF_LAYOUT_KIND) &&
-		                             strcmp(f.layout_kind,
-		                                 PQgetvalue(row, 0, C_KIND)) != 0
-		                         ? "layoutKind"
-		                         : NULL;
+		const char *locked =
+		    (set & ZT_EF_SLUG) && strcmp(f.slug, old_slug) != 0 ? "slug"
+		    : (set & ZT_EF_LAYOUT_KIND) &&
+			    strcmp(f.layout_kind, PQgetvalue(row, 0, C_KIND)) !=
+				0
+			? "layoutKind"
+			: NULL;
 		if (locked != NULL) {
-			zt_fail_detail(req, "field",
-			    json_object_new_string(locked));
+			zt_fail_detail(
+			    req, "field", json_object_new_string(locked));
 			return zt_fail(req, ZT_ECONFLICT, "event_published",
 			    "field '%s' cannot change once the event is "
-			    "published", locked);
+			    "published",
+			    locked);
 		}
 	}
 	if ((set & ZT_EF_TIMEZONE) &&
@@ -854,18 +888,18 @@ zt_event_delete(struct zt_req *req, const char *id)
 	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK ||
 	    (e = lock_own(req, id, &row)) != ZT_OK)
 		return e;
-	if (zt_event_transition(PQgetvalue(row, 0, C_STATUS), "delete",
-	        &why) == NULL)
+	if (zt_event_transition(PQgetvalue(row, 0, C_STATUS), "delete", &why) ==
+	    NULL)
 		return zt_fail(req, ZT_ECONFLICT, "not_a_draft", "%s", why);
 	if (zt_db_exec(req, &q_delete, p) == NULL)
 		return req->err;
 	struct json_object *d = json_object_new_object();
-	json_object_object_add(d, "title",
-	    json_object_new_string(PQgetvalue(row, 0, C_TITLE)));
-	json_object_object_add(d, "slug",
-	    json_object_new_string(PQgetvalue(row, 0, C_SLUG)));
-	if ((e = zt_audit(req, "event.deleted", zt_arena_printf(req->arena,
-	         "event:%s", id), d)) != ZT_OK)
+	json_object_object_add(
+	    d, "title", json_object_new_string(PQgetvalue(row, 0, C_TITLE)));
+	json_object_object_add(
+	    d, "slug", json_object_new_string(PQgetvalue(row, 0, C_SLUG)));
+	if ((e = zt_audit(req, "event.deleted",
+		 zt_arena_printf(req->arena, "event:%s", id), d)) != ZT_OK)
 		return e;
 	return zt_db_commit(req);
 }
@@ -884,11 +918,10 @@ may_publish(struct zt_req *req, const char *id, const PGresult *row)
 	if (num(row, 0, C_ENDS) <= (int64_t)time(NULL))
 		return zt_fail(req, ZT_ECONFLICT, "event_over",
 		    "the event has already ended; move endsAt first");
-	if ((e = zt_layout_counts(req, id, &sellable, &seats, &types)) !=
-	    ZT_OK)
+	if ((e = zt_layout_counts(req, id, &sellable, &seats, &types)) != ZT_OK)
 		return e;
-	why = zt_layout_unpublishable(PQgetvalue(row, 0, C_KIND), sellable,
-	    seats, types);
+	why = zt_layout_unpublishable(
+	    PQgetvalue(row, 0, C_KIND), sellable, seats, types);
 	if (why != NULL)
 		return zt_fail(req, ZT_ECONFLICT, "layout_incomplete",
 		    "cannot publish a %s event yet: %s",
@@ -897,8 +930,8 @@ may_publish(struct zt_req *req, const char *id, const PGresult *row)
 }
 
 enum zt_err
-zt_event_change_state(struct zt_req *req, const char *id,
-    const char *action, struct json_object **out)
+zt_event_change_state(struct zt_req *req, const char *id, const char *action,
+    struct json_object **out)
 {
 	const char *p[3], *why, *next;
 	PGresult *row;
@@ -922,22 +955,22 @@ zt_event_change_state(struct zt_req *req, const char *id,
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "from", json_object_new_string(status));
 	json_object_object_add(d, "to", json_object_new_string(next));
-	if ((e = finish(req, id, strcmp(action, "publish") == 0
-	                             ? "event.published"
-	                             : "event.cancelled",
-	         d, out)) != ZT_OK)
+	if ((e = finish(req, id,
+		 strcmp(action, "publish") == 0 ? "event.published"
+						: "event.cancelled",
+		 d, out)) != ZT_OK)
 		return e;
 	/* listed: shown in the public catalogue (needs an approved tenant) */
-	json_object_object_add(*out, "listed", json_object_new_boolean(
-	    strcmp(next, "published") == 0 &&
-	    strcmp(PQgetvalue(row, 0, C__COUNT), "active") == 0));
+	json_object_object_add(*out, "listed",
+	    json_object_new_boolean(
+		strcmp(next, "published") == 0 &&
+		strcmp(PQgetvalue(row, 0, C__COUNT), "active") == 0));
 	return ZT_OK;
 }
 
 /* A whole-number query parameter; 400 naming it. */
 static enum zt_err
-query_int(struct zt_req *req, const char *name, long min, long max,
-    long *out)
+query_int(struct zt_req *req, const char *name, long min, long max, long *out)
 {
 	const char *s = zt_query(req, name);
 	char *end;
@@ -949,7 +982,8 @@ query_int(struct zt_req *req, const char *name, long min, long max,
 	if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "query parameter '%s' must be a whole number from %ld to "
-		    "%ld", name, min, max);
+		    "%ld",
+		    name, min, max);
 	*out = v;
 	return ZT_OK;
 }
@@ -1008,14 +1042,14 @@ zt_event_mine(struct zt_req *req, struct json_object **out)
 	}
 	*out = json_object_new_object();
 	json_object_object_add(*out, "events", list);
-	json_object_object_add(*out, "next", PQntuples(r) > limit
-	    ? json_object_new_int64(offset + limit) : NULL);
+	json_object_object_add(*out, "next",
+	    PQntuples(r) > limit ? json_object_new_int64(offset + limit)
+				 : NULL);
 	return ZT_OK;
 }
 
 enum zt_err
-zt_event_mine_one(struct zt_req *req, const char *id,
-    struct json_object **out)
+zt_event_mine_one(struct zt_req *req, const char *id, struct json_object **out)
 {
 	enum zt_err e;
 	if ((e = zt_team_begin(req, ZT_ROLE_SCANNER, NULL)) != ZT_OK)
@@ -1054,7 +1088,8 @@ query_time(struct zt_req *req, const char *name, const char **out)
 	if (zt_time_parse(s, &t) != 0)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "query parameter '%s' must be an RFC 3339 date-time such "
-		    "as 2026-11-22T00:00:00+05:30", name);
+		    "as 2026-11-22T00:00:00+05:30",
+		    name);
 	*out = zt_time_format(t, zt_arena_alloc(req->arena, ZT_TIME_LEN));
 	return ZT_OK;
 }
@@ -1078,8 +1113,8 @@ query_cursor(struct zt_req *req, const char **when, const char **id)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "query parameter 'cursor' must be a 'next' value from an "
 		    "earlier page");
-	*when = zt_time_format((int64_t)t, zt_arena_alloc(req->arena,
-	    ZT_TIME_LEN));
+	*when =
+	    zt_time_format((int64_t)t, zt_arena_alloc(req->arena, ZT_TIME_LEN));
 	*id = us + 1;
 	return ZT_OK;
 }
@@ -1099,10 +1134,10 @@ zt_event_catalogue(struct zt_req *req, struct json_object **out)
 	    (e = query_time(req, "from", &p[3])) != ZT_OK ||
 	    (e = query_time(req, "to", &p[4])) != ZT_OK ||
 	    (e = query_str(req, "tenant", ZT_SLUG_TENANT_MAX, &tenant)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = query_cursor(req, &p[6], &p[7])) != ZT_OK ||
 	    (e = query_int(req, "limit", 1, ZT_EVENT_PAGE_MAX, &limit)) !=
-	        ZT_OK)
+		ZT_OK)
 		return e;
 	if (tenant != NULL) {
 		char *low = zt_arena_strdup(req->arena, tenant);
@@ -1122,11 +1157,12 @@ zt_event_catalogue(struct zt_req *req, struct json_object **out)
 	int n = PQntuples(r) < limit ? PQntuples(r) : (int)limit;
 	for (int i = 0; i < n; i++) {
 		struct json_object *o = event_json(r, i, 1);
-		json_object_object_add(o, "tenant",
-		    zt_tenant_public_json(r, i, C__COUNT));
+		json_object_object_add(
+		    o, "tenant", zt_tenant_public_json(r, i, C__COUNT));
 		const char *from = zt_db_val(r, i, C__COUNT + 6);
-		json_object_object_add(o, "priceFromPaise", from
-		    ? json_object_new_int64(strtoll(from, NULL, 10)) : NULL);
+		json_object_object_add(o, "priceFromPaise",
+		    from ? json_object_new_int64(strtoll(from, NULL, 10))
+			 : NULL);
 		json_object_array_add(list, o);
 	}
 	if (PQntuples(r) > limit)
@@ -1255,8 +1291,8 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	}
 
 	o = zt_json_defer_put(req, event_json(r, 0, 1));
-	json_object_object_add(o, "tenant",
-	    zt_tenant_public_json(r, 0, C__COUNT));
+	json_object_object_add(
+	    o, "tenant", zt_tenant_public_json(r, 0, C__COUNT));
 	/*
 	 * The layout is public, but read through the tenant's own policy (the
 	 * event was just read as public, and its children are its tenant's
@@ -1264,7 +1300,8 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	 * PostgreSQL for a 30,000-seat venue.  Counting sold seats needs that
 	 * scope anyway, for this one public event only.
 	 */
-	if ((e = zt_db_scope_tenant(req, PQgetvalue(r, 0, C_TENANT), "")) != ZT_OK ||
+	if ((e = zt_db_scope_tenant(req, PQgetvalue(r, 0, C_TENANT), "")) !=
+		ZT_OK ||
 	    (e = zt_layout_json(req, id, 0, o)) != ZT_OK ||
 	    (e = zt_layout_availability(req, id, o)) != ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK)

@@ -23,12 +23,12 @@
 #include "zt_etag.h"
 #include "zt_req.h"
 
-#define ZT_EVENT_TITLE_MAX       200
+#define ZT_EVENT_TITLE_MAX 200
 #define ZT_EVENT_DESCRIPTION_MAX 10000
-#define ZT_EVENT_MAX_TAGS        20
-#define ZT_EVENT_TAG_MAX         40
-#define ZT_EVENT_MAX_DAYS        90 /* longest event, start to end */
-#define ZT_EVENT_PAGE_MAX        100
+#define ZT_EVENT_MAX_TAGS 20
+#define ZT_EVENT_TAG_MAX 40
+#define ZT_EVENT_MAX_DAYS 90 /* longest event, start to end */
+#define ZT_EVENT_PAGE_MAX 100
 
 /* Every field of an event as the API sees it; times in epoch seconds. */
 struct zt_event_fields {
@@ -36,7 +36,7 @@ struct zt_event_fields {
 	const char *venue_name, *venue_address, *timezone, *poster_url;
 	const char *layout_kind;   /* reserved | ga | hybrid */
 	const char *refund_policy; /* none | before_start */
-	const char *tags_json;     /* normalised tags as a JSON array */
+	const char *tags_json;	   /* normalised tags as a JSON array */
 	int64_t starts_at, ends_at, sales_starts_at, sales_ends_at;
 	int has_sales_starts, has_sales_ends;
 	int64_t per_user_limit;
@@ -77,12 +77,12 @@ enum zt_err zt_event_validate(struct zt_req *req,
  * status, or NULL when not allowed (*why says why).  "delete" and "edit"
  * answer the status itself when allowed.
  */
-const char *zt_event_transition(const char *status, const char *action,
-    const char **why);
+const char *zt_event_transition(
+    const char *status, const char *action, const char **why);
 
 /* Organizer endpoints; *out is owned by the caller. */
-enum zt_err zt_event_create(struct zt_req *req, struct json_object *doc,
-    struct json_object **out);
+enum zt_err zt_event_create(
+    struct zt_req *req, struct json_object *doc, struct json_object **out);
 enum zt_err zt_event_update(struct zt_req *req, const char *id,
     struct json_object *doc, struct json_object **out);
 enum zt_err zt_event_delete(struct zt_req *req, const char *id);
@@ -92,8 +92,8 @@ enum zt_err zt_event_change_state(struct zt_req *req, const char *id,
 /* GET /api/events/mine?status=&limit=&offset= */
 enum zt_err zt_event_mine(struct zt_req *req, struct json_object **out);
 /* GET /api/events/mine/:id: event, layout with sold seats, sales */
-enum zt_err zt_event_mine_one(struct zt_req *req, const char *id,
-    struct json_object **out);
+enum zt_err zt_event_mine_one(
+    struct zt_req *req, const char *id, struct json_object **out);
 
 /* GET /api/events?q=&city=&category=&from=&to=&tenant=&limit=&cursor= */
 enum zt_err zt_event_catalogue(struct zt_req *req, struct json_object **out);

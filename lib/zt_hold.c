@@ -50,7 +50,8 @@ static struct zt_sql q_sold = ZT_SQL("hold_sold",
     "  WHERE event_id = $1 AND status = 'live' GROUP BY user_id"
     " UNION ALL"
     " SELECT 't', id::text, capacity - sold, capacity FROM ticket_types"
-    "  WHERE event_id = $1", 1);
+    "  WHERE event_id = $1",
+    1);
 
 /* ------------------------------------------------------------------ */
 
@@ -80,8 +81,8 @@ run_into(struct zt_req *req, struct zt_error *err, struct zt_script *s,
 		return err->err;
 	if (rep->type != REDIS_REPLY_STRING ||
 	    (o = json_tokener_parse(rep->str)) == NULL) {
-		zt_log_error("hold", "unexpected script reply (type %d)",
-		    rep->type);
+		zt_log_error(
+		    "hold", "unexpected script reply (type %d)", rep->type);
 		return zt_error_set(err, ZT_EINTERNAL, NULL, "internal error");
 	}
 	zt_req_defer(req, put_json, o);
@@ -114,8 +115,8 @@ static size_t
 list_len(struct json_object *a)
 {
 	return a != NULL && json_object_is_type(a, json_type_array)
-	           ? json_object_array_length(a)
-	           : 0;
+		   ? json_object_array_length(a)
+		   : 0;
 }
 
 static long long
@@ -131,8 +132,8 @@ string_list(struct json_object *a)
 {
 	struct json_object *out = json_object_new_array();
 	for (size_t i = 0; i < list_len(a); i++)
-		json_object_array_add(out, json_object_get(
-		    json_object_array_get_idx(a, i)));
+		json_object_array_add(
+		    out, json_object_get(json_object_array_get_idx(a, i)));
 	return out;
 }
 
@@ -143,9 +144,10 @@ count_map(struct json_object *m)
 	struct json_object *out = json_object_new_object();
 	if (m == NULL || !json_object_is_type(m, json_type_object))
 		return out;
-	json_object_object_foreach(m, k, v) {
-		json_object_object_add(out, k,
-		    json_object_new_int64(json_object_get_int64(v)));
+	json_object_object_foreach(m, k, v)
+	{
+		json_object_object_add(
+		    out, k, json_object_new_int64(json_object_get_int64(v)));
 	}
 	return out;
 }
@@ -159,13 +161,13 @@ publish(struct zt_req *req, const char *event_id, struct json_object *reply)
 		struct json_object *m = json_object_array_get_idx(msgs, i);
 		struct json_object *body = json_object_new_object();
 		long long exp = int_field(m, "exp");
-		json_object_object_add(body, "seats",
-		    string_list(field(m, "seats")));
+		json_object_object_add(
+		    body, "seats", string_list(field(m, "seats")));
 		json_object_object_add(body, "ga", count_map(field(m, "ga")));
 		if (exp != 0)
 			json_object_object_add(body, "expiresAt",
 			    json_object_new_string(
-			        zt_time_format_ms(req->arena, exp)));
+				zt_time_format_ms(req->arena, exp)));
 		zt_live_publish_event(zt_g.live, event_id, int_field(m, "v"),
 		    json_object_get_string(field(m, "type")), body);
 	}
@@ -189,14 +191,16 @@ read_hold(struct zt_req *req, struct json_object *o, struct zt_hold *h)
 	h->nseats = list_len(seats);
 	h->seats = zt_arena_array(req->arena, h->nseats + 1, sizeof(char *));
 	for (i = 0; i < h->nseats; i++)
-		h->seats[i] = zt_arena_strdup(req->arena, json_object_get_string(
-		    json_object_array_get_idx(seats, i)));
+		h->seats[i] = zt_arena_strdup(
+		    req->arena, json_object_get_string(
+				    json_object_array_get_idx(seats, i)));
 	if (ga == NULL || !json_object_is_type(ga, json_type_object))
 		return;
 	h->nga = (size_t)json_object_object_length(ga);
 	h->ga = zt_arena_array(req->arena, h->nga + 1, sizeof(*h->ga));
 	i = 0;
-	json_object_object_foreach(ga, k, v) {
+	json_object_object_foreach(ga, k, v)
+	{
 		h->ga[i].type_id = zt_arena_strdup(req->arena, k);
 		h->ga[i].quantity = (int)json_object_get_int64(v);
 		i++;
@@ -212,37 +216,37 @@ num_arg(struct zt_req *req, long long n)
 /* ------------------------------------------------------------ parse -- */
 
 enum zt_err
-zt_hold_parse(struct zt_req *req, struct json_object *body,
-    struct zt_hold_request *out)
+zt_hold_parse(
+    struct zt_req *req, struct json_object *body, struct zt_hold_request *out)
 {
 	struct json_object *seats = NULL, *ga = NULL;
 	enum zt_err e;
 
 	memset(out, 0, sizeof(*out));
-	if ((e = zt_json_uuid(req, body, "eventId", ZT_REQUIRED,
-	         &out->event_id, NULL)) != ZT_OK ||
+	if ((e = zt_json_uuid(req, body, "eventId", ZT_REQUIRED, &out->event_id,
+		 NULL)) != ZT_OK ||
 	    (e = zt_json_array(req, body, "seatIds", ZT_OPTIONAL,
-	         ZT_HOLD_MAX_SEATS, &seats, NULL)) != ZT_OK ||
+		 ZT_HOLD_MAX_SEATS, &seats, NULL)) != ZT_OK ||
 	    (e = zt_json_array(req, body, "ga", ZT_OPTIONAL, ZT_HOLD_MAX_TYPES,
-	         &ga, NULL)) != ZT_OK)
+		 &ga, NULL)) != ZT_OK)
 		return e;
 
 	out->nseats = list_len(seats);
-	out->seats = zt_arena_array(req->arena, out->nseats + 1,
-	    sizeof(char *));
+	out->seats =
+	    zt_arena_array(req->arena, out->nseats + 1, sizeof(char *));
 	for (size_t i = 0; i < out->nseats; i++) {
 		struct json_object *v = json_object_array_get_idx(seats, i);
 		const char *s = json_object_is_type(v, json_type_string)
-		                    ? json_object_get_string(v)
-		                    : NULL;
+				    ? json_object_get_string(v)
+				    : NULL;
 		if ((out->seats[i] = zt_uuid_norm(req->arena, s)) == NULL)
 			return zt_fail(req, ZT_EBADREQ, "invalid_field",
 			    "field 'seatIds' must hold seat ids (UUIDs); "
-			    "item %zu does not", i);
+			    "item %zu does not",
+			    i);
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(out->seats[j], out->seats[i]) == 0)
-				return zt_fail(req, ZT_EBADREQ,
-				    "invalid_field",
+				return zt_fail(req, ZT_EBADREQ, "invalid_field",
 				    "field 'seatIds' names seat %s twice",
 				    out->seats[i]);
 	}
@@ -255,17 +259,17 @@ zt_hold_parse(struct zt_req *req, struct json_object *body,
 		if (!json_object_is_type(item, json_type_object))
 			return zt_fail(req, ZT_EBADREQ, "invalid_field",
 			    "field 'ga' must hold objects "
-			    "{ticketTypeId, quantity}; item %zu does not", i);
+			    "{ticketTypeId, quantity}; item %zu does not",
+			    i);
 		if ((e = zt_json_uuid(req, item, "ticketTypeId", ZT_REQUIRED,
-		         &out->ga[i].type_id, NULL)) != ZT_OK ||
+			 &out->ga[i].type_id, NULL)) != ZT_OK ||
 		    (e = zt_json_int(req, item, "quantity", ZT_REQUIRED, 0,
-		         ZT_HOLD_MAX_QTY, &q, NULL)) != ZT_OK)
+			 ZT_HOLD_MAX_QTY, &q, NULL)) != ZT_OK)
 			return e;
 		out->ga[i].quantity = (int)q;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(out->ga[j].type_id, out->ga[i].type_id) == 0)
-				return zt_fail(req, ZT_EBADREQ,
-				    "invalid_field",
+				return zt_fail(req, ZT_EBADREQ, "invalid_field",
 				    "field 'ga' names ticket type %s twice",
 				    out->ga[i].type_id);
 	}
@@ -301,11 +305,11 @@ check_request(struct zt_req *req, const struct zt_salemap *m,
 	for (size_t i = 0; i < r->nseats; i++) {
 		const struct zt_sale_seat *s = zt_salemap_seat(m, r->seats[i]);
 		if (s == NULL)
-			json_object_array_add(unknown,
-			    json_object_new_string(r->seats[i]));
+			json_object_array_add(
+			    unknown, json_object_new_string(r->seats[i]));
 		else if (s->blocked)
-			json_object_array_add(blocked,
-			    json_object_new_string(r->seats[i]));
+			json_object_array_add(
+			    blocked, json_object_new_string(r->seats[i]));
 	}
 	if (json_object_array_length(unknown) > 0) {
 		e = fail_ids(req, "unknown_seats", "seatIds",
@@ -315,14 +319,13 @@ check_request(struct zt_req *req, const struct zt_salemap *m,
 	}
 	if (json_object_array_length(blocked) > 0) {
 		e = fail_ids(req, "seats_blocked", "seatIds",
-		    json_object_get(blocked),
-		    "these seats are not for sale");
+		    json_object_get(blocked), "these seats are not for sale");
 		goto out;
 	}
 	for (size_t i = 0; i < r->nga; i++)
 		if (zt_salemap_type(m, r->ga[i].type_id) == NULL)
-			json_object_array_add(unknown,
-			    json_object_new_string(r->ga[i].type_id));
+			json_object_array_add(
+			    unknown, json_object_new_string(r->ga[i].type_id));
 	if (json_object_array_length(unknown) > 0) {
 		e = fail_ids(req, "unknown_ticket_types", "ticketTypeIds",
 		    json_object_get(unknown),
@@ -335,8 +338,8 @@ check_request(struct zt_req *req, const struct zt_salemap *m,
 		if ((e = zt_salemap_type_on_sale(req, t, now)) != ZT_OK)
 			goto out;
 		if (r->ga[i].quantity > t->per_order_limit) {
-			zt_fail_detail(req, "ticketTypeId",
-			    json_object_new_string(t->id));
+			zt_fail_detail(
+			    req, "ticketTypeId", json_object_new_string(t->id));
 			zt_fail_detail(req, "limit",
 			    json_object_new_int(t->per_order_limit));
 			e = zt_fail(req, ZT_EINVALID, "per_order_limit",
@@ -354,8 +357,8 @@ out:
 
 /* The script said no: the reason as an HTTP error. */
 static enum zt_err
-refused(struct zt_req *req, const struct zt_salemap *m,
-    struct json_object *reply)
+refused(
+    struct zt_req *req, const struct zt_salemap *m, struct json_object *reply)
 {
 	struct json_object *conflicts = field(reply, "conflicts");
 	struct json_object *shortage = field(reply, "short");
@@ -365,22 +368,24 @@ refused(struct zt_req *req, const struct zt_salemap *m,
 		return zt_fail(req, ZT_ECONFLICT, "seats_taken",
 		    "some of these seats are held by someone else or sold");
 	}
-	if (shortage != NULL && json_object_is_type(shortage, json_type_object)
-	    && json_object_object_length(shortage) > 0) {
+	if (shortage != NULL &&
+	    json_object_is_type(shortage, json_type_object) &&
+	    json_object_object_length(shortage) > 0) {
 		zt_fail_detail(req, "available", count_map(shortage));
 		return zt_fail(req, ZT_ECONFLICT, "ga_unavailable",
 		    "not enough tickets of this type are left");
 	}
 	zt_fail_detail(req, "limit", json_object_new_int(m->per_user_limit));
-	zt_fail_detail(req, "count",
-	    json_object_new_int64(int_field(reply, "count")));
+	zt_fail_detail(
+	    req, "count", json_object_new_int64(int_field(reply, "count")));
 	return zt_fail(req, ZT_ECONFLICT, "per_user_limit",
 	    "at most %d tickets per person for this event, counting those "
-	    "you hold and have bought", m->per_user_limit);
+	    "you hold and have bought",
+	    m->per_user_limit);
 }
 
-static enum zt_err seed_sold(struct zt_req *req, const struct zt_salemap *m,
-    long long v0);
+static enum zt_err seed_sold(
+    struct zt_req *req, const struct zt_salemap *m, long long v0);
 
 /*
  * After an event script (lock, snapshot) ran: {reload = true}, the seat
@@ -405,8 +410,8 @@ settle(struct zt_req *req, const struct zt_salemap *m,
 		return ZT_OK;
 	}
 	if ((*seeded)++ == 2) {
-		zt_log_error("hold", "sold set of %s did not stick",
-		    m->event_id);
+		zt_log_error(
+		    "hold", "sold set of %s did not stick", m->event_id);
 		return zt_fail(req, ZT_EUNAVAIL, "redis_unavailable",
 		    "the hold service is unavailable, try again shortly");
 	}
@@ -440,8 +445,8 @@ index_event(struct zt_req *req, const char *event_id, long long expires_ms)
 	for (int i = 0; i < INDEX_MEMO; i++) {
 		if (strcmp(index_memo[i].event_id, event_id) == 0) {
 			if (index_memo[i].redis_gen == gen &&
-			    expires_ms < index_memo[i].expires_ms +
-			                     INDEX_REFRESH_MS)
+			    expires_ms <
+				index_memo[i].expires_ms + INDEX_REFRESH_MS)
 				return;
 			slot = i;
 			break;
@@ -465,8 +470,8 @@ index_event(struct zt_req *req, const char *event_id, long long expires_ms)
 }
 
 enum zt_err
-zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
-    struct zt_hold *out)
+zt_hold_lock(
+    struct zt_req *req, const struct zt_hold_request *r, struct zt_hold *out)
 {
 	const struct zt_salemap *m;
 	long long now = zt_time_now_ms();
@@ -490,12 +495,12 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 		args[k++] = num_arg(req, m->per_user_limit);
 		/* after one reload, go on with what PostgreSQL said */
 		args[k++] = reloaded ? "*" : m->map_ver;
-		args[k++] = num_arg(req, (long long)zt_g.cfg.hold_max_life *
-		    1000);
+		args[k++] =
+		    num_arg(req, (long long)zt_g.cfg.hold_max_life * 1000);
 		args[k++] = num_arg(req, zt_g.cfg.hold_user_max);
 		args[k++] = num_arg(req, zt_g.cfg.hold_ip_max);
-		args[k++] = num_arg(req, (long long)zt_g.cfg.hold_rate_window *
-		    1000);
+		args[k++] =
+		    num_arg(req, (long long)zt_g.cfg.hold_rate_window * 1000);
 		args[k++] = addr;
 		args[k++] = num_arg(req, (long long)r->nseats);
 		for (size_t i = 0; i < r->nseats; i++)
@@ -512,14 +517,14 @@ zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
 			args[k++] = num_arg(req, t->capacity);
 		}
 		if ((e = run(req, &lock_script, m->event_id, (int)k, args,
-		         &reply)) != ZT_OK ||
+			 &reply)) != ZT_OK ||
 		    (e = settle(req, m, reply, &reloaded, &seeded, &again)) !=
-		        ZT_OK)
+			ZT_OK)
 			return e;
 	}
 	if (field(reply, "limited") != NULL)
-		return zt_rate_refuse(req, "rate_limited", "too many seat requests",
-		    int_field(reply, "limited"));
+		return zt_rate_refuse(req, "rate_limited",
+		    "too many seat requests", int_field(reply, "limited"));
 	publish(req, m->event_id, reply);
 	ok = field(reply, "ok");
 	if (ok == NULL || !json_object_get_boolean(ok))
@@ -546,8 +551,8 @@ zt_hold_get(struct zt_req *req, const char *event_id, const char *user_id,
 }
 
 enum zt_err
-zt_hold_release(struct zt_req *req, const char *event_id,
-    const char *user_id, const char *seat_id)
+zt_hold_release(struct zt_req *req, const char *event_id, const char *user_id,
+    const char *seat_id)
 {
 	const char *args[2] = {user_id, seat_id ? seat_id : ""};
 	struct json_object *reply, *ok;
@@ -589,8 +594,8 @@ static const char **
 items_args(struct zt_req *req, size_t skip, const char *const *seats,
     size_t nseats, const struct zt_hold_ga *ga, size_t nga, size_t *nargs)
 {
-	const char **args = zt_arena_array(req->arena,
-	    skip + 2 + nseats + 2 * nga, sizeof(char *));
+	const char **args = zt_arena_array(
+	    req->arena, skip + 2 + nseats + 2 * nga, sizeof(char *));
 	size_t k = skip;
 	args[k++] = num_arg(req, (long long)nseats);
 	for (size_t i = 0; i < nseats; i++)
@@ -699,23 +704,25 @@ zt_hold_json(struct zt_req *req, const struct zt_hold *h)
 		return NULL;
 	o = json_object_new_object();
 	json_object_object_add(o, "holdId", json_object_new_string(h->id));
-	json_object_object_add(o, "expiresAt", json_object_new_string(
-	    zt_time_format_ms(req->arena, h->expires_ms)));
+	json_object_object_add(o, "expiresAt",
+	    json_object_new_string(
+		zt_time_format_ms(req->arena, h->expires_ms)));
 	if (h->max_expires_ms > 0)
 		json_object_object_add(o, "maxExpiresAt",
-		    json_object_new_string(zt_time_format_ms(req->arena,
-		        h->max_expires_ms)));
+		    json_object_new_string(
+			zt_time_format_ms(req->arena, h->max_expires_ms)));
 	list = json_object_new_array();
 	for (size_t i = 0; i < h->nseats; i++)
-		json_object_array_add(list, json_object_new_string(h->seats[i]));
+		json_object_array_add(
+		    list, json_object_new_string(h->seats[i]));
 	json_object_object_add(o, "seats", list);
 	list = json_object_new_array();
 	for (size_t i = 0; i < h->nga; i++) {
 		struct json_object *g = json_object_new_object();
 		json_object_object_add(g, "ticketTypeId",
 		    json_object_new_string(h->ga[i].type_id));
-		json_object_object_add(g, "quantity",
-		    json_object_new_int(h->ga[i].quantity));
+		json_object_object_add(
+		    g, "quantity", json_object_new_int(h->ga[i].quantity));
 		json_object_array_add(list, g);
 	}
 	json_object_object_add(o, "ga", list);
@@ -734,10 +741,10 @@ zt_hold_json(struct zt_req *req, const struct zt_hold *h)
 static struct snap {
 	char event_id[ZT_UUID_BUF];
 	long long v;
-	char next[24];       /* earliest expiry of a hold in it, ms */
-	long long live;      /* holds alive in it */
+	char next[24];	      /* earliest expiry of a hold in it, ms */
+	long long live;	      /* holds alive in it */
 	long long map_loaded; /* zt_salemap loaded_ms it was built with */
-	char *text;          /* {"eventId":…,"ga":{…}} */
+	char *text;	      /* {"eventId":…,"ga":{…}} */
 	size_t len;
 	unsigned long redis_gen;
 	unsigned long used;
@@ -782,31 +789,32 @@ snap_store(const struct zt_salemap *m, struct json_object *reply,
 
 /* The public snapshot from the script's full reply. */
 static struct json_object *
-snap_build(struct zt_req *req, const struct zt_salemap *m,
-    struct json_object *reply)
+snap_build(
+    struct zt_req *req, const struct zt_salemap *m, struct json_object *reply)
 {
 	struct json_object *body, *list, *ga, *counters, *v;
 
 	body = json_object_new_object();
-	json_object_object_add(body, "eventId",
-	    json_object_new_string(m->event_id));
-	json_object_object_add(body, "v",
-	    json_object_new_int64(int_field(reply, "v")));
+	json_object_object_add(
+	    body, "eventId", json_object_new_string(m->event_id));
+	json_object_object_add(
+	    body, "v", json_object_new_int64(int_field(reply, "v")));
 	list = json_object_new_array();
 	v = field(reply, "held");
 	for (size_t i = 0; i < list_len(v); i++) {
 		/* {expiry, seat, seat…}: one hold */
 		struct json_object *g = json_object_array_get_idx(v, i);
-		const char *exp = json_object_get_string(
-		    json_object_array_get_idx(g, 0));
-		struct json_object *at = json_object_new_string(zt_time_format_ms(
-		    req->arena, exp ? strtoll(exp, NULL, 10) : 0));
+		const char *exp =
+		    json_object_get_string(json_object_array_get_idx(g, 0));
+		struct json_object *at =
+		    json_object_new_string(zt_time_format_ms(
+			req->arena, exp ? strtoll(exp, NULL, 10) : 0));
 		for (size_t k = 1; k < list_len(g); k++) {
 			struct json_object *o = json_object_new_object();
-			json_object_object_add(o, "seatId", json_object_get(
-			    json_object_array_get_idx(g, k)));
-			json_object_object_add(o, "expiresAt",
-			    json_object_get(at));
+			json_object_object_add(o, "seatId",
+			    json_object_get(json_object_array_get_idx(g, k)));
+			json_object_object_add(
+			    o, "expiresAt", json_object_get(at));
 			json_object_array_add(list, o);
 		}
 		json_object_put(at);
@@ -816,8 +824,8 @@ snap_build(struct zt_req *req, const struct zt_salemap *m,
 	list = json_object_new_array();
 	for (size_t i = 0; i < m->nseats; i++)
 		if (m->seats[i].blocked)
-			json_object_array_add(list,
-			    json_object_new_string(m->seats[i].id));
+			json_object_array_add(
+			    list, json_object_new_string(m->seats[i].id));
 	json_object_object_add(body, "blocked", list);
 	/* a type nobody held since Redis started has no counter yet: it
 	 * has capacity - sold free (no hold can have taken any); a counter
@@ -827,22 +835,22 @@ snap_build(struct zt_req *req, const struct zt_salemap *m,
 	for (size_t i = 0; i < m->ntypes; i++) {
 		const struct zt_sale_type *t = &m->types[i];
 		struct json_object *c = field(counters, t->id);
-		struct json_object *cap = field(counters,
-		    zt_arena_printf(req->arena, "cap:%s", t->id));
+		struct json_object *cap = field(
+		    counters, zt_arena_printf(req->arena, "cap:%s", t->id));
 		long long n = c != NULL ? json_object_get_int64(c)
-		                        : t->capacity - t->sold;
+					: t->capacity - t->sold;
 		if (c != NULL && cap != NULL)
 			n += t->capacity - json_object_get_int64(cap);
-		json_object_object_add(ga, t->id,
-		    json_object_new_int64(n > 0 ? n : 0));
+		json_object_object_add(
+		    ga, t->id, json_object_new_int64(n > 0 ? n : 0));
 	}
 	json_object_object_add(body, "ga", ga);
 	return body;
 }
 
 enum zt_err
-zt_hold_status(struct zt_req *req, const char *event_id, const char **text,
-    size_t *len)
+zt_hold_status(
+    struct zt_req *req, const char *event_id, const char **text, size_t *len)
 {
 	const struct zt_salemap *m;
 	const char *args[5] = {req->user_id, "", "", "", ""};
@@ -863,13 +871,13 @@ zt_hold_status(struct zt_req *req, const char *event_id, const char **text,
 		}
 		args[4] = reloaded ? "*" : m->map_ver;
 		if ((e = run(req, &status_script, m->event_id, 5, args,
-		         &reply)) != ZT_OK ||
+			 &reply)) != ZT_OK ||
 		    (e = settle(req, m, reply, &reloaded, &seeded, &again)) !=
-		        ZT_OK)
+			ZT_OK)
 			return e;
 	}
-	if (field(reply, "hit") == NULL || (sn = snap_find(m->event_id)) ==
-	    NULL) {
+	if (field(reply, "hit") == NULL ||
+	    (sn = snap_find(m->event_id)) == NULL) {
 		struct json_object *body = snap_build(req, m, reply);
 		size_t n = 0;
 		const char *t = zt_json_text(req, body, &n);

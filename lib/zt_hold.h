@@ -48,9 +48,9 @@
 
 #include "zt_req.h"
 
-#define ZT_HOLD_MAX_SEATS 20  /* seats per lock request */
-#define ZT_HOLD_MAX_TYPES 10  /* GA ticket types per lock request */
-#define ZT_HOLD_MAX_QTY   100 /* units of one type per request */
+#define ZT_HOLD_MAX_SEATS 20 /* seats per lock request */
+#define ZT_HOLD_MAX_TYPES 10 /* GA ticket types per lock request */
+#define ZT_HOLD_MAX_QTY 100  /* units of one type per request */
 /* expired holds one script run ends (SWEEP_MAX in lib/lua/hold_prelude.lua) */
 #define ZT_HOLD_SWEEP_MAX 100
 
@@ -70,7 +70,7 @@ struct zt_hold {
 	size_t nga;
 	struct zt_hold_ga *ga;
 	long long max_expires_ms; /* the latest expiry locks can reach; 0
-	                           * for a hold that has none recorded yet */
+				   * for a hold that has none recorded yet */
 };
 
 /* A parsed POST /api/seats/lock body. */
@@ -91,8 +91,8 @@ struct zt_hold_request {
  * the number of units of that type the caller wants to hold in total
  * (0 gives back all of them), so retrying a request changes nothing.
  */
-enum zt_err zt_hold_parse(struct zt_req *req, struct json_object *body,
-    struct zt_hold_request *out);
+enum zt_err zt_hold_parse(
+    struct zt_req *req, struct json_object *body, struct zt_hold_request *out);
 
 /*
  * Take everything in r for req->user_id, or nothing.  Checks the event is
@@ -105,8 +105,8 @@ enum zt_err zt_hold_parse(struct zt_req *req, struct json_object *body,
  * 409 "per_user_limit" with limit and count (held + bought + requested).
  * On success fills out with the whole hold.
  */
-enum zt_err zt_hold_lock(struct zt_req *req, const struct zt_hold_request *r,
-    struct zt_hold *out);
+enum zt_err zt_hold_lock(
+    struct zt_req *req, const struct zt_hold_request *r, struct zt_hold *out);
 
 /*
  * h as the API shows it: {holdId, expiresAt, maxExpiresAt, seats:[…],
@@ -172,8 +172,8 @@ enum zt_err zt_hold_unsell(struct zt_req *req, struct zt_error *err,
  * no hold in it expired, same seat-map load).  *text lives until the
  * request ends.
  */
-enum zt_err zt_hold_status(struct zt_req *req, const char *event_id,
-    const char **text, size_t *len);
+enum zt_err zt_hold_status(
+    struct zt_req *req, const char *event_id, const char **text, size_t *len);
 
 /*
  * End the expired holds of one event (at most ZT_HOLD_SWEEP_MAX per script
@@ -181,8 +181,8 @@ enum zt_err zt_hold_status(struct zt_req *req, const char *event_id,
  * seats.released published.  *swept counts them; *remaining gets the
  * number of holds (live) the event still has.
  */
-enum zt_err zt_hold_sweep(struct zt_req *req, const char *event_id,
-    int *swept, int *remaining);
+enum zt_err zt_hold_sweep(
+    struct zt_req *req, const char *event_id, int *swept, int *remaining);
 
 /*
  * Sweep every event of the index; forget events without holds whose last

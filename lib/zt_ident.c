@@ -108,7 +108,7 @@ zt_ident_rate_key(const char *ident, char *out, size_t outlen)
 		return 0;
 	}
 	if ((size_t)snprintf(out, outlen, "%.*s%s", (int)(plus - ident), ident,
-	        at) >= outlen)
+		at) >= outlen)
 		return -1;
 	return 0;
 }
@@ -116,8 +116,8 @@ zt_ident_rate_key(const char *ident, char *out, size_t outlen)
 int
 zt_ident_addr_key(const char *addr, char *out, size_t outlen)
 {
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	    0xff, 0xff};
+	static const unsigned char mapped[12] = {
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	unsigned char a[16];
 	char text[INET6_ADDRSTRLEN];
 

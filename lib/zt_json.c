@@ -9,8 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define BAD(req, key, what) \
-	zt_fail((req), ZT_EBADREQ, "invalid_field", "field '%s' %s", (key), (what))
+#define BAD(req, key, what)                                                    \
+	zt_fail((req), ZT_EBADREQ, "invalid_field", "field '%s' %s", (key),    \
+	    (what))
 
 static enum zt_err
 lookup(struct zt_req *req, struct json_object *o, const char *key,
@@ -56,8 +57,7 @@ zt_json_str(struct zt_req *req, struct json_object *o, const char *key,
 
 enum zt_err
 zt_json_int(struct zt_req *req, struct json_object *o, const char *key,
-    enum zt_json_opt opt, int64_t min, int64_t max, int64_t *out,
-    int *present)
+    enum zt_json_opt opt, int64_t min, int64_t max, int64_t *out, int *present)
 {
 	struct json_object *v;
 	enum zt_err e = lookup(req, o, key, opt, &v, present);
@@ -69,8 +69,8 @@ zt_json_int(struct zt_req *req, struct json_object *o, const char *key,
 	int64_t n = json_object_get_int64(v);
 	if (errno != 0 || n < min || n > max)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "field '%s' must be from %lld to %lld", key,
-		    (long long)min, (long long)max);
+		    "field '%s' must be from %lld to %lld", key, (long long)min,
+		    (long long)max);
 	*out = n;
 	return ZT_OK;
 }
@@ -91,8 +91,7 @@ zt_json_bool(struct zt_req *req, struct json_object *o, const char *key,
 
 enum zt_err
 zt_json_array(struct zt_req *req, struct json_object *o, const char *key,
-    enum zt_json_opt opt, size_t maxn, struct json_object **out,
-    int *present)
+    enum zt_json_opt opt, size_t maxn, struct json_object **out, int *present)
 {
 	struct json_object *v;
 	enum zt_err e = lookup(req, o, key, opt, &v, present);
@@ -150,8 +149,8 @@ zt_json_url(struct zt_req *req, struct json_object *o, const char *key,
 	if (e != ZT_OK || s == NULL)
 		return e;
 	if (*s != '\0' && !url_ok(s))
-		return BAD(req, key,
-		    "must be an https:// URL or a path on this site");
+		return BAD(
+		    req, key, "must be an https:// URL or a path on this site");
 	*out = s;
 	return ZT_OK;
 }
@@ -164,8 +163,8 @@ zt_json_colour(struct zt_req *req, struct json_object *o, const char *key,
 	enum zt_err e = zt_json_str(req, o, key, opt, 7, &s, present);
 	if (e != ZT_OK || s == NULL)
 		return e;
-	if (strlen(s) != 7 || s[0] != '#' || strspn(s + 1,
-	        "0123456789abcdefABCDEF") != 6)
+	if (strlen(s) != 7 || s[0] != '#' ||
+	    strspn(s + 1, "0123456789abcdefABCDEF") != 6)
 		return BAD(req, key, "must be a colour like #1a2b3c");
 	char *low = zt_arena_strdup(req->arena, s);
 	for (char *p = low; *p; p++)
@@ -180,7 +179,8 @@ zt_json_known(struct zt_req *req, struct json_object *o, const char *where,
 {
 	if (o == NULL || !json_object_is_type(o, json_type_object))
 		return ZT_OK;
-	json_object_object_foreach(o, key, val) {
+	json_object_object_foreach(o, key, val)
+	{
 		const char *const *k;
 		(void)val;
 		for (k = known; *k != NULL; k++)
@@ -208,8 +208,8 @@ zt_json_uuid(struct zt_req *req, struct json_object *o, const char *key,
 }
 
 enum zt_err
-zt_json_parse_body(struct zt_req *req, const char *body, size_t len,
-    struct json_object **out)
+zt_json_parse_body(
+    struct zt_req *req, const char *body, size_t len, struct json_object **out)
 {
 	struct json_tokener *tok = json_tokener_new_ex(32);
 	struct json_object *o;
@@ -248,7 +248,8 @@ zt_json_parse_body(struct zt_req *req, const char *body, size_t len,
 			json_object_put(o);
 			zt_fail(req, ZT_EBADREQ, "invalid_json",
 			    "request body is not valid JSON: trailing data "
-			    "at byte %zu", i);
+			    "at byte %zu",
+			    i);
 			goto out;
 		}
 	}
@@ -299,8 +300,8 @@ const char *
 zt_json_text(struct zt_req *req, struct json_object *o, size_t *len)
 {
 	size_t n = 0;
-	const char *s = json_object_to_json_string_length(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	const char *s = json_object_to_json_string_length(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
 	if (len != NULL)
 		*len = n;
 	return zt_arena_strndup(req->arena, s, n);

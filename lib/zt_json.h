@@ -60,8 +60,8 @@ enum zt_err zt_json_known(struct zt_req *req, struct json_object *o,
  * ("invalid_json") with the parser's reason and returns ZT_EBADREQ.
  * *out is owned by the caller.
  */
-enum zt_err zt_json_parse_body(struct zt_req *req, const char *body,
-    size_t len, struct json_object **out);
+enum zt_err zt_json_parse_body(
+    struct zt_req *req, const char *body, size_t len, struct json_object **out);
 
 /* A JSON string of s, or NULL (JSON null) when s is NULL. */
 struct json_object *zt_json_nullable(const char *s);
@@ -72,11 +72,11 @@ struct json_object *zt_json_nullable(const char *s);
 struct json_object *zt_json_epoch(const char *epoch);
 
 /* Release o (json_object_put) when the request ends; returns o. */
-struct json_object *zt_json_defer_put(struct zt_req *req,
-    struct json_object *o);
+struct json_object *zt_json_defer_put(
+    struct zt_req *req, struct json_object *o);
 
 /* Serialize compactly into the arena. */
-const char *zt_json_text(struct zt_req *req, struct json_object *o,
-    size_t *len);
+const char *zt_json_text(
+    struct zt_req *req, struct json_object *o, size_t *len);
 
 #endif

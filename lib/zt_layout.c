@@ -15,14 +15,16 @@
 
 static struct zt_sql q_lock_event = ZT_SQL("layout_lock_event",
     "SELECT status, layout_kind, extract(epoch FROM ends_at)::bigint"
-    " FROM events WHERE id = $1 AND tenant_id = $2 FOR UPDATE", 2);
+    " FROM events WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+    2);
 /* FOR UPDATE conflicts with the FOR KEY SHARE a ticket insert takes on its
  * seat / ticket type: bookings committing now finish first, later ones
  * wait for this transaction */
 static struct zt_sql q_lock_rows = ZT_SQL("layout_lock_rows",
     "WITH s AS (SELECT 1 FROM seats WHERE event_id = $1 FOR UPDATE),"
     " t AS (SELECT 1 FROM ticket_types WHERE event_id = $1 FOR UPDATE)"
-    " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM t)", 1);
+    " SELECT (SELECT count(*) FROM s), (SELECT count(*) FROM t)",
+    1);
 /* the seats there are now, with what the new layout must respect */
 static struct zt_sql q_current_seats = ZT_SQL("layout_current_seats",
     "SELECT s.id, s.section, s.row_label, s.seat_label, s.x, s.y, pc.name,"
@@ -43,7 +45,8 @@ static struct zt_sql q_type_conflicts = ZT_SQL("layout_type_conflicts",
     " WHERE tt.event_id = $1 AND ((n.n IS NULL AND (tt.sold > 0 OR EXISTS"
     "   (SELECT 1 FROM tickets t WHERE t.event_id = tt.event_id"
     "     AND t.ticket_type_id = tt.id))) OR n.cap < tt.sold)"
-    " ORDER BY 1 LIMIT 50", 2);
+    " ORDER BY 1 LIMIT 50",
+    2);
 static struct zt_sql q_upsert_cats = ZT_SQL("layout_upsert_cats",
     "INSERT INTO price_categories (tenant_id, event_id, name, price_paise,"
     " colour, sort_order)"
@@ -51,7 +54,8 @@ static struct zt_sql q_upsert_cats = ZT_SQL("layout_upsert_cats",
     " FROM jsonb_to_recordset($3::jsonb) AS c(n text, p bigint, c text, o int)"
     " ON CONFLICT (event_id, name) DO UPDATE SET"
     " price_paise = excluded.price_paise, colour = excluded.colour,"
-    " sort_order = excluded.sort_order", 3);
+    " sort_order = excluded.sort_order",
+    3);
 /* only the seats that are new or changed are sent */
 static struct zt_sql q_upsert_seats = ZT_SQL("layout_upsert_seats",
     "INSERT INTO seats (tenant_id, event_id, section, row_label, seat_label,"
@@ -63,12 +67,14 @@ static struct zt_sql q_upsert_seats = ZT_SQL("layout_upsert_seats",
     " ON CONFLICT (event_id, section, row_label, seat_label) DO UPDATE SET"
     " x = excluded.x, y = excluded.y,"
     " price_category_id = excluded.price_category_id,"
-    " blocked = excluded.blocked, accessible = excluded.accessible", 3);
+    " blocked = excluded.blocked, accessible = excluded.accessible",
+    3);
 static struct zt_sql q_delete_seats = ZT_SQL("layout_delete_seats",
     "DELETE FROM seats WHERE event_id = $1 AND id = ANY ($2::uuid[])", 2);
 static struct zt_sql q_delete_cats = ZT_SQL("layout_delete_cats",
     "DELETE FROM price_categories pc WHERE pc.event_id = $1 AND pc.name <>"
-    " ALL (SELECT c.n FROM jsonb_to_recordset($2::jsonb) AS c(n text))", 2);
+    " ALL (SELECT c.n FROM jsonb_to_recordset($2::jsonb) AS c(n text))",
+    2);
 static struct zt_sql q_upsert_types = ZT_SQL("layout_upsert_types",
     "INSERT INTO ticket_types (tenant_id, event_id, name, description,"
     " price_paise, capacity, per_order_limit, sales_starts_at,"
@@ -82,16 +88,19 @@ static struct zt_sql q_upsert_types = ZT_SQL("layout_upsert_types",
     " per_order_limit = excluded.per_order_limit,"
     " sales_starts_at = excluded.sales_starts_at,"
     " sales_ends_at = excluded.sales_ends_at,"
-    " sort_order = excluded.sort_order", 3);
+    " sort_order = excluded.sort_order",
+    3);
 static struct zt_sql q_delete_types = ZT_SQL("layout_delete_types",
     "DELETE FROM ticket_types tt WHERE tt.event_id = $1 AND tt.name <>"
-    " ALL (SELECT t.n FROM jsonb_to_recordset($2::jsonb) AS t(n text))", 2);
+    " ALL (SELECT t.n FROM jsonb_to_recordset($2::jsonb) AS t(n text))",
+    2);
 static struct zt_sql q_set_kind = ZT_SQL("layout_set_kind",
     "UPDATE events SET layout_kind = $3 WHERE id = $1 AND tenant_id = $2", 3);
 
 static struct zt_sql q_cats = ZT_SQL("layout_cats",
     "SELECT id, name, price_paise, colour FROM price_categories"
-    " WHERE event_id = $1 ORDER BY sort_order, name", 1);
+    " WHERE event_id = $1 ORDER BY sort_order, name",
+    1);
 /* sections in the order they appear top to bottom, rows likewise */
 static struct zt_sql q_seats = ZT_SQL("layout_seats",
     "SELECT s.id, s.section, s.row_label, s.seat_label, s.x::text,"
@@ -104,16 +113,19 @@ static struct zt_sql q_seats = ZT_SQL("layout_seats",
     " WHERE s.event_id = $1"
     " ORDER BY min(s.y) OVER (PARTITION BY s.section), s.section,"
     " min(s.y) OVER (PARTITION BY s.section, s.row_label), s.row_label,"
-    " s.x, s.seat_label", 2);
+    " s.x, s.seat_label",
+    2);
 static struct zt_sql q_types = ZT_SQL("layout_types",
     "SELECT id, name, description, price_paise, capacity, sold,"
     " per_order_limit, extract(epoch FROM sales_starts_at)::bigint,"
     " extract(epoch FROM sales_ends_at)::bigint"
-    " FROM ticket_types WHERE event_id = $1 ORDER BY sort_order, name", 1);
+    " FROM ticket_types WHERE event_id = $1 ORDER BY sort_order, name",
+    1);
 static struct zt_sql q_counts = ZT_SQL("layout_counts",
     "SELECT count(*) FILTER (WHERE NOT blocked), count(*),"
     " (SELECT count(*) FROM ticket_types WHERE event_id = $1)"
-    " FROM seats WHERE event_id = $1", 1);
+    " FROM seats WHERE event_id = $1",
+    1);
 static struct zt_sql q_avail = ZT_SQL("layout_avail",
     "SELECT pc.name, pc.price_paise, count(s.id) FILTER (WHERE NOT s.blocked),"
     " count(s.id) FILTER (WHERE NOT s.blocked AND NOT EXISTS (SELECT 1"
@@ -125,15 +137,14 @@ static struct zt_sql q_avail = ZT_SQL("layout_avail",
     1);
 
 const char *
-zt_layout_unpublishable(const char *kind, long sellable, long seats,
-    long types)
+zt_layout_unpublishable(const char *kind, long sellable, long seats, long types)
 {
 	int want_seats = strcmp(kind, "ga") != 0;
 	int want_types = strcmp(kind, "reserved") != 0;
 	if (want_seats && sellable == 0)
 		return seats ? "every seat is blocked: unblock some seats"
-		             : "a reserved layout needs seats: PUT a layout "
-		               "with sections";
+			     : "a reserved layout needs seats: PUT a layout "
+			       "with sections";
 	if (want_types && types == 0)
 		return "general admission needs at least one ticket type";
 	if (!want_seats && seats > 0)
@@ -150,11 +161,11 @@ zt_layout_unpublishable(const char *kind, long sellable, long seats,
 /* What to send: categories and ticket types whole, seats as a diff. */
 struct plan {
 	const char *cats, *types; /* JSON arrays for jsonb_to_recordset */
-	const char *upsert;       /* new or changed seats, JSON array */
-	const char *gone;         /* ids of seats to delete, "{…}" */
+	const char *upsert;	  /* new or changed seats, JSON array */
+	const char *gone;	  /* ids of seats to delete, "{…}" */
 	size_t nupsert, ngone;
 	struct json_object *conflicts; /* seats the change would break */
-	const char *first;             /* message for the first of them */
+	const char *first;	       /* message for the first of them */
 };
 
 static int
@@ -173,8 +184,8 @@ static int
 seat_ptr_cmp(const void *a, const void *b)
 {
 	const struct zt_seat *x = *(const struct zt_seat *const *)a;
-	return seat_key_cmp(x->section, x->row, x->label,
-	    *(const struct zt_seat *const *)b);
+	return seat_key_cmp(
+	    x->section, x->row, x->label, *(const struct zt_seat *const *)b);
 }
 
 /* The new seat with this key, or NULL (v sorted by seat_ptr_cmp). */
@@ -205,12 +216,12 @@ conflict(struct zt_req *req, struct plan *pl, const char *section,
 	} why[] = {
 	    {"removed", "has been sold and cannot be removed"},
 	    {"history", "has tickets (refunded or cancelled) and cannot be "
-	                "removed; block it instead"},
+			"removed; block it instead"},
 	    {"blocked", "has been sold and cannot be blocked"},
 	    {"repriced", "has been sold and cannot change price"},
 	};
-	const char *name = zt_arena_printf(req->arena, "%s%s%s-%s", section,
-	    *section ? " " : "", row, label);
+	const char *name = zt_arena_printf(
+	    req->arena, "%s%s%s-%s", section, *section ? " " : "", row, label);
 	if (pl->first == NULL) {
 		for (size_t k = 0; k < sizeof(why) / sizeof(why[0]); k++)
 			if (strcmp(why[k].reason, reason) == 0)
@@ -234,8 +245,8 @@ seat_param(const struct zt_seatmap *m, const struct zt_seat *s)
 	json_object_object_add(o, "l", json_object_new_string(s->label));
 	json_object_object_add(o, "x", json_object_new_double(s->x));
 	json_object_object_add(o, "y", json_object_new_double(s->y));
-	json_object_object_add(o, "c",
-	    json_object_new_string(m->cats[s->cat].name));
+	json_object_object_add(
+	    o, "c", json_object_new_string(m->cats[s->cat].name));
 	json_object_object_add(o, "b", json_object_new_boolean(s->blocked));
 	json_object_object_add(o, "a", json_object_new_boolean(s->accessible));
 	return o;
@@ -248,8 +259,8 @@ seat_param(const struct zt_seatmap *m, const struct zt_seat *s)
  * change would break.
  */
 static enum zt_err
-plan_seats(struct zt_req *req, const char *event_id,
-    const struct zt_seatmap *m, struct plan *pl)
+plan_seats(struct zt_req *req, const char *event_id, const struct zt_seatmap *m,
+    struct plan *pl)
 {
 	const char *p[1] = {event_id};
 	const struct zt_seat **v;
@@ -279,8 +290,8 @@ plan_seats(struct zt_req *req, const char *event_id,
 		int was_blocked = *PQgetvalue(r, i, 8) == 't';
 		int live = *PQgetvalue(r, i, 10) == 't';
 		int any = *PQgetvalue(r, i, 11) == 't';
-		const struct zt_seat *ns = find_seat(v, m->nseats, section, row,
-		    label);
+		const struct zt_seat *ns =
+		    find_seat(v, m->nseats, section, row, label);
 		if (ns == NULL) {
 			if (any) {
 				conflict(req, pl, section, row, label,
@@ -296,7 +307,7 @@ plan_seats(struct zt_req *req, const char *event_id,
 		if (live && ns->blocked && !was_blocked)
 			conflict(req, pl, section, row, label, "blocked");
 		else if (live && m->cats[ns->cat].price_paise !=
-		                     strtoll(PQgetvalue(r, i, 7), NULL, 10))
+				     strtoll(PQgetvalue(r, i, 7), NULL, 10))
 			conflict(req, pl, section, row, label, "repriced");
 		/* seats are stored as real: compare at that precision */
 		same[ns - m->seats] =
@@ -331,12 +342,12 @@ plan_rest(struct zt_req *req, const struct zt_seatmap *m, struct plan *pl)
 
 	for (size_t i = 0; i < m->ncats; i++) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "n",
-		    json_object_new_string(m->cats[i].name));
-		json_object_object_add(o, "p",
-		    json_object_new_int64(m->cats[i].price_paise));
-		json_object_object_add(o, "c",
-		    json_object_new_string(m->cats[i].colour));
+		json_object_object_add(
+		    o, "n", json_object_new_string(m->cats[i].name));
+		json_object_object_add(
+		    o, "p", json_object_new_int64(m->cats[i].price_paise));
+		json_object_object_add(
+		    o, "c", json_object_new_string(m->cats[i].colour));
 		json_object_object_add(o, "o", json_object_new_int((int)i));
 		json_object_array_add(cats, o);
 	}
@@ -344,22 +355,22 @@ plan_rest(struct zt_req *req, const struct zt_seatmap *m, struct plan *pl)
 		const struct zt_ticket_type *t = &m->types[i];
 		struct json_object *o = json_object_new_object();
 		json_object_object_add(o, "n", json_object_new_string(t->name));
-		json_object_object_add(o, "d",
-		    json_object_new_string(t->description));
-		json_object_object_add(o, "p",
-		    json_object_new_int64(t->price_paise));
-		json_object_object_add(o, "cap",
-		    json_object_new_int64(t->capacity));
-		json_object_object_add(o, "lim",
-		    json_object_new_int64(t->per_order_limit));
-		json_object_object_add(o, "ss", t->has_sales_starts
-		    ? json_object_new_string(zt_time_format(t->sales_starts_at,
-		          when))
-		    : NULL);
-		json_object_object_add(o, "se", t->has_sales_ends
-		    ? json_object_new_string(zt_time_format(t->sales_ends_at,
-		          when))
-		    : NULL);
+		json_object_object_add(
+		    o, "d", json_object_new_string(t->description));
+		json_object_object_add(
+		    o, "p", json_object_new_int64(t->price_paise));
+		json_object_object_add(
+		    o, "cap", json_object_new_int64(t->capacity));
+		json_object_object_add(
+		    o, "lim", json_object_new_int64(t->per_order_limit));
+		json_object_object_add(o, "ss",
+		    t->has_sales_starts ? json_object_new_string(zt_time_format(
+					      t->sales_starts_at, when))
+					: NULL);
+		json_object_object_add(o, "se",
+		    t->has_sales_ends ? json_object_new_string(zt_time_format(
+					    t->sales_ends_at, when))
+				      : NULL);
 		json_object_object_add(o, "o", json_object_new_int((int)i));
 		json_object_array_add(types, o);
 	}
@@ -381,20 +392,21 @@ plan_types(struct zt_req *req, const char *event_id, struct plan *pl)
 		const char *name = PQgetvalue(r, i, 0);
 		const char *reason = PQgetvalue(r, i, 2);
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "ticketType",
-		    json_object_new_string(name));
-		json_object_object_add(o, "reason",
-		    json_object_new_string(reason));
-		json_object_object_add(o, "sold", json_object_new_int64(
-		    strtoll(PQgetvalue(r, i, 1), NULL, 10)));
+		json_object_object_add(
+		    o, "ticketType", json_object_new_string(name));
+		json_object_object_add(
+		    o, "reason", json_object_new_string(reason));
+		json_object_object_add(o, "sold",
+		    json_object_new_int64(
+			strtoll(PQgetvalue(r, i, 1), NULL, 10)));
 		json_object_array_add(pl->conflicts, o);
 		if (pl->first == NULL)
 			pl->first = zt_arena_printf(req->arena,
 			    "ticket type %s %s", name,
 			    strcmp(reason, "removed") == 0
-			        ? "has tickets and cannot be removed"
-			        : "cannot have a capacity below the tickets "
-			          "sold");
+				? "has tickets and cannot be removed"
+				: "cannot have a capacity below the tickets "
+				  "sold");
 	}
 	return ZT_OK;
 }
@@ -405,15 +417,15 @@ check_against_event(struct zt_req *req, const struct zt_seatmap *m,
     const char *kind, int64_t ends_at)
 {
 	if (strcmp(kind, "ga") == 0 && m->nseats > 0) {
-		zt_fail_detail(req, "field",
-		    json_object_new_string("sections"));
+		zt_fail_detail(
+		    req, "field", json_object_new_string("sections"));
 		return zt_fail(req, ZT_EINVALID, "invalid_layout",
 		    "sections: a general-admission (ga) event has no seats; "
 		    "set \"kind\": \"hybrid\" to have both");
 	}
 	if (strcmp(kind, "reserved") == 0 && m->ntypes > 0) {
-		zt_fail_detail(req, "field",
-		    json_object_new_string("ticketTypes"));
+		zt_fail_detail(
+		    req, "field", json_object_new_string("ticketTypes"));
 		return zt_fail(req, ZT_EINVALID, "invalid_layout",
 		    "ticketTypes: a reserved event has no ticket types; set "
 		    "\"kind\": \"hybrid\" to have both");
@@ -424,13 +436,14 @@ check_against_event(struct zt_req *req, const struct zt_seatmap *m,
 		if (t->has_sales_ends && t->sales_ends_at > ends_at) {
 			bad = "salesEndsAt";
 			why = "must not be after the event ends";
-		} else if (t->has_sales_starts && t->sales_starts_at >= ends_at) {
+		} else if (t->has_sales_starts &&
+			   t->sales_starts_at >= ends_at) {
 			bad = "salesStartsAt";
 			why = "must be before the event ends";
 		}
 		if (bad != NULL) {
-			const char *w = zt_arena_printf(req->arena,
-			    "ticketTypes[%zu].%s", i, bad);
+			const char *w = zt_arena_printf(
+			    req->arena, "ticketTypes[%zu].%s", i, bad);
 			zt_fail_detail(req, "field", json_object_new_string(w));
 			return zt_fail(req, ZT_EINVALID, "invalid_layout",
 			    "%s: %s", w, why);
@@ -440,8 +453,8 @@ check_against_event(struct zt_req *req, const struct zt_seatmap *m,
 }
 
 enum zt_err
-zt_layout_put(struct zt_req *req, const char *event_id,
-    struct json_object *doc, struct json_object **out)
+zt_layout_put(struct zt_req *req, const char *event_id, struct json_object *doc,
+    struct json_object **out)
 {
 	struct zt_seatmap m;
 	struct plan pl = {0};
@@ -457,13 +470,13 @@ zt_layout_put(struct zt_req *req, const char *event_id,
 	p[0] = event_id;
 	p[1] = req->tenant_id;
 	if (!zt_is_uuid(event_id))
-		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
-		    "no such event");
+		return zt_fail(
+		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
 	if ((r = zt_db_exec(req, &q_lock_event, p)) == NULL)
 		return req->err;
 	if (PQntuples(r) == 0)
-		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
-		    "no such event");
+		return zt_fail(
+		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
 	status = PQgetvalue(r, 0, 0);
 	kind = PQgetvalue(r, 0, 1);
 	ends_at = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
@@ -472,8 +485,8 @@ zt_layout_put(struct zt_req *req, const char *event_id,
 		    "the event is %s: its layout can no longer change", status);
 	if (m.kind != NULL && strcmp(m.kind, kind) != 0) {
 		if (strcmp(status, "draft") != 0) {
-			zt_fail_detail(req, "field",
-			    json_object_new_string("kind"));
+			zt_fail_detail(
+			    req, "field", json_object_new_string("kind"));
 			return zt_fail(req, ZT_ECONFLICT, "layout_kind_locked",
 			    "kind: the layout kind of a published event "
 			    "cannot change");
@@ -496,7 +509,7 @@ zt_layout_put(struct zt_req *req, const char *event_id,
 		zt_fail_detail(req, "conflicts", json_object_get(pl.conflicts));
 		return zt_fail(req, ZT_ECONFLICT,
 		    strncmp(pl.first, "seat ", 5) == 0 ? "seat_sold"
-		                                       : "ticket_type_sold",
+						       : "ticket_type_sold",
 		    "%s", pl.first);
 	}
 
@@ -534,27 +547,28 @@ zt_layout_put(struct zt_req *req, const char *event_id,
 
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "kind", json_object_new_string(kind));
-	json_object_object_add(d, "categories",
-	    json_object_new_int64((int64_t)m.ncats));
-	json_object_object_add(d, "seats",
-	    json_object_new_int64((int64_t)m.nseats));
-	json_object_object_add(d, "seatsWritten",
-	    json_object_new_int64((int64_t)pl.nupsert));
-	json_object_object_add(d, "seatsRemoved",
-	    json_object_new_int64((int64_t)pl.ngone));
-	json_object_object_add(d, "ticketTypes",
-	    json_object_new_int64((int64_t)m.ntypes));
+	json_object_object_add(
+	    d, "categories", json_object_new_int64((int64_t)m.ncats));
+	json_object_object_add(
+	    d, "seats", json_object_new_int64((int64_t)m.nseats));
+	json_object_object_add(
+	    d, "seatsWritten", json_object_new_int64((int64_t)pl.nupsert));
+	json_object_object_add(
+	    d, "seatsRemoved", json_object_new_int64((int64_t)pl.ngone));
+	json_object_object_add(
+	    d, "ticketTypes", json_object_new_int64((int64_t)m.ntypes));
 	if ((e = zt_audit(req, "event.layout_replaced",
-	         zt_arena_printf(req->arena, "event:%s", event_id), d)) != ZT_OK)
+		 zt_arena_printf(req->arena, "event:%s", event_id), d)) !=
+	    ZT_OK)
 		return e;
 
-	struct json_object *body = zt_json_defer_put(req,
-	    json_object_new_object());
-	json_object_object_add(body, "eventId",
-	    json_object_new_string(event_id));
+	struct json_object *body =
+	    zt_json_defer_put(req, json_object_new_object());
+	json_object_object_add(
+	    body, "eventId", json_object_new_string(event_id));
 	json_object_object_add(body, "kind", json_object_new_string(kind));
-	json_object_object_add(body, "seatCount",
-	    json_object_new_int64((int64_t)m.nseats));
+	json_object_object_add(
+	    body, "seatCount", json_object_new_int64((int64_t)m.nseats));
 	if ((e = zt_layout_json(req, event_id, 1, body)) != ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK)
 		return e;
@@ -577,7 +591,7 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 {
 	const char *p[2] = {event_id, organizer ? "true" : "false"};
 	struct json_object *cats, *sections, *types, *sec = NULL, *rows = NULL,
-			   *seats = NULL;
+						     *seats = NULL;
 	const char *cur_section = NULL, *cur_row = NULL;
 	PGresult *r;
 
@@ -587,15 +601,15 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 	json_object_object_add(obj, "categories", cats);
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "id",
-		    json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(o, "name",
-		    json_object_new_string(PQgetvalue(r, i, 1)));
+		json_object_object_add(
+		    o, "id", json_object_new_string(PQgetvalue(r, i, 0)));
+		json_object_object_add(
+		    o, "name", json_object_new_string(PQgetvalue(r, i, 1)));
 		json_object_object_add(o, "pricePaise",
-		    json_object_new_int64(strtoll(PQgetvalue(r, i, 2), NULL,
-		        10)));
-		json_object_object_add(o, "colour",
-		    json_object_new_string(PQgetvalue(r, i, 3)));
+		    json_object_new_int64(
+			strtoll(PQgetvalue(r, i, 2), NULL, 10)));
+		json_object_object_add(
+		    o, "colour", json_object_new_string(PQgetvalue(r, i, 3)));
 		json_object_array_add(cats, o);
 	}
 
@@ -608,8 +622,8 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 		const char *row = PQgetvalue(r, i, 2);
 		if (cur_section == NULL || strcmp(cur_section, section) != 0) {
 			sec = json_object_new_object();
-			json_object_object_add(sec, "name",
-			    json_object_new_string(section));
+			json_object_object_add(
+			    sec, "name", json_object_new_string(section));
 			rows = json_object_new_array();
 			json_object_object_add(sec, "rows", rows);
 			json_object_array_add(sections, sec);
@@ -618,31 +632,31 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 		}
 		if (cur_row == NULL || strcmp(cur_row, row) != 0) {
 			struct json_object *ro = json_object_new_object();
-			json_object_object_add(ro, "label",
-			    json_object_new_string(row));
+			json_object_object_add(
+			    ro, "label", json_object_new_string(row));
 			seats = json_object_new_array();
 			json_object_object_add(ro, "seats", seats);
 			json_object_array_add(rows, ro);
 			cur_row = row;
 		}
 		struct json_object *s = json_object_new_object();
-		json_object_object_add(s, "id",
-		    json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(s, "label",
-		    json_object_new_string(PQgetvalue(r, i, 3)));
+		json_object_object_add(
+		    s, "id", json_object_new_string(PQgetvalue(r, i, 0)));
+		json_object_object_add(
+		    s, "label", json_object_new_string(PQgetvalue(r, i, 3)));
 		json_object_object_add(s, "x", coord(PQgetvalue(r, i, 4)));
 		json_object_object_add(s, "y", coord(PQgetvalue(r, i, 5)));
-		json_object_object_add(s, "category",
-		    json_object_new_string(PQgetvalue(r, i, 6)));
+		json_object_object_add(
+		    s, "category", json_object_new_string(PQgetvalue(r, i, 6)));
 		if (*PQgetvalue(r, i, 7) == 't')
-			json_object_object_add(s, "blocked",
-			    json_object_new_boolean(1));
+			json_object_object_add(
+			    s, "blocked", json_object_new_boolean(1));
 		if (*PQgetvalue(r, i, 8) == 't')
-			json_object_object_add(s, "accessible",
-			    json_object_new_boolean(1));
+			json_object_object_add(
+			    s, "accessible", json_object_new_boolean(1));
 		if (*PQgetvalue(r, i, 9) == 't')
-			json_object_object_add(s, "sold",
-			    json_object_new_boolean(1));
+			json_object_object_add(
+			    s, "sold", json_object_new_boolean(1));
 		json_object_array_add(seats, s);
 	}
 
@@ -654,38 +668,38 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 		struct json_object *o = json_object_new_object();
 		int64_t cap = strtoll(PQgetvalue(r, i, 4), NULL, 10);
 		int64_t sold = strtoll(PQgetvalue(r, i, 5), NULL, 10);
-		json_object_object_add(o, "id",
-		    json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(o, "name",
-		    json_object_new_string(PQgetvalue(r, i, 1)));
+		json_object_object_add(
+		    o, "id", json_object_new_string(PQgetvalue(r, i, 0)));
+		json_object_object_add(
+		    o, "name", json_object_new_string(PQgetvalue(r, i, 1)));
 		json_object_object_add(o, "description",
 		    json_object_new_string(PQgetvalue(r, i, 2)));
 		json_object_object_add(o, "pricePaise",
-		    json_object_new_int64(strtoll(PQgetvalue(r, i, 3), NULL,
-		        10)));
-		json_object_object_add(o, "capacity",
-		    json_object_new_int64(cap));
+		    json_object_new_int64(
+			strtoll(PQgetvalue(r, i, 3), NULL, 10)));
+		json_object_object_add(
+		    o, "capacity", json_object_new_int64(cap));
 		if (organizer)
-			json_object_object_add(o, "sold",
-			    json_object_new_int64(sold));
+			json_object_object_add(
+			    o, "sold", json_object_new_int64(sold));
 		else
-			json_object_object_add(o, "available",
-			    json_object_new_int64(cap - sold));
+			json_object_object_add(
+			    o, "available", json_object_new_int64(cap - sold));
 		json_object_object_add(o, "perOrderLimit",
-		    json_object_new_int64(strtoll(PQgetvalue(r, i, 6), NULL,
-		        10)));
-		json_object_object_add(o, "salesStartsAt",
-		    zt_json_epoch(zt_db_val(r, i, 7)));
-		json_object_object_add(o, "salesEndsAt",
-		    zt_json_epoch(zt_db_val(r, i, 8)));
+		    json_object_new_int64(
+			strtoll(PQgetvalue(r, i, 6), NULL, 10)));
+		json_object_object_add(
+		    o, "salesStartsAt", zt_json_epoch(zt_db_val(r, i, 7)));
+		json_object_object_add(
+		    o, "salesEndsAt", zt_json_epoch(zt_db_val(r, i, 8)));
 		json_object_array_add(types, o);
 	}
 	return ZT_OK;
 }
 
 enum zt_err
-zt_layout_availability(struct zt_req *req, const char *event_id,
-    struct json_object *obj)
+zt_layout_availability(
+    struct zt_req *req, const char *event_id, struct json_object *obj)
 {
 	const char *p[1] = {event_id};
 	struct json_object *a, *cats, *o;
@@ -701,14 +715,14 @@ zt_layout_availability(struct zt_req *req, const char *event_id,
 		int64_t t = strtoll(PQgetvalue(r, i, 2), NULL, 10);
 		int64_t v = strtoll(PQgetvalue(r, i, 3), NULL, 10);
 		o = json_object_new_object();
-		json_object_object_add(o, "name",
-		    json_object_new_string(PQgetvalue(r, i, 0)));
+		json_object_object_add(
+		    o, "name", json_object_new_string(PQgetvalue(r, i, 0)));
 		json_object_object_add(o, "pricePaise",
-		    json_object_new_int64(strtoll(PQgetvalue(r, i, 1), NULL,
-		        10)));
+		    json_object_new_int64(
+			strtoll(PQgetvalue(r, i, 1), NULL, 10)));
 		json_object_object_add(o, "total", json_object_new_int64(t));
-		json_object_object_add(o, "available",
-		    json_object_new_int64(v));
+		json_object_object_add(
+		    o, "available", json_object_new_int64(v));
 		json_object_array_add(cats, o);
 		total += t;
 		avail += v;
@@ -721,8 +735,9 @@ zt_layout_availability(struct zt_req *req, const char *event_id,
 	struct json_object *types;
 	if (json_object_object_get_ex(obj, "ticketTypes", &types)) {
 		for (size_t i = 0; i < json_object_array_length(types); i++) {
-			struct json_object *t = json_object_array_get_idx(types,
-			    i), *v;
+			struct json_object *t = json_object_array_get_idx(
+					       types, i),
+					   *v;
 			if (json_object_object_get_ex(t, "capacity", &v))
 				ga_total += json_object_get_int64(v);
 			if (json_object_object_get_ex(t, "available", &v))

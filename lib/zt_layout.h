@@ -37,8 +37,8 @@ enum zt_err zt_layout_json(struct zt_req *req, const char *event_id,
 
 /* Add "availability" {seats: {total, available}, categories: […], ga:
  * {total, available}} (needs the event's tenant in scope). */
-enum zt_err zt_layout_availability(struct zt_req *req, const char *event_id,
-    struct json_object *obj);
+enum zt_err zt_layout_availability(
+    struct zt_req *req, const char *event_id, struct json_object *obj);
 
 /* Seats that can be sold, all seats, ticket types of event_id. */
 enum zt_err zt_layout_counts(struct zt_req *req, const char *event_id,
@@ -49,7 +49,7 @@ enum zt_err zt_layout_counts(struct zt_req *req, const char *event_id,
  * NULL when it can (reserved: a sellable seat and no ticket types; ga: a
  * ticket type and no seats; hybrid: both).
  */
-const char *zt_layout_unpublishable(const char *kind, long sellable,
-    long seats, long types);
+const char *zt_layout_unpublishable(
+    const char *kind, long sellable, long seats, long types);
 
 #endif

@@ -28,11 +28,11 @@
 #include <unistd.h>
 
 #define IO_TIMEOUT_MS 1000
-#define FLUSH_AT      (64 * 1024) /* queued bytes that force a flush */
+#define FLUSH_AT (64 * 1024) /* queued bytes that force a flush */
 
 struct zt_live {
 	char *socket_path;
-	int fd;    /* -1 while not connected */
+	int fd;	   /* -1 while not connected */
 	int defer; /* queue publishes until zt_live_flush */
 	/*
 	 * Requests back to back; ends[i] is where request i ends.  The
@@ -45,7 +45,7 @@ struct zt_live {
 	size_t *ends;
 	size_t nreq, nsent, nacked, ends_cap;
 	long last_status; /* of the last answer read */
-	int failed;       /* answers or requests lost since the last look */
+	int failed;	  /* answers or requests lost since the last look */
 	char err[160];
 	/* bytes read past the answers parsed */
 	char in[8192];
@@ -99,7 +99,8 @@ static int
 connect_socket(struct zt_live *l)
 {
 	struct sockaddr_un sa;
-	struct timeval tv = {IO_TIMEOUT_MS / 1000, (IO_TIMEOUT_MS % 1000) * 1000};
+	struct timeval tv = {
+	    IO_TIMEOUT_MS / 1000, (IO_TIMEOUT_MS % 1000) * 1000};
 	int fd;
 
 	if (strlen(l->socket_path) >= sizeof(sa.sun_path)) {
@@ -177,7 +178,8 @@ enqueue(struct zt_live *l, const char *channel, const char *body, size_t len)
 	else
 		n = snprintf(head, sizeof(head),
 		    "GET /pub/%s HTTP/1.1\r\nHost: localhost\r\n"
-		    "Accept: application/json\r\n\r\n", channel);
+		    "Accept: application/json\r\n\r\n",
+		    channel);
 	append(l, head, (size_t)n);
 	if (body != NULL)
 		append(l, body, len);
@@ -201,8 +203,10 @@ send_pending(struct zt_live *l)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			snprintf(l->err, sizeof(l->err), "could not write to "
-			    "the nchan publisher: %s", strerror(errno));
+			snprintf(l->err, sizeof(l->err),
+			    "could not write to "
+			    "the nchan publisher: %s",
+			    strerror(errno));
 			return -1;
 		}
 		p += w;
@@ -258,17 +262,17 @@ complete_answer(struct zt_live *l, long *status, int *close_after)
 		if (left >= 15 && strncasecmp(h, "Content-Length:", 15) == 0)
 			clen = strtoul(h + 15, NULL, 10);
 		else if (left >= 18 &&
-		         strncasecmp(h, "Transfer-Encoding:", 18) == 0 &&
-		         memmem(h, left, "chunked", 7) != NULL)
+			 strncasecmp(h, "Transfer-Encoding:", 18) == 0 &&
+			 memmem(h, left, "chunked", 7) != NULL)
 			chunked = 1;
 		else if (left >= 11 && strncasecmp(h, "Connection:", 11) == 0 &&
-		         memmem(h, left < 20 ? left : 20, "close", 5) != NULL)
+			 memmem(h, left < 20 ? left : 20, "close", 5) != NULL)
 			*close_after = 1;
 	}
 	body = l->in + head_len;
 	if (!chunked)
 		return l->in_len >= head_len + clen ? (long)(head_len + clen)
-		                                    : 0;
+						    : 0;
 	/* nchan's answers are small: the last chunk ends the message */
 	done = memmem(body, l->in_len - head_len, "0\r\n\r\n", 5);
 	while (done != NULL && done != body && done[-1] != '\n')
@@ -299,7 +303,8 @@ read_answers(struct zt_live *l, int block)
 			if ((r = fill(l, block)) == 0)
 				return 0;
 			if (r < 0) {
-				snprintf(l->err, sizeof(l->err), "the nchan "
+				snprintf(l->err, sizeof(l->err),
+				    "the nchan "
 				    "publisher closed the connection");
 				return -1;
 			}
@@ -365,8 +370,8 @@ flush(struct zt_live *l, int block)
 		l->out_len = l->nreq = l->nsent = l->nacked = 0;
 	failed = l->failed;
 	if (failed > 0)
-		zt_log_error("live", "%d messages not published: %s", failed,
-		    l->err);
+		zt_log_error(
+		    "live", "%d messages not published: %s", failed, l->err);
 	l->failed = 0;
 	return failed;
 }
@@ -415,14 +420,15 @@ zt_live_publish_event(struct zt_live *l, const char *event_id, long long v,
 	json_object_object_add(msg, "v", json_object_new_int64(v));
 	json_object_object_add(msg, "type", json_object_new_string(type));
 	if (body != NULL) {
-		json_object_object_foreach(body, k, val) {
+		json_object_object_foreach(body, k, val)
+		{
 			json_object_object_add(msg, k, json_object_get(val));
 		}
 		json_object_put(body);
 	}
 	snprintf(channel, sizeof(channel), "ev:%s", event_id);
-	text = json_object_to_json_string_length(msg,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	text = json_object_to_json_string_length(
+	    msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 	rc = zt_live_publish(l, channel, text, len);
 	json_object_put(msg);
 	return rc;

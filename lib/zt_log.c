@@ -97,8 +97,8 @@ zt_log(enum zt_log_level lvl, const char *event, const char *fmt, ...)
 	fprintf(stderr,
 	    "{\"ts\":\"%s\",\"level\":\"%s\",\"prog\":\"%s\","
 	    "\"pid\":%ld,%s%s%s\"event\":\"%s\",\"msg\":\"%s\"}\n",
-	    ts, names[lvl], program,
-	    (long)getpid(), request_id[0] ? "\"rid\":\"" : "", request_id,
+	    ts, names[lvl], program, (long)getpid(),
+	    request_id[0] ? "\"rid\":\"" : "", request_id,
 	    request_id[0] ? "\"," : "", ev, emsg);
 	fflush(stderr);
 }

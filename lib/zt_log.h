@@ -25,11 +25,12 @@ void zt_log(enum zt_log_level lvl, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #define zt_log_debug(ev, ...) zt_log(ZT_LOG_DEBUG, ev, __VA_ARGS__)
-#define zt_log_info(ev, ...)  zt_log(ZT_LOG_INFO, ev, __VA_ARGS__)
-#define zt_log_warn(ev, ...)  zt_log(ZT_LOG_WARN, ev, __VA_ARGS__)
+#define zt_log_info(ev, ...) zt_log(ZT_LOG_INFO, ev, __VA_ARGS__)
+#define zt_log_warn(ev, ...) zt_log(ZT_LOG_WARN, ev, __VA_ARGS__)
 #define zt_log_error(ev, ...) zt_log(ZT_LOG_ERROR, ev, __VA_ARGS__)
 
-/* Escape s into dst as the inside of a JSON string (truncating); returns dst. */
+/* Escape s into dst as the inside of a JSON string (truncating); returns dst.
+ */
 char *zt_log_escape(char *dst, size_t len, const char *s);
 
 #endif

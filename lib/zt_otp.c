@@ -19,16 +19,19 @@ static struct zt_sql q_insert = ZT_SQL("otp_insert",
     "INSERT INTO otp_challenges (id, channel, identifier, code_hash,"
     " expires_at) VALUES ($1, $2, $3, decode($4, 'hex'),"
     " now() + make_interval(secs => $5::int))"
-    " RETURNING extract(epoch FROM expires_at)::bigint", 5);
+    " RETURNING extract(epoch FROM expires_at)::bigint",
+    5);
 
 static struct zt_sql q_lock = ZT_SQL("otp_lock",
     "SELECT channel, identifier, encode(code_hash, 'hex'), attempts,"
     " consumed_at IS NOT NULL, expires_at <= now()"
-    " FROM otp_challenges WHERE id = $1 FOR UPDATE", 1);
+    " FROM otp_challenges WHERE id = $1 FOR UPDATE",
+    1);
 
 static struct zt_sql q_attempt = ZT_SQL("otp_attempt",
     "UPDATE otp_challenges SET attempts = attempts + 1 WHERE id = $1"
-    " RETURNING attempts", 1);
+    " RETURNING attempts",
+    1);
 
 static struct zt_sql q_consume = ZT_SQL("otp_consume",
     "UPDATE otp_challenges SET consumed_at = now() WHERE id = $1", 1);
@@ -39,8 +42,8 @@ code_hash(struct zt_req *req, const char *id, const char *code)
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
 	char *msg = zt_arena_printf(req->arena, "%s:%s", id, code);
-	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, strlen(msg),
-	    zt_g.cfg.otp_pepper);
+	crypto_auth_hmacsha256(
+	    mac, (const unsigned char *)msg, strlen(msg), zt_g.cfg.otp_pepper);
 	return zt_hex(req->arena, mac, sizeof(mac));
 }
 
@@ -95,12 +98,12 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "field 'channel' must be email, sms or whatsapp");
 	if (strcmp(channel, "email") == 0
-	        ? zt_ident_email(to, ident, sizeof(ident)) != 0
-	        : zt_ident_phone(to, ident, sizeof(ident)) != 0)
+		? zt_ident_email(to, ident, sizeof(ident)) != 0
+		: zt_ident_phone(to, ident, sizeof(ident)) != 0)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    strcmp(channel, "email") == 0
-		        ? "field 'to' must be an email address"
-		        : "field 'to' must be a phone number");
+			? "field 'to' must be an email address"
+			: "field 'to' must be a phone number");
 
 	/* per address first: it stops one client spraying many identifiers;
 	 * then the identifier as counted (a+x@b.in is a@b.in): no code for
@@ -108,16 +111,16 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 	counted = count_key(req, ident);
 	fail_policy(&fails);
 	if ((e = zt_rate_hit(req, "otp-ip", zt_rate_addr(req),
-	         zt_g.cfg.otp_ip_max, zt_g.cfg.otp_window)) != ZT_OK ||
+		 zt_g.cfg.otp_ip_max, zt_g.cfg.otp_window)) != ZT_OK ||
 	    (e = zt_rate_fail_capped(req, "otp-fail", counted, &fails)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = zt_rate_hit(req, "otp-id", counted, zt_g.cfg.otp_max_sends,
-	         zt_g.cfg.otp_window)) != ZT_OK)
+		 zt_g.cfg.otp_window)) != ZT_OK)
 		return e;
 
 	zt_uuid_new(challenge_id);
-	snprintf(code, sizeof(code), "%06u",
-	    (unsigned)randombytes_uniform(1000000));
+	snprintf(
+	    code, sizeof(code), "%06u", (unsigned)randombytes_uniform(1000000));
 	snprintf(ttl, sizeof(ttl), "%d", zt_g.cfg.otp_ttl);
 	params[0] = challenge_id;
 	params[1] = channel;
@@ -140,25 +143,28 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 	msg.subject = "Your ztic sign-in code";
 	msg.text = zt_arena_printf(req->arena,
 	    "Your ztic sign-in code is %s. It expires in %d minutes. "
-	    "Never share it with anyone.", code, minutes);
+	    "Never share it with anyone.",
+	    code, minutes);
 	msg.html = zt_arena_printf(req->arena,
 	    "<p>Your ztic sign-in code is</p><p style=\"font-size:28px;"
 	    "letter-spacing:6px\"><b>%s</b></p><p>It expires in %d minutes. "
-	    "Never share it with anyone.</p>", code, minutes);
+	    "Never share it with anyone.</p>",
+	    code, minutes);
 	msg.idempotency_key = challenge_id;
 	sodium_memzero(code, sizeof(code));
-	if (zt_notify_send(&ncfg, &msg, pid, sizeof(pid), perr,
-	        sizeof(perr)) != 0) {
+	if (zt_notify_send(&ncfg, &msg, pid, sizeof(pid), perr, sizeof(perr)) !=
+	    0) {
 		zt_db_rollback();
 		zt_log_warn("otp", "%s send failed: %s", channel, perr);
 		return zt_fail(req, ZT_EUPSTREAM, "delivery_failed",
 		    "could not send the code by %s right now; try again or "
-		    "use another channel", channel);
+		    "use another channel",
+		    channel);
 	}
 	if ((e = zt_db_commit(req)) != ZT_OK)
 		return e;
-	zt_log_info("otp", "challenge %s sent by %s (%s)", challenge_id,
-	    channel, pid);
+	zt_log_info(
+	    "otp", "challenge %s sent by %s (%s)", challenge_id, channel, pid);
 	return ZT_OK;
 }
 
@@ -190,7 +196,8 @@ zt_otp_check(struct zt_req *req, const char *challenge_id, const char *code,
 	*channel = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
 	*identifier = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
 	if (sodium_hex2bin(want, sizeof(want), PQgetvalue(r, 0, 2), 64, NULL,
-	        &n, NULL) != 0 || n != sizeof(want))
+		&n, NULL) != 0 ||
+	    n != sizeof(want))
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	/* every try counts as failed against the identifier before the code
 	 * is compared (a right one clears the count): across all its

@@ -21,13 +21,13 @@
 
 /*
  * Create a challenge for channel ("email", "sms", "whatsapp") and raw
- * identifier `to`, and send the code.  On success fills challenge_id[ZT_UUID_BUF]
- * and *expires_at (unix seconds).  Errors are recorded on req: 400 bad
- * channel/identifier, 429 limited, 502 provider failed (nothing kept),
- * 503 database/Redis down.
+ * identifier `to`, and send the code.  On success fills
+ * challenge_id[ZT_UUID_BUF] and *expires_at (unix seconds).  Errors are
+ * recorded on req: 400 bad channel/identifier, 429 limited, 502 provider failed
+ * (nothing kept), 503 database/Redis down.
  */
-enum zt_err zt_otp_send(struct zt_req *req, const char *channel,
-    const char *to, char challenge_id[ZT_UUID_BUF], long *expires_at);
+enum zt_err zt_otp_send(struct zt_req *req, const char *channel, const char *to,
+    char challenge_id[ZT_UUID_BUF], long *expires_at);
 
 /*
  * Check code against challenge_id inside the caller's open transaction.

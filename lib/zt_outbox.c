@@ -12,7 +12,8 @@
 
 static struct zt_sql q_enqueue = ZT_SQL("outbox_enqueue",
     "INSERT INTO outbox (channel, recipient, payload)"
-    " VALUES ($1, $2, $3::jsonb)", 3);
+    " VALUES ($1, $2, $3::jsonb)",
+    3);
 /* Messages due, a batch at a time: each batch is one transaction (one
  * COMMIT, one WAL flush) instead of one per message.  The rows stay locked
  * while the batch is sent; another drainer skips them. */
@@ -21,14 +22,17 @@ static struct zt_sql q_next = ZT_SQL("outbox_next",
     "SELECT id, channel, recipient, payload::text, attempts FROM outbox"
     " WHERE sent_at IS NULL AND next_attempt_at <= now()"
     "   AND attempts < $1::int"
-    " ORDER BY next_attempt_at LIMIT $2::int FOR UPDATE SKIP LOCKED", 2);
+    " ORDER BY next_attempt_at LIMIT $2::int FOR UPDATE SKIP LOCKED",
+    2);
 static struct zt_sql q_sent = ZT_SQL("outbox_sent",
     "UPDATE outbox SET sent_at = now(), attempts = attempts + 1,"
-    " last_error = NULL WHERE id = ANY ($1::uuid[])", 1);
+    " last_error = NULL WHERE id = ANY ($1::uuid[])",
+    1);
 static struct zt_sql q_retry = ZT_SQL("outbox_retry",
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
     " next_attempt_at = now() + make_interval(secs => $3::int)"
-    " WHERE id = $1", 3);
+    " WHERE id = $1",
+    3);
 
 enum zt_err
 zt_outbox_enqueue(struct zt_req *req, const char *channel,
@@ -70,11 +74,21 @@ esc(struct zt_arena *a, char **buf, const char *s)
 	for (const char *p = s; *p; p++) {
 		const char *r = NULL;
 		switch (*p) {
-		case '<': r = "&lt;"; break;
-		case '>': r = "&gt;"; break;
-		case '&': r = "&amp;"; break;
-		case '"': r = "&quot;"; break;
-		case '\'': r = "&#39;"; break;
+		case '<':
+			r = "&lt;";
+			break;
+		case '>':
+			r = "&gt;";
+			break;
+		case '&':
+			r = "&amp;";
+			break;
+		case '"':
+			r = "&quot;";
+			break;
+		case '\'':
+			r = "&#39;";
+			break;
 		}
 		if (r) {
 			memcpy(o, r, strlen(r));
@@ -108,40 +122,40 @@ struct tmpl {
 };
 
 static const struct tmpl templates[] = {
-	{"booking.confirmed", "Your tickets for {eventTitle}",
-	    "Hi {name},\n\nYour booking {bookingRef} for {eventTitle} is "
-	    "confirmed: {ticketSummary}. Total paid: {total}.\n\n"
-	    "{eventWhen} at {venue}.\n\nYour tickets: {link}\n"},
-	{"booking.refunded", "Refund for {eventTitle}",
-	    "Hi {name},\n\nWe have refunded {amount} for booking {bookingRef} "
-	    "({eventTitle}). {reason}\n\nIt reaches your account in 5-7 "
-	    "working days.\n"},
-	{"payment.late_refunded", "Your payment for {eventTitle} was refunded",
-	    "Hi {name},\n\nYour payment of {amount} arrived after your held "
-	    "seats were released and they were sold to someone else, so we "
-	    "have refunded it in full. Sorry about that.\n\nBooking "
-	    "{bookingRef}.\n"},
-	{"event.cancelled", "{eventTitle} is cancelled",
-	    "Hi {name},\n\n{tenantName} has cancelled {eventTitle}. Your "
-	    "booking {bookingRef} will be refunded in full; you do not need "
-	    "to do anything.\n"},
-	{"member.invited", "You have been added to {tenantName} on ztic",
-	    "Hello,\n\n{inviter} added you to {tenantName} as {role}. Sign in "
-	    "at {link} with this address to get started.\n"},
-	/* team invitations (lib/zt_team.c): nothing happens until the
-	 * invitee accepts; the link carries the one-time token */
-	{"member.invitation", "{inviter} invited you to {tenantName} on ztic",
-	    "Hello,\n\n{inviter} invited you to join {tenantName} on ztic as "
-	    "{role}.\n\nTo accept, open {link} and sign in with this "
-	    "address. The link works once and for 7 days.\n\nIf you did "
-	    "not expect this invitation, ignore this message: nothing "
-	    "happens unless you accept.\n"},
+    {"booking.confirmed", "Your tickets for {eventTitle}",
+	"Hi {name},\n\nYour booking {bookingRef} for {eventTitle} is "
+	"confirmed: {ticketSummary}. Total paid: {total}.\n\n"
+	"{eventWhen} at {venue}.\n\nYour tickets: {link}\n"},
+    {"booking.refunded", "Refund for {eventTitle}",
+	"Hi {name},\n\nWe have refunded {amount} for booking {bookingRef} "
+	"({eventTitle}). {reason}\n\nIt reaches your account in 5-7 "
+	"working days.\n"},
+    {"payment.late_refunded", "Your payment for {eventTitle} was refunded",
+	"Hi {name},\n\nYour payment of {amount} arrived after your held "
+	"seats were released and they were sold to someone else, so we "
+	"have refunded it in full. Sorry about that.\n\nBooking "
+	"{bookingRef}.\n"},
+    {"event.cancelled", "{eventTitle} is cancelled",
+	"Hi {name},\n\n{tenantName} has cancelled {eventTitle}. Your "
+	"booking {bookingRef} will be refunded in full; you do not need "
+	"to do anything.\n"},
+    {"member.invited", "You have been added to {tenantName} on ztic",
+	"Hello,\n\n{inviter} added you to {tenantName} as {role}. Sign in "
+	"at {link} with this address to get started.\n"},
+    /* team invitations (lib/zt_team.c): nothing happens until the
+     * invitee accepts; the link carries the one-time token */
+    {"member.invitation", "{inviter} invited you to {tenantName} on ztic",
+	"Hello,\n\n{inviter} invited you to join {tenantName} on ztic as "
+	"{role}.\n\nTo accept, open {link} and sign in with this "
+	"address. The link works once and for 7 days.\n\nIf you did "
+	"not expect this invitation, ignore this message: nothing "
+	"happens unless you accept.\n"},
 };
 
 /* Fill {placeholders} from payload; NULL (err set) when one is missing. */
 static char *
-fill(struct zt_arena *a, const char *tpl, struct json_object *payload,
-    int html, char *err, size_t errlen)
+fill(struct zt_arena *a, const char *tpl, struct json_object *payload, int html,
+    char *err, size_t errlen)
 {
 	char *out = zt_arena_strdup(a, "");
 	const char *p = tpl;
@@ -158,11 +172,12 @@ fill(struct zt_arena *a, const char *tpl, struct json_object *payload,
 		if (close == NULL)
 			break;
 		char *lit = zt_arena_strndup(a, p, (size_t)(open - p));
-		char *key = zt_arena_strndup(a, open + 1,
-		    (size_t)(close - open - 1));
+		char *key =
+		    zt_arena_strndup(a, open + 1, (size_t)(close - open - 1));
 		const char *val = field(payload, key);
 		if (val == NULL) {
-			snprintf(err, errlen, "template field '%s' missing", key);
+			snprintf(
+			    err, errlen, "template field '%s' missing", key);
 			return NULL;
 		}
 		if (html) {
@@ -266,8 +281,10 @@ send_msg(struct zt_req *req, const char *id, const char *channel,
 		msg.text = m.text;
 		msg.html = m.html;
 		msg.idempotency_key = id; /* Resend drops a repeat */
-		rc = zt_notify_send(&ncfg, &msg, pid, sizeof(pid), err,
-		         errlen) == 0 ? 0 : -1;
+		rc = zt_notify_send(
+			 &ncfg, &msg, pid, sizeof(pid), err, errlen) == 0
+			 ? 0
+			 : -1;
 	}
 	json_object_put(payload);
 	return rc;
@@ -304,12 +321,12 @@ send_batch(struct zt_req *req, int n, int *sent, int *failed)
 		int attempts = atoi(PQgetvalue(r, i, 4));
 		err[0] = '\0';
 		if (send_msg(req, id, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-		        PQgetvalue(r, i, 3), err, sizeof(err)) == 0) {
+			PQgetvalue(r, i, 3), err, sizeof(err)) == 0) {
 			ok_ids[nok++] = id;
 			continue;
 		}
-		snprintf(secs, sizeof(secs), "%ld",
-		    zt_outbox_backoff(attempts + 1));
+		snprintf(
+		    secs, sizeof(secs), "%ld", zt_outbox_backoff(attempts + 1));
 		p[0] = id;
 		p[1] = err;
 		p[2] = secs;
@@ -340,7 +357,8 @@ zt_outbox_drain(int limit, int *sent, int *failed)
 	int rc = 0, done = 0;
 	*sent = *failed = 0;
 	while (done < limit) {
-		int n = limit - done < OUTBOX_BATCH ? limit - done : OUTBOX_BATCH;
+		int n =
+		    limit - done < OUTBOX_BATCH ? limit - done : OUTBOX_BATCH;
 		int r = send_batch(req, n, sent, failed);
 		zt_req_end(req);
 		if (r < 0) {

@@ -30,7 +30,8 @@ zt_price_breakdown(const struct zt_price_rules *rules, const int64_t *prices,
 	if (sum > 0) {
 		if ((fee = bps_of(sum, rules->fee_bps)) < 0 ||
 		    rules->fee_fixed < 0 ||
-		    (rules->fee_fixed > 0 && n > INT64_MAX / rules->fee_fixed) ||
+		    (rules->fee_fixed > 0 &&
+			n > INT64_MAX / rules->fee_fixed) ||
 		    fee > INT64_MAX - rules->fee_fixed * n)
 			return -1;
 		fee += rules->fee_fixed * n;
@@ -53,14 +54,15 @@ zt_price_format(int64_t paise, char *buf, size_t len)
 	char digits[32], grouped[48];
 	int neg = paise < 0;
 	uint64_t v = neg ? (uint64_t)(-(paise + 1)) + 1 : (uint64_t)paise;
-	int n = snprintf(digits, sizeof(digits), "%llu",
-	    (unsigned long long)(v / 100));
+	int n = snprintf(
+	    digits, sizeof(digits), "%llu", (unsigned long long)(v / 100));
 	int o = 0;
 	/* Indian grouping: last three digits, then pairs */
 	for (int i = 0; i < n; i++) {
 		int left = n - i;
 		grouped[o++] = digits[i];
-		if (left > 1 && (left == 4 || (left > 4 && (left - 4) % 2 == 0)))
+		if (left > 1 &&
+		    (left == 4 || (left > 4 && (left - 4) % 2 == 0)))
 			grouped[o++] = ',';
 	}
 	grouped[o] = '\0';

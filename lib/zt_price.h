@@ -16,9 +16,9 @@
 #include <stdint.h>
 
 struct zt_price_rules {
-	int fee_bps;            /* basis points of the subtotal */
-	int64_t fee_fixed;      /* paise per ticket */
-	int tax_bps;            /* basis points of the fee */
+	int fee_bps;	   /* basis points of the subtotal */
+	int64_t fee_fixed; /* paise per ticket */
+	int tax_bps;	   /* basis points of the fee */
 };
 
 struct zt_price {

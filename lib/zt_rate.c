@@ -33,8 +33,8 @@ rate_key(struct zt_req *req, const char *scope, const char *key)
 }
 
 enum zt_err
-zt_rate_refuse(struct zt_req *req, const char *code, const char *what,
-    long long retry_ms)
+zt_rate_refuse(
+    struct zt_req *req, const char *code, const char *what, long long retry_ms)
 {
 	long long secs = retry_ms <= 0 ? 1 : (retry_ms + 999) / 1000;
 	if (secs > INT_MAX)
@@ -58,8 +58,8 @@ zt_rate_addr(struct zt_req *req)
 }
 
 enum zt_err
-zt_rate_hit(struct zt_req *req, const char *scope, const char *key,
-    int limit, int window_s)
+zt_rate_hit(struct zt_req *req, const char *scope, const char *key, int limit,
+    int window_s)
 {
 	const char *keys[1], *args[3];
 	struct zt_error err = ZT_ERROR_INIT;
@@ -70,7 +70,8 @@ zt_rate_hit(struct zt_req *req, const char *scope, const char *key,
 		return ZT_OK;
 	randombytes_buf(rnd, sizeof(rnd));
 	keys[0] = rate_key(req, scope, key);
-	args[0] = zt_arena_printf(req->arena, "%lld", (long long)window_s * 1000);
+	args[0] =
+	    zt_arena_printf(req->arena, "%lld", (long long)window_s * 1000);
 	args[1] = zt_arena_printf(req->arena, "%d", limit);
 	args[2] = zt_hex(req->arena, rnd, sizeof(rnd));
 	rep =
@@ -83,8 +84,8 @@ zt_rate_hit(struct zt_req *req, const char *scope, const char *key,
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	if (rep->element[0]->integer == 1)
 		return ZT_OK;
-	return zt_rate_refuse(req, "rate_limited", "too many attempts",
-	    rep->element[1]->integer);
+	return zt_rate_refuse(
+	    req, "rate_limited", "too many attempts", rep->element[1]->integer);
 }
 
 static enum zt_err
@@ -98,12 +99,12 @@ fail_run(struct zt_req *req, const char *scope, const char *key,
 
 	args[0] = zt_arena_printf(req->arena, "%d", b->free);
 	args[1] = zt_arena_printf(req->arena, "%d", b->cap);
-	args[2] = zt_arena_printf(req->arena, "%lld",
-	    (long long)b->backoff_s * 1000);
-	args[3] = zt_arena_printf(req->arena, "%lld",
-	    (long long)b->backoff_max_s * 1000);
-	args[4] = zt_arena_printf(req->arena, "%lld",
-	    (long long)b->day_s * 1000);
+	args[2] =
+	    zt_arena_printf(req->arena, "%lld", (long long)b->backoff_s * 1000);
+	args[3] = zt_arena_printf(
+	    req->arena, "%lld", (long long)b->backoff_max_s * 1000);
+	args[4] =
+	    zt_arena_printf(req->arena, "%lld", (long long)b->day_s * 1000);
 	args[5] = mode;
 	rep = zt_redis_eval(
 	    zt_g.redis, req, &err, &fail_script, 1, keys, 6, args);
@@ -113,8 +114,8 @@ fail_run(struct zt_req *req, const char *scope, const char *key,
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	for (size_t i = 0; i < 3; i++)
 		if (rep->element[i]->type != REDIS_REPLY_INTEGER)
-			return zt_fail(req, ZT_EINTERNAL, NULL,
-			    "internal error");
+			return zt_fail(
+			    req, ZT_EINTERNAL, NULL, "internal error");
 	if (rep->element[0]->integer == 1)
 		return ZT_OK;
 	if (rep->element[2]->integer == 1)

@@ -19,8 +19,8 @@
  * message and the wait (zt_fail_retry) on req and returns ZT_ELIMIT; the
  * dispatcher writes the Retry-After header from it.
  */
-enum zt_err zt_rate_hit(struct zt_req *req, const char *scope,
-    const char *key, int limit, int window_s);
+enum zt_err zt_rate_hit(struct zt_req *req, const char *scope, const char *key,
+    int limit, int window_s);
 
 /*
  * Record 429 `code` on req: "<what>; try again in N seconds" and the wait
@@ -29,16 +29,16 @@ enum zt_err zt_rate_hit(struct zt_req *req, const char *scope,
  * to whole seconds (at least 1).  Returns ZT_ELIMIT.  For limits counted
  * elsewhere (the lock script counts its own: lib/zt_hold.c).
  */
-enum zt_err zt_rate_refuse(struct zt_req *req, const char *code,
-    const char *what, long long retry_ms);
+enum zt_err zt_rate_refuse(
+    struct zt_req *req, const char *code, const char *what, long long retry_ms);
 
 /*
  * The keyed digest limits store instead of key (hex of BLAKE2b-128 keyed
  * with scope), so no identifier or address sits in Redis in clear.
  * Arena string.
  */
-const char *zt_rate_digest(struct zt_req *req, const char *scope,
-    const char *key);
+const char *zt_rate_digest(
+    struct zt_req *req, const char *scope, const char *key);
 
 /*
  * The key of req's client address for per-address limits
@@ -77,7 +77,7 @@ enum zt_err zt_rate_fail_capped(struct zt_req *req, const char *scope,
     const char *key, const struct zt_rate_backoff *b);
 
 /* Forget key's failures (after a success). */
-enum zt_err zt_rate_fail_clear(struct zt_req *req, const char *scope,
-    const char *key);
+enum zt_err zt_rate_fail_clear(
+    struct zt_req *req, const char *scope, const char *key);
 
 #endif

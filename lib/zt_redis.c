@@ -86,13 +86,13 @@ ensure(struct zt_redis *r)
 	if (r->cfg->redis_unix != NULL)
 		r->c = redisConnectUnixWithTimeout(r->cfg->redis_unix, tv);
 	else
-		r->c = redisConnectWithTimeout(r->cfg->redis_host,
-		    r->cfg->redis_port, tv);
+		r->c = redisConnectWithTimeout(
+		    r->cfg->redis_host, r->cfg->redis_port, tv);
 	if (r->c == NULL)
 		zt_oom();
 	if (r->c->err != 0) {
-		zt_log_warn("redis", "could not connect to redis: %s",
-		    r->c->errstr);
+		zt_log_warn(
+		    "redis", "could not connect to redis: %s", r->c->errstr);
 		drop(r);
 		return -1;
 	}
@@ -150,7 +150,7 @@ run(struct zt_redis *r, struct zt_req *req, struct zt_error *err, char *cmd,
 		if (ensure(r) != 0)
 			break;
 		if (redisAppendFormattedCommand(r->c, cmd, (size_t)len) ==
-		        REDIS_OK &&
+			REDIS_OK &&
 		    redisGetReply(r->c, &out) == REDIS_OK) {
 			rep = out;
 			zt_req_defer(req, free_reply, rep);
@@ -163,8 +163,8 @@ run(struct zt_redis *r, struct zt_req *req, struct zt_error *err, char *cmd,
 		 * or as a reset over TCP (a server that lost everything may
 		 * run a script again) */
 		int stale = r->c->err == REDIS_ERR_EOF ||
-		            (r->c->err == REDIS_ERR_IO &&
-		                (errno == EPIPE || errno == ECONNRESET));
+			    (r->c->err == REDIS_ERR_IO &&
+				(errno == EPIPE || errno == ECONNRESET));
 		zt_log_warn("redis", "command failed: %s", r->c->errstr);
 		drop(r);
 		if (fresh || !stale)
@@ -201,7 +201,8 @@ zt_redis_eval(struct zt_redis *r, struct zt_req *req, struct zt_error *err,
     const char *const *args)
 {
 	int argc = 3 + nkeys + nargs;
-	const char **argv = zt_arena_array(req->arena, (size_t)argc, sizeof(*argv));
+	const char **argv =
+	    zt_arena_array(req->arena, (size_t)argc, sizeof(*argv));
 	redisReply *rep;
 
 	if (s->sha[0] == '\0') {
@@ -248,7 +249,8 @@ zt_redis_ping(char *err, size_t errlen)
 	int rc = -1;
 	if (rep == NULL)
 		snprintf(err, errlen, "%s", e.msg);
-	else if (rep->type == REDIS_REPLY_STATUS && strcmp(rep->str, "PONG") == 0)
+	else if (rep->type == REDIS_REPLY_STATUS &&
+		 strcmp(rep->str, "PONG") == 0)
 		rc = 0;
 	else
 		snprintf(err, errlen, "unexpected reply to ping");

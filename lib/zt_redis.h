@@ -25,7 +25,10 @@ struct zt_script {
 	char sha[41]; /* computed on first use */
 };
 
-#define ZT_SCRIPT(src) { (src), "" }
+#define ZT_SCRIPT(src)                                                         \
+	{                                                                      \
+		(src), ""                                                      \
+	}
 
 struct zt_redis *zt_redis_new(const struct zt_config *cfg);
 void zt_redis_free(struct zt_redis *r);

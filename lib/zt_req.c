@@ -236,8 +236,8 @@ zt_cookie(struct zt_req *req, const char *name)
 		const char *end = strchr(h, ';');
 		size_t len = end ? (size_t)(end - h) : strlen(h);
 		if (len > nlen && memcmp(h, name, nlen) == 0 && h[nlen] == '=')
-			return zt_arena_strndup(req->arena, h + nlen + 1,
-			    len - nlen - 1);
+			return zt_arena_strndup(
+			    req->arena, h + nlen + 1, len - nlen - 1);
 		h = end;
 	}
 	return NULL;
@@ -266,13 +266,14 @@ void
 zt_reply_header(struct zt_req *req, const char *name, const char *value)
 {
 	if (req->nheaders == ZT_MAX_HEADERS) {
-		zt_log_error("headers", "too many response headers, dropped %s",
-		    name);
+		zt_log_error(
+		    "headers", "too many response headers, dropped %s", name);
 		return;
 	}
 	/* header injection guard: values never carry CR or LF */
 	if (strpbrk(value, "\r\n") != NULL) {
-		zt_log_error("headers", "dropped header %s with a newline", name);
+		zt_log_error(
+		    "headers", "dropped header %s with a newline", name);
 		return;
 	}
 	req->hname[req->nheaders] = zt_arena_strdup(req->arena, name);
@@ -281,8 +282,8 @@ zt_reply_header(struct zt_req *req, const char *name, const char *value)
 }
 
 enum zt_err
-zt_fail(struct zt_req *req, enum zt_err e, const char *code, const char *fmt,
-    ...)
+zt_fail(
+    struct zt_req *req, enum zt_err e, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -337,16 +338,19 @@ zt_req_error_body(const struct zt_req *req)
 	struct json_object *err = json_object_new_object();
 	enum zt_err e = req->err != ZT_OK ? req->err : ZT_EINTERNAL;
 	json_object_object_add(err, "code",
-	    json_object_new_string(req->err_code ? req->err_code : zt_err_code(e)));
+	    json_object_new_string(
+		req->err_code ? req->err_code : zt_err_code(e)));
 	json_object_object_add(err, "message",
-	    json_object_new_string(req->err_msg ? req->err_msg
-	                                        : zt_http_reason(zt_err_status(e))));
+	    json_object_new_string(req->err_msg
+				       ? req->err_msg
+				       : zt_http_reason(zt_err_status(e))));
 	json_object_object_add(body, "error", err);
 	if (req->retry_after > 0)
 		json_object_object_add(
 		    body, "retryAfter", json_object_new_int(req->retry_after));
 	if (req->err_extra != NULL) {
-		json_object_object_foreach(req->err_extra, k, v) {
+		json_object_object_foreach(req->err_extra, k, v)
+		{
 			json_object_object_add(body, k, json_object_get(v));
 		}
 	}

@@ -18,7 +18,7 @@
 #include "zt_err.h"
 #include "zt_uuid.h"
 
-#define ZT_MAX_PARAMS  8
+#define ZT_MAX_PARAMS 8
 #define ZT_MAX_HEADERS 16
 
 struct zt_route;
@@ -31,9 +31,9 @@ struct zt_req {
 	zt_getenv_fn getenv;
 	void *getenv_ctx;
 
-	const char *method;     /* "GET" */
-	const char *path;       /* "/api/events/42", no query */
-	const char *query;      /* "a=1&b=2" or "" */
+	const char *method;	/* "GET" */
+	const char *path;	/* "/api/events/42", no query */
+	const char *query;	/* "a=1&b=2" or "" */
 	const char *request_id; /* nginx $request_id, or generated */
 	const char *remote_addr;
 
@@ -50,12 +50,12 @@ struct zt_req {
 	int authenticated;
 	char user_id[ZT_UUID_BUF];   /* "" when anonymous */
 	char tenant_id[ZT_UUID_BUF]; /* active tenant, "" when none */
-	char role[16];                   /* role in the active tenant */
+	char role[16];		     /* role in the active tenant */
 
 	/* response */
 	int status;
 	struct json_object *resp; /* owned; released at the end */
-	const char *resp_type;    /* for raw bodies */
+	const char *resp_type;	  /* for raw bodies */
 	const char *resp_raw;
 	size_t resp_raw_len;
 	int nheaders;
@@ -98,8 +98,8 @@ const char *zt_cookie(struct zt_req *req, const char *name);
 enum zt_err zt_reply(struct zt_req *req, int status, struct json_object *body);
 /* Answer a JSON text as it is (len bytes, kept alive by the caller until
  * the request ends): no parse, no second serialisation. */
-enum zt_err zt_reply_text(struct zt_req *req, int status, const char *text,
-    size_t len);
+enum zt_err zt_reply_text(
+    struct zt_req *req, int status, const char *text, size_t len);
 /* Add a response header (copied into the arena). */
 void zt_reply_header(struct zt_req *req, const char *name, const char *value);
 
@@ -128,7 +128,8 @@ void zt_fail_retry(struct zt_req *req, int secs);
  */
 void zt_fail_clear(struct zt_req *req);
 /* Attach key=val to the error body (takes ownership of val). */
-void zt_fail_detail(struct zt_req *req, const char *key, struct json_object *val);
+void zt_fail_detail(
+    struct zt_req *req, const char *key, struct json_object *val);
 
 /* Build the JSON error body for the recorded error; caller owns it. */
 struct json_object *zt_req_error_body(const struct zt_req *req);

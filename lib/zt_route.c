@@ -143,15 +143,16 @@ zt_route_match(const struct zt_route *routes, size_t n, struct zt_req *req,
 }
 
 int
-zt_route_check(const struct zt_route *routes, size_t n, char *err,
-    size_t errlen)
+zt_route_check(
+    const struct zt_route *routes, size_t n, char *err, size_t errlen)
 {
-	static const char *const methods[] = {"GET", "POST", "PATCH", "PUT",
-	    "DELETE"};
+	static const char *const methods[] = {
+	    "GET", "POST", "PATCH", "PUT", "DELETE"};
 	for (size_t i = 0; i < n; i++) {
 		struct seg a[MAX_SEGS];
 		int ka, ok = 0, nparams = 0;
-		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]); m++)
+		for (size_t m = 0; m < sizeof(methods) / sizeof(methods[0]);
+		     m++)
 			ok |= strcmp(routes[i].method, methods[m]) == 0;
 		if (!ok) {
 			snprintf(err, errlen, "route %zu: unknown method %s", i,
@@ -160,8 +161,8 @@ zt_route_check(const struct zt_route *routes, size_t n, char *err,
 		}
 		if (routes[i].pattern[0] != '/' || routes[i].handler == NULL ||
 		    (ka = split(routes[i].pattern, a)) < 0) {
-			snprintf(err, errlen, "route %zu: bad pattern or handler",
-			    i);
+			snprintf(err, errlen,
+			    "route %zu: bad pattern or handler", i);
 			return -1;
 		}
 		for (int s = 0; s < ka; s++)
@@ -182,8 +183,8 @@ zt_route_check(const struct zt_route *routes, size_t n, char *err,
 				if (pa != pb)
 					same = 0;
 				else if (!pa && (a[s].n != b[s].n ||
-				                    memcmp(a[s].s, b[s].s,
-				                        a[s].n) != 0))
+						    memcmp(a[s].s, b[s].s,
+							a[s].n) != 0))
 					same = 0;
 			}
 			if (same) {

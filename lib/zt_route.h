@@ -17,12 +17,12 @@
 struct zt_req;
 
 enum zt_auth {
-	ZT_AUTH_PUBLIC,   /* no token needed; a valid one is still read */
-	ZT_AUTH_USER,     /* any signed-in user */
-	ZT_AUTH_SCANNER,  /* member of the active tenant: scanner or above */
-	ZT_AUTH_MANAGER,  /* manager or owner of the active tenant */
-	ZT_AUTH_OWNER,    /* owner of the active tenant */
-	ZT_AUTH_ADMIN,    /* platform admin */
+	ZT_AUTH_PUBLIC,	 /* no token needed; a valid one is still read */
+	ZT_AUTH_USER,	 /* any signed-in user */
+	ZT_AUTH_SCANNER, /* member of the active tenant: scanner or above */
+	ZT_AUTH_MANAGER, /* manager or owner of the active tenant */
+	ZT_AUTH_OWNER,	 /* owner of the active tenant */
+	ZT_AUTH_ADMIN,	 /* platform admin */
 };
 
 enum zt_route_flags {
@@ -63,7 +63,7 @@ enum zt_err zt_route_match(const struct zt_route *routes, size_t n,
  * Check a table: every pattern well formed, no two routes with the same
  * method and the same shape.  Returns 0, or -1 with a message in err.
  */
-int zt_route_check(const struct zt_route *routes, size_t n, char *err,
-    size_t errlen);
+int zt_route_check(
+    const struct zt_route *routes, size_t n, char *err, size_t errlen);
 
 #endif

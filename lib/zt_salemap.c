@@ -18,16 +18,19 @@
 
 /* Public read, no tenant in scope: only public events are visible. */
 static struct zt_sql q_event = ZT_SQL("salemap_event",
-    "SELECT tenant_id, status, " MS("sales_starts_at") ", "
-    MS("sales_ends_at") ", " MS("ends_at") ", per_user_limit"
-    " FROM events WHERE id = $1", 1);
-static struct zt_sql q_seats = ZT_SQL("salemap_seats",
-    "SELECT id, blocked FROM seats WHERE event_id = $1", 1);
+    "SELECT tenant_id, status, " MS("sales_starts_at") ", " MS(
+	"sales_ends_at") ", " MS("ends_at") ", per_user_limit"
+					    " FROM events WHERE id = $1",
+    1);
+static struct zt_sql q_seats = ZT_SQL(
+    "salemap_seats", "SELECT id, blocked FROM seats WHERE event_id = $1", 1);
 static struct zt_sql q_types = ZT_SQL("salemap_types",
-    "SELECT id, capacity, sold, per_order_limit, " MS("sales_starts_at")
-    ", " MS("sales_ends_at") " FROM ticket_types WHERE event_id = $1", 1);
-static struct zt_sql q_seat_event = ZT_SQL("salemap_seat_event",
-    "SELECT event_id FROM seats WHERE id = $1", 1);
+    "SELECT id, capacity, sold, per_order_limit, " MS(
+	"sales_starts_at") ", " MS("sales_ends_at") " FROM ticket_types WHERE "
+						    "event_id = $1",
+    1);
+static struct zt_sql q_seat_event =
+    ZT_SQL("salemap_seat_event", "SELECT event_id FROM seats WHERE id = $1", 1);
 
 static struct zt_salemap cache[ZT_SALEMAP_SLOTS];
 
@@ -74,8 +77,8 @@ zt_salemap_touch(struct zt_req *req, const char *event_id)
 }
 
 void
-zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
-    size_t n)
+zt_salemap_version(
+    struct zt_req *req, const char *event_id, char *out, size_t n)
 {
 	struct zt_error err = ZT_ERROR_INIT; /* dropped: "?" says it */
 	redisReply *rep = NULL;
@@ -121,8 +124,8 @@ zt_salemap_seat(const struct zt_salemap *m, const char *id)
 	if (m->nseats == 0 || strlen(id) > ZT_UUID_LEN)
 		return NULL;
 	snprintf(key.id, sizeof(key.id), "%s", id);
-	return bsearch(&key, m->seats, m->nseats, sizeof(*m->seats),
-	    by_seat_id);
+	return bsearch(
+	    &key, m->seats, m->nseats, sizeof(*m->seats), by_seat_id);
 }
 
 const struct zt_sale_type *
@@ -132,8 +135,8 @@ zt_salemap_type(const struct zt_salemap *m, const char *id)
 	if (m->ntypes == 0 || strlen(id) > ZT_UUID_LEN)
 		return NULL;
 	snprintf(key.id, sizeof(key.id), "%s", id);
-	return bsearch(&key, m->types, m->ntypes, sizeof(*m->types),
-	    by_type_id);
+	return bsearch(
+	    &key, m->types, m->ntypes, sizeof(*m->types), by_type_id);
 }
 
 static long long
@@ -185,7 +188,8 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 		for (size_t i = 0; i < m->nseats; i++) {
 			snprintf(m->seats[i].id, sizeof(m->seats[i].id), "%s",
 			    PQgetvalue(r, (int)i, 0));
-			m->seats[i].blocked = PQgetvalue(r, (int)i, 1)[0] == 't';
+			m->seats[i].blocked =
+			    PQgetvalue(r, (int)i, 1)[0] == 't';
 		}
 	}
 	if ((r = zt_db_exec(req, &q_types, p)) == NULL)
@@ -196,8 +200,8 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 		for (size_t i = 0; i < m->ntypes; i++) {
 			struct zt_sale_type *t = &m->types[i];
 			int row = (int)i;
-			snprintf(t->id, sizeof(t->id), "%s",
-			    PQgetvalue(r, row, 0));
+			snprintf(
+			    t->id, sizeof(t->id), "%s", PQgetvalue(r, row, 0));
 			t->capacity = (int)num(r, row, 1);
 			t->sold = (int)num(r, row, 2);
 			t->per_order_limit = (int)num(r, row, 3);
@@ -213,8 +217,8 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 }
 
 enum zt_err
-zt_salemap_get(struct zt_req *req, const char *event_id,
-    const struct zt_salemap **out)
+zt_salemap_get(
+    struct zt_req *req, const char *event_id, const struct zt_salemap **out)
 {
 	long long now = zt_time_mono_ms();
 	struct zt_salemap *slot = &cache[0];
@@ -269,8 +273,8 @@ zt_salemap_seat_event(
 }
 
 enum zt_err
-zt_salemap_on_sale(struct zt_req *req, const struct zt_salemap *m,
-    long long now_ms)
+zt_salemap_on_sale(
+    struct zt_req *req, const struct zt_salemap *m, long long now_ms)
 {
 	long long end = m->sales_end_ms ? m->sales_end_ms : m->ends_ms;
 
@@ -278,14 +282,15 @@ zt_salemap_on_sale(struct zt_req *req, const struct zt_salemap *m,
 		return zt_fail(req, ZT_ECONFLICT, "event_cancelled",
 		    "this event was cancelled");
 	if (strcmp(m->status, "completed") == 0 || now_ms >= m->ends_ms)
-		return zt_fail(req, ZT_ECONFLICT, "event_ended",
-		    "this event has ended");
+		return zt_fail(
+		    req, ZT_ECONFLICT, "event_ended", "this event has ended");
 	if (strcmp(m->status, "published") != 0)
 		return zt_fail(req, ZT_ECONFLICT, "event_not_on_sale",
 		    "this event is not on sale");
 	if (m->sales_start_ms != 0 && now_ms < m->sales_start_ms) {
-		zt_fail_detail(req, "salesStartsAt", json_object_new_string(
-		    zt_time_format_ms(req->arena, m->sales_start_ms)));
+		zt_fail_detail(req, "salesStartsAt",
+		    json_object_new_string(
+			zt_time_format_ms(req->arena, m->sales_start_ms)));
 		return zt_fail(req, ZT_ECONFLICT, "sales_not_started",
 		    "sales for this event have not started yet");
 	}
@@ -296,18 +301,21 @@ zt_salemap_on_sale(struct zt_req *req, const struct zt_salemap *m,
 }
 
 enum zt_err
-zt_salemap_type_on_sale(struct zt_req *req, const struct zt_sale_type *t,
-    long long now_ms)
+zt_salemap_type_on_sale(
+    struct zt_req *req, const struct zt_sale_type *t, long long now_ms)
 {
 	if (t->sales_start_ms != 0 && now_ms < t->sales_start_ms) {
-		zt_fail_detail(req, "ticketTypeId", json_object_new_string(t->id));
-		zt_fail_detail(req, "salesStartsAt", json_object_new_string(
-		    zt_time_format_ms(req->arena, t->sales_start_ms)));
+		zt_fail_detail(
+		    req, "ticketTypeId", json_object_new_string(t->id));
+		zt_fail_detail(req, "salesStartsAt",
+		    json_object_new_string(
+			zt_time_format_ms(req->arena, t->sales_start_ms)));
 		return zt_fail(req, ZT_ECONFLICT, "sales_not_started",
 		    "sales for this ticket type have not started yet");
 	}
 	if (t->sales_end_ms != 0 && now_ms >= t->sales_end_ms) {
-		zt_fail_detail(req, "ticketTypeId", json_object_new_string(t->id));
+		zt_fail_detail(
+		    req, "ticketTypeId", json_object_new_string(t->id));
 		return zt_fail(req, ZT_ECONFLICT, "sales_ended",
 		    "sales for this ticket type have ended");
 	}

@@ -29,7 +29,7 @@
 #include "zt_uuid.h"
 
 #define ZT_SALEMAP_TTL_MS 30000
-#define ZT_SALEMAP_SLOTS  8
+#define ZT_SALEMAP_SLOTS 8
 
 struct zt_sale_seat {
 	char id[ZT_UUID_BUF];
@@ -47,16 +47,16 @@ struct zt_sale_type {
 struct zt_salemap {
 	char event_id[ZT_UUID_BUF];
 	char tenant_id[ZT_UUID_BUF];
-	char status[16];                        /* published, cancelled, … */
+	char status[16];			/* published, cancelled, … */
 	long long sales_start_ms, sales_end_ms; /* 0: no bound */
-	long long ends_ms;                      /* the event's end */
+	long long ends_ms;			/* the event's end */
 	int per_user_limit;
 	size_t nseats;
 	struct zt_sale_seat *seats; /* sorted by id */
 	size_t ntypes;
 	struct zt_sale_type *types; /* sorted by id */
-	long long loaded_ms;          /* monotonic clock */
-	char map_ver[24];             /* zt:{ev:<event>}:map when loaded */
+	long long loaded_ms;	    /* monotonic clock */
+	char map_ver[24];	    /* zt:{ev:<event>}:map when loaded */
 };
 
 /*
@@ -65,8 +65,8 @@ struct zt_salemap {
  * 404 "event_not_found" for an unknown or non-public event; 503 when the
  * database is down.  Runs its own transaction: call it outside one.
  */
-enum zt_err zt_salemap_get(struct zt_req *req, const char *event_id,
-    const struct zt_salemap **out);
+enum zt_err zt_salemap_get(
+    struct zt_req *req, const char *event_id, const struct zt_salemap **out);
 
 /*
  * The event of seat_id (a seat of a public event) into event_id; 404
@@ -78,10 +78,10 @@ enum zt_err zt_salemap_seat_event(
 /* Sort the seats and types of a map built by hand (tests) or loaded. */
 void zt_salemap_index(struct zt_salemap *m);
 /* The seat or ticket type with this id, NULL when the event has none. */
-const struct zt_sale_seat *zt_salemap_seat(const struct zt_salemap *m,
-    const char *id);
-const struct zt_sale_type *zt_salemap_type(const struct zt_salemap *m,
-    const char *id);
+const struct zt_sale_seat *zt_salemap_seat(
+    const struct zt_salemap *m, const char *id);
+const struct zt_sale_type *zt_salemap_type(
+    const struct zt_salemap *m, const char *id);
 
 /*
  * May the event sell at now_ms (wall clock, ms)?  ZT_OK, or 409 recorded on
@@ -90,11 +90,11 @@ const struct zt_sale_type *zt_salemap_type(const struct zt_salemap *m,
  * (with salesStartsAt), "sales_ended".  Without sales_ends_at, sales run
  * until the event ends.
  */
-enum zt_err zt_salemap_on_sale(struct zt_req *req, const struct zt_salemap *m,
-    long long now_ms);
+enum zt_err zt_salemap_on_sale(
+    struct zt_req *req, const struct zt_salemap *m, long long now_ms);
 /* Same for one ticket type's own window (inside the event's). */
-enum zt_err zt_salemap_type_on_sale(struct zt_req *req,
-    const struct zt_sale_type *t, long long now_ms);
+enum zt_err zt_salemap_type_on_sale(
+    struct zt_req *req, const struct zt_sale_type *t, long long now_ms);
 
 /* Drop every cached map (tests). */
 void zt_salemap_forget(void);
@@ -114,7 +114,7 @@ void zt_salemap_touch(struct zt_req *req, const char *event_id);
  * Anything built from the event's PostgreSQL rows after reading version V
  * is at least as new as V.
  */
-void zt_salemap_version(struct zt_req *req, const char *event_id, char *out,
-    size_t n);
+void zt_salemap_version(
+    struct zt_req *req, const char *event_id, char *out, size_t n);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PRICE_MAX   10000000000LL /* ₹10 crore in paise */
+#define PRICE_MAX 10000000000LL /* ₹10 crore in paise */
 #define CAPACITY_MAX 1000000
 
 /* Where we are in the document, for messages. */
@@ -28,9 +28,9 @@ vfail(struct zt_req *req, enum zt_err e, const char *where, const char *fmt,
 {
 	char *msg = zt_arena_vprintf(req->arena, fmt, ap);
 	zt_fail_detail(req, "field", json_object_new_string(where));
-	return zt_fail(req, e, e == ZT_EBADREQ ? "invalid_field"
-	                                       : "invalid_layout",
-	    "%s: %s", where, msg);
+	return zt_fail(req, e,
+	    e == ZT_EBADREQ ? "invalid_field" : "invalid_layout", "%s: %s",
+	    where, msg);
 }
 
 /* 400: the document is malformed at `where`. */
@@ -58,15 +58,15 @@ invalid(struct zt_req *req, const char *where, const char *fmt, ...)
 static const char *
 at(struct zt_req *req, const char *where, const char *key)
 {
-	return zt_arena_printf(req->arena, "%s%s%s", where, *where ? "." : "",
-	    key);
+	return zt_arena_printf(
+	    req->arena, "%s%s%s", where, *where ? "." : "", key);
 }
 
 static const char *
 idx(struct zt_req *req, const char *where, const char *key, size_t i)
 {
-	return zt_arena_printf(req->arena, "%s%s%s[%zu]", where,
-	    *where ? "." : "", key, i);
+	return zt_arena_printf(
+	    req->arena, "%s%s%s[%zu]", where, *where ? "." : "", key, i);
 }
 
 /* Optional member of an object; 400 unless it has the type. */
@@ -86,8 +86,8 @@ member(struct zt_req *req, struct json_object *o, const char *where,
 		    [json_type_object] = "an object",
 		    [json_type_array] = "an array",
 		    [json_type_string] = "a string"};
-		return malformed(req, at(req, where, key), "must be %s",
-		    names[type]);
+		return malformed(
+		    req, at(req, where, key), "must be %s", names[type]);
 	}
 	*out = v;
 	return ZT_OK;
@@ -97,8 +97,8 @@ static enum zt_err
 known(struct zt_req *req, struct json_object *o, const char *where,
     const char *const *keys)
 {
-	const char *prefix = *where ? zt_arena_printf(req->arena, "%s.", where)
-	                            : NULL;
+	const char *prefix =
+	    *where ? zt_arena_printf(req->arena, "%s.", where) : NULL;
 	return zt_json_known(req, o, prefix, keys);
 }
 
@@ -125,8 +125,8 @@ get_label(struct zt_req *req, struct json_object *o, const char *where,
 		return e;
 	if (v == NULL) {
 		if (required)
-			return malformed(req, at(req, where, key),
-			    "is required");
+			return malformed(
+			    req, at(req, where, key), "is required");
 		return ZT_OK;
 	}
 	const char *s = json_object_get_string(v);
@@ -165,8 +165,8 @@ get_int(struct zt_req *req, struct json_object *o, const char *where,
 	struct json_object *v = NULL;
 	if (!json_object_object_get_ex(o, key, &v) || v == NULL) {
 		if (required)
-			return malformed(req, at(req, where, key),
-			    "is required");
+			return malformed(
+			    req, at(req, where, key), "is required");
 		return ZT_OK;
 	}
 	errno = 0;
@@ -174,8 +174,8 @@ get_int(struct zt_req *req, struct json_object *o, const char *where,
 	if (!json_object_is_type(v, json_type_int) || errno != 0 || n < min ||
 	    n > max)
 		return malformed(req, at(req, where, key),
-		    "must be a whole number from %lld to %lld",
-		    (long long)min, (long long)max);
+		    "must be a whole number from %lld to %lld", (long long)min,
+		    (long long)max);
 	*out = n;
 	return ZT_OK;
 }
@@ -238,8 +238,8 @@ digits_to_n(const char *s, size_t n)
 }
 
 int
-zt_seatmap_labels(struct zt_arena *a, const char *spec, const char **out,
-    int max)
+zt_seatmap_labels(
+    struct zt_arena *a, const char *spec, const char **out, int max)
 {
 	int count = 0;
 	const char *p = spec;
@@ -281,9 +281,9 @@ zt_seatmap_labels(struct zt_arena *a, const char *spec, const char **out,
 			if (t < f || (alpha && t == 0) || t - f >= max - count)
 				return -1;
 			for (long v = f; v <= t; v++)
-				out[count++] = alpha
-				    ? n_to_letters(a, v)
-				    : zt_arena_printf(a, "%ld", v);
+				out[count++] =
+				    alpha ? n_to_letters(a, v)
+					  : zt_arena_printf(a, "%ld", v);
 		}
 		p = end ? end + 1 : p + len;
 		if (end != NULL && end[1] == '\0')
@@ -321,8 +321,8 @@ resolve_cat(struct ctx *c, const char *name, const char *where, size_t *out)
 	    "'category'");
 }
 
-static const char *const cat_keys[] = {"id", "name", "pricePaise", "colour",
-    NULL};
+static const char *const cat_keys[] = {
+    "id", "name", "pricePaise", "colour", NULL};
 
 static enum zt_err
 parse_cats(struct ctx *c, struct json_object *arr)
@@ -332,8 +332,8 @@ parse_cats(struct ctx *c, struct json_object *arr)
 	if (n > ZT_SEATMAP_MAX_CATS)
 		return invalid(c->req, "categories", "at most %d categories",
 		    ZT_SEATMAP_MAX_CATS);
-	c->m->cats = zt_arena_array(c->req->arena, n ? n : 1,
-	    sizeof(*c->m->cats));
+	c->m->cats =
+	    zt_arena_array(c->req->arena, n ? n : 1, sizeof(*c->m->cats));
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i);
 		struct zt_seat_cat *cat = &c->m->cats[i];
@@ -343,16 +343,16 @@ parse_cats(struct ctx *c, struct json_object *arr)
 			return malformed(c->req, w, "must be an object");
 		cat->colour = "#888888";
 		if ((e = known(c->req, o, w, cat_keys)) != ZT_OK ||
-		    (e = get_label(c->req, o, w, "name", 1, 100,
-		         &cat->name)) != ZT_OK ||
+		    (e = get_label(c->req, o, w, "name", 1, 100, &cat->name)) !=
+			ZT_OK ||
 		    (e = get_int(c->req, o, w, "pricePaise", 1, 0, PRICE_MAX,
-		         &cat->price_paise)) != ZT_OK ||
+			 &cat->price_paise)) != ZT_OK ||
 		    (e = member(c->req, o, w, "colour", json_type_string,
-		         &col)) != ZT_OK)
+			 &col)) != ZT_OK)
 			return e;
 		if (col != NULL &&
 		    zt_json_colour(c->req, o, "colour", ZT_OPTIONAL,
-		        &cat->colour, NULL) != ZT_OK)
+			&cat->colour, NULL) != ZT_OK)
 			return malformed(c->req, at(c->req, w, "colour"),
 			    "must be a colour like #1a2b3c");
 		for (size_t j = 0; j < i; j++)
@@ -378,8 +378,8 @@ push_seat(struct ctx *c, const struct zt_seat *s, const char *where)
 		size_t cap = m->capseats ? m->capseats * 2 : 256;
 		if (cap > ZT_SEATMAP_MAX_SEATS)
 			cap = ZT_SEATMAP_MAX_SEATS;
-		struct zt_seat *n = zt_arena_array(c->req->arena, cap,
-		    sizeof(*n));
+		struct zt_seat *n =
+		    zt_arena_array(c->req->arena, cap, sizeof(*n));
 		if (m->nseats > 0)
 			memcpy(n, m->seats, m->nseats * sizeof(*n));
 		m->seats = n;
@@ -392,10 +392,9 @@ push_seat(struct ctx *c, const struct zt_seat *s, const char *where)
 	return ZT_OK;
 }
 
-static const char *const seat_keys[] = {"id", "label", "x", "y", "category",
-    "blocked", "accessible", "sold", NULL};
-static const char *const row_keys[] = {"label", "y", "category", "seats",
-    NULL};
+static const char *const seat_keys[] = {
+    "id", "label", "x", "y", "category", "blocked", "accessible", "sold", NULL};
+static const char *const row_keys[] = {"label", "y", "category", "seats", NULL};
 
 /* One explicit row: seats are labels, seat objects or {"gap": n}. */
 static enum zt_err
@@ -412,12 +411,12 @@ parse_row(struct ctx *c, struct json_object *o, const char *section,
 		return malformed(c->req, w, "must be an object");
 	if ((e = known(c->req, o, w, row_keys)) != ZT_OK ||
 	    (e = get_label(c->req, o, w, "label", 1, ZT_SEATMAP_LABEL_MAX,
-	         &label)) != ZT_OK ||
+		 &label)) != ZT_OK ||
 	    (e = get_coord(c->req, o, w, "y", &ry, &has_y)) != ZT_OK ||
 	    (e = get_label(c->req, o, w, "category", 0, 100, &rowcat)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = member(c->req, o, w, "seats", json_type_array, &seats)) !=
-	        ZT_OK)
+		ZT_OK)
 		return e;
 	if (seats == NULL)
 		return malformed(c->req, at(c->req, w, "seats"), "is required");
@@ -441,16 +440,17 @@ parse_row(struct ctx *c, struct json_object *o, const char *section,
 				return malformed(c->req,
 				    idx(c->req, w, "seats", i),
 				    "a seat label is 1 to %d printable "
-				    "characters", ZT_SEATMAP_LABEL_MAX);
+				    "characters",
+				    ZT_SEATMAP_LABEL_MAX);
 		} else if (json_object_is_type(it, json_type_object) &&
-		           json_object_object_get_ex(it, "gap", &gap)) {
+			   json_object_object_get_ex(it, "gap", &gap)) {
 			int64_t width = 1;
 			sw = idx(c->req, w, "seats", i);
 			if (json_object_object_length(it) != 1)
 				return malformed(c->req, sw,
 				    "a gap is {\"gap\": n} and nothing else");
 			if ((e = get_int(c->req, it, sw, "gap", 1, 1, 100,
-			         &width)) != ZT_OK)
+				 &width)) != ZT_OK)
 				return e;
 			cursor += (double)width;
 			continue;
@@ -458,17 +458,17 @@ parse_row(struct ctx *c, struct json_object *o, const char *section,
 			sw = idx(c->req, w, "seats", i);
 			if ((e = known(c->req, it, sw, seat_keys)) != ZT_OK ||
 			    (e = get_label(c->req, it, sw, "label", 1,
-			         ZT_SEATMAP_LABEL_MAX, &s.label)) != ZT_OK ||
+				 ZT_SEATMAP_LABEL_MAX, &s.label)) != ZT_OK ||
 			    (e = get_coord(c->req, it, sw, "x", &s.x, &has)) !=
-			        ZT_OK ||
+				ZT_OK ||
 			    (e = get_coord(c->req, it, sw, "y", &s.y, &has)) !=
-			        ZT_OK ||
+				ZT_OK ||
 			    (e = get_label(c->req, it, sw, "category", 0, 100,
-			         &cat)) != ZT_OK ||
+				 &cat)) != ZT_OK ||
 			    (e = get_bool(c->req, it, sw, "blocked",
-			         &s.blocked)) != ZT_OK ||
+				 &s.blocked)) != ZT_OK ||
 			    (e = get_bool(c->req, it, sw, "accessible",
-			         &s.accessible)) != ZT_OK)
+				 &s.accessible)) != ZT_OK)
 				return e;
 			if (cat == NULL)
 				cat = rowcat;
@@ -479,7 +479,7 @@ parse_row(struct ctx *c, struct json_object *o, const char *section,
 		if (sw == NULL)
 			sw = idx(c->req, w, "seats", i);
 		if ((e = resolve_cat(c, cat, at(c->req, sw, "category"),
-		         &s.cat)) != ZT_OK ||
+			 &s.cat)) != ZT_OK ||
 		    (e = push_seat(c, &s, sw)) != ZT_OK)
 			return e;
 		cursor = s.x + 1;
@@ -493,7 +493,7 @@ struct grid {
 	const char **rows;
 	int nrows;
 	int64_t per_row, first;
-	size_t *cat;             /* per cell; SIZE_MAX: the default */
+	size_t *cat; /* per cell; SIZE_MAX: the default */
 	unsigned char *blocked, *accessible;
 };
 
@@ -509,10 +509,10 @@ apply_selectors(struct ctx *c, struct grid *g, struct json_object *arr,
 {
 	struct zt_req *req = c->req;
 	size_t n = json_object_array_length(arr);
-	const char **rl = zt_arena_array(req->arena, ZT_SEATMAP_MAX_ROWS,
-	    sizeof(*rl));
-	const char **sl = zt_arena_array(req->arena, ZT_SEATMAP_MAX_PER_ROW,
-	    sizeof(*sl));
+	const char **rl =
+	    zt_arena_array(req->arena, ZT_SEATMAP_MAX_ROWS, sizeof(*rl));
+	const char **sl =
+	    zt_arena_array(req->arena, ZT_SEATMAP_MAX_PER_ROW, sizeof(*sl));
 	enum zt_err e;
 
 	if (n > 100)
@@ -528,27 +528,27 @@ apply_selectors(struct ctx *c, struct grid *g, struct json_object *arr,
 			return malformed(req, sw, "must be an object");
 		if ((e = known(req, o, sw, sel_keys)) != ZT_OK ||
 		    (e = get_label(req, o, sw, "rows", 1, 1000, &rows)) !=
-		        ZT_OK ||
+			ZT_OK ||
 		    (e = get_label(req, o, sw, "seats", 0, 1000, &seats)) !=
-		        ZT_OK ||
-		    (e = get_label(req, o, sw, "category", with_cat, 100,
-		         &cat)) != ZT_OK)
+			ZT_OK ||
+		    (e = get_label(
+			 req, o, sw, "category", with_cat, 100, &cat)) != ZT_OK)
 			return e;
 		if (!with_cat && cat != NULL)
-			return malformed(req, at(req, sw, "category"),
-			    "is not used here");
+			return malformed(
+			    req, at(req, sw, "category"), "is not used here");
 		if (with_cat && (e = find_cat(c, cat, at(req, sw, "category"),
-		                     &ci)) != ZT_OK)
+				     &ci)) != ZT_OK)
 			return e;
-		nr = zt_seatmap_labels(req->arena, rows, rl,
-		    ZT_SEATMAP_MAX_ROWS);
+		nr = zt_seatmap_labels(
+		    req->arena, rows, rl, ZT_SEATMAP_MAX_ROWS);
 		if (nr < 0)
 			return malformed(req, at(req, sw, "rows"),
 			    "must list rows like \"A-C\" or \"A,D-F\"");
 		ns = 0;
 		if (seats != NULL && *seats != '\0') {
-			ns = zt_seatmap_labels(req->arena, seats, sl,
-			    ZT_SEATMAP_MAX_PER_ROW);
+			ns = zt_seatmap_labels(
+			    req->arena, seats, sl, ZT_SEATMAP_MAX_PER_ROW);
 			if (ns < 0)
 				return malformed(req, at(req, sw, "seats"),
 				    "must list seat numbers like \"1-4,9\"");
@@ -572,10 +572,11 @@ apply_selectors(struct ctx *c, struct grid *g, struct json_object *arr,
 						return invalid(req,
 						    at(req, sw, "seats"),
 						    "seat '%s' is not in row "
-						    "%s", sl[b], rl[a]);
+						    "%s",
+						    sl[b], rl[a]);
 				}
-				size_t cell = (size_t)r * (size_t)g->per_row +
-				              (size_t)j;
+				size_t cell =
+				    (size_t)r * (size_t)g->per_row + (size_t)j;
 				if (with_cat)
 					g->cat[cell] = ci;
 				else
@@ -588,12 +589,12 @@ apply_selectors(struct ctx *c, struct grid *g, struct json_object *arr,
 
 /* aisles before each seat index, from "aisleAfter"; NULL on error */
 static int *
-read_aisles(struct ctx *c, const struct grid *g, struct json_object *arr,
-    const char *w)
+read_aisles(
+    struct ctx *c, const struct grid *g, struct json_object *arr, const char *w)
 {
 	struct zt_req *req = c->req;
-	int *before = zt_arena_zalloc(req->arena,
-	    (size_t)g->per_row * sizeof(int));
+	int *before =
+	    zt_arena_zalloc(req->arena, (size_t)g->per_row * sizeof(int));
 	size_t n = arr ? json_object_array_length(arr) : 0;
 	if (n > ZT_SEATMAP_MAX_PER_ROW) {
 		invalid(req, at(req, w, "aisleAfter"), "at most %d aisles",
@@ -619,12 +620,12 @@ read_aisles(struct ctx *c, const struct grid *g, struct json_object *arr,
 
 /* empty rows before each row index, from "rowGapAfter"; NULL on error */
 static int *
-read_row_gaps(struct ctx *c, const struct grid *g, struct json_object *arr,
-    const char *w)
+read_row_gaps(
+    struct ctx *c, const struct grid *g, struct json_object *arr, const char *w)
 {
 	struct zt_req *req = c->req;
-	int *before = zt_arena_zalloc(req->arena,
-	    (size_t)g->nrows * sizeof(int));
+	int *before =
+	    zt_arena_zalloc(req->arena, (size_t)g->nrows * sizeof(int));
 	size_t n = arr ? json_object_array_length(arr) : 0;
 	if (n > ZT_SEATMAP_MAX_ROWS) {
 		invalid(req, at(req, w, "rowGapAfter"), "at most %d gaps",
@@ -635,8 +636,9 @@ read_row_gaps(struct ctx *c, const struct grid *g, struct json_object *arr,
 		struct json_object *v = json_object_array_get_idx(arr, i);
 		int r = 0;
 		if (json_object_is_type(v, json_type_string))
-			while (r < g->nrows && strcmp(g->rows[r],
-			                           json_object_get_string(v)) != 0)
+			while (
+			    r < g->nrows &&
+			    strcmp(g->rows[r], json_object_get_string(v)) != 0)
 				r++;
 		if (!json_object_is_type(v, json_type_string) ||
 		    r >= g->nrows - 1) {
@@ -671,33 +673,33 @@ parse_generate(struct ctx *c, struct json_object *o, const char *w,
 		return malformed(req, w, "must be an object");
 	if ((e = known(req, o, w, gen_keys)) != ZT_OK ||
 	    (e = get_label(req, o, w, "rows", 1, 1000, &rows)) != ZT_OK ||
-	    (e = get_int(req, o, w, "seatsPerRow", 1, 1,
-	         ZT_SEATMAP_MAX_PER_ROW, &g.per_row)) != ZT_OK)
+	    (e = get_int(req, o, w, "seatsPerRow", 1, 1, ZT_SEATMAP_MAX_PER_ROW,
+		 &g.per_row)) != ZT_OK)
 		return e;
 	g.first = 1;
 	if ((e = get_int(req, o, w, "firstSeat", 0, 0, 100000, &g.first)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = member(req, o, w, "aisleAfter", json_type_array, &aisles)) !=
-	        ZT_OK ||
-	    (e = member(req, o, w, "rowGapAfter", json_type_array,
-	         &rowgaps)) != ZT_OK ||
-	    (e = get_label(req, o, w, "category", 0, 100, &defcat)) !=
-	        ZT_OK ||
+		ZT_OK ||
+	    (e = member(req, o, w, "rowGapAfter", json_type_array, &rowgaps)) !=
+		ZT_OK ||
+	    (e = get_label(req, o, w, "category", 0, 100, &defcat)) != ZT_OK ||
 	    (e = member(req, o, w, "categories", json_type_array, &cats)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = member(req, o, w, "blocked", json_type_array, &blocked)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = member(req, o, w, "accessible", json_type_array, &acc)) !=
-	        ZT_OK)
+		ZT_OK)
 		return e;
-	g.rows = zt_arena_array(req->arena, ZT_SEATMAP_MAX_ROWS,
-	    sizeof(*g.rows));
-	g.nrows = zt_seatmap_labels(req->arena, rows, g.rows,
-	    ZT_SEATMAP_MAX_ROWS);
+	g.rows =
+	    zt_arena_array(req->arena, ZT_SEATMAP_MAX_ROWS, sizeof(*g.rows));
+	g.nrows =
+	    zt_seatmap_labels(req->arena, rows, g.rows, ZT_SEATMAP_MAX_ROWS);
 	if (g.nrows < 0)
 		return malformed(req, at(req, w, "rows"),
 		    "must list at most %d rows like \"A-T\", \"A-H,J-T\" or "
-		    "\"1-30\"", ZT_SEATMAP_MAX_ROWS);
+		    "\"1-30\"",
+		    ZT_SEATMAP_MAX_ROWS);
 	/* both factors are capped, so the product cannot overflow */
 	cells = (size_t)g.nrows * (size_t)g.per_row;
 	if (cells + c->m->nseats > ZT_SEATMAP_MAX_SEATS)
@@ -726,19 +728,19 @@ parse_generate(struct ctx *c, struct json_object *o, const char *w,
 	for (size_t i = 0; i < sizeof(sel) / sizeof(sel[0]); i++)
 		if (sel[i].list != NULL &&
 		    (e = apply_selectors(c, &g, sel[i].list,
-		         at(req, w, sel[i].key), sel[i].flags == NULL,
-		         sel[i].flags)) != ZT_OK)
+			 at(req, w, sel[i].key), sel[i].flags == NULL,
+			 sel[i].flags)) != ZT_OK)
 			return e;
 
 	for (int r = 0; r < g.nrows; r++) {
 		for (int64_t j = 0; j < g.per_row; j++) {
 			size_t cell = (size_t)r * (size_t)g.per_row + (size_t)j;
 			struct zt_seat s = {section, g.rows[r],
-			    zt_arena_printf(req->arena, "%lld",
-			        (long long)(g.first + j)),
+			    zt_arena_printf(
+				req->arena, "%lld", (long long)(g.first + j)),
 			    x0 + (double)j + aisle_before[j],
-			    y0 + r + gap_before[r], g.cat[cell], g.blocked[cell],
-			    g.accessible[cell]};
+			    y0 + r + gap_before[r], g.cat[cell],
+			    g.blocked[cell], g.accessible[cell]};
 			if (s.cat == SIZE_MAX)
 				return invalid(req, at(req, w, "category"),
 				    "row %s seat %s has no category: give "
@@ -753,12 +755,12 @@ parse_generate(struct ctx *c, struct json_object *o, const char *w,
 
 /* ---- sections ---- */
 
-static const char *const section_keys[] = {"name", "x", "y", "rows",
-    "generate", NULL};
+static const char *const section_keys[] = {
+    "name", "x", "y", "rows", "generate", NULL};
 
 static enum zt_err
-parse_section(struct ctx *c, struct json_object *o, const char *w,
-    const char **name)
+parse_section(
+    struct ctx *c, struct json_object *o, const char *w, const char **name)
 {
 	struct zt_req *req = c->req;
 	struct json_object *rows, *gen;
@@ -771,12 +773,12 @@ parse_section(struct ctx *c, struct json_object *o, const char *w,
 		return malformed(req, w, "must be an object");
 	if ((e = known(req, o, w, section_keys)) != ZT_OK ||
 	    (e = get_label(req, o, w, "name", 0, ZT_SEATMAP_SECTION_MAX,
-	         name)) != ZT_OK ||
+		 name)) != ZT_OK ||
 	    (e = get_coord(req, o, w, "x", &x0, &has_x)) != ZT_OK ||
 	    (e = get_coord(req, o, w, "y", &y0, &has_y)) != ZT_OK ||
 	    (e = member(req, o, w, "rows", json_type_array, &rows)) != ZT_OK ||
 	    (e = member(req, o, w, "generate", json_type_object, &gen)) !=
-	        ZT_OK)
+		ZT_OK)
 		return e;
 	if (!has_x)
 		x0 = 0;
@@ -788,8 +790,8 @@ parse_section(struct ctx *c, struct json_object *o, const char *w,
 		if (json_object_object_get_ex(gen, "section", NULL))
 			return malformed(req, at(req, w, "generate.section"),
 			    "name the section with the section's 'name'");
-		return parse_generate(c, gen, at(req, w, "generate"), *name,
-		    x0, y0);
+		return parse_generate(
+		    c, gen, at(req, w, "generate"), *name, x0, y0);
 	}
 	size_t n = json_object_array_length(rows);
 	if (n > ZT_SEATMAP_MAX_ROWS)
@@ -798,7 +800,7 @@ parse_section(struct ctx *c, struct json_object *o, const char *w,
 	double y = y0;
 	for (size_t i = 0; i < n; i++) {
 		if ((e = parse_row(c, json_object_array_get_idx(rows, i), *name,
-		         idx(req, w, "rows", i), x0, &y)) != ZT_OK)
+			 idx(req, w, "rows", i), x0, &y)) != ZT_OK)
 			return e;
 		y += 1;
 	}
@@ -808,8 +810,8 @@ parse_section(struct ctx *c, struct json_object *o, const char *w,
 /* ---- ticket types ---- */
 
 static const char *const type_keys[] = {"id", "name", "description",
-    "pricePaise", "capacity", "perOrderLimit", "salesStartsAt",
-    "salesEndsAt", "sold", "available", NULL};
+    "pricePaise", "capacity", "perOrderLimit", "salesStartsAt", "salesEndsAt",
+    "sold", "available", NULL};
 
 static enum zt_err
 get_when(struct zt_req *req, struct json_object *o, const char *w,
@@ -838,8 +840,8 @@ parse_types(struct ctx *c, struct json_object *arr)
 	if (n > ZT_SEATMAP_MAX_TYPES)
 		return invalid(req, "ticketTypes", "at most %d ticket types",
 		    ZT_SEATMAP_MAX_TYPES);
-	c->m->types = zt_arena_array(req->arena, n ? n : 1,
-	    sizeof(*c->m->types));
+	c->m->types =
+	    zt_arena_array(req->arena, n ? n : 1, sizeof(*c->m->types));
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o = json_object_array_get_idx(arr, i);
 		struct zt_ticket_type *t = &c->m->types[i];
@@ -853,25 +855,25 @@ parse_types(struct ctx *c, struct json_object *arr)
 			return malformed(req, w, "must be an object");
 		if ((e = known(req, o, w, type_keys)) != ZT_OK ||
 		    (e = get_label(req, o, w, "name", 1, 100, &t->name)) !=
-		        ZT_OK ||
+			ZT_OK ||
 		    (e = member(req, o, w, "description", json_type_string,
-		         &d)) != ZT_OK ||
+			 &d)) != ZT_OK ||
 		    (e = get_int(req, o, w, "pricePaise", 1, 0, PRICE_MAX,
-		         &t->price_paise)) != ZT_OK ||
+			 &t->price_paise)) != ZT_OK ||
 		    (e = get_int(req, o, w, "capacity", 1, 1, CAPACITY_MAX,
-		         &t->capacity)) != ZT_OK ||
+			 &t->capacity)) != ZT_OK ||
 		    (e = get_int(req, o, w, "perOrderLimit", 0, 1, 100,
-		         &t->per_order_limit)) != ZT_OK ||
+			 &t->per_order_limit)) != ZT_OK ||
 		    (e = get_when(req, o, w, "salesStartsAt",
-		         &t->sales_starts_at, &t->has_sales_starts)) != ZT_OK ||
+			 &t->sales_starts_at, &t->has_sales_starts)) != ZT_OK ||
 		    (e = get_when(req, o, w, "salesEndsAt", &t->sales_ends_at,
-		         &t->has_sales_ends)) != ZT_OK)
+			 &t->has_sales_ends)) != ZT_OK)
 			return e;
 		if (d != NULL) {
 			t->description = json_object_get_string(d);
 			if (json_object_get_string_len(d) > 1000 ||
 			    strlen(t->description) !=
-			        (size_t)json_object_get_string_len(d))
+				(size_t)json_object_get_string_len(d))
 				return malformed(req, at(req, w, "description"),
 				    "must be at most 1000 characters");
 		}
@@ -923,12 +925,12 @@ check_unique(struct ctx *c)
 	return ZT_OK;
 }
 
-static const char *const doc_keys[] = {"kind", "categories", "sections",
-    "generate", "ticketTypes", NULL};
+static const char *const doc_keys[] = {
+    "kind", "categories", "sections", "generate", "ticketTypes", NULL};
 
 enum zt_err
-zt_seatmap_parse(struct zt_req *req, struct json_object *doc,
-    struct zt_seatmap *m)
+zt_seatmap_parse(
+    struct zt_req *req, struct json_object *doc, struct zt_seatmap *m)
 {
 	struct ctx c = {req, m, 0, 0};
 	struct json_object *kind, *cats, *sections, *gen, *types;
@@ -936,40 +938,41 @@ zt_seatmap_parse(struct zt_req *req, struct json_object *doc,
 
 	memset(m, 0, sizeof(*m));
 	if (doc == NULL)
-		return malformed(req, "layout", "send the layout as a JSON "
+		return malformed(req, "layout",
+		    "send the layout as a JSON "
 		    "object");
 	if ((e = known(req, doc, "", doc_keys)) != ZT_OK ||
 	    (e = member(req, doc, "", "kind", json_type_string, &kind)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = member(req, doc, "", "categories", json_type_array, &cats)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = member(req, doc, "", "sections", json_type_array,
-	         &sections)) != ZT_OK ||
+		 &sections)) != ZT_OK ||
 	    (e = member(req, doc, "", "generate", json_type_object, &gen)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = member(req, doc, "", "ticketTypes", json_type_array,
-	         &types)) != ZT_OK)
+		 &types)) != ZT_OK)
 		return e;
 	if (kind != NULL) {
 		m->kind = json_object_get_string(kind);
 		if (strcmp(m->kind, "reserved") != 0 &&
 		    strcmp(m->kind, "ga") != 0 &&
 		    strcmp(m->kind, "hybrid") != 0)
-			return malformed(req, "kind",
-			    "must be reserved, ga or hybrid");
+			return malformed(
+			    req, "kind", "must be reserved, ga or hybrid");
 	}
 	if (sections != NULL && gen != NULL)
-		return malformed(req, "generate",
-		    "give either 'sections' or 'generate'");
+		return malformed(
+		    req, "generate", "give either 'sections' or 'generate'");
 	m->cats = zt_arena_array(req->arena, 1, sizeof(*m->cats));
 	if (cats != NULL && (e = parse_cats(&c, cats)) != ZT_OK)
 		return e;
 	if (gen != NULL) {
 		const char *name = "";
 		if ((e = get_label(req, gen, "generate", "section", 0,
-		         ZT_SEATMAP_SECTION_MAX, &name)) != ZT_OK ||
+			 ZT_SEATMAP_SECTION_MAX, &name)) != ZT_OK ||
 		    (e = parse_generate(&c, gen, "generate", name, 0, 0)) !=
-		        ZT_OK)
+			ZT_OK)
 			return e;
 	}
 	if (sections != NULL) {
@@ -983,8 +986,8 @@ zt_seatmap_parse(struct zt_req *req, struct json_object *doc,
 		for (size_t i = 0; i < n; i++) {
 			const char *w = idx(req, "", "sections", i);
 			if ((e = parse_section(&c,
-			         json_object_array_get_idx(sections, i), w,
-			         &names[i])) != ZT_OK)
+				 json_object_array_get_idx(sections, i), w,
+				 &names[i])) != ZT_OK)
 				return e;
 			for (size_t j = 0; j < i; j++)
 				if (strcmp(names[j], names[i]) == 0)

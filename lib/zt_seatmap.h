@@ -21,15 +21,15 @@
 
 #include "zt_req.h"
 
-#define ZT_SEATMAP_MAX_SEATS    20000
+#define ZT_SEATMAP_MAX_SEATS 20000
 #define ZT_SEATMAP_MAX_SECTIONS 100
-#define ZT_SEATMAP_MAX_ROWS     500  /* per section */
-#define ZT_SEATMAP_MAX_PER_ROW  1000 /* seats and gaps */
-#define ZT_SEATMAP_MAX_CATS     50
-#define ZT_SEATMAP_MAX_TYPES    50
-#define ZT_SEATMAP_MAX_COORD    100000.0
-#define ZT_SEATMAP_LABEL_MAX    16   /* row and seat labels */
-#define ZT_SEATMAP_SECTION_MAX  60
+#define ZT_SEATMAP_MAX_ROWS 500	    /* per section */
+#define ZT_SEATMAP_MAX_PER_ROW 1000 /* seats and gaps */
+#define ZT_SEATMAP_MAX_CATS 50
+#define ZT_SEATMAP_MAX_TYPES 50
+#define ZT_SEATMAP_MAX_COORD 100000.0
+#define ZT_SEATMAP_LABEL_MAX 16 /* row and seat labels */
+#define ZT_SEATMAP_SECTION_MAX 60
 
 struct zt_seat_cat {
 	const char *name;
@@ -71,15 +71,15 @@ struct zt_seatmap {
  * filling in positions, then check it (labels unique, categories known,
  * caps).  ZT_OK, or the error recorded on req.
  */
-enum zt_err zt_seatmap_parse(struct zt_req *req, struct json_object *doc,
-    struct zt_seatmap *m);
+enum zt_err zt_seatmap_parse(
+    struct zt_req *req, struct json_object *doc, struct zt_seatmap *m);
 
 /*
  * Expand a label range list such as "A-H,J-T" (letters, spreadsheet style
  * "Z-AB" too) or "1-24,30": fills out[] (arena strings) up to max items.
  * Returns the count, or -1 when malformed or longer than max.
  */
-int zt_seatmap_labels(struct zt_arena *a, const char *spec,
-    const char **out, int max);
+int zt_seatmap_labels(
+    struct zt_arena *a, const char *spec, const char **out, int max);
 
 #endif

@@ -36,8 +36,8 @@ enum zt_err
 zt_authenticate(struct zt_req *req, enum zt_auth auth)
 {
 	const char *h = zt_header(req, "Authorization"), *why, *q;
-	const char *aud = auth == ZT_AUTH_ADMIN ? ZT_TOKEN_AUD_ADMIN
-	                                        : ZT_TOKEN_AUD;
+	const char *aud =
+	    auth == ZT_AUTH_ADMIN ? ZT_TOKEN_AUD_ADMIN : ZT_TOKEN_AUD;
 	struct zt_claims c;
 
 	if ((h == NULL || *h == '\0') && req->route != NULL &&
@@ -56,8 +56,8 @@ zt_authenticate(struct zt_req *req, enum zt_auth auth)
 		return zt_fail(req, ZT_EUNAUTH, "invalid_token",
 		    "the Authorization header must be 'Bearer <token>'");
 	}
-	if (zt_token_verify(&zt_g.cfg, aud, h + 7, (long)time(NULL), &c,
-	        &why) != 0) {
+	if (zt_token_verify(
+		&zt_g.cfg, aud, h + 7, (long)time(NULL), &c, &why) != 0) {
 		zt_log_info("auth", "token refused: %s", why);
 		/* a public page stays public with a stale token */
 		if (auth == ZT_AUTH_PUBLIC)
@@ -119,8 +119,8 @@ zt_dispatch(const struct zt_route *routes, size_t n, struct zt_req *req,
 }
 
 void
-zt_dispatch_match(const struct zt_match *m, struct zt_req *req,
-    size_t content_length)
+zt_dispatch_match(
+    const struct zt_match *m, struct zt_req *req, size_t content_length)
 {
 	const struct zt_route *rt = m->rt;
 	const char *allow = m->allow;
@@ -128,7 +128,8 @@ zt_dispatch_match(const struct zt_match *m, struct zt_req *req,
 
 	if (e == ZT_ENOTFOUND) {
 		if (zt_utf8_valid(req->path, strlen(req->path)))
-			zt_fail(req, e, NULL, "no such endpoint: %s", req->path);
+			zt_fail(
+			    req, e, NULL, "no such endpoint: %s", req->path);
 		else
 			zt_fail(req, e, NULL, "no such endpoint");
 		return;
@@ -167,8 +168,8 @@ zt_dispatch_match(const struct zt_match *m, struct zt_req *req,
 			    "send the body as application/json");
 			return;
 		}
-		if (zt_json_parse_body(req, req->body, req->body_len,
-		        &req->json) != ZT_OK)
+		if (zt_json_parse_body(
+			req, req->body, req->body_len, &req->json) != ZT_OK)
 			return;
 	}
 	e = rt->handler(req);
@@ -209,17 +210,19 @@ write_response(FCGX_Request *r, struct zt_req *req)
 	} else if (req->resp != NULL) {
 		text = zt_json_text(req, req->resp, &len);
 	}
-	FCGX_FPrintF(r->out, "Status: %d %s\r\n", status, zt_http_reason(status));
+	FCGX_FPrintF(
+	    r->out, "Status: %d %s\r\n", status, zt_http_reason(status));
 	if (text != NULL)
 		FCGX_FPrintF(r->out, "Content-Type: %s\r\n",
 		    req->resp_type ? req->resp_type
-		                   : "application/json; charset=utf-8");
+				   : "application/json; charset=utf-8");
 	for (int i = 0; i < req->nheaders; i++) {
 		if (strcasecmp(req->hname[i], "Cache-Control") == 0)
 			has_cache = 1;
 		if (strcasecmp(req->hname[i], "Retry-After") == 0)
 			has_retry = 1;
-		FCGX_FPrintF(r->out, "%s: %s\r\n", req->hname[i], req->hvalue[i]);
+		FCGX_FPrintF(
+		    r->out, "%s: %s\r\n", req->hname[i], req->hvalue[i]);
 	}
 	if (!has_cache)
 		FCGX_PutS("Cache-Control: no-store\r\n", r->out);
@@ -231,10 +234,11 @@ write_response(FCGX_Request *r, struct zt_req *req)
 	else if (status == 503 && !has_retry)
 		FCGX_FPrintF(r->out, "Retry-After: %d\r\n", ZT_RETRY_AFTER);
 	FCGX_PutS("X-Content-Type-Options: nosniff\r\n"
-	          "X-Frame-Options: DENY\r\n"
-	          "Referrer-Policy: no-referrer\r\n"
-	          "Content-Security-Policy: default-src 'none'; "
-	          "frame-ancestors 'none'\r\n", r->out);
+		  "X-Frame-Options: DENY\r\n"
+		  "Referrer-Policy: no-referrer\r\n"
+		  "Content-Security-Policy: default-src 'none'; "
+		  "frame-ancestors 'none'\r\n",
+	    r->out);
 	if (req->request_id[0] != '\0')
 		FCGX_FPrintF(r->out, "X-Request-Id: %s\r\n", req->request_id);
 	FCGX_PutS("\r\n", r->out);
@@ -265,8 +269,9 @@ valid_request_id(const char *s)
 {
 	size_t n = 0;
 	for (; s[n] != '\0'; n++)
-		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'z') ||
-		        (s[n] >= 'A' && s[n] <= 'Z') || s[n] == '-'))
+		if (!((s[n] >= '0' && s[n] <= '9') ||
+			(s[n] >= 'a' && s[n] <= 'z') ||
+			(s[n] >= 'A' && s[n] <= 'Z') || s[n] == '-'))
 			return 0;
 	return n > 0 && n <= 64;
 }
@@ -290,10 +295,10 @@ serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
 		/* without nginx's PATH_INFO, take REQUEST_URI minus query */
 		uri = fcgi_getenv(r, "REQUEST_URI");
 		const char *q = uri ? strchr(uri, '?') : NULL;
-		req->path = uri ? (q ? zt_arena_strndup(req->arena, uri,
-		                           (size_t)(q - uri))
-		                     : uri)
-		                : "/";
+		req->path = uri ? (q ? zt_arena_strndup(
+					   req->arena, uri, (size_t)(q - uri))
+				     : uri)
+				: "/";
 	}
 	req->query = fcgi_getenv(r, "QUERY_STRING");
 	if (req->query == NULL)
@@ -312,9 +317,10 @@ serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
 		char *end;
 		errno = 0;
 		unsigned long long v = strtoull(cl, &end, 10);
-		content_length = (errno != 0 || *end != '\0' || v > SIZE_MAX / 2)
-		                     ? SIZE_MAX / 2
-		                     : (size_t)v;
+		content_length =
+		    (errno != 0 || *end != '\0' || v > SIZE_MAX / 2)
+			? SIZE_MAX / 2
+			: (size_t)v;
 	}
 	zt_match(routes, n, req, &m);
 	if (content_length > 0) {
@@ -322,15 +328,15 @@ serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
 		 * 413 from content_length before looking at the bytes */
 		all_read = 0;
 		if (m.e == ZT_OK && content_length <= m.rt->body_max)
-			all_read = read_body(r, req, content_length) ==
-			           content_length;
+			all_read =
+			    read_body(r, req, content_length) == content_length;
 	}
 	zt_dispatch_match(&m, req, content_length);
 	write_response(r, req);
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	long us = (t1.tv_sec - t0.tv_sec) * 1000000L +
-	          (t1.tv_nsec - t0.tv_nsec) / 1000L;
+		  (t1.tv_nsec - t0.tv_nsec) / 1000L;
 	int status = req->err != ZT_OK ? zt_err_status(req->err) : req->status;
 	if (status >= 500)
 		zt_log_error("request", "%s %s %d %ldus %s", req->method,

@@ -39,15 +39,15 @@ void zt_dispatch(const struct zt_route *routes, size_t n, struct zt_req *req,
  * that same match (zt_dispatch is zt_match followed by zt_dispatch_match).
  */
 struct zt_match {
-	enum zt_err e;             /* ZT_OK, ZT_ENOTFOUND or ZT_EMETHOD */
+	enum zt_err e;		   /* ZT_OK, ZT_ENOTFOUND or ZT_EMETHOD */
 	const struct zt_route *rt; /* the route when ZT_OK */
-	const char *allow;         /* the methods allowed when ZT_EMETHOD */
+	const char *allow;	   /* the methods allowed when ZT_EMETHOD */
 };
 /* Match req (fills its path parameters) into *m. */
 void zt_match(const struct zt_route *routes, size_t n, struct zt_req *req,
     struct zt_match *m);
-void zt_dispatch_match(const struct zt_match *m, struct zt_req *req,
-    size_t content_length);
+void zt_dispatch_match(
+    const struct zt_match *m, struct zt_req *req, size_t content_length);
 
 /* Authenticate req from its Authorization header against auth. */
 enum zt_err zt_authenticate(struct zt_req *req, enum zt_auth auth);

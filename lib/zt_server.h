@@ -12,10 +12,10 @@
 struct zt_server {
 	const char *program;
 	struct zt_config cfg;
-	struct zt_db *db;       /* zt_db.c */
+	struct zt_db *db;	/* zt_db.c */
 	struct zt_redis *redis; /* zt_redis.c */
-	struct zt_live *live;   /* zt_live.c */
-	volatile int stopping;  /* set by SIGTERM: finish and exit */
+	struct zt_live *live;	/* zt_live.c */
+	volatile int stopping;	/* set by SIGTERM: finish and exit */
 };
 
 extern struct zt_server zt_g;

@@ -32,9 +32,9 @@ static int
 fold_latin1(unsigned char second)
 {
 	static const char map[] =
-	    "aaaaaaaceeeeiiii" /* C0..CF */
-	    "dnooooo ouuuuyts" /* D0..DF (D7 is the multiplication sign) */
-	    "aaaaaaaceeeeiiii" /* E0..EF */
+	    "aaaaaaaceeeeiiii"	/* C0..CF */
+	    "dnooooo ouuuuyts"	/* D0..DF (D7 is the multiplication sign) */
+	    "aaaaaaaceeeeiiii"	/* E0..EF */
 	    "dnooooo ouuuuyty"; /* F0..FF (F7 is the division sign) */
 	if (second < 0x80 || second > 0xbf)
 		return 0;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 
 #define ZT_SLUG_TENANT_MAX 64
-#define ZT_SLUG_EVENT_MAX  96
+#define ZT_SLUG_EVENT_MAX 96
 
 /* Is s a well-formed slug of at most max characters?  1 yes, 0 no. */
 int zt_slug_valid(const char *s, size_t max);

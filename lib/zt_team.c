@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MEMBER_COLS \
-	"m.user_id, u.email, u.phone, u.name, m.role," \
+#define MEMBER_COLS                                                            \
+	"m.user_id, u.email, u.phone, u.name, m.role,"                         \
 	" extract(epoch FROM m.created_at)::bigint"
 
 static struct zt_sql q_role = ZT_SQL("team_role",
@@ -26,15 +26,18 @@ static struct zt_sql q_list = ZT_SQL("team_list",
     "SELECT " MEMBER_COLS " FROM memberships m JOIN users u ON u.id = m.user_id"
     " WHERE m.tenant_id = $1"
     " ORDER BY CASE m.role WHEN 'owner' THEN 0 WHEN 'manager' THEN 1"
-    " ELSE 2 END, m.created_at, m.user_id", 1);
+    " ELSE 2 END, m.created_at, m.user_id",
+    1);
 static struct zt_sql q_member_lock = ZT_SQL("team_member_lock",
     "SELECT " MEMBER_COLS " FROM memberships m JOIN users u ON u.id = m.user_id"
-    " WHERE m.tenant_id = $1 AND m.user_id = $2 FOR UPDATE OF m", 2);
+    " WHERE m.tenant_id = $1 AND m.user_id = $2 FOR UPDATE OF m",
+    2);
 /* every owner row locked: two owners demoting each other queue up here,
  * and the second sees the first one's change */
 static struct zt_sql q_owners_lock = ZT_SQL("team_owners_lock",
     "SELECT user_id FROM memberships WHERE tenant_id = $1 AND role = 'owner'"
-    " FOR UPDATE", 1);
+    " FOR UPDATE",
+    1);
 static struct zt_sql q_set_role = ZT_SQL("team_set_role",
     "UPDATE memberships SET role = $3 WHERE tenant_id = $1 AND user_id = $2",
     3);
@@ -50,44 +53,54 @@ static struct zt_sql q_set_invitation = ZT_SQL("team_set_invitation",
 static struct zt_sql q_member_ident = ZT_SQL("team_member_ident",
     "SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id"
     " WHERE m.tenant_id = $1 AND (coalesce(u.email, '') = $2"
-    " OR coalesce(u.phone, '') = $2)", 2);
+    " OR coalesce(u.phone, '') = $2)",
+    2);
 /* a member removed or demoted: their pending invitations for roles they
  * may no longer grant lapse with their power */
 static struct zt_sql q_inv_lapse = ZT_SQL("team_inv_lapse",
     "UPDATE invitations SET status = 'revoked', revoked_by = $4,"
     " revoked_at = now() WHERE tenant_id = $1 AND invited_by = $2"
-    " AND status = 'pending' AND role = ANY ($3::text[]) RETURNING id", 4);
+    " AND status = 'pending' AND role = ANY ($3::text[]) RETURNING id",
+    4);
 static struct zt_sql q_inv_ctx = ZT_SQL("team_inv_ctx",
     "SELECT t.name, coalesce(nullif(u.name, ''), u.email,"
     " 'A team member') FROM tenants t, users u"
-    " WHERE t.id = $1 AND u.id = $2", 2);
+    " WHERE t.id = $1 AND u.id = $2",
+    2);
 static struct zt_sql q_inv_pending = ZT_SQL("team_inv_pending",
     "SELECT id, role FROM invitations WHERE tenant_id = $1"
-    " AND identifier = $2 AND status = 'pending' FOR UPDATE", 2);
+    " AND identifier = $2 AND status = 'pending' FOR UPDATE",
+    2);
 static struct zt_sql q_inv_replace = ZT_SQL("team_inv_replace",
     "UPDATE invitations SET status = 'revoked', revoked_by = $3,"
-    " revoked_at = now() WHERE tenant_id = $1 AND id = $2", 3);
+    " revoked_at = now() WHERE tenant_id = $1 AND id = $2",
+    3);
 static struct zt_sql q_inv_insert = ZT_SQL("team_inv_insert",
     "INSERT INTO invitations (id, tenant_id, identifier_typed, identifier,"
     " channel, role, invited_by, tenant_name, inviter_name, token_hash,"
     " expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
     " decode($10, 'hex'), now() + make_interval(secs => $11::int))"
-    " RETURNING extract(epoch FROM expires_at)::bigint", 11);
+    " RETURNING extract(epoch FROM expires_at)::bigint",
+    11);
 static struct zt_sql q_inv_list = ZT_SQL("team_inv_list",
     "SELECT id, identifier, channel, role, invited_by, inviter_name,"
     " extract(epoch FROM created_at)::bigint,"
     " extract(epoch FROM expires_at)::bigint FROM invitations"
     " WHERE tenant_id = $1 AND status = 'pending' AND expires_at > now()"
-    " ORDER BY created_at, id", 1);
+    " ORDER BY created_at, id",
+    1);
 static struct zt_sql q_inv_lock = ZT_SQL("team_inv_lock",
     "SELECT role, status, expires_at <= now() FROM invitations"
-    " WHERE tenant_id = $1 AND id = $2 FOR UPDATE", 2);
+    " WHERE tenant_id = $1 AND id = $2 FOR UPDATE",
+    2);
 static struct zt_sql q_inv_revoke = ZT_SQL("team_inv_revoke",
     "UPDATE invitations SET status = 'revoked', revoked_by = $3,"
-    " revoked_at = now() WHERE tenant_id = $1 AND id = $2", 3);
+    " revoked_at = now() WHERE tenant_id = $1 AND id = $2",
+    3);
 static struct zt_sql q_inv_expire = ZT_SQL("team_inv_expire",
     "UPDATE invitations SET status = 'expired' WHERE tenant_id = $1"
-    " AND id = $2 AND status = 'pending'", 2);
+    " AND id = $2 AND status = 'pending'",
+    2);
 /* under invitee_read: addressed to one of the caller's identifiers */
 static struct zt_sql q_inv_mine = ZT_SQL("team_inv_mine",
     "SELECT i.id, i.tenant_id, i.tenant_name, i.inviter_name, i.role,"
@@ -98,20 +111,24 @@ static struct zt_sql q_inv_mine = ZT_SQL("team_inv_mine",
     "  UNION ALL SELECT phone FROM users WHERE id = $1)"
     " AND NOT EXISTS (SELECT 1 FROM memberships m"
     "  WHERE m.tenant_id = i.tenant_id AND m.user_id = $1)"
-    " ORDER BY i.created_at, i.id", 1);
+    " ORDER BY i.created_at, i.id",
+    1);
 /* under token_read (app.invitation_id) or invitee_read */
 static struct zt_sql q_inv_get = ZT_SQL("team_inv_get",
     "SELECT tenant_id, identifier, role, status, expires_at <= now(),"
     " encode(token_hash, 'hex'), invited_by, tenant_name"
-    " FROM invitations WHERE id = $1", 1);
-static struct zt_sql q_me_ident = ZT_SQL("team_me_ident",
-    "SELECT email, phone FROM users WHERE id = $1", 1);
+    " FROM invitations WHERE id = $1",
+    1);
+static struct zt_sql q_me_ident =
+    ZT_SQL("team_me_ident", "SELECT email, phone FROM users WHERE id = $1", 1);
 static struct zt_sql q_add = ZT_SQL("team_add",
     "INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)"
-    " ON CONFLICT DO NOTHING RETURNING user_id", 3);
+    " ON CONFLICT DO NOTHING RETURNING user_id",
+    3);
 static struct zt_sql q_inv_accepted = ZT_SQL("team_inv_accepted",
     "UPDATE invitations SET status = 'accepted', accepted_by = $3,"
-    " accepted_at = now() WHERE tenant_id = $1 AND id = $2", 3);
+    " accepted_at = now() WHERE tenant_id = $1 AND id = $2",
+    3);
 
 enum zt_role
 zt_team_role(const char *name)
@@ -196,16 +213,16 @@ static struct json_object *
 member_json(const PGresult *r, int i)
 {
 	struct json_object *m = json_object_new_object();
-	json_object_object_add(m, "userId",
-	    json_object_new_string(PQgetvalue(r, i, 0)));
-	json_object_object_add(m, "email",
-	    zt_json_nullable(zt_db_val(r, i, 1)));
-	json_object_object_add(m, "phone",
-	    zt_json_nullable(zt_db_val(r, i, 2)));
-	json_object_object_add(m, "name",
-	    json_object_new_string(PQgetvalue(r, i, 3)));
-	json_object_object_add(m, "role",
-	    json_object_new_string(PQgetvalue(r, i, 4)));
+	json_object_object_add(
+	    m, "userId", json_object_new_string(PQgetvalue(r, i, 0)));
+	json_object_object_add(
+	    m, "email", zt_json_nullable(zt_db_val(r, i, 1)));
+	json_object_object_add(
+	    m, "phone", zt_json_nullable(zt_db_val(r, i, 2)));
+	json_object_object_add(
+	    m, "name", json_object_new_string(PQgetvalue(r, i, 3)));
+	json_object_object_add(
+	    m, "role", json_object_new_string(PQgetvalue(r, i, 4)));
 	json_object_object_add(m, "since",
 	    json_object_new_int64(strtoll(PQgetvalue(r, i, 5), NULL, 10)));
 	return m;
@@ -275,11 +292,11 @@ change_details(enum zt_role from, enum zt_role to)
 {
 	struct json_object *d = json_object_new_object();
 	if (from != ZT_ROLE_NONE)
-		json_object_object_add(d, "from",
-		    json_object_new_string(zt_team_role_name(from)));
+		json_object_object_add(
+		    d, "from", json_object_new_string(zt_team_role_name(from)));
 	if (to != ZT_ROLE_NONE)
-		json_object_object_add(d, "to",
-		    json_object_new_string(zt_team_role_name(to)));
+		json_object_object_add(
+		    d, "to", json_object_new_string(zt_team_role_name(to)));
 	return d;
 }
 
@@ -317,7 +334,8 @@ uuid_bytes(const char *id, unsigned char out[16])
 		if (*c != '-')
 			hex[n++] = *c;
 	hex[n] = '\0';
-	if (n != 32 || sodium_hex2bin(out, 16, hex, 32, NULL, &got, NULL) != 0 ||
+	if (n != 32 ||
+	    sodium_hex2bin(out, 16, hex, 32, NULL, &got, NULL) != 0 ||
 	    got != 16)
 		return -1;
 	return 0;
@@ -380,28 +398,28 @@ zt_team_token_parse(const char *token, char id[ZT_UUID_BUF],
 /* The "member.invitation" message (zt_outbox.c), queued in this
  * transaction: who invites, to what, and the accept link. */
 static enum zt_err
-queue_invitation(struct zt_req *req, const char *channel,
-    const char *recipient, const char *invitation_id, const char *token,
-    const char *tenant_name, const char *inviter, enum zt_role role)
+queue_invitation(struct zt_req *req, const char *channel, const char *recipient,
+    const char *invitation_id, const char *token, const char *tenant_name,
+    const char *inviter, enum zt_role role)
 {
 	struct json_object *payload = json_object_new_object();
 	enum zt_err e;
-	json_object_object_add(payload, "template",
-	    json_object_new_string("member.invitation"));
-	json_object_object_add(payload, "tenantId",
-	    json_object_new_string(req->tenant_id));
-	json_object_object_add(payload, "invitationId",
-	    json_object_new_string(invitation_id));
-	json_object_object_add(payload, "tenantName",
-	    json_object_new_string(tenant_name));
-	json_object_object_add(payload, "inviter",
-	    json_object_new_string(inviter));
-	json_object_object_add(payload, "role",
-	    json_object_new_string(zt_team_role_name(role)));
+	json_object_object_add(
+	    payload, "template", json_object_new_string("member.invitation"));
+	json_object_object_add(
+	    payload, "tenantId", json_object_new_string(req->tenant_id));
+	json_object_object_add(
+	    payload, "invitationId", json_object_new_string(invitation_id));
+	json_object_object_add(
+	    payload, "tenantName", json_object_new_string(tenant_name));
+	json_object_object_add(
+	    payload, "inviter", json_object_new_string(inviter));
+	json_object_object_add(
+	    payload, "role", json_object_new_string(zt_team_role_name(role)));
 	json_object_object_add(payload, "link",
-	    json_object_new_string(zt_arena_printf(req->arena,
-	        "%s/organizer/invite.html?token=%s", zt_g.cfg.public_url,
-	        token)));
+	    json_object_new_string(
+		zt_arena_printf(req->arena, "%s/organizer/invite.html?token=%s",
+		    zt_g.cfg.public_url, token)));
 	e = zt_outbox_enqueue(req, channel, recipient, payload);
 	json_object_put(payload);
 	return e;
@@ -439,9 +457,9 @@ zt_team_invite(struct zt_req *req, const char *email, const char *phone,
 	 * outsiders cannot use the budget up; unknown and known
 	 * identifiers count alike) */
 	if ((e = zt_rate_hit(req, "invite_user", req->user_id,
-	         ZT_TEAM_INVITES_PER_USER_HOUR, 3600)) != ZT_OK ||
+		 ZT_TEAM_INVITES_PER_USER_HOUR, 3600)) != ZT_OK ||
 	    (e = zt_rate_hit(req, "invite", req->tenant_id,
-	         ZT_TEAM_INVITES_PER_HOUR, 3600)) != ZT_OK)
+		 ZT_TEAM_INVITES_PER_HOUR, 3600)) != ZT_OK)
 		return e;
 	p[0] = req->tenant_id;
 	p[1] = ident;
@@ -455,22 +473,22 @@ zt_team_invite(struct zt_req *req, const char *email, const char *phone,
 	if ((r = zt_db_exec(req, &q_inv_pending, p)) == NULL)
 		return req->err;
 	if (PQntuples(r) > 0) {
-		const char *old = zt_arena_strdup(req->arena,
-		    PQgetvalue(r, 0, 0));
+		const char *old =
+		    zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
 		enum zt_role old_role = zt_team_role(PQgetvalue(r, 0, 1));
-		if ((e = zt_team_may(actor, 0, ZT_ROLE_NONE, old_role,
-		         &why)) != ZT_OK)
+		if ((e = zt_team_may(actor, 0, ZT_ROLE_NONE, old_role, &why)) !=
+		    ZT_OK)
 			return zt_fail(req, e, "forbidden", "%s", why);
 		p[1] = old;
 		p[2] = req->user_id;
 		if (zt_db_exec(req, &q_inv_replace, p) == NULL)
 			return req->err;
 		struct json_object *d = json_object_new_object();
-		json_object_object_add(d, "reason",
-		    json_object_new_string("invited again"));
+		json_object_object_add(
+		    d, "reason", json_object_new_string("invited again"));
 		if ((e = zt_audit(req, "invitation.revoked",
-		         zt_arena_printf(req->arena, "invitation:%s", old),
-		         d)) != ZT_OK)
+			 zt_arena_printf(req->arena, "invitation:%s", old),
+			 d)) != ZT_OK)
 			return e;
 	}
 	p[0] = req->tenant_id;
@@ -506,26 +524,28 @@ zt_team_invite(struct zt_req *req, const char *email, const char *phone,
 	if ((r = zt_db_exec(req, &q_inv_insert, p)) == NULL)
 		return req->err;
 	const char *expires = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
-	if ((e = queue_invitation(req, p[4], ident, id, token, tname, iname,
-	         role)) != ZT_OK)
+	if ((e = queue_invitation(
+		 req, p[4], ident, id, token, tname, iname, role)) != ZT_OK)
 		return e;
 	struct json_object *d = json_object_new_object();
-	json_object_object_add(d, email ? "email" : "phone",
-	    json_object_new_string(ident));
-	json_object_object_add(d, "role",
-	    json_object_new_string(zt_team_role_name(role)));
+	json_object_object_add(
+	    d, email ? "email" : "phone", json_object_new_string(ident));
+	json_object_object_add(
+	    d, "role", json_object_new_string(zt_team_role_name(role)));
 	if ((e = zt_audit(req, "invitation.created",
-	         zt_arena_printf(req->arena, "invitation:%s", id), d)) != ZT_OK)
+		 zt_arena_printf(req->arena, "invitation:%s", id), d)) != ZT_OK)
 		return e;
 	if ((e = zt_db_commit(req)) != ZT_OK)
 		return e;
 	*out = json_object_new_object();
-	json_object_object_add(*out, "invitationId", json_object_new_string(id));
-	json_object_object_add(*out, email ? "email" : "phone",
-	    json_object_new_string(ident));
-	json_object_object_add(*out, "role",
-	    json_object_new_string(zt_team_role_name(role)));
-	json_object_object_add(*out, "status", json_object_new_string("pending"));
+	json_object_object_add(
+	    *out, "invitationId", json_object_new_string(id));
+	json_object_object_add(
+	    *out, email ? "email" : "phone", json_object_new_string(ident));
+	json_object_object_add(
+	    *out, "role", json_object_new_string(zt_team_role_name(role)));
+	json_object_object_add(
+	    *out, "status", json_object_new_string("pending"));
 	json_object_object_add(*out, "expiresAt", zt_json_epoch(expires));
 	return ZT_OK;
 }
@@ -550,20 +570,20 @@ zt_team_invitations(struct zt_req *req, struct json_object **out)
 		    json_object_new_string(PQgetvalue(r, i, 0)));
 		json_object_object_add(o, mail ? "email" : "phone",
 		    json_object_new_string(PQgetvalue(r, i, 1)));
-		json_object_object_add(o, "role",
-		    json_object_new_string(PQgetvalue(r, i, 3)));
-		json_object_object_add(o, "status",
-		    json_object_new_string("pending"));
+		json_object_object_add(
+		    o, "role", json_object_new_string(PQgetvalue(r, i, 3)));
+		json_object_object_add(
+		    o, "status", json_object_new_string("pending"));
 		by = json_object_new_object();
-		json_object_object_add(by, "userId",
-		    json_object_new_string(PQgetvalue(r, i, 4)));
-		json_object_object_add(by, "name",
-		    json_object_new_string(PQgetvalue(r, i, 5)));
+		json_object_object_add(
+		    by, "userId", json_object_new_string(PQgetvalue(r, i, 4)));
+		json_object_object_add(
+		    by, "name", json_object_new_string(PQgetvalue(r, i, 5)));
 		json_object_object_add(o, "invitedBy", by);
-		json_object_object_add(o, "createdAt",
-		    zt_json_epoch(PQgetvalue(r, i, 6)));
-		json_object_object_add(o, "expiresAt",
-		    zt_json_epoch(PQgetvalue(r, i, 7)));
+		json_object_object_add(
+		    o, "createdAt", zt_json_epoch(PQgetvalue(r, i, 6)));
+		json_object_object_add(
+		    o, "expiresAt", zt_json_epoch(PQgetvalue(r, i, 7)));
 		json_object_array_add(arr, o);
 	}
 	if ((e = zt_db_commit(req)) != ZT_OK)
@@ -576,8 +596,8 @@ zt_team_invitations(struct zt_req *req, struct json_object **out)
 static enum zt_err
 no_invitation(struct zt_req *req)
 {
-	return zt_fail(req, ZT_ENOTFOUND, "invitation_not_found",
-	    "no such invitation");
+	return zt_fail(
+	    req, ZT_ENOTFOUND, "invitation_not_found", "no such invitation");
 }
 
 enum zt_err
@@ -600,7 +620,7 @@ zt_team_revoke(struct zt_req *req, const char *invitation_id)
 	if (PQntuples(r) == 0)
 		return no_invitation(req);
 	if ((e = zt_team_may(actor, 0, ZT_ROLE_NONE,
-	         zt_team_role(PQgetvalue(r, 0, 0)), &why)) != ZT_OK)
+		 zt_team_role(PQgetvalue(r, 0, 0)), &why)) != ZT_OK)
 		return zt_fail(req, e, "forbidden", "%s", why);
 	if (strcmp(PQgetvalue(r, 0, 1), "pending") != 0 ||
 	    strcmp(PQgetvalue(r, 0, 2), "t") == 0)
@@ -610,8 +630,8 @@ zt_team_revoke(struct zt_req *req, const char *invitation_id)
 	if (zt_db_exec(req, &q_inv_revoke, p) == NULL)
 		return req->err;
 	if ((e = zt_audit(req, "invitation.revoked",
-	         zt_arena_printf(req->arena, "invitation:%s", invitation_id),
-	         NULL)) != ZT_OK)
+		 zt_arena_printf(req->arena, "invitation:%s", invitation_id),
+		 NULL)) != ZT_OK)
 		return e;
 	return zt_db_commit(req);
 }
@@ -634,21 +654,21 @@ zt_team_invitations_mine(struct zt_req *req, struct json_object **out)
 		json_object_object_add(o, "invitationId",
 		    json_object_new_string(PQgetvalue(r, i, 0)));
 		t = json_object_new_object();
-		json_object_object_add(t, "id",
-		    json_object_new_string(PQgetvalue(r, i, 1)));
-		json_object_object_add(t, "name",
-		    json_object_new_string(PQgetvalue(r, i, 2)));
+		json_object_object_add(
+		    t, "id", json_object_new_string(PQgetvalue(r, i, 1)));
+		json_object_object_add(
+		    t, "name", json_object_new_string(PQgetvalue(r, i, 2)));
 		json_object_object_add(o, "tenant", t);
 		json_object_object_add(o, "invitedBy",
 		    json_object_new_string(PQgetvalue(r, i, 3)));
-		json_object_object_add(o, "role",
-		    json_object_new_string(PQgetvalue(r, i, 4)));
-		json_object_object_add(o, "status",
-		    json_object_new_string("pending"));
-		json_object_object_add(o, "createdAt",
-		    zt_json_epoch(PQgetvalue(r, i, 5)));
-		json_object_object_add(o, "expiresAt",
-		    zt_json_epoch(PQgetvalue(r, i, 6)));
+		json_object_object_add(
+		    o, "role", json_object_new_string(PQgetvalue(r, i, 4)));
+		json_object_object_add(
+		    o, "status", json_object_new_string("pending"));
+		json_object_object_add(
+		    o, "createdAt", zt_json_epoch(PQgetvalue(r, i, 5)));
+		json_object_object_add(
+		    o, "expiresAt", zt_json_epoch(PQgetvalue(r, i, 6)));
 		json_object_array_add(arr, o);
 	}
 	if ((e = zt_db_commit(req)) != ZT_OK)
@@ -672,19 +692,20 @@ close_invitation(struct zt_req *req, const char *id, int expired)
 		if (zt_db_exec(req, &q_inv_revoke, p) == NULL)
 			return req->err;
 		struct json_object *d = json_object_new_object();
-		json_object_object_add(d, "reason", json_object_new_string(
-		    "the inviter may no longer grant this role"));
+		json_object_object_add(d, "reason",
+		    json_object_new_string(
+			"the inviter may no longer grant this role"));
 		if ((e = zt_audit(req, "invitation.revoked",
-		         zt_arena_printf(req->arena, "invitation:%s", id),
-		         d)) != ZT_OK)
+			 zt_arena_printf(req->arena, "invitation:%s", id),
+			 d)) != ZT_OK)
 			return e;
 	}
 	if ((e = zt_db_commit(req)) != ZT_OK)
 		return e;
 	return expired ? zt_fail(req, ZT_ECONFLICT, "invitation_expired",
-	                     "this invitation has expired; ask for a new one")
-	               : zt_fail(req, ZT_ECONFLICT, "invitation_revoked",
-	                     "this invitation was withdrawn");
+			     "this invitation has expired; ask for a new one")
+		       : zt_fail(req, ZT_ECONFLICT, "invitation_revoked",
+			     "this invitation was withdrawn");
 }
 
 /* 409 for an invitation that is not pending any more. */
@@ -702,8 +723,8 @@ not_pending(struct zt_req *req, const char *status)
 }
 
 enum zt_err
-zt_team_accept(struct zt_req *req, const char *token,
-    const char *invitation_id, struct json_object **out)
+zt_team_accept(struct zt_req *req, const char *token, const char *invitation_id,
+    struct json_object **out)
 {
 	char id[ZT_UUID_BUF];
 	unsigned char secret[ZT_TEAM_TOKEN_SECRET];
@@ -725,7 +746,7 @@ zt_team_accept(struct zt_req *req, const char *token,
 	}
 	/* tokens are 256-bit; this only keeps one account from hammering */
 	if ((e = zt_rate_hit(req, "invite_accept", req->user_id,
-	         ZT_TEAM_ACCEPTS_PER_HOUR, 3600)) != ZT_OK)
+		 ZT_TEAM_ACCEPTS_PER_HOUR, 3600)) != ZT_OK)
 		goto out;
 	if ((e = zt_db_begin_user(req)) != ZT_OK)
 		goto out;
@@ -767,7 +788,8 @@ zt_team_accept(struct zt_req *req, const char *token,
 	}
 	if (PQntuples(r) == 0 ||
 	    !((zt_db_val(r, 0, 0) && strcmp(zt_db_val(r, 0, 0), ident) == 0) ||
-	      (zt_db_val(r, 0, 1) && strcmp(zt_db_val(r, 0, 1), ident) == 0))) {
+		(zt_db_val(r, 0, 1) &&
+		    strcmp(zt_db_val(r, 0, 1), ident) == 0))) {
 		e = zt_fail(req, ZT_EFORBIDDEN, "invitation_not_for_you",
 		    "this invitation was sent to another email address or "
 		    "phone number: sign in with that one to accept it");
@@ -807,8 +829,8 @@ zt_team_accept(struct zt_req *req, const char *token,
 		e = req->err;
 		goto out;
 	}
-	inviter_role = PQntuples(r) ? zt_team_role(PQgetvalue(r, 0, 0))
-	                            : ZT_ROLE_NONE;
+	inviter_role =
+	    PQntuples(r) ? zt_team_role(PQgetvalue(r, 0, 0)) : ZT_ROLE_NONE;
 	if (zt_team_may(inviter_role, 0, ZT_ROLE_NONE, role, &why) != ZT_OK) {
 		e = close_invitation(req, id, 0);
 		goto out;
@@ -834,15 +856,16 @@ zt_team_accept(struct zt_req *req, const char *token,
 	json_object_object_add(d, "invitation", json_object_new_string(id));
 	json_object_object_add(d, "invitedBy", json_object_new_string(inviter));
 	if ((e = zt_audit(req, "member.added",
-	         zt_arena_printf(req->arena, "user:%s", req->user_id), d)) !=
+		 zt_arena_printf(req->arena, "user:%s", req->user_id), d)) !=
 	    ZT_OK)
 		goto out;
 	body = zt_json_defer_put(req, json_object_new_object());
 	inv = json_object_new_object();
 	json_object_object_add(inv, "invitationId", json_object_new_string(id));
-	json_object_object_add(inv, "status", json_object_new_string("accepted"));
-	json_object_object_add(inv, "role",
-	    json_object_new_string(zt_team_role_name(role)));
+	json_object_object_add(
+	    inv, "status", json_object_new_string("accepted"));
+	json_object_object_add(
+	    inv, "role", json_object_new_string(zt_team_role_name(role)));
 	struct json_object *t = json_object_new_object();
 	json_object_object_add(t, "id", json_object_new_string(tenant));
 	json_object_object_add(t, "name", json_object_new_string(tname));
@@ -850,7 +873,7 @@ zt_team_accept(struct zt_req *req, const char *token,
 	json_object_object_add(body, "invitation", inv);
 	/* a token for the tenant just joined (reads the new membership) */
 	if ((e = zt_session_token_for(req, req->user_id, tenant, body)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK)
 		goto out;
 	*out = json_object_get(body);
@@ -886,20 +909,22 @@ lapse_invitations(struct zt_req *req, const char *user_id, enum zt_role to)
 		return req->err;
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *d = json_object_new_object();
-		json_object_object_add(d, "reason", json_object_new_string(
-		    to == ZT_ROLE_NONE ? "the inviter left the team"
-		                       : "the inviter's role changed"));
+		json_object_object_add(d, "reason",
+		    json_object_new_string(to == ZT_ROLE_NONE
+					       ? "the inviter left the team"
+					       : "the inviter's role changed"));
 		if ((e = zt_audit(req, "invitation.revoked",
-		         zt_arena_printf(req->arena, "invitation:%s",
-		             PQgetvalue(r, i, 0)), d)) != ZT_OK)
+			 zt_arena_printf(
+			     req->arena, "invitation:%s", PQgetvalue(r, i, 0)),
+			 d)) != ZT_OK)
 			return e;
 	}
 	return ZT_OK;
 }
 
 enum zt_err
-zt_team_set_role(struct zt_req *req, const char *user_id,
-    const char *role_name, struct json_object **out)
+zt_team_set_role(struct zt_req *req, const char *user_id, const char *role_name,
+    struct json_object **out)
 {
 	const char *p[3];
 	enum zt_role actor, from, to = zt_team_role(role_name);
@@ -923,11 +948,11 @@ zt_team_set_role(struct zt_req *req, const char *user_id,
 		if (zt_db_exec(req, &q_set_role, p) == NULL)
 			return req->err;
 		if ((e = zt_audit(req, "member.role_changed",
-		         zt_arena_printf(req->arena, "user:%s", user_id),
-		         change_details(from, to))) != ZT_OK)
+			 zt_arena_printf(req->arena, "user:%s", user_id),
+			 change_details(from, to))) != ZT_OK)
 			return e;
-		if (to < from && (e = lapse_invitations(req, user_id, to)) !=
-		    ZT_OK)
+		if (to < from &&
+		    (e = lapse_invitations(req, user_id, to)) != ZT_OK)
 			return e;
 		p[0] = req->tenant_id;
 		if ((row = zt_db_exec(req, &q_member_lock, p)) == NULL)
@@ -958,8 +983,8 @@ zt_team_remove(struct zt_req *req, const char *user_id)
 	if (zt_db_exec(req, &q_delete, p) == NULL)
 		return req->err;
 	if ((e = zt_audit(req, "member.removed",
-	         zt_arena_printf(req->arena, "user:%s", user_id),
-	         change_details(from, ZT_ROLE_NONE))) != ZT_OK)
+		 zt_arena_printf(req->arena, "user:%s", user_id),
+		 change_details(from, ZT_ROLE_NONE))) != ZT_OK)
 		return e;
 	if ((e = lapse_invitations(req, user_id, ZT_ROLE_NONE)) != ZT_OK)
 		return e;

@@ -69,8 +69,8 @@ enum zt_err zt_team_may(enum zt_role actor, int self, enum zt_role from,
  * caller's role: 403 "not_a_member" when the membership is gone, 403
  * "forbidden" when it is below min.  *role (may be NULL) gets the role.
  */
-enum zt_err zt_team_begin(struct zt_req *req, enum zt_role min,
-    enum zt_role *role);
+enum zt_err zt_team_begin(
+    struct zt_req *req, enum zt_role min, enum zt_role *role);
 
 /* The team: *out = {"members": [{userId, email, phone, name, role,
  * since}]} (caller owns it). */
@@ -98,8 +98,8 @@ enum zt_err zt_team_revoke(struct zt_req *req, const char *invitation_id);
 
 /* Pending invitations addressed to the caller's email or phone:
  * *out = {"invitations": [{invitationId, tenant, role, invitedBy, …}]}. */
-enum zt_err zt_team_invitations_mine(struct zt_req *req,
-    struct json_object **out);
+enum zt_err zt_team_invitations_mine(
+    struct zt_req *req, struct json_object **out);
 
 /*
  * Accept an invitation, by the token of its link or (token NULL) by its
@@ -116,7 +116,8 @@ enum zt_err zt_team_accept(struct zt_req *req, const char *token,
 /* Token of an invitation: base64url of its 16 id bytes and secret. */
 char *zt_team_token(struct zt_arena *a, const char *invitation_id,
     const unsigned char secret[ZT_TEAM_TOKEN_SECRET]);
-/* Parse a token into its id (id[ZT_UUID_BUF]) and secret; 0 ok, -1 malformed. */
+/* Parse a token into its id (id[ZT_UUID_BUF]) and secret; 0 ok, -1 malformed.
+ */
 int zt_team_token_parse(const char *token, char id[ZT_UUID_BUF],
     unsigned char secret[ZT_TEAM_TOKEN_SECRET]);
 

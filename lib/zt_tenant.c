@@ -18,38 +18,44 @@
 /* Candidates tried for a derived slug (the last ones are random). */
 #define SLUG_TRIES (ZT_SLUG_NUMBERED + 5)
 
-#define TENANT_COLS \
-	"t.id, t.slug, t.name, t.institution, t.branding::text," \
-	" t.contact_email, t.contact_phone, t.status," \
-	" extract(epoch FROM t.created_at)::bigint," \
+#define TENANT_COLS                                                            \
+	"t.id, t.slug, t.name, t.institution, t.branding::text,"               \
+	" t.contact_email, t.contact_phone, t.status,"                         \
+	" extract(epoch FROM t.created_at)::bigint,"                           \
 	" extract(epoch FROM t.updated_at)::bigint"
 
 static struct zt_sql q_pending = ZT_SQL("tenant_pending",
     "SELECT count(*) FROM memberships m JOIN tenants t ON t.id = m.tenant_id"
-    " WHERE m.user_id = $1 AND m.role = 'owner' AND t.status = 'pending'", 1);
+    " WHERE m.user_id = $1 AND m.role = 'owner' AND t.status = 'pending'",
+    1);
 /* a taken slug answers no row instead of aborting the transaction (the
  * unique index sees every tenant, even those RLS hides from us) */
 static struct zt_sql q_insert = ZT_SQL("tenant_insert",
     "INSERT INTO tenants (id, slug, name, institution, contact_email,"
     " contact_phone) VALUES ($1, $2, $3, $4, $5, $6)"
-    " ON CONFLICT (slug) DO NOTHING RETURNING id", 6);
+    " ON CONFLICT (slug) DO NOTHING RETURNING id",
+    6);
 static struct zt_sql q_owner = ZT_SQL("tenant_owner",
     "INSERT INTO memberships (tenant_id, user_id, role)"
-    " VALUES ($1, $2, 'owner')", 2);
+    " VALUES ($1, $2, 'owner')",
+    2);
 static struct zt_sql q_activate = ZT_SQL("tenant_activate",
     "UPDATE tenants SET status = 'active' WHERE id = $1"
-    " AND status = 'pending'", 1);
-static struct zt_sql q_get = ZT_SQL("tenant_get",
-    "SELECT " TENANT_COLS " FROM tenants t WHERE t.id = $1", 1);
+    " AND status = 'pending'",
+    1);
+static struct zt_sql q_get = ZT_SQL(
+    "tenant_get", "SELECT " TENANT_COLS " FROM tenants t WHERE t.id = $1", 1);
 static struct zt_sql q_lock = ZT_SQL("tenant_lock",
     "SELECT " TENANT_COLS " FROM tenants t WHERE t.id = $1 FOR UPDATE", 1);
 static struct zt_sql q_update = ZT_SQL("tenant_update",
     "UPDATE tenants SET name = $2, institution = $3, contact_email = $4,"
-    " contact_phone = $5, branding = $6::jsonb WHERE id = $1", 6);
+    " contact_phone = $5, branding = $6::jsonb WHERE id = $1",
+    6);
 static struct zt_sql q_payout_get = ZT_SQL("tenant_payout_get",
     "SELECT method, upi_id, bank_account_name, bank_account_number,"
     " bank_ifsc, extract(epoch FROM updated_at)::bigint"
-    " FROM tenant_payout_details WHERE tenant_id = $1", 1);
+    " FROM tenant_payout_details WHERE tenant_id = $1",
+    1);
 /* new bank details void the Razorpay linked account made for the old */
 static struct zt_sql q_payout_put = ZT_SQL("tenant_payout_put",
     "INSERT INTO tenant_payout_details (tenant_id, method, upi_id,"
@@ -58,7 +64,8 @@ static struct zt_sql q_payout_put = ZT_SQL("tenant_payout_put",
     " method = excluded.method, upi_id = excluded.upi_id,"
     " bank_account_name = excluded.bank_account_name,"
     " bank_account_number = excluded.bank_account_number,"
-    " bank_ifsc = excluded.bank_ifsc, provider_account_id = NULL", 6);
+    " bank_ifsc = excluded.bank_ifsc, provider_account_id = NULL",
+    6);
 static struct zt_sql q_payout_del = ZT_SQL("tenant_payout_del",
     "DELETE FROM tenant_payout_details WHERE tenant_id = $1", 1);
 
@@ -155,18 +162,18 @@ struct json_object *
 zt_tenant_public_json(const PGresult *r, int row, int col)
 {
 	struct json_object *t = json_object_new_object();
-	json_object_object_add(t, "slug",
-	    json_object_new_string(PQgetvalue(r, row, col)));
-	json_object_object_add(t, "name",
-	    json_object_new_string(PQgetvalue(r, row, col + 1)));
-	json_object_object_add(t, "institution",
-	    zt_json_nullable(zt_db_val(r, row, col + 2)));
-	json_object_object_add(t, "branding",
-	    branding_json(zt_db_val(r, row, col + 3)));
-	json_object_object_add(t, "contactEmail",
-	    zt_json_nullable(zt_db_val(r, row, col + 4)));
-	json_object_object_add(t, "contactPhone",
-	    zt_json_nullable(zt_db_val(r, row, col + 5)));
+	json_object_object_add(
+	    t, "slug", json_object_new_string(PQgetvalue(r, row, col)));
+	json_object_object_add(
+	    t, "name", json_object_new_string(PQgetvalue(r, row, col + 1)));
+	json_object_object_add(
+	    t, "institution", zt_json_nullable(zt_db_val(r, row, col + 2)));
+	json_object_object_add(
+	    t, "branding", branding_json(zt_db_val(r, row, col + 3)));
+	json_object_object_add(
+	    t, "contactEmail", zt_json_nullable(zt_db_val(r, row, col + 4)));
+	json_object_object_add(
+	    t, "contactPhone", zt_json_nullable(zt_db_val(r, row, col + 5)));
 	return t;
 }
 
@@ -175,26 +182,26 @@ static struct json_object *
 tenant_json(const PGresult *r)
 {
 	struct json_object *t = json_object_new_object();
-	json_object_object_add(t, "id",
-	    json_object_new_string(PQgetvalue(r, 0, 0)));
-	json_object_object_add(t, "slug",
-	    json_object_new_string(PQgetvalue(r, 0, 1)));
-	json_object_object_add(t, "name",
-	    json_object_new_string(PQgetvalue(r, 0, 2)));
-	json_object_object_add(t, "institution",
-	    zt_json_nullable(zt_db_val(r, 0, 3)));
-	json_object_object_add(t, "branding",
-	    branding_json(zt_db_val(r, 0, 4)));
-	json_object_object_add(t, "contactEmail",
-	    zt_json_nullable(zt_db_val(r, 0, 5)));
-	json_object_object_add(t, "contactPhone",
-	    zt_json_nullable(zt_db_val(r, 0, 6)));
-	json_object_object_add(t, "status",
-	    json_object_new_string(PQgetvalue(r, 0, 7)));
-	json_object_object_add(t, "createdAt",
-	    zt_json_epoch(PQgetvalue(r, 0, 8)));
-	json_object_object_add(t, "updatedAt",
-	    zt_json_epoch(PQgetvalue(r, 0, 9)));
+	json_object_object_add(
+	    t, "id", json_object_new_string(PQgetvalue(r, 0, 0)));
+	json_object_object_add(
+	    t, "slug", json_object_new_string(PQgetvalue(r, 0, 1)));
+	json_object_object_add(
+	    t, "name", json_object_new_string(PQgetvalue(r, 0, 2)));
+	json_object_object_add(
+	    t, "institution", zt_json_nullable(zt_db_val(r, 0, 3)));
+	json_object_object_add(
+	    t, "branding", branding_json(zt_db_val(r, 0, 4)));
+	json_object_object_add(
+	    t, "contactEmail", zt_json_nullable(zt_db_val(r, 0, 5)));
+	json_object_object_add(
+	    t, "contactPhone", zt_json_nullable(zt_db_val(r, 0, 6)));
+	json_object_object_add(
+	    t, "status", json_object_new_string(PQgetvalue(r, 0, 7)));
+	json_object_object_add(
+	    t, "createdAt", zt_json_epoch(PQgetvalue(r, 0, 8)));
+	json_object_object_add(
+	    t, "updatedAt", zt_json_epoch(PQgetvalue(r, 0, 9)));
 	return t;
 }
 
@@ -224,16 +231,18 @@ tenant_body(struct zt_req *req, int owner, struct json_object **out)
 			if (strcmp(PQgetvalue(r, 0, 0), "upi") == 0) {
 				json_object_object_add(pay, "upiId",
 				    json_object_new_string(zt_tenant_mask_upi(
-				        req->arena, PQgetvalue(r, 0, 1))));
+					req->arena, PQgetvalue(r, 0, 1))));
 			} else {
 				json_object_object_add(pay, "accountName",
-				    json_object_new_string(PQgetvalue(r, 0, 2)));
+				    json_object_new_string(
+					PQgetvalue(r, 0, 2)));
 				json_object_object_add(pay, "accountNumber",
 				    json_object_new_string(
-				        zt_tenant_mask_account(req->arena,
-				            PQgetvalue(r, 0, 3))));
+					zt_tenant_mask_account(
+					    req->arena, PQgetvalue(r, 0, 3))));
 				json_object_object_add(pay, "ifsc",
-				    json_object_new_string(PQgetvalue(r, 0, 4)));
+				    json_object_new_string(
+					PQgetvalue(r, 0, 4)));
 			}
 			json_object_object_add(pay, "updatedAt",
 			    zt_json_epoch(PQgetvalue(r, 0, 5)));
@@ -255,7 +264,7 @@ contact(struct zt_req *req, const char *field, const char *in, int email,
 		return ZT_OK;
 	}
 	if ((email ? zt_ident_email(in, buf, sizeof(buf))
-	           : zt_ident_phone(in, buf, sizeof(buf))) != 0)
+		   : zt_ident_phone(in, buf, sizeof(buf))) != 0)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "field '%s' must be %s", field,
 		    email ? "an email address" : "a phone number");
@@ -284,10 +293,12 @@ auto_approve(struct zt_req *req)
 	if ((e = zt_db_scope_system(req, 0)) != ZT_OK)
 		return e;
 	struct json_object *d = json_object_new_object();
-	json_object_object_add(d, "automatic", json_object_new_string(
-	    "ZT_ENV=dev approves new organizations at once"));
-	if ((e = zt_audit(req, "tenant.approved", zt_arena_printf(req->arena,
-	         "tenant:%s", req->tenant_id), d)) != ZT_OK)
+	json_object_object_add(d, "automatic",
+	    json_object_new_string(
+		"ZT_ENV=dev approves new organizations at once"));
+	if ((e = zt_audit(req, "tenant.approved",
+		 zt_arena_printf(req->arena, "tenant:%s", req->tenant_id),
+		 d)) != ZT_OK)
 		return e;
 	return ZT_OK;
 }
@@ -338,8 +349,7 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 	PGresult *r;
 	enum zt_err e;
 
-	if (in->slug != NULL &&
-	    !zt_slug_valid(in->slug, ZT_SLUG_TENANT_MAX))
+	if (in->slug != NULL && !zt_slug_valid(in->slug, ZT_SLUG_TENANT_MAX))
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "field 'slug' must be 1 to %d characters of a-z, 0-9 "
 		    "and '-', starting and ending with a letter or digit",
@@ -349,10 +359,10 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 		return zt_fail(req, ZT_ECONFLICT, "slug_taken",
 		    "the slug '%s' is reserved; choose another", in->slug);
 	}
-	if ((e = contact(req, "contactEmail", in->contact_email, 1,
-	         &email)) != ZT_OK ||
-	    (e = contact(req, "contactPhone", in->contact_phone, 0,
-	         &phone)) != ZT_OK)
+	if ((e = contact(req, "contactEmail", in->contact_email, 1, &email)) !=
+		ZT_OK ||
+	    (e = contact(req, "contactPhone", in->contact_phone, 0, &phone)) !=
+		ZT_OK)
 		return e;
 	if ((e = zt_db_begin(req)) != ZT_OK)
 		return e;
@@ -366,7 +376,8 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 
 	/* the new tenant is the request's scope from here on */
 	zt_uuid_new(req->tenant_id);
-	if ((e = zt_db_scope_tenant(req, req->tenant_id, req->user_id)) != ZT_OK)
+	if ((e = zt_db_scope_tenant(req, req->tenant_id, req->user_id)) !=
+	    ZT_OK)
 		return e;
 	if ((e = insert_tenant(req, in, email, phone)) != ZT_OK)
 		return e;
@@ -376,8 +387,9 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 		return req->err;
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "name", json_object_new_string(in->name));
-	if ((e = zt_audit(req, "tenant.created", zt_arena_printf(req->arena,
-	         "tenant:%s", req->tenant_id), d)) != ZT_OK)
+	if ((e = zt_audit(req, "tenant.created",
+		 zt_arena_printf(req->arena, "tenant:%s", req->tenant_id),
+		 d)) != ZT_OK)
 		return e;
 	if ((e = auto_approve(req)) != ZT_OK)
 		return e;
@@ -386,8 +398,8 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 	body = json_object_new_object();
 	json_object_object_add(body, "tenant", t);
 	/* reads the membership just inserted: the token says owner */
-	if ((e = zt_session_token_for(req, req->user_id, req->tenant_id,
-	         body)) != ZT_OK ||
+	if ((e = zt_session_token_for(
+		 req, req->user_id, req->tenant_id, body)) != ZT_OK ||
 	    (e = zt_db_commit(req)) != ZT_OK) {
 		json_object_put(body);
 		return e;
@@ -414,13 +426,13 @@ zt_tenant_get(struct zt_req *req, struct json_object **out)
 	return ZT_OK;
 }
 
-static const char *const branding_keys[] = {"accent", "logoUrl", "tagline",
-    NULL};
+static const char *const branding_keys[] = {
+    "accent", "logoUrl", "tagline", NULL};
 
 /* Merge a branding patch into cur (owned by the caller). */
 static enum zt_err
-merge_branding(struct zt_req *req, struct json_object *patch,
-    struct json_object *cur)
+merge_branding(
+    struct zt_req *req, struct json_object *patch, struct json_object *cur)
 {
 	const char *accent = NULL, *logo = NULL, *tagline = NULL;
 	int has_accent, has_logo, has_tagline;
@@ -430,17 +442,17 @@ merge_branding(struct zt_req *req, struct json_object *patch,
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "field 'branding' must be an object");
 	if ((e = zt_json_known(req, patch, "branding.", branding_keys)) !=
-	        ZT_OK ||
+		ZT_OK ||
 	    (e = zt_json_str(req, patch, "accent", ZT_OPTIONAL, 7, &accent,
-	         &has_accent)) != ZT_OK ||
+		 &has_accent)) != ZT_OK ||
 	    (e = zt_json_url(req, patch, "logoUrl", ZT_OPTIONAL, &logo,
-	         &has_logo)) != ZT_OK ||
-	    (e = zt_json_str(req, patch, "tagline", ZT_OPTIONAL, 200,
-	         &tagline, &has_tagline)) != ZT_OK)
+		 &has_logo)) != ZT_OK ||
+	    (e = zt_json_str(req, patch, "tagline", ZT_OPTIONAL, 200, &tagline,
+		 &has_tagline)) != ZT_OK)
 		return e;
 	if (has_accent && *accent != '\0' &&
-	    (e = zt_json_colour(req, patch, "accent", ZT_OPTIONAL, &accent,
-	         NULL)) != ZT_OK)
+	    (e = zt_json_colour(
+		 req, patch, "accent", ZT_OPTIONAL, &accent, NULL)) != ZT_OK)
 		return e;
 	const char *keys[3] = {"accent", "logoUrl", "tagline"};
 	const char *vals[3] = {accent, logo, tagline};
@@ -451,14 +463,14 @@ merge_branding(struct zt_req *req, struct json_object *patch,
 		if (*vals[i] == '\0')
 			json_object_object_del(cur, keys[i]);
 		else
-			json_object_object_add(cur, keys[i],
-			    json_object_new_string(vals[i]));
+			json_object_object_add(
+			    cur, keys[i], json_object_new_string(vals[i]));
 	}
 	return ZT_OK;
 }
 
-static const char *const payout_keys[] = {"method", "upiId", "accountName",
-    "accountNumber", "ifsc", NULL};
+static const char *const payout_keys[] = {
+    "method", "upiId", "accountName", "accountNumber", "ifsc", NULL};
 
 /* Write or remove the payout details from a patch value (NULL: remove). */
 static enum zt_err
@@ -480,12 +492,12 @@ put_payout(struct zt_req *req, struct json_object *v)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "field 'payout' must be an object or null");
 	if ((e = zt_json_known(req, v, "payout.", payout_keys)) != ZT_OK ||
-	    (e = zt_json_str(req, v, "method", ZT_REQUIRED, 8, &method,
-	         NULL)) != ZT_OK)
+	    (e = zt_json_str(
+		 req, v, "method", ZT_REQUIRED, 8, &method, NULL)) != ZT_OK)
 		return e;
 	if (strcmp(method, "upi") == 0) {
 		if ((e = zt_json_str(req, v, "upiId", ZT_REQUIRED, 129, &upi,
-		         NULL)) != ZT_OK)
+			 NULL)) != ZT_OK)
 			return e;
 		if (!zt_tenant_upi_valid(upi))
 			return zt_fail(req, ZT_EBADREQ, "invalid_field",
@@ -493,11 +505,11 @@ put_payout(struct zt_req *req, struct json_object *v)
 			    "name@bank");
 	} else if (strcmp(method, "bank") == 0) {
 		if ((e = zt_json_str(req, v, "accountName", ZT_REQUIRED, 200,
-		         &name, NULL)) != ZT_OK ||
+			 &name, NULL)) != ZT_OK ||
 		    (e = zt_json_str(req, v, "accountNumber", ZT_REQUIRED, 20,
-		         &acct, NULL)) != ZT_OK ||
+			 &acct, NULL)) != ZT_OK ||
 		    (e = zt_json_str(req, v, "ifsc", ZT_REQUIRED, 11, &ifsc,
-		         NULL)) != ZT_OK)
+			 NULL)) != ZT_OK)
 			return e;
 		if (!zt_tenant_account_valid(acct))
 			return zt_fail(req, ZT_EBADREQ, "invalid_field",
@@ -530,12 +542,12 @@ put_payout(struct zt_req *req, struct json_object *v)
 	    zt_arena_printf(req->arena, "tenant:%s", req->tenant_id), d);
 }
 
-static const char *const patch_keys[] = {"name", "institution",
-    "contactEmail", "contactPhone", "branding", "payout", NULL};
+static const char *const patch_keys[] = {"name", "institution", "contactEmail",
+    "contactPhone", "branding", "payout", NULL};
 
 enum zt_err
-zt_tenant_patch(struct zt_req *req, struct json_object *patch,
-    struct json_object **out)
+zt_tenant_patch(
+    struct zt_req *req, struct json_object *patch, struct json_object **out)
 {
 	const char *name = NULL, *inst = NULL, *email = NULL, *phone = NULL;
 	int has_name, has_inst, has_email, has_phone, has_payout;
@@ -547,13 +559,13 @@ zt_tenant_patch(struct zt_req *req, struct json_object *patch,
 
 	if ((e = zt_json_known(req, patch, NULL, patch_keys)) != ZT_OK ||
 	    (e = zt_json_str(req, patch, "name", ZT_OPTIONAL, 200, &name,
-	         &has_name)) != ZT_OK ||
-	    (e = zt_json_str(req, patch, "institution", ZT_OPTIONAL, 200,
-	         &inst, &has_inst)) != ZT_OK ||
+		 &has_name)) != ZT_OK ||
+	    (e = zt_json_str(req, patch, "institution", ZT_OPTIONAL, 200, &inst,
+		 &has_inst)) != ZT_OK ||
 	    (e = zt_json_str(req, patch, "contactEmail", ZT_OPTIONAL, 254,
-	         &email, &has_email)) != ZT_OK ||
+		 &email, &has_email)) != ZT_OK ||
 	    (e = zt_json_str(req, patch, "contactPhone", ZT_OPTIONAL, 32,
-	         &phone, &has_phone)) != ZT_OK)
+		 &phone, &has_phone)) != ZT_OK)
 		return e;
 	if (has_name && *name == '\0')
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
@@ -591,8 +603,8 @@ zt_tenant_patch(struct zt_req *req, struct json_object *patch,
 	for (const char *const *k = patch_keys; *k != NULL; k++)
 		if (strcmp(*k, "payout") != 0 &&
 		    json_object_object_get_ex(patch, *k, NULL))
-			json_object_array_add(fields,
-			    json_object_new_string(*k));
+			json_object_array_add(
+			    fields, json_object_new_string(*k));
 	if (json_object_array_length(fields) > 0) {
 		if (zt_db_exec(req, &q_update, p) == NULL) {
 			json_object_put(fields);
@@ -601,8 +613,9 @@ zt_tenant_patch(struct zt_req *req, struct json_object *patch,
 		struct json_object *d = json_object_new_object();
 		json_object_object_add(d, "fields", fields);
 		if ((e = zt_audit(req, "tenant.updated",
-		         zt_arena_printf(req->arena, "tenant:%s",
-		             req->tenant_id), d)) != ZT_OK)
+			 zt_arena_printf(
+			     req->arena, "tenant:%s", req->tenant_id),
+			 d)) != ZT_OK)
 			return e;
 	} else {
 		json_object_put(fields);

@@ -23,8 +23,8 @@
 #define ZT_TENANT_MAX_PENDING 3
 
 struct zt_tenant_new {
-	const char *name;          /* required, 1..200 */
-	const char *slug;          /* NULL: derived from name, made unique */
+	const char *name;	   /* required, 1..200 */
+	const char *slug;	   /* NULL: derived from name, made unique */
 	const char *institution;   /* may be NULL */
 	const char *contact_email; /* required, normalised here */
 	const char *contact_phone; /* may be NULL, normalised here */
@@ -47,19 +47,18 @@ enum zt_err zt_tenant_get(struct zt_req *req, struct json_object **out);
  * branding: {accent, logoUrl, tagline}, payout: {method, …} | null}; ""
  * clears an optional field.  Payout changes need the owner role.
  */
-enum zt_err zt_tenant_patch(struct zt_req *req, struct json_object *patch,
-    struct json_object **out);
+enum zt_err zt_tenant_patch(
+    struct zt_req *req, struct json_object *patch, struct json_object **out);
 
 /*
  * What anyone may see of a tenant (its public card on event pages): select
  * ZT_TENANT_PUBLIC_COLS from `tenants t` and render them with
  * zt_tenant_public_json() starting at column col.
  */
-#define ZT_TENANT_PUBLIC_COLS \
-	"t.slug, t.name, t.institution, t.branding::text, t.contact_email," \
+#define ZT_TENANT_PUBLIC_COLS                                                  \
+	"t.slug, t.name, t.institution, t.branding::text, t.contact_email,"    \
 	" t.contact_phone"
-struct json_object *zt_tenant_public_json(const PGresult *r, int row,
-    int col);
+struct json_object *zt_tenant_public_json(const PGresult *r, int row, int col);
 
 /* Slugs kept for the platform's own paths ("admin", "mine", …). */
 int zt_tenant_slug_reserved(const char *slug);

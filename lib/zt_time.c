@@ -47,8 +47,8 @@ digits(const char *s, int n)
 static int
 days_in_month(int y, int m)
 {
-	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
-	    31};
+	static const int dm[] = {
+	    31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 	return m == 2 && leap ? 29 : dm[m - 1];
 }
@@ -69,9 +69,8 @@ zt_time_parse(const char *s, int64_t *out)
 	se = digits(s + 17, 2);
 	if (y < 1970 || s[4] != '-' || mo < 1 || mo > 12 || s[7] != '-' ||
 	    d < 1 || d > days_in_month(y, mo) ||
-	    (s[10] != 'T' && s[10] != 't') || h < 0 || h > 23 ||
-	    s[13] != ':' || mi < 0 || mi > 59 || s[16] != ':' || se < 0 ||
-	    se > 59)
+	    (s[10] != 'T' && s[10] != 't') || h < 0 || h > 23 || s[13] != ':' ||
+	    mi < 0 || mi > 59 || s[16] != ':' || se < 0 || se > 59)
 		return -1;
 	p = s + 19;
 	if (*p == '.') {
@@ -91,8 +90,8 @@ zt_time_parse(const char *s, int64_t *out)
 	} else {
 		return -1;
 	}
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
-	       off;
+	*out =
+	    days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se - off;
 	return 0;
 }
 

@@ -12,7 +12,7 @@
 
 #include "zt_arena.h"
 
-#define ZT_TIME_LEN    21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
+#define ZT_TIME_LEN 21	  /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
 #define ZT_TIME_MS_LEN 25 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" + NUL */
 
 /*

@@ -12,9 +12,8 @@
 #define LEEWAY 30 /* seconds of clock skew tolerated on iat/nbf */
 
 char *
-zt_token_issue(const struct zt_config *cfg, struct zt_arena *a,
-    const char *aud, const char *sub, const char *tid, const char *role,
-    long now, int ttl)
+zt_token_issue(const struct zt_config *cfg, struct zt_arena *a, const char *aud,
+    const char *sub, const char *tid, const char *role, long now, int ttl)
 {
 	const struct zt_jwt_key *k = zt_config_jwt_key(cfg, cfg->jwt_kid);
 	jwt_t *j = NULL;
@@ -57,8 +56,8 @@ read_header(const char *token, char *kid, size_t kidlen)
 	if (dot == NULL || (size_t)(dot - token) > 600)
 		return -1;
 	if (sodium_base642bin(buf, sizeof(buf) - 1, token,
-	        (size_t)(dot - token), NULL, &n, NULL,
-	        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		(size_t)(dot - token), NULL, &n, NULL,
+		sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
 		return -1;
 	buf[n] = '\0';
 	h = json_tokener_parse((const char *)buf);
@@ -94,8 +93,8 @@ copy_grant(jwt_t *j, const char *name, char *dst, size_t len, int required)
 }
 
 int
-zt_token_verify(const struct zt_config *cfg, const char *aud,
-    const char *token, long now, struct zt_claims *out, const char **why)
+zt_token_verify(const struct zt_config *cfg, const char *aud, const char *token,
+    long now, struct zt_claims *out, const char **why)
 {
 	char kid[32];
 	const struct zt_jwt_key *k;

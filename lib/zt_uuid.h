@@ -11,7 +11,7 @@
 
 #include "zt_arena.h"
 
-#define ZT_UUID_LEN 36               /* characters, without the NUL */
+#define ZT_UUID_LEN 36		      /* characters, without the NUL */
 #define ZT_UUID_BUF (ZT_UUID_LEN + 1) /* a buffer for one, with the NUL */
 
 /* Is s a UUID (8-4-4-4-12 hex, either case)?  NULL is not. */
