@@ -124,7 +124,7 @@ static redisReply *
 unavailable(struct zt_error *err)
 {
 	zt_error_set(err, ZT_EUNAVAIL, "redis_unavailable",
-	    "the hold service is unavailable, try again shortly");
+	    "a service is briefly unavailable, try again shortly");
 	return NULL;
 }
 

@@ -277,6 +277,12 @@ def test_every_503_carries_retry_after(world, api, svc, wait_healthy):
             buyer.call("POST", "/api/seats/lock",
                        {"eventId": ev["id"], "seatIds": [ev["seats"][-1]]}),
             "redis_unavailable")
+        # sending a code is not the hold service (issue #23's walk-through:
+        # it said "the hold service is unavailable")
+        r = api("POST", "/api/auth/otp/send",
+                json={"channel": "email", "to": "redis-down@ztic.test"})
+        assert_503_with_retry_after(r, "redis_unavailable")
+        assert "hold" not in r.json()["error"]["message"], r.text
     finally:
         svc("start", "redis")
     svc("stop", "postgres")
