@@ -59,7 +59,7 @@ enum line_col { LINE_KIND, LINE_ID, LINE_PRICE, LINE_LABEL };
 enum line_kind { LINE_SEAT, LINE_GA, LINE_BOUGHT };
 static struct zt_sql q_lines = ZT_SQL("bk_lines",
     "SELECT 0, s.id, pc.price_paise,"
-    "  s.section || ' ' || s.row_label || s.seat_label"
+    "  ltrim(s.section || ' ' || s.row_label || s.seat_label)"
     " FROM seats s JOIN price_categories pc"
     "  ON pc.event_id = $1 AND pc.id = s.price_category_id"
     " WHERE s.event_id = $1 AND s.id = ANY($2::uuid[]) AND NOT s.blocked"
@@ -190,7 +190,8 @@ struct zt_sql zt__q_get = ZT_SQL("bk_get",
  */
 struct zt_sql zt__q_get_items = ZT_SQL("bk_get_items",
     "SELECT bi.seat_id, bi.ticket_type_id, bi.quantity, bi.unit_price_paise,"
-    " coalesce((SELECT s.section || ' ' || s.row_label || s.seat_label"
+    " coalesce((SELECT ltrim(s.section || ' ' || s.row_label ||"
+    " s.seat_label)"
     "  FROM seats s WHERE s.event_id = bi.event_id AND s.id = bi.seat_id),"
     " (SELECT tt.name FROM ticket_types tt WHERE tt.event_id = bi.event_id"
     "  AND tt.id = bi.ticket_type_id))"

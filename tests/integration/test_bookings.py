@@ -91,6 +91,26 @@ def test_create_answers_what_a_read_back_shows(shop, base_url, stack_var):
             assert made["payment"]["orderId"]
 
 
+def test_a_seat_in_an_unnamed_section_is_labelled_without_a_leading_space(
+        shop, base_url, stack_var):
+    """Issue #23's walk-through: "A4" read " A4" when the section had no
+    name, in the answer (created and read back; the email's summary is
+    built from the same label statement)."""
+    t = shop.tenant()
+    ev = shop.event(t, seats=2, seat_price=0)
+    with shop.tx(t) as cur:
+        cur.execute("update seats set section = '' where event_id = %s",
+                    (ev["id"],))
+    b = buyer(shop, base_url, stack_var, label="unnamed")
+    b.hold(ev, ev["seats"][:1])
+    r = b.book(ev)
+    assert r.status_code == 201, r.text
+    got = b.call("GET", f"/api/bookings/{r.json()['id']}").json()
+    for body in (r.json(), got):
+        labels = [i["label"] for i in body["items"]]
+        assert labels == ["A1"], labels
+
+
 def test_paid_booking_prices_come_from_the_database(shop, base_url, stack_var):
     t = shop.tenant()
     ev = shop.event(t, seats=4, seat_price=50000, ga=[10], ga_price=30000)
