@@ -223,8 +223,7 @@ member_json(const PGresult *r, int i)
 	    m, "name", json_object_new_string(PQgetvalue(r, i, 3)));
 	json_object_object_add(
 	    m, "role", json_object_new_string(PQgetvalue(r, i, 4)));
-	json_object_object_add(m, "since",
-	    json_object_new_int64(strtoll(PQgetvalue(r, i, 5), NULL, 10)));
+	json_object_object_add(m, "since", zt_json_epoch(zt_db_val(r, i, 5)));
 	return m;
 }
 

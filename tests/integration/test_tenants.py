@@ -1,6 +1,7 @@
 """Organizers: onboarding, profile, branding, payout details and teams,
 through nginx and the tenants responder, with the attacks on each."""
 
+import re
 import uuid
 
 import pytest
@@ -280,6 +281,10 @@ def test_owner_invites_lists_changes_and_removes_members(ctx):
     members = {x["userId"]: x["role"] for x in r.json()["members"]}
     assert members == {org.owner.id: "owner", uid: "manager"}
     assert r.json()["members"][0]["userId"] == org.owner.id
+    # when each joined, as every time in the API: RFC 3339 UTC
+    for x in r.json()["members"]:
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z",
+                            x["since"]), x
 
     r = org.owner.call("POST", "/api/tenants/me/members",
                        {"email": email, "role": "scanner"})
