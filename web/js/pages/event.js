@@ -16,7 +16,9 @@ import { createSeatMap, swatch, seatName } from '../seatmap.js';
 import { subscribe, expiry } from '../live.js';
 import * as pay from '../pay.js';
 
-const eventKey = param('id') || param('slug');
+// /event.html?id=<id or slug>, or the short link /e/<tenant>/<event>
+const shortLink = /^\/e\/([a-z0-9-]+)\/([a-z0-9-]+)\/?$/.exec(location.pathname);
+const eventKey = param('id') || param('slug') || (shortLink ? `${shortLink[1]}/${shortLink[2]}` : null);
 let ev = null;
 let map = null;
 let live = null;
@@ -45,7 +47,7 @@ async function main() {
     return;
   }
   try {
-    ev = normEvent(await api.get(`/api/events/${encodeURIComponent(eventKey)}`, {}));
+    ev = normEvent(await api.get(`/api/events/${eventKey.split('/').map(encodeURIComponent).join('/')}`, {}));
   } catch (err) {
     $('#event-loading').hidden = true;
     showError(pageMsg, err);
