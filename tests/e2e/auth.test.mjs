@@ -31,8 +31,8 @@ test('sign in through the sheet with an emailed code, then stay signed in after 
   await page.getByRole('button', { name: 'Send code' }).click();
   await codeStep(page);
   const code = await fakeCode(email, 'resend', { after: before });
-  await page.locator('#signin-code').fill(code);       // six digits submit by themselves
-  await page.locator('#signin-sheet').waitFor({ state: 'detached' });
+  // six digits submit by themselves; signing in re-renders the page
+  await Promise.all([page.waitForEvent('load'), page.locator('#signin-code').fill(code)]);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   assert.equal(await page.locator('.account-name').innerText(), email);
 
@@ -50,6 +50,27 @@ test('sign in through the sheet with an emailed code, then stay signed in after 
   await page.locator('#signin').waitFor();
   assert.deepEqual(problems.errors, []);
   assert.deepEqual(problems.csp, []);
+  await context.close();
+});
+
+test('signing in from the top bar re-renders the page it was on (the organizer portal)', async () => {
+  const { page, context, problems } = await open(browser);
+  const email = newEmail('topbar');
+  await page.goto('/organizer/');
+  await page.locator('#org-signin').waitFor();       // "Sign in to create or manage your events"
+  await page.locator('#signin').click();
+  await page.locator('#signin-sheet').waitFor();
+  await page.locator('#signin-to').fill(email);
+  const before = await fakeCount(email);
+  await page.getByRole('button', { name: 'Send code' }).click();
+  await codeStep(page);
+  const code = await fakeCode(email, 'resend', { after: before });
+  await Promise.all([page.waitForEvent('load'), page.locator('#signin-code').fill(code)]);
+  // a new user without an organization: the onboarding form, not the panel
+  await page.locator('#onboard-form').waitFor();
+  assert.equal(await page.locator('#org-signin').count(), 0);
+  assert.equal(await page.locator('.account-name').innerText(), email);
+  assert.deepEqual(problems.errors, []);
   await context.close();
 });
 

@@ -25,7 +25,10 @@ function renderAccount(slot, session) {
   } else {
     replace(slot, h('button.btn.btn-small.btn-primary', {
       type: 'button', text: 'Sign in', id: 'signin',
-      on: { click: () => signIn() },
+      // like sign-out, sign-in re-renders the page with the new session
+      // (issue #23: /organizer/ kept saying "Sign in to …" under a top
+      // bar that already showed the organizer's name)
+      on: { click: async () => { if (await signIn()) location.reload(); } },
     }));
   }
 }
