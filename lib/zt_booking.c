@@ -180,7 +180,10 @@ struct zt_sql zt__q_get = ZT_SQL("bk_get",
     " b.status = 'confirmed' AND e.refund_policy = 'before_start'"
     "  AND now() < e.starts_at - make_interval(hours =>"
     "  coalesce(e.refund_cutoff_hours, 0)),"
-    " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0)"
+    " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0),"
+    /* the QR window (docs/tickets.md, "Validity") */
+    " extract(epoch FROM e.starts_at - interval '12 hours')::bigint,"
+    " extract(epoch FROM e.ends_at + interval '6 hours')::bigint"
     " FROM bookings b CROSS JOIN LATERAL " EVENT_OF("b") " WHERE b.id = $1",
     1);
 /*
@@ -791,7 +794,13 @@ zt__booking_answer(
 		return e;
 	if ((*out = zt__booking_json(req, booking_id)) == NULL)
 		return req->err;
-	zt_db_rollback();
+	/* commit: signing the buyer's tickets may have made the tenant's
+	 * first key (docs/tickets.md) */
+	if ((e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(*out);
+		*out = NULL;
+		return e;
+	}
 	return ZT_OK;
 }
 
@@ -831,7 +840,13 @@ zt_booking_get(
 	}
 	if ((*out = zt__booking_json(req, booking_id)) == NULL)
 		return req->err;
-	zt_db_rollback();
+	/* commit: signing the buyer's tickets may have made the tenant's
+	 * first key (docs/tickets.md) */
+	if ((e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(*out);
+		*out = NULL;
+		return e;
+	}
 	return ZT_OK;
 }
 
@@ -846,6 +861,7 @@ list_of(struct zt_req *req, struct zt_sql *q, const char *arg,
 	const char *p[1] = {arg};
 	PGresult *r;
 	struct json_object *list, *body;
+	enum zt_err e;
 	if ((r = zt_db_exec(req, q, p)) == NULL)
 		return req->err;
 	list = json_object_new_array();
@@ -860,7 +876,11 @@ list_of(struct zt_req *req, struct zt_sql *q, const char *arg,
 		}
 		json_object_array_add(list, b);
 	}
-	zt_db_rollback();
+	/* commit: a buyer's list may have made the tenant's first key */
+	if ((e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(body);
+		return e;
+	}
 	*out = body;
 	return ZT_OK;
 }

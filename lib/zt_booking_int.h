@@ -59,6 +59,8 @@ enum zt__get_col {
 	GET_CANCELLABLE, /* 't' when the buyer may cancel now */
 	GET_FEE_PAISE,	 /* the policy's fee: flat, basis points */
 	GET_FEE_BPS,
+	GET_VALID_FROM, /* the tickets' validity window, epoch seconds */
+	GET_VALID_UNTIL,
 };
 /* A booking's lines with their labels, in label order ($1). */
 extern struct zt_sql zt__q_get_items;

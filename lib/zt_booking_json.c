@@ -9,7 +9,9 @@
 #include "zt_refund.h"
 #include "zt_server.h"
 #include "zt_team.h"
+#include "zt_ticket.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +138,40 @@ add_terms(struct zt_req *req, struct json_object *b, int cancellable,
 }
 
 /*
+ * The buyer's view: each live ticket of tickets (rows tk of the booking r)
+ * gets its signed QR payload as "qr", the others qr null
+ * (docs/tickets.md).  The tenant's key is read (or made) once, and only
+ * when some ticket is live.
+ */
+static enum zt_err
+add_qr(struct zt_req *req, struct json_object *tickets, const PGresult *tk,
+    const PGresult *r)
+{
+	struct zt_ticket_signer s;
+	int have = 0;
+	enum zt_err e = ZT_OK;
+	for (int i = 0; i < PQntuples(tk) && e == ZT_OK; i++) {
+		struct json_object *x = json_object_array_get_idx(tickets, i);
+		const char *qr = NULL;
+		if (strcmp(PQgetvalue(tk, i, TK_STATUS), "live") == 0) {
+			if (!have &&
+			    (e = zt_ticket_signer(req,
+				 PQgetvalue(r, 0, GET_TENANT), &s)) != ZT_OK)
+				break;
+			have = 1;
+			qr = zt_ticket_qr(req, &s, PQgetvalue(tk, i, TK_ID),
+			    PQgetvalue(r, 0, GET_EVENT),
+			    atoll(PQgetvalue(r, 0, GET_VALID_FROM)),
+			    atoll(PQgetvalue(r, 0, GET_VALID_UNTIL)));
+		}
+		json_object_object_add(
+		    x, "qr", qr ? json_object_new_string(qr) : NULL);
+	}
+	sodium_memzero(&s, sizeof(s));
+	return e;
+}
+
+/*
  * The booking as the API shows it, read under the current scope; NULL with
  * 404 recorded when invisible.  got and it: its q_get and q_get_items rows
  * when read already in this transaction after its last change (else NULL).
@@ -208,6 +244,11 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 		    tickets, ticket_json(tk, i, 0, opt_str(tk, i, TK_STATUS),
 				 opt_str(tk, i, TK_CHECKED)));
 	json_object_object_add(b, "tickets", tickets);
+	if (strcmp(PQgetvalue(r, 0, GET_USER), req->user_id) == 0 &&
+	    add_qr(req, tickets, tk, r) != ZT_OK) {
+		json_object_put(b);
+		return NULL;
+	}
 	if (PQntuples(pay) > 0)
 		json_object_object_add(b, "payment",
 		    payment_json(req, opt_str(pay, 0, PAY_ORDER),
