@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "zt_arena.h"
+#include "zt_qr.h"
 #include "zt_test.h"
 #include "zt_ticket.h"
 
@@ -245,6 +247,20 @@ TEST(uuid_bytes)
 	CHECK(zt_ticket_uuid_bytes("", b) != 0);
 }
 
+/* the payload fits a QR code of version <= 10 at level M (it takes 8) */
+TEST(qr_version)
+{
+	struct zt_arena *a = zt_arena_new();
+	int version = 0;
+	char *svg = zt_qr_svg(a, payload, &version);
+	CHECK(svg != NULL);
+	CHECK(version == 8);
+	/* 49 modules and a quiet zone of 4 on each side */
+	CHECK(svg != NULL && strstr(svg, "viewBox=\"0 0 57 57\"") != NULL);
+	CHECK(svg != NULL && strstr(svg, "<script") == NULL);
+	zt_arena_free(a);
+}
+
 /* cost per signature (docs/tickets.md states it) */
 TEST(timing)
 {
@@ -288,6 +304,7 @@ main(void)
 	RUN(field_ranges);
 	RUN(seal_open);
 	RUN(uuid_bytes);
+	RUN(qr_version);
 	RUN(timing);
 	return DONE();
 }
