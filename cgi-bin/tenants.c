@@ -123,28 +123,34 @@ get_invitations(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
+/* Answer status with *out once the lib call returned e (the key routes). */
+static enum zt_err
+keys_reply(
+    struct zt_req *req, enum zt_err e, int status, struct json_object **out)
+{
+	return e != ZT_OK ? e : zt_reply(req, status, *out);
+}
+
 static enum zt_err
 get_ticket_keys(struct zt_req *req)
 {
-	struct json_object *out;
-	enum zt_err e = zt_ticket_keys_list(req, &out);
-	return e != ZT_OK ? e : zt_reply(req, 200, out);
+	struct json_object *out = NULL;
+	return keys_reply(req, zt_ticket_keys_list(req, &out), 200, &out);
 }
 
 static enum zt_err
 post_ticket_keys(struct zt_req *req)
 {
-	struct json_object *out;
-	enum zt_err e = zt_ticket_keys_rotate(req, &out);
-	return e != ZT_OK ? e : zt_reply(req, 201, out);
+	struct json_object *out = NULL;
+	return keys_reply(req, zt_ticket_keys_rotate(req, &out), 201, &out);
 }
 
 static enum zt_err
 post_ticket_key_revoke(struct zt_req *req)
 {
-	struct json_object *out;
-	enum zt_err e = zt_ticket_keys_revoke(req, zt_param(req, "kid"), &out);
-	return e != ZT_OK ? e : zt_reply(req, 200, out);
+	struct json_object *out = NULL;
+	return keys_reply(req,
+	    zt_ticket_keys_revoke(req, zt_param(req, "kid"), &out), 200, &out);
 }
 
 static enum zt_err
