@@ -230,3 +230,22 @@ def test_secret_keys_are_sealed_and_hidden_from_the_app_role(
             assert cur.fetchone()[0] == 1
     finally:
         conn.close()
+
+
+def test_the_first_key_is_made_once_when_reads_race(shop, base_url, stack_var):
+    """A tenant with tickets and no key yet (as every tenant was before
+    sql/011): concurrent first reads make one active key and sign alike."""
+    from concurrent.futures import ThreadPoolExecutor
+    t, ev, b, org, made = setup_free(shop, base_url, stack_var, seats=1)
+    with shop.tx(t) as cur:
+        cur.execute("delete from ticket_keys where tenant_id = %s", (t,))
+    path = f"/api/bookings/{made['id']}"
+    with ThreadPoolExecutor(8) as pool:
+        rs = list(pool.map(lambda _: Person(base_url, stack_var, b.id).call(
+            "GET", path), range(8)))
+    assert [r.status_code for r in rs] == [200] * 8, [r.text for r in rs]
+    qrs = {r.json()["tickets"][0]["qr"] for r in rs}
+    assert len(qrs) == 1
+    keys = keys_of(org)
+    assert [k["status"] for k in keys] == ["active"]
+    assert verifies(qrs.pop(), keys)
