@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "zt_booking.h"
 #include "zt_json.h"
 #include "zt_refund.h"
@@ -79,6 +81,20 @@ get_booking(struct zt_req *req)
 }
 
 static enum zt_err
+get_ticket_qr(struct zt_req *req)
+{
+	const char *svg = NULL;
+	enum zt_err e = zt_booking_ticket_qr_svg(
+	    req, zt_param(req, "id"), zt_param(req, "ticketId"), &svg);
+	if (e != ZT_OK)
+		return e;
+	req->resp_type = "image/svg+xml";
+	/* the buyer's alone: no shared cache keeps it */
+	zt_reply_header(req, "Cache-Control", "private, max-age=300");
+	return zt_reply_text(req, 200, svg, strlen(svg));
+}
+
+static enum zt_err
 post_cancel(struct zt_req *req)
 {
 	struct json_object *out = NULL;
@@ -109,6 +125,8 @@ static const struct zt_route routes[] = {
     {"POST", "/api/bookings/confirm", post_confirm, ZT_AUTH_USER, 2048, 0},
     {"GET", "/api/bookings/mine", get_mine, ZT_AUTH_USER, 0, 0},
     {"GET", "/api/bookings/:id", get_booking, ZT_AUTH_USER, 0, 0},
+    {"GET", "/api/bookings/:id/tickets/:ticketId/qr.svg", get_ticket_qr,
+	ZT_AUTH_USER, 0, 0},
     {"POST", "/api/bookings/:id/cancel", post_cancel, ZT_AUTH_USER, 256, 0},
     {"POST", "/api/bookings/:id/refund", post_refund, ZT_AUTH_MANAGER, 1024, 0},
 };
@@ -118,5 +136,5 @@ main(void)
 {
 	return zt_serve("bookings", routes, ZT_ROUTES_LEN(routes),
 	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_LIVE | ZT_NEED_JWT |
-		ZT_NEED_RAZORPAY);
+		ZT_NEED_RAZORPAY | ZT_NEED_TICKETS);
 }

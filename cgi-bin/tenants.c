@@ -7,6 +7,7 @@
 #include "zt_json.h"
 #include "zt_serve.h"
 #include "zt_team.h"
+#include "zt_ticket.h"
 #include "zt_tenant.h"
 
 static const char *const onboard_keys[] = {
@@ -122,6 +123,36 @@ get_invitations(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
+/* Answer status with *out once the lib call returned e (the key routes). */
+static enum zt_err
+keys_reply(
+    struct zt_req *req, enum zt_err e, int status, struct json_object **out)
+{
+	return e != ZT_OK ? e : zt_reply(req, status, *out);
+}
+
+static enum zt_err
+get_ticket_keys(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return keys_reply(req, zt_ticket_keys_list(req, &out), 200, &out);
+}
+
+static enum zt_err
+post_ticket_keys(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return keys_reply(req, zt_ticket_keys_rotate(req, &out), 201, &out);
+}
+
+static enum zt_err
+post_ticket_key_revoke(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return keys_reply(req,
+	    zt_ticket_keys_revoke(req, zt_param(req, "kid"), &out), 200, &out);
+}
+
 static enum zt_err
 delete_invitation(struct zt_req *req)
 {
@@ -178,6 +209,13 @@ static const struct zt_route routes[] = {
 	0},
     {"DELETE", "/api/tenants/me/invitations/:id", delete_invitation,
 	ZT_AUTH_MANAGER, 0, 0},
+    /* the keys that sign the tenant's tickets (docs/tickets.md) */
+    {"GET", "/api/tenants/me/ticket-keys", get_ticket_keys, ZT_AUTH_SCANNER, 0,
+	0},
+    {"POST", "/api/tenants/me/ticket-keys", post_ticket_keys, ZT_AUTH_OWNER, 0,
+	0},
+    {"POST", "/api/tenants/me/ticket-keys/:kid/revoke", post_ticket_key_revoke,
+	ZT_AUTH_OWNER, 0, 0},
     /* the invitee's side: any signed-in user, whatever their tenant */
     {"GET", "/api/tenants/invitations/mine", get_my_invitations, ZT_AUTH_USER,
 	0, 0},
@@ -191,5 +229,6 @@ int
 main(void)
 {
 	return zt_serve("tenants", routes, ZT_ROUTES_LEN(routes),
-	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_JWT | ZT_NEED_AUTH);
+	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_JWT | ZT_NEED_AUTH |
+		ZT_NEED_TICKETS);
 }

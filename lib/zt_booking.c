@@ -11,15 +11,18 @@
 #include "zt_live.h"
 #include "zt_log.h"
 #include "zt_outbox.h"
+#include "zt_qr.h"
 #include "zt_razorpay.h"
 #include "zt_refund.h"
 #include "zt_server.h"
 #include "zt_team.h"
 #include "zt_uuid.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define GRACE_SECS "120" /* a pending booking outlives its hold by this */
 /* the built-in admin row cron and webhooks read across tenants with */
@@ -46,7 +49,9 @@ static struct zt_sql q_event = ZT_SQL("bk_event",
     " e.refund_policy = 'before_start' AND now() < e.starts_at"
     "  - make_interval(hours => coalesce(e.refund_cutoff_hours, 0)),"
     " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0),"
-    " u.name, u.email, u.phone"
+    " u.name, u.email, u.phone,"
+    " extract(epoch FROM e.starts_at - interval '12 hours')::bigint,"
+    " extract(epoch FROM e.ends_at + interval '6 hours')::bigint"
     " FROM events e LEFT JOIN users u ON u.id = $2 WHERE e.id = $1",
     2);
 /*
@@ -178,7 +183,10 @@ struct zt_sql zt__q_get = ZT_SQL("bk_get",
     " b.status = 'confirmed' AND e.refund_policy = 'before_start'"
     "  AND now() < e.starts_at - make_interval(hours =>"
     "  coalesce(e.refund_cutoff_hours, 0)),"
-    " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0)"
+    " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0),"
+    /* the QR window (docs/tickets.md, "Validity") */
+    " extract(epoch FROM e.starts_at - interval '12 hours')::bigint,"
+    " extract(epoch FROM e.ends_at + interval '6 hours')::bigint"
     " FROM bookings b CROSS JOIN LATERAL " EVENT_OF("b") " WHERE b.id = $1",
     1);
 /*
@@ -581,6 +589,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	struct zt_price_rules rules;
 	struct buyer_facts bf;
 	struct zt__after a;
+	struct zt_ticket_signer sg;
 	char id[ZT_UUID_BUF], num[4][24], expires[24];
 	const char *p[2], *tenant;
 	PGresult *ev, *lines, *pending, *made;
@@ -717,8 +726,14 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		if ((e = queue_buyer_msg(req, id, &bf, "booking.confirmed",
 			 "amount", 0, "")) != ZT_OK)
 			return e;
-		if ((e = zt_db_commit(req)) != ZT_OK)
+		/* the key that signs the answer's QR payloads, in this
+		 * transaction: its first one commits with the tickets */
+		if ((e = zt_ticket_signer(req, tenant, &sg)) != ZT_OK)
 			return e;
+		if ((e = zt_db_commit(req)) != ZT_OK) {
+			sodium_memzero(&sg, sizeof(sg));
+			return e;
+		}
 		a.consume = 1;
 		a.event_id = event_id;
 		a.user_id = req->user_id;
@@ -733,7 +748,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		a.born_settled = 1;
 		zt__run_after(req, &a);
 		*out = zt__created_json(
-		    req, id, event_id, tenant, &price, ev, &l, made, NULL);
+		    req, id, event_id, tenant, &price, ev, &l, made, NULL, &sg);
+		sodium_memzero(&sg, sizeof(sg));
 		*created = 1;
 		return ZT_OK;
 	}
@@ -747,7 +763,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		 req, id, event_id, tenant, price.total, &order_id)) != ZT_OK)
 		return e;
 	*out = zt__created_json(
-	    req, id, event_id, tenant, &price, ev, &l, made, order_id);
+	    req, id, event_id, tenant, &price, ev, &l, made, order_id, NULL);
 	*created = 1;
 	return ZT_OK;
 }
@@ -790,7 +806,13 @@ zt__booking_answer(
 		return e;
 	if ((*out = zt__booking_json(req, booking_id)) == NULL)
 		return req->err;
-	zt_db_rollback();
+	/* commit: signing the buyer's tickets may have made the tenant's
+	 * first key (docs/tickets.md) */
+	if ((e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(*out);
+		*out = NULL;
+		return e;
+	}
 	return ZT_OK;
 }
 
@@ -830,7 +852,49 @@ zt_booking_get(
 	}
 	if ((*out = zt__booking_json(req, booking_id)) == NULL)
 		return req->err;
-	zt_db_rollback();
+	/* commit: signing the buyer's tickets may have made the tenant's
+	 * first key (docs/tickets.md) */
+	if ((e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(*out);
+		*out = NULL;
+		return e;
+	}
+	return ZT_OK;
+}
+
+enum zt_err
+zt_booking_ticket_qr_svg(struct zt_req *req, const char *booking_id,
+    const char *ticket_id, const char **svg)
+{
+	struct json_object *b, *tickets;
+	const char *qr = NULL;
+	enum zt_err e;
+	*svg = NULL;
+	if (!zt_is_uuid(booking_id) || !zt_is_uuid(ticket_id))
+		return zt__no_booking(req);
+	/* the buyer's scope alone: an organizer's token sees its own
+	 * bookings only, and booking_json signs for the buyer only */
+	if ((e = zt_db_begin_user(req)) != ZT_OK)
+		return e;
+	if ((b = zt__booking_json(req, booking_id)) == NULL)
+		return req->err;
+	tickets = json_object_object_get(b, "tickets");
+	for (size_t i = 0; i < json_object_array_length(tickets); i++) {
+		struct json_object *x = json_object_array_get_idx(tickets, i);
+		struct json_object *q = json_object_object_get(x, "qr");
+		if (q != NULL &&
+		    strcasecmp(
+			json_object_get_string(json_object_object_get(x, "id")),
+			ticket_id) == 0)
+			qr = zt_arena_strdup(
+			    req->arena, json_object_get_string(q));
+	}
+	json_object_put(b);
+	if ((e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	if (qr == NULL || (*svg = zt_qr_svg(req->arena, qr, NULL)) == NULL)
+		return zt_fail(req, ZT_ENOTFOUND, "ticket_not_found",
+		    "no such live ticket in your booking");
 	return ZT_OK;
 }
 
@@ -845,6 +909,7 @@ list_of(struct zt_req *req, struct zt_sql *q, const char *arg,
 	const char *p[1] = {arg};
 	PGresult *r;
 	struct json_object *list, *body;
+	enum zt_err e;
 	if ((r = zt_db_exec(req, q, p)) == NULL)
 		return req->err;
 	list = json_object_new_array();
@@ -859,7 +924,11 @@ list_of(struct zt_req *req, struct zt_sql *q, const char *arg,
 		}
 		json_object_array_add(list, b);
 	}
-	zt_db_rollback();
+	/* commit: a buyer's list may have made the tenant's first key */
+	if ((e = zt_db_commit(req)) != ZT_OK) {
+		json_object_put(body);
+		return e;
+	}
 	*out = body;
 	return ZT_OK;
 }

@@ -25,6 +25,13 @@ enum zt_err zt_booking_create(struct zt_req *req, const char *event_id,
 /* GET /api/bookings/:id (the buyer or the event's organizers; else 404). */
 enum zt_err zt_booking_get(
     struct zt_req *req, const char *booking_id, struct json_object **out);
+/*
+ * GET /api/bookings/:id/tickets/:ticketId/qr.svg: the QR code of a live
+ * ticket's payload as SVG into *svg (req's arena), for the buyer only;
+ * 404 for anyone else, an unknown ticket, or a ticket not live.
+ */
+enum zt_err zt_booking_ticket_qr_svg(struct zt_req *req, const char *booking_id,
+    const char *ticket_id, const char **svg);
 /* GET /api/bookings/mine: {bookings: […]} */
 enum zt_err zt_booking_mine(struct zt_req *req, struct json_object **out);
 /* GET /api/bookings?eventId= (organizers of the active tenant) */

@@ -16,6 +16,7 @@
 #include "zt_price.h"
 #include "zt_razorpay.h"
 #include "zt_req.h"
+#include "zt_ticket.h"
 
 /* a timestamptz as the API shows it */
 #define ISO(x)                                                                 \
@@ -59,6 +60,8 @@ enum zt__get_col {
 	GET_CANCELLABLE, /* 't' when the buyer may cancel now */
 	GET_FEE_PAISE,	 /* the policy's fee: flat, basis points */
 	GET_FEE_BPS,
+	GET_VALID_FROM, /* the tickets' validity window, epoch seconds */
+	GET_VALID_UNTIL,
 };
 /* A booking's lines with their labels, in label order ($1). */
 extern struct zt_sql zt__q_get_items;
@@ -82,6 +85,8 @@ enum zt__event_col {
 	EV_BUYER_NAME, /* the buyer: name, email, phone */
 	EV_BUYER_EMAIL,
 	EV_BUYER_PHONE,
+	EV_VALID_FROM, /* the tickets' validity window, epoch seconds */
+	EV_VALID_UNTIL,
 };
 /* Columns of the insert of a booking: one row per ticket issued. */
 enum zt__made_col {
@@ -194,7 +199,11 @@ struct json_object *zt__booking_json(
 struct json_object *zt__created_json(struct zt_req *req, const char *id,
     const char *event_id, const char *tenant, const struct zt_price *price,
     const PGresult *ev, const struct zt__lines *l, const PGresult *made,
-    const char *order_id);
+    const char *order_id, const struct zt_ticket_signer *sg);
+/* "qr" on each ticket of the buyer's answer (zt_booking_json.c). */
+enum zt_err zt__booking_add_qr(struct zt_req *req, struct json_object *tickets,
+    const char *tenant, const char *event, int64_t from, int64_t until,
+    const struct zt_ticket_signer *sg);
 
 /* zt_refund.c */
 

@@ -9,7 +9,9 @@
 #include "zt_refund.h"
 #include "zt_server.h"
 #include "zt_team.h"
+#include "zt_ticket.h"
 
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +138,44 @@ add_terms(struct zt_req *req, struct json_object *b, int cancellable,
 }
 
 /*
+ * The buyer's view: each live ticket of tickets (the answer's array) gets
+ * its signed QR payload as "qr", the others qr null (docs/tickets.md).
+ * Signed by sg, or when NULL by the tenant's key read (or made) here once,
+ * and only when some ticket is live.  Valid from..until (epoch seconds).
+ */
+enum zt_err
+zt__booking_add_qr(struct zt_req *req, struct json_object *tickets,
+    const char *tenant, const char *event, int64_t from, int64_t until,
+    const struct zt_ticket_signer *sg)
+{
+	struct zt_ticket_signer own;
+	enum zt_err e = ZT_OK;
+	size_t n = json_object_array_length(tickets);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(tickets, i);
+		struct json_object *st = json_object_object_get(x, "status");
+		const char *qr = NULL;
+		if (st != NULL &&
+		    strcmp(json_object_get_string(st), "live") == 0) {
+			if (sg == NULL) {
+				if ((e = zt_ticket_signer(req, tenant, &own)) !=
+				    ZT_OK)
+					break;
+				sg = &own;
+			}
+			qr = zt_ticket_qr(req, sg,
+			    json_object_get_string(
+				json_object_object_get(x, "id")),
+			    event, from, until);
+		}
+		json_object_object_add(
+		    x, "qr", qr ? json_object_new_string(qr) : NULL);
+	}
+	sodium_memzero(&own, sizeof(own));
+	return e;
+}
+
+/*
  * The booking as the API shows it, read under the current scope; NULL with
  * 404 recorded when invisible.  got and it: its q_get and q_get_items rows
  * when read already in this transaction after its last change (else NULL).
@@ -208,6 +248,14 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 		    tickets, ticket_json(tk, i, 0, opt_str(tk, i, TK_STATUS),
 				 opt_str(tk, i, TK_CHECKED)));
 	json_object_object_add(b, "tickets", tickets);
+	if (strcmp(PQgetvalue(r, 0, GET_USER), req->user_id) == 0 &&
+	    zt__booking_add_qr(req, tickets, PQgetvalue(r, 0, GET_TENANT),
+		PQgetvalue(r, 0, GET_EVENT),
+		atoll(PQgetvalue(r, 0, GET_VALID_FROM)),
+		atoll(PQgetvalue(r, 0, GET_VALID_UNTIL)), NULL) != ZT_OK) {
+		json_object_put(b);
+		return NULL;
+	}
 	if (PQntuples(pay) > 0)
 		json_object_object_add(b, "payment",
 		    payment_json(req, opt_str(pay, 0, PAY_ORDER),
@@ -231,7 +279,8 @@ zt__booking_json(struct zt_req *req, const char *booking_id)
 struct json_object *
 zt__created_json(struct zt_req *req, const char *id, const char *event_id,
     const char *tenant, const struct zt_price *price, const PGresult *ev,
-    const struct zt__lines *l, const PGresult *made, const char *order_id)
+    const struct zt__lines *l, const PGresult *made, const char *order_id,
+    const struct zt_ticket_signer *sg)
 {
 	struct json_object *b, *items, *tickets, *x;
 	int confirmed = order_id == NULL;
@@ -286,6 +335,10 @@ zt__created_json(struct zt_req *req, const char *id, const char *event_id,
 				 json_object_new_string("live"), NULL));
 	}
 	json_object_object_add(b, "tickets", tickets);
+	if (sg != NULL)
+		zt__booking_add_qr(req, tickets, tenant, event_id,
+		    atoll(PQgetvalue(ev, 0, EV_VALID_FROM)),
+		    atoll(PQgetvalue(ev, 0, EV_VALID_UNTIL)), sg);
 	if (order_id != NULL)
 		json_object_object_add(b, "payment",
 		    payment_json(req, json_object_new_string(order_id),

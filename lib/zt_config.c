@@ -38,6 +38,8 @@ static const struct setting settings[] = {
     {"ZT_JWT_KID", K_STR, F(jwt_kid), NULL, ZT_NEED_JWT, 0, 0},
     {"ZT_OTP_PEPPER", K_HEX32, F(otp_pepper), NULL, ZT_NEED_AUTH, 0, 0},
     {"ZT_TOKEN_PEPPER", K_HEX32, F(token_pepper), NULL, ZT_NEED_AUTH, 0, 0},
+    {"ZT_TICKET_MASTER_KEY", K_HEX32, F(ticket_master_key), NULL,
+	ZT_NEED_TICKETS, 0, 0},
     {"ZT_ACCESS_TTL", K_INT, F(access_ttl), "900", 0, 30, 86400},
     {"ZT_REFRESH_TTL", K_INT, F(refresh_ttl), "1209600", 0, 60, 31536000},
     {"ZT_REFRESH_MAX_AGE", K_INT, F(refresh_max_age), "2592000", 0, 60,

@@ -17,6 +17,7 @@ enum zt_need {
 	ZT_NEED_JWT = 1u << 3,	    /* verify (and sign) access tokens */
 	ZT_NEED_AUTH = 1u << 4,	    /* OTP and refresh-token peppers */
 	ZT_NEED_RAZORPAY = 1u << 5, /* Razorpay keys and webhook secret */
+	ZT_NEED_TICKETS = 1u << 6,  /* the master key of ticket signing keys */
 };
 
 #define ZT_JWT_MAX_KEYS 8
@@ -45,6 +46,8 @@ struct zt_config {
 	char *jwt_kid;
 	unsigned char otp_pepper[32];
 	unsigned char token_pepper[32];
+	/* seals the tenants' ticket signing keys (docs/tickets.md) */
+	unsigned char ticket_master_key[32];
 
 	int access_ttl;	      /* seconds, ZT_ACCESS_TTL */
 	int refresh_ttl;      /* seconds of inactivity, ZT_REFRESH_TTL */

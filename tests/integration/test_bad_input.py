@@ -150,7 +150,8 @@ class World:
         return {"id": self.a_event["id"], "eventId": self.a_event["id"],
                 "tenantSlug": self.a.slug, "eventSlug": self.a_event["slug"],
                 "userId": self.a.owner.id, "seatId": str(uuid.uuid4()),
-                "bookingId": str(uuid.uuid4())}
+                "bookingId": str(uuid.uuid4()), "ticketId": str(uuid.uuid4()),
+                "kid": "1"}
 
     def other_ids(self, op):
         """The same parameters pointing at tenant B's things."""
@@ -159,7 +160,8 @@ class World:
                 "eventId": self.b_draft["id"], "tenantSlug": self.b.slug,
                 "eventSlug": self.b_event["slug"],
                 "userId": self.b.owner.id, "seatId": str(self.b_seat),
-                "bookingId": self.b_booking}
+                "bookingId": self.b_booking, "ticketId": str(uuid.uuid4()),
+                "kid": "1"}
 
 
 @pytest.fixture(scope="module")

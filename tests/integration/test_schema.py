@@ -165,6 +165,10 @@ class World:
                                    'scanner', %s, 'Tenant', %s,
                                    now() + interval '7 days')""",
                         (t["id"], t["owner_user"], os.urandom(32)))
+            cur.execute("""insert into ticket_keys (tenant_id, kid, public_key,
+                                                    secret_box)
+                           values (%s, 7, %s, %s)""",
+                        (t["id"], os.urandom(32), os.urandom(72)))
         # A paid, refunded-in-part, checked-in order on the published event.
         b = self.booking(t["id"], t["pub"], t["buyer"],
                          seats=[t["pub"]["seats"][0]], confirm=True)
@@ -250,7 +254,7 @@ class World:
         return b
 
     def purge(self):
-        order = ["checkins", "refunds", "payments", "payouts", "tickets",
+        order = ["ticket_keys", "checkins", "refunds", "payments", "payouts", "tickets",
                  "booking_items", "bookings", "seats", "ticket_types", "price_categories",
                  "events", "invitations", "memberships", "tenant_payout_details",
                  "audit_log"]
@@ -349,8 +353,16 @@ def test_app_role_may_use_every_table_but_the_migration_log(app):
              where c.relnamespace = 'public'::regnamespace
                and c.relkind in ('r', 'p', 'v')
                and c.relname <> 'schema_migrations'
-               and not has_table_privilege(c.oid, 'SELECT')""")
+               and not has_table_privilege(c.oid, 'SELECT')
+               and not (c.relname = 'ticket_keys'
+                        and has_any_column_privilege(c.oid, 'SELECT'))""")
         assert without == [], f"ztic_app cannot read {without}"
+        # the sealed signing keys: every column but the secret one
+        # (sql/011_ticket_keys.sql, docs/tickets.md)
+        assert one(cur, """select has_column_privilege('ticket_keys', 'secret_box',
+                                                    'SELECT')""") is False
+        assert one(cur, """select has_column_privilege('ticket_keys', 'public_key',
+                                                    'SELECT')""") is True
         assert one(cur, """select has_table_privilege('schema_migrations', 'SELECT')
                                   or has_table_privilege('schema_migrations', 'INSERT')""") is False
         # The audit trail is append-only.

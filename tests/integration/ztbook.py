@@ -116,7 +116,7 @@ class Shop:
 
     def _purge(self):
         self.conn.rollback()
-        order = ["refunds", "payments", "tickets", "booking_items", "bookings",
+        order = ["ticket_keys", "refunds", "payments", "tickets", "booking_items", "bookings",
                  "seats", "ticket_types", "price_categories", "events",
                  "memberships"]
         for tid in self.tenants:

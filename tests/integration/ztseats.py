@@ -219,7 +219,7 @@ class Catalog:
 
     def purge(self):
         self.conn.rollback()
-        order = ["tickets", "bookings", "seats", "ticket_types",
+        order = ["ticket_keys", "tickets", "bookings", "seats", "ticket_types",
                  "price_categories", "events", "memberships"]
         for tid in self.tenants:
             with self.tx(tid) as cur:

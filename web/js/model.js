@@ -223,6 +223,8 @@ export function booking(b) {
         ticketType: pick(t, 'ticketTypeName') || (t.ticketType && t.ticketType.name) || (t.ticketTypeId ? label : ''),
         pricePaise: num(pick(t, 'pricePaise', 'price_paise')),
         checkedInAt: pick(t, 'checkedInAt', 'checked_in_at') || null,
+        // the signed gate payload (docs/tickets.md): live tickets, buyer only
+        qr: pick(t, 'qr') || null,
       };
     }),
     payment: pick(b, 'payment') || null,

@@ -25,11 +25,34 @@ function canCancel(b) {
 // Tickets in seat order (C2 before C10), whatever order the server keeps.
 const byLabel = (ts) => [...ts].sort((x, y) => (x.seatLabel || x.ticketType || '').localeCompare(y.seatLabel || y.ticketType || '', 'en', { numeric: true }));
 
+// A live ticket's QR code: the SVG the server draws from the signed
+// payload (GET …/tickets/:id/qr.svg, the buyer only), shown as a data: URL
+// (the CSP allows img-src 'self' data:; the request needs the bearer token).
+function qrFigure(b, t) {
+  const name = t.seatLabel || t.ticketType || 'Ticket';
+  const img = h('img.qr', { alt: `QR code for ${name}`, width: 320, height: 320, hidden: true });
+  const fig = h('figure.ticket-qr', { 'data-ticket': t.id },
+    img, h('figcaption.small', { text: `${name} · turn your screen brightness up at the gate` }));
+  api.getText(`/api/bookings/${encodeURIComponent(b.id)}/tickets/${encodeURIComponent(t.id)}/qr.svg`)
+    .then((svg) => {
+      img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+      img.hidden = false;
+    })
+    .catch(() => fig.replaceChildren(h('p.small', { text: 'The QR code could not be loaded. Reload the page to try again.' })));
+  return fig;
+}
+
 function ticketLine(t) {
   return h('li', {},
     h('span', { text: t.seatLabel || t.ticketType || 'Ticket' }),
     h('span', {}, t.status !== 'live' ? stamp(t.status === 'refunded' ? 'refunded' : 'cancelled') : null,
       t.checkedInAt ? h('span.small', { text: ' · checked in' }) : null));
+}
+
+function qrCodes(b) {
+  const live = byLabel(b.tickets).filter((t) => t.status === 'live' && t.qr);
+  if (b.status !== 'confirmed' || !live.length) return null;
+  return h('div.ticket-qrs', { 'aria-label': 'QR codes to show at the gate' }, live.map((t) => qrFigure(b, t)));
 }
 
 function card(b) {
@@ -43,6 +66,7 @@ function card(b) {
     b.event.venueName ? h('p.small', { text: b.event.venueName }) : null,
     h('div.perforation', { 'aria-hidden': 'true' }),
     h('ul.selection-list', { 'aria-label': 'Tickets' }, byLabel(b.tickets).map(ticketLine)),
+    qrCodes(b),
     h('p.small', {}, 'Total ', h('strong.price', { text: rupees(b.totalPaise, { free: true }) }), ` · booking ${b.id.slice(0, 8)}`),
     m, actions);
   if (b.status === 'pending' && b.expiresAt) {
