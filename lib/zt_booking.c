@@ -51,7 +51,8 @@ static struct zt_sql q_event = ZT_SQL("bk_event",
     " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0),"
     " u.name, u.email, u.phone,"
     " extract(epoch FROM e.starts_at - interval '12 hours')::bigint,"
-    " extract(epoch FROM e.ends_at + interval '6 hours')::bigint"
+    " extract(epoch FROM e.ends_at + interval '6 hours')::bigint,"
+    " " WHEN_LOCAL
     " FROM events e LEFT JOIN users u ON u.id = $2 WHERE e.id = $1",
     2);
 /*
@@ -186,7 +187,8 @@ struct zt_sql zt__q_get = ZT_SQL("bk_get",
     " coalesce(e.refund_fee_paise, 0), coalesce(e.refund_fee_bps, 0),"
     /* the QR window (docs/tickets.md, "Validity") */
     " extract(epoch FROM e.starts_at - interval '12 hours')::bigint,"
-    " extract(epoch FROM e.ends_at + interval '6 hours')::bigint"
+    " extract(epoch FROM e.ends_at + interval '6 hours')::bigint,"
+    " " WHEN_LOCAL
     " FROM bookings b CROSS JOIN LATERAL " EVENT_OF("b") " WHERE b.id = $1",
     1);
 /*
@@ -398,7 +400,7 @@ zt__tell_buyer(struct zt_req *req, const char *booking_id, struct zt__after *a,
 	if (f.email == NULL && f.phone == NULL)
 		return ZT_OK;
 	f.title = PQgetvalue(r, 0, GET_TITLE);
-	f.when = PQgetvalue(r, 0, GET_STARTS);
+	f.when = PQgetvalue(r, 0, GET_WHEN);
 	f.venue = zt_db_val(r, 0, GET_VENUE);
 	f.total = atoll(PQgetvalue(r, 0, GET_TOTAL));
 	if (items == NULL &&
@@ -715,7 +717,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		bf.email = zt_db_val(ev, 0, EV_BUYER_EMAIL);
 		bf.phone = zt_db_val(ev, 0, EV_BUYER_PHONE);
 		bf.title = PQgetvalue(ev, 0, EV_TITLE);
-		bf.when = PQgetvalue(ev, 0, EV_STARTS);
+		bf.when = PQgetvalue(ev, 0, EV_WHEN);
 		bf.venue = zt_db_val(ev, 0, EV_VENUE);
 		bf.total = price.total;
 		size_t *o = zt__label_order(req, &l);

@@ -33,6 +33,16 @@
 	"(SELECT * FROM events e WHERE e.id = " b ".event_id"                  \
 	" LIMIT 1) e"
 
+/*
+ * When the event starts, as a person reads it in a message: in the event's
+ * own time zone, "Sun, 27 Dec 2026, 6:00 PM IST" (the pages format the
+ * same instant from the RFC 3339 time the API gives).
+ */
+#define WHEN_LOCAL                                                             \
+	"to_char(e.starts_at AT TIME ZONE e.timezone,"                         \
+	" 'Dy, FMDD Mon YYYY, FMHH12:MI AM') || ' ' || CASE e.timezone"        \
+	" WHEN 'Asia/Kolkata' THEN 'IST' ELSE e.timezone END"
+
 /* ------------------------------------- statements of zt_booking.c ---- */
 
 /* A booking with its event card, buyer and refund terms, by id ($1). */
@@ -62,6 +72,7 @@ enum zt__get_col {
 	GET_FEE_BPS,
 	GET_VALID_FROM, /* the tickets' validity window, epoch seconds */
 	GET_VALID_UNTIL,
+	GET_WHEN, /* WHEN_LOCAL */
 };
 /* A booking's lines with their labels, in label order ($1). */
 extern struct zt_sql zt__q_get_items;
@@ -87,6 +98,7 @@ enum zt__event_col {
 	EV_BUYER_PHONE,
 	EV_VALID_FROM, /* the tickets' validity window, epoch seconds */
 	EV_VALID_UNTIL,
+	EV_WHEN, /* WHEN_LOCAL */
 };
 /* Columns of the insert of a booking: one row per ticket issued. */
 enum zt__made_col {

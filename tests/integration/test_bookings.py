@@ -111,6 +111,30 @@ def test_a_seat_in_an_unnamed_section_is_labelled_without_a_leading_space(
         assert labels == ["A1"], labels
 
 
+def test_the_confirmation_says_when_in_the_events_time_zone(
+        shop, base_url, stack_var):
+    """Issue #23's walk-through: emails printed the start as raw UTC
+    ("2026-12-27T12:30:00Z"); a person reads it in IST."""
+    import datetime
+    t = shop.tenant()
+    ev = shop.event(t, seats=1, seat_price=0)
+    b = buyer(shop, base_url, stack_var, label="when")
+    b.hold(ev, ev["seats"][:1])
+    r = b.book(ev)
+    assert r.status_code == 201, r.text
+    when, starts = shop.one(
+        "select o.payload->>'eventWhen', e.starts_at from outbox o, events e"
+        " where o.payload->>'bookingRef' = %s and e.id = %s",
+        ("ZT-" + r.json()["id"][:8], ev["id"]))
+    ist = starts.astimezone(datetime.timezone(datetime.timedelta(hours=5,
+                                                                minutes=30)))
+    hour = ist.hour % 12 or 12
+    want = (f"{ist:%a}, {ist.day} {ist:%b %Y}, {hour}:{ist:%M}"
+            f" {'AM' if ist.hour < 12 else 'PM'} IST")
+    assert when == want, (when, want)
+    assert "Z" not in when and "T" not in when.split(",")[0]
+
+
 def test_paid_booking_prices_come_from_the_database(shop, base_url, stack_var):
     t = shop.tenant()
     ev = shop.event(t, seats=4, seat_price=50000, ga=[10], ga_price=30000)
