@@ -597,6 +597,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	PGresult *ev, *lines, *pending, *made;
 	enum zt_err e;
 	int is_free;
+	PGresult *key = NULL; /* the signing key, read ahead (free) */
 
 	memset(&a, 0, sizeof(a));
 	*out = NULL;
@@ -699,6 +700,11 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	    [CR_QTYS] = zt_db_array(req, l.qty, l.n),
 	    [CR_PRICES] = zt_db_array(req, l.price, l.n),
 	};
+	/* a free booking's answer signs its tickets: the key is read in the
+	 * same round trip as the insert */
+	if (is_free &&
+	    (e = zt_ticket_signer_queue(req, tenant, NULL, &key)) != ZT_OK)
+		return e;
 	if ((made = zt_db_exec(req, &q_create, bp)) == NULL) {
 		/* free: a seat with a live ticket already */
 		if (is_free && strcmp(zt_db_sqlstate(), "23505") == 0)
@@ -730,7 +736,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 			return e;
 		/* the key that signs the answer's QR payloads, in this
 		 * transaction: its first one commits with the tickets */
-		if ((e = zt_ticket_signer(req, tenant, &sg)) != ZT_OK)
+		if ((e = zt_ticket_signer_from(req, tenant, key, &sg)) != ZT_OK)
 			return e;
 		if ((e = zt_db_commit(req)) != ZT_OK) {
 			sodium_memzero(&sg, sizeof(sg));

@@ -215,7 +215,7 @@ struct json_object *zt__created_json(struct zt_req *req, const char *id,
 /* "qr" on each ticket of the buyer's answer (zt_booking_json.c). */
 enum zt_err zt__booking_add_qr(struct zt_req *req, struct json_object *tickets,
     const char *tenant, const char *event, int64_t from, int64_t until,
-    const struct zt_ticket_signer *sg);
+    const struct zt_ticket_signer *sg, const PGresult *ahead);
 
 /* zt_refund.c */
 

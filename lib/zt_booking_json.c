@@ -140,13 +140,14 @@ add_terms(struct zt_req *req, struct json_object *b, int cancellable,
 /*
  * The buyer's view: each live ticket of tickets (the answer's array) gets
  * its signed QR payload as "qr", the others qr null (docs/tickets.md).
- * Signed by sg, or when NULL by the tenant's key read (or made) here once,
- * and only when some ticket is live.  Valid from..until (epoch seconds).
+ * Signed by sg, or when NULL by the tenant's key (ahead: its row read
+ * ahead, zt_ticket_signer_queue; else read or made here once), and only
+ * when some ticket is live.  Valid from..until (epoch seconds).
  */
 enum zt_err
 zt__booking_add_qr(struct zt_req *req, struct json_object *tickets,
     const char *tenant, const char *event, int64_t from, int64_t until,
-    const struct zt_ticket_signer *sg)
+    const struct zt_ticket_signer *sg, const PGresult *ahead)
 {
 	struct zt_ticket_signer own;
 	enum zt_err e = ZT_OK;
@@ -158,8 +159,8 @@ zt__booking_add_qr(struct zt_req *req, struct json_object *tickets,
 		if (st != NULL &&
 		    strcmp(json_object_get_string(st), "live") == 0) {
 			if (sg == NULL) {
-				if ((e = zt_ticket_signer(req, tenant, &own)) !=
-				    ZT_OK)
+				if ((e = zt_ticket_signer_from(
+					 req, tenant, ahead, &own)) != ZT_OK)
 					break;
 				sg = &own;
 			}
@@ -186,13 +187,14 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 {
 	const char *p[1] = {booking_id};
 	const PGresult *r = got;
-	PGresult *qr = NULL, *qit = NULL, *tk = NULL, *pay;
+	PGresult *qr = NULL, *qit = NULL, *tk = NULL, *key = NULL, *pay;
 	struct json_object *b, *items, *tickets;
 	/* the four reads in one round trip (an unknown id reads nothing) */
 	if ((r == NULL && zt_db_queue(req, &zt__q_get, p, &qr) != ZT_OK) ||
 	    (it == NULL &&
 		zt_db_queue(req, &zt__q_get_items, p, &qit) != ZT_OK) ||
 	    zt_db_queue(req, &q_get_tickets, p, &tk) != ZT_OK ||
+	    zt_ticket_signer_queue(req, NULL, booking_id, &key) != ZT_OK ||
 	    (pay = zt_db_exec(req, &q_get_payment, p)) == NULL)
 		return NULL;
 	if (r == NULL)
@@ -252,7 +254,7 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 	    zt__booking_add_qr(req, tickets, PQgetvalue(r, 0, GET_TENANT),
 		PQgetvalue(r, 0, GET_EVENT),
 		atoll(PQgetvalue(r, 0, GET_VALID_FROM)),
-		atoll(PQgetvalue(r, 0, GET_VALID_UNTIL)), NULL) != ZT_OK) {
+		atoll(PQgetvalue(r, 0, GET_VALID_UNTIL)), NULL, key) != ZT_OK) {
 		json_object_put(b);
 		return NULL;
 	}
@@ -338,7 +340,7 @@ zt__created_json(struct zt_req *req, const char *id, const char *event_id,
 	if (sg != NULL)
 		zt__booking_add_qr(req, tickets, tenant, event_id,
 		    atoll(PQgetvalue(ev, 0, EV_VALID_FROM)),
-		    atoll(PQgetvalue(ev, 0, EV_VALID_UNTIL)), sg);
+		    atoll(PQgetvalue(ev, 0, EV_VALID_UNTIL)), sg, NULL);
 	if (order_id != NULL)
 		json_object_object_add(b, "payment",
 		    payment_json(req, json_object_new_string(order_id),

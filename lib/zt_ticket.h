@@ -23,6 +23,8 @@
 
 #include "zt_err.h"
 
+struct pg_result; /* libpq's PGresult */
+
 struct zt_req;
 
 #define ZT_TICKET_BODY_LEN 44
@@ -119,6 +121,20 @@ int zt_ticket_uuid_bytes(const char *s, unsigned char out[16]);
  */
 enum zt_err zt_ticket_signer(
     struct zt_req *req, const char *tenant, struct zt_ticket_signer *s);
+
+/*
+ * The signing key's row read ahead, so that signing costs no round trip
+ * of its own: queued (zt_db_queue) to go with the transaction's next
+ * statement, of tenant's key, or when tenant is NULL of the key of the
+ * tenant of booking (a uuid).  *out receives the row; *out must live until
+ * zt_ticket_signer_from, as zt_db_queue says.
+ */
+enum zt_err zt_ticket_signer_queue(struct zt_req *req, const char *tenant,
+    const char *booking, struct pg_result **out);
+/* As zt_ticket_signer, from a row read ahead when it holds the key (read
+ * or made now when ahead is NULL or empty: the tenant's first ticket). */
+enum zt_err zt_ticket_signer_from(struct zt_req *req, const char *tenant,
+    const struct pg_result *ahead, struct zt_ticket_signer *s);
 
 /* The payload of ticket (uuid) of event (uuid) valid from..until, signed
  * by s, in req's arena; NULL when an id is not a uuid or the window is

@@ -15,6 +15,11 @@
 
 static struct zt_sql q_signing = ZT_SQL(
     "tk_signing", "SELECT kid, secret_box FROM zt_ticket_signing_key($1)", 1);
+/* the key of a booking's tenant, read ahead with the booking's reads */
+static struct zt_sql q_signing_of = ZT_SQL("tk_signing_of",
+    "SELECT kid, secret_box FROM zt_ticket_signing_key("
+    "(SELECT b.tenant_id FROM bookings b WHERE b.id = $1))",
+    1);
 static struct zt_sql q_insert = ZT_SQL("tk_insert",
     "INSERT INTO ticket_keys (tenant_id, kid, public_key, secret_box)"
     " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -73,17 +78,34 @@ make_key(struct zt_req *req, const char *tenant)
 }
 
 enum zt_err
+zt_ticket_signer_queue(
+    struct zt_req *req, const char *tenant, const char *booking, PGresult **out)
+{
+	const char *p[1] = {tenant != NULL ? tenant : booking};
+	return zt_db_queue(
+	    req, tenant != NULL ? &q_signing : &q_signing_of, p, out);
+}
+
+enum zt_err
 zt_ticket_signer(
     struct zt_req *req, const char *tenant, struct zt_ticket_signer *s)
 {
+	return zt_ticket_signer_from(req, tenant, NULL, s);
+}
+
+enum zt_err
+zt_ticket_signer_from(struct zt_req *req, const char *tenant,
+    const PGresult *ahead, struct zt_ticket_signer *s)
+{
 	const char *p[1] = {tenant};
 	unsigned char box[ZT_TICKET_BOX_LEN], seed[ZT_TICKET_SEED_LEN], pk[32];
-	PGresult *r;
+	const PGresult *r = ahead;
 	enum zt_err e;
 	if (sodium_is_zero(zt_g.cfg.ticket_master_key, 32))
 		return zt_fail(req, ZT_EINTERNAL, "internal",
 		    "ZT_TICKET_MASTER_KEY is not set for this program");
-	if ((r = zt_db_exec(req, &q_signing, p)) == NULL)
+	if ((r == NULL || PQntuples(r) == 0) &&
+	    (r = zt_db_exec(req, &q_signing, p)) == NULL)
 		return req->err;
 	if (PQntuples(r) == 0) {
 		/* the tenant's first ticket signed: its first key */
