@@ -3,6 +3,7 @@
  * key routes.  See zt_ticket.h and docs/tickets.md. */
 #include "zt_crypto.h"
 #include "zt_db.h"
+#include "zt_json.h"
 #include "zt_req.h"
 #include "zt_server.h"
 #include "zt_team.h"
@@ -25,8 +26,7 @@ static struct zt_sql q_insert = ZT_SQL("tk_insert",
     " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     4);
 static struct zt_sql q_list = ZT_SQL("tk_list",
-    "SELECT kid, public_key, status, to_char(created_at AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    "SELECT kid, public_key, status, extract(epoch FROM created_at)::bigint"
     " FROM ticket_keys WHERE tenant_id = $1 ORDER BY created_at, kid",
     1);
 static struct zt_sql q_retire = ZT_SQL("tk_retire",
@@ -166,8 +166,8 @@ list_json(struct zt_req *req, struct json_object **out)
 		    json_object_new_string(zt_b64url(req->arena, pk, 32)));
 		json_object_object_add(
 		    k, "status", json_object_new_string(PQgetvalue(r, i, 2)));
-		json_object_object_add(k, "createdAt",
-		    json_object_new_string(PQgetvalue(r, i, 3)));
+		json_object_object_add(
+		    k, "createdAt", zt_json_epoch(PQgetvalue(r, i, 3)));
 		json_object_array_add(keys, k);
 	}
 	*out = json_object_new_object();
