@@ -910,12 +910,16 @@ zt_db_constraint(void)
 }
 
 int
-zt_db_ping(char *err, size_t errlen)
+zt_db_ping(struct zt_db *db, char *err, size_t errlen)
 {
-	struct zt_db *db = zt_g.db;
-	struct zt_req *req = zt_req_new(NULL, NULL);
+	struct zt_req *req;
 	PGresult *r;
 	int rc = -1;
+	if (db == NULL) {
+		snprintf(err, errlen, "database not configured");
+		return -1;
+	}
+	req = zt_req_new(NULL, NULL);
 	if (run(db, req, &q_ping, NULL, 0, &r) == ZT_OK)
 		rc = 0;
 	else

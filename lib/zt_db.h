@@ -175,8 +175,9 @@ const char *zt_db_sqlstate(void);
 /* Constraint name of the last failure ("" when none). */
 const char *zt_db_constraint(void);
 
-/* Cheap liveness check for health: 0 ok, -1 down (message in err). */
-int zt_db_ping(char *err, size_t errlen);
+/* Cheap liveness check of the connection db (SELECT 1), for health: 0 ok,
+ * -1 down (message in err).  Outside any transaction. */
+int zt_db_ping(struct zt_db *db, char *err, size_t errlen);
 
 /* A text array parameter, "{a,b,NULL}", of n strings (uuids or numbers:
  * nothing is quoted; NULL entries are SQL NULL), in req's arena. */
