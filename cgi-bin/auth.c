@@ -65,7 +65,7 @@ post_otp_verify(struct zt_req *req)
 	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "field 'code' must be 6 digits");
-	if ((e = zt_db_begin(req, &err)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	e = zt_otp_check(req, id, code, &channel, &ident, &must_commit);
 	if (e != ZT_OK) {

@@ -561,7 +561,6 @@ place_order(struct zt_req *req, const char *id, const char *event_id,
 	struct zt_razorpay_err rerr;
 	struct zt_razorpay_note notes[3] = {
 	    {"booking_id", id}, {"event_id", event_id}, {"tenant_id", tenant}};
-	enum zt_err e;
 
 	zt_server_razorpay_cfg(&cfg);
 	if (zt_razorpay_order_create(
@@ -578,7 +577,7 @@ place_order(struct zt_req *req, const char *id, const char *event_id,
 		return zt_fail(req, ZT_EUPSTREAM, "payment_unavailable",
 		    "the payment service did not answer; try again");
 	}
-	if ((e = zt_db_begin_tenant(req, &err, tenant, req->user_id)) != ZT_OK)
+	if (zt_db_begin_tenant(req, &err, tenant, req->user_id) != ZT_OK)
 		return zt_fail_error(req, &err);
 	const char *op[2] = {id, order.id};
 	if (zt_db_queue(req, &err, &q_payment_order, op, NULL) != ZT_OK ||
@@ -617,7 +616,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		    "hold some seats or tickets first");
 
 	/* the event's tenant, read through the public catalogue policy */
-	if ((e = zt_db_begin_user(req, &err)) != ZT_OK)
+	if (zt_db_begin_user(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	p[0] = event_id;
 	p[1] = req->user_id;
@@ -631,7 +630,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		    "this event is not on sale");
 	tenant = zt__dup(req, ev, 0, EV_TENANT);
 	int limit = atoi(PQgetvalue(ev, 0, EV_LIMIT));
-	if ((e = zt_db_scope_tenant(req, &err, tenant, req->user_id)) != ZT_OK)
+	if (zt_db_scope_tenant(req, &err, tenant, req->user_id) != ZT_OK)
 		return zt_fail_error(req, &err);
 
 	/* the hold's prices and the buyer's pending bookings: one round trip */
@@ -666,7 +665,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		if (strcmp(PQgetvalue(pending, i, PEND_SIG),
 			zt__hold_sig(req, &l)) == 0) {
 			const char *order_id;
-			if ((e = zt_db_commit(req, &err)) != ZT_OK)
+			if (zt_db_commit(req, &err) != ZT_OK)
 				return zt_fail_error(req, &err);
 			/* its order was lost with the request that made it
 			 * (the database went away after COMMIT): place it */
@@ -746,7 +745,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		 * transaction: its first one commits with the tickets */
 		if ((e = zt_ticket_signer_from(req, tenant, key, &sg)) != ZT_OK)
 			return e;
-		if ((e = zt_db_commit(req, &err)) != ZT_OK) {
+		if (zt_db_commit(req, &err) != ZT_OK) {
 			sodium_memzero(&sg, sizeof(sg));
 			return zt_fail_error(req, &err);
 		}
@@ -770,7 +769,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		return ZT_OK;
 	}
 
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 
 	/* the order, after COMMIT: a failure cancels the unpaid booking */
@@ -800,9 +799,8 @@ zt__begin_as_buyer(
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {booking_id};
 	PGresult *r;
-	enum zt_err e;
 	req->tenant_id[0] = '\0';
-	if ((e = zt_db_begin(req, &err)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &zt__q_find, p)) == NULL)
 		return zt_fail_error(req, &err);
@@ -822,13 +820,13 @@ zt__booking_answer(
 	struct zt_error err = ZT_ERROR_INIT;
 	enum zt_err e;
 	*out = NULL;
-	if ((e = zt_db_begin(req, &err)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((e = zt__booking_json(req, booking_id, out)) != ZT_OK)
 		return e;
 	/* commit: signing the buyer's tickets may have made the tenant's
 	 * first key (docs/tickets.md) */
-	if ((e = zt_db_commit(req, &err)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(*out);
 		*out = NULL;
 		return zt_fail_error(req, &err);
@@ -854,7 +852,7 @@ zt_booking_get(
 	*out = NULL;
 	if (!zt_is_uuid(booking_id))
 		return zt__no_booking(req);
-	if ((e = zt_db_begin_user(req, &err)) != ZT_OK)
+	if (zt_db_begin_user(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	/* a token without a tenant reads as the buyer alone (404 when not
 	 * theirs) in one round trip; with one, the buyer first */
@@ -875,7 +873,7 @@ zt_booking_get(
 		return e;
 	/* commit: signing the buyer's tickets may have made the tenant's
 	 * first key (docs/tickets.md) */
-	if ((e = zt_db_commit(req, &err)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(*out);
 		*out = NULL;
 		return zt_fail_error(req, &err);
@@ -896,7 +894,7 @@ zt_booking_ticket_qr_svg(struct zt_req *req, const char *booking_id,
 		return zt__no_booking(req);
 	/* the buyer's scope alone: an organizer's token sees its own
 	 * bookings only, and booking_json signs for the buyer only */
-	if ((e = zt_db_begin_user(req, &err)) != ZT_OK)
+	if (zt_db_begin_user(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((e = zt__booking_json(req, booking_id, &b)) != ZT_OK)
 		return e;
@@ -912,7 +910,7 @@ zt_booking_ticket_qr_svg(struct zt_req *req, const char *booking_id,
 			    req->arena, json_object_get_string(q));
 	}
 	json_object_put(b);
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if (qr == NULL || (*svg = zt_qr_svg(req->arena, qr, NULL)) == NULL)
 		return zt_fail(req, ZT_ENOTFOUND, "ticket_not_found",
@@ -948,7 +946,7 @@ list_of(struct zt_req *req, struct zt_sql *q, const char *arg,
 		json_object_array_add(list, b);
 	}
 	/* commit: a buyer's list may have made the tenant's first key */
-	if ((e = zt_db_commit(req, &err)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(body);
 		return zt_fail_error(req, &err);
 	}
@@ -960,11 +958,10 @@ enum zt_err
 zt_booking_mine(struct zt_req *req, struct json_object **out)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	enum zt_err e;
 	*out = NULL;
 	/* only the buyer policy: an organizer's token must not widen it */
 	req->tenant_id[0] = '\0';
-	if ((e = zt_db_begin(req, &err)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	return list_of(req, &q_mine, req->user_id, out);
 }

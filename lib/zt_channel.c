@@ -42,7 +42,6 @@ zt_channel_tenant(struct zt_req *req, const char **where)
 		return e;
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
-
 	return granted(req, "tenant", req->tenant_id, where);
 }
 
@@ -53,16 +52,15 @@ zt_channel_booking(
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {booking_id, req->user_id};
 	PGresult *r;
-	enum zt_err e;
 
-	if ((e = zt_db_begin_user(req, &err)) != ZT_OK)
+	if (zt_db_begin_user(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &q_buyer, p)) == NULL)
 		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
 		    "no such booking: %s", booking_id);
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	return granted(req, "booking", booking_id, where);
 }

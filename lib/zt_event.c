@@ -1044,7 +1044,7 @@ zt_event_mine(struct zt_req *req, struct json_object **out)
 	p[3] = zt_arena_printf(req->arena, "%ld", offset);
 	if ((r = zt_db_exec(req, &err, &q_mine, p)) == NULL)
 		return zt_fail_error(req, &err);
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	list = json_object_new_array();
 	for (int i = 0; i < PQntuples(r) && i < limit; i++) {
@@ -1167,7 +1167,7 @@ zt_event_catalogue(struct zt_req *req, struct json_object **out)
 		return e;
 	if ((r = zt_db_exec(req, &err, &q_catalogue, p)) == NULL)
 		return zt_fail_error(req, &err);
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	list = json_object_new_array();
 	int n = PQntuples(r) < limit ? PQntuples(r) : (int)limit;
@@ -1323,7 +1323,6 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	    ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((e = zt_layout_json(req, id, 0, o)) != ZT_OK ||
-
 	    (e = zt_layout_availability(req, id, o)) != ZT_OK)
 		return e;
 	if (zt_db_commit(req, &err) != ZT_OK)

@@ -666,9 +666,8 @@ seed_sold(struct zt_req *req, const struct zt_salemap *m, long long v0)
 	size_t n, k = 0, count[3] = {0, 0, 0};
 	const char kinds[3] = {'s', 'u', 't'};
 	const int width[3] = {1, 2, 3};
-	enum zt_err e;
 
-	if ((e = zt_db_begin_tenant(req, &err, m->tenant_id, "")) != ZT_OK)
+	if (zt_db_begin_tenant(req, &err, m->tenant_id, "") != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((res = zt_db_exec(req, &err, &q_sold, p)) == NULL)
 		return zt_fail_error(req, &err);
@@ -691,7 +690,7 @@ seed_sold(struct zt_req *req, const struct zt_salemap *m, long long v0)
 				args[k++] = PQgetvalue(res, (int)row, c);
 		}
 	}
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	return run(req, &seed_sold_script, m->event_id, (int)k, args, &reply);
 }

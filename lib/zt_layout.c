@@ -586,7 +586,6 @@ zt_layout_put(struct zt_req *req, const char *event_id, struct json_object *doc,
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	zt_salemap_touch(req, event_id);
-
 	*out = json_object_get(body);
 	return ZT_OK;
 }

@@ -153,7 +153,7 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 
 	/* the row commits only if the provider took the message, so a
 	 * failed send leaves no challenge behind */
-	if ((e = zt_db_begin(req, &err)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &q_insert, params)) == NULL)
 		return zt_fail_error(req, &err);
@@ -184,7 +184,7 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 		    "use another channel",
 		    channel);
 	}
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	zt_log_info(
 	    "otp", "challenge %s sent by %s (%s)", challenge_id, channel, pid);

@@ -364,8 +364,7 @@ finish(struct zt_req *req, const struct zt__after *a, const char *booking_id,
     struct json_object **out)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	enum zt_err e;
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	zt__run_after(req, a);
 	return zt__booking_answer(req, booking_id, out);
@@ -483,7 +482,6 @@ cancelled_event_one(struct zt_req *req)
 	if (zt_db_scope_tenant(req, &err, a.tenant_id, "") != ZT_OK ||
 	    lock_for_refund(req, id, &a, &r) != ZT_OK)
 		return -1;
-
 	if (strcmp(PQgetvalue(r, 0, CL_STATUS), "confirmed") != 0)
 		return 1; /* refunded meanwhile */
 	const char *payment_row, *ppid;

@@ -152,12 +152,11 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {event_id};
 	PGresult *r;
-	enum zt_err e;
 
 	/* the version before the map itself: a change that lands while
 	 * loading makes the next lock reload ("?": reload once) */
 	zt_salemap_version(req, event_id, m->map_ver, sizeof(m->map_ver));
-	if ((e = zt_db_begin_public(req, &err)) != ZT_OK)
+	if (zt_db_begin_public(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &q_event, p)) == NULL)
 		return zt_fail_error(req, &err);
@@ -174,7 +173,7 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 
 	/* the children through the tenant's own policy: a plain index
 	 * scan instead of the per-row public_read check */
-	if ((e = zt_db_scope_tenant(req, &err, m->tenant_id, "")) != ZT_OK)
+	if (zt_db_scope_tenant(req, &err, m->tenant_id, "") != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &q_seats, p)) == NULL)
 		return zt_fail_error(req, &err);
@@ -210,7 +209,7 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 			t->sales_end_ms = num(r, row, 5);
 		}
 	}
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	zt_salemap_index(m);
 	m->loaded_ms = zt_time_mono_ms();
@@ -259,9 +258,8 @@ zt_salemap_seat_event(
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {seat_id};
 	PGresult *r;
-	enum zt_err e;
 
-	if ((e = zt_db_begin_public(req, &err)) != ZT_OK)
+	if (zt_db_begin_public(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &q_seat_event, p)) == NULL)
 		return zt_fail_error(req, &err);

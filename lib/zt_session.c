@@ -170,9 +170,8 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 	struct json_object *user, *ms;
 	const char *role = "";
 	char *tok;
-	enum zt_err e;
 
-	if ((e = zt_db_scope_user(req, &err, user_id)) != ZT_OK)
+	if (zt_db_scope_user(req, &err, user_id) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &q_user, p)) == NULL)
 		return zt_fail_error(req, &err);
@@ -319,7 +318,7 @@ zt_session_refresh(
 		return refused(req, out, "no_session", "sign in again");
 	snprintf(grace, sizeof(grace), "%d", zt_g.cfg.refresh_grace);
 	snprintf(ttl, sizeof(ttl), "%d", zt_g.cfg.refresh_ttl);
-	if ((e = zt_db_begin(req, &err)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	p[0] = zt_session_token_hash(req, raw);
 	p[1] = grace;
@@ -354,7 +353,7 @@ zt_session_refresh(
 			p[0] = family;
 			if (zt_db_exec(req, &err, &q_family_revoke, p) == NULL)
 				return zt_fail_error(req, &err);
-			if ((e = zt_db_commit(req, &err)) != ZT_OK)
+			if (zt_db_commit(req, &err) != ZT_OK)
 				return zt_fail_error(req, &err);
 			zt_log_warn("session",
 			    "refresh token reused; family %s revoked", family);
@@ -384,7 +383,7 @@ zt_session_refresh(
 	}
 
 	if (tenant_id != NULL && strcmp(tenant_id, active) != 0) {
-		if ((e = zt_db_scope_user(req, &err, user_id)) != ZT_OK)
+		if (zt_db_scope_user(req, &err, user_id) != ZT_OK)
 			return zt_fail_error(req, &err);
 		p[0] = user_id;
 		p[1] = tenant_id;
@@ -423,14 +422,13 @@ zt_session_logout(struct zt_req *req, struct zt_session_answer *out)
 	const char *p[2];
 	char grace[8] = "0";
 	PGresult *r;
-	enum zt_err e;
 
 	out->body = NULL;
 	out->cookie =
 	    zt_session_cookie(req, NULL, 0); /* cleared whatever happens */
 	if (sent == NULL || zt_b64url_decode(sent, raw, sizeof(raw)) != 0)
 		return ZT_OK;
-	if ((e = zt_db_begin(req, &err)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	p[0] = zt_session_token_hash(req, raw);
 	p[1] = grace;
@@ -453,7 +451,7 @@ zt_session_me(struct zt_req *req, struct json_object **out)
 	struct json_object *body;
 	enum zt_err e;
 	*out = NULL;
-	if ((e = zt_db_begin(req, &err)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	body = json_object_new_object();
 	if ((e = session_body(req, req->user_id, req->tenant_id, body)) ==

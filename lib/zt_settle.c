@@ -107,9 +107,8 @@ issue(struct zt_req *req, const char *booking_id)
 	const char *p[1] = {booking_id};
 	struct zt_error err = ZT_ERROR_INIT;
 	PGresult *r;
-	enum zt_err e;
 
-	if ((e = zt_db_savepoint(req, &err, "issue")) != ZT_OK)
+	if (zt_db_savepoint(req, &err, "issue") != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &q_issue, p)) == NULL) {
 		/* a taken seat or a data rule: this attempt only */
@@ -124,7 +123,7 @@ issue(struct zt_req *req, const char *booking_id)
 		return zt_fail_error(req, &err);
 	return ZT_OK;
 conflict:
-	if ((e = zt_db_rollback_to(req, &err, "issue")) != ZT_OK)
+	if (zt_db_rollback_to(req, &err, "issue") != ZT_OK)
 		return zt_fail_error(req, &err);
 	return ZT_ECONFLICT;
 }
@@ -284,8 +283,7 @@ zt_settle_confirm(struct zt_req *req, const char *booking_id,
 	    (e = zt__booking_json_with(req, booking_id, a.got, a.items, &b)) !=
 		ZT_OK)
 		return e;
-
-	if ((e = zt_db_commit(req, &dberr)) != ZT_OK) {
+	if (zt_db_commit(req, &dberr) != ZT_OK) {
 		json_object_put(b);
 		return zt_fail_error(req, &dberr);
 	}
@@ -342,7 +340,7 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 	if (zt_razorpay_event_parse(req->body, req->body_len, &ev, &err) != 0)
 		return zt_fail(req, ZT_EBADREQ, "invalid_event", "%s", err.msg);
 
-	if ((e = zt_db_begin_system(req, &dberr)) != ZT_OK)
+	if (zt_db_begin_system(req, &dberr) != ZT_OK)
 		return zt_fail_error(req, &dberr);
 	/* the signed bytes themselves, not the unsigned event id header */
 	crypto_hash_sha256(
@@ -372,8 +370,8 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 		if (PQntuples(r) > 0) {
 			const char *booking = zt__dup(req, r, 0, 0);
 			a.tenant_id = zt__dup(req, r, 0, 1);
-			if ((e = zt_db_scope_tenant(
-				 req, &dberr, a.tenant_id, "")) != ZT_OK)
+			if (zt_db_scope_tenant(req, &dberr, a.tenant_id, "") !=
+			    ZT_OK)
 				return zt_fail_error(req, &dberr);
 			if ((e = settle(req, booking, order, ev.payment.id,
 				 ev.payment.amount, &out, &a)) != ZT_OK &&
@@ -394,7 +392,7 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 		if ((e = zt__refund_webhook(req, &ev, &a)) != ZT_OK)
 			return e;
 	}
-	if ((e = zt_db_commit(req, &dberr)) != ZT_OK)
+	if (zt_db_commit(req, &dberr) != ZT_OK)
 		return zt_fail_error(req, &dberr);
 	zt__run_after(req, &a);
 	*out_json = webhook_answer("processed");

@@ -186,13 +186,12 @@ zt_team_begin(struct zt_req *req, enum zt_role min, enum zt_role *role)
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {req->tenant_id, req->user_id};
 	PGresult *r;
-	enum zt_err e;
 	enum zt_role have;
 
 	if (req->tenant_id[0] == '\0')
 		return zt_fail(req, ZT_EFORBIDDEN, "no_tenant",
 		    "choose an organizer account first");
-	if ((e = zt_db_begin(req, &err)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &q_role, p)) == NULL)
 		return zt_fail_error(req, &err);
@@ -244,7 +243,7 @@ zt_team_list(struct zt_req *req, struct json_object **out)
 	arr = json_object_new_array();
 	for (int i = 0; i < PQntuples(r); i++)
 		json_object_array_add(arr, member_json(r, i));
-	if ((e = zt_db_commit(req, &err)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(arr);
 		return zt_fail_error(req, &err);
 	}
@@ -539,7 +538,7 @@ zt_team_invite(struct zt_req *req, const char *email, const char *phone,
 	if ((e = zt_audit(req, "invitation.created",
 		 zt_arena_printf(req->arena, "invitation:%s", id), d)) != ZT_OK)
 		return e;
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	*out = json_object_new_object();
 	json_object_object_add(
@@ -591,7 +590,7 @@ zt_team_invitations(struct zt_req *req, struct json_object **out)
 		    o, "expiresAt", zt_json_epoch(PQgetvalue(r, i, 7)));
 		json_object_array_add(arr, o);
 	}
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	*out = json_object_new_object();
 	json_object_object_add(*out, "invitations", json_object_get(arr));
@@ -651,9 +650,8 @@ zt_team_invitations_mine(struct zt_req *req, struct json_object **out)
 	const char *p[1] = {req->user_id};
 	struct json_object *arr;
 	PGresult *r;
-	enum zt_err e;
 
-	if ((e = zt_db_begin_user(req, &err)) != ZT_OK)
+	if (zt_db_begin_user(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &q_inv_mine, p)) == NULL)
 		return zt_fail_error(req, &err);
@@ -680,7 +678,7 @@ zt_team_invitations_mine(struct zt_req *req, struct json_object **out)
 		    o, "expiresAt", zt_json_epoch(PQgetvalue(r, i, 6)));
 		json_object_array_add(arr, o);
 	}
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	*out = json_object_new_object();
 	json_object_object_add(*out, "invitations", json_object_get(arr));
@@ -710,7 +708,7 @@ close_invitation(struct zt_req *req, const char *id, int expired)
 			 d)) != ZT_OK)
 			return e;
 	}
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	return expired ? zt_fail(req, ZT_ECONFLICT, "invitation_expired",
 			     "this invitation has expired; ask for a new one")
@@ -979,7 +977,7 @@ zt_team_set_role(struct zt_req *req, const char *user_id, const char *role_name,
 		if ((row = zt_db_exec(req, &err, &q_member_lock, p)) == NULL)
 			return zt_fail_error(req, &err);
 	}
-	if ((e = zt_db_commit(req, &err)) != ZT_OK)
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	*out = member_json(row, 0);
 	return ZT_OK;

@@ -288,11 +288,11 @@ auto_approve(struct zt_req *req)
 	enum zt_err e;
 	if (strcmp(zt_g.cfg.env, "dev") != 0)
 		return ZT_OK;
-	if ((e = zt_db_scope_system(req, &err, 1)) != ZT_OK)
+	if (zt_db_scope_system(req, &err, 1) != ZT_OK)
 		return zt_fail_error(req, &err);
 	if (zt_db_exec(req, &err, &q_activate, p) == NULL)
 		return zt_fail_error(req, &err);
-	if ((e = zt_db_scope_system(req, &err, 0)) != ZT_OK)
+	if (zt_db_scope_system(req, &err, 0) != ZT_OK)
 		return zt_fail_error(req, &err);
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "automatic",
@@ -368,7 +368,7 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 	    (e = contact(req, "contactPhone", in->contact_phone, 0, &phone)) !=
 		ZT_OK)
 		return e;
-	if ((e = zt_db_begin(req, &err)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	p[0] = req->user_id;
 	if ((r = zt_db_exec(req, &err, &q_pending, p)) == NULL)
@@ -380,7 +380,7 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 
 	/* the new tenant is the request's scope from here on */
 	zt_uuid_new(req->tenant_id);
-	if ((e = zt_db_scope_tenant(req, &err, req->tenant_id, req->user_id)) !=
+	if (zt_db_scope_tenant(req, &err, req->tenant_id, req->user_id) !=
 	    ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((e = insert_tenant(req, in, email, phone)) != ZT_OK)
@@ -426,7 +426,7 @@ zt_tenant_get(struct zt_req *req, struct json_object **out)
 		return e;
 	if ((e = tenant_body(req, role == ZT_ROLE_OWNER, &t)) != ZT_OK)
 		return e;
-	if ((e = zt_db_commit(req, &err)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(t);
 		return zt_fail_error(req, &err);
 	}
@@ -634,7 +634,7 @@ zt_tenant_patch(
 		return e;
 	if ((e = tenant_body(req, role == ZT_ROLE_OWNER, out)) != ZT_OK)
 		return e;
-	if ((e = zt_db_commit(req, &err)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(*out);
 		*out = NULL;
 		return zt_fail_error(req, &err);
