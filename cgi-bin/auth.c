@@ -50,6 +50,7 @@ post_otp_send(struct zt_req *req)
 static enum zt_err
 post_otp_verify(struct zt_req *req)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *id = NULL, *code = NULL, *channel, *ident;
 	char user_id[ZT_UUID_BUF];
 	struct zt_session_answer a;
@@ -64,15 +65,14 @@ post_otp_verify(struct zt_req *req)
 	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "field 'code' must be 6 digits");
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	e = zt_otp_check(req, id, code, &channel, &ident, &must_commit);
 	if (e != ZT_OK) {
 		/* keep the attempt count, then report the failure; a COMMIT
 		 * that fails reports its own error in its place */
-		enum zt_err c;
-		if (must_commit && (c = zt_db_commit(req)) != ZT_OK)
-			return c;
+		if (must_commit && zt_db_commit(req, &err) != ZT_OK)
+			return zt_fail_error(req, &err);
 		return e;
 	}
 	if ((e = zt_session_user(req, channel, ident, user_id)) != ZT_OK)

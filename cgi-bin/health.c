@@ -11,6 +11,26 @@
 #include "zt_log.h"
 #include "zt_redis.h"
 #include "zt_serve.h"
+#include "zt_server.h"
+
+/* The checks, each on the process's own handle (zt_g). */
+static int
+ping_postgres(char *err, size_t errlen)
+{
+	return zt_db_ping(zt_g.db, err, errlen);
+}
+
+static int
+ping_redis(char *err, size_t errlen)
+{
+	return zt_redis_ping(zt_g.redis, err, errlen);
+}
+
+static int
+ping_live(char *err, size_t errlen)
+{
+	return zt_live_ping(zt_g.live, err, errlen);
+}
 
 static enum zt_err
 get_health(struct zt_req *req)
@@ -24,9 +44,9 @@ get_health(struct zt_req *req)
 		const char *name;
 		int (*check)(char *, size_t);
 	} parts[] = {
-	    {"postgres", zt_db_ping},
-	    {"redis", zt_redis_ping},
-	    {"live", zt_live_ping},
+	    {"postgres", ping_postgres},
+	    {"redis", ping_redis},
+	    {"live", ping_live},
 	};
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
 		int up = parts[i].check(err, sizeof(err)) == 0;

@@ -12,6 +12,7 @@ enum zt_err
 zt_audit(struct zt_req *req, const char *action, const char *target,
     struct json_object *details)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[5];
 	if (details == NULL)
 		details = json_object_new_object();
@@ -21,5 +22,7 @@ zt_audit(struct zt_req *req, const char *action, const char *target,
 	p[3] = target ? target : "";
 	p[4] = zt_json_text(req, details, NULL);
 	json_object_put(details);
-	return zt_db_exec(req, &q_audit, p) ? ZT_OK : req->err;
+	if (zt_db_exec(req, &err, &q_audit, p) == NULL)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }

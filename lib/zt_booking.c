@@ -292,10 +292,11 @@ zt__run_after(struct zt_req *req, const struct zt__after *a)
 enum zt_err
 zt__load_items(struct zt_req *req, const char *booking_id, struct zt__after *a)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {booking_id};
-	PGresult *r = zt_db_exec(req, &zt__q_get_items, p);
+	PGresult *r = zt_db_exec(req, &err, &zt__q_get_items, p);
 	if (r == NULL)
-		return req->err;
+		return zt_fail_error(req, &err);
 	a->items = r;
 	int n = PQntuples(r);
 	a->seats = zt_arena_array(req->arena, (size_t)n + 1, sizeof(char *));
@@ -383,12 +384,13 @@ zt__tell_buyer(struct zt_req *req, const char *booking_id, struct zt__after *a,
     const char *template, const char *amount_key, long long amount,
     const char *reason)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {booking_id};
 	const PGresult *items = a ? a->items : NULL;
-	PGresult *r = zt_db_exec(req, &zt__q_get, p);
+	PGresult *r = zt_db_exec(req, &err, &zt__q_get, p);
 	struct buyer_facts f;
 	if (r == NULL)
-		return req->err;
+		return zt_fail_error(req, &err);
 	if (a != NULL)
 		a->got = r;
 	if (PQntuples(r) == 0)
@@ -404,8 +406,8 @@ zt__tell_buyer(struct zt_req *req, const char *booking_id, struct zt__after *a,
 	f.venue = zt_db_val(r, 0, GET_VENUE);
 	f.total = atoll(PQgetvalue(r, 0, GET_TOTAL));
 	if (items == NULL &&
-	    (items = zt_db_exec(req, &zt__q_get_items, p)) == NULL)
-		return req->err;
+	    (items = zt_db_exec(req, &err, &zt__q_get_items, p)) == NULL)
+		return zt_fail_error(req, &err);
 	f.summary = "";
 	for (int i = 0; i < PQntuples(items); i++)
 		f.summary = zt__summary_add(req, f.summary,
@@ -422,6 +424,7 @@ static enum zt_err
 ask_lines(struct zt_req *req, const char *event_id, const struct zt_hold *h,
     PGresult **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[4], **ids;
 	ids = zt_arena_array(req->arena, h->nga + 1, sizeof(char *));
 	for (size_t i = 0; i < h->nga; i++)
@@ -430,7 +433,9 @@ ask_lines(struct zt_req *req, const char *event_id, const struct zt_hold *h,
 	p[1] = zt_db_array(req, h->seats, h->nseats);
 	p[2] = zt_db_array(req, ids, h->nga);
 	p[3] = req->user_id;
-	return zt_db_queue(req, &q_lines, p, out);
+	if (zt_db_queue(req, &err, &q_lines, p, out) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }
 
 /* The lines of hold h priced from q_lines's result r. */
@@ -550,33 +555,34 @@ static enum zt_err
 place_order(struct zt_req *req, const char *id, const char *event_id,
     const char *tenant, long long total, const char **order_id)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_razorpay_cfg cfg;
 	struct zt_razorpay_order order;
 	struct zt_razorpay_err rerr;
 	struct zt_razorpay_note notes[3] = {
 	    {"booking_id", id}, {"event_id", event_id}, {"tenant_id", tenant}};
-	enum zt_err e;
 
 	zt_server_razorpay_cfg(&cfg);
 	if (zt_razorpay_order_create(
 		&cfg, total, id, notes, 3, &order, &rerr) != 0) {
 		zt_log_error(
 		    "booking", "order for %s failed: %s", id, rerr.msg);
-		if (zt_db_begin_tenant(req, tenant, req->user_id) == ZT_OK) {
+		if (zt_db_begin_tenant(req, &err, tenant, req->user_id) ==
+		    ZT_OK) {
 			const char *c[1] = {id};
-			if (zt_db_exec(req, &q_cancel_unpaid, c) != NULL)
-				zt_db_commit(req);
+			if (zt_db_exec(req, &err, &q_cancel_unpaid, c) != NULL)
+				zt_db_commit(req, &err);
 		}
 		zt_db_rollback();
 		return zt_fail(req, ZT_EUPSTREAM, "payment_unavailable",
 		    "the payment service did not answer; try again");
 	}
-	if ((e = zt_db_begin_tenant(req, tenant, req->user_id)) != ZT_OK)
-		return e;
+	if (zt_db_begin_tenant(req, &err, tenant, req->user_id) != ZT_OK)
+		return zt_fail_error(req, &err);
 	const char *op[2] = {id, order.id};
-	if ((e = zt_db_queue(req, &q_payment_order, op, NULL)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_queue(req, &err, &q_payment_order, op, NULL) != ZT_OK ||
+	    zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	*order_id = zt_arena_strdup(req->arena, order.id);
 	return ZT_OK;
 }
@@ -585,6 +591,7 @@ enum zt_err
 zt_booking_create(struct zt_req *req, const char *event_id,
     struct json_object **out, int *created)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_hold h;
 	struct zt__lines l;
 	struct zt_price price;
@@ -609,12 +616,12 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		    "hold some seats or tickets first");
 
 	/* the event's tenant, read through the public catalogue policy */
-	if ((e = zt_db_begin_user(req)) != ZT_OK)
-		return e;
+	if (zt_db_begin_user(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	p[0] = event_id;
 	p[1] = req->user_id;
-	if ((ev = zt_db_exec(req, &q_event, p)) == NULL)
-		return req->err;
+	if ((ev = zt_db_exec(req, &err, &q_event, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(ev) == 0)
 		return zt_fail(
 		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
@@ -623,16 +630,16 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		    "this event is not on sale");
 	tenant = zt__dup(req, ev, 0, EV_TENANT);
 	int limit = atoi(PQgetvalue(ev, 0, EV_LIMIT));
-	if ((e = zt_db_scope_tenant(req, tenant, req->user_id)) != ZT_OK)
-		return e;
+	if (zt_db_scope_tenant(req, &err, tenant, req->user_id) != ZT_OK)
+		return zt_fail_error(req, &err);
 
 	/* the hold's prices and the buyer's pending bookings: one round trip */
 	if ((e = ask_lines(req, event_id, &h, &lines)) != ZT_OK)
 		return e;
 	p[0] = req->user_id;
 	p[1] = event_id;
-	if ((pending = zt_db_exec(req, &q_pending, p)) == NULL)
-		return req->err;
+	if ((pending = zt_db_exec(req, &err, &q_pending, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if ((e = price_hold(req, &h, lines, &l)) != ZT_OK)
 		return e;
 	/* holds count bought tickets too, but a confirmation racing the hold
@@ -658,8 +665,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		if (strcmp(PQgetvalue(pending, i, PEND_SIG),
 			zt__hold_sig(req, &l)) == 0) {
 			const char *order_id;
-			if ((e = zt_db_commit(req)) != ZT_OK)
-				return e;
+			if (zt_db_commit(req, &err) != ZT_OK)
+				return zt_fail_error(req, &err);
 			/* its order was lost with the request that made it
 			 * (the database went away after COMMIT): place it */
 			if (!PQgetisnull(pending, i, PEND_UNPLACED) &&
@@ -669,8 +676,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 				return e;
 			return zt__booking_answer(req, old, out);
 		}
-		if (zt_db_exec(req, &q_supersede, q) == NULL)
-			return req->err;
+		if (zt_db_exec(req, &err, &q_supersede, q) == NULL)
+			return zt_fail_error(req, &err);
 	}
 
 	zt_uuid_new(id);
@@ -705,12 +712,12 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	if (is_free &&
 	    (e = zt_ticket_signer_queue(req, tenant, NULL, &key)) != ZT_OK)
 		return e;
-	if ((made = zt_db_exec(req, &q_create, bp)) == NULL) {
+	if ((made = zt_db_exec(req, &err, &q_create, bp)) == NULL) {
 		/* free: a seat with a live ticket already */
 		if (is_free && strcmp(zt_db_sqlstate(), "23505") == 0)
 			return zt_fail(req, ZT_ECONFLICT, "sold_out",
 			    "these seats or tickets were just taken");
-		return req->err;
+		return zt_fail_error(req, &err);
 	}
 
 	if (is_free) {
@@ -738,9 +745,9 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		 * transaction: its first one commits with the tickets */
 		if ((e = zt_ticket_signer_from(req, tenant, key, &sg)) != ZT_OK)
 			return e;
-		if ((e = zt_db_commit(req)) != ZT_OK) {
+		if (zt_db_commit(req, &err) != ZT_OK) {
 			sodium_memzero(&sg, sizeof(sg));
-			return e;
+			return zt_fail_error(req, &err);
 		}
 		a.consume = 1;
 		a.event_id = event_id;
@@ -762,8 +769,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		return ZT_OK;
 	}
 
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 
 	/* the order, after COMMIT: a failure cancels the unpaid booking */
 	const char *order_id;
@@ -789,37 +796,40 @@ enum zt_err
 zt__begin_as_buyer(
     struct zt_req *req, const char *booking_id, const char **tenant)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {booking_id};
 	PGresult *r;
-	enum zt_err e;
 	req->tenant_id[0] = '\0';
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &zt__q_find, p)) == NULL)
-		return req->err;
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &zt__q_find, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0 ||
 	    strcmp(PQgetvalue(r, 0, FIND_USER), req->user_id) != 0)
 		return zt__no_booking(req);
 	*tenant = zt__dup(req, r, 0, FIND_TENANT);
-	return zt_db_scope_tenant(req, *tenant, req->user_id);
+	if (zt_db_scope_tenant(req, &err, *tenant, req->user_id) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }
 
 enum zt_err
 zt__booking_answer(
     struct zt_req *req, const char *booking_id, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	enum zt_err e;
 	*out = NULL;
-	if ((e = zt_db_begin(req)) != ZT_OK)
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((e = zt__booking_json(req, booking_id, out)) != ZT_OK)
 		return e;
-	if ((*out = zt__booking_json(req, booking_id)) == NULL)
-		return req->err;
 	/* commit: signing the buyer's tickets may have made the tenant's
 	 * first key (docs/tickets.md) */
-	if ((e = zt_db_commit(req)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(*out);
 		*out = NULL;
-		return e;
+		return zt_fail_error(req, &err);
 	}
 	return ZT_OK;
 }
@@ -835,19 +845,20 @@ enum zt_err
 zt_booking_get(
     struct zt_req *req, const char *booking_id, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {booking_id};
 	PGresult *r;
 	enum zt_err e;
 	*out = NULL;
 	if (!zt_is_uuid(booking_id))
 		return zt__no_booking(req);
-	if ((e = zt_db_begin_user(req)) != ZT_OK)
-		return e;
+	if (zt_db_begin_user(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	/* a token without a tenant reads as the buyer alone (404 when not
 	 * theirs) in one round trip; with one, the buyer first */
 	if (req->tenant_id[0] != '\0') {
-		if ((r = zt_db_exec(req, &zt__q_find, p)) == NULL)
-			return req->err;
+		if ((r = zt_db_exec(req, &err, &zt__q_find, p)) == NULL)
+			return zt_fail_error(req, &err);
 		if (PQntuples(r) > 0 &&
 		    strcmp(PQgetvalue(r, 0, FIND_USER), req->user_id) == 0) {
 			req->tenant_id[0] = '\0'; /* the buyer's view */
@@ -858,14 +869,14 @@ zt_booking_get(
 				return e;
 		}
 	}
-	if ((*out = zt__booking_json(req, booking_id)) == NULL)
-		return req->err;
+	if ((e = zt__booking_json(req, booking_id, out)) != ZT_OK)
+		return e;
 	/* commit: signing the buyer's tickets may have made the tenant's
 	 * first key (docs/tickets.md) */
-	if ((e = zt_db_commit(req)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(*out);
 		*out = NULL;
-		return e;
+		return zt_fail_error(req, &err);
 	}
 	return ZT_OK;
 }
@@ -874,6 +885,7 @@ enum zt_err
 zt_booking_ticket_qr_svg(struct zt_req *req, const char *booking_id,
     const char *ticket_id, const char **svg)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	struct json_object *b, *tickets;
 	const char *qr = NULL;
 	enum zt_err e;
@@ -882,10 +894,10 @@ zt_booking_ticket_qr_svg(struct zt_req *req, const char *booking_id,
 		return zt__no_booking(req);
 	/* the buyer's scope alone: an organizer's token sees its own
 	 * bookings only, and booking_json signs for the buyer only */
-	if ((e = zt_db_begin_user(req)) != ZT_OK)
+	if (zt_db_begin_user(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((e = zt__booking_json(req, booking_id, &b)) != ZT_OK)
 		return e;
-	if ((b = zt__booking_json(req, booking_id)) == NULL)
-		return req->err;
 	tickets = json_object_object_get(b, "tickets");
 	for (size_t i = 0; i < json_object_array_length(tickets); i++) {
 		struct json_object *x = json_object_array_get_idx(tickets, i);
@@ -898,8 +910,8 @@ zt_booking_ticket_qr_svg(struct zt_req *req, const char *booking_id,
 			    req->arena, json_object_get_string(q));
 	}
 	json_object_put(b);
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	if (qr == NULL || (*svg = zt_qr_svg(req->arena, qr, NULL)) == NULL)
 		return zt_fail(req, ZT_ENOTFOUND, "ticket_not_found",
 		    "no such live ticket in your booking");
@@ -914,28 +926,29 @@ static enum zt_err
 list_of(struct zt_req *req, struct zt_sql *q, const char *arg,
     struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {arg};
 	PGresult *r;
 	struct json_object *list, *body;
 	enum zt_err e;
-	if ((r = zt_db_exec(req, q, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, q, p)) == NULL)
+		return zt_fail_error(req, &err);
 	list = json_object_new_array();
 	body = json_object_new_object();
 	json_object_object_add(body, "bookings", list);
 	for (int i = 0; i < PQntuples(r); i++) {
-		struct json_object *b =
-		    zt__booking_json(req, PQgetvalue(r, i, 0));
-		if (b == NULL) {
+		struct json_object *b;
+		if ((e = zt__booking_json(req, PQgetvalue(r, i, 0), &b)) !=
+		    ZT_OK) {
 			json_object_put(body);
-			return req->err;
+			return e;
 		}
 		json_object_array_add(list, b);
 	}
 	/* commit: a buyer's list may have made the tenant's first key */
-	if ((e = zt_db_commit(req)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(body);
-		return e;
+		return zt_fail_error(req, &err);
 	}
 	*out = body;
 	return ZT_OK;
@@ -944,12 +957,12 @@ list_of(struct zt_req *req, struct zt_sql *q, const char *arg,
 enum zt_err
 zt_booking_mine(struct zt_req *req, struct json_object **out)
 {
-	enum zt_err e;
+	struct zt_error err = ZT_ERROR_INIT;
 	*out = NULL;
 	/* only the buyer policy: an organizer's token must not widen it */
 	req->tenant_id[0] = '\0';
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	return list_of(req, &q_mine, req->user_id, out);
 }
 
@@ -959,14 +972,15 @@ enum zt_err
 zt_booking_list(
     struct zt_req *req, const char *event_id, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {event_id, req->tenant_id};
 	PGresult *r;
 	enum zt_err e;
 	*out = NULL;
 	if ((e = zt_team_begin(req, ZT_ROLE_SCANNER, NULL)) != ZT_OK)
 		return e;
-	if ((r = zt_db_exec(req, &q_own_event, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_own_event, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt_fail(
 		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
@@ -1000,23 +1014,23 @@ expire_one(struct zt_req *req)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	PGresult *r;
-	if (zt_db_begin_system(req) != ZT_OK ||
-	    (r = zt_db_exec(req, &q_due, NULL)) == NULL)
+	if (zt_db_begin_system(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_due, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
 		return 0;
 	const char *id = zt__dup(req, r, 0, 0), *tenant = zt__dup(req, r, 0, 1);
 	const char *p[1] = {id};
-	if (zt_db_scope_tenant(req, tenant, "") != ZT_OK ||
-	    (r = zt_db_exec(req, &q_due_lock, p)) == NULL)
+	if (zt_db_scope_tenant(req, &err, tenant, "") != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_due_lock, p)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
 		return 0; /* another run has it */
 	const char *event = zt__dup(req, r, 0, 0),
 		   *user = zt__dup(req, r, 0, 1);
 	const char *hold = zt__dup(req, r, 0, 2);
-	if (zt_db_exec(req, &q_expired, p) == NULL ||
-	    zt_db_commit(req) != ZT_OK)
+	if (zt_db_exec(req, &err, &q_expired, p) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK)
 		return -1;
 	/* release the hold only if it is still the one this booking had;
 	 * the booking has expired whatever Redis says (err is dropped) */

@@ -194,15 +194,16 @@ int zt__run_steps(zt__step_fn fn, int limit, int *done);
 /* zt_booking_json.c: the JSON answers; every result is the caller's. */
 
 /*
- * The booking as the API shows it, read under the current scope; NULL with
- * 404 recorded when invisible.  got and it: its zt__q_get and
+ * The booking as the API shows it, read under the current scope, into
+ * *out (the caller's); 404 when invisible.  got and it: its zt__q_get and
  * zt__q_get_items rows when read already in this transaction after its
  * last change (else NULL).
  */
-struct json_object *zt__booking_json_with(struct zt_req *req,
-    const char *booking_id, const PGresult *got, const PGresult *it);
-struct json_object *zt__booking_json(
-    struct zt_req *req, const char *booking_id);
+enum zt_err zt__booking_json_with(struct zt_req *req, const char *booking_id,
+    const PGresult *got, const PGresult *it, struct json_object **out);
+enum zt_err zt__booking_json(
+    struct zt_req *req, const char *booking_id, struct json_object **out);
+
 /*
  * The booking zt_booking_create just wrote, as zt__booking_json shows it,
  * from what it had: ev (zt__event_col), its lines, made (zt__made_col:

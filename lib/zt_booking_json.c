@@ -177,34 +177,38 @@ zt__booking_add_qr(struct zt_req *req, struct json_object *tickets,
 }
 
 /*
- * The booking as the API shows it, read under the current scope; NULL with
- * 404 recorded when invisible.  got and it: its q_get and q_get_items rows
+ * The booking as the API shows it, read under the current scope, into
+ * *out; 404 when invisible.  got and it: its q_get and q_get_items rows
  * when read already in this transaction after its last change (else NULL).
  */
-struct json_object *
+enum zt_err
 zt__booking_json_with(struct zt_req *req, const char *booking_id,
-    const PGresult *got, const PGresult *it)
+    const PGresult *got, const PGresult *it, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {booking_id};
 	const PGresult *r = got;
 	PGresult *qr = NULL, *qit = NULL, *tk = NULL, *key = NULL, *pay;
 	struct json_object *b, *items, *tickets;
+	enum zt_err e;
+	*out = NULL;
 	/* the four reads in one round trip (an unknown id reads nothing) */
-	if ((r == NULL && zt_db_queue(req, &zt__q_get, p, &qr) != ZT_OK) ||
+	if ((r == NULL &&
+		zt_db_queue(req, &err, &zt__q_get, p, &qr) != ZT_OK) ||
 	    (it == NULL &&
-		zt_db_queue(req, &zt__q_get_items, p, &qit) != ZT_OK) ||
-	    zt_db_queue(req, &q_get_tickets, p, &tk) != ZT_OK ||
-	    zt_ticket_signer_queue(req, NULL, booking_id, &key) != ZT_OK ||
-	    (pay = zt_db_exec(req, &q_get_payment, p)) == NULL)
-		return NULL;
+		zt_db_queue(req, &err, &zt__q_get_items, p, &qit) != ZT_OK) ||
+	    zt_db_queue(req, &err, &q_get_tickets, p, &tk) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((e = zt_ticket_signer_queue(req, NULL, booking_id, &key)) != ZT_OK)
+		return e;
+	if ((pay = zt_db_exec(req, &err, &q_get_payment, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (r == NULL)
 		r = qr;
 	if (it == NULL)
 		it = qit;
-	if (PQntuples(r) == 0) {
-		zt__no_booking(req);
-		return NULL;
-	}
+	if (PQntuples(r) == 0)
+		return zt__no_booking(req);
 	b = json_object_new_object();
 	json_object_object_add(b, "id", json_object_new_string(booking_id));
 	json_object_object_add(b, "status", opt_str(r, 0, GET_STATUS));
@@ -251,12 +255,13 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 				 opt_str(tk, i, TK_CHECKED)));
 	json_object_object_add(b, "tickets", tickets);
 	if (strcmp(PQgetvalue(r, 0, GET_USER), req->user_id) == 0 &&
-	    zt__booking_add_qr(req, tickets, PQgetvalue(r, 0, GET_TENANT),
-		PQgetvalue(r, 0, GET_EVENT),
-		atoll(PQgetvalue(r, 0, GET_VALID_FROM)),
-		atoll(PQgetvalue(r, 0, GET_VALID_UNTIL)), NULL, key) != ZT_OK) {
+	    (e = zt__booking_add_qr(req, tickets, PQgetvalue(r, 0, GET_TENANT),
+		 PQgetvalue(r, 0, GET_EVENT),
+		 atoll(PQgetvalue(r, 0, GET_VALID_FROM)),
+		 atoll(PQgetvalue(r, 0, GET_VALID_UNTIL)), NULL, key)) !=
+		ZT_OK) {
 		json_object_put(b);
-		return NULL;
+		return e;
 	}
 	if (PQntuples(pay) > 0)
 		json_object_object_add(b, "payment",
@@ -264,13 +269,15 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 			opt_str(pay, 0, PAY_STATUS),
 			atoll(PQgetvalue(pay, 0, PAY_AMOUNT)),
 			atoll(PQgetvalue(pay, 0, PAY_REFUNDED))));
-	return b;
+	*out = b;
+	return ZT_OK;
 }
 
-struct json_object *
-zt__booking_json(struct zt_req *req, const char *booking_id)
+enum zt_err
+zt__booking_json(
+    struct zt_req *req, const char *booking_id, struct json_object **out)
 {
-	return zt__booking_json_with(req, booking_id, NULL, NULL);
+	return zt__booking_json_with(req, booking_id, NULL, NULL, out);
 }
 
 /*

@@ -35,10 +35,13 @@ zt_channel_event(struct zt_req *req, const char *event_id, const char **where)
 enum zt_err
 zt_channel_tenant(struct zt_req *req, const char **where)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	/* the role in the token may be 15 minutes old: re-read it */
 	enum zt_err e = zt_team_begin(req, ZT_ROLE_SCANNER, NULL);
-	if (e != ZT_OK || (e = zt_db_commit(req)) != ZT_OK)
+	if (e != ZT_OK)
 		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	return granted(req, "tenant", req->tenant_id, where);
 }
 
@@ -46,18 +49,18 @@ enum zt_err
 zt_channel_booking(
     struct zt_req *req, const char *booking_id, const char **where)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {booking_id, req->user_id};
 	PGresult *r;
-	enum zt_err e;
 
-	if ((e = zt_db_begin_user(req)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &q_buyer, p)) == NULL)
-		return req->err;
+	if (zt_db_begin_user(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &q_buyer, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt_fail(req, ZT_ENOTFOUND, "booking_not_found",
 		    "no such booking: %s", booking_id);
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	return granted(req, "booking", booking_id, where);
 }

@@ -33,8 +33,9 @@ struct zt_db {
 	int nqueue;
 	char sqlstate[6];
 	char constraint[64];
-	/* the last failure, as zt_err.h describes one; the entry points pass
-	 * it on to the request (pass_on), nothing below them touches one */
+	/* the last failure, as zt_err.h describes one; the entry points hand
+	 * it to their caller's struct zt_error (hand_over), nothing of zt_db
+	 * touches a request's error */
 	struct zt_error err;
 };
 
@@ -193,20 +194,6 @@ static enum zt_err
 internal(struct zt_db *db)
 {
 	return zt_error_set(&db->err, ZT_EINTERNAL, NULL, "internal error");
-}
-
-/*
- * The one place zt_db records on a request: an entry point's failure e,
- * described in db->err by the floors below, for the dispatcher.
- */
-static enum zt_err
-pass_on(struct zt_req *req, struct zt_db *db, enum zt_err e)
-{
-	if (e == ZT_OK)
-		return ZT_OK;
-	if (db->err.err != e)
-		internal(db); /* a path that forgot to say: never "ok" */
-	return zt_fail_error(req, &db->err);
 }
 
 static void
@@ -590,12 +577,29 @@ run(struct zt_db *db, struct zt_req *req, struct zt_sql *q,
 	return e;
 }
 
+/*
+ * The one way an entry point answers: a failure e, described in db->err by
+ * the floors below, is handed to the caller's err (nothing is recorded on
+ * a request: the caller passes it on with zt_fail_error or drops it).
+ */
+static enum zt_err
+hand_over(struct zt_db *db, struct zt_error *err, enum zt_err e)
+{
+	if (e == ZT_OK)
+		return ZT_OK;
+	if (db->err.err != e)
+		internal(db); /* a path that forgot to say: never "ok" */
+	*err = db->err;
+	return e;
+}
+
 PGresult *
-zt_db_exec(struct zt_req *req, struct zt_sql *q, const char *const *params)
+zt_db_exec(struct zt_req *req, struct zt_error *err, struct zt_sql *q,
+    const char *const *params)
 {
 	struct zt_db *db = zt_g.db;
 	PGresult *r;
-	if (pass_on(req, db, run(db, req, q, params, 0, &r)) != ZT_OK)
+	if (hand_over(db, err, run(db, req, q, params, 0, &r)) != ZT_OK)
 		return NULL;
 	return r;
 }
@@ -669,9 +673,9 @@ note_scope(struct zt_db *db, struct zt_req *req, const char *tenant_id,
 }
 
 enum zt_err
-zt_db_begin(struct zt_req *req)
+zt_db_begin(struct zt_req *req, struct zt_error *err)
 {
-	return zt_db_begin_as(req, req->tenant_id, req->user_id);
+	return zt_db_begin_as(req, err, req->tenant_id, req->user_id);
 }
 
 static enum zt_err
@@ -685,6 +689,7 @@ begin(struct zt_db *db, struct zt_req *req, const char *tenant_id,
 	if (ensure(db) != 0)
 		return down(db);
 	/* BEGIN and the scope go out with the first statement */
+	zt_error_clear(&db->err);
 	db->nqueue = 0;
 	db->pend_begin = 1;
 	db->in_txn = 1;
@@ -692,80 +697,82 @@ begin(struct zt_db *db, struct zt_req *req, const char *tenant_id,
 }
 
 enum zt_err
-zt_db_begin_as(struct zt_req *req, const char *tenant_id, const char *user_id)
+zt_db_begin_as(struct zt_req *req, struct zt_error *err, const char *tenant_id,
+    const char *user_id)
 {
 	struct zt_db *db = zt_g.db;
-	return pass_on(req, db, begin(db, req, tenant_id, user_id));
+	return hand_over(db, err, begin(db, req, tenant_id, user_id));
 }
 
 enum zt_err
-zt_db_scope(struct zt_req *req, const char *tenant_id, const char *user_id)
+zt_db_scope(struct zt_req *req, struct zt_error *err, const char *tenant_id,
+    const char *user_id)
 {
 	struct zt_db *db = zt_g.db;
 	const char *p[2] = {tenant_id ? tenant_id : "", user_id ? user_id : ""};
 	PGresult *r;
 	if (db->in_txn)
-		return pass_on(
-		    req, db, note_scope(db, req, tenant_id, user_id));
-	return pass_on(req, db, run(db, req, &q_scope, p, 0, &r));
+		return hand_over(
+		    db, err, note_scope(db, req, tenant_id, user_id));
+	return hand_over(db, err, run(db, req, &q_scope, p, 0, &r));
 }
 
 enum zt_err
-zt_db_begin_public(struct zt_req *req)
+zt_db_begin_public(struct zt_req *req, struct zt_error *err)
 {
-	return zt_db_begin_as(req, "", "");
+	return zt_db_begin_as(req, err, "", "");
 }
 
 enum zt_err
-zt_db_begin_user(struct zt_req *req)
+zt_db_begin_user(struct zt_req *req, struct zt_error *err)
 {
-	return zt_db_begin_as(req, "", req->user_id);
+	return zt_db_begin_as(req, err, "", req->user_id);
 }
 
 enum zt_err
-zt_db_begin_tenant(
-    struct zt_req *req, const char *tenant_id, const char *user_id)
+zt_db_begin_tenant(struct zt_req *req, struct zt_error *err,
+    const char *tenant_id, const char *user_id)
 {
-	return zt_db_begin_as(req, tenant_id, user_id);
+	return zt_db_begin_as(req, err, tenant_id, user_id);
 }
 
 enum zt_err
-zt_db_begin_system(struct zt_req *req)
+zt_db_begin_system(struct zt_req *req, struct zt_error *err)
 {
-	enum zt_err e = zt_db_begin_as(req, "", "");
+	enum zt_err e = zt_db_begin_as(req, err, "", "");
 	/* goes out with BEGIN and the scope, in the first round trip */
-	return e != ZT_OK ? e : zt_db_scope_system(req, 1);
+	return e != ZT_OK ? e : zt_db_scope_system(req, err, 1);
 }
 
 enum zt_err
-zt_db_scope_system(struct zt_req *req, int on)
+zt_db_scope_system(struct zt_req *req, struct zt_error *err, int on)
 {
 	const char *p[1] = {on ? ZT_SYSTEM_ADMIN : ""};
-	return zt_db_queue(req, &q_system, p, NULL);
+	return zt_db_queue(req, err, &q_system, p, NULL);
 }
 
 enum zt_err
-zt_db_scope_tenant(
-    struct zt_req *req, const char *tenant_id, const char *user_id)
+zt_db_scope_tenant(struct zt_req *req, struct zt_error *err,
+    const char *tenant_id, const char *user_id)
 {
-	return zt_db_scope(req, tenant_id, user_id);
+	return zt_db_scope(req, err, tenant_id, user_id);
 }
 
 enum zt_err
-zt_db_scope_user(struct zt_req *req, const char *user_id)
+zt_db_scope_user(struct zt_req *req, struct zt_error *err, const char *user_id)
 {
-	return zt_db_scope(req, "", user_id);
+	return zt_db_scope(req, err, "", user_id);
 }
 
 enum zt_err
-zt_db_scope_public(struct zt_req *req)
+zt_db_scope_public(struct zt_req *req, struct zt_error *err)
 {
-	return zt_db_scope(req, "", "");
+	return zt_db_scope(req, err, "", "");
 }
 
 enum zt_err
-zt_db_queue(struct zt_req *req, struct zt_sql *q, const char *const *params,
-    PGresult **out)
+zt_db_queue(struct zt_req *req, struct zt_error *err, struct zt_sql *q,
+    const char *const *params, PGresult **out)
 {
 	struct zt_db *db = zt_g.db;
 	PGresult *r;
@@ -773,12 +780,12 @@ zt_db_queue(struct zt_req *req, struct zt_sql *q, const char *const *params,
 	if (!db->in_txn) {
 		/* nothing to go with: run it now */
 		if ((e = run(db, req, q, params, 0, &r)) != ZT_OK)
-			return pass_on(req, db, e);
+			return hand_over(db, err, e);
 		if (out != NULL)
 			*out = r;
 		return ZT_OK;
 	}
-	return pass_on(req, db, enqueue(db, req, q, params, out));
+	return hand_over(db, err, enqueue(db, req, q, params, out));
 }
 
 static enum zt_err
@@ -821,85 +828,51 @@ commit(struct zt_db *db, struct zt_req *req)
 }
 
 enum zt_err
-zt_db_commit(struct zt_req *req)
+zt_db_commit(struct zt_req *req, struct zt_error *err)
 {
 	struct zt_db *db = zt_g.db;
-	if (!db->in_txn) /* lost with its connection (503), or a bug */
-		return req->err != ZT_OK ? req->err
-					 : pass_on(req, db, internal(db));
-	return pass_on(req, db, commit(db, req));
-}
-
-/* ---- the same for a caller that handles the failure itself ---- */
-
-/* Hand db->err to the caller's err instead of the request. */
-static enum zt_err
-hand_over(struct zt_db *db, struct zt_error *err, enum zt_err e)
-{
-	if (e != ZT_OK)
-		*err = db->err;
-	return e;
-}
-
-enum zt_err
-zt_db_try_begin_tenant(struct zt_req *req, struct zt_error *err,
-    const char *tenant_id, const char *user_id)
-{
-	struct zt_db *db = zt_g.db;
-	return hand_over(db, err, begin(db, req, tenant_id, user_id));
-}
-
-PGresult *
-zt_db_try_exec(struct zt_req *req, struct zt_error *err, struct zt_sql *q,
-    const char *const *params)
-{
-	struct zt_db *db = zt_g.db;
-	PGresult *r;
-	if (hand_over(db, err, run(db, req, q, params, 0, &r)) != ZT_OK)
-		return NULL;
-	return r;
-}
-
-enum zt_err
-zt_db_try_commit(struct zt_req *req, struct zt_error *err)
-{
-	struct zt_db *db = zt_g.db;
-	if (!db->in_txn)
-		return hand_over(db, err, internal(db));
+	if (!db->in_txn) {
+		/* lost with its connection (the failure that ended it, 503),
+		 * or a bug */
+		if (db->err.err == ZT_OK)
+			internal(db);
+		return hand_over(db, err, db->err.err);
+	}
 	return hand_over(db, err, commit(db, req));
 }
 
 /* SAVEPOINT name / RELEASE / ROLLBACK TO (name is ours, never client data) */
 static enum zt_err
-savepoint_cmd(struct zt_req *req, const char *verb, const char *name)
+savepoint_cmd(struct zt_req *req, struct zt_error *err, const char *verb,
+    const char *name)
 {
 	struct zt_db *db = zt_g.db;
 	char sql[96];
 	enum zt_err e;
 	if (!db->in_txn)
-		return pass_on(req, db, internal(db));
+		return hand_over(db, err, internal(db));
 	snprintf(sql, sizeof(sql), "%s %s", verb, name);
 	if ((e = flush(db, req)) != ZT_OK)
-		return pass_on(req, db, e);
-	return pass_on(req, db, simple(db, sql));
+		return hand_over(db, err, e);
+	return hand_over(db, err, simple(db, sql));
 }
 
 enum zt_err
-zt_db_savepoint(struct zt_req *req, const char *name)
+zt_db_savepoint(struct zt_req *req, struct zt_error *err, const char *name)
 {
-	return savepoint_cmd(req, "SAVEPOINT", name);
+	return savepoint_cmd(req, err, "SAVEPOINT", name);
 }
 
 enum zt_err
-zt_db_release(struct zt_req *req, const char *name)
+zt_db_release(struct zt_req *req, struct zt_error *err, const char *name)
 {
-	return savepoint_cmd(req, "RELEASE SAVEPOINT", name);
+	return savepoint_cmd(req, err, "RELEASE SAVEPOINT", name);
 }
 
 enum zt_err
-zt_db_rollback_to(struct zt_req *req, const char *name)
+zt_db_rollback_to(struct zt_req *req, struct zt_error *err, const char *name)
 {
-	return savepoint_cmd(req, "ROLLBACK TO SAVEPOINT", name);
+	return savepoint_cmd(req, err, "ROLLBACK TO SAVEPOINT", name);
 }
 
 void
@@ -937,12 +910,16 @@ zt_db_constraint(void)
 }
 
 int
-zt_db_ping(char *err, size_t errlen)
+zt_db_ping(struct zt_db *db, char *err, size_t errlen)
 {
-	struct zt_db *db = zt_g.db;
-	struct zt_req *req = zt_req_new(NULL, NULL);
+	struct zt_req *req;
 	PGresult *r;
 	int rc = -1;
+	if (db == NULL) {
+		snprintf(err, errlen, "database not configured");
+		return -1;
+	}
+	req = zt_req_new(NULL, NULL);
 	if (run(db, req, &q_ping, NULL, 0, &r) == ZT_OK)
 		rc = 0;
 	else

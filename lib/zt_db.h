@@ -11,13 +11,14 @@
  * of a request runs inside zt_db_begin()/zt_db_commit(), which scopes it to
  * the request's tenant and user for row-level security.
  *
- * The error channel (zt_err.h): below the entry points nothing touches a
- * request.  The connection's internals take the struct zt_db as a
- * parameter and describe a failure in its struct zt_error (the last
- * failure, kept on the connection); each entry point below passes that on
- * in one place (zt_fail_error), since its callers (every domain module)
- * still read the failure from req->err after a NULL or non-ZT_OK answer.
- * Mapping of SQLSTATEs: zt_db_map_sqlstate.  The entry points themselves
+ * The error channel (zt_err.h): nothing of zt_db touches a request's
+ * error.  The connection's internals take the struct zt_db as a parameter
+ * and describe a failure in its struct zt_error (the last failure, kept on
+ * the connection); every entry point that can fail takes the caller's
+ * struct zt_error *err and copies that failure there, so a caller passes
+ * it on with zt_fail_error(req, err) or drops it (best effort).  req gives
+ * results and copies their lifetime (its arena) and, for zt_db_begin*,
+ * the scope.  Mapping of SQLSTATEs: zt_db_map_sqlstate.  The entry points
  * read the process's connection (zt_g.db) once, at the top.
  */
 #ifndef ZT_DB_H
@@ -46,14 +47,14 @@ void zt_db_free(struct zt_db *db);
 
 /*
  * Begin a transaction scoped to req's tenant and user (set_config(…, true)
- * for app.tenant_id and app.user_id).  On failure records 503/500 on req
- * (the entry points' one boundary, above).
+ * for app.tenant_id and app.user_id).  On failure 503/500, described in
+ * err.
  * Nothing is sent yet: BEGIN and the scope go to the server in one pipeline
  * with the transaction's first statement (one round trip), and a
  * transaction that runs no statement sends nothing at all.  A connection
  * lost during that first round trip is reconnected and tried once more.
  */
-enum zt_err zt_db_begin(struct zt_req *req);
+enum zt_err zt_db_begin(struct zt_req *req, struct zt_error *err);
 /*
  * The platform's system admin (sql/001_core.sql): cron reads across
  * tenants as this row.  The one definition in C.
@@ -76,54 +77,59 @@ enum zt_err zt_db_begin(struct zt_req *req);
  *                       cron finding work across tenants (read-only: the
  *                       write policies need a tenant scope)
  */
-enum zt_err zt_db_begin_public(struct zt_req *req);
-enum zt_err zt_db_begin_user(struct zt_req *req);
-enum zt_err zt_db_begin_tenant(
-    struct zt_req *req, const char *tenant_id, const char *user_id);
-enum zt_err zt_db_begin_system(struct zt_req *req);
+enum zt_err zt_db_begin_public(struct zt_req *req, struct zt_error *err);
+enum zt_err zt_db_begin_user(struct zt_req *req, struct zt_error *err);
+enum zt_err zt_db_begin_tenant(struct zt_req *req, struct zt_error *err,
+    const char *tenant_id, const char *user_id);
+enum zt_err zt_db_begin_system(struct zt_req *req, struct zt_error *err);
 /*
  * Change the scope inside the open transaction (sent with the next
  * statement): to tenant_id acting as user_id ("" or NULL: nobody), to no
  * tenant and user_id (a user just identified at sign-in), or to no tenant
  * and no user.  app.admin_id is left as it is.
  */
-enum zt_err zt_db_scope_tenant(
-    struct zt_req *req, const char *tenant_id, const char *user_id);
-enum zt_err zt_db_scope_user(struct zt_req *req, const char *user_id);
-enum zt_err zt_db_scope_public(struct zt_req *req);
+enum zt_err zt_db_scope_tenant(struct zt_req *req, struct zt_error *err,
+    const char *tenant_id, const char *user_id);
+enum zt_err zt_db_scope_user(
+    struct zt_req *req, struct zt_error *err, const char *user_id);
+enum zt_err zt_db_scope_public(struct zt_req *req, struct zt_error *err);
 /* Act as the system admin (on) or stop (off) inside the open transaction,
  * leaving tenant and user as they are: a tenant's approval in dev. */
-enum zt_err zt_db_scope_system(struct zt_req *req, int on);
+enum zt_err zt_db_scope_system(
+    struct zt_req *req, struct zt_error *err, int on);
 
 /*
  * The general forms the named ones are made of: any tenant_id and user_id
  * ("" or NULL: none).  Modules use the names above; these remain for
  * tests of the scoping itself (tests/tools/dbctl.c).
  */
-enum zt_err zt_db_begin_as(
-    struct zt_req *req, const char *tenant_id, const char *user_id);
-enum zt_err zt_db_scope(
-    struct zt_req *req, const char *tenant_id, const char *user_id);
-enum zt_err zt_db_commit(struct zt_req *req);
-/*
- * zt_db_begin_tenant, zt_db_exec and zt_db_commit for a caller that
- * handles a failure itself (a step inside a savepoint that may fail, a
- * best-effort write after the answer is decided): the same, except that
- * a failure is described in err only and nothing is recorded on req.
- */
-enum zt_err zt_db_try_begin_tenant(struct zt_req *req, struct zt_error *err,
+enum zt_err zt_db_begin_as(struct zt_req *req, struct zt_error *err,
     const char *tenant_id, const char *user_id);
-PGresult *zt_db_try_exec(struct zt_req *req, struct zt_error *err,
-    struct zt_sql *q, const char *const *params);
-enum zt_err zt_db_try_commit(struct zt_req *req, struct zt_error *err);
+enum zt_err zt_db_scope(struct zt_req *req, struct zt_error *err,
+    const char *tenant_id, const char *user_id);
+/* Commit the open transaction.  With none open (lost with its connection
+ * by an earlier statement) the failure that ended it, 503 — or 500. */
+enum zt_err zt_db_commit(struct zt_req *req, struct zt_error *err);
+/*
+ * The names of the forms above from before they were the only ones (a
+ * caller that handled a failure itself used these while the others still
+ * recorded on the request).  Kept so that branches written against them
+ * still build; new code uses the names above.
+ */
+#define zt_db_try_begin_tenant zt_db_begin_tenant
+#define zt_db_try_exec zt_db_exec
+#define zt_db_try_commit zt_db_commit
 /*
  * Savepoints inside the open transaction, for a step that may fail without
  * failing the transaction (issuing tickets for seats that may be gone).
  * After zt_db_rollback_to the transaction goes on as before the savepoint.
  */
-enum zt_err zt_db_savepoint(struct zt_req *req, const char *name);
-enum zt_err zt_db_release(struct zt_req *req, const char *name);
-enum zt_err zt_db_rollback_to(struct zt_req *req, const char *name);
+enum zt_err zt_db_savepoint(
+    struct zt_req *req, struct zt_error *err, const char *name);
+enum zt_err zt_db_release(
+    struct zt_req *req, struct zt_error *err, const char *name);
+enum zt_err zt_db_rollback_to(
+    struct zt_req *req, struct zt_error *err, const char *name);
 /* Roll back if a transaction is open (harmless otherwise). */
 void zt_db_rollback(void);
 int zt_db_in_txn(void);
@@ -131,12 +137,12 @@ int zt_db_in_txn(void);
 /*
  * Run a prepared statement with text params (NULL entries are SQL NULL).
  * Returns the result, released when the request ends; NULL on failure with
- * the error recorded on req (503 when the server is unreachable, 409 for a
+ * the error described in err (503 when the server is unreachable, 409 for a
  * unique violation, 500 otherwise) — see zt_db_sqlstate() to tell them
  * apart.
  */
-PGresult *zt_db_exec(
-    struct zt_req *req, struct zt_sql *q, const char *const *params);
+PGresult *zt_db_exec(struct zt_req *req, struct zt_error *err, struct zt_sql *q,
+    const char *const *params);
 
 /*
  * Queue q to go to the server with the transaction's next round trip (the
@@ -150,8 +156,8 @@ PGresult *zt_db_exec(
  * q is reported by that next call, as its own would be, and the statements
  * after q do not run.  Outside a transaction q runs at once.
  */
-enum zt_err zt_db_queue(struct zt_req *req, struct zt_sql *q,
-    const char *const *params, PGresult **out);
+enum zt_err zt_db_queue(struct zt_req *req, struct zt_error *err,
+    struct zt_sql *q, const char *const *params, PGresult **out);
 
 /*
  * What a statement's SQLSTATE means to the client, into out (also
@@ -169,8 +175,9 @@ const char *zt_db_sqlstate(void);
 /* Constraint name of the last failure ("" when none). */
 const char *zt_db_constraint(void);
 
-/* Cheap liveness check for health: 0 ok, -1 down (message in err). */
-int zt_db_ping(char *err, size_t errlen);
+/* Cheap liveness check of the connection db (SELECT 1), for health: 0 ok,
+ * -1 down (message in err).  Outside any transaction. */
+int zt_db_ping(struct zt_db *db, char *err, size_t errlen);
 
 /* A text array parameter, "{a,b,NULL}", of n strings (uuids or numbers:
  * nothing is quoted; NULL entries are SQL NULL), in req's arena. */

@@ -667,12 +667,13 @@ field_params(
 static enum zt_err
 check_timezone(struct zt_req *req, const char *tz)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {tz};
 	PGresult *r;
 	if (strcmp(tz, DEFAULT_TZ) == 0 || strcmp(tz, "UTC") == 0)
 		return ZT_OK;
-	if ((r = zt_db_exec(req, &q_tz, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_tz, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (*PQgetvalue(r, 0, 0) != 't')
 		return field_fail(req, ZT_EINVALID, "timezone",
 		    "is not a time zone we know; use a name such as "
@@ -702,12 +703,13 @@ static enum zt_err
 own_event(
     struct zt_req *req, const char *id, int full, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {id, req->tenant_id};
 	PGresult *r;
 	struct json_object *o;
 	enum zt_err e;
-	if ((r = zt_db_exec(req, &q_own, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_own, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return not_found(req);
 	o = zt_json_defer_put(req, event_json(r, 0, 0));
@@ -726,14 +728,16 @@ static enum zt_err
 finish(struct zt_req *req, const char *id, const char *action,
     struct json_object *details, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	struct json_object *o;
 	enum zt_err e;
 	if ((e = zt_audit(req, action,
 		 zt_arena_printf(req->arena, "event:%s", id), details)) !=
 		ZT_OK ||
-	    (e = own_event(req, id, 0, &o)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK)
+	    (e = own_event(req, id, 0, &o)) != ZT_OK)
 		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	zt_salemap_touch(req, id);
 	*out = json_object_get(o);
 	return ZT_OK;
@@ -743,11 +747,12 @@ finish(struct zt_req *req, const char *id, const char *action,
 static enum zt_err
 lock_own(struct zt_req *req, const char *id, PGresult **row)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {id, req->tenant_id};
 	if (!zt_is_uuid(id))
 		return not_found(req);
-	if ((*row = zt_db_exec(req, &q_own_lock, p)) == NULL)
-		return req->err;
+	if ((*row = zt_db_exec(req, &err, &q_own_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(*row) == 0)
 		return not_found(req);
 	return ZT_OK;
@@ -772,6 +777,7 @@ enum zt_err
 zt_event_create(
     struct zt_req *req, struct json_object *doc, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_event_fields f;
 	char id[ZT_UUID_BUF], base[ZT_SLUG_EVENT_MAX + 1],
 	    slug[ZT_SLUG_EVENT_MAX + 1];
@@ -799,8 +805,8 @@ zt_event_create(
 			f.slug = slug;
 		}
 		field_params(req, &f, p + 2);
-		if ((r = zt_db_exec(req, &q_insert, p)) == NULL)
-			return req->err;
+		if ((r = zt_db_exec(req, &err, &q_insert, p)) == NULL)
+			return zt_fail_error(req, &err);
 		if (PQntuples(r) == 1)
 			break;
 		if (f.slug != slug)
@@ -818,6 +824,7 @@ enum zt_err
 zt_event_update(struct zt_req *req, const char *id, struct json_object *doc,
     struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_event_fields f;
 	const char *p[22], *why, *old_slug;
 	unsigned set;
@@ -863,16 +870,16 @@ zt_event_update(struct zt_req *req, const char *id, struct json_object *doc,
 		p[0] = req->tenant_id;
 		p[1] = f.slug;
 		p[2] = id;
-		if ((r = zt_db_exec(req, &q_slug_taken, p)) == NULL)
-			return req->err;
+		if ((r = zt_db_exec(req, &err, &q_slug_taken, p)) == NULL)
+			return zt_fail_error(req, &err);
 		if (PQntuples(r) > 0)
 			return slug_taken(req, f.slug);
 	}
 	p[0] = id;
 	p[1] = req->tenant_id;
 	field_params(req, &f, p + 2);
-	if (zt_db_exec(req, &q_update, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_update, p) == NULL)
+		return zt_fail_error(req, &err);
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "fields", keys_of(doc));
 	return finish(req, id, "event.updated", d, out);
@@ -881,6 +888,7 @@ zt_event_update(struct zt_req *req, const char *id, struct json_object *doc,
 enum zt_err
 zt_event_delete(struct zt_req *req, const char *id)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {id, req->tenant_id}, *why;
 	PGresult *row;
 	enum zt_err e;
@@ -891,8 +899,8 @@ zt_event_delete(struct zt_req *req, const char *id)
 	if (zt_event_transition(PQgetvalue(row, 0, C_STATUS), "delete", &why) ==
 	    NULL)
 		return zt_fail(req, ZT_ECONFLICT, "not_a_draft", "%s", why);
-	if (zt_db_exec(req, &q_delete, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_delete, p) == NULL)
+		return zt_fail_error(req, &err);
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(
 	    d, "title", json_object_new_string(PQgetvalue(row, 0, C_TITLE)));
@@ -901,7 +909,9 @@ zt_event_delete(struct zt_req *req, const char *id)
 	if ((e = zt_audit(req, "event.deleted",
 		 zt_arena_printf(req->arena, "event:%s", id), d)) != ZT_OK)
 		return e;
-	return zt_db_commit(req);
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }
 
 /* Publishing needs a complete layout, a tenant not suspended, and time. */
@@ -933,6 +943,7 @@ enum zt_err
 zt_event_change_state(struct zt_req *req, const char *id, const char *action,
     struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[3], *why, *next;
 	PGresult *row;
 	enum zt_err e;
@@ -950,8 +961,8 @@ zt_event_change_state(struct zt_req *req, const char *id, const char *action,
 	p[0] = id;
 	p[1] = req->tenant_id;
 	p[2] = next;
-	if (zt_db_exec(req, &q_status, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_status, p) == NULL)
+		return zt_fail_error(req, &err);
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "from", json_object_new_string(status));
 	json_object_object_add(d, "to", json_object_new_string(next));
@@ -1007,6 +1018,7 @@ query_str(struct zt_req *req, const char *name, size_t max, const char **out)
 enum zt_err
 zt_event_mine(struct zt_req *req, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *status = NULL, *p[4];
 	long limit = 50, offset = 0;
 	struct json_object *list;
@@ -1030,10 +1042,10 @@ zt_event_mine(struct zt_req *req, struct json_object **out)
 	p[1] = status;
 	p[2] = zt_arena_printf(req->arena, "%ld", limit + 1);
 	p[3] = zt_arena_printf(req->arena, "%ld", offset);
-	if ((r = zt_db_exec(req, &q_mine, p)) == NULL)
-		return req->err;
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if ((r = zt_db_exec(req, &err, &q_mine, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	list = json_object_new_array();
 	for (int i = 0; i < PQntuples(r) && i < limit; i++) {
 		struct json_object *o = event_json(r, i, 0);
@@ -1051,15 +1063,17 @@ zt_event_mine(struct zt_req *req, struct json_object **out)
 enum zt_err
 zt_event_mine_one(struct zt_req *req, const char *id, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	enum zt_err e;
 	if ((e = zt_team_begin(req, ZT_ROLE_SCANNER, NULL)) != ZT_OK)
 		return e;
 	if (!zt_is_uuid(id))
 		return not_found(req);
 	struct json_object *o;
-	if ((e = own_event(req, id, 1, &o)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK)
+	if ((e = own_event(req, id, 1, &o)) != ZT_OK)
 		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	*out = json_object_get(o);
 	return ZT_OK;
 }
@@ -1070,10 +1084,11 @@ zt_event_mine_one(struct zt_req *req, const char *id, struct json_object **out)
 static enum zt_err
 begin_public(struct zt_req *req)
 {
-	enum zt_err e = zt_db_begin(req);
-	if (e == ZT_OK)
-		e = zt_db_scope_public(req);
-	return e;
+	struct zt_error err = ZT_ERROR_INIT;
+	if (zt_db_begin(req, &err) != ZT_OK ||
+	    zt_db_scope_public(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }
 
 /* "from"/"to": RFC 3339, as a timestamp parameter (arena) or NULL. */
@@ -1122,6 +1137,7 @@ query_cursor(struct zt_req *req, const char **when, const char **id)
 enum zt_err
 zt_event_catalogue(struct zt_req *req, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[9], *tenant;
 	long limit = 20;
 	struct json_object *list, *next = NULL;
@@ -1149,10 +1165,10 @@ zt_event_catalogue(struct zt_req *req, struct json_object **out)
 	p[8] = zt_arena_printf(req->arena, "%ld", limit + 1);
 	if ((e = begin_public(req)) != ZT_OK)
 		return e;
-	if ((r = zt_db_exec(req, &q_catalogue, p)) == NULL)
-		return req->err;
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if ((r = zt_db_exec(req, &err, &q_catalogue, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	list = json_object_new_array();
 	int n = PQntuples(r) < limit ? PQntuples(r) : (int)limit;
 	for (int i = 0; i < n; i++) {
@@ -1249,6 +1265,7 @@ enum zt_err
 zt_event_public(struct zt_req *req, const char *id_or_tenant,
     const char *event_slug, struct zt_public_answer *out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2];
 	PGresult *r;
 	struct json_object *o;
@@ -1262,7 +1279,7 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 		return e;
 	if (event_slug == NULL) {
 		p[0] = id_or_tenant;
-		r = zt_db_exec(req, &q_public_id, p);
+		r = zt_db_exec(req, &err, &q_public_id, p);
 	} else {
 		char *t = zt_arena_strdup(req->arena, id_or_tenant);
 		char *s = zt_arena_strdup(req->arena, event_slug);
@@ -1272,10 +1289,10 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 			*c = (char)tolower((unsigned char)*c);
 		p[0] = t;
 		p[1] = s;
-		r = zt_db_exec(req, &q_public_slug, p);
+		r = zt_db_exec(req, &err, &q_public_slug, p);
 	}
 	if (r == NULL)
-		return req->err;
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return not_found(req);
 	const char *id = PQgetvalue(r, 0, C_ID);
@@ -1287,7 +1304,9 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	if (strcmp(k->event_id, id) == 0 && strcmp(k->map_ver, ver) == 0 &&
 	    zt_time_mono_ms() - k->built_ms < ZT_EVENT_PUBLIC_FRESH_MS) {
 		kept_answer(req, k, out);
-		return zt_db_commit(req);
+		if (zt_db_commit(req, &err) != ZT_OK)
+			return zt_fail_error(req, &err);
+		return ZT_OK;
 	}
 
 	o = zt_json_defer_put(req, event_json(r, 0, 1));
@@ -1300,12 +1319,14 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	 * PostgreSQL for a 30,000-seat venue.  Counting sold seats needs that
 	 * scope anyway, for this one public event only.
 	 */
-	if ((e = zt_db_scope_tenant(req, PQgetvalue(r, 0, C_TENANT), "")) !=
-		ZT_OK ||
-	    (e = zt_layout_json(req, id, 0, o)) != ZT_OK ||
-	    (e = zt_layout_availability(req, id, o)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK)
+	if (zt_db_scope_tenant(req, &err, PQgetvalue(r, 0, C_TENANT), "") !=
+	    ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((e = zt_layout_json(req, id, 0, o)) != ZT_OK ||
+	    (e = zt_layout_availability(req, id, o)) != ZT_OK)
 		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	memset(out, 0, sizeof(*out));
 	out->text = zt_json_text(req, o, &out->len);
 	out->etag = zt_etag_of(req, out->text, out->len);

@@ -658,6 +658,7 @@ zt_hold_unsell(struct zt_req *req, struct zt_error *err, const char *event_id,
 static enum zt_err
 seed_sold(struct zt_req *req, const struct zt_salemap *m, long long v0)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {m->event_id};
 	struct json_object *reply;
 	PGresult *res;
@@ -665,12 +666,11 @@ seed_sold(struct zt_req *req, const struct zt_salemap *m, long long v0)
 	size_t n, k = 0, count[3] = {0, 0, 0};
 	const char kinds[3] = {'s', 'u', 't'};
 	const int width[3] = {1, 2, 3};
-	enum zt_err e;
 
-	if ((e = zt_db_begin_tenant(req, m->tenant_id, "")) != ZT_OK)
-		return e;
-	if ((res = zt_db_exec(req, &q_sold, p)) == NULL)
-		return req->err;
+	if (zt_db_begin_tenant(req, &err, m->tenant_id, "") != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((res = zt_db_exec(req, &err, &q_sold, p)) == NULL)
+		return zt_fail_error(req, &err);
 	n = (size_t)PQntuples(res);
 	for (size_t row = 0; row < n; row++)
 		for (int j = 0; j < 3; j++)
@@ -690,8 +690,8 @@ seed_sold(struct zt_req *req, const struct zt_salemap *m, long long v0)
 				args[k++] = PQgetvalue(res, (int)row, c);
 		}
 	}
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	return run(req, &seed_sold_script, m->event_id, (int)k, args, &reply);
 }
 

@@ -262,6 +262,7 @@ static enum zt_err
 plan_seats(struct zt_req *req, const char *event_id, const struct zt_seatmap *m,
     struct plan *pl)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {event_id};
 	const struct zt_seat **v;
 	unsigned char *same;
@@ -276,8 +277,8 @@ plan_seats(struct zt_req *req, const char *event_id, const struct zt_seatmap *m,
 	qsort(v, m->nseats, sizeof(*v), seat_ptr_cmp);
 	same = zt_arena_zalloc(req->arena, m->nseats ? m->nseats : 1);
 
-	if ((r = zt_db_exec(req, &q_current_seats, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_current_seats, p)) == NULL)
+		return zt_fail_error(req, &err);
 	n = PQntuples(r);
 	/* n uuids of 36 characters, commas, braces: no overflow at n <= 20k
 	 * rows of one event (the seat cap) */
@@ -384,10 +385,11 @@ plan_rest(struct zt_req *req, const struct zt_seatmap *m, struct plan *pl)
 static enum zt_err
 plan_types(struct zt_req *req, const char *event_id, struct plan *pl)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {event_id, pl->types};
-	PGresult *r = zt_db_exec(req, &q_type_conflicts, p);
+	PGresult *r = zt_db_exec(req, &err, &q_type_conflicts, p);
 	if (r == NULL)
-		return req->err;
+		return zt_fail_error(req, &err);
 	for (int i = 0; i < PQntuples(r); i++) {
 		const char *name = PQgetvalue(r, i, 0);
 		const char *reason = PQgetvalue(r, i, 2);
@@ -453,9 +455,32 @@ check_against_event(struct zt_req *req, const struct zt_seatmap *m,
 }
 
 enum zt_err
+zt_layout_check(struct zt_req *req, const struct zt_seatmap *m,
+    const char *status, const char *kind_now, int64_t ends_at,
+    const char **kind)
+{
+	*kind = kind_now;
+	if (strcmp(status, "draft") != 0 && strcmp(status, "published") != 0)
+		return zt_fail(req, ZT_ECONFLICT, "event_closed",
+		    "the event is %s: its layout can no longer change", status);
+	if (m->kind != NULL && strcmp(m->kind, kind_now) != 0) {
+		if (strcmp(status, "draft") != 0) {
+			zt_fail_detail(
+			    req, "field", json_object_new_string("kind"));
+			return zt_fail(req, ZT_ECONFLICT, "layout_kind_locked",
+			    "kind: the layout kind of a published event "
+			    "cannot change");
+		}
+		*kind = m->kind;
+	}
+	return check_against_event(req, m, *kind, ends_at);
+}
+
+enum zt_err
 zt_layout_put(struct zt_req *req, const char *event_id, struct json_object *doc,
     struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_seatmap m;
 	struct plan pl = {0};
 	const char *p[3], *status, *kind;
@@ -472,34 +497,21 @@ zt_layout_put(struct zt_req *req, const char *event_id, struct json_object *doc,
 	if (!zt_is_uuid(event_id))
 		return zt_fail(
 		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
-	if ((r = zt_db_exec(req, &q_lock_event, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_lock_event, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt_fail(
 		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
 	status = PQgetvalue(r, 0, 0);
-	kind = PQgetvalue(r, 0, 1);
 	ends_at = strtoll(PQgetvalue(r, 0, 2), NULL, 10);
-	if (strcmp(status, "draft") != 0 && strcmp(status, "published") != 0)
-		return zt_fail(req, ZT_ECONFLICT, "event_closed",
-		    "the event is %s: its layout can no longer change", status);
-	if (m.kind != NULL && strcmp(m.kind, kind) != 0) {
-		if (strcmp(status, "draft") != 0) {
-			zt_fail_detail(
-			    req, "field", json_object_new_string("kind"));
-			return zt_fail(req, ZT_ECONFLICT, "layout_kind_locked",
-			    "kind: the layout kind of a published event "
-			    "cannot change");
-		}
-		kind = m.kind;
-	}
-	if ((e = check_against_event(req, &m, kind, ends_at)) != ZT_OK)
+	if ((e = zt_layout_check(req, &m, status, PQgetvalue(r, 0, 1), ends_at,
+		 &kind)) != ZT_OK)
 		return e;
 	/* only a published event can have bookings in flight */
 	p[0] = event_id;
 	if (strcmp(status, "published") == 0 &&
-	    zt_db_exec(req, &q_lock_rows, p) == NULL)
-		return req->err;
+	    zt_db_exec(req, &err, &q_lock_rows, p) == NULL)
+		return zt_fail_error(req, &err);
 	pl.conflicts = zt_json_defer_put(req, json_object_new_array());
 	plan_rest(req, &m, &pl);
 	if ((e = plan_seats(req, event_id, &m, &pl)) != ZT_OK ||
@@ -516,34 +528,34 @@ zt_layout_put(struct zt_req *req, const char *event_id, struct json_object *doc,
 	p[0] = req->tenant_id;
 	p[1] = event_id;
 	p[2] = pl.cats;
-	if (zt_db_exec(req, &q_upsert_cats, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_upsert_cats, p) == NULL)
+		return zt_fail_error(req, &err);
 	p[0] = event_id;
 	p[1] = pl.gone;
-	if (pl.ngone > 0 && zt_db_exec(req, &q_delete_seats, p) == NULL)
-		return req->err;
+	if (pl.ngone > 0 && zt_db_exec(req, &err, &q_delete_seats, p) == NULL)
+		return zt_fail_error(req, &err);
 	p[0] = req->tenant_id;
 	p[1] = event_id;
 	p[2] = pl.upsert;
-	if (pl.nupsert > 0 && zt_db_exec(req, &q_upsert_seats, p) == NULL)
-		return req->err;
+	if (pl.nupsert > 0 && zt_db_exec(req, &err, &q_upsert_seats, p) == NULL)
+		return zt_fail_error(req, &err);
 	p[0] = event_id;
 	p[1] = pl.cats;
-	if (zt_db_exec(req, &q_delete_cats, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_delete_cats, p) == NULL)
+		return zt_fail_error(req, &err);
 	p[0] = req->tenant_id;
 	p[1] = event_id;
 	p[2] = pl.types;
-	if (zt_db_exec(req, &q_upsert_types, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_upsert_types, p) == NULL)
+		return zt_fail_error(req, &err);
 	p[0] = event_id;
 	p[1] = pl.types;
-	if (zt_db_exec(req, &q_delete_types, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_delete_types, p) == NULL)
+		return zt_fail_error(req, &err);
 	p[1] = req->tenant_id;
 	p[2] = kind;
-	if (zt_db_exec(req, &q_set_kind, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_set_kind, p) == NULL)
+		return zt_fail_error(req, &err);
 
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "kind", json_object_new_string(kind));
@@ -569,9 +581,10 @@ zt_layout_put(struct zt_req *req, const char *event_id, struct json_object *doc,
 	json_object_object_add(body, "kind", json_object_new_string(kind));
 	json_object_object_add(
 	    body, "seatCount", json_object_new_int64((int64_t)m.nseats));
-	if ((e = zt_layout_json(req, event_id, 1, body)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK)
+	if ((e = zt_layout_json(req, event_id, 1, body)) != ZT_OK)
 		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	zt_salemap_touch(req, event_id);
 	*out = json_object_get(body);
 	return ZT_OK;
@@ -589,14 +602,15 @@ enum zt_err
 zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
     struct json_object *obj)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {event_id, organizer ? "true" : "false"};
 	struct json_object *cats, *sections, *types, *sec = NULL, *rows = NULL,
 						     *seats = NULL;
 	const char *cur_section = NULL, *cur_row = NULL;
 	PGresult *r;
 
-	if ((r = zt_db_exec(req, &q_cats, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_cats, p)) == NULL)
+		return zt_fail_error(req, &err);
 	cats = json_object_new_array();
 	json_object_object_add(obj, "categories", cats);
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -613,8 +627,8 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 		json_object_array_add(cats, o);
 	}
 
-	if ((r = zt_db_exec(req, &q_seats, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_seats, p)) == NULL)
+		return zt_fail_error(req, &err);
 	sections = json_object_new_array();
 	json_object_object_add(obj, "sections", sections);
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -660,8 +674,8 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 		json_object_array_add(seats, s);
 	}
 
-	if ((r = zt_db_exec(req, &q_types, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_types, p)) == NULL)
+		return zt_fail_error(req, &err);
 	types = json_object_new_array();
 	json_object_object_add(obj, "ticketTypes", types);
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -701,13 +715,14 @@ enum zt_err
 zt_layout_availability(
     struct zt_req *req, const char *event_id, struct json_object *obj)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {event_id};
 	struct json_object *a, *cats, *o;
 	int64_t total = 0, avail = 0, ga_total = 0, ga_avail = 0;
 	PGresult *r;
 
-	if ((r = zt_db_exec(req, &q_avail, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_avail, p)) == NULL)
+		return zt_fail_error(req, &err);
 	a = json_object_new_object();
 	json_object_object_add(obj, "availability", a);
 	cats = json_object_new_array();
@@ -755,10 +770,11 @@ enum zt_err
 zt_layout_counts(struct zt_req *req, const char *event_id, long *sellable,
     long *seats, long *types)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {event_id};
-	PGresult *r = zt_db_exec(req, &q_counts, p);
+	PGresult *r = zt_db_exec(req, &err, &q_counts, p);
 	if (r == NULL)
-		return req->err;
+		return zt_fail_error(req, &err);
 	*sellable = strtol(PQgetvalue(r, 0, 0), NULL, 10);
 	*seats = strtol(PQgetvalue(r, 0, 1), NULL, 10);
 	*types = strtol(PQgetvalue(r, 0, 2), NULL, 10);

@@ -16,8 +16,10 @@
 #define ZT_LAYOUT_H
 
 #include <json-c/json.h>
+#include <stdint.h>
 
 #include "zt_req.h"
+#include "zt_seatmap.h"
 
 /*
  * PUT /api/events/:id/layout for the caller's tenant (manager or owner):
@@ -26,6 +28,20 @@
  */
 enum zt_err zt_layout_put(struct zt_req *req, const char *event_id,
     struct json_object *doc, struct json_object **out);
+
+/*
+ * The checks of a parsed document m (zt_seatmap_parse) against its event
+ * that need no database: the event is a draft or published (else 409
+ * event_closed), the kind changes only in a draft (409 layout_kind_locked,
+ * field "kind"), a ga layout has no seats and a reserved one no ticket
+ * types (422 invalid_layout, field "sections" / "ticketTypes"), a ticket
+ * type's sales end by the event's end (ends_at, unix seconds: field
+ * "ticketTypes[i].salesEndsAt" / "...salesStartsAt").  *kind = the kind
+ * the layout will have (m's, or kind_now when m names none).
+ */
+enum zt_err zt_layout_check(struct zt_req *req, const struct zt_seatmap *m,
+    const char *status, const char *kind_now, int64_t ends_at,
+    const char **kind);
 
 /*
  * Add "categories", "sections" and "ticketTypes" of event_id to obj,

@@ -435,10 +435,8 @@ zt_live_publish_event(struct zt_live *l, const char *event_id, long long v,
 }
 
 int
-zt_live_ping(char *err, size_t errlen)
+zt_live_ping(struct zt_live *l, char *err, size_t errlen)
 {
-	struct zt_live *l = zt_g.live;
-
 	if (l == NULL) {
 		snprintf(err, errlen, "publisher not configured");
 		return -1;

@@ -57,8 +57,8 @@ enum zt_err zt_live_publish(
 enum zt_err zt_live_publish_event(struct zt_live *l, const char *event_id,
     long long v, const char *type, struct json_object *body);
 
-/* Is the process's publisher (zt_g.live) reachable, for health?  0 ok, -1
- * down (reason in err). */
-int zt_live_ping(char *err, size_t errlen);
+/* Is the publisher l (NULL: none configured) reachable, for health?  0 ok,
+ * -1 down (reason in err). */
+int zt_live_ping(struct zt_live *l, char *err, size_t errlen);
 
 #endif

@@ -36,25 +36,48 @@ static struct zt_sql q_attempt = ZT_SQL("otp_attempt",
 static struct zt_sql q_consume = ZT_SQL("otp_consume",
     "UPDATE otp_challenges SET consumed_at = now() WHERE id = $1", 1);
 
-/* HMAC-SHA256(pepper, id ":" code) as hex in the arena. */
-static char *
-code_hash(struct zt_req *req, const char *id, const char *code)
+const char *
+zt_otp_code_hash(struct zt_req *req, const char *challenge_id, const char *code)
 {
 	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	char *msg = zt_arena_printf(req->arena, "%s:%s", id, code);
+	char *msg = zt_arena_printf(req->arena, "%s:%s", challenge_id, code);
 	crypto_auth_hmacsha256(
 	    mac, (const unsigned char *)msg, strlen(msg), zt_g.cfg.otp_pepper);
 	return zt_hex(req->arena, mac, sizeof(mac));
 }
 
-/* Failed verifications per identifier: the settings as zt_rate wants them. */
-static void
-fail_policy(struct zt_rate_backoff *b)
+int
+zt_otp_code_matches(struct zt_req *req, const char *challenge_id,
+    const char *code, const char *stored_hex)
 {
-	b->free = zt_g.cfg.otp_fail_free;
-	b->cap = zt_g.cfg.otp_fail_max;
-	b->backoff_s = zt_g.cfg.otp_backoff;
-	b->backoff_max_s = zt_g.cfg.otp_backoff_max;
+	unsigned char want[crypto_auth_hmacsha256_BYTES];
+	unsigned char got[crypto_auth_hmacsha256_BYTES];
+	const char *hex = zt_otp_code_hash(req, challenge_id, code);
+	size_t n;
+	if (strlen(stored_hex) != 2 * sizeof(want) ||
+	    sodium_hex2bin(want, sizeof(want), stored_hex, 2 * sizeof(want),
+		NULL, &n, NULL) != 0 ||
+	    n != sizeof(want))
+		return -1;
+	sodium_hex2bin(got, sizeof(got), hex, 2 * sizeof(got), NULL, &n, NULL);
+	return zt_ct_equal(want, got, sizeof(want));
+}
+
+void
+zt_otp_code_new(char code[ZT_OTP_DIGITS + 1])
+{
+	/* 10^6 codes; randombytes_uniform has no modulo bias */
+	snprintf(code, ZT_OTP_DIGITS + 1, "%06u",
+	    (unsigned)randombytes_uniform(1000000));
+}
+
+void
+zt_otp_fail_policy(const struct zt_config *cfg, struct zt_rate_backoff *b)
+{
+	b->free = cfg->otp_fail_free;
+	b->cap = cfg->otp_fail_max;
+	b->backoff_s = cfg->otp_backoff;
+	b->backoff_max_s = cfg->otp_backoff_max;
 	b->day_s = 86400;
 }
 
@@ -83,6 +106,7 @@ enum zt_err
 zt_otp_send(struct zt_req *req, const char *channel, const char *to,
     char challenge_id[ZT_UUID_BUF], long *expires_at)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	char ident[256], code[8], perr[256], pid[128], ttl[16];
 	const char *counted;
 	struct zt_rate_backoff fails;
@@ -109,7 +133,7 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 	 * then the identifier as counted (a+x@b.in is a@b.in): no code for
 	 * one whose wrong codes reached the day's cap, and the send limit */
 	counted = count_key(req, ident);
-	fail_policy(&fails);
+	zt_otp_fail_policy(&zt_g.cfg, &fails);
 	if ((e = zt_rate_hit(req, "otp-ip", zt_rate_addr(req),
 		 zt_g.cfg.otp_ip_max, zt_g.cfg.otp_window)) != ZT_OK ||
 	    (e = zt_rate_fail_capped(req, "otp-fail", counted, &fails)) !=
@@ -119,21 +143,20 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 		return e;
 
 	zt_uuid_new(challenge_id);
-	snprintf(
-	    code, sizeof(code), "%06u", (unsigned)randombytes_uniform(1000000));
+	zt_otp_code_new(code);
 	snprintf(ttl, sizeof(ttl), "%d", zt_g.cfg.otp_ttl);
 	params[0] = challenge_id;
 	params[1] = channel;
 	params[2] = ident;
-	params[3] = code_hash(req, challenge_id, code);
+	params[3] = zt_otp_code_hash(req, challenge_id, code);
 	params[4] = ttl;
 
 	/* the row commits only if the provider took the message, so a
 	 * failed send leaves no challenge behind */
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &q_insert, params)) == NULL)
-		return req->err;
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &q_insert, params)) == NULL)
+		return zt_fail_error(req, &err);
 	*expires_at = atol(PQgetvalue(r, 0, 0));
 
 	zt_server_notify_cfg(&ncfg);
@@ -161,8 +184,8 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 		    "use another channel",
 		    channel);
 	}
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	zt_log_info(
 	    "otp", "challenge %s sent by %s (%s)", challenge_id, channel, pid);
 	return ZT_OK;
@@ -172,18 +195,18 @@ enum zt_err
 zt_otp_check(struct zt_req *req, const char *challenge_id, const char *code,
     const char **channel, const char **identifier, int *must_commit)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {challenge_id};
 	const char *counted;
 	struct zt_rate_backoff fails;
 	PGresult *r;
 	enum zt_err e;
-	unsigned char want[32], got[32];
-	char *hex;
-	size_t n;
+	const char *stored;
+	int match;
 
 	*must_commit = 0;
-	if ((r = zt_db_exec(req, &q_lock, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt_fail(req, ZT_EUNAUTH, "invalid_code",
 		    "this code is not valid; request a new one");
@@ -195,22 +218,21 @@ zt_otp_check(struct zt_req *req, const char *challenge_id, const char *code,
 		    "new one");
 	*channel = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
 	*identifier = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
-	if (sodium_hex2bin(want, sizeof(want), PQgetvalue(r, 0, 2), 64, NULL,
-		&n, NULL) != 0 ||
-	    n != sizeof(want))
+	stored = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 2));
+	if (strlen(stored) != 64)
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	/* every try counts as failed against the identifier before the code
 	 * is compared (a right one clears the count): across all its
 	 * challenges, so new codes do not bring new tries */
 	counted = count_key(req, *identifier);
-	fail_policy(&fails);
+	zt_otp_fail_policy(&zt_g.cfg, &fails);
 	if ((e = zt_rate_fail_take(req, "otp-fail", counted, &fails)) != ZT_OK)
 		return e;
-	hex = code_hash(req, challenge_id, code);
-	sodium_hex2bin(got, sizeof(got), hex, 64, NULL, &n, NULL);
-	if (!zt_ct_equal(want, got, sizeof(want))) {
-		if ((r = zt_db_exec(req, &q_attempt, p)) == NULL)
-			return req->err;
+	if ((match = zt_otp_code_matches(req, challenge_id, code, stored)) < 0)
+		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
+	if (!match) {
+		if ((r = zt_db_exec(req, &err, &q_attempt, p)) == NULL)
+			return zt_fail_error(req, &err);
 		int left = ZT_OTP_MAX_ATTEMPTS - atoi(PQgetvalue(r, 0, 0));
 		*must_commit = 1;
 		zt_fail_detail(req, "attemptsLeft",
@@ -222,7 +244,7 @@ zt_otp_check(struct zt_req *req, const char *challenge_id, const char *code,
 		    "wrong code; %d %s left", left,
 		    left == 1 ? "try" : "tries");
 	}
-	if (zt_db_exec(req, &q_consume, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_consume, p) == NULL)
+		return zt_fail_error(req, &err);
 	return zt_rate_fail_clear(req, "otp-fail", counted);
 }

@@ -14,10 +14,13 @@
 #ifndef ZT_OTP_H
 #define ZT_OTP_H
 
+#include "zt_config.h"
+#include "zt_rate.h"
 #include "zt_req.h"
 #include "zt_uuid.h"
 
 #define ZT_OTP_MAX_ATTEMPTS 5
+#define ZT_OTP_DIGITS 6
 
 /*
  * Create a challenge for channel ("email", "sms", "whatsapp") and raw
@@ -40,5 +43,22 @@ enum zt_err zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 enum zt_err zt_otp_check(struct zt_req *req, const char *challenge_id,
     const char *code, const char **channel, const char **identifier,
     int *must_commit);
+
+/*
+ * The parts of the two above that need no database (tests/unit/test-otp.c).
+ */
+/* A new code: ZT_OTP_DIGITS decimal digits, uniform, leading zeros kept. */
+void zt_otp_code_new(char code[ZT_OTP_DIGITS + 1]);
+/* The stored form of code for challenge_id: HMAC-SHA256(zt_g.cfg.otp_pepper,
+ * challenge_id ":" code) as lowercase hex (arena). */
+const char *zt_otp_code_hash(
+    struct zt_req *req, const char *challenge_id, const char *code);
+/* Is code the one stored_hex (zt_otp_code_hash's form) was made from?
+ * Compared in constant time: 1 yes, 0 no, -1 stored_hex is no such hash. */
+int zt_otp_code_matches(struct zt_req *req, const char *challenge_id,
+    const char *code, const char *stored_hex);
+/* The backoff of wrong codes per identifier as zt_rate wants it, from
+ * cfg's ZT_OTP_FAIL_FREE, _FAIL_MAX, _BACKOFF, _BACKOFF_MAX (a day). */
+void zt_otp_fail_policy(const struct zt_config *cfg, struct zt_rate_backoff *b);
 
 #endif

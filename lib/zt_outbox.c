@@ -38,6 +38,7 @@ enum zt_err
 zt_outbox_enqueue(struct zt_req *req, const char *channel,
     const char *recipient, struct json_object *payload)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[3] = {channel, recipient, NULL};
 	struct json_object *t;
 	if (!json_object_object_get_ex(payload, "template", &t) ||
@@ -48,7 +49,9 @@ zt_outbox_enqueue(struct zt_req *req, const char *channel,
 	p[2] = zt_json_text(req, payload, NULL);
 	/* nothing reads it back: it goes with the next round trip, at the
 	 * latest with COMMIT */
-	return zt_db_queue(req, &q_enqueue, p, NULL);
+	if (zt_db_queue(req, &err, &q_enqueue, p, NULL) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }
 
 long
@@ -299,6 +302,7 @@ send_msg(struct zt_req *req, const char *id, const char *channel,
 static int
 send_batch(struct zt_req *req, int n, int *sent, int *failed)
 {
+	struct zt_error dberr = ZT_ERROR_INIT;
 	char max[16], lim[16], secs[24], err[256];
 	const char *p[3];
 	const char **ok_ids;
@@ -310,9 +314,9 @@ send_batch(struct zt_req *req, int n, int *sent, int *failed)
 	snprintf(lim, sizeof(lim), "%d", n);
 	p[0] = max;
 	p[1] = lim;
-	if (zt_db_begin(req) != ZT_OK)
+	if (zt_db_begin(req, &dberr) != ZT_OK)
 		return -1;
-	if ((r = zt_db_exec(req, &q_next, p)) == NULL)
+	if ((r = zt_db_exec(req, &dberr, &q_next, p)) == NULL)
 		goto out;
 	rows = PQntuples(r);
 	ok_ids = zt_arena_array(req->arena, (size_t)rows + 1, sizeof(char *));
@@ -330,7 +334,7 @@ send_batch(struct zt_req *req, int n, int *sent, int *failed)
 		p[0] = id;
 		p[1] = err;
 		p[2] = secs;
-		if (zt_db_exec(req, &q_retry, p) == NULL)
+		if (zt_db_exec(req, &dberr, &q_retry, p) == NULL)
 			goto out;
 		zt_log_warn("outbox", "message %s attempt %d failed: %s", id,
 		    attempts + 1, err);
@@ -338,10 +342,10 @@ send_batch(struct zt_req *req, int n, int *sent, int *failed)
 	}
 	if (nok > 0) {
 		p[0] = zt_db_array(req, ok_ids, nok);
-		if (zt_db_exec(req, &q_sent, p) == NULL)
+		if (zt_db_exec(req, &dberr, &q_sent, p) == NULL)
 			goto out;
 	}
-	if (zt_db_commit(req) != ZT_OK)
+	if (zt_db_commit(req, &dberr) != ZT_OK)
 		goto out;
 	*sent += (int)nok;
 	rc = rows;

@@ -241,11 +241,11 @@ zt_redis_eval(struct zt_redis *r, struct zt_req *req, struct zt_error *err,
 }
 
 int
-zt_redis_ping(char *err, size_t errlen)
+zt_redis_ping(struct zt_redis *r, char *err, size_t errlen)
 {
 	struct zt_req *req = zt_req_new(NULL, NULL);
 	struct zt_error e = ZT_ERROR_INIT;
-	redisReply *rep = zt_redis_cmd(zt_g.redis, req, &e, "PING");
+	redisReply *rep = zt_redis_cmd(r, req, &e, "PING");
 	int rc = -1;
 	if (rep == NULL)
 		snprintf(err, errlen, "%s", e.msg);

@@ -63,8 +63,8 @@ redisReply *zt_redis_eval(struct zt_redis *r, struct zt_req *req,
  * have restarted and lost what a caller remembers of it. */
 unsigned long zt_redis_generation(const struct zt_redis *r);
 
-/* PING on the process's connection (zt_g.redis), for health: 0 ok, -1
- * down (reason in err). */
-int zt_redis_ping(char *err, size_t errlen);
+/* PING on the connection r, for health: 0 ok, -1 down (reason in
+ * err). */
+int zt_redis_ping(struct zt_redis *r, char *err, size_t errlen);
 
 #endif

@@ -189,19 +189,19 @@ zt__refund_send(struct zt_req *req, const char *tenant_id,
 		    err.msg);
 		return;
 	}
-	if (zt_db_try_begin_tenant(req, &dberr, tenant_id, "") != ZT_OK)
+	if (zt_db_begin_tenant(req, &dberr, tenant_id, "") != ZT_OK)
 		return;
 	p[0] = refund_id;
 	p[1] = out.id;
 	p[2] = strcmp(out.status, "processed") == 0 ? "processed" : "pending";
-	PGresult *r = zt_db_try_exec(req, &dberr, &q_refund_sent, p);
+	PGresult *r = zt_db_exec(req, &dberr, &q_refund_sent, p);
 	if (r != NULL && PQntuples(r) == 1 &&
 	    strcmp(PQgetvalue(r, 0, 1), "processed") == 0) {
 		const char *q[1] = {PQgetvalue(r, 0, 0)};
-		r = zt_db_try_exec(req, &dberr, &q_payment_refunded, q);
+		r = zt_db_exec(req, &dberr, &q_payment_refunded, q);
 	}
 	if (r != NULL)
-		zt_db_try_commit(req, &dberr);
+		zt_db_commit(req, &dberr);
 	zt_db_rollback();
 }
 
@@ -219,6 +219,7 @@ zt__refund_captured(struct zt_req *req, struct zt__after *a,
     const char *provider_payment_id, long long amount, const char *key,
     const char *reason, const char *template)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	char amt[24];
 	const char *p[4];
 	PGresult *r;
@@ -228,8 +229,8 @@ zt__refund_captured(struct zt_req *req, struct zt__after *a,
 	p[1] = amt;
 	p[2] = key;
 	p[3] = reason;
-	if ((r = zt_db_exec(req, &q_refund_new, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_refund_new, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return ZT_OK; /* this refund exists already */
 	a->refund_id = zt__dup(req, r, 0, 0);
@@ -246,31 +247,32 @@ enum zt_err
 zt__refund_webhook(
     struct zt_req *req, const struct zt_razorpay_event *ev, struct zt__after *a)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	int ok = strcmp(ev->event, "refund.processed") == 0;
 	const char *p[2] = {ev->refund.id, ok ? "processed" : "failed"};
 	PGresult *r;
-	if ((r = zt_db_exec(req, &q_refund_tenant, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_refund_tenant, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0) {
 		char amt[24];
 		snprintf(amt, sizeof(amt), "%lld", ev->refund.amount);
 		const char *u[2] = {ev->refund.payment_id, amt};
-		if ((r = zt_db_exec(req, &q_refund_unclaimed, u)) == NULL)
-			return req->err;
+		if ((r = zt_db_exec(req, &err, &q_refund_unclaimed, u)) == NULL)
+			return zt_fail_error(req, &err);
 		if (PQntuples(r) == 0)
 			return ZT_OK; /* not ours */
 		a->tenant_id = zt__dup(req, r, 0, 0);
 		const char *c[2] = {zt__dup(req, r, 0, 1), ev->refund.id};
-		if (zt_db_scope_tenant(req, a->tenant_id, "") != ZT_OK ||
-		    zt_db_exec(req, &q_refund_claim, c) == NULL)
-			return req->err;
+		if (zt_db_scope_tenant(req, &err, a->tenant_id, "") != ZT_OK ||
+		    zt_db_exec(req, &err, &q_refund_claim, c) == NULL)
+			return zt_fail_error(req, &err);
 	} else {
 		a->tenant_id = zt__dup(req, r, 0, 0);
-		if (zt_db_scope_tenant(req, a->tenant_id, "") != ZT_OK)
-			return req->err;
+		if (zt_db_scope_tenant(req, &err, a->tenant_id, "") != ZT_OK)
+			return zt_fail_error(req, &err);
 	}
-	if ((r = zt_db_exec(req, &q_refund_state, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_refund_state, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return ZT_OK; /* already in that state */
 	const char *payment = zt__dup(req, r, 0, 1),
@@ -278,9 +280,11 @@ zt__refund_webhook(
 	const char *q[2] = {payment, amount};
 	if (!ok)
 		/* a failed refund gives its amount back to refund again */
-		return zt_db_exec(req, &q_unrefund, q) ? ZT_OK : req->err;
-	if ((r = zt_db_exec(req, &q_payment_refunded, q)) == NULL)
-		return req->err;
+		return zt_db_exec(req, &err, &q_unrefund, q) != NULL
+			   ? ZT_OK
+			   : zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &q_payment_refunded, q)) == NULL)
+		return zt_fail_error(req, &err);
 	return ZT_OK;
 }
 
@@ -295,14 +299,15 @@ unwind(struct zt_req *req, struct zt__after *a, const char *booking_id,
     const char *payment_row, const char *provider_payment_id, long long amount,
     const char *key, const char *reason, const char *template)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {booking_id, amount > 0 ? "refunded" : "cancelled"};
 	enum zt_err e;
 	if ((e = zt__load_items(req, booking_id, a)) != ZT_OK)
 		return e;
-	if (zt_db_exec(req, &q_cancel_tickets, p) == NULL ||
-	    zt_db_exec(req, &q_return_ga, p) == NULL ||
-	    zt_db_exec(req, &zt__q_status, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_cancel_tickets, p) == NULL ||
+	    zt_db_exec(req, &err, &q_return_ga, p) == NULL ||
+	    zt_db_exec(req, &err, &zt__q_status, p) == NULL)
+		return zt_fail_error(req, &err);
 	a->unsell = 1;
 	a->live_type = "booking.refunded";
 	if (amount > 0 && payment_row != NULL)
@@ -325,22 +330,24 @@ captured(struct zt_req *req, const PGresult *r, const char **row,
 	return *row ? atoll(PQgetvalue(r, 0, CL_LEFT)) : 0;
 }
 
-/* Lock a booking for a cancel/refund in the current scope. */
-static PGresult *
-lock_for_refund(struct zt_req *req, const char *booking_id, struct zt__after *a)
+/* Lock a booking for a cancel/refund in the current scope, its row into
+ * *out. */
+static enum zt_err
+lock_for_refund(struct zt_req *req, const char *booking_id, struct zt__after *a,
+    PGresult **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {booking_id};
-	PGresult *r = zt_db_exec(req, &q_cancel_lock, p);
+	PGresult *r = zt_db_exec(req, &err, &q_cancel_lock, p);
 	if (r == NULL)
-		return NULL;
-	if (PQntuples(r) == 0) {
-		zt__no_booking(req);
-		return NULL;
-	}
+		return zt_fail_error(req, &err);
+	if (PQntuples(r) == 0)
+		return zt__no_booking(req);
 	a->booking_id = booking_id;
 	a->user_id = zt__dup(req, r, 0, CL_USER);
 	a->event_id = zt__dup(req, r, 0, CL_EVENT);
-	return r;
+	*out = r;
+	return ZT_OK;
 }
 
 /* The first steps of a cancel or refund of booking_id by a caller. */
@@ -356,9 +363,9 @@ static enum zt_err
 finish(struct zt_req *req, const struct zt__after *a, const char *booking_id,
     struct json_object **out)
 {
-	enum zt_err e;
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	struct zt_error err = ZT_ERROR_INIT;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	zt__run_after(req, a);
 	return zt__booking_answer(req, booking_id, out);
 }
@@ -376,8 +383,8 @@ zt_refund_cancel(
 		return e;
 	if ((e = zt__begin_as_buyer(req, booking_id, &a.tenant_id)) != ZT_OK)
 		return e;
-	if ((r = lock_for_refund(req, booking_id, &a)) == NULL)
-		return req->err;
+	if ((e = lock_for_refund(req, booking_id, &a, &r)) != ZT_OK)
+		return e;
 	if (strcmp(PQgetvalue(r, 0, CL_STATUS), "confirmed") != 0)
 		return zt_fail(req, ZT_ECONFLICT, "not_cancellable",
 		    "only a confirmed booking can be cancelled (this one is "
@@ -408,6 +415,7 @@ enum zt_err
 zt_refund_grant(struct zt_req *req, const char *booking_id, long long amount,
     const char *reason, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	struct zt__after a;
 	PGresult *r;
 	enum zt_err e;
@@ -417,12 +425,13 @@ zt_refund_grant(struct zt_req *req, const char *booking_id, long long amount,
 		return e;
 	/* a manager or owner now (not when the token was made), and the
 	 * organizer's tenant only: another tenant's booking is 404 */
-	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK ||
-	    (e = zt_db_scope_tenant(req, req->tenant_id, "")) != ZT_OK)
+	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK)
 		return e;
+	if (zt_db_scope_tenant(req, &err, req->tenant_id, "") != ZT_OK)
+		return zt_fail_error(req, &err);
 	a.tenant_id = req->tenant_id;
-	if ((r = lock_for_refund(req, booking_id, &a)) == NULL)
-		return req->err;
+	if ((e = lock_for_refund(req, booking_id, &a, &r)) != ZT_OK)
+		return e;
 	if (strcmp(PQgetvalue(r, 0, CL_STATUS), "confirmed") != 0)
 		return zt_fail(req, ZT_ECONFLICT, "not_refundable",
 		    "only a confirmed booking can be refunded (this one is %s)",
@@ -459,18 +468,19 @@ zt_refund_grant(struct zt_req *req, const char *booking_id, long long amount,
 static int
 cancelled_event_one(struct zt_req *req)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	struct zt__after a;
 	PGresult *r;
 	memset(&a, 0, sizeof(a));
-	if (zt_db_begin_system(req) != ZT_OK ||
-	    (r = zt_db_exec(req, &q_cancelled_events, NULL)) == NULL)
+	if (zt_db_begin_system(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_cancelled_events, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
 		return 0;
 	const char *id = zt__dup(req, r, 0, 0);
 	a.tenant_id = zt__dup(req, r, 0, 1);
-	if (zt_db_scope_tenant(req, a.tenant_id, "") != ZT_OK ||
-	    (r = lock_for_refund(req, id, &a)) == NULL)
+	if (zt_db_scope_tenant(req, &err, a.tenant_id, "") != ZT_OK ||
+	    lock_for_refund(req, id, &a, &r) != ZT_OK)
 		return -1;
 	if (strcmp(PQgetvalue(r, 0, CL_STATUS), "confirmed") != 0)
 		return 1; /* refunded meanwhile */
@@ -479,7 +489,7 @@ cancelled_event_one(struct zt_req *req)
 	if (unwind(req, &a, id, payment_row, ppid, left,
 		zt_arena_printf(req->arena, "evcancel-%s", id),
 		"the event was cancelled", "booking.refunded") != ZT_OK ||
-	    zt_db_commit(req) != ZT_OK)
+	    zt_db_commit(req, &err) != ZT_OK)
 		return -1;
 	zt__run_after(req, &a);
 	return 1;
@@ -494,9 +504,10 @@ zt_refund_cancelled_events(int limit, int *done)
 static int
 retry_refund_one(struct zt_req *req)
 {
+	struct zt_error dberr = ZT_ERROR_INIT;
 	PGresult *r;
-	if (zt_db_begin_system(req) != ZT_OK ||
-	    (r = zt_db_exec(req, &q_unsent_refunds, NULL)) == NULL)
+	if (zt_db_begin_system(req, &dberr) != ZT_OK ||
+	    (r = zt_db_exec(req, &dberr, &q_unsent_refunds, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
 		return 0;
@@ -509,8 +520,8 @@ retry_refund_one(struct zt_req *req)
 	const char *state = zt__dup(req, r, 0, UR_STATUS);
 	const char *rid = zt__dup(req, r, 0, UR_PROVIDER_REFUND);
 	const char *lp[2] = {id, state};
-	if (zt_db_scope_tenant(req, tenant, "") != ZT_OK ||
-	    (r = zt_db_exec(req, &q_refund_lock, lp)) == NULL)
+	if (zt_db_scope_tenant(req, &dberr, tenant, "") != ZT_OK ||
+	    (r = zt_db_exec(req, &dberr, &q_refund_lock, lp)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0)
 		return 0;
@@ -526,7 +537,7 @@ retry_refund_one(struct zt_req *req)
 		zt_server_razorpay_cfg(&cfg);
 		memset(&a, 0, sizeof(a));
 		memset(&ev, 0, sizeof(ev));
-		if (zt_db_exec(req, &q_touch_refund, p) == NULL)
+		if (zt_db_exec(req, &dberr, &q_touch_refund, p) == NULL)
 			return -1;
 		if (zt_razorpay_refund_fetch(&cfg, rid, &out, &err) == 0 &&
 		    strcmp(out.status, "pending") != 0) {
@@ -538,7 +549,7 @@ retry_refund_one(struct zt_req *req)
 			if (zt__refund_webhook(req, &ev, &a) != ZT_OK)
 				return -1;
 		}
-		return zt_db_commit(req) == ZT_OK ? 1 : -1;
+		return zt_db_commit(req, &dberr) == ZT_OK ? 1 : -1;
 	}
 	if (strcmp(state, "failed") == 0) {
 		/* a new attempt under a new key, with its amount reserved
@@ -546,16 +557,16 @@ retry_refund_one(struct zt_req *req)
 		const char *k2 = zt_arena_printf(
 		    req->arena, "%.100s-r%ld", key, (long)time(NULL));
 		const char *p[2] = {id, k2}, *q[2] = {payment, amount};
-		if (zt_db_exec(req, &q_rerefund, q) == NULL ||
-		    zt_db_exec(req, &q_refund_retry, p) == NULL)
+		if (zt_db_exec(req, &dberr, &q_rerefund, q) == NULL ||
+		    zt_db_exec(req, &dberr, &q_refund_retry, p) == NULL)
 			return -1;
 		key = k2;
 	} else {
 		const char *p[1] = {id};
-		if (zt_db_exec(req, &q_touch_refund, p) == NULL)
+		if (zt_db_exec(req, &dberr, &q_touch_refund, p) == NULL)
 			return -1;
 	}
-	if (zt_db_commit(req) != ZT_OK)
+	if (zt_db_commit(req, &dberr) != ZT_OK)
 		return -1;
 	zt__refund_send(req, tenant, id, ppid, atoll(amount), key);
 	return 1;

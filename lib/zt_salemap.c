@@ -149,17 +149,17 @@ num(const PGresult *r, int row, int col)
 static enum zt_err
 load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {event_id};
 	PGresult *r;
-	enum zt_err e;
 
 	/* the version before the map itself: a change that lands while
 	 * loading makes the next lock reload ("?": reload once) */
 	zt_salemap_version(req, event_id, m->map_ver, sizeof(m->map_ver));
-	if ((e = zt_db_begin_public(req)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &q_event, p)) == NULL)
-		return req->err;
+	if (zt_db_begin_public(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &q_event, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) != 1)
 		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
 		    "no such event: %s", event_id);
@@ -173,10 +173,10 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 
 	/* the children through the tenant's own policy: a plain index
 	 * scan instead of the per-row public_read check */
-	if ((e = zt_db_scope_tenant(req, m->tenant_id, "")) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &q_seats, p)) == NULL)
-		return req->err;
+	if (zt_db_scope_tenant(req, &err, m->tenant_id, "") != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &q_seats, p)) == NULL)
+		return zt_fail_error(req, &err);
 	m->nseats = (size_t)PQntuples(r);
 	/* a big venue's rows passed through libpq: give the freed heap back
 	 * rather than keep it until the next reload (row 8 of
@@ -192,8 +192,8 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 			    PQgetvalue(r, (int)i, 1)[0] == 't';
 		}
 	}
-	if ((r = zt_db_exec(req, &q_types, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_types, p)) == NULL)
+		return zt_fail_error(req, &err);
 	m->ntypes = (size_t)PQntuples(r);
 	if (m->ntypes > 0) {
 		m->types = zt_xmalloc(m->ntypes * sizeof(*m->types));
@@ -209,8 +209,8 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 			t->sales_end_ms = num(r, row, 5);
 		}
 	}
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	zt_salemap_index(m);
 	m->loaded_ms = zt_time_mono_ms();
 	return ZT_OK;
@@ -255,21 +255,23 @@ enum zt_err
 zt_salemap_seat_event(
     struct zt_req *req, const char *seat_id, char event_id[ZT_UUID_BUF])
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {seat_id};
 	PGresult *r;
-	enum zt_err e;
 
-	if ((e = zt_db_begin_public(req)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &q_seat_event, p)) == NULL)
-		return req->err;
+	if (zt_db_begin_public(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &q_seat_event, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) != 1) {
 		zt_db_rollback();
 		return zt_fail(req, ZT_ENOTFOUND, "seat_not_found",
 		    "no such seat: %s", seat_id);
 	}
 	snprintf(event_id, ZT_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
-	return zt_db_commit(req);
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }
 
 enum zt_err

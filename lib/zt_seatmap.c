@@ -587,51 +587,46 @@ apply_selectors(struct ctx *c, struct grid *g, struct json_object *arr,
 	return ZT_OK;
 }
 
-/* aisles before each seat index, from "aisleAfter"; NULL on error */
-static int *
-read_aisles(
-    struct ctx *c, const struct grid *g, struct json_object *arr, const char *w)
+/* aisles before each seat index, from "aisleAfter", into *out */
+static enum zt_err
+read_aisles(struct ctx *c, const struct grid *g, struct json_object *arr,
+    const char *w, int **out)
 {
 	struct zt_req *req = c->req;
 	int *before =
 	    zt_arena_zalloc(req->arena, (size_t)g->per_row * sizeof(int));
 	size_t n = arr ? json_object_array_length(arr) : 0;
-	if (n > ZT_SEATMAP_MAX_PER_ROW) {
-		invalid(req, at(req, w, "aisleAfter"), "at most %d aisles",
-		    ZT_SEATMAP_MAX_PER_ROW);
-		return NULL;
-	}
+	if (n > ZT_SEATMAP_MAX_PER_ROW)
+		return invalid(req, at(req, w, "aisleAfter"),
+		    "at most %d aisles", ZT_SEATMAP_MAX_PER_ROW);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *v = json_object_array_get_idx(arr, i);
 		int64_t k = json_object_get_int64(v);
 		if (!json_object_is_type(v, json_type_int) || k < g->first ||
-		    k >= g->first + g->per_row - 1) {
-			invalid(req, idx(req, w, "aisleAfter", i),
+		    k >= g->first + g->per_row - 1)
+			return invalid(req, idx(req, w, "aisleAfter", i),
 			    "must be a seat number from %lld to %lld",
 			    (long long)g->first,
 			    (long long)(g->first + g->per_row - 2));
-			return NULL;
-		}
 		for (int64_t j = k - g->first + 1; j < g->per_row; j++)
 			before[j]++;
 	}
-	return before;
+	*out = before;
+	return ZT_OK;
 }
 
-/* empty rows before each row index, from "rowGapAfter"; NULL on error */
-static int *
-read_row_gaps(
-    struct ctx *c, const struct grid *g, struct json_object *arr, const char *w)
+/* empty rows before each row index, from "rowGapAfter", into *out */
+static enum zt_err
+read_row_gaps(struct ctx *c, const struct grid *g, struct json_object *arr,
+    const char *w, int **out)
 {
 	struct zt_req *req = c->req;
 	int *before =
 	    zt_arena_zalloc(req->arena, (size_t)g->nrows * sizeof(int));
 	size_t n = arr ? json_object_array_length(arr) : 0;
-	if (n > ZT_SEATMAP_MAX_ROWS) {
-		invalid(req, at(req, w, "rowGapAfter"), "at most %d gaps",
-		    ZT_SEATMAP_MAX_ROWS);
-		return NULL;
-	}
+	if (n > ZT_SEATMAP_MAX_ROWS)
+		return invalid(req, at(req, w, "rowGapAfter"),
+		    "at most %d gaps", ZT_SEATMAP_MAX_ROWS);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *v = json_object_array_get_idx(arr, i);
 		int r = 0;
@@ -641,16 +636,15 @@ read_row_gaps(
 			    strcmp(g->rows[r], json_object_get_string(v)) != 0)
 				r++;
 		if (!json_object_is_type(v, json_type_string) ||
-		    r >= g->nrows - 1) {
-			invalid(req, idx(req, w, "rowGapAfter", i),
+		    r >= g->nrows - 1)
+			return invalid(req, idx(req, w, "rowGapAfter", i),
 			    "must name a row of the generator other than the "
 			    "last");
-			return NULL;
-		}
 		for (int k = r + 1; k < g->nrows; k++)
 			before[k]++;
 	}
-	return before;
+	*out = before;
+	return ZT_OK;
 }
 
 static const char *const gen_keys[] = {"section", "rows", "seatsPerRow",
@@ -666,7 +660,7 @@ parse_generate(struct ctx *c, struct json_object *o, const char *w,
 	const char *rows = NULL, *defcat = NULL;
 	struct grid g = {0};
 	size_t cells, defidx = SIZE_MAX;
-	int *aisle_before, *gap_before;
+	int *aisle_before = NULL, *gap_before = NULL;
 	enum zt_err e;
 
 	if (!json_object_is_type(o, json_type_object))
@@ -711,9 +705,9 @@ parse_generate(struct ctx *c, struct json_object *o, const char *w,
 	if (defcat == NULL && c->m->ncats == 1)
 		defidx = 0;
 
-	if ((aisle_before = read_aisles(c, &g, aisles, w)) == NULL ||
-	    (gap_before = read_row_gaps(c, &g, rowgaps, w)) == NULL)
-		return req->err;
+	if ((e = read_aisles(c, &g, aisles, w, &aisle_before)) != ZT_OK ||
+	    (e = read_row_gaps(c, &g, rowgaps, w, &gap_before)) != ZT_OK)
+		return e;
 	g.cat = zt_arena_array(req->arena, cells ? cells : 1, sizeof(size_t));
 	for (size_t i = 0; i < cells; i++)
 		g.cat[i] = defidx;

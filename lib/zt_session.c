@@ -13,8 +13,6 @@
 #include <string.h>
 #include <time.h>
 
-#define TOKEN_BYTES 32
-
 static struct zt_sql q_user_email = ZT_SQL("sess_user_email",
     "INSERT INTO users (email, last_login_at) VALUES ($1, now())"
     " ON CONFLICT (email) DO UPDATE SET last_login_at = now()"
@@ -86,31 +84,26 @@ static struct zt_sql q_family_revoke = ZT_SQL("sess_family_revoke",
 static struct zt_sql q_family_tenant = ZT_SQL("sess_family_tenant",
     "UPDATE refresh_families SET active_tenant_id = $2 WHERE id = $1", 2);
 
-/* keyed BLAKE2b-256 of the raw token, hex, for lookups */
-static char *
-token_hash(struct zt_req *req, const unsigned char raw[TOKEN_BYTES])
+const char *
+zt_session_token_hash(
+    struct zt_req *req, const unsigned char raw[ZT_SESSION_TOKEN_BYTES])
 {
 	unsigned char h[32];
-	crypto_generichash(h, sizeof(h), raw, TOKEN_BYTES,
+	crypto_generichash(h, sizeof(h), raw, ZT_SESSION_TOKEN_BYTES,
 	    zt_g.cfg.token_pepper, sizeof(zt_g.cfg.token_pepper));
 	return zt_hex(req->arena, h, sizeof(h));
 }
 
-/*
- * The successor of a token: BLAKE2b keyed with a subkey of the pepper, so
- * only the server can compute it and the same token always yields the same
- * successor (the grace window depends on it).
- */
-static void
-successor_of(
-    const unsigned char raw[TOKEN_BYTES], unsigned char next[TOKEN_BYTES])
+void
+zt_session_successor(const unsigned char raw[ZT_SESSION_TOKEN_BYTES],
+    unsigned char next[ZT_SESSION_TOKEN_BYTES])
 {
 	unsigned char subkey[32];
 	crypto_generichash(subkey, sizeof(subkey),
 	    (const unsigned char *)"ztic-refresh-successor", 22,
 	    zt_g.cfg.token_pepper, sizeof(zt_g.cfg.token_pepper));
-	crypto_generichash(
-	    next, TOKEN_BYTES, raw, TOKEN_BYTES, subkey, sizeof(subkey));
+	crypto_generichash(next, ZT_SESSION_TOKEN_BYTES, raw,
+	    ZT_SESSION_TOKEN_BYTES, subkey, sizeof(subkey));
 	sodium_memzero(subkey, sizeof(subkey));
 }
 
@@ -121,15 +114,29 @@ secure_cookies(void)
 	       strncmp(zt_g.cfg.public_url, "https://", 8) == 0;
 }
 
-/* The Set-Cookie value carrying raw (NULL: clearing the cookie), arena. */
-static const char *
-cookie(struct zt_req *req, const unsigned char *raw, long max_age)
+const char *
+zt_session_cookie(struct zt_req *req,
+    const unsigned char raw[ZT_SESSION_TOKEN_BYTES], long max_age)
 {
-	const char *val = raw ? zt_b64url(req->arena, raw, TOKEN_BYTES) : "";
+	const char *val =
+	    raw ? zt_b64url(req->arena, raw, ZT_SESSION_TOKEN_BYTES) : "";
 	return zt_arena_printf(req->arena,
 	    "%s=%s; Path=/api/auth; Max-Age=%ld; HttpOnly; SameSite=Strict%s",
 	    ZT_REFRESH_COOKIE, val, raw ? max_age : 0L,
 	    secure_cookies() ? "; Secure" : "");
+}
+
+enum zt_session_step
+zt_session_refresh_step(const struct zt_session_token_state *t)
+{
+	if (t->revoked || t->family_over || t->token_over)
+		return ZT_SESSION_ENDED;
+	if (!t->rotated)
+		return ZT_SESSION_ROTATE;
+	/* a token already exchanged comes back: within the grace window a
+	 * racing tab, after it someone else has a copy */
+	return t->in_grace && t->has_successor ? ZT_SESSION_AGAIN
+					       : ZT_SESSION_REUSED;
 }
 
 static struct json_object *
@@ -142,11 +149,12 @@ enum zt_err
 zt_session_user(struct zt_req *req, const char *channel, const char *identifier,
     char user_id[ZT_UUID_BUF])
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {identifier};
-	PGresult *r = zt_db_exec(req,
+	PGresult *r = zt_db_exec(req, &err,
 	    strcmp(channel, "email") == 0 ? &q_user_email : &q_user_phone, p);
 	if (r == NULL)
-		return req->err;
+		return zt_fail_error(req, &err);
 	snprintf(user_id, ZT_UUID_BUF, "%s", PQgetvalue(r, 0, 0));
 	return ZT_OK;
 }
@@ -156,17 +164,17 @@ static enum zt_err
 session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
     struct json_object *body)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {user_id, tenant_id};
 	PGresult *r;
 	struct json_object *user, *ms;
 	const char *role = "";
 	char *tok;
-	enum zt_err e;
 
-	if ((e = zt_db_scope_user(req, user_id)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &q_user, p)) == NULL)
-		return req->err;
+	if (zt_db_scope_user(req, &err, user_id) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &q_user, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt_fail(req, ZT_EUNAUTH, "invalid_session",
 		    "this account no longer exists");
@@ -180,8 +188,8 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 	    user, "name", json_object_new_string(PQgetvalue(r, 0, USER_NAME)));
 	json_object_object_add(body, "user", user);
 
-	if ((r = zt_db_exec(req, &q_memberships, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_memberships, p)) == NULL)
+		return zt_fail_error(req, &err);
 	ms = json_object_new_array();
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *m = json_object_new_object();
@@ -221,58 +229,63 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 	return ZT_OK;
 }
 
-/* First membership's tenant of user_id, or "" (arena). */
-static const char *
-default_tenant(struct zt_req *req, const char *user_id)
+/* First membership's tenant of user_id, or "" (arena), into *tenant. */
+static enum zt_err
+default_tenant(struct zt_req *req, const char *user_id, const char **tenant)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {user_id};
 	PGresult *r;
-	if (zt_db_scope_user(req, user_id) != ZT_OK)
-		return NULL;
-	if ((r = zt_db_exec(req, &q_memberships, p)) == NULL)
-		return NULL;
-	return PQntuples(r)
-		   ? zt_arena_strdup(req->arena, PQgetvalue(r, 0, MS_TENANT))
-		   : "";
+	if (zt_db_scope_user(req, &err, user_id) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_memberships, p)) == NULL)
+		return zt_fail_error(req, &err);
+	*tenant = PQntuples(r)
+		      ? zt_arena_strdup(req->arena, PQgetvalue(r, 0, MS_TENANT))
+		      : "";
+	return ZT_OK;
 }
 
 enum zt_err
 zt_session_start(
     struct zt_req *req, const char *user_id, struct zt_session_answer *out)
 {
-	unsigned char raw[TOKEN_BYTES];
+	struct zt_error err = ZT_ERROR_INIT;
+	unsigned char raw[ZT_SESSION_TOKEN_BYTES];
 	char age[16], ttl[16];
-	const char *p[4], *tenant;
+	const char *p[4], *tenant = "";
 	struct json_object *body;
 	PGresult *r;
 	enum zt_err e;
 
 	out->body = NULL;
 	out->cookie = NULL;
-	if ((tenant = default_tenant(req, user_id)) == NULL)
-		return req->err;
+	if ((e = default_tenant(req, user_id, &tenant)) != ZT_OK)
+		return e;
+
 	snprintf(age, sizeof(age), "%d", zt_g.cfg.refresh_max_age);
 	snprintf(ttl, sizeof(ttl), "%d", zt_g.cfg.refresh_ttl);
 	p[0] = user_id;
 	p[1] = *tenant ? tenant : NULL;
 	p[2] = age;
-	if ((r = zt_db_exec(req, &q_family_new, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_family_new, p)) == NULL)
+		return zt_fail_error(req, &err);
 	randombytes_buf(raw, sizeof(raw));
 	p[0] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
-	p[1] = token_hash(req, raw);
+	p[1] = zt_session_token_hash(req, raw);
 	p[2] = NULL;
 	p[3] = ttl;
-	if (zt_db_exec(req, &q_token_new, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_token_new, p) == NULL)
+		return zt_fail_error(req, &err);
 	body = json_object_new_object();
-	if ((e = session_body(req, user_id, tenant, body)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK) {
+	if ((e = session_body(req, user_id, tenant, body)) == ZT_OK &&
+	    zt_db_commit(req, &err) != ZT_OK)
+		e = zt_fail_error(req, &err);
+	if (e != ZT_OK) {
 		json_object_put(body);
 		return e;
 	}
 	out->body = body;
-	out->cookie = cookie(req, raw, zt_g.cfg.refresh_ttl);
+	out->cookie = zt_session_cookie(req, raw, zt_g.cfg.refresh_ttl);
 	sodium_memzero(raw, sizeof(raw));
 	return ZT_OK;
 }
@@ -282,7 +295,7 @@ static enum zt_err
 refused(struct zt_req *req, struct zt_session_answer *out, const char *code,
     const char *msg)
 {
-	out->cookie = cookie(req, NULL, 0);
+	out->cookie = zt_session_cookie(req, NULL, 0);
 	return zt_fail(req, ZT_EUNAUTH, code, "%s", msg);
 }
 
@@ -290,8 +303,9 @@ enum zt_err
 zt_session_refresh(
     struct zt_req *req, const char *tenant_id, struct zt_session_answer *out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *sent = zt_cookie(req, ZT_REFRESH_COOKIE);
-	unsigned char raw[TOKEN_BYTES], next[TOKEN_BYTES];
+	unsigned char raw[ZT_SESSION_TOKEN_BYTES], next[ZT_SESSION_TOKEN_BYTES];
 	char grace[16], ttl[16];
 	const char *p[4], *token_id, *family, *user_id, *active;
 	struct json_object *body;
@@ -304,39 +318,43 @@ zt_session_refresh(
 		return refused(req, out, "no_session", "sign in again");
 	snprintf(grace, sizeof(grace), "%d", zt_g.cfg.refresh_grace);
 	snprintf(ttl, sizeof(ttl), "%d", zt_g.cfg.refresh_ttl);
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
-	p[0] = token_hash(req, raw);
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	p[0] = zt_session_token_hash(req, raw);
 	p[1] = grace;
-	if ((r = zt_db_exec(req, &q_token_lock, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_token_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return refused(req, out, "no_session", "sign in again");
 	token_id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_ID));
 	family = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_FAMILY));
 	user_id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_USER));
 	active = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_TENANT));
-	int revoked = *PQgetvalue(r, 0, TL_REVOKED) == 't';
-	int family_over = *PQgetvalue(r, 0, TL_FAMILY_OVER) == 't';
-	int token_over = *PQgetvalue(r, 0, TL_TOKEN_OVER) == 't';
-	int rotated = *PQgetvalue(r, 0, TL_ROTATED) == 't';
-	int in_grace = *PQgetvalue(r, 0, TL_IN_GRACE) == 't';
 	const char *succ = zt_db_val(r, 0, TL_SUCCESSOR);
 	succ = succ ? zt_arena_strdup(req->arena, succ) : NULL;
+	struct zt_session_token_state st = {
+	    .revoked = *PQgetvalue(r, 0, TL_REVOKED) == 't',
+	    .family_over = *PQgetvalue(r, 0, TL_FAMILY_OVER) == 't',
+	    .token_over = *PQgetvalue(r, 0, TL_TOKEN_OVER) == 't',
+	    .rotated = *PQgetvalue(r, 0, TL_ROTATED) == 't',
+	    .in_grace = *PQgetvalue(r, 0, TL_IN_GRACE) == 't',
+	    .has_successor = succ != NULL,
+	};
+	enum zt_session_step step = zt_session_refresh_step(&st);
 
-	if (revoked || family_over || token_over)
+	if (step == ZT_SESSION_ENDED)
 		return refused(req, out, "session_ended",
 		    "your session has ended; sign in again");
-	successor_of(raw, next);
-	if (rotated) {
-		if (!in_grace || succ == NULL) {
-			/* a token already exchanged comes back: someone else
-			 * has a copy.  End every token of this login. */
+	zt_session_successor(raw, next);
+	if (step != ZT_SESSION_ROTATE) {
+		if (step == ZT_SESSION_REUSED) {
+			/* someone else has a copy: end every token of this
+			 * login */
 			p[0] = family;
-			if (zt_db_exec(req, &q_family_revoke, p) == NULL)
-				return req->err;
-			if ((e = zt_db_commit(req)) != ZT_OK)
-				return e;
+			if (zt_db_exec(req, &err, &q_family_revoke, p) == NULL)
+				return zt_fail_error(req, &err);
+			if (zt_db_commit(req, &err) != ZT_OK)
+				return zt_fail_error(req, &err);
 			zt_log_warn("session",
 			    "refresh token reused; family %s revoked", family);
 			return refused(req, out, "token_reused",
@@ -345,49 +363,51 @@ zt_session_refresh(
 		}
 		/* a racing tab: hand out the same successor */
 		p[0] = succ;
-		p[1] = token_hash(req, next);
-		if ((r = zt_db_exec(req, &q_successor, p)) == NULL)
-			return req->err;
+		p[1] = zt_session_token_hash(req, next);
+		if ((r = zt_db_exec(req, &err, &q_successor, p)) == NULL)
+			return zt_fail_error(req, &err);
 		if (PQntuples(r) == 0)
 			return refused(
 			    req, out, "session_ended", "sign in again");
 	} else {
 		p[0] = family;
-		p[1] = token_hash(req, next);
+		p[1] = zt_session_token_hash(req, next);
 		p[2] = token_id;
 		p[3] = ttl;
-		if ((r = zt_db_exec(req, &q_token_new, p)) == NULL)
-			return req->err;
+		if ((r = zt_db_exec(req, &err, &q_token_new, p)) == NULL)
+			return zt_fail_error(req, &err);
 		p[0] = token_id;
 		p[1] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
-		if (zt_db_exec(req, &q_token_rotated, p) == NULL)
-			return req->err;
+		if (zt_db_exec(req, &err, &q_token_rotated, p) == NULL)
+			return zt_fail_error(req, &err);
 	}
 
 	if (tenant_id != NULL && strcmp(tenant_id, active) != 0) {
-		if ((e = zt_db_scope_user(req, user_id)) != ZT_OK)
-			return e;
+		if (zt_db_scope_user(req, &err, user_id) != ZT_OK)
+			return zt_fail_error(req, &err);
 		p[0] = user_id;
 		p[1] = tenant_id;
-		if ((r = zt_db_exec(req, &q_role, p)) == NULL)
-			return req->err;
+		if ((r = zt_db_exec(req, &err, &q_role, p)) == NULL)
+			return zt_fail_error(req, &err);
 		if (PQntuples(r) == 0)
 			return zt_fail(req, ZT_EFORBIDDEN, "not_a_member",
 			    "you are not a member of that organization");
 		p[0] = family;
 		p[1] = tenant_id;
-		if (zt_db_exec(req, &q_family_tenant, p) == NULL)
-			return req->err;
+		if (zt_db_exec(req, &err, &q_family_tenant, p) == NULL)
+			return zt_fail_error(req, &err);
 		active = tenant_id;
 	}
 	body = json_object_new_object();
-	if ((e = session_body(req, user_id, active, body)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK) {
+	if ((e = session_body(req, user_id, active, body)) == ZT_OK &&
+	    zt_db_commit(req, &err) != ZT_OK)
+		e = zt_fail_error(req, &err);
+	if (e != ZT_OK) {
 		json_object_put(body);
 		return e;
 	}
 	out->body = body;
-	out->cookie = cookie(req, next, zt_g.cfg.refresh_ttl);
+	out->cookie = zt_session_cookie(req, next, zt_g.cfg.refresh_ttl);
 	sodium_memzero(raw, sizeof(raw));
 	sodium_memzero(next, sizeof(next));
 	return ZT_OK;
@@ -396,43 +416,50 @@ zt_session_refresh(
 enum zt_err
 zt_session_logout(struct zt_req *req, struct zt_session_answer *out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *sent = zt_cookie(req, ZT_REFRESH_COOKIE);
-	unsigned char raw[TOKEN_BYTES];
+	unsigned char raw[ZT_SESSION_TOKEN_BYTES];
 	const char *p[2];
 	char grace[8] = "0";
 	PGresult *r;
-	enum zt_err e;
 
 	out->body = NULL;
-	out->cookie = cookie(req, NULL, 0); /* cleared whatever happens */
+	out->cookie =
+	    zt_session_cookie(req, NULL, 0); /* cleared whatever happens */
 	if (sent == NULL || zt_b64url_decode(sent, raw, sizeof(raw)) != 0)
 		return ZT_OK;
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
-	p[0] = token_hash(req, raw);
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	p[0] = zt_session_token_hash(req, raw);
 	p[1] = grace;
-	if ((r = zt_db_exec(req, &q_token_lock, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_token_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) > 0) {
 		p[0] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_FAMILY));
-		if (zt_db_exec(req, &q_family_revoke, p) == NULL)
-			return req->err;
+		if (zt_db_exec(req, &err, &q_family_revoke, p) == NULL)
+			return zt_fail_error(req, &err);
 	}
-	return zt_db_commit(req);
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }
 
 enum zt_err
 zt_session_me(struct zt_req *req, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	struct json_object *body;
 	enum zt_err e;
 	*out = NULL;
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	body = json_object_new_object();
-	if ((e = session_body(req, req->user_id, req->tenant_id, body)) !=
-		ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK) {
+	if ((e = session_body(req, req->user_id, req->tenant_id, body)) ==
+		ZT_OK &&
+	    zt_db_commit(req, &err) != ZT_OK)
+		e = zt_fail_error(req, &err);
+	if (e != ZT_OK) {
+
 		json_object_put(body);
 		return e;
 	}

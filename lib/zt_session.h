@@ -19,6 +19,7 @@
 #include "zt_uuid.h"
 
 #define ZT_REFRESH_COOKIE "zt_refresh"
+#define ZT_SESSION_TOKEN_BYTES 32 /* a refresh token, raw */
 
 /*
  * What a session call answers; the responder replies with it.  cookie is
@@ -70,5 +71,43 @@ enum zt_err zt_session_me(struct zt_req *req, struct json_object **out);
  */
 enum zt_err zt_session_token_for(struct zt_req *req, const char *user_id,
     const char *tenant_id, struct json_object *body);
+
+/*
+ * The parts of the calls above that need no database
+ * (tests/unit/test-session.c).
+ */
+/* The stored form of a raw refresh token: BLAKE2b-256 keyed with
+ * zt_g.cfg.token_pepper, lowercase hex (arena). */
+const char *zt_session_token_hash(
+    struct zt_req *req, const unsigned char raw[ZT_SESSION_TOKEN_BYTES]);
+/* The successor of raw: BLAKE2b keyed with a subkey of the pepper, so only
+ * the server can make it and the same token always has the same one. */
+void zt_session_successor(const unsigned char raw[ZT_SESSION_TOKEN_BYTES],
+    unsigned char next[ZT_SESSION_TOKEN_BYTES]);
+/* The Set-Cookie value carrying raw for max_age seconds (raw NULL: one
+ * that clears the cookie), arena.  Secure in production or behind an
+ * https ZT_PUBLIC_URL. */
+const char *zt_session_cookie(struct zt_req *req,
+    const unsigned char raw[ZT_SESSION_TOKEN_BYTES], long max_age);
+
+/* A refresh token as the database found it. */
+struct zt_session_token_state {
+	int revoked;	   /* its family was revoked (sign-out, theft) */
+	int family_over;   /* past ZT_REFRESH_MAX_AGE */
+	int token_over;	   /* unused for ZT_REFRESH_TTL */
+	int rotated;	   /* exchanged for a successor already */
+	int in_grace;	   /* ... less than ZT_REFRESH_GRACE ago */
+	int has_successor; /* and that successor is on record */
+};
+
+/* What zt_session_refresh does with it. */
+enum zt_session_step {
+	ZT_SESSION_ROTATE, /* live and unused: mint its successor */
+	ZT_SESSION_AGAIN,  /* a racing tab: the same successor again */
+	ZT_SESSION_REUSED, /* exchanged before: a copy exists, revoke all */
+	ZT_SESSION_ENDED   /* 401 session_ended */
+};
+enum zt_session_step zt_session_refresh_step(
+    const struct zt_session_token_state *t);
 
 #endif

@@ -107,11 +107,10 @@ issue(struct zt_req *req, const char *booking_id)
 	const char *p[1] = {booking_id};
 	struct zt_error err = ZT_ERROR_INIT;
 	PGresult *r;
-	enum zt_err e;
 
-	if ((e = zt_db_savepoint(req, "issue")) != ZT_OK)
-		return e;
-	if ((r = zt_db_try_exec(req, &err, &q_issue, p)) == NULL) {
+	if (zt_db_savepoint(req, &err, "issue") != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &q_issue, p)) == NULL) {
 		/* a taken seat or a data rule: this attempt only */
 		if (err.err != ZT_ECONFLICT && err.err != ZT_EINVALID)
 			return zt_fail_error(req, &err); /* all of it goes */
@@ -120,10 +119,12 @@ issue(struct zt_req *req, const char *booking_id)
 	/* fewer GA types taken than GA lines: sold out */
 	if (strcmp(PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1)) != 0)
 		goto conflict;
-	return zt_db_release(req, "issue");
+	if (zt_db_release(req, &err, "issue") != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 conflict:
-	if ((e = zt_db_rollback_to(req, "issue")) != ZT_OK)
-		return e;
+	if (zt_db_rollback_to(req, &err, "issue") != ZT_OK)
+		return zt_fail_error(req, &err);
 	return ZT_ECONFLICT;
 }
 
@@ -140,14 +141,15 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
     const char *payment_id, long long amount, enum outcome *out,
     struct zt__after *a)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[4];
 	char amt[24];
 	PGresult *r;
 	enum zt_err e;
 
 	p[0] = booking_id;
-	if ((r = zt_db_exec(req, &q_lock, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt__no_booking(req);
 	const char *status = zt__dup(req, r, 0, LOCK_STATUS);
@@ -173,19 +175,20 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 		/* money we cannot use: a second payment for the order, or a
 		 * wrong amount.  It becomes a payment row and a refund. */
 		const char *xp[4] = {booking_id, order_id, payment_id, amt};
-		if ((r = zt_db_exec(req, &q_extra_payment, xp)) == NULL)
-			return req->err;
+		if ((r = zt_db_exec(req, &err, &q_extra_payment, xp)) == NULL)
+			return zt_fail_error(req, &err);
 		if (PQntuples(r) == 0) {
 			const char *q[1] = {payment_id};
-			if ((r = zt_db_exec(req, &q_payment_by_pid, q)) == NULL)
-				return req->err;
+			if ((r = zt_db_exec(req, &err, &q_payment_by_pid, q)) ==
+			    NULL)
+				return zt_fail_error(req, &err);
 		}
 		const char *row = zt__dup(req, r, 0, 0);
 		*out = amount != total ? REFUNDED_MISMATCH : REFUNDED_LATE;
 		if (amount != total && strcmp(status, "pending") == 0) {
 			const char *sp[2] = {booking_id, "cancelled"};
-			if (zt_db_exec(req, &zt__q_status, sp) == NULL)
-				return req->err;
+			if (zt_db_exec(req, &err, &zt__q_status, sp) == NULL)
+				return zt_fail_error(req, &err);
 		}
 		return zt__refund_captured(req, a, booking_id, row, payment_id,
 		    amount, zt_arena_printf(req->arena, "extra-%s", payment_id),
@@ -196,8 +199,8 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 	p[0] = payment_row;
 	p[1] = payment_id;
 	p[2] = amt;
-	if ((r = zt_db_exec(req, &q_captured, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_captured, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0) {
 		*out = ALREADY; /* settled already: never captured twice */
 		return ZT_OK;
@@ -217,8 +220,8 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 	/* paid, but the seats went to someone else meanwhile */
 	*out = REFUNDED_LATE;
 	const char *sp[2] = {booking_id, "refunded"};
-	if (zt_db_exec(req, &zt__q_status, sp) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &zt__q_status, sp) == NULL)
+		return zt_fail_error(req, &err);
 	a->live_type = "booking.refunded";
 	return zt__refund_captured(req, a, booking_id, payment_row, payment_id,
 	    amount, zt_arena_printf(req->arena, "late-%s", payment_id),
@@ -230,6 +233,7 @@ zt_settle_confirm(struct zt_req *req, const char *booking_id,
     const char *order_id, const char *payment_id, const char *signature,
     struct json_object **out_json)
 {
+	struct zt_error dberr = ZT_ERROR_INIT;
 	struct zt_razorpay_cfg cfg;
 	struct zt_razorpay_payment pay;
 	struct zt_razorpay_err err;
@@ -276,12 +280,12 @@ zt_settle_confirm(struct zt_req *req, const char *booking_id,
 	 * ticket of it is the buyer's), and no second transaction is needed.
 	 */
 	if ((out == CONFIRMED || out == ALREADY) &&
-	    (b = zt__booking_json_with(req, booking_id, a.got, a.items)) ==
-		NULL)
-		return req->err;
-	if ((e = zt_db_commit(req)) != ZT_OK) {
-		json_object_put(b);
+	    (e = zt__booking_json_with(req, booking_id, a.got, a.items, &b)) !=
+		ZT_OK)
 		return e;
+	if (zt_db_commit(req, &dberr) != ZT_OK) {
+		json_object_put(b);
+		return zt_fail_error(req, &dberr);
 	}
 	zt__run_after(req, &a);
 	if (out == REFUNDED_MISMATCH)
@@ -310,6 +314,7 @@ webhook_answer(const char *status)
 enum zt_err
 zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 {
+	struct zt_error dberr = ZT_ERROR_INIT;
 	struct zt_razorpay_cfg cfg;
 	struct zt_razorpay_event ev;
 	struct zt_razorpay_err err;
@@ -335,8 +340,8 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 	if (zt_razorpay_event_parse(req->body, req->body_len, &ev, &err) != 0)
 		return zt_fail(req, ZT_EBADREQ, "invalid_event", "%s", err.msg);
 
-	if ((e = zt_db_begin_system(req)) != ZT_OK)
-		return e;
+	if (zt_db_begin_system(req, &dberr) != ZT_OK)
+		return zt_fail_error(req, &dberr);
 	/* the signed bytes themselves, not the unsigned event id header */
 	crypto_hash_sha256(
 	    hash, (const unsigned char *)req->body, req->body_len);
@@ -344,8 +349,8 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 	p[1] = ev.event;
 	p[2] = req->body;
 	p[3] = zt_hex(req->arena, hash, sizeof(hash));
-	if ((r = zt_db_exec(req, &q_webhook_seen, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &dberr, &q_webhook_seen, p)) == NULL)
+		return zt_fail_error(req, &dberr);
 	if (PQntuples(r) == 0) {
 		/* a replay: the first delivery already had its effect */
 		zt_db_rollback();
@@ -360,14 +365,14 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 		strcmp(ev.event, "order.paid") == 0) &&
 	    ev.has_payment && ev.payment.id[0] && *order) {
 		p[0] = order;
-		if ((r = zt_db_exec(req, &q_find_by_order, p)) == NULL)
-			return req->err;
+		if ((r = zt_db_exec(req, &dberr, &q_find_by_order, p)) == NULL)
+			return zt_fail_error(req, &dberr);
 		if (PQntuples(r) > 0) {
 			const char *booking = zt__dup(req, r, 0, 0);
 			a.tenant_id = zt__dup(req, r, 0, 1);
-			if ((e = zt_db_scope_tenant(req, a.tenant_id, "")) !=
+			if (zt_db_scope_tenant(req, &dberr, a.tenant_id, "") !=
 			    ZT_OK)
-				return e;
+				return zt_fail_error(req, &dberr);
 			if ((e = settle(req, booking, order, ev.payment.id,
 				 ev.payment.amount, &out, &a)) != ZT_OK &&
 			    e != ZT_EBADREQ)
@@ -379,16 +384,16 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 		}
 	} else if (strcmp(ev.event, "payment.failed") == 0 && *order) {
 		p[0] = order;
-		if (zt_db_exec(req, &q_payment_failed, p) == NULL)
-			return req->err;
+		if (zt_db_exec(req, &dberr, &q_payment_failed, p) == NULL)
+			return zt_fail_error(req, &dberr);
 	} else if (strncmp(ev.event, "refund.", 7) == 0 && ev.has_refund &&
 		   (strcmp(ev.event, "refund.processed") == 0 ||
 		       strcmp(ev.event, "refund.failed") == 0)) {
 		if ((e = zt__refund_webhook(req, &ev, &a)) != ZT_OK)
 			return e;
 	}
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &dberr) != ZT_OK)
+		return zt_fail_error(req, &dberr);
 	zt__run_after(req, &a);
 	*out_json = webhook_answer("processed");
 	return ZT_OK;

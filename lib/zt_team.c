@@ -183,18 +183,18 @@ zt_team_may(enum zt_role actor, int self, enum zt_role from, enum zt_role to,
 enum zt_err
 zt_team_begin(struct zt_req *req, enum zt_role min, enum zt_role *role)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {req->tenant_id, req->user_id};
 	PGresult *r;
-	enum zt_err e;
 	enum zt_role have;
 
 	if (req->tenant_id[0] == '\0')
 		return zt_fail(req, ZT_EFORBIDDEN, "no_tenant",
 		    "choose an organizer account first");
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &q_role, p)) == NULL)
-		return req->err;
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &q_role, p)) == NULL)
+		return zt_fail_error(req, &err);
 	have = PQntuples(r) ? zt_team_role(PQgetvalue(r, 0, 0)) : ZT_ROLE_NONE;
 	if (have == ZT_ROLE_NONE)
 		return zt_fail(req, ZT_EFORBIDDEN, "not_a_member",
@@ -230,6 +230,7 @@ member_json(const PGresult *r, int i)
 enum zt_err
 zt_team_list(struct zt_req *req, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {req->tenant_id};
 	struct json_object *arr;
 	PGresult *r;
@@ -237,14 +238,14 @@ zt_team_list(struct zt_req *req, struct json_object **out)
 
 	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK)
 		return e;
-	if ((r = zt_db_exec(req, &q_list, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_list, p)) == NULL)
+		return zt_fail_error(req, &err);
 	arr = json_object_new_array();
 	for (int i = 0; i < PQntuples(r); i++)
 		json_object_array_add(arr, member_json(r, i));
-	if ((e = zt_db_commit(req)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(arr);
-		return e;
+		return zt_fail_error(req, &err);
 	}
 	*out = json_object_new_object();
 	json_object_object_add(*out, "members", arr);
@@ -255,12 +256,13 @@ zt_team_list(struct zt_req *req, struct json_object **out)
 static enum zt_err
 lock_member(struct zt_req *req, const char *user_id, PGresult **row)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {req->tenant_id, user_id};
 	if (!zt_is_uuid(user_id))
 		return zt_fail(req, ZT_ENOTFOUND, "member_not_found",
 		    "no such member in this organization");
-	if ((*row = zt_db_exec(req, &q_member_lock, p)) == NULL)
-		return req->err;
+	if ((*row = zt_db_exec(req, &err, &q_member_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(*row) == 0)
 		return zt_fail(req, ZT_ENOTFOUND, "member_not_found",
 		    "no such member in this organization");
@@ -271,11 +273,12 @@ lock_member(struct zt_req *req, const char *user_id, PGresult **row)
 static enum zt_err
 keep_an_owner(struct zt_req *req, const char *user_id)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {req->tenant_id};
-	PGresult *r = zt_db_exec(req, &q_owners_lock, p);
+	PGresult *r = zt_db_exec(req, &err, &q_owners_lock, p);
 	int others = 0;
 	if (r == NULL)
-		return req->err;
+		return zt_fail_error(req, &err);
 	for (int i = 0; i < PQntuples(r); i++)
 		if (strcmp(PQgetvalue(r, i, 0), user_id) != 0)
 			others++;
@@ -428,6 +431,7 @@ enum zt_err
 zt_team_invite(struct zt_req *req, const char *email, const char *phone,
     const char *role_name, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	char ident[256], id[ZT_UUID_BUF];
 	unsigned char secret[ZT_TEAM_TOKEN_SECRET];
 	const char *p[11], *typed, *why, *hash, *token, *tname, *iname;
@@ -462,15 +466,15 @@ zt_team_invite(struct zt_req *req, const char *email, const char *phone,
 		return e;
 	p[0] = req->tenant_id;
 	p[1] = ident;
-	if ((r = zt_db_exec(req, &q_member_ident, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_member_ident, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) > 0)
 		return zt_fail(req, ZT_ECONFLICT, "already_member",
 		    "this person is already a member; change their role "
 		    "instead");
 	/* inviting again replaces the pending invitation (a new link) */
-	if ((r = zt_db_exec(req, &q_inv_pending, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_inv_pending, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) > 0) {
 		const char *old =
 		    zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
@@ -480,8 +484,8 @@ zt_team_invite(struct zt_req *req, const char *email, const char *phone,
 			return zt_fail(req, e, "forbidden", "%s", why);
 		p[1] = old;
 		p[2] = req->user_id;
-		if (zt_db_exec(req, &q_inv_replace, p) == NULL)
-			return req->err;
+		if (zt_db_exec(req, &err, &q_inv_replace, p) == NULL)
+			return zt_fail_error(req, &err);
 		struct json_object *d = json_object_new_object();
 		json_object_object_add(
 		    d, "reason", json_object_new_string("invited again"));
@@ -492,8 +496,8 @@ zt_team_invite(struct zt_req *req, const char *email, const char *phone,
 	}
 	p[0] = req->tenant_id;
 	p[1] = req->user_id;
-	if ((r = zt_db_exec(req, &q_inv_ctx, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_inv_ctx, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	tname = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
@@ -520,8 +524,8 @@ zt_team_invite(struct zt_req *req, const char *email, const char *phone,
 	p[8] = iname;
 	p[9] = hash;
 	p[10] = zt_arena_printf(req->arena, "%d", ZT_TEAM_INVITE_TTL);
-	if ((r = zt_db_exec(req, &q_inv_insert, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_inv_insert, p)) == NULL)
+		return zt_fail_error(req, &err);
 	const char *expires = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
 	if ((e = queue_invitation(
 		 req, p[4], ident, id, token, tname, iname, role)) != ZT_OK)
@@ -534,8 +538,8 @@ zt_team_invite(struct zt_req *req, const char *email, const char *phone,
 	if ((e = zt_audit(req, "invitation.created",
 		 zt_arena_printf(req->arena, "invitation:%s", id), d)) != ZT_OK)
 		return e;
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	*out = json_object_new_object();
 	json_object_object_add(
 	    *out, "invitationId", json_object_new_string(id));
@@ -552,6 +556,7 @@ zt_team_invite(struct zt_req *req, const char *email, const char *phone,
 enum zt_err
 zt_team_invitations(struct zt_req *req, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {req->tenant_id};
 	struct json_object *arr;
 	PGresult *r;
@@ -559,8 +564,8 @@ zt_team_invitations(struct zt_req *req, struct json_object **out)
 
 	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK)
 		return e;
-	if ((r = zt_db_exec(req, &q_inv_list, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_inv_list, p)) == NULL)
+		return zt_fail_error(req, &err);
 	arr = zt_json_defer_put(req, json_object_new_array());
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *o = json_object_new_object(), *by;
@@ -585,8 +590,8 @@ zt_team_invitations(struct zt_req *req, struct json_object **out)
 		    o, "expiresAt", zt_json_epoch(PQgetvalue(r, i, 7)));
 		json_object_array_add(arr, o);
 	}
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	*out = json_object_new_object();
 	json_object_object_add(*out, "invitations", json_object_get(arr));
 	return ZT_OK;
@@ -602,6 +607,7 @@ no_invitation(struct zt_req *req)
 enum zt_err
 zt_team_revoke(struct zt_req *req, const char *invitation_id)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[3], *why;
 	enum zt_role actor;
 	PGresult *r;
@@ -614,8 +620,8 @@ zt_team_revoke(struct zt_req *req, const char *invitation_id)
 	p[0] = req->tenant_id;
 	p[1] = invitation_id;
 	p[2] = req->user_id;
-	if ((r = zt_db_exec(req, &q_inv_lock, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_inv_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return no_invitation(req);
 	if ((e = zt_team_may(actor, 0, ZT_ROLE_NONE,
@@ -626,27 +632,29 @@ zt_team_revoke(struct zt_req *req, const char *invitation_id)
 		return zt_fail(req, ZT_ECONFLICT, "invitation_not_pending",
 		    "this invitation was already accepted, revoked or has "
 		    "expired");
-	if (zt_db_exec(req, &q_inv_revoke, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_inv_revoke, p) == NULL)
+		return zt_fail_error(req, &err);
 	if ((e = zt_audit(req, "invitation.revoked",
 		 zt_arena_printf(req->arena, "invitation:%s", invitation_id),
 		 NULL)) != ZT_OK)
 		return e;
-	return zt_db_commit(req);
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }
 
 enum zt_err
 zt_team_invitations_mine(struct zt_req *req, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {req->user_id};
 	struct json_object *arr;
 	PGresult *r;
-	enum zt_err e;
 
-	if ((e = zt_db_begin_user(req)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &q_inv_mine, p)) == NULL)
-		return req->err;
+	if (zt_db_begin_user(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((r = zt_db_exec(req, &err, &q_inv_mine, p)) == NULL)
+		return zt_fail_error(req, &err);
 	arr = zt_json_defer_put(req, json_object_new_array());
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *o = json_object_new_object(), *t;
@@ -670,8 +678,8 @@ zt_team_invitations_mine(struct zt_req *req, struct json_object **out)
 		    o, "expiresAt", zt_json_epoch(PQgetvalue(r, i, 6)));
 		json_object_array_add(arr, o);
 	}
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	*out = json_object_new_object();
 	json_object_object_add(*out, "invitations", json_object_get(arr));
 	return ZT_OK;
@@ -682,14 +690,15 @@ zt_team_invitations_mine(struct zt_req *req, struct json_object **out)
 static enum zt_err
 close_invitation(struct zt_req *req, const char *id, int expired)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[3] = {req->tenant_id, id, NULL};
 	enum zt_err e;
 	if (expired) {
-		if (zt_db_exec(req, &q_inv_expire, p) == NULL)
-			return req->err;
+		if (zt_db_exec(req, &err, &q_inv_expire, p) == NULL)
+			return zt_fail_error(req, &err);
 	} else {
-		if (zt_db_exec(req, &q_inv_revoke, p) == NULL)
-			return req->err;
+		if (zt_db_exec(req, &err, &q_inv_revoke, p) == NULL)
+			return zt_fail_error(req, &err);
 		struct json_object *d = json_object_new_object();
 		json_object_object_add(d, "reason",
 		    json_object_new_string(
@@ -699,8 +708,8 @@ close_invitation(struct zt_req *req, const char *id, int expired)
 			 d)) != ZT_OK)
 			return e;
 	}
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	return expired ? zt_fail(req, ZT_ECONFLICT, "invitation_expired",
 			     "this invitation has expired; ask for a new one")
 		       : zt_fail(req, ZT_ECONFLICT, "invitation_revoked",
@@ -725,6 +734,7 @@ enum zt_err
 zt_team_accept(struct zt_req *req, const char *token, const char *invitation_id,
     struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	char id[ZT_UUID_BUF];
 	unsigned char secret[ZT_TEAM_TOKEN_SECRET];
 	const char *p[3], *tenant, *ident, *inviter, *tname, *why;
@@ -747,16 +757,19 @@ zt_team_accept(struct zt_req *req, const char *token, const char *invitation_id,
 	if ((e = zt_rate_hit(req, "invite_accept", req->user_id,
 		 ZT_TEAM_ACCEPTS_PER_HOUR, 3600)) != ZT_OK)
 		goto out;
-	if ((e = zt_db_begin_user(req)) != ZT_OK)
-		goto out;
-	p[0] = id;
-	/* the token names its invitation: token_read shows that row only */
-	if (token != NULL && zt_db_exec(req, &q_set_invitation, p) == NULL) {
-		e = req->err;
+	if (zt_db_begin_user(req, &err) != ZT_OK) {
+		e = zt_fail_error(req, &err);
 		goto out;
 	}
-	if ((r = zt_db_exec(req, &q_inv_get, p)) == NULL) {
-		e = req->err;
+	p[0] = id;
+	/* the token names its invitation: token_read shows that row only */
+	if (token != NULL &&
+	    zt_db_exec(req, &err, &q_set_invitation, p) == NULL) {
+		e = zt_fail_error(req, &err);
+		goto out;
+	}
+	if ((r = zt_db_exec(req, &err, &q_inv_get, p)) == NULL) {
+		e = zt_fail_error(req, &err);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
@@ -781,8 +794,8 @@ zt_team_accept(struct zt_req *req, const char *token, const char *invitation_id,
 	/* only the person it was sent to: the signed-in account must have
 	 * that email or phone (verified by a one-time code at sign-in) */
 	p[0] = req->user_id;
-	if ((r = zt_db_exec(req, &q_me_ident, p)) == NULL) {
-		e = req->err;
+	if ((r = zt_db_exec(req, &err, &q_me_ident, p)) == NULL) {
+		e = zt_fail_error(req, &err);
 		goto out;
 	}
 	if (PQntuples(r) == 0 ||
@@ -801,13 +814,15 @@ zt_team_accept(struct zt_req *req, const char *token, const char *invitation_id,
 
 	/* from here on the request acts in the invitation's tenant */
 	snprintf(req->tenant_id, sizeof(req->tenant_id), "%s", tenant);
-	if ((e = zt_db_scope_tenant(req, tenant, req->user_id)) != ZT_OK)
+	if (zt_db_scope_tenant(req, &err, tenant, req->user_id) != ZT_OK) {
+		e = zt_fail_error(req, &err);
 		goto out;
+	}
 	p[0] = tenant;
 	p[1] = id;
 	p[2] = req->user_id;
-	if ((r = zt_db_exec(req, &q_inv_lock, p)) == NULL) {
-		e = req->err;
+	if ((r = zt_db_exec(req, &err, &q_inv_lock, p)) == NULL) {
+		e = zt_fail_error(req, &err);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
@@ -824,8 +839,8 @@ zt_team_accept(struct zt_req *req, const char *token, const char *invitation_id,
 	}
 	/* an inviter removed or demoted since can no longer bring people in */
 	p[1] = inviter;
-	if ((r = zt_db_exec(req, &q_role, p)) == NULL) {
-		e = req->err;
+	if ((r = zt_db_exec(req, &err, &q_role, p)) == NULL) {
+		e = zt_fail_error(req, &err);
 		goto out;
 	}
 	inviter_role =
@@ -836,8 +851,8 @@ zt_team_accept(struct zt_req *req, const char *token, const char *invitation_id,
 	}
 	p[1] = req->user_id;
 	p[2] = zt_team_role_name(role);
-	if ((r = zt_db_exec(req, &q_add, p)) == NULL) {
-		e = req->err;
+	if ((r = zt_db_exec(req, &err, &q_add, p)) == NULL) {
+		e = zt_fail_error(req, &err);
 		goto out;
 	}
 	if (PQntuples(r) == 0) {
@@ -847,8 +862,8 @@ zt_team_accept(struct zt_req *req, const char *token, const char *invitation_id,
 	}
 	p[1] = id;
 	p[2] = req->user_id;
-	if (zt_db_exec(req, &q_inv_accepted, p) == NULL) {
-		e = req->err;
+	if (zt_db_exec(req, &err, &q_inv_accepted, p) == NULL) {
+		e = zt_fail_error(req, &err);
 		goto out;
 	}
 	struct json_object *d = change_details(ZT_ROLE_NONE, role);
@@ -872,9 +887,12 @@ zt_team_accept(struct zt_req *req, const char *token, const char *invitation_id,
 	json_object_object_add(body, "invitation", inv);
 	/* a token for the tenant just joined (reads the new membership) */
 	if ((e = zt_session_token_for(req, req->user_id, tenant, body)) !=
-		ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK)
+	    ZT_OK)
 		goto out;
+	if (zt_db_commit(req, &err) != ZT_OK) {
+		e = zt_fail_error(req, &err);
+		goto out;
+	}
 	*out = json_object_get(body);
 out:
 	sodium_memzero(secret, sizeof(secret));
@@ -890,6 +908,7 @@ out:
 static enum zt_err
 lapse_invitations(struct zt_req *req, const char *user_id, enum zt_role to)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *roles[3], *p[4], *why;
 	size_t n = 0;
 	PGresult *r;
@@ -904,8 +923,8 @@ lapse_invitations(struct zt_req *req, const char *user_id, enum zt_role to)
 	p[1] = user_id;
 	p[2] = zt_db_array(req, roles, n);
 	p[3] = req->user_id;
-	if ((r = zt_db_exec(req, &q_inv_lapse, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_inv_lapse, p)) == NULL)
+		return zt_fail_error(req, &err);
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *d = json_object_new_object();
 		json_object_object_add(d, "reason",
@@ -925,6 +944,7 @@ enum zt_err
 zt_team_set_role(struct zt_req *req, const char *user_id, const char *role_name,
     struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[3];
 	enum zt_role actor, from, to = zt_team_role(role_name);
 	PGresult *row;
@@ -944,8 +964,8 @@ zt_team_set_role(struct zt_req *req, const char *user_id, const char *role_name,
 		p[0] = req->tenant_id;
 		p[1] = user_id;
 		p[2] = zt_team_role_name(to);
-		if (zt_db_exec(req, &q_set_role, p) == NULL)
-			return req->err;
+		if (zt_db_exec(req, &err, &q_set_role, p) == NULL)
+			return zt_fail_error(req, &err);
 		if ((e = zt_audit(req, "member.role_changed",
 			 zt_arena_printf(req->arena, "user:%s", user_id),
 			 change_details(from, to))) != ZT_OK)
@@ -954,11 +974,11 @@ zt_team_set_role(struct zt_req *req, const char *user_id, const char *role_name,
 		    (e = lapse_invitations(req, user_id, to)) != ZT_OK)
 			return e;
 		p[0] = req->tenant_id;
-		if ((row = zt_db_exec(req, &q_member_lock, p)) == NULL)
-			return req->err;
+		if ((row = zt_db_exec(req, &err, &q_member_lock, p)) == NULL)
+			return zt_fail_error(req, &err);
 	}
-	if ((e = zt_db_commit(req)) != ZT_OK)
-		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	*out = member_json(row, 0);
 	return ZT_OK;
 }
@@ -966,6 +986,7 @@ zt_team_set_role(struct zt_req *req, const char *user_id, const char *role_name,
 enum zt_err
 zt_team_remove(struct zt_req *req, const char *user_id)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {req->tenant_id, user_id};
 	enum zt_role actor, from;
 	PGresult *row;
@@ -979,13 +1000,15 @@ zt_team_remove(struct zt_req *req, const char *user_id)
 	if ((e = check_change(req, actor, user_id, from, ZT_ROLE_NONE)) !=
 	    ZT_OK)
 		return e;
-	if (zt_db_exec(req, &q_delete, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_delete, p) == NULL)
+		return zt_fail_error(req, &err);
 	if ((e = zt_audit(req, "member.removed",
 		 zt_arena_printf(req->arena, "user:%s", user_id),
 		 change_details(from, ZT_ROLE_NONE))) != ZT_OK)
 		return e;
 	if ((e = lapse_invitations(req, user_id, ZT_ROLE_NONE)) != ZT_OK)
 		return e;
-	return zt_db_commit(req);
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }

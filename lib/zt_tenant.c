@@ -209,20 +209,21 @@ tenant_json(const PGresult *r)
 static enum zt_err
 tenant_body(struct zt_req *req, int owner, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {req->tenant_id};
 	struct json_object *t, *pay = NULL;
 	PGresult *r;
 
-	if ((r = zt_db_exec(req, &q_get, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_get, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt_fail(req, ZT_ENOTFOUND, "tenant_not_found",
 		    "this organization no longer exists");
 	t = tenant_json(r);
 	if (owner) {
-		if ((r = zt_db_exec(req, &q_payout_get, p)) == NULL) {
+		if ((r = zt_db_exec(req, &err, &q_payout_get, p)) == NULL) {
 			json_object_put(t);
-			return req->err;
+			return zt_fail_error(req, &err);
 		}
 		if (PQntuples(r) > 0) {
 			pay = json_object_new_object();
@@ -282,16 +283,17 @@ nonempty(const char *s)
 static enum zt_err
 auto_approve(struct zt_req *req)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {req->tenant_id};
 	enum zt_err e;
 	if (strcmp(zt_g.cfg.env, "dev") != 0)
 		return ZT_OK;
-	if ((e = zt_db_scope_system(req, 1)) != ZT_OK)
-		return e;
-	if (zt_db_exec(req, &q_activate, p) == NULL)
-		return req->err;
-	if ((e = zt_db_scope_system(req, 0)) != ZT_OK)
-		return e;
+	if (zt_db_scope_system(req, &err, 1) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if (zt_db_exec(req, &err, &q_activate, p) == NULL)
+		return zt_fail_error(req, &err);
+	if (zt_db_scope_system(req, &err, 0) != ZT_OK)
+		return zt_fail_error(req, &err);
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "automatic",
 	    json_object_new_string(
@@ -308,6 +310,7 @@ static enum zt_err
 insert_tenant(struct zt_req *req, const struct zt_tenant_new *in,
     const char *email, const char *phone)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	char base[ZT_SLUG_TENANT_MAX + 1], slug[ZT_SLUG_TENANT_MAX + 1];
 	const char *p[6];
 	PGresult *r;
@@ -328,8 +331,8 @@ insert_tenant(struct zt_req *req, const struct zt_tenant_new *in,
 			zt_slug_next(base, n, slug, ZT_SLUG_TENANT_MAX);
 		if (in->slug == NULL && zt_tenant_slug_reserved(slug))
 			continue;
-		if ((r = zt_db_exec(req, &q_insert, p)) == NULL)
-			return req->err;
+		if ((r = zt_db_exec(req, &err, &q_insert, p)) == NULL)
+			return zt_fail_error(req, &err);
 		if (PQntuples(r) == 1)
 			return ZT_OK;
 		if (in->slug != NULL)
@@ -344,6 +347,7 @@ enum zt_err
 zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
     struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2], *email, *phone;
 	struct json_object *body = NULL, *t = NULL;
 	PGresult *r;
@@ -364,11 +368,11 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 	    (e = contact(req, "contactPhone", in->contact_phone, 0, &phone)) !=
 		ZT_OK)
 		return e;
-	if ((e = zt_db_begin(req)) != ZT_OK)
-		return e;
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
 	p[0] = req->user_id;
-	if ((r = zt_db_exec(req, &q_pending, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_pending, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (atoi(PQgetvalue(r, 0, 0)) >= ZT_TENANT_MAX_PENDING)
 		return zt_fail(req, ZT_ECONFLICT, "too_many_pending",
 		    "you already have %d organizations waiting for approval",
@@ -376,15 +380,15 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 
 	/* the new tenant is the request's scope from here on */
 	zt_uuid_new(req->tenant_id);
-	if ((e = zt_db_scope_tenant(req, req->tenant_id, req->user_id)) !=
+	if (zt_db_scope_tenant(req, &err, req->tenant_id, req->user_id) !=
 	    ZT_OK)
-		return e;
+		return zt_fail_error(req, &err);
 	if ((e = insert_tenant(req, in, email, phone)) != ZT_OK)
 		return e;
 	p[0] = req->tenant_id;
 	p[1] = req->user_id;
-	if (zt_db_exec(req, &q_owner, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_owner, p) == NULL)
+		return zt_fail_error(req, &err);
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "name", json_object_new_string(in->name));
 	if ((e = zt_audit(req, "tenant.created",
@@ -399,8 +403,11 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 	json_object_object_add(body, "tenant", t);
 	/* reads the membership just inserted: the token says owner */
 	if ((e = zt_session_token_for(
-		 req, req->user_id, req->tenant_id, body)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK) {
+		 req, req->user_id, req->tenant_id, body)) == ZT_OK &&
+	    zt_db_commit(req, &err) != ZT_OK)
+		e = zt_fail_error(req, &err);
+	if (e != ZT_OK) {
+
 		json_object_put(body);
 		return e;
 	}
@@ -411,6 +418,7 @@ zt_tenant_onboard(struct zt_req *req, const struct zt_tenant_new *in,
 enum zt_err
 zt_tenant_get(struct zt_req *req, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	enum zt_role role;
 	enum zt_err e;
 	struct json_object *t;
@@ -418,9 +426,9 @@ zt_tenant_get(struct zt_req *req, struct json_object **out)
 		return e;
 	if ((e = tenant_body(req, role == ZT_ROLE_OWNER, &t)) != ZT_OK)
 		return e;
-	if ((e = zt_db_commit(req)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(t);
-		return e;
+		return zt_fail_error(req, &err);
 	}
 	*out = t;
 	return ZT_OK;
@@ -476,14 +484,15 @@ static const char *const payout_keys[] = {
 static enum zt_err
 put_payout(struct zt_req *req, struct json_object *v)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *method = NULL, *upi = NULL, *name = NULL, *acct = NULL,
 		   *ifsc = NULL, *p[6];
 	enum zt_err e;
 
 	if (v == NULL) {
 		p[0] = req->tenant_id;
-		if (zt_db_exec(req, &q_payout_del, p) == NULL)
-			return req->err;
+		if (zt_db_exec(req, &err, &q_payout_del, p) == NULL)
+			return zt_fail_error(req, &err);
 		return zt_audit(req, "tenant.payout_removed",
 		    zt_arena_printf(req->arena, "tenant:%s", req->tenant_id),
 		    NULL);
@@ -534,8 +543,8 @@ put_payout(struct zt_req *req, struct json_object *v)
 	p[3] = name;
 	p[4] = acct;
 	p[5] = ifsc;
-	if (zt_db_exec(req, &q_payout_put, p) == NULL)
-		return req->err;
+	if (zt_db_exec(req, &err, &q_payout_put, p) == NULL)
+		return zt_fail_error(req, &err);
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "method", json_object_new_string(method));
 	return zt_audit(req, "tenant.payout_updated",
@@ -549,6 +558,7 @@ enum zt_err
 zt_tenant_patch(
     struct zt_req *req, struct json_object *patch, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *name = NULL, *inst = NULL, *email = NULL, *phone = NULL;
 	int has_name, has_inst, has_email, has_phone, has_payout;
 	struct json_object *bpatch = NULL, *payout = NULL, *branding, *fields;
@@ -585,8 +595,8 @@ zt_tenant_patch(
 		return zt_fail(req, ZT_EFORBIDDEN, "forbidden",
 		    "only owners may change payout details");
 	p[0] = req->tenant_id;
-	if ((r = zt_db_exec(req, &q_lock, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt_fail(req, ZT_ENOTFOUND, "tenant_not_found",
 		    "this organization no longer exists");
@@ -606,9 +616,9 @@ zt_tenant_patch(
 			json_object_array_add(
 			    fields, json_object_new_string(*k));
 	if (json_object_array_length(fields) > 0) {
-		if (zt_db_exec(req, &q_update, p) == NULL) {
+		if (zt_db_exec(req, &err, &q_update, p) == NULL) {
 			json_object_put(fields);
-			return req->err;
+			return zt_fail_error(req, &err);
 		}
 		struct json_object *d = json_object_new_object();
 		json_object_object_add(d, "fields", fields);
@@ -624,10 +634,10 @@ zt_tenant_patch(
 		return e;
 	if ((e = tenant_body(req, role == ZT_ROLE_OWNER, out)) != ZT_OK)
 		return e;
-	if ((e = zt_db_commit(req)) != ZT_OK) {
+	if (zt_db_commit(req, &err) != ZT_OK) {
 		json_object_put(*out);
 		*out = NULL;
-		return e;
+		return zt_fail_error(req, &err);
 	}
 	return ZT_OK;
 }

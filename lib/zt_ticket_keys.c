@@ -64,6 +64,7 @@ bytea_param(struct zt_req *req, const unsigned char *p, size_t n)
 static enum zt_err
 make_key(struct zt_req *req, const char *tenant)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	uint32_t kid;
 	unsigned char pk[32], seed[ZT_TICKET_SEED_LEN], box[ZT_TICKET_BOX_LEN];
 	const char *p[4];
@@ -74,16 +75,21 @@ make_key(struct zt_req *req, const char *tenant)
 	p[1] = zt_arena_printf(req->arena, "%u", kid);
 	p[2] = bytea_param(req, pk, sizeof(pk));
 	p[3] = bytea_param(req, box, sizeof(box));
-	return zt_db_exec(req, &q_insert, p) == NULL ? req->err : ZT_OK;
+	if (zt_db_exec(req, &err, &q_insert, p) == NULL)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }
 
 enum zt_err
 zt_ticket_signer_queue(
     struct zt_req *req, const char *tenant, const char *booking, PGresult **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {tenant != NULL ? tenant : booking};
-	return zt_db_queue(
-	    req, tenant != NULL ? &q_signing : &q_signing_of, p, out);
+	if (zt_db_queue(req, &err, tenant != NULL ? &q_signing : &q_signing_of,
+		p, out) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
 }
 
 enum zt_err
@@ -97,6 +103,7 @@ enum zt_err
 zt_ticket_signer_from(struct zt_req *req, const char *tenant,
     const PGresult *ahead, struct zt_ticket_signer *s)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {tenant};
 	unsigned char box[ZT_TICKET_BOX_LEN], seed[ZT_TICKET_SEED_LEN], pk[32];
 	const PGresult *r = ahead;
@@ -105,14 +112,14 @@ zt_ticket_signer_from(struct zt_req *req, const char *tenant,
 		return zt_fail(req, ZT_EINTERNAL, "internal",
 		    "ZT_TICKET_MASTER_KEY is not set for this program");
 	if ((r == NULL || PQntuples(r) == 0) &&
-	    (r = zt_db_exec(req, &q_signing, p)) == NULL)
-		return req->err;
+	    (r = zt_db_exec(req, &err, &q_signing, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0) {
 		/* the tenant's first ticket signed: its first key */
 		if ((e = make_key(req, tenant)) != ZT_OK)
 			return e;
-		if ((r = zt_db_exec(req, &q_signing, p)) == NULL)
-			return req->err;
+		if ((r = zt_db_exec(req, &err, &q_signing, p)) == NULL)
+			return zt_fail_error(req, &err);
 		if (PQntuples(r) == 0)
 			return zt_fail(req, ZT_EINTERNAL, "internal",
 			    "no ticket signing key in this scope");
@@ -149,12 +156,13 @@ zt_ticket_qr(struct zt_req *req, const struct zt_ticket_signer *s,
 static enum zt_err
 list_json(struct zt_req *req, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {req->tenant_id};
 	unsigned char pk[32];
 	PGresult *r;
 	struct json_object *keys;
-	if ((r = zt_db_exec(req, &q_list, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_list, p)) == NULL)
+		return zt_fail_error(req, &err);
 	keys = json_object_new_array();
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *k = json_object_new_object();
@@ -191,6 +199,7 @@ zt_ticket_keys_list(struct zt_req *req, struct json_object **out)
 enum zt_err
 zt_ticket_keys_rotate(struct zt_req *req, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {req->tenant_id};
 	enum zt_err e;
 	*out = NULL;
@@ -199,11 +208,13 @@ zt_ticket_keys_rotate(struct zt_req *req, struct json_object **out)
 		    "ZT_TICKET_MASTER_KEY is not set for this program");
 	if ((e = zt_team_begin(req, ZT_ROLE_OWNER, NULL)) != ZT_OK)
 		return e;
-	if (zt_db_exec(req, &q_retire, p) == NULL)
-		return req->err;
-	if ((e = make_key(req, req->tenant_id)) != ZT_OK ||
-	    (e = list_json(req, out)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK) {
+	if (zt_db_exec(req, &err, &q_retire, p) == NULL)
+		return zt_fail_error(req, &err);
+	if ((e = make_key(req, req->tenant_id)) == ZT_OK &&
+	    (e = list_json(req, out)) == ZT_OK &&
+	    zt_db_commit(req, &err) != ZT_OK)
+		e = zt_fail_error(req, &err);
+	if (e != ZT_OK) {
 		if (*out != NULL)
 			json_object_put(*out);
 		*out = NULL;
@@ -216,6 +227,7 @@ enum zt_err
 zt_ticket_keys_revoke(
     struct zt_req *req, const char *kid, struct json_object **out)
 {
+	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {req->tenant_id, kid};
 	char *end = NULL;
 	unsigned long long v;
@@ -229,16 +241,19 @@ zt_ticket_keys_revoke(
 		return zt_fail(req, ZT_ENOTFOUND, "not_found", "no such key");
 	if ((e = zt_team_begin(req, ZT_ROLE_OWNER, NULL)) != ZT_OK)
 		return e;
-	if ((r = zt_db_exec(req, &q_exists, p)) == NULL)
-		return req->err;
+	if ((r = zt_db_exec(req, &err, &q_exists, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0) {
 		zt_db_rollback();
 		return zt_fail(req, ZT_ENOTFOUND, "not_found", "no such key");
 	}
-	if (zt_db_exec(req, &q_revoke, p) == NULL)
-		return req->err;
-	if ((e = list_json(req, out)) != ZT_OK ||
-	    (e = zt_db_commit(req)) != ZT_OK) {
+	if (zt_db_exec(req, &err, &q_revoke, p) == NULL)
+		return zt_fail_error(req, &err);
+	if ((e = list_json(req, out)) == ZT_OK &&
+	    zt_db_commit(req, &err) != ZT_OK)
+		e = zt_fail_error(req, &err);
+	if (e != ZT_OK) {
+
 		if (*out != NULL)
 			json_object_put(*out);
 		*out = NULL;

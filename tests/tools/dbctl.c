@@ -32,6 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* the last failure of a zt_db call (each check reads the one it made) */
+static struct zt_error dberr;
+
 static struct zt_sql q_insert = ZT_SQL("dbctl_insert",
     "INSERT INTO outbox (channel, recipient, payload, next_attempt_at)"
     " VALUES ($1, $2, '{\"template\": \"dbctl\"}',"
@@ -81,9 +84,9 @@ count(const char *suffix)
 	PGresult *r;
 	long n = -1;
 	p[0] = zt_arena_printf(req->arena, "%s%s", mark, suffix);
-	if (zt_db_begin_public(req) == ZT_OK &&
-	    (r = zt_db_exec(req, &q_count, p)) != NULL &&
-	    zt_db_commit(req) == ZT_OK)
+	if (zt_db_begin_public(req, &dberr) == ZT_OK &&
+	    (r = zt_db_exec(req, &dberr, &q_count, p)) != NULL &&
+	    zt_db_commit(req, &dberr) == ZT_OK)
 		n = atol(PQgetvalue(r, 0, 0));
 	zt_db_rollback();
 	zt_req_free(req);
@@ -105,7 +108,7 @@ static int
 backend_pid(void)
 {
 	struct zt_req *req = zt_req_new(NULL, NULL);
-	PGresult *r = zt_db_exec(req, &q_pid, NULL);
+	PGresult *r = zt_db_exec(req, &dberr, &q_pid, NULL);
 	int pid = r != NULL ? atoi(PQgetvalue(r, 0, 0)) : -1;
 	zt_req_free(req);
 	return pid;
@@ -179,11 +182,11 @@ recover_checks(void)
 	p[0] = "email";
 	p[1] = to(req, "r0");
 	if (e == ZT_OK)
-		e = zt_db_begin_public(req);
-	if (e == ZT_OK && zt_db_exec(req, &q_insert, p) == NULL)
-		e = req->err;
+		e = zt_db_begin_public(req, &dberr);
+	if (e == ZT_OK && zt_db_exec(req, &dberr, &q_insert, p) == NULL)
+		e = dberr.err;
 	if (e == ZT_OK)
-		e = zt_db_commit(req);
+		e = zt_db_commit(req, &dberr);
 	pid2 = backend_pid();
 	check("closed-at-rest-replaced",
 	    e == ZT_OK && count("r0") == 1 && pid2 > 0 && pid2 != pid,
@@ -199,15 +202,15 @@ recover_checks(void)
 	sp[0] = pidbuf;
 	p[0] = "email";
 	p[1] = to(req, "r1");
-	e = zt_db_begin_public(req);
+	e = zt_db_begin_public(req, &dberr);
 	if (e == ZT_OK)
-		e = zt_db_queue(req, &q_insert, p, NULL);
+		e = zt_db_queue(req, &dberr, &q_insert, p, NULL);
 	if (e == ZT_OK && kill_backend(pid, 1) != 0)
 		e = ZT_EINTERNAL;
-	if (e == ZT_OK && (r = zt_db_exec(req, &q_slow, sp)) == NULL)
-		e = req->err;
+	if (e == ZT_OK && (r = zt_db_exec(req, &dberr, &q_slow, sp)) == NULL)
+		e = dberr.err;
 	if (e == ZT_OK)
-		e = zt_db_commit(req);
+		e = zt_db_commit(req, &dberr);
 	killed();
 	pid2 = backend_pid();
 	check("first-round-trip-retried",
@@ -222,17 +225,17 @@ recover_checks(void)
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 	p[0] = "email";
 	p[1] = to(req, "r2");
-	e = zt_db_begin_public(req);
-	if (e == ZT_OK && zt_db_exec(req, &q_insert, p) == NULL)
-		e = req->err;
+	e = zt_db_begin_public(req, &dberr);
+	if (e == ZT_OK && zt_db_exec(req, &dberr, &q_insert, p) == NULL)
+		e = dberr.err;
 	if (e == ZT_OK && kill_backend(pid, 1) != 0)
 		e = ZT_EINTERNAL;
-	if (e == ZT_OK && zt_db_exec(req, &q_slow, sp) == NULL)
-		e = req->err;
+	if (e == ZT_OK && zt_db_exec(req, &dberr, &q_slow, sp) == NULL)
+		e = dberr.err;
 	killed();
 	zt_db_rollback();
 	check("lost-after-ack-is-503",
-	    e == ZT_EUNAVAIL && req->err == ZT_EUNAVAIL && count("r2") == 0 &&
+	    e == ZT_EUNAVAIL && dberr.err == ZT_EUNAVAIL && count("r2") == 0 &&
 		!zt_db_in_txn(),
 	    "not a 503, or a row stayed");
 	zt_req_free(req);
@@ -243,15 +246,15 @@ recover_checks(void)
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 	p[0] = "email";
 	p[1] = to(req, "r3");
-	e = zt_db_begin_public(req);
+	e = zt_db_begin_public(req, &dberr);
 	if (e == ZT_OK)
-		e = zt_db_queue(req, &q_insert, p, NULL);
+		e = zt_db_queue(req, &dberr, &q_insert, p, NULL);
 	if (e == ZT_OK)
-		e = zt_db_queue(req, &q_slow, sp, NULL);
+		e = zt_db_queue(req, &dberr, &q_slow, sp, NULL);
 	if (e == ZT_OK && kill_backend(pid, 1) != 0)
 		e = ZT_EINTERNAL;
 	if (e == ZT_OK)
-		e = zt_db_commit(req);
+		e = zt_db_commit(req, &dberr);
 	killed();
 	check("lost-at-commit-is-503",
 	    e == ZT_EUNAVAIL && count("r3") == 0 && !zt_db_in_txn(),
@@ -263,7 +266,7 @@ recover_checks(void)
 	pid = backend_pid();
 	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
 	e = kill_backend(pid, 1) == 0 ? ZT_OK : ZT_EINTERNAL;
-	r = e == ZT_OK ? zt_db_exec(req, &q_slow, sp) : NULL;
+	r = e == ZT_OK ? zt_db_exec(req, &dberr, &q_slow, sp) : NULL;
 	killed();
 	check("autocommit-retried",
 	    r != NULL && atoi(PQgetvalue(r, 0, 0)) != pid,
@@ -278,7 +281,7 @@ static int
 settings_are(struct zt_req *req, const char *tenant, const char *user,
     const char *admin)
 {
-	PGresult *r = zt_db_exec(req, &q_settings, NULL);
+	PGresult *r = zt_db_exec(req, &dberr, &q_settings, NULL);
 	return r != NULL && strcmp(PQgetvalue(r, 0, 0), tenant) == 0 &&
 	       strcmp(PQgetvalue(r, 0, 1), user) == 0 &&
 	       strcmp(PQgetvalue(r, 0, 2), admin) == 0;
@@ -295,78 +298,76 @@ scope_checks(void)
 	snprintf(req->tenant_id, sizeof(req->tenant_id), "%s", t);
 	snprintf(req->user_id, sizeof(req->user_id), "%s", u);
 
-	ok = zt_db_begin(req) == ZT_OK && settings_are(req, t, u, "");
+	ok = zt_db_begin(req, &dberr) == ZT_OK && settings_are(req, t, u, "");
 	zt_db_rollback();
 	check("scope-request", ok, "zt_db_begin is not the request's scope");
 
-	ok = zt_db_begin_public(req) == ZT_OK && settings_are(req, "", "", "");
+	ok = zt_db_begin_public(req, &dberr) == ZT_OK && settings_are(req, "", "", "");
 	zt_db_rollback();
 	check("scope-public", ok, "begin_public set a tenant, user or admin");
 
-	ok = zt_db_begin_user(req) == ZT_OK && settings_are(req, "", u, "");
+	ok = zt_db_begin_user(req, &dberr) == ZT_OK && settings_are(req, "", u, "");
 	zt_db_rollback();
 	check("scope-user", ok, "begin_user is not (no tenant, req's user)");
 
-	ok = zt_db_begin_tenant(req, t, "") == ZT_OK &&
+	ok = zt_db_begin_tenant(req, &dberr, t, "") == ZT_OK &&
 	     settings_are(req, t, "", "") &&
-	     zt_db_scope_public(req) == ZT_OK && settings_are(req, "", "", "") &&
-	     zt_db_scope_tenant(req, t, u) == ZT_OK &&
+	     zt_db_scope_public(req, &dberr) == ZT_OK && settings_are(req, "", "", "") &&
+	     zt_db_scope_tenant(req, &dberr, t, u) == ZT_OK &&
 	     settings_are(req, t, u, "");
 	zt_db_rollback();
 	check("scope-tenant", ok, "begin_tenant/scope_* set the wrong scope");
 
-	ok = zt_db_begin_system(req) == ZT_OK &&
+	ok = zt_db_begin_system(req, &dberr) == ZT_OK &&
 	     settings_are(req, "", "", ZT_SYSTEM_ADMIN) &&
-	     zt_db_scope_tenant(req, t, "") == ZT_OK &&
+	     zt_db_scope_tenant(req, &dberr, t, "") == ZT_OK &&
 	     settings_are(req, t, "", ZT_SYSTEM_ADMIN) &&
-	     zt_db_scope_system(req, 0) == ZT_OK &&
+	     zt_db_scope_system(req, &dberr, 0) == ZT_OK &&
 	     settings_are(req, t, "", "") &&
-	     zt_db_scope_system(req, 1) == ZT_OK &&
+	     zt_db_scope_system(req, &dberr, 1) == ZT_OK &&
 	     settings_are(req, t, "", ZT_SYSTEM_ADMIN);
 	zt_db_rollback();
 	check("scope-system", ok,
 	    "begin_system is not the system admin with no tenant and no user");
 
 	/* a system transaction that runs nothing sends nothing */
-	ok = zt_db_begin_system(req) == ZT_OK && zt_db_commit(req) == ZT_OK &&
+	ok = zt_db_begin_system(req, &dberr) == ZT_OK && zt_db_commit(req, &dberr) == ZT_OK &&
 	     !zt_db_in_txn();
 	check("scope-system-empty", ok, "an empty system transaction failed");
 
 	/* set_config(…, true) ends with the transaction: the system admin
 	 * does not leak into the connection's next one */
-	ok = zt_db_begin_system(req) == ZT_OK &&
+	ok = zt_db_begin_system(req, &dberr) == ZT_OK &&
 	     settings_are(req, "", "", ZT_SYSTEM_ADMIN) &&
-	     zt_db_commit(req) == ZT_OK && zt_db_begin_public(req) == ZT_OK &&
+	     zt_db_commit(req, &dberr) == ZT_OK && zt_db_begin_public(req, &dberr) == ZT_OK &&
 	     settings_are(req, "", "", "");
 	zt_db_rollback();
 	check("scope-ends-with-txn", ok, "a scope outlived its transaction");
 
-	ok = zt_db_begin_public(req) == ZT_OK &&
-	     zt_db_scope_user(req, u) == ZT_OK && settings_are(req, "", u, "");
+	ok = zt_db_begin_public(req, &dberr) == ZT_OK &&
+	     zt_db_scope_user(req, &dberr, u) == ZT_OK && settings_are(req, "", u, "");
 	zt_db_rollback();
 	check("scope-user-named", ok, "scope_user is not (no tenant, user)");
 
-	/* the error channel: zt_db_try_exec describes a failure in the
-	 * caller's struct and leaves the request alone; zt_db_exec passes
-	 * the same failure on to the request */
+	/* the error channel: a failure is described in the caller's struct
+	 * and the request is left alone (the caller passes it on) */
 	{
 		struct zt_error err = ZT_ERROR_INIT;
 		const char *p[1] = {"x"};
-		ok = zt_db_try_begin_tenant(req, &err, t, "") == ZT_OK &&
-		     zt_db_try_exec(req, &err, &q_int, p) == NULL &&
+		ok = zt_db_begin_tenant(req, &err, t, "") == ZT_OK &&
+		     zt_db_exec(req, &err, &q_int, p) == NULL &&
 		     err.err == ZT_EINVALID && err.code != NULL &&
 		     strcmp(err.code, "invalid") == 0 &&
 		     strcmp(zt_db_sqlstate(), "22P02") == 0 &&
 		     req->err == ZT_OK && req->err_msg == NULL;
 		zt_db_rollback();
-		ok = ok && zt_db_begin_public(req) == ZT_OK &&
-		     zt_db_exec(req, &q_int, p) == NULL &&
+		ok = ok && zt_fail_error(req, &err) == ZT_EINVALID &&
 		     req->err == ZT_EINVALID &&
 		     strcmp(req->err_code, "invalid") == 0;
 		zt_db_rollback();
 	}
 	check("errors-to-the-caller", ok,
-	    "a try call recorded on req, or exec did not pass it on");
+	    "a failure was recorded on req, or not described in err");
 	zt_req_free(req);
 }
 
@@ -400,11 +401,11 @@ main(int argc, char **argv)
 	req = zt_req_new(NULL, NULL);
 	p[0] = "email";
 	p[1] = to(req, "a");
-	e = zt_db_begin_public(req);
+	e = zt_db_begin_public(req, &dberr);
 	if (e == ZT_OK)
-		e = zt_db_queue(req, &q_insert, p, NULL);
+		e = zt_db_queue(req, &dberr, &q_insert, p, NULL);
 	if (e == ZT_OK)
-		e = zt_db_commit(req);
+		e = zt_db_commit(req, &dberr);
 	check("commit-sends-queued", e == ZT_OK && count("a") == 1,
 	    "the queued row is not there");
 	zt_req_free(req);
@@ -412,18 +413,18 @@ main(int argc, char **argv)
 	/* a queued write that fails at COMMIT fails the commit and takes the
 	 * transaction's earlier statements with it */
 	req = zt_req_new(NULL, NULL);
-	e = zt_db_begin_public(req);
+	e = zt_db_begin_public(req, &dberr);
 	p[0] = "email";
 	p[1] = to(req, "b");
-	if (e == ZT_OK && zt_db_exec(req, &q_insert, p) == NULL)
-		e = req->err;
+	if (e == ZT_OK && zt_db_exec(req, &dberr, &q_insert, p) == NULL)
+		e = dberr.err;
 	p[0] = "pigeon"; /* outbox.channel's check refuses it */
 	if (e == ZT_OK)
-		e = zt_db_queue(req, &q_insert, p, NULL);
+		e = zt_db_queue(req, &dberr, &q_insert, p, NULL);
 	if (e == ZT_OK)
-		e = zt_db_commit(req);
+		e = zt_db_commit(req, &dberr);
 	check("commit-fails-with-queued", e == ZT_EINVALID &&
-	    req->err == ZT_EINVALID, "the commit did not fail with 422");
+	    dberr.err == ZT_EINVALID, "the commit did not fail with 422");
 	check("commit-failure-rolls-back", count("b") == 0 &&
 	    !zt_db_in_txn(), "rows of the failed transaction remain");
 	zt_req_free(req);
@@ -432,15 +433,15 @@ main(int argc, char **argv)
 	 * and its result arrives with the next statement */
 	req = zt_req_new(NULL, NULL);
 	first = second = NULL;
-	e = zt_db_begin_as(req, "", "00000000-0000-4000-8000-000000000001");
+	e = zt_db_begin_as(req, &dberr, "", "00000000-0000-4000-8000-000000000001");
 	if (e == ZT_OK)
-		e = zt_db_queue(req, &q_user, NULL, &first);
+		e = zt_db_queue(req, &dberr, &q_user, NULL, &first);
 	check("queued-result-waits", first == NULL,
 	    "the result is there before anything was sent");
 	if (e == ZT_OK)
-		e = zt_db_scope(req, "", "00000000-0000-4000-8000-000000000002");
-	if (e == ZT_OK && (second = zt_db_exec(req, &q_user, NULL)) == NULL)
-		e = req->err;
+		e = zt_db_scope(req, &dberr, "", "00000000-0000-4000-8000-000000000002");
+	if (e == ZT_OK && (second = zt_db_exec(req, &dberr, &q_user, NULL)) == NULL)
+		e = dberr.err;
 	check("queued-read-scope", e == ZT_OK && first != NULL &&
 	    second != NULL &&
 	    strcmp(PQgetvalue(first, 0, 0),
@@ -448,22 +449,22 @@ main(int argc, char **argv)
 	    strcmp(PQgetvalue(second, 0, 0),
 	        "00000000-0000-4000-8000-000000000002") == 0,
 	    "wrong scope or order");
-	zt_db_commit(req);
+	zt_db_commit(req, &dberr);
 	zt_req_free(req);
 
 	/* a queued statement's failure is the next statement's failure, and
 	 * that statement does not run */
 	req = zt_req_new(NULL, NULL);
 	first = NULL;
-	e = zt_db_begin_public(req);
+	e = zt_db_begin_public(req, &dberr);
 	p[0] = "pigeon";
 	p[1] = to(req, "d");
 	if (e == ZT_OK)
-		e = zt_db_queue(req, &q_insert, p, &first);
+		e = zt_db_queue(req, &dberr, &q_insert, p, &first);
 	p[0] = "email";
-	r = e == ZT_OK ? zt_db_exec(req, &q_insert, p) : NULL;
+	r = e == ZT_OK ? zt_db_exec(req, &dberr, &q_insert, p) : NULL;
 	check("queued-failure-reported", r == NULL && first == NULL &&
-	    req->err == ZT_EINVALID, "the next statement did not fail");
+	    dberr.err == ZT_EINVALID, "the next statement did not fail");
 	zt_db_rollback();
 	check("queued-failure-stops", count("d") == 0,
 	    "the statement after the failure ran");
@@ -472,22 +473,22 @@ main(int argc, char **argv)
 	/* outside a transaction a queued statement runs at once */
 	req = zt_req_new(NULL, NULL);
 	first = NULL;
-	e = zt_db_queue(req, &q_user, NULL, &first);
+	e = zt_db_queue(req, &dberr, &q_user, NULL, &first);
 	check("queue-outside-runs", e == ZT_OK && first != NULL,
 	    "no result");
 	zt_req_free(req);
 
 	/* more statements than the queue holds: all of them go, in order */
 	req = zt_req_new(NULL, NULL);
-	e = zt_db_begin_public(req);
+	e = zt_db_begin_public(req, &dberr);
 	p[0] = "email";
 	for (int i = 0; i < 40 && e == ZT_OK; i++) {
 		snprintf(name, sizeof(name), "f%02d", i);
 		p[1] = to(req, name);
-		e = zt_db_queue(req, &q_insert, p, NULL);
+		e = zt_db_queue(req, &dberr, &q_insert, p, NULL);
 	}
 	if (e == ZT_OK)
-		e = zt_db_commit(req);
+		e = zt_db_commit(req, &dberr);
 	check("queue-overflow", e == ZT_OK && count("f") == 40,
 	    "not all 40 rows are there");
 	zt_req_free(req);
@@ -495,9 +496,9 @@ main(int argc, char **argv)
 cleanup:
 	req = zt_req_new(NULL, NULL);
 	p[0] = mark;
-	if (zt_db_begin_public(req) == ZT_OK &&
-	    zt_db_exec(req, &q_delete, p) != NULL)
-		zt_db_commit(req);
+	if (zt_db_begin_public(req, &dberr) == ZT_OK &&
+	    zt_db_exec(req, &dberr, &q_delete, p) != NULL)
+		zt_db_commit(req, &dberr);
 	zt_db_rollback();
 	zt_req_free(req);
 	zt_server_cleanup();

@@ -197,7 +197,7 @@ TEST(ping_takes_404_as_up)
 {
 	char err[256];
 	reset(NOT_FOUND);
-	CHECK(zt_live_ping(err, sizeof(err)) == 0);
+	CHECK(zt_live_ping(zt_g.live, err, sizeof(err)) == 0);
 	CHECK_STR(srv.seen[0], "GET /pub/health ");
 }
 
@@ -207,7 +207,7 @@ TEST(a_missing_publisher_fails_fast)
 	zt_live_free(zt_g.live);
 	zt_g.live = zt_live_new("/nonexistent/nchan.sock");
 	CHECK(zt_live_publish(zt_g.live, "ev:4", "{}", 2) == ZT_EUNAVAIL);
-	CHECK(zt_live_ping(err, sizeof(err)) == -1);
+	CHECK(zt_live_ping(zt_g.live, err, sizeof(err)) == -1);
 	CHECK(strstr(err, "could not reach") != NULL);
 	zt_live_defer(zt_g.live, 1);
 	CHECK(zt_live_publish(zt_g.live, "ev:4", "{}", 2) == 0); /* queued */

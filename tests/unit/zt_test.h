@@ -31,6 +31,16 @@ static int zt_test_failed, zt_test_count, zt_test_cur_failed;
 			zt_test_cur_failed = 1;                            \
 		}                                                          \
 	} while (0)
+/* haystack (NULL: none) contains needle */
+#define CHECK_HAS(haystack, needle)                                        \
+	do {                                                               \
+		const char *h_ = (haystack), *n_ = (needle);               \
+		if (h_ == NULL || strstr(h_, n_) == NULL) {                \
+			printf("#   %s:%d: \"%s\" lacks \"%s\"\n", __FILE__, \
+			    __LINE__, h_ ? h_ : "(null)", n_);             \
+			zt_test_cur_failed = 1;                            \
+		}                                                          \
+	} while (0)
 #define RUN(name)                                                          \
 	do {                                                               \
 		zt_test_cur_failed = 0;                                    \
