@@ -497,9 +497,9 @@ static void test_errors(void)
         .gupshup_base = "http://127.0.0.1:1/",
         .timeout_ms = 2000,
     };
-    struct zt_notify_msg email = { ZT_NOTIFY_EMAIL, "a@example.com", "Hi", "Hello", NULL, NULL };
-    struct zt_notify_msg sms = { ZT_NOTIFY_SMS, "+919876543210", NULL, "Hello", NULL, NULL };
-    struct zt_notify_msg wa = { ZT_NOTIFY_WHATSAPP, "+919876543210", NULL, "Hello", NULL, NULL };
+    struct zt_notify_msg email = { ZT_NOTIFY_EMAIL, "a@example.com", "Hi", "Hello", NULL, NULL, NULL, 0 };
+    struct zt_notify_msg sms = { ZT_NOTIFY_SMS, "+919876543210", NULL, "Hello", NULL, NULL, NULL, 0 };
+    struct zt_notify_msg wa = { ZT_NOTIFY_WHATSAPP, "+919876543210", NULL, "Hello", NULL, NULL, NULL, 0 };
     char id[128], err[512];
     int rc;
 
@@ -696,7 +696,7 @@ static void test_fakes(const char *base)
     /* wrong credentials: provider status in err, no secret */
     {
         struct zt_notify_cfg bad = cfg;
-        struct zt_notify_msg e = { ZT_NOTIFY_EMAIL, email_to, "x", "x", NULL, NULL };
+        struct zt_notify_msg e = { ZT_NOTIFY_EMAIL, email_to, "x", "x", NULL, NULL, NULL, 0 };
         bad.resend_key = S_RESEND;
         bad.twilio_token = S_TWILIO;
         bad.gupshup_key = S_GUPSHUP;
