@@ -9,11 +9,20 @@
 #include "zt_booking_int.h"
 #include "zt_notify.h"
 #include "zt_pdf.h"
+#include "zt_rate.h"
 #include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * A PDF costs tens of milliseconds of a worker's CPU (docs/tickets.md):
+ * each user may ask for PDF_PER_MINUTE a minute, whatever the answer, so
+ * a loop of downloads (or of guessed ids) cannot hold the bookings
+ * workers.  A buyer saving their tickets asks once or twice.
+ */
+#define PDF_PER_MINUTE 30
 
 /* the organizer's name and colour (tenants.branding, {"accent": "#…"}) */
 enum org_col { ORG_NAME, ORG_ACCENT };
@@ -138,6 +147,9 @@ zt_booking_tickets_pdf(struct zt_req *req, const char *booking_id,
 	enum zt_err e;
 	*pdf = NULL;
 	*len = 0;
+	if ((e = zt_rate_hit(
+		 req, "pdf-user", req->user_id, PDF_PER_MINUTE, 60)) != ZT_OK)
+		return e;
 	if (!zt_is_uuid(booking_id))
 		return zt__no_booking(req);
 	/* the buyer's scope alone, as for the QR image */

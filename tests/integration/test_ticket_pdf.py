@@ -236,3 +236,17 @@ def test_confirmation_email_carries_the_same_pdf(shop, base_url, stack_var,
     assert pdf.pages() == 2
     assert pdf.qr(1) == made["tickets"][0]["qr"]
     assert "राहुल" in pdf.text(1)
+
+
+def test_downloads_are_limited_per_user(shop, base_url, stack_var):
+    """Each PDF costs a worker tens of milliseconds: 30 a minute per user,
+    counted whatever the answer (guessed ids too), 429 with Retry-After."""
+    t, ev, b, org, made = book_free(shop, base_url, stack_var, seats=1)
+    codes = [get_pdf(b, str(uuid.uuid4())).status_code for _ in range(30)]
+    assert codes == [404] * 30
+    r = get_pdf(b, made["id"])
+    assert r.status_code == 429, r.text
+    assert int(r.headers["Retry-After"]) >= 1
+    # another user is not held back by it
+    t2, ev2, b2, org2, made2 = book_free(shop, base_url, stack_var, seats=1)
+    assert get_pdf(b2, made2["id"]).status_code == 200
