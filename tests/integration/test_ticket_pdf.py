@@ -15,7 +15,7 @@ import uuid
 import pytest
 import requests
 
-from ztbook import Person, Shop, run_cron
+from ztbook import Person, Rzp, Shop, run_cron, wait_for
 
 TOOLS = ("pdfinfo", "pdftotext", "pdffonts", "pdftoppm", "zbarimg")
 pytestmark = pytest.mark.skipif(
@@ -250,3 +250,32 @@ def test_downloads_are_limited_per_user(shop, base_url, stack_var):
     # another user is not held back by it
     t2, ev2, b2, org2, made2 = book_free(shop, base_url, stack_var, seats=1)
     assert get_pdf(b2, made2["id"]).status_code == 200
+
+
+def test_paid_booking_settled_by_webhook_gets_its_pdf_by_email(
+        shop, base_url, stack_var, fakes_url, razorpay_url, tmp):
+    """Settled by Razorpay's webhook alone, nobody has signed a ticket of
+    this new tenant yet: the outbox sender makes the tenant's first key
+    under the tenant's scope, and the buyer's later read signs the same
+    codes with it."""
+    t = shop.tenant()
+    ev = shop.event(t, seats=2)
+    b = Person(base_url, stack_var, shop.user("payer"))
+    b.hold(ev, ev["seats"][:1])
+    body = b.book(ev).json()
+    Rzp(razorpay_url).pay(body["payment"]["orderId"])   # webhooks deliver themselves
+    assert wait_for(lambda: shop.one("select status from bookings where id = %s",
+                                     (body["id"],))[0] == "confirmed")
+    keys = "select count(*) from ticket_keys where tenant_id = %s"
+    assert shop.one(keys, (t,), tenant=t)[0] == 0
+    email = shop.one("select email from users where id = %s", (b.id,))[0]
+    run_cron(stack_var, "outbox")
+    msgs = requests.get(fakes_url + "/_fake/messages",
+                        params={"provider": "resend", "to": email},
+                        timeout=5).json()
+    assert len(msgs) == 1, msgs
+    assert shop.one(keys, (t,), tenant=t)[0] == 1
+    pdf = Pdf(base64.b64decode(msgs[0]["attachments"][0]["content"]), tmp)
+    assert pdf.pages() == 1
+    read = b.call("GET", f"/api/bookings/{body['id']}").json()
+    assert pdf.qr(1) == read["tickets"][0]["qr"]
