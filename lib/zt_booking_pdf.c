@@ -69,13 +69,16 @@ gather(struct zt_req *req, const char *booking_id, int as_buyer,
 	PGresult *got = NULL, *items = NULL, *org;
 	struct json_object *b, *tickets;
 	struct zt_pdf_ticket *tk;
+	struct zt_error dberr = ZT_ERROR_INIT;
 	enum zt_err e = ZT_OK;
 	size_t n;
 
-	if (zt_db_queue(req, &zt__q_get, p, &got) != ZT_OK ||
-	    zt_db_queue(req, &zt__q_get_items, p, &items) != ZT_OK ||
-	    (org = zt_db_exec(req, &q_org, p)) == NULL)
-		return req->err;
+	/* the three reads in one round trip */
+	if ((e = zt_db_queue(req, &zt__q_get, p, &got)) != ZT_OK ||
+	    (e = zt_db_queue(req, &zt__q_get_items, p, &items)) != ZT_OK)
+		return e;
+	if ((org = zt_db_try_exec(req, &dberr, &q_org, p)) == NULL)
+		return zt_fail_error(req, &dberr);
 	if (PQntuples(got) == 0 ||
 	    (as_buyer && strcmp(PQgetvalue(got, 0, GET_USER), req->user_id)))
 		return zt__no_booking(req);
