@@ -256,11 +256,16 @@ channel_of(const char *c)
 	return ZT_NOTIFY_EMAIL;
 }
 
-/* Render and send one message; 0 sent, -1 failed (reason in err). */
+/*
+ * Render and send one message; 0 sent, -1 failed (reason in err).  Its
+ * files come from attach; when they cannot be made on the message's last
+ * attempt, it goes without them (the text links to the tickets' page):
+ * a broken PDF must not keep a confirmation from its buyer for ever.
+ */
 static int
-send_msg(struct zt_req *req, zt_outbox_attach_fn *attach, const char *id,
-    const char *channel, const char *to, const char *payload_text, char *err,
-    size_t errlen)
+send_msg(struct zt_req *req, zt_outbox_attach_fn *attach, int last_try,
+    const char *id, const char *channel, const char *to,
+    const char *payload_text, char *err, size_t errlen)
 {
 	struct json_object *payload = json_tokener_parse(payload_text);
 	struct zt_outbox_msg m;
@@ -268,15 +273,21 @@ send_msg(struct zt_req *req, zt_outbox_attach_fn *attach, const char *id,
 	struct zt_notify_msg msg;
 	struct zt_notify_attachment att;
 	char pid[128];
-	int rc = -1, files = 0;
+	int rc = -1, files = 0, rendered;
 
 	if (payload == NULL) {
 		snprintf(err, errlen, "payload is not JSON");
 		return -1;
 	}
-	if (zt_outbox_render(req->arena, payload, &m, err, errlen) == 0 &&
-	    (attach == NULL || (files = attach(req, channel, payload, &att, err,
-				    errlen)) >= 0)) {
+	rendered = zt_outbox_render(req->arena, payload, &m, err, errlen) == 0;
+	if (rendered && attach != NULL &&
+	    (files = attach(req, channel, payload, &att, err, errlen)) < 0 &&
+	    last_try) {
+		zt_log_warn(
+		    "outbox", "message %s goes without its files: %s", id, err);
+		files = 0;
+	}
+	if (rendered && files >= 0) {
 		zt_server_notify_cfg(&ncfg);
 		memset(&msg, 0, sizeof(msg));
 		msg.channel = channel_of(channel);
@@ -329,9 +340,10 @@ send_batch(struct zt_req *req, zt_outbox_attach_fn *attach, int n, int *sent,
 		const char *id = PQgetvalue(r, i, 0);
 		int attempts = atoi(PQgetvalue(r, i, 4));
 		err[0] = '\0';
-		if (send_msg(req, attach, id, PQgetvalue(r, i, 1),
-			PQgetvalue(r, i, 2), PQgetvalue(r, i, 3), err,
-			sizeof(err)) == 0) {
+		if (send_msg(req, attach,
+			attempts + 1 >= ZT_OUTBOX_MAX_ATTEMPTS, id,
+			PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+			PQgetvalue(r, i, 3), err, sizeof(err)) == 0) {
 			ok_ids[nok++] = id;
 			continue;
 		}

@@ -279,3 +279,35 @@ def test_paid_booking_settled_by_webhook_gets_its_pdf_by_email(
     assert pdf.pages() == 1
     read = b.call("GET", f"/api/bookings/{body['id']}").json()
     assert pdf.qr(1) == read["tickets"][0]["qr"]
+
+
+def test_a_pdf_that_cannot_be_made_delays_the_email_then_it_goes_without(
+        shop, base_url, stack_var, fakes_url):
+    """A tenant's key that does not open (a wrong master key): the email
+    is retried like a provider's failure, and its last attempt goes
+    without the file rather than never."""
+    t, ev, b, org, made = book_free(shop, base_url, stack_var, seats=1)
+    email = shop.one("select email from users where id = %s", (b.id,))[0]
+    with shop.tx(t) as cur:
+        cur.execute("update ticket_keys set secret_box = %s where tenant_id = %s",
+                    (os.urandom(72), t))
+    last = "last-" + email
+    with shop.tx() as cur:
+        # the same confirmation on its last attempt, to another address
+        cur.execute("insert into outbox (channel, recipient, payload, attempts)"
+                    " select channel, %s, payload, 7 from outbox"
+                    " where payload->>'bookingId' = %s", (last, made["id"]))
+    run_cron(stack_var, "outbox")
+
+    def sent(to):
+        return requests.get(fakes_url + "/_fake/messages",
+                            params={"provider": "resend", "to": to},
+                            timeout=5).json()
+    assert sent(email) == []
+    row = shop.one("select sent_at, attempts, last_error from outbox"
+                   " where recipient = %s", (email,))
+    assert row[0] is None and row[1] == 1
+    assert row[2].startswith("could not attach the tickets"), row
+    msgs = sent(last)
+    assert len(msgs) == 1 and msgs[0]["attachments"] == []
+    assert "Paid night" in msgs[0]["subject"]
