@@ -46,7 +46,8 @@ struct zt_notify_attachment;
  * tickets' PDF of a confirmation, zt_booking_pdf_attach): runs inside the
  * sender's transaction (its own savepoint), fills *att in req's arena and
  * returns 1, 0 for nothing, or -1 when it could not (reason in err: the
- * message is tried again later, like a provider's failure).
+ * message is tried again later, like a provider's failure, and its last
+ * attempt goes without the files).
  */
 typedef int zt_outbox_attach_fn(struct zt_req *req, const char *channel,
     struct json_object *payload, struct zt_notify_attachment *att, char *err,
