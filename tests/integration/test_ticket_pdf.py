@@ -115,6 +115,17 @@ def get_pdf(person, booking):
     return person.call("GET", f"/api/bookings/{booking}/tickets.pdf")
 
 
+def email_of(shop, person):
+    return shop.one("select email from users where id = %s", (person.id,))[0]
+
+
+def emails_to(fakes_url, to):
+    """What the Resend fake received for to."""
+    return requests.get(fakes_url + "/_fake/messages",
+                        params={"provider": "resend", "to": to},
+                        timeout=5).json()
+
+
 def test_buyer_gets_one_page_per_ticket_with_its_code(shop, base_url,
                                                       stack_var, tmp):
     t, ev, b, org, made = book_free(shop, base_url, stack_var, seats=2,
@@ -220,11 +231,9 @@ def test_confirmation_email_carries_the_same_pdf(shop, base_url, stack_var,
                                                  fakes_url, tmp):
     t, ev, b, org, made = book_free(shop, base_url, stack_var, seats=2,
                                 name="राहुल")
-    email = shop.one("select email from users where id = %s", (b.id,))[0]
+    email = email_of(shop, b)
     run_cron(stack_var, "outbox")
-    msgs = requests.get(fakes_url + "/_fake/messages",
-                        params={"provider": "resend", "to": email},
-                        timeout=5).json()
+    msgs = emails_to(fakes_url, email)
     assert len(msgs) == 1, msgs
     atts = msgs[0]["attachments"]
     assert [a["filename"] for a in atts] == [f"ztic-{made['id'][:8]}.pdf"]
@@ -268,11 +277,9 @@ def test_paid_booking_settled_by_webhook_gets_its_pdf_by_email(
                                      (body["id"],))[0] == "confirmed")
     keys = "select count(*) from ticket_keys where tenant_id = %s"
     assert shop.one(keys, (t,), tenant=t)[0] == 0
-    email = shop.one("select email from users where id = %s", (b.id,))[0]
+    email = email_of(shop, b)
     run_cron(stack_var, "outbox")
-    msgs = requests.get(fakes_url + "/_fake/messages",
-                        params={"provider": "resend", "to": email},
-                        timeout=5).json()
+    msgs = emails_to(fakes_url, email)
     assert len(msgs) == 1, msgs
     assert shop.one(keys, (t,), tenant=t)[0] == 1
     pdf = Pdf(base64.b64decode(msgs[0]["attachments"][0]["content"]), tmp)
@@ -287,7 +294,7 @@ def test_a_pdf_that_cannot_be_made_delays_the_email_then_it_goes_without(
     is retried like a provider's failure, and its last attempt goes
     without the file rather than never."""
     t, ev, b, org, made = book_free(shop, base_url, stack_var, seats=1)
-    email = shop.one("select email from users where id = %s", (b.id,))[0]
+    email = email_of(shop, b)
     with shop.tx(t) as cur:
         cur.execute("update ticket_keys set secret_box = %s where tenant_id = %s",
                     (os.urandom(72), t))
@@ -298,16 +305,11 @@ def test_a_pdf_that_cannot_be_made_delays_the_email_then_it_goes_without(
                     " select channel, %s, payload, 7 from outbox"
                     " where payload->>'bookingId' = %s", (last, made["id"]))
     run_cron(stack_var, "outbox")
-
-    def sent(to):
-        return requests.get(fakes_url + "/_fake/messages",
-                            params={"provider": "resend", "to": to},
-                            timeout=5).json()
-    assert sent(email) == []
+    assert emails_to(fakes_url, email) == []
     row = shop.one("select sent_at, attempts, last_error from outbox"
                    " where recipient = %s", (email,))
     assert row[0] is None and row[1] == 1
     assert row[2].startswith("could not attach the tickets"), row
-    msgs = sent(last)
+    msgs = emails_to(fakes_url, last)
     assert len(msgs) == 1 and msgs[0]["attachments"] == []
     assert "Paid night" in msgs[0]["subject"]
