@@ -135,6 +135,18 @@ def main():
                     "%.1f" % (sz["bytes"] / 1e6),
                     num(sz.get("gz_bytes", 0) / 1e3), ms(sz["build_us"])))
 
+    p = rec.get("pdf", {}).get("pdf")
+    if p:
+        rows.append(("pdf", "the tickets' PDF of a %d-ticket booking "
+                     "(bench/pdf: cairo and Pango, %d PDFs after a process's "
+                     "first, which took %s; %s kB; p90 %s; the p99 column: the "
+                     "slowest)" % (
+                         p["tickets"], p["runs"], ms(p["first_ms"] * 1000),
+                         num(p["bytes"] / 1000.0), ms(p["p90_ms"] * 1000)),
+                     "%.1f PDFs/s a core" % (1000.0 / p["cpu_ms"]),
+                     ms(p["p50_ms"] * 1000), ms(p["max_ms"] * 1000), "",
+                     "%.1f ms" % p["cpu_ms"], "", ""))
+
     if workers:
         by = {}
         for w in workers:

@@ -95,6 +95,24 @@ get_ticket_qr(struct zt_req *req)
 }
 
 static enum zt_err
+get_tickets_pdf(struct zt_req *req)
+{
+	const char *id = zt_param(req, "id");
+	const unsigned char *pdf = NULL;
+	size_t len = 0;
+	enum zt_err e = zt_booking_tickets_pdf(req, id, &pdf, &len);
+	if (e != ZT_OK)
+		return e;
+	req->resp_type = "application/pdf";
+	zt_reply_header(req, "Content-Disposition",
+	    zt_arena_printf(req->arena, "attachment; filename=\"%s\"",
+		zt_booking_pdf_name(req, id)));
+	/* the buyer's alone: no shared cache keeps it */
+	zt_reply_header(req, "Cache-Control", "private, no-store");
+	return zt_reply_text(req, 200, (const char *)pdf, len);
+}
+
+static enum zt_err
 post_cancel(struct zt_req *req)
 {
 	struct json_object *out = NULL;
@@ -127,6 +145,8 @@ static const struct zt_route routes[] = {
     {"GET", "/api/bookings/:id", get_booking, ZT_AUTH_USER, 0, 0},
     {"GET", "/api/bookings/:id/tickets/:ticketId/qr.svg", get_ticket_qr,
 	ZT_AUTH_USER, 0, 0},
+    {"GET", "/api/bookings/:id/tickets.pdf", get_tickets_pdf, ZT_AUTH_USER, 0,
+	0},
     {"POST", "/api/bookings/:id/cancel", post_cancel, ZT_AUTH_USER, 256, 0},
     {"POST", "/api/bookings/:id/refund", post_refund, ZT_AUTH_MANAGER, 1024, 0},
 };

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include "zt_booking.h"
 #include "zt_log.h"
 #include "zt_outbox.h"
 #include "zt_server.h"
@@ -27,10 +28,13 @@ main(void)
 	long long start;
 	int sent, failed, rc, total = 0, total_failed = 0;
 
-	zt_server_init("outbox", ZT_NEED_PG);
+	/* the tickets' key: a confirmation carries its PDF, signed as it is
+	 * sent (docs/tickets.md, "PDF tickets") */
+	zt_server_init("outbox", ZT_NEED_PG | ZT_NEED_TICKETS);
 	start = zt_time_mono_ms();
 	do {
-		rc = zt_outbox_drain(ROUND, &sent, &failed);
+		rc = zt_outbox_drain(
+		    ROUND, zt_booking_pdf_attach, &sent, &failed);
 		total += sent;
 		total_failed += failed;
 	} while (rc == 0 && sent + failed == ROUND &&

@@ -321,6 +321,7 @@ struct buyer_facts {
 	const char *title, *when, *venue; /* the event */
 	long long total;
 	const char *summary; /* "1 x A 1, 2 x Floor" */
+	const char *tenant;  /* the booking's tenant (uuid) */
 };
 
 /* summary with one more line of a booking: "1 x A 1, 2 x Floor" */
@@ -368,6 +369,12 @@ queue_buyer_msg(struct zt_req *req, const char *booking_id,
 	json_object_object_add(
 	    m, "ticketSummary", json_object_new_string(f->summary));
 	json_object_object_add(m, "tenantName", json_object_new_string(""));
+	/* the sender attaches the tickets' PDF of a confirmation by these
+	 * (zt_booking_pdf_attach) */
+	json_object_object_add(
+	    m, "bookingId", json_object_new_string(booking_id));
+	json_object_object_add(
+	    m, "tenantId", json_object_new_string(f->tenant));
 	e = zt_outbox_enqueue(
 	    req, f->email ? "email" : "sms", f->email ? f->email : f->phone, m);
 	json_object_put(m);
@@ -402,6 +409,7 @@ zt__tell_buyer(struct zt_req *req, const char *booking_id, struct zt__after *a,
 	if (f.email == NULL && f.phone == NULL)
 		return ZT_OK;
 	f.title = PQgetvalue(r, 0, GET_TITLE);
+	f.tenant = PQgetvalue(r, 0, GET_TENANT);
 	f.when = PQgetvalue(r, 0, GET_WHEN);
 	f.venue = zt_db_val(r, 0, GET_VENUE);
 	f.total = atoll(PQgetvalue(r, 0, GET_TOTAL));
@@ -730,6 +738,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		bf.email = zt_db_val(ev, 0, EV_BUYER_EMAIL);
 		bf.phone = zt_db_val(ev, 0, EV_BUYER_PHONE);
 		bf.title = PQgetvalue(ev, 0, EV_TITLE);
+		bf.tenant = tenant;
 		bf.when = PQgetvalue(ev, 0, EV_WHEN);
 		bf.venue = zt_db_val(ev, 0, EV_VENUE);
 		bf.total = price.total;

@@ -32,6 +32,26 @@ enum zt_err zt_booking_get(
  */
 enum zt_err zt_booking_ticket_qr_svg(struct zt_req *req, const char *booking_id,
     const char *ticket_id, const char **svg);
+/*
+ * GET /api/bookings/:id/tickets.pdf: one A6 page per live ticket into
+ * *pdf (len bytes, req's arena), for the buyer only; 404 for anyone else,
+ * 409 booking_not_confirmed or no_live_tickets (docs/tickets.md).
+ */
+enum zt_err zt_booking_tickets_pdf(struct zt_req *req, const char *booking_id,
+    const unsigned char **pdf, size_t *len);
+/* "ztic-<first 8 of the id>.pdf", the file's name (arena) */
+const char *zt_booking_pdf_name(struct zt_req *req, const char *booking_id);
+struct zt_notify_attachment;
+/*
+ * The outbox's attachments (zt_outbox_attach_fn): the tickets' PDF for a
+ * "booking.confirmed" email whose payload names bookingId and tenantId,
+ * made as the message is sent, in the sender's transaction under the
+ * booking's tenant.  1 attached, 0 none (another message, or the booking
+ * has no live ticket any more), -1 failed (reason in err; sent later).
+ */
+int zt_booking_pdf_attach(struct zt_req *req, const char *channel,
+    struct json_object *payload, struct zt_notify_attachment *att, char *err,
+    size_t errlen);
 /* GET /api/bookings/mine: {bookings: […]} */
 enum zt_err zt_booking_mine(struct zt_req *req, struct json_object **out);
 /* GET /api/bookings?eventId= (organizers of the active tenant) */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <sodium.h>
 
 #define RESPONSE_CAP (64 * 1024) /* we only need an id or an error message */
 #define USER_AGENT "ztic-notify/1 (+libcurl)"
@@ -121,6 +122,44 @@ str_or_null(const char *s)
 	return s ? json_object_new_string(s) : NULL;
 }
 
+/* [{filename, content: base64}] of msg's attachments (Resend's form, and
+ * the outbox file's), NULL when it has none or out of memory (*oom). */
+static json_object *
+attachments_json(const struct zt_notify_msg *msg, int *oom)
+{
+	json_object *a;
+	*oom = 0;
+	if (msg->nattachments == 0)
+		return NULL;
+	if ((a = json_object_new_array()) == NULL)
+		goto oom;
+	for (size_t i = 0; i < msg->nattachments; i++) {
+		const struct zt_notify_attachment *f = &msg->attachments[i];
+		size_t n = sodium_base64_encoded_len(
+		    f->len, sodium_base64_VARIANT_ORIGINAL);
+		char *b64 = malloc(n);
+		json_object *x = json_object_new_object();
+		if (b64 == NULL || x == NULL) {
+			free(b64);
+			json_object_put(x);
+			json_object_put(a);
+			goto oom;
+		}
+		sodium_bin2base64(
+		    b64, n, f->content, f->len, sodium_base64_VARIANT_ORIGINAL);
+		json_object_object_add(
+		    x, "filename", json_object_new_string(f->filename));
+		json_object_object_add(
+		    x, "content", json_object_new_string(b64));
+		free(b64);
+		json_object_array_add(a, x);
+	}
+	return a;
+oom:
+	*oom = 1;
+	return NULL;
+}
+
 static int
 write_all(int fd, const char *p, size_t n)
 {
@@ -193,6 +232,17 @@ write_outbox(const struct zt_notify_cfg *cfg, const struct zt_notify_msg *msg,
 	    o, "idempotency_key", str_or_null(msg->idempotency_key));
 	json_object_object_add(
 	    o, "created_at", json_object_new_string(created));
+	if (msg->nattachments > 0) {
+		int oom;
+		json_object *files = attachments_json(msg, &oom);
+		if (oom) {
+			set_err(cfg, err, errlen,
+			    "could not write the %s outbox: out of memory",
+			    chan);
+			goto out;
+		}
+		json_object_object_add(o, "attachments", files);
+	}
 	text = json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text) {
@@ -392,6 +442,13 @@ send_resend(const struct zt_notify_cfg *cfg, const struct zt_notify_msg *msg,
 	if (!empty(msg->html))
 		json_object_object_add(
 		    o, "html", json_object_new_string(msg->html));
+	if (msg->nattachments > 0) {
+		int oom;
+		json_object *files = attachments_json(msg, &oom);
+		if (oom)
+			goto oom;
+		json_object_object_add(o, "attachments", files);
+	}
 	body = json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!body)

@@ -31,6 +31,15 @@ struct zt_notify_cfg {
 
 enum zt_notify_channel { ZT_NOTIFY_EMAIL, ZT_NOTIFY_SMS, ZT_NOTIFY_WHATSAPP };
 
+/* A file sent with an email (Resend: attachments[].filename, content in
+ * base64); other channels have none. */
+struct zt_notify_attachment {
+	const char *filename;
+	const char *content_type; /* e.g. "application/pdf" */
+	const unsigned char *content;
+	size_t len;
+};
+
 struct zt_notify_msg {
 	enum zt_notify_channel channel;
 	const char *to;		     /* normalized email or E.164 phone */
@@ -38,6 +47,9 @@ struct zt_notify_msg {
 	const char *text;	     /* plain text body */
 	const char *html;	     /* email only, may be NULL */
 	const char *idempotency_key; /* may be NULL; Resend Idempotency-Key */
+	/* email only: n files (attachments may be NULL when n is 0) */
+	const struct zt_notify_attachment *attachments;
+	size_t nattachments;
 };
 
 /* Defaults used when a cfg field is NULL or "". */
@@ -59,8 +71,9 @@ struct zt_notify_msg {
  * twilio_sid and twilio_token (sms), gupshup_key (whatsapp).  Unset channels
  * write outbox_dir/<unix-ms>-<channel>-<16 hex>.json (mode 0640, atomically
  * renamed into place) with {channel,to,subject,text,html,idempotency_key,
- * created_at}.  A half-configured channel (e.g. twilio token without sid or
- * from number) is an error, never a silent outbox write.
+ * created_at} and, for an email with files, attachments [{filename,
+ * content}] as Resend gets them.  A half-configured channel (e.g. twilio token
+ * without sid or from number) is an error, never a silent outbox write.
  *
  * Base URLs must be https://, or http:// to a loopback host (127.0.0.1,
  * ::1, localhost) for tests; anything else is refused before connecting. */

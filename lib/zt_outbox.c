@@ -259,23 +259,38 @@ channel_of(const char *c)
 	return ZT_NOTIFY_EMAIL;
 }
 
-/* Render and send one message; 0 sent, -1 failed (reason in err). */
+/*
+ * Render and send one message; 0 sent, -1 failed (reason in err).  Its
+ * files come from attach; when they cannot be made on the message's last
+ * attempt, it goes without them (the text links to the tickets' page):
+ * a broken PDF must not keep a confirmation from its buyer for ever.
+ */
 static int
-send_msg(struct zt_req *req, const char *id, const char *channel,
-    const char *to, const char *payload_text, char *err, size_t errlen)
+send_msg(struct zt_req *req, zt_outbox_attach_fn *attach, int last_try,
+    const char *id, const char *channel, const char *to,
+    const char *payload_text, char *err, size_t errlen)
 {
 	struct json_object *payload = json_tokener_parse(payload_text);
 	struct zt_outbox_msg m;
 	struct zt_notify_cfg ncfg;
 	struct zt_notify_msg msg;
+	struct zt_notify_attachment att;
 	char pid[128];
-	int rc = -1;
+	int rc = -1, files = 0, rendered;
 
 	if (payload == NULL) {
 		snprintf(err, errlen, "payload is not JSON");
 		return -1;
 	}
-	if (zt_outbox_render(req->arena, payload, &m, err, errlen) == 0) {
+	rendered = zt_outbox_render(req->arena, payload, &m, err, errlen) == 0;
+	if (rendered && attach != NULL &&
+	    (files = attach(req, channel, payload, &att, err, errlen)) < 0 &&
+	    last_try) {
+		zt_log_warn(
+		    "outbox", "message %s goes without its files: %s", id, err);
+		files = 0;
+	}
+	if (rendered && files >= 0) {
 		zt_server_notify_cfg(&ncfg);
 		memset(&msg, 0, sizeof(msg));
 		msg.channel = channel_of(channel);
@@ -284,6 +299,10 @@ send_msg(struct zt_req *req, const char *id, const char *channel,
 		msg.text = m.text;
 		msg.html = m.html;
 		msg.idempotency_key = id; /* Resend drops a repeat */
+		if (files > 0) {
+			msg.attachments = &att;
+			msg.nattachments = 1;
+		}
 		rc = zt_notify_send(
 			 &ncfg, &msg, pid, sizeof(pid), err, errlen) == 0
 			 ? 0
@@ -300,7 +319,8 @@ send_msg(struct zt_req *req, const char *id, const char *channel,
  * process died) goes again later under the same idempotency key.
  */
 static int
-send_batch(struct zt_req *req, int n, int *sent, int *failed)
+send_batch(struct zt_req *req, zt_outbox_attach_fn *attach, int n, int *sent,
+    int *failed)
 {
 	struct zt_error dberr = ZT_ERROR_INIT;
 	char max[16], lim[16], secs[24], err[256];
@@ -324,7 +344,9 @@ send_batch(struct zt_req *req, int n, int *sent, int *failed)
 		const char *id = PQgetvalue(r, i, 0);
 		int attempts = atoi(PQgetvalue(r, i, 4));
 		err[0] = '\0';
-		if (send_msg(req, id, PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
+		if (send_msg(req, attach,
+			attempts + 1 >= ZT_OUTBOX_MAX_ATTEMPTS, id,
+			PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
 			PQgetvalue(r, i, 3), err, sizeof(err)) == 0) {
 			ok_ids[nok++] = id;
 			continue;
@@ -355,7 +377,7 @@ out:
 }
 
 int
-zt_outbox_drain(int limit, int *sent, int *failed)
+zt_outbox_drain(int limit, zt_outbox_attach_fn *attach, int *sent, int *failed)
 {
 	struct zt_req *req = zt_req_new(NULL, NULL);
 	int rc = 0, done = 0;
@@ -363,7 +385,7 @@ zt_outbox_drain(int limit, int *sent, int *failed)
 	while (done < limit) {
 		int n =
 		    limit - done < OUTBOX_BATCH ? limit - done : OUTBOX_BATCH;
-		int r = send_batch(req, n, sent, failed);
+		int r = send_batch(req, attach, n, sent, failed);
 		zt_req_end(req);
 		if (r < 0) {
 			rc = -1;

@@ -40,12 +40,27 @@ int zt_outbox_render(struct zt_arena *a, struct json_object *payload,
  * capped at 6 h. */
 long zt_outbox_backoff(int attempts);
 
+struct zt_notify_attachment;
+/*
+ * What a message carries besides its text, made as it is sent (the
+ * tickets' PDF of a confirmation, zt_booking_pdf_attach): runs inside the
+ * sender's transaction (its own savepoint), fills *att in req's arena and
+ * returns 1, 0 for nothing, or -1 when it could not (reason in err: the
+ * message is tried again later, like a provider's failure, and its last
+ * attempt goes without the files).
+ */
+typedef int zt_outbox_attach_fn(struct zt_req *req, const char *channel,
+    struct json_object *payload, struct zt_notify_attachment *att, char *err,
+    size_t errlen);
+
 /*
  * Send up to limit due messages, in batches of up to 20 per transaction
  * (rows locked with SKIP LOCKED, so several senders may run; one COMMIT a
- * batch).  Counts what happened.  Returns 0, or -1 when the database is
+ * batch).  attach (may be NULL) adds a message's files.  Counts what
+ * happened.  Returns 0, or -1 when the database is
  * unreachable.
  */
-int zt_outbox_drain(int limit, int *sent, int *failed);
+int zt_outbox_drain(
+    int limit, zt_outbox_attach_fn *attach, int *sent, int *failed);
 
 #endif

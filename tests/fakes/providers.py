@@ -35,7 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 PROVIDERS = ("resend", "twilio", "gupshup")
-MAX_BODY = 1 << 20  # 1 MiB, larger requests get 413
+MAX_BODY = 40 << 20  # Resend takes 40 MB with attachments; larger get 413
 
 DEFAULT_KEYS = {
     "resend_key": ("ZT_RESEND_API_KEY", "re_test_key"),
@@ -222,6 +222,28 @@ def handle_resend(st, h, body):
         if f in doc and doc[f] is not None and not isinstance(doc[f], str):
             raise resend_error(422, "validation_error", "Invalid `%s` field." % f)
 
+    # attachments: [{filename, content: base64}] (or a remote `path`), as
+    # Resend's API takes them; recorded so a test can read the file back
+    atts = doc.get("attachments")
+    if atts is not None:
+        if not isinstance(atts, list):
+            raise resend_error(422, "validation_error", "Invalid `attachments` field.")
+        for a in atts:
+            if not isinstance(a, dict) or not isinstance(a.get("filename"), str) \
+                    or not a["filename"]:
+                raise resend_error(422, "validation_error",
+                                   "Invalid `attachments` field: `filename` is required.")
+            c = a.get("content")
+            if c is None and not isinstance(a.get("path"), str):
+                raise resend_error(422, "validation_error",
+                                   "Invalid `attachments` field: `content` or `path` is required.")
+            if c is not None:
+                try:
+                    base64.b64decode(c, validate=True)
+                except (TypeError, ValueError, binascii.Error):
+                    raise resend_error(422, "validation_error",
+                                       "Invalid `attachments` field: `content` is not base64.")
+
     # Idempotency: scoped to the API key; same key + same payload -> same answer,
     # no second message; same key + different payload -> 409.
     fingerprint = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
@@ -263,6 +285,8 @@ def handle_resend(st, h, body):
         "bcc": doc.get("bcc"),
         "reply_to": doc.get("reply_to"),
         "tags": doc.get("tags"),
+        "attachments": [{"filename": a["filename"], "content": a.get("content"),
+                         "path": a.get("path")} for a in atts or []],
         "headers": interesting_headers(h),
         "received_at": now_iso(),
     })

@@ -370,6 +370,11 @@ static void test_outbox(void)
     m.text = "Line 1\nLine 2 & <b>é</b> / done";
     m.html = "<p>Hello</p>";
     m.idempotency_key = "booking-42";
+    /* a file: binary bytes (NUL, high bit) go as base64 */
+    static const unsigned char pdf[] = { '%', 'P', 'D', 'F', 0, 0xff, 0x80, '\n' };
+    const struct zt_notify_attachment att = { "ztic-0f0e0d0c.pdf", "application/pdf", pdf, sizeof pdf };
+    m.attachments = &att;
+    m.nattachments = 1;
     rc = zt_notify_send(&cfg, &m, id, sizeof id, err, sizeof err);
     ok(rc == 0, "outbox: email without resend key succeeds", "rc=%d err=%s", rc, err);
     ok(starts_with(id, "outbox:"), "outbox: provider_id is outbox:<file>", "id=%s", id);
@@ -390,6 +395,13 @@ static void test_outbox(void)
     ok(streq(jstr(o, "channel"), "email") && streq(jstr(o, "to"), m.to) && streq(jstr(o, "subject"), m.subject) &&
        streq(jstr(o, "text"), m.text) && streq(jstr(o, "html"), m.html),
        "outbox: email fields channel/to/subject/text/html", "json=%s", o ? json_object_to_json_string(o) : "-");
+    {
+        json_object *files = NULL, *f0;
+        json_object_object_get_ex(o, "attachments", &files);
+        f0 = files && json_object_array_length(files) == 1 ? json_object_array_get_idx(files, 0) : NULL;
+        ok(f0 && streq(jstr(f0, "filename"), "ztic-0f0e0d0c.pdf") && streq(jstr(f0, "content"), "JVBERgD/gAo="),
+           "outbox: email attachments [{filename, content base64}]", "json=%s", o ? json_object_to_json_string(o) : "-");
+    }
     {
         const char *c = jstr(o, "created_at");
         ok(c && strlen(c) == 24 && c[10] == 'T' && c[23] == 'Z', "outbox: created_at is ISO-8601 UTC with ms",
@@ -497,9 +509,9 @@ static void test_errors(void)
         .gupshup_base = "http://127.0.0.1:1/",
         .timeout_ms = 2000,
     };
-    struct zt_notify_msg email = { ZT_NOTIFY_EMAIL, "a@example.com", "Hi", "Hello", NULL, NULL };
-    struct zt_notify_msg sms = { ZT_NOTIFY_SMS, "+919876543210", NULL, "Hello", NULL, NULL };
-    struct zt_notify_msg wa = { ZT_NOTIFY_WHATSAPP, "+919876543210", NULL, "Hello", NULL, NULL };
+    struct zt_notify_msg email = { ZT_NOTIFY_EMAIL, "a@example.com", "Hi", "Hello", NULL, NULL, NULL, 0 };
+    struct zt_notify_msg sms = { ZT_NOTIFY_SMS, "+919876543210", NULL, "Hello", NULL, NULL, NULL, 0 };
+    struct zt_notify_msg wa = { ZT_NOTIFY_WHATSAPP, "+919876543210", NULL, "Hello", NULL, NULL, NULL, 0 };
     char id[128], err[512];
     int rc;
 
@@ -665,6 +677,31 @@ static void test_fakes(const char *base)
            "rc=%d err=%s", rc, err);
     }
 
+    /* an email with a file: Resend's attachments [{filename, content}] */
+    {
+        static const unsigned char pdf[] = { '%', 'P', 'D', 'F', 0, 0xff, 0x80, '\n' };
+        const struct zt_notify_attachment att = { "ztic-0f0e0d0c.pdf", "application/pdf", pdf, sizeof pdf };
+        char to2[96];
+        json_object *files = NULL, *f0;
+        snprintf(to2, sizeof to2, "att-%s", email_to);
+        memset(&m, 0, sizeof m);
+        m.channel = ZT_NOTIFY_EMAIL;
+        m.to = to2;
+        m.subject = "Your tickets";
+        m.text = "attached";
+        m.attachments = &att;
+        m.nattachments = 1;
+        rc = zt_notify_send(&cfg, &m, id, sizeof id, err, sizeof err);
+        rec = only_message(base, "resend", to2, &count);
+        json_object_object_get_ex(rec, "attachments", &files);
+        f0 = files && json_object_array_length(files) == 1 ? json_object_array_get_idx(files, 0) : NULL;
+        ok(rc == 0 && count == 1 && f0 && streq(jstr(f0, "filename"), att.filename) &&
+           streq(jstr(f0, "content"), "JVBERgD/gAo="),
+           "resend: the fake recorded the attachment's name and base64 content", "rc=%d err=%s rec=%s", rc, err,
+           rec ? json_object_to_json_string(rec) : "-");
+        json_object_put(rec);
+    }
+
     /* sms through Twilio */
     memset(&m, 0, sizeof m);
     m.channel = ZT_NOTIFY_SMS;
@@ -696,7 +733,7 @@ static void test_fakes(const char *base)
     /* wrong credentials: provider status in err, no secret */
     {
         struct zt_notify_cfg bad = cfg;
-        struct zt_notify_msg e = { ZT_NOTIFY_EMAIL, email_to, "x", "x", NULL, NULL };
+        struct zt_notify_msg e = { ZT_NOTIFY_EMAIL, email_to, "x", "x", NULL, NULL, NULL, 0 };
         bad.resend_key = S_RESEND;
         bad.twilio_token = S_TWILIO;
         bad.gupshup_key = S_GUPSHUP;

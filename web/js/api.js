@@ -209,8 +209,8 @@ export const patch = (path, body = {}, opts) => request('PATCH', path, body, opt
 export const put = (path, body = {}, opts) => request('PUT', path, body, opts);
 export const del = (path, opts) => request('DELETE', path, undefined, opts);
 
-// Raw text (CSV export) with the same auth and refresh rules.
-export async function getText(path) {
+// A raw answer (CSV export, a PDF) with the same auth and refresh rules.
+async function fetchRaw(path) {
   const go = () => fetch(path, {
     headers: accessToken ? { Authorization: `Bearer ${accessToken}` } : {},
     credentials: 'same-origin',
@@ -225,8 +225,11 @@ export async function getText(path) {
     try { body = await res.json(); } catch { /* not JSON */ }
     throw toError(res, body);
   }
-  return res.text();
+  return res;
 }
+
+export const getText = (path) => fetchRaw(path).then((res) => res.text());
+export const getBlob = (path) => fetchRaw(path).then((res) => res.blob());
 
 export async function logout() {
   try {

@@ -1,6 +1,7 @@
 // My tickets: GET /api/bookings/mine, live status per booking over
 // /live/bookings/:id, cancel within the event's policy
-// (POST /api/bookings/:id/cancel).
+// (POST /api/bookings/:id/cancel), the tickets as a PDF
+// (GET /api/bookings/:id/tickets.pdf).
 import * as api from '../api.js';
 import { boot } from '../app.js';
 import { signIn } from '../auth.js';
@@ -55,6 +56,28 @@ function qrCodes(b) {
   return h('div.ticket-qrs', { 'aria-label': 'QR codes to show at the gate' }, live.map((t) => qrFigure(b, t)));
 }
 
+// The booking's tickets as a PDF (one page per live ticket, docs/tickets.md):
+// fetched with the bearer token (a plain link could not carry it) and
+// saved from a blob: URL under the server's file name.
+function pdfButton(b, m) {
+  const btn = h('button.btn.btn-small', { type: 'button', text: 'Download PDF', 'data-pdf': b.id });
+  btn.addEventListener('click', async () => {
+    clearMsg(m);
+    try {
+      const blob = await loading(btn, api.getBlob(`/api/bookings/${encodeURIComponent(b.id)}/tickets.pdf`));
+      const url = URL.createObjectURL(blob);
+      const a = h('a', { href: url, download: `ztic-${b.id.slice(0, 8)}.pdf`, hidden: true });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (err) {
+      showError(m, err);
+    }
+  });
+  return btn;
+}
+
 function card(b) {
   const st = h('span', {}, stamp(b.status));
   const m = h('p.msg', { hidden: true });
@@ -69,6 +92,9 @@ function card(b) {
     qrCodes(b),
     h('p.small', {}, 'Total ', h('strong.price', { text: rupees(b.totalPaise, { free: true }) }), ` · booking ${b.id.slice(0, 8)}`),
     m, actions);
+  if (b.status === 'confirmed' && b.tickets.some((t) => t.status === 'live' && t.qr)) {
+    actions.append(pdfButton(b, m));
+  }
   if (b.status === 'pending' && b.expiresAt) {
     actions.append(h('p.small', { text: `Awaiting payment until ${dateTime(b.expiresAt)}.` }));
   }

@@ -1,0 +1,259 @@
+/* zt_pdf.c - a booking's tickets as a PDF; see zt_pdf.h. */
+#include "zt_pdf.h"
+#include "zt_qr.h"
+
+#include <cairo-pdf.h>
+#include <cairo.h>
+#include <fontconfig/fontconfig.h>
+#include <pango/pangocairo.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A6 portrait in points (105 x 148 mm): a phone's shape, a quarter of
+ * an A4 sheet when printed */
+#define PAGE_W 297.638
+#define PAGE_H 419.528
+#define MARGIN 18.0
+#define BAND_H 44.0   /* the organizer's colour across the top */
+#define QR_SIZE 196.0 /* the code with its quiet zone: 69 mm */
+#define QR_TOP 136.0
+/* Noto first; fontconfig finds the script's own Noto face for the rest
+ * (Noto Sans Devanagari, Tamil, … in fonts-noto-core) */
+#define FAMILIES                                                               \
+	"Noto Sans,Noto Sans Devanagari,Noto Sans Bengali,Noto Sans Tamil,"    \
+	"Noto Sans Telugu,Noto Sans Kannada,Noto Sans Malayalam,"              \
+	"Noto Sans Gujarati,Noto Sans Gurmukhi,Noto Sans Oriya"
+#define DEFAULT_ACCENT "#6b2737" /* the pages' --accent (tokens.css) */
+
+struct rgb {
+	double r, g, b;
+};
+
+static const struct rgb INK = {0.10, 0.10, 0.12};
+static const struct rgb GREY = {0.38, 0.38, 0.42};
+
+/* cairo's output into a growing buffer */
+struct sink {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+static cairo_status_t
+sink_write(void *closure, const unsigned char *data, unsigned int n)
+{
+	struct sink *s = closure;
+	if (s->len + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 65536;
+		while (cap < s->len + n)
+			cap *= 2;
+		s->p = zt_xrealloc(s->p, cap);
+		s->cap = cap;
+	}
+	memcpy(s->p + s->len, data, n);
+	s->len += n;
+	return CAIRO_STATUS_SUCCESS;
+}
+
+static int
+empty(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+static struct rgb
+colour(const char *hex)
+{
+	unsigned r, g, b;
+	struct rgb c;
+	if (empty(hex) || strlen(hex) != 7 || hex[0] != '#' ||
+	    strspn(hex + 1, "0123456789abcdefABCDEF") != 6 ||
+	    sscanf(hex + 1, "%2x%2x%2x", &r, &g, &b) != 3)
+		return colour(DEFAULT_ACCENT);
+	c.r = r / 255.0;
+	c.g = g / 255.0;
+	c.b = b / 255.0;
+	return c;
+}
+
+/*
+ * Set s at (x, y) in a box w wide, at most lines lines (ellipsized past
+ * them), in size points, bold or not; returns the height used.
+ */
+static double
+text(cairo_t *cr, const char *s, double size, int bold, struct rgb c, double x,
+    double y, double w, int lines)
+{
+	PangoLayout *l;
+	PangoFontDescription *f;
+	int pw, ph;
+	if (empty(s))
+		return 0;
+	l = pango_cairo_create_layout(cr);
+	f = pango_font_description_from_string(FAMILIES);
+	pango_font_description_set_absolute_size(f, size * PANGO_SCALE);
+	pango_font_description_set_weight(
+	    f, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+	pango_layout_set_font_description(l, f);
+	pango_layout_set_width(l, (int)(w * PANGO_SCALE));
+	pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+	pango_layout_set_height(l, -lines);
+	pango_layout_set_ellipsize(l, PANGO_ELLIPSIZE_END);
+	pango_layout_set_text(l, s, -1);
+	cairo_set_source_rgb(cr, c.r, c.g, c.b);
+	cairo_move_to(cr, x, y);
+	pango_cairo_show_layout(cr, l);
+	pango_layout_get_size(l, &pw, &ph);
+	pango_font_description_free(f);
+	g_object_unref(l);
+	return (double)ph / PANGO_SCALE;
+}
+
+/* The code of q with its quiet zone, size points wide, at (x, y): one
+ * rectangle per black module, filled at once. */
+static void
+draw_qr(cairo_t *cr, const struct zt_qr *q, double x, double y, double size)
+{
+	int w = q->width;
+	double m = size / (w + 2 * ZT_QR_QUIET);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_rectangle(cr, x, y, size, size);
+	cairo_fill(cr);
+	cairo_set_source_rgb(cr, 0, 0, 0);
+	for (int r = 0; r < w; r++)
+		for (int k = 0; k < w; k++) {
+			/* a run of black modules is one rectangle */
+			int run = 0;
+			while (k + run < w && q->dark[r * w + k + run])
+				run++;
+			if (run == 0)
+				continue;
+			cairo_rectangle(cr, x + (k + ZT_QR_QUIET) * m,
+			    y + (r + ZT_QR_QUIET) * m, run * m, m);
+			k += run - 1;
+		}
+	cairo_fill(cr);
+}
+
+static void
+page(cairo_t *cr, const struct zt_pdf_booking *b, size_t i,
+    const struct zt_qr *q, char *ref)
+{
+	const struct zt_pdf_ticket *t = &b->tickets[i];
+	struct rgb accent = colour(b->accent);
+	/* dark text on a light colour, white on a dark one */
+	double lum = 0.2126 * accent.r + 0.7152 * accent.g + 0.0722 * accent.b;
+	struct rgb band_ink = lum > 0.6 ? INK : (struct rgb){1, 1, 1};
+	double inner = PAGE_W - 2 * MARGIN, half = inner / 2 - 6, y;
+	char foot[96];
+
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_paint(cr);
+	cairo_set_source_rgb(cr, accent.r, accent.g, accent.b);
+	cairo_rectangle(cr, 0, 0, PAGE_W, BAND_H);
+	cairo_fill(cr);
+	text(cr, empty(b->tenant) ? "ztic" : b->tenant, 12, 1, band_ink, MARGIN,
+	    13, inner, 1);
+
+	y = BAND_H + 10;
+	y += text(cr, b->title, 15, 1, INK, MARGIN, y, inner, 2) + 2;
+	y += text(cr, b->when, 9.5, 0, INK, MARGIN, y, inner, 1);
+	text(cr, b->venue, 9.5, 0, GREY, MARGIN, y, inner, 1);
+
+	draw_qr(cr, q, (PAGE_W - QR_SIZE) / 2, QR_TOP, QR_SIZE);
+
+	y = QR_TOP + QR_SIZE + 8;
+	text(cr, t->seated ? "SEAT" : "PASS", 7.5, 1, GREY, MARGIN, y, half, 1);
+	text(cr, "NAME", 7.5, 1, GREY, MARGIN + half + 12, y, half, 1);
+	y += 10;
+	text(cr, t->label, 15, 1, INK, MARGIN, y, half, 1);
+	text(cr, b->holder, 11, 0, INK, MARGIN + half + 12, y + 3, half, 1);
+
+	snprintf(foot, sizeof(foot), "%s  \xc2\xb7  Ticket %zu of %zu", ref,
+	    i + 1, b->n);
+	text(cr, foot, 8, 0, GREY, MARGIN, PAGE_H - MARGIN - 10, inner, 1);
+}
+
+/*
+ * At exit, once a PDF was made: fontconfig, Pango and cairo keep their
+ * fonts and configuration for the process's life (a worker's later PDFs
+ * reuse them); handing them back at the end keeps a leak checker's report
+ * (the sanitizer build, docs/testing.md) to our own leaks.
+ */
+static int fonts_released_at_exit; /* release_fonts is registered */
+
+static void
+release_fonts(void)
+{
+	pango_cairo_font_map_set_default(NULL);
+	cairo_debug_reset_static_data();
+	FcFini();
+}
+
+int
+zt_pdf_tickets(struct zt_arena *a, const struct zt_pdf_booking *b,
+    const unsigned char **pdf, size_t *len, char *err, size_t errlen)
+{
+	struct sink s = {NULL, 0, 0};
+	cairo_surface_t *sf = NULL;
+	cairo_t *cr = NULL;
+	struct zt_qr *qs;
+	char ref[16];
+	int rc = -1;
+
+	*pdf = NULL;
+	*len = 0;
+	if (b->n == 0) {
+		snprintf(err, errlen, "no tickets to print");
+		return -1;
+	}
+	qs = zt_arena_array(a, b->n, sizeof(*qs));
+	for (size_t i = 0; i < b->n; i++)
+		if (empty(b->tickets[i].qr) ||
+		    zt_qr_matrix(a, b->tickets[i].qr, &qs[i]) != 0) {
+			snprintf(
+			    err, errlen, "a ticket's payload fits no QR code");
+			return -1;
+		}
+	snprintf(
+	    ref, sizeof(ref), "ZT-%.8s", b->booking_id ? b->booking_id : "");
+	if (!fonts_released_at_exit && atexit(release_fonts) == 0)
+		fonts_released_at_exit = 1;
+
+	sf =
+	    cairo_pdf_surface_create_for_stream(sink_write, &s, PAGE_W, PAGE_H);
+	if (!empty(b->title))
+		cairo_pdf_surface_set_metadata(
+		    sf, CAIRO_PDF_METADATA_TITLE, b->title);
+	if (!empty(b->tenant))
+		cairo_pdf_surface_set_metadata(
+		    sf, CAIRO_PDF_METADATA_AUTHOR, b->tenant);
+	cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR, "ztic");
+	if (!empty(b->created))
+		cairo_pdf_surface_set_metadata(
+		    sf, CAIRO_PDF_METADATA_CREATE_DATE, b->created);
+	cr = cairo_create(sf);
+	for (size_t i = 0; i < b->n; i++) {
+		page(cr, b, i, &qs[i], ref);
+		cairo_show_page(cr);
+	}
+	cairo_destroy(cr);
+	cr = NULL;
+	cairo_surface_finish(sf);
+	if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) {
+		snprintf(err, errlen, "could not write the pdf: %s",
+		    cairo_status_to_string(cairo_surface_status(sf)));
+		goto out;
+	}
+	unsigned char *copy = zt_arena_alloc(a, s.len);
+	memcpy(copy, s.p, s.len);
+	*pdf = copy;
+	*len = s.len;
+	rc = 0;
+out:
+	if (cr != NULL)
+		cairo_destroy(cr);
+	cairo_surface_destroy(sf);
+	free(s.p);
+	return rc;
+}
