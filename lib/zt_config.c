@@ -85,6 +85,10 @@ static const struct setting settings[] = {
 	"https://api.razorpay.com", 0, 0, 0},
     {"ZT_RAZORPAY_TIMEOUT_MS", K_INT, F(razorpay_timeout_ms), "10000", 0, 100,
 	60000},
+    {"ZT_GOOGLE_CLIENT_ID", K_STR, F(google_client_id), NULL, 0, 0, 0},
+    {"ZT_GOOGLE_CLIENT_SECRET", K_STR, F(google_client_secret), NULL, 0, 0, 0},
+    {"ZT_GOOGLE_ISSUER", K_URL, F(google_issuer), "https://accounts.google.com",
+	0, 0, 0},
 };
 
 static int
@@ -333,6 +337,17 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 		return fail(err, errlen, missing,
 		    "is required when the other half of the Razorpay key pair "
 		    "is set");
+	}
+	/* Sign in with Google needs both halves too (docs/auth.md) */
+	if ((c->google_client_id == NULL) !=
+	    (c->google_client_secret == NULL)) {
+		const char *missing = c->google_client_id == NULL
+					  ? "ZT_GOOGLE_CLIENT_ID"
+					  : "ZT_GOOGLE_CLIENT_SECRET";
+		zt_config_free(c);
+		return fail(err, errlen, missing,
+		    "is required when the other half of the Google client is "
+		    "set");
 	}
 	return 0;
 }
