@@ -268,14 +268,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def page(self, q):
         hidden = "".join('<input type="hidden" name="%s" value="%s">' % (
-            html.escape(k), html.escape(v)) for k, v in q.items() if k != "login_hint")
+            html.escape(k), html.escape(v)) for k, v in q.items()
+            if k not in ("login_hint", "fake_name"))
         self.send(200, """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Sign in - Google (local stand-in)</title></head>
 <body style="font-family:sans-serif;max-width:24rem;margin:4rem auto">
 <h1>Sign in with Google</h1>
 <p>Local stand-in of tests/fakes/google.py: any address signs in, verified.</p>
 <form method="get" action="/o/oauth2/v2/auth">%s
-<label>Email <input name="login_hint" type="email" required autofocus></label>
+<p><label>Email <input name="login_hint" type="email" required autofocus></label></p>
+<p><label>Name <input name="fake_name"></label></p>
 <button type="submit">Continue</button></form></body></html>""" % hidden,
                   ctype="text/html; charset=utf-8")
 
