@@ -163,6 +163,23 @@ def test_the_google_subject_wins_over_a_changed_email(base_url, google_url,
     assert c.refresh().json()["user"]["id"] == owner != someone["user"]["id"]
 
 
+def test_discovery_and_jwks_are_fetched_once_per_worker(base_url, google_url):
+    """Cached for their Cache-Control max-age in each auth worker: six
+    sign-ins fetch each document at most once per worker."""
+    workers = int(os.environ.get("ZT_POOL_AUTH", "2"))
+    stats = lambda: requests.get(google_url + "/_fake/stats", timeout=5).json()
+    assert google_sign_in(Browser(base_url), google_url,
+                          new_email()).status_code == 302
+    before = stats()
+    for _ in range(6):
+        r = google_sign_in(Browser(base_url), google_url, new_email())
+        assert r.status_code == 302, r.text
+    after = stats()
+    assert after["token"] - before["token"] == 6
+    assert after["jwks"] - before["jwks"] <= workers - 1
+    assert after["discovery"] - before["discovery"] <= workers - 1
+
+
 def test_an_unknown_kid_refetches_the_jwks_once(base_url, google_url):
     b = Browser(base_url)
     assert google_sign_in(b, google_url, new_email()).status_code == 302

@@ -6,6 +6,7 @@
  * tests/integration/test_google.py against tests/fakes/google.py.
  */
 #include "zt_oidc.h"
+#include "zt_server.h"
 #include "zt_test.h"
 
 #include <jwt.h>
@@ -142,14 +143,55 @@ TEST(keys_that_do_not_decode_or_are_too_small_are_refused)
 		  E) == NULL);
 }
 
+/* No client id: both routes are 404 google_not_configured, and the
+ * callback still clears the state cookie. */
+TEST(without_a_client_id_sign_in_with_google_is_off)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	struct zt_oidc_redirect r;
+	struct zt_oidc_done d;
+	CHECK(!zt_oidc_enabled());
+	CHECK(zt_oidc_start(req, "/", NULL, &r) == ZT_ENOTFOUND);
+	CHECK_STR(req->err_code, "google_not_configured");
+	CHECK(r.location == NULL && r.cookie == NULL);
+	zt_req_end(req);
+	CHECK(zt_oidc_callback(req, &d) == ZT_ENOTFOUND);
+	CHECK_STR(req->err_code, "google_not_configured");
+	CHECK(d.clear_cookie != NULL &&
+	      strncmp(d.clear_cookie, "zt_oidc=; Path=/api/auth/google; "
+				      "Max-Age=0; HttpOnly; SameSite=Lax",
+		  66) == 0);
+	CHECK(d.session.cookie == NULL && d.next == NULL);
+	zt_req_free(req);
+}
+
+/* A bad next is refused before anything is counted or stored. */
+TEST(start_refuses_a_bad_next_first)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	struct zt_oidc_redirect r;
+	zt_g.cfg.google_client_id = "x.apps.googleusercontent.com";
+	CHECK(zt_oidc_enabled());
+	CHECK(zt_oidc_start(req, "//evil.example", NULL, &r) == ZT_EBADREQ);
+	CHECK_STR(req->err_code, "invalid_next");
+	zt_req_end(req);
+	CHECK(zt_oidc_start(req, "/", "a\r\nb", &r) == ZT_EBADREQ);
+	CHECK_STR(req->err_code, "invalid_field");
+	zt_g.cfg.google_client_id = NULL;
+	zt_req_free(req);
+}
+
 int
 main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	zt_g.cfg.public_url = "http://127.0.0.1:8080"; /* its default */
 	RUN(next_must_be_a_path_on_this_site);
 	RUN(a_jwk_becomes_the_pem_openssl_writes);
 	RUN(the_pem_verifies_an_rs256_token_with_libjwt);
 	RUN(libjwt_takes_an_hs256_token_macd_with_the_public_pem);
 	RUN(keys_that_do_not_decode_or_are_too_small_are_refused);
+	RUN(without_a_client_id_sign_in_with_google_is_off);
+	RUN(start_refuses_a_bad_next_first);
 	return DONE();
 }
