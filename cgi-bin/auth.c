@@ -1,11 +1,13 @@
 /*
- * auth - passwordless sign-in and sessions (/api/auth/…).
- * Rules live in lib/zt_otp.c and lib/zt_session.c.
+ * auth - passwordless sign-in, Sign in with Google, and sessions
+ * (/api/auth/…).  Rules live in lib/zt_otp.c, lib/zt_oidc.c and
+ * lib/zt_session.c.
  */
 #include "config.h"
 
 #include "zt_db.h"
 #include "zt_json.h"
+#include "zt_oidc.h"
 #include "zt_otp.h"
 #include "zt_serve.h"
 #include "zt_session.h"
@@ -107,6 +109,60 @@ get_me(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
+static enum zt_err
+get_providers(struct zt_req *req)
+{
+	struct json_object *body = json_object_new_object();
+	json_object_object_add(
+	    body, "google", json_object_new_boolean(zt_oidc_enabled()));
+	return zt_reply(req, 200, body);
+}
+
+static enum zt_err
+get_google_start(struct zt_req *req)
+{
+	struct zt_oidc_redirect r;
+	enum zt_err e = zt_oidc_start(
+	    req, zt_query(req, "next"), zt_query(req, "login_hint"), &r);
+	if (e != ZT_OK)
+		return e;
+	zt_reply_header(req, "Set-Cookie", r.cookie);
+	zt_reply_header(req, "Location", r.location);
+	return zt_reply(req, 302, NULL);
+}
+
+/*
+ * A browser that was refused at the callback (it asked for HTML) goes back
+ * to the home page with the code (?signin_error=…), which web/js/auth.js
+ * shows; API clients get the JSON error.
+ */
+static enum zt_err
+to_page(struct zt_req *req, enum zt_err e)
+{
+	const char *accept = zt_header(req, "Accept"), *code;
+	if (accept == NULL || strstr(accept, "text/html") == NULL)
+		return e;
+	code = req->err_code ? req->err_code : zt_err_code(e);
+	zt_fail_clear(req);
+	zt_reply_header(req, "Location",
+	    zt_arena_printf(req->arena, "/?signin_error=%s", code));
+	return zt_reply(req, 303, NULL);
+}
+
+static enum zt_err
+get_google_callback(struct zt_req *req)
+{
+	struct zt_oidc_done d;
+	enum zt_err e = zt_oidc_callback(req, &d);
+	zt_reply_header(req, "Set-Cookie", d.clear_cookie);
+	if (e != ZT_OK)
+		return to_page(req, e);
+	json_object_put(d.session.body); /* the page refreshes for a token */
+	zt_reply_header(req, "Set-Cookie", d.session.cookie);
+	zt_reply_header(req, "Location", d.next);
+	return zt_reply(req, 302, NULL);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/auth/otp/send", post_otp_send, ZT_AUTH_PUBLIC, 1024, 0},
     {"POST", "/api/auth/otp/verify", post_otp_verify, ZT_AUTH_PUBLIC, 1024, 0},
@@ -115,6 +171,10 @@ static const struct zt_route routes[] = {
     {"POST", "/api/auth/logout", post_logout, ZT_AUTH_PUBLIC, 1024,
 	ZT_ROUTE_NO_FORMS},
     {"GET", "/api/auth/me", get_me, ZT_AUTH_USER, 0, 0},
+    {"GET", "/api/auth/providers", get_providers, ZT_AUTH_PUBLIC, 0, 0},
+    {"GET", "/api/auth/google/start", get_google_start, ZT_AUTH_PUBLIC, 0, 0},
+    {"GET", "/api/auth/google/callback", get_google_callback, ZT_AUTH_PUBLIC, 0,
+	0},
 };
 
 int

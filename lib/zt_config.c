@@ -85,6 +85,10 @@ static const struct setting settings[] = {
 	"https://api.razorpay.com", 0, 0, 0},
     {"ZT_RAZORPAY_TIMEOUT_MS", K_INT, F(razorpay_timeout_ms), "10000", 0, 100,
 	60000},
+    {"ZT_GOOGLE_CLIENT_ID", K_STR, F(google_client_id), NULL, 0, 0, 0},
+    {"ZT_GOOGLE_CLIENT_SECRET", K_STR, F(google_client_secret), NULL, 0, 0, 0},
+    {"ZT_GOOGLE_ISSUER", K_URL, F(google_issuer), "https://accounts.google.com",
+	0, 0, 0},
 };
 
 static int
@@ -257,6 +261,20 @@ apply(struct zt_config *c, const struct setting *s, const char *v, char *err,
 	return fail(err, len, s->name, "has an unknown kind");
 }
 
+/* Two settings that only work together (a key and its secret): both or
+ * neither.  0, or -1 naming the missing one. */
+static int
+both_or_none(const char *a, const char *a_name, const char *b,
+    const char *b_name, const char *what, char *err, size_t len)
+{
+	char why[96];
+	if ((a == NULL) == (b == NULL))
+		return 0;
+	snprintf(why, sizeof(why),
+	    "is required when the other half of the %s is set", what);
+	return fail(err, len, a == NULL ? a_name : b_name, why);
+}
+
 void
 zt_config_free(struct zt_config *c)
 {
@@ -324,15 +342,16 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 		return fail(err, errlen, "ZT_OTP_FAIL_MAX",
 		    "must be at least ZT_OTP_FAIL_FREE");
 	}
-	/* half a Razorpay key pair is a mistake, never "payments off" */
-	if ((c->razorpay_key_id == NULL) != (c->razorpay_key_secret == NULL)) {
-		const char *missing = c->razorpay_key_id == NULL
-					  ? "ZT_RAZORPAY_KEY_ID"
-					  : "ZT_RAZORPAY_KEY_SECRET";
+	/* half a Razorpay key pair is a mistake, never "payments off"; the
+	 * same for Sign in with Google's client (docs/auth.md) */
+	if (both_or_none(c->razorpay_key_id, "ZT_RAZORPAY_KEY_ID",
+		c->razorpay_key_secret, "ZT_RAZORPAY_KEY_SECRET",
+		"Razorpay key pair", err, errlen) != 0 ||
+	    both_or_none(c->google_client_id, "ZT_GOOGLE_CLIENT_ID",
+		c->google_client_secret, "ZT_GOOGLE_CLIENT_SECRET",
+		"Google client", err, errlen) != 0) {
 		zt_config_free(c);
-		return fail(err, errlen, missing,
-		    "is required when the other half of the Razorpay key pair "
-		    "is set");
+		return -1;
 	}
 	return 0;
 }

@@ -80,6 +80,10 @@ struct zt_config {
 	char *razorpay_key_id, *razorpay_key_secret, *razorpay_webhook_secret;
 	char *razorpay_base;	 /* no trailing slash */
 	int razorpay_timeout_ms; /* ZT_RAZORPAY_TIMEOUT_MS */
+
+	/* Sign in with Google (docs/auth.md); off without a client id */
+	char *google_client_id, *google_client_secret;
+	char *google_issuer; /* no trailing slash */
 };
 
 /*

@@ -52,6 +52,10 @@ zt_http_reason(int status)
 		return "Accepted";
 	case 204:
 		return "No Content";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
 	case 304:
 		return "Not Modified";
 	case 400:

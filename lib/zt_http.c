@@ -278,6 +278,30 @@ on_body(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+/* Reads Cache-Control's max-age (cached documents: OpenID discovery, JWKS). */
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct zt_http_call *c = ud;
+	size_t n = size * nmemb;
+	char line[512], *v;
+
+	if (n < 14 || n >= sizeof(line) ||
+	    strncasecmp(ptr, "cache-control:", 14))
+		return n;
+	memcpy(line, ptr, n);
+	line[n] = '\0';
+	for (char *p = line; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (strstr(line, "no-store") || strstr(line, "no-cache"))
+		c->max_age = 0;
+	else if ((v = strstr(line, "max-age=")) != NULL)
+		c->max_age = strtol(v + 8, NULL, 10);
+	if (c->max_age < -1)
+		c->max_age = 0;
+	return n;
+}
+
 int
 zt_http_perform(struct zt_http_call *c, char *why, size_t whylen)
 {
@@ -290,6 +314,7 @@ zt_http_perform(struct zt_http_call *c, char *why, size_t whylen)
 
 	c->status = 0;
 	c->too_long = 0;
+	c->max_age = -1;
 	c->headers = zt_http_header(c->headers, "Accept: application/json");
 	c->headers =
 	    zt_http_header(c->headers, "Expect:"); /* no 100-continue */
@@ -308,6 +333,8 @@ zt_http_perform(struct zt_http_call *c, char *why, size_t whylen)
 	SET(CURLOPT_HTTPHEADER, c->headers);
 	SET(CURLOPT_WRITEFUNCTION, on_body);
 	SET(CURLOPT_WRITEDATA, c);
+	SET(CURLOPT_HEADERFUNCTION, on_header);
+	SET(CURLOPT_HEADERDATA, c);
 	if (c->user != NULL) {
 		SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		SET(CURLOPT_USERNAME, c->user);

@@ -112,6 +112,8 @@ struct zt_http_call {
 	long status;		 /* out: the answer's HTTP status */
 	int too_long;		 /* out: the answer passed cap (not kept) */
 	struct zt_http_buf resp; /* out: the answer's first cap bytes */
+	long max_age;		 /* out: Cache-Control max-age in seconds (0 for
+				    no-store / no-cache), -1 when the answer gave none */
 };
 
 /*

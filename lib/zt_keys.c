@@ -35,3 +35,9 @@ zt_keys_rate(struct zt_arena *a, const char *scope, const char *digest)
 {
 	return zt_arena_printf(a, "zt:rl:%s:%s", scope, digest);
 }
+
+const char *
+zt_keys_oidc(struct zt_arena *a, const char *digest)
+{
+	return zt_arena_printf(a, "zt:oidc:%s", digest);
+}

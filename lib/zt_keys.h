@@ -46,4 +46,8 @@ const char **zt_keys_event_all(struct zt_arena *a, const char *event_id);
 const char *zt_keys_rate(
     struct zt_arena *a, const char *scope, const char *digest);
 
+/* zt:oidc:<digest>: a Sign in with Google in progress, under the digest
+ * of its state (zt_oidc; lives ZT_OIDC_STATE_TTL seconds, taken once). */
+const char *zt_keys_oidc(struct zt_arena *a, const char *digest);
+
 #endif

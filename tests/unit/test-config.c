@@ -28,7 +28,8 @@ clean(void)
 	    "ZT_RAZORPAY_WEBHOOK_SECRET", "ZT_RAZORPAY_BASE_URL",
 	    "ZT_RAZORPAY_TIMEOUT_MS", "ZT_HOLD_MAX_LIFE", "ZT_HOLD_USER_MAX",
 	    "ZT_HOLD_IP_MAX", "ZT_OTP_FAIL_FREE", "ZT_OTP_FAIL_MAX",
-	    "ZT_OTP_BACKOFF", "ZT_OTP_BACKOFF_MAX"};
+	    "ZT_OTP_BACKOFF", "ZT_OTP_BACKOFF_MAX", "ZT_GOOGLE_CLIENT_ID",
+	    "ZT_GOOGLE_CLIENT_SECRET", "ZT_GOOGLE_ISSUER"};
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		unsetenv(vars[i]);
 }
@@ -190,10 +191,36 @@ TEST(razorpay_settings)
 	clean();
 }
 
+/* Sign in with Google: off without a client id, both halves or none */
+TEST(google_client_is_both_halves_or_off)
+{
+	char err[256] = "";
+	clean();
+	CHECK(reload(0, err, sizeof(err)) == 0);
+	CHECK(c.google_client_id == NULL);
+	CHECK_STR(c.google_issuer, "https://accounts.google.com");
+	setenv("ZT_GOOGLE_CLIENT_ID", "x.apps.googleusercontent.com", 1);
+	CHECK(reload(0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_GOOGLE_CLIENT_SECRET") != NULL);
+	unsetenv("ZT_GOOGLE_CLIENT_ID");
+	setenv("ZT_GOOGLE_CLIENT_SECRET", "s", 1);
+	CHECK(reload(0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_GOOGLE_CLIENT_ID") != NULL);
+	setenv("ZT_GOOGLE_CLIENT_ID", "x.apps.googleusercontent.com", 1);
+	setenv("ZT_GOOGLE_ISSUER", "http://127.0.0.1:9999/", 1);
+	CHECK(reload(0, err, sizeof(err)) == 0);
+	CHECK_STR(c.google_issuer, "http://127.0.0.1:9999");
+	setenv("ZT_GOOGLE_ISSUER", "accounts.google.com", 1);
+	CHECK(reload(0, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "ZT_GOOGLE_ISSUER") != NULL);
+	clean();
+}
+
 int
 main(void)
 {
 	RUN(defaults_apply_when_nothing_needed);
+	RUN(google_client_is_both_halves_or_off);
 	RUN(missing_required_names_the_variable);
 	RUN(bad_values_name_the_variable);
 	RUN(hold_max_life_defaults_to_twice_the_ttl_and_is_at_least_one_ttl);

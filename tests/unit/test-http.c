@@ -380,6 +380,34 @@ TEST(perform_without_a_body_is_a_get_and_caps_the_answer)
 	zt_http_call_free(&c);
 }
 
+/* Cache-Control's max-age reaches the caller (OpenID discovery and JWKS
+ * are cached for it, lib/zt_oidc.c); none is -1, no-store is 0. */
+TEST(perform_reads_the_max_age_of_cache_control)
+{
+	static const char *answers[][2] = {
+	    {"Cache-Control: public, max-age=19800, must-revalidate\r\n",
+		"19800"},
+	    {"cache-control: MAX-AGE=60\r\n", "60"},
+	    {"Cache-Control: no-store\r\n", "0"},
+	    {"", "-1"},
+	};
+	for (size_t i = 0; i < sizeof(answers) / sizeof(answers[0]); i++) {
+		char answer[512], url[64], why[256] = "", seen[4096];
+		struct zt_http_call c;
+		struct server s;
+		snprintf(answer, sizeof(answer),
+		    "HTTP/1.1 200 OK\r\n%sContent-Length: 2\r\n"
+		    "Connection: close\r\n\r\n{}",
+		    answers[i][0]);
+		CHECK(serve_once(&s, answer, 0) == 0);
+		call_to(&c, &s, url, sizeof(url));
+		CHECK(zt_http_perform(&c, why, sizeof(why)) == 0);
+		server_done(&s, seen, sizeof(seen));
+		CHECK(c.max_age == atol(answers[i][1]));
+		zt_http_call_free(&c);
+	}
+}
+
 TEST(perform_without_an_answer_says_why)
 {
 	struct zt_http_call c;
@@ -427,6 +455,7 @@ main(void)
 	RUN(json_fields_are_read_by_type);
 	RUN(perform_sends_the_request_and_reads_the_answer);
 	RUN(perform_without_a_body_is_a_get_and_caps_the_answer);
+	RUN(perform_reads_the_max_age_of_cache_control);
 	RUN(perform_without_an_answer_says_why);
 	zt_http_cleanup();
 	return DONE();

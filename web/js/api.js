@@ -75,6 +75,12 @@ export function setToken(token, body = null) {
   }
 }
 
+// A sign-in that finishes on another page load (Sign in with Google
+// comes back through a redirect): let that page's restore() look for it.
+export function hintSession() {
+  try { localStorage.setItem(HINT, '1'); } catch { /* private mode */ }
+}
+
 export function onAuthChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);

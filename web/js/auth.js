@@ -1,8 +1,11 @@
 // The sign-in sheet: choose email / SMS / WhatsApp, enter the identifier,
 // then the 6-digit code. Server messages are shown in place: a 429 with a
-// Retry-After countdown, a wrong code with the tries left.
+// Retry-After countdown, a wrong code with the tries left. "Continue with
+// Google" shows when the server offers it (GET /api/auth/providers); that
+// sign-in leaves the page and comes back to it signed in, or with
+// ?signin_error=<code>, which reopens the sheet with the reason.
 import * as api from './api.js';
-import { h, text, showError, clearMsg, showOk, loading } from './dom.js';
+import { h, text, showError, clearMsg, showOk, loading, param } from './dom.js';
 import { mmss } from './format.js';
 
 const CHANNELS = [
@@ -11,13 +14,30 @@ const CHANNELS = [
   { id: 'whatsapp', label: 'WhatsApp', type: 'tel', auto: 'tel', placeholder: '98765 43210', inputmode: 'tel', hint: 'We send the code on WhatsApp.' },
 ];
 
-let open = null; // the promise of a sheet already showing
+// What a refused Google sign-in comes back with (docs/auth.md).
+const GOOGLE_ERRORS = {
+  missing_state_cookie: 'The Google sign-in took too long or started in another browser. Please try again.',
+  invalid_state: 'The Google sign-in took too long or started in another browser. Please try again.',
+  google_refused: 'Google did not sign you in.',
+  email_unverified: 'Google has not verified the email address of that account. Verify it with Google, or sign in with a code.',
+  google_unavailable: 'Google sign-in cannot be reached right now. Sign in with a code instead.',
+  rate_limited: 'Too many sign-in attempts from here. Wait a few minutes and try again.',
+};
+const GOOGLE_FAILED = 'Signing in with Google did not work. Try again, or sign in with a code.';
 
-// signIn({reason}) → Promise<session|null> (null when dismissed).
-export function signIn({ reason } = {}) {
+let open = null; // the promise of a sheet already showing
+let providers = null; // GET /api/auth/providers, asked once a page
+
+function offered() {
+  if (!providers) providers = api.get('/api/auth/providers', { auth: false }).catch(() => ({}));
+  return providers;
+}
+
+// signIn({reason, error}) → Promise<session|null> (null when dismissed).
+export function signIn({ reason, error } = {}) {
   if (open) return open;
   open = new Promise((resolve) => {
-    const sheet = buildSheet(reason, resolve);
+    const sheet = buildSheet(reason, resolve, error);
     document.body.append(sheet);
     sheet.showModal();
     sheet.querySelector('input[name="to"]').focus();
@@ -32,7 +52,36 @@ export async function requireSignIn(reason) {
   return signIn({ reason });
 }
 
-function buildSheet(reason, resolve) {
+// "Continue with Google": a plain link to the start of the flow, which
+// returns to this page; hidden unless the server offers it.
+function googleRow() {
+  const url = new URL(location.href);
+  url.searchParams.delete('signin_error');
+  const next = url.pathname + url.search;
+  const link = h('a.btn.btn-block', {
+    id: 'signin-google',
+    href: `/api/auth/google/start?next=${encodeURIComponent(next)}`,
+    text: 'Continue with Google',
+    on: { click: () => api.hintSession() },
+  });
+  const row = h('div.mt-3', { hidden: true }, h('p.hint', { text: 'or' }), link);
+  offered().then((p) => { row.hidden = !(p && p.google); });
+  return row;
+}
+
+// Back from a refused Google sign-in: drop the code from the address and
+// reopen the sheet with the reason.
+function googleErrorFromUrl() {
+  const code = param('signin_error');
+  if (!code) return;
+  const url = new URL(location.href);
+  url.searchParams.delete('signin_error');
+  history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+  signIn({ error: GOOGLE_ERRORS[code] || GOOGLE_FAILED }).then((s) => { if (s) location.reload(); });
+}
+if (typeof location !== 'undefined') setTimeout(googleErrorFromUrl, 0);
+
+function buildSheet(reason, resolve, error) {
   let channel = CHANNELS[0];
   let challengeId = null;
   let cooldownTimer = null;
@@ -61,7 +110,7 @@ function buildSheet(reason, resolve) {
     h('div.field', {}, h('span.label', { id: 'signin-ch', text: 'Send my code by' }),
       h('div.segmented', { role: 'radiogroup', 'aria-labelledby': 'signin-ch' }, radios)),
     h('div.field', {}, toLabel, toInput, hint),
-    msg1, sendBtn, countdown);
+    msg1, sendBtn, countdown, googleRow());
 
   function setChannel(c) {
     channel = c;
@@ -79,6 +128,7 @@ function buildSheet(reason, resolve) {
     el.value = '';
   }
   setChannel(channel);
+  if (error) showError(msg1, error);
 
   function startCooldown(seconds, btn, label) {
     clearInterval(cooldownTimer);
