@@ -404,3 +404,33 @@ def test_a_sync_judges_each_scan_and_limits_its_size(gate):
     assert "scans[1].scannedAt" in body["error"]["message"]
     r = gate.sync(gate.scanner, "dev", [dict(scan, gate="")])
     assert "scans[0].gate" in err(r, 400, "invalid_field")["error"]["message"]
+
+
+def next_checkin(es):
+    """The next checkin message (the channel also carries the bookings')."""
+    for _ in range(10):
+        m = es.take(1)[0]
+        if m["type"] == "checkin":
+            return m
+    raise AssertionError("no checkin message")
+
+
+def test_admissions_and_undos_reach_the_tenant_channel(gate):
+    from ztseats import EsSub
+    qr, tid = gate.qr()
+    es = EsSub(f"{gate.base}/live/tenant?token={gate.owner.token}")
+    try:
+        assert gate.scan(gate.scanner, qr, gate="East").status_code == 200
+        m = next_checkin(es)
+        assert m == {"type": "checkin", "eventId": gate.ev["id"], "admitted": 1,
+                     "total": 3, "gate": "East", "gateAdmitted": 1}
+        r = gate.manager.call("POST", "/api/checkin/undo",
+                              {"eventId": gate.ev["id"], "ticketId": tid})
+        assert r.status_code == 200, r.text
+        m = next_checkin(es)
+        assert m["type"] == "checkin" and m["admitted"] == 0 and m["gateAdmitted"] == 0
+        # a refused scan says nothing
+        err(gate.scan(gate.scanner, "nonsense"), 400, "malformed")
+        assert [x for x in es.quiet(0.3) if x["type"] == "checkin"] == []
+    finally:
+        es.close()
