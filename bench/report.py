@@ -135,6 +135,21 @@ def main():
                     "%.1f" % (sz["bytes"] / 1e6),
                     num(sz.get("gz_bytes", 0) / 1e3), ms(sz["build_us"])))
 
+    sz = rec.get("10size", {})
+    if sz:
+        rows.append(("10b", "GET /api/checkin/events/:id/bundle, %s tickets: "
+                     "%s MB, %s kB gzipped; one build (median of 5)" % (
+                         num(sz["tickets"]), "%.1f" % (sz["bytes"] / 1e6),
+                         num(sz.get("gz_bytes", 0) / 1e3)),
+                     ms(sz["build_us"]), "", "", "", "", "", ""))
+    if "10" in rec:
+        w = rec["10"]["wrk"]
+        adm = rec.get("10adm", {})
+        wrk_row("10", "POST /api/checkin/scan, a distinct ticket's payload "
+                "each (answers: %s; %s admitted, %s twice)" % (
+                    statuses(w), num(adm.get("admitted", 0)),
+                    num(adm.get("twice", 0))))
+
     if workers:
         by = {}
         for w in workers:
