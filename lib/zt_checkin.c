@@ -152,20 +152,6 @@ zt_checkin_verdict_code(enum zt_checkin_verdict v)
 	return verdicts[v].code;
 }
 
-static void
-uuid_text(const unsigned char b[16], char out[ZT_UUID_BUF])
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t o = 0;
-	for (int i = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hx[b[i] >> 4];
-		out[o++] = hx[b[i] & 15];
-	}
-	out[o] = '\0';
-}
-
 int
 zt_checkin_payload_ticket(const char *payload, char out[ZT_UUID_BUF])
 {
@@ -174,7 +160,7 @@ zt_checkin_payload_ticket(const char *payload, char out[ZT_UUID_BUF])
 	if (payload == NULL ||
 	    zt_ticket_parse(payload, strlen(payload), &t, sig) != 0)
 		return -1;
-	uuid_text(t.ticket, out);
+	zt_uuid_format(t.ticket, out);
 	return 0;
 }
 
@@ -199,7 +185,7 @@ zt_checkin_judge(const char *event, const char *payload,
 		default:
 			return ZT_CHECKIN_FORGED;
 		}
-		uuid_text(t.event, ev);
+		zt_uuid_format(t.event, ev);
 		if (strcmp(ev, event) != 0)
 			return ZT_CHECKIN_WRONG_EVENT;
 		from = t.valid_from;
@@ -324,19 +310,19 @@ zt__ck_gate_id(
 	return ZT_OK;
 }
 
-/* {id, bookingId, label, holder} of a q_ticket row */
-static struct json_object *
-ticket_json(const PGresult *r)
+struct json_object *
+zt__ck_ticket_json(
+    const PGresult *r, int i, int id, int booking, int label, int holder)
 {
 	struct json_object *t = json_object_new_object();
 	json_object_object_add(
-	    t, "id", json_object_new_string(PQgetvalue(r, 0, TK_ID)));
-	json_object_object_add(t, "bookingId",
-	    json_object_new_string(PQgetvalue(r, 0, TK_BOOKING)));
+	    t, "id", json_object_new_string(PQgetvalue(r, i, id)));
 	json_object_object_add(
-	    t, "label", json_object_new_string(PQgetvalue(r, 0, TK_LABEL)));
+	    t, "bookingId", json_object_new_string(PQgetvalue(r, i, booking)));
 	json_object_object_add(
-	    t, "holder", json_object_new_string(PQgetvalue(r, 0, TK_HOLDER)));
+	    t, "label", json_object_new_string(PQgetvalue(r, i, label)));
+	json_object_object_add(
+	    t, "holder", json_object_new_string(PQgetvalue(r, i, holder)));
 	return t;
 }
 
@@ -554,7 +540,8 @@ zt_checkin_scan(struct zt_req *req, const char *event,
 	*out = json_object_new_object();
 	json_object_object_add(
 	    *out, "result", json_object_new_string("admitted"));
-	json_object_object_add(*out, "ticket", ticket_json(tk));
+	json_object_object_add(*out, "ticket",
+	    zt__ck_ticket_json(tk, 0, TK_ID, TK_BOOKING, TK_LABEL, TK_HOLDER));
 	json_object_object_add(
 	    *out, "gate", json_object_new_string(scan->gate));
 	json_object_object_add(

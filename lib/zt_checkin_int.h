@@ -94,6 +94,9 @@ enum zt_err zt__ck_gate_id(struct zt_req *req, struct zt__ck_ctx *c,
 enum zt_err zt__ck_read_ticket(struct zt_req *req,
     const struct zt_checkin_scan *s, PGresult **r,
     struct zt_checkin_ticket *row);
+/* {id, bookingId, label, holder} of row i, from those columns */
+struct json_object *zt__ck_ticket_json(
+    const PGresult *r, int i, int id, int booking, int label, int holder);
 /* The message shown for a verdict. */
 const char *zt__ck_message(enum zt_checkin_verdict v);
 enum zt_err zt__ck_counts_queue(struct zt_req *req, struct zt__ck_ctx *c,

@@ -142,22 +142,14 @@ zt_checkin_bundle(
 	revoked = json_object_new_array();
 	tickets = json_object_new_array();
 	for (int i = 0; i < PQntuples(tk); i++) {
-		struct json_object *t;
 		if (strcmp(PQgetvalue(tk, i, BT_STATUS), "live") != 0) {
 			json_object_array_add(revoked,
 			    json_object_new_string(PQgetvalue(tk, i, BT_ID)));
 			continue;
 		}
-		t = json_object_new_object();
-		json_object_object_add(
-		    t, "id", json_object_new_string(PQgetvalue(tk, i, BT_ID)));
-		json_object_object_add(t, "bookingId",
-		    json_object_new_string(PQgetvalue(tk, i, BT_BOOKING)));
-		json_object_object_add(t, "label",
-		    json_object_new_string(PQgetvalue(tk, i, BT_LABEL)));
-		json_object_object_add(t, "holder",
-		    json_object_new_string(PQgetvalue(tk, i, BT_HOLDER)));
-		json_object_array_add(tickets, t);
+		json_object_array_add(
+		    tickets, zt__ck_ticket_json(tk, i, BT_ID, BT_BOOKING,
+				 BT_LABEL, BT_HOLDER));
 	}
 	admitted = json_object_new_array();
 	for (int i = 0; i < PQntuples(ad); i++) {
