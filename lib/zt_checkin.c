@@ -45,7 +45,8 @@ static struct zt_sql q_gate_make = ZT_SQL("ck_gate_make",
  * tenants are visible to them: the tenant is compared) */
 enum tk_col { TK_ID, TK_EVENT, TK_STATUS, TK_BOOKING, TK_LABEL, TK_HOLDER };
 static struct zt_sql q_ticket = ZT_SQL("ck_ticket",
-    "SELECT t.id, t.event_id, t.status, t.booking_id, " ZT__CK_LABEL ","
+    "SELECT t.id, t.event_id, " ZT__CK_STATUS ", t.booking_id, " ZT__CK_LABEL
+    ","
     " coalesce(b.buyer_name, '')"
     " FROM tickets t JOIN bookings b ON b.id = t.booking_id"
     " WHERE t.id = $1 AND t.tenant_id = $2",
@@ -132,6 +133,8 @@ static const struct {
 	"Cancelled ticket: do not admit"},
     [ZT_CHECKIN_CLOCK] = {ZT_EINVALID, "clock_ahead",
 	"The scanning device's clock is ahead of the server's: set its time"},
+    [ZT_CHECKIN_UNPAID] = {ZT_EINVALID, "booking_not_confirmed",
+	"This booking is not paid: do not admit"},
 };
 
 enum zt_err
@@ -201,6 +204,8 @@ zt_checkin_judge(const char *event, const char *payload,
 		return ZT_CHECKIN_WRONG_EVENT;
 	if (row->status != NULL && strcmp(row->status, "refunded") == 0)
 		return ZT_CHECKIN_REFUNDED;
+	if (row->status != NULL && strcmp(row->status, "unpaid") == 0)
+		return ZT_CHECKIN_UNPAID;
 	if (row->status == NULL || strcmp(row->status, "live") != 0)
 		return ZT_CHECKIN_CANCELLED;
 	return ZT_CHECKIN_OK;

@@ -11,11 +11,12 @@
  * forged: unknown kid or bad signature; 422 revoked_key), it is for this
  * event (422 wrong_event), the scan time is inside its window (422
  * not_yet_valid / expired), the ticket exists (404 ticket_not_found), is
- * this event's (422 wrong_event) and live (410 ticket_refunded /
- * ticket_cancelled).  Then it is admitted exactly once: the partial unique
- * index admissions_once_idx in PostgreSQL decides, and a scan that finds
- * the ticket in is 409 already_admitted with where, when and by whom (and
- * is recorded in checkin_duplicates).
+ * this event's (422 wrong_event), live (410 ticket_refunded /
+ * ticket_cancelled) and paid for (422 booking_not_confirmed).  Then it is
+ * admitted exactly once: the partial unique index admissions_once_idx in
+ * PostgreSQL decides, and a scan that finds the ticket in is 409
+ * already_admitted with where, when and by whom (and is recorded in
+ * checkin_duplicates).
  *
  * Offline devices sync their scans later (zt_checkin_sync): the earliest
  * scan of a ticket stands (first-scan-wins by scan time), the later ones
@@ -58,6 +59,7 @@ enum zt_checkin_verdict {
 	ZT_CHECKIN_REFUNDED,
 	ZT_CHECKIN_CANCELLED,
 	ZT_CHECKIN_CLOCK,
+	ZT_CHECKIN_UNPAID,
 	ZT_CHECKIN__COUNT
 };
 
@@ -66,7 +68,9 @@ struct zt_checkin_ticket {
 	int found;
 	char id[ZT_UUID_BUF];
 	char event[ZT_UUID_BUF];
-	const char *status; /* "live", "refunded", "cancelled" */
+	/* "live", "refunded", "cancelled", or "unpaid": live on a booking
+	 * that is not confirmed (pending payment) */
+	const char *status;
 };
 
 /*

@@ -32,6 +32,12 @@
 	" AND s.id = t.seat_id), (SELECT tt.name FROM ticket_types tt"         \
 	" WHERE tt.event_id = t.event_id AND tt.id = t.ticket_type_id), '')"
 
+/* A ticket's state at the gate (tickets t, bookings b): its status, or
+ * "unpaid" when it is live on a booking not confirmed (pending payment). */
+#define ZT__CK_STATUS                                                          \
+	"CASE WHEN t.status = 'live' AND b.status <> 'confirmed'"              \
+	" THEN 'unpaid' ELSE t.status END"
+
 /* the admission ($1 tenant, $2 event, $3 ticket, $4 gate, $5 member, $6
  * scan time or NULL for now, $7 device): RETURNING id, time, member name */
 extern struct zt_sql zt__ck_q_admit;

@@ -38,7 +38,7 @@ static struct zt_sql q_replay = ZT_SQL("ck_replay",
 /* the offline bundle: every ticket of the event, live or not */
 enum bt_col { BT_ID, BT_BOOKING, BT_STATUS, BT_LABEL, BT_HOLDER };
 static struct zt_sql q_bundle_tickets = ZT_SQL("ck_bundle_tickets",
-    "SELECT t.id, t.booking_id, t.status, " ZT__CK_LABEL ","
+    "SELECT t.id, t.booking_id, " ZT__CK_STATUS ", " ZT__CK_LABEL ","
     " coalesce(b.buyer_name, '') FROM tickets t"
     " JOIN bookings b ON b.id = t.booking_id"
     " WHERE t.event_id = $1 ORDER BY t.id",
@@ -142,6 +142,8 @@ zt_checkin_bundle(
 	revoked = json_object_new_array();
 	tickets = json_object_new_array();
 	for (int i = 0; i < PQntuples(tk); i++) {
+		if (strcmp(PQgetvalue(tk, i, BT_STATUS), "unpaid") == 0)
+			continue; /* neither admits nor is refused: not yet */
 		if (strcmp(PQgetvalue(tk, i, BT_STATUS), "live") != 0) {
 			json_object_array_add(revoked,
 			    json_object_new_string(PQgetvalue(tk, i, BT_ID)));

@@ -202,6 +202,22 @@ def test_each_refusal_has_its_own_code(gate, shop, base_url, stack_var):
     err(gate.scan(gate.scanner, qr_c), 410, "ticket_cancelled")
     # an unknown ticket id
     err(gate.scan(gate.scanner, ticket=str(uuid.uuid4())), 404, "ticket_not_found")
+    # a live ticket of a booking not paid for (typed in by hand)
+    ev3 = shop.event(gate.t, seats=1, starts="2 hours")
+    unpaid = shop.user("unpaid")
+    with shop.tx(gate.t) as cur:
+        cur.execute("insert into bookings (tenant_id, event_id, user_id,"
+                    " subtotal_paise, total_paise, expires_at) values"
+                    " (%s, %s, %s, 50000, 50000, now() + interval '10 minutes')"
+                    " returning id", (gate.t, ev3["id"], unpaid))
+        bid = cur.fetchone()[0]
+        cur.execute("insert into tickets (tenant_id, event_id, booking_id,"
+                    " user_id, seat_id, price_paise) values (%s, %s, %s, %s,"
+                    " %s, 50000) returning id",
+                    (gate.t, ev3["id"], bid, unpaid, ev3["seats"][0]))
+        pending = str(cur.fetchone()[0])
+    err(gate.scan(gate.scanner, ticket=pending, event=ev3["id"]), 422,
+        "booking_not_confirmed")
     # nothing was admitted, and no gate was made by a refusal
     assert gate.admissions() == []
     assert shop.all("select name from gates where event_id = %s",

@@ -89,6 +89,9 @@ TEST(each_refusal_in_its_order)
 	CHECK(judge(payload, 1500, &row) == ZT_CHECKIN_REFUNDED);
 	row.status = "cancelled";
 	CHECK(judge(payload, 1500, &row) == ZT_CHECKIN_CANCELLED);
+	row.status = "unpaid";
+	CHECK(judge(payload, 1500, &row) == ZT_CHECKIN_UNPAID);
+	CHECK(zt_checkin_verdict_err(ZT_CHECKIN_UNPAID) == ZT_EINVALID);
 	row = live;
 	snprintf(row.event, sizeof(row.event), "%s", OTHER);
 	CHECK(judge(payload, 1500, &row) == ZT_CHECKIN_WRONG_EVENT);
