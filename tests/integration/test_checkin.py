@@ -450,3 +450,40 @@ def test_admissions_and_undos_reach_the_tenant_channel(gate):
         assert [x for x in es.quiet(0.3) if x["type"] == "checkin"] == []
     finally:
         es.close()
+
+
+def test_a_full_sync_of_500_scans_admits_each_ticket_once(shop, base_url, stack_var):
+    import datetime
+    g = Gate(shop, base_url, stack_var, seats=1)
+    # 500 general-admission tickets on confirmed bookings, made in SQL
+    with shop.tx(g.t) as cur:
+        cur.execute("insert into ticket_types (tenant_id, event_id, name,"
+                    " price_paise, capacity, sold) values (%s, %s, 'Floor', 0,"
+                    " 500, 500) returning id", (g.t, g.ev["id"]))
+        tt = cur.fetchone()[0]
+        cur.execute(
+            "with b as (insert into bookings (tenant_id, event_id, user_id,"
+            " status, confirmed_at, buyer_name) select %s, %s, %s, 'confirmed',"
+            " now(), 'Guest ' || n from generate_series(1, 50) n"
+            " returning id, user_id)"
+            " insert into tickets (tenant_id, event_id, booking_id, user_id,"
+            " ticket_type_id, price_paise) select %s, %s, b.id, b.user_id, %s, 0"
+            " from b, generate_series(1, 10) returning id",
+            (g.t, g.ev["id"], g.owner_id, g.t, g.ev["id"], tt))
+        ids = [str(r[0]) for r in cur.fetchall()]
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    scans = [{"ticketId": t, "gate": f"Gate {i % 3}",
+              "scannedAt": (now - datetime.timedelta(seconds=600 - i))
+              .isoformat().replace("+00:00", "Z")} for i, t in enumerate(ids)]
+    r = g.sync(g.scanner, "tablet-7", scans)
+    assert r.status_code == 200, r.text
+    assert [x["result"] for x in r.json()["results"]] == ["admitted"] * 500
+    assert r.json()["counts"]["admitted"] == 500
+    # sent again: the same answers, nothing new
+    r = g.sync(g.scanner, "tablet-7", scans)
+    assert [x["result"] for x in r.json()["results"]] == ["admitted"] * 500
+    n = shop.one("select count(*), count(distinct ticket_id) from admissions"
+                 " where event_id = %s", (g.ev["id"],), tenant=g.t)
+    assert n == (500, 500)
+    b = g.scanner.call("GET", f"/api/checkin/events/{g.ev['id']}/bundle").json()
+    assert len(b["admitted"]) == 500 and len(b["tickets"]) == 501
