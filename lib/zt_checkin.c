@@ -230,14 +230,20 @@ not_found(struct zt_req *req, const char *event)
 	    req, ZT_ENOTFOUND, "event_not_found", "no such event: %s", event);
 }
 
-/*
- * Begin (role min, re-read), then read the event and, with keys, the
- * tenant's keys: queued to go with the caller's next statement when
- * queue is set (c->ev is then filled by it), else read now.
- */
+/* the q_ticket parameter of a scan (id: room for the payload's) */
+static const char *
+ticket_param(const struct zt_checkin_scan *s, char id[ZT_UUID_BUF])
+{
+	if (s->payload == NULL)
+		return s->ticket;
+	return zt_checkin_payload_ticket(s->payload, id) == 0 ? id : NULL;
+}
+
+/* zt_checkin_int.h: the role, then the event (with the keys, and for a
+ * scan its ticket and gate) in one round trip. */
 enum zt_err
 zt__ck_begin(struct zt_req *req, enum zt_role min, const char *event, int keys,
-    struct zt__ck_ctx *c)
+    const struct zt_checkin_scan *scan, struct zt__ck_ctx *c)
 {
 	const char *p[2] = {event, req->tenant_id};
 	enum zt_err e;
@@ -247,7 +253,21 @@ zt__ck_begin(struct zt_req *req, enum zt_role min, const char *event, int keys,
 		return e;
 	if (keys && (e = zt_db_queue(req, &q_keys, p + 1, &c->keys_r)) != ZT_OK)
 		return e;
-	if ((e = zt__ck_run(req, &q_event, p, &c->ev)) != ZT_OK)
+	if (scan != NULL) {
+		/* the event, the keys, the gate and the ticket in one round
+		 * trip; under row-level security the ticket and the gate are
+		 * the caller's tenant's, and nothing of them is used when the
+		 * event is not */
+		char id[ZT_UUID_BUF];
+		const char *g[2] = {event, scan->gate};
+		const char *t[2] = {ticket_param(scan, id), req->tenant_id};
+		c->gate_pre_name = scan->gate;
+		if ((e = zt_db_queue(req, &q_event, p, &c->ev)) != ZT_OK ||
+		    (e = zt_db_queue(req, &q_gate_find, g, &c->gate_pre)) !=
+			ZT_OK ||
+		    (e = zt__ck_run(req, &q_ticket, t, &c->tk)) != ZT_OK)
+			return e;
+	} else if ((e = zt__ck_run(req, &q_event, p, &c->ev)) != ZT_OK)
 		return e;
 	if (PQntuples(c->ev) == 0)
 		return not_found(req, event);
@@ -293,7 +313,9 @@ zt__ck_gate_id(
 			*id = c->gates[i].id;
 			return ZT_OK;
 		}
-	if ((e = zt__ck_run(req, &q_gate_find, p + 1, &r)) != ZT_OK)
+	if (c->gate_pre != NULL && strcmp(c->gate_pre_name, name) == 0)
+		r = c->gate_pre; /* read ahead with the event */
+	else if ((e = zt__ck_run(req, &q_gate_find, p + 1, &r)) != ZT_OK)
 		return e;
 	if (PQntuples(r) == 0) {
 		if ((e = zt__ck_run(req, &q_gate_make, p, &r)) != ZT_OK)
@@ -450,29 +472,30 @@ zt__ck_already(
 /* ------------------------------------------------------------ scan ---- */
 
 /* Read the ticket a scan names (no row when it names none). */
+void
+zt__ck_ticket_row(const PGresult *r, struct zt_checkin_ticket *row)
+{
+	memset(row, 0, sizeof(*row));
+	if (r == NULL || PQntuples(r) == 0)
+		return;
+	row->found = 1;
+	snprintf(row->id, sizeof(row->id), "%s", PQgetvalue(r, 0, TK_ID));
+	snprintf(
+	    row->event, sizeof(row->event), "%s", PQgetvalue(r, 0, TK_EVENT));
+	row->status = PQgetvalue(r, 0, TK_STATUS);
+}
+
 enum zt_err
 zt__ck_read_ticket(struct zt_req *req, const struct zt_checkin_scan *s,
     PGresult **r, struct zt_checkin_ticket *row)
 {
 	char id[ZT_UUID_BUF];
-	const char *p[2] = {NULL, req->tenant_id};
+	const char *p[2] = {ticket_param(s, id), req->tenant_id};
 	enum zt_err e;
 	memset(row, 0, sizeof(*row));
-	if (s->payload != NULL) {
-		if (zt_checkin_payload_ticket(s->payload, id) == 0)
-			p[0] = id;
-	} else
-		p[0] = s->ticket;
 	if ((e = zt__ck_run(req, &q_ticket, p, r)) != ZT_OK)
 		return e;
-	if (PQntuples(*r) > 0) {
-		row->found = 1;
-		snprintf(
-		    row->id, sizeof(row->id), "%s", PQgetvalue(*r, 0, TK_ID));
-		snprintf(row->event, sizeof(row->event), "%s",
-		    PQgetvalue(*r, 0, TK_EVENT));
-		row->status = PQgetvalue(*r, 0, TK_STATUS);
-	}
+	zt__ck_ticket_row(*r, row);
 	return ZT_OK;
 }
 
@@ -489,9 +512,11 @@ zt_checkin_scan(struct zt_req *req, const char *event,
 	enum zt_checkin_verdict v;
 	enum zt_err e;
 	*out = NULL;
-	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 1, &c)) != ZT_OK ||
-	    (e = zt__ck_read_ticket(req, scan, &tk, &row)) != ZT_OK)
+	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 1, scan, &c)) !=
+	    ZT_OK)
 		return e;
+	tk = c.tk;
+	zt__ck_ticket_row(tk, &row);
 	v = zt_checkin_judge(event, scan->payload, c.keys, c.nkeys, c.from,
 	    c.until, c.now, &row);
 	if (v != ZT_CHECKIN_OK) {
@@ -572,7 +597,8 @@ zt_checkin_undo(struct zt_req *req, const char *event, const char *ticket,
 	const char *p[4] = {ticket, event, req->user_id, secs};
 	enum zt_err e;
 	*out = NULL;
-	if ((e = zt__ck_begin(req, ZT_ROLE_MANAGER, event, 0, &c)) != ZT_OK ||
+	if ((e = zt__ck_begin(req, ZT_ROLE_MANAGER, event, 0, NULL, &c)) !=
+		ZT_OK ||
 	    (e = zt__ck_run(req, &q_undo, p, &r)) != ZT_OK)
 		return e;
 	if (PQntuples(r) == 0) {
@@ -621,7 +647,8 @@ zt_checkin_stats(
 	long long admitted = 0;
 	enum zt_err e;
 	*out = NULL;
-	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 0, &c)) != ZT_OK ||
+	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 0, NULL, &c)) !=
+		ZT_OK ||
 	    (e = zt_db_queue(req, &q_gates, p, &g)) != ZT_OK ||
 	    (e = zt_db_queue(req, &q_scanners, p, &s)) != ZT_OK ||
 	    (e = zt__ck_run(req, &q_stat_totals, p, &t)) != ZT_OK)

@@ -63,6 +63,11 @@ struct zt__ck_ctx {
 		const char *id;
 	} gates[16];
 	int ngates;
+	/* read ahead for a scan (zt__ck_begin): its ticket row, and the id
+	 * of its gate (no row: a new gate) */
+	PGresult *tk;
+	PGresult *gate_pre;
+	const char *gate_pre_name;
 };
 /* columns of ctx->ev */
 enum zt__ck_ev_col {
@@ -89,9 +94,11 @@ struct zt__ck_counts_q {
 enum zt_err zt__ck_run(
     struct zt_req *req, struct zt_sql *q, const char *const *p, PGresult **r);
 /* Begin (role min, re-read), read the event (404 event_not_found unless
- * the tenant's) and, with keys, the tenant's keys into c. */
+ * the tenant's) and, with keys, the tenant's keys into c; for a scan (not
+ * NULL) also its ticket row (c->tk) and gate, in the same round trip. */
 enum zt_err zt__ck_begin(struct zt_req *req, enum zt_role min,
-    const char *event, int keys, struct zt__ck_ctx *c);
+    const char *event, int keys, const struct zt_checkin_scan *scan,
+    struct zt__ck_ctx *c);
 /* The id of gate name of c's event, made when new (in the transaction). */
 enum zt_err zt__ck_gate_id(struct zt_req *req, struct zt__ck_ctx *c,
     const char *name, const char **id);
@@ -100,6 +107,8 @@ enum zt_err zt__ck_gate_id(struct zt_req *req, struct zt__ck_ctx *c,
 enum zt_err zt__ck_read_ticket(struct zt_req *req,
     const struct zt_checkin_scan *s, PGresult **r,
     struct zt_checkin_ticket *row);
+/* row from such a result (found 0 when it has no row) */
+void zt__ck_ticket_row(const PGresult *r, struct zt_checkin_ticket *row);
 /* {id, bookingId, label, holder} of row i, from those columns */
 struct json_object *zt__ck_ticket_json(
     const PGresult *r, int i, int id, int booking, int label, int holder);

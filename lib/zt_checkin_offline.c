@@ -107,7 +107,8 @@ zt_checkin_bundle(
 	char now[ZT_TIME_LEN];
 	enum zt_err e;
 	*out = NULL;
-	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 1, &c)) != ZT_OK ||
+	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 1, NULL, &c)) !=
+		ZT_OK ||
 	    (e = zt_db_queue(req, &q_bundle_tickets, p, &tk)) != ZT_OK ||
 	    (e = zt_db_queue(req, &q_bundle_admitted, p, &ad)) != ZT_OK ||
 	    (e = zt__ck_run(req, &q_version, p, &ver)) != ZT_OK)
@@ -301,7 +302,8 @@ zt_checkin_sync(struct zt_req *req, const char *event, const char *device,
 	int any = 0;
 	enum zt_err e;
 	*out = NULL;
-	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 1, &c)) != ZT_OK)
+	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 1, NULL, &c)) !=
+	    ZT_OK)
 		return e;
 	results = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
@@ -370,7 +372,8 @@ zt_checkin_duplicates(
 	struct json_object *arr;
 	enum zt_err e;
 	*out = NULL;
-	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 0, &c)) != ZT_OK ||
+	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 0, NULL, &c)) !=
+		ZT_OK ||
 	    (e = zt__ck_run(req, &q_duplicates, p, &r)) != ZT_OK)
 		return e;
 	zt_db_rollback();
