@@ -345,15 +345,17 @@ def test_the_bundle_carries_keys_revoked_tickets_and_admissions(gate):
 
 def test_two_offline_devices_first_scan_wins_and_replay_changes_nothing(gate):
     qr, tid = gate.qr()
-    # device A scanned at 10:05 but syncs first; device B scanned at 10:01
-    a = [{"payload": qr, "gate": "North", "scannedAt": "2026-12-06T10:05:00Z"}]
-    b = [{"payload": qr, "gate": "South", "scannedAt": "2026-12-06T10:01:00Z"}]
-    # the window of a ticket of an event starting in an hour holds now, so
-    # the scan times are made recent
+    # device A scanned 4 minutes ago and syncs first; device B scanned 8
+    # minutes ago and syncs second (both inside the ticket's window)
     import datetime
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-    a[0]["scannedAt"] = (now - datetime.timedelta(minutes=4)).isoformat().replace("+00:00", "Z")
-    b[0]["scannedAt"] = (now - datetime.timedelta(minutes=8)).isoformat().replace("+00:00", "Z")
+
+    def ago(minutes):
+        return (now - datetime.timedelta(minutes=minutes)).isoformat().replace(
+            "+00:00", "Z")
+
+    a = [{"payload": qr, "gate": "North", "scannedAt": ago(4)}]
+    b = [{"payload": qr, "gate": "South", "scannedAt": ago(8)}]
     r = gate.sync(gate.scanner, "device-A", a)
     assert r.status_code == 200, r.text
     assert r.json()["results"] == [{"index": 0, "result": "admitted", "code": "admitted",
