@@ -146,6 +146,20 @@ def main():
                      "%.1f PDFs/s a core" % (1000.0 / p["cpu_ms"]),
                      ms(p["p50_ms"] * 1000), ms(p["max_ms"] * 1000), "",
                      "%.1f ms" % p["cpu_ms"], "", ""))
+    sz = rec.get("10size", {})
+    if sz:
+        rows.append(("10b", "GET /api/checkin/events/:id/bundle, %s tickets: "
+                     "%s MB, %s kB gzipped; one build (median of 5)" % (
+                         num(sz["tickets"]), "%.1f" % (sz["bytes"] / 1e6),
+                         num(sz.get("gz_bytes", 0) / 1e3)),
+                     ms(sz["build_us"]), "", "", "", "", "", ""))
+    if "10" in rec:
+        w = rec["10"]["wrk"]
+        adm = rec.get("10adm", {})
+        wrk_row("10", "POST /api/checkin/scan, a distinct ticket's payload "
+                "each (answers: %s; %s admitted, %s twice)" % (
+                    statuses(w), num(adm.get("admitted", 0)),
+                    num(adm.get("twice", 0))))
 
     if workers:
         by = {}

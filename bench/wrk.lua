@@ -6,6 +6,9 @@
 --            token k mod n of ZTB_TOKENS: every request a distinct seat (row 3)
 --   contend  POST /api/seats/lock, a random seat of ZTB_SEATS (100) with a
 --            random one of the first ZTB_CLIENTS tokens (row 4)
+--   scan     POST /api/checkin/scan, request k sends payload k of ZTB_SEATS
+--            (a file of ZT1 payloads) with the one token of ZTB_TOKENS, at
+--            gate "Gate <thread>": every request a distinct ticket (row 10)
 -- ZTB_EVENT is the event id for lock/contend.
 --
 -- done() prints one line "BENCH {json}" for bench/run: requests, seconds,
@@ -64,6 +67,16 @@ if mode == "lock" then
     local token = tokens[(k % #tokens) + 1]
     k = k + stride
     return lock(seat, token)
+  end
+elseif mode == "scan" then
+  request = function()
+    local payload = seats[(k % #seats) + 1]
+    k = k + stride
+    return wrk.format("POST", "/api/checkin/scan", {
+      ["Content-Type"] = "application/json",
+      ["Authorization"] = "Bearer " .. tokens[1],
+    }, '{"eventId":"' .. event .. '","payload":"' .. payload ..
+       '","gate":"Gate ' .. tid .. '"}')
   end
 elseif mode == "contend" then
   request = function()

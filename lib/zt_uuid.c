@@ -41,6 +41,12 @@ zt_uuid_new(char out[ZT_UUID_BUF])
 	randombytes_buf(b, sizeof(b));
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	zt_uuid_format(b, out);
+}
+
+void
+zt_uuid_format(const unsigned char b[16], char out[ZT_UUID_BUF])
+{
 	snprintf(out, ZT_UUID_BUF,
 	    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 	    "%02x%02x%02x%02x%02x%02x",

@@ -21,5 +21,7 @@ int zt_is_uuid(const char *s);
 char *zt_uuid_norm(struct zt_arena *a, const char *s);
 /* A random version-4 UUID, lowercase, into out. */
 void zt_uuid_new(char out[ZT_UUID_BUF]);
+/* The 16 bytes of a UUID (a ticket payload's ids) as its canonical text. */
+void zt_uuid_format(const unsigned char b[16], char out[ZT_UUID_BUF]);
 
 #endif
