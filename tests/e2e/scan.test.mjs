@@ -1,0 +1,186 @@
+// The gate scanner (web/scan/, docs/scanner.md) in Chromium against the
+// real stack: real tickets (an event seeded in SQL, a purchase through the
+// APIs), their QR codes as drawn by the server (qr.svg) played as the
+// camera (--use-file-for-fake-video-capture, tests/e2e/qrvideo.mjs), the
+// real check-in API (cgi-bin/checkin).
+//
+// The fake camera plays one file for the browser's life, so each ticket
+// shown to it is a new launch of the same profile directory
+// (launchPersistentContext): what the page kept (IndexedDB, the service
+// worker, the refresh cookie) carries over, as on a phone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { BASE, CHROMIUM, FLAGS, PHONE, launch, open, shot, call, apiSignIn, adoptSession, newEmail, warmAuth } from './lib.mjs';
+import { seedEvent, organizer, buy, psql, warmSeatsAndBookings } from './real.mjs';
+import { matrixFromSvg, matrixFromText, writeY4M } from './qrvideo.mjs';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'ztic-scan-'));
+const profile = path.join(dir, 'profile');
+let browser;
+let checkinUp = false;
+
+before(async () => {
+  browser = await launch();
+  await warmAuth();
+  // the responder asks for a token; nginx alone answers 404 or 502
+  checkinUp = (await call('GET', '/api/checkin/events/00000000-0000-0000-0000-000000000000/stats')).status === 401;
+});
+after(async () => {
+  await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// The phone: Chromium with a camera that shows `video`, on the kept profile.
+async function phone(video, { offline = false } = {}) {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`, '--autoplay-policy=no-user-gesture-required'],
+    baseURL: BASE, timezoneId: 'Asia/Kolkata', locale: 'en-IN', permissions: ['camera'], ...PHONE,
+  });
+  if (offline) await context.setOffline(true);
+  const page = context.pages()[0] || await context.newPage();
+  const problems = { errors: [], csp: [] };
+  page.on('pageerror', (e) => problems.errors.push(String(e)));
+  page.on('console', (m) => {
+    const t = m.text();
+    if (/Content Security Policy|Refused to/i.test(t)) problems.csp.push(t);
+    else if (m.type() === 'error' && !/Failed to load resource|net::ERR_INTERNET_DISCONNECTED/.test(t)) problems.errors.push(t);
+  });
+  return { context, page, problems };
+}
+
+async function verdict(page, want) {
+  const box = page.locator('#result:not([hidden])');
+  await box.waitFor({ timeout: 20000 });
+  const got = { result: await box.getAttribute('data-result'), code: await box.getAttribute('data-code'), offline: await box.getAttribute('data-offline'), text: await box.innerText() };
+  assert.equal(got.result, want, `verdict ${JSON.stringify(got)}`);
+  return got;
+}
+
+const stats = async (org, eventId) => (await call('GET', `/api/checkin/events/${eventId}/stats`, { token: org.token, ip: org.ip })).json;
+
+test('scanner: admitted, already admitted, offline scan queued then synced, forged code refused offline and online, manual entry', async (t) => {
+  if (!checkinUp) { t.skip('the checkin responder is not on this stack'); return; }
+  // an organizer, an event happening now, three tickets bought by a fan
+  const org = await organizer('gate');
+  const ev = seedEvent({ tenantId: org.tenantId, title: 'Gate Night', rows: 2 });
+  await warmSeatsAndBookings(ev.id);
+  const fan = await apiSignIn(newEmail('fan'));
+  const bk = await buy(fan, ev.id, ['A1', 'A2', 'A3'].map((l) => ev.seats.get(l)));
+  psql(`begin; select set_config('app.tenant_id', '${ev.tenantId}', true);
+        update events set starts_at = now() - interval '1 hour', ends_at = now() + interval '3 hours' where id = '${ev.id}'; commit;`);
+  // the buyer's next read signs the tickets with the new window
+  const read = await call('GET', `/api/bookings/${bk.id}`, { token: fan.token, ip: fan.ip });
+  assert.equal(read.status, 200, read.text);
+  const tickets = read.json.tickets;
+  assert.equal(tickets.length, 3);
+  const video = async (i, name) => {
+    const svg = await call('GET', `/api/bookings/${bk.id}/tickets/${tickets[i].id}/qr.svg`, { token: fan.token, ip: fan.ip });
+    assert.equal(svg.status, 200, svg.text);
+    const file = path.join(dir, `${name}.y4m`);
+    writeY4M(file, matrixFromSvg(svg.text));
+    return file;
+  };
+  const first = await video(0, 'first');
+  const second = await video(1, 'second');
+  // one signature character changed: the same ticket, a forged code
+  const real = tickets[2].qr;
+  const i = 100;
+  const forgedPayload = real.slice(0, i) + (real[i] === 'A' ? 'B' : 'A') + real.slice(i + 1);
+  const forged = path.join(dir, 'forged.y4m');
+  writeY4M(forged, matrixFromText(forgedPayload));
+
+  // 1. online: sign in, pick the event and the gate, scan
+  let p = await phone(first);
+  await adoptSession(p.context, org);
+  await p.page.goto('/scan/');
+  await p.page.locator('#setup:not([hidden])').waitFor();
+  await p.page.selectOption('#event', ev.id);
+  await p.page.fill('#gate', 'Gate 2');
+  await p.page.click('#start');
+  await p.page.locator('body[data-ready="1"]').waitFor();
+  let v = await verdict(p.page, 'admitted');
+  assert.equal(v.offline, '0');
+  assert.match(v.text, /Admitted/i);
+  assert.match(await p.page.locator('#result').getAttribute('class'), /is-admitted/);
+  await shot(p.page, 'scan-admitted');
+  // the same ticket again (Scan next reads the code still in view)
+  await p.page.click('#next');
+  v = await verdict(p.page, 'already');
+  assert.match(v.text, /Gate 2/);
+  assert.match(await p.page.locator('#result').getAttribute('class'), /is-already/);
+  await shot(p.page, 'scan-already');
+  assert.equal(await p.page.locator('#count-admitted').innerText(), '1');
+  assert.deepEqual(p.problems, { errors: [], csp: [] });
+  await p.context.close();
+
+  // 2. offline: the page opens from the service worker, the ticket is
+  // judged on the phone and queued
+  p = await phone(second, { offline: true });
+  await p.page.goto('/scan/');
+  await p.page.locator('body[data-ready="1"]').waitFor();
+  v = await verdict(p.page, 'admitted');
+  assert.equal(v.offline, '1');
+  await p.page.locator('#net:not([hidden])').waitFor();
+  assert.match(await p.page.locator('#net-text').innerText(), /Offline · 1 scan queued/);
+  await shot(p.page, 'scan-offline');
+  assert.equal((await stats(org, ev.id)).admitted, 1, 'the server has not heard of it yet');
+  await p.context.close();
+
+  // 3. a forged code, offline: refused on the phone, nothing queued
+  p = await phone(forged, { offline: true });
+  await p.page.goto('/scan/');
+  v = await verdict(p.page, 'refused');
+  assert.equal(v.code, 'forged');
+  assert.match(await p.page.locator('#result').getAttribute('class'), /is-refused/);
+  assert.match(await p.page.locator('#net-text').innerText(), /1 scan queued/);
+  await shot(p.page, 'scan-forged-offline');
+  // back online: the queue syncs by itself, the server admits the ticket
+  await p.context.setOffline(false);
+  await p.page.waitForFunction(() => document.querySelector('#net').hidden, null, { timeout: 20000 });
+  const s = await stats(org, ev.id);
+  assert.equal(s.admitted, 2);
+  // the forged code online: the server refuses it too
+  await p.page.click('#next');
+  v = await verdict(p.page, 'refused');
+  assert.equal(v.code, 'forged');
+  assert.equal(v.offline, '0');
+  // manual entry: the third ticket by its booking id
+  await p.page.click('#next');
+  await p.page.click('#manual');
+  await p.page.fill('#manual-q', bk.id.slice(0, 8));
+  const row = p.page.locator(`#manual-list li[data-ticket="${tickets[2].id}"]`);
+  await row.waitFor();
+  assert.equal(await p.page.locator('#manual-list li').count(), 3);
+  await row.locator('button').click();
+  v = await verdict(p.page, 'admitted');
+  assert.equal(v.offline, '0');
+  assert.equal((await stats(org, ev.id)).admitted, 3);
+  assert.deepEqual(p.problems, { errors: [], csp: [] });
+  await p.context.close();
+});
+
+test('scanner: a fresh phone opens /scan/ with no network after its first visit (service worker)', async () => {
+  const { context, page, problems } = await open(browser);
+  await page.goto('/scan/');
+  await page.locator('#signin-box:not([hidden])').waitFor();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15000 });
+  const manifest = await page.evaluate(async () => (await fetch(document.querySelector('link[rel=manifest]').href)).json());
+  assert.equal(manifest.start_url, '/scan/');
+  assert.ok(manifest.icons.some((i) => i.sizes === '512x512'));
+  await context.setOffline(true);
+  await page.reload();
+  await page.locator('#signin-box:not([hidden])').waitFor();
+  assert.match(await page.locator('#page-msg').innerText(), /Offline/);
+  assert.equal(await page.evaluate(() => typeof Worker), 'function');
+  await shot(page, 'scan-offline-open');
+  assert.deepEqual(problems.csp, []);
+  assert.deepEqual(problems.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e)), []);
+  await context.close();
+});
