@@ -99,7 +99,7 @@ export class Gate {
     if (this.revoked.has(ticketId)) return { ...refused('ticket_revoked', 'This ticket was refunded or cancelled.'), ticket };
     const seen = this.admitted.get(ticketId) || this.mine[ticketId];
     if (seen) {
-      const by = seen.by ? ` by ${seen.by}` : (this.mine[ticketId] ? ' on this device' : '');
+      const by = seen.by ? ` by ${seen.by}` : (this.mine[ticketId] ? ' on this phone' : '');
       return { result: 'already', code: 'already_admitted', message: `Already admitted at ${seen.gate}, ${time(seen.at)}${by}.`, ticket };
     }
     const at = new Date(now).toISOString();
