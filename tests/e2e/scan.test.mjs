@@ -117,6 +117,8 @@ test('scanner: admitted, already admitted, offline scan queued then synced, forg
   assert.match(await p.page.locator('#result').getAttribute('class'), /is-already/);
   await shot(p.page, 'scan-already');
   assert.equal(await p.page.locator('#count-admitted').innerText(), '1');
+  // the shell is cached before the phone goes offline
+  assert.ok(await p.page.evaluate(() => navigator.serviceWorker.ready.then(() => true)));
   assert.deepEqual(p.problems, { errors: [], csp: [] });
   await p.context.close();
 
