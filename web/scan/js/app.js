@@ -18,6 +18,7 @@ const RESULT_MS = { admitted: 1800, already: 5000, refused: 5000 };
 const SAME_CODE_QUIET_MS = 1500;   // a code still in view is not scanned again
 const STATS_EVERY_MS = 15000;
 const BUNDLE_EVERY_MS = 5 * 60 * 1000;
+const HEARTBEAT_MS = 10000;
 
 const state = {
   signedIn: false,
@@ -78,6 +79,17 @@ async function syncNow({ quiet = false } = {}) {
   }
   renderNet();
   renderCounts();
+}
+
+// A queue left over (a lost `online` event, a sync that failed, a session
+// that came back) is retried every HEARTBEAT_MS while online.
+async function heartbeat() {
+  if (!isOnline() || !state.gate || !state.gate.queue.length) return;
+  if (!state.signedIn) {
+    await api.refresh().catch(() => null);
+    state.signedIn = api.isSignedIn();
+  }
+  await syncNow({ quiet: true });
 }
 
 // ---- counts -------------------------------------------------------------------
@@ -297,6 +309,7 @@ async function startScanning(eventId, eventName, gateName) {
   }
   for (const t of state.timers) clearInterval(t);
   state.timers = [
+    setInterval(heartbeat, HEARTBEAT_MS),
     setInterval(refreshStats, STATS_EVERY_MS),
     setInterval(() => updateBundle(), BUNDLE_EVERY_MS),
   ];
