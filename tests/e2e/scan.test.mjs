@@ -186,3 +186,57 @@ test('scanner: a fresh phone opens /scan/ with no network after its first visit 
   assert.deepEqual(problems.errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e)), []);
   await context.close();
 });
+
+test('scanner: the phone’s parser and WebCrypto Ed25519 accept the server’s payloads and refuse altered ones', async () => {
+  const org = await organizer('keys');
+  const other = await organizer('keys2');
+  const ev = seedEvent({ tenantId: org.tenantId, title: 'Key Night', rows: 1 });
+  const ev2 = seedEvent({ tenantId: other.tenantId, title: 'Other Night', rows: 1 });
+  await warmSeatsAndBookings(ev.id);
+  const fan = await apiSignIn(newEmail('fan'));
+  const bk = await buy(fan, ev.id, [ev.seats.get('A1')]);
+  const bk2 = await buy(fan, ev2.id, [ev2.seats.get('A1')]);
+  const keysOf = async (o) => (await call('GET', '/api/tenants/me/ticket-keys', { token: o.token, ip: o.ip })).json.keys;
+  const keys = await keysOf(org);
+  const otherKeys = await keysOf(other);
+  const ticket = bk.tickets[0];
+  const foreign = bk2.tickets[0].qr;
+  const { context, page, problems } = await open(browser);
+  await page.goto('/scan/');
+  const got = await page.evaluate(async ({ payload, keys, otherKeys, foreign }) => {
+    const m = await import('/scan/js/ticket.js');
+    const k = await m.importKeys(keys);
+    const k2 = await m.importKeys(otherKeys);
+    const t = m.parse(payload);
+    const flip = (s, i) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
+    const verifies = async (p, kk = k) => { const x = m.parse(p); return x ? m.verify(x, kk) : null; };
+    const sigFlips = [];
+    for (let i = 64; i < 149; i += 7) sigFlips.push(await verifies(flip(payload, i)));
+    const bodyFlips = [];
+    for (let i = 4; i < 62; i += 5) bodyFlips.push(await verifies(flip(payload, i)));
+    return {
+      ticketId: t.ticketId, eventId: t.eventId, window: t.validUntil > t.validFrom, kid: t.kid,
+      good: await m.verify(t, k),
+      otherTenantKeys: await m.verify(t, k2),
+      foreignWithOurKeys: await verifies(foreign),
+      sigFlips, bodyFlips,
+      short: m.parse(payload.slice(0, 149)),
+      version: m.parse(`ZT2${payload.slice(3)}`),
+      plus: m.parse(`${payload.slice(0, 10)}+${payload.slice(11)}`),
+      // the signature's last character carries 4 unused bits: set one
+      nonCanonical: m.parse(payload.slice(0, 149) + String.fromCharCode(payload.charCodeAt(149) + 1)),
+    };
+  }, { payload: ticket.qr, keys, otherKeys, foreign });
+  assert.equal(got.ticketId, ticket.id);
+  assert.equal(got.eventId, ev.id);
+  assert.ok(got.window);
+  assert.ok(keys.some((x) => Number(x.kid) === got.kid));
+  assert.equal(got.good, true);
+  assert.equal(got.otherTenantKeys, false);
+  assert.equal(got.foreignWithOurKeys, false);
+  assert.ok(got.sigFlips.length > 10 && got.sigFlips.every((x) => x === false || x === null), JSON.stringify(got.sigFlips));
+  assert.ok(got.bodyFlips.every((x) => x === false || x === null), JSON.stringify(got.bodyFlips));
+  for (const k of ['short', 'version', 'plus', 'nonCanonical']) assert.equal(got[k], null, k);
+  assert.deepEqual(problems.csp, []);
+  await context.close();
+});
