@@ -22,6 +22,7 @@ static const struct {
     [ZT_EINTERNAL] = {500, "internal"},
     [ZT_EUPSTREAM] = {502, "upstream_failed"},
     [ZT_EUNAVAIL] = {503, "unavailable"},
+    [ZT_EGONE] = {410, "gone"},
 };
 
 int
@@ -66,6 +67,8 @@ zt_http_reason(int status)
 		return "Method Not Allowed";
 	case 409:
 		return "Conflict";
+	case 410:
+		return "Gone";
 	case 413:
 		return "Payload Too Large";
 	case 415:

@@ -35,6 +35,7 @@ enum zt_err {
 	ZT_EINTERNAL,  /* 500 our fault */
 	ZT_EUPSTREAM,  /* 502 a provider failed */
 	ZT_EUNAVAIL,   /* 503 a dependency (PostgreSQL, Redis) is down */
+	ZT_EGONE,      /* 410 existed, and is no more (a refunded ticket) */
 	ZT_ERR__COUNT
 };
 

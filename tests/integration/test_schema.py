@@ -190,9 +190,21 @@ class World:
                                                 refunds_paise, fees_paise, net_paise)
                            values (%s, %s, 1000, 100, 50, 850)""",
                         (t["id"], t["pub"]["id"]))
-            cur.execute("""insert into checkins (tenant_id, ticket_id, scanned_by, gate)
-                           values (%s, %s, %s, 'north')""",
-                        (t["id"], b["tickets"][0], t["owner_user"]))
+            cur.execute("""insert into gates (tenant_id, event_id, name)
+                           values (%s, %s, 'north') returning id""",
+                        (t["id"], t["pub"]["id"]))
+            t["gate"] = cur.fetchone()[0]
+            cur.execute("""insert into admissions (tenant_id, event_id, ticket_id,
+                                                   gate_id, scanned_by, scanned_at)
+                           values (%s, %s, %s, %s, %s, now())""",
+                        (t["id"], t["pub"]["id"], b["tickets"][0], t["gate"],
+                         t["owner_user"]))
+            cur.execute("""insert into checkin_duplicates (tenant_id, event_id,
+                               ticket_id, admission_id, gate_id, scanned_by,
+                               scanned_at)
+                           select tenant_id, event_id, ticket_id, id, gate_id,
+                                  scanned_by, now() from admissions
+                            where ticket_id = %s""", (b["tickets"][0],))
         return t
 
     @staticmethod
@@ -254,7 +266,7 @@ class World:
         return b
 
     def purge(self):
-        order = ["ticket_keys", "checkins", "refunds", "payments", "payouts", "tickets",
+        order = ["ticket_keys", "checkin_duplicates", "admissions", "gates", "refunds", "payments", "payouts", "tickets",
                  "booking_items", "bookings", "seats", "ticket_types", "price_categories",
                  "events", "invitations", "memberships", "tenant_payout_details",
                  "audit_log"]
@@ -897,11 +909,20 @@ def test_a_ticket_is_admitted_once(app, world):
     ticket = a["booking"]["tickets"][0]  # admitted by World.tenant()
     with pytest.raises(psycopg2.errors.UniqueViolation):
         with scoped(app, tenant=a["id"]) as cur:
-            cur.execute("""insert into checkins (tenant_id, ticket_id, gate)
-                           values (%s, %s, 'south')""", (a["id"], ticket))
+            cur.execute("""insert into admissions (tenant_id, event_id, ticket_id,
+                                                   gate_id, scanned_by, scanned_at)
+                           values (%s, %s, %s, %s, %s, now())""",
+                        (a["id"], a["pub"]["id"], ticket, a["gate"], a["owner_user"]))
+    # undone, the ticket may be admitted again
     with scoped(app, tenant=a["id"]) as cur:
-        cur.execute("""insert into checkins (tenant_id, ticket_id, gate, result)
-                       values (%s, %s, 'south', 'duplicate')""", (a["id"], ticket))
+        cur.execute("""update admissions set undone_at = now(), undone_by = scanned_by
+                       where ticket_id = %s""", (ticket,))
+        cur.execute("""insert into admissions (tenant_id, event_id, ticket_id,
+                                               gate_id, scanned_by, scanned_at)
+                       values (%s, %s, %s, %s, %s, now())""",
+                    (a["id"], a["pub"]["id"], ticket, a["gate"], a["owner_user"]))
+        cur.execute("select admitted from gates where id = %s", (a["gate"],))
+        assert cur.fetchone()[0] == 1
 
 
 # ---------------------------------------------------------------------------

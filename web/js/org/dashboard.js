@@ -1,7 +1,9 @@
 // Live dashboard of one event: KPIs, sales over time (SVG), the seat map
 // coloured by state, bookings with refunds, CSV export. Live over
 // /live/tenant (booking.confirmed, refund, checkin with running totals)
-// and /live/events/:id (seat states).
+// and, for a published event, /live/events/:id (seat states). A draft's
+// dashboard lives on the tenant channel alone: its public channel does
+// not exist (issue #23).
 import * as api from '../api.js';
 import { h, s, $, text, replace, showError, clearMsg, loading, stamp, param, toast } from '../dom.js';
 import { rupees, rupeesPlain, dateTime, time as fmtTime, date as fmtDate } from '../format.js';
@@ -15,7 +17,7 @@ const eventId = param('id');
 let ev = null;
 let map = null;
 let canRefund = false;
-const totals = { ticketsSold: 0, revenuePaise: 0, refundedPaise: 0, heldNow: 0 };
+const totals = { ticketsSold: 0, revenuePaise: 0, refundedPaise: 0, heldNow: 0, checkedIn: 0 };
 let series = [];                 // [{at(ms), tickets(cumulative), revenuePaise(cumulative)}]
 let bookings = [];
 const gaHeld = new Map();
@@ -24,6 +26,7 @@ function kpis() {
   text($('#k-sold'), String(totals.ticketsSold));
   text($('#k-revenue'), rupees(totals.revenuePaise));
   text($('#k-refunds'), rupees(totals.refundedPaise));
+  text($('#k-checkin'), String(totals.checkedIn));
   const held = map ? map.count('held') : 0;
   let ga = 0;
   for (const n of gaHeld.values()) ga += n;
@@ -130,6 +133,13 @@ function exportCsv() {
 // message when the publisher adds them, else from a fresh read.
 async function onTenantMessage(m) {
   if (m.eventId && String(m.eventId) !== String(ev.id)) return;
+  // {type: checkin, admitted, total, gate, gateAdmitted} (docs/checkin.md):
+  // the running count itself, nothing to read again
+  if (m.type === 'checkin') {
+    if (m.admitted !== undefined) totals.checkedIn = Number(m.admitted);
+    kpis();
+    return;
+  }
   const t = m.totals || null;
   if (t) {
     if (t.ticketsSold !== undefined) totals.ticketsSold = Number(t.ticketsSold);
@@ -178,8 +188,19 @@ function loadSales() {
   totals.ticketsSold = Number(sl.ticketsLive ?? sl.ticketsSold ?? 0);
   totals.revenuePaise = Number(sl.livePaise ?? sl.revenuePaise ?? 0);
   totals.refundedPaise = Number(sl.refundedPaise ?? 0);
+  totals.checkedIn = Number(sl.ticketsCheckedIn ?? 0);
   kpis();
   chart();
+}
+
+// The check-in count from the gate's own figures (GET
+// /api/checkin/events/:id/stats), then from `checkin` live messages.
+async function loadCheckins() {
+  try {
+    const st = await api.get(`/api/checkin/events/${encodeURIComponent(ev.id)}/stats`);
+    totals.checkedIn = Number(st.admitted ?? totals.checkedIn);
+    kpis();
+  } catch (err) { showError($('#page-msg'), err); }
 }
 
 function seriesFromBookings() {
@@ -193,6 +214,16 @@ function seriesFromBookings() {
 
 function startLive() {
   const state = $('#d-live');
+  const showState = (st) => text(state, st === 'live' ? '● live' : 'connecting…');
+  // tenant channel (private, ?token=): bookings, refunds, check-ins with
+  // running totals
+  const tenantUrl = async () => `/live/tenant?token=${encodeURIComponent(await api.freshToken())}`;
+  if (ev.status !== 'published') {
+    // no public channel for a draft (or a cancelled or completed event):
+    // the tenant channel alone, and its state is the page's
+    stream(tenantUrl, onTenantMessage, { onState: showState });
+    return;
+  }
   const others = expiry((ids) => { for (const id of ids) if (map && map.getState(id) === 'held') map.setState(id, 'available'); kpis(); });
   subscribe(`/live/events/${encodeURIComponent(ev.id)}`, {
     snapshot: async () => {
@@ -214,11 +245,9 @@ function startLive() {
       }
       kpis();
     },
-    onState: (st) => text(state, st === 'live' ? '● live' : 'connecting…'),
+    onState: showState,
   }).ready.catch((err) => showError($('#page-msg'), err));
-  // tenant channel (private, ?token=): bookings, refunds, check-ins with
-  // running totals
-  stream(async () => `/live/tenant?token=${encodeURIComponent(await api.freshToken())}`, onTenantMessage);
+  stream(tenantUrl, onTenantMessage);
 }
 
 async function main() {
@@ -250,7 +279,7 @@ async function main() {
   }
   clearMsg($('#bk-msg'));
   loadSales();
-  await loadBookings();
+  await Promise.all([loadBookings(), loadCheckins()]);
   startLive();
 }
 main();
