@@ -164,6 +164,9 @@ test('scanner: admitted, already admitted, offline scan queued then synced, forg
   v = await verdict(p.page, 'admitted');
   assert.equal(v.offline, '0');
   assert.equal((await stats(org, ev.id)).admitted, 3);
+  await p.page.click('#next');
+  await p.page.waitForFunction(() => document.querySelector('#count-admitted').textContent === '3');
+  await shot(p.page, 'scan-scanner');
   assert.deepEqual(p.problems, { errors: [], csp: [] });
   await p.context.close();
 });

@@ -11,6 +11,7 @@ import { eventList } from '/js/model.js';
 import { orgSession } from '/js/org/common.js';
 import * as store from './store.js';
 import { Gate } from './gate.js';
+import { parse } from './ticket.js';
 import { Camera } from './camera.js';
 import { signal, unlock } from './feedback.js';
 
@@ -73,6 +74,7 @@ async function syncNow({ quiet = false } = {}) {
     if (sum.duplicates) parts.push(`${plural(sum.duplicates, 'duplicate')} reported to the organizer`);
     if (sum.refused.length) parts.push(`${sum.refused.length} refused by the server: ${sum.refused.map((r) => r.message).join('; ')}`);
     if (!quiet || sum.duplicates || sum.refused.length) toast(parts.join(' · '), sum.refused.length ? 'error' : 'ok', 8000);
+    renderBundleInfo();
     await refreshStats();
   } catch (err) {
     if (!quiet) toast(err, 'error');
@@ -177,6 +179,15 @@ function hideResult(fresh) {
   if (state.camera) state.camera.resume();
 }
 
+// The bundle's ticket a signed code or a ticket id names (for the
+// verdict's seat and holder when the server's answer has none).
+function localTicket(input) {
+  if (!state.gate) return null;
+  if (input.ticketId) return state.gate.ticket(input.ticketId);
+  const t = parse(input.payload);
+  return t ? state.gate.ticket(t.ticketId) : null;
+}
+
 // Judge one code or ticket id: the server when it can be reached, else
 // this device.
 async function submit(input) {
@@ -195,9 +206,12 @@ async function submit(input) {
         if (err.status === 401) state.signedIn = api.isSignedIn();
         r = null;   // judged here below
       } else if (err.status === 409 && err.code === 'already_admitted') {
-        r = { result: 'already', code: err.code, message: err.message, ticket: (err.body && err.body.ticket) || null };
+        r = { result: 'already', code: err.code, message: err.message, ticket: (err.body && err.body.ticket) || localTicket(input) };
       } else {
-        r = { result: 'refused', code: err.code, message: err.message, ticket: (err.body && err.body.ticket) || null };
+        // which seat a refunded or cancelled ticket was; never the
+        // holder of a forged or foreign code
+        const known = ['ticket_refunded', 'ticket_cancelled'].includes(err.code) ? localTicket(input) : null;
+        r = { result: 'refused', code: err.code, message: err.message, ticket: (err.body && err.body.ticket) || known };
       }
     }
   }
