@@ -43,6 +43,20 @@ async function phone(video, { offline = false } = {}) {
       `--use-file-for-fake-video-capture=${video}`, '--autoplay-policy=no-user-gesture-required'],
     baseURL: BASE, timezoneId: 'Asia/Kolkata', locale: 'en-IN', permissions: ['camera'], ...PHONE,
   });
+  // what the phone would do to the gate keeper: vibration patterns and
+  // the tones' frequencies, recorded
+  await context.addInitScript(() => {
+    window.__buzz = [];
+    window.__tones = [];
+    navigator.vibrate = (p) => { window.__buzz.push(p); return true; };
+    const make = AudioContext.prototype.createOscillator;
+    AudioContext.prototype.createOscillator = function createOscillator() {
+      const o = make.call(this);
+      const start = o.start.bind(o);
+      o.start = (...a) => { window.__tones.push(o.frequency.value); return start(...a); };
+      return o;
+    };
+  });
   if (offline) await context.setOffline(true);
   const page = context.pages()[0] || await context.newPage();
   const problems = { errors: [], csp: [] };
@@ -110,12 +124,14 @@ test('scanner: admitted, already admitted, offline scan queued then synced, forg
   assert.match(v.text, /Admitted/i);
   assert.match(await p.page.locator('#result').getAttribute('class'), /is-admitted/);
   await shot(p.page, 'scan-admitted');
+  assert.deepEqual(await p.page.evaluate(() => [window.__buzz, window.__tones]), [[[80]], [1320]]);
   // the same ticket again (Scan next reads the code still in view)
   await p.page.click('#next');
   v = await verdict(p.page, 'already');
   assert.match(v.text, /Gate 2/);
   assert.match(await p.page.locator('#result').getAttribute('class'), /is-already/);
   await shot(p.page, 'scan-already');
+  assert.deepEqual(await p.page.evaluate(() => [window.__buzz, window.__tones]), [[[80], [80, 80, 80]], [1320, 660, 660]]);
   assert.equal(await p.page.locator('#count-admitted').innerText(), '1');
   // the shell is cached before the phone goes offline
   assert.ok(await p.page.evaluate(() => navigator.serviceWorker.ready.then(() => true)));
@@ -141,6 +157,7 @@ test('scanner: admitted, already admitted, offline scan queued then synced, forg
   v = await verdict(p.page, 'refused');
   assert.equal(v.code, 'forged');
   assert.match(await p.page.locator('#result').getAttribute('class'), /is-refused/);
+  assert.deepEqual(await p.page.evaluate(() => window.__buzz), [[400]]);
   assert.match(await p.page.locator('#net-text').innerText(), /1 scan queued/);
   await shot(p.page, 'scan-forged-offline');
   // back online: the queue syncs by itself, the server admits the ticket
