@@ -79,7 +79,7 @@ async function verdict(page, want) {
 
 const stats = async (org, eventId) => (await call('GET', `/api/checkin/events/${eventId}/stats`, { token: org.token, ip: org.ip })).json;
 
-test('scanner: admitted, already admitted, offline scan queued then synced, forged code refused offline and online, manual entry', async (t) => {
+test('scanner: admitted, already admitted, offline scan queued then synced, forged code refused offline and online, manual entry, the ticket lists removed', async (t) => {
   if (!checkinUp) { t.skip('the checkin responder is not on this stack'); return; }
   // an organizer, an event happening now, three tickets bought by a fan
   const org = await organizer('gate');
@@ -184,6 +184,12 @@ test('scanner: admitted, already admitted, offline scan queued then synced, forg
   await p.page.click('#next');
   await p.page.waitForFunction(() => document.querySelector('#count-admitted').textContent === '3');
   await shot(p.page, 'scan-scanner');
+  // nothing waits to sync: the phone may forget the event's ticket list
+  await p.page.click('#change');
+  await p.page.locator('#setup:not([hidden])').waitFor();
+  await p.page.click('#forget');
+  await p.page.locator('#forget-msg.msg-ok').waitFor();
+  assert.deepEqual(await p.page.evaluate(() => import('/scan/js/store.js').then((m) => m.keys())), []);
   assert.deepEqual(p.problems, { errors: [], csp: [] });
   await p.context.close();
 });

@@ -330,6 +330,25 @@ async function startScanning(eventId, eventName, gateName) {
   document.body.dataset.ready = '1';
 }
 
+// Remove what the phone keeps of every event (a shared or lent phone),
+// unless scans are still waiting to sync: those would be lost.
+async function forget() {
+  const msg = $('#forget-msg');
+  clearMsg(msg);
+  let waiting = 0;
+  for (const k of await store.keys()) {
+    if (String(k).startsWith('queue:')) waiting += ((await store.get(k)) || []).length;
+  }
+  if (waiting) {
+    showError(msg, `${plural(waiting, 'scan')} not synced yet: sync them first (open the event online).`);
+    return;
+  }
+  await store.clear();
+  for (const k of ['event', 'event_name', 'scanning']) store.setting(k, null);
+  state.gate = null;
+  showOk(msg, 'Removed: this phone keeps no ticket list now.');
+}
+
 function setupForm() {
   const form = $('#setup-form');
   $('#gate').value = store.setting('gate') || '';
@@ -356,6 +375,7 @@ function wire() {
   document.addEventListener('pointerdown', unlock, { once: true });
   $('#next').addEventListener('click', () => hideResult(true));
   $('#sync-now').addEventListener('click', () => syncNow());
+  $('#forget').addEventListener('click', () => forget().catch((err) => showError($('#forget-msg'), err)));
   $('#manual').addEventListener('click', openManual);
   $('#manual-close').addEventListener('click', closeManual);
   $('#manual-sheet').addEventListener('cancel', (e) => { e.preventDefault(); closeManual(); });

@@ -37,6 +37,7 @@ export const get = (key) => tx('readonly', (s) => s.get(key));
 export const set = (key, value) => tx('readwrite', (s) => s.put(value, key));
 export const del = (key) => tx('readwrite', (s) => s.delete(key));
 export const clear = () => tx('readwrite', (s) => s.clear());
+export const keys = () => tx('readonly', (s) => s.getAllKeys());
 
 // Settings in localStorage (missing in private mode: then nothing is kept).
 export function setting(name, value) {
