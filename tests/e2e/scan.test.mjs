@@ -35,8 +35,8 @@ after(async () => {
 });
 
 // The phone: Chromium with a camera that shows `video`, on the kept profile.
-async function phone(video, { offline = false } = {}) {
-  const context = await chromium.launchPersistentContext(profile, {
+async function phone(video, { offline = false, dir: userDir = profile } = {}) {
+  const context = await chromium.launchPersistentContext(userDir, {
     executablePath: CHROMIUM,
     headless: true,
     args: [...FLAGS, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
@@ -79,28 +79,51 @@ async function verdict(page, want) {
 
 const stats = async (org, eventId) => (await call('GET', `/api/checkin/events/${eventId}/stats`, { token: org.token, ip: org.ip })).json;
 
-test('scanner: admitted, already admitted, offline scan queued then synced, forged code refused offline and online, manual entry, the ticket lists removed', async (t) => {
-  if (!checkinUp) { t.skip('the checkin responder is not on this stack'); return; }
-  // an organizer, an event happening now, three tickets bought by a fan
-  const org = await organizer('gate');
+// An event happening now with `seats` seats bought by a fan; the tickets
+// as read by the buyer (payloads signed with the event's window).
+async function ticketsNow(org, seats) {
   const ev = seedEvent({ tenantId: org.tenantId, title: 'Gate Night', rows: 2 });
   await warmSeatsAndBookings(ev.id);
   const fan = await apiSignIn(newEmail('fan'));
-  const bk = await buy(fan, ev.id, ['A1', 'A2', 'A3'].map((l) => ev.seats.get(l)));
+  const bk = await buy(fan, ev.id, seats.map((l) => ev.seats.get(l)));
   psql(`begin; select set_config('app.tenant_id', '${ev.tenantId}', true);
         update events set starts_at = now() - interval '1 hour', ends_at = now() + interval '3 hours' where id = '${ev.id}'; commit;`);
-  // the buyer's next read signs the tickets with the new window
   const read = await call('GET', `/api/bookings/${bk.id}`, { token: fan.token, ip: fan.ip });
   assert.equal(read.status, 200, read.text);
-  const tickets = read.json.tickets;
-  assert.equal(tickets.length, 3);
   const video = async (i, name) => {
-    const svg = await call('GET', `/api/bookings/${bk.id}/tickets/${tickets[i].id}/qr.svg`, { token: fan.token, ip: fan.ip });
+    const svg = await call('GET', `/api/bookings/${bk.id}/tickets/${read.json.tickets[i].id}/qr.svg`, { token: fan.token, ip: fan.ip });
     assert.equal(svg.status, 200, svg.text);
     const file = path.join(dir, `${name}.y4m`);
     writeY4M(file, matrixFromSvg(svg.text));
     return file;
   };
+  return { ev, bk, fan, tickets: read.json.tickets, video };
+}
+
+// Sign a phone in, pick the event and the gate with the camera on a blank
+// wall, and leave once its offline copy is in.
+async function prepare(userDir, session, eventId, gate) {
+  const blank = path.join(dir, 'blank.y4m');
+  writeY4M(blank, null);
+  const p = await phone(blank, { dir: userDir });
+  await adoptSession(p.context, session);
+  await p.page.goto('/scan/');
+  await p.page.locator('#setup:not([hidden])').waitFor();
+  await p.page.selectOption('#event', eventId);
+  await p.page.fill('#gate', gate);
+  await p.page.click('#start');
+  await p.page.locator('body[data-ready="1"]').waitFor();
+  assert.match(await p.page.locator('#bundle-info').innerText(), /Offline copy: 1 ticket/);
+  assert.ok(await p.page.evaluate(() => navigator.serviceWorker.ready.then(() => true)));
+  await p.context.close();
+}
+
+test('scanner: admitted, already admitted, offline scan queued then synced, forged code refused offline and online, manual entry, the ticket lists removed', async (t) => {
+  if (!checkinUp) { t.skip('the checkin responder is not on this stack'); return; }
+  // an organizer, an event happening now, three tickets bought by a fan
+  const org = await organizer('gate');
+  const { ev, bk, tickets, video } = await ticketsNow(org, ['A1', 'A2', 'A3']);
+  assert.equal(tickets.length, 3);
   const first = await video(0, 'first');
   const second = await video(1, 'second');
   // one signature character changed: the same ticket, a forged code
@@ -192,6 +215,51 @@ test('scanner: admitted, already admitted, offline scan queued then synced, forg
   assert.deepEqual(await p.page.evaluate(() => import('/scan/js/store.js').then((m) => m.keys())), []);
   assert.deepEqual(p.problems, { errors: [], csp: [] });
   await p.context.close();
+});
+
+test('scanner: two phones admit one ticket offline; after sync one admission stands and the other is reported as a duplicate', async (t) => {
+  if (!checkinUp) { t.skip('the checkin responder is not on this stack'); return; }
+  const org = await organizer('gate2');
+  const { ev, tickets, video } = await ticketsNow(org, ['B1']);
+  const file = await video(0, 'dup');
+  const north = path.join(dir, 'north');
+  const south = path.join(dir, 'south');
+  await prepare(north, org, ev.id, 'North');
+  // the second phone: the same organizer signed in again (its own session)
+  const again = await apiSignIn(org.email);
+  await prepare(south, again, ev.id, 'South');
+
+  // North, offline: admitted on the phone; back online it syncs first
+  let p = await phone(file, { dir: north, offline: true });
+  await p.page.goto('/scan/');
+  let v = await verdict(p.page, 'admitted');
+  assert.equal(v.offline, '1');
+  await p.context.setOffline(false);
+  await p.page.waitForFunction(() => document.querySelector('#net').hidden, null, { timeout: 20000 });
+  assert.equal((await stats(org, ev.id)).admitted, 1);
+  await p.context.close();
+
+  // South, offline with its older copy: admits the same ticket too
+  p = await phone(file, { dir: south, offline: true });
+  await p.page.goto('/scan/');
+  v = await verdict(p.page, 'admitted');
+  assert.equal(v.offline, '1');
+  await p.context.setOffline(false);
+  const toastText = await p.page.locator('.toast', { hasText: 'duplicate' }).innerText({ timeout: 20000 });
+  assert.match(toastText, /1 duplicate reported to the organizer/);
+  await p.page.waitForFunction(() => document.querySelector('#net').hidden, null, { timeout: 20000 });
+  assert.deepEqual(p.problems, { errors: [], csp: [] });
+  await p.context.close();
+
+  const s = await stats(org, ev.id);
+  assert.equal(s.admitted, 1);
+  assert.equal(s.duplicates, 1);
+  const d = await call('GET', `/api/checkin/events/${ev.id}/duplicates`, { token: org.token, ip: org.ip });
+  assert.equal(d.status, 200, d.text);
+  assert.equal(d.json.duplicates.length, 1);
+  assert.equal(d.json.duplicates[0].ticketId, tickets[0].id);
+  assert.equal(d.json.duplicates[0].first.gate, 'North');
+  assert.equal(d.json.duplicates[0].second.gate, 'South');
 });
 
 test('scanner: a fresh phone opens /scan/ with no network after its first visit (service worker)', async () => {
