@@ -745,6 +745,13 @@ zt_db_scope_system(struct zt_req *req, int on)
 }
 
 enum zt_err
+zt_db_scope_admin(struct zt_req *req, const char *admin_id)
+{
+	const char *p[1] = {admin_id ? admin_id : ""};
+	return zt_db_queue(req, &q_system, p, NULL);
+}
+
+enum zt_err
 zt_db_scope_tenant(
     struct zt_req *req, const char *tenant_id, const char *user_id)
 {
