@@ -27,6 +27,8 @@
 --     search_path, it activates only the pending tenant already in the
 --     transaction's tenant scope, and only when platform_settings says so
 --     (scripts/dev sets it on the dev stack, never elsewhere).
+--   * A suspended tenant's events leave the catalogue and take no holds,
+--     but their ticket holders still see them (ticket_holder_read).
 
 do $$
 begin
@@ -129,6 +131,30 @@ create table admin_invitations (
 alter table tenants drop constraint tenants_status_check;
 alter table tenants add constraint tenants_status_check
     check (status in ('pending', 'active', 'suspended', 'rejected'));
+
+-- A suspended tenant's events leave the catalogue (public_read wants an
+-- active tenant), but the people who bought tickets keep seeing the event
+-- of their bookings: paid bookings stay valid. plpgsql like 005's helpers
+-- (planned once, runs only when the arms before it did not decide; the
+-- policy's name sorts it after public_read and tenant_isolation).
+create function zt_event_booked_by_user(p_event uuid) returns boolean
+language plpgsql stable as $$
+declare
+    v text := current_setting('app.user_id', true);
+begin
+    if v is null or v = '' then
+        return false;
+    end if;
+    return exists (select 1 from bookings b
+                    where b.event_id = p_event and b.user_id = v::uuid
+                      and b.status in ('confirmed', 'refunded'));
+end
+$$;
+
+grant execute on function zt_event_booked_by_user(uuid) to ztic_app;
+
+create policy ticket_holder_read on events for select
+    using (zt_event_booked_by_user(id));
 
 -- Platform-wide switches, one row; the owner sets them (scripts/dev on the
 -- dev stack), no application role may.
