@@ -10,39 +10,13 @@ the cross-tenant read it needs. docs/admin.md, docs/operations.md.
 import os
 import subprocess
 
-import psycopg2
 import psycopg2.errors
 import pytest
 
-from test_schema import PUBLIC_TABLES, SYSTEM_ADMIN, World, one, rows, scoped, tenant_tables
-
-
-@pytest.fixture(scope="module")
-def owner(pg_owner_dsn):
-    conn = psycopg2.connect(pg_owner_dsn)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture(scope="module")
-def app(pg_app_dsn):
-    conn = psycopg2.connect(pg_app_dsn)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture(scope="module")
-def system(pg_system_dsn):
-    conn = psycopg2.connect(pg_system_dsn)
-    yield conn
-    conn.close()
-
-
-@pytest.fixture(scope="module")
-def world(owner):
-    w = World(owner)
-    yield w
-    w.purge()
+# the connections, the world of rows and the helpers of test_schema.py
+from test_schema import (PUBLIC_TABLES, SYSTEM_ADMIN, app, app_dsn, one,  # noqa: F401
+                         owner, owner_dsn, rows, scoped, system, system_dsn,
+                         tenant_tables, world)
 
 
 def _counts(conn, tables, ids, **scope):
