@@ -12,6 +12,7 @@
 
 #include "zt_admin.h"
 #include "zt_db.h"
+#include "zt_ident.h"
 #include "zt_json.h"
 #include "zt_otp.h"
 #include "zt_serve.h"
@@ -46,6 +47,7 @@ static const char *const k_start[] = {"token", "challengeId", "code", NULL};
 static const char *const k_confirm[] = {"token", "code1", "code2", NULL};
 static const char *const k_invite[] = {"email", "name", NULL};
 static const char *const k_reason[] = {"reason", NULL};
+static const char *const k_none[] = {NULL};
 
 /* ------------------------------------------------------------ sign-in -- */
 
@@ -278,6 +280,91 @@ post_reinstate(struct zt_req *req)
 	return tenant_act(req, "reinstate", 0);
 }
 
+/* ------------------------------------------------------------- events -- */
+
+static enum zt_err query_uuid(
+    struct zt_req *req, const char *name, const char **out);
+
+static enum zt_err
+get_events(struct zt_req *req)
+{
+	struct zt_admin who;
+	struct json_object *out;
+	const char *tenant, *q = zt_query(req, "q");
+	enum zt_err e;
+	if ((e = query_uuid(req, "tenantId", &tenant)) != ZT_OK)
+		return e;
+	if (q != NULL && strlen(q) > 100)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "query 'q' is longer than 100 characters");
+	if ((e = zt_admin_require(req, &who)) != ZT_OK ||
+	    (e = zt_admin_events(req, tenant, q, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_event_cancel(struct zt_req *req)
+{
+	struct zt_admin who;
+	struct json_object *out;
+	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id")), *reason;
+	enum zt_err e;
+	if (id == NULL)
+		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
+		    "no event with this id");
+	if ((e = need_reason(req, 1, &reason)) != ZT_OK ||
+	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	    (e = zt_admin_event_cancel(req, &who, id, reason, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+/* -------------------------------------------------------------- users -- */
+
+static enum zt_err
+get_users(struct zt_req *req)
+{
+	struct zt_admin who;
+	struct json_object *out;
+	const char *q = zt_query(req, "q"), *key = NULL;
+	char norm[256];
+	enum zt_err e;
+	if (q != NULL && strlen(q) <= 254) {
+		if (zt_is_uuid(q))
+			key = zt_uuid_norm(req->arena, q);
+		else if ((strchr(q, '@') != NULL
+				 ? zt_ident_email(q, norm, sizeof(norm))
+				 : zt_ident_phone(q, norm, sizeof(norm))) == 0)
+			key = zt_arena_strdup(req->arena, norm);
+	}
+	if (key == NULL)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "query 'q' must be an email address, a phone number or a "
+		    "user id");
+	if ((e = zt_admin_require(req, &who)) != ZT_OK ||
+	    (e = zt_admin_users(req, key, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_user_signout(struct zt_req *req)
+{
+	struct zt_admin who;
+	struct json_object *out;
+	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id"));
+	enum zt_err e;
+	if (id == NULL)
+		return zt_fail(req, ZT_ENOTFOUND, "user_not_found",
+		    "no user with this id");
+	if ((e = zt_json_known(req, req->json, NULL, k_none)) != ZT_OK ||
+	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	    (e = zt_admin_user_signout(req, &who, id, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
 /* -------------------------------------------------- audit and figures -- */
 
 static enum zt_err
@@ -369,6 +456,12 @@ static const struct zt_route routes[] = {
     {"POST", "/api/admin/tenants/:id/reinstate", post_reinstate, ZT_AUTH_PUBLIC,
 	2048, W},
     {"GET", "/api/admin/audit", get_audit, ZT_AUTH_PUBLIC, 0, 0},
+    {"GET", "/api/admin/events", get_events, ZT_AUTH_PUBLIC, 0, 0},
+    {"POST", "/api/admin/events/:id/cancel", post_event_cancel, ZT_AUTH_PUBLIC,
+	2048, W},
+    {"GET", "/api/admin/users", get_users, ZT_AUTH_PUBLIC, 0, 0},
+    {"POST", "/api/admin/users/:id/signout", post_user_signout, ZT_AUTH_PUBLIC,
+	1024, W},
     {"GET", "/api/admin/figures", get_figures, ZT_AUTH_PUBLIC, 0, 0},
 };
 

@@ -109,6 +109,24 @@ struct zt_admin_audit_filter {
 };
 enum zt_err zt_admin_audit(struct zt_req *req,
     const struct zt_admin_audit_filter *f, struct json_object **out);
+/* {events: [...]} of tenant_id (NULL: any) matching search ("": all). */
+enum zt_err zt_admin_events(struct zt_req *req, const char *tenant_id,
+    const char *search, struct json_object **out);
+/*
+ * Cancel an event for a policy reason (required): the organizer's state
+ * machine (zt_event_transition), audited with before/after; the refunds
+ * job then refunds every booking of it (docs/bookings.md).  Commits.
+ */
+enum zt_err zt_admin_event_cancel(struct zt_req *req, const struct zt_admin *by,
+    const char *event_id, const char *reason, struct json_object **out);
+/* {users: [...]} whose email, phone or id is q, with their bookings and
+ * the number of live sign-ins. */
+enum zt_err zt_admin_users(
+    struct zt_req *req, const char *q, struct json_object **out);
+/* End every sign-in (refresh family) of user_id; audited.  Access tokens
+ * already issued live out their 15 minutes. */
+enum zt_err zt_admin_user_signout(struct zt_req *req, const struct zt_admin *by,
+    const char *user_id, struct json_object **out);
 /* Platform figures: tenants by status, events on sale, tickets, GMV and
  * refunds today and over 7 days, check-ins today. */
 enum zt_err zt_admin_figures(struct zt_req *req, struct json_object **out);

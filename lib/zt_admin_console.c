@@ -6,18 +6,23 @@
  */
 #include "zt_admin.h"
 #include "zt_db.h"
+#include "zt_event.h"
 #include "zt_json.h"
 #include "zt_outbox.h"
+#include "zt_salemap.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* An instant as RFC 3339 UTC text, in SQL */
 #define ISO(col)                                                               \
 	"to_char(" col " AT TIME ZONE 'UTC', "                                 \
-		       "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	"'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 #define ISO_T_CREATED ISO("t.created_at")
 #define ISO_L_AT ISO("l.at")
+#define ISO_E_STARTS ISO("e.starts_at")
+#define ISO_B_CREATED ISO("b.created_at")
 
 static struct zt_sql q_tenants = ZT_SQL("adm_tenants",
     "SELECT coalesce(json_agg(x), '[]') FROM ("
@@ -94,6 +99,45 @@ static struct zt_sql q_figures = ZT_SQL("adm_figures",
     "   WHERE at >= today AND result = 'admitted'))"
     " FROM d",
     0);
+
+static struct zt_sql q_events = ZT_SQL("adm_events",
+    "SELECT coalesce(json_agg(x), '[]') FROM ("
+    " SELECT e.id, e.tenant_id AS \"tenantId\", t.name AS \"tenantName\","
+    " e.title, e.slug, e.status, e.city, " ISO_E_STARTS " AS \"startsAt\","
+    " coalesce(s.tickets_live, 0) AS \"ticketsLive\","
+    " coalesce(s.live_paise, 0) AS \"livePaise\""
+    " FROM events e JOIN tenants t ON t.id = e.tenant_id"
+    " LEFT JOIN event_sales s ON s.event_id = e.id"
+    " WHERE ($1::uuid IS NULL OR e.tenant_id = $1::uuid)"
+    " AND ($2 = '' OR strpos(lower(e.title || ' ' || e.slug || ' ' ||"
+    "   t.name || ' ' || e.id::text), lower($2)) > 0)"
+    " ORDER BY e.starts_at DESC LIMIT 200) x",
+    2);
+static struct zt_sql q_event_tenant =
+    ZT_SQL("adm_event_tenant", "SELECT tenant_id FROM events WHERE id = $1", 1);
+static struct zt_sql q_event_lock = ZT_SQL("adm_event_lock",
+    "SELECT status, title FROM events WHERE id = $1 FOR UPDATE", 1);
+static struct zt_sql q_event_set =
+    ZT_SQL("adm_event_set", "UPDATE events SET status = $2 WHERE id = $1", 2);
+static struct zt_sql q_users = ZT_SQL("adm_users",
+    "SELECT coalesce(json_agg(x), '[]') FROM ("
+    " SELECT u.id, u.email, u.phone, u.name,"
+    " (SELECT count(*) FROM refresh_families f WHERE f.user_id = u.id"
+    "   AND f.revoked_at IS NULL AND f.expires_at > now()) AS sessions,"
+    " (SELECT coalesce(json_agg(json_build_object('id', b.id, 'status',"
+    "   b.status, 'totalPaise', b.total_paise, 'eventTitle', e.title,"
+    "   'tenantName', t.name, 'createdAt', " ISO_B_CREATED ")"
+    "   ORDER BY b.created_at DESC), '[]')"
+    "   FROM bookings b JOIN events e ON e.id = b.event_id"
+    "   JOIN tenants t ON t.id = b.tenant_id WHERE b.user_id = u.id)"
+    "   AS bookings"
+    " FROM users u WHERE u.email = lower($1) OR u.phone = $1"
+    " OR u.id::text = $1 LIMIT 20) x",
+    1);
+static struct zt_sql q_user_signout = ZT_SQL("adm_user_signout",
+    "UPDATE refresh_families SET revoked_at = now() WHERE user_id = $1"
+    " AND revoked_at IS NULL",
+    1);
 
 /* One JSON value of the first row (the queries above build it). */
 static enum zt_err
@@ -242,4 +286,100 @@ enum zt_err
 zt_admin_figures(struct zt_req *req, struct json_object **out)
 {
 	return json_row(req, &q_figures, NULL, NULL, out);
+}
+
+enum zt_err
+zt_admin_events(struct zt_req *req, const char *tenant_id, const char *search,
+    struct json_object **out)
+{
+	const char *p[2] = {tenant_id, search ? search : ""};
+	return json_row(req, &q_events, p, "events", out);
+}
+
+enum zt_err
+zt_admin_event_cancel(struct zt_req *req, const struct zt_admin *by,
+    const char *event_id, const char *reason, struct json_object **out)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[2] = {event_id, "cancelled"}, *why, *next;
+	PGresult *r;
+	enum zt_err e;
+
+	*out = NULL;
+	/* find its tenant (the admin reads across tenants), then write in
+	 * the tenant's own scope like the organizer's cancel */
+	if ((r = zt_db_try_exec(req, &err, &q_event_tenant, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (PQntuples(r) == 0) {
+		zt_db_rollback();
+		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
+		    "no event with this id");
+	}
+	const char *tenant = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	if ((e = zt_db_scope_tenant(req, tenant, "")) != ZT_OK)
+		return e;
+	if ((r = zt_db_try_exec(req, &err, &q_event_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
+	const char *before = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	const char *title = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
+	if ((next = zt_event_transition(before, "cancel", &why)) == NULL) {
+		zt_db_rollback();
+		return zt_fail(req, ZT_ECONFLICT, "invalid_transition",
+		    "cannot cancel: %s", why);
+	}
+	p[1] = next;
+	if (zt_db_try_exec(req, &err, &q_event_set, p) == NULL)
+		return zt_fail_error(req, &err);
+	struct json_object *d = json_object_new_object(),
+			   *b = json_object_new_object(),
+			   *a = json_object_new_object();
+	json_object_object_add(b, "status", json_object_new_string(before));
+	json_object_object_add(a, "status", json_object_new_string(next));
+	json_object_object_add(d, "reason", json_object_new_string(reason));
+	json_object_object_add(d, "before", b);
+	json_object_object_add(d, "after", a);
+	if ((e = zt__admin_audit(req, by, tenant, "event.cancelled",
+		 zt_arena_printf(req->arena, "event:%s", event_id), d)) !=
+	    ZT_OK)
+		return e;
+	if (zt_db_try_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	/* what is on sale changes: holds stop at once */
+	zt_salemap_touch(req, event_id);
+	*out = json_object_new_object();
+	json_object_object_add(*out, "id", json_object_new_string(event_id));
+	json_object_object_add(*out, "title", json_object_new_string(title));
+	json_object_object_add(*out, "status", json_object_new_string(next));
+	return ZT_OK;
+}
+
+enum zt_err
+zt_admin_users(struct zt_req *req, const char *q, struct json_object **out)
+{
+	const char *p[1] = {q};
+	return json_row(req, &q_users, p, "users", out);
+}
+
+enum zt_err
+zt_admin_user_signout(struct zt_req *req, const struct zt_admin *by,
+    const char *user_id, struct json_object **out)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[1] = {user_id};
+	PGresult *r;
+	enum zt_err e;
+	if ((r = zt_db_try_exec(req, &err, &q_user_signout, p)) == NULL)
+		return zt_fail_error(req, &err);
+	const char *n = PQcmdTuples(r);
+	struct json_object *d = json_object_new_object();
+	json_object_object_add(d, "families", json_object_new_int(atoi(n)));
+	if ((e = zt__admin_audit(req, by, NULL, "user.signed_out",
+		 zt_arena_printf(req->arena, "user:%s", user_id), d)) != ZT_OK)
+		return e;
+	if (zt_db_try_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	*out = json_object_new_object();
+	json_object_object_add(
+	    *out, "sessionsEnded", json_object_new_int(atoi(n)));
+	return ZT_OK;
 }

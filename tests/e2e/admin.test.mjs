@@ -54,6 +54,12 @@ function totp(key, counter) {
 }
 const step = () => Math.floor(Date.now() / 30000);
 
+// Type into a search box and wait for the list it loads (the list before
+// it could still be on the page otherwise).
+async function searched(page, prefix, act) {
+  await Promise.all([page.waitForResponse((r) => r.url().includes(prefix) && r.url().includes('q=')), act()]);
+}
+
 async function emailCode(page, email, formSel, btnSel) {
   const before = await fakeCount(email);
   await page.locator(`${formSel} input[type=email]`).fill(email);
@@ -103,7 +109,7 @@ test('admin: enrol from the link, sign in with TOTP, approve one organization, s
   const ob = await call('POST', '/api/tenants/onboard', { body: { name, contactEmail: owner.email, institution: 'E2E College' }, token: owner.token, ip: owner.ip });
   assert.equal(ob.status, 201, ob.text);
   const pendingId = ob.json.tenantId;
-  await page.locator('#t-q').fill(name);
+  await searched(page, '/api/admin/tenants?', () => page.locator('#t-q').fill(name));
   const row = page.locator(`#tenant-rows tr[data-tenant="${pendingId}"]`);
   await row.waitFor();
   assert.match(await row.innerText(), /E2E College[\s\S]*Waiting/i);
@@ -118,7 +124,7 @@ test('admin: enrol from the link, sign in with TOTP, approve one organization, s
   const ev = seedEvent({ tenantId: org.tenantId, title: 'Suspended Night', rows: 2 });
   assert.equal((await call('GET', `/api/events/${ev.id}`)).status, 200);
   await page.locator('#t-status').selectOption('active');
-  await page.locator('#t-q').fill(org.tenantId);
+  await searched(page, '/api/admin/tenants?', () => page.locator('#t-q').fill(org.tenantId));
   const arow = page.locator(`#tenant-rows tr[data-tenant="${org.tenantId}"]`);
   await arow.waitFor();
   // a reason is required
@@ -130,12 +136,30 @@ test('admin: enrol from the link, sign in with TOTP, approve one organization, s
   assert.match(await page.locator(`#tenant-rows tr[data-tenant="${org.tenantId}"]`).innerText(), /Suspended/i);
   assert.equal((await call('GET', `/api/events/${ev.id}`)).status, 404, 'off the catalogue');
 
-  // ---- both decisions in the audit log, and the figures
+  // ---- cancel that event for a policy reason, look its owner up
+  await page.locator('#admin-nav a[data-tab=events]').click();
+  await searched(page, '/api/admin/events?', () => page.locator('#e-q').fill(ev.id));
+  const erow = page.locator(`#event-rows tr[data-event="${ev.id}"]`);
+  await erow.waitFor();
+  await erow.locator('input').fill('venue closed by the city');
+  await erow.getByRole('button', { name: 'Cancel event' }).click();
+  await page.locator('#e-msg.msg-ok').waitFor();
+  assert.match(await page.locator(`#event-rows tr[data-event="${ev.id}"]`).innerText(), /Cancelled/i);
+  await page.locator('#admin-nav a[data-tab=users]').click();
+  await page.locator('#u-q').fill(owner.email);
+  await page.locator('#u-go').click();
+  await page.locator('#user-results .panel').waitFor();
+  assert.match(await page.locator('#user-results').innerText(), /1 active sign-in/);
+
+  // ---- the decisions in the audit log, and the figures
   await page.locator('#admin-nav a[data-tab=audit]').click();
-  await page.locator('#a-action').fill('tenant.');
+  await page.locator('#a-tenant').fill(org.tenantId);
   await page.locator('#a-go').click();
   await page.locator('#audit-rows tr', { hasText: 'chargebacks under review' }).waitFor();
-  assert.match(await page.locator('#audit-rows').innerText(), /tenant\.approved[\s\S]*|tenant\.suspended/);
+  const log = await page.locator('#audit-rows').innerText();
+  assert.match(log, /event\.cancelled[\s\S]*venue closed by the city/);
+  assert.match(log, /tenant\.suspended[\s\S]*chargebacks under review/);
+  assert.match(log, new RegExp(`admin ${email.replace(/[.+]/g, '\\$&')}`));
   await shot(page, 'admin-audit');
   await page.locator('#admin-nav a[data-tab=figures]').click();
   await page.locator('#figures .kpi').first().waitFor();

@@ -19,8 +19,8 @@ import uuid
 import psycopg2
 import pytest
 
-from ztauth import Browser, code_from, mint
-from ztbook import Person, Shop, stack_env
+from ztauth import Browser, code_from, mint, sign_in
+from ztbook import Person, Shop, run_cron, stack_env
 from ztorg import Org, ctx  # noqa: F401 (fixture)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -430,3 +430,55 @@ def test_secrets_are_sealed_at_rest(invite, pg_system_dsn):
                 (a.email,))[0]
     box = bytes(box)
     assert len(box) == 24 + 20 + 16 and b32key(got["secret"]) not in box
+
+
+# ------------------------------------------------------ events and users --
+
+def test_cancel_an_event_for_a_policy_reason_refunds_through_the_usual_path(
+        admin, pg_owner_dsn, base_url, stack_var):
+    a = admin()
+    shop = Shop(pg_owner_dsn)
+    tid = shop.tenant(owner=shop.user("owner"))
+    ev = shop.event(tid, seats=2, seat_price=0)
+    buyer = Person(base_url, stack_var, shop.user())
+    buyer.hold(ev, seats=ev["seats"][:1])
+    booking = buyer.book(ev).json()["id"]
+    r = a.call("GET", f"/api/admin/events?tenantId={tid}")
+    assert [e["id"] for e in r.json()["events"]] == [ev["id"]]
+    assert r.json()["events"][0]["ticketsLive"] == 1
+    assert a.call("POST", f"/api/admin/events/{ev['id']}/cancel", {}).status_code == 400
+    r = a.call("POST", f"/api/admin/events/{ev['id']}/cancel", {"reason": "unsafe venue"})
+    assert r.status_code == 200 and r.json()["status"] == "cancelled", r.text
+    assert a.call("POST", f"/api/admin/events/{ev['id']}/cancel",
+                  {"reason": "again"}).status_code == 409
+    assert a.call("POST", f"/api/admin/events/{uuid.uuid4()}/cancel",
+                  {"reason": "x"}).status_code == 404
+    # no more holds; the refunds job takes the bookings as for an
+    # organizer's cancellation
+    other = Person(base_url, stack_var, shop.user())
+    r = other.call("POST", "/api/seats/lock", {"eventId": ev["id"], "seatIds": ev["seats"][1:]})
+    assert r.status_code in (404, 409), r.text
+    run_cron(stack_var, "refunds")
+    assert shop.one("select status from bookings where id = %s", (booking,),
+                    tenant=tid)[0] != "confirmed"
+    e = a.call("GET", f"/api/admin/audit?tenantId={tid}&action=event.").json()["entries"][0]
+    assert e["action"] == "event.cancelled" and e["actorAdminEmail"] == a.email
+    assert e["details"]["reason"] == "unsafe venue"
+
+
+def test_look_up_a_user_and_end_their_sessions(admin, base_url, fakes_url):
+    a = admin()
+    b, verified = sign_in(base_url, fakes_url)
+    email = verified["user"]["email"]
+    for q in (email.upper(), verified["user"]["id"]):
+        r = a.call("GET", "/api/admin/users", params={"q": q})
+        assert r.status_code == 200, r.text
+        (u,) = r.json()["users"]
+        assert u["email"] == email and u["sessions"] == 1 and u["bookings"] == []
+    assert a.call("GET", "/api/admin/users?q=nobody").status_code == 400
+    r = a.call("POST", f"/api/admin/users/{verified['user']['id']}/signout", {})
+    assert r.status_code == 200 and r.json()["sessionsEnded"] == 1
+    # the browser's refresh cookie no longer works
+    assert b.refresh().status_code == 401
+    r = a.call("GET", "/api/admin/audit?action=user.signed_out&limit=1")
+    assert r.json()["entries"][0]["target"] == f"user:{verified['user']['id']}"

@@ -81,7 +81,7 @@ function signedIn(admin) {
 
 // ---- tabs -----------------------------------------------------------------------
 
-const loaders = { tenants: loadTenants, audit: loadAudit, figures: loadFigures, admins: loadAdmins };
+const loaders = { tenants: loadTenants, events: loadEvents, users: async () => {}, audit: loadAudit, figures: loadFigures, admins: loadAdmins };
 
 function show(tab) {
   if (!loaders[tab]) tab = 'tenants';
@@ -141,7 +141,16 @@ function tenantRow(t) {
   return row;
 }
 
+// A list shows only the answer to its latest request.
+const latest = {};
+function fresh(key) {
+  const n = (latest[key] || 0) + 1;
+  latest[key] = n;
+  return () => latest[key] === n;
+}
+
 async function loadTenants() {
+  const current = fresh('tenants');
   const q = new URLSearchParams();
   const status = $('#t-status').value;
   const search = $('#t-q').value.trim();
@@ -149,6 +158,7 @@ async function loadTenants() {
   if (search) q.set('q', search);
   const body = $('#tenant-rows');
   const r = await run(call('GET', `/api/admin/tenants?${q}`), $('#t-msg'));
+  if (!current()) return;
   replace(body, r.tenants.length ? r.tenants.map(tenantRow)
     : h('tr', {}, h('td', { colspan: 6, text: 'No organizations here.' })));
 }
@@ -159,6 +169,82 @@ $('#t-status').addEventListener('change', () => { clearMsg($('#t-msg')); loadTen
 $('#t-q').addEventListener('input', () => {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(() => loadTenants().catch(() => {}), 250);
+});
+
+// ---- events ------------------------------------------------------------------------
+
+function eventRow(e) {
+  const reason = h('input.input', { type: 'text', maxlength: 500, placeholder: 'Reason', 'aria-label': `Reason to cancel ${e.title}` });
+  const msg = h('p.msg', { hidden: true });
+  const canCancel = e.status === 'draft' || e.status === 'published';
+  const btn = canCancel ? h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Cancel event', on: { click: async (ev) => {
+    clearMsg(msg);
+    const why = reason.value.trim();
+    if (!why) { showError(msg, 'Give a reason: it is kept in the audit log.'); reason.focus(); return; }
+    try {
+      const r = await loading(ev.currentTarget, run(call('POST', `/api/admin/events/${encodeURIComponent(e.id)}/cancel`, { reason: why }), msg));
+      e.status = r.status;
+      row.replaceWith(eventRow(e));
+      showOk($('#e-msg'), `${e.title} is cancelled: its bookings are refunded by the refunds job.`);
+    } catch { /* shown */ }
+  } } }) : null;
+  const row = h('tr', { dataset: { event: e.id } },
+    h('td', {}, h('strong', { text: e.title }), h('div.small', { text: e.city || '' })),
+    h('td.small', { text: e.tenantName }),
+    h('td.small', { text: dateTime(e.startsAt) }),
+    h('td', {}, stamp(e.status)),
+    h('td.num', { text: `${e.ticketsLive} · ${rupees(e.livePaise)}` }),
+    h('td', {}, canCancel ? [reason, btn] : null, msg));
+  return row;
+}
+
+async function loadEvents() {
+  const current = fresh('events');
+  const q = new URLSearchParams();
+  const search = $('#e-q').value.trim();
+  if (search) q.set('q', search);
+  const r = await run(call('GET', `/api/admin/events?${q}`), $('#e-msg'));
+  if (!current()) return;
+  replace($('#event-rows'), r.events.length ? r.events.map(eventRow)
+    : h('tr', {}, h('td', { colspan: 6, text: 'No events here.' })));
+}
+let eventTimer;
+$('#e-filters').addEventListener('submit', (ev) => { ev.preventDefault(); loadEvents().catch(() => {}); });
+$('#e-q').addEventListener('input', () => {
+  clearTimeout(eventTimer);
+  eventTimer = setTimeout(() => loadEvents().catch(() => {}), 250);
+});
+
+// ---- users ------------------------------------------------------------------------------
+
+function userCard(u) {
+  const msg = h('p.msg', { hidden: true });
+  const end = h('button.btn.btn-small.btn-danger', { type: 'button', text: 'End all sign-ins', on: { click: async (ev) => {
+    clearMsg(msg);
+    try {
+      const r = await loading(ev.currentTarget, run(call('POST', `/api/admin/users/${encodeURIComponent(u.id)}/signout`, {}), msg));
+      showOk(msg, `${r.sessionsEnded} sign-in(s) ended. Tokens already issued stop within 15 minutes.`);
+    } catch { /* shown */ }
+  } } });
+  return h('div.panel', { dataset: { user: u.id } },
+    h('h2', { text: u.name || u.email || u.phone }),
+    h('p.small', { text: [u.email, u.phone, `id ${u.id}`, `${u.sessions} active sign-in(s)`].filter(Boolean).join(' · ') }),
+    h('div.btn-row', {}, end), msg,
+    u.bookings.length ? h('div.table-wrap', {}, h('table', {},
+      h('thead', {}, h('tr', {}, h('th', { text: 'Booked' }), h('th', { text: 'Event' }), h('th', { text: 'Organization' }), h('th', { text: 'Status' }), h('th.num', { text: 'Total' }))),
+      h('tbody', {}, u.bookings.map((b) => h('tr', {},
+        h('td.small', { text: dateTime(b.createdAt) }), h('td', { text: b.eventTitle }), h('td.small', { text: b.tenantName }),
+        h('td', {}, stamp(b.status)), h('td.num', { text: rupees(b.totalPaise) }))))))
+      : h('p.small', { text: 'No bookings.' }));
+}
+
+$('#u-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  clearMsg($('#u-msg'));
+  try {
+    const r = await loading(ev.submitter, run(call('GET', `/api/admin/users?${new URLSearchParams({ q: $('#u-q').value.trim() })}`), $('#u-msg')));
+    replace($('#user-results'), r.users.length ? r.users.map(userCard) : h('p', { text: 'Nobody with this email, phone or id.' }));
+  } catch { /* shown */ }
 });
 
 // ---- audit ------------------------------------------------------------------------
