@@ -38,8 +38,8 @@ usage(void)
 static int
 failed(struct zt_req *req)
 {
-	fprintf(stderr, "ztic-admin: %s\n",
-	    req->err_msg ? req->err_msg : "failed");
+	fprintf(
+	    stderr, "ztic-admin: %s\n", req->err_msg ? req->err_msg : "failed");
 	return 1;
 }
 
@@ -49,8 +49,8 @@ disable(struct zt_req *req, const char *email)
 	char ident[256];
 	PGresult *r;
 	if (zt_ident_email(email, ident, sizeof(ident)) != 0) {
-		fprintf(stderr, "ztic-admin: not an email address: %s\n",
-		    email);
+		fprintf(
+		    stderr, "ztic-admin: not an email address: %s\n", email);
 		return 2;
 	}
 	const char *p[1] = {ident};
@@ -79,8 +79,8 @@ main(int argc, char **argv)
 	    (strcmp(argv[1], "add") != 0 && strcmp(argv[1], "disable") != 0) ||
 	    (strcmp(argv[1], "disable") == 0 && argc != 3))
 		return usage();
-	zt_server_init("ztic-admin", ZT_NEED_PG | ZT_NEED_PG_SYSTEM |
-					 ZT_NEED_AUTH);
+	zt_server_init(
+	    "ztic-admin", ZT_NEED_PG | ZT_NEED_PG_SYSTEM | ZT_NEED_AUTH);
 	struct zt_req *req = zt_req_new(NULL, NULL);
 	if (strcmp(argv[1], "disable") == 0) {
 		rc = disable(req, argv[2]);
