@@ -24,5 +24,6 @@ int
 main(void)
 {
 	return zt_serve("webhooks", routes, ZT_ROUTES_LEN(routes),
-	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_LIVE | ZT_NEED_RAZORPAY);
+	    ZT_NEED_PG | ZT_NEED_PG_SYSTEM | ZT_NEED_REDIS | ZT_NEED_LIVE |
+		ZT_NEED_RAZORPAY);
 }

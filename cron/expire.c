@@ -13,7 +13,8 @@ int
 main(void)
 {
 	int done = 0, rc;
-	zt_server_init("expire", ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_LIVE);
+	zt_server_init("expire",
+	    ZT_NEED_PG | ZT_NEED_PG_SYSTEM | ZT_NEED_REDIS | ZT_NEED_LIVE);
 	rc = zt_booking_expire_due(1000, &done);
 	if (done)
 		zt_log_info("expire", "%d bookings expired", done);

@@ -12,8 +12,9 @@ int
 main(void)
 {
 	int events = 0, retried = 0, rc1, rc2;
-	zt_server_init("refunds",
-	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_LIVE | ZT_NEED_RAZORPAY);
+	zt_server_init("refunds", ZT_NEED_PG | ZT_NEED_PG_SYSTEM |
+				      ZT_NEED_REDIS | ZT_NEED_LIVE |
+				      ZT_NEED_RAZORPAY);
 	rc1 = zt_refund_cancelled_events(200, &events);
 	rc2 = zt_refund_retry(200, &retried);
 	if (events || retried)

@@ -18,6 +18,10 @@ enum zt_need {
 	ZT_NEED_AUTH = 1u << 4,	    /* OTP and refresh-token peppers */
 	ZT_NEED_RAZORPAY = 1u << 5, /* Razorpay keys and webhook secret */
 	ZT_NEED_TICKETS = 1u << 6,  /* the master key of ticket signing keys */
+	/* connect as the system role (ZT_PG_SYSTEM_DSN instead of ZT_PG_DSN):
+	 * cron jobs across tenants, webhooks, the admin console (sql/013) */
+	ZT_NEED_PG_SYSTEM = 1u << 7,
+	ZT_NEED_ADMIN = 1u << 8, /* the admin console: TOTP master key */
 };
 
 #define ZT_JWT_MAX_KEYS 8
@@ -31,9 +35,10 @@ struct zt_jwt_key {
 struct zt_config {
 	char *env; /* "dev", "test", "production" */
 	char *pg_dsn;
-	char *redis;	  /* as given */
-	char *redis_unix; /* parsed: socket path, or NULL */
-	char *redis_host; /* parsed: host, or NULL */
+	char *pg_system_dsn; /* ztic_system (ZT_NEED_PG_SYSTEM) */
+	char *redis;	     /* as given */
+	char *redis_unix;    /* parsed: socket path, or NULL */
+	char *redis_host;    /* parsed: host, or NULL */
 	int redis_port;
 	int redis_timeout_ms;
 	char *live_socket;
@@ -48,6 +53,12 @@ struct zt_config {
 	unsigned char token_pepper[32];
 	/* seals the tenants' ticket signing keys (docs/tickets.md) */
 	unsigned char ticket_master_key[32];
+	/* seals the platform admins' TOTP secrets (docs/admin.md) */
+	unsigned char admin_master_key[32];
+	int admin_idle;	     /* seconds, ZT_ADMIN_IDLE */
+	int admin_max_age;   /* seconds, ZT_ADMIN_MAX_AGE */
+	int admin_max_fails; /* failed second factors before lockout */
+	int admin_lockout;   /* seconds locked, ZT_ADMIN_LOCKOUT */
 
 	int access_ttl;	      /* seconds, ZT_ACCESS_TTL */
 	int refresh_ttl;      /* seconds of inactivity, ZT_REFRESH_TTL */

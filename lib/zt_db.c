@@ -752,6 +752,14 @@ zt_db_scope_system(struct zt_req *req, struct zt_error *err, int on)
 }
 
 enum zt_err
+zt_db_scope_admin(
+    struct zt_req *req, struct zt_error *err, const char *admin_id)
+{
+	const char *p[1] = {admin_id ? admin_id : ""};
+	return zt_db_queue(req, err, &q_system, p, NULL);
+}
+
+enum zt_err
 zt_db_scope_tenant(struct zt_req *req, struct zt_error *err,
     const char *tenant_id, const char *user_id)
 {

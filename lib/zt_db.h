@@ -75,7 +75,8 @@ enum zt_err zt_db_begin(struct zt_req *req, struct zt_error *err);
  *                       tenant, and work done for a tenant with no user
  *   zt_db_begin_system  no tenant, no user, app.admin_id = ZT_SYSTEM_ADMIN:
  *                       cron finding work across tenants (read-only: the
- *                       write policies need a tenant scope)
+ *                       write policies need a tenant scope); only on a
+ *                       ztic_system connection (ZT_NEED_PG_SYSTEM)
  */
 enum zt_err zt_db_begin_public(struct zt_req *req, struct zt_error *err);
 enum zt_err zt_db_begin_user(struct zt_req *req, struct zt_error *err);
@@ -94,9 +95,15 @@ enum zt_err zt_db_scope_user(
     struct zt_req *req, struct zt_error *err, const char *user_id);
 enum zt_err zt_db_scope_public(struct zt_req *req, struct zt_error *err);
 /* Act as the system admin (on) or stop (off) inside the open transaction,
- * leaving tenant and user as they are: a tenant's approval in dev. */
+ * leaving tenant and user as they are.  Effective only on a connection as
+ * ztic_system (ZT_NEED_PG_SYSTEM, sql/013): for ztic_app, app.admin_id
+ * changes nothing. */
 enum zt_err zt_db_scope_system(
     struct zt_req *req, struct zt_error *err, int on);
+/* The same for a signed-in platform admin (the admin console): app.admin_id
+ * = admin_id ("" or NULL: none). */
+enum zt_err zt_db_scope_admin(
+    struct zt_req *req, struct zt_error *err, const char *admin_id);
 
 /*
  * The general forms the named ones are made of: any tenant_id and user_id

@@ -153,6 +153,26 @@ static const struct tmpl templates[] = {
 	"address. The link works once and for 7 days.\n\nIf you did "
 	"not expect this invitation, ignore this message: nothing "
 	"happens unless you accept.\n"},
+    /* the platform admin console (lib/zt_admin*.c, docs/admin.md) */
+    {"tenant.approved", "{tenantName} is approved on ztic",
+	"Hello,\n\n{tenantName} has been approved: you can publish events "
+	"and sell tickets now.\n"},
+    {"tenant.rejected", "{tenantName} was not approved on ztic",
+	"Hello,\n\nWe could not approve {tenantName}.\n\nReason: "
+	"{reason}\n\nReply to this message if you think this is a "
+	"mistake.\n"},
+    {"tenant.suspended", "{tenantName} is suspended on ztic",
+	"Hello,\n\n{tenantName} has been suspended: its events are off "
+	"the catalogue and no new bookings can be made. Tickets already "
+	"paid for stay valid.\n\nReason: {reason}\n"},
+    {"tenant.reinstated", "{tenantName} is active again on ztic",
+	"Hello,\n\n{tenantName} has been reinstated: its events are back "
+	"on sale.\n"},
+    {"admin.invitation", "You are invited to administer ztic",
+	"Hello,\n\n{inviter} invited you to be a ztic platform admin.\n\n"
+	"Open {link} within 7 days, sign in with the code we email to "
+	"this address and set up an authenticator app. The link works "
+	"once.\n\nIf you did not expect this, ignore this message.\n"},
 };
 
 /* Fill {placeholders} from payload; NULL (err set) when one is missing. */

@@ -40,8 +40,10 @@ zt_server_init(const char *program, unsigned needs)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (needs & ZT_NEED_PG)
-		zt_g.db = zt_db_new(zt_g.cfg.pg_dsn);
+	if (needs & (ZT_NEED_PG | ZT_NEED_PG_SYSTEM))
+		zt_g.db = zt_db_new((needs & ZT_NEED_PG_SYSTEM)
+					? zt_g.cfg.pg_system_dsn
+					: zt_g.cfg.pg_dsn);
 	if (needs & ZT_NEED_REDIS)
 		zt_g.redis = zt_redis_new(&zt_g.cfg);
 	if (needs & ZT_NEED_LIVE)

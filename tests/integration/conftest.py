@@ -74,6 +74,12 @@ def pg_app_dsn():
 
 
 @pytest.fixture(scope="session")
+def pg_system_dsn():
+    """ztic_system (sql/013): cron, webhooks, the admin console."""
+    return _need("ZT_TEST_PG_SYSTEM_DSN")
+
+
+@pytest.fixture(scope="session")
 def redis_socket():
     return _need("ZT_TEST_REDIS_SOCKET")
 

@@ -22,6 +22,11 @@ PUBLIC_TABLES = {"events", "price_categories", "seats", "ticket_types"}
 
 N_RACERS = 50
 
+# Tables only ztic_system (cron, webhooks, the admin console) may use:
+# admins, their sessions and secrets, platform switches (sql/013).
+SYSTEM_ONLY_TABLES = ("admin_invitations", "admin_sessions", "platform_admins",
+                      "platform_settings")
+
 # Built-in platform_admins row the cron programs act as (001_core.sql).
 SYSTEM_ADMIN = "00000000-0000-4000-8000-000000000001"
 
@@ -52,6 +57,19 @@ def owner_dsn():
 @pytest.fixture(scope="module")
 def app_dsn():
     return _dsn("ZT_TEST_PG_APP_DSN")
+
+
+@pytest.fixture(scope="module")
+def system_dsn():
+    return _dsn("ZT_TEST_PG_SYSTEM_DSN")
+
+
+@pytest.fixture(scope="module")
+def system(system_dsn):
+    """ztic_system: cron, webhooks and the admin console (sql/013)."""
+    conn = psycopg2.connect(system_dsn)
+    yield conn
+    conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +148,8 @@ class World:
         aid = str(uuid.uuid4())
         with scoped(self.owner) as cur:
             cur.execute("""insert into platform_admins (id, email, totp_secret,
-                                                        disabled_at)
-                           values (%s, %s, %s, case when %s then now() end)""",
+                                                        disabled_at, enrolled_at)
+                           values (%s, %s, %s, case when %s then now() end, now())""",
                         (aid, f"admin-{aid[:8]}@test.ztic.in",
                          psycopg2.Binary(os.urandom(20)), disabled))
         self.admins.append(aid)
@@ -365,10 +383,17 @@ def test_app_role_may_use_every_table_but_the_migration_log(app):
              where c.relnamespace = 'public'::regnamespace
                and c.relkind in ('r', 'p', 'v')
                and c.relname <> 'schema_migrations'
+               and c.relname <> all(%s)
                and not has_table_privilege(c.oid, 'SELECT')
                and not (c.relname = 'ticket_keys'
-                        and has_any_column_privilege(c.oid, 'SELECT'))""")
+                        and has_any_column_privilege(c.oid, 'SELECT'))""",
+                       (list(SYSTEM_ONLY_TABLES),))
         assert without == [], f"ztic_app cannot read {without}"
+        # the platform's own tables are the system role's (sql/013)
+        for t in SYSTEM_ONLY_TABLES:
+            assert one(cur, "select has_table_privilege(%s, 'SELECT')"
+                            " or has_any_column_privilege(%s, 'SELECT')",
+                       (t, t)) is False, t
         # the sealed signing keys: every column but the secret one
         # (sql/011_ticket_keys.sql, docs/tickets.md)
         assert one(cur, """select has_column_privilege('ticket_keys', 'secret_box',
@@ -618,11 +643,11 @@ def test_member_lists_own_memberships_and_their_tenants(app, world):
                    (other["id"],)) == 0
 
 
-def test_admin_session_reads_across_tenants_but_writes_nothing_unscoped(app, world):
+def test_admin_session_reads_across_tenants_but_writes_nothing_unscoped(system, app, world):
     a = world.tenant(label="a")
     b = world.tenant(status="pending", label="b")
     admin = world.admin()
-    with scoped(app, admin=admin) as cur:
+    with scoped(system, admin=admin) as cur:
         seen = {r[0] for r in rows(cur, "select tenant_id::text from bookings")}
         assert {a["id"], b["id"]} <= seen
         assert one(cur, "select count(*) from tenants where id = %s", (b["id"],)) == 1
@@ -633,27 +658,27 @@ def test_admin_session_reads_across_tenants_but_writes_nothing_unscoped(app, wor
         assert cur.rowcount == 0
     # Platform-level audit entries (no tenant) are written by admin sessions
     # only. Rolled back: nobody may delete audit rows afterwards.
-    with app.cursor() as cur:
+    with system.cursor() as cur:
         cur.execute("select set_config('app.admin_id', %s, true)", (admin,))
         cur.execute("insert into audit_log (action, actor_admin_id) values ('platform.test', %s)",
                     (admin,))
         assert one(cur, "select count(*) from audit_log where actor_admin_id = %s",
                    (admin,)) == 1
-    app.rollback()
+    system.rollback()
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
         with scoped(app, user=a["owner_user"]) as cur:
             cur.execute("insert into audit_log (action) values ('platform.forged')")
     # Cron programs read across tenants as the built-in system admin.
-    with scoped(app, admin=SYSTEM_ADMIN) as cur:
+    with scoped(system, admin=SYSTEM_ADMIN) as cur:
         seen = {r[0] for r in rows(cur, "select tenant_id::text from bookings")}
         assert {a["id"], b["id"]} <= seen
-    with scoped(app, admin=world.admin(disabled=True)) as cur:
+    with scoped(system, admin=world.admin(disabled=True)) as cur:
         assert one(cur, "select count(*) from bookings") == 0
-    with scoped(app, admin=str(uuid.uuid4())) as cur:
+    with scoped(system, admin=str(uuid.uuid4())) as cur:
         assert one(cur, "select count(*) from bookings") == 0
 
 
-def test_only_a_platform_admin_changes_tenant_status(app, world):
+def test_only_a_platform_admin_changes_tenant_status(system, app, world):
     t = world.tenant(status="pending", label="p")
     with pytest.raises(psycopg2.errors.InsufficientPrivilege):
         with scoped(app, tenant=t["id"]) as cur:
@@ -671,7 +696,11 @@ def test_only_a_platform_admin_changes_tenant_status(app, world):
                        values (%s, %s, 'Signed up') returning status""",
                     (new_id, f"signup-{new_id[:8]}"))
         assert cur.fetchone()[0] == "pending"
-    with scoped(app, tenant=t["id"], admin=world.admin()) as cur:
+    # The web role naming an admin is still refused (sql/013).
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        with scoped(app, tenant=t["id"], admin=world.admin()) as cur:
+            cur.execute("update tenants set status = 'active' where id = %s", (t["id"],))
+    with scoped(system, tenant=t["id"], admin=world.admin()) as cur:
         cur.execute("update tenants set status = 'active' where id = %s", (t["id"],))
         assert cur.rowcount == 1
 

@@ -172,7 +172,8 @@ class Rzp:
         return self.post("/_fake/webhooks/deliver", kw)
 
 
-def run_cron(stack_var, name):
+def stack_env(stack_var):
+    """The responders' environment of the stack (its env file)."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     with open(os.path.join(stack_var, "env")) as f:
         for line in f:
@@ -180,7 +181,11 @@ def run_cron(stack_var, name):
             if line.startswith("export "):
                 k, _, v = line[7:].partition("=")
                 env[k] = shlex.split(v)[0] if v else ""
-    p = subprocess.run([os.path.join(ROOT, "cron", "ztic-" + name)], env=env,
+    return env
+
+
+def run_cron(stack_var, name):
+    p = subprocess.run([os.path.join(ROOT, "cron", "ztic-" + name)], env=stack_env(stack_var),
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     return p
