@@ -95,8 +95,8 @@ static struct zt_sql q_figures = ZT_SQL("adm_figures",
     "     coalesce(sum(amount_paise), 0)) FROM refunds, d"
     "     WHERE created_at >= week),"
     "   'pending', (SELECT count(*) FROM refunds WHERE status = 'pending')),"
-    " 'checkinsToday', (SELECT count(*) FROM checkins, d"
-    "   WHERE at >= today AND result = 'admitted'))"
+    " 'checkinsToday', (SELECT count(*) FROM admissions, d"
+    "   WHERE scanned_at >= today AND undone_at IS NULL))"
     " FROM d",
     0);
 
