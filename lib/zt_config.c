@@ -85,6 +85,10 @@ static const struct setting settings[] = {
 	"https://api.razorpay.com", 0, 0, 0},
     {"ZT_RAZORPAY_TIMEOUT_MS", K_INT, F(razorpay_timeout_ms), "10000", 0, 100,
 	60000},
+    {"ZT_RECONCILE_AFTER", K_INT, F(reconcile_after), "300", 0, 0, 86400},
+    {"ZT_REFUND_WINDOW_DAYS", K_INT, F(refund_window_days), "30", 0, 0, 3650},
+    {"ZT_OUTBOX_KEEP_DAYS", K_INT, F(outbox_keep_days), "30", 0, 1, 3650},
+    {"ZT_AUDIT_KEEP_DAYS", K_INT, F(audit_keep_days), "365", 0, 30, 36500},
 };
 
 static int

@@ -80,6 +80,13 @@ struct zt_config {
 	char *razorpay_key_id, *razorpay_key_secret, *razorpay_webhook_secret;
 	char *razorpay_base;	 /* no trailing slash */
 	int razorpay_timeout_ms; /* ZT_RAZORPAY_TIMEOUT_MS */
+
+	/* the money after an event (docs/finance.md) */
+	int reconcile_after;	/* seconds a payment may stay pending before
+				   ztic-reconcile asks Razorpay */
+	int refund_window_days; /* organizer refunds after completion */
+	int outbox_keep_days;	/* sent outbox rows kept (ztic-purge) */
+	int audit_keep_days; /* audit entries kept, financial ones excepted */
 };
 
 /*

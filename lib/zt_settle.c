@@ -393,3 +393,35 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 	*out_json = webhook_answer("processed");
 	return ZT_OK;
 }
+
+enum zt_err
+zt_settle_found(struct zt_req *req, const char *order_id,
+    const char *payment_id, long long amount, int *found)
+{
+	struct zt__after a;
+	enum outcome out;
+	const char *p[1] = {order_id};
+	PGresult *r;
+	enum zt_err e;
+
+	memset(&a, 0, sizeof(a));
+	*found = 0;
+	if ((e = zt_db_begin_system(req)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &q_find_by_order, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0) {
+		zt_db_rollback();
+		return ZT_OK;
+	}
+	*found = 1;
+	const char *booking = zt__dup(req, r, 0, 0);
+	a.tenant_id = zt__dup(req, r, 0, 1);
+	if ((e = zt_db_scope_tenant(req, a.tenant_id, "")) != ZT_OK ||
+	    (e = settle(req, booking, order_id, payment_id, amount, &out,
+		 &a)) != ZT_OK ||
+	    (e = zt_db_commit(req)) != ZT_OK)
+		return e;
+	zt__run_after(req, &a);
+	return ZT_OK;
+}

@@ -172,7 +172,8 @@ class Rzp:
         return self.post("/_fake/webhooks/deliver", kw)
 
 
-def run_cron(stack_var, name):
+def cron_env(stack_var, **extra):
+    """The stack's environment for a cron program, with extra settings."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     with open(os.path.join(stack_var, "env")) as f:
         for line in f:
@@ -180,10 +181,30 @@ def run_cron(stack_var, name):
             if line.startswith("export "):
                 k, _, v = line[7:].partition("=")
                 env[k] = shlex.split(v)[0] if v else ""
-    p = subprocess.run([os.path.join(ROOT, "cron", "ztic-" + name)], env=env,
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def cron_bin(name):
+    return os.path.join(ROOT, "cron", "ztic-" + name)
+
+
+def run_cron(stack_var, name, **extra):
+    p = subprocess.run([cron_bin(name)], env=cron_env(stack_var, **extra),
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     return p
+
+
+def run_cron_twice(stack_var, name, **extra):
+    """Two runs of a cron program at the same time; both must succeed."""
+    env = cron_env(stack_var, **extra)
+    ps = [subprocess.Popen([cron_bin(name)], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=60) for p in ps]
+    for p, (_, err) in zip(ps, outs):
+        assert p.returncode == 0, err
+    return [err for _, err in outs]
 
 
 def wait_for(fn, timeout=10, every=0.1):

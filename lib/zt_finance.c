@@ -1,0 +1,35 @@
+/* zt_finance.c - the money jobs' shared parts; see zt_finance.h. */
+#include "zt_finance.h"
+#include "zt_db.h"
+#include "zt_log.h"
+
+/*
+ * Two keys: "ztic" (0x7a746963, ztic-migrate's single bigint key lives in
+ * the other key space) and the hash of the job's name.
+ */
+static struct zt_sql q_lock = ZT_SQL(
+    "fin_lock", "SELECT pg_try_advisory_lock(2054449507, hashtext($1))", 1);
+
+int
+zt_finance_lock(const char *job)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[1] = {job};
+	PGresult *r;
+	int rc;
+
+	/* outside a transaction: a session lock, not one that ends with it */
+	if ((r = zt_db_try_exec(req, &err, &q_lock, p)) == NULL) {
+		zt_log_error(job, "could not take the job's lock: %s",
+		    err.msg[0] ? err.msg : "database unreachable");
+		rc = -1;
+	} else {
+		rc = PQgetvalue(r, 0, 0)[0] == 't';
+		if (!rc)
+			zt_log_info(job, "another run holds the lock; exiting");
+	}
+	zt_req_end(req);
+	zt_req_free(req);
+	return rc;
+}

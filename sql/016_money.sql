@@ -1,0 +1,43 @@
+-- 016_money.sql — the end of an event and the money after it (issue #20,
+-- docs/finance.md).
+--
+--   * payments.reconciled_at: when ztic-reconcile last asked Razorpay about
+--     a payment still pending here (a payment is asked again only after a
+--     pause, so a run moves on to the next one).
+--   * payments.fee_paise: Razorpay's fee (tax included) on a captured
+--     payment, as Razorpay reports it; NULL until known.
+--   * payment_discrepancies: what ztic-reconcile found at Razorpay that does
+--     not match us (a captured payment of an order we do not know, one
+--     that could not be settled).  tenant_id when the order's tenant is
+--     known: the tenant sees its own rows (tenant_isolation); the
+--     platform's admins read and write all of them (the cron writes in the
+--     system scope).
+
+alter table payments add column reconciled_at timestamptz;
+alter table payments add column fee_paise bigint check (fee_paise >= 0);
+
+-- the reconcile pass's candidates: pending payments by age
+create index payments_pending_idx on payments (created_at)
+    where status in ('created', 'authorized');
+
+create table payment_discrepancies (
+    id                  uuid primary key default gen_random_uuid(),
+    tenant_id           uuid references tenants (id),
+    provider            text not null default 'razorpay',
+    provider_payment_id text not null,
+    provider_order_id   text,
+    kind                text not null
+                        check (kind in ('unknown_order', 'not_settled')),
+    amount_paise        bigint not null check (amount_paise >= 0),
+    details             jsonb not null default '{}'
+                        check (jsonb_typeof(details) = 'object'),
+    found_at            timestamptz not null default now(),
+    resolved_at         timestamptz,
+    unique (provider, provider_payment_id, kind)
+);
+
+select zt_apply_tenant_rls('payment_discrepancies');
+create policy admin_all on payment_discrepancies
+    using ((select zt_admin_session()))
+    with check ((select zt_admin_session()));
+grant select, insert, update on payment_discrepancies to ztic_app;
