@@ -1,9 +1,12 @@
 /*
- * zt_finance.h - what the money jobs of docs/finance.md share: the lock
- * that keeps two runs of one job apart.
+ * zt_finance.h - the end of an event and the money after it
+ * (docs/finance.md): the jobs' lock (zt_finance.c), finalizing events
+ * (zt_finance_end.c).
  */
 #ifndef ZT_FINANCE_H
 #define ZT_FINANCE_H
+
+#include "zt_req.h"
 
 /*
  * Take the PostgreSQL session advisory lock of job (its name, e.g.
@@ -12,5 +15,22 @@
  * quietly); -1: the database is unreachable (logged).
  */
 int zt_finance_lock(const char *job);
+
+/*
+ * ztic-finalize, one run under its lock: every published event whose end
+ * has passed becomes 'completed', its pending bookings expire, its Redis
+ * keys (holds, counters, versions: zt_keys_event_all) are deleted and its
+ * channel gets a last message, event.completed.  *done counts the events.
+ * 0, or -1 when the database failed.
+ */
+int zt_finance_finalize(int limit, int *done);
+
+/*
+ * Inside the organizer's refund transaction: ZT_OK while the booking's
+ * event may still be refunded by its organizer (not completed, or
+ * completed less than ZT_REFUND_WINDOW_DAYS after its end), else 409
+ * refund_window_closed recorded on req.
+ */
+enum zt_err zt_finance_refund_open(struct zt_req *req, const char *booking_id);
 
 #endif

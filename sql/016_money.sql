@@ -41,3 +41,33 @@ create policy admin_all on payment_discrepancies
     using ((select zt_admin_session()))
     with check ((select zt_admin_session()));
 grant select, insert, update on payment_discrepancies to ztic_app;
+
+-- ---------------------------------------------------------------------------
+-- ztic-finalize: events whose end has passed become 'completed'.
+--   * events.finalized_at: set once the event's Redis keys are gone and its
+--     channel has had its last message; a completed event without it is
+--     finalized again by the next run (Redis was down).
+--   * No ticket is issued for a completed event: a payment that arrives
+--     after the end (its booking expired by finalize) fails the insert with
+--     check_violation, which settling treats as seats gone: it is refunded.
+-- ---------------------------------------------------------------------------
+
+alter table events add column finalized_at timestamptz;
+
+create index events_to_finalize_idx on events (ends_at)
+    where status = 'published' or (status = 'completed' and finalized_at is null);
+
+create function zt_tickets_not_after_end() returns trigger
+language plpgsql as $$
+begin
+    if exists (select 1 from events e
+                where e.id = new.event_id and e.status = 'completed') then
+        raise exception 'event % is completed: no new tickets', new.event_id
+            using errcode = 'check_violation';
+    end if;
+    return new;
+end
+$$;
+
+create trigger tickets_not_after_end before insert on tickets
+    for each row execute function zt_tickets_not_after_end();
