@@ -1,7 +1,7 @@
 /*
  * zt_finance.h - the end of an event and the money after it
  * (docs/finance.md): the jobs' lock (zt_finance.c), finalizing events
- * (zt_finance_end.c).
+ * (zt_finance_end.c), purging (zt_finance_purge.c).
  */
 #ifndef ZT_FINANCE_H
 #define ZT_FINANCE_H
@@ -24,6 +24,16 @@ int zt_finance_lock(const char *job);
  * 0, or -1 when the database failed.
  */
 int zt_finance_finalize(int limit, int *done);
+
+/*
+ * ztic-purge, one run under its lock (zt_finance_purge.c): refresh-token
+ * families a day past their expiry, OTP challenges a day past theirs,
+ * outbox messages sent more than ZT_OUTBOX_KEEP_DAYS ago, audit entries
+ * older than ZT_AUDIT_KEEP_DAYS but the financial ones (zt_audit_purge in
+ * sql/016_money.sql).  *done counts the rows.  0, or -1 when a delete
+ * failed (logged; the others still ran).
+ */
+int zt_finance_purge(long *done);
 
 /*
  * Inside the organizer's refund transaction: ZT_OK while the booking's

@@ -71,3 +71,38 @@ $$;
 
 create trigger tickets_not_after_end before insert on tickets
     for each row execute function zt_tickets_not_after_end();
+
+-- ---------------------------------------------------------------------------
+-- ztic-purge: audit entries past retention.  ztic_app may not delete from
+-- audit_log; this function is the one way, and it keeps what it must: at
+-- least 30 days of everything, and financial entries (payout details,
+-- payments, refunds, payouts, bookings) for good — the law's 8 years are
+-- longer than any retention set here (docs/finance.md, "Purges").  Only a
+-- platform admin session (the cron's system scope) deletes: the policy.
+-- ---------------------------------------------------------------------------
+
+create policy admin_purge on audit_log for delete
+    using ((select zt_admin_session()));
+
+create function zt_audit_purge(p_days integer, p_limit integer)
+returns integer
+language plpgsql security definer set search_path = public as $$
+declare
+    n integer;
+begin
+    if p_days is null or p_days < 30 then
+        raise exception 'audit entries are kept at least 30 days'
+            using errcode = 'invalid_parameter_value';
+    end if;
+    delete from audit_log where id in (
+        select id from audit_log
+         where at < now() - make_interval(days => p_days)
+           and action !~ '^(tenant\.payout|payout|payment|refund|booking|ledger)'
+         limit p_limit);
+    get diagnostics n = row_count;
+    return n;
+end
+$$;
+
+revoke all on function zt_audit_purge(integer, integer) from public;
+grant execute on function zt_audit_purge(integer, integer) to ztic_app;
