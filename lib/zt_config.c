@@ -89,6 +89,7 @@ static const struct setting settings[] = {
     {"ZT_REFUND_WINDOW_DAYS", K_INT, F(refund_window_days), "30", 0, 0, 3650},
     {"ZT_OUTBOX_KEEP_DAYS", K_INT, F(outbox_keep_days), "30", 0, 1, 3650},
     {"ZT_AUDIT_KEEP_DAYS", K_INT, F(audit_keep_days), "365", 0, 30, 36500},
+    {"ZT_COMMISSION_BPS", K_INT, F(commission_bps), "500", 0, 0, 10000},
 };
 
 static int

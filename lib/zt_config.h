@@ -87,6 +87,7 @@ struct zt_config {
 	int refund_window_days; /* organizer refunds after completion */
 	int outbox_keep_days;	/* sent outbox rows kept (ztic-purge) */
 	int audit_keep_days; /* audit entries kept, financial ones excepted */
+	int commission_bps;  /* platform commission, ZT_COMMISSION_BPS */
 };
 
 /*

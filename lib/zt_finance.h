@@ -36,6 +36,16 @@ int zt_finance_finalize(int limit, int *done);
 int zt_finance_purge(long *done);
 
 /*
+ * GET /api/tenants/me/finance/events/:id: the event's ledger (zt_finance_
+ * ledger.c; docs/finance.md has the equations) for a manager or owner of
+ * its tenant, 404 for anyone else's event.  csv 0: *out is the JSON
+ * statement (caller owns it); csv 1: *text (req's arena, *len bytes) is
+ * the CSV of every line, then the totals.
+ */
+enum zt_err zt_finance_ledger(struct zt_req *req, const char *event_id, int csv,
+    struct json_object **out, const char **text, size_t *len);
+
+/*
  * Inside the organizer's refund transaction: ZT_OK while the booking's
  * event may still be refunded by its organizer (not completed, or
  * completed less than ZT_REFUND_WINDOW_DAYS after its end), else 409

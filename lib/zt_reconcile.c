@@ -35,6 +35,21 @@ static struct zt_sql q_fee = ZT_SQL("rc_fee",
     "UPDATE payments SET fee_paise = $2 WHERE provider = 'razorpay'"
     " AND provider_payment_id = $1 AND fee_paise IS NULL",
     2);
+/* captured payments whose fee we have not heard (the ledger's gateway
+ * fees): Checkout's proof and the webhook settle without it */
+static struct zt_sql q_fee_due = ZT_SQL("rc_fee_due",
+    "SELECT id, tenant_id, provider_payment_id FROM payments"
+    " WHERE status IN ('captured', 'refunded') AND fee_paise IS NULL"
+    " AND provider = 'razorpay' AND provider_payment_id IS NOT NULL"
+    " AND (reconciled_at IS NULL OR reconciled_at < now() - " AGAIN ")"
+    " ORDER BY captured_at LIMIT 1",
+    0);
+static struct zt_sql q_fee_claim = ZT_SQL("rc_fee_claim",
+    "UPDATE payments SET reconciled_at = now() WHERE id = $1"
+    " AND fee_paise IS NULL"
+    " AND (reconciled_at IS NULL OR reconciled_at < now() - " AGAIN ")"
+    " RETURNING id",
+    1);
 static struct zt_sql q_discrepancy = ZT_SQL("rc_discrepancy",
     "INSERT INTO payment_discrepancies (provider_payment_id,"
     " provider_order_id, kind, amount_paise, details)"
@@ -71,7 +86,7 @@ keep_fee(struct zt_req *req, const char *tenant,
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	char fee[24];
-	snprintf(fee, sizeof(fee), "%lld", pay->fee);
+	snprintf(fee, sizeof(fee), "%lld", pay->fee > 0 ? pay->fee : 0);
 	const char *p[2] = {pay->id, fee};
 	if (zt_db_try_begin_tenant(req, &err, tenant, "") != ZT_OK)
 		return;
@@ -139,21 +154,57 @@ reconcile_one(struct zt_req *req)
 		    "payment %s of order %s settled (its webhook never came)",
 		    pay->id, order);
 		settled_now++;
-		if (pay->fee > 0)
-			keep_fee(req, tenant, pay);
+		keep_fee(req, tenant, pay);
 	}
+	return 1;
+}
+
+/* Ask Razorpay the fee of one captured payment that has none here. */
+static int
+fee_one(struct zt_req *req)
+{
+	struct zt_razorpay_cfg cfg;
+	struct zt_razorpay_payment pay;
+	struct zt_razorpay_err rerr;
+	PGresult *r;
+	if (zt_db_begin_system(req) != ZT_OK ||
+	    (r = zt_db_exec(req, &q_fee_due, NULL)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0)
+		return 0;
+	const char *id = zt__dup(req, r, 0, 0), *tenant = zt__dup(req, r, 0, 1);
+	const char *pid = zt__dup(req, r, 0, 2);
+	const char *p[1] = {id};
+	if (zt_db_scope_tenant(req, tenant, "") != ZT_OK ||
+	    (r = zt_db_exec(req, &q_fee_claim, p)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0)
+		return 1;
+	if (zt_db_commit(req) != ZT_OK)
+		return -1;
+	zt_server_razorpay_cfg(&cfg);
+	if (zt_razorpay_payment_fetch(&cfg, pid, &pay, &rerr) != 0) {
+		zt_log_warn("reconcile", "payment %s: %s", pid, rerr.msg);
+		return 1;
+	}
+	if (pay.captured)
+		keep_fee(req, tenant, &pay);
 	return 1;
 }
 
 int
 zt_reconcile_pending(int limit, int *checked, int *settled)
 {
-	int rc, lock = zt_finance_lock("reconcile");
+	int rc, fees = 0, lock = zt_finance_lock("reconcile");
 	*checked = *settled = 0;
 	if (lock <= 0)
 		return lock;
 	settled_now = 0;
 	rc = zt__run_steps(reconcile_one, limit, checked);
 	*settled = settled_now;
+	if (rc == 0)
+		rc = zt__run_steps(fee_one, limit, &fees);
+	if (fees)
+		zt_log_info("reconcile", "the fees of %d payments asked", fees);
 	return rc;
 }

@@ -7,8 +7,10 @@
  * /v1/orders/{id}/payments); a captured payment there settles the booking
  * through zt_settle_found, exactly as its webhook would have (tickets, or
  * a refund when the seats are gone).  Razorpay's fee on it is kept
- * (payments.fee_paise, the ledger's gateway fees).  A captured payment we
- * cannot settle is written to payment_discrepancies for the admins.
+ * (payments.fee_paise, the ledger's gateway fees), and so is the fee of
+ * every captured payment settled without one (GET /v1/payments/{id}).  A
+ * captured payment we cannot settle is written to payment_discrepancies for the
+ * admins.
  */
 #ifndef ZT_RECONCILE_H
 #define ZT_RECONCILE_H

@@ -106,3 +106,77 @@ $$;
 
 revoke all on function zt_audit_purge(integer, integer) from public;
 grant execute on function zt_audit_purge(integer, integer) to ztic_app;
+
+-- ---------------------------------------------------------------------------
+-- The ledger (docs/finance.md, "The ledger"): every line of an event's money,
+-- each traceable to its booking, payment or refund.  Integers in paise.
+--
+--   ticket_sales         subtotal of a booking its first payment confirmed
+--   convenience_fee      that booking's fee (the platform's)
+--   convenience_fee_gst  the GST on it (the platform's, to remit)
+--   other_receipt        a captured payment that issued no ticket (a second
+--                        payment, a wrong amount, seats gone): refunded
+--   refund_buyer         cancelled by the buyer          (key cancel-…)
+--   refund_organizer     refunded by the organizer       (full-…, part-…)
+--   refund_late          late or extra payment returned  (late-…, extra-…)
+--   refund_event_cancelled  the event was cancelled      (evcancel-…)
+--   gateway_fee          Razorpay's fee on a payment, tax included, as
+--                        Razorpay reports it (payments.fee_paise)
+--
+-- Refunds count unless failed (a pending refund is money promised back).
+-- Commission and the payable are derived from these sums in
+-- lib/zt_finance_ledger.c with the tenant's commission_bps.
+-- ---------------------------------------------------------------------------
+
+-- basis points of the ticket sales the platform keeps; NULL: the platform's
+-- default (ZT_COMMISSION_BPS)
+alter table tenants add column commission_bps integer
+    check (commission_bps between 0 and 10000);
+
+create view ledger_lines with (security_invoker = true) as
+with paid as (
+    select p.*, b.event_id, b.subtotal_paise, b.fee_paise as conv_fee,
+           b.tax_paise as conv_gst,
+           (b.confirmed_at is not null and p.id = (
+                select p1.id from payments p1 where p1.booking_id = b.id
+                 order by p1.created_at limit 1)) as settled
+      from payments p join bookings b on b.id = p.booking_id
+     where p.status in ('captured', 'refunded')
+)
+select tenant_id, event_id, 'ticket_sales'::text as kind, booking_id,
+       id as payment_id, null::uuid as refund_id, subtotal_paise as amount_paise,
+       captured_at as at
+  from paid where settled
+union all
+select tenant_id, event_id, 'convenience_fee', booking_id, id, null, conv_fee,
+       captured_at
+  from paid where settled and conv_fee > 0
+union all
+select tenant_id, event_id, 'convenience_fee_gst', booking_id, id, null,
+       conv_gst, captured_at
+  from paid where settled and conv_gst > 0
+union all
+select tenant_id, event_id, 'other_receipt', booking_id, id, null,
+       amount_paise, captured_at
+  from paid where not settled
+union all
+select tenant_id, event_id, 'gateway_fee', booking_id, id, null, fee_paise,
+       captured_at
+  from paid where fee_paise is not null and fee_paise > 0
+union all
+select r.tenant_id, b.event_id,
+       case when r.idempotency_key like 'cancel-%' then 'refund_buyer'
+            when r.idempotency_key like 'evcancel-%' then 'refund_event_cancelled'
+            when r.idempotency_key like 'late-%'
+              or r.idempotency_key like 'extra-%' then 'refund_late'
+            else 'refund_organizer' end,
+       b.id, p.id, r.id, r.amount_paise, r.created_at
+  from refunds r join payments p on p.id = r.payment_id
+  join bookings b on b.id = p.booking_id
+ where r.status <> 'failed';
+
+grant select on ledger_lines to ztic_app;
+
+-- captured payments whose Razorpay fee is not known yet (ztic-reconcile)
+create index payments_fee_unknown_idx on payments (captured_at)
+    where fee_paise is null and status in ('captured', 'refunded');
