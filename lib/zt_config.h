@@ -86,8 +86,10 @@ struct zt_config {
 				   ztic-reconcile asks Razorpay */
 	int refund_window_days; /* organizer refunds after completion */
 	int outbox_keep_days;	/* sent outbox rows kept (ztic-purge) */
-	int audit_keep_days; /* audit entries kept, financial ones excepted */
-	int commission_bps;  /* platform commission, ZT_COMMISSION_BPS */
+	int audit_keep_days;  /* audit entries kept, financial ones excepted */
+	int commission_bps;   /* platform commission, ZT_COMMISSION_BPS */
+	int payout_hold_days; /* days after the end before a payout,
+				 ZT_PAYOUT_HOLD_DAYS */
 };
 
 /*

@@ -45,6 +45,19 @@ int zt_finance_purge(long *done);
 enum zt_err zt_finance_ledger(struct zt_req *req, const char *event_id, int csv,
     struct json_object **out, const char **text, size_t *len);
 
+/* An event's totals (docs/finance.md has the equations), in paise. */
+struct zt_finance_sums {
+	long long gross, refunds, gateway_fees, commission, payable;
+};
+
+/*
+ * The ledger's totals of event_id inside the open transaction, which is
+ * scoped to tenant_id (the event's); 404 event_not_found recorded on req
+ * when it is not that tenant's event.
+ */
+enum zt_err zt_finance_sums(struct zt_req *req, const char *event_id,
+    const char *tenant_id, struct zt_finance_sums *out);
+
 /*
  * Inside the organizer's refund transaction: ZT_OK while the booking's
  * event may still be refunded by its organizer (not completed, or

@@ -149,41 +149,75 @@ to_csv(struct zt_req *req, PGresult *r, const struct ledger *l, size_t *len)
 	return buf;
 }
 
+/*
+ * The event's title, status and ledger, inside the open transaction scoped
+ * to tenant; 404 when it is not the tenant's.
+ */
+static enum zt_err
+load(struct zt_req *req, const char *event_id, const char *tenant,
+    struct ledger *l, const char **title, const char **status)
+{
+	char bps[16];
+	PGresult *r;
+
+	memset(l, 0, sizeof(*l));
+	snprintf(bps, sizeof(bps), "%d", zt_g.cfg.commission_bps);
+	const char *p[3] = {event_id, bps, tenant};
+	if ((r = zt_db_exec(req, &q_event, p)) == NULL)
+		return req->err;
+	if (PQntuples(r) == 0)
+		return zt_fail(
+		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
+	*title = zt__dup(req, r, 0, 0);
+	*status = zt__dup(req, r, 0, 1);
+	l->bps = atoi(PQgetvalue(r, 0, 2));
+	if ((r = zt_db_exec(req, &q_sums, p)) == NULL)
+		return req->err;
+	for (int i = 0; i < PQntuples(r); i++)
+		for (int k = 0; k < K__COUNT; k++)
+			if (strcmp(PQgetvalue(r, i, 0), kinds[k]) == 0)
+				l->k[k] = atoll(PQgetvalue(r, i, 1));
+	derive(l);
+	return ZT_OK;
+}
+
+enum zt_err
+zt_finance_sums(struct zt_req *req, const char *event_id, const char *tenant_id,
+    struct zt_finance_sums *out)
+{
+	struct ledger l;
+	const char *title, *status;
+	enum zt_err e;
+	if ((e = load(req, event_id, tenant_id, &l, &title, &status)) != ZT_OK)
+		return e;
+	out->gross = l.gross;
+	out->refunds = l.refunds;
+	out->gateway_fees = l.k[K_GATEWAY];
+	out->commission = l.commission;
+	out->payable = l.payable;
+	return ZT_OK;
+}
+
 enum zt_err
 zt_finance_ledger(struct zt_req *req, const char *event_id, int csv,
     struct json_object **out, const char **text, size_t *len)
 {
 	struct ledger l;
-	char bps[16];
+	const char *title, *status;
+	const char *p[1] = {event_id};
 	PGresult *r;
 	enum zt_err e;
 
 	*out = NULL;
 	*text = NULL;
 	*len = 0;
-	memset(&l, 0, sizeof(l));
 	if (!zt_is_uuid(event_id))
 		return zt_fail(
 		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
-	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK)
+	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK ||
+	    (e = load(req, event_id, req->tenant_id, &l, &title, &status)) !=
+		ZT_OK)
 		return e;
-	snprintf(bps, sizeof(bps), "%d", zt_g.cfg.commission_bps);
-	const char *p[3] = {event_id, bps, req->tenant_id};
-	if ((r = zt_db_exec(req, &q_event, p)) == NULL)
-		return req->err;
-	if (PQntuples(r) == 0)
-		return zt_fail(
-		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
-	const char *title = zt__dup(req, r, 0, 0),
-		   *status = zt__dup(req, r, 0, 1);
-	l.bps = atoi(PQgetvalue(r, 0, 2));
-	if ((r = zt_db_exec(req, &q_sums, p)) == NULL)
-		return req->err;
-	for (int i = 0; i < PQntuples(r); i++)
-		for (int k = 0; k < K__COUNT; k++)
-			if (strcmp(PQgetvalue(r, i, 0), kinds[k]) == 0)
-				l.k[k] = atoll(PQgetvalue(r, i, 1));
-	derive(&l);
 	if (csv) {
 		if ((r = zt_db_exec(req, &q_lines, p)) == NULL)
 			return req->err;

@@ -180,3 +180,38 @@ grant select on ledger_lines to ztic_app;
 -- captured payments whose Razorpay fee is not known yet (ztic-reconcile)
 create index payments_fee_unknown_idx on payments (captured_at)
     where fee_paise is null and status in ('captured', 'refunded');
+
+-- ---------------------------------------------------------------------------
+-- Payouts (docs/finance.md, "Payouts"): ztic-payouts proposes one per
+-- completed event after the hold period ('pending'), a platform admin
+-- approves ('approved') or holds it ('held'), the job sends it as a Razorpay
+-- Route transfer to the tenant's linked account ('processing'), and
+-- Razorpay's answer ends it: 'paid', or 'failed' / 'reversed', after which
+-- the amount is payable again and a new payout may be proposed.
+--   * fees_paise = Razorpay's fees on the event's payments + commission
+--     (commission_paise), so net_paise = gross - refunds - fees (the
+--     existing check) is the ledger's payable.
+--   * idempotency_key goes to Razorpay as X-Transfer-Idempotency: a
+--     retried send answers the same transfer.
+--   * at most one live payout per event (payouts_event_idx, redefined).
+-- ---------------------------------------------------------------------------
+
+alter table payouts drop constraint payouts_status_check;
+alter table payouts add constraint payouts_status_check
+    check (status in ('pending', 'approved', 'held', 'processing', 'paid',
+                      'failed', 'reversed'));
+alter table payouts
+    add column commission_paise bigint not null default 0
+        check (commission_paise >= 0),
+    add column idempotency_key text unique
+        default 'payout-' || replace(gen_random_uuid()::text, '-', ''),
+    add column provider_account_id text,
+    add column decided_by uuid references platform_admins (id),
+    add column decided_at timestamptz,
+    add column failure_reason text,
+    add check (commission_paise <= fees_paise);
+alter table payouts alter column idempotency_key set not null;
+
+drop index payouts_event_idx;
+create unique index payouts_event_idx on payouts (event_id)
+    where status not in ('failed', 'reversed');

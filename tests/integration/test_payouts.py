@@ -1,0 +1,143 @@
+"""ztic-payouts: an event's payable reaches its organizer once
+(docs/finance.md, "Payouts").
+
+A completed event past the hold period gets one payout of its ledger's
+payable; once a platform admin approves it, it goes to the tenant's Route
+linked account as one transfer, however many runs race; Razorpay's answer
+ends it.  A failed transfer makes the amount payable again: a new payout is
+proposed, under a new idempotency key.
+"""
+
+import random
+import string
+
+import pytest
+import requests
+
+from ztbook import Person, Rzp, Shop, run_cron, run_cron_twice, wait_for
+
+
+@pytest.fixture
+def shop(pg_owner_dsn):
+    s = Shop(pg_owner_dsn)
+    yield s
+    s.conn.rollback()
+    for t in s.tenants:
+        with s.tx(t) as cur:
+            cur.execute("delete from payouts where tenant_id = %s", (t,))
+            cur.execute("delete from tenant_payout_details where tenant_id = %s", (t,))
+    s.purge()
+
+
+@pytest.fixture
+def rzp(razorpay_url):
+    r = Rzp(razorpay_url)
+    yield r
+    r.post("/_fake/config", {"transfer_auto": "processed"})
+
+
+def acc():
+    return "acc_" + "".join(random.choice(string.ascii_letters + string.digits) for _ in range(14))
+
+
+def sold_and_ended(shop, rzp, base_url, stack_var, linked=True):
+    owner = shop.user("owner")
+    t = shop.tenant(owner)
+    account = acc()
+    with shop.tx(t) as cur:
+        cur.execute("insert into tenant_payout_details (tenant_id, method, upi_id,"
+                    " provider_account_id) values (%s, 'upi', 'fest@okbank', %s)",
+                    (t, account if linked else None))
+    ev = shop.event(t, seats=4)
+    for seats in (ev["seats"][:2], ev["seats"][2:3]):
+        b = Person(base_url, stack_var, shop.user("buyer"))
+        b.hold(ev, seats)
+        body = b.book(ev).json()
+        pay = rzp.pay(body["payment"]["orderId"])
+        r = b.call("POST", "/api/bookings/confirm", {"bookingId": body["id"], **pay})
+        assert r.status_code == 200, r.text
+    with shop.tx(t) as cur:
+        cur.execute("update events set starts_at = now() - interval '10 days',"
+                    " ends_at = now() - interval '10 days' + interval '3 hours'"
+                    " where id = %s", (ev["id"],))
+    run_cron(stack_var, "finalize")
+    run_cron(stack_var, "reconcile")   # Razorpay's fees
+    org = Person(base_url, stack_var, owner, t, "owner")
+    ledger = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    return t, ev, account, ledger
+
+
+def payouts(shop, t, ev):
+    return shop.all("select id, status, net_paise, fees_paise, commission_paise,"
+                    " idempotency_key, provider_transfer_id, failure_reason"
+                    " from payouts where event_id = %s order by created_at",
+                    (ev["id"],), tenant=t)
+
+
+def transfers(razorpay_url, account):
+    st = requests.get(razorpay_url + "/_fake/state", timeout=10).json()
+    return [x for x in st["transfers"] if x["recipient"] == account]
+
+
+def approve(shop, t, pid):
+    """What the admin console's zt_payout_decide does (its page is #19's)."""
+    with shop.tx(t, admin=True) as cur:
+        cur.execute("update payouts set status = 'approved', decided_at = now()"
+                    " where id = %s and status = 'pending'", (pid,))
+        assert cur.rowcount == 1
+
+
+def test_payout_is_proposed_approved_and_paid_once(shop, rzp, razorpay_url, base_url, stack_var):
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var)
+    assert ledger["payablePaise"] > 0
+
+    run_cron_twice(stack_var, "payouts")
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    assert p[1] == "pending" and p[2] == ledger["payablePaise"]
+    assert p[3] == ledger["gatewayFeesPaise"] + ledger["commissionPaise"]
+    assert p[4] == ledger["commissionPaise"]
+    assert transfers(razorpay_url, account) == []     # not before approval
+
+    approve(shop, t, p[0])
+    run_cron_twice(stack_var, "payouts")
+    run_cron(stack_var, "payouts")
+    [trf] = transfers(razorpay_url, account)
+    assert trf["amount"] == ledger["payablePaise"]
+    sent = requests.get(razorpay_url + "/_fake/requests",
+                        params={"endpoint": "transfers.create"}, timeout=10).json()
+    keys = {r["headers"].get("x-transfer-idempotency") for r in sent
+            if r["body"].get("account") == account}
+    assert keys == {p[5]}
+
+    assert wait_for(lambda: transfers(razorpay_url, account)[0]["status"] == "processed")
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    assert p[1] == "paid" and p[6] == trf["id"]
+    run_cron_twice(stack_var, "payouts")
+    assert len(payouts(shop, t, ev)) == 1 and len(transfers(razorpay_url, account)) == 1
+
+
+def test_failed_transfer_makes_the_amount_payable_again(shop, rzp, razorpay_url, base_url,
+                                                       stack_var):
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var)
+    rzp.post("/_fake/config", {"transfer_auto": "failed"})
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    approve(shop, t, p[0])
+    run_cron(stack_var, "payouts")
+    assert wait_for(lambda: transfers(razorpay_url, account)[0]["status"] == "failed")
+    run_cron(stack_var, "payouts")      # ends it, then proposes anew next run
+    run_cron(stack_var, "payouts")
+    ps = payouts(shop, t, ev)
+    assert [x[1] for x in ps] == ["failed", "pending"], ps
+    assert ps[0][7] and ps[1][2] == ledger["payablePaise"] and ps[0][5] != ps[1][5]
+
+
+def test_no_linked_account_waits(shop, rzp, razorpay_url, base_url, stack_var):
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var, linked=False)
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    approve(shop, t, p[0])
+    run_cron(stack_var, "payouts")
+    assert payouts(shop, t, ev)[0][1] == "approved"
