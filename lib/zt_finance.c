@@ -33,3 +33,23 @@ zt_finance_lock(const char *job)
 	zt_req_free(req);
 	return rc;
 }
+
+int
+zt_finance_claim(struct zt_req *req, struct zt_sql *q_due,
+    const char *const *due_params, struct zt_sql *q_claim, PGresult **due,
+    PGresult **claim)
+{
+	PGresult *r;
+	if (zt_db_begin_system(req) != ZT_OK ||
+	    (r = zt_db_exec(req, q_due, due_params)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0)
+		return 0;
+	*due = r;
+	const char *p[1] = {PQgetvalue(r, 0, 0)};
+	if (zt_db_scope_tenant(req, PQgetvalue(r, 0, 1), "") != ZT_OK ||
+	    (r = zt_db_exec(req, q_claim, p)) == NULL)
+		return -1;
+	*claim = r;
+	return PQntuples(r) == 0 ? 2 : 1;
+}

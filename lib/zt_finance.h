@@ -6,6 +6,8 @@
 #ifndef ZT_FINANCE_H
 #define ZT_FINANCE_H
 
+#include <libpq-fe.h>
+
 #include "zt_req.h"
 
 /*
@@ -15,6 +17,20 @@
  * quietly); -1: the database is unreachable (logged).
  */
 int zt_finance_lock(const char *job);
+
+struct zt_sql;
+/*
+ * A job's step claims one row: q_due, read in the system scope with
+ * due_params, answers the row (its columns 0 and 1 the row's id and
+ * tenant); q_claim, scoped to that tenant with the id as $1, is the
+ * guarded UPDATE … RETURNING that makes it this run's.  1: claimed, *due
+ * and *claim hold the two results and the transaction is still open; 0:
+ * nothing due; 2: due, but claimed by another run meanwhile; -1: the
+ * database failed.  Statements are prepared once by their owner.
+ */
+int zt_finance_claim(struct zt_req *req, struct zt_sql *q_due,
+    const char *const *due_params, struct zt_sql *q_claim, PGresult **due,
+    PGresult **claim);
 
 /*
  * ztic-finalize, one run under its lock: every published event whose end

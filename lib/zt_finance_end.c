@@ -78,19 +78,12 @@ static int
 finalize_one(struct zt_req *req)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	PGresult *r;
-	if (zt_db_begin_system(req) != ZT_OK ||
-	    (r = zt_db_exec(req, &q_due, NULL)) == NULL)
-		return -1;
-	if (PQntuples(r) == 0)
-		return 0;
+	PGresult *r, *claim;
+	int c = zt_finance_claim(req, &q_due, NULL, &q_complete, &r, &claim);
+	if (c != 1)
+		return c == 2 ? 1 : c; /* 2: finalized meanwhile */
 	const char *id = zt__dup(req, r, 0, 0), *tenant = zt__dup(req, r, 0, 1);
 	const char *p[1] = {id};
-	if (zt_db_scope_tenant(req, tenant, "") != ZT_OK ||
-	    (r = zt_db_exec(req, &q_complete, p)) == NULL)
-		return -1;
-	if (PQntuples(r) == 0)
-		return 1; /* finalized meanwhile */
 	if ((r = zt_db_exec(req, &q_expire, p)) == NULL ||
 	    zt_db_commit(req) != ZT_OK)
 		return -1;

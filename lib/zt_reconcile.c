@@ -105,23 +105,15 @@ reconcile_one(struct zt_req *req)
 	struct zt_razorpay_err rerr;
 	size_t count = 0;
 	char after[16];
-	PGresult *r;
+	PGresult *r, *claim;
 
 	snprintf(after, sizeof(after), "%d", zt_g.cfg.reconcile_after);
 	const char *dp[1] = {after};
-	if (zt_db_begin_system(req) != ZT_OK ||
-	    (r = zt_db_exec(req, &q_due, dp)) == NULL)
-		return -1;
-	if (PQntuples(r) == 0)
-		return 0;
-	const char *id = zt__dup(req, r, 0, 0), *tenant = zt__dup(req, r, 0, 1);
+	int c = zt_finance_claim(req, &q_due, dp, &q_claim, &r, &claim);
+	if (c != 1)
+		return c == 2 ? 1 : c; /* 2: settled or claimed meanwhile */
+	const char *tenant = zt__dup(req, r, 0, 1);
 	const char *order = zt__dup(req, r, 0, 2);
-	const char *p[1] = {id};
-	if (zt_db_scope_tenant(req, tenant, "") != ZT_OK ||
-	    (r = zt_db_exec(req, &q_claim, p)) == NULL)
-		return -1;
-	if (PQntuples(r) == 0)
-		return 1; /* settled or claimed meanwhile: the next one */
 	if (zt_db_commit(req) != ZT_OK)
 		return -1;
 
@@ -166,20 +158,13 @@ fee_one(struct zt_req *req)
 	struct zt_razorpay_cfg cfg;
 	struct zt_razorpay_payment pay;
 	struct zt_razorpay_err rerr;
-	PGresult *r;
-	if (zt_db_begin_system(req) != ZT_OK ||
-	    (r = zt_db_exec(req, &q_fee_due, NULL)) == NULL)
-		return -1;
-	if (PQntuples(r) == 0)
-		return 0;
-	const char *id = zt__dup(req, r, 0, 0), *tenant = zt__dup(req, r, 0, 1);
+	PGresult *r, *claim;
+	int c =
+	    zt_finance_claim(req, &q_fee_due, NULL, &q_fee_claim, &r, &claim);
+	if (c != 1)
+		return c == 2 ? 1 : c;
+	const char *tenant = zt__dup(req, r, 0, 1);
 	const char *pid = zt__dup(req, r, 0, 2);
-	const char *p[1] = {id};
-	if (zt_db_scope_tenant(req, tenant, "") != ZT_OK ||
-	    (r = zt_db_exec(req, &q_fee_claim, p)) == NULL)
-		return -1;
-	if (PQntuples(r) == 0)
-		return 1;
 	if (zt_db_commit(req) != ZT_OK)
 		return -1;
 	zt_server_razorpay_cfg(&cfg);

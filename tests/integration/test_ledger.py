@@ -9,26 +9,7 @@ and refunds themselves, and it balances:
 import csv
 import io
 
-import pytest
-
-from ztbook import Person, Rzp, Shop, run_cron
-
-
-@pytest.fixture
-def shop(pg_owner_dsn):
-    s = Shop(pg_owner_dsn)
-    yield s
-    s.purge()
-
-
-def buy(shop, rzp, base_url, stack_var, ev, seats):
-    b = Person(base_url, stack_var, shop.user("buyer"))
-    b.hold(ev, seats)
-    body = b.book(ev).json()
-    pay = rzp.pay(body["payment"]["orderId"])
-    r = b.call("POST", "/api/bookings/confirm", {"bookingId": body["id"], **pay})
-    assert r.status_code == 200, r.text
-    return b, r.json()
+from ztbook import Person, Rzp, paid_booking, run_cron, shop  # noqa: F401
 
 
 def test_ledger_balances_after_sales_and_refunds(shop, razorpay_url, base_url, stack_var):
@@ -40,9 +21,9 @@ def test_ledger_balances_after_sales_and_refunds(shop, razorpay_url, base_url, s
     ev = shop.event(t, seats=6, refund="before_start", cutoff=0, refund_fee=5000)
     org = Person(base_url, stack_var, owner, t, "owner")
 
-    _, a = buy(shop, rzp, base_url, stack_var, ev, ev["seats"][:2])
-    c, cb = buy(shop, rzp, base_url, stack_var, ev, ev["seats"][2:3])
-    buy(shop, rzp, base_url, stack_var, ev, ev["seats"][3:4])
+    _, a = paid_booking(shop, rzp, base_url, stack_var, ev, ev["seats"][:2])
+    c, cb = paid_booking(shop, rzp, base_url, stack_var, ev, ev["seats"][2:3])
+    paid_booking(shop, rzp, base_url, stack_var, ev, ev["seats"][3:4])
     r = c.call("POST", f"/api/bookings/{cb['id']}/cancel")
     assert r.status_code == 200, r.text
     r = org.call("POST", f"/api/bookings/{a['id']}/refund", {"amountPaise": 10000})

@@ -14,7 +14,7 @@ import string
 import pytest
 import requests
 
-from ztbook import Person, Rzp, Shop, run_cron, run_cron_twice, wait_for
+from ztbook import Person, Rzp, Shop, paid_booking, run_cron, run_cron_twice, wait_for
 
 
 @pytest.fixture
@@ -50,12 +50,7 @@ def sold_and_ended(shop, rzp, base_url, stack_var, linked=True):
                     (t, account if linked else None))
     ev = shop.event(t, seats=4)
     for seats in (ev["seats"][:2], ev["seats"][2:3]):
-        b = Person(base_url, stack_var, shop.user("buyer"))
-        b.hold(ev, seats)
-        body = b.book(ev).json()
-        pay = rzp.pay(body["payment"]["orderId"])
-        r = b.call("POST", "/api/bookings/confirm", {"bookingId": body["id"], **pay})
-        assert r.status_code == 200, r.text
+        paid_booking(shop, rzp, base_url, stack_var, ev, seats)
     with shop.tx(t) as cur:
         cur.execute("update events set starts_at = now() - interval '10 days',"
                     " ends_at = now() - interval '10 days' + interval '3 hours'"

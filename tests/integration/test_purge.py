@@ -13,14 +13,7 @@ import uuid
 import psycopg2
 import pytest
 
-from ztbook import Shop, run_cron, run_cron_twice
-
-
-@pytest.fixture
-def shop(pg_owner_dsn):
-    s = Shop(pg_owner_dsn)
-    yield s
-    s.purge()
+from ztbook import run_cron, run_cron_twice, shop  # noqa: F401
 
 
 def test_purge_keeps_what_is_still_needed(shop, stack_var):

@@ -6,25 +6,7 @@ Reconcile asks Razorpay about the order and settles it exactly as the
 webhook would have, once, however many runs race.
 """
 
-import pytest
-
-from ztbook import Person, Rzp, Shop, run_cron, run_cron_twice
-
-
-@pytest.fixture
-def shop(pg_owner_dsn):
-    s = Shop(pg_owner_dsn)
-    yield s
-    s.purge()
-
-
-@pytest.fixture
-def rzp(razorpay_url):
-    r = Rzp(razorpay_url)
-    r.webhooks(auto=False)     # webhooks queue: "lost" until delivered
-    yield r
-    r.deliver()
-    r.webhooks(auto=True)
+from ztbook import Person, rzp_lost, run_cron, run_cron_twice, shop  # noqa: F401
 
 
 def pending_booking(shop, base_url, stack_var, seats=1):
@@ -48,9 +30,9 @@ def state(shop, bid):
     return st, pay, tickets
 
 
-def test_lost_webhook_is_settled_once(shop, rzp, base_url, stack_var):
+def test_lost_webhook_is_settled_once(shop, rzp_lost, base_url, stack_var):
     ev, b, body = pending_booking(shop, base_url, stack_var, seats=2)
-    paid = rzp.pay(body["payment"]["orderId"])
+    paid = rzp_lost.pay(body["payment"]["orderId"])
     pid = paid["razorpay_payment_id"]
     assert state(shop, body["id"])[0] == "pending"
 
@@ -70,7 +52,7 @@ def test_lost_webhook_is_settled_once(shop, rzp, base_url, stack_var):
 
     # again, and the lost webhook arriving late: nothing changes
     run_cron(stack_var, "reconcile", ZT_RECONCILE_AFTER=0)
-    rzp.deliver()
+    rzp_lost.deliver()
     assert state(shop, body["id"]) == (st, pay, tickets)
     r = b.call("GET", "/api/bookings/" + body["id"])
     assert r.status_code == 200 and r.json()["status"] == "confirmed"
@@ -79,16 +61,16 @@ def test_lost_webhook_is_settled_once(shop, rzp, base_url, stack_var):
     assert sold[0] == 2
 
 
-def test_authorized_only_does_not_settle(shop, rzp, base_url, stack_var):
+def test_authorized_only_does_not_settle(shop, rzp_lost, base_url, stack_var):
     """Money not captured is not money taken: the booking stays pending."""
     _, _, body = pending_booking(shop, base_url, stack_var)
-    rzp.pay(body["payment"]["orderId"], outcome="authorized")
+    rzp_lost.pay(body["payment"]["orderId"], outcome="authorized")
     run_cron(stack_var, "reconcile", ZT_RECONCILE_AFTER=0)
     st, pay, tickets = state(shop, body["id"])
     assert st == "pending" and pay[0][0] == "created" and tickets[0] == 0
 
 
-def test_unpaid_order_is_left_alone(shop, rzp, base_url, stack_var):
+def test_unpaid_order_is_left_alone(shop, rzp_lost, base_url, stack_var):
     _, _, body = pending_booking(shop, base_url, stack_var)
     run_cron(stack_var, "reconcile", ZT_RECONCILE_AFTER=0)
     st, pay, tickets = state(shop, body["id"])

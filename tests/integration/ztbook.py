@@ -14,6 +14,7 @@ import time
 import uuid
 
 import psycopg2
+import pytest
 import requests
 
 from ztauth import mint
@@ -205,6 +206,37 @@ def run_cron_twice(stack_var, name, **extra):
     for p, (_, err) in zip(ps, outs):
         assert p.returncode == 0, err
     return [err for _, err in outs]
+
+
+def paid_booking(shop, rzp, base_url, stack_var, ev, seats):
+    """A new buyer holds seats, books and pays (Checkout's proof):
+    (the buyer, the confirmed booking)."""
+    b = Person(base_url, stack_var, shop.user("buyer"))
+    b.hold(ev, seats)
+    body = b.book(ev).json()
+    pay = rzp.pay(body["payment"]["orderId"])
+    r = b.call("POST", "/api/bookings/confirm", {"bookingId": body["id"], **pay})
+    assert r.status_code == 200, r.text
+    return b, r.json()
+
+
+@pytest.fixture
+def shop(pg_owner_dsn):
+    """A Shop whose rows go when the test ends (import it to use it)."""
+    s = Shop(pg_owner_dsn)
+    yield s
+    s.purge()
+
+
+@pytest.fixture
+def rzp_lost(razorpay_url):
+    """The emulator with webhooks queued, "lost" until delivered; what is
+    still queued is delivered at the end (import it to use it)."""
+    r = Rzp(razorpay_url)
+    r.webhooks(auto=False)
+    yield r
+    r.deliver()
+    r.webhooks(auto=True)
 
 
 def wait_for(fn, timeout=10, every=0.1):
