@@ -546,14 +546,39 @@ zt_razorpay_order_fetch(const struct zt_razorpay_cfg *cfg, const char *order_id,
 	return rc;
 }
 
+/* A collection of payments into items (up to max), *count the number
+ * Razorpay listed.  0, or -1 (err). */
+static int
+payment_list(const struct zt_razorpay_cfg *cfg, json_object *ans,
+    struct zt_razorpay_payment *items, size_t max, size_t *count,
+    struct zt_razorpay_err *err)
+{
+	json_object *arr;
+	size_t n;
+
+	if (!json_object_object_get_ex(ans, "items", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		bad_entity(cfg, err, "payment list");
+		return -1;
+	}
+	n = json_object_array_length(arr);
+	for (size_t i = 0; i < n && i < max; i++)
+		if (parse_payment(
+			json_object_array_get_idx(arr, i), &items[i]) != 0) {
+			bad_entity(cfg, err, "payment list");
+			return -1;
+		}
+	*count = n;
+	return 0;
+}
+
 int
 zt_razorpay_order_payments(const struct zt_razorpay_cfg *cfg,
     const char *order_id, struct zt_razorpay_payment *items, size_t max,
     size_t *count, struct zt_razorpay_err *err)
 {
-	json_object *ans, *arr;
-	size_t n;
-	int rc = -1;
+	json_object *ans;
+	int rc;
 
 	err_reset(err);
 	if (count != NULL)
@@ -565,22 +590,39 @@ zt_razorpay_order_payments(const struct zt_razorpay_cfg *cfg,
 	if (fetch(cfg, "order", order_id, "order", "/v1/orders/%s/payments",
 		"collection", &ans, err) != 0)
 		return -1;
-	if (!json_object_object_get_ex(ans, "items", &arr) ||
-	    !json_object_is_type(arr, json_type_array)) {
-		bad_entity(cfg, err, "payment list");
-		goto out;
-	}
-	n = json_object_array_length(arr);
-	for (size_t i = 0; i < n && i < max; i++)
-		if (parse_payment(
-			json_object_array_get_idx(arr, i), &items[i]) != 0) {
-			bad_entity(cfg, err, "payment list");
-			goto out;
-		}
-	*count = n;
-	rc = 0;
-out:
+	rc = payment_list(cfg, ans, items, max, count, err);
 	json_object_put(ans);
+	return rc;
+}
+
+int
+zt_razorpay_payments_list(const struct zt_razorpay_cfg *cfg, long long from,
+    long long to, int skip, struct zt_razorpay_payment *items, size_t max,
+    size_t *count, struct zt_razorpay_err *err)
+{
+	struct call c = {.method = "GET"};
+	json_object *ans = NULL;
+	char path[160];
+	int rc = -1;
+
+	err_reset(err);
+	if (count != NULL)
+		*count = 0;
+	if (count == NULL || items == NULL || max == 0 || max > 100 ||
+	    from < 0 || to < from || skip < 0) {
+		set_err(cfg, err, 0, 0, "bad payment list request");
+		return -1;
+	}
+	if (check_cfg(cfg, err) != 0)
+		return -1;
+	snprintf(path, sizeof(path),
+	    "/v1/payments?from=%lld&to=%lld&count=%zu&skip=%d", from, to, max,
+	    skip);
+	c.path = path;
+	if (run(cfg, &c, "collection", &ans, err) == 0)
+		rc = payment_list(cfg, ans, items, max, count, err);
+	json_object_put(ans);
+	zt_http_call_free(&c.http);
 	return rc;
 }
 

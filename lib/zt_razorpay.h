@@ -5,6 +5,7 @@
  *   POST {base}/v1/orders                  zt_razorpay_order_create
  *   GET  {base}/v1/orders/{id}             zt_razorpay_order_fetch
  *   GET  {base}/v1/orders/{id}/payments    zt_razorpay_order_payments
+ *   GET  {base}/v1/payments?from=&to=…     zt_razorpay_payments_list
  *   GET  {base}/v1/payments/{id}           zt_razorpay_payment_fetch
  *   POST {base}/v1/payments/{id}/capture   zt_razorpay_payment_capture
  *   POST {base}/v1/payments/{id}/refund    zt_razorpay_refund_create
@@ -178,6 +179,15 @@ int zt_razorpay_order_fetch(const struct zt_razorpay_cfg *cfg,
  */
 int zt_razorpay_order_payments(const struct zt_razorpay_cfg *cfg,
     const char *order_id, struct zt_razorpay_payment *items, size_t max,
+    size_t *count, struct zt_razorpay_err *err);
+
+/*
+ * The payments created from..to (unix seconds, inclusive), newest first,
+ * skipping skip: up to max (1..100) into items, the number listed in
+ * *count (fewer than max: the last page).  0 or -1 (err).
+ */
+int zt_razorpay_payments_list(const struct zt_razorpay_cfg *cfg, long long from,
+    long long to, int skip, struct zt_razorpay_payment *items, size_t max,
     size_t *count, struct zt_razorpay_err *err);
 
 /* Fetch a payment by id (status, amount, order_id, method, …).  0 or -1. */

@@ -8,9 +8,12 @@
  * through zt_settle_found, exactly as its webhook would have (tickets, or
  * a refund when the seats are gone).  Razorpay's fee on it is kept
  * (payments.fee_paise, the ledger's gateway fees), and so is the fee of
- * every captured payment settled without one (GET /v1/payments/{id}).  A
- * captured payment we cannot settle is written to payment_discrepancies for the
- * admins.
+ * every captured payment settled without one (GET /v1/payments/{id}).
+ * Last, Razorpay's payments made since the previous scan are listed (GET
+ * /v1/payments?from=&to=, reconcile_marks keeps how far): a captured one
+ * we do not know settles the same way when its order is ours.  A captured
+ * payment we cannot settle, or whose order is not ours, is written to
+ * payment_discrepancies for the admins.
  */
 #ifndef ZT_RECONCILE_H
 #define ZT_RECONCILE_H

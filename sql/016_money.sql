@@ -215,3 +215,12 @@ alter table payouts alter column idempotency_key set not null;
 drop index payouts_event_idx;
 create unique index payouts_event_idx on payouts (event_id)
     where status not in ('failed', 'reversed');
+
+-- ztic-reconcile's scan of Razorpay's payments list: how far it has read
+-- (unix seconds of payment creation); the next scan starts there.
+create table reconcile_marks (
+    name        text primary key,
+    upto        bigint not null check (upto >= 0),
+    updated_at  timestamptz not null default now()
+);
+grant select, insert, update on reconcile_marks to ztic_app;

@@ -1121,6 +1121,8 @@ class Handler(BaseHTTPRequestHandler):
             return "orders.fetch", "GET", self.api_order_fetch, (parts[1],)
         if len(parts) == 3 and parts[0] == "orders" and parts[2] == "payments":
             return "orders.payments", "GET", self.api_order_payments, (parts[1],)
+        if parts == ["payments"]:
+            return "payments.list", "GET", self.api_payments_list, ()
         if len(parts) == 2 and parts[0] == "payments":
             return "payments.fetch", "GET", self.api_payment_fetch, (parts[1],)
         if len(parts) == 3 and parts[0] == "payments" and parts[2] == "capture":
@@ -1139,6 +1141,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def api(self, path, query, body):
         endpoint, method, fn, args = self.route(path)
+        if endpoint == "payments.list":
+            args = (query,)
         status, doc = 0, None
         try:
             self.authenticate()
@@ -1206,6 +1210,25 @@ class Handler(BaseHTTPRequestHandler):
         with self.st.lock:
             o = self.st.get("order", oid)
             items = [self.st.payment_view(self.st.payments[i]) for i in o["_payments"]]
+            return 200, {"entity": "collection", "count": len(items), "items": items}
+
+    def api_payments_list(self, doc, query):
+        """GET /v1/payments?from=&to=&count=&skip=: newest first, count <= 100."""
+        def num(name, default, lo, hi):
+            v = query.get(name)
+            if v is None or v == "":
+                return default
+            if not re.match(r"^[0-9]+$", v) or not lo <= int(v) <= hi:
+                raise bad("The %s must be an integer between %d and %d." % (name, lo, hi), name)
+            return int(v)
+        frm = num("from", 0, 0, 10 ** 10)
+        to = num("to", 10 ** 10, 0, 10 ** 10)
+        count = num("count", 10, 1, 100)
+        skip = num("skip", 0, 0, 10 ** 7)
+        with self.st.lock:
+            ps = sorted((p for p in self.st.payments.values() if frm <= p["created_at"] <= to),
+                        key=lambda p: p["created_at"], reverse=True)[skip:skip + count]
+            items = [self.st.payment_view(p) for p in ps]
             return 200, {"entity": "collection", "count": len(items), "items": items}
 
     def api_payment_fetch(self, doc, pid):

@@ -6,6 +6,8 @@ Reconcile asks Razorpay about the order and settles it exactly as the
 webhook would have, once, however many runs race.
 """
 
+import requests
+
 from ztbook import Person, rzp_lost, run_cron, run_cron_twice, shop  # noqa: F401
 
 
@@ -78,3 +80,42 @@ def test_unpaid_order_is_left_alone(shop, rzp_lost, base_url, stack_var):
     checked = shop.one("select reconciled_at is not null from payments"
                        " where booking_id = %s", (body["id"],))[0]
     assert checked
+
+
+def test_payment_of_an_order_we_never_made_is_reported(shop, razorpay_url, stack_var):
+    """Razorpay captured money for an order that is not ours: reported."""
+    r = requests.post(razorpay_url + "/v1/orders", auth=("rzp_test_ztic", "rzp_test_secret"),
+                      json={"amount": 12300, "currency": "INR"}, timeout=10)
+    assert r.status_code == 200, r.text
+    paid = requests.post(razorpay_url + "/_fake/pay", json={"order_id": r.json()["id"]},
+                         timeout=10).json()
+    pid = paid["razorpay_payment_id"]
+    try:
+        run_cron(stack_var, "reconcile", ZT_RECONCILE_AFTER=0)
+        rows = shop.all("select kind, amount_paise, provider_order_id"
+                        " from payment_discrepancies where provider_payment_id = %s", (pid,))
+        assert rows == [("unknown_order", 12300, r.json()["id"])]
+        run_cron(stack_var, "reconcile", ZT_RECONCILE_AFTER=0)   # once
+        assert shop.one("select count(*) from payment_discrepancies"
+                        " where provider_payment_id = %s", (pid,))[0] == 1
+    finally:
+        with shop.tx(admin=True) as cur:
+            cur.execute("delete from payment_discrepancies where provider_payment_id = %s",
+                        (pid,))
+
+
+def test_second_payment_found_in_the_list_is_refunded(shop, rzp_lost, base_url, stack_var):
+    """A second payment of a paid order, its webhook lost: found in
+    Razorpay's list of payments, it is refunded, and the tickets stay."""
+    _, b, body = pending_booking(shop, base_url, stack_var)
+    pay = rzp_lost.pay(body["payment"]["orderId"])
+    r = b.call("POST", "/api/bookings/confirm", {"bookingId": body["id"], **pay})
+    assert r.status_code == 200, r.text
+    second = rzp_lost.pay(body["payment"]["orderId"], force=True)["razorpay_payment_id"]
+    run_cron(stack_var, "reconcile", ZT_RECONCILE_AFTER=0)
+    st, pays, tickets = state(shop, body["id"])
+    assert st == "confirmed" and tickets[0] == 1
+    assert sorted(p for _, p, _ in pays) == sorted([pay["razorpay_payment_id"], second])
+    keys = shop.all("select r.idempotency_key from refunds r join payments p"
+                    " on p.id = r.payment_id where p.provider_payment_id = %s", (second,))
+    assert keys == [("extra-" + second,)]
