@@ -8,13 +8,17 @@ ends it.  A failed transfer makes the amount payable again: a new payout is
 proposed, under a new idempotency key.
 """
 
+import json
+import os
 import random
 import string
+import subprocess
 
 import pytest
 import requests
 
-from ztbook import Person, Rzp, Shop, paid_booking, run_cron, run_cron_twice, wait_for
+from ztbook import (Person, Rzp, Shop, cron_env, paid_booking, run_cron, run_cron_twice,
+                    wait_for)
 
 
 @pytest.fixture
@@ -74,12 +78,23 @@ def transfers(razorpay_url, account):
     return [x for x in st["transfers"] if x["recipient"] == account]
 
 
-def approve(shop, t, pid):
-    """What the admin console's zt_payout_decide does (its page is #19's)."""
-    with shop.tx(t, admin=True) as cur:
-        cur.execute("update payouts set status = 'approved', decided_at = now()"
-                    " where id = %s and status = 'pending'", (pid,))
-        assert cur.rowcount == 1
+ADMIN = "00000000-0000-4000-8000-000000000001"
+PAYOUTCTL = os.path.join(os.path.dirname(__file__), "..", "tools", "payoutctl")
+
+
+def decide(stack_var, verb, pid, admin=ADMIN):
+    """What the admin console's responder does: zt_payout_decide."""
+    p = subprocess.run([PAYOUTCTL, verb, admin, str(pid)], env=cron_env(stack_var),
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode in (0, 1), p.stderr
+    out = p.stdout.strip()
+    return json.loads(out) if p.returncode == 0 else out
+
+
+def approve(stack_var, pid):
+    ans = decide(stack_var, "approve", pid)
+    assert ans["status"] == "approved", ans
+    return ans
 
 
 def test_payout_is_proposed_approved_and_paid_once(shop, rzp, razorpay_url, base_url, stack_var):
@@ -94,7 +109,7 @@ def test_payout_is_proposed_approved_and_paid_once(shop, rzp, razorpay_url, base
     assert p[4] == ledger["commissionPaise"]
     assert transfers(razorpay_url, account) == []     # not before approval
 
-    approve(shop, t, p[0])
+    approve(stack_var, p[0])
     run_cron_twice(stack_var, "payouts")
     run_cron(stack_var, "payouts")
     [trf] = transfers(razorpay_url, account)
@@ -119,7 +134,7 @@ def test_failed_transfer_makes_the_amount_payable_again(shop, rzp, razorpay_url,
     rzp.post("/_fake/config", {"transfer_auto": "failed"})
     run_cron(stack_var, "payouts")
     [p] = payouts(shop, t, ev)
-    approve(shop, t, p[0])
+    approve(stack_var, p[0])
     run_cron(stack_var, "payouts")
     assert wait_for(lambda: transfers(razorpay_url, account)[0]["status"] == "failed")
     run_cron(stack_var, "payouts")      # ends it, then proposes anew next run
@@ -133,6 +148,24 @@ def test_no_linked_account_waits(shop, rzp, razorpay_url, base_url, stack_var):
     t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var, linked=False)
     run_cron(stack_var, "payouts")
     [p] = payouts(shop, t, ev)
-    approve(shop, t, p[0])
+    approve(stack_var, p[0])
     run_cron(stack_var, "payouts")
     assert payouts(shop, t, ev)[0][1] == "approved"
+
+
+def test_admin_decisions(shop, rzp, razorpay_url, base_url, stack_var):
+    """Hold, then approve; nothing after that; unknown ids are 404."""
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var)
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    held = decide(stack_var, "hold", p[0])
+    assert held["status"] == "held" and held["netPaise"] == ledger["payablePaise"]
+    run_cron(stack_var, "payouts")
+    assert transfers(razorpay_url, account) == []       # held: not sent
+    approve(stack_var, p[0])
+    assert decide(stack_var, "hold", p[0]) == "error 409 invalid_transition"
+    assert decide(stack_var, "approve", "00000000-0000-4000-8000-00000000dead") == \
+        "error 404 payout_not_found"
+    assert decide(stack_var, "approve", "nope") == "error 404 payout_not_found"
+    assert shop.one("select decided_by::text from payouts where id = %s", (p[0],),
+                    tenant=t)[0] == ADMIN
