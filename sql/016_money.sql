@@ -124,6 +124,8 @@ grant execute on function zt_audit_purge(integer, integer) to ztic_app;
 --                        Razorpay reports it (payments.fee_paise)
 --
 -- Refunds count unless failed (a pending refund is money promised back).
+-- paid is NOT MATERIALIZED: each branch is planned with the caller's
+-- event_id filter (bookings by event), not over every payment in scope.
 -- Commission and the payable are derived from these sums in
 -- lib/zt_finance_ledger.c with the tenant's commission_bps.
 -- ---------------------------------------------------------------------------
@@ -134,7 +136,7 @@ alter table tenants add column commission_bps integer
     check (commission_bps between 0 and 10000);
 
 create view ledger_lines with (security_invoker = true) as
-with paid as (
+with paid as not materialized (
     select p.*, b.event_id, b.subtotal_paise, b.fee_paise as conv_fee,
            b.tax_paise as conv_gst,
            (b.confirmed_at is not null and p.id = (
