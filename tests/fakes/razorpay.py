@@ -675,7 +675,13 @@ class State:
             self.emit(events)
 
     def settle_transfer(self, t, status, events):
-        """pending -> processed | failed; appends the webhook to events."""
+        """pending -> processed | failed (appends the webhook to events);
+        pending or processed -> reversed (the whole amount taken back, as a
+        reversal from the Dashboard does; no webhook)."""
+        if status == "reversed" and t["status"] in ("pending", "processed"):
+            t["status"] = "reversed"
+            t["amount_reversed"] = t["amount"]
+            return
         if t["status"] != "pending":
             raise ValueError("transfer %s is %s, not pending" % (t["id"], t["status"]))
         if status == "processed":
@@ -686,7 +692,7 @@ class State:
             t["error"].update({"code": "BAD_REQUEST_ERROR", "reason": "linked_account_suspended",
                                "description": "The linked account is not active."})
         else:
-            raise ValueError("status must be processed or failed")
+            raise ValueError("status must be processed, failed or reversed")
         events.append(("transfer." + t["status"], {"transfer": self.transfer_view(t)}))
 
     # --- webhooks ------------------------------------------------------------

@@ -169,3 +169,21 @@ def test_admin_decisions(shop, rzp, razorpay_url, base_url, stack_var):
     assert decide(stack_var, "approve", "nope") == "error 404 payout_not_found"
     assert shop.one("select decided_by::text from payouts where id = %s", (p[0],),
                     tenant=t)[0] == ADMIN
+
+
+def test_reversed_transfer_makes_the_amount_payable_again(shop, rzp, razorpay_url, base_url,
+                                                         stack_var):
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var)
+    rzp.post("/_fake/config", {"transfer_auto": "none"})
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    approve(stack_var, p[0])
+    run_cron(stack_var, "payouts")
+    [trf] = transfers(razorpay_url, account)
+    assert payouts(shop, t, ev)[0][1] == "processing"
+    rzp.post(f"/_fake/transfers/{trf['id']}/settle", {"status": "reversed"})
+    run_cron(stack_var, "payouts")      # ends it as reversed
+    run_cron(stack_var, "payouts")      # and proposes the payable anew
+    ps = payouts(shop, t, ev)
+    assert [x[1] for x in ps] == ["reversed", "pending"], ps
+    assert ps[1][2] == ledger["payablePaise"]
