@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <string.h>
+
+#include "zt_finance.h"
 #include "zt_json.h"
 #include "zt_serve.h"
 #include "zt_team.h"
@@ -194,10 +197,37 @@ post_accept_id(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
+/* An event's ledger: the statement, or ?format=csv its lines. */
+static enum zt_err
+get_finance_event(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	const char *fmt = zt_query(req, "format"), *text;
+	size_t len;
+	enum zt_err e;
+	int csv = fmt != NULL && strcmp(fmt, "csv") == 0;
+	if (fmt != NULL && !csv && strcmp(fmt, "json") != 0)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "query parameter 'format' must be json or csv");
+	if ((e = zt_finance_ledger(
+		 req, zt_param(req, "id"), csv, &out, &text, &len)) != ZT_OK)
+		return e;
+	if (!csv)
+		return zt_reply(req, 200, out);
+	zt_reply_header(
+	    req, "Content-Disposition", "attachment; filename=\"ledger.csv\"");
+	e = zt_reply_text(req, 200, text, len);
+	req->resp_type = "text/csv; charset=utf-8";
+	return e;
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
     {"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
     {"PATCH", "/api/tenants/me", patch_me, ZT_AUTH_MANAGER, 8192, 0},
+    /* money: the ledger of an event (docs/finance.md) */
+    {"GET", "/api/tenants/me/finance/events/:id", get_finance_event,
+	ZT_AUTH_MANAGER, 0, 0},
     {"GET", "/api/tenants/me/members", get_members, ZT_AUTH_MANAGER, 0, 0},
     {"POST", "/api/tenants/me/members", post_member, ZT_AUTH_MANAGER, 1024, 0},
     {"PATCH", "/api/tenants/me/members/:userId", patch_member, ZT_AUTH_MANAGER,

@@ -97,6 +97,12 @@ static const struct setting settings[] = {
     {"ZT_GOOGLE_CLIENT_SECRET", K_STR, F(google_client_secret), NULL, 0, 0, 0},
     {"ZT_GOOGLE_ISSUER", K_URL, F(google_issuer), "https://accounts.google.com",
 	0, 0, 0},
+    {"ZT_RECONCILE_AFTER", K_INT, F(reconcile_after), "300", 0, 0, 86400},
+    {"ZT_REFUND_WINDOW_DAYS", K_INT, F(refund_window_days), "30", 0, 0, 3650},
+    {"ZT_OUTBOX_KEEP_DAYS", K_INT, F(outbox_keep_days), "30", 0, 1, 3650},
+    {"ZT_AUDIT_KEEP_DAYS", K_INT, F(audit_keep_days), "365", 0, 30, 36500},
+    {"ZT_COMMISSION_BPS", K_INT, F(commission_bps), "500", 0, 0, 10000},
+    {"ZT_PAYOUT_HOLD_DAYS", K_INT, F(payout_hold_days), "7", 0, 0, 365},
 };
 
 static int

@@ -95,6 +95,15 @@ struct zt_config {
 	/* Sign in with Google (docs/auth.md); off without a client id */
 	char *google_client_id, *google_client_secret;
 	char *google_issuer; /* no trailing slash */
+	/* the money after an event (docs/finance.md) */
+	int reconcile_after;	/* seconds a payment may stay pending before
+				   ztic-reconcile asks Razorpay */
+	int refund_window_days; /* organizer refunds after completion */
+	int outbox_keep_days;	/* sent outbox rows kept (ztic-purge) */
+	int audit_keep_days;  /* audit entries kept, financial ones excepted */
+	int commission_bps;   /* platform commission, ZT_COMMISSION_BPS */
+	int payout_hold_days; /* days after the end before a payout,
+				 ZT_PAYOUT_HOLD_DAYS */
 };
 
 /*

@@ -118,15 +118,6 @@ enum zt_err zt_db_scope(struct zt_req *req, struct zt_error *err,
  * by an earlier statement) the failure that ended it, 503 — or 500. */
 enum zt_err zt_db_commit(struct zt_req *req, struct zt_error *err);
 /*
- * The names of the forms above from before they were the only ones (a
- * caller that handled a failure itself used these while the others still
- * recorded on the request).  Kept so that branches written against them
- * still build; new code uses the names above.
- */
-#define zt_db_try_begin_tenant zt_db_begin_tenant
-#define zt_db_try_exec zt_db_exec
-#define zt_db_try_commit zt_db_commit
-/*
  * Savepoints inside the open transaction, for a step that may fail without
  * failing the transaction (issuing tickets for seats that may be gone).
  * After zt_db_rollback_to the transaction goes on as before the savepoint.

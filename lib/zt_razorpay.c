@@ -149,6 +149,7 @@ struct call {
 	const char *path;	  /* "/v1/…", ids already validated */
 	const char *body;	  /* POST only */
 	const char *idem;	  /* X-Refund-Idempotency, or NULL */
+	const char *idem_header;  /* NULL: X-Refund-Idempotency */
 	struct zt_http_call http; /* status and answer */
 };
 
@@ -177,8 +178,9 @@ perform(const struct zt_razorpay_cfg *cfg, struct call *c,
 		    h->headers, "Content-Type: application/json");
 	}
 	if (c->idem != NULL)
-		h->headers = zt_http_header(
-		    h->headers, "X-Refund-Idempotency: %s", c->idem);
+		h->headers = zt_http_header(h->headers, "%s: %s",
+		    c->idem_header ? c->idem_header : "X-Refund-Idempotency",
+		    c->idem);
 	rc = zt_http_perform(h, why, sizeof(why));
 	if (rc != 0)
 		set_err(cfg, err, 0, rc == -1, "%s", why);
@@ -331,6 +333,22 @@ parse_refund(json_object *o, struct zt_razorpay_refund *out)
 	zt_http_json_copy(out->speed_processed, sizeof(out->speed_processed), o,
 	    "speed_processed");
 	out->amount = zt_http_json_int(o, "amount");
+	out->created_at = zt_http_json_int(o, "created_at");
+	return 0;
+}
+
+static int
+parse_transfer(json_object *o, struct zt_razorpay_transfer *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (get_id(out->id, o, "id", "trf") != 0)
+		return -1;
+	zt_http_json_copy(
+	    out->recipient, sizeof(out->recipient), o, "recipient");
+	zt_http_json_copy(out->status, sizeof(out->status), o, "status");
+	out->amount = zt_http_json_int(o, "amount");
+	out->amount_reversed = zt_http_json_int(o, "amount_reversed");
+	out->fees = zt_http_json_int(o, "fees");
 	out->created_at = zt_http_json_int(o, "created_at");
 	return 0;
 }
@@ -528,14 +546,39 @@ zt_razorpay_order_fetch(const struct zt_razorpay_cfg *cfg, const char *order_id,
 	return rc;
 }
 
+/* A collection of payments into items (up to max), *count the number
+ * Razorpay listed.  0, or -1 (err). */
+static int
+payment_list(const struct zt_razorpay_cfg *cfg, json_object *ans,
+    struct zt_razorpay_payment *items, size_t max, size_t *count,
+    struct zt_razorpay_err *err)
+{
+	json_object *arr;
+	size_t n;
+
+	if (!json_object_object_get_ex(ans, "items", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		bad_entity(cfg, err, "payment list");
+		return -1;
+	}
+	n = json_object_array_length(arr);
+	for (size_t i = 0; i < n && i < max; i++)
+		if (parse_payment(
+			json_object_array_get_idx(arr, i), &items[i]) != 0) {
+			bad_entity(cfg, err, "payment list");
+			return -1;
+		}
+	*count = n;
+	return 0;
+}
+
 int
 zt_razorpay_order_payments(const struct zt_razorpay_cfg *cfg,
     const char *order_id, struct zt_razorpay_payment *items, size_t max,
     size_t *count, struct zt_razorpay_err *err)
 {
-	json_object *ans, *arr;
-	size_t n;
-	int rc = -1;
+	json_object *ans;
+	int rc;
 
 	err_reset(err);
 	if (count != NULL)
@@ -547,22 +590,39 @@ zt_razorpay_order_payments(const struct zt_razorpay_cfg *cfg,
 	if (fetch(cfg, "order", order_id, "order", "/v1/orders/%s/payments",
 		"collection", &ans, err) != 0)
 		return -1;
-	if (!json_object_object_get_ex(ans, "items", &arr) ||
-	    !json_object_is_type(arr, json_type_array)) {
-		bad_entity(cfg, err, "payment list");
-		goto out;
-	}
-	n = json_object_array_length(arr);
-	for (size_t i = 0; i < n && i < max; i++)
-		if (parse_payment(
-			json_object_array_get_idx(arr, i), &items[i]) != 0) {
-			bad_entity(cfg, err, "payment list");
-			goto out;
-		}
-	*count = n;
-	rc = 0;
-out:
+	rc = payment_list(cfg, ans, items, max, count, err);
 	json_object_put(ans);
+	return rc;
+}
+
+int
+zt_razorpay_payments_list(const struct zt_razorpay_cfg *cfg, long long from,
+    long long to, int skip, struct zt_razorpay_payment *items, size_t max,
+    size_t *count, struct zt_razorpay_err *err)
+{
+	struct call c = {.method = "GET"};
+	json_object *ans = NULL;
+	char path[160];
+	int rc = -1;
+
+	err_reset(err);
+	if (count != NULL)
+		*count = 0;
+	if (count == NULL || items == NULL || max == 0 || max > 100 ||
+	    from < 0 || to < from || skip < 0) {
+		set_err(cfg, err, 0, 0, "bad payment list request");
+		return -1;
+	}
+	if (check_cfg(cfg, err) != 0)
+		return -1;
+	snprintf(path, sizeof(path),
+	    "/v1/payments?from=%lld&to=%lld&count=%zu&skip=%d", from, to, max,
+	    skip);
+	c.path = path;
+	if (run(cfg, &c, "collection", &ans, err) == 0)
+		rc = payment_list(cfg, ans, items, max, count, err);
+	json_object_put(ans);
+	zt_http_call_free(&c.http);
 	return rc;
 }
 
@@ -738,6 +798,86 @@ zt_razorpay_refund_fetch(const struct zt_razorpay_cfg *cfg,
 		return -1;
 	if (parse_refund(ans, out) != 0)
 		bad_entity(cfg, err, "refund");
+	else
+		rc = 0;
+	json_object_put(ans);
+	return rc;
+}
+
+int
+zt_razorpay_transfer_create(const struct zt_razorpay_cfg *cfg,
+    const char *account, long long amount, const char *idempotency_key,
+    struct zt_razorpay_transfer *out, struct zt_razorpay_err *err)
+{
+	struct call c = {.method = "POST",
+	    .path = "/v1/transfers",
+	    .idem = idempotency_key,
+	    .idem_header = "X-Transfer-Idempotency"};
+	json_object *body = NULL, *ans = NULL;
+	int rc = -1;
+
+	err_reset(err);
+	if (out == NULL) {
+		set_err(cfg, err, 0, 0, "no place for the transfer");
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	if (check_cfg(cfg, err) != 0 || check_amount(cfg, err, amount) != 0)
+		return -1;
+	if (!valid_id(account, "acc")) {
+		set_err(cfg, err, 0, 0, "invalid linked account id");
+		return -1;
+	}
+	if (idempotency_key == NULL || !valid_idem_key(idempotency_key)) {
+		set_err(cfg, err, 0, 0,
+		    "idempotency key must be 10-128 letters, digits, '-' or "
+		    "'_'");
+		return -1;
+	}
+	if ((body = json_object_new_object()) == NULL)
+		goto oom;
+	json_object_object_add(
+	    body, "account", json_object_new_string(account));
+	json_object_object_add(body, "amount", json_object_new_int64(amount));
+	json_object_object_add(body, "currency", json_object_new_string("INR"));
+	if ((c.body = to_json(body)) == NULL)
+		goto oom;
+	if (run(cfg, &c, "transfer", &ans, err) != 0)
+		goto out;
+	if (parse_transfer(ans, out) != 0) {
+		bad_entity(cfg, err, "transfer");
+		goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	set_err(cfg, err, 0, 1, "could not reach razorpay: out of memory");
+out:
+	json_object_put(ans);
+	json_object_put(body);
+	zt_http_call_free(&c.http);
+	return rc;
+}
+
+int
+zt_razorpay_transfer_fetch(const struct zt_razorpay_cfg *cfg,
+    const char *transfer_id, struct zt_razorpay_transfer *out,
+    struct zt_razorpay_err *err)
+{
+	json_object *ans;
+	int rc = -1;
+
+	err_reset(err);
+	if (out == NULL) {
+		set_err(cfg, err, 0, 0, "no place for the transfer");
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	if (fetch(cfg, "transfer", transfer_id, "trf", "/v1/transfers/%s",
+		"transfer", &ans, err) != 0)
+		return -1;
+	if (parse_transfer(ans, out) != 0)
+		bad_entity(cfg, err, "transfer");
 	else
 		rc = 0;
 	json_object_put(ans);

@@ -5,10 +5,13 @@
  *   POST {base}/v1/orders                  zt_razorpay_order_create
  *   GET  {base}/v1/orders/{id}             zt_razorpay_order_fetch
  *   GET  {base}/v1/orders/{id}/payments    zt_razorpay_order_payments
+ *   GET  {base}/v1/payments?from=&to=…     zt_razorpay_payments_list
  *   GET  {base}/v1/payments/{id}           zt_razorpay_payment_fetch
  *   POST {base}/v1/payments/{id}/capture   zt_razorpay_payment_capture
  *   POST {base}/v1/payments/{id}/refund    zt_razorpay_refund_create
  *   GET  {base}/v1/refunds/{id}            zt_razorpay_refund_fetch
+ *   POST {base}/v1/transfers               zt_razorpay_transfer_create
+ *   GET  {base}/v1/transfers/{id}          zt_razorpay_transfer_fetch
  *
  * HTTP Basic key_id:key_secret, JSON bodies, amounts in paise, currency INR.
  * Results go into caller-provided structs (no allocation to free).
@@ -128,6 +131,18 @@ struct zt_razorpay_refund_req {
 	size_t nnotes;
 };
 
+/* A Route transfer to a linked account (docs/finance.md, "Payouts"). */
+struct zt_razorpay_transfer {
+	char id[ZT_RAZORPAY_ID_MAX];	    /* trf_… */
+	char recipient[ZT_RAZORPAY_ID_MAX]; /* acc_… */
+	char status[24]; /* pending, processed, failed, reversed,
+			    partially_reversed */
+	long long amount;
+	long long amount_reversed;
+	long long fees;
+	long long created_at;
+};
+
 /* A parsed webhook body (see zt_razorpay_event_parse). */
 struct zt_razorpay_event {
 	char event[48]; /* payment.captured, order.paid, refund.processed,
@@ -166,6 +181,15 @@ int zt_razorpay_order_payments(const struct zt_razorpay_cfg *cfg,
     const char *order_id, struct zt_razorpay_payment *items, size_t max,
     size_t *count, struct zt_razorpay_err *err);
 
+/*
+ * The payments created from..to (unix seconds, inclusive), newest first,
+ * skipping skip: up to max (1..100) into items, the number listed in
+ * *count (fewer than max: the last page).  0 or -1 (err).
+ */
+int zt_razorpay_payments_list(const struct zt_razorpay_cfg *cfg, long long from,
+    long long to, int skip, struct zt_razorpay_payment *items, size_t max,
+    size_t *count, struct zt_razorpay_err *err);
+
 /* Fetch a payment by id (status, amount, order_id, method, …).  0 or -1. */
 int zt_razorpay_payment_fetch(const struct zt_razorpay_cfg *cfg,
     const char *payment_id, struct zt_razorpay_payment *out,
@@ -195,6 +219,21 @@ int zt_razorpay_refund_create(const struct zt_razorpay_cfg *cfg,
 /* Fetch a refund by id.  0 or -1 (err). */
 int zt_razorpay_refund_fetch(const struct zt_razorpay_cfg *cfg,
     const char *refund_id, struct zt_razorpay_refund *out,
+    struct zt_razorpay_err *err);
+
+/*
+ * A direct transfer of amount paise from the platform's balance to the
+ * Route linked account (acc_…).  idempotency_key (X-Transfer-Idempotency,
+ * required here: a payout must never go twice) makes a repeated call
+ * answer the same transfer.  Fills *out.  0 or -1 (err).
+ */
+int zt_razorpay_transfer_create(const struct zt_razorpay_cfg *cfg,
+    const char *account, long long amount, const char *idempotency_key,
+    struct zt_razorpay_transfer *out, struct zt_razorpay_err *err);
+
+/* Fetch a transfer by id.  0 or -1 (err). */
+int zt_razorpay_transfer_fetch(const struct zt_razorpay_cfg *cfg,
+    const char *transfer_id, struct zt_razorpay_transfer *out,
     struct zt_razorpay_err *err);
 
 /*

@@ -4,6 +4,7 @@
  * from cron); see zt_refund.h.
  */
 #include "zt_refund.h"
+#include "zt_finance.h"
 #include "zt_booking_int.h"
 #include "zt_crypto.h"
 #include "zt_json.h"
@@ -436,6 +437,9 @@ zt_refund_grant(struct zt_req *req, const char *booking_id, long long amount,
 		return zt_fail(req, ZT_ECONFLICT, "not_refundable",
 		    "only a confirmed booking can be refunded (this one is %s)",
 		    PQgetvalue(r, 0, CL_STATUS));
+	/* a completed event: within ZT_REFUND_WINDOW_DAYS of its end */
+	if ((e = zt_finance_refund_open(req, booking_id)) != ZT_OK)
+		return e;
 	const char *payment_row, *ppid;
 	long long left = captured(req, r, &payment_row, &ppid);
 	const char *why =

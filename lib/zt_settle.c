@@ -398,3 +398,37 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 	*out_json = webhook_answer("processed");
 	return ZT_OK;
 }
+
+enum zt_err
+zt_settle_found(struct zt_req *req, const char *order_id,
+    const char *payment_id, long long amount, int *found)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	struct zt__after a;
+	enum outcome out;
+	const char *p[1] = {order_id};
+	PGresult *r;
+	enum zt_err e;
+
+	memset(&a, 0, sizeof(a));
+	*found = 0;
+	if (zt_db_begin_system(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_find_by_order, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (PQntuples(r) == 0) {
+		zt_db_rollback();
+		return ZT_OK;
+	}
+	*found = 1;
+	const char *booking = zt__dup(req, r, 0, 0);
+	a.tenant_id = zt__dup(req, r, 0, 1);
+	if (zt_db_scope_tenant(req, &err, a.tenant_id, "") != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((e = settle(req, booking, order_id, payment_id, amount, &out,
+		 &a)) != ZT_OK)
+		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	zt__run_after(req, &a);
+	return ZT_OK;
+}

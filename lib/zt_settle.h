@@ -25,4 +25,13 @@ enum zt_err zt_settle_confirm(struct zt_req *req, const char *booking_id,
  * *out is {status: "processed" | "duplicate"}. */
 enum zt_err zt_settle_webhook(struct zt_req *req, struct json_object **out);
 
+/*
+ * A captured payment found by asking Razorpay (ztic-reconcile: its webhook
+ * never came) settles exactly as its payment.captured webhook would, in a
+ * transaction of its own.  *found is 0 when no booking has the order (the
+ * caller reports it), else 1.
+ */
+enum zt_err zt_settle_found(struct zt_req *req, const char *order_id,
+    const char *payment_id, long long amount, int *found);
+
 #endif

@@ -49,13 +49,14 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 MAX_BODY = 1 << 20
 ALNUM = string.ascii_letters + string.digits
-ID_RE = {p: re.compile(r"^%s_[A-Za-z0-9]{14}$" % p) for p in ("order", "pay", "rfnd")}
+ID_RE = {p: re.compile(r"^%s_[A-Za-z0-9]{14}$" % p) for p in ("order", "pay", "rfnd", "trf", "acc")}
 IDEM_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{10,}$")
 
 ALL_EVENTS = ("payment.authorized", "payment.captured", "payment.failed", "order.paid",
-              "refund.created", "refund.processed", "refund.failed")
+              "refund.created", "refund.processed", "refund.failed",
+              "transfer.processed", "transfer.failed")
 DEFAULT_EVENTS = ["payment.authorized", "payment.captured", "payment.failed", "order.paid",
-                  "refund.processed", "refund.failed"]
+                  "refund.processed", "refund.failed", "transfer.processed", "transfer.failed"]
 METHODS = ("upi", "card", "netbanking", "wallet")
 ACCOUNT_ID = "acc_ZticEmulator01"
 
@@ -79,6 +80,8 @@ DEFAULT_CONFIG = {
     "events": list(DEFAULT_EVENTS),
     "refund_auto": "processed",  # processed | failed | none (stay pending)
     "refund_delay_ms": 100,     # pending -> refund_auto after this
+    "transfer_auto": "processed",  # Route transfers: processed | failed | none (stay pending)
+    "transfer_delay_ms": 100,   # pending -> transfer_auto after this
     "auto_capture": True,       # default of orders created without payment_capture
 }
 WEBHOOK_KEYS = ("webhook_url", "webhook_secret", "auto", "delay_ms", "duplicate", "shuffle",
@@ -217,6 +220,7 @@ ALLOWED_FIELDS = {
                       "bank_account", "transfers"},
     "payments.capture": {"amount", "currency"},
     "refunds.create": {"amount", "speed", "notes", "receipt"},
+    "transfers.create": {"account", "amount", "currency", "notes", "on_hold", "on_hold_until"},
 }
 
 
@@ -257,7 +261,9 @@ class State:
         self.orders = {}
         self.payments = {}
         self.refunds = {}
+        self.transfers = {}     # Route direct transfers (trf_…)
         self.idem = {}          # idempotency key -> (fingerprint, refund id)
+        self.transfer_idem = {}  # X-Transfer-Idempotency -> (fingerprint, transfer id)
         self.events = {}        # id -> event record (body kept raw)
         self.event_order = []
         self.pending = []       # ids queued for manual delivery
@@ -307,7 +313,7 @@ class State:
                     raise ValueError("%s must be true or false" % k)
                 new[k] = v
             elif k in ("delay_ms", "duplicate", "max_attempts", "retry_delay_ms", "timeout_ms",
-                       "refund_delay_ms"):
+                       "refund_delay_ms", "transfer_delay_ms"):
                 if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                     raise ValueError("%s must be a whole number >= 0" % k)
                 if k in ("max_attempts", "timeout_ms") and v < 1:
@@ -319,9 +325,9 @@ class State:
                 if not isinstance(v, list) or any(e not in ALL_EVENTS for e in v):
                     raise ValueError("events must be a list drawn from %s" % ", ".join(ALL_EVENTS))
                 new[k] = list(v)
-            elif k == "refund_auto":
+            elif k in ("refund_auto", "transfer_auto"):
                 if v not in ("processed", "failed", "none"):
-                    raise ValueError("refund_auto must be processed, failed or none")
+                    raise ValueError("%s must be processed, failed or none" % k)
                 new[k] = v
         flush = new["auto"] and not self.config["auto"]
         self.config = new
@@ -349,7 +355,8 @@ class State:
 
     def get(self, kind, ident):
         check_id(kind, ident)
-        table = {"order": self.orders, "pay": self.payments, "rfnd": self.refunds}[kind]
+        table = {"order": self.orders, "pay": self.payments, "rfnd": self.refunds,
+                 "trf": self.transfers}[kind]
         ent = table.get(ident)
         if ent is None:
             raise missing_id()
@@ -605,6 +612,88 @@ class State:
         else:
             raise ValueError("status must be processed or failed")
         events.append(("refund." + r["status"], {"refund": self.refund_view(r), "payment": self.payment_view(p)}))
+
+    # --- Route transfers -----------------------------------------------------
+    def transfer_view(self, t):
+        v = {k: v for k, v in t.items() if not k.startswith("_")}
+        v["notes"] = notes_out(t["notes"])
+        return v
+
+    def api_transfer(self, doc, idem_key):
+        """POST /v1/transfers: a direct transfer to a linked account."""
+        fp = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+        if idem_key is not None:
+            if not IDEM_KEY_RE.match(idem_key):
+                raise bad("The idempotency key must be at least 10 characters long and may contain "
+                          "only letters, digits, hyphens and underscores.", source="NA", step="NA",
+                          reason="NA")
+            seen = self.transfer_idem.get(idem_key)
+            if seen is not None:
+                if seen[0] != fp:
+                    raise bad("Different request with the same idempotency key has already been processed.",
+                              source="NA", step="NA", reason="NA")
+                return self.transfers[seen[1]]
+        account = doc.get("account")
+        if not isinstance(account, str) or not ID_RE["acc"].match(account):
+            raise bad("The account id is invalid.", "account")
+        amount = check_amount(doc.get("amount"))
+        currency = check_currency(doc.get("currency"))
+        fee = (amount * 25 + 9999) // 10000          # 0.25 % + 18 % GST on it
+        tax = (fee * 18 + 99) // 100
+        t = {"id": new_id("trf"), "entity": "transfer", "status": "pending", "source": ACCOUNT_ID,
+             "recipient": account, "amount": amount, "currency": currency, "amount_reversed": 0,
+             "fees": fee + tax, "tax": tax, "notes": check_notes(doc.get("notes")),
+             "linked_account_notes": [], "on_hold": False, "on_hold_until": None,
+             "recipient_settlement_id": None, "created_at": now(), "processed_at": None,
+             "error": {"code": None, "description": None, "reason": None, "field": None,
+                       "step": None, "id": None, "source": None, "metadata": None}}
+        self.transfers[t["id"]] = t
+        if idem_key is not None:
+            self.transfer_idem[idem_key] = (fp, t["id"])
+        auto, delay = self.config["transfer_auto"], self.config["transfer_delay_ms"]
+        if auto != "none":
+            if delay == 0:
+                events = []
+                self.settle_transfer(t, auto, events)
+                self.emit(events)
+            else:
+                gen = self.gen
+                tm = threading.Timer(delay / 1000.0, self._timer_transfer, (gen, t["id"], auto))
+                tm.daemon = True
+                tm.start()
+        return t
+
+    def _timer_transfer(self, gen, tid, status):
+        with self.lock:
+            if gen != self.gen:
+                return
+            t = self.transfers.get(tid)
+            if t is None or t["status"] != "pending":
+                return
+            events = []
+            self.settle_transfer(t, status, events)
+            self.emit(events)
+
+    def settle_transfer(self, t, status, events):
+        """pending -> processed | failed (appends the webhook to events);
+        pending or processed -> reversed (the whole amount taken back, as a
+        reversal from the Dashboard does; no webhook)."""
+        if status == "reversed" and t["status"] in ("pending", "processed"):
+            t["status"] = "reversed"
+            t["amount_reversed"] = t["amount"]
+            return
+        if t["status"] != "pending":
+            raise ValueError("transfer %s is %s, not pending" % (t["id"], t["status"]))
+        if status == "processed":
+            t["status"] = "processed"
+            t["processed_at"] = now()
+        elif status == "failed":
+            t["status"] = "failed"
+            t["error"].update({"code": "BAD_REQUEST_ERROR", "reason": "linked_account_suspended",
+                               "description": "The linked account is not active."})
+        else:
+            raise ValueError("status must be processed, failed or reversed")
+        events.append(("transfer." + t["status"], {"transfer": self.transfer_view(t)}))
 
     # --- webhooks ------------------------------------------------------------
     def emit(self, events):
@@ -1038,6 +1127,8 @@ class Handler(BaseHTTPRequestHandler):
             return "orders.fetch", "GET", self.api_order_fetch, (parts[1],)
         if len(parts) == 3 and parts[0] == "orders" and parts[2] == "payments":
             return "orders.payments", "GET", self.api_order_payments, (parts[1],)
+        if parts == ["payments"]:
+            return "payments.list", "GET", self.api_payments_list, ()
         if len(parts) == 2 and parts[0] == "payments":
             return "payments.fetch", "GET", self.api_payment_fetch, (parts[1],)
         if len(parts) == 3 and parts[0] == "payments" and parts[2] == "capture":
@@ -1048,10 +1139,16 @@ class Handler(BaseHTTPRequestHandler):
             return "refunds.list", "GET", self.api_payment_refunds, (parts[1],)
         if len(parts) == 2 and parts[0] == "refunds":
             return "refunds.fetch", "GET", self.api_refund_fetch, (parts[1],)
+        if parts == ["transfers"]:
+            return "transfers.create", "POST", self.api_transfer_create, ()
+        if len(parts) == 2 and parts[0] == "transfers":
+            return "transfers.fetch", "GET", self.api_transfer_fetch, (parts[1],)
         return None, None, None, ()
 
     def api(self, path, query, body):
         endpoint, method, fn, args = self.route(path)
+        if endpoint == "payments.list":
+            args = (query,)
         status, doc = 0, None
         try:
             self.authenticate()
@@ -1100,7 +1197,8 @@ class Handler(BaseHTTPRequestHandler):
         rec = {"method": self.command, "path": urlsplit(self.path).path, "endpoint": endpoint,
                "status": status, "body": doc, "at": now_iso(),
                "headers": {k.lower(): v for k, v in self.headers.items()
-                           if k.lower() in ("x-refund-idempotency", "user-agent", "content-type")}}
+                           if k.lower() in ("x-refund-idempotency", "x-transfer-idempotency", "user-agent",
+                                           "content-type")}}
         with self.st.lock:
             self.st.requests.append(rec)
             del self.st.requests[:-1000]
@@ -1120,6 +1218,25 @@ class Handler(BaseHTTPRequestHandler):
             items = [self.st.payment_view(self.st.payments[i]) for i in o["_payments"]]
             return 200, {"entity": "collection", "count": len(items), "items": items}
 
+    def api_payments_list(self, doc, query):
+        """GET /v1/payments?from=&to=&count=&skip=: newest first, count <= 100."""
+        def num(name, default, lo, hi):
+            v = query.get(name)
+            if v is None or v == "":
+                return default
+            if not re.match(r"^[0-9]+$", v) or not lo <= int(v) <= hi:
+                raise bad("The %s must be an integer between %d and %d." % (name, lo, hi), name)
+            return int(v)
+        frm = num("from", 0, 0, 10 ** 10)
+        to = num("to", 10 ** 10, 0, 10 ** 10)
+        count = num("count", 10, 1, 100)
+        skip = num("skip", 0, 0, 10 ** 7)
+        with self.st.lock:
+            ps = sorted((p for p in self.st.payments.values() if frm <= p["created_at"] <= to),
+                        key=lambda p: p["created_at"], reverse=True)[skip:skip + count]
+            items = [self.st.payment_view(p) for p in ps]
+            return 200, {"entity": "collection", "count": len(items), "items": items}
+
     def api_payment_fetch(self, doc, pid):
         with self.st.lock:
             return 200, self.st.payment_view(self.st.get("pay", pid))
@@ -1136,6 +1253,15 @@ class Handler(BaseHTTPRequestHandler):
             p = self.st.get("pay", pid)
             r, _created = self.st.api_refund(p, doc, key)
             return 200, self.st.refund_view(r)
+
+    def api_transfer_create(self, doc):
+        key = self.headers.get("X-Transfer-Idempotency")
+        with self.st.lock:
+            return 200, self.st.transfer_view(self.st.api_transfer(doc, key))
+
+    def api_transfer_fetch(self, doc, tid):
+        with self.st.lock:
+            return 200, self.st.transfer_view(self.st.get("trf", tid))
 
     def api_payment_refunds(self, doc, pid):
         with self.st.lock:
@@ -1285,6 +1411,7 @@ class Handler(BaseHTTPRequestHandler):
                     "orders": [st.order_view(o) for o in st.orders.values()],
                     "payments": [st.payment_view(p) for p in st.payments.values()],
                     "refunds": [st.refund_view(r) for r in st.refunds.values()],
+                    "transfers": [st.transfer_view(t) for t in st.transfers.values()],
                     "webhooks": hooks,
                     "config": st.public_config()})
         if parts == ["config"] and m in ("GET", "POST"):
@@ -1331,6 +1458,17 @@ class Handler(BaseHTTPRequestHandler):
                     raise bad(str(ex), "status")
                 st.emit(events)
                 return self.send_json(200, st.refund_view(r))
+        if len(parts) == 3 and parts[0] == "transfers" and parts[2] == "settle" and m == "POST":
+            d = doc_of()
+            with st.lock:
+                t = st.get("trf", parts[1])
+                events = []
+                try:
+                    st.settle_transfer(t, d.get("status") or "processed", events)
+                except ValueError as ex:
+                    raise bad(str(ex), "status")
+                st.emit(events)
+                return self.send_json(200, st.transfer_view(t))
         if parts == ["webhooks"] and m == "GET":
             return self.send_json(200, self.webhooks_view(query))
         if parts == ["webhooks"] and m == "DELETE":
@@ -1360,7 +1498,7 @@ class Handler(BaseHTTPRequestHandler):
             d = doc_of()
             try:
                 ep = d.get("endpoint", "*")
-                if not isinstance(ep, str) or not re.match(r"^(\*|any|orders|payments|refunds)(\.[a-z]+)?$", ep):
+                if not isinstance(ep, str) or not re.match(r"^(\*|any|orders|payments|refunds|transfers)(\.[a-z]+)?$", ep):
                     raise ValueError("endpoint must be orders, payments, refunds (or orders.create, "
                                      "orders.fetch, orders.payments, payments.fetch, payments.capture, "
                                      "refunds.create, refunds.fetch, refunds.list) or *")

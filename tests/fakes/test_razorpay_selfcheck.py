@@ -550,3 +550,45 @@ def test_events_option_sets_the_subscription():
     finally:
         p.terminate()
         p.wait(10)
+
+
+# ------------------------------------------------ transfers, payment list --
+
+def transfer(base, body, key=None):
+    headers = {"X-Transfer-Idempotency": key} if key else {}
+    return requests.post(base + "/v1/transfers", json=body, auth=AUTH, headers=headers)
+
+
+def test_transfer_idempotency_settle_and_webhook(base, receiver):
+    requests.post(base + "/_fake/config", json={"transfer_auto": "none"}).raise_for_status()
+    body = {"account": "acc_CPRsN1LkFccllA", "amount": 100000, "currency": "INR"}
+    a = transfer(base, body, key="payout-0000000001")
+    assert a.status_code == 200, a.text
+    t = a.json()
+    assert re.match(r"^trf_[A-Za-z0-9]{14}$", t["id"]) and t["entity"] == "transfer"
+    assert t["status"] == "pending" and t["recipient"] == body["account"] and t["fees"] > 0
+    # the same key and request: the same transfer; another request: refused
+    assert transfer(base, body, key="payout-0000000001").json()["id"] == t["id"]
+    err(transfer(base, dict(body, amount=5000), key="payout-0000000001"), 400)
+    err(transfer(base, dict(body, account="acc_bad"), key="payout-0000000002"), 400)
+    err(transfer(base, dict(body, amount=50), key="payout-0000000003"), 400)
+    st = requests.post(base + "/_fake/transfers/%s/settle" % t["id"], json={"status": "failed"}).json()
+    assert st["status"] == "failed" and st["error"]["reason"]
+    got = requests.get(base + "/v1/transfers/" + t["id"], auth=AUTH).json()
+    assert got["status"] == "failed"
+    requests.post(base + "/_fake/webhooks/deliver").raise_for_status()
+    doc = check_signed(receiver.wait(1)[0], "transfer.failed")
+    assert doc["payload"]["transfer"]["entity"]["id"] == t["id"]
+
+
+def test_payments_list_by_time_newest_first(base):
+    ids = [captured_payment(base) for _ in range(3)]
+    lst = requests.get(base + "/v1/payments", params={"from": 0, "count": 2}, auth=AUTH).json()
+    assert lst["entity"] == "collection" and lst["count"] == 2
+    rest = requests.get(base + "/v1/payments", params={"from": 0, "count": 2, "skip": 2},
+                        auth=AUTH).json()
+    assert sorted(p["id"] for p in lst["items"] + rest["items"]) == sorted(ids)
+    assert all(p["fee"] > 0 for p in lst["items"])
+    assert requests.get(base + "/v1/payments", params={"from": 0, "to": 1},
+                        auth=AUTH).json()["count"] == 0
+    err(requests.get(base + "/v1/payments", params={"count": 1000}, auth=AUTH), 400)

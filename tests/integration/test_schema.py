@@ -208,6 +208,10 @@ class World:
                                                 refunds_paise, fees_paise, net_paise)
                            values (%s, %s, 1000, 100, 50, 850)""",
                         (t["id"], t["pub"]["id"]))
+            cur.execute("""insert into payment_discrepancies (tenant_id,
+                                provider_payment_id, kind, amount_paise)
+                           values (%s, %s, 'not_settled', 1000)""",
+                        (t["id"], "pay_" + uuid.uuid4().hex))
             cur.execute("""insert into gates (tenant_id, event_id, name)
                            values (%s, %s, 'north') returning id""",
                         (t["id"], t["pub"]["id"]))
@@ -284,7 +288,7 @@ class World:
         return b
 
     def purge(self):
-        order = ["ticket_keys", "checkin_duplicates", "admissions", "gates", "refunds", "payments", "payouts", "tickets",
+        order = ["ticket_keys", "payment_discrepancies", "checkin_duplicates", "admissions", "gates", "refunds", "payments", "payouts", "tickets",
                  "booking_items", "bookings", "seats", "ticket_types", "price_categories",
                  "events", "invitations", "memberships", "tenant_payout_details",
                  "audit_log"]

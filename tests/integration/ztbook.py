@@ -14,6 +14,7 @@ import time
 import uuid
 
 import psycopg2
+import pytest
 import requests
 
 from ztauth import mint
@@ -172,8 +173,9 @@ class Rzp:
         return self.post("/_fake/webhooks/deliver", kw)
 
 
-def stack_env(stack_var):
-    """The responders' environment of the stack (its env file)."""
+def stack_env(stack_var, **extra):
+    """The stack's environment (its env file), with extra settings: what
+    the responders and the cron programs run with."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     with open(os.path.join(stack_var, "env")) as f:
         for line in f:
@@ -181,14 +183,61 @@ def stack_env(stack_var):
             if line.startswith("export "):
                 k, _, v = line[7:].partition("=")
                 env[k] = shlex.split(v)[0] if v else ""
+    env.update({k: str(v) for k, v in extra.items()})
     return env
 
 
-def run_cron(stack_var, name):
-    p = subprocess.run([os.path.join(ROOT, "cron", "ztic-" + name)], env=stack_env(stack_var),
+def cron_bin(name):
+    return os.path.join(ROOT, "cron", "ztic-" + name)
+
+
+def run_cron(stack_var, name, **extra):
+    p = subprocess.run([cron_bin(name)], env=stack_env(stack_var, **extra),
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     return p
+
+
+def run_cron_twice(stack_var, name, **extra):
+    """Two runs of a cron program at the same time; both must succeed."""
+    env = stack_env(stack_var, **extra)
+    ps = [subprocess.Popen([cron_bin(name)], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=60) for p in ps]
+    for p, (_, err) in zip(ps, outs):
+        assert p.returncode == 0, err
+    return [err for _, err in outs]
+
+
+def paid_booking(shop, rzp, base_url, stack_var, ev, seats):
+    """A new buyer holds seats, books and pays (Checkout's proof):
+    (the buyer, the confirmed booking)."""
+    b = Person(base_url, stack_var, shop.user("buyer"))
+    b.hold(ev, seats)
+    body = b.book(ev).json()
+    pay = rzp.pay(body["payment"]["orderId"])
+    r = b.call("POST", "/api/bookings/confirm", {"bookingId": body["id"], **pay})
+    assert r.status_code == 200, r.text
+    return b, r.json()
+
+
+@pytest.fixture
+def shop(pg_owner_dsn):
+    """A Shop whose rows go when the test ends (import it to use it)."""
+    s = Shop(pg_owner_dsn)
+    yield s
+    s.purge()
+
+
+@pytest.fixture
+def rzp_lost(razorpay_url):
+    """The emulator with webhooks queued, "lost" until delivered; what is
+    still queued is delivered at the end (import it to use it)."""
+    r = Rzp(razorpay_url)
+    r.webhooks(auto=False)
+    yield r
+    r.deliver()
+    r.webhooks(auto=True)
 
 
 def wait_for(fn, timeout=10, every=0.1):

@@ -1,0 +1,305 @@
+/* zt_payout.c - paying organizers; see zt_payout.h. */
+#include "zt_payout.h"
+#include "zt_booking_int.h"
+#include "zt_finance.h"
+#include "zt_log.h"
+#include "zt_server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* completed events past the hold with no live payout */
+static struct zt_sql q_to_propose = ZT_SQL("po_to_propose",
+    "SELECT e.id, e.tenant_id FROM events e WHERE e.status = 'completed'"
+    " AND e.ends_at < now() - make_interval(days => $1::int)"
+    " AND e.ends_at > now() - interval '180 days'"
+    " AND NOT EXISTS (SELECT 1 FROM payouts p WHERE p.event_id = e.id"
+    "  AND p.status NOT IN ('failed', 'reversed'))"
+    " ORDER BY e.ends_at LIMIT $2::int",
+    2);
+static struct zt_sql q_propose = ZT_SQL("po_propose",
+    "INSERT INTO payouts (tenant_id, event_id, gross_paise, refunds_paise,"
+    " fees_paise, commission_paise, net_paise) VALUES ($1, $2, $3, $4, $5,"
+    " $6, $7) ON CONFLICT (event_id) WHERE status NOT IN ('failed',"
+    " 'reversed') DO NOTHING RETURNING id",
+    7);
+/* approved, or claimed by a run that never heard Razorpay's answer */
+static struct zt_sql q_to_send = ZT_SQL("po_to_send",
+    "SELECT id, tenant_id FROM payouts WHERE status = 'approved'"
+    " OR (status = 'processing' AND provider_transfer_id IS NULL"
+    "  AND updated_at < now() - interval '1 minute')"
+    " ORDER BY created_at LIMIT $1::int",
+    1);
+enum claim_col { CL_NET, CL_KEY, CL_ACCOUNT };
+static struct zt_sql q_claim = ZT_SQL("po_claim",
+    "UPDATE payouts p SET status = 'processing', provider_account_id ="
+    " d.provider_account_id FROM tenant_payout_details d"
+    " WHERE p.id = $1 AND d.tenant_id = p.tenant_id"
+    " AND d.provider_account_id IS NOT NULL"
+    " AND (p.status = 'approved' OR (p.status = 'processing'"
+    "  AND p.provider_transfer_id IS NULL"
+    "  AND p.updated_at < now() - interval '1 minute'))"
+    " RETURNING p.net_paise, p.idempotency_key, p.provider_account_id",
+    1);
+static struct zt_sql q_sent = ZT_SQL("po_sent",
+    "UPDATE payouts SET provider_transfer_id = $2 WHERE id = $1"
+    " AND provider_transfer_id IS NULL",
+    2);
+static struct zt_sql q_to_check = ZT_SQL("po_to_check",
+    "SELECT id, tenant_id, provider_transfer_id FROM payouts"
+    " WHERE status = 'processing' AND provider_transfer_id IS NOT NULL"
+    " ORDER BY updated_at LIMIT $1::int",
+    1);
+static struct zt_sql q_end = ZT_SQL("po_end",
+    "UPDATE payouts SET status = $2, failure_reason = nullif($3, ''),"
+    " paid_at = CASE WHEN $2 = 'paid' THEN now() END"
+    " WHERE id = $1 AND status = 'processing' RETURNING id",
+    3);
+static struct zt_sql q_decide = ZT_SQL("po_decide",
+    "UPDATE payouts SET status = $2, decided_by = $3, decided_at = now()"
+    " WHERE id = $1 AND status IN ('pending', 'held') RETURNING id",
+    3);
+static struct zt_sql q_tenant_of = ZT_SQL(
+    "po_tenant_of", "SELECT tenant_id, status FROM payouts WHERE id = $1", 1);
+static struct zt_sql q_get = ZT_SQL("po_get",
+    "SELECT id, tenant_id, event_id, status, gross_paise, refunds_paise,"
+    " fees_paise, commission_paise, net_paise,"
+    " coalesce(provider_transfer_id, '') FROM payouts WHERE id = $1",
+    1);
+
+/* A list of (id, tenant) rows of q, read in the system scope. */
+static PGresult *
+work(struct zt_req *req, struct zt_sql *q, const char *const *p)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	PGresult *r;
+	if (zt_db_begin_system(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, q, p)) == NULL)
+		return NULL;
+	zt_db_rollback();
+	return r;
+}
+
+/* Propose the payout of one event; 1 proposed, 0 nothing payable. */
+static int
+propose(struct zt_req *req, const char *event_id, const char *tenant)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	struct zt_finance_sums s;
+	char v[5][24];
+	PGresult *r;
+	if (zt_db_begin_tenant(req, &err, tenant, "") != ZT_OK ||
+	    zt_finance_sums(req, event_id, tenant, &s) != ZT_OK)
+		return -1;
+	if (s.payable < 100) { /* Razorpay moves at least INR 1 */
+		zt_db_rollback();
+		return 0;
+	}
+	snprintf(v[0], sizeof(v[0]), "%lld", s.gross);
+	snprintf(v[1], sizeof(v[1]), "%lld", s.refunds);
+	snprintf(v[2], sizeof(v[2]), "%lld", s.gateway_fees + s.commission);
+	snprintf(v[3], sizeof(v[3]), "%lld", s.commission);
+	snprintf(v[4], sizeof(v[4]), "%lld", s.payable);
+	const char *p[7] = {tenant, event_id, v[0], v[1], v[2], v[3], v[4]};
+	if ((r = zt_db_exec(req, &err, &q_propose, p)) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK)
+		return -1;
+	if (PQntuples(r) > 0)
+		zt_log_info("payouts",
+		    "payout %s of %lld paise proposed for "
+		    "event %s",
+		    PQgetvalue(r, 0, 0), s.payable, event_id);
+	return PQntuples(r) > 0;
+}
+
+/* Record how a payout ended (in the tenant's scope). */
+static int
+end(struct zt_req *req, const char *id, const char *tenant, const char *status,
+    const char *why)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[3] = {id, status, why ? why : ""};
+	if (zt_db_begin_tenant(req, &err, tenant, "") != ZT_OK ||
+	    zt_db_exec(req, &err, &q_end, p) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK)
+		return -1;
+	if (strcmp(status, "paid") == 0)
+		zt_log_info("payouts", "payout %s paid", id);
+	else
+		zt_log_warn("payouts",
+		    "payout %s %s (%s): its amount is payable again", id,
+		    status, why ? why : "");
+	return 1;
+}
+
+/* Send one approved payout; 1 sent (or ended), 0 not sendable now. */
+static int
+send_one(struct zt_req *req, const char *id, const char *tenant)
+{
+	struct zt_razorpay_cfg cfg;
+	struct zt_razorpay_transfer t;
+	struct zt_razorpay_err err;
+	struct zt_error dberr = ZT_ERROR_INIT;
+	const char *p[2] = {id, NULL};
+	PGresult *r;
+	if (zt_db_begin_tenant(req, &dberr, tenant, "") != ZT_OK ||
+	    (r = zt_db_exec(req, &dberr, &q_claim, p)) == NULL)
+		return -1;
+	if (PQntuples(r) == 0) {
+		/* taken, or no linked account yet: it waits, approved */
+		zt_db_rollback();
+		return 0;
+	}
+	long long net = atoll(PQgetvalue(r, 0, CL_NET));
+	const char *key = zt__dup(req, r, 0, CL_KEY);
+	const char *account = zt__dup(req, r, 0, CL_ACCOUNT);
+	if (zt_db_commit(req, &dberr) != ZT_OK)
+		return -1;
+	zt_server_razorpay_cfg(&cfg);
+	if (zt_razorpay_transfer_create(&cfg, account, net, key, &t, &err) !=
+	    0) {
+		if (err.retryable) { /* same key next run: never twice */
+			zt_log_warn("payouts", "payout %s: %s", id, err.msg);
+			return 0;
+		}
+		return end(req, id, tenant, "failed", err.msg);
+	}
+	p[1] = t.id;
+	if (zt_db_begin_tenant(req, &dberr, tenant, "") != ZT_OK ||
+	    zt_db_exec(req, &dberr, &q_sent, p) == NULL ||
+	    zt_db_commit(req, &dberr) != ZT_OK)
+		return -1;
+	zt_log_info("payouts", "payout %s sent as transfer %s", id, t.id);
+	return 1;
+}
+
+/* Ask Razorpay how one sent payout is doing; 1 ended, 0 still going. */
+static int
+check_one(struct zt_req *req, const char *id, const char *tenant,
+    const char *transfer)
+{
+	struct zt_razorpay_cfg cfg;
+	struct zt_razorpay_transfer t;
+	struct zt_razorpay_err err;
+	zt_server_razorpay_cfg(&cfg);
+	if (zt_razorpay_transfer_fetch(&cfg, transfer, &t, &err) != 0) {
+		zt_log_warn("payouts", "payout %s: %s", id, err.msg);
+		return 0;
+	}
+	if (strcmp(t.status, "processed") == 0)
+		return end(req, id, tenant, "paid", NULL);
+	if (strcmp(t.status, "failed") == 0)
+		return end(req, id, tenant, "failed", "the transfer failed");
+	if (strcmp(t.status, "reversed") == 0 ||
+	    strcmp(t.status, "partially_reversed") == 0)
+		return end(
+		    req, id, tenant, "reversed", "the transfer was reversed");
+	return 0;
+}
+
+int
+zt_payout_run(int limit, int *proposed, int *sent, int *ended)
+{
+	struct zt_req *req;
+	char days[16], lim[16];
+	PGresult *r;
+	int lock = zt_finance_lock("payouts"), rc = 0, s;
+
+	*proposed = *sent = *ended = 0;
+	if (lock <= 0)
+		return lock;
+	req = zt_req_new(NULL, NULL);
+	snprintf(days, sizeof(days), "%d", zt_g.cfg.payout_hold_days);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	const char *p1[2] = {days, lim}, *p2[1] = {lim};
+
+	/* the three passes: each row in its own transactions */
+	if ((r = work(req, &q_to_propose, p1)) == NULL)
+		goto fail;
+	for (int i = 0; i < PQntuples(r); i++) {
+		if ((s = propose(
+			 req, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1))) < 0)
+			goto fail;
+		*proposed += s;
+	}
+	zt_req_end(req);
+	if ((r = work(req, &q_to_send, p2)) == NULL)
+		goto fail;
+	for (int i = 0; i < PQntuples(r); i++) {
+		if ((s = send_one(
+			 req, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1))) < 0)
+			goto fail;
+		*sent += s;
+	}
+	zt_req_end(req);
+	if ((r = work(req, &q_to_check, p2)) == NULL)
+		goto fail;
+	for (int i = 0; i < PQntuples(r); i++) {
+		if ((s = check_one(req, PQgetvalue(r, i, 0),
+			 PQgetvalue(r, i, 1), PQgetvalue(r, i, 2))) < 0)
+			goto fail;
+		*ended += s;
+	}
+	goto out;
+fail:
+	zt_log_error(
+	    "payouts", "database: %s", req->err_msg ? req->err_msg : "failed");
+	zt_db_rollback();
+	rc = -1;
+out:
+	zt_req_end(req);
+	zt_req_free(req);
+	return rc;
+}
+
+static struct json_object *
+payout_json(PGresult *r)
+{
+	static const char *const keys[] = {"id", "tenantId", "eventId",
+	    "status", "grossPaise", "refundsPaise", "feesPaise",
+	    "commissionPaise", "netPaise", "transferId"};
+	struct json_object *o = json_object_new_object();
+	for (int i = 0; i < 10; i++)
+		json_object_object_add(o, keys[i],
+		    i >= 4 && i <= 8
+			? json_object_new_int64(atoll(PQgetvalue(r, 0, i)))
+			: json_object_new_string(PQgetvalue(r, 0, i)));
+	return o;
+}
+
+enum zt_err
+zt_payout_decide(struct zt_req *req, const char *admin_id,
+    const char *payout_id, int approve, struct json_object **out)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[3] = {payout_id, approve ? "approved" : "held", admin_id};
+	PGresult *r;
+
+	*out = NULL;
+	if (!zt_is_uuid(payout_id) || !zt_is_uuid(admin_id))
+		return zt_fail(
+		    req, ZT_ENOTFOUND, "payout_not_found", "no such payout");
+	if (zt_db_begin_system(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_tenant_of, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (PQntuples(r) == 0)
+		return zt_fail(
+		    req, ZT_ENOTFOUND, "payout_not_found", "no such payout");
+	const char *tenant = zt__dup(req, r, 0, 0);
+	if (zt_db_scope_tenant(req, &err, tenant, "") != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_decide, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (PQntuples(r) == 0)
+		return zt_fail(req, ZT_ECONFLICT, "invalid_transition",
+		    "only a pending or held payout can be approved or held");
+	if ((r = zt_db_exec(req, &err, &q_get, p)) == NULL)
+		return zt_fail_error(req, &err);
+	*out = payout_json(r);
+	if (zt_db_commit(req, &err) != ZT_OK) {
+		json_object_put(*out);
+		*out = NULL;
+		return zt_fail_error(req, &err);
+	}
+	return ZT_OK;
+}

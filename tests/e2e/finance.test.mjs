@@ -1,0 +1,61 @@
+// The organizer's money page (docs/finance.md) with stubbed answers: the
+// statement of an event, its lines as a CSV download. Sign-in is real; the
+// ledger itself is checked against the database in
+// tests/integration/test_ledger.py.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, open, shot, apiSignIn, adoptSession, newEmail, mint, DESKTOP } from './lib.mjs';
+import { reservedEvent } from './fixtures.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+const TENANT = 'a1000000-0000-4000-8000-0000000000f2';
+const EVENT = 'e1000000-0000-4000-8000-0000000000f2';
+const json = (route, code, body) => route.fulfill({ status: code, contentType: 'application/json', body: JSON.stringify(body) });
+
+const STATEMENT = {
+  eventId: EVENT, title: 'Mood Indigo Finale', status: 'completed', currency: 'INR', commissionBps: 500,
+  lines: {
+    ticketSales: 200000, convenienceFee: 4000, convenienceFeeGst: 720, otherReceipts: 0, gatewayFees: 4956,
+    refunds: { buyer: 45000, organizer: 10000, latePayments: 0, eventCancelled: 0, total: 55000 },
+  },
+  collectedPaise: 204720, grossPaise: 200000, refundsPaise: 55000, gatewayFeesPaise: 4956,
+  commissionPaise: 7250, payablePaise: 132794,
+};
+
+test('money: an event\'s statement, and its lines as CSV (stubbed finance API)', async () => {
+  const { page, context, problems } = await open(browser, { device: DESKTOP });
+  const session = await apiSignIn(newEmail('fin'));
+  await adoptSession(context, session);
+  const member = {
+    accessToken: mint(session.user.id, { tid: TENANT, role: 'owner' }), expiresIn: 900, tokenType: 'Bearer',
+    user: session.user, tenantId: TENANT, role: 'owner',
+    memberships: [{ tenantId: TENANT, role: 'owner', slug: 'mood-indigo', name: 'Mood Indigo', status: 'active' }],
+  };
+  await page.route('**/api/auth/token/refresh', (r) => json(r, 200, member));
+  await page.route(/\/api\/events\/mine(\?.*)?$/, (r) => json(r, 200, { events: [{ ...reservedEvent({ id: EVENT, title: 'Mood Indigo Finale', status: 'completed' }), sections: undefined }], next: null }));
+  const asked = [];
+  await page.route(/\/api\/tenants\/me\/finance\/events\/.*/, (r) => {
+    asked.push(r.request().url());
+    if (r.request().url().endsWith('format=csv')) {
+      return r.fulfill({ status: 200, contentType: 'text/csv; charset=utf-8', body: 'kind,booking_id,payment_id,refund_id,amount_paise,at\r\ntotal_payable,,,,132794,\r\n' });
+    }
+    return json(r, 200, STATEMENT);
+  });
+  await page.goto(`/organizer/finance.html?event=${EVENT}`);
+  await page.locator('#statement:not([hidden])').waitFor();
+  const text = await page.locator('#statement-rows').innerText();
+  assert.match(text, /Ticket sales\s+₹2,000/);
+  assert.match(text, /Platform commission \(5\.00 %\)\s+−₹72\.50/);
+  assert.match(text, /Payable to you\s+₹1,327\.94/);
+  await shot(page, 'organizer-finance');
+  const download = page.waitForEvent('download');
+  await page.locator('#fin-csv').click();
+  const file = await download;
+  assert.equal(file.suggestedFilename(), `ledger-${EVENT}.csv`);
+  assert.ok(asked.some((u) => u.endsWith(`/api/tenants/me/finance/events/${EVENT}?format=csv`)));
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});

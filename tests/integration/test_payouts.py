@@ -1,0 +1,189 @@
+"""ztic-payouts: an event's payable reaches its organizer once
+(docs/finance.md, "Payouts").
+
+A completed event past the hold period gets one payout of its ledger's
+payable; once a platform admin approves it, it goes to the tenant's Route
+linked account as one transfer, however many runs race; Razorpay's answer
+ends it.  A failed transfer makes the amount payable again: a new payout is
+proposed, under a new idempotency key.
+"""
+
+import json
+import os
+import random
+import string
+import subprocess
+
+import pytest
+import requests
+
+from ztbook import (Person, Rzp, Shop, stack_env, paid_booking, run_cron, run_cron_twice,
+                    wait_for)
+
+
+@pytest.fixture
+def shop(pg_owner_dsn):
+    s = Shop(pg_owner_dsn)
+    yield s
+    s.conn.rollback()
+    for t in s.tenants:
+        with s.tx(t) as cur:
+            cur.execute("delete from payouts where tenant_id = %s", (t,))
+            cur.execute("delete from tenant_payout_details where tenant_id = %s", (t,))
+    s.purge()
+
+
+@pytest.fixture
+def rzp(razorpay_url):
+    r = Rzp(razorpay_url)
+    yield r
+    r.post("/_fake/config", {"transfer_auto": "processed"})
+
+
+def acc():
+    return "acc_" + "".join(random.choice(string.ascii_letters + string.digits) for _ in range(14))
+
+
+def sold_and_ended(shop, rzp, base_url, stack_var, linked=True):
+    owner = shop.user("owner")
+    t = shop.tenant(owner)
+    account = acc()
+    with shop.tx(t) as cur:
+        cur.execute("insert into tenant_payout_details (tenant_id, method, upi_id,"
+                    " provider_account_id) values (%s, 'upi', 'fest@okbank', %s)",
+                    (t, account if linked else None))
+    ev = shop.event(t, seats=4)
+    for seats in (ev["seats"][:2], ev["seats"][2:3]):
+        paid_booking(shop, rzp, base_url, stack_var, ev, seats)
+    with shop.tx(t) as cur:
+        cur.execute("update events set starts_at = now() - interval '10 days',"
+                    " ends_at = now() - interval '10 days' + interval '3 hours'"
+                    " where id = %s", (ev["id"],))
+    run_cron(stack_var, "finalize")
+    run_cron(stack_var, "reconcile")   # Razorpay's fees
+    org = Person(base_url, stack_var, owner, t, "owner")
+    ledger = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    return t, ev, account, ledger
+
+
+def payouts(shop, t, ev):
+    return shop.all("select id, status, net_paise, fees_paise, commission_paise,"
+                    " idempotency_key, provider_transfer_id, failure_reason"
+                    " from payouts where event_id = %s order by created_at",
+                    (ev["id"],), tenant=t)
+
+
+def transfers(razorpay_url, account):
+    st = requests.get(razorpay_url + "/_fake/state", timeout=10).json()
+    return [x for x in st["transfers"] if x["recipient"] == account]
+
+
+ADMIN = "00000000-0000-4000-8000-000000000001"
+PAYOUTCTL = os.path.join(os.path.dirname(__file__), "..", "tools", "payoutctl")
+
+
+def decide(stack_var, verb, pid, admin=ADMIN):
+    """What the admin console's responder does: zt_payout_decide."""
+    p = subprocess.run([PAYOUTCTL, verb, admin, str(pid)], env=stack_env(stack_var),
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode in (0, 1), p.stderr
+    out = p.stdout.strip()
+    return json.loads(out) if p.returncode == 0 else out
+
+
+def approve(stack_var, pid):
+    ans = decide(stack_var, "approve", pid)
+    assert ans["status"] == "approved", ans
+    return ans
+
+
+def test_payout_is_proposed_approved_and_paid_once(shop, rzp, razorpay_url, base_url, stack_var):
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var)
+    assert ledger["payablePaise"] > 0
+
+    run_cron_twice(stack_var, "payouts")
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    assert p[1] == "pending" and p[2] == ledger["payablePaise"]
+    assert p[3] == ledger["gatewayFeesPaise"] + ledger["commissionPaise"]
+    assert p[4] == ledger["commissionPaise"]
+    assert transfers(razorpay_url, account) == []     # not before approval
+
+    approve(stack_var, p[0])
+    run_cron_twice(stack_var, "payouts")
+    run_cron(stack_var, "payouts")
+    [trf] = transfers(razorpay_url, account)
+    assert trf["amount"] == ledger["payablePaise"]
+    sent = requests.get(razorpay_url + "/_fake/requests",
+                        params={"endpoint": "transfers.create"}, timeout=10).json()
+    keys = {r["headers"].get("x-transfer-idempotency") for r in sent
+            if r["body"].get("account") == account}
+    assert keys == {p[5]}
+
+    assert wait_for(lambda: transfers(razorpay_url, account)[0]["status"] == "processed")
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    assert p[1] == "paid" and p[6] == trf["id"]
+    run_cron_twice(stack_var, "payouts")
+    assert len(payouts(shop, t, ev)) == 1 and len(transfers(razorpay_url, account)) == 1
+
+
+def test_failed_transfer_makes_the_amount_payable_again(shop, rzp, razorpay_url, base_url,
+                                                       stack_var):
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var)
+    rzp.post("/_fake/config", {"transfer_auto": "failed"})
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    approve(stack_var, p[0])
+    run_cron(stack_var, "payouts")
+    assert wait_for(lambda: transfers(razorpay_url, account)[0]["status"] == "failed")
+    run_cron(stack_var, "payouts")      # ends it, then proposes anew next run
+    run_cron(stack_var, "payouts")
+    ps = payouts(shop, t, ev)
+    assert [x[1] for x in ps] == ["failed", "pending"], ps
+    assert ps[0][7] and ps[1][2] == ledger["payablePaise"] and ps[0][5] != ps[1][5]
+
+
+def test_no_linked_account_waits(shop, rzp, razorpay_url, base_url, stack_var):
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var, linked=False)
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    approve(stack_var, p[0])
+    run_cron(stack_var, "payouts")
+    assert payouts(shop, t, ev)[0][1] == "approved"
+
+
+def test_admin_decisions(shop, rzp, razorpay_url, base_url, stack_var):
+    """Hold, then approve; nothing after that; unknown ids are 404."""
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var)
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    held = decide(stack_var, "hold", p[0])
+    assert held["status"] == "held" and held["netPaise"] == ledger["payablePaise"]
+    run_cron(stack_var, "payouts")
+    assert transfers(razorpay_url, account) == []       # held: not sent
+    approve(stack_var, p[0])
+    assert decide(stack_var, "hold", p[0]) == "error 409 invalid_transition"
+    assert decide(stack_var, "approve", "00000000-0000-4000-8000-00000000dead") == \
+        "error 404 payout_not_found"
+    assert decide(stack_var, "approve", "nope") == "error 404 payout_not_found"
+    assert shop.one("select decided_by::text from payouts where id = %s", (p[0],),
+                    tenant=t)[0] == ADMIN
+
+
+def test_reversed_transfer_makes_the_amount_payable_again(shop, rzp, razorpay_url, base_url,
+                                                         stack_var):
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var)
+    rzp.post("/_fake/config", {"transfer_auto": "none"})
+    run_cron(stack_var, "payouts")
+    [p] = payouts(shop, t, ev)
+    approve(stack_var, p[0])
+    run_cron(stack_var, "payouts")
+    [trf] = transfers(razorpay_url, account)
+    assert payouts(shop, t, ev)[0][1] == "processing"
+    rzp.post(f"/_fake/transfers/{trf['id']}/settle", {"status": "reversed"})
+    run_cron(stack_var, "payouts")      # ends it as reversed
+    run_cron(stack_var, "payouts")      # and proposes the payable anew
+    ps = payouts(shop, t, ev)
+    assert [x[1] for x in ps] == ["reversed", "pending"], ps
+    assert ps[1][2] == ledger["payablePaise"]

@@ -1,0 +1,93 @@
+// The organizer's money page: an event's statement
+// (GET /api/tenants/me/finance/events/:id) and its lines as CSV
+// (?format=csv); docs/finance.md has the equations.
+import * as api from '../api.js';
+import { h, $, replace, showError, clearMsg, loading, param } from '../dom.js';
+import { rupees } from '../format.js';
+import { eventList } from '../model.js';
+import { orgSession, signInPanel } from './common.js';
+
+const root = $('#org-root');
+
+// [label, value, emphasis] rows of the statement, in reading order.
+function rows(s) {
+  const l = s.lines;
+  const r = l.refunds;
+  return [
+    ['Ticket sales', l.ticketSales],
+    ['Other payments received (refunded)', l.otherReceipts],
+    ['Gross', s.grossPaise, true],
+    ['Refunds to buyers who cancelled', -r.buyer],
+    ['Refunds you gave', -r.organizer],
+    ['Late or extra payments returned', -r.latePayments],
+    ['Refunds for a cancelled event', -r.eventCancelled],
+    ['Payment gateway fees', -s.gatewayFeesPaise],
+    [`Platform commission (${(s.commissionBps / 100).toFixed(2)} %)`, -s.commissionPaise],
+    ['Payable to you', s.payablePaise, true],
+    ['Convenience fees paid by buyers (the platform\'s)', l.convenienceFee],
+    ['GST on convenience fees (the platform\'s)', l.convenienceFeeGst],
+  ];
+}
+
+function render(s) {
+  replace($('#statement-rows'), rows(s).map(([label, v, strong]) => {
+    const cell = h('td.num', { text: rupees(v) });
+    return h(strong ? 'tr.total' : 'tr', {}, h('td', { text: label }), cell);
+  }));
+  $('#statement').hidden = false;
+}
+
+async function show(eventId) {
+  const msg = $('#fin-msg');
+  clearMsg(msg);
+  $('#statement').hidden = true;
+  if (!eventId) return;
+  try {
+    render(await api.get(`/api/tenants/me/finance/events/${encodeURIComponent(eventId)}`));
+  } catch (err) {
+    showError(msg, err);
+  }
+}
+
+async function downloadCsv() {
+  const id = $('#fin-event').value;
+  try {
+    const csv = await loading($('#fin-csv'), api.getText(`/api/tenants/me/finance/events/${encodeURIComponent(id)}?format=csv`));
+    const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
+    const a = h('a', { href: url, download: `ledger-${id}.csv` });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  } catch (err) {
+    showError($('#fin-msg'), err);
+  }
+}
+
+async function main() {
+  try {
+    const s = await orgSession();
+    if (s.needsSignIn) { signInPanel(root, 'Sign in to see your money.'); return; }
+    if (s.needsOnboarding) { location.href = '/organizer/'; return; }
+    root.hidden = true;
+    $('#finance-page').hidden = false;
+    const list = eventList(await api.get('/api/events/mine?limit=200'));
+    const sel = $('#fin-event');
+    replace(sel, h('option', { value: '', text: list.events.length ? 'Choose an event' : 'No events yet' }),
+      list.events.map((ev) => h('option', { value: ev.id, text: ev.title })));
+    sel.addEventListener('change', () => {
+      history.replaceState(null, '', sel.value ? `?event=${encodeURIComponent(sel.value)}` : location.pathname);
+      show(sel.value);
+    });
+    $('#fin-csv').addEventListener('click', downloadCsv);
+    const want = param('event');
+    if (want && list.events.some((ev) => ev.id === want)) {
+      sel.value = want;
+      show(want);
+    }
+  } catch (err) {
+    root.hidden = true;
+    showError($('#page-msg'), err);
+  }
+}
+main();
