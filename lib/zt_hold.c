@@ -7,6 +7,7 @@
 #include "zt_live.h"
 #include "zt_log.h"
 #include "zt_lua.h"
+#include "zt_queue.h"
 #include "zt_rate.h"
 #include "zt_redis.h"
 #include "zt_salemap.h"
@@ -485,8 +486,12 @@ zt_hold_lock(
 
 	zt_uuid_new(hold_id);
 	for (int reloaded = 0, seeded = 0, again = 1; again;) {
+		/* the waiting room's pass: checked in C, no round trip
+		 * (docs/waiting-room.md) */
 		if ((e = zt_salemap_get(req, r->event_id, &m)) != ZT_OK ||
-		    (e = check_request(req, m, r, now)) != ZT_OK)
+		    (e = check_request(req, m, r, now)) != ZT_OK ||
+		    (e = zt_queue_check(req, m->event_id, m->queue_on)) !=
+			ZT_OK)
 			return e;
 		k = 0;
 		args[k++] = req->user_id;
