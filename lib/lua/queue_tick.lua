@@ -5,7 +5,7 @@
 -- soldout, frozen, sale, now}.
 --
 -- Admission: acc grows by rate / minute of Redis time from the on-sale
--- time while the room is neither paused nor sold out, and never past the
+-- time (or the room's first tick, if later) while the room is neither paused nor sold out, and never past the
 -- number of people placed (so no admission is banked while the queue is
 -- empty); everyone whose place is <= k = floor(acc) is admitted.  So the
 -- admitted count never exceeds rate x the time admission ran, whatever
@@ -38,7 +38,10 @@ if not soldout and redis.call('ZCARD', HOLDS) == 0 then
     redis.call('HSET', STATE, 'soldout', 1)
   end
 end
+-- admission time runs from the on-sale time, or from the room's first
+-- tick when it was turned on later (no backlog of admissions)
 local from = math.max(last, sale)
+if last == 0 then from = now end
 if frozen and not paused and not soldout and now > from then
   acc = acc + rate * (now - from) / 60000
 end
