@@ -443,8 +443,15 @@ zt_queue_settings_put(struct zt_req *req, const char *event_id,
 	PGresult *r;
 	enum zt_err e;
 
+	static const char *const known[] = {"on", "opensMinutes",
+	    "ratePerMinute", "passSeconds", "paused", NULL};
+
 	*out = NULL;
-	if ((e = opt_bool(req, body, "on", &p[2])) != ZT_OK ||
+	if (body == NULL)
+		return zt_fail(req, ZT_EBADREQ, "invalid_json",
+		    "send the settings as a JSON object");
+	if ((e = zt_json_known(req, body, NULL, known)) != ZT_OK ||
+	    (e = opt_bool(req, body, "on", &p[2])) != ZT_OK ||
 	    (e = opt_int(req, body, "opensMinutes", 0, 1440, &p[3])) != ZT_OK ||
 	    (e = opt_int(req, body, "ratePerMinute", 1, 1000000, &p[4])) !=
 		ZT_OK ||
