@@ -442,3 +442,25 @@ def test_channel_and_settings_are_refused_where_they_should_be(
     r = owner.call("PUT", f"/api/queue/{ev['id']}/settings",
                    {"ratePerMinute": 0})
     assert r.status_code == 400 and "ratePerMinute" in r.text, r.text
+
+
+def test_redis_loss_keeps_passes_and_restarts_the_room(
+        cat, owner, base_url, stack_var, redis):  # noqa: F811
+    """docs/waiting-room.md "Redis lost": the room's keys gone (what a
+    restart of the unpersisted Redis does to this event), an admitted
+    person's pass still opens the lock, the ticker copies the settings
+    back from PostgreSQL, and a newcomer can join again."""
+    ev = cat.event(owner_tenant(owner), ga=[10], sales_starts="-1 minute")
+    room(owner, ev, ratePerMinute=60000)
+    a = Buyer(base_url, stack_var, cat.user("a"))
+    pa = admitted(a, ev)["pass"]
+    keys = qkeys(ev["id"])
+    redis("DEL", *keys)
+    r = with_pass(a, "POST", "/api/seats/lock",
+                  {"eventId": ev["id"], "seatIds": [],
+                   "ga": [{"ticketTypeId": ev["ga"][0], "quantity": 1}]}, pa)
+    assert r.status_code == 200, r.text
+    assert wait_for(lambda: redis("HGET", keys[0], "on") == "1")
+    b = Buyer(base_url, stack_var, cat.user("b"))
+    r = b.call("POST", f"/api/queue/{ev['id']}")
+    assert r.status_code == 200 and r.json()["place"] == 1, r.text
