@@ -62,9 +62,6 @@ enum zt_key_q {
 	ZT_KEY__Q_COUNT
 };
 
-/* Events whose waiting room is on: the set the ticker walks. */
-#define ZT_KEY_QUEUE_INDEX "zt:queue-events"
-
 /* All ZT_KEY__Q_COUNT queue keys of event_id, then (extra > 0) the
  * event's GA, SOLD and HOLDS hold keys (the tick script's KEYS). */
 const char **zt_keys_queue_all(

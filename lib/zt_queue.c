@@ -32,11 +32,14 @@ static struct zt_script tick_script = ZT_SCRIPT(zt_lua_queue_tick);
 	" AND NOT s.blocked)"
 enum { C_ON, C_OPENS, C_RATE, C_TTL, C_PAUSED, C_SALE, C_SEATS };
 
-/* The settings as the public sees the event (the ticker's copy). */
-static struct zt_sql q_public = ZT_SQL("queue_public",
-    "SELECT " Q_COLS ", " Q_SEATS " FROM events"
-    " WHERE id = $1 AND status = 'published'",
-    1);
+/* The rooms that are on, with their settings, as the public sees them
+ * (the ticker's walk; PostgreSQL, not Redis, says which rooms exist, so
+ * a Redis restart loses none). */
+static struct zt_sql q_rooms = ZT_SQL("queue_rooms",
+    "SELECT " Q_COLS ", " Q_SEATS ", id FROM events"
+    " WHERE queue_on AND status = 'published'",
+    0);
+#define C_ID (C_SEATS + 1)
 static struct zt_sql q_room_on =
     ZT_SQL("queue_room_on", "SELECT queue_on FROM events WHERE id = $1", 1);
 static struct zt_sql q_org_get = ZT_SQL("queue_org_get",
@@ -299,18 +302,17 @@ zt_queue_join(struct zt_req *req, const char *event_id, int join,
 /* ------------------------------------------------------- settings -- */
 
 /*
- * Copy the settings of row 0 of r (Q_COLS, Q_SEATS) into the event's
- * Redis state, and the event into (or out of) the ticker's index.  The
- * seed of the lottery is drawn once (HSETNX).
+ * Copy the settings of row `row` of r (Q_COLS, Q_SEATS) into the event's
+ * Redis state.  The seed of the lottery is drawn once (HSETNX).
  */
 static enum zt_err
 sync_row(struct zt_req *req, struct zt_error *err, const char *event_id,
-    const PGresult *r)
+    const PGresult *r, int row)
 {
 	const char *st = zt_keys_queue_all(req->arena, event_id, 0)[0];
-	int on = PQgetvalue(r, 0, C_ON)[0] == 't';
-	long long sale = atoll(PQgetvalue(r, 0, C_SALE));
-	long long open = sale - 60000LL * atoll(PQgetvalue(r, 0, C_OPENS));
+	int on = PQgetvalue(r, row, C_ON)[0] == 't';
+	long long sale = atoll(PQgetvalue(r, row, C_SALE));
+	long long open = sale - 60000LL * atoll(PQgetvalue(r, row, C_OPENS));
 	unsigned char seed[32];
 	redisReply *rep;
 
@@ -318,17 +320,13 @@ sync_row(struct zt_req *req, struct zt_error *err, const char *event_id,
 	rep = zt_redis_cmd(zt_g.redis, req, err,
 	    "HSET %s on %d sale %lld open %lld rate %s ttl %s paused %d "
 	    "seats %s",
-	    st, on, sale, sale > 0 ? open : 0LL, PQgetvalue(r, 0, C_RATE),
-	    PQgetvalue(r, 0, C_TTL), PQgetvalue(r, 0, C_PAUSED)[0] == 't',
-	    PQgetvalue(r, 0, C_SEATS));
+	    st, on, sale, sale > 0 ? open : 0LL, PQgetvalue(r, row, C_RATE),
+	    PQgetvalue(r, row, C_TTL), PQgetvalue(r, row, C_PAUSED)[0] == 't',
+	    PQgetvalue(r, row, C_SEATS));
 	if (rep == NULL)
 		return err->err;
 	rep = zt_redis_cmd(zt_g.redis, req, err, "HSETNX %s seed %s", st,
 	    zt_hex(req->arena, seed, sizeof(seed)));
-	if (rep == NULL)
-		return err->err;
-	rep = zt_redis_cmd(zt_g.redis, req, err, "%s %s %s",
-	    on ? "SADD" : "SREM", ZT_KEY_QUEUE_INDEX, event_id);
 	return rep == NULL ? err->err : ZT_OK;
 }
 
@@ -386,25 +384,38 @@ settings_json(struct zt_req *req, const char *event_id, const PGresult *r)
 	return o;
 }
 
+/* Organizer: run q (params p, p[1] filled with the tenant) in the
+ * caller's tenant as a manager or owner; *r its one row, or 404. */
+static enum zt_err
+org_row(struct zt_req *req, struct zt_sql *q, const char **p,
+    const char *event_id, PGresult **r)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	enum zt_err e;
+
+	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK)
+		return e;
+	p[1] = req->tenant_id;
+	if ((*r = zt_db_exec(req, &err, q, p)) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if (PQntuples(*r) != 1)
+		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
+		    "no such event: %s", event_id);
+	return ZT_OK;
+}
+
 enum zt_err
 zt_queue_settings_get(
     struct zt_req *req, const char *event_id, struct json_object **out)
 {
-	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {event_id, NULL};
 	PGresult *r;
 	enum zt_err e;
 
 	*out = NULL;
-	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK)
+	if ((e = org_row(req, &q_org_get, p, event_id, &r)) != ZT_OK)
 		return e;
-	p[1] = req->tenant_id;
-	if ((r = zt_db_exec(req, &err, &q_org_get, p)) == NULL ||
-	    zt_db_commit(req, &err) != ZT_OK)
-		return zt_fail_error(req, &err);
-	if (PQntuples(r) != 1)
-		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
-		    "no such event: %s", event_id);
 	*out = settings_json(req, event_id, r);
 	return ZT_OK;
 }
@@ -458,18 +469,11 @@ zt_queue_settings_put(struct zt_req *req, const char *event_id,
 	    (e = opt_int(req, body, "passSeconds", 60, 7200, &p[5])) != ZT_OK ||
 	    (e = opt_bool(req, body, "paused", &p[6])) != ZT_OK)
 		return e;
-	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK)
+	if ((e = org_row(req, &q_org_set, p, event_id, &r)) != ZT_OK)
 		return e;
-	p[1] = req->tenant_id;
-	if ((r = zt_db_exec(req, &err, &q_org_set, p)) == NULL ||
-	    zt_db_commit(req, &err) != ZT_OK)
-		return zt_fail_error(req, &err);
-	if (PQntuples(r) != 1)
-		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
-		    "no such event: %s", event_id);
 	/* every process's seat map learns queue_on before its next lock */
 	zt_salemap_touch(req, event_id);
-	if (sync_row(req, &err, event_id, r) != ZT_OK)
+	if (sync_row(req, &err, event_id, r, 0) != ZT_OK)
 		zt_log_warn("queue",
 		    "settings of %s reach Redis at the "
 		    "next tick",
@@ -480,26 +484,16 @@ zt_queue_settings_put(struct zt_req *req, const char *event_id,
 
 /* ----------------------------------------------------------- ticker -- */
 
-/* Sync event_id's settings, run one tick, publish it on q:<event>. */
+/* Sync the settings of row `row` of the rooms, run one tick, publish
+ * it on q:<event>. */
 static enum zt_err
-tick_one(struct zt_req *req, struct zt_error *err, const char *event_id)
+tick_one(struct zt_req *req, struct zt_error *err, const PGresult *r, int row)
 {
-	const char *p[1] = {event_id};
+	const char *event_id = PQgetvalue(r, row, C_ID);
 	struct json_object *rep, *msg;
 	const char *json;
-	PGresult *r;
 
-	if (zt_db_begin_public(req, err) != ZT_OK ||
-	    (r = zt_db_exec(req, err, &q_public, p)) == NULL ||
-	    zt_db_commit(req, err) != ZT_OK)
-		return err->err;
-	if (PQntuples(r) != 1) {
-		/* no longer public or published: leave the index */
-		zt_redis_cmd(zt_g.redis, req, err, "SREM %s %s",
-		    ZT_KEY_QUEUE_INDEX, event_id);
-		return ZT_OK;
-	}
-	if (sync_row(req, err, event_id, r) != ZT_OK ||
+	if (sync_row(req, err, event_id, r, row) != ZT_OK ||
 	    run(req, err, &tick_script, event_id, 1, 0, NULL, &rep) != ZT_OK)
 		return err->err;
 	if (!flag(rep, "on"))
@@ -537,21 +531,23 @@ enum zt_err
 zt_queue_tick_all(struct zt_req *req, int *n)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	redisReply *rep = zt_redis_cmd(
-	    zt_g.redis, req, &err, "SMEMBERS %s", ZT_KEY_QUEUE_INDEX);
+	PGresult *r;
+
 	*n = 0;
-	if (rep == NULL)
+	if (zt_db_begin_public(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_rooms, NULL)) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
-	for (size_t i = 0; i < rep->elements; i++) {
+	for (int i = 0; i < PQntuples(r); i++) {
 		struct zt_error one = ZT_ERROR_INIT;
-		const char *ev = zt_uuid_norm(req->arena, rep->element[i]->str);
-		if (ev == NULL)
-			continue;
-		if (tick_one(req, &one, ev) != ZT_OK)
-			zt_log_warn("queue", "tick of %s failed: %s", ev,
-			    one.msg[0] ? one.msg : "");
-		else
+		if (tick_one(req, &one, r, i) != ZT_OK) {
+			zt_log_warn("queue", "tick of %s failed: %s",
+			    PQgetvalue(r, i, C_ID), one.msg[0] ? one.msg : "");
+			if (one.err == ZT_EUNAVAIL)
+				return zt_fail_error(req, &one);
+		} else {
 			(*n)++;
+		}
 	}
 	return ZT_OK;
 }

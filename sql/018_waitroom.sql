@@ -24,3 +24,7 @@ alter table events
     add column queue_pass_ttl  integer not null default 900
         check (queue_pass_ttl between 60 and 7200),
     add column queue_paused    boolean not null default false;
+
+-- the ticker's walk (cron/ztic-queue): the published events whose room is on
+create index events_queue_on_idx on events (id)
+    where queue_on and status = 'published';
