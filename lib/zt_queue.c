@@ -40,6 +40,13 @@ static struct zt_sql q_rooms = ZT_SQL("queue_rooms",
     " WHERE queue_on AND status = 'published'",
     0);
 #define C_ID (C_SEATS + 1)
+/* One room's row, the same columns (a join that found Redis without the
+ * room's settings: the ticker has not run since the room was turned on,
+ * or Redis lost them). */
+static struct zt_sql q_room = ZT_SQL("queue_room",
+    "SELECT " Q_COLS ", " Q_SEATS ", id FROM events"
+    " WHERE id = $1 AND queue_on AND status = 'published'",
+    1);
 static struct zt_sql q_room_on =
     ZT_SQL("queue_room_on", "SELECT queue_on FROM events WHERE id = $1", 1);
 static struct zt_sql q_org_get = ZT_SQL("queue_org_get",
@@ -209,6 +216,22 @@ zt_queue_check(struct zt_req *req, const char *event_id, int room_on)
 
 /* ------------------------------------------------------------ join -- */
 
+static enum zt_err sync_row(struct zt_req *req, struct zt_error *err,
+    const char *event_id, const PGresult *r, int row);
+
+/* Copy event_id's settings from PostgreSQL into Redis now. */
+static enum zt_err
+sync_now(struct zt_req *req, struct zt_error *err, const char *event_id)
+{
+	const char *p[1] = {event_id};
+	PGresult *r;
+	if (zt_db_begin_public(req, err) != ZT_OK ||
+	    (r = zt_db_exec(req, err, &q_room, p)) == NULL ||
+	    zt_db_commit(req, err) != ZT_OK)
+		return err->err;
+	return PQntuples(r) == 1 ? sync_row(req, err, event_id, r, 0) : ZT_OK;
+}
+
 static const char *
 state_of(struct json_object *rep, long long place, long long now)
 {
@@ -247,7 +270,15 @@ zt_queue_join(struct zt_req *req, const char *event_id, int join,
 	if (run(req, &err, &join_script, m->event_id, 0, 4, args, &rep) !=
 	    ZT_OK)
 		return zt_fail_error(req, &err);
-	if ((why = str(rep, "err")) != NULL) {
+	if ((why = str(rep, "err")) != NULL && strcmp(why, "queue_off") == 0) {
+		/* on in PostgreSQL, not yet in Redis: copy it and go on */
+		if (sync_now(req, &err, m->event_id) != ZT_OK ||
+		    run(req, &err, &join_script, m->event_id, 0, 4, args,
+			&rep) != ZT_OK)
+			return zt_fail_error(req, &err);
+		why = str(rep, "err");
+	}
+	if (why != NULL) {
 		if (strcmp(why, "queue_not_open") == 0) {
 			zt_fail_detail(req, "opensAt",
 			    time_or_null(req, num(rep, "open")));
@@ -261,9 +292,10 @@ zt_queue_join(struct zt_req *req, const char *event_id, int join,
 		if (strcmp(why, "not_in_queue") == 0)
 			return zt_fail(req, ZT_ENOTFOUND, why,
 			    "you are not in this waiting room: join it");
-		/* queue_off: the ticker has not copied the settings yet */
+		/* queue_off: turned off meanwhile */
 		return zt_fail(req, ZT_ECONFLICT, "queue_off",
-		    "the waiting room is starting: try again in a moment");
+		    "this event has no waiting room: go straight to the "
+		    "seats");
 	}
 	place = num(rep, "place");
 	now = num(rep, "now");

@@ -85,7 +85,7 @@ async function main() {
   api.get(`/api/events/${encodeURIComponent(eventId)}`).then((ev) => text($('#event-title'), ev.title || '')).catch(() => {});
   await requireSignIn('Sign in to join the waiting room.');
   try {
-    const st = await api.post(`/api/queue/${encodeURIComponent(eventId)}`);
+    const st = await api.post(`/api/queue/${encodeURIComponent(eventId)}`, null);   // no body
     joinedK = st.admittedUpTo || 0;
     show(st);
   } catch (err) {
