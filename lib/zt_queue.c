@@ -134,6 +134,24 @@ time_or_null(struct zt_req *req, long long ms)
 		   : NULL;
 }
 
+/* A script's reply field copied into an answer: 'i' an integer, 'b' a
+ * boolean, 't' a time (ms) as RFC 3339 or null. */
+struct copy {
+	const char *out, *in;
+	char kind;
+};
+
+static void
+copy_fields(struct zt_req *req, struct json_object *o, struct json_object *rep,
+    const struct copy *c)
+{
+	for (; c->out != NULL; c++)
+		json_object_object_add(o, c->out,
+		    c->kind == 'b'   ? json_object_new_boolean(flag(rep, c->in))
+		    : c->kind == 't' ? time_or_null(req, num(rep, c->in))
+				     : json_object_new_int64(num(rep, c->in)));
+}
+
 /* ------------------------------------------------------------ pass -- */
 
 #define PASS_V "zq1"
@@ -242,6 +260,11 @@ state_of(struct json_object *rep, long long place, long long now)
 	return place == 0 ? "prequeue" : "waiting";
 }
 
+static const struct copy join_fields[] = {{"admittedUpTo", "k", 'i'},
+    {"total", "total", 'i'}, {"paused", "paused", 'b'},
+    {"soldOut", "soldout", 'b'}, {"salesStartAt", "sale", 't'},
+    {"opensAt", "open", 't'}, {NULL, NULL, 0}};
+
 enum zt_err
 zt_queue_join(struct zt_req *req, const char *event_id, int join,
     struct json_object **out)
@@ -306,18 +329,7 @@ zt_queue_join(struct zt_req *req, const char *event_id, int join,
 	    o, "state", json_object_new_string(state_of(rep, place, now)));
 	json_object_object_add(
 	    o, "place", place > 0 ? json_object_new_int64(place) : NULL);
-	json_object_object_add(
-	    o, "admittedUpTo", json_object_new_int64(num(rep, "k")));
-	json_object_object_add(
-	    o, "total", json_object_new_int64(num(rep, "total")));
-	json_object_object_add(
-	    o, "paused", json_object_new_boolean(flag(rep, "paused")));
-	json_object_object_add(
-	    o, "soldOut", json_object_new_boolean(flag(rep, "soldout")));
-	json_object_object_add(
-	    o, "salesStartAt", time_or_null(req, num(rep, "sale")));
-	json_object_object_add(
-	    o, "opensAt", time_or_null(req, num(rep, "open")));
+	copy_fields(req, o, rep, join_fields);
 	json_object_object_add(o, "channel",
 	    json_object_new_string(
 		zt_arena_printf(req->arena, "/live/queue/%s", event_id)));
@@ -516,6 +528,13 @@ zt_queue_settings_put(struct zt_req *req, const char *event_id,
 
 /* ----------------------------------------------------------- ticker -- */
 
+static const struct copy tick_fields[] = {{"admittedUpTo", "k", 'i'},
+    {"total", "total", 'i'}, {"preQueue", "pre", 'i'},
+    {"ratePerMinute", "rate", 'i'}, {"measuredPerMinute", "measured", 'i'},
+    {"drawn", "frozen", 'b'}, {"paused", "paused", 'b'},
+    {"soldOut", "soldout", 'b'}, {"salesStartAt", "sale", 't'},
+    {"at", "now", 't'}, {NULL, NULL, 0}};
+
 /* Sync the settings of row `row` of the rooms, run one tick, publish
  * it on q:<event>. */
 static enum zt_err
@@ -533,25 +552,7 @@ tick_one(struct zt_req *req, struct zt_error *err, const PGresult *r, int row)
 	msg = json_object_new_object();
 	json_object_object_add(
 	    msg, "type", json_object_new_string("queue.tick"));
-	json_object_object_add(
-	    msg, "admittedUpTo", json_object_new_int64(num(rep, "k")));
-	json_object_object_add(
-	    msg, "total", json_object_new_int64(num(rep, "total")));
-	json_object_object_add(
-	    msg, "preQueue", json_object_new_int64(num(rep, "pre")));
-	json_object_object_add(
-	    msg, "ratePerMinute", json_object_new_int64(num(rep, "rate")));
-	json_object_object_add(msg, "measuredPerMinute",
-	    json_object_new_int64(num(rep, "measured")));
-	json_object_object_add(
-	    msg, "drawn", json_object_new_boolean(flag(rep, "frozen")));
-	json_object_object_add(
-	    msg, "paused", json_object_new_boolean(flag(rep, "paused")));
-	json_object_object_add(
-	    msg, "soldOut", json_object_new_boolean(flag(rep, "soldout")));
-	json_object_object_add(
-	    msg, "salesStartAt", time_or_null(req, num(rep, "sale")));
-	json_object_object_add(msg, "at", time_or_null(req, num(rep, "now")));
+	copy_fields(req, msg, rep, tick_fields);
 	json = json_object_to_json_string_ext(msg, JSON_C_TO_STRING_PLAIN);
 	zt_live_publish(zt_g.live,
 	    zt_arena_printf(req->arena, "q:%s", event_id), json, strlen(json));
