@@ -1,7 +1,10 @@
 /*
  * bench/fanout.c - row 7 of bench/run: live fan-out latency.
  *
- *   fanout PORT EVENT PUB_SOCKET SUBSCRIBERS MESSAGES RATE
+ *   fanout PORT EVENT PUB_SOCKET SUBSCRIBERS MESSAGES RATE [queue]
+ *
+ * With "queue": the event's waiting-room channel instead (/live/queue/,
+ * q:<event>; docs/waiting-room.md), which delivers the same way.
  *
  * 1. Opens SUBSCRIBERS EventSource connections to
  *    http://127.0.0.1:PORT/live/events/EVENT (through nginx and the seats
@@ -51,6 +54,7 @@ struct conn {
 static int port, nsubs, nmsgs;
 static double rate;
 static const char *event, *pub_socket;
+static const char *chan = "ev"; /* "q": the waiting room (argv[7]) */
 static char marker[64];
 static size_t marker_len;
 static long *lat;
@@ -84,7 +88,7 @@ publisher(void *arg)
 	long long period = (long long)(1e9 / rate), next = mono_ns();
 	(void)arg;
 
-	snprintf(url, sizeof(url), "http://localhost/pub/ev:%s", event);
+	snprintf(url, sizeof(url), "http://localhost/pub/%s:%s", chan, event);
 	curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, pub_socket);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
@@ -185,7 +189,9 @@ main(int argc, char **argv)
 	pthread_t pub;
 	int pub_started_flag = 0;
 
-	if (argc != 7) {
+	if (argc == 8 && strcmp(argv[7], "queue") == 0)
+		chan = "q";
+	else if (argc != 7) {
 		fprintf(stderr, "usage: fanout PORT EVENT PUB_SOCKET "
 		                "SUBSCRIBERS MESSAGES RATE\n");
 		return 2;
@@ -205,9 +211,9 @@ main(int argc, char **argv)
 	ep = epoll_create1(0);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(req, sizeof(req),
-	    "GET /live/events/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "GET /live/%s/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n",
-	    event);
+	    strcmp(chan, "q") == 0 ? "queue" : "events", event);
 
 	t_sub0 = mono_ns();
 	for (;;) {

@@ -36,7 +36,7 @@ def main():
             workers.append(o)
         elif o["row"] == "6":
             flows.append(o)
-        elif o["row"] == "7":
+        elif o["row"] in ("7", "7q"):
             fans.append(o)
         else:
             rec[o["row"]] = o
@@ -114,18 +114,31 @@ def main():
                      cpu(key, f, f["confirmed"], "ticket"),
                      "≥ 1,000 tickets/s, 0 oversold", "pass" if ok else "MISS"))
     for f in fans:
-        what = "live fan-out, %s subscribers on one event channel: %s of %s " \
-            "messages received" % (num(f["subs"]), num(f["received"]),
+        what = "live fan-out, %s subscribers on one %s: %s of %s " \
+            "messages received" % (num(f["subs"]),
+                                   "waiting room's channel (one tick to "
+                                   "everybody waiting)" if f["row"] == "7q"
+                                   else "event channel", num(f["received"]),
                                    num(f["expected"]))
         tgt, res = "", ""
         if f["subs"] >= 5000:
             tgt = "p99 ≤ 100 ms at 5,000"
             res = "pass" if f["p99_us"] <= 100000 and \
                 f["received"] == f["expected"] else "MISS"
-        rows.append(("7", what, "%s msgs/s" % num(f["msgs_per_s"]),
+        rows.append((f["row"], what, "%s msgs/s" % num(f["msgs_per_s"]),
                      ms(f["p50_us"]), ms(f["p99_us"]), "",
-                     cpu("7 (%s)" % num(f["subs"]), f, f["received"],
+                     cpu("%s (%s)" % (f["row"], num(f["subs"])), f,
+                         f["received"],
                          "message received"), tgt, res))
+
+    qj = rec.get("qjoin")
+    if qj:
+        rows.append(("qjoin", "waiting room: %s distinct users join through "
+                     "nginx, 16 at a time (one Lua script a join)" %
+                     num(qj["joins"]), "%s joins/s" % num(qj["joins"] /
+                                                     qj["secs"]),
+                     "", "", "", cpu("qjoin", qj, qj["joins"], "join"), "",
+                     ""))
 
     sz = rec.get("9size", {})
     if sz:

@@ -8,6 +8,7 @@
 #include "zt_channel.h"
 #include "zt_hold.h"
 #include "zt_json.h"
+#include "zt_queue.h"
 #include "zt_salemap.h"
 #include "zt_serve.h"
 #include "zt_uuid.h"
@@ -143,13 +144,93 @@ live_booking(struct zt_req *req)
 	return subscribe(req, zt_channel_booking(req, booking, &where), &where);
 }
 
+/* ------------------------------------------ the waiting room (#21) -- */
+
+/* The :eventId of the path, or 404. */
+static enum zt_err
+path_event(struct zt_req *req, const char **out)
+{
+	if ((*out = zt_uuid_norm(req->arena, zt_param(req, "eventId"))) == NULL)
+		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
+		    "no such event: %s", zt_param(req, "eventId"));
+	return ZT_OK;
+}
+
+static enum zt_err
+queue_place(struct zt_req *req, int join)
+{
+	struct json_object *out;
+	const char *event;
+	enum zt_err e;
+	if ((e = path_event(req, &event)) != ZT_OK ||
+	    (e = zt_queue_join(req, event, join, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+queue_join(struct zt_req *req)
+{
+	return queue_place(req, 1);
+}
+
+static enum zt_err
+queue_status(struct zt_req *req)
+{
+	return queue_place(req, 0);
+}
+
+static enum zt_err
+queue_settings(struct zt_req *req, int put)
+{
+	struct json_object *out;
+	const char *event;
+	enum zt_err e;
+	if ((e = path_event(req, &event)) != ZT_OK ||
+	    (e = put ? zt_queue_settings_put(req, event, req->json, &out)
+		     : zt_queue_settings_get(req, event, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+queue_settings_get(struct zt_req *req)
+{
+	return queue_settings(req, 0);
+}
+
+static enum zt_err
+queue_settings_put(struct zt_req *req)
+{
+	return queue_settings(req, 1);
+}
+
+static enum zt_err
+live_queue(struct zt_req *req)
+{
+	const char *event, *where = NULL;
+	enum zt_err e = path_event(req, &event);
+	if (e != ZT_OK)
+		return e;
+	return subscribe(req, zt_channel_queue(req, event, &where), &where);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/seats/lock", post_lock, ZT_AUTH_USER, 4096, 0},
     {"DELETE", "/api/seats/lock", delete_all, ZT_AUTH_USER, 0, 0},
     {"DELETE", "/api/seats/lock/:seatId", delete_seat, ZT_AUTH_USER, 0, 0},
     {"GET", "/api/seats/status/:eventId", get_status, ZT_AUTH_PUBLIC, 0, 0},
+    /* the waiting room: nginx routes /api/queue/ here */
+    {"GET", "/api/queue/:eventId", queue_status, ZT_AUTH_USER, 0, 0},
+    {"POST", "/api/queue/:eventId", queue_join, ZT_AUTH_USER, 0, 0},
+    {"GET", "/api/queue/:eventId/settings", queue_settings_get, ZT_AUTH_MANAGER,
+	0, 0},
+    {"PUT", "/api/queue/:eventId/settings", queue_settings_put, ZT_AUTH_MANAGER,
+	4096, 0},
     /* live subscriptions: nginx routes /live/ here (docs/live.md) */
     {"GET", "/live/events/:eventId", live_event, ZT_AUTH_PUBLIC, 0,
+	ZT_ROUTE_QUERY_TOKEN},
+    {"GET", "/live/queue/:eventId", live_queue, ZT_AUTH_PUBLIC, 0,
 	ZT_ROUTE_QUERY_TOKEN},
     {"GET", "/live/tenant", live_tenant, ZT_AUTH_SCANNER, 0,
 	ZT_ROUTE_QUERY_TOKEN},

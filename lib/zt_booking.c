@@ -12,6 +12,7 @@
 #include "zt_log.h"
 #include "zt_outbox.h"
 #include "zt_qr.h"
+#include "zt_queue.h"
 #include "zt_razorpay.h"
 #include "zt_refund.h"
 #include "zt_server.h"
@@ -617,6 +618,9 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	memset(&a, 0, sizeof(a));
 	*out = NULL;
 	*created = 0;
+	/* a sale with a waiting room: the pass (docs/waiting-room.md) */
+	if ((e = zt_queue_check(req, event_id, -1)) != ZT_OK)
+		return e;
 	if ((e = zt_hold_get(req, event_id, req->user_id, &h)) != ZT_OK)
 		return e;
 	if (h.id[0] == '\0')

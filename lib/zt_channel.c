@@ -64,3 +64,16 @@ zt_channel_booking(
 		return zt_fail_error(req, &err);
 	return granted(req, "booking", booking_id, where);
 }
+
+enum zt_err
+zt_channel_queue(struct zt_req *req, const char *event_id, const char **where)
+{
+	const struct zt_salemap *m;
+	enum zt_err e = zt_salemap_get(req, event_id, &m);
+	if (e != ZT_OK)
+		return e;
+	if (!m->queue_on)
+		return zt_fail(req, ZT_ECONFLICT, "queue_off",
+		    "this event has no waiting room");
+	return granted(req, "q", m->event_id, where);
+}

@@ -28,4 +28,9 @@ enum zt_err zt_channel_tenant(struct zt_req *req, const char **where);
 enum zt_err zt_channel_booking(
     struct zt_req *req, const char *booking_id, const char **where);
 
+/* q:<event_id>, the waiting room's ticks (docs/waiting-room.md): anyone,
+ * public events whose room is on (409 "queue_off" otherwise). */
+enum zt_err zt_channel_queue(
+    struct zt_req *req, const char *event_id, const char **where);
+
 #endif

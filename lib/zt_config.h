@@ -74,13 +74,17 @@ struct zt_config {
 	int hold_user_max;    /* lock calls per user per window, 0 = off */
 	int hold_ip_max;      /* lock calls per address per window, 0 = off */
 	int hold_rate_window; /* seconds, ZT_HOLD_RATE_WINDOW */
-	int otp_fail_free;    /* failed verifies before backoff starts */
-	int otp_fail_max;     /* failed verifies per identifier per day */
-	int otp_backoff;      /* seconds, first backoff wait (doubles) */
-	int otp_backoff_max;  /* seconds, longest backoff wait */
-	int fee_bps;	      /* convenience fee, ZT_FEE_BPS */
-	int fee_fixed_paise;  /* per ticket, ZT_FEE_FIXED_PAISE */
-	int fee_tax_bps;      /* GST on the fee, ZT_FEE_TAX_BPS */
+	/* signs waiting-room passes (docs/waiting-room.md); all zero when
+	 * unset: no pass is issued or accepted */
+	unsigned char queue_pass_key[32];
+	int queue_addr_max;  /* queue places per address, 0 = no cap */
+	int otp_fail_free;   /* failed verifies before backoff starts */
+	int otp_fail_max;    /* failed verifies per identifier per day */
+	int otp_backoff;     /* seconds, first backoff wait (doubles) */
+	int otp_backoff_max; /* seconds, longest backoff wait */
+	int fee_bps;	     /* convenience fee, ZT_FEE_BPS */
+	int fee_fixed_paise; /* per ticket, ZT_FEE_FIXED_PAISE */
+	int fee_tax_bps;     /* GST on the fee, ZT_FEE_TAX_BPS */
 
 	char *resend_key, *resend_base, *email_from;
 	char *twilio_sid, *twilio_token, *twilio_from, *twilio_base;

@@ -7,6 +7,7 @@
 #include "zt_live.h"
 #include "zt_log.h"
 #include "zt_lua.h"
+#include "zt_queue.h"
 #include "zt_rate.h"
 #include "zt_redis.h"
 #include "zt_salemap.h"
@@ -488,6 +489,23 @@ zt_hold_lock(
 		if ((e = zt_salemap_get(req, r->event_id, &m)) != ZT_OK ||
 		    (e = check_request(req, m, r, now)) != ZT_OK)
 			return e;
+		/* the waiting room's pass: checked in C, no round trip
+		 * (docs/waiting-room.md); a refusal on a map older than an
+		 * organizer's change (the room was just turned off) loads
+		 * the map again first */
+		if ((e = zt_queue_check(req, m->event_id, m->queue_on)) !=
+		    ZT_OK) {
+			char v[sizeof(m->map_ver)];
+			if (reloaded)
+				return e;
+			zt_salemap_version(req, m->event_id, v, sizeof(v));
+			if (strcmp(v, m->map_ver) == 0)
+				return e;
+			zt_fail_clear(req);
+			zt_salemap_drop(m->event_id);
+			reloaded = 1;
+			continue;
+		}
 		k = 0;
 		args[k++] = req->user_id;
 		args[k++] = hold_id;

@@ -41,3 +41,27 @@ zt_keys_oidc(struct zt_arena *a, const char *digest)
 {
 	return zt_arena_printf(a, "zt:oidc:%s", digest);
 }
+
+static const char *const q_suffix[ZT_KEY__Q_COUNT] = {
+    [ZT_KEY_Q_STATE] = "q",
+    [ZT_KEY_Q_PRE] = "q:pre",
+    [ZT_KEY_Q_LATE] = "q:late",
+    [ZT_KEY_Q_ADDR] = "q:addr",
+    [ZT_KEY_Q_PASS] = "q:pass",
+};
+
+const char **
+zt_keys_queue_all(struct zt_arena *a, const char *event_id, int extra)
+{
+	const char **k = zt_arena_array(a, ZT_KEY__Q_COUNT + 3, sizeof(*k));
+	int i;
+	for (i = 0; i < ZT_KEY__Q_COUNT; i++)
+		k[i] =
+		    zt_arena_printf(a, "zt:{ev:%s}:%s", event_id, q_suffix[i]);
+	if (extra) {
+		k[i++] = zt_keys_event(a, event_id, ZT_KEY_GA);
+		k[i++] = zt_keys_event(a, event_id, ZT_KEY_SOLD);
+		k[i++] = zt_keys_event(a, event_id, ZT_KEY_HOLDS);
+	}
+	return k;
+}

@@ -50,4 +50,21 @@ const char *zt_keys_rate(
  * of its state (zt_oidc; lives ZT_OIDC_STATE_TTL seconds, taken once). */
 const char *zt_keys_oidc(struct zt_arena *a, const char *digest);
 
+/* The waiting room of an event (docs/waiting-room.md), on the event's
+ * hash tag: zt:{ev:<event>}:q:<suffix>; the order is the KEYS order of
+ * lib/lua/queue_prelude.lua. */
+enum zt_key_q {
+	ZT_KEY_Q_STATE, /* HASH  settings, freeze, admission counters */
+	ZT_KEY_Q_PRE,	/* ZSET  pre-queue: user -> lottery key */
+	ZT_KEY_Q_LATE,	/* HASH  user -> place, joined after the on-sale */
+	ZT_KEY_Q_ADDR,	/* HASH  address digest -> places taken */
+	ZT_KEY_Q_PASS,	/* HASH  user -> pass expiry (ms) */
+	ZT_KEY__Q_COUNT
+};
+
+/* All ZT_KEY__Q_COUNT queue keys of event_id, then (extra > 0) the
+ * event's GA, SOLD and HOLDS hold keys (the tick script's KEYS). */
+const char **zt_keys_queue_all(
+    struct zt_arena *a, const char *event_id, int extra);
+
 #endif

@@ -19,5 +19,7 @@ extern const char zt_lua_hold_seed_sold[];
 extern const char zt_lua_hold_index_drop[];
 extern const char zt_lua_rate_hit[];
 extern const char zt_lua_rate_fail[];
+extern const char zt_lua_queue_join[];
+extern const char zt_lua_queue_tick[];
 
 #endif

@@ -19,7 +19,7 @@
 /* Public read, no tenant in scope: only public events are visible. */
 static struct zt_sql q_event = ZT_SQL("salemap_event",
     "SELECT tenant_id, status, " MS("sales_starts_at") ", " MS(
-	"sales_ends_at") ", " MS("ends_at") ", per_user_limit"
+	"sales_ends_at") ", " MS("ends_at") ", per_user_limit, queue_on"
 					    " FROM events WHERE id = $1",
     1);
 static struct zt_sql q_seats = ZT_SQL(
@@ -170,6 +170,7 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 	m->sales_end_ms = num(r, 0, 3);
 	m->ends_ms = num(r, 0, 4);
 	m->per_user_limit = (int)num(r, 0, 5);
+	m->queue_on = PQgetvalue(r, 0, 6)[0] == 't';
 
 	/* the children through the tenant's own policy: a plain index
 	 * scan instead of the per-row public_read check */

@@ -51,6 +51,7 @@ struct zt_salemap {
 	long long sales_start_ms, sales_end_ms; /* 0: no bound */
 	long long ends_ms;			/* the event's end */
 	int per_user_limit;
+	int queue_on; /* the waiting room is on (docs/waiting-room.md) */
 	size_t nseats;
 	struct zt_sale_seat *seats; /* sorted by id */
 	size_t ntypes;

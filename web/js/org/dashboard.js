@@ -11,6 +11,7 @@ import { event as normEvent, seatStatus, booking as normBooking } from '../model
 import { createSeatMap, swatch } from '../seatmap.js';
 import { subscribe, expiry, stream } from '../live.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
+import { queuePanel } from './queue.js';
 
 const root = $('#org-root');
 const eventId = param('id');
@@ -277,6 +278,7 @@ async function main() {
     map = createSeatMap($('#seatmap'), { seats: ev.seats, categories: ev.categories, interactive: false, label: `Seat states of ${ev.title}` });
     for (const t of ev.seats) if (t.sold) map.setState(t.id, 'sold');
   }
+  if (canRefund) queuePanel($('#dash'), ev);    // managers and owners
   clearMsg($('#bk-msg'));
   loadSales();
   await Promise.all([loadBookings(), loadCheckins()]);

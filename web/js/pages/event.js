@@ -15,6 +15,7 @@ import { event as normEvent, seatStatus, statusOf, booking as normBooking } from
 import { createSeatMap, swatch, seatName } from '../seatmap.js';
 import { subscribe, expiry } from '../live.js';
 import * as pay from '../pay.js';
+import { passHeaders, toQueue } from '../queue.js';
 
 // /event.html?id=<id or slug>, or the short link /e/<tenant>/<event>
 const shortLink = /^\/e\/([a-z0-9-]+)\/([a-z0-9-]+)\/?$/.exec(location.pathname);
@@ -234,7 +235,7 @@ async function toggleSeat(seat, st) {
         showError(msg, `You can hold at most ${plural(ev.perUserLimit, 'ticket')} for this event.`);
         return;
       }
-      const r = await api.post('/api/seats/lock', { eventId: ev.id, seatIds: [seat.id], ga: [] });
+      const r = await api.post('/api/seats/lock', { eventId: ev.id, seatIds: [seat.id], ga: [] }, passHeaders(ev.id));
       if (r && Array.isArray(r.seats)) applyHold(r);
       else {
         mine.set(seat.id, Date.parse(r && r.expiresAt) || Date.now() + 300000);
@@ -243,6 +244,7 @@ async function toggleSeat(seat, st) {
       }
     }
   } catch (err) {
+    if (toQueue(err, ev.id)) return;
     if (err.status === 409) {
       const conflicts = (err.body && (err.body.conflicts || (err.body.error && err.body.error.conflicts))) || [seat.id];
       for (const c of conflicts) {
@@ -311,13 +313,14 @@ async function changeGa(t, delta) {
   row.minus.disabled = row.plus.disabled = true;
   try {
     // The hold for a ticket type is set to the new quantity (0 releases).
-    const r = await loading(row.out.parentElement, api.post('/api/seats/lock', { eventId: ev.id, seatIds: [], ga: [{ ticketTypeId: t.id, quantity: q }] }));
+    const r = await loading(row.out.parentElement, api.post('/api/seats/lock', { eventId: ev.id, seatIds: [], ga: [{ ticketTypeId: t.id, quantity: q }] }, passHeaders(ev.id)));
     if (r && (Array.isArray(r.ga) || r.holdId === null)) applyHold(r);
     else {
       if (q) gaQty.set(t.id, q); else gaQty.delete(t.id);
       gaExpires = totalGa() ? Date.parse(r && r.expiresAt) || Date.now() + 300000 : null;
     }
   } catch (err) {
+    if (toQueue(err, ev.id)) return;
     const avail = err.body && err.body.available;
     if (avail && typeof avail === 'object') for (const [k, v] of Object.entries(avail)) setGaAvail(k, v);
     showError(msg, err);
@@ -475,7 +478,7 @@ function openCheckout() {
     try {
       if (!bookingId) {
         // the order is made from our hold; prices come from the server
-        const ans = await loading(payBtn, api.post('/api/bookings', { eventId: ev.id }));
+        const ans = await loading(payBtn, api.post('/api/bookings', { eventId: ev.id }, passHeaders(ev.id)));
         const b = normBooking(ans.booking || ans);
         bookingId = b.id;
         payment = pay.paymentOf(ans);
@@ -497,6 +500,7 @@ function openCheckout() {
         if (sheet.isConnected && !sheet.open) sheet.showModal();
       }
     } catch (err) {
+      if (toQueue(err, ev.id)) return;
       showError(m, err);
       if (err.code === 'no_holds' || err.code === 'hold_expired') checkoutSheet && checkoutSheet.expired();
     }
