@@ -114,8 +114,8 @@ zt_metrics_open(const char *program)
 	 * service user can still read and add to */
 	if (geteuid() == 0 && stat(d, &ds) == 0 &&
 	    fchown(fd, ds.st_uid, ds.st_gid) != 0)
-		zt_log_warn("metrics", "cannot chown %s: %s", path,
-		    strerror(errno));
+		zt_log_warn(
+		    "metrics", "cannot chown %s: %s", path, strerror(errno));
 	if (fstat(fd, &st) != 0 || ((size_t)st.st_size < sizeof(*m) &&
 				       ftruncate(fd, (off_t)sizeof(*m)) != 0)) {
 		zt_log_warn(
