@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,35 +267,46 @@ struct file {
 	const struct shared *s;
 };
 
+/* Read one cell: its buckets into v, its labels into lbl; returns its
+ * count (0: nothing to show). */
+static uint64_t
+cell_read(
+    const struct file *f, int r, int s, uint64_t *v, char *lbl, size_t len)
+{
+	const struct cell *c = &f->s->cells[r][s];
+	uint64_t n = 0;
+	char st[8];
+
+	for (int b = 0; b <= M_NBUCKETS; b++)
+		n += v[b] = get(&c->n[b]);
+	if (n == 0)
+		return 0;
+	status_name(s, st, sizeof(st));
+	snprintf(lbl, len,
+	    "program=\"%.32s\",method=\"%.7s\",route=\"%.111s\",status="
+	    "\"%.7s\"",
+	    f->program, r < M_ROUTES - 1 ? f->s->labels[r].method : "",
+	    r < M_ROUTES - 1 ? f->s->labels[r].pattern : "unmatched", st);
+	return n;
+}
+
 static void
 render_requests(FILE *o, const struct file *f, size_t nf)
 {
+	uint64_t v[M_NBUCKETS + 1], n, cum;
+	char lbl[256];
+
 	fputs("# HELP ztic_requests_total Requests answered by a responder.\n"
 	      "# TYPE ztic_requests_total counter\n",
 	    o);
 	for (size_t i = 0; i < nf; i++)
 		for (int r = 0; r < M_ROUTES; r++)
-			for (int s = 0; s < M_NSTATUS; s++) {
-				const struct cell *c = &f[i].s->cells[r][s];
-				uint64_t n = 0;
-				char st[8];
-				for (int b = 0; b <= M_NBUCKETS; b++)
-					n += get(&c->n[b]);
-				if (n == 0)
-					continue;
-				status_name(s, st, sizeof(st));
-				fprintf(o,
-				    "ztic_requests_total{program=\"%s\","
-				    "method=\"%.7s\",route=\"%.111s\",status="
-				    "\"%s\"} "
-				    "%llu\n",
-				    f[i].program,
-				    r < M_ROUTES - 1 ? f[i].s->labels[r].method
-						     : "",
-				    r < M_ROUTES - 1 ? f[i].s->labels[r].pattern
-						     : "unmatched",
-				    st, (unsigned long long)n);
-			}
+			for (int s = 0; s < M_NSTATUS; s++)
+				if ((n = cell_read(
+					 &f[i], r, s, v, lbl, sizeof(lbl))) > 0)
+					fprintf(o,
+					    "ztic_requests_total{%s} %llu\n",
+					    lbl, (unsigned long long)n);
 	fputs("# HELP ztic_request_duration_seconds Time from the request's "
 	      "arrival at the responder to its answer.\n"
 	      "# TYPE ztic_request_duration_seconds histogram\n",
@@ -302,26 +314,9 @@ render_requests(FILE *o, const struct file *f, size_t nf)
 	for (size_t i = 0; i < nf; i++)
 		for (int r = 0; r < M_ROUTES; r++)
 			for (int s = 0; s < M_NSTATUS; s++) {
-				const struct cell *c = &f[i].s->cells[r][s];
-				uint64_t v[M_NBUCKETS + 1], cum = 0;
-				char lbl[256];
-				for (int b = 0; b <= M_NBUCKETS; b++)
-					v[b] = get(&c->n[b]);
-				for (int b = 0; b <= M_NBUCKETS; b++)
-					cum += v[b];
-				if (cum == 0)
+				if ((n = cell_read(&f[i], r, s, v, lbl,
+					 sizeof(lbl))) == 0)
 					continue;
-				char st[8];
-				status_name(s, st, sizeof(st));
-				snprintf(lbl, sizeof(lbl),
-				    "program=\"%.32s\",method=\"%.7s\","
-				    "route=\"%.111s\",status=\"%.7s\"",
-				    f[i].program,
-				    r < M_ROUTES - 1 ? f[i].s->labels[r].method
-						     : "",
-				    r < M_ROUTES - 1 ? f[i].s->labels[r].pattern
-						     : "unmatched",
-				    st);
 				cum = 0;
 				for (int b = 0; b < M_NBUCKETS; b++) {
 					cum += v[b];
@@ -331,7 +326,6 @@ render_requests(FILE *o, const struct file *f, size_t nf)
 					    lbl, bound_names[b],
 					    (unsigned long long)cum);
 				}
-				cum += v[M_NBUCKETS];
 				fprintf(o,
 				    "ztic_request_duration_seconds_bucket{%s,"
 				    "le=\"+Inf\"} %llu\n"
@@ -339,11 +333,33 @@ render_requests(FILE *o, const struct file *f, size_t nf)
 				    "%.6f\n"
 				    "ztic_request_duration_seconds_count{%s} "
 				    "%llu\n",
-				    lbl, (unsigned long long)cum, lbl,
-				    (double)get(&c->sum_us) / 1e6, lbl,
-				    (unsigned long long)cum);
+				    lbl, (unsigned long long)n, lbl,
+				    (double)get(&f[i].s->cells[r][s].sum_us) /
+					1e6,
+				    lbl, (unsigned long long)n);
 			}
 }
+
+/* the cron series: a field of struct shared, shown when another is not 0
+ * (scale: microseconds to seconds; 0 prints the integer) */
+static const struct {
+	const char *name, *help, *type;
+	size_t field, when;
+	double scale;
+} jobs[] = {
+    {"ztic_job_runs_total", "Runs of a cron program.", "counter",
+	offsetof(struct shared, job_runs), offsetof(struct shared, job_runs),
+	0},
+    {"ztic_job_failures_total", "Failed runs of a cron program.", "counter",
+	offsetof(struct shared, job_failures),
+	offsetof(struct shared, job_runs), 0},
+    {"ztic_job_last_success_seconds", "Unix time of the last successful run.",
+	"gauge", offsetof(struct shared, job_last_success),
+	offsetof(struct shared, job_last_success), 0},
+    {"ztic_job_duration_seconds", "Duration of the last successful run.",
+	"gauge", offsetof(struct shared, job_last_us),
+	offsetof(struct shared, job_last_success), 1e6},
+};
 
 static void
 render_rest(FILE *o, const struct file *f, size_t nf)
@@ -357,42 +373,25 @@ render_rest(FILE *o, const struct file *f, size_t nf)
 		    metric_names[k].name, metric_names[k].name,
 		    (unsigned long long)n);
 	}
-	fputs("# HELP ztic_job_runs_total Runs of a cron program.\n"
-	      "# TYPE ztic_job_runs_total counter\n",
-	    o);
-	for (size_t i = 0; i < nf; i++)
-		if (get(&f[i].s->job_runs) > 0)
-			fprintf(o, "ztic_job_runs_total{job=\"%s\"} %llu\n",
-			    f[i].program,
-			    (unsigned long long)get(&f[i].s->job_runs));
-	fputs("# HELP ztic_job_failures_total Failed runs of a cron program.\n"
-	      "# TYPE ztic_job_failures_total counter\n",
-	    o);
-	for (size_t i = 0; i < nf; i++)
-		if (get(&f[i].s->job_runs) > 0)
-			fprintf(o, "ztic_job_failures_total{job=\"%s\"} %llu\n",
-			    f[i].program,
-			    (unsigned long long)get(&f[i].s->job_failures));
-	fputs("# HELP ztic_job_last_success_seconds Unix time of the last "
-	      "successful run.\n"
-	      "# TYPE ztic_job_last_success_seconds gauge\n",
-	    o);
-	for (size_t i = 0; i < nf; i++)
-		if (get(&f[i].s->job_last_success) > 0)
-			fprintf(o,
-			    "ztic_job_last_success_seconds{job=\"%s\"} %llu\n",
-			    f[i].program,
-			    (unsigned long long)get(&f[i].s->job_last_success));
-	fputs("# HELP ztic_job_duration_seconds Duration of the last "
-	      "successful run.\n"
-	      "# TYPE ztic_job_duration_seconds gauge\n",
-	    o);
-	for (size_t i = 0; i < nf; i++)
-		if (get(&f[i].s->job_last_success) > 0)
-			fprintf(o,
-			    "ztic_job_duration_seconds{job=\"%s\"} %.6f\n",
-			    f[i].program,
-			    (double)get(&f[i].s->job_last_us) / 1e6);
+	for (size_t j = 0; j < sizeof(jobs) / sizeof(jobs[0]); j++) {
+		fprintf(o, "# HELP %s %s\n# TYPE %s %s\n", jobs[j].name,
+		    jobs[j].help, jobs[j].name, jobs[j].type);
+		for (size_t i = 0; i < nf; i++) {
+			const char *base = (const char *)f[i].s;
+			uint64_t v =
+			    get((const uint64_t *)(base + jobs[j].field));
+			if (get((const uint64_t *)(base + jobs[j].when)) == 0)
+				continue;
+			if (jobs[j].scale > 0)
+				fprintf(o, "%s{job=\"%s\"} %.6f\n",
+				    jobs[j].name, f[i].program,
+				    (double)v / jobs[j].scale);
+			else
+				fprintf(o, "%s{job=\"%s\"} %llu\n",
+				    jobs[j].name, f[i].program,
+				    (unsigned long long)v);
+		}
+	}
 }
 
 char *
