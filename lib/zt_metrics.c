@@ -163,6 +163,11 @@ zt_metrics_routes(const struct zt_route *routes, size_t n)
 {
 	uint64_t h = hash_routes(routes, n);
 
+	if (n > M_ROUTES - 1)
+		zt_log_warn("metrics",
+		    "%zu routes: those after %d count as unmatched (raise "
+		    "M_ROUTES)",
+		    n, M_ROUTES - 1);
 	if (fd >= 0)
 		flock(fd, LOCK_EX);
 	if (m->routes_hash != h) {
