@@ -15,7 +15,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from ztbook import Person, Shop, run_cron
+from ztbook import Person, Rzp, Shop, run_cron
 
 LABELS = {"program", "method", "route", "status", "le", "job"}
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -175,6 +175,41 @@ def test_domain_counters_go_up_where_things_happen(base_url, shop, stack_var):
     assert d == {"ztic_holds_taken_total": 1, "ztic_holds_refused_total": 1,
                  "ztic_bookings_created_total": 1,
                  "ztic_bookings_confirmed_total": 1}, d
+
+
+@pytest.fixture
+def rzp(razorpay_url):
+    r = Rzp(razorpay_url)
+    yield r
+    r.webhooks(duplicate=0, shuffle=False)
+    r.deliver()
+    r.webhooks(auto=True)
+
+
+def test_a_paid_booking_counts_once_through_both_doors(base_url, shop, stack_var, rzp):
+    """Checkout's proof, then the webhook, then the proof again: one
+    booking confirmed, one payment captured."""
+    names = ("ztic_bookings_created_total", "ztic_bookings_confirmed_total",
+             "ztic_payments_captured_total", "ztic_payments_failed_total")
+    rzp.webhooks(auto=False)
+    t = shop.tenant()
+    ev = shop.event(t, seats=2)
+    b = Person(base_url, stack_var, shop.user("paid"))
+    before = scrape(base_url)
+    b.hold(ev, ev["seats"][:1])
+    body = b.book(ev).json()
+    pay = rzp.pay(body["payment"]["orderId"])
+    proof = {"bookingId": body["id"], **pay}
+    r = b.call("POST", "/api/bookings/confirm", proof)
+    assert r.status_code == 200 and r.json()["status"] == "confirmed", r.text
+    rzp.deliver()
+    assert b.call("POST", "/api/bookings/confirm", proof).status_code == 200
+    after = scrape(base_url)
+    d = {n: sample(after, n) - sample(before, n) for n in names}
+    assert d == {"ztic_bookings_created_total": 1,
+                 "ztic_bookings_confirmed_total": 1,
+                 "ztic_payments_captured_total": 1,
+                 "ztic_payments_failed_total": 0}, d
 
 
 def test_cron_runs_report_their_last_success(base_url, stack_var):
