@@ -15,7 +15,8 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from ztbook import Person, Rzp, Shop, run_cron
+from test_bookings import rzp, shop  # noqa: F401 (fixtures)
+from ztbook import Person, run_cron
 
 LABELS = {"program", "method", "route", "status", "le", "job"}
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -45,13 +46,6 @@ def sample(text, name, **labels):
 def log_lines(stack_var, area):
     with open(os.path.join(stack_var, "log", f"{area}.log")) as f:
         return [json.loads(l) for l in f if l.startswith("{")]
-
-
-@pytest.fixture
-def shop(pg_owner_dsn):
-    s = Shop(pg_owner_dsn)
-    yield s
-    s.purge()
 
 
 def test_metrics_is_valid_exposition_with_every_part(base_url, api):
@@ -175,15 +169,6 @@ def test_domain_counters_go_up_where_things_happen(base_url, shop, stack_var):
     assert d == {"ztic_holds_taken_total": 1, "ztic_holds_refused_total": 1,
                  "ztic_bookings_created_total": 1,
                  "ztic_bookings_confirmed_total": 1}, d
-
-
-@pytest.fixture
-def rzp(razorpay_url):
-    r = Rzp(razorpay_url)
-    yield r
-    r.webhooks(duplicate=0, shuffle=False)
-    r.deliver()
-    r.webhooks(auto=True)
 
 
 def test_a_paid_booking_counts_once_through_both_doors(base_url, shop, stack_var, rzp):
