@@ -3,12 +3,16 @@
  *
  * 200 {"status":"ok","postgres":"ok","redis":"ok","live":"ok","version":…}
  * 503 with the failed part(s) marked "down" and named in "failed".
+ *
+ * GET /metrics: the Prometheus text format of every pool's counters
+ * (zt_metrics.h); nginx lets only loopback and ZT_NGINX_METRICS_ALLOW in.
  */
 #include "config.h"
 
 #include "zt_db.h"
 #include "zt_live.h"
 #include "zt_log.h"
+#include "zt_metrics.h"
 #include "zt_redis.h"
 #include "zt_serve.h"
 #include "zt_server.h"
@@ -71,8 +75,18 @@ get_health(struct zt_req *req)
 	return zt_reply(req, ok ? 200 : 503, body);
 }
 
+static enum zt_err
+get_metrics(struct zt_req *req)
+{
+	size_t len;
+	const char *text = zt_metrics_scrape(req, &len);
+	req->resp_type = "text/plain; version=0.0.4; charset=utf-8";
+	return zt_reply_text(req, 200, text, len);
+}
+
 static const struct zt_route routes[] = {
     {"GET", "/api/health", get_health, ZT_AUTH_PUBLIC, 0, 0},
+    {"GET", "/metrics", get_metrics, ZT_AUTH_PUBLIC, 0, 0},
 };
 
 int

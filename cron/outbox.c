@@ -31,6 +31,7 @@ main(void)
 	/* the tickets' key: a confirmation carries its PDF, signed as it is
 	 * sent (docs/tickets.md, "PDF tickets") */
 	zt_server_init("outbox", ZT_NEED_PG | ZT_NEED_TICKETS);
+	zt_server_run_start();
 	start = zt_time_mono_ms();
 	do {
 		rc = zt_outbox_drain(
@@ -44,6 +45,7 @@ main(void)
 		    "outbox", "sent %d, failed %d", total, total_failed);
 	if (rc != 0)
 		zt_log_error("outbox", "database unreachable");
+	zt_server_run_end(rc == 0);
 	zt_server_cleanup();
 	return rc == 0 ? 0 : 1;
 }

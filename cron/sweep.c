@@ -17,6 +17,7 @@
 
 #include "zt_hold.h"
 #include "zt_log.h"
+#include "zt_metrics.h"
 #include "zt_server.h"
 
 #include <errno.h>
@@ -59,8 +60,11 @@ main(int argc, char **argv)
 	zt_server_init("sweep", ZT_NEED_REDIS | ZT_NEED_LIVE);
 	req = zt_req_new(NULL, NULL);
 	do {
-		int swept = 0;
-		if (zt_hold_sweep_all(req, &swept) != ZT_OK) {
+		int swept = 0, ok;
+		zt_server_run_start();
+		ok = zt_hold_sweep_all(req, &swept) == ZT_OK;
+		zt_metrics_count(ZT_MC_HOLDS_EXPIRED, swept);
+		if (!ok) {
 			/* once per outage, not once per second */
 			if (!failed)
 				zt_log_warn("sweep", "pass failed: %s",
@@ -74,6 +78,7 @@ main(int argc, char **argv)
 				zt_log_info(
 				    "sweep", "ended %d expired holds", swept);
 		}
+		zt_server_run_end(ok);
 		zt_req_end(req);
 		if (every > 0)
 			pause_for(every);

@@ -10,6 +10,7 @@
 #include "zt_json.h"
 #include "zt_live.h"
 #include "zt_log.h"
+#include "zt_metrics.h"
 #include "zt_outbox.h"
 #include "zt_qr.h"
 #include "zt_queue.h"
@@ -287,6 +288,14 @@ zt__run_after(struct zt_req *req, const struct zt__after *a)
 	if (a->live_type)
 		publish_booking(req, a->live_type, a->tenant_id, a->booking_id,
 		    a->event_id, !a->born_settled);
+	/* committed: count it (paid when it was not born settled) */
+	if (a->refund_id)
+		zt_metrics_count(ZT_MC_REFUNDS, 1);
+	if (a->live_type && strcmp(a->live_type, "booking.confirmed") == 0) {
+		zt_metrics_count(ZT_MC_BOOKINGS_CONFIRMED, 1);
+		if (!a->born_settled)
+			zt_metrics_count(ZT_MC_PAYMENTS_CAPTURED, 1);
+	}
 }
 
 /* Load the seats and GA lines of a booking into a (for Redis). */
@@ -779,6 +788,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		    req, id, event_id, tenant, &price, ev, &l, made, NULL, &sg);
 		sodium_memzero(&sg, sizeof(sg));
 		*created = 1;
+		zt_metrics_count(ZT_MC_BOOKINGS_CREATED, 1);
 		return ZT_OK;
 	}
 
@@ -793,6 +803,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	*out = zt__created_json(
 	    req, id, event_id, tenant, &price, ev, &l, made, order_id, NULL);
 	*created = 1;
+	zt_metrics_count(ZT_MC_BOOKINGS_CREATED, 1);
 	return ZT_OK;
 }
 

@@ -6,6 +6,7 @@
 #include "zt_crypto.h"
 #include "zt_json.h"
 #include "zt_live.h"
+#include "zt_metrics.h"
 #include "zt_server.h"
 #include "zt_time.h"
 
@@ -586,6 +587,7 @@ zt_checkin_scan(struct zt_req *req, const char *event,
 	    (e = zt__ck_commit(req)) != ZT_OK)
 		return e;
 	zt__ck_counts_of(&cn, &n);
+	zt_metrics_count(ZT_MC_CHECKINS, 1);
 	zt__ck_publish(req, event, scan->gate, &n);
 	*out = json_object_new_object();
 	json_object_object_add(

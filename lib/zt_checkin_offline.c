@@ -5,6 +5,7 @@
 
 #include "zt_crypto.h"
 #include "zt_json.h"
+#include "zt_metrics.h"
 #include "zt_time.h"
 
 #include <stdio.h>
@@ -299,7 +300,7 @@ zt_checkin_sync(struct zt_req *req, const char *event, const char *device,
 	struct zt__ck_counts_q cn = {0};
 	PGresult *ver = NULL;
 	const char *last_gate = NULL;
-	int any = 0;
+	int any = 0; /* scans that admitted a ticket */
 	enum zt_err e;
 	*out = NULL;
 	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 1, NULL, &c)) !=
@@ -314,7 +315,7 @@ zt_checkin_sync(struct zt_req *req, const char *event, const char *device,
 			goto out;
 		json_object_array_add(results, res);
 		if (admitted) {
-			any = 1;
+			any++;
 			last_gate = scans[i].gate;
 		}
 	}
@@ -330,6 +331,7 @@ zt_checkin_sync(struct zt_req *req, const char *event, const char *device,
 			goto out;
 	}
 	zt__ck_counts_of(&cn, &cnt);
+	zt_metrics_count(ZT_MC_CHECKINS, any);
 	if (any)
 		zt__ck_publish(req, event, last_gate, &cnt);
 	*out = json_object_new_object();

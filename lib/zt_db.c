@@ -918,6 +918,12 @@ zt_db_constraint(void)
 }
 
 int
+zt_db_backend_pid(const struct zt_db *db)
+{
+	return db != NULL && db->conn != NULL ? PQbackendPID(db->conn) : 0;
+}
+
+int
 zt_db_ping(struct zt_db *db, char *err, size_t errlen)
 {
 	struct zt_req *req;

@@ -177,6 +177,11 @@ const char *zt_db_constraint(void);
  * -1 down (message in err).  Outside any transaction. */
 int zt_db_ping(struct zt_db *db, char *err, size_t errlen);
 
+/* The server process of db's connection (PostgreSQL's %p in its log), 0
+ * when not connected: the request log line names it (docs/operations.md,
+ * "Logs"). */
+int zt_db_backend_pid(const struct zt_db *db);
+
 /* A text array parameter, "{a,b,NULL}", of n strings (uuids or numbers:
  * nothing is quoted; NULL entries are SQL NULL), in req's arena. */
 const char *zt_db_array(struct zt_req *req, const char *const *v, size_t n);

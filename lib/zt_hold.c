@@ -7,6 +7,7 @@
 #include "zt_live.h"
 #include "zt_log.h"
 #include "zt_lua.h"
+#include "zt_metrics.h"
 #include "zt_queue.h"
 #include "zt_rate.h"
 #include "zt_redis.h"
@@ -540,13 +541,18 @@ zt_hold_lock(
 			ZT_OK)
 			return e;
 	}
-	if (field(reply, "limited") != NULL)
+	if (field(reply, "limited") != NULL) {
+		zt_metrics_count(ZT_MC_HOLDS_REFUSED, 1);
 		return zt_rate_refuse(req, "rate_limited",
 		    "too many seat requests", int_field(reply, "limited"));
+	}
 	publish(req, m->event_id, reply);
 	ok = field(reply, "ok");
-	if (ok == NULL || !json_object_get_boolean(ok))
+	if (ok == NULL || !json_object_get_boolean(ok)) {
+		zt_metrics_count(ZT_MC_HOLDS_REFUSED, 1);
 		return refused(req, m, reply);
+	}
+	zt_metrics_count(ZT_MC_HOLDS_TAKEN, 1);
 	read_hold(req, reply, out);
 	if (out->id[0] != '\0')
 		index_event(req, m->event_id, out->expires_ms);

@@ -4,6 +4,7 @@
 #include "zt_json.h"
 #include "zt_live.h"
 #include "zt_log.h"
+#include "zt_metrics.h"
 #include "zt_server.h"
 #include "zt_token.h"
 
@@ -338,12 +339,23 @@ serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
 	long us = (t1.tv_sec - t0.tv_sec) * 1000000L +
 		  (t1.tv_nsec - t0.tv_nsec) / 1000L;
 	int status = req->err != ZT_OK ? zt_err_status(req->err) : req->status;
-	if (status >= 500)
-		zt_log_error("request", "%s %s %d %ldus %s", req->method,
-		    req->path, status, us, req->err_msg ? req->err_msg : "");
-	else
-		zt_log_debug("request", "%s %s %d %ldus", req->method,
-		    req->path, status, us);
+	char user[17];
+	zt_log_user_hash(req->user_id, user);
+	zt_log_request(&(struct zt_log_request){
+	    .method = req->method,
+	    .route = m.e == ZT_OK ? m.rt->pattern : NULL,
+	    .tenant = req->tenant_id,
+	    .user = user,
+	    .error = req->err == ZT_OK ? NULL
+		     : req->err_code   ? req->err_code
+				       : zt_err_code(req->err),
+	    .msg = status >= 500 ? req->err_msg : NULL,
+	    .status = status,
+	    .pg_pid = zt_db_backend_pid(zt_g.db),
+	    .dur_us = us,
+	});
+	zt_metrics_request(
+	    m.e == ZT_OK ? (int)(m.rt - routes) : -1, status, us);
 	zt_log_set_request_id(NULL);
 	return all_read;
 }
@@ -361,6 +373,8 @@ zt_serve(const char *program, const struct zt_route *routes, size_t n,
 		fprintf(stderr, "%s: %s\n", program, err);
 		return 1;
 	}
+	zt_metrics_open(program);
+	zt_metrics_routes(routes, n);
 	if (FCGX_Init() != 0) {
 		fprintf(stderr, "%s: could not initialise fastcgi\n", program);
 		return 1;

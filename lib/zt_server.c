@@ -3,12 +3,15 @@
 #include "zt_db.h"
 #include "zt_live.h"
 #include "zt_log.h"
+#include "zt_metrics.h"
 #include "zt_notify.h"
 #include "zt_price.h"
 #include "zt_razorpay.h"
 #include "zt_redis.h"
 
 #include <signal.h>
+#include <sodium.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,15 @@ zt_server_init(const char *program, unsigned needs)
 		fprintf(stderr, "%s: %s\n", program, err);
 		exit(1);
 	}
+	/* the user id hash of the request log is keyed by the signing key
+	 * (a new signing key gives new hashes: docs/operations.md, "Logs") */
+	const struct zt_jwt_key *k =
+	    zt_g.cfg.jwt_kid ? zt_config_jwt_key(&zt_g.cfg, zt_g.cfg.jwt_kid)
+			     : NULL;
+	if (k == NULL && zt_g.cfg.jwt_nkeys > 0)
+		k = &zt_g.cfg.jwt_keys[0];
+	if (k != NULL)
+		zt_log_set_hash_key(k->key, k->len);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
@@ -50,9 +62,35 @@ zt_server_init(const char *program, unsigned needs)
 		zt_g.live = zt_live_new(zt_g.cfg.live_socket);
 }
 
+static struct timespec run_t0;
+
+void
+zt_server_run_start(void)
+{
+	unsigned char b[8];
+	char id[32];
+	zt_metrics_open(zt_g.program); /* once per process */
+	randombytes_buf(b, sizeof(b));
+	snprintf(id, sizeof(id), "run-%02x%02x%02x%02x%02x%02x%02x%02x", b[0],
+	    b[1], b[2], b[3], b[4], b[5], b[6], b[7]);
+	zt_log_set_request_id(id);
+	clock_gettime(CLOCK_MONOTONIC, &run_t0);
+}
+
+void
+zt_server_run_end(int ok)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	zt_metrics_job(ok, (t.tv_sec - run_t0.tv_sec) * 1000000L +
+			       (t.tv_nsec - run_t0.tv_nsec) / 1000L);
+	zt_log_set_request_id(NULL);
+}
+
 void
 zt_server_cleanup(void)
 {
+	zt_metrics_close();
 	zt_live_free(zt_g.live);
 	zt_redis_free(zt_g.redis);
 	zt_db_free(zt_g.db);

@@ -27,6 +27,14 @@ extern struct zt_server zt_g;
 void zt_server_init(const char *program, unsigned needs);
 void zt_server_cleanup(void);
 
+/*
+ * A cron run: its run id stamps every log line until the run ends (the
+ * "rid" field, "run-" and 16 hex digits), and its end is counted with its
+ * duration (ztic_job_* in GET /metrics).  ok: the run did its work.
+ */
+void zt_server_run_start(void);
+void zt_server_run_end(int ok);
+
 struct zt_notify_cfg;
 struct zt_price_rules;
 /* The fee rules of this process, for zt_price_breakdown(). */

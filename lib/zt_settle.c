@@ -3,6 +3,7 @@
  * proof (zt_settle_confirm) or Razorpay's webhook (zt_settle_webhook);
  * see zt_settle.h.  A refund's end from the webhook is zt_refund.c's.
  */
+#include "zt_metrics.h"
 #include "zt_settle.h"
 #include "zt_booking_int.h"
 #include "zt_crypto.h"
@@ -386,6 +387,7 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 		p[0] = order;
 		if (zt_db_exec(req, &dberr, &q_payment_failed, p) == NULL)
 			return zt_fail_error(req, &dberr);
+		zt_metrics_count(ZT_MC_PAYMENTS_FAILED, 1);
 	} else if (strncmp(ev.event, "refund.", 7) == 0 && ev.has_refund &&
 		   (strcmp(ev.event, "refund.processed") == 0 ||
 		       strcmp(ev.event, "refund.failed") == 0)) {
