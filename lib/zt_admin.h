@@ -121,6 +121,24 @@ enum zt_err zt_admin_event_cancel(struct zt_req *req, const struct zt_admin *by,
     const char *event_id, const char *reason, struct json_object **out);
 /* {users: [...]} whose email, phone or id is q, with their bookings and
  * the number of live sign-ins. */
+/* reason "" (or NULL) relists; 409 invalid_transition when already so */
+enum zt_err zt_admin_event_unlist(struct zt_req *req, const struct zt_admin *by,
+    const char *event_id, const char *reason, struct json_object **out);
+
+/* lib/zt_admin_money.c: payouts, reconcile's findings, refunds */
+enum zt_err zt_admin_payouts(struct zt_req *req, const char *status,
+    const char *search, struct json_object **out);
+enum zt_err zt_admin_payout_decide(struct zt_req *req,
+    const struct zt_admin *by, const char *payout_id, int approve,
+    const char *reason, struct json_object **out);
+enum zt_err zt_admin_discrepancies(
+    struct zt_req *req, const char *state, struct json_object **out);
+enum zt_err zt_admin_discrepancy_resolve(struct zt_req *req,
+    const struct zt_admin *by, const char *id, const char *note,
+    struct json_object **out);
+enum zt_err zt_admin_refunds(struct zt_req *req, const char *status,
+    const char *search, struct json_object **out);
+
 enum zt_err zt_admin_users(
     struct zt_req *req, const char *q, struct json_object **out);
 /* End every sign-in (refresh family) of user_id; audited.  Access tokens

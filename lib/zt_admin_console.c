@@ -104,6 +104,7 @@ static struct zt_sql q_events = ZT_SQL("adm_events",
     "SELECT coalesce(json_agg(x), '[]') FROM ("
     " SELECT e.id, e.tenant_id AS \"tenantId\", t.name AS \"tenantName\","
     " e.title, e.slug, e.status, e.city, " ISO_E_STARTS " AS \"startsAt\","
+    " e.unlisted_reason AS \"unlistedReason\","
     " coalesce(s.tickets_live, 0) AS \"ticketsLive\","
     " coalesce(s.live_paise, 0) AS \"livePaise\""
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
@@ -119,6 +120,15 @@ static struct zt_sql q_event_lock = ZT_SQL("adm_event_lock",
     "SELECT status, title FROM events WHERE id = $1 FOR UPDATE", 1);
 static struct zt_sql q_event_set =
     ZT_SQL("adm_event_set", "UPDATE events SET status = $2 WHERE id = $1", 2);
+static struct zt_sql q_event_unlist_lock = ZT_SQL("adm_event_unlist_lock",
+    "SELECT title, coalesce(unlisted_reason, '') FROM events WHERE id = $1"
+    " FOR UPDATE",
+    1);
+/* $2 '' relists; the guard of sql/022 lets only an admin session */
+static struct zt_sql q_event_unlist_set = ZT_SQL("adm_event_unlist_set",
+    "UPDATE events SET unlisted_at = CASE WHEN $2 = '' THEN NULL ELSE"
+    " now() END, unlisted_reason = nullif($2, '') WHERE id = $1",
+    2);
 static struct zt_sql q_users = ZT_SQL("adm_users",
     "SELECT coalesce(json_agg(x), '[]') FROM ("
     " SELECT u.id, u.email, u.phone, u.name,"
@@ -350,6 +360,70 @@ zt_admin_event_cancel(struct zt_req *req, const struct zt_admin *by,
 	json_object_object_add(*out, "id", json_object_new_string(event_id));
 	json_object_object_add(*out, "title", json_object_new_string(title));
 	json_object_object_add(*out, "status", json_object_new_string(next));
+	return ZT_OK;
+}
+
+enum zt_err
+zt_admin_event_unlist(struct zt_req *req, const struct zt_admin *by,
+    const char *event_id, const char *reason, struct json_object **out)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[2] = {event_id, reason ? reason : ""}, *why;
+	PGresult *r;
+	enum zt_err e;
+
+	*out = NULL;
+	if ((r = zt_db_exec(req, &err, &q_event_tenant, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (PQntuples(r) == 0) {
+		zt_db_rollback();
+		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
+		    "no event with this id");
+	}
+	const char *tenant = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	if (zt_db_scope_tenant(req, &err, tenant, "") != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_event_unlist_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
+	const char *title = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	const char *was = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
+	int unlist = *p[1] != '\0';
+	if (unlist == (*was != '\0')) {
+		zt_db_rollback();
+		return zt_fail(req, ZT_ECONFLICT, "invalid_transition",
+		    unlist ? "the event is already unlisted"
+			   : "the event is not unlisted");
+	}
+	if (zt_db_exec(req, &err, &q_event_unlist_set, p) == NULL)
+		return zt_fail_error(req, &err);
+	struct json_object *d = json_object_new_object(),
+			   *b = json_object_new_object(),
+			   *a = json_object_new_object();
+	json_object_object_add(b, "listed", json_object_new_boolean(!unlist));
+	json_object_object_add(
+	    b, "unlistedReason", unlist ? NULL : json_object_new_string(was));
+	json_object_object_add(a, "listed", json_object_new_boolean(unlist));
+	json_object_object_add(
+	    a, "unlistedReason", unlist ? json_object_new_string(p[1]) : NULL);
+	why = unlist ? p[1] : was;
+	json_object_object_add(d, "reason", json_object_new_string(why));
+	json_object_object_add(d, "before", b);
+	json_object_object_add(d, "after", a);
+	if ((e = zt__admin_audit(req, by, tenant,
+		 unlist ? "event.unlisted" : "event.relisted",
+		 zt_arena_printf(req->arena, "event:%s", event_id), d)) !=
+	    ZT_OK)
+		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	/* what is on sale changes: holds stop (or start again) at once */
+	zt_salemap_touch(req, event_id);
+	*out = json_object_new_object();
+	json_object_object_add(*out, "id", json_object_new_string(event_id));
+	json_object_object_add(*out, "title", json_object_new_string(title));
+	json_object_object_add(
+	    *out, "listed", json_object_new_boolean(!unlist));
+	json_object_object_add(*out, "unlistedReason",
+	    unlist ? json_object_new_string(p[1]) : NULL);
 	return ZT_OK;
 }
 

@@ -137,6 +137,7 @@ static struct zt_sql q_catalogue = ZT_SQL("event_catalogue",
     "   WHERE tt.event_id = e.id) x)"
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
     " WHERE e.status = 'published' AND t.status = 'active'"
+    " AND e.unlisted_at IS NULL"
     " AND e.ends_at > now()"
     " AND ($1::text IS NULL OR strpos(lower(e.title || ' ' || e.description"
     "   || ' ' || array_to_string(e.tags, ' ')), lower($1)) > 0)"
@@ -151,7 +152,7 @@ static struct zt_sql q_catalogue = ZT_SQL("event_catalogue",
     9);
 #define PUBLIC_WHERE                                                           \
 	" zt_event_is_public(e.status, e.published_at) AND t.status = "        \
-	"'active'"
+	"'active' AND e.unlisted_at IS NULL"
 static struct zt_sql q_public_id = ZT_SQL("event_public_id",
     "SELECT " EVENT_COLS_FULL "," ZT_TENANT_PUBLIC_COLS
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
