@@ -81,7 +81,8 @@ enum col {
 	" coalesce(es.live_paise, 0),"                                         \
 	" (SELECT count(*) FROM seats st WHERE st.event_id = e.id"             \
 	"   AND NOT st.blocked) + coalesce((SELECT sum(tt.capacity)"           \
-	"   FROM ticket_types tt WHERE tt.event_id = e.id), 0)"
+	"   FROM ticket_types tt WHERE tt.event_id = e.id), 0),"               \
+	" e.unlisted_reason"
 
 #define FIELD_SET                                                              \
 	"slug = $3, title = $4, description = $5, category = $6,"              \
@@ -589,6 +590,11 @@ add_sales(struct json_object *o, const PGresult *r, int i, int c)
 	json_object_object_add(
 	    s, "capacity", json_object_new_int64(num(r, i, c + 3)));
 	json_object_object_add(o, "sales", s);
+	/* set while a platform admin keeps the event out of the catalogue */
+	json_object_object_add(o, "unlistedReason",
+	    zt_db_val(r, i, c + 4)
+		? json_object_new_string(PQgetvalue(r, i, c + 4))
+		: NULL);
 }
 
 /* A stored event row back into fields (strings borrow from r). */
