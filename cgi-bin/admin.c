@@ -194,17 +194,41 @@ need_reason(struct zt_req *req, int required, const char **reason)
 	    required ? ZT_REQUIRED : ZT_OPTIONAL, 500, reason, NULL);
 }
 
+/* The path's :id as a UUID; 404 code "no <noun> with this id" if not. */
+static enum zt_err
+path_id(struct zt_req *req, const char *code, const char *noun, const char **id)
+{
+	if ((*id = zt_uuid_norm(req->arena, zt_param(req, "id"))) == NULL)
+		return zt_fail(
+		    req, ZT_ENOTFOUND, code, "no %s with this id", noun);
+	return ZT_OK;
+}
+
+/* What an admin's action on one row starts with: the row's id, the body's
+ * reason (when required, not empty) and the signed-in admin. */
+static enum zt_err
+acting(struct zt_req *req, const char *code, const char *noun,
+    int reason_required, const char **id, const char **reason,
+    struct zt_admin *who)
+{
+	enum zt_err e;
+	if ((e = path_id(req, code, noun, id)) != ZT_OK ||
+	    (e = need_reason(req, reason_required, reason)) != ZT_OK)
+		return e;
+	if (reason_required && **reason == '\0')
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'reason' must not be empty");
+	return zt_admin_require(req, who);
+}
+
 static enum zt_err
 post_admin_disable(struct zt_req *req)
 {
 	struct zt_admin who;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id")), *reason;
+	const char *id, *reason;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(req, ZT_ENOTFOUND, "admin_not_found",
-		    "no enabled admin with this id");
-	if ((e = need_reason(req, 1, &reason)) != ZT_OK ||
-	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	if ((e = acting(req, "admin_not_found", "enabled admin", 1, &id,
+		 &reason, &who)) != ZT_OK ||
 	    (e = zt_admin_disable(req, &who, id, reason)) != ZT_OK)
 		return e;
 	return zt_reply(req, 204, NULL);
@@ -239,13 +263,10 @@ tenant_act(struct zt_req *req, const char *action, int reason_required)
 {
 	struct zt_admin who;
 	struct json_object *out;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id")), *reason;
+	const char *id, *reason;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(req, ZT_ENOTFOUND, "tenant_not_found",
-		    "no organization with this id");
-	if ((e = need_reason(req, reason_required, &reason)) != ZT_OK ||
-	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	if ((e = acting(req, "tenant_not_found", "organization",
+		 reason_required, &id, &reason, &who)) != ZT_OK ||
 	    (e = zt_admin_tenant_act(req, &who, id, action, reason, &out)) !=
 		ZT_OK)
 		return e;
@@ -304,13 +325,10 @@ post_event_cancel(struct zt_req *req)
 {
 	struct zt_admin who;
 	struct json_object *out;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id")), *reason;
+	const char *id, *reason;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
-		    "no event with this id");
-	if ((e = need_reason(req, 1, &reason)) != ZT_OK ||
-	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	if ((e = acting(req, "event_not_found", "event", 1, &id, &reason,
+		 &who)) != ZT_OK ||
 	    (e = zt_admin_event_cancel(req, &who, id, reason, &out)) != ZT_OK)
 		return e;
 	return zt_reply(req, 200, out);
@@ -321,17 +339,10 @@ event_listing(struct zt_req *req, int unlist)
 {
 	struct zt_admin who;
 	struct json_object *out;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id")), *reason;
+	const char *id, *reason;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
-		    "no event with this id");
-	if ((e = need_reason(req, unlist, &reason)) != ZT_OK)
-		return e;
-	if (unlist && *reason == '\0')
-		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "field 'reason' is required to unlist");
-	if ((e = zt_admin_require(req, &who)) != ZT_OK ||
+	if ((e = acting(req, "event_not_found", "event", unlist, &id, &reason,
+		 &who)) != ZT_OK ||
 	    (e = zt_admin_event_unlist(
 		 req, &who, id, unlist ? reason : NULL, &out)) != ZT_OK)
 		return e;
@@ -408,17 +419,10 @@ payout_decide(struct zt_req *req, int approve)
 {
 	struct zt_admin who;
 	struct json_object *out;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id")), *reason;
+	const char *id, *reason;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(
-		    req, ZT_ENOTFOUND, "payout_not_found", "no such payout");
-	if ((e = need_reason(req, !approve, &reason)) != ZT_OK)
-		return e;
-	if (!approve && *reason == '\0')
-		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "field 'reason' is required to hold");
-	if ((e = zt_admin_require(req, &who)) != ZT_OK ||
+	if ((e = acting(req, "payout_not_found", "payout", !approve, &id,
+		 &reason, &who)) != ZT_OK ||
 	    (e = zt_admin_payout_decide(
 		 req, &who, id, approve, reason, &out)) != ZT_OK)
 		return e;
@@ -457,13 +461,11 @@ post_discrepancy_resolve(struct zt_req *req)
 {
 	struct zt_admin who;
 	struct json_object *out;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id")),
-		   *note = NULL;
+	const char *id, *note = NULL;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(req, ZT_ENOTFOUND, "discrepancy_not_found",
-		    "no discrepancy with this id");
-	if ((e = zt_json_known(req, req->json, NULL, k_note)) != ZT_OK ||
+	if ((e = path_id(req, "discrepancy_not_found", "discrepancy", &id)) !=
+		ZT_OK ||
+	    (e = zt_json_known(req, req->json, NULL, k_note)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "note", ZT_REQUIRED, 500, &note,
 		 NULL)) != ZT_OK ||
 	    (e = zt_admin_require(req, &who)) != ZT_OK ||
@@ -522,12 +524,10 @@ post_user_signout(struct zt_req *req)
 {
 	struct zt_admin who;
 	struct json_object *out;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id"));
+	const char *id;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(req, ZT_ENOTFOUND, "user_not_found",
-		    "no user with this id");
-	if ((e = zt_json_known(req, req->json, NULL, k_none)) != ZT_OK ||
+	if ((e = path_id(req, "user_not_found", "user", &id)) != ZT_OK ||
+	    (e = zt_json_known(req, req->json, NULL, k_none)) != ZT_OK ||
 	    (e = zt_admin_require(req, &who)) != ZT_OK ||
 	    (e = zt_admin_user_signout(req, &who, id, &out)) != ZT_OK)
 		return e;

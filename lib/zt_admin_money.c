@@ -7,10 +7,8 @@
  */
 #include "zt_admin.h"
 #include "zt_db.h"
-#include "zt_json.h"
 #include "zt_payout.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #define ISO(col)                                                               \
@@ -87,44 +85,12 @@ static struct zt_sql q_refunds = ZT_SQL("adm_refunds",
     " ORDER BY r.status = 'failed' DESC, r.created_at DESC LIMIT 200) x",
     2);
 
-/* One JSON value, the first row of q, under key in a new object. */
-static enum zt_err
-listing(struct zt_req *req, struct zt_sql *q, const char *const *p,
-    const char *key, struct json_object **out)
-{
-	struct zt_error err = ZT_ERROR_INIT;
-	PGresult *r;
-	*out = NULL;
-	if ((r = zt_db_exec(req, &err, q, p)) == NULL ||
-	    zt_db_commit(req, &err) != ZT_OK)
-		return zt_fail_error(req, &err);
-	*out = json_object_new_object();
-	json_object_object_add(
-	    *out, key, json_tokener_parse(PQgetvalue(r, 0, 0)));
-	return ZT_OK;
-}
-
-/* {"reason": reason, "before": {"status": b}, "after": {"status": a}} */
-static struct json_object *
-change(const char *reason, const char *b, const char *a)
-{
-	struct json_object *d = json_object_new_object(),
-			   *bo = json_object_new_object(),
-			   *ao = json_object_new_object();
-	json_object_object_add(bo, "status", json_object_new_string(b));
-	json_object_object_add(ao, "status", json_object_new_string(a));
-	json_object_object_add(d, "reason", json_object_new_string(reason));
-	json_object_object_add(d, "before", bo);
-	json_object_object_add(d, "after", ao);
-	return d;
-}
-
 enum zt_err
 zt_admin_payouts(struct zt_req *req, const char *status, const char *search,
     struct json_object **out)
 {
 	const char *p[2] = {status ? status : "", search ? search : ""};
-	return listing(req, &q_payouts, p, "payouts", out);
+	return zt__admin_json_row(req, &q_payouts, p, "payouts", out);
 }
 
 enum zt_err
@@ -161,7 +127,8 @@ zt_admin_payout_decide(struct zt_req *req, const struct zt_admin *by,
 	if ((e = zt__admin_audit(req, by, tenant,
 		 approve ? "payout.approved" : "payout.held",
 		 zt_arena_printf(req->arena, "payout:%s", payout_id),
-		 change(reason ? reason : "", before, after))) != ZT_OK)
+		 zt__admin_status_change(
+		     reason ? reason : "", before, after))) != ZT_OK)
 		return e;
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
@@ -173,7 +140,8 @@ zt_admin_discrepancies(
     struct zt_req *req, const char *state, struct json_object **out)
 {
 	const char *p[1] = {state ? state : ""};
-	return listing(req, &q_discrepancies, p, "discrepancies", out);
+	return zt__admin_json_row(
+	    req, &q_discrepancies, p, "discrepancies", out);
 }
 
 enum zt_err
@@ -201,7 +169,8 @@ zt_admin_discrepancy_resolve(struct zt_req *req, const struct zt_admin *by,
 				 "no discrepancy with this id");
 	}
 	const char *tenant = PQgetvalue(r, 0, 0);
-	struct json_object *d = change(note, "open", "resolved");
+	struct json_object *d =
+	    zt__admin_status_change(note, "open", "resolved");
 	json_object_object_add(
 	    d, "kind", json_object_new_string(PQgetvalue(r, 0, 1)));
 	json_object_object_add(
@@ -226,5 +195,5 @@ zt_admin_refunds(struct zt_req *req, const char *status, const char *search,
     struct json_object **out)
 {
 	const char *p[2] = {status ? status : "", search ? search : ""};
-	return listing(req, &q_refunds, p, "refunds", out);
+	return zt__admin_json_row(req, &q_refunds, p, "refunds", out);
 }

@@ -246,12 +246,12 @@ test('admin: approve a payout, unlist and relist an event, see a failed refund',
   await Promise.all([page.waitForResponse((r) => r.url().includes('/api/admin/payouts?') && r.url().includes('q=')), page.locator('#p-go').click()]);
   const prow = page.locator(`#payout-rows tr[data-payout="${payout}"]`);
   await prow.waitFor();
-  assert.match(await prow.innerText(), /Proposed[\s\S]*2,500[\s\S]*2,410/);
+  assert.match(await prow.innerText(), /Proposed[\s\S]*2,500[\s\S]*2,410/i);
   await shot(page, 'admin-payouts');
   await prow.locator('input').fill('statement checked');
   await prow.locator('button[data-action=approve]').click();
   await page.locator('#p-msg.msg-ok').waitFor();
-  assert.match(await page.locator(`#payout-rows tr[data-payout="${payout}"]`).innerText(), /Approved/);
+  assert.match(await page.locator(`#payout-rows tr[data-payout="${payout}"]`).innerText(), /Approved/i);
   assert.equal(await page.locator(`#payout-rows tr[data-payout="${payout}"] button`).count(), 0);
 
   // ---- unlist the event, then relist it
@@ -263,7 +263,7 @@ test('admin: approve a payout, unlist and relist an event, see a failed refund',
   await erow.locator('button[data-action=unlist]').click();
   await page.locator('#e-msg.msg-ok').waitFor();
   erow = page.locator(`#event-rows tr[data-event="${ev.id}"]`);
-  assert.match(await erow.innerText(), /Published[\s\S]*Unlisted: misleading poster/);
+  assert.match(await erow.innerText(), /Published[\s\S]*Unlisted: misleading poster/i);
   assert.equal((await call('GET', `/api/events/${ev.id}`)).status, 404, 'its page is gone');
   await shot(page, 'admin-unlisted');
   await erow.locator('button[data-action=relist]').click();
@@ -276,7 +276,7 @@ test('admin: approve a payout, unlist and relist an event, see a failed refund',
   await searched(page, '/api/admin/refunds?', () => page.locator('#r-q').fill(booking));
   const rrow = page.locator('#refund-rows tr[data-status=failed]', { hasText: booking });
   await rrow.waitFor();
-  assert.match(await rrow.innerText(), /Failed[\s\S]*500[\s\S]*Money Night/);
+  assert.match(await rrow.innerText(), /Failed[\s\S]*500[\s\S]*Money Night/i);
   assert.match(await rrow.getAttribute('style'), /border-left/);
   await shot(page, 'admin-refunds');
 

@@ -23,13 +23,14 @@ from ztorg import Org, ctx  # noqa: F401 (fixture)
 
 @pytest.fixture
 def shop(pg_owner_dsn):
+    """A Shop whose tenants go with their payouts, findings and audit rows."""
     s = Shop(pg_owner_dsn)
     yield s
     s.conn.rollback()
     for t in s.tenants:
-        with s.tx(t) as cur:
-            cur.execute("delete from payouts where tenant_id = %s", (t,))
-            cur.execute("delete from payment_discrepancies where tenant_id = %s", (t,))
+        with s.tx(t, admin=True) as cur:
+            for table in ("payouts", "payment_discrepancies", "audit_log"):
+                cur.execute(f"delete from {table} where tenant_id = %s", (t,))
     s.purge()
 
 
