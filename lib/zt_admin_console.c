@@ -78,7 +78,7 @@ static struct zt_sql q_figures = ZT_SQL("adm_figures",
     " 'eventsOnSale', (SELECT count(*) FROM events e JOIN tenants t"
     "   ON t.id = e.tenant_id WHERE t.status = 'active'"
     "   AND zt_event_is_public(e.status, e.published_at)"
-    "   AND e.ends_at > now()),"
+    "   AND e.unlisted_at IS NULL AND e.ends_at > now()),"
     " 'tickets', json_build_object("
     "   'today', (SELECT count(*) FROM tickets, d WHERE created_at >= today),"
     "   'days7', (SELECT count(*) FROM tickets, d WHERE created_at >= week)),"

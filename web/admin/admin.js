@@ -83,7 +83,7 @@ function signedIn(admin) {
 
 // ---- tabs -----------------------------------------------------------------------
 
-const money = moneyTabs(run);
+const money = moneyTabs(run, fresh);
 const loaders = { tenants: loadTenants, events: loadEvents, payouts: money.payouts, refunds: money.refunds, users: async () => {}, audit: loadAudit, figures: loadFigures, admins: loadAdmins };
 
 function show(tab) {
@@ -268,6 +268,7 @@ function details(d) {
 }
 
 async function loadAudit() {
+  const current = fresh('audit');
   const q = new URLSearchParams();
   const action = $('#a-action').value.trim();
   const tenant = $('#a-tenant').value.trim();
@@ -275,6 +276,7 @@ async function loadAudit() {
   if (tenant) q.set('tenantId', tenant);
   clearMsg($('#a-msg'));
   const r = await run(call('GET', `/api/admin/audit?${q}`), $('#a-msg'));
+  if (!current()) return;
   replace($('#audit-rows'), r.entries.length ? r.entries.map((e) => h('tr', {},
     h('td.small', { text: dateTime(e.at) }),
     h('td.small', { text: e.actorAdminEmail ? `admin ${e.actorAdminEmail}` : (e.actorUserEmail || '—') }),

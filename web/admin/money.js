@@ -19,7 +19,7 @@ function age(seconds) {
   return `${Math.round(seconds / 86400)} days`;
 }
 
-export function moneyTabs(run) {
+export function moneyTabs(run, fresh) {
   // ---- payouts ----
   function payoutRow(p) {
     const reason = h('input.input', { type: 'text', maxlength: 500, placeholder: 'Reason', 'aria-label': `Reason for the payout of ${p.eventTitle}` });
@@ -52,12 +52,14 @@ export function moneyTabs(run) {
   }
 
   async function loadPayouts() {
+    const current = fresh('payouts');
     const q = new URLSearchParams();
     const status = $('#p-status').value;
     const search = $('#p-q').value.trim();
     if (status) q.set('status', status);
     if (search) q.set('q', search);
     const r = await run(call('GET', `/api/admin/payouts?${q}`), $('#p-msg'));
+    if (!current()) return;
     replace($('#payout-rows'), r.payouts.length ? r.payouts.map(payoutRow)
       : h('tr', {}, h('td', { colspan: 7, text: 'No payouts here.' })));
     await loadFindings();
@@ -86,8 +88,10 @@ export function moneyTabs(run) {
   }
 
   async function loadFindings() {
+    const current = fresh('findings');
     const state = $('#d-state').value;
     const r = await run(call('GET', `/api/admin/discrepancies${state ? `?state=${state}` : ''}`), $('#d-msg'));
+    if (!current()) return;
     replace($('#finding-rows'), r.discrepancies.length ? r.discrepancies.map(findingRow)
       : h('tr', {}, h('td', { colspan: 7, text: 'Nothing to look at.' })));
   }
@@ -98,12 +102,14 @@ export function moneyTabs(run) {
 
   // ---- refunds ----
   async function loadRefunds() {
+    const current = fresh('refunds');
     const q = new URLSearchParams();
     const status = $('#r-status').value;
     const search = $('#r-q').value.trim();
     if (status) q.set('status', status);
     if (search) q.set('q', search);
     const r = await run(call('GET', `/api/admin/refunds?${q}`), $('#r-msg'));
+    if (!current()) return;
     replace($('#refund-rows'), r.refunds.length ? r.refunds.map((x) => h('tr', { dataset: { refund: x.id, status: x.status }, style: x.status === 'failed' ? failedMark : null },
       h('td', {}, badge(REFUND, x.status)),
       h('td.num', {}, x.status === 'failed' ? h('strong', { text: rupees(x.amountPaise) }) : rupees(x.amountPaise)),
