@@ -7,6 +7,7 @@
  */
 #include "zt_admin.h"
 #include "zt_db.h"
+#include "zt_log.h"
 #include "zt_payout.h"
 
 #include <string.h>
@@ -122,17 +123,30 @@ zt_admin_payout_decide(struct zt_req *req, const struct zt_admin *by,
 	    ZT_OK)
 		return e;
 	const char *after = approve ? "approved" : "held";
-	if (zt_db_begin_public(req, &err) != ZT_OK)
-		return zt_fail_error(req, &err);
+	if (zt_db_begin_public(req, &err) != ZT_OK) {
+		e = zt_fail_error(req, &err);
+		goto unaudited;
+	}
 	if ((e = zt__admin_audit(req, by, tenant,
 		 approve ? "payout.approved" : "payout.held",
 		 zt_arena_printf(req->arena, "payout:%s", payout_id),
 		 zt__admin_status_change(
 		     reason ? reason : "", before, after))) != ZT_OK)
-		return e;
-	if (zt_db_commit(req, &err) != ZT_OK)
-		return zt_fail_error(req, &err);
+		goto unaudited;
+	if (zt_db_commit(req, &err) != ZT_OK) {
+		e = zt_fail_error(req, &err);
+		goto unaudited;
+	}
 	return ZT_OK;
+unaudited:
+	/* decided (payouts.decided_by/decided_at say by whom) but not in the
+	 * audit log: say so, and answer the failure */
+	zt_log_error("admin",
+	    "payout %s %s by admin %s without its audit entry", payout_id,
+	    after, by->id);
+	json_object_put(*out);
+	*out = NULL;
+	return e;
 }
 
 enum zt_err

@@ -62,6 +62,16 @@ async function searched(page, prefix, act) {
   await Promise.all([page.waitForResponse((r) => r.url().includes(prefix) && r.url().includes('q=')), act()]);
 }
 
+// The sign-in form: an emailed code and the authenticator's.
+async function signInOnPage(page, email, code) {
+  await page.goto('/admin/');
+  await page.locator('#signin').waitFor();
+  await page.locator('#si-code').fill(await emailCode(page, email, '#si-send', '#si-send-btn'));
+  await page.locator('#si-totp').fill(code);
+  await page.locator('#si-verify-btn').click();
+  await page.locator('#console').waitFor();
+}
+
 // Filter the audit log by organization and wait for that answer (the
 // unfiltered list the tab loaded first could still be on the page).
 async function auditFor(page, tenantId) {
@@ -103,13 +113,7 @@ test('admin: enrol from the link, sign in with TOTP, approve one organization, s
   await page.locator('#en-done').waitFor();
 
   // ---- sign-in (the next step: the enrolment's own code is spent)
-  await page.goto('/admin/');
-  await page.locator('#signin').waitFor();
-  const code2 = await emailCode(page, email, '#si-send', '#si-send-btn');
-  await page.locator('#si-code').fill(code2);
-  await page.locator('#si-totp').fill(totp(key, c + 1));
-  await page.locator('#si-verify-btn').click();
-  await page.locator('#console').waitFor();
+  await signInOnPage(page, email, totp(key, c + 1));
   assert.equal(await page.locator('#account').innerText(), email);
 
   // ---- approve a waiting organization (found by search)
@@ -215,13 +219,7 @@ async function signedInAdmin(page) {
   const c = step();
   const cf = await call('POST', '/api/admin/enrol/confirm', { body: { token, code1: totp(key, c - 1), code2: totp(key, c) }, ip });
   assert.equal(cf.status, 200, cf.text);
-  await page.goto('/admin/');
-  await page.locator('#signin').waitFor();
-  const code2 = await emailCode(page, email, '#si-send', '#si-send-btn');
-  await page.locator('#si-code').fill(code2);
-  await page.locator('#si-totp').fill(totp(key, c + 1));
-  await page.locator('#si-verify-btn').click();
-  await page.locator('#console').waitFor();
+  await signInOnPage(page, email, totp(key, c + 1));
   return email;
 }
 

@@ -15,7 +15,7 @@ import uuid
 import psycopg2
 import pytest
 
-from test_admin import admin, invite  # noqa: F401 (fixtures)
+from test_admin import admin, booked_event, invite  # noqa: F401 (fixtures)
 from ztauth import Browser, mint
 from ztbook import Person, Shop
 from ztorg import Org, ctx  # noqa: F401 (fixture)
@@ -194,16 +194,10 @@ def test_refunds_overview_failed_first_with_filter_and_search(admin, shop):
 
 def test_unlist_and_relist_an_event(admin, shop, base_url, stack_var, pg_app_dsn):
     a, b = admin("a"), admin("b")
-    owner = shop.user("owner")
-    t = shop.tenant(owner)
-    ev = shop.event(t, seats=4, seat_price=0)
-    buyer = Person(base_url, stack_var, shop.user())
-    buyer.hold(ev, seats=ev["seats"][:1])
-    r = buyer.book(ev)
-    assert r.status_code == 201 and r.json()["status"] == "confirmed", r.text
-    booking = r.json()["id"]
+    t, ev, buyer, booking = booked_event(shop, base_url, stack_var)
+    owner = shop.one("select user_id::text from memberships where tenant_id = %s", (t,),
+                     tenant=t)[0]
     pub = Browser(base_url)
-    assert pub.call("GET", f"/api/events/{ev['id']}", auth=False).status_code == 200
 
     assert a.call("POST", f"/api/admin/events/{ev['id']}/unlist", {}).status_code == 400
     assert a.call("POST", f"/api/admin/events/{ev['id']}/unlist",
