@@ -47,6 +47,7 @@ static const char *const k_start[] = {"token", "challengeId", "code", NULL};
 static const char *const k_confirm[] = {"token", "code1", "code2", NULL};
 static const char *const k_invite[] = {"email", "name", NULL};
 static const char *const k_reason[] = {"reason", NULL};
+static const char *const k_note[] = {"note", NULL};
 static const char *const k_none[] = {NULL};
 
 /* ------------------------------------------------------------ sign-in -- */
@@ -55,18 +56,13 @@ static enum zt_err
 post_code(struct zt_req *req)
 {
 	const char *email = NULL;
-	char id[ZT_UUID_BUF], when[ZT_TIME_LEN];
-	long expires;
+	struct json_object *body;
 	enum zt_err e;
 	if ((e = zt_json_known(req, req->json, NULL, k_code)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "email", ZT_REQUIRED, 254, &email,
 		 NULL)) != ZT_OK ||
-	    (e = zt_otp_send(req, "email", email, id, &expires)) != ZT_OK)
+	    (e = zt_otp_send_json(req, "email", email, &body)) != ZT_OK)
 		return e;
-	zt_time_format(expires, when);
-	struct json_object *body = json_object_new_object();
-	json_object_object_add(body, "challengeId", json_object_new_string(id));
-	json_object_object_add(body, "expiresAt", json_object_new_string(when));
 	return zt_reply(req, 202, body);
 }
 
@@ -198,17 +194,41 @@ need_reason(struct zt_req *req, int required, const char **reason)
 	    required ? ZT_REQUIRED : ZT_OPTIONAL, 500, reason, NULL);
 }
 
+/* The path's :id as a UUID; 404 code "no <noun> with this id" if not. */
+static enum zt_err
+path_id(struct zt_req *req, const char *code, const char *noun, const char **id)
+{
+	if ((*id = zt_uuid_norm(req->arena, zt_param(req, "id"))) == NULL)
+		return zt_fail(
+		    req, ZT_ENOTFOUND, code, "no %s with this id", noun);
+	return ZT_OK;
+}
+
+/* What an admin's action on one row starts with: the row's id, the body's
+ * reason (when required, not empty) and the signed-in admin. */
+static enum zt_err
+acting(struct zt_req *req, const char *code, const char *noun,
+    int reason_required, const char **id, const char **reason,
+    struct zt_admin *who)
+{
+	enum zt_err e;
+	if ((e = path_id(req, code, noun, id)) != ZT_OK ||
+	    (e = need_reason(req, reason_required, reason)) != ZT_OK)
+		return e;
+	if (reason_required && **reason == '\0')
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'reason' must not be empty");
+	return zt_admin_require(req, who);
+}
+
 static enum zt_err
 post_admin_disable(struct zt_req *req)
 {
 	struct zt_admin who;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id")), *reason;
+	const char *id, *reason;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(req, ZT_ENOTFOUND, "admin_not_found",
-		    "no enabled admin with this id");
-	if ((e = need_reason(req, 1, &reason)) != ZT_OK ||
-	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	if ((e = acting(req, "admin_not_found", "enabled admin", 1, &id,
+		 &reason, &who)) != ZT_OK ||
 	    (e = zt_admin_disable(req, &who, id, reason)) != ZT_OK)
 		return e;
 	return zt_reply(req, 204, NULL);
@@ -243,13 +263,10 @@ tenant_act(struct zt_req *req, const char *action, int reason_required)
 {
 	struct zt_admin who;
 	struct json_object *out;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id")), *reason;
+	const char *id, *reason;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(req, ZT_ENOTFOUND, "tenant_not_found",
-		    "no organization with this id");
-	if ((e = need_reason(req, reason_required, &reason)) != ZT_OK ||
-	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	if ((e = acting(req, "tenant_not_found", "organization",
+		 reason_required, &id, &reason, &who)) != ZT_OK ||
 	    (e = zt_admin_tenant_act(req, &who, id, action, reason, &out)) !=
 		ZT_OK)
 		return e;
@@ -308,14 +325,168 @@ post_event_cancel(struct zt_req *req)
 {
 	struct zt_admin who;
 	struct json_object *out;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id")), *reason;
+	const char *id, *reason;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
-		    "no event with this id");
-	if ((e = need_reason(req, 1, &reason)) != ZT_OK ||
-	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	if ((e = acting(req, "event_not_found", "event", 1, &id, &reason,
+		 &who)) != ZT_OK ||
 	    (e = zt_admin_event_cancel(req, &who, id, reason, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+event_listing(struct zt_req *req, int unlist)
+{
+	struct zt_admin who;
+	struct json_object *out;
+	const char *id, *reason;
+	enum zt_err e;
+	if ((e = acting(req, "event_not_found", "event", unlist, &id, &reason,
+		 &who)) != ZT_OK ||
+	    (e = zt_admin_event_unlist(
+		 req, &who, id, unlist ? reason : NULL, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_event_unlist(struct zt_req *req)
+{
+	return event_listing(req, 1);
+}
+
+static enum zt_err
+post_event_relist(struct zt_req *req)
+{
+	return event_listing(req, 0);
+}
+
+/* -------------------------------------------------------------- money -- */
+
+/* Query name: absent, empty or one of the NULL-terminated allowed. */
+static enum zt_err
+query_enum(struct zt_req *req, const char *name, const char *const *allowed,
+    const char *all, const char **out)
+{
+	const char *v = zt_query(req, name);
+	*out = NULL;
+	if (v == NULL || *v == '\0')
+		return ZT_OK;
+	for (int i = 0; allowed[i] != NULL; i++)
+		if (strcmp(v, allowed[i]) == 0) {
+			*out = v;
+			return ZT_OK;
+		}
+	return zt_fail(req, ZT_EBADREQ, "invalid_field",
+	    "query '%s' must be one of %s", name, all);
+}
+
+static enum zt_err
+query_search(struct zt_req *req, const char **q)
+{
+	*q = zt_query(req, "q");
+	if (*q != NULL && strlen(*q) > 100)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "query 'q' is longer than 100 characters");
+	return ZT_OK;
+}
+
+static const char *const payout_states[] = {"pending", "held", "approved",
+    "processing", "paid", "failed", "reversed", NULL};
+static const char *const refund_states[] = {
+    "pending", "processed", "failed", NULL};
+static const char *const finding_states[] = {"open", "resolved", NULL};
+
+static enum zt_err
+get_payouts(struct zt_req *req)
+{
+	struct zt_admin who;
+	struct json_object *out;
+	const char *status, *q;
+	enum zt_err e;
+	if ((e = query_enum(req, "status", payout_states,
+		 "pending, held, approved, processing, paid, failed, reversed",
+		 &status)) != ZT_OK ||
+	    (e = query_search(req, &q)) != ZT_OK ||
+	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	    (e = zt_admin_payouts(req, status, q, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+payout_decide(struct zt_req *req, int approve)
+{
+	struct zt_admin who;
+	struct json_object *out;
+	const char *id, *reason;
+	enum zt_err e;
+	if ((e = acting(req, "payout_not_found", "payout", !approve, &id,
+		 &reason, &who)) != ZT_OK ||
+	    (e = zt_admin_payout_decide(
+		 req, &who, id, approve, reason, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_payout_approve(struct zt_req *req)
+{
+	return payout_decide(req, 1);
+}
+
+static enum zt_err
+post_payout_hold(struct zt_req *req)
+{
+	return payout_decide(req, 0);
+}
+
+static enum zt_err
+get_discrepancies(struct zt_req *req)
+{
+	struct zt_admin who;
+	struct json_object *out;
+	const char *state;
+	enum zt_err e;
+	if ((e = query_enum(req, "state", finding_states, "open, resolved",
+		 &state)) != ZT_OK ||
+	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	    (e = zt_admin_discrepancies(req, state, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_discrepancy_resolve(struct zt_req *req)
+{
+	struct zt_admin who;
+	struct json_object *out;
+	const char *id, *note = NULL;
+	enum zt_err e;
+	if ((e = path_id(req, "discrepancy_not_found", "discrepancy", &id)) !=
+		ZT_OK ||
+	    (e = zt_json_known(req, req->json, NULL, k_note)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "note", ZT_REQUIRED, 500, &note,
+		 NULL)) != ZT_OK ||
+	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	    (e = zt_admin_discrepancy_resolve(req, &who, id, note, &out)) !=
+		ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+get_refunds(struct zt_req *req)
+{
+	struct zt_admin who;
+	struct json_object *out;
+	const char *status, *q;
+	enum zt_err e;
+	if ((e = query_enum(req, "status", refund_states,
+		 "pending, processed, failed", &status)) != ZT_OK ||
+	    (e = query_search(req, &q)) != ZT_OK ||
+	    (e = zt_admin_require(req, &who)) != ZT_OK ||
+	    (e = zt_admin_refunds(req, status, q, &out)) != ZT_OK)
 		return e;
 	return zt_reply(req, 200, out);
 }
@@ -353,12 +524,10 @@ post_user_signout(struct zt_req *req)
 {
 	struct zt_admin who;
 	struct json_object *out;
-	const char *id = zt_uuid_norm(req->arena, zt_param(req, "id"));
+	const char *id;
 	enum zt_err e;
-	if (id == NULL)
-		return zt_fail(req, ZT_ENOTFOUND, "user_not_found",
-		    "no user with this id");
-	if ((e = zt_json_known(req, req->json, NULL, k_none)) != ZT_OK ||
+	if ((e = path_id(req, "user_not_found", "user", &id)) != ZT_OK ||
+	    (e = zt_json_known(req, req->json, NULL, k_none)) != ZT_OK ||
 	    (e = zt_admin_require(req, &who)) != ZT_OK ||
 	    (e = zt_admin_user_signout(req, &who, id, &out)) != ZT_OK)
 		return e;
@@ -459,6 +628,20 @@ static const struct zt_route routes[] = {
     {"GET", "/api/admin/events", get_events, ZT_AUTH_PUBLIC, 0, 0},
     {"POST", "/api/admin/events/:id/cancel", post_event_cancel, ZT_AUTH_PUBLIC,
 	2048, W},
+    {"POST", "/api/admin/events/:id/unlist", post_event_unlist, ZT_AUTH_PUBLIC,
+	2048, W},
+    {"POST", "/api/admin/events/:id/relist", post_event_relist, ZT_AUTH_PUBLIC,
+	2048, W},
+    {"GET", "/api/admin/payouts", get_payouts, ZT_AUTH_PUBLIC, 0, 0},
+    {"POST", "/api/admin/payouts/:id/approve", post_payout_approve,
+	ZT_AUTH_PUBLIC, 2048, W},
+    {"POST", "/api/admin/payouts/:id/hold", post_payout_hold, ZT_AUTH_PUBLIC,
+	2048, W},
+    {"GET", "/api/admin/discrepancies", get_discrepancies, ZT_AUTH_PUBLIC, 0,
+	0},
+    {"POST", "/api/admin/discrepancies/:id/resolve", post_discrepancy_resolve,
+	ZT_AUTH_PUBLIC, 2048, W},
+    {"GET", "/api/admin/refunds", get_refunds, ZT_AUTH_PUBLIC, 0, 0},
     {"GET", "/api/admin/users", get_users, ZT_AUTH_PUBLIC, 0, 0},
     {"POST", "/api/admin/users/:id/signout", post_user_signout, ZT_AUTH_PUBLIC,
 	1024, W},

@@ -11,7 +11,6 @@
 #include "zt_otp.h"
 #include "zt_serve.h"
 #include "zt_session.h"
-#include "zt_time.h"
 #include "zt_uuid.h"
 
 #include <ctype.h>
@@ -31,21 +30,15 @@ static enum zt_err
 post_otp_send(struct zt_req *req)
 {
 	const char *channel = NULL, *to = NULL;
-	char id[ZT_UUID_BUF], when[ZT_TIME_LEN];
-	long expires;
+	struct json_object *body;
 	enum zt_err e;
 
 	if ((e = zt_json_str(req, req->json, "channel", ZT_REQUIRED, 16,
 		 &channel, NULL)) != ZT_OK ||
 	    (e = zt_json_str(
-		 req, req->json, "to", ZT_REQUIRED, 254, &to, NULL)) != ZT_OK)
+		 req, req->json, "to", ZT_REQUIRED, 254, &to, NULL)) != ZT_OK ||
+	    (e = zt_otp_send_json(req, channel, to, &body)) != ZT_OK)
 		return e;
-	if ((e = zt_otp_send(req, channel, to, id, &expires)) != ZT_OK)
-		return e;
-	zt_time_format(expires, when);
-	struct json_object *body = json_object_new_object();
-	json_object_object_add(body, "challengeId", json_object_new_string(id));
-	json_object_object_add(body, "expiresAt", json_object_new_string(when));
 	return zt_reply(req, 202, body);
 }
 

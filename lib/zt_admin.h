@@ -121,6 +121,24 @@ enum zt_err zt_admin_event_cancel(struct zt_req *req, const struct zt_admin *by,
     const char *event_id, const char *reason, struct json_object **out);
 /* {users: [...]} whose email, phone or id is q, with their bookings and
  * the number of live sign-ins. */
+/* reason "" (or NULL) relists; 409 invalid_transition when already so */
+enum zt_err zt_admin_event_unlist(struct zt_req *req, const struct zt_admin *by,
+    const char *event_id, const char *reason, struct json_object **out);
+
+/* lib/zt_admin_money.c: payouts, reconcile's findings, refunds */
+enum zt_err zt_admin_payouts(struct zt_req *req, const char *status,
+    const char *search, struct json_object **out);
+enum zt_err zt_admin_payout_decide(struct zt_req *req,
+    const struct zt_admin *by, const char *payout_id, int approve,
+    const char *reason, struct json_object **out);
+enum zt_err zt_admin_discrepancies(
+    struct zt_req *req, const char *state, struct json_object **out);
+enum zt_err zt_admin_discrepancy_resolve(struct zt_req *req,
+    const struct zt_admin *by, const char *id, const char *note,
+    struct json_object **out);
+enum zt_err zt_admin_refunds(struct zt_req *req, const char *status,
+    const char *search, struct json_object **out);
+
 enum zt_err zt_admin_users(
     struct zt_req *req, const char *q, struct json_object **out);
 /* End every sign-in (refresh family) of user_id; audited.  Access tokens
@@ -131,6 +149,17 @@ enum zt_err zt_admin_user_signout(struct zt_req *req, const struct zt_admin *by,
  * refunds today and over 7 days, check-ins today. */
 enum zt_err zt_admin_figures(struct zt_req *req, struct json_object **out);
 
+/* internal (zt_admin*.c): the JSON value a query builds in its first row,
+ * under key in a new object (NULL: the value itself), committed */
+struct zt_sql;
+enum zt_err zt__admin_json_row(struct zt_req *req, struct zt_sql *q,
+    const char *const *p, const char *key, struct json_object **out);
+/* internal (zt_admin*.c): an audit entry's details {"reason", "before",
+ * "after"} (before and after taken over), and the same for a status */
+struct json_object *zt__admin_change(
+    const char *reason, struct json_object *before, struct json_object *after);
+struct json_object *zt__admin_status_change(
+    const char *reason, const char *before, const char *after);
 /* internal (zt_admin*.c): an audit_log row by admin `by` (NULL: the
  * command line) in tenant_id (NULL: platform-level); details taken over */
 enum zt_err zt__admin_audit(struct zt_req *req, const struct zt_admin *by,

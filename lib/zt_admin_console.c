@@ -78,7 +78,7 @@ static struct zt_sql q_figures = ZT_SQL("adm_figures",
     " 'eventsOnSale', (SELECT count(*) FROM events e JOIN tenants t"
     "   ON t.id = e.tenant_id WHERE t.status = 'active'"
     "   AND zt_event_is_public(e.status, e.published_at)"
-    "   AND e.ends_at > now()),"
+    "   AND e.unlisted_at IS NULL AND e.ends_at > now()),"
     " 'tickets', json_build_object("
     "   'today', (SELECT count(*) FROM tickets, d WHERE created_at >= today),"
     "   'days7', (SELECT count(*) FROM tickets, d WHERE created_at >= week)),"
@@ -104,6 +104,7 @@ static struct zt_sql q_events = ZT_SQL("adm_events",
     "SELECT coalesce(json_agg(x), '[]') FROM ("
     " SELECT e.id, e.tenant_id AS \"tenantId\", t.name AS \"tenantName\","
     " e.title, e.slug, e.status, e.city, " ISO_E_STARTS " AS \"startsAt\","
+    " e.unlisted_reason AS \"unlistedReason\","
     " coalesce(s.tickets_live, 0) AS \"ticketsLive\","
     " coalesce(s.live_paise, 0) AS \"livePaise\""
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
@@ -119,6 +120,15 @@ static struct zt_sql q_event_lock = ZT_SQL("adm_event_lock",
     "SELECT status, title FROM events WHERE id = $1 FOR UPDATE", 1);
 static struct zt_sql q_event_set =
     ZT_SQL("adm_event_set", "UPDATE events SET status = $2 WHERE id = $1", 2);
+static struct zt_sql q_event_unlist_lock = ZT_SQL("adm_event_unlist_lock",
+    "SELECT title, coalesce(unlisted_reason, '') FROM events WHERE id = $1"
+    " FOR UPDATE",
+    1);
+/* $2 '' relists; the guard of sql/022 lets only an admin session */
+static struct zt_sql q_event_unlist_set = ZT_SQL("adm_event_unlist_set",
+    "UPDATE events SET unlisted_at = CASE WHEN $2 = '' THEN NULL ELSE"
+    " now() END, unlisted_reason = nullif($2, '') WHERE id = $1",
+    2);
 static struct zt_sql q_users = ZT_SQL("adm_users",
     "SELECT coalesce(json_agg(x), '[]') FROM ("
     " SELECT u.id, u.email, u.phone, u.name,"
@@ -139,9 +149,10 @@ static struct zt_sql q_user_signout = ZT_SQL("adm_user_signout",
     " AND revoked_at IS NULL",
     1);
 
-/* One JSON value of the first row (the queries above build it). */
-static enum zt_err
-json_row(struct zt_req *req, struct zt_sql *q, const char *const *p,
+/* One JSON value of the first row (the queries build it), under key in a
+ * new object (key NULL: the value itself); commits. */
+enum zt_err
+zt__admin_json_row(struct zt_req *req, struct zt_sql *q, const char *const *p,
     const char *key, struct json_object **out)
 {
 	struct zt_error err = ZT_ERROR_INIT;
@@ -159,12 +170,34 @@ json_row(struct zt_req *req, struct zt_sql *q, const char *const *p,
 	return ZT_OK;
 }
 
+struct json_object *
+zt__admin_change(
+    const char *reason, struct json_object *before, struct json_object *after)
+{
+	struct json_object *d = json_object_new_object();
+	json_object_object_add(d, "reason", json_object_new_string(reason));
+	json_object_object_add(d, "before", before);
+	json_object_object_add(d, "after", after);
+	return d;
+}
+
+struct json_object *
+zt__admin_status_change(
+    const char *reason, const char *before, const char *after)
+{
+	struct json_object *b = json_object_new_object(),
+			   *a = json_object_new_object();
+	json_object_object_add(b, "status", json_object_new_string(before));
+	json_object_object_add(a, "status", json_object_new_string(after));
+	return zt__admin_change(reason, b, a);
+}
+
 enum zt_err
 zt_admin_tenants(struct zt_req *req, const char *status, const char *search,
     struct json_object **out)
 {
 	const char *p[2] = {status ? status : "", search ? search : ""};
-	return json_row(req, &q_tenants, p, "tenants", out);
+	return zt__admin_json_row(req, &q_tenants, p, "tenants", out);
 }
 
 struct transition {
@@ -249,14 +282,7 @@ zt_admin_tenant_act(struct zt_req *req, const struct zt_admin *by,
 	}
 	if (zt_db_exec(req, &err, &q_tenant_set, p) == NULL)
 		return zt_fail_error(req, &err);
-	struct json_object *d = json_object_new_object(),
-			   *b = json_object_new_object(),
-			   *a = json_object_new_object();
-	json_object_object_add(b, "status", json_object_new_string(before));
-	json_object_object_add(a, "status", json_object_new_string(t->to));
-	json_object_object_add(d, "reason", json_object_new_string(reason));
-	json_object_object_add(d, "before", b);
-	json_object_object_add(d, "after", a);
+	struct json_object *d = zt__admin_status_change(reason, before, t->to);
 	if ((e = zt__admin_audit(req, by, tenant_id, t->audit,
 		 zt_arena_printf(req->arena, "tenant:%s", tenant_id), d)) !=
 		ZT_OK ||
@@ -279,13 +305,13 @@ zt_admin_audit(struct zt_req *req, const struct zt_admin_audit_filter *f,
 	snprintf(limit, sizeof(limit), "%d", f->limit > 0 ? f->limit : 100);
 	const char *p[5] = {f->tenant_id, f->admin_id,
 	    f->action ? f->action : "", f->before, limit};
-	return json_row(req, &q_audit_list, p, "entries", out);
+	return zt__admin_json_row(req, &q_audit_list, p, "entries", out);
 }
 
 enum zt_err
 zt_admin_figures(struct zt_req *req, struct json_object **out)
 {
-	return json_row(req, &q_figures, NULL, NULL, out);
+	return zt__admin_json_row(req, &q_figures, NULL, NULL, out);
 }
 
 enum zt_err
@@ -293,21 +319,17 @@ zt_admin_events(struct zt_req *req, const char *tenant_id, const char *search,
     struct json_object **out)
 {
 	const char *p[2] = {tenant_id, search ? search : ""};
-	return json_row(req, &q_events, p, "events", out);
+	return zt__admin_json_row(req, &q_events, p, "events", out);
 }
 
-enum zt_err
-zt_admin_event_cancel(struct zt_req *req, const struct zt_admin *by,
-    const char *event_id, const char *reason, struct json_object **out)
+/* Find event_id's tenant (the admin reads across tenants) and scope the
+ * transaction to it, to write like its organizer; *tenant in the arena. */
+static enum zt_err
+event_scope(struct zt_req *req, const char *event_id, const char **tenant)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	const char *p[2] = {event_id, "cancelled"}, *why, *next;
+	const char *p[1] = {event_id};
 	PGresult *r;
-	enum zt_err e;
-
-	*out = NULL;
-	/* find its tenant (the admin reads across tenants), then write in
-	 * the tenant's own scope like the organizer's cancel */
 	if ((r = zt_db_exec(req, &err, &q_event_tenant, p)) == NULL)
 		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0) {
@@ -315,9 +337,24 @@ zt_admin_event_cancel(struct zt_req *req, const struct zt_admin *by,
 		return zt_fail(req, ZT_ENOTFOUND, "event_not_found",
 		    "no event with this id");
 	}
-	const char *tenant = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
-	if (zt_db_scope_tenant(req, &err, tenant, "") != ZT_OK)
+	*tenant = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	if (zt_db_scope_tenant(req, &err, *tenant, "") != ZT_OK)
 		return zt_fail_error(req, &err);
+	return ZT_OK;
+}
+
+enum zt_err
+zt_admin_event_cancel(struct zt_req *req, const struct zt_admin *by,
+    const char *event_id, const char *reason, struct json_object **out)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[2] = {event_id, "cancelled"}, *why, *next, *tenant;
+	PGresult *r;
+	enum zt_err e;
+
+	*out = NULL;
+	if ((e = event_scope(req, event_id, &tenant)) != ZT_OK)
+		return e;
 	if ((r = zt_db_exec(req, &err, &q_event_lock, p)) == NULL)
 		return zt_fail_error(req, &err);
 	const char *before = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
@@ -330,14 +367,7 @@ zt_admin_event_cancel(struct zt_req *req, const struct zt_admin *by,
 	p[1] = next;
 	if (zt_db_exec(req, &err, &q_event_set, p) == NULL)
 		return zt_fail_error(req, &err);
-	struct json_object *d = json_object_new_object(),
-			   *b = json_object_new_object(),
-			   *a = json_object_new_object();
-	json_object_object_add(b, "status", json_object_new_string(before));
-	json_object_object_add(a, "status", json_object_new_string(next));
-	json_object_object_add(d, "reason", json_object_new_string(reason));
-	json_object_object_add(d, "before", b);
-	json_object_object_add(d, "after", a);
+	struct json_object *d = zt__admin_status_change(reason, before, next);
 	if ((e = zt__admin_audit(req, by, tenant, "event.cancelled",
 		 zt_arena_printf(req->arena, "event:%s", event_id), d)) !=
 	    ZT_OK)
@@ -354,10 +384,63 @@ zt_admin_event_cancel(struct zt_req *req, const struct zt_admin *by,
 }
 
 enum zt_err
+zt_admin_event_unlist(struct zt_req *req, const struct zt_admin *by,
+    const char *event_id, const char *reason, struct json_object **out)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[2] = {event_id, reason ? reason : ""}, *tenant;
+	PGresult *r;
+	enum zt_err e;
+
+	*out = NULL;
+	if ((e = event_scope(req, event_id, &tenant)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &err, &q_event_unlist_lock, p)) == NULL)
+		return zt_fail_error(req, &err);
+	const char *title = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	const char *was = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 1));
+	int unlist = *p[1] != '\0';
+	if (unlist == (*was != '\0')) {
+		zt_db_rollback();
+		return zt_fail(req, ZT_ECONFLICT, "invalid_transition",
+		    unlist ? "the event is already unlisted"
+			   : "the event is not unlisted");
+	}
+	if (zt_db_exec(req, &err, &q_event_unlist_set, p) == NULL)
+		return zt_fail_error(req, &err);
+	struct json_object *b = json_object_new_object(),
+			   *a = json_object_new_object();
+	json_object_object_add(b, "listed", json_object_new_boolean(unlist));
+	json_object_object_add(
+	    b, "unlistedReason", unlist ? NULL : json_object_new_string(was));
+	json_object_object_add(a, "listed", json_object_new_boolean(!unlist));
+	json_object_object_add(
+	    a, "unlistedReason", unlist ? json_object_new_string(p[1]) : NULL);
+	struct json_object *d = zt__admin_change(unlist ? p[1] : was, b, a);
+	if ((e = zt__admin_audit(req, by, tenant,
+		 unlist ? "event.unlisted" : "event.relisted",
+		 zt_arena_printf(req->arena, "event:%s", event_id), d)) !=
+	    ZT_OK)
+		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	/* what is on sale changes: holds stop (or start again) at once */
+	zt_salemap_touch(req, event_id);
+	*out = json_object_new_object();
+	json_object_object_add(*out, "id", json_object_new_string(event_id));
+	json_object_object_add(*out, "title", json_object_new_string(title));
+	json_object_object_add(
+	    *out, "listed", json_object_new_boolean(!unlist));
+	json_object_object_add(*out, "unlistedReason",
+	    unlist ? json_object_new_string(p[1]) : NULL);
+	return ZT_OK;
+}
+
+enum zt_err
 zt_admin_users(struct zt_req *req, const char *q, struct json_object **out)
 {
 	const char *p[1] = {q};
-	return json_row(req, &q_users, p, "users", out);
+	return zt__admin_json_row(req, &q_users, p, "users", out);
 }
 
 enum zt_err

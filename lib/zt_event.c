@@ -81,7 +81,8 @@ enum col {
 	" coalesce(es.live_paise, 0),"                                         \
 	" (SELECT count(*) FROM seats st WHERE st.event_id = e.id"             \
 	"   AND NOT st.blocked) + coalesce((SELECT sum(tt.capacity)"           \
-	"   FROM ticket_types tt WHERE tt.event_id = e.id), 0)"
+	"   FROM ticket_types tt WHERE tt.event_id = e.id), 0),"               \
+	" e.unlisted_reason"
 
 #define FIELD_SET                                                              \
 	"slug = $3, title = $4, description = $5, category = $6,"              \
@@ -137,6 +138,7 @@ static struct zt_sql q_catalogue = ZT_SQL("event_catalogue",
     "   WHERE tt.event_id = e.id) x)"
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
     " WHERE e.status = 'published' AND t.status = 'active'"
+    " AND e.unlisted_at IS NULL"
     " AND e.ends_at > now()"
     " AND ($1::text IS NULL OR strpos(lower(e.title || ' ' || e.description"
     "   || ' ' || array_to_string(e.tags, ' ')), lower($1)) > 0)"
@@ -151,7 +153,7 @@ static struct zt_sql q_catalogue = ZT_SQL("event_catalogue",
     9);
 #define PUBLIC_WHERE                                                           \
 	" zt_event_is_public(e.status, e.published_at) AND t.status = "        \
-	"'active'"
+	"'active' AND e.unlisted_at IS NULL"
 static struct zt_sql q_public_id = ZT_SQL("event_public_id",
     "SELECT " EVENT_COLS_FULL "," ZT_TENANT_PUBLIC_COLS
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
@@ -588,6 +590,11 @@ add_sales(struct json_object *o, const PGresult *r, int i, int c)
 	json_object_object_add(
 	    s, "capacity", json_object_new_int64(num(r, i, c + 3)));
 	json_object_object_add(o, "sales", s);
+	/* set while a platform admin keeps the event out of the catalogue */
+	json_object_object_add(o, "unlistedReason",
+	    zt_db_val(r, i, c + 4)
+		? json_object_new_string(PQgetvalue(r, i, c + 4))
+		: NULL);
 }
 
 /* A stored event row back into fields (strings borrow from r). */

@@ -7,6 +7,7 @@
 #include "zt_notify.h"
 #include "zt_rate.h"
 #include "zt_server.h"
+#include "zt_time.h"
 #include "zt_uuid.h"
 
 #include <sodium.h>
@@ -247,4 +248,21 @@ zt_otp_check(struct zt_req *req, const char *challenge_id, const char *code,
 	if (zt_db_exec(req, &err, &q_consume, p) == NULL)
 		return zt_fail_error(req, &err);
 	return zt_rate_fail_clear(req, "otp-fail", counted);
+}
+
+enum zt_err
+zt_otp_send_json(struct zt_req *req, const char *channel, const char *to,
+    struct json_object **out)
+{
+	char id[ZT_UUID_BUF], when[ZT_TIME_LEN];
+	long expires;
+	enum zt_err e;
+	*out = NULL;
+	if ((e = zt_otp_send(req, channel, to, id, &expires)) != ZT_OK)
+		return e;
+	zt_time_format(expires, when);
+	*out = json_object_new_object();
+	json_object_object_add(*out, "challengeId", json_object_new_string(id));
+	json_object_object_add(*out, "expiresAt", json_object_new_string(when));
+	return ZT_OK;
 }

@@ -19,6 +19,8 @@
 #include "zt_req.h"
 #include "zt_uuid.h"
 
+#include <json-c/json.h>
+
 #define ZT_OTP_MAX_ATTEMPTS 5
 #define ZT_OTP_DIGITS 6
 
@@ -31,6 +33,13 @@
  */
 enum zt_err zt_otp_send(struct zt_req *req, const char *channel, const char *to,
     char challenge_id[ZT_UUID_BUF], long *expires_at);
+
+/*
+ * zt_otp_send, answered as the sign-in routes' 202 body
+ * {"challengeId", "expiresAt"} in *out (the caller's).
+ */
+enum zt_err zt_otp_send_json(struct zt_req *req, const char *channel,
+    const char *to, struct json_object **out);
 
 /*
  * Check code against challenge_id inside the caller's open transaction.

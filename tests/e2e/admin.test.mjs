@@ -3,16 +3,18 @@
 // QR and key, two consecutive authenticator codes computed here from the
 // key the page shows), signs in with an email code and a TOTP code,
 // approves a waiting organization and suspends an active one (its event
-// leaves the catalogue), with both decisions in the audit log.
+// leaves the catalogue), with both decisions in the audit log; then the
+// money tabs and unlisting: approving a payout, unlisting and relisting an
+// event, a failed refund in the refunds overview.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, open, shot, fakeCode, fakeCount, newEmail, call, apiSignIn, areaUp, warmAuth, clearFakeFailures, VAR, DESKTOP } from './lib.mjs';
-import { organizer, seedEvent } from './real.mjs';
+import { launch, open, shot, fakeCode, fakeCount, newEmail, call, apiSignIn, adoptSession, areaUp, warmAuth, clearFakeFailures, VAR, DESKTOP } from './lib.mjs';
+import { organizer, seedEvent, psql } from './real.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -60,6 +62,23 @@ async function searched(page, prefix, act) {
   await Promise.all([page.waitForResponse((r) => r.url().includes(prefix) && r.url().includes('q=')), act()]);
 }
 
+// The sign-in form: an emailed code and the authenticator's.
+async function signInOnPage(page, email, code) {
+  await page.goto('/admin/');
+  await page.locator('#signin').waitFor();
+  await page.locator('#si-code').fill(await emailCode(page, email, '#si-send', '#si-send-btn'));
+  await page.locator('#si-totp').fill(code);
+  await page.locator('#si-verify-btn').click();
+  await page.locator('#console').waitFor();
+}
+
+// Filter the audit log by organization and wait for that answer (the
+// unfiltered list the tab loaded first could still be on the page).
+async function auditFor(page, tenantId) {
+  await Promise.all([page.waitForResponse((r) => r.url().includes('/api/admin/audit?') && r.url().includes(`tenantId=${tenantId}`)),
+    page.locator('#a-go').click()]);
+}
+
 async function emailCode(page, email, formSel, btnSel) {
   const before = await fakeCount(email);
   await page.locator(`${formSel} input[type=email]`).fill(email);
@@ -94,13 +113,7 @@ test('admin: enrol from the link, sign in with TOTP, approve one organization, s
   await page.locator('#en-done').waitFor();
 
   // ---- sign-in (the next step: the enrolment's own code is spent)
-  await page.goto('/admin/');
-  await page.locator('#signin').waitFor();
-  const code2 = await emailCode(page, email, '#si-send', '#si-send-btn');
-  await page.locator('#si-code').fill(code2);
-  await page.locator('#si-totp').fill(totp(key, c + 1));
-  await page.locator('#si-verify-btn').click();
-  await page.locator('#console').waitFor();
+  await signInOnPage(page, email, totp(key, c + 1));
   assert.equal(await page.locator('#account').innerText(), email);
 
   // ---- approve a waiting organization (found by search)
@@ -154,7 +167,7 @@ test('admin: enrol from the link, sign in with TOTP, approve one organization, s
   // ---- the decisions in the audit log, and the figures
   await page.locator('#admin-nav a[data-tab=audit]').click();
   await page.locator('#a-tenant').fill(org.tenantId);
-  await page.locator('#a-go').click();
+  await auditFor(page, org.tenantId);
   await page.locator('#audit-rows tr', { hasText: 'chargebacks under review' }).waitFor();
   const log = await page.locator('#audit-rows').innerText();
   assert.match(log, /event\.cancelled[\s\S]*venue closed by the city/);
@@ -187,4 +200,110 @@ test('admin: a wrong authenticator code is refused in place', async (t) => {
   await page.locator('#si-msg.msg-error').waitFor();
   assert.match(await page.locator('#si-msg').innerText(), /enrolment/i);
   assert.equal(await page.locator('#console').isVisible(), false);
+});
+
+// An enrolled admin (through the API), signed in on page through the form.
+async function signedInAdmin(page) {
+  const email = newEmail('admin-money');
+  const token = new URL(ztAdmin('add', email)).hash.slice(1);
+  const ip = `127.0.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+  const code = async () => {
+    const before = await fakeCount(email);
+    const r = await call('POST', '/api/admin/signin/code', { body: { email }, ip });
+    assert.equal(r.status, 202, r.text);
+    return { challengeId: r.json.challengeId, code: await fakeCode(email, 'resend', { after: before }) };
+  };
+  const st = await call('POST', '/api/admin/enrol/start', { body: { token, ...(await code()) }, ip });
+  assert.equal(st.status, 200, st.text);
+  const key = base32(st.json.secret);
+  const c = step();
+  const cf = await call('POST', '/api/admin/enrol/confirm', { body: { token, code1: totp(key, c - 1), code2: totp(key, c) }, ip });
+  assert.equal(cf.status, 200, cf.text);
+  await signInOnPage(page, email, totp(key, c + 1));
+  return email;
+}
+
+test('admin: approve a payout, unlist and relist an event, see a failed refund', async (t) => {
+  if (!ready) { t.skip('the admin responder is not on this stack'); return; }
+  const title = `Money Night ${Date.now().toString(36)}`;
+  const org = await organizer('unlisted');
+  const ev = seedEvent({ tenantId: org.tenantId, title, rows: 1 });
+  const buyer = randomUUID();
+  const [payout, booking] = psql(`begin;
+    select set_config('app.tenant_id', '${ev.tenantId}', true);
+    insert into users (id, email, name) values ('${buyer}', 'refund-${buyer.slice(0, 8)}@test.ztic.in', 'Refund Buyer');
+    insert into payouts (tenant_id, event_id, gross_paise, refunds_paise, fees_paise, commission_paise, net_paise)
+      values ('${ev.tenantId}', '${ev.id}', 250000, 0, 9000, 5000, 241000);
+    insert into bookings (tenant_id, event_id, user_id, status, subtotal_paise, total_paise)
+      values ('${ev.tenantId}', '${ev.id}', '${buyer}', 'refunded', 50000, 50000);
+    insert into payments (tenant_id, booking_id, provider_order_id, provider_payment_id, status, amount_paise, captured_at)
+      select tenant_id, id, 'order_' || md5(id::text), 'pay_' || md5(id::text), 'captured', 50000, now() from bookings where event_id = '${ev.id}';
+    insert into refunds (tenant_id, payment_id, amount_paise, status, idempotency_key, reason)
+      select tenant_id, id, 50000, 'failed', 'rf-' || md5(id::text), 'event cancelled' from payments where tenant_id = '${ev.tenantId}';
+    select (select id from payouts where event_id = '${ev.id}') || '|' || (select id from bookings where event_id = '${ev.id}');
+    commit;`).split('\n').filter(Boolean).pop().split('|');
+
+  const { page, problems } = await open(browser, { device: DESKTOP });
+  const email = await signedInAdmin(page);
+
+  // ---- the payout, found by its event's title, approved
+  await page.locator('#admin-nav a[data-tab=payouts]').click();
+  await page.locator('#p-q').fill(title);
+  await Promise.all([page.waitForResponse((r) => r.url().includes('/api/admin/payouts?') && r.url().includes('q=')), page.locator('#p-go').click()]);
+  const prow = page.locator(`#payout-rows tr[data-payout="${payout}"]`);
+  await prow.waitFor();
+  assert.match(await prow.innerText(), /Proposed[\s\S]*2,500[\s\S]*2,410/i);
+  await shot(page, 'admin-payouts');
+  await prow.locator('input').fill('statement checked');
+  await prow.locator('button[data-action=approve]').click();
+  await page.locator('#p-msg.msg-ok').waitFor();
+  assert.match(await page.locator(`#payout-rows tr[data-payout="${payout}"]`).innerText(), /Approved/i);
+  assert.equal(await page.locator(`#payout-rows tr[data-payout="${payout}"] button`).count(), 0);
+
+  // ---- unlist the event, then relist it
+  await page.locator('#admin-nav a[data-tab=events]').click();
+  await searched(page, '/api/admin/events?', () => page.locator('#e-q').fill(ev.id));
+  let erow = page.locator(`#event-rows tr[data-event="${ev.id}"]`);
+  await erow.waitFor();
+  await erow.locator('input').fill('misleading poster');
+  await erow.locator('button[data-action=unlist]').click();
+  await page.locator('#e-msg.msg-ok').waitFor();
+  erow = page.locator(`#event-rows tr[data-event="${ev.id}"]`);
+  assert.match(await erow.innerText(), /Published[\s\S]*Unlisted: misleading poster/i);
+  assert.equal((await call('GET', `/api/events/${ev.id}`)).status, 404, 'its page is gone');
+  await shot(page, 'admin-unlisted');
+  // the organizer sees why, on its home and in the editor
+  const mine = await open(browser, { device: DESKTOP });
+  await adoptSession(mine.context, org);
+  await mine.page.goto('/organizer/');
+  await mine.page.locator(`#event-rows tr[data-id="${ev.id}"] .unlisted`).waitFor();
+  assert.equal(await mine.page.locator(`#event-rows tr[data-id="${ev.id}"] .unlisted`).innerText(), 'Unlisted by the platform: misleading poster');
+  await mine.page.goto(`/organizer/event.html?id=${ev.id}`);
+  await mine.page.locator('#page-msg', { hasText: 'Unlisted by the platform: misleading poster' }).waitFor();
+  assert.deepEqual(mine.problems, { errors: [], csp: [], dialogs: [] });
+  await erow.locator('button[data-action=relist]').click();
+  await page.locator(`#event-rows tr[data-event="${ev.id}"] button[data-action=unlist]`).waitFor();
+  assert.equal((await call('GET', `/api/events/${ev.id}`)).status, 200, 'back in the catalogue');
+
+  // ---- the failed refund, marked, in the overview
+  await page.locator('#admin-nav a[data-tab=refunds]').click();
+  await page.locator('#r-status').selectOption('failed');
+  await searched(page, '/api/admin/refunds?', () => page.locator('#r-q').fill(booking));
+  const rrow = page.locator('#refund-rows tr[data-status=failed]', { hasText: booking });
+  await rrow.waitFor();
+  assert.match(await rrow.innerText(), /Failed[\s\S]*500[\s\S]*Money Night/i);
+  assert.match(await rrow.getAttribute('style'), /border-left/);
+  await shot(page, 'admin-refunds');
+
+  // ---- the audit log has both decisions
+  await page.locator('#admin-nav a[data-tab=audit]').click();
+  await page.locator('#a-tenant').fill(ev.tenantId);
+  await auditFor(page, ev.tenantId);
+  await page.locator('#audit-rows tr', { hasText: 'payout.approved' }).waitFor();
+  const log = await page.locator('#audit-rows').innerText();
+  assert.match(log, /event\.relisted/);
+  assert.match(log, /event\.unlisted[\s\S]*misleading poster/);
+  assert.match(log, /payout\.approved[\s\S]*"pending"[\s\S]*"approved"[\s\S]*statement checked/);
+  assert.match(log, new RegExp(`admin ${email.replace(/[.+]/g, '\\$&')}`));
+  assert.deepEqual(problems, { errors: [], csp: [], dialogs: [] });
 });

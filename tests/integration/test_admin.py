@@ -99,6 +99,19 @@ class Admin:
                          {"challengeId": cid, "code": code, "totp": totp})
 
 
+def booked_event(shop, base_url, stack_var):
+    """An organization's published event of 4 free seats, one booked:
+    (tenant, event, buyer, booking id); the event's page is public."""
+    tid = shop.tenant(owner=shop.user("owner"))
+    ev = shop.event(tid, seats=4, seat_price=0)
+    buyer = Person(base_url, stack_var, shop.user())
+    buyer.hold(ev, seats=ev["seats"][:1])
+    r = buyer.book(ev)
+    assert r.status_code == 201 and r.json()["status"] == "confirmed", r.text
+    assert Browser(base_url).call("GET", f"/api/events/{ev['id']}", auth=False).status_code == 200
+    return tid, ev, buyer, r.json()["id"]
+
+
 @pytest.fixture
 def invite(stack_var, base_url, fakes_url):
     """A fresh invited (not enrolled) admin."""
@@ -365,16 +378,8 @@ def test_suspend_takes_events_off_sale_but_keeps_paid_bookings(admin, pg_owner_d
                                                                 stack_var):
     a = admin()
     shop = Shop(pg_owner_dsn)
-    owner = shop.user("owner")
-    tid = shop.tenant(owner=owner)
-    ev = shop.event(tid, seats=4, seat_price=0)
-    buyer = Person(base_url, stack_var, shop.user())
-    buyer.hold(ev, seats=ev["seats"][:1])
-    r = buyer.book(ev)
-    assert r.status_code == 201 and r.json()["status"] == "confirmed", r.text
-    booking = r.json()["id"]
+    tid, ev, buyer, booking = booked_event(shop, base_url, stack_var)
     pub = Browser(base_url)
-    assert pub.call("GET", f"/api/events/{ev['id']}", auth=False).status_code == 200
 
     r = a.call("POST", f"/api/admin/tenants/{tid}/suspend", {"reason": "fraud report"})
     assert r.status_code == 200 and r.json()["status"] == "suspended", r.text

@@ -1,11 +1,13 @@
 // The platform admin console (/admin/): sign-in with an email code and an
 // authenticator code, then organizations (approve, reject, suspend,
-// reinstate), the audit log, platform figures and admins. Everything goes
+// reinstate), events (unlist, relist, cancel), payouts and refunds
+// (money.js), users, the audit log, platform figures and admins. Everything goes
 // through /api/admin/ with the session cookie; a 401 anywhere shows the
 // sign-in again (the session ended, or the admin was disabled).
 import { $, $$, h, replace, text, showError, showOk, clearMsg, loading, stamp } from '/js/dom.js';
 import { dateTime, rupees } from '/js/format.js';
 import { call, sixDigits } from '/admin/common.js';
+import { moneyTabs } from '/admin/money.js';
 
 let challengeId = null;
 let me = null;
@@ -81,7 +83,8 @@ function signedIn(admin) {
 
 // ---- tabs -----------------------------------------------------------------------
 
-const loaders = { tenants: loadTenants, events: loadEvents, users: async () => {}, audit: loadAudit, figures: loadFigures, admins: loadAdmins };
+const money = moneyTabs(run, fresh);
+const loaders = { tenants: loadTenants, events: loadEvents, payouts: money.payouts, refunds: money.refunds, users: async () => {}, audit: loadAudit, figures: loadFigures, admins: loadAdmins };
 
 function show(tab) {
   if (!loaders[tab]) tab = 'tenants';
@@ -174,27 +177,33 @@ $('#t-q').addEventListener('input', () => {
 // ---- events ------------------------------------------------------------------------
 
 function eventRow(e) {
-  const reason = h('input.input', { type: 'text', maxlength: 500, placeholder: 'Reason', 'aria-label': `Reason to cancel ${e.title}` });
+  const reason = h('input.input', { type: 'text', maxlength: 500, placeholder: 'Reason', 'aria-label': `Reason for ${e.title}` });
   const msg = h('p.msg', { hidden: true });
-  const canCancel = e.status === 'draft' || e.status === 'published';
-  const btn = canCancel ? h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Cancel event', on: { click: async (ev) => {
+  const act = (action, label, cls, done) => h(`button.btn.btn-small.${cls}`, { type: 'button', dataset: { action }, text: label, on: { click: async (ev) => {
     clearMsg(msg);
     const why = reason.value.trim();
-    if (!why) { showError(msg, 'Give a reason: it is kept in the audit log.'); reason.focus(); return; }
+    if (action !== 'relist' && !why) { showError(msg, 'Give a reason: it is kept in the audit log.'); reason.focus(); return; }
     try {
-      const r = await loading(ev.currentTarget, run(call('POST', `/api/admin/events/${encodeURIComponent(e.id)}/cancel`, { reason: why }), msg));
-      e.status = r.status;
+      const r = await loading(ev.currentTarget, run(call('POST', `/api/admin/events/${encodeURIComponent(e.id)}/${action}`, why ? { reason: why } : {}), msg));
+      if (r.status) e.status = r.status;
+      if ('unlistedReason' in r) e.unlistedReason = r.unlistedReason;
       row.replaceWith(eventRow(e));
-      showOk($('#e-msg'), `${e.title} is cancelled: its bookings are refunded by the refunds job.`);
+      showOk($('#e-msg'), done);
     } catch { /* shown */ }
-  } } }) : null;
+  } } });
+  const open = e.status === 'draft' || e.status === 'published';
+  const buttons = [
+    open && !e.unlistedReason ? act('unlist', 'Unlist', 'btn-danger', `${e.title} is out of the catalogue; its bookings stay valid.`) : null,
+    e.unlistedReason ? act('relist', 'Relist', 'btn-primary', `${e.title} is back in the catalogue.`) : null,
+    open ? act('cancel', 'Cancel event', 'btn-danger', `${e.title} is cancelled: its bookings are refunded by the refunds job.`) : null,
+  ].filter(Boolean);
   const row = h('tr', { dataset: { event: e.id } },
     h('td', {}, h('strong', { text: e.title }), h('div.small', { text: e.city || '' })),
     h('td.small', { text: e.tenantName }),
     h('td.small', { text: dateTime(e.startsAt) }),
-    h('td', {}, stamp(e.status)),
+    h('td', {}, stamp(e.status), e.unlistedReason ? h('div.small.unlisted', { text: `Unlisted: ${e.unlistedReason}` }) : null),
     h('td.num', { text: `${e.ticketsLive} · ${rupees(e.livePaise)}` }),
-    h('td', {}, canCancel ? [reason, btn] : null, msg));
+    h('td', {}, buttons.length ? [reason, h('div.btn-row', {}, buttons)] : null, msg));
   return row;
 }
 
@@ -259,6 +268,7 @@ function details(d) {
 }
 
 async function loadAudit() {
+  const current = fresh('audit');
   const q = new URLSearchParams();
   const action = $('#a-action').value.trim();
   const tenant = $('#a-tenant').value.trim();
@@ -266,6 +276,7 @@ async function loadAudit() {
   if (tenant) q.set('tenantId', tenant);
   clearMsg($('#a-msg'));
   const r = await run(call('GET', `/api/admin/audit?${q}`), $('#a-msg'));
+  if (!current()) return;
   replace($('#audit-rows'), r.entries.length ? r.entries.map((e) => h('tr', {},
     h('td.small', { text: dateTime(e.at) }),
     h('td.small', { text: e.actorAdminEmail ? `admin ${e.actorAdminEmail}` : (e.actorUserEmail || '—') }),

@@ -121,6 +121,7 @@ export function event(raw) {
     ticketTypes: types,
     sales: e.sales || null,
     listed: e.listed,
+    unlistedReason: pick(e, 'unlistedReason') || null,
   };
 }
 

@@ -281,6 +281,8 @@ async function main() {
       status = ev.status;
       fillFrom(ev);
       text($('#ed-title'), ev.title || 'Event');
+      // a platform admin took it out of the catalogue (docs/admin.md)
+      if (ev.unlistedReason) showError($('#page-msg'), `Unlisted by the platform: ${ev.unlistedReason}. The event is not in the catalogue and takes no new bookings; tickets already sold stay valid.`);
     } catch (err) {
       root.hidden = true;
       showError($('#page-msg'), err);

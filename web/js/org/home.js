@@ -71,7 +71,9 @@ async function home(tenant) {
       rows.append(h('tr', { 'data-id': ev.id },
         h('td', {}, h('a', { href: `/organizer/event.html?id=${encodeURIComponent(ev.id)}`, text: ev.title })),
         h('td', { text: dateTime(ev.startsAt) }),
-        h('td', {}, stamp(ev.status)),
+        h('td', {}, stamp(ev.status),
+          // a platform admin took it out of the catalogue (docs/admin.md)
+          ev.unlistedReason ? h('div.small.unlisted', { text: `Unlisted by the platform: ${ev.unlistedReason}` }) : null),
         h('td.num', { text: ev.sales ? `${ev.sales.ticketsLive ?? 0} · ${rupees(ev.sales.livePaise ?? 0)}` : '—' }),
         h('td', {}, h('a.btn.btn-small', { href: `/organizer/live.html?id=${encodeURIComponent(ev.id)}`, text: 'Live' }))));
     }
