@@ -1,0 +1,10 @@
+-- 017_profile.sql — why a pending order closed, and the person's own data.
+--
+-- close_reason: a pending booking closed before payment says why, so the
+-- buyer's booking page can tell them (docs/bookings.md, "Closed on
+-- release").  'hold_released': the buyer gave the hold back (DELETE
+-- /api/seats/lock, whole or one seat), which closes the order in the same
+-- request; a payment that still arrives for it is refunded, never issued.
+-- 'hold_expired': cron/expire ended it after the hold and its grace ran out.
+alter table bookings add column close_reason text
+    check (close_reason in ('hold_released', 'hold_expired'));
