@@ -9,6 +9,7 @@ import { h, $, replace, text, showError, clearMsg, stamp, toast, loading } from 
 import { rupees, dateTime } from '../format.js';
 import { booking as normBooking } from '../model.js';
 import { stream } from '../live.js';
+import * as pay from '../pay.js';
 
 const box = $('#bookings');
 const msg = $('#msg');
@@ -95,6 +96,8 @@ function card(b) {
   if (b.status === 'confirmed' && b.tickets.some((t) => t.status === 'live' && t.qr)) {
     actions.append(pdfButton(b, m));
   }
+  const why = pay.closedWhy(b);
+  if (why) actions.append(h('p.small.close-reason', { text: why }));
   if (b.status === 'pending' && b.expiresAt) {
     actions.append(h('p.small', { text: `Awaiting payment until ${dateTime(b.expiresAt)}.` }));
   }
