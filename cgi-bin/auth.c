@@ -1,7 +1,7 @@
 /*
- * auth - passwordless sign-in, Sign in with Google, and sessions
- * (/api/auth/…).  Rules live in lib/zt_otp.c, lib/zt_oidc.c and
- * lib/zt_session.c.
+ * auth - passwordless sign-in, Sign in with Google, sessions, and the
+ * person's own account (/api/auth/…).  Rules live in lib/zt_otp.c,
+ * lib/zt_oidc.c, lib/zt_session.c and lib/zt_profile.c.
  */
 #include "config.h"
 
@@ -9,6 +9,7 @@
 #include "zt_json.h"
 #include "zt_oidc.h"
 #include "zt_otp.h"
+#include "zt_profile.h"
 #include "zt_serve.h"
 #include "zt_session.h"
 #include "zt_time.h"
@@ -163,6 +164,99 @@ get_google_callback(struct zt_req *req)
 	return zt_reply(req, 302, NULL);
 }
 
+/* ------------------------------------------ the person's account ---- */
+
+static enum zt_err
+patch_me(struct zt_req *req)
+{
+	static const char *const known[] = {"name", NULL};
+	const char *name = NULL;
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if ((e = zt_json_known(req, req->json, NULL, known)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "name", ZT_REQUIRED, 400, &name,
+		 NULL)) != ZT_OK ||
+	    (e = zt_profile_set_name(req, name, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_ident_send(struct zt_req *req)
+{
+	const char *channel = NULL, *to = NULL;
+	char id[ZT_UUID_BUF], when[ZT_TIME_LEN];
+	long expires;
+	enum zt_err e;
+	static const char *const known[] = {"channel", "to", NULL};
+
+	if ((e = zt_json_known(req, req->json, NULL, known)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "channel", ZT_REQUIRED, 16,
+		 &channel, NULL)) != ZT_OK ||
+	    (e = zt_json_str(
+		 req, req->json, "to", ZT_REQUIRED, 254, &to, NULL)) != ZT_OK ||
+	    (e = zt_profile_ident_send(req, channel, to, id, &expires)) !=
+		ZT_OK)
+		return e;
+	zt_time_format(expires, when);
+	struct json_object *body = json_object_new_object();
+	json_object_object_add(body, "challengeId", json_object_new_string(id));
+	json_object_object_add(body, "expiresAt", json_object_new_string(when));
+	return zt_reply(req, 202, body);
+}
+
+static enum zt_err
+post_ident_verify(struct zt_req *req)
+{
+	const char *id = NULL, *code = NULL;
+	struct json_object *out = NULL;
+	enum zt_err e;
+	static const char *const known[] = {"challengeId", "code", NULL};
+
+	if ((e = zt_json_known(req, req->json, NULL, known)) != ZT_OK ||
+	    (e = zt_json_uuid(req, req->json, "challengeId", ZT_REQUIRED, &id,
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_str(
+		 req, req->json, "code", ZT_REQUIRED, 6, &code, NULL)) != ZT_OK)
+		return e;
+	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'code' must be 6 digits");
+	if ((e = zt_profile_ident_verify(req, id, code, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+get_sessions(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	enum zt_err e = zt_profile_sessions(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+delete_session(struct zt_req *req)
+{
+	const char *id = zt_uuid_norm(req->arena, zt_param(req, "sessionId"));
+	if (id == NULL)
+		return zt_fail(
+		    req, ZT_ENOTFOUND, "session_not_found", "no such session");
+	return zt_profile_session_end(req, id);
+}
+
+static enum zt_err
+delete_sessions(struct zt_req *req)
+{
+	int n;
+	enum zt_err e = zt_profile_sessions_end_others(req, &n);
+	if (e != ZT_OK)
+		return e;
+	struct json_object *body = json_object_new_object();
+	json_object_object_add(body, "ended", json_object_new_int(n));
+	return zt_reply(req, 200, body);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/auth/otp/send", post_otp_send, ZT_AUTH_PUBLIC, 1024, 0},
     {"POST", "/api/auth/otp/verify", post_otp_verify, ZT_AUTH_PUBLIC, 1024, 0},
@@ -171,6 +265,15 @@ static const struct zt_route routes[] = {
     {"POST", "/api/auth/logout", post_logout, ZT_AUTH_PUBLIC, 1024,
 	ZT_ROUTE_NO_FORMS},
     {"GET", "/api/auth/me", get_me, ZT_AUTH_USER, 0, 0},
+    {"PATCH", "/api/auth/me", patch_me, ZT_AUTH_USER, 1024, 0},
+    {"POST", "/api/auth/me/identifiers", post_ident_send, ZT_AUTH_USER, 1024,
+	0},
+    {"POST", "/api/auth/me/identifiers/verify", post_ident_verify, ZT_AUTH_USER,
+	1024, 0},
+    {"GET", "/api/auth/sessions", get_sessions, ZT_AUTH_USER, 0, 0},
+    {"DELETE", "/api/auth/sessions", delete_sessions, ZT_AUTH_USER, 0, 0},
+    {"DELETE", "/api/auth/sessions/:sessionId", delete_session, ZT_AUTH_USER, 0,
+	0},
     {"GET", "/api/auth/providers", get_providers, ZT_AUTH_PUBLIC, 0, 0},
     {"GET", "/api/auth/google/start", get_google_start, ZT_AUTH_PUBLIC, 0, 0},
     {"GET", "/api/auth/google/callback", get_google_callback, ZT_AUTH_PUBLIC, 0,

@@ -8,3 +8,10 @@
 -- 'hold_expired': cron/expire ended it after the hold and its grace ran out.
 alter table bookings add column close_reason text
     check (close_reason in ('hold_released', 'hold_expired'));
+
+-- Sessions the person can see and end (GET /api/auth/sessions): the
+-- browser or app that signed in (its User-Agent, at most 200 bytes, as
+-- sent) and when the session last refreshed its access token.
+alter table refresh_families add column user_agent text
+    check (length(user_agent) <= 200);
+alter table refresh_families add column last_used_at timestamptz;
