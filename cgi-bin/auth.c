@@ -257,6 +257,87 @@ delete_sessions(struct zt_req *req)
 	return zt_reply(req, 200, body);
 }
 
+/* ------------------------------------------- personal data (DPDP) ---- */
+
+static enum zt_err
+get_export(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	enum zt_err e = zt_profile_export(req, &out);
+	if (e != ZT_OK)
+		return e;
+	zt_reply_header(req, "Content-Disposition",
+	    "attachment; filename=\"ztic-my-data.json\"");
+	zt_reply_header(req, "Cache-Control", "no-store");
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+get_consents(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	enum zt_err e = zt_profile_consents(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+put_consents(struct zt_req *req)
+{
+	static const char *const known[] = {
+	    "marketing", "organizerContact", NULL};
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if ((e = zt_json_known(req, req->json, NULL, known)) != ZT_OK ||
+	    (e = zt_profile_consents_set(req, req->json, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_deletion(struct zt_req *req)
+{
+	static const char *const known[] = {NULL}; /* no fields */
+	char id[ZT_UUID_BUF], when[ZT_TIME_LEN];
+	const char *channel;
+	long expires;
+	enum zt_err e;
+	if ((req->json != NULL &&
+		(e = zt_json_known(req, req->json, NULL, known)) != ZT_OK) ||
+	    (e = zt_profile_deletion_start(req, id, &expires, &channel)) !=
+		ZT_OK)
+		return e;
+	zt_time_format(expires, when);
+	struct json_object *body = json_object_new_object();
+	json_object_object_add(body, "challengeId", json_object_new_string(id));
+	json_object_object_add(body, "expiresAt", json_object_new_string(when));
+	json_object_object_add(
+	    body, "channel", json_object_new_string(channel));
+	return zt_reply(req, 202, body);
+}
+
+static enum zt_err
+post_deletion_confirm(struct zt_req *req)
+{
+	static const char *const known[] = {"challengeId", "code", NULL};
+	const char *id = NULL, *code = NULL;
+	enum zt_err e;
+
+	if ((e = zt_json_known(req, req->json, NULL, known)) != ZT_OK ||
+	    (e = zt_json_uuid(req, req->json, "challengeId", ZT_REQUIRED, &id,
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_str(
+		 req, req->json, "code", ZT_REQUIRED, 6, &code, NULL)) != ZT_OK)
+		return e;
+	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'code' must be 6 digits");
+	if ((e = zt_profile_delete(req, id, code)) != ZT_OK)
+		return e;
+	/* this browser's session went with the others */
+	zt_reply_header(req, "Set-Cookie", zt_session_cookie(req, NULL, 0));
+	return zt_reply(req, 204, NULL);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/auth/otp/send", post_otp_send, ZT_AUTH_PUBLIC, 1024, 0},
     {"POST", "/api/auth/otp/verify", post_otp_verify, ZT_AUTH_PUBLIC, 1024, 0},
@@ -266,6 +347,12 @@ static const struct zt_route routes[] = {
 	ZT_ROUTE_NO_FORMS},
     {"GET", "/api/auth/me", get_me, ZT_AUTH_USER, 0, 0},
     {"PATCH", "/api/auth/me", patch_me, ZT_AUTH_USER, 1024, 0},
+    {"GET", "/api/auth/me/consents", get_consents, ZT_AUTH_USER, 0, 0},
+    {"PUT", "/api/auth/me/consents", put_consents, ZT_AUTH_USER, 1024, 0},
+    {"POST", "/api/auth/me/deletion", post_deletion, ZT_AUTH_USER, 1024, 0},
+    {"POST", "/api/auth/me/deletion/confirm", post_deletion_confirm,
+	ZT_AUTH_USER, 1024, 0},
+    {"GET", "/api/auth/me/export", get_export, ZT_AUTH_USER, 0, 0},
     {"POST", "/api/auth/me/identifiers", post_ident_send, ZT_AUTH_USER, 1024,
 	0},
     {"POST", "/api/auth/me/identifiers/verify", post_ident_verify, ZT_AUTH_USER,

@@ -59,3 +59,41 @@ enum zt_err zt_profile_session_end(struct zt_req *req, const char *family_id);
 enum zt_err zt_profile_sessions_end_others(struct zt_req *req, int *ended);
 
 #endif
+
+/* ------------------------------------------- personal data (DPDP) ---- */
+
+/*
+ * GET /api/auth/me/export: everything held about the caller as one JSON
+ * object (docs/privacy.md, "Export"): profile, memberships, sessions,
+ * sign-in identities, consents with their history, and bookings with
+ * their lines, tickets and amounts.
+ */
+enum zt_err zt_profile_export(struct zt_req *req, struct json_object **out);
+
+/* GET /api/auth/me/consents: {marketing, organizerContact: {granted, at}
+ * (at null when never asked), history: [{purpose, granted, at}]}. */
+enum zt_err zt_profile_consents(struct zt_req *req, struct json_object **out);
+
+/* PUT /api/auth/me/consents {marketing?, organizerContact?} (booleans): a
+ * record for each that changes; *out as zt_profile_consents. */
+enum zt_err zt_profile_consents_set(
+    struct zt_req *req, struct json_object *body, struct json_object **out);
+
+/*
+ * POST /api/auth/me/deletion: send a code to the account's own email (or,
+ * without one, its phone) to confirm the deletion; *channel says which.
+ */
+enum zt_err zt_profile_deletion_start(struct zt_req *req,
+    char challenge_id[ZT_UUID_BUF], long *expires_at, const char **channel);
+
+/*
+ * POST /api/auth/me/deletion/confirm {challengeId, code}: a code sent to
+ * this account's own email or phone (any other is 401 invalid_code), then
+ * in one transaction: bookings keep ids and amounts but their buyer
+ * becomes "deleted user" with no email or phone; the users row loses
+ * email, phone and name (deleted_at set); every session ends; the Google
+ * binding and pending codes are erased; consents are withdrawn.  A member
+ * of an organizer team is 409 "still_a_member" (leave the team first).
+ */
+enum zt_err zt_profile_delete(
+    struct zt_req *req, const char *challenge_id, const char *code);

@@ -25,7 +25,9 @@ static struct zt_sql q_user_phone = ZT_SQL("sess_user_phone",
     1);
 enum user_col { USER_ID, USER_EMAIL, USER_PHONE, USER_NAME, USER_CREATED };
 static struct zt_sql q_user = ZT_SQL("sess_user",
-    "SELECT id, email, phone, name, created_at FROM users WHERE id = $1", 1);
+    "SELECT id, email, phone, name, created_at FROM users WHERE id = $1"
+    " AND deleted_at IS NULL", /* a deleted account has no session */
+    1);
 /* memberships visible through the self_read policy (app.user_id) */
 enum membership_col { MS_TENANT, MS_ROLE, MS_SLUG, MS_NAME, MS_STATUS };
 static struct zt_sql q_memberships = ZT_SQL("sess_memberships",

@@ -15,3 +15,35 @@ alter table bookings add column close_reason text
 alter table refresh_families add column user_agent text
     check (length(user_agent) <= 200);
 alter table refresh_families add column last_used_at timestamptz;
+
+-- Account deletion (docs/privacy.md, "Deletion"): the users row stays,
+-- pseudonymised (email and phone NULL, name 'deleted user'), because the
+-- bookings, tickets and payments that reference it are financial records
+-- kept for the law's periods; deleted_at says it is gone and no session
+-- may start or refresh for it.  A deleted row needs neither identifier.
+alter table users add column deleted_at timestamptz;
+alter table users drop constraint users_check;
+alter table users add constraint users_identified
+    check (email is not null or phone is not null or deleted_at is not null);
+
+-- The Google subject bound to a deleted account is erased.
+grant delete on user_identities to ztic_app;
+
+-- Consent records (docs/privacy.md, "Consent"): append only, one row per
+-- change, so what the person agreed to and when is provable; the latest
+-- row per purpose is the current choice (none: not given).
+--   marketing           news and offers from ztic
+--   organizer_contact   organizers of events the person booked may write
+--                       about their other events
+-- Not tenant data (no tenant_id, no row-level security), like users.
+create table consents (
+    id          uuid primary key default gen_random_uuid(),
+    user_id     uuid not null references users (id),
+    purpose     text not null check (purpose in ('marketing', 'organizer_contact')),
+    granted     boolean not null,
+    created_at  timestamptz not null default clock_timestamp()
+);
+
+create index consents_user_idx on consents (user_id, purpose, created_at);
+
+grant select, insert on consents to ztic_app;

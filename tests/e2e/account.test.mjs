@@ -67,3 +67,44 @@ test('on a phone the top bar links the account page', async () => {
   await shot(page, 'account-phone');
   await context.close();
 });
+
+test('consents, the privacy notice, and deleting the account by code', async () => {
+  const { page, context, problems } = await open(browser, { acceptDialogs: true, device: DESKTOP });
+  const email = newEmail('gone');
+  const session = await apiSignIn(email);
+  await adoptSession(context, session);
+  await page.goto('/account.html');
+  await page.locator('#signed-in:not([hidden])').waitFor();
+  // consent: opt-in, timestamped, withdrawable
+  assert.equal(await page.locator('#c-marketing').isChecked(), false);
+  await page.locator('#c-marketing-at', { hasText: 'Not given' }).waitFor();
+  await page.locator('#c-marketing').check();
+  await page.getByRole('button', { name: 'Save choices' }).click();
+  await page.locator('#c-marketing-at', { hasText: /^Given / }).waitFor();
+  // the export downloads a JSON file
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download my data' }).click();
+  assert.equal((await download).suggestedFilename(), 'ztic-my-data.json');
+  // the notice
+  await page.getByRole('link', { name: 'What we keep, why and for how long' }).click();
+  await page.waitForURL(/\/privacy\.html$/);
+  await page.getByRole('heading', { name: 'Privacy notice' }).waitFor();
+  await shot(page, 'privacy');
+  await page.goBack();
+  await page.locator('#signed-in:not([hidden])').waitFor();
+  // delete, confirmed by the code sent to the account's email
+  await page.getByRole('button', { name: 'Delete my account…' }).click();
+  await page.locator('#delete-code-form:not([hidden])').waitFor();
+  assert.equal(await page.locator('#delete-to').innerText(), email);
+  const code = await fakeCode(email, 'resend', { after: 1 });
+  await page.locator('#delete-code').fill(code);
+  await page.getByRole('button', { name: 'Delete my account', exact: true }).click();
+  await page.waitForURL(/\/\?deleted=1$/);
+  await page.getByRole('button', { name: 'Sign in' }).first().waitFor();
+  // the old session is over
+  const r = await call('POST', '/api/auth/token/refresh', { body: {}, cookie: `zt_refresh=${session.refresh}` });
+  assert.equal(r.status, 401, r.text);
+  assert.deepEqual(problems.csp, []);
+  assert.deepEqual(problems.errors.filter((e) => !/401/.test(e)), []);
+  await context.close();
+});

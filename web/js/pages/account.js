@@ -140,6 +140,79 @@ $('#end-others').addEventListener('click', async (e) => {
   }
 });
 
+// ------------------------------------------------------------ consents --
+function showConsents(c) {
+  $('#c-marketing').checked = !!c.marketing.granted;
+  $('#c-organizer').checked = !!c.organizerContact.granted;
+  const at = (x) => (x.at ? `${x.granted ? 'Given' : 'Withdrawn'} ${dateTime(x.at)}` : 'Not given');
+  text($('#c-marketing-at'), at(c.marketing));
+  text($('#c-organizer-at'), at(c.organizerContact));
+}
+$('#consent-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const m = $('#consent-msg');
+  clearMsg(m);
+  try {
+    const c = await loading($('#consent-save'), api.put('/api/auth/me/consents', { marketing: $('#c-marketing').checked, organizerContact: $('#c-organizer').checked }));
+    showConsents(c);
+    showOk(m, 'Saved.');
+  } catch (err) {
+    showError(m, err);
+  }
+});
+
+// ------------------------------------------------------ export, delete --
+$('#export').addEventListener('click', async (e) => {
+  const m = $('#export-msg');
+  clearMsg(m);
+  try {
+    const data = await loading(e.currentTarget, api.get('/api/auth/me/export'));
+    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
+    const a = h('a', { href: url, download: 'ztic-my-data.json', hidden: true });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (err) {
+    showError(m, err);
+  }
+});
+
+let deletion = null;
+$('#delete-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const m = $('#delete-msg');
+  clearMsg(m);
+  try {
+    const ans = await loading($('#delete-start'), api.post('/api/auth/me/deletion', {}));
+    deletion = ans.challengeId;
+    text($('#delete-to'), ans.channel === 'email' ? $('#my-email').textContent : $('#my-phone').textContent);
+    $('#delete-form').hidden = true;
+    $('#delete-code-form').hidden = false;
+    $('#delete-code').focus();
+  } catch (err) {
+    showError(m, err);
+  }
+});
+$('#delete-cancel').addEventListener('click', () => {
+  $('#delete-code-form').hidden = true;
+  $('#delete-form').hidden = false;
+});
+$('#delete-code-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const m = $('#delete-code-msg');
+  clearMsg(m);
+  const code = $('#delete-code').value.trim();
+  if (!/^[0-9]{6}$/.test(code)) { showError(m, 'Enter the 6 digits of the code.'); return; }
+  try {
+    await loading($('#delete-confirm'), api.post('/api/auth/me/deletion/confirm', { challengeId: deletion, code }));
+    api.setToken(null);
+    location.replace('/?deleted=1');
+  } catch (err) {
+    showError(m, err);
+  }
+});
+
 async function show() {
   $('#signed-out').hidden = true;
   $('#signed-in').hidden = false;
@@ -150,6 +223,7 @@ async function show() {
     showError($('#msg'), err);
   }
   loadSessions();
+  api.get('/api/auth/me/consents').then(showConsents).catch((err) => showError($('#consent-msg'), err));
 }
 
 async function main() {
