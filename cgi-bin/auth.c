@@ -5,14 +5,12 @@
  */
 #include "config.h"
 
-#include "zt_db.h"
 #include "zt_json.h"
 #include "zt_oidc.h"
 #include "zt_otp.h"
 #include "zt_profile.h"
 #include "zt_serve.h"
 #include "zt_session.h"
-#include "zt_time.h"
 #include "zt_uuid.h"
 
 #include <ctype.h>
@@ -32,7 +30,7 @@ static enum zt_err
 post_otp_send(struct zt_req *req)
 {
 	const char *channel = NULL, *to = NULL;
-	char id[ZT_UUID_BUF], when[ZT_TIME_LEN];
+	char id[ZT_UUID_BUF];
 	long expires;
 	enum zt_err e;
 
@@ -43,41 +41,20 @@ post_otp_send(struct zt_req *req)
 		return e;
 	if ((e = zt_otp_send(req, channel, to, id, &expires)) != ZT_OK)
 		return e;
-	zt_time_format(expires, when);
-	struct json_object *body = json_object_new_object();
-	json_object_object_add(body, "challengeId", json_object_new_string(id));
-	json_object_object_add(body, "expiresAt", json_object_new_string(when));
-	return zt_reply(req, 202, body);
+	return zt_reply(req, 202, zt_otp_challenge_json(id, expires));
 }
 
 static enum zt_err
 post_otp_verify(struct zt_req *req)
 {
-	struct zt_error err = ZT_ERROR_INIT;
 	const char *id = NULL, *code = NULL, *channel, *ident;
 	char user_id[ZT_UUID_BUF];
 	struct zt_session_answer a;
-	int must_commit;
 	enum zt_err e;
 
-	if ((e = zt_json_uuid(req, req->json, "challengeId", ZT_REQUIRED, &id,
-		 NULL)) != ZT_OK ||
-	    (e = zt_json_str(
-		 req, req->json, "code", ZT_REQUIRED, 6, &code, NULL)) != ZT_OK)
+	if ((e = zt_otp_read_proof(req, req->json, &id, &code)) != ZT_OK ||
+	    (e = zt_otp_check_begin(req, id, code, &channel, &ident)) != ZT_OK)
 		return e;
-	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
-		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "field 'code' must be 6 digits");
-	if (zt_db_begin(req, &err) != ZT_OK)
-		return zt_fail_error(req, &err);
-	e = zt_otp_check(req, id, code, &channel, &ident, &must_commit);
-	if (e != ZT_OK) {
-		/* keep the attempt count, then report the failure; a COMMIT
-		 * that fails reports its own error in its place */
-		if (must_commit && zt_db_commit(req, &err) != ZT_OK)
-			return zt_fail_error(req, &err);
-		return e;
-	}
 	if ((e = zt_session_user(req, channel, ident, user_id)) != ZT_OK)
 		return e;
 	return reply(req, zt_session_start(req, user_id, &a), 200, &a);
@@ -185,7 +162,7 @@ static enum zt_err
 post_ident_send(struct zt_req *req)
 {
 	const char *channel = NULL, *to = NULL;
-	char id[ZT_UUID_BUF], when[ZT_TIME_LEN];
+	char id[ZT_UUID_BUF];
 	long expires;
 	enum zt_err e;
 	static const char *const known[] = {"channel", "to", NULL};
@@ -198,31 +175,20 @@ post_ident_send(struct zt_req *req)
 	    (e = zt_profile_ident_send(req, channel, to, id, &expires)) !=
 		ZT_OK)
 		return e;
-	zt_time_format(expires, when);
-	struct json_object *body = json_object_new_object();
-	json_object_object_add(body, "challengeId", json_object_new_string(id));
-	json_object_object_add(body, "expiresAt", json_object_new_string(when));
-	return zt_reply(req, 202, body);
+	return zt_reply(req, 202, zt_otp_challenge_json(id, expires));
 }
 
 static enum zt_err
 post_ident_verify(struct zt_req *req)
 {
+	static const char *const known[] = {"challengeId", "code", NULL};
 	const char *id = NULL, *code = NULL;
 	struct json_object *out = NULL;
 	enum zt_err e;
-	static const char *const known[] = {"challengeId", "code", NULL};
 
 	if ((e = zt_json_known(req, req->json, NULL, known)) != ZT_OK ||
-	    (e = zt_json_uuid(req, req->json, "challengeId", ZT_REQUIRED, &id,
-		 NULL)) != ZT_OK ||
-	    (e = zt_json_str(
-		 req, req->json, "code", ZT_REQUIRED, 6, &code, NULL)) != ZT_OK)
-		return e;
-	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
-		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "field 'code' must be 6 digits");
-	if ((e = zt_profile_ident_verify(req, id, code, &out)) != ZT_OK)
+	    (e = zt_otp_read_proof(req, req->json, &id, &code)) != ZT_OK ||
+	    (e = zt_profile_ident_verify(req, id, code, &out)) != ZT_OK)
 		return e;
 	return zt_reply(req, 200, out);
 }
@@ -293,23 +259,27 @@ put_consents(struct zt_req *req)
 	return zt_reply(req, 200, out);
 }
 
+/* {"confirm": true}: the person means it (a bodiless POST does nothing) */
 static enum zt_err
 post_deletion(struct zt_req *req)
 {
-	static const char *const known[] = {NULL}; /* no fields */
-	char id[ZT_UUID_BUF], when[ZT_TIME_LEN];
+	static const char *const known[] = {"confirm", NULL};
+	char id[ZT_UUID_BUF];
 	const char *channel;
 	long expires;
+	int yes = 0;
 	enum zt_err e;
-	if ((req->json != NULL &&
-		(e = zt_json_known(req, req->json, NULL, known)) != ZT_OK) ||
-	    (e = zt_profile_deletion_start(req, id, &expires, &channel)) !=
-		ZT_OK)
+	if ((e = zt_json_known(req, req->json, NULL, known)) != ZT_OK ||
+	    (e = zt_json_bool(
+		 req, req->json, "confirm", ZT_REQUIRED, &yes, NULL)) != ZT_OK)
 		return e;
-	zt_time_format(expires, when);
-	struct json_object *body = json_object_new_object();
-	json_object_object_add(body, "challengeId", json_object_new_string(id));
-	json_object_object_add(body, "expiresAt", json_object_new_string(when));
+	if (!yes)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'confirm' must be true to delete the account");
+	if ((e = zt_profile_deletion_start(req, id, &expires, &channel)) !=
+	    ZT_OK)
+		return e;
+	struct json_object *body = zt_otp_challenge_json(id, expires);
 	json_object_object_add(
 	    body, "channel", json_object_new_string(channel));
 	return zt_reply(req, 202, body);
@@ -323,15 +293,8 @@ post_deletion_confirm(struct zt_req *req)
 	enum zt_err e;
 
 	if ((e = zt_json_known(req, req->json, NULL, known)) != ZT_OK ||
-	    (e = zt_json_uuid(req, req->json, "challengeId", ZT_REQUIRED, &id,
-		 NULL)) != ZT_OK ||
-	    (e = zt_json_str(
-		 req, req->json, "code", ZT_REQUIRED, 6, &code, NULL)) != ZT_OK)
-		return e;
-	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
-		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "field 'code' must be 6 digits");
-	if ((e = zt_profile_delete(req, id, code)) != ZT_OK)
+	    (e = zt_otp_read_proof(req, req->json, &id, &code)) != ZT_OK ||
+	    (e = zt_profile_delete(req, id, code)) != ZT_OK)
 		return e;
 	/* this browser's session went with the others */
 	zt_reply_header(req, "Set-Cookie", zt_session_cookie(req, NULL, 0));

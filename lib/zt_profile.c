@@ -132,20 +132,12 @@ zt_profile_ident_verify(struct zt_req *req, const char *challenge_id,
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *channel, *ident;
-	int must_commit = 0;
 	enum zt_err e;
 
 	*out = NULL;
-	if (zt_db_begin(req, &err) != ZT_OK)
-		return zt_fail_error(req, &err);
-	e = zt_otp_check(
-	    req, challenge_id, code, &channel, &ident, &must_commit);
-	if (e != ZT_OK) {
-		/* keep the attempt count (as sign-in does) */
-		if (must_commit && zt_db_commit(req, &err) != ZT_OK)
-			return zt_fail_error(req, &err);
+	if ((e = zt_otp_check_begin(
+		 req, challenge_id, code, &channel, &ident)) != ZT_OK)
 		return e;
-	}
 	if ((e = check_free(req, ident)) != ZT_OK)
 		return e; /* rolled back: the code stays unused */
 	const char *p[2] = {req->user_id, ident};

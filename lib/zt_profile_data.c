@@ -291,19 +291,12 @@ zt_profile_delete(
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *channel, *ident, *p[1] = {req->user_id};
-	int must_commit = 0;
 	PGresult *r;
 	enum zt_err e;
 
-	if (zt_db_begin(req, &err) != ZT_OK)
-		return zt_fail_error(req, &err);
-	e = zt_otp_check(
-	    req, challenge_id, code, &channel, &ident, &must_commit);
-	if (e != ZT_OK) {
-		if (must_commit && zt_db_commit(req, &err) != ZT_OK)
-			return zt_fail_error(req, &err);
+	if ((e = zt_otp_check_begin(
+		 req, challenge_id, code, &channel, &ident)) != ZT_OK)
 		return e;
-	}
 	if ((r = zt_db_exec(req, &err, &q_own_idents, p)) == NULL)
 		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)

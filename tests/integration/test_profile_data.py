@@ -35,7 +35,7 @@ def one(db, sql, args=()):
 
 
 def deletion_code(b, fakes_url, email):
-    r = b.call("POST", "/api/auth/me/deletion")
+    r = b.call("POST", "/api/auth/me/deletion", {"confirm": True})
     assert r.status_code == 202, r.text
     assert r.json()["channel"] == "email"
     return r.json()["challengeId"], code_from(fakes_url, "resend", email)
@@ -161,6 +161,9 @@ def test_deletion_needs_a_fresh_code_sent_to_this_account(
         base_url, fakes_url, owner_db):
     b, body = sign_in(base_url, fakes_url)
     uid = body["user"]["id"]
+    # asking needs the explicit yes
+    for ask in (None, {}, {"confirm": False}, {"confirm": "yes"}):
+        assert b.call("POST", "/api/auth/me/deletion", ask).status_code == 400
     # no code, a made-up one, a wrong one
     assert b.call("POST", "/api/auth/me/deletion/confirm",
                   {"challengeId": str(uuid.uuid4()), "code": "123456"}

@@ -5,7 +5,7 @@
 import * as api from '../api.js';
 import { boot } from '../app.js';
 import { signIn } from '../auth.js';
-import { h, $, $$, replace, text, showError, showOk, clearMsg, toast, loading } from '../dom.js';
+import { h, $, $$, replace, text, showError, showOk, clearMsg, toast, loading, saveBlob } from '../dom.js';
 import { dateTime } from '../format.js';
 
 function showUser(u) {
@@ -167,12 +167,7 @@ $('#export').addEventListener('click', async (e) => {
   clearMsg(m);
   try {
     const data = await loading(e.currentTarget, api.get('/api/auth/me/export'));
-    const url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }));
-    const a = h('a', { href: url, download: 'ztic-my-data.json', hidden: true });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    saveBlob(new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' }), 'ztic-my-data.json');
   } catch (err) {
     showError(m, err);
   }
@@ -184,7 +179,7 @@ $('#delete-form').addEventListener('submit', async (e) => {
   const m = $('#delete-msg');
   clearMsg(m);
   try {
-    const ans = await loading($('#delete-start'), api.post('/api/auth/me/deletion', {}));
+    const ans = await loading($('#delete-start'), api.post('/api/auth/me/deletion', { confirm: true }));
     deletion = ans.challengeId;
     text($('#delete-to'), ans.channel === 'email' ? $('#my-email').textContent : $('#my-phone').textContent);
     $('#delete-form').hidden = true;

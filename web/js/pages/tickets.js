@@ -5,7 +5,7 @@
 import * as api from '../api.js';
 import { boot } from '../app.js';
 import { signIn } from '../auth.js';
-import { h, $, replace, text, showError, clearMsg, stamp, toast, loading } from '../dom.js';
+import { h, $, replace, text, showError, clearMsg, stamp, toast, loading, saveBlob } from '../dom.js';
 import { rupees, dateTime } from '../format.js';
 import { booking as normBooking } from '../model.js';
 import { stream } from '../live.js';
@@ -66,12 +66,7 @@ function pdfButton(b, m) {
     clearMsg(m);
     try {
       const blob = await loading(btn, api.getBlob(`/api/bookings/${encodeURIComponent(b.id)}/tickets.pdf`));
-      const url = URL.createObjectURL(blob);
-      const a = h('a', { href: url, download: `ztic-${b.id.slice(0, 8)}.pdf`, hidden: true });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      saveBlob(blob, `ztic-${b.id.slice(0, 8)}.pdf`);
     } catch (err) {
       showError(m, err);
     }
