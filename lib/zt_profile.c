@@ -19,6 +19,12 @@
 
 static struct zt_sql q_set_name =
     ZT_SQL("prof_set_name", "UPDATE users SET name = $2 WHERE id = $1", 2);
+/* bookings made while the person had no name get it (organizer lists
+ * showed them nameless); a name given at checkout stays as it was */
+static struct zt_sql q_fill_name = ZT_SQL("prof_fill_name",
+    "UPDATE bookings SET buyer_name = $2 WHERE user_id = $1"
+    " AND coalesce(buyer_name, '') = ''",
+    2);
 /* whose is the normalised identifier $2: 'mine', 'other' or no row */
 static struct zt_sql q_ident_owner = ZT_SQL("prof_ident_owner",
     "SELECT CASE WHEN id = $1 THEN 'mine' ELSE 'other' END FROM users"
@@ -74,6 +80,7 @@ zt_profile_set_name(
 	    req->user_id, zt_arena_strndup(req->arena, name, n)};
 	if (zt_db_begin(req, &err) != ZT_OK ||
 	    zt_db_exec(req, &err, &q_set_name, p) == NULL ||
+	    zt__profile_bookings_update(req, &err, &q_fill_name, p) != ZT_OK ||
 	    zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	return zt_session_me(req, out); /* its own transaction */

@@ -63,6 +63,18 @@ enum zt_err zt_profile_sessions_end_others(struct zt_req *req, int *ended);
 /* ------------------------------------------- personal data (DPDP) ---- */
 
 /*
+ * (zt_profile.c and zt_profile_data.c only.)  Run q with params on the
+ * caller's bookings in each tenant they bought from, inside the open
+ * transaction: the tenants are read under the buyer's own policy and each
+ * update runs in its tenant's scope (the write policies need it).  Leaves
+ * the scope at the caller's user.
+ */
+struct zt_error;
+struct zt_sql;
+enum zt_err zt__profile_bookings_update(struct zt_req *req,
+    struct zt_error *err, struct zt_sql *q, const char *const *params);
+
+/*
  * GET /api/auth/me/export: everything held about the caller as one JSON
  * object (docs/privacy.md, "Export"): profile, memberships, sessions,
  * sign-in identities, consents with their history, and bookings with

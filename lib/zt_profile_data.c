@@ -265,10 +265,9 @@ zt_profile_deletion_start(struct zt_req *req, char challenge_id[ZT_UUID_BUF],
 	    req, *channel, email ? email : phone, challenge_id, expires_at);
 }
 
-/* the buyer's name, email and phone gone from every booking, tenant by
- * tenant (the update policies need the tenant in scope) */
-static enum zt_err
-forget_buyer(struct zt_req *req, struct zt_error *err)
+enum zt_err
+zt__profile_bookings_update(struct zt_req *req, struct zt_error *err,
+    struct zt_sql *q, const char *const *params)
 {
 	const char *p[1] = {req->user_id};
 	PGresult *r;
@@ -279,7 +278,7 @@ forget_buyer(struct zt_req *req, struct zt_error *err)
 		const char *t =
 		    zt_arena_strdup(req->arena, PQgetvalue(r, i, 0));
 		if (zt_db_scope_tenant(req, err, t, req->user_id) != ZT_OK ||
-		    zt_db_exec(req, err, &q_forget_buyer, p) == NULL)
+		    zt_db_exec(req, err, q, params) == NULL)
 			return err->err;
 	}
 	return zt_db_scope_user(req, err, req->user_id);
@@ -320,7 +319,8 @@ zt_profile_delete(
 		    "you are in an organizer's team: leave it (or hand it "
 		    "over) before deleting your account");
 	const char *cp[2] = {email, phone};
-	if (forget_buyer(req, &err) != ZT_OK ||
+	if (zt__profile_bookings_update(req, &err, &q_forget_buyer, p) !=
+		ZT_OK ||
 	    zt_db_exec(req, &err, &q_withdraw_all, p) == NULL ||
 	    zt_db_exec(req, &err, &q_forget_user, p) == NULL ||
 	    zt_db_exec(req, &err, &q_end_all, p) == NULL ||

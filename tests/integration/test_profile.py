@@ -39,6 +39,30 @@ def test_set_name_shows_in_me(base_url, fakes_url):
     assert r.status_code == 200 and r.json()["user"]["name"] == "आशा वर्मा"
 
 
+def test_a_name_given_later_reaches_the_organizer(pg_owner_dsn, base_url,
+                                                  fakes_url, stack_var):
+    """Bookings made while nameless get the name; the organizer sees it."""
+    from ztbook import Person, Shop
+    shop = Shop(pg_owner_dsn)
+    try:
+        b, body = sign_in(base_url, fakes_url)
+        owner = shop.user("owner")
+        t = shop.tenant(owner)
+        ev = shop.event(t, seats=2, seat_price=0)
+        p = Person(base_url, stack_var, body["user"]["id"])
+        p.hold(ev, ev["seats"][:1])
+        bid = p.book(ev).json()["id"]
+        org = Person(base_url, stack_var, owner, t, "owner")
+        assert org.call("GET", f"/api/bookings/{bid}").json()["buyer"].get("name") in ("", None)
+        assert b.call("PATCH", "/api/auth/me", {"name": "Kavya Iyer"}).status_code == 200
+        assert org.call("GET", f"/api/bookings/{bid}").json()["buyer"]["name"] == "Kavya Iyer"
+        # a second change does not rewrite what the booking now records
+        b.call("PATCH", "/api/auth/me", {"name": "K. Iyer"})
+        assert org.call("GET", f"/api/bookings/{bid}").json()["buyer"]["name"] == "Kavya Iyer"
+    finally:
+        shop.purge()
+
+
 @pytest.mark.parametrize("name", ["", "   ", "a" * 101, "bad\nname", 5, None])
 def test_bad_names_are_400_naming_the_field(base_url, fakes_url, name):
     b, _ = sign_in(base_url, fakes_url)
