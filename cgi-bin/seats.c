@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include "zt_booking.h"
 #include "zt_channel.h"
 #include "zt_hold.h"
 #include "zt_json.h"
@@ -73,7 +74,10 @@ delete_seat(struct zt_req *req)
 			return e;
 		event = found;
 	}
-	return zt_hold_release(req, event, req->user_id, seat);
+	if ((e = zt_hold_release(req, event, req->user_id, seat)) != ZT_OK)
+		return e;
+	/* the order made from the hold no longer matches it */
+	return zt_booking_close_released(req, event, req->user_id);
 }
 
 static enum zt_err
@@ -81,9 +85,10 @@ delete_all(struct zt_req *req)
 {
 	const char *event;
 	enum zt_err e = event_query(req, 1, &event);
-	if (e != ZT_OK)
+	if (e != ZT_OK ||
+	    (e = zt_hold_release(req, event, req->user_id, NULL)) != ZT_OK)
 		return e;
-	return zt_hold_release(req, event, req->user_id, NULL);
+	return zt_booking_close_released(req, event, req->user_id);
 }
 
 static enum zt_err

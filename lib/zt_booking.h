@@ -58,6 +58,16 @@ enum zt_err zt_booking_mine(struct zt_req *req, struct json_object **out);
 enum zt_err zt_booking_list(
     struct zt_req *req, const char *event_id, struct json_object **out);
 
+/*
+ * DELETE /api/seats/lock (whole hold or one seat), after the hold left
+ * Redis: user_id's pending bookings of event_id are closed (status
+ * expired, closeReason "hold_released"), so none opens for payment and a
+ * payment that still arrives is refunded (docs/bookings.md, "Closed on
+ * release").  Nothing pending is ZT_OK.
+ */
+enum zt_err zt_booking_close_released(
+    struct zt_req *req, const char *event_id, const char *user_id);
+
 /* cron: expire overdue pending bookings (release their holds). */
 int zt_booking_expire_due(int limit, int *done);
 

@@ -72,7 +72,8 @@ enum zt__get_col {
 	GET_FEE_BPS,
 	GET_VALID_FROM, /* the tickets' validity window, epoch seconds */
 	GET_VALID_UNTIL,
-	GET_WHEN, /* WHEN_LOCAL */
+	GET_WHEN,  /* WHEN_LOCAL */
+	GET_CLOSE, /* why a pending order closed, or NULL */
 };
 /* A booking's lines with their labels, in label order ($1). */
 extern struct zt_sql zt__q_get_items;

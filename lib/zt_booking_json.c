@@ -212,6 +212,7 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 	b = json_object_new_object();
 	json_object_object_add(b, "id", json_object_new_string(booking_id));
 	json_object_object_add(b, "status", opt_str(r, 0, GET_STATUS));
+	json_object_object_add(b, "closeReason", opt_str(r, 0, GET_CLOSE));
 	json_object_object_add(b, "eventId", opt_str(r, 0, GET_EVENT));
 	json_object_object_add(b, "tenantId", opt_str(r, 0, GET_TENANT));
 	json_object_object_add(b, "subtotalPaise",
@@ -301,6 +302,7 @@ zt__created_json(struct zt_req *req, const char *id, const char *event_id,
 	json_object_object_add(b, "id", json_object_new_string(id));
 	json_object_object_add(b, "status",
 	    json_object_new_string(confirmed ? "confirmed" : "pending"));
+	json_object_object_add(b, "closeReason", NULL);
 	json_object_object_add(b, "eventId", json_object_new_string(event_id));
 	json_object_object_add(b, "tenantId", json_object_new_string(tenant));
 	json_object_object_add(

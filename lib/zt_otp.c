@@ -3,6 +3,7 @@
 #include "zt_crypto.h"
 #include "zt_db.h"
 #include "zt_ident.h"
+#include "zt_json.h"
 #include "zt_log.h"
 #include "zt_notify.h"
 #include "zt_rate.h"
@@ -254,15 +255,60 @@ enum zt_err
 zt_otp_send_json(struct zt_req *req, const char *channel, const char *to,
     struct json_object **out)
 {
-	char id[ZT_UUID_BUF], when[ZT_TIME_LEN];
+	char id[ZT_UUID_BUF];
 	long expires;
 	enum zt_err e;
 	*out = NULL;
 	if ((e = zt_otp_send(req, channel, to, id, &expires)) != ZT_OK)
 		return e;
-	zt_time_format(expires, when);
-	*out = json_object_new_object();
-	json_object_object_add(*out, "challengeId", json_object_new_string(id));
-	json_object_object_add(*out, "expiresAt", json_object_new_string(when));
+	*out = zt_otp_challenge_json(id, expires);
 	return ZT_OK;
+}
+
+enum zt_err
+zt_otp_check_begin(struct zt_req *req, const char *challenge_id,
+    const char *code, const char **channel, const char **identifier)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	int must_commit = 0;
+	enum zt_err e;
+
+	if (zt_db_begin(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	e = zt_otp_check(
+	    req, challenge_id, code, channel, identifier, &must_commit);
+	/* keep the attempt count, then report the failure; a COMMIT that
+	 * fails reports its own error in its place */
+	if (e != ZT_OK && must_commit && zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return e;
+}
+
+enum zt_err
+zt_otp_read_proof(struct zt_req *req, struct json_object *body,
+    const char **challenge_id, const char **code)
+{
+	enum zt_err e;
+	if ((e = zt_json_uuid(req, body, "challengeId", ZT_REQUIRED,
+		 challenge_id, NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, body, "code", ZT_REQUIRED, ZT_OTP_DIGITS,
+		 code, NULL)) != ZT_OK)
+		return e;
+	if (strlen(*code) != ZT_OTP_DIGITS ||
+	    strspn(*code, "0123456789") != ZT_OTP_DIGITS)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'code' must be %d digits", ZT_OTP_DIGITS);
+	return ZT_OK;
+}
+
+struct json_object *
+zt_otp_challenge_json(const char *challenge_id, long expires_at)
+{
+	char when[ZT_TIME_LEN];
+	struct json_object *body = json_object_new_object();
+	zt_time_format(expires_at, when);
+	json_object_object_add(
+	    body, "challengeId", json_object_new_string(challenge_id));
+	json_object_object_add(body, "expiresAt", json_object_new_string(when));
+	return body;
 }

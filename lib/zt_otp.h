@@ -14,6 +14,8 @@
 #ifndef ZT_OTP_H
 #define ZT_OTP_H
 
+#include <json-c/json.h>
+
 #include "zt_config.h"
 #include "zt_rate.h"
 #include "zt_req.h"
@@ -52,6 +54,25 @@ enum zt_err zt_otp_send_json(struct zt_req *req, const char *channel,
 enum zt_err zt_otp_check(struct zt_req *req, const char *challenge_id,
     const char *code, const char **channel, const char **identifier,
     int *must_commit);
+
+/*
+ * zt_otp_check in a transaction of its own making: begins it, and on a
+ * failure commits the attempt count before reporting the failure.  On
+ * success the transaction stays open (scoped as zt_db_begin) for the
+ * caller's use of the identifier, and is the caller's to commit; returning
+ * without COMMIT gives the code back unused.
+ */
+enum zt_err zt_otp_check_begin(struct zt_req *req, const char *challenge_id,
+    const char *code, const char **channel, const char **identifier);
+
+/* {challengeId, code} of a request body: 400 naming the field unless the
+ * id is a UUID and the code ZT_OTP_DIGITS digits. */
+enum zt_err zt_otp_read_proof(struct zt_req *req, struct json_object *body,
+    const char **challenge_id, const char **code);
+
+/* A sent challenge as the API answers it: {challengeId, expiresAt}. */
+struct json_object *zt_otp_challenge_json(
+    const char *challenge_id, long expires_at);
 
 /*
  * The parts of the two above that need no database (tests/unit/test-otp.c).

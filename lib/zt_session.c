@@ -25,7 +25,9 @@ static struct zt_sql q_user_phone = ZT_SQL("sess_user_phone",
     1);
 enum user_col { USER_ID, USER_EMAIL, USER_PHONE, USER_NAME, USER_CREATED };
 static struct zt_sql q_user = ZT_SQL("sess_user",
-    "SELECT id, email, phone, name, created_at FROM users WHERE id = $1", 1);
+    "SELECT id, email, phone, name, created_at FROM users WHERE id = $1"
+    " AND deleted_at IS NULL", /* a deleted account has no session */
+    1);
 /* memberships visible through the self_read policy (app.user_id) */
 enum membership_col { MS_TENANT, MS_ROLE, MS_SLUG, MS_NAME, MS_STATUS };
 static struct zt_sql q_memberships = ZT_SQL("sess_memberships",
@@ -36,9 +38,11 @@ static struct zt_sql q_memberships = ZT_SQL("sess_memberships",
 static struct zt_sql q_role = ZT_SQL("sess_role",
     "SELECT role FROM memberships WHERE user_id = $1 AND tenant_id = $2", 2);
 static struct zt_sql q_family_new = ZT_SQL("sess_family_new",
-    "INSERT INTO refresh_families (user_id, active_tenant_id, expires_at)"
-    " VALUES ($1, $2, now() + make_interval(secs => $3::int)) RETURNING id",
-    3);
+    "INSERT INTO refresh_families (user_id, active_tenant_id, expires_at,"
+    " user_agent, last_used_at)"
+    " VALUES ($1, $2, now() + make_interval(secs => $3::int),"
+    " left($4, 200), now()) RETURNING id",
+    4);
 static struct zt_sql q_token_new = ZT_SQL("sess_token_new",
     "INSERT INTO refresh_tokens (family_id, token_hash, parent_id,"
     " expires_at)"
@@ -73,6 +77,9 @@ static struct zt_sql q_token_rotated = ZT_SQL("sess_token_rotated",
     "UPDATE refresh_tokens SET rotated_at = now(), successor_id = $2"
     " WHERE id = $1",
     2);
+/* the session list's "last used" (GET /api/auth/sessions) */
+static struct zt_sql q_family_used = ZT_SQL("sess_family_used",
+    "UPDATE refresh_families SET last_used_at = now() WHERE id = $1", 1);
 static struct zt_sql q_successor = ZT_SQL("sess_successor",
     "SELECT id FROM refresh_tokens"
     " WHERE id = $1 AND token_hash = decode($2, 'hex')",
@@ -261,12 +268,18 @@ zt_session_start(
 	out->cookie = NULL;
 	if ((e = default_tenant(req, user_id, &tenant)) != ZT_OK)
 		return e;
+	/* the session list shows the device by its User-Agent, valid UTF-8
+	 * only (the column is text) */
+	const char *agent = zt_header(req, "User-Agent");
+	if (agent != NULL && !zt_utf8_valid(agent, strlen(agent)))
+		agent = NULL;
 
 	snprintf(age, sizeof(age), "%d", zt_g.cfg.refresh_max_age);
 	snprintf(ttl, sizeof(ttl), "%d", zt_g.cfg.refresh_ttl);
 	p[0] = user_id;
 	p[1] = *tenant ? tenant : NULL;
 	p[2] = age;
+	p[3] = agent;
 	if ((r = zt_db_exec(req, &err, &q_family_new, p)) == NULL)
 		return zt_fail_error(req, &err);
 	randombytes_buf(raw, sizeof(raw));
@@ -379,6 +392,9 @@ zt_session_refresh(
 		p[0] = token_id;
 		p[1] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
 		if (zt_db_exec(req, &err, &q_token_rotated, p) == NULL)
+			return zt_fail_error(req, &err);
+		p[0] = family;
+		if (zt_db_queue(req, &err, &q_family_used, p, NULL) != ZT_OK)
 			return zt_fail_error(req, &err);
 	}
 

@@ -58,11 +58,13 @@ enum lock_col {
 	LOCK_ORDER,   /* the Razorpay order */
 	LOCK_PAID_BY, /* the Razorpay payment that settled it, or '' */
 	LOCK_PAY_STATUS,
+	LOCK_CLOSED, /* 't' when the order was closed on release */
 };
 static struct zt_sql q_lock = ZT_SQL("bk_lock",
     "SELECT b.status, b.total_paise, b.user_id, b.event_id, b.hold_id,"
     " p.id, p.provider_order_id, coalesce(p.provider_payment_id, ''),"
-    " p.status FROM bookings b JOIN payments p ON p.booking_id = b.id"
+    " p.status, b.close_reason IS NOT DISTINCT FROM 'hold_released'"
+    " FROM bookings b JOIN payments p ON p.booking_id = b.id"
     " WHERE b.id = $1 ORDER BY p.created_at LIMIT 1"
     " FOR UPDATE OF b, p",
     1);
@@ -131,7 +133,13 @@ conflict:
 
 /* --------------------------------------------------------- settling ---- */
 
-enum outcome { CONFIRMED, ALREADY, REFUNDED_LATE, REFUNDED_MISMATCH };
+enum outcome {
+	CONFIRMED,
+	ALREADY,
+	REFUNDED_LATE,
+	REFUNDED_MISMATCH,
+	REFUNDED_CLOSED
+};
 
 /*
  * Settle a captured payment of amount for order_id on booking_id, inside
@@ -162,6 +170,10 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 	a->event_id = zt__dup(req, r, 0, LOCK_EVENT);
 	a->hold_id = zt__dup(req, r, 0, LOCK_HOLD);
 	a->booking_id = booking_id;
+	/* its hold was given back: the seats may be held by someone else in
+	 * Redis already, so it never issues (docs/bookings.md, "Closed on
+	 * release") */
+	int closed = PQgetvalue(r, 0, LOCK_CLOSED)[0] == 't';
 
 	if (order == NULL || strcmp(order, order_id) != 0)
 		return zt_fail(req, ZT_EBADREQ, "order_mismatch",
@@ -206,7 +218,7 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 		*out = ALREADY; /* settled already: never captured twice */
 		return ZT_OK;
 	}
-	e = issue(req, booking_id);
+	e = closed ? ZT_ECONFLICT : issue(req, booking_id);
 	if (e == ZT_OK) {
 		*out = CONFIRMED;
 		a->consume = 1;
@@ -218,15 +230,18 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 	}
 	if (e != ZT_ECONFLICT)
 		return e;
-	/* paid, but the seats went to someone else meanwhile */
-	*out = REFUNDED_LATE;
+	/* paid, but the seats went to someone else meanwhile, or the buyer
+	 * gave them back */
+	*out = closed ? REFUNDED_CLOSED : REFUNDED_LATE;
 	const char *sp[2] = {booking_id, "refunded"};
 	if (zt_db_exec(req, &err, &zt__q_status, sp) == NULL)
 		return zt_fail_error(req, &err);
 	a->live_type = "booking.refunded";
 	return zt__refund_captured(req, a, booking_id, payment_row, payment_id,
 	    amount, zt_arena_printf(req->arena, "late-%s", payment_id),
-	    "the seats were no longer available", "payment.late_refunded");
+	    closed ? "the order was closed when its hold was released"
+		   : "the seats were no longer available",
+	    "payment.late_refunded");
 }
 
 enum zt_err
@@ -296,6 +311,10 @@ zt_settle_confirm(struct zt_req *req, const char *booking_id,
 	if (out == REFUNDED_LATE)
 		return zt_fail(req, ZT_ECONFLICT, "seats_gone",
 		    "the seats were taken before the payment arrived; the "
+		    "payment has been refunded in full");
+	if (out == REFUNDED_CLOSED)
+		return zt_fail(req, ZT_ECONFLICT, "order_closed",
+		    "this order was closed when its seats were released; the "
 		    "payment has been refunded in full");
 	*out_json = b;
 	return ZT_OK;

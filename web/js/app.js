@@ -21,7 +21,12 @@ function renderAccount(slot, session) {
         },
       },
     });
-    replace(slot, h('span.small.account-name', { text: who(session), title: who(session) }), ' ', out);
+    // the name opens the account page (a short "Account" where the name
+    // is hidden: phones)
+    replace(slot,
+      h('a.small.account-name', { href: '/account.html', text: who(session), title: `Your account: ${who(session)}` }),
+      h('a.small.account-short', { href: '/account.html', text: 'Account' }),
+      ' ', out);
   } else {
     replace(slot, h('button.btn.btn-small.btn-primary', {
       type: 'button', text: 'Sign in', id: 'signin',

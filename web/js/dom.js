@@ -173,3 +173,14 @@ export function stamp(kind, label) {
   const [cls, word] = STAMPS[kind] || ['', kind];
   return h(`span.stamp.${cls || 'stamp-draft'}`, { text: label || word });
 }
+
+// Save blob as a file named name: a hidden link to a blob: URL, clicked
+// (fetches that need the bearer token cannot be plain links).
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}

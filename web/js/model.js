@@ -195,6 +195,7 @@ export function booking(b) {
   return {
     id: String(pick(b, 'id', 'bookingId')),
     status: pick(b, 'status') || 'pending',
+    closeReason: pick(b, 'closeReason') || null,
     eventId: String(pick(b, 'eventId', 'event_id') || pick(ev, 'id') || ''),
     event: {
       id: String(pick(b, 'eventId') || pick(ev, 'id') || ''),

@@ -93,6 +93,30 @@ export async function checkout(payment, { name, description, prefill, onFailure 
   });
 }
 
+// Why an order closed before it was paid (closeReason of the booking
+// read, docs/bookings.md "Closed on release"), as a person reads it; null
+// when it was not closed that way.
+export function closedWhy(b) {
+  if (b && b.closeReason && b.status === 'refunded') return 'This order was closed before its payment arrived, so the payment was refunded in full.';
+  switch (b && b.closeReason) {
+    case 'hold_released': return 'You released the seats of this order, so it was closed and can no longer be paid.';
+    case 'hold_expired': return 'The hold on the seats of this order ran out before payment, so it was closed.';
+    default: return null;
+  }
+}
+
+// Read the booking again just before Checkout opens: an order closed
+// meanwhile (its hold released in another tab, or expired) must not be
+// paid. Resolves with the booking while it is pending; otherwise rejects
+// with an ApiError (code order_closed) saying why.
+export async function stillPayable(bookingId) {
+  const ans = await api.get(`/api/bookings/${encodeURIComponent(bookingId)}`);
+  const b = ans.booking || ans;
+  if (b.status === 'pending') return b;
+  const why = closedWhy(b) || `This order is ${b.status} and can no longer be paid.`;
+  throw new api.ApiError(409, 'order_closed', `${why} Pick your seats again to book.`);
+}
+
 // POST /api/bookings/confirm with the proof.
 export function confirm(bookingId, proof) {
   return api.post('/api/bookings/confirm', {

@@ -491,6 +491,9 @@ function openCheckout() {
         text(payBtn, `Pay ${rupees(b.totalPaise)}`);
         return; // a second press pays, after the breakdown was seen
       }
+      // the order may have closed since the total was shown (its hold
+      // released in another tab): never open Checkout for it
+      await loading(payBtn, pay.stillPayable(bookingId));
       // Checkout opens its own window over the page: a modal <dialog> sits
       // in the top layer and would make it inert, so step aside meanwhile.
       sheet.close();
@@ -503,6 +506,7 @@ function openCheckout() {
       if (toQueue(err, ev.id)) return;
       showError(m, err);
       if (err.code === 'no_holds' || err.code === 'hold_expired') checkoutSheet && checkoutSheet.expired();
+      if (err.code === 'order_closed') { dead = true; payBtn.disabled = true; }
     }
   });
   payBtn.focus();

@@ -5,10 +5,11 @@
 import * as api from '../api.js';
 import { boot } from '../app.js';
 import { signIn } from '../auth.js';
-import { h, $, replace, text, showError, clearMsg, stamp, toast, loading } from '../dom.js';
+import { h, $, replace, text, showError, clearMsg, stamp, toast, loading, saveBlob } from '../dom.js';
 import { rupees, dateTime } from '../format.js';
 import { booking as normBooking } from '../model.js';
 import { stream } from '../live.js';
+import * as pay from '../pay.js';
 
 const box = $('#bookings');
 const msg = $('#msg');
@@ -65,12 +66,7 @@ function pdfButton(b, m) {
     clearMsg(m);
     try {
       const blob = await loading(btn, api.getBlob(`/api/bookings/${encodeURIComponent(b.id)}/tickets.pdf`));
-      const url = URL.createObjectURL(blob);
-      const a = h('a', { href: url, download: `ztic-${b.id.slice(0, 8)}.pdf`, hidden: true });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      saveBlob(blob, `ztic-${b.id.slice(0, 8)}.pdf`);
     } catch (err) {
       showError(m, err);
     }
@@ -95,6 +91,8 @@ function card(b) {
   if (b.status === 'confirmed' && b.tickets.some((t) => t.status === 'live' && t.qr)) {
     actions.append(pdfButton(b, m));
   }
+  const why = pay.closedWhy(b);
+  if (why) actions.append(h('p.small.close-reason', { text: why }));
   if (b.status === 'pending' && b.expiresAt) {
     actions.append(h('p.small', { text: `Awaiting payment until ${dateTime(b.expiresAt)}.` }));
   }
