@@ -24,14 +24,16 @@ reply(struct zt_req *req, enum zt_err e, int status, struct json_object **out)
 static enum zt_err
 post_booking(struct zt_req *req)
 {
-	const char *event = NULL;
+	const char *event = NULL, *promo = NULL;
 	enum zt_err e;
 	if ((e = zt_json_uuid(req, req->json, "eventId", ZT_REQUIRED, &event,
-		 NULL)) != ZT_OK)
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "promoCode", ZT_OPTIONAL, 64,
+		 &promo, NULL)) != ZT_OK)
 		return e;
 	struct json_object *out = NULL;
 	int created = 0;
-	e = zt_booking_create(req, event, &out, &created);
+	e = zt_booking_create(req, event, promo, &out, &created);
 	return reply(req, e, created ? 201 : 200, &out);
 }
 

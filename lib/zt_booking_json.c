@@ -216,6 +216,8 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 	json_object_object_add(b, "tenantId", opt_str(r, 0, GET_TENANT));
 	json_object_object_add(b, "subtotalPaise",
 	    json_object_new_int64(atoll(PQgetvalue(r, 0, GET_SUBTOTAL))));
+	json_object_object_add(b, "discountPaise",
+	    json_object_new_int64(atoll(PQgetvalue(r, 0, GET_DISCOUNT))));
 	json_object_object_add(b, "feePaise",
 	    json_object_new_int64(atoll(PQgetvalue(r, 0, GET_FEE))));
 	json_object_object_add(b, "taxPaise",
@@ -305,6 +307,8 @@ zt__created_json(struct zt_req *req, const char *id, const char *event_id,
 	json_object_object_add(b, "tenantId", json_object_new_string(tenant));
 	json_object_object_add(
 	    b, "subtotalPaise", json_object_new_int64(price->subtotal));
+	json_object_object_add(
+	    b, "discountPaise", json_object_new_int64(price->discount));
 	json_object_object_add(
 	    b, "feePaise", json_object_new_int64(price->fee));
 	json_object_object_add(
