@@ -492,6 +492,7 @@ price_hold(struct zt_req *req, const struct zt_hold *h, const PGresult *r,
 		l->price[l->n] = zt__dup(req, r, i, LINE_PRICE);
 		l->label[l->n] = zt__dup(req, r, i, LINE_LABEL);
 		l->cat[l->n] = zt__dup(req, r, i, LINE_CAT);
+		l->hidden[l->n] = 0;
 		l->prices[l->tickets++] = atoll(PQgetvalue(r, i, LINE_PRICE));
 		l->n++;
 		nseats++;
@@ -516,6 +517,7 @@ price_hold(struct zt_req *req, const struct zt_hold *h, const PGresult *r,
 		    zt_arena_printf(req->arena, "%d", h->ga[i].quantity);
 		l->price[l->n] = zt__dup(req, r, row, LINE_PRICE);
 		l->label[l->n] = zt__dup(req, r, row, LINE_LABEL);
+		l->cat[l->n] = NULL;
 		l->hidden[l->n] = *PQgetvalue(r, row, LINE_HIDDEN) == 't';
 		for (int q = 0; q < h->ga[i].quantity; q++)
 			l->prices[l->tickets++] =

@@ -218,7 +218,7 @@ zt_promo_apply(struct zt_req *req, const char *tenant, const char *event_id,
 	/* every lookup counts as a miss until the code is found: guessing
 	 * is slowed down, concurrent guesses included */
 	key = zt_arena_printf(req->arena, "%s", req->user_id);
-	if ((e = zt_rate_hit(req, "promo_addr", zt_rate_addr(req), 120, 600)) !=
+	if ((e = zt_rate_hit(req, "promo_addr", zt_rate_addr(req), 600, 600)) !=
 		ZT_OK ||
 	    (e = zt_rate_fail_take(req, "promo", key, &misses)) != ZT_OK)
 		return e;
