@@ -229,8 +229,7 @@ get_promo_batch_csv(struct zt_req *req)
 {
 	const char *csv = NULL;
 	size_t len = 0;
-	enum zt_err e =
-	    zt_promo_export(req, zt_param(req, "batchId"), &csv, &len);
+	enum zt_err e = zt_promo_export(req, zt_param(req, "id"), &csv, &len);
 	if (e != ZT_OK)
 		return e;
 	req->resp_type = "text/csv; charset=utf-8";
@@ -262,7 +261,7 @@ static const struct zt_route routes[] = {
 	8192, 0},
     {"POST", "/api/tenants/me/promo-codes/:id/disable", post_promo_disable,
 	ZT_AUTH_MANAGER, 0, 0},
-    {"GET", "/api/tenants/me/promo-codes/batches/:batchId/codes.csv",
+    {"GET", "/api/tenants/me/promo-codes/batches/:id/codes.csv",
 	get_promo_batch_csv, ZT_AUTH_MANAGER, 0, 0},
     /* the keys that sign the tenant's tickets (docs/tickets.md) */
     {"GET", "/api/tenants/me/ticket-keys", get_ticket_keys, ZT_AUTH_SCANNER, 0,

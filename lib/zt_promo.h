@@ -77,7 +77,7 @@ enum zt_err zt_promo_list(
 /* POST /api/tenants/me/promo-codes/:id/disable: the code (404 unknown) */
 enum zt_err zt_promo_disable(
     struct zt_req *req, const char *id, struct json_object **out);
-/* GET …/promo-codes/batches/:batchId/codes.csv: the batch as CSV (arena) */
+/* GET …/promo-codes/batches/:id/codes.csv: the batch as CSV (arena) */
 enum zt_err zt_promo_export(
     struct zt_req *req, const char *batch_id, const char **csv, size_t *len);
 

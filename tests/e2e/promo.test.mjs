@@ -1,0 +1,60 @@
+// A promo code at checkout (docs/commerce.md): a wrong code is refused with
+// the server's message, the right one (typed in another case) gives the
+// server's breakdown with the discount, fees and GST on the discounted
+// price. Real stack: an event and a code seeded in SQL, real holds and
+// bookings.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, open, shot, apiSignIn, adoptSession, newEmail, warmAuth } from './lib.mjs';
+import { seedEvent, warmSeatsAndBookings, psql } from './real.mjs';
+import { rupees } from '../../web/js/format.js';
+
+let browser;
+let real;
+let code;
+before(async () => {
+  browser = await launch();
+  real = seedEvent({ title: 'Promo Night', pricePaise: 100000 });
+  code = `e2e${Date.now().toString(36)}`;
+  psql(`begin; select set_config('app.tenant_id', '${real.tenantId}', true);
+    insert into promo_codes (tenant_id, event_id, code, kind, value) values ('${real.tenantId}', '${real.id}', '${code}', 'percent', 25);
+    commit;`);
+  await warmAuth();
+  await warmSeatsAndBookings(real.id);
+});
+after(async () => { await browser?.close(); });
+
+test('a promo code at checkout: a wrong one is refused, the right one shows the discount in the server\'s breakdown', async () => {
+  const { page, context, problems } = await open(browser, { acceptDialogs: true });
+  await adoptSession(context, await apiSignIn(newEmail('promo')));
+  await page.goto(`/event.html?id=${real.id}`);
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await page.locator('#live-state', { hasText: 'live' }).waitFor();
+  for (const l of ['D4', 'D5']) {
+    const id = real.seats.get(l);
+    await page.locator(`#seatmap [data-id="${id}"]`).click();
+    await page.waitForFunction((x) => document.querySelector(`[data-id="${x}"]`).classList.contains('mine'), id);
+  }
+  await page.locator('#checkout').click();
+  await page.locator('#checkout-sheet').waitFor();
+  await page.getByLabel('Promo code').fill('NOT-A-CODE');
+  await page.getByRole('button', { name: 'See the total' }).click();
+  await page.locator('#checkout-sheet .msg-error', { hasText: 'no such promo code' }).waitFor();
+  await page.getByLabel('Promo code').fill(code.toUpperCase());
+  const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/bookings' && r.status() === 201);
+  await page.getByRole('button', { name: 'See the total' }).click();
+  const bk = await (await answer).json();
+  assert.equal(bk.subtotalPaise, 150000);
+  assert.equal(bk.discountPaise, 50000);
+  assert.equal(bk.totalPaise, bk.subtotalPaise + bk.feePaise + bk.taxPaise);
+  await page.getByRole('button', { name: `Pay ${rupees(bk.totalPaise)}` }).waitFor();
+  const breakdown = await page.locator('#checkout-sheet .breakdown').innerText();
+  assert.match(breakdown, /Tickets\s+₹2,000/);
+  assert.match(breakdown, /Promo discount\s+-₹500/);
+  assert.ok(breakdown.includes(rupees(bk.feePaise)), breakdown);
+  assert.ok(await page.getByLabel('Promo code').isDisabled());
+  await shot(page, 'checkout-promo');
+  assert.deepEqual(problems.csp, []);
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
