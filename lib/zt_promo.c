@@ -352,6 +352,19 @@ code_json(const PGresult *r, int i)
 	return c;
 }
 
+/* {key: [every code of r]} added to o (created when NULL); returns o */
+static struct json_object *
+with_codes(struct json_object *o, const PGresult *r)
+{
+	struct json_object *a = json_object_new_array();
+	if (o == NULL)
+		o = json_object_new_object();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_object_array_add(a, code_json(r, i));
+	json_object_object_add(o, "codes", a);
+	return o;
+}
+
 /* a JSON array of at most 50 UUIDs as a PostgreSQL array; NULL if absent */
 static enum zt_err
 uuid_list(struct zt_req *req, struct json_object *in, const char *key,
@@ -544,10 +557,7 @@ zt_promo_create(
 	}
 	*out = json_object_new_object();
 	json_object_object_add(*out, "batchId", json_object_new_string(batch));
-	struct json_object *a = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_object_array_add(a, code_json(r, i));
-	json_object_object_add(*out, "codes", a);
+	with_codes(*out, r);
 	return ZT_OK;
 }
 
@@ -569,11 +579,7 @@ zt_promo_list(
 	if ((r = zt_db_exec(req, &err, &q_list, p)) == NULL)
 		return zt_fail_error(req, &err);
 	zt_db_rollback();
-	struct json_object *a = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_object_array_add(a, code_json(r, i));
-	*out = json_object_new_object();
-	json_object_object_add(*out, "codes", a);
+	*out = with_codes(NULL, r);
 	return ZT_OK;
 }
 

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, open, shot, apiSignIn, adoptSession, newEmail, warmAuth } from './lib.mjs';
-import { seedEvent, warmSeatsAndBookings, psql } from './real.mjs';
+import { seedEvent, warmSeatsAndBookings, psql, organizer } from './real.mjs';
 import { rupees } from '../../web/js/format.js';
 
 let browser;
@@ -54,6 +54,39 @@ test('a promo code at checkout: a wrong one is refused, the right one shows the 
   assert.ok(breakdown.includes(rupees(bk.feePaise)), breakdown);
   assert.ok(await page.getByLabel('Promo code').isDisabled());
   await shot(page, 'checkout-promo');
+  assert.deepEqual(problems.csp, []);
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('the organizer makes a code, sees it used, makes a batch and disables a code', async () => {
+  const org = await organizer('promo');
+  const ev = seedEvent({ tenantId: org.tenantId, title: 'Promo Crew Night', pricePaise: 80000 });
+  const { page, context, problems } = await open(browser, { acceptDialogs: true });
+  await adoptSession(context, org);
+  await page.goto('/organizer/promo.html');
+  await page.locator('#promo-page').waitFor();
+  await page.getByLabel('Code', { exact: true }).fill('Early-Bird');
+  await page.getByLabel('Event id').fill(ev.id);
+  await page.getByLabel('Value (% or ₹)').fill('15');
+  await page.getByLabel('Uses in all').fill('100');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.locator('#promo-msg.msg-ok', { hasText: 'early-bird is ready' }).waitFor();
+  await page.locator('tr[data-code="early-bird"]', { hasText: '15% off' }).waitFor();
+  assert.match(await page.locator('tr[data-code="early-bird"]').innerText(), /0 \/ 100/);
+  // a batch of single-use codes: one row, with its CSV
+  await page.getByLabel('Or generate single-use codes').fill('5');
+  await page.getByLabel('Prefix of generated codes').fill('STU');
+  await page.getByLabel('Value (% or ₹)').fill('50');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.locator('#promo-msg.msg-ok', { hasText: '5 codes made' }).waitFor();
+  await page.getByRole('button', { name: 'Batch CSV' }).waitFor();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Batch CSV' }).click();
+  assert.match((await download).suggestedFilename(), /^promo-codes-.*\.csv$/);
+  await page.locator('tr[data-code="early-bird"]').getByRole('button', { name: 'Disable' }).click();
+  await page.locator('tr[data-code="early-bird"]', { hasText: '(disabled)' }).waitFor();
+  await shot(page, 'organizer-promo');
   assert.deepEqual(problems.csp, []);
   assert.deepEqual(problems.errors, []);
   await context.close();

@@ -22,10 +22,12 @@ function window_(c) {
 
 async function downloadCsv(batchId, btn) {
   const text = await loading(btn, api.getText(`/api/tenants/me/promo-codes/batches/${encodeURIComponent(batchId)}/codes.csv`));
-  const a = h('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })), download: `promo-codes-${batchId.slice(0, 8)}.csv` });
+  const url = URL.createObjectURL(new Blob([text], { type: 'text/csv;charset=utf-8' }));
+  const a = h('a', { href: url, download: `promo-codes-${batchId.slice(0, 8)}.csv` });
   document.body.append(a);
   a.click();
   a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 function row(c, reload) {
