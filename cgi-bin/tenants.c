@@ -259,8 +259,9 @@ static const struct zt_route routes[] = {
     /* a bulk request of ZT_PROMO_BULK_MAX codes is a small body */
     {"POST", "/api/tenants/me/promo-codes", post_promo_codes, ZT_AUTH_MANAGER,
 	8192, 0},
+    /* the page posts {} */
     {"POST", "/api/tenants/me/promo-codes/:id/disable", post_promo_disable,
-	ZT_AUTH_MANAGER, 0, 0},
+	ZT_AUTH_MANAGER, 256, 0},
     {"GET", "/api/tenants/me/promo-codes/batches/:id/codes.csv",
 	get_promo_batch_csv, ZT_AUTH_MANAGER, 0, 0},
     /* the keys that sign the tenant's tickets (docs/tickets.md) */
