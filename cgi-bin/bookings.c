@@ -12,6 +12,7 @@
 #include "zt_refund.h"
 #include "zt_serve.h"
 #include "zt_settle.h"
+#include "zt_transfer.h"
 #include "zt_uuid.h"
 
 /* Answer status with *out once the lib call returned e. */
@@ -139,6 +140,49 @@ post_refund(struct zt_req *req)
 	return reply(req, e, 200, &out);
 }
 
+/* ticket transfer (docs/commerce.md) */
+static const char *const transfer_keys[] = {"email", "phone", NULL};
+
+static enum zt_err
+post_transfer(struct zt_req *req)
+{
+	const char *email = NULL, *phone = NULL;
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if ((e = zt_json_known(req, req->json, NULL, transfer_keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "email", ZT_OPTIONAL, 254, &email,
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "phone", ZT_OPTIONAL, 32, &phone,
+		 NULL)) != ZT_OK)
+		return e;
+	e = zt_transfer_offer(req, zt_param(req, "id"),
+	    zt_param(req, "ticketId"), email, phone, &out);
+	return reply(req, e, 201, &out);
+}
+
+static enum zt_err
+get_transfers_mine(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req, zt_transfer_mine(req, &out), 200, &out);
+}
+
+static enum zt_err
+post_transfer_accept(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_transfer_accept(req, zt_param(req, "id"), &out), 200, &out);
+}
+
+static enum zt_err
+post_transfer_cancel(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_transfer_cancel(req, zt_param(req, "id"), &out), 200, &out);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/bookings", post_booking, ZT_AUTH_USER, 1024, 0},
     {"GET", "/api/bookings", get_list, ZT_AUTH_SCANNER, 0, 0},
@@ -151,6 +195,14 @@ static const struct zt_route routes[] = {
 	0},
     {"POST", "/api/bookings/:id/cancel", post_cancel, ZT_AUTH_USER, 256, 0},
     {"POST", "/api/bookings/:id/refund", post_refund, ZT_AUTH_MANAGER, 1024, 0},
+    {"POST", "/api/bookings/:id/tickets/:ticketId/transfer", post_transfer,
+	ZT_AUTH_USER, 1024, 0},
+    {"GET", "/api/bookings/transfers/mine", get_transfers_mine, ZT_AUTH_USER, 0,
+	0},
+    {"POST", "/api/bookings/transfers/:id/accept", post_transfer_accept,
+	ZT_AUTH_USER, 256, 0},
+    {"POST", "/api/bookings/transfers/:id/cancel", post_transfer_cancel,
+	ZT_AUTH_USER, 256, 0},
 };
 
 int

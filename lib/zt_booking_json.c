@@ -21,7 +21,11 @@ static struct zt_sql q_get_tickets = ZT_SQL("bk_get_tickets",
     "SELECT id, seat_id, ticket_type_id, price_paise, status,"
     " to_char(checked_in_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-    " FROM tickets WHERE booking_id = $1 ORDER BY created_at, id",
+    " FROM tickets t WHERE booking_id = $1"
+    /* the buyer's tickets: one given away shows as transferred, the
+     * recipient's new row is theirs (docs/commerce.md) */
+    " AND user_id = (SELECT b.user_id FROM bookings b WHERE b.id = $1)"
+    " ORDER BY created_at, id",
     1);
 enum payment_col { PAY_ORDER, PAY_STATUS, PAY_AMOUNT, PAY_REFUNDED };
 static struct zt_sql q_get_payment = ZT_SQL("bk_get_payment",

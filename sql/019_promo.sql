@@ -124,3 +124,69 @@ create trigger bookings_promo_release after update of status on bookings
     execute function zt_promo_release();
 
 grant select, insert, update on promo_codes, promo_redemptions to ztic_app;
+
+-- ---------------------------------------------------------------------------
+-- Ticket transfer (docs/commerce.md, "Ticket transfer")
+--
+--   tickets.status 'transferred'  the old row of a ticket given to someone
+--                                 else: its QR payload (which carries the
+--                                 ticket id) no longer admits
+--   tickets.transfers             how many times this admission changed
+--                                 hands (the new row gets the old one's + 1)
+--   events.transfer_cutoff_hours  transfers close this long before the
+--                                 start; NULL: transfers off (the default)
+--   events.max_transfers          the organizer's rule on chains
+--   ticket_transfers              one offer: from the holder to an email or
+--                                 phone, pending → accepted | cancelled;
+--                                 at most one pending per ticket
+-- ---------------------------------------------------------------------------
+
+alter table tickets drop constraint tickets_status_check;
+alter table tickets add constraint tickets_status_check
+    check (status in ('live', 'cancelled', 'refunded', 'transferred'));
+alter table tickets add column transfers integer not null default 0
+    check (transfers >= 0);
+alter table events
+    add column transfer_cutoff_hours integer
+        check (transfer_cutoff_hours between 0 and 8760),
+    add column max_transfers integer not null default 1
+        check (max_transfers between 0 and 10);
+
+create table ticket_transfers (
+    id              uuid primary key default gen_random_uuid(),
+    tenant_id       uuid not null,
+    event_id        uuid not null,
+    ticket_id       uuid not null,
+    from_user       uuid not null references users (id),
+    to_email        text check (length(to_email) between 3 and 254),
+    to_phone        text check (length(to_phone) between 8 and 20),
+    status          text not null default 'pending'
+                    check (status in ('pending', 'accepted', 'cancelled')),
+    new_ticket_id   uuid,
+    accepted_by     uuid references users (id),
+    created_at      timestamptz not null default now(),
+    decided_at      timestamptz,
+    check (num_nonnulls(to_email, to_phone) = 1),
+    foreign key (tenant_id, ticket_id) references tickets (tenant_id, id),
+    foreign key (tenant_id, event_id) references events (tenant_id, id)
+);
+create unique index ticket_transfers_pending_idx on ticket_transfers (ticket_id)
+    where status = 'pending';
+create index ticket_transfers_to_email_idx on ticket_transfers (to_email)
+    where status = 'pending';
+create index ticket_transfers_to_phone_idx on ticket_transfers (to_phone)
+    where status = 'pending';
+
+select zt_apply_tenant_rls('ticket_transfers');
+alter policy tenant_isolation on ticket_transfers
+    using (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid))
+    with check (tenant_id = (select nullif(current_setting('app.tenant_id', true), '')::uuid));
+-- the sender and the person it is addressed to (by the email or phone of
+-- their account) find it without knowing its tenant
+create policy party_read on ticket_transfers for select
+    using (from_user = (select nullif(current_setting('app.user_id', true), '')::uuid)
+           or exists (select 1 from users u
+                       where u.id = (select nullif(current_setting('app.user_id', true), '')::uuid)
+                         and (u.email = to_email or u.phone = to_phone)));
+
+grant select, insert, update on ticket_transfers to ztic_app;

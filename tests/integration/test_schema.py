@@ -233,6 +233,12 @@ class World:
                                                           booking_id, user_id)
                            values (%s, %s, %s, %s)""",
                         (t["id"], code, b["id"], t["buyer"]))
+            # a pending transfer of its ticket (sql/019_promo.sql)
+            cur.execute("""insert into ticket_transfers (tenant_id, event_id,
+                               ticket_id, from_user, to_email)
+                           values (%s, %s, %s, %s, 'friend@t.in')""",
+                        (t["id"], t["pub"]["id"], b["tickets"][0],
+                         t["buyer"]))
         return t
 
     @staticmethod
@@ -294,7 +300,7 @@ class World:
         return b
 
     def purge(self):
-        order = ["ticket_keys", "checkin_duplicates", "admissions", "gates", "promo_redemptions", "promo_codes", "refunds", "payments", "payouts", "tickets",
+        order = ["ticket_keys", "checkin_duplicates", "admissions", "gates", "ticket_transfers", "promo_redemptions", "promo_codes", "refunds", "payments", "payouts", "tickets",
                  "booking_items", "bookings", "seats", "ticket_types", "price_categories",
                  "events", "invitations", "memberships", "tenant_payout_details",
                  "audit_log"]
