@@ -83,18 +83,25 @@ get_booking(struct zt_req *req)
 	    req, zt_booking_get(req, zt_param(req, "id"), &out), 200, &out);
 }
 
+/* A ticket's QR code as SVG once the lib call returned e. */
+static enum zt_err
+svg_reply(struct zt_req *req, enum zt_err e, const char *svg)
+{
+	if (e != ZT_OK)
+		return e;
+	req->resp_type = "image/svg+xml";
+	/* the holder's alone: no shared cache keeps it */
+	zt_reply_header(req, "Cache-Control", "private, max-age=300");
+	return zt_reply_text(req, 200, svg, strlen(svg));
+}
+
 static enum zt_err
 get_ticket_qr(struct zt_req *req)
 {
 	const char *svg = NULL;
 	enum zt_err e = zt_booking_ticket_qr_svg(
 	    req, zt_param(req, "id"), zt_param(req, "ticketId"), &svg);
-	if (e != ZT_OK)
-		return e;
-	req->resp_type = "image/svg+xml";
-	/* the buyer's alone: no shared cache keeps it */
-	zt_reply_header(req, "Cache-Control", "private, max-age=300");
-	return zt_reply_text(req, 200, svg, strlen(svg));
+	return svg_reply(req, e, svg);
 }
 
 static enum zt_err
@@ -183,6 +190,15 @@ post_transfer_cancel(struct zt_req *req)
 	    req, zt_transfer_cancel(req, zt_param(req, "id"), &out), 200, &out);
 }
 
+static enum zt_err
+get_received_qr(struct zt_req *req)
+{
+	const char *svg = NULL;
+	enum zt_err e =
+	    zt_transfer_qr_svg(req, zt_param(req, "ticketId"), &svg);
+	return svg_reply(req, e, svg);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/bookings", post_booking, ZT_AUTH_USER, 1024, 0},
     {"GET", "/api/bookings", get_list, ZT_AUTH_SCANNER, 0, 0},
@@ -199,6 +215,8 @@ static const struct zt_route routes[] = {
 	ZT_AUTH_USER, 1024, 0},
     {"GET", "/api/bookings/transfers/mine", get_transfers_mine, ZT_AUTH_USER, 0,
 	0},
+    {"GET", "/api/bookings/transfers/tickets/:ticketId/qr.svg", get_received_qr,
+	ZT_AUTH_USER, 0, 0},
     {"POST", "/api/bookings/transfers/:id/accept", post_transfer_accept,
 	ZT_AUTH_USER, 256, 0},
     {"POST", "/api/bookings/transfers/:id/cancel", post_transfer_cancel,

@@ -4,6 +4,7 @@
 #include "zt_ident.h"
 #include "zt_audit.h"
 #include "zt_json.h"
+#include "zt_qr.h"
 #include "zt_team.h"
 #include "zt_ticket.h"
 #include "zt_uuid.h"
@@ -453,6 +454,33 @@ zt_transfer_mine(struct zt_req *req, struct json_object **out)
 		*out = NULL;
 		return zt_fail_error(req, &err);
 	}
+	return ZT_OK;
+}
+
+enum zt_err
+zt_transfer_qr_svg(struct zt_req *req, const char *ticket_id, const char **svg)
+{
+	struct json_object *all, *recv;
+	const char *qr = NULL;
+	enum zt_err e;
+	*svg = NULL;
+	if ((e = zt_transfer_mine(req, &all)) != ZT_OK)
+		return e;
+	recv = json_object_object_get(all, "received");
+	for (size_t i = 0; i < json_object_array_length(recv); i++) {
+		struct json_object *x = json_object_array_get_idx(recv, i);
+		struct json_object *q = json_object_object_get(x, "qr");
+		if (q != NULL && ticket_id != NULL &&
+		    strcmp(
+			json_object_get_string(json_object_object_get(x, "id")),
+			ticket_id) == 0)
+			qr = zt_arena_strdup(
+			    req->arena, json_object_get_string(q));
+	}
+	json_object_put(all);
+	if (qr == NULL || (*svg = zt_qr_svg(req->arena, qr, NULL)) == NULL)
+		return zt_fail(req, ZT_ENOTFOUND, "ticket_not_found",
+		    "no such live ticket of yours");
 	return ZT_OK;
 }
 

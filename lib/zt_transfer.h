@@ -34,6 +34,10 @@ enum zt_err zt_transfer_cancel(
 /* GET /api/bookings/transfers/mine: {incoming: [pending to me],
  * outgoing: [mine], received: [tickets I hold by transfer, with qr]} */
 enum zt_err zt_transfer_mine(struct zt_req *req, struct json_object **out);
+/* GET /api/bookings/transfers/tickets/:ticketId/qr.svg: the QR code of a
+ * live ticket the caller received (404 otherwise), SVG in req's arena. */
+enum zt_err zt_transfer_qr_svg(
+    struct zt_req *req, const char *ticket_id, const char **svg);
 /* In the buyer's cancel (lib/zt_refund.c): 409 ticket_transferred when a
  * ticket of the booking was given away (the seller cannot refund what the
  * recipient holds). */
