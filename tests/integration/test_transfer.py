@@ -80,6 +80,12 @@ def test_a_transferred_tickets_old_qr_is_refused_and_its_new_one_admitted(
     assert new["id"] != tid and new["qr"] and new["qr"] != old_qr
     err(friend.call("POST", f"/api/bookings/transfers/{tr['id']}/accept"),
         409, "transfer_not_pending")
+    # the offline bundle follows: the old id revoked, the new one a ticket
+    bundle = gate.scanner.call(
+        "GET", f"/api/checkin/events/{gate.ev['id']}/bundle").json()
+    assert tid in bundle["revoked"]
+    assert new["id"] in {t["id"] for t in bundle["tickets"]}
+    assert tid not in {t["id"] for t in bundle["tickets"]}
     # the gate: the old payload and id refused, the new one admitted
     err(gate.scan(gate.scanner, old_qr), 410, "ticket_cancelled")
     err(gate.scan(gate.scanner, ticket=tid), 410, "ticket_cancelled")
