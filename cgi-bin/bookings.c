@@ -12,6 +12,7 @@
 #include "zt_refund.h"
 #include "zt_serve.h"
 #include "zt_settle.h"
+#include "zt_transfer.h"
 #include "zt_uuid.h"
 
 /* Answer status with *out once the lib call returned e. */
@@ -24,14 +25,16 @@ reply(struct zt_req *req, enum zt_err e, int status, struct json_object **out)
 static enum zt_err
 post_booking(struct zt_req *req)
 {
-	const char *event = NULL;
+	const char *event = NULL, *promo = NULL;
 	enum zt_err e;
 	if ((e = zt_json_uuid(req, req->json, "eventId", ZT_REQUIRED, &event,
-		 NULL)) != ZT_OK)
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "promoCode", ZT_OPTIONAL, 64,
+		 &promo, NULL)) != ZT_OK)
 		return e;
 	struct json_object *out = NULL;
 	int created = 0;
-	e = zt_booking_create(req, event, &out, &created);
+	e = zt_booking_create(req, event, promo, &out, &created);
 	return reply(req, e, created ? 201 : 200, &out);
 }
 
@@ -80,18 +83,25 @@ get_booking(struct zt_req *req)
 	    req, zt_booking_get(req, zt_param(req, "id"), &out), 200, &out);
 }
 
+/* A ticket's QR code as SVG once the lib call returned e. */
+static enum zt_err
+svg_reply(struct zt_req *req, enum zt_err e, const char *svg)
+{
+	if (e != ZT_OK)
+		return e;
+	req->resp_type = "image/svg+xml";
+	/* the holder's alone: no shared cache keeps it */
+	zt_reply_header(req, "Cache-Control", "private, max-age=300");
+	return zt_reply_text(req, 200, svg, strlen(svg));
+}
+
 static enum zt_err
 get_ticket_qr(struct zt_req *req)
 {
 	const char *svg = NULL;
 	enum zt_err e = zt_booking_ticket_qr_svg(
 	    req, zt_param(req, "id"), zt_param(req, "ticketId"), &svg);
-	if (e != ZT_OK)
-		return e;
-	req->resp_type = "image/svg+xml";
-	/* the buyer's alone: no shared cache keeps it */
-	zt_reply_header(req, "Cache-Control", "private, max-age=300");
-	return zt_reply_text(req, 200, svg, strlen(svg));
+	return svg_reply(req, e, svg);
 }
 
 static enum zt_err
@@ -137,6 +147,58 @@ post_refund(struct zt_req *req)
 	return reply(req, e, 200, &out);
 }
 
+/* ticket transfer (docs/commerce.md) */
+static const char *const transfer_keys[] = {"email", "phone", NULL};
+
+static enum zt_err
+post_transfer(struct zt_req *req)
+{
+	const char *email = NULL, *phone = NULL;
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if ((e = zt_json_known(req, req->json, NULL, transfer_keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "email", ZT_OPTIONAL, 254, &email,
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "phone", ZT_OPTIONAL, 32, &phone,
+		 NULL)) != ZT_OK)
+		return e;
+	e = zt_transfer_offer(req, zt_param(req, "id"),
+	    zt_param(req, "ticketId"), email, phone, &out);
+	return reply(req, e, 201, &out);
+}
+
+static enum zt_err
+get_transfers_mine(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req, zt_transfer_mine(req, &out), 200, &out);
+}
+
+static enum zt_err
+post_transfer_accept(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_transfer_accept(req, zt_param(req, "id"), &out), 200, &out);
+}
+
+static enum zt_err
+post_transfer_cancel(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_transfer_cancel(req, zt_param(req, "id"), &out), 200, &out);
+}
+
+static enum zt_err
+get_received_qr(struct zt_req *req)
+{
+	const char *svg = NULL;
+	enum zt_err e =
+	    zt_transfer_qr_svg(req, zt_param(req, "ticketId"), &svg);
+	return svg_reply(req, e, svg);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/bookings", post_booking, ZT_AUTH_USER, 1024, 0},
     {"GET", "/api/bookings", get_list, ZT_AUTH_SCANNER, 0, 0},
@@ -149,6 +211,16 @@ static const struct zt_route routes[] = {
 	0},
     {"POST", "/api/bookings/:id/cancel", post_cancel, ZT_AUTH_USER, 256, 0},
     {"POST", "/api/bookings/:id/refund", post_refund, ZT_AUTH_MANAGER, 1024, 0},
+    {"POST", "/api/bookings/:id/tickets/:ticketId/transfer", post_transfer,
+	ZT_AUTH_USER, 1024, 0},
+    {"GET", "/api/bookings/transfers/mine", get_transfers_mine, ZT_AUTH_USER, 0,
+	0},
+    {"GET", "/api/bookings/transfers/tickets/:ticketId/qr.svg", get_received_qr,
+	ZT_AUTH_USER, 0, 0},
+    {"POST", "/api/bookings/transfers/:id/accept", post_transfer_accept,
+	ZT_AUTH_USER, 256, 0},
+    {"POST", "/api/bookings/transfers/:id/cancel", post_transfer_cancel,
+	ZT_AUTH_USER, 256, 0},
 };
 
 int

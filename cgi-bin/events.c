@@ -9,6 +9,7 @@
 #include "zt_event.h"
 #include "zt_layout.h"
 #include "zt_serve.h"
+#include "zt_transfer.h"
 
 /* Public answers may be kept this long by nginx and browsers. */
 #define PUBLIC_MAX_AGE 30
@@ -109,6 +110,15 @@ put_layout(struct zt_req *req)
 	    &out);
 }
 
+static enum zt_err
+put_transfer_rules(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req,
+	    zt_transfer_rules(req, zt_param(req, "id"), req->json, &out), 200,
+	    &out);
+}
+
 static const struct zt_route routes[] = {
     {"GET", "/api/events", get_catalogue, ZT_AUTH_PUBLIC, 0, 0},
     {"GET", "/api/events/:id", get_public_by_id, ZT_AUTH_PUBLIC, 0, 0},
@@ -124,6 +134,9 @@ static const struct zt_route routes[] = {
     /* 20,000 seats in the explicit form fit in 1 MiB (nginx's cap) */
     {"PUT", "/api/events/:id/layout", put_layout, ZT_AUTH_MANAGER, 1024 * 1024,
 	0},
+    /* ticket transfer (docs/commerce.md) */
+    {"PUT", "/api/events/:id/transfer-rules", put_transfer_rules,
+	ZT_AUTH_MANAGER, 1024, 0},
 };
 
 int

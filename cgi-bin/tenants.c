@@ -8,6 +8,7 @@
 
 #include "zt_finance.h"
 #include "zt_json.h"
+#include "zt_promo.h"
 #include "zt_serve.h"
 #include "zt_team.h"
 #include "zt_ticket.h"
@@ -221,6 +222,50 @@ get_finance_event(struct zt_req *req)
 	return e;
 }
 
+/* promo codes (docs/commerce.md) */
+static enum zt_err
+get_promo_codes(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	enum zt_err e = zt_promo_list(req, zt_query(req, "eventId"), &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_promo_codes(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if (req->json == NULL)
+		return zt_fail(req, ZT_EBADREQ, "invalid_json",
+		    "send the code as a JSON object");
+	e = zt_promo_create(req, req->json, &out);
+	return e != ZT_OK ? e : zt_reply(req, 201, out);
+}
+
+static enum zt_err
+post_promo_disable(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	enum zt_err e = zt_promo_disable(req, zt_param(req, "id"), &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+get_promo_batch_csv(struct zt_req *req)
+{
+	const char *csv = NULL;
+	size_t len = 0;
+	enum zt_err e = zt_promo_export(req, zt_param(req, "id"), &csv, &len);
+	if (e != ZT_OK)
+		return e;
+	req->resp_type = "text/csv; charset=utf-8";
+	zt_reply_header(req, "Content-Disposition",
+	    "attachment; filename=\"promo-codes.csv\"");
+	zt_reply_header(req, "Cache-Control", "private, no-store");
+	return zt_reply_text(req, 200, csv, len);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
     {"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
@@ -239,6 +284,16 @@ static const struct zt_route routes[] = {
 	0},
     {"DELETE", "/api/tenants/me/invitations/:id", delete_invitation,
 	ZT_AUTH_MANAGER, 0, 0},
+    {"GET", "/api/tenants/me/promo-codes", get_promo_codes, ZT_AUTH_MANAGER, 0,
+	0},
+    /* a bulk request of ZT_PROMO_BULK_MAX codes is a small body */
+    {"POST", "/api/tenants/me/promo-codes", post_promo_codes, ZT_AUTH_MANAGER,
+	8192, 0},
+    /* the page posts {} */
+    {"POST", "/api/tenants/me/promo-codes/:id/disable", post_promo_disable,
+	ZT_AUTH_MANAGER, 256, 0},
+    {"GET", "/api/tenants/me/promo-codes/batches/:id/codes.csv",
+	get_promo_batch_csv, ZT_AUTH_MANAGER, 0, 0},
     /* the keys that sign the tenant's tickets (docs/tickets.md) */
     {"GET", "/api/tenants/me/ticket-keys", get_ticket_keys, ZT_AUTH_SCANNER, 0,
 	0},

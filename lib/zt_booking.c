@@ -12,6 +12,7 @@
 #include "zt_log.h"
 #include "zt_metrics.h"
 #include "zt_outbox.h"
+#include "zt_promo.h"
 #include "zt_qr.h"
 #include "zt_queue.h"
 #include "zt_razorpay.h"
@@ -65,30 +66,40 @@ static struct zt_sql q_event = ZT_SQL("bk_event",
  * without pc.event_id = $1 it ran public_read's function on every other
  * event's price categories (docs/benchmarks.md, section 12).
  */
-enum line_col { LINE_KIND, LINE_ID, LINE_PRICE, LINE_LABEL };
+enum line_col {
+	LINE_KIND,
+	LINE_ID,
+	LINE_PRICE,
+	LINE_LABEL,
+	LINE_CAT,
+	LINE_HIDDEN
+};
 enum line_kind { LINE_SEAT, LINE_GA, LINE_BOUGHT };
 static struct zt_sql q_lines = ZT_SQL("bk_lines",
     "SELECT 0, s.id, pc.price_paise,"
-    "  ltrim(s.section || ' ' || s.row_label || s.seat_label)"
+    "  ltrim(s.section || ' ' || s.row_label || s.seat_label),"
+    "  pc.id, false"
     " FROM seats s JOIN price_categories pc"
     "  ON pc.event_id = $1 AND pc.id = s.price_category_id"
     " WHERE s.event_id = $1 AND s.id = ANY($2::uuid[]) AND NOT s.blocked"
-    " UNION ALL SELECT 1, tt.id, tt.price_paise, tt.name FROM ticket_types tt"
+    " UNION ALL SELECT 1, tt.id, tt.price_paise, tt.name, NULL, tt.hidden"
+    " FROM ticket_types tt"
     " WHERE tt.event_id = $1 AND tt.id = ANY($3::uuid[])"
-    " UNION ALL SELECT 2, NULL, count(*), NULL FROM tickets"
+    " UNION ALL SELECT 2, NULL, count(*), NULL, NULL, false FROM tickets"
     " WHERE event_id = $1 AND user_id = $4 AND status = 'live'",
     4);
 /* the buyer's pending bookings for the event, with their items as
  * "id:qty,…" (sorted like zt__hold_sig) and the amount of an order still
  * to place */
-enum pending_col { PEND_ID, PEND_SIG, PEND_UNPLACED };
+enum pending_col { PEND_ID, PEND_SIG, PEND_UNPLACED, PEND_PROMO };
 static struct zt_sql q_pending = ZT_SQL("bk_pending",
     "SELECT b.id, (SELECT string_agg(coalesce(bi.seat_id,"
     "  bi.ticket_type_id)::text || ':' || bi.quantity, ',' ORDER BY"
     "  coalesce(bi.seat_id, bi.ticket_type_id)) FROM booking_items bi"
     "  WHERE bi.booking_id = b.id),"
     " (SELECT p.amount_paise FROM payments p WHERE p.booking_id = b.id"
-    "  AND p.provider_order_id IS NULL)" /* an order still to place */
+    "  AND p.provider_order_id IS NULL)," /* an order still to place */
+    " coalesce(b.promo_code_id::text, '')"
     " FROM bookings b WHERE b.user_id = $1 AND b.event_id = $2"
     " AND b.status = 'pending' FOR UPDATE OF b",
     2);
@@ -125,17 +136,20 @@ enum create_param {
 	CR_TYPES,
 	CR_QTYS,
 	CR_PRICES,
+	CR_PROMO,    /* $19: the promo code, NULL for none */
+	CR_DISCOUNT, /* $20: what it took off */
 	CR_NPARAMS
 };
 static struct zt_sql q_create = ZT_SQL("bk_create",
     "WITH b AS (INSERT INTO bookings (id, tenant_id, event_id, user_id,"
     "  status, subtotal_paise, fee_paise, tax_paise, total_paise, hold_id,"
-    "  expires_at, buyer_name, buyer_email, buyer_phone, confirmed_at)"
+    "  expires_at, buyer_name, buyer_email, buyer_phone, confirmed_at,"
+    "  promo_code_id, discount_paise)"
     "  VALUES ($1, $2, $3, $4,"
     "  CASE WHEN $14::boolean THEN 'confirmed' ELSE 'pending' END,"
     "  $5, $6, $7, $8, $9,"
     "  to_timestamp($10::bigint / 1000.0) + interval '" GRACE_SECS " seconds',"
-    "  $11, $12, $13, CASE WHEN $14::boolean THEN now() END)"
+    "  $11, $12, $13, CASE WHEN $14::boolean THEN now() END, $19, $20)"
     "  RETURNING expires_at, created_at, confirmed_at),"
     " l AS (SELECT * FROM unnest($15::uuid[], $16::uuid[], $17::int[],"
     "  $18::bigint[]) AS l(seat, type, qty, price)),"
@@ -156,7 +170,7 @@ static struct zt_sql q_create = ZT_SQL("bk_create",
     "  " ISO_CONFIRMED ", (SELECT count(*) FROM g),"
     "  t.id, t.seat_id, t.ticket_type_id, t.price_paise"
     " FROM b LEFT JOIN t ON true ORDER BY t.id",
-    18);
+    20);
 static struct zt_sql q_payment_order = ZT_SQL("bk_payment_order",
     "UPDATE payments SET provider_order_id = $2 WHERE booking_id = $1"
     " AND provider_order_id IS NULL",
@@ -190,7 +204,7 @@ struct zt_sql zt__q_get = ZT_SQL("bk_get",
     /* the QR window (docs/tickets.md, "Validity") */
     " extract(epoch FROM e.starts_at - interval '12 hours')::bigint,"
     " extract(epoch FROM e.ends_at + interval '6 hours')::bigint,"
-    " " WHEN_LOCAL ", b.close_reason"
+    " " WHEN_LOCAL ", b.close_reason, b.discount_paise"
     " FROM bookings b CROSS JOIN LATERAL " EVENT_OF("b") " WHERE b.id = $1",
     1);
 /*
@@ -485,6 +499,8 @@ price_hold(struct zt_req *req, const struct zt_hold *h, const PGresult *r,
 	l->qty = zt_arena_array(req->arena, cap + 1, sizeof(char *));
 	l->price = zt_arena_array(req->arena, cap + 1, sizeof(char *));
 	l->label = zt_arena_array(req->arena, cap + 1, sizeof(char *));
+	l->cat = zt_arena_array(req->arena, cap + 1, sizeof(char *));
+	l->hidden = zt_arena_array(req->arena, cap + 1, sizeof(int));
 	l->prices = zt_arena_array(
 	    req->arena, (size_t)total_tickets + 1, sizeof(int64_t));
 	for (int i = 0; i < PQntuples(r); i++) {
@@ -498,6 +514,8 @@ price_hold(struct zt_req *req, const struct zt_hold *h, const PGresult *r,
 		l->qty[l->n] = "1";
 		l->price[l->n] = zt__dup(req, r, i, LINE_PRICE);
 		l->label[l->n] = zt__dup(req, r, i, LINE_LABEL);
+		l->cat[l->n] = zt__dup(req, r, i, LINE_CAT);
+		l->hidden[l->n] = 0;
 		l->prices[l->tickets++] = atoll(PQgetvalue(r, i, LINE_PRICE));
 		l->n++;
 		nseats++;
@@ -522,11 +540,45 @@ price_hold(struct zt_req *req, const struct zt_hold *h, const PGresult *r,
 		    zt_arena_printf(req->arena, "%d", h->ga[i].quantity);
 		l->price[l->n] = zt__dup(req, r, row, LINE_PRICE);
 		l->label[l->n] = zt__dup(req, r, row, LINE_LABEL);
+		l->cat[l->n] = NULL;
+		l->hidden[l->n] = *PQgetvalue(r, row, LINE_HIDDEN) == 't';
 		for (int q = 0; q < h->ga[i].quantity; q++)
 			l->prices[l->tickets++] =
 			    atoll(PQgetvalue(r, row, LINE_PRICE));
 		l->n++;
 		l->nga++;
+	}
+	return ZT_OK;
+}
+
+/*
+ * The promo code (NULL: none) applied to the priced lines l: each line's
+ * unit price (and l->prices, one per ticket) becomes its promo price;
+ * what it took off is in use->discount (lib/zt_promo.c).
+ */
+static enum zt_err
+apply_promo(struct zt_req *req, const char *tenant, const char *event_id,
+    const char *code, struct zt__lines *l, struct zt_promo_use *use)
+{
+	struct zt_promo_line *pl =
+	    zt_arena_array(req->arena, l->n + 1, sizeof(*pl));
+	enum zt_err e;
+	int t = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		pl[i].type_id = l->type[i];
+		pl[i].category = l->cat[i];
+		pl[i].hidden = l->hidden[i];
+		pl[i].qty = atoi(l->qty[i]);
+		pl[i].unit = atoll(l->price[i]);
+	}
+	if ((e = zt_promo_apply(req, tenant, event_id, code, pl, l->n, use)) !=
+	    ZT_OK)
+		return e;
+	for (size_t i = 0; i < l->n; i++) {
+		l->price[i] =
+		    zt_arena_printf(req->arena, "%lld", (long long)pl[i].unit);
+		for (int q = 0; q < pl[i].qty; q++)
+			l->prices[t++] = pl[i].unit;
 	}
 	return ZT_OK;
 }
@@ -620,7 +672,7 @@ place_order(struct zt_req *req, const char *id, const char *event_id,
 
 enum zt_err
 zt_booking_create(struct zt_req *req, const char *event_id,
-    struct json_object **out, int *created)
+    const char *promo_code, struct json_object **out, int *created)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_hold h;
@@ -630,7 +682,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	struct buyer_facts bf;
 	struct zt__after a;
 	struct zt_ticket_signer sg;
-	char id[ZT_UUID_BUF], num[4][24], expires[24];
+	struct zt_promo_use use;
+	char id[ZT_UUID_BUF], num[5][24], expires[24];
 	const char *p[2], *tenant;
 	PGresult *ev, *lines, *pending, *made;
 	enum zt_err e;
@@ -674,7 +727,9 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	p[1] = event_id;
 	if ((pending = zt_db_exec(req, &err, &q_pending, p)) == NULL)
 		return zt_fail_error(req, &err);
-	if ((e = price_hold(req, &h, lines, &l)) != ZT_OK)
+	if ((e = price_hold(req, &h, lines, &l)) != ZT_OK ||
+	    (e = apply_promo(req, tenant, event_id, promo_code, &l, &use)) !=
+		ZT_OK)
 		return e;
 	/* holds count bought tickets too, but a confirmation racing the hold
 	 * can slip past them: PostgreSQL has the last word */
@@ -687,6 +742,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	if (zt_price_breakdown(&rules, l.prices, l.tickets, &price) != 0)
 		return zt_fail(req, ZT_EINVALID, "invalid_total",
 		    "this order cannot be priced");
+	price.discount = use.discount;
 	if (price.total > 0 && price.total < 100)
 		return zt_fail(req, ZT_EINVALID, "total_too_small",
 		    "online payments start at \u20b91.00");
@@ -697,7 +753,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		const char *old = zt__dup(req, pending, i, PEND_ID);
 		const char *q[1] = {old};
 		if (strcmp(PQgetvalue(pending, i, PEND_SIG),
-			zt__hold_sig(req, &l)) == 0) {
+			zt__hold_sig(req, &l)) == 0 &&
+		    strcmp(PQgetvalue(pending, i, PEND_PROMO), use.id) == 0) {
 			const char *order_id;
 			if (zt_db_commit(req, &err) != ZT_OK)
 				return zt_fail_error(req, &err);
@@ -720,6 +777,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	snprintf(num[1], sizeof(num[1]), "%lld", (long long)price.fee);
 	snprintf(num[2], sizeof(num[2]), "%lld", (long long)price.tax);
 	snprintf(num[3], sizeof(num[3]), "%lld", (long long)price.total);
+	snprintf(num[4], sizeof(num[4]), "%lld", (long long)use.discount);
 	snprintf(expires, sizeof(expires), "%lld", h.expires_ms);
 	const char *bp[CR_NPARAMS] = {
 	    [CR_ID] = id,
@@ -740,6 +798,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	    [CR_TYPES] = zt_db_array(req, l.type, l.n),
 	    [CR_QTYS] = zt_db_array(req, l.qty, l.n),
 	    [CR_PRICES] = zt_db_array(req, l.price, l.n),
+	    [CR_PROMO] = use.id[0] ? use.id : NULL,
+	    [CR_DISCOUNT] = num[4],
 	};
 	/* a free booking's answer signs its tickets: the key is read in the
 	 * same round trip as the insert */
@@ -753,6 +813,10 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 			    "these seats or tickets were just taken");
 		return zt_fail_error(req, &err);
 	}
+	/* the code's use, guarded: of buyers racing for its last use one
+	 * passes, the others fail here and their transaction with it */
+	if ((e = zt_promo_redeem(req, &use, id)) != ZT_OK)
+		return e;
 
 	if (is_free) {
 		/* confirmed in that statement unless a GA type ran out */

@@ -17,10 +17,11 @@
 /*
  * POST /api/bookings: the caller's hold on event_id becomes a booking.
  * *created is 1 for a new booking (201), 0 when the same hold gave back
- * the pending booking it made before (200).
+ * the pending booking it made before (200).  promo_code (NULL: none) is
+ * applied by lib/zt_promo.c (docs/commerce.md).
  */
 enum zt_err zt_booking_create(struct zt_req *req, const char *event_id,
-    struct json_object **out, int *created);
+    const char *promo_code, struct json_object **out, int *created);
 
 /* GET /api/bookings/:id (the buyer or the event's organizers; else 404). */
 enum zt_err zt_booking_get(

@@ -72,8 +72,9 @@ enum zt__get_col {
 	GET_FEE_BPS,
 	GET_VALID_FROM, /* the tickets' validity window, epoch seconds */
 	GET_VALID_UNTIL,
-	GET_WHEN,  /* WHEN_LOCAL */
-	GET_CLOSE, /* why a pending order closed, or NULL */
+	GET_WHEN,     /* WHEN_LOCAL */
+	GET_CLOSE,    /* why a pending order closed, or NULL */
+	GET_DISCOUNT, /* what a promo code took off (docs/commerce.md) */
 };
 /* A booking's lines with their labels, in label order ($1). */
 extern struct zt_sql zt__q_get_items;
@@ -137,7 +138,9 @@ struct zt__after {
 struct zt__lines {
 	size_t n;
 	const char **seat, **type, **qty, **price, **label;
-	int64_t *prices; /* one per ticket, for the breakdown */
+	const char **cat; /* a seat's price category (promo codes) */
+	int *hidden;	  /* a hidden GA type (promo codes) */
+	int64_t *prices;  /* one per ticket, for the breakdown */
 	int tickets;
 	int nga;    /* GA lines among the n */
 	int bought; /* the buyer's live tickets for the event */

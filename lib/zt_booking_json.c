@@ -21,7 +21,11 @@ static struct zt_sql q_get_tickets = ZT_SQL("bk_get_tickets",
     "SELECT id, seat_id, ticket_type_id, price_paise, status,"
     " to_char(checked_in_at AT TIME ZONE 'UTC', "
     "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-    " FROM tickets WHERE booking_id = $1 ORDER BY created_at, id",
+    " FROM tickets t WHERE booking_id = $1"
+    /* the buyer's tickets: one given away shows as transferred, the
+     * recipient's new row is theirs (docs/commerce.md) */
+    " AND user_id = (SELECT b.user_id FROM bookings b WHERE b.id = $1)"
+    " ORDER BY created_at, id",
     1);
 enum payment_col { PAY_ORDER, PAY_STATUS, PAY_AMOUNT, PAY_REFUNDED };
 static struct zt_sql q_get_payment = ZT_SQL("bk_get_payment",
@@ -217,6 +221,8 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 	json_object_object_add(b, "tenantId", opt_str(r, 0, GET_TENANT));
 	json_object_object_add(b, "subtotalPaise",
 	    json_object_new_int64(atoll(PQgetvalue(r, 0, GET_SUBTOTAL))));
+	json_object_object_add(b, "discountPaise",
+	    json_object_new_int64(atoll(PQgetvalue(r, 0, GET_DISCOUNT))));
 	json_object_object_add(b, "feePaise",
 	    json_object_new_int64(atoll(PQgetvalue(r, 0, GET_FEE))));
 	json_object_object_add(b, "taxPaise",
@@ -307,6 +313,8 @@ zt__created_json(struct zt_req *req, const char *id, const char *event_id,
 	json_object_object_add(b, "tenantId", json_object_new_string(tenant));
 	json_object_object_add(
 	    b, "subtotalPaise", json_object_new_int64(price->subtotal));
+	json_object_object_add(
+	    b, "discountPaise", json_object_new_int64(price->discount));
 	json_object_object_add(
 	    b, "feePaise", json_object_new_int64(price->fee));
 	json_object_object_add(

@@ -48,6 +48,28 @@ zt_price_breakdown(const struct zt_price_rules *rules, const int64_t *prices,
 	return 0;
 }
 
+int64_t
+zt_price_promo(enum zt_price_promo kind, int64_t value, int64_t unit)
+{
+	int64_t off;
+	if (unit <= 0 || value < 0)
+		return unit < 0 ? 0 : unit;
+	switch (kind) {
+	case ZT_PROMO_PERCENT:
+		if (value > 100)
+			value = 100;
+		off = bps_of(unit, (int)value * 100);
+		return off < 0 || off > unit ? 0 : unit - off;
+	case ZT_PROMO_AMOUNT:
+		return value >= unit ? 0 : unit - value;
+	case ZT_PROMO_PRICE:
+		return value < unit ? value : unit;
+	case ZT_PROMO_UNLOCK:
+		break;
+	}
+	return unit;
+}
+
 char *
 zt_price_format(int64_t paise, char *buf, size_t len)
 {

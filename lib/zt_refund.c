@@ -5,6 +5,7 @@
  */
 #include "zt_refund.h"
 #include "zt_finance.h"
+#include "zt_transfer.h"
 #include "zt_booking_int.h"
 #include "zt_crypto.h"
 #include "zt_json.h"
@@ -397,6 +398,8 @@ zt_refund_cancel(
 	if (*PQgetvalue(r, 0, CL_IN_WINDOW) != 't')
 		return zt_fail(req, ZT_ECONFLICT, "refund_window_closed",
 		    "the cancellation window for this event has closed");
+	if ((e = zt_transfer_check_cancel(req, booking_id)) != ZT_OK)
+		return e;
 	long long refund =
 	    zt_refund_policy(atoll(PQgetvalue(r, 0, CL_SUBTOTAL)),
 		atoll(PQgetvalue(r, 0, CL_FEE_PAISE)),

@@ -227,6 +227,22 @@ class World:
                            select tenant_id, event_id, ticket_id, id, gate_id,
                                   scanned_by, now() from admissions
                             where ticket_id = %s""", (b["tickets"][0],))
+            # a promo code and its use by the booking (sql/019_promo.sql)
+            cur.execute("""insert into promo_codes (tenant_id, code, kind,
+                                                    value, used)
+                           values (%s, 'schema10', 'percent', 10, 1)
+                           returning id""", (t["id"],))
+            code = cur.fetchone()[0]
+            cur.execute("""insert into promo_redemptions (tenant_id, code_id,
+                                                          booking_id, user_id)
+                           values (%s, %s, %s, %s)""",
+                        (t["id"], code, b["id"], t["buyer"]))
+            # a pending transfer of its ticket (sql/019_promo.sql)
+            cur.execute("""insert into ticket_transfers (tenant_id, event_id,
+                               ticket_id, from_user, to_email)
+                           values (%s, %s, %s, %s, 'friend@t.in')""",
+                        (t["id"], t["pub"]["id"], b["tickets"][0],
+                         t["buyer"]))
         return t
 
     @staticmethod
@@ -288,7 +304,7 @@ class World:
         return b
 
     def purge(self):
-        order = ["ticket_keys", "payment_discrepancies", "checkin_duplicates", "admissions", "gates", "refunds", "payments", "payouts", "tickets",
+        order = ["ticket_keys", "payment_discrepancies", "checkin_duplicates", "admissions", "gates", "ticket_transfers", "promo_redemptions", "promo_codes", "refunds", "payments", "payouts", "tickets",
                  "booking_items", "bookings", "seats", "ticket_types", "price_categories",
                  "events", "invitations", "memberships", "tenant_payout_details",
                  "audit_log"]

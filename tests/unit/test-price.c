@@ -53,9 +53,24 @@ TEST(rupees_use_indian_grouping)
 	CHECK_STR(zt_price_format(-150, b, sizeof(b)), "-\u20b91.50");
 }
 
+TEST(promo_prices_never_go_below_zero_nor_above_the_list_price)
+{
+	CHECK(zt_price_promo(ZT_PROMO_PERCENT, 10, 50000) == 45000);
+	/* 15% of 333 = 49.95, rounded half up to 50 off */
+	CHECK(zt_price_promo(ZT_PROMO_PERCENT, 15, 333) == 283);
+	CHECK(zt_price_promo(ZT_PROMO_PERCENT, 100, 50000) == 0);
+	CHECK(zt_price_promo(ZT_PROMO_AMOUNT, 20000, 50000) == 30000);
+	CHECK(zt_price_promo(ZT_PROMO_AMOUNT, 90000, 50000) == 0);
+	CHECK(zt_price_promo(ZT_PROMO_PRICE, 9900, 50000) == 9900);
+	CHECK(zt_price_promo(ZT_PROMO_PRICE, 90000, 50000) == 50000);
+	CHECK(zt_price_promo(ZT_PROMO_UNLOCK, 0, 50000) == 50000);
+	CHECK(zt_price_promo(ZT_PROMO_PERCENT, 50, 0) == 0);
+}
+
 int
 main(void)
 {
+	RUN(promo_prices_never_go_below_zero_nor_above_the_list_price);
 	RUN(fee_and_tax_round_half_up);
 	RUN(free_orders_pay_nothing);
 	RUN(negative_and_overflowing_prices_are_refused);

@@ -438,8 +438,11 @@ function openCheckout() {
   const breakdown = h('tbody');
   const payBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', id: 'pay', text: 'See the total' });
   const to = user.email || user.phone || '';
+  // a promo code (docs/commerce.md): sent with the order, priced by the server
+  const promo = h('input', { id: 'promo-code', name: 'promoCode', autocomplete: 'off', maxlength: '40', spellcheck: 'false', placeholder: 'Promo code (optional)', 'aria-label': 'Promo code' });
   const form = h('form', { novalidate: true },
     h('table.breakdown', { 'aria-label': 'Price breakdown' }, breakdown),
+    h('p.field', {}, promo),
     to ? h('p.small', {}, 'Tickets go to ', h('strong', { text: to }), '.') : null,
     h('p.small', {}, 'Held for you for ', timer),
     m, payBtn);
@@ -478,8 +481,11 @@ function openCheckout() {
     try {
       if (!bookingId) {
         // the order is made from our hold; prices come from the server
-        const ans = await loading(payBtn, api.post('/api/bookings', { eventId: ev.id }, passHeaders(ev.id)));
+        const code = promo.value.trim();
+        const ans = await loading(payBtn, api.post('/api/bookings', code ? { eventId: ev.id, promoCode: code } : { eventId: ev.id }, passHeaders(ev.id)));
         const b = normBooking(ans.booking || ans);
+        b.discountPaise = Number((ans.booking || ans).discountPaise) || 0;
+        promo.disabled = true;
         bookingId = b.id;
         payment = pay.paymentOf(ans);
         renderBreakdown(breakdown, b);
@@ -522,7 +528,12 @@ function renderBreakdown(tbody, b) {
     tbody.append(row('Tickets', sub), h('tr', {}, h('td.small.muted', { colspan: '2', text: 'Fees and taxes are added by the server in the next step.' })));
     return;
   }
-  tbody.append(row('Tickets', b.subtotalPaise));
+  if (b.discountPaise > 0) {
+    tbody.append(row('Tickets', b.subtotalPaise + b.discountPaise));
+    tbody.append(row('Promo discount', -b.discountPaise, 'discount'));
+  } else {
+    tbody.append(row('Tickets', b.subtotalPaise));
+  }
   tbody.append(row('Booking fee', b.feePaise));
   tbody.append(row('GST', b.taxPaise));
   tbody.append(row('Total', b.totalPaise, 'total'));

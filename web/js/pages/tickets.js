@@ -10,6 +10,7 @@ import { rupees, dateTime } from '../format.js';
 import { booking as normBooking } from '../model.js';
 import { stream } from '../live.js';
 import * as pay from '../pay.js';
+import { transferButton, transfersPanel } from './transfers.js';
 
 const box = $('#bookings');
 const msg = $('#msg');
@@ -44,11 +45,13 @@ function qrFigure(b, t) {
   return fig;
 }
 
-function ticketLine(t) {
+function ticketLine(t, b, m) {
+  const given = t.status === 'transferred';
   return h('li', {},
     h('span', { text: t.seatLabel || t.ticketType || 'Ticket' }),
-    h('span', {}, t.status !== 'live' ? stamp(t.status === 'refunded' ? 'refunded' : 'cancelled') : null,
-      t.checkedInAt ? h('span.small', { text: ' · checked in' }) : null));
+    h('span', {}, t.status !== 'live' ? stamp(given ? 'cancelled' : t.status === 'refunded' ? 'refunded' : 'cancelled', given ? 'transferred' : undefined) : null,
+      t.checkedInAt ? h('span.small', { text: ' · checked in' }) : null,
+      b.status === 'confirmed' && t.status === 'live' && !t.checkedInAt ? transferButton(b, t, m) : null));
 }
 
 function qrCodes(b) {
@@ -84,7 +87,7 @@ function card(b) {
     h('h2', {}, b.eventId ? h('a', { href: `/event.html?id=${encodeURIComponent(b.eventId)}`, text: b.event.title || 'Event' }) : (b.event.title || 'Event')),
     b.event.venueName ? h('p.small', { text: b.event.venueName }) : null,
     h('div.perforation', { 'aria-hidden': 'true' }),
-    h('ul.selection-list', { 'aria-label': 'Tickets' }, byLabel(b.tickets).map(ticketLine)),
+    h('ul.selection-list', { 'aria-label': 'Tickets' }, byLabel(b.tickets).map((t) => ticketLine(t, b, m))),
     qrCodes(b),
     h('p.small', {}, 'Total ', h('strong.price', { text: rupees(b.totalPaise, { free: true }) }), ` · booking ${b.id.slice(0, 8)}`),
     m, actions);
@@ -146,10 +149,12 @@ async function load() {
     const list = (Array.isArray(ans) ? ans : ans.bookings || ans.items || []).map(normBooking);
     box.replaceChildren();
     if (!list.length) {
+      transfersPanel($('#transfers'), load);
       replace(box, h('div.empty', {}, h('p', { text: 'No tickets yet.' }), h('a.btn', { href: '/', text: 'Find an event' })));
       return;
     }
     for (const b of list) { box.append(card(b)); watch(b); }
+    transfersPanel($('#transfers'), load);
     if (location.hash) document.getElementById(decodeURIComponent(location.hash.slice(1)))?.scrollIntoView();
   } catch (err) {
     clearTimeout(slow);
