@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "zt_apitoken.h"
 #include "zt_json.h"
 #include "zt_serve.h"
 #include "zt_team.h"
@@ -194,6 +195,47 @@ post_accept_id(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
+static const char *const token_keys[] = {"name", "scopes", "expiresAt", NULL};
+
+static enum zt_err
+post_token(struct zt_req *req)
+{
+	const char *name = NULL;
+	struct json_object *scopes = NULL, *out;
+	int64_t expires = 0;
+	enum zt_err e;
+
+	if ((e = zt_json_known(req, req->json, NULL, token_keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "name", ZT_REQUIRED, 80, &name,
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_array(req, req->json, "scopes", ZT_REQUIRED, 5,
+		 &scopes, NULL)) != ZT_OK ||
+	    (e = zt_json_time(req, req->json, "expiresAt", ZT_OPTIONAL,
+		 &expires, NULL)) != ZT_OK)
+		return e;
+	if (*name == '\0')
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'name' must not be empty");
+	if ((e = zt_apitoken_create(req, name, scopes, expires, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 201, out);
+}
+
+static enum zt_err
+get_tokens(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_apitoken_list(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+delete_token(struct zt_req *req)
+{
+	enum zt_err e = zt_apitoken_revoke(req, zt_param(req, "tokenId"));
+	return e != ZT_OK ? e : zt_reply(req, 204, NULL);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
     {"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
@@ -216,6 +258,11 @@ static const struct zt_route routes[] = {
 	0},
     {"POST", "/api/tenants/me/ticket-keys/:kid/revoke", post_ticket_key_revoke,
 	ZT_AUTH_OWNER, 0, 0},
+    /* API tokens (docs/api-tokens.md): owners, never a token */
+    {"GET", "/api/tenants/me/tokens", get_tokens, ZT_AUTH_OWNER, 0, 0},
+    {"POST", "/api/tenants/me/tokens", post_token, ZT_AUTH_OWNER, 2048, 0},
+    {"DELETE", "/api/tenants/me/tokens/:tokenId", delete_token, ZT_AUTH_OWNER,
+	0, 0},
     /* the invitee's side: any signed-in user, whatever their tenant */
     {"GET", "/api/tenants/invitations/mine", get_my_invitations, ZT_AUTH_USER,
 	0, 0},
