@@ -97,6 +97,8 @@ create table webhook_deliveries (
                      check (status in ('pending', 'delivered', 'failed')),
     attempts         integer not null default 0,
     next_attempt_at  timestamptz not null default now(),
+    -- tries stop after this (24 hours; a redelivery starts a new window)
+    retry_until      timestamptz not null default now() + interval '24 hours',
     created_at       timestamptz not null default now(),
     delivered_at     timestamptz,
     last_status      integer,
