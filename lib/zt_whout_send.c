@@ -182,7 +182,8 @@ disable(struct zt_req *req, const char *tenant, const char *endpoint,
 		    m, "reason", json_object_new_string(why));
 		json_object_object_add(m, "link",
 		    json_object_new_string(zt_arena_printf(req->arena,
-			"%s/organizer/integrations.html", zt_g.cfg.public_url)));
+			"%s/organizer/integrations.html",
+			zt_g.cfg.public_url)));
 		enum zt_err e =
 		    zt_outbox_enqueue(req, "email", PQgetvalue(r, i, 0), m);
 		json_object_put(m);
