@@ -185,3 +185,19 @@ def test_removed_creator_token_stops(ctx):
     r = with_token(ctx, tok, "GET", "/api/events/mine")
     assert r.status_code == 403
     assert r.json()["error"]["code"] == "not_a_member"
+
+
+def test_checkin_scope_on_the_checkin_responder(ctx):
+    org = Org(ctx)
+    ev = org.published()
+    ck = make_token(org, ["checkin"])["token"]
+    rd = make_token(org, ["events:read"])["token"]
+    path = f"/api/checkin/events/{ev['id']}/stats"
+    r = with_token(ctx, ck, "GET", path)
+    assert r.status_code == 200, r.text
+    r = with_token(ctx, rd, "GET", path)
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "insufficient_scope"
+    r = with_token(ctx, ck, "POST", "/api/checkin/scan",
+                   {"eventId": ev["id"], "payload": "nonsense", "gate": "A"})
+    assert r.status_code not in (401, 403, 500, 503), r.text
