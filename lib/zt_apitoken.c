@@ -230,32 +230,13 @@ token_json(const PGresult *r, int i)
 static enum zt_err
 scopes_param(struct zt_req *req, struct json_object *scopes, const char **out)
 {
-	const char *v[8];
-	size_t n = json_object_array_length(scopes);
-	if (n == 0 || n > 5)
-		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "field 'scopes' must list 1 to 5 scopes");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *s = json_object_array_get_idx(scopes, i);
-		const char *name = json_object_is_type(s, json_type_string)
-				       ? json_object_get_string(s)
-				       : "";
-		int known = 0;
-		for (int k = 0; known_scopes[k] != NULL; k++)
-			if (strcmp(name, known_scopes[k]) == 0)
-				known = 1;
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(v[j], name) == 0)
-				known = 0;
-		if (!known)
-			return zt_fail(req, ZT_EBADREQ, "invalid_field",
-			    "field 'scopes' must list distinct scopes among "
-			    "events:read, events:write, orders:read, refunds, "
-			    "checkin");
-		v[i] = name;
-	}
-	*out = zt_db_array(req, v, n);
-	return ZT_OK;
+	const char *v[5];
+	size_t n;
+	enum zt_err e =
+	    zt_json_pick(req, scopes, "scopes", known_scopes, 5, v, &n);
+	if (e == ZT_OK)
+		*out = zt_db_array(req, v, n);
+	return e;
 }
 
 enum zt_err
@@ -324,26 +305,8 @@ zt_apitoken_create(struct zt_req *req, const char *name,
 enum zt_err
 zt_apitoken_list(struct zt_req *req, struct json_object **out)
 {
-	struct zt_error err = ZT_ERROR_INIT;
-	const char *p[1] = {req->tenant_id};
-	struct json_object *arr;
-	PGresult *r;
-	enum zt_err e;
-
-	if ((e = zt_team_begin(req, ZT_ROLE_OWNER, NULL)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &err, &q_list, p)) == NULL)
-		return zt_fail_error(req, &err);
-	arr = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_object_array_add(arr, token_json(r, i));
-	if (zt_db_commit(req, &err) != ZT_OK) {
-		json_object_put(arr);
-		return zt_fail_error(req, &err);
-	}
-	*out = json_object_new_object();
-	json_object_object_add(*out, "tokens", arr);
-	return ZT_OK;
+	return zt_team_list_rows(
+	    req, ZT_ROLE_OWNER, &q_list, "tokens", token_json, out);
 }
 
 enum zt_err

@@ -345,29 +345,12 @@ check_url(struct zt_req *req, const char *url)
 static enum zt_err
 events_param(struct zt_req *req, struct json_object *events, const char **out)
 {
-	const char *v[8];
-	size_t n = json_object_array_length(events);
-	if (n == 0 || n > 7)
-		return bad(req, "events", "must list 1 to 7 event types");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *s = json_object_array_get_idx(events, i);
-		const char *t = json_object_is_type(s, json_type_string)
-				    ? json_object_get_string(s)
-				    : "";
-		int ok = zt_whout_known_type(t);
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(v[j], t) == 0)
-				ok = 0;
-		if (!ok)
-			return bad(req, "events",
-			    "must list distinct event types among "
-			    "booking.confirmed, booking.refunded, "
-			    "ticket.checked_in, ticket.transferred, "
-			    "event.published, event.cancelled, payout.paid");
-		v[i] = t;
-	}
-	*out = zt_db_array(req, v, n);
-	return ZT_OK;
+	const char *v[7];
+	size_t n;
+	enum zt_err e = zt_json_pick(req, events, "events", types, 7, v, &n);
+	if (e == ZT_OK)
+		*out = zt_db_array(req, v, n);
+	return e;
 }
 
 static const char *
@@ -445,26 +428,8 @@ zt_whout_create(struct zt_req *req, const char *url, struct json_object *events,
 enum zt_err
 zt_whout_list(struct zt_req *req, struct json_object **out)
 {
-	struct zt_error err = ZT_ERROR_INIT;
-	const char *p[1] = {req->tenant_id};
-	struct json_object *arr;
-	PGresult *r;
-	enum zt_err e;
-
-	if ((e = zt_team_begin(req, ZT_ROLE_OWNER, NULL)) != ZT_OK)
-		return e;
-	if ((r = zt_db_exec(req, &err, &q_list, p)) == NULL)
-		return zt_fail_error(req, &err);
-	arr = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_object_array_add(arr, endpoint_json(r, i));
-	if (zt_db_commit(req, &err) != ZT_OK) {
-		json_object_put(arr);
-		return zt_fail_error(req, &err);
-	}
-	*out = json_object_new_object();
-	json_object_object_add(*out, "webhooks", arr);
-	return ZT_OK;
+	return zt_team_list_rows(
+	    req, ZT_ROLE_OWNER, &q_list, "webhooks", endpoint_json, out);
 }
 
 enum zt_err
@@ -596,7 +561,6 @@ zt_whout_deliveries(
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {id, req->tenant_id};
-	struct json_object *arr;
 	PGresult *r;
 	int active;
 	enum zt_err e;
@@ -606,17 +570,10 @@ zt_whout_deliveries(
 	if ((e = zt_team_begin(req, ZT_ROLE_OWNER, NULL)) != ZT_OK ||
 	    (e = find_endpoint(req, id, &active)) != ZT_OK)
 		return e;
-	if ((r = zt_db_exec(req, &err, &q_deliveries, p)) == NULL)
+	if ((r = zt_db_exec(req, &err, &q_deliveries, p)) == NULL ||
+	    zt_db_commit_rows(req, &err, r, "deliveries", delivery_json, out) !=
+		ZT_OK)
 		return zt_fail_error(req, &err);
-	arr = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++)
-		json_object_array_add(arr, delivery_json(r, i));
-	if (zt_db_commit(req, &err) != ZT_OK) {
-		json_object_put(arr);
-		return zt_fail_error(req, &err);
-	}
-	*out = json_object_new_object();
-	json_object_object_add(*out, "deliveries", arr);
 	return ZT_OK;
 }
 
