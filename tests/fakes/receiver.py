@@ -13,8 +13,9 @@ In a test (no process of its own):
     rx.got                                     # [Delivery(...), ...]
     rx.stop()
 
-Standalone: `receiver.py --port 0 --port-file F --secret S` prints `ready`
-and logs each delivery as one JSON line on stdout.
+Standalone (to try a dev stack's deliveries by hand):
+`receiver.py --port 0 --port-file F --secret S` prints `ready` and answers
+200 to well-signed deliveries, 401 to the rest.
 
 verify(secret, header, body, now, tolerance) is the reference check:
 parse `t=<unix>,v1=<hex>[,v1=<hex>]`, refuse a t more than `tolerance`
