@@ -228,5 +228,5 @@ main(void)
 {
 	return zt_serve("bookings", routes, ZT_ROUTES_LEN(routes),
 	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_LIVE | ZT_NEED_JWT |
-		ZT_NEED_RAZORPAY | ZT_NEED_TICKETS);
+		ZT_NEED_RAZORPAY | ZT_NEED_TICKETS | ZT_NEED_AUTH);
 }

@@ -265,5 +265,6 @@ int
 main(void)
 {
 	return zt_serve("checkin", routes, ZT_ROUTES_LEN(routes),
-	    ZT_NEED_PG | ZT_NEED_LIVE | ZT_NEED_JWT);
+	    ZT_NEED_PG | ZT_NEED_LIVE | ZT_NEED_JWT | ZT_NEED_REDIS |
+		ZT_NEED_AUTH);
 }

@@ -143,5 +143,5 @@ int
 main(void)
 {
 	return zt_serve("events", routes, ZT_ROUTES_LEN(routes),
-	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_JWT);
+	    ZT_NEED_PG | ZT_NEED_REDIS | ZT_NEED_JWT | ZT_NEED_AUTH);
 }

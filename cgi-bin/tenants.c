@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "zt_apitoken.h"
 #include "zt_finance.h"
 #include "zt_json.h"
 #include "zt_promo.h"
@@ -13,6 +14,7 @@
 #include "zt_team.h"
 #include "zt_ticket.h"
 #include "zt_tenant.h"
+#include "zt_whout.h"
 
 static const char *const onboard_keys[] = {
     "name", "slug", "institution", "contactEmail", "contactPhone", NULL};
@@ -266,6 +268,149 @@ get_promo_batch_csv(struct zt_req *req)
 	return zt_reply_text(req, 200, csv, len);
 }
 
+static const char *const token_keys[] = {"name", "scopes", "expiresAt", NULL};
+
+static enum zt_err
+post_token(struct zt_req *req)
+{
+	const char *name = NULL;
+	struct json_object *scopes = NULL, *out;
+	int64_t expires = 0;
+	enum zt_err e;
+
+	if ((e = zt_json_known(req, req->json, NULL, token_keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "name", ZT_REQUIRED, 80, &name,
+		 NULL)) != ZT_OK ||
+	    (e = zt_json_array(req, req->json, "scopes", ZT_REQUIRED, 5,
+		 &scopes, NULL)) != ZT_OK ||
+	    (e = zt_json_time(req, req->json, "expiresAt", ZT_OPTIONAL,
+		 &expires, NULL)) != ZT_OK)
+		return e;
+	if (*name == '\0')
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'name' must not be empty");
+	if ((e = zt_apitoken_create(req, name, scopes, expires, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 201, out);
+}
+
+static enum zt_err
+get_tokens(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_apitoken_list(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+delete_token(struct zt_req *req)
+{
+	enum zt_err e = zt_apitoken_revoke(req, zt_param(req, "tokenId"));
+	return e != ZT_OK ? e : zt_reply(req, 204, NULL);
+}
+
+static const char *const webhook_keys[] = {
+    "url", "events", "description", "enabled", NULL};
+
+/* The fields of a webhook body; on POST url and events are required. */
+static enum zt_err
+webhook_fields(struct zt_req *req, enum zt_json_opt must, const char **url,
+    struct json_object **events, const char **description, int *enable)
+{
+	int present = 0;
+	enum zt_err e;
+	if (req->json == NULL)
+		return zt_fail(req, ZT_EBADREQ, "invalid_json",
+		    "send the webhook as a JSON object");
+	if ((e = zt_json_known(req, req->json, NULL, webhook_keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "url", must, 2048, url, NULL)) !=
+		ZT_OK ||
+	    (e = zt_json_array(
+		 req, req->json, "events", must, 7, events, NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "description", ZT_OPTIONAL, 200,
+		 description, NULL)) != ZT_OK ||
+	    (e = zt_json_bool(req, req->json, "enabled", ZT_OPTIONAL, enable,
+		 &present)) != ZT_OK)
+		return e;
+	if (present && *enable == 0)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'enabled' may only be true (delete a webhook to "
+		    "stop it)");
+	if (!present)
+		*enable = -1;
+	return ZT_OK;
+}
+
+static enum zt_err
+post_webhook(struct zt_req *req)
+{
+	const char *url = NULL, *description = NULL;
+	struct json_object *events = NULL, *out;
+	int enable;
+	enum zt_err e;
+	if ((e = webhook_fields(req, ZT_REQUIRED, &url, &events, &description,
+		 &enable)) != ZT_OK ||
+	    (e = zt_whout_create(req, url, events, description, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 201, out);
+}
+
+static enum zt_err
+get_webhooks(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_whout_list(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+patch_webhook(struct zt_req *req)
+{
+	const char *url = NULL, *description = NULL;
+	struct json_object *events = NULL, *out;
+	int enable;
+	enum zt_err e;
+	if ((e = webhook_fields(req, ZT_OPTIONAL, &url, &events, &description,
+		 &enable)) != ZT_OK ||
+	    (e = zt_whout_update(req, zt_param(req, "webhookId"), url, events,
+		 description, enable, &out)) != ZT_OK)
+		return e;
+	return zt_reply(req, 200, out);
+}
+
+static enum zt_err
+delete_webhook(struct zt_req *req)
+{
+	enum zt_err e = zt_whout_delete(req, zt_param(req, "webhookId"));
+	return e != ZT_OK ? e : zt_reply(req, 204, NULL);
+}
+
+static enum zt_err
+post_webhook_rotate(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_whout_rotate(req, zt_param(req, "webhookId"), &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+get_webhook_deliveries(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e =
+	    zt_whout_deliveries(req, zt_param(req, "webhookId"), &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_redeliver(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_whout_redeliver(
+	    req, zt_param(req, "webhookId"), zt_param(req, "deliveryId"), &out);
+	return e != ZT_OK ? e : zt_reply(req, 202, out);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
     {"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
@@ -301,6 +446,25 @@ static const struct zt_route routes[] = {
 	0},
     {"POST", "/api/tenants/me/ticket-keys/:kid/revoke", post_ticket_key_revoke,
 	ZT_AUTH_OWNER, 0, 0},
+    /* API tokens (docs/api-tokens.md): owners, never a token */
+    {"GET", "/api/tenants/me/tokens", get_tokens, ZT_AUTH_OWNER, 0, 0},
+    {"POST", "/api/tenants/me/tokens", post_token, ZT_AUTH_OWNER, 2048, 0},
+    {"DELETE", "/api/tenants/me/tokens/:tokenId", delete_token, ZT_AUTH_OWNER,
+	0, 0},
+    /* outgoing webhooks (docs/webhooks.md): owners */
+    {"GET", "/api/tenants/me/webhooks", get_webhooks, ZT_AUTH_OWNER, 0, 0},
+    {"POST", "/api/tenants/me/webhooks", post_webhook, ZT_AUTH_OWNER, 4096, 0},
+    {"PATCH", "/api/tenants/me/webhooks/:webhookId", patch_webhook,
+	ZT_AUTH_OWNER, 4096, 0},
+    {"DELETE", "/api/tenants/me/webhooks/:webhookId", delete_webhook,
+	ZT_AUTH_OWNER, 0, 0},
+    {"POST", "/api/tenants/me/webhooks/:webhookId/rotate", post_webhook_rotate,
+	ZT_AUTH_OWNER, 0, 0},
+    {"GET", "/api/tenants/me/webhooks/:webhookId/deliveries",
+	get_webhook_deliveries, ZT_AUTH_OWNER, 0, 0},
+    {"POST",
+	"/api/tenants/me/webhooks/:webhookId/deliveries/:deliveryId/redeliver",
+	post_redeliver, ZT_AUTH_OWNER, 0, 0},
     /* the invitee's side: any signed-in user, whatever their tenant */
     {"GET", "/api/tenants/invitations/mine", get_my_invitations, ZT_AUTH_USER,
 	0, 0},

@@ -20,6 +20,7 @@
 #include "zt_server.h"
 #include "zt_team.h"
 #include "zt_uuid.h"
+#include "zt_whout.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -838,7 +839,10 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 			bf.summary = zt__summary_add(
 			    req, bf.summary, l.qty[o[i]], l.label[o[i]]);
 		if ((e = queue_buyer_msg(req, id, &bf, "booking.confirmed",
-			 "amount", 0, "")) != ZT_OK)
+			 "amount", 0, "")) != ZT_OK ||
+		    (e = zt_whout_event(req, tenant, "booking.confirmed",
+			 "bookingId", id, "eventId", event_id, "amountPaise",
+			 "0", NULL)) != ZT_OK)
 			return e;
 		/* the key that signs the answer's QR payloads, in this
 		 * transaction: its first one commits with the tickets */

@@ -9,6 +9,7 @@
 #include "zt_metrics.h"
 #include "zt_server.h"
 #include "zt_time.h"
+#include "zt_whout.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -583,7 +584,10 @@ zt_checkin_scan(struct zt_req *req, const char *event,
 		zt_fail_detail(req, "admission", adm);
 		return ZT_ECONFLICT;
 	}
-	if ((e = zt__ck_counts_queue(req, &c, gate, &cn)) != ZT_OK ||
+	if ((e = zt_whout_event(req, req->tenant_id, "ticket.checked_in",
+		 "ticketId", row.id, "eventId", event, "gate", scan->gate,
+		 NULL)) != ZT_OK ||
+	    (e = zt__ck_counts_queue(req, &c, gate, &cn)) != ZT_OK ||
 	    (e = zt__ck_commit(req)) != ZT_OK)
 		return e;
 	zt__ck_counts_of(&cn, &n);

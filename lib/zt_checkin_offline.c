@@ -7,6 +7,7 @@
 #include "zt_json.h"
 #include "zt_metrics.h"
 #include "zt_time.h"
+#include "zt_whout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,11 @@ sync_one(struct zt_req *req, struct zt__ck_ctx *c, const char *device,
 			return e;
 	}
 	if (PQntuples(r) > 0) {
+		if ((e = zt_whout_event(req, req->tenant_id,
+			 "ticket.checked_in", "ticketId", row.id, "eventId",
+			 c->event, "gate", s->gate, "deviceId", device,
+			 NULL)) != ZT_OK)
+			return e;
 		*admitted = 1;
 		*res = sync_result(
 		    index, "admitted", "admitted", "Admitted", row.id);

@@ -970,3 +970,20 @@ zt_db_array(struct zt_req *req, const char *const *v, size_t n)
 	*o = '\0';
 	return s;
 }
+
+enum zt_err
+zt_db_commit_rows(struct zt_req *req, struct zt_error *err, const PGresult *r,
+    const char *key, struct json_object *(*row)(const PGresult *r, int i),
+    struct json_object **out)
+{
+	struct json_object *arr;
+	enum zt_err e = zt_db_commit(req, err);
+	if (e != ZT_OK)
+		return e;
+	arr = json_object_new_array();
+	for (int i = 0; i < PQntuples(r); i++)
+		json_object_array_add(arr, row(r, i));
+	*out = json_object_new_object();
+	json_object_object_add(*out, key, arr);
+	return ZT_OK;
+}

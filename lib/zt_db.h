@@ -186,6 +186,16 @@ int zt_db_backend_pid(const struct zt_db *db);
  * nothing is quoted; NULL entries are SQL NULL), in req's arena. */
 const char *zt_db_array(struct zt_req *req, const char *const *v, size_t n);
 
+/*
+ * Commit the open transaction, then *out = {key: [row(r, i) for each row of
+ * r]}: the end of a domain function that lists rows.  On failure *out is
+ * untouched and err describes it.
+ */
+enum zt_err zt_db_commit_rows(struct zt_req *req, struct zt_error *err,
+    const PGresult *r, const char *key,
+    struct json_object *(*row)(const PGresult *r, int i),
+    struct json_object **out);
+
 /* Helpers to read a result: value or NULL for SQL NULL. */
 const char *zt_db_val(const PGresult *r, int row, int col);
 

@@ -8,6 +8,7 @@
 #include "zt_layout.h"
 #include "zt_slug.h"
 #include "zt_team.h"
+#include "zt_whout.h"
 #include "zt_tenant.h"
 #include "zt_time.h"
 #include "zt_uuid.h"
@@ -970,6 +971,11 @@ zt_event_change_state(struct zt_req *req, const char *id, const char *action,
 	p[2] = next;
 	if (zt_db_exec(req, &err, &q_status, p) == NULL)
 		return zt_fail_error(req, &err);
+	if ((e = zt_whout_event(req, req->tenant_id,
+		 strcmp(action, "publish") == 0 ? "event.published"
+						: "event.cancelled",
+		 "eventId", id, NULL)) != ZT_OK)
+		return e;
 	struct json_object *d = json_object_new_object();
 	json_object_object_add(d, "from", json_object_new_string(status));
 	json_object_object_add(d, "to", json_object_new_string(next));

@@ -340,6 +340,11 @@ zt_http_perform(struct zt_http_call *c, char *why, size_t whylen)
 		SET(CURLOPT_USERNAME, c->user);
 		SET(CURLOPT_PASSWORD, c->pass ? c->pass : "");
 	}
+	if (c->opensocket != NULL) {
+		SET(CURLOPT_OPENSOCKETFUNCTION, c->opensocket);
+		SET(CURLOPT_OPENSOCKETDATA, c->opensocket_data);
+		SET(CURLOPT_PROXY, "");
+	}
 	if (c->body != NULL) {
 		SET(CURLOPT_POST, 1L);
 		SET(CURLOPT_POSTFIELDS, c->body);

@@ -113,7 +113,12 @@ struct zt_http_call {
 	int too_long;		 /* out: the answer passed cap (not kept) */
 	struct zt_http_buf resp; /* out: the answer's first cap bytes */
 	long max_age;		 /* out: Cache-Control max-age in seconds (0 for
-				    no-store / no-cache), -1 when the answer gave none */
+				    no-store / no-cache), -1 when the answer gave none */	/* optional, for URLs a tenant chose (outgoing webhooks): called for
+	 * every socket libcurl opens, with the address it will connect to
+	 * (CURLOPT_OPENSOCKETFUNCTION), so a name that resolves to a private
+	 * address is refused as it is connected; no proxy is used then */
+	curl_opensocket_callback opensocket;
+	void *opensocket_data;
 };
 
 /*

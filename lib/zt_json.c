@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -305,4 +306,37 @@ zt_json_text(struct zt_req *req, struct json_object *o, size_t *len)
 	if (len != NULL)
 		*len = n;
 	return zt_arena_strndup(req->arena, s, n);
+}
+
+enum zt_err
+zt_json_pick(struct zt_req *req, struct json_object *a, const char *key,
+    const char *const *known, size_t maxn, const char **v, size_t *n)
+{
+	size_t len = json_object_array_length(a), ok = 0;
+	char list[512] = "";
+	for (size_t i = 0; i < len && i < maxn && ok == i; i++) {
+		struct json_object *s = json_object_array_get_idx(a, i);
+		const char *t = json_object_is_type(s, json_type_string)
+				    ? json_object_get_string(s)
+				    : "";
+		for (size_t k = 0; known[k] != NULL; k++)
+			if (strcmp(t, known[k]) == 0)
+				ok++;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(v[j], t) == 0)
+				ok = 0;
+		v[i] = t;
+	}
+	if (len >= 1 && len <= maxn && ok == len) {
+		*n = len;
+		return ZT_OK;
+	}
+	for (size_t k = 0; known[k] != NULL; k++) {
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s%s", k ? ", " : "",
+		    known[k]);
+	}
+	return zt_fail(req, ZT_EBADREQ, "invalid_field",
+	    "field '%s' must list 1 to %zu distinct values among %s", key, maxn,
+	    list);
 }

@@ -28,6 +28,14 @@ enum zt_err zt_json_bool(struct zt_req *req, struct json_object *o,
 enum zt_err zt_json_array(struct zt_req *req, struct json_object *o,
     const char *key, enum zt_json_opt req_opt, size_t maxn,
     struct json_object **out, int *present);
+/*
+ * The array a (from zt_json_array) as 1 to maxn distinct strings, each one
+ * of the NULL-terminated list known: into v (room for maxn) and *n.  Else
+ * 400 naming key and listing what it may hold.
+ */
+enum zt_err zt_json_pick(struct zt_req *req, struct json_object *a,
+    const char *key, const char *const *known, size_t maxn, const char **v,
+    size_t *n);
 /* A canonical lowercase UUID string. */
 enum zt_err zt_json_uuid(struct zt_req *req, struct json_object *o,
     const char *key, enum zt_json_opt req_opt, const char **out, int *present);

@@ -133,6 +133,11 @@ static const struct tmpl templates[] = {
 	"Hi {name},\n\nWe have refunded {amount} for booking {bookingRef} "
 	"({eventTitle}). {reason}\n\nIt reaches your account in 5-7 "
 	"working days.\n"},
+    {"webhook.disabled", "A webhook of {tenantName} was disabled",
+	"Hello,\n\nThe webhook {url} of {tenantName} has failed since "
+	"{since} and has been disabled: {reason}.\n\nFix the endpoint, then "
+	"enable it again from {link}; deliveries younger than 24 hours can "
+	"be sent again from its delivery log.\n"},
     {"payment.late_refunded", "Your payment for {eventTitle} was refunded",
 	"Hi {name},\n\nYour payment of {amount} arrived after your held "
 	"seats were released and they were sold to someone else, so we "

@@ -14,6 +14,7 @@
 #include "zt_server.h"
 #include "zt_team.h"
 #include "zt_uuid.h"
+#include "zt_whout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,6 +240,10 @@ zt__refund_captured(struct zt_req *req, struct zt__after *a,
 	a->refund_payment = provider_payment_id;
 	a->refund_amount = amount;
 	a->refund_key = key;
+	if ((e = zt_whout_event(req, a->tenant_id, "booking.refunded",
+		 "bookingId", booking_id, "refundId", a->refund_id,
+		 "amountPaise", amt, "reason", reason, NULL)) != ZT_OK)
+		return e;
 	if ((e = zt__tell_buyer(req, booking_id, a, template, "amount", amount,
 		 reason)) != ZT_OK)
 		return e;

@@ -1,5 +1,6 @@
 /* zt_serve.c - FastCGI accept loop and dispatcher; see zt_serve.h. */
 #include "zt_serve.h"
+#include "zt_apitoken.h"
 #include "zt_db.h"
 #include "zt_json.h"
 #include "zt_live.h"
@@ -57,6 +58,9 @@ zt_authenticate(struct zt_req *req, enum zt_auth auth)
 		return zt_fail(req, ZT_EUNAUTH, "invalid_token",
 		    "the Authorization header must be 'Bearer <token>'");
 	}
+	/* an organizer's API token: its scopes stand for the role */
+	if (zt_apitoken_is(h + 7) && auth != ZT_AUTH_ADMIN)
+		return zt_apitoken_authenticate(req, h + 7);
 	if (zt_token_verify(
 		&zt_g.cfg, aud, h + 7, (long)time(NULL), &c, &why) != 0) {
 		zt_log_info("auth", "token refused: %s", why);

@@ -9,6 +9,7 @@
 #include "zt_crypto.h"
 #include "zt_razorpay.h"
 #include "zt_server.h"
+#include "zt_whout.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -223,7 +224,10 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 		*out = CONFIRMED;
 		a->consume = 1;
 		a->live_type = "booking.confirmed";
-		if ((e = zt__load_items(req, booking_id, a)) != ZT_OK)
+		if ((e = zt__load_items(req, booking_id, a)) != ZT_OK ||
+		    (e = zt_whout_event(req, a->tenant_id, "booking.confirmed",
+			 "bookingId", booking_id, "paymentId", payment_id,
+			 "amountPaise", amt, NULL)) != ZT_OK)
 			return e;
 		return zt__tell_buyer(req, booking_id, a, "booking.confirmed",
 		    "amount", amount, "");

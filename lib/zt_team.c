@@ -209,6 +209,24 @@ zt_team_begin(struct zt_req *req, enum zt_role min, enum zt_role *role)
 	return ZT_OK;
 }
 
+enum zt_err
+zt_team_list_rows(struct zt_req *req, enum zt_role min, struct zt_sql *q,
+    const char *key, struct json_object *(*row)(const PGresult *r, int i),
+    struct json_object **out)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[1] = {req->tenant_id};
+	PGresult *r;
+	enum zt_err e;
+
+	if ((e = zt_team_begin(req, min, NULL)) != ZT_OK)
+		return e;
+	if ((r = zt_db_exec(req, &err, q, p)) == NULL ||
+	    zt_db_commit_rows(req, &err, r, key, row, out) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
+}
+
 static struct json_object *
 member_json(const PGresult *r, int i)
 {

@@ -27,6 +27,7 @@
 #define ZT_TEAM_H
 
 #include <json-c/json.h>
+#include <libpq-fe.h>
 
 #include "zt_req.h"
 #include "zt_uuid.h"
@@ -71,6 +72,17 @@ enum zt_err zt_team_may(enum zt_role actor, int self, enum zt_role from,
  */
 enum zt_err zt_team_begin(
     struct zt_req *req, enum zt_role min, enum zt_role *role);
+
+struct zt_sql;
+/*
+ * A tenant's list for its members of role min or above: zt_team_begin,
+ * q run with the tenant id as $1, then *out = {key: [row(r, i) …]}
+ * (zt_db_commit_rows).  For API tokens, webhooks and the like.
+ */
+enum zt_err zt_team_list_rows(struct zt_req *req, enum zt_role min,
+    struct zt_sql *q, const char *key,
+    struct json_object *(*row)(const PGresult *r, int i),
+    struct json_object **out);
 
 /* The team: *out = {"members": [{userId, email, phone, name, role,
  * since}]} (caller owns it). */

@@ -151,7 +151,8 @@ class World:
                 "tenantSlug": self.a.slug, "eventSlug": self.a_event["slug"],
                 "userId": self.a.owner.id, "seatId": str(uuid.uuid4()),
                 "bookingId": str(uuid.uuid4()), "ticketId": str(uuid.uuid4()),
-                "sessionId": str(uuid.uuid4()), "kid": "1"}
+                "sessionId": str(uuid.uuid4()), "kid": "1", "tokenId": str(uuid.uuid4()),
+                "webhookId": str(uuid.uuid4()), "deliveryId": str(uuid.uuid4())}
 
     def other_ids(self, op):
         """The same parameters pointing at tenant B's things."""
@@ -161,7 +162,8 @@ class World:
                 "eventSlug": self.b_event["slug"],
                 "userId": self.b.owner.id, "seatId": str(self.b_seat),
                 "bookingId": self.b_booking, "ticketId": str(uuid.uuid4()),
-                "sessionId": str(uuid.uuid4()), "kid": "1"}
+                "sessionId": str(uuid.uuid4()), "kid": "1", "tokenId": str(uuid.uuid4()),
+                "webhookId": str(uuid.uuid4()), "deliveryId": str(uuid.uuid4())}
 
 
 @pytest.fixture(scope="module")

@@ -187,6 +187,26 @@ class World:
                                                     secret_box)
                            values (%s, 7, %s, %s)""",
                         (t["id"], os.urandom(32), os.urandom(72)))
+            # API tokens and outgoing webhooks (sql/020)
+            cur.execute("""insert into api_tokens (tenant_id, name, prefix,
+                                                   token_hash, scopes, created_by)
+                           values (%s, 'ci', 'zt_live_abcd', %s,
+                                   array['events:read'], %s)""",
+                        (t["id"], os.urandom(32), t["owner_user"]))
+            cur.execute("""insert into webhook_endpoints (tenant_id, url, events,
+                                                          secret, created_by)
+                           values (%s, 'https://example.com/h',
+                                   array['booking.confirmed'], %s, %s)
+                           returning id""",
+                        (t["id"], "s" * 40, t["owner_user"]))
+            ep = cur.fetchone()[0]
+            cur.execute("""insert into webhook_deliveries (tenant_id, endpoint_id,
+                                                           event_type, body)
+                           values (%s, %s, 'booking.confirmed', '{}')
+                           returning id""", (t["id"], ep))
+            cur.execute("""insert into webhook_attempts (tenant_id, delivery_id,
+                                                         duration_ms)
+                           values (%s, %s, 5)""", (t["id"], cur.fetchone()[0]))
         # A paid, refunded-in-part, checked-in order on the published event.
         b = self.booking(t["id"], t["pub"], t["buyer"],
                          seats=[t["pub"]["seats"][0]], confirm=True)
@@ -304,7 +324,8 @@ class World:
         return b
 
     def purge(self):
-        order = ["ticket_keys", "payment_discrepancies", "checkin_duplicates", "admissions", "gates", "ticket_transfers", "promo_redemptions", "promo_codes", "refunds", "payments", "payouts", "tickets",
+        order = ["webhook_attempts", "webhook_deliveries", "webhook_endpoints",
+                 "api_tokens", "ticket_keys", "payment_discrepancies", "checkin_duplicates", "admissions", "gates", "ticket_transfers", "promo_redemptions", "promo_codes", "refunds", "payments", "payouts", "tickets",
                  "booking_items", "bookings", "seats", "ticket_types", "price_categories",
                  "events", "invitations", "memberships", "tenant_payout_details",
                  "audit_log"]
