@@ -3,6 +3,8 @@
 #include "zt_booking_int.h"
 #include "zt_finance.h"
 #include "zt_log.h"
+#include "zt_outbox.h"
+#include "zt_price.h"
 #include "zt_server.h"
 
 #include <stdio.h>
@@ -56,6 +58,18 @@ static struct zt_sql q_end = ZT_SQL("po_end",
     " paid_at = CASE WHEN $2 = 'paid' THEN now() END"
     " WHERE id = $1 AND status = 'processing' RETURNING id",
     3);
+/* the payout a transfer webhook names (payouts_transfer_idx, sql/023) */
+static struct zt_sql q_by_transfer = ZT_SQL("po_by_transfer",
+    "SELECT id, tenant_id FROM payouts WHERE provider_transfer_id = $1", 1);
+/* whom to tell that a payout failed: the tenant's owners */
+static struct zt_sql q_tell = ZT_SQL("po_tell",
+    "SELECT u.email, t.name, e.title, p.net_paise FROM payouts p"
+    " JOIN tenants t ON t.id = p.tenant_id"
+    " JOIN events e ON e.id = p.event_id"
+    " JOIN memberships m ON m.tenant_id = p.tenant_id AND m.role = 'owner'"
+    " JOIN users u ON u.id = m.user_id"
+    " WHERE p.id = $1 AND u.email IS NOT NULL",
+    1);
 static struct zt_sql q_decide = ZT_SQL("po_decide",
     "UPDATE payouts SET status = $2, decided_by = $3, decided_at = now()"
     " WHERE id = $1 AND status IN ('pending', 'held') RETURNING id",
@@ -113,24 +127,128 @@ propose(struct zt_req *req, const char *event_id, const char *tenant)
 	return PQntuples(r) > 0;
 }
 
-/* Record how a payout ended (in the tenant's scope). */
+/*
+ * Email the tenant's owners that payout id failed or was reversed (inside
+ * the open transaction: the message exists exactly when the status does).
+ */
+static enum zt_err
+tell_owners(
+    struct zt_req *req, const char *id, const char *status, const char *why)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[1] = {id};
+	char money[32];
+	PGresult *r;
+	enum zt_err e = ZT_OK;
+	/* users and memberships of the tenant: read as the system */
+	if (zt_db_scope_system(req, &err, 1) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_tell, p)) == NULL)
+		return zt_fail_error(req, &err);
+	for (int i = 0; i < PQntuples(r) && e == ZT_OK; i++) {
+		struct json_object *m = json_object_new_object();
+		json_object_object_add(
+		    m, "template", json_object_new_string("payout.failed"));
+		json_object_object_add(m, "tenantName",
+		    json_object_new_string(PQgetvalue(r, i, 1)));
+		json_object_object_add(m, "eventTitle",
+		    json_object_new_string(PQgetvalue(r, i, 2)));
+		json_object_object_add(m, "amount",
+		    json_object_new_string(zt_price_format(
+			atoll(PQgetvalue(r, i, 3)), money, sizeof(money))));
+		json_object_object_add(m, "outcome",
+		    json_object_new_string(strcmp(status, "reversed") == 0
+					       ? "reversed after it was sent"
+					       : "not made"));
+		json_object_object_add(
+		    m, "reason", json_object_new_string(why ? why : ""));
+		json_object_object_add(
+		    m, "payoutId", json_object_new_string(id));
+		e = zt_outbox_enqueue(req, "email", PQgetvalue(r, i, 0), m);
+		json_object_put(m);
+	}
+	return e;
+}
+
+/*
+ * End payout id as status (paid, failed, reversed) inside the open
+ * transaction, in its tenant's scope.  Only a payout still 'processing'
+ * ends, so the poller and the webhook, in any order, end it once; a
+ * failure or reversal tells the owners with it.  *ended: 1 when this call
+ * ended it.
+ */
+static enum zt_err
+finish(struct zt_req *req, const char *id, const char *status, const char *why,
+    int *ended)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[3] = {id, status, why ? why : ""};
+	PGresult *r;
+	*ended = 0;
+	if ((r = zt_db_exec(req, &err, &q_end, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (PQntuples(r) == 0)
+		return ZT_OK; /* ended already: by the other path */
+	*ended = 1;
+	if (strcmp(status, "paid") == 0) {
+		zt_log_info("payouts", "payout %s paid", id);
+		return ZT_OK;
+	}
+	zt_log_warn("payouts", "payout %s %s (%s): its amount is payable again",
+	    id, status, why ? why : "");
+	return tell_owners(req, id, status, why);
+}
+
+/* Record how a payout ended (a transaction of its own). */
 static int
 end(struct zt_req *req, const char *id, const char *tenant, const char *status,
     const char *why)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	const char *p[3] = {id, status, why ? why : ""};
+	int ended;
 	if (zt_db_begin_tenant(req, &err, tenant, "") != ZT_OK ||
-	    zt_db_exec(req, &err, &q_end, p) == NULL ||
+	    finish(req, id, status, why, &ended) != ZT_OK ||
 	    zt_db_commit(req, &err) != ZT_OK)
 		return -1;
-	if (strcmp(status, "paid") == 0)
-		zt_log_info("payouts", "payout %s paid", id);
-	else
-		zt_log_warn("payouts",
-		    "payout %s %s (%s): its amount is payable again", id,
-		    status, why ? why : "");
 	return 1;
+}
+
+/* How a transfer in this state ends its payout (NULL: still going). */
+static const char *
+transfer_ending(const struct zt_razorpay_transfer *t, const char **why)
+{
+	*why = NULL;
+	if (strcmp(t->status, "processed") == 0)
+		return "paid";
+	if (strcmp(t->status, "failed") == 0) {
+		*why = "the transfer failed";
+		return "failed";
+	}
+	if (strcmp(t->status, "reversed") == 0 ||
+	    strcmp(t->status, "partially_reversed") == 0) {
+		*why = "the transfer was reversed";
+		return "reversed";
+	}
+	return NULL;
+}
+
+enum zt_err
+zt_payout_transfer_event(
+    struct zt_req *req, const struct zt_razorpay_transfer *t)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[1] = {t->id}, *why, *status = transfer_ending(t, &why);
+	PGresult *r;
+	int ended;
+	if (status == NULL)
+		return ZT_OK;
+	if ((r = zt_db_exec(req, &err, &q_by_transfer, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (PQntuples(r) == 0)
+		return ZT_OK; /* not ours, or not recorded yet: the poller */
+	const char *id = zt__dup(req, r, 0, 0);
+	if (zt_db_scope_tenant(req, &err, PQgetvalue(r, 0, 1), "") != ZT_OK)
+		return zt_fail_error(req, &err);
+	return finish(req, id, status, why, &ended);
 }
 
 /* Send one approved payout; 1 sent (or ended), 0 not sendable now. */
@@ -187,15 +305,8 @@ check_one(struct zt_req *req, const char *id, const char *tenant,
 		zt_log_warn("payouts", "payout %s: %s", id, err.msg);
 		return 0;
 	}
-	if (strcmp(t.status, "processed") == 0)
-		return end(req, id, tenant, "paid", NULL);
-	if (strcmp(t.status, "failed") == 0)
-		return end(req, id, tenant, "failed", "the transfer failed");
-	if (strcmp(t.status, "reversed") == 0 ||
-	    strcmp(t.status, "partially_reversed") == 0)
-		return end(
-		    req, id, tenant, "reversed", "the transfer was reversed");
-	return 0;
+	const char *why, *status = transfer_ending(&t, &why);
+	return status ? end(req, id, tenant, status, why) : 0;
 }
 
 int

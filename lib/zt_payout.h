@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "zt_razorpay.h"
 #include "zt_req.h"
 
 /*
@@ -26,6 +27,16 @@
  * each.  The counts are of this run.  0, or -1 when the database failed.
  */
 int zt_payout_run(int limit, int *proposed, int *sent, int *ended);
+
+/*
+ * A transfer.* webhook (zt_settle_webhook, inside its open transaction in
+ * the system scope): the payout sent as transfer t ends as the poller
+ * would end it (processed: paid; failed, reversed: payable again, the
+ * owners told), once whichever comes first.  A transfer that is no
+ * payout's (or not recorded yet: the poller ends it) changes nothing.
+ */
+enum zt_err zt_payout_transfer_event(
+    struct zt_req *req, const struct zt_razorpay_transfer *t);
 
 /*
  * A platform admin's decision on a pending (or held) payout: approve 1

@@ -1014,6 +1014,13 @@ zt_razorpay_event_parse(const char *body, size_t len,
 			goto bad;
 		ev->has_refund = 1;
 	}
+	if ((ent = zt_http_json_obj(
+		 zt_http_json_obj(payload, "transfer"), "entity")) != NULL) {
+		what = "transfer";
+		if (parse_transfer(ent, &ev->transfer) != 0)
+			goto bad;
+		ev->has_transfer = 1;
+	}
 	rc = 0;
 	goto out;
 bad:

@@ -149,10 +149,12 @@ struct zt_razorpay_event {
 			   … */
 	char account_id[48];
 	long long created_at;
-	int has_payment, has_order, has_refund; /* which entities were sent */
+	int has_payment, has_order, has_refund,
+	    has_transfer; /* which entities were sent */
 	struct zt_razorpay_payment payment;
 	struct zt_razorpay_order order;
 	struct zt_razorpay_refund refund;
+	struct zt_razorpay_transfer transfer; /* transfer.processed, … */
 };
 
 /*

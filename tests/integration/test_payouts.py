@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from ztbook import (Person, Rzp, Shop, stack_env, paid_booking, run_cron, run_cron_twice,
-                    wait_for)
+                    rzp_lost, wait_for)
 
 
 @pytest.fixture
@@ -171,19 +171,103 @@ def test_admin_decisions(shop, rzp, razorpay_url, base_url, stack_var):
                     tenant=t)[0] == ADMIN
 
 
-def test_reversed_transfer_makes_the_amount_payable_again(shop, rzp, razorpay_url, base_url,
-                                                         stack_var):
+def told(shop, t):
+    """The payout.failed messages queued for the tenant's owners."""
+    return [r[0] for r in shop.all(
+        "select o.payload from outbox o where o.payload->>'template' = 'payout.failed'"
+        " and o.recipient in (select u.email from users u join memberships m"
+        "  on m.user_id = u.id where m.tenant_id = %s and m.role = 'owner')"
+        " order by o.created_at", (t,))]
+
+
+def approved_and_sent(shop, rzp, razorpay_url, base_url, stack_var, auto):
+    """A payout approved and sent, its transfer to end as auto ("none":
+    stays pending): (tenant, event, account, ledger, payout id)."""
     t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var)
-    rzp.post("/_fake/config", {"transfer_auto": "none"})
+    rzp.post("/_fake/config", {"transfer_auto": auto})
     run_cron(stack_var, "payouts")
     [p] = payouts(shop, t, ev)
     approve(stack_var, p[0])
     run_cron(stack_var, "payouts")
-    [trf] = transfers(razorpay_url, account)
+    if auto != "none":
+        assert wait_for(lambda: transfers(razorpay_url, account)[0]["status"] == auto)
     assert payouts(shop, t, ev)[0][1] == "processing"
+    return t, ev, account, ledger, p[0]
+
+
+def test_reversed_transfer_makes_the_amount_payable_again(shop, rzp, razorpay_url, base_url,
+                                                         stack_var):
+    t, ev, account, ledger, _ = approved_and_sent(shop, rzp, razorpay_url, base_url, stack_var,
+                                                  "none")
+    [trf] = transfers(razorpay_url, account)
     rzp.post(f"/_fake/transfers/{trf['id']}/settle", {"status": "reversed"})
     run_cron(stack_var, "payouts")      # ends it as reversed
     run_cron(stack_var, "payouts")      # and proposes the payable anew
     ps = payouts(shop, t, ev)
     assert [x[1] for x in ps] == ["reversed", "pending"], ps
     assert ps[1][2] == ledger["payablePaise"]
+    [m] = told(shop, t)
+    assert m["payoutId"] == str(ps[0][0]) and "reversed" in m["outcome"]
+
+
+def deliver_transfer_webhooks(rzp, razorpay_url, trf_id):
+    ids = [e["id"] for e in requests.get(razorpay_url + "/_fake/webhooks",
+                                         params={"id": trf_id, "body": 0}, timeout=10)
+           .json()["events"] if e["event"].startswith("transfer.")]
+    assert ids
+    done = rzp.deliver(event_ids=ids)["delivered"]
+    assert done and all(d["ok"] for d in done), done
+
+
+def test_transfer_webhook_pays_without_polling(shop, rzp, rzp_lost, razorpay_url, base_url,
+                                               stack_var):
+    t, ev, account, ledger, pid = approved_and_sent(shop, rzp, razorpay_url, base_url,
+                                                   stack_var, "processed")
+    [trf] = transfers(razorpay_url, account)
+    deliver_transfer_webhooks(rzp, razorpay_url, trf["id"])
+    [p] = payouts(shop, t, ev)
+    assert p[1] == "paid" and p[6] == trf["id"]
+    assert shop.one("select paid_at is not null from payouts where id = %s", (pid,), tenant=t)[0]
+    run_cron_twice(stack_var, "payouts")     # the poller finds nothing left to end
+    assert [x[1] for x in payouts(shop, t, ev)] == ["paid"] and told(shop, t) == []
+
+
+@pytest.mark.parametrize("webhook_first", [True, False])
+def test_failed_transfer_ends_once_by_webhook_or_poll(shop, rzp, rzp_lost, razorpay_url, base_url,
+                                                     stack_var, webhook_first):
+    """The webhook and the poller, in either order: one failure, one message."""
+    t, ev, account, ledger, pid = approved_and_sent(shop, rzp, razorpay_url, base_url,
+                                                   stack_var, "failed")
+    [trf] = transfers(razorpay_url, account)
+    if webhook_first:
+        deliver_transfer_webhooks(rzp, razorpay_url, trf["id"])
+        assert payouts(shop, t, ev)[0][1] == "failed"
+        run_cron(stack_var, "payouts")       # proposes anew; ends nothing twice
+    else:
+        run_cron(stack_var, "payouts")       # ends it as failed
+        assert payouts(shop, t, ev)[0][1] == "failed"
+        deliver_transfer_webhooks(rzp, razorpay_url, trf["id"])
+        run_cron(stack_var, "payouts")       # proposes anew
+    ps = payouts(shop, t, ev)
+    assert [x[1] for x in ps] == ["failed", "pending"], ps
+    assert ps[0][7] == "the transfer failed" and ps[1][2] == ledger["payablePaise"]
+    [m] = told(shop, t)
+    assert m["payoutId"] == str(pid) and m["outcome"] == "not made"
+    assert m["eventTitle"] and m["amount"] and m["tenantName"] == "Booking fest"
+
+
+def test_forged_transfer_webhook_is_refused(shop, rzp, razorpay_url, base_url, stack_var):
+    """An unsigned "transfer.processed" does not mark a payout paid."""
+    t, ev, account, ledger, _ = approved_and_sent(shop, rzp, razorpay_url, base_url, stack_var,
+                                                  "none")
+    [trf] = transfers(razorpay_url, account)
+    body = json.dumps({"entity": "event", "account_id": "acc_ZticEmulator01",
+                       "event": "transfer.processed", "contains": ["transfer"],
+                       "payload": {"transfer": {"entity": dict(trf, status="processed")}},
+                       "created_at": 1})
+    r = requests.post(base_url + "/api/webhooks/razorpay", data=body,
+                      headers={"Content-Type": "application/json",
+                               "X-Razorpay-Event-Id": "evt_forged0000001",
+                               "X-Razorpay-Signature": "00" * 32}, timeout=10)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_signature"
+    assert payouts(shop, t, ev)[0][1] == "processing"
