@@ -103,6 +103,8 @@ static const struct setting settings[] = {
     {"ZT_AUDIT_KEEP_DAYS", K_INT, F(audit_keep_days), "365", 0, 30, 36500},
     {"ZT_COMMISSION_BPS", K_INT, F(commission_bps), "500", 0, 0, 10000},
     {"ZT_PAYOUT_HOLD_DAYS", K_INT, F(payout_hold_days), "7", 0, 0, 365},
+    {"ZT_PAYOUT_VIA", K_STR, F(payout_via), "route", 0, 0, 0},
+    {"ZT_RAZORPAYX_ACCOUNT", K_STR, F(razorpayx_account), NULL, 0, 0, 0},
 };
 
 static int
@@ -355,6 +357,29 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 		zt_config_free(c);
 		return fail(err, errlen, "ZT_OTP_FAIL_MAX",
 		    "must be at least ZT_OTP_FAIL_FREE");
+	}
+	/* payouts go through Route or RazorpayX (docs/finance.md); X needs
+	 * the business account number they leave from */
+	if (strcmp(c->payout_via, "route") != 0 &&
+	    strcmp(c->payout_via, "razorpayx") != 0) {
+		zt_config_free(c);
+		return fail(
+		    err, errlen, "ZT_PAYOUT_VIA", "must be route or razorpayx");
+	}
+	if (c->razorpayx_account != NULL &&
+	    (strlen(c->razorpayx_account) < 6 ||
+		strlen(c->razorpayx_account) > 22 ||
+		strspn(c->razorpayx_account, "0123456789") !=
+		    strlen(c->razorpayx_account))) {
+		zt_config_free(c);
+		return fail(
+		    err, errlen, "ZT_RAZORPAYX_ACCOUNT", "must be 6-22 digits");
+	}
+	if (strcmp(c->payout_via, "razorpayx") == 0 &&
+	    c->razorpayx_account == NULL) {
+		zt_config_free(c);
+		return fail(err, errlen, "ZT_RAZORPAYX_ACCOUNT",
+		    "is required when ZT_PAYOUT_VIA is razorpayx");
 	}
 	/* half a Razorpay key pair is a mistake, never "payments off"; the
 	 * same for Sign in with Google's client (docs/auth.md) */

@@ -104,6 +104,9 @@ struct zt_config {
 	int commission_bps;   /* platform commission, ZT_COMMISSION_BPS */
 	int payout_hold_days; /* days after the end before a payout,
 				 ZT_PAYOUT_HOLD_DAYS */
+	char *payout_via;     /* "route" or "razorpayx", ZT_PAYOUT_VIA */
+	char *razorpayx_account; /* the RazorpayX account number payouts
+				    leave from (ZT_RAZORPAYX_ACCOUNT) */
 };
 
 /*

@@ -33,17 +33,42 @@ static struct zt_sql q_to_send = ZT_SQL("po_to_send",
     "  AND updated_at < now() - interval '1 minute')"
     " ORDER BY created_at LIMIT $1::int",
     1);
-enum claim_col { CL_NET, CL_KEY, CL_ACCOUNT };
+enum claim_col {
+	CL_NET,
+	CL_KEY,
+	CL_ACCOUNT,
+	CL_NAME,
+	CL_UPI,
+	CL_BANK_NAME,
+	CL_BANK_NUMBER,
+	CL_IFSC,
+	CL_CONTACT
+};
+/* $2: ZT_PAYOUT_VIA; Route needs a linked account, RazorpayX the details
+ * its fund account is made from (any row: the table's check) */
 static struct zt_sql q_claim = ZT_SQL("po_claim",
     "UPDATE payouts p SET status = 'processing', provider_account_id ="
-    " d.provider_account_id FROM tenant_payout_details d"
-    " WHERE p.id = $1 AND d.tenant_id = p.tenant_id"
-    " AND d.provider_account_id IS NOT NULL"
+    " CASE WHEN $2 = 'route' THEN d.provider_account_id"
+    " ELSE d.razorpayx_fund_account_id END"
+    " FROM tenant_payout_details d, tenants t"
+    " WHERE p.id = $1 AND d.tenant_id = p.tenant_id AND t.id = p.tenant_id"
+    " AND ($2 = 'razorpayx' OR d.provider_account_id IS NOT NULL)"
     " AND (p.status = 'approved' OR (p.status = 'processing'"
     "  AND p.provider_transfer_id IS NULL"
     "  AND p.updated_at < now() - interval '1 minute'))"
-    " RETURNING p.net_paise, p.idempotency_key, p.provider_account_id",
-    1);
+    " RETURNING p.net_paise, p.idempotency_key,"
+    " coalesce(p.provider_account_id, ''), left(t.name, 50),"
+    " coalesce(d.upi_id, ''), coalesce(d.bank_account_name, ''),"
+    " coalesce(d.bank_account_number, ''), coalesce(d.bank_ifsc, ''),"
+    " coalesce(d.razorpayx_contact_id, '')",
+    2);
+/* the RazorpayX contact and fund account made for the tenant */
+static struct zt_sql q_fund_made = ZT_SQL("po_fund_made",
+    "UPDATE tenant_payout_details SET razorpayx_contact_id = $2,"
+    " razorpayx_fund_account_id = $3 WHERE tenant_id = $1",
+    3);
+static struct zt_sql q_fund_used = ZT_SQL("po_fund_used",
+    "UPDATE payouts SET provider_account_id = $2 WHERE id = $1", 2);
 static struct zt_sql q_sent = ZT_SQL("po_sent",
     "UPDATE payouts SET provider_transfer_id = $2 WHERE id = $1"
     " AND provider_transfer_id IS NULL",
@@ -56,7 +81,8 @@ static struct zt_sql q_to_check = ZT_SQL("po_to_check",
 static struct zt_sql q_end = ZT_SQL("po_end",
     "UPDATE payouts SET status = $2, failure_reason = nullif($3, ''),"
     " paid_at = CASE WHEN $2 = 'paid' THEN now() END"
-    " WHERE id = $1 AND status = 'processing' RETURNING id",
+    " WHERE id = $1 AND (status = 'processing'"
+    "  OR (status = 'paid' AND $2 = 'reversed')) RETURNING id",
     3);
 /* the payout a transfer webhook names (payouts_transfer_idx, sql/023) */
 static struct zt_sql q_by_transfer = ZT_SQL("po_by_transfer",
@@ -172,7 +198,9 @@ tell_owners(
 /*
  * End payout id as status (paid, failed, reversed) inside the open
  * transaction, in its tenant's scope.  Only a payout still 'processing'
- * ends, so the poller and the webhook, in any order, end it once; a
+ * ends (or a paid one is reversed: RazorpayX reverses processed payouts
+ * the bank returned), so the poller and the webhook, in any order, end it
+ * once; a
  * failure or reversal tells the owners with it.  *ended: 1 when this call
  * ended it.
  */
@@ -212,35 +240,52 @@ end(struct zt_req *req, const char *id, const char *tenant, const char *status,
 	return 1;
 }
 
-/* How a transfer in this state ends its payout (NULL: still going). */
+/*
+ * How a transfer or RazorpayX payout in this status ends its payout (NULL:
+ * still going): processed is paid; failed (and X's rejected, cancelled)
+ * failed; reversed reversed.  reason: Razorpay's, when it gave one.
+ */
 static const char *
-transfer_ending(const struct zt_razorpay_transfer *t, const char **why)
+ending(const char *status, const char *reason, const char **why)
 {
-	*why = NULL;
-	if (strcmp(t->status, "processed") == 0)
+	*why = reason && *reason ? reason : NULL;
+	if (strcmp(status, "processed") == 0) {
+		*why = NULL;
 		return "paid";
-	if (strcmp(t->status, "failed") == 0) {
-		*why = "the transfer failed";
+	}
+	if (strcmp(status, "failed") == 0 || strcmp(status, "rejected") == 0 ||
+	    strcmp(status, "cancelled") == 0) {
+		if (*why == NULL)
+			*why = "the transfer failed";
 		return "failed";
 	}
-	if (strcmp(t->status, "reversed") == 0 ||
-	    strcmp(t->status, "partially_reversed") == 0) {
-		*why = "the transfer was reversed";
+	if (strcmp(status, "reversed") == 0 ||
+	    strcmp(status, "partially_reversed") == 0) {
+		if (*why == NULL)
+			*why = "the transfer was reversed";
 		return "reversed";
 	}
 	return NULL;
 }
 
 enum zt_err
-zt_payout_transfer_event(
-    struct zt_req *req, const struct zt_razorpay_transfer *t)
+zt_payout_webhook(struct zt_req *req, const struct zt_razorpay_event *ev)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	const char *p[1] = {t->id}, *why, *status = transfer_ending(t, &why);
+	const char *p[1], *why, *status;
 	PGresult *r;
 	int ended;
-	if (status == NULL)
+	if (ev->has_payout) {
+		p[0] = ev->payout.id;
+		status = ending(ev->payout.status, ev->payout.reason, &why);
+	} else if (ev->has_transfer) {
+		p[0] = ev->transfer.id;
+		status = ending(ev->transfer.status, NULL, &why);
+	} else {
 		return ZT_OK;
+	}
+	if (status == NULL)
+		return ZT_OK; /* queued, initiated, …: still going */
 	if ((r = zt_db_exec(req, &err, &q_by_transfer, p)) == NULL)
 		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
@@ -251,44 +296,111 @@ zt_payout_transfer_event(
 	return finish(req, id, status, why, &ended);
 }
 
+/*
+ * The RazorpayX fund account of a claimed payout's tenant (row r of
+ * q_claim), made from the payout details the first time and kept.  0, or
+ * -1 (err set).
+ */
+static int
+fund_account(struct zt_req *req, const char *id, const char *tenant,
+    PGresult *r, char fa[ZT_RAZORPAY_ID_MAX], struct zt_razorpay_err *err)
+{
+	struct zt_razorpay_cfg cfg;
+	struct zt_error dberr = ZT_ERROR_INIT;
+	char contact[ZT_RAZORPAY_ID_MAX];
+	struct zt_razorpay_fund f = {
+	    .vpa = PQgetvalue(r, 0, CL_UPI),
+	    .name = PQgetvalue(r, 0, CL_BANK_NAME),
+	    .account_number = PQgetvalue(r, 0, CL_BANK_NUMBER),
+	    .ifsc = PQgetvalue(r, 0, CL_IFSC),
+	};
+	zt_server_razorpay_cfg(&cfg);
+	snprintf(fa, ZT_RAZORPAY_ID_MAX, "%s", PQgetvalue(r, 0, CL_ACCOUNT));
+	if (*fa)
+		return 0;
+	snprintf(contact, sizeof(contact), "%s", PQgetvalue(r, 0, CL_CONTACT));
+	if (!*contact &&
+	    zt_razorpay_contact_create(
+		&cfg, PQgetvalue(r, 0, CL_NAME), tenant, contact, err) != 0)
+		return -1;
+	if (zt_razorpay_fund_account_create(&cfg, contact, &f, fa, err) != 0)
+		return -1;
+	const char *p[3] = {tenant, contact, fa}, *q[2] = {id, fa};
+	if (zt_db_begin_tenant(req, &dberr, tenant, "") != ZT_OK ||
+	    zt_db_exec(req, &dberr, &q_fund_made, p) == NULL ||
+	    zt_db_exec(req, &dberr, &q_fund_used, q) == NULL ||
+	    zt_db_commit(req, &dberr) != ZT_OK) {
+		snprintf(err->msg, sizeof(err->msg),
+		    "the fund account could not be kept");
+		err->retryable = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Send one claimed payout (row r of q_claim) through ZT_PAYOUT_VIA; the
+ * provider's id (trf_… or pout_…) into sent.  0, or -1 (err).
+ */
+static int
+send_via(struct zt_req *req, const char *id, const char *tenant, PGresult *r,
+    char sent[ZT_RAZORPAY_ID_MAX], struct zt_razorpay_err *err)
+{
+	struct zt_razorpay_cfg cfg;
+	long long net = atoll(PQgetvalue(r, 0, CL_NET));
+	zt_server_razorpay_cfg(&cfg);
+	if (strcmp(zt_g.cfg.payout_via, "razorpayx") == 0) {
+		struct zt_razorpay_payout po;
+		char fa[ZT_RAZORPAY_ID_MAX];
+		/* the key is the payout's uuid: RazorpayX takes at most 36 */
+		if (fund_account(req, id, tenant, r, fa, err) != 0 ||
+		    zt_razorpay_payout_create(&cfg, zt_g.cfg.razorpayx_account,
+			fa, net, *PQgetvalue(r, 0, CL_UPI) ? "UPI" : "IMPS", id,
+			id, &po, err) != 0)
+			return -1;
+		snprintf(sent, ZT_RAZORPAY_ID_MAX, "%s", po.id);
+		return 0;
+	}
+	struct zt_razorpay_transfer t;
+	if (zt_razorpay_transfer_create(&cfg, PQgetvalue(r, 0, CL_ACCOUNT), net,
+		PQgetvalue(r, 0, CL_KEY), &t, err) != 0)
+		return -1;
+	snprintf(sent, ZT_RAZORPAY_ID_MAX, "%s", t.id);
+	return 0;
+}
+
 /* Send one approved payout; 1 sent (or ended), 0 not sendable now. */
 static int
 send_one(struct zt_req *req, const char *id, const char *tenant)
 {
-	struct zt_razorpay_cfg cfg;
-	struct zt_razorpay_transfer t;
 	struct zt_razorpay_err err;
 	struct zt_error dberr = ZT_ERROR_INIT;
-	const char *p[2] = {id, NULL};
+	char sent[ZT_RAZORPAY_ID_MAX];
+	const char *p[2] = {id, zt_g.cfg.payout_via};
 	PGresult *r;
 	if (zt_db_begin_tenant(req, &dberr, tenant, "") != ZT_OK ||
 	    (r = zt_db_exec(req, &dberr, &q_claim, p)) == NULL)
 		return -1;
 	if (PQntuples(r) == 0) {
-		/* taken, or no linked account yet: it waits, approved */
+		/* taken, or no payout details yet: it waits, approved */
 		zt_db_rollback();
 		return 0;
 	}
-	long long net = atoll(PQgetvalue(r, 0, CL_NET));
-	const char *key = zt__dup(req, r, 0, CL_KEY);
-	const char *account = zt__dup(req, r, 0, CL_ACCOUNT);
 	if (zt_db_commit(req, &dberr) != ZT_OK)
 		return -1;
-	zt_server_razorpay_cfg(&cfg);
-	if (zt_razorpay_transfer_create(&cfg, account, net, key, &t, &err) !=
-	    0) {
+	if (send_via(req, id, tenant, r, sent, &err) != 0) {
 		if (err.retryable) { /* same key next run: never twice */
 			zt_log_warn("payouts", "payout %s: %s", id, err.msg);
 			return 0;
 		}
 		return end(req, id, tenant, "failed", err.msg);
 	}
-	p[1] = t.id;
+	p[1] = sent;
 	if (zt_db_begin_tenant(req, &dberr, tenant, "") != ZT_OK ||
 	    zt_db_exec(req, &dberr, &q_sent, p) == NULL ||
 	    zt_db_commit(req, &dberr) != ZT_OK)
 		return -1;
-	zt_log_info("payouts", "payout %s sent as transfer %s", id, t.id);
+	zt_log_info("payouts", "payout %s sent as %s", id, sent);
 	return 1;
 }
 
@@ -298,14 +410,25 @@ check_one(struct zt_req *req, const char *id, const char *tenant,
     const char *transfer)
 {
 	struct zt_razorpay_cfg cfg;
-	struct zt_razorpay_transfer t;
 	struct zt_razorpay_err err;
+	const char *why, *status;
+	int rc;
 	zt_server_razorpay_cfg(&cfg);
-	if (zt_razorpay_transfer_fetch(&cfg, transfer, &t, &err) != 0) {
+	if (strncmp(transfer, "pout_", 5) == 0) { /* RazorpayX */
+		struct zt_razorpay_payout po;
+		if ((rc = zt_razorpay_payout_fetch(
+			 &cfg, transfer, &po, &err)) == 0)
+			status = ending(po.status, po.reason, &why);
+	} else {
+		struct zt_razorpay_transfer t;
+		if ((rc = zt_razorpay_transfer_fetch(
+			 &cfg, transfer, &t, &err)) == 0)
+			status = ending(t.status, NULL, &why);
+	}
+	if (rc != 0) {
 		zt_log_warn("payouts", "payout %s: %s", id, err.msg);
 		return 0;
 	}
-	const char *why, *status = transfer_ending(&t, &why);
 	return status ? end(req, id, tenant, status, why) : 0;
 }
 

@@ -29,14 +29,16 @@
 int zt_payout_run(int limit, int *proposed, int *sent, int *ended);
 
 /*
- * A transfer.* webhook (zt_settle_webhook, inside its open transaction in
- * the system scope): the payout sent as transfer t ends as the poller
- * would end it (processed: paid; failed, reversed: payable again, the
- * owners told), once whichever comes first.  A transfer that is no
- * payout's (or not recorded yet: the poller ends it) changes nothing.
+ * A transfer.* or payout.* webhook (zt_settle_webhook, inside its open
+ * transaction in the system scope): the payout sent as that transfer or
+ * RazorpayX payout ends as the poller would end it (processed: paid;
+ * failed, rejected, cancelled, reversed: payable again, the owners told),
+ * once whichever comes first.  Other states, and a transfer or payout that
+ * is no payout's (or not recorded yet: the poller ends it), change
+ * nothing.
  */
-enum zt_err zt_payout_transfer_event(
-    struct zt_req *req, const struct zt_razorpay_transfer *t);
+enum zt_err zt_payout_webhook(
+    struct zt_req *req, const struct zt_razorpay_event *ev);
 
 /*
  * A platform admin's decision on a pending (or held) payout: approve 1

@@ -392,9 +392,12 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 		       strcmp(ev.event, "refund.failed") == 0)) {
 		if ((e = zt__refund_webhook(req, &ev, &a)) != ZT_OK)
 			return e;
-	} else if (strncmp(ev.event, "transfer.", 9) == 0 && ev.has_transfer) {
-		/* a payout's Route transfer ended (lib/zt_payout.c) */
-		if ((e = zt_payout_transfer_event(req, &ev.transfer)) != ZT_OK)
+	} else if ((strncmp(ev.event, "transfer.", 9) == 0 &&
+		       ev.has_transfer) ||
+		   (strncmp(ev.event, "payout.", 7) == 0 && ev.has_payout)) {
+		/* a payout's transfer or RazorpayX payout moved
+		 * (lib/zt_payout.c) */
+		if ((e = zt_payout_webhook(req, &ev)) != ZT_OK)
 			return e;
 	}
 	if (zt_db_commit(req, &dberr) != ZT_OK)

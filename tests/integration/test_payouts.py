@@ -271,3 +271,111 @@ def test_forged_transfer_webhook_is_refused(shop, rzp, razorpay_url, base_url, s
                                "X-Razorpay-Signature": "00" * 32}, timeout=10)
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_signature"
     assert payouts(shop, t, ev)[0][1] == "processing"
+
+
+X = {"ZT_PAYOUT_VIA": "razorpayx", "ZT_RAZORPAYX_ACCOUNT": "7878780080316316"}
+
+
+def x_payouts(razorpay_url, tenant):
+    """The emulator's RazorpayX payouts to the tenant's fund accounts."""
+    st = requests.get(razorpay_url + "/_fake/state", timeout=10).json()
+    conts = {c["id"] for c in st["contacts"] if c["reference_id"] == tenant}
+    fas = {f["id"] for f in st["fund_accounts"] if f["contact_id"] in conts}
+    return [x for x in st["payouts"] if x["fund_account_id"] in fas], st
+
+
+def x_approved(shop, stack_var, t, ev):
+    """Propose through RazorpayX and approve: the payout row."""
+    run_cron(stack_var, "payouts", **X)
+    [p] = payouts(shop, t, ev)
+    approve(stack_var, p[0])
+    return p
+
+
+def test_razorpayx_payout_is_paid_once_and_a_reversal_puts_it_back(shop, rzp, razorpay_url,
+                                                                    base_url, stack_var):
+    """ZT_PAYOUT_VIA=razorpayx: a contact and a UPI fund account made from
+    the payout details, one payout however many runs race, its webhooks
+    end it, and the bank's reversal of a paid payout makes it payable
+    again and tells the owners."""
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var, linked=False)
+    rzp.post("/_fake/config", {"payout_auto": "none"})
+    try:
+        p = x_approved(shop, stack_var, t, ev)
+        run_cron_twice(stack_var, "payouts", **X)
+        run_cron(stack_var, "payouts", **X)
+        [po], st = x_payouts(razorpay_url, t)
+        assert po["amount"] == ledger["payablePaise"] and po["mode"] == "UPI"
+        assert po["status"] == "processing" and po["reference_id"] == str(p[0])
+        [fa] = [f for f in st["fund_accounts"] if f["id"] == po["fund_account_id"]]
+        assert fa["account_type"] == "vpa" and fa["vpa"]["address"] == "fest@okbank"
+        sent = requests.get(razorpay_url + "/_fake/requests",
+                            params={"endpoint": "payouts.create"}, timeout=10).json()
+        keys = {r["headers"].get("x-payout-idempotency") for r in sent
+                if r["body"].get("fund_account_id") == fa["id"]}
+        assert keys == {str(p[0])}
+        row = payouts(shop, t, ev)[0]
+        assert row[1] == "processing" and row[6] == po["id"]
+        assert shop.one("select razorpayx_fund_account_id from tenant_payout_details"
+                        " where tenant_id = %s", (t,), tenant=t)[0] == fa["id"]
+
+        rzp.post(f"/_fake/payouts/{po['id']}/settle", {"status": "processed"})
+        assert wait_for(lambda: payouts(shop, t, ev)[0][1] == "paid")   # the webhook
+        run_cron_twice(stack_var, "payouts", **X)
+        assert [x[1] for x in payouts(shop, t, ev)] == ["paid"] and told(shop, t) == []
+
+        rzp.post(f"/_fake/payouts/{po['id']}/settle", {"status": "reversed"})
+        assert wait_for(lambda: payouts(shop, t, ev)[0][1] == "reversed")
+        run_cron(stack_var, "payouts", **X)     # the payable again, a new payout
+        ps = payouts(shop, t, ev)
+        assert [x[1] for x in ps] == ["reversed", "pending"], ps
+        assert ps[1][2] == ledger["payablePaise"]
+        assert ps[0][7] == "The beneficiary bank returned the payout."
+        [m] = told(shop, t)
+        assert m["payoutId"] == str(p[0]) and "reversed" in m["outcome"]
+        assert len(x_payouts(razorpay_url, t)[0]) == 1
+    finally:
+        rzp.post("/_fake/config", {"payout_auto": "processed"})
+
+
+def test_razorpayx_failed_payout_by_poll(shop, rzp, razorpay_url, base_url, stack_var):
+    """A bank account this time (IMPS); the payout fails, the poll ends it
+    with Razorpay's reason, and the second payout reuses the fund account."""
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var, linked=False)
+    with shop.tx(t) as cur:
+        cur.execute("update tenant_payout_details set method = 'bank', upi_id = null,"
+                    " bank_account_name = 'Fest Co', bank_account_number = '1234567890',"
+                    " bank_ifsc = 'HDFC0001234' where tenant_id = %s", (t,))
+    rzp.post("/_fake/config", {"payout_auto": "failed"})
+    try:
+        x_approved(shop, stack_var, t, ev)
+        run_cron(stack_var, "payouts", **X)
+        [po], _ = x_payouts(razorpay_url, t)
+        assert po["mode"] == "IMPS"
+        assert wait_for(lambda: x_payouts(razorpay_url, t)[0][0]["status"] == "failed")
+        run_cron(stack_var, "payouts", **X)
+        ps = payouts(shop, t, ev)
+        assert ps[0][1] == "failed" and ps[0][7] == "The beneficiary account is invalid."
+        assert len(told(shop, t)) == 1
+        run_cron(stack_var, "payouts", **X)
+        ps = payouts(shop, t, ev)
+        assert [x[1] for x in ps] == ["failed", "pending"], ps
+        rzp.post("/_fake/config", {"payout_auto": "processed"})
+        approve(stack_var, ps[1][0])
+        run_cron(stack_var, "payouts", **X)
+        both, st = x_payouts(razorpay_url, t)
+        assert len(both) == 2 and both[0]["fund_account_id"] == both[1]["fund_account_id"]
+        assert len([c for c in st["contacts"] if c["reference_id"] == t]) == 1
+    finally:
+        rzp.post("/_fake/config", {"payout_auto": "processed"})
+
+
+@pytest.mark.parametrize("env,name", [
+    ({"ZT_PAYOUT_VIA": "paypal"}, "ZT_PAYOUT_VIA"),
+    ({"ZT_PAYOUT_VIA": "razorpayx"}, "ZT_RAZORPAYX_ACCOUNT"),
+    ({"ZT_PAYOUT_VIA": "razorpayx", "ZT_RAZORPAYX_ACCOUNT": "12ab"}, "ZT_RAZORPAYX_ACCOUNT"),
+])
+def test_payout_configuration_is_checked(stack_var, env, name):
+    p = subprocess.run([os.path.join(os.path.dirname(__file__), "..", "..", "cron", "ztic-payouts")],
+                       env=stack_env(stack_var, **env), capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and name in p.stderr, p.stderr
