@@ -105,6 +105,7 @@ static const struct setting settings[] = {
     {"ZT_PAYOUT_HOLD_DAYS", K_INT, F(payout_hold_days), "7", 0, 0, 365},
     {"ZT_PAYOUT_VIA", K_STR, F(payout_via), "route", 0, 0, 0},
     {"ZT_RAZORPAYX_ACCOUNT", K_STR, F(razorpayx_account), NULL, 0, 0, 0},
+    {"ZT_RECON_DAY", K_STR, F(recon_day), NULL, 0, 0, 0},
 };
 
 static int
@@ -380,6 +381,18 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 		zt_config_free(c);
 		return fail(err, errlen, "ZT_RAZORPAYX_ACCOUNT",
 		    "is required when ZT_PAYOUT_VIA is razorpayx");
+	}
+	if (c->recon_day != NULL) {
+		int y, m, d;
+		char tail;
+		if (strlen(c->recon_day) != 10 ||
+		    sscanf(c->recon_day, "%4d-%2d-%2d%c", &y, &m, &d, &tail) !=
+			3 ||
+		    y < 2000 || m < 1 || m > 12 || d < 1 || d > 31) {
+			zt_config_free(c);
+			return fail(err, errlen, "ZT_RECON_DAY",
+			    "must be a day, YYYY-MM-DD");
+		}
 	}
 	/* half a Razorpay key pair is a mistake, never "payments off"; the
 	 * same for Sign in with Google's client (docs/auth.md) */

@@ -107,6 +107,8 @@ struct zt_config {
 	char *payout_via;     /* "route" or "razorpayx", ZT_PAYOUT_VIA */
 	char *razorpayx_account; /* the RazorpayX account number payouts
 				    leave from (ZT_RAZORPAYX_ACCOUNT) */
+	char *recon_day; /* ZT_RECON_DAY: a day (YYYY-MM-DD) to compare with
+			    the settlement report again; NULL: yesterday */
 };
 
 /*

@@ -644,6 +644,59 @@ zt_razorpay_payments_list(const struct zt_razorpay_cfg *cfg, long long from,
 }
 
 int
+zt_razorpay_recon_day(const struct zt_razorpay_cfg *cfg, int year, int month,
+    int day, int count, int skip, struct zt_razorpay_recon_item *items,
+    size_t max, size_t *n, struct zt_razorpay_err *err)
+{
+	struct call c = {.method = "GET"};
+	char path[160];
+	json_object *ans = NULL, *list;
+	int rc = -1;
+
+	err_reset(err);
+	*n = 0;
+	if (check_cfg(cfg, err) != 0)
+		return -1;
+	snprintf(path, sizeof(path),
+	    "/v1/settlements/recon/combined?year=%04d&month=%02d&day=%02d"
+	    "&count=%d&skip=%d",
+	    year, month, day, count, skip);
+	c.path = path;
+	if (run(cfg, &c, "collection", &ans, err) != 0)
+		goto out;
+	if (!json_object_object_get_ex(ans, "items", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		bad_entity(cfg, err, "settlement report");
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(list) && *n < max;
+	     i++) {
+		json_object *o = json_object_array_get_idx(list, i);
+		struct zt_razorpay_recon_item *it = &items[(*n)++];
+		memset(it, 0, sizeof(*it));
+		zt_http_json_copy(
+		    it->entity_id, sizeof(it->entity_id), o, "entity_id");
+		zt_http_json_copy(it->type, sizeof(it->type), o, "type");
+		zt_http_json_copy(
+		    it->payment_id, sizeof(it->payment_id), o, "payment_id");
+		zt_http_json_copy(
+		    it->order_id, sizeof(it->order_id), o, "order_id");
+		zt_http_json_copy(it->settlement_id, sizeof(it->settlement_id),
+		    o, "settlement_id");
+		it->amount = zt_http_json_int(o, "amount");
+		it->credit = zt_http_json_int(o, "credit");
+		it->debit = zt_http_json_int(o, "debit");
+		it->fee = zt_http_json_int(o, "fee");
+		it->tax = zt_http_json_int(o, "tax");
+	}
+	rc = 0;
+out:
+	json_object_put(ans);
+	zt_http_call_free(&c.http);
+	return rc;
+}
+
+int
 zt_razorpay_payment_fetch(const struct zt_razorpay_cfg *cfg,
     const char *payment_id, struct zt_razorpay_payment *out,
     struct zt_razorpay_err *err)

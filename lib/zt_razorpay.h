@@ -284,6 +284,28 @@ int zt_razorpay_payout_fetch(const struct zt_razorpay_cfg *cfg,
     const char *payout_id, struct zt_razorpay_payout *out,
     struct zt_razorpay_err *err);
 
+/* One line of the settlement recon report (GET
+ * /v1/settlements/recon/combined). */
+struct zt_razorpay_recon_item {
+	char entity_id[ZT_RAZORPAY_ID_MAX]; /* pay_…, rfnd_…, trf_…, … */
+	char type[24];			    /* payment, refund, transfer,
+					       adjustment, … */
+	char payment_id[ZT_RAZORPAY_ID_MAX]; /* a refund's payment */
+	char order_id[ZT_RAZORPAY_ID_MAX];
+	char settlement_id[ZT_RAZORPAY_ID_MAX];
+	long long amount, credit, debit, fee, tax;
+};
+
+/*
+ * The transactions settled on one day (year, month, day; Razorpay's days
+ * are Indian Standard Time), count (<= 1000) from skip: up to max items,
+ * how many in *n.  0 or -1 (err).
+ */
+int zt_razorpay_recon_day(const struct zt_razorpay_cfg *cfg, int year,
+    int month, int day, int count, int skip,
+    struct zt_razorpay_recon_item *items, size_t max, size_t *n,
+    struct zt_razorpay_err *err);
+
 /* Fetch a transfer by id.  0 or -1 (err). */
 int zt_razorpay_transfer_fetch(const struct zt_razorpay_cfg *cfg,
     const char *transfer_id, struct zt_razorpay_transfer *out,

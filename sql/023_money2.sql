@@ -15,3 +15,34 @@ create unique index payouts_transfer_idx on payouts (provider_transfer_id)
 alter table tenant_payout_details
     add column razorpayx_contact_id text,
     add column razorpayx_fund_account_id text;
+
+-- ---------------------------------------------------------------------------
+-- The daily comparison with Razorpay's settlement report (ztic-reconcile,
+-- docs/finance.md "The daily comparison"): a line we do not have, or of
+-- another amount, is a discrepancy for the admins; each checked day keeps
+-- its totals in recon_days (platform-wide: only the admins and the cron's
+-- system scope see it).
+-- ---------------------------------------------------------------------------
+
+alter table payment_discrepancies drop constraint payment_discrepancies_kind_check;
+alter table payment_discrepancies add constraint payment_discrepancies_kind_check
+    check (kind in ('unknown_order', 'not_settled', 'recon_unknown',
+                    'recon_amount', 'recon_refund_unknown',
+                    'recon_refund_amount'));
+
+create table recon_days (
+    day                   date primary key,
+    items                 int not null check (items >= 0),
+    razorpay_credit_paise bigint not null,
+    razorpay_debit_paise  bigint not null,
+    our_credit_paise      bigint not null,
+    our_debit_paise       bigint not null,
+    discrepancies         int not null check (discrepancies >= 0),
+    checked_at            timestamptz not null default now()
+);
+alter table recon_days enable row level security;
+alter table recon_days force row level security;
+create policy admin_all on recon_days
+    using ((select zt_admin_session()))
+    with check ((select zt_admin_session()));
+grant select, insert, update on recon_days to ztic_app;

@@ -29,6 +29,7 @@ import argparse
 import base64
 import binascii
 import copy
+import datetime
 import hashlib
 import hmac
 import html
@@ -278,6 +279,7 @@ class State:
         self.fund_accounts = {}  # RazorpayX fund accounts (fa_…)
         self.payouts = {}       # RazorpayX payouts (pout_…)
         self.payout_idem = {}   # X-Payout-Idempotency -> (fingerprint, payout id)
+        self.recon_amounts = {}  # entity id -> amount the settlement report shows instead
         self.events = {}        # id -> event record (body kept raw)
         self.event_order = []
         self.pending = []       # ids queued for manual delivery
@@ -1293,6 +1295,8 @@ class Handler(BaseHTTPRequestHandler):
             return "transfers.create", "POST", self.api_transfer_create, ()
         if len(parts) == 2 and parts[0] == "transfers":
             return "transfers.fetch", "GET", self.api_transfer_fetch, (parts[1],)
+        if parts == ["settlements", "recon", "combined"]:
+            return "settlements.recon", "GET", self.api_settlement_recon, ()
         if parts == ["contacts"]:
             return "contacts.create", "POST", self.api_contact_create, ()
         if parts == ["fund_accounts"]:
@@ -1305,7 +1309,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def api(self, path, query, body):
         endpoint, method, fn, args = self.route(path)
-        if endpoint == "payments.list":
+        if endpoint in ("payments.list", "settlements.recon"):
             args = (query,)
         status, doc = 0, None
         try:
@@ -1394,6 +1398,60 @@ class Handler(BaseHTTPRequestHandler):
             ps = sorted((p for p in self.st.payments.values() if frm <= p["created_at"] <= to),
                         key=lambda p: p["created_at"], reverse=True)[skip:skip + count]
             items = [self.st.payment_view(p) for p in ps]
+            return 200, {"entity": "collection", "count": len(items), "items": items}
+
+    def api_settlement_recon(self, doc, query):
+        """GET /v1/settlements/recon/combined?year=&month=&day=&count=&skip=:
+        the payments captured and refunds processed on that day (India's
+        time), as settled at once (POST /_fake/recon changes amounts)."""
+        def num(name, default, lo, hi):
+            v = query.get(name)
+            if v is None or v == "":
+                if default is None:
+                    raise bad("The %s field is required." % name, name)
+                return default
+            if not re.match(r"^[0-9]+$", v) or not lo <= int(v) <= hi:
+                raise bad("The %s must be an integer between %d and %d." % (name, lo, hi), name)
+            return int(v)
+        y, m = num("year", None, 2000, 2100), num("month", None, 1, 12)
+        d = num("day", 0, 0, 31)
+        count, skip = num("count", 10, 1, 1000), num("skip", 0, 0, 10 ** 7)
+        ist = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+
+        def on_day(ts):
+            t = datetime.datetime.fromtimestamp(ts, ist)
+            return (t.year, t.month) == (y, m) and (d == 0 or t.day == d)
+        st = self.st
+        with st.lock:
+            items = []
+            for p in st.payments.values():
+                if p["captured"] and on_day(p["created_at"]):
+                    amt = st.recon_amounts.get(p["id"], p["amount"])
+                    items.append({"entity_id": p["id"], "type": "payment", "debit": 0, "credit": amt,
+                                  "amount": amt, "currency": "INR", "fee": p["fee"] or 0,
+                                  "tax": p["tax"] or 0, "on_hold": False, "settled": True,
+                                  "created_at": p["created_at"], "settled_at": p["created_at"],
+                                  "settlement_id": "setl_EmulatorDaily01", "description": None,
+                                  "notes": p["notes"], "payment_id": None,
+                                  "settlement_utr": "EMU0000000001", "order_id": p["order_id"],
+                                  "order_receipt": None, "method": p["method"],
+                                  "card_network": None, "card_issuer": None, "card_type": None,
+                                  "dispute_id": None})
+            for r in st.refunds.values():
+                if r["status"] == "processed" and on_day(r["created_at"]):
+                    amt = st.recon_amounts.get(r["id"], r["amount"])
+                    items.append({"entity_id": r["id"], "type": "refund", "debit": amt, "credit": 0,
+                                  "amount": amt, "currency": "INR", "fee": 0, "tax": 0,
+                                  "on_hold": False, "settled": True, "created_at": r["created_at"],
+                                  "settled_at": r["created_at"],
+                                  "settlement_id": "setl_EmulatorDaily01", "description": None,
+                                  "notes": r["notes"], "payment_id": r["payment_id"],
+                                  "settlement_utr": "EMU0000000001",
+                                  "order_id": st.payments[r["payment_id"]]["order_id"],
+                                  "order_receipt": None, "method": None, "card_network": None,
+                                  "card_issuer": None, "card_type": None, "dispute_id": None})
+            items.sort(key=lambda x: (x["created_at"], x["entity_id"]))
+            items = items[skip:skip + count]
             return 200, {"entity": "collection", "count": len(items), "items": items}
 
     def api_payment_fetch(self, doc, pid):
@@ -1659,6 +1717,12 @@ class Handler(BaseHTTPRequestHandler):
                     raise bad(str(ex), "status")
                 st.emit(events)
                 return self.send_json(200, st.payout_view(po))
+        if parts == ["recon"] and m == "POST":
+            d = doc_of()
+            with st.lock:
+                for k, v in (d.get("amounts") or {}).items():
+                    st.recon_amounts[k] = int(v)
+                return self.send_json(200, {"amounts": st.recon_amounts})
         if parts == ["webhooks"] and m == "GET":
             return self.send_json(200, self.webhooks_view(query))
         if parts == ["webhooks"] and m == "DELETE":

@@ -8,7 +8,8 @@ webhook would have, once, however many runs race.
 
 import requests
 
-from ztbook import Person, rzp_lost, run_cron, run_cron_twice, shop  # noqa: F401
+from ztbook import (Person, Rzp, paid_booking, rzp_lost, run_cron, run_cron_twice,  # noqa: F401
+                    shop, wait_for)
 
 
 def pending_booking(shop, base_url, stack_var, seats=1):
@@ -250,3 +251,68 @@ def test_concurrent_sale_with_lost_webhooks_balances_after_reconcile(
         - s["gatewayFeesPaise"] - s["commissionPaise"]
     if late:
         assert s["lines"]["refunds"]["latePayments"] > 0
+
+
+def test_daily_settlement_report_is_compared(shop, razorpay_url, base_url, stack_var):
+    """Razorpay's settlement report of a day against our payments and
+    refunds: a payment we never recorded and one of another amount are
+    discrepancies, the rest match; the day's totals are kept; yesterday
+    is compared once."""
+    import datetime
+
+    rzp = Rzp(razorpay_url)
+    owner = shop.user("owner")
+    t = shop.tenant(owner)
+    ev = shop.event(t, seats=4)
+    _, a = paid_booking(shop, rzp, base_url, stack_var, ev, ev["seats"][:1])
+    _, b = paid_booking(shop, rzp, base_url, stack_var, ev, ev["seats"][1:2])
+    org = Person(base_url, stack_var, owner, t, "owner")
+    r = org.call("POST", f"/api/bookings/{b['id']}/refund", {"amountPaise": 10000})
+    assert r.status_code == 200, r.text
+    pay_a, pay_b = (shop.one("select provider_payment_id, amount_paise from payments"
+                             " where booking_id = %s", (x["id"],)) for x in (a, b))
+    assert wait_for(lambda: shop.one("select count(*) from refunds r join payments p on"
+                                 " p.id = r.payment_id where p.booking_id = %s and"
+                                 " r.status = 'processed'", (b["id"],))[0] == 1)
+    o = requests.post(razorpay_url + "/v1/orders", auth=("rzp_test_ztic", "rzp_test_secret"),
+                      json={"amount": 12300, "currency": "INR"}, timeout=10).json()
+    stranger = requests.post(razorpay_url + "/_fake/pay", json={"order_id": o["id"]},
+                             timeout=10).json()["razorpay_payment_id"]
+    rzp.post("/_fake/recon", {"amounts": {pay_a[0]: pay_a[1] - 100}})
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=5, minutes=30)))
+    day = today.strftime("%Y-%m-%d")
+    ids = [pay_a[0], pay_b[0], stranger]
+    try:
+        for _ in range(2):      # twice: the same discrepancies, once
+            run_cron(stack_var, "reconcile", ZT_RECON_DAY=day)
+        rows = shop.all("select provider_payment_id, kind, amount_paise, tenant_id::text,"
+                        " details->>'oursPaise', details->>'entityId', details->>'day'"
+                        " from payment_discrepancies where provider_payment_id = any(%s)"
+                        " and kind like 'recon%%' order by kind", (ids,))
+        # b's payment and its refund match: nothing about them
+        assert rows == [
+            (pay_a[0], "recon_amount", pay_a[1] - 100, t, str(pay_a[1]), pay_a[0], day),
+            (stranger, "recon_unknown", 12300, None, None, stranger, day),
+        ], rows
+        items, rzp_in, rzp_out, our_in, our_out, found = shop.one(
+            "select items, razorpay_credit_paise, razorpay_debit_paise, our_credit_paise,"
+            " our_debit_paise, discrepancies from recon_days where day = %s", (day,))
+        assert items >= 4 and found >= 2
+        assert rzp_out >= 10000 and our_out >= 10000
+        assert rzp_in - our_in >= 12300 - 100
+
+        # without ZT_RECON_DAY: yesterday, once
+        before = len(requests.get(razorpay_url + "/_fake/requests",
+                                  params={"endpoint": "settlements.recon"}, timeout=10).json())
+        run_cron(stack_var, "reconcile")
+        run_cron(stack_var, "reconcile")
+        after = requests.get(razorpay_url + "/_fake/requests",
+                             params={"endpoint": "settlements.recon"}, timeout=10).json()
+        yesterday = (today - datetime.timedelta(days=1)).strftime("%Y-%m-%d")
+        assert shop.one("select count(*) from recon_days where day = %s", (yesterday,))[0] == 1
+        assert len(after) - before <= 1
+    finally:
+        rzp.post("/_fake/recon", {"amounts": {pay_a[0]: pay_a[1]}})
+        with shop.tx(admin=True) as cur:
+            cur.execute("delete from payment_discrepancies where provider_payment_id = any(%s)",
+                        (ids,))
