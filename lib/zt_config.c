@@ -106,6 +106,8 @@ static const struct setting settings[] = {
     {"ZT_PAYOUT_VIA", K_STR, F(payout_via), "route", 0, 0, 0},
     {"ZT_RAZORPAYX_ACCOUNT", K_STR, F(razorpayx_account), NULL, 0, 0, 0},
     {"ZT_RECON_DAY", K_STR, F(recon_day), NULL, 0, 0, 0},
+    {"ZT_TDS_BPS", K_INT, F(tds_bps), "0", 0, 0, 500},
+    {"ZT_TCS_BPS", K_INT, F(tcs_bps), "0", 0, 0, 500},
 };
 
 static int

@@ -107,6 +107,8 @@ struct zt_config {
 	char *payout_via;     /* "route" or "razorpayx", ZT_PAYOUT_VIA */
 	char *razorpayx_account; /* the RazorpayX account number payouts
 				    leave from (ZT_RAZORPAYX_ACCOUNT) */
+	int tds_bps; /* TDS (194-O) withheld, ZT_TDS_BPS (docs/finance.md) */
+	int tcs_bps; /* GST TCS (s. 52) collected, ZT_TCS_BPS */
 	char *recon_day; /* ZT_RECON_DAY: a day (YYYY-MM-DD) to compare with
 			    the settlement report again; NULL: yesterday */
 };

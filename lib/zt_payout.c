@@ -22,10 +22,11 @@ static struct zt_sql q_to_propose = ZT_SQL("po_to_propose",
     2);
 static struct zt_sql q_propose = ZT_SQL("po_propose",
     "INSERT INTO payouts (tenant_id, event_id, gross_paise, refunds_paise,"
-    " fees_paise, commission_paise, net_paise) VALUES ($1, $2, $3, $4, $5,"
-    " $6, $7) ON CONFLICT (event_id) WHERE status NOT IN ('failed',"
+    " fees_paise, commission_paise, net_paise, tds_paise, tcs_paise)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) WHERE "
+    "status NOT IN ('failed',"
     " 'reversed') DO NOTHING RETURNING id",
-    7);
+    9);
 /* approved, or claimed by a run that never heard Razorpay's answer */
 static struct zt_sql q_to_send = ZT_SQL("po_to_send",
     "SELECT id, tenant_id FROM payouts WHERE status = 'approved'"
@@ -127,7 +128,7 @@ propose(struct zt_req *req, const char *event_id, const char *tenant)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_finance_sums s;
-	char v[5][24];
+	char v[7][24];
 	PGresult *r;
 	if (zt_db_begin_tenant(req, &err, tenant, "") != ZT_OK ||
 	    zt_finance_sums(req, event_id, tenant, &s) != ZT_OK)
@@ -138,10 +139,14 @@ propose(struct zt_req *req, const char *event_id, const char *tenant)
 	}
 	snprintf(v[0], sizeof(v[0]), "%lld", s.gross);
 	snprintf(v[1], sizeof(v[1]), "%lld", s.refunds);
-	snprintf(v[2], sizeof(v[2]), "%lld", s.gateway_fees + s.commission);
+	snprintf(v[2], sizeof(v[2]), "%lld",
+	    s.gateway_fees + s.commission + s.tds + s.tcs);
 	snprintf(v[3], sizeof(v[3]), "%lld", s.commission);
 	snprintf(v[4], sizeof(v[4]), "%lld", s.payable);
-	const char *p[7] = {tenant, event_id, v[0], v[1], v[2], v[3], v[4]};
+	snprintf(v[5], sizeof(v[5]), "%lld", s.tds);
+	snprintf(v[6], sizeof(v[6]), "%lld", s.tcs);
+	const char *p[9] = {
+	    tenant, event_id, v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
 	if ((r = zt_db_exec(req, &err, &q_propose, p)) == NULL ||
 	    zt_db_commit(req, &err) != ZT_OK)
 		return -1;

@@ -20,8 +20,7 @@ alter table tenant_payout_details
 -- The daily comparison with Razorpay's settlement report (ztic-reconcile,
 -- docs/finance.md "The daily comparison"): a line we do not have, or of
 -- another amount, is a discrepancy for the admins; each checked day keeps
--- its totals in recon_days (platform-wide: only the admins and the cron's
--- system scope see it).
+-- its totals in recon_days (platform-wide, like reconcile_marks).
 -- ---------------------------------------------------------------------------
 
 alter table payment_discrepancies drop constraint payment_discrepancies_kind_check;
@@ -40,9 +39,22 @@ create table recon_days (
     discrepancies         int not null check (discrepancies >= 0),
     checked_at            timestamptz not null default now()
 );
-alter table recon_days enable row level security;
-alter table recon_days force row level security;
-create policy admin_all on recon_days
-    using ((select zt_admin_session()))
-    with check ((select zt_admin_session()));
+-- no tenant's row: like reconcile_marks, no row-level security (no API
+-- serves it; the admins read it in SQL)
 grant select, insert, update on recon_days to ztic_app;
+
+-- ---------------------------------------------------------------------------
+-- TDS (Income-tax Act s. 194-O) and GST TCS (CGST Act s. 52) withheld from
+-- the organizer's payable (docs/finance.md, "TDS and TCS"): rates in basis
+-- points of the event's net sales, ZT_TDS_BPS / ZT_TCS_BPS for everyone, a
+-- tenant's own rate when set (a lower-deduction certificate, a tenant
+-- outside the rule).  A payout keeps what was withheld; fees_paise counts
+-- it, so net = gross - refunds - fees still holds.
+-- ---------------------------------------------------------------------------
+
+alter table tenants
+    add column tds_bps int check (tds_bps between 0 and 500),
+    add column tcs_bps int check (tcs_bps between 0 and 500);
+alter table payouts
+    add column tds_paise bigint not null default 0 check (tds_paise >= 0),
+    add column tcs_paise bigint not null default 0 check (tcs_paise >= 0);

@@ -379,3 +379,23 @@ def test_payout_configuration_is_checked(stack_var, env, name):
     p = subprocess.run([os.path.join(os.path.dirname(__file__), "..", "..", "cron", "ztic-payouts")],
                        env=stack_env(stack_var, **env), capture_output=True, text=True, timeout=30)
     assert p.returncode != 0 and name in p.stderr, p.stderr
+
+
+def test_payout_keeps_what_was_withheld(shop, rzp, razorpay_url, base_url, stack_var):
+    """TDS and TCS come off the payout; the row keeps them and counts them in
+    its fees, so net = gross - refunds - fees still holds."""
+    t, ev, account, _ = sold_and_ended(shop, rzp, base_url, stack_var)
+    with shop.tx(t) as cur:
+        cur.execute("update tenants set tds_bps = 10, tcs_bps = 50 where id = %s", (t,))
+    org = Person(base_url, stack_var, shop.one(
+        "select user_id::text from memberships where tenant_id = %s", (t,), tenant=t)[0],
+        t, "owner")
+    ledger = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    assert ledger["tdsPaise"] > 0 and ledger["tcsPaise"] > 0
+    run_cron(stack_var, "payouts")
+    row = shop.one("select gross_paise, refunds_paise, fees_paise, net_paise, tds_paise,"
+                   " tcs_paise from payouts where event_id = %s", (ev["id"],), tenant=t)
+    gross, refunds, fees, net, tds, tcs = row
+    assert net == ledger["payablePaise"] and (tds, tcs) == (ledger["tdsPaise"], ledger["tcsPaise"])
+    assert fees == ledger["gatewayFeesPaise"] + ledger["commissionPaise"] + tds + tcs
+    assert net == gross - refunds - fees
