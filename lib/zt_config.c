@@ -105,6 +105,11 @@ static const struct setting settings[] = {
     {"ZT_AUDIT_KEEP_DAYS", K_INT, F(audit_keep_days), "365", 0, 30, 36500},
     {"ZT_COMMISSION_BPS", K_INT, F(commission_bps), "500", 0, 0, 10000},
     {"ZT_PAYOUT_HOLD_DAYS", K_INT, F(payout_hold_days), "7", 0, 0, 365},
+    {"ZT_PAYOUT_VIA", K_STR, F(payout_via), "route", 0, 0, 0},
+    {"ZT_RAZORPAYX_ACCOUNT", K_STR, F(razorpayx_account), NULL, 0, 0, 0},
+    {"ZT_RECON_DAY", K_STR, F(recon_day), NULL, 0, 0, 0},
+    {"ZT_TDS_BPS", K_INT, F(tds_bps), "0", 0, 0, 500},
+    {"ZT_TCS_BPS", K_INT, F(tcs_bps), "0", 0, 0, 500},
 };
 
 static int
@@ -357,6 +362,41 @@ zt_config_load(struct zt_config *c, unsigned needs, char *err, size_t errlen)
 		zt_config_free(c);
 		return fail(err, errlen, "ZT_OTP_FAIL_MAX",
 		    "must be at least ZT_OTP_FAIL_FREE");
+	}
+	/* payouts go through Route or RazorpayX (docs/finance.md); X needs
+	 * the business account number they leave from */
+	if (strcmp(c->payout_via, "route") != 0 &&
+	    strcmp(c->payout_via, "razorpayx") != 0) {
+		zt_config_free(c);
+		return fail(
+		    err, errlen, "ZT_PAYOUT_VIA", "must be route or razorpayx");
+	}
+	if (c->razorpayx_account != NULL &&
+	    (strlen(c->razorpayx_account) < 6 ||
+		strlen(c->razorpayx_account) > 22 ||
+		strspn(c->razorpayx_account, "0123456789") !=
+		    strlen(c->razorpayx_account))) {
+		zt_config_free(c);
+		return fail(
+		    err, errlen, "ZT_RAZORPAYX_ACCOUNT", "must be 6-22 digits");
+	}
+	if (strcmp(c->payout_via, "razorpayx") == 0 &&
+	    c->razorpayx_account == NULL) {
+		zt_config_free(c);
+		return fail(err, errlen, "ZT_RAZORPAYX_ACCOUNT",
+		    "is required when ZT_PAYOUT_VIA is razorpayx");
+	}
+	if (c->recon_day != NULL) {
+		int y, m, d;
+		char tail;
+		if (strlen(c->recon_day) != 10 ||
+		    sscanf(c->recon_day, "%4d-%2d-%2d%c", &y, &m, &d, &tail) !=
+			3 ||
+		    y < 2000 || m < 1 || m > 12 || d < 1 || d > 31) {
+			zt_config_free(c);
+			return fail(err, errlen, "ZT_RECON_DAY",
+			    "must be a day, YYYY-MM-DD");
+		}
 	}
 	/* half a Razorpay key pair is a mistake, never "payments off"; the
 	 * same for Sign in with Google's client (docs/auth.md) */

@@ -108,6 +108,13 @@ struct zt_config {
 	int commission_bps;   /* platform commission, ZT_COMMISSION_BPS */
 	int payout_hold_days; /* days after the end before a payout,
 				 ZT_PAYOUT_HOLD_DAYS */
+	char *payout_via;     /* "route" or "razorpayx", ZT_PAYOUT_VIA */
+	char *razorpayx_account; /* the RazorpayX account number payouts
+				    leave from (ZT_RAZORPAYX_ACCOUNT) */
+	int tds_bps; /* TDS (194-O) withheld, ZT_TDS_BPS (docs/finance.md) */
+	int tcs_bps; /* GST TCS (s. 52) collected, ZT_TCS_BPS */
+	char *recon_day; /* ZT_RECON_DAY: a day (YYYY-MM-DD) to compare with
+			    the settlement report again; NULL: yesterday */
 };
 
 /*

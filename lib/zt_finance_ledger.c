@@ -14,10 +14,11 @@
 #include <string.h>
 
 static struct zt_sql q_event = ZT_SQL("fin_ledger_event",
-    "SELECT e.title, e.status, coalesce(t.commission_bps, $2::int)"
+    "SELECT e.title, e.status, coalesce(t.commission_bps, $2::int),"
+    " coalesce(t.tds_bps, $4::int), coalesce(t.tcs_bps, $5::int)"
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
     " WHERE e.id = $1 AND e.tenant_id = $3",
-    3);
+    5);
 static struct zt_sql q_sums = ZT_SQL("fin_ledger_sums",
     "SELECT kind, sum(amount_paise), count(*) FROM ledger_lines"
     " WHERE event_id = $1 GROUP BY kind",
@@ -47,9 +48,9 @@ static const char *const kinds[K__COUNT] = {"ticket_sales", "convenience_fee",
 
 struct ledger {
 	long long k[K__COUNT];
-	long long collected, gross, refunds, ticket_refunds, commission,
-	    payable;
-	int bps;
+	long long collected, gross, refunds, ticket_refunds, commission, tds,
+	    tcs, payable;
+	int bps, tds_bps, tcs_bps;
 };
 
 /*
@@ -61,7 +62,10 @@ struct ledger {
  *                + refund_event_cancelled
  *   commission = round(max(0, ticket_sales - (refunds - refund_late))
  *                * bps / 10000)
- *   payable    = gross - refunds - gateway_fee - commission
+ *   net_sales  = max(0, gross - refunds)
+ *   tds        = round(net_sales * tds_bps / 10000)   (194-O)
+ *   tcs        = round(net_sales * tcs_bps / 10000)   (GST s. 52)
+ *   payable    = gross - refunds - gateway_fee - commission - tds - tcs
  */
 static void
 derive(struct ledger *l)
@@ -77,7 +81,13 @@ derive(struct ledger *l)
 	if (base < 0)
 		base = 0;
 	l->commission = (base * l->bps + 5000) / 10000;
-	l->payable = l->gross - l->refunds - k[K_GATEWAY] - l->commission;
+	base = l->gross - l->refunds;
+	if (base < 0)
+		base = 0;
+	l->tds = (base * l->tds_bps + 5000) / 10000;
+	l->tcs = (base * l->tcs_bps + 5000) / 10000;
+	l->payable = l->gross - l->refunds - k[K_GATEWAY] - l->commission -
+		     l->tds - l->tcs;
 }
 
 static struct json_object *
@@ -118,6 +128,10 @@ statement(const char *event_id, const char *title, const char *status,
 	json_object_object_add(o, "refundsPaise", money(l->refunds));
 	json_object_object_add(o, "gatewayFeesPaise", money(l->k[K_GATEWAY]));
 	json_object_object_add(o, "commissionPaise", money(l->commission));
+	json_object_object_add(o, "tdsBps", json_object_new_int(l->tds_bps));
+	json_object_object_add(o, "tdsPaise", money(l->tds));
+	json_object_object_add(o, "tcsBps", json_object_new_int(l->tcs_bps));
+	json_object_object_add(o, "tcsPaise", money(l->tcs));
 	json_object_object_add(o, "payablePaise", money(l->payable));
 	return o;
 }
@@ -141,7 +155,8 @@ to_csv(struct zt_req *req, PGresult *r, const struct ledger *l, size_t *len)
 	} tot[] = {{"total_collected", l->collected}, {"total_gross", l->gross},
 	    {"total_refunds", l->refunds},
 	    {"total_gateway_fees", l->k[K_GATEWAY]},
-	    {"total_commission", l->commission}, {"total_payable", l->payable}};
+	    {"total_commission", l->commission}, {"total_tds", l->tds},
+	    {"total_tcs", l->tcs}, {"total_payable", l->payable}};
 	for (size_t i = 0; i < sizeof(tot) / sizeof(tot[0]); i++)
 		n += (size_t)snprintf(
 		    buf + n, cap - n, "%s,,,,%lld,\r\n", tot[i].name, tot[i].v);
@@ -158,12 +173,14 @@ load(struct zt_req *req, const char *event_id, const char *tenant,
     struct ledger *l, const char **title, const char **status)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	char bps[16];
+	char bps[3][16];
 	PGresult *r;
 
 	memset(l, 0, sizeof(*l));
-	snprintf(bps, sizeof(bps), "%d", zt_g.cfg.commission_bps);
-	const char *p[3] = {event_id, bps, tenant};
+	snprintf(bps[0], sizeof(bps[0]), "%d", zt_g.cfg.commission_bps);
+	snprintf(bps[1], sizeof(bps[1]), "%d", zt_g.cfg.tds_bps);
+	snprintf(bps[2], sizeof(bps[2]), "%d", zt_g.cfg.tcs_bps);
+	const char *p[5] = {event_id, bps[0], tenant, bps[1], bps[2]};
 	if ((r = zt_db_exec(req, &err, &q_event, p)) == NULL)
 		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
@@ -172,6 +189,8 @@ load(struct zt_req *req, const char *event_id, const char *tenant,
 	*title = zt__dup(req, r, 0, 0);
 	*status = zt__dup(req, r, 0, 1);
 	l->bps = atoi(PQgetvalue(r, 0, 2));
+	l->tds_bps = atoi(PQgetvalue(r, 0, 3));
+	l->tcs_bps = atoi(PQgetvalue(r, 0, 4));
 	if ((r = zt_db_exec(req, &err, &q_sums, p)) == NULL)
 		return zt_fail_error(req, &err);
 	for (int i = 0; i < PQntuples(r); i++)
@@ -195,6 +214,8 @@ zt_finance_sums(struct zt_req *req, const char *event_id, const char *tenant_id,
 	out->refunds = l.refunds;
 	out->gateway_fees = l.k[K_GATEWAY];
 	out->commission = l.commission;
+	out->tds = l.tds;
+	out->tcs = l.tcs;
 	out->payable = l.payable;
 	return ZT_OK;
 }

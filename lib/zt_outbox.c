@@ -173,6 +173,13 @@ static const struct tmpl templates[] = {
     {"tenant.reinstated", "{tenantName} is active again on ztic",
 	"Hello,\n\n{tenantName} has been reinstated: its events are back "
 	"on sale.\n"},
+    /* payouts (lib/zt_payout.c, docs/finance.md "Payouts") */
+    {"payout.failed", "Your payout for {eventTitle} did not go through",
+	"Hello,\n\nThe payout of {amount} to {tenantName} for {eventTitle} "
+	"was {outcome}: {reason}.\n\nThe amount is payable to you again. "
+	"Check your payout details (bank account, UPI or linked account); "
+	"we propose the payout again and send it once it is approved.\n\n"
+	"Payout {payoutId}.\n"},
     {"admin.invitation", "You are invited to administer ztic",
 	"Hello,\n\n{inviter} invited you to be a ztic platform admin.\n\n"
 	"Open {link} within 7 days, sign in with the code we email to "

@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "zt_razorpay.h"
 #include "zt_req.h"
 
 /*
@@ -26,6 +27,18 @@
  * each.  The counts are of this run.  0, or -1 when the database failed.
  */
 int zt_payout_run(int limit, int *proposed, int *sent, int *ended);
+
+/*
+ * A transfer.* or payout.* webhook (zt_settle_webhook, inside its open
+ * transaction in the system scope): the payout sent as that transfer or
+ * RazorpayX payout ends as the poller would end it (processed: paid;
+ * failed, rejected, cancelled, reversed: payable again, the owners told),
+ * once whichever comes first.  Other states, and a transfer or payout that
+ * is no payout's (or not recorded yet: the poller ends it), change
+ * nothing.
+ */
+enum zt_err zt_payout_webhook(
+    struct zt_req *req, const struct zt_razorpay_event *ev);
 
 /*
  * A platform admin's decision on a pending (or held) payout: approve 1

@@ -354,6 +354,23 @@ parse_transfer(json_object *o, struct zt_razorpay_transfer *out)
 }
 
 static int
+parse_payout(json_object *o, struct zt_razorpay_payout *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (get_id(out->id, o, "id", "pout") != 0)
+		return -1;
+	zt_http_json_copy(out->fund_account_id, sizeof(out->fund_account_id), o,
+	    "fund_account_id");
+	zt_http_json_copy(out->status, sizeof(out->status), o, "status");
+	zt_http_json_copy(out->reason, sizeof(out->reason),
+	    zt_http_json_obj(o, "status_details"), "description");
+	out->amount = zt_http_json_int(o, "amount");
+	out->fees = zt_http_json_int(o, "fees");
+	out->created_at = zt_http_json_int(o, "created_at");
+	return 0;
+}
+
+static int
 bad_entity(const struct zt_razorpay_cfg *cfg, struct zt_razorpay_err *err,
     const char *what)
 {
@@ -627,6 +644,59 @@ zt_razorpay_payments_list(const struct zt_razorpay_cfg *cfg, long long from,
 }
 
 int
+zt_razorpay_recon_day(const struct zt_razorpay_cfg *cfg, int year, int month,
+    int day, int count, int skip, struct zt_razorpay_recon_item *items,
+    size_t max, size_t *n, struct zt_razorpay_err *err)
+{
+	struct call c = {.method = "GET"};
+	char path[160];
+	json_object *ans = NULL, *list;
+	int rc = -1;
+
+	err_reset(err);
+	*n = 0;
+	if (check_cfg(cfg, err) != 0)
+		return -1;
+	snprintf(path, sizeof(path),
+	    "/v1/settlements/recon/combined?year=%04d&month=%02d&day=%02d"
+	    "&count=%d&skip=%d",
+	    year, month, day, count, skip);
+	c.path = path;
+	if (run(cfg, &c, "collection", &ans, err) != 0)
+		goto out;
+	if (!json_object_object_get_ex(ans, "items", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		bad_entity(cfg, err, "settlement report");
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(list) && *n < max;
+	     i++) {
+		json_object *o = json_object_array_get_idx(list, i);
+		struct zt_razorpay_recon_item *it = &items[(*n)++];
+		memset(it, 0, sizeof(*it));
+		zt_http_json_copy(
+		    it->entity_id, sizeof(it->entity_id), o, "entity_id");
+		zt_http_json_copy(it->type, sizeof(it->type), o, "type");
+		zt_http_json_copy(
+		    it->payment_id, sizeof(it->payment_id), o, "payment_id");
+		zt_http_json_copy(
+		    it->order_id, sizeof(it->order_id), o, "order_id");
+		zt_http_json_copy(it->settlement_id, sizeof(it->settlement_id),
+		    o, "settlement_id");
+		it->amount = zt_http_json_int(o, "amount");
+		it->credit = zt_http_json_int(o, "credit");
+		it->debit = zt_http_json_int(o, "debit");
+		it->fee = zt_http_json_int(o, "fee");
+		it->tax = zt_http_json_int(o, "tax");
+	}
+	rc = 0;
+out:
+	json_object_put(ans);
+	zt_http_call_free(&c.http);
+	return rc;
+}
+
+int
 zt_razorpay_payment_fetch(const struct zt_razorpay_cfg *cfg,
     const char *payment_id, struct zt_razorpay_payment *out,
     struct zt_razorpay_err *err)
@@ -884,6 +954,183 @@ zt_razorpay_transfer_fetch(const struct zt_razorpay_cfg *cfg,
 	return rc;
 }
 
+/* POST c with body (taken) answering entity into *ans (the caller's). */
+static int
+post(const struct zt_razorpay_cfg *cfg, struct call *c, json_object *body,
+    const char *entity, json_object **ans, struct zt_razorpay_err *err)
+{
+	int rc = -1;
+	*ans = NULL;
+	if ((c->body = to_json(body)) == NULL)
+		set_err(
+		    cfg, err, 0, 1, "could not reach razorpay: out of memory");
+	else
+		rc = run(cfg, c, entity, ans, err);
+	json_object_put(body);
+	zt_http_call_free(&c->http);
+	return rc;
+}
+
+/* POST path with body (taken) answering entity; id of it into id. */
+static int
+create_id(const struct zt_razorpay_cfg *cfg, const char *path,
+    json_object *body, const char *entity, const char *prefix,
+    char id[ZT_RAZORPAY_ID_MAX], struct zt_razorpay_err *err)
+{
+	struct call c = {.method = "POST", .path = path};
+	json_object *ans;
+	int rc = -1;
+	if (post(cfg, &c, body, entity, &ans, err) != 0)
+		return -1;
+	if (get_id(id, ans, "id", prefix) != 0)
+		bad_entity(cfg, err, entity);
+	else
+		rc = 0;
+	json_object_put(ans);
+	return rc;
+}
+
+int
+zt_razorpay_contact_create(const struct zt_razorpay_cfg *cfg, const char *name,
+    const char *reference_id, char id[ZT_RAZORPAY_ID_MAX],
+    struct zt_razorpay_err *err)
+{
+	json_object *body;
+	err_reset(err);
+	id[0] = '\0';
+	if (check_cfg(cfg, err) != 0)
+		return -1;
+	if (empty(name) || strlen(name) > 50) {
+		set_err(cfg, err, 0, 0, "contact name must be 1-50 characters");
+		return -1;
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "name", json_object_new_string(name));
+	json_object_object_add(body, "type", json_object_new_string("vendor"));
+	json_object_object_add(body, "reference_id",
+	    json_object_new_string(reference_id ? reference_id : ""));
+	return create_id(cfg, "/v1/contacts", body, "contact", "cont", id, err);
+}
+
+int
+zt_razorpay_fund_account_create(const struct zt_razorpay_cfg *cfg,
+    const char *contact_id, const struct zt_razorpay_fund *f,
+    char id[ZT_RAZORPAY_ID_MAX], struct zt_razorpay_err *err)
+{
+	json_object *body, *sub;
+	err_reset(err);
+	id[0] = '\0';
+	if (check_cfg(cfg, err) != 0)
+		return -1;
+	if (!valid_id(contact_id, "cont")) {
+		set_err(cfg, err, 0, 0, "invalid contact id");
+		return -1;
+	}
+	if (empty(f->vpa) &&
+	    (empty(f->name) || empty(f->ifsc) || empty(f->account_number))) {
+		set_err(cfg, err, 0, 0,
+		    "a fund account needs a VPA or a bank account");
+		return -1;
+	}
+	body = json_object_new_object();
+	sub = json_object_new_object();
+	json_object_object_add(
+	    body, "contact_id", json_object_new_string(contact_id));
+	if (!empty(f->vpa)) {
+		json_object_object_add(
+		    body, "account_type", json_object_new_string("vpa"));
+		json_object_object_add(
+		    sub, "address", json_object_new_string(f->vpa));
+		json_object_object_add(body, "vpa", sub);
+	} else {
+		json_object_object_add(body, "account_type",
+		    json_object_new_string("bank_account"));
+		json_object_object_add(
+		    sub, "name", json_object_new_string(f->name));
+		json_object_object_add(
+		    sub, "ifsc", json_object_new_string(f->ifsc));
+		json_object_object_add(sub, "account_number",
+		    json_object_new_string(f->account_number));
+		json_object_object_add(body, "bank_account", sub);
+	}
+	return create_id(
+	    cfg, "/v1/fund_accounts", body, "fund_account", "fa", id, err);
+}
+
+int
+zt_razorpay_payout_create(const struct zt_razorpay_cfg *cfg,
+    const char *account_number, const char *fa, long long amount,
+    const char *mode, const char *reference_id, const char *idempotency_key,
+    struct zt_razorpay_payout *out, struct zt_razorpay_err *err)
+{
+	struct call c = {.method = "POST",
+	    .path = "/v1/payouts",
+	    .idem = idempotency_key,
+	    .idem_header = "X-Payout-Idempotency"};
+	json_object *body, *ans;
+	int rc = -1;
+
+	err_reset(err);
+	memset(out, 0, sizeof(*out));
+	if (check_cfg(cfg, err) != 0 || check_amount(cfg, err, amount) != 0)
+		return -1;
+	if (!valid_id(fa, "fa") || empty(account_number)) {
+		set_err(
+		    cfg, err, 0, 0, "invalid fund account or account number");
+		return -1;
+	}
+	if (idempotency_key == NULL || strlen(idempotency_key) > 36 ||
+	    !valid_idem_key(idempotency_key)) {
+		set_err(cfg, err, 0, 0,
+		    "payout idempotency key must be 10-36 letters, digits, '-' "
+		    "or '_'");
+		return -1;
+	}
+	body = json_object_new_object();
+	json_object_object_add(
+	    body, "account_number", json_object_new_string(account_number));
+	json_object_object_add(
+	    body, "fund_account_id", json_object_new_string(fa));
+	json_object_object_add(body, "amount", json_object_new_int64(amount));
+	json_object_object_add(body, "currency", json_object_new_string("INR"));
+	json_object_object_add(body, "mode", json_object_new_string(mode));
+	json_object_object_add(
+	    body, "purpose", json_object_new_string("payout"));
+	json_object_object_add(
+	    body, "queue_if_low_balance", json_object_new_boolean(1));
+	json_object_object_add(body, "reference_id",
+	    json_object_new_string(reference_id ? reference_id : ""));
+	if (post(cfg, &c, body, "payout", &ans, err) != 0)
+		return -1;
+	if (parse_payout(ans, out) != 0)
+		bad_entity(cfg, err, "payout");
+	else
+		rc = 0;
+	json_object_put(ans);
+	return rc;
+}
+
+int
+zt_razorpay_payout_fetch(const struct zt_razorpay_cfg *cfg,
+    const char *payout_id, struct zt_razorpay_payout *out,
+    struct zt_razorpay_err *err)
+{
+	json_object *ans;
+	int rc = -1;
+
+	err_reset(err);
+	memset(out, 0, sizeof(*out));
+	if (fetch(cfg, "payout", payout_id, "pout", "/v1/payouts/%s", "payout",
+		&ans, err) != 0)
+		return -1;
+	if (parse_payout(ans, out) != 0)
+		bad_entity(cfg, err, "payout");
+	else
+		rc = 0;
+	json_object_put(ans);
+	return rc;
+}
+
 /* ------------------------------------------------------------------------ */
 /* signatures                                                               */
 /* ------------------------------------------------------------------------ */
@@ -1013,6 +1260,20 @@ zt_razorpay_event_parse(const char *body, size_t len,
 		if (parse_refund(ent, &ev->refund) != 0)
 			goto bad;
 		ev->has_refund = 1;
+	}
+	if ((ent = zt_http_json_obj(
+		 zt_http_json_obj(payload, "transfer"), "entity")) != NULL) {
+		what = "transfer";
+		if (parse_transfer(ent, &ev->transfer) != 0)
+			goto bad;
+		ev->has_transfer = 1;
+	}
+	if ((ent = zt_http_json_obj(
+		 zt_http_json_obj(payload, "payout"), "entity")) != NULL) {
+		what = "payout";
+		if (parse_payout(ent, &ev->payout) != 0)
+			goto bad;
+		ev->has_payout = 1;
 	}
 	rc = 0;
 	goto out;

@@ -143,16 +143,39 @@ struct zt_razorpay_transfer {
 	long long created_at;
 };
 
+/* A RazorpayX payout to a fund account (docs/finance.md, "Payouts"). */
+struct zt_razorpay_payout {
+	char id[ZT_RAZORPAY_ID_MAX];		  /* pout_… */
+	char fund_account_id[ZT_RAZORPAY_ID_MAX]; /* fa_… */
+	char status[24];  /* queued, pending, processing, processed, reversed,
+			     failed, rejected, cancelled */
+	char reason[160]; /* status_details.description, when given */
+	long long amount;
+	long long fees;
+	long long created_at;
+};
+
+/* Where a RazorpayX fund account pays to: a VPA, or a bank account. */
+struct zt_razorpay_fund {
+	const char *vpa;	    /* "name@bank", or NULL for a bank */
+	const char *name;	    /* account holder (bank) */
+	const char *ifsc;	    /* bank */
+	const char *account_number; /* bank */
+};
+
 /* A parsed webhook body (see zt_razorpay_event_parse). */
 struct zt_razorpay_event {
 	char event[48]; /* payment.captured, order.paid, refund.processed,
 			   … */
 	char account_id[48];
 	long long created_at;
-	int has_payment, has_order, has_refund; /* which entities were sent */
+	int has_payment, has_order, has_refund, has_transfer,
+	    has_payout; /* which entities were sent */
 	struct zt_razorpay_payment payment;
 	struct zt_razorpay_order order;
 	struct zt_razorpay_refund refund;
+	struct zt_razorpay_transfer transfer; /* transfer.processed, … */
+	struct zt_razorpay_payout payout;     /* payout.processed, … */
 };
 
 /*
@@ -230,6 +253,58 @@ int zt_razorpay_refund_fetch(const struct zt_razorpay_cfg *cfg,
 int zt_razorpay_transfer_create(const struct zt_razorpay_cfg *cfg,
     const char *account, long long amount, const char *idempotency_key,
     struct zt_razorpay_transfer *out, struct zt_razorpay_err *err);
+
+/*
+ * RazorpayX: a contact (type "vendor") named name with our reference
+ * (the tenant id), then its fund account; Razorpay answers the existing
+ * one for the same details, so a retry creates nothing twice.  id gets
+ * the cont_… / fa_… id.  0 or -1 (err).
+ */
+int zt_razorpay_contact_create(const struct zt_razorpay_cfg *cfg,
+    const char *name, const char *reference_id, char id[ZT_RAZORPAY_ID_MAX],
+    struct zt_razorpay_err *err);
+int zt_razorpay_fund_account_create(const struct zt_razorpay_cfg *cfg,
+    const char *contact_id, const struct zt_razorpay_fund *f,
+    char id[ZT_RAZORPAY_ID_MAX], struct zt_razorpay_err *err);
+
+/*
+ * RazorpayX payout of amount paise from business account account_number
+ * to fund account fa (mode "UPI" for a VPA, else "IMPS"), purpose
+ * "payout", queued if the balance is low.  idempotency_key (4-36 of
+ * [A-Za-z0-9_-], mandatory at Razorpay) goes as X-Payout-Idempotency: the
+ * same key answers the same payout.  0 or -1 (err).
+ */
+int zt_razorpay_payout_create(const struct zt_razorpay_cfg *cfg,
+    const char *account_number, const char *fa, long long amount,
+    const char *mode, const char *reference_id, const char *idempotency_key,
+    struct zt_razorpay_payout *out, struct zt_razorpay_err *err);
+
+/* Fetch a RazorpayX payout by id.  0 or -1 (err). */
+int zt_razorpay_payout_fetch(const struct zt_razorpay_cfg *cfg,
+    const char *payout_id, struct zt_razorpay_payout *out,
+    struct zt_razorpay_err *err);
+
+/* One line of the settlement recon report (GET
+ * /v1/settlements/recon/combined). */
+struct zt_razorpay_recon_item {
+	char entity_id[ZT_RAZORPAY_ID_MAX]; /* pay_…, rfnd_…, trf_…, … */
+	char type[24];			    /* payment, refund, transfer,
+					       adjustment, … */
+	char payment_id[ZT_RAZORPAY_ID_MAX]; /* a refund's payment */
+	char order_id[ZT_RAZORPAY_ID_MAX];
+	char settlement_id[ZT_RAZORPAY_ID_MAX];
+	long long amount, credit, debit, fee, tax;
+};
+
+/*
+ * The transactions settled on one day (year, month, day; Razorpay's days
+ * are Indian Standard Time), count (<= 1000) from skip: up to max items,
+ * how many in *n.  0 or -1 (err).
+ */
+int zt_razorpay_recon_day(const struct zt_razorpay_cfg *cfg, int year,
+    int month, int day, int count, int skip,
+    struct zt_razorpay_recon_item *items, size_t max, size_t *n,
+    struct zt_razorpay_err *err);
 
 /* Fetch a transfer by id.  0 or -1 (err). */
 int zt_razorpay_transfer_fetch(const struct zt_razorpay_cfg *cfg,

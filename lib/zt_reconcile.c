@@ -320,6 +320,9 @@ zt_reconcile_pending(int limit, int *checked, int *settled)
 		struct zt_req *req = zt_req_new(NULL, NULL);
 		rc = scan(req, settled);
 		zt_db_rollback();
+		if (rc == 0)
+			rc = zt_reconcile_day(req, zt_g.cfg.recon_day);
+		zt_db_rollback();
 		zt_req_free(req);
 	}
 	if (fees)

@@ -25,4 +25,17 @@
  */
 int zt_reconcile_pending(int limit, int *checked, int *settled);
 
+struct zt_req;
+/*
+ * The daily comparison (lib/zt_reconcile_day.c): yesterday's settlement
+ * report (GET /v1/settlements/recon/combined, India's days), once a day
+ * (recon_days), or the day force names (YYYY-MM-DD, ZT_RECON_DAY) again.
+ * Every payment and refund line is compared with ours by id: one we do not
+ * have, or of another amount, is written to payment_discrepancies (kinds
+ * recon_unknown, recon_amount, recon_refund_unknown, recon_refund_amount);
+ * the day's totals go to recon_days.  A report Razorpay did not give is
+ * asked again next run.  0, or -1 when the database failed.
+ */
+int zt_reconcile_day(struct zt_req *req, const char *force);
+
 #endif

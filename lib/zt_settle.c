@@ -7,6 +7,7 @@
 #include "zt_settle.h"
 #include "zt_booking_int.h"
 #include "zt_crypto.h"
+#include "zt_payout.h"
 #include "zt_razorpay.h"
 #include "zt_server.h"
 #include "zt_whout.h"
@@ -415,6 +416,13 @@ zt_settle_webhook(struct zt_req *req, struct json_object **out_json)
 		   (strcmp(ev.event, "refund.processed") == 0 ||
 		       strcmp(ev.event, "refund.failed") == 0)) {
 		if ((e = zt__refund_webhook(req, &ev, &a)) != ZT_OK)
+			return e;
+	} else if ((strncmp(ev.event, "transfer.", 9) == 0 &&
+		       ev.has_transfer) ||
+		   (strncmp(ev.event, "payout.", 7) == 0 && ev.has_payout)) {
+		/* a payout's transfer or RazorpayX payout moved
+		 * (lib/zt_payout.c) */
+		if ((e = zt_payout_webhook(req, &ev)) != ZT_OK)
 			return e;
 	}
 	if (zt_db_commit(req, &dberr) != ZT_OK)

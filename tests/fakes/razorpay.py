@@ -29,6 +29,7 @@ import argparse
 import base64
 import binascii
 import copy
+import datetime
 import hashlib
 import hmac
 import html
@@ -49,14 +50,18 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 MAX_BODY = 1 << 20
 ALNUM = string.ascii_letters + string.digits
-ID_RE = {p: re.compile(r"^%s_[A-Za-z0-9]{14}$" % p) for p in ("order", "pay", "rfnd", "trf", "acc")}
+ID_RE = {p: re.compile(r"^%s_[A-Za-z0-9]{14}$" % p)
+         for p in ("order", "pay", "rfnd", "trf", "acc", "cont", "fa", "pout")}
+PAYOUT_IDEM_RE = re.compile(r"^[A-Za-z0-9_ -]{4,36}$")
 IDEM_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{10,}$")
 
 ALL_EVENTS = ("payment.authorized", "payment.captured", "payment.failed", "order.paid",
               "refund.created", "refund.processed", "refund.failed",
-              "transfer.processed", "transfer.failed")
+              "transfer.processed", "transfer.failed",
+              "payout.processed", "payout.failed", "payout.reversed")
 DEFAULT_EVENTS = ["payment.authorized", "payment.captured", "payment.failed", "order.paid",
-                  "refund.processed", "refund.failed", "transfer.processed", "transfer.failed"]
+                  "refund.processed", "refund.failed", "transfer.processed", "transfer.failed",
+                  "payout.processed", "payout.failed", "payout.reversed"]
 METHODS = ("upi", "card", "netbanking", "wallet")
 ACCOUNT_ID = "acc_ZticEmulator01"
 
@@ -82,6 +87,8 @@ DEFAULT_CONFIG = {
     "refund_delay_ms": 100,     # pending -> refund_auto after this
     "transfer_auto": "processed",  # Route transfers: processed | failed | none (stay pending)
     "transfer_delay_ms": 100,   # pending -> transfer_auto after this
+    "payout_auto": "processed",  # RazorpayX payouts: processed | failed | none (stay processing)
+    "payout_delay_ms": 100,     # processing -> payout_auto after this
     "auto_capture": True,       # default of orders created without payment_capture
 }
 WEBHOOK_KEYS = ("webhook_url", "webhook_secret", "auto", "delay_ms", "duplicate", "shuffle",
@@ -221,6 +228,10 @@ ALLOWED_FIELDS = {
     "payments.capture": {"amount", "currency"},
     "refunds.create": {"amount", "speed", "notes", "receipt"},
     "transfers.create": {"account", "amount", "currency", "notes", "on_hold", "on_hold_until"},
+    "contacts.create": {"name", "email", "contact", "type", "reference_id", "notes"},
+    "fund_accounts.create": {"contact_id", "account_type", "bank_account", "vpa"},
+    "payouts.create": {"account_number", "fund_account_id", "amount", "currency", "mode", "purpose",
+                       "queue_if_low_balance", "reference_id", "narration", "notes"},
 }
 
 
@@ -264,6 +275,11 @@ class State:
         self.transfers = {}     # Route direct transfers (trf_…)
         self.idem = {}          # idempotency key -> (fingerprint, refund id)
         self.transfer_idem = {}  # X-Transfer-Idempotency -> (fingerprint, transfer id)
+        self.contacts = {}      # RazorpayX contacts (cont_…)
+        self.fund_accounts = {}  # RazorpayX fund accounts (fa_…)
+        self.payouts = {}       # RazorpayX payouts (pout_…)
+        self.payout_idem = {}   # X-Payout-Idempotency -> (fingerprint, payout id)
+        self.recon_amounts = {}  # entity id -> amount the settlement report shows instead
         self.events = {}        # id -> event record (body kept raw)
         self.event_order = []
         self.pending = []       # ids queued for manual delivery
@@ -313,7 +329,7 @@ class State:
                     raise ValueError("%s must be true or false" % k)
                 new[k] = v
             elif k in ("delay_ms", "duplicate", "max_attempts", "retry_delay_ms", "timeout_ms",
-                       "refund_delay_ms", "transfer_delay_ms"):
+                       "refund_delay_ms", "transfer_delay_ms", "payout_delay_ms"):
                 if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                     raise ValueError("%s must be a whole number >= 0" % k)
                 if k in ("max_attempts", "timeout_ms") and v < 1:
@@ -325,7 +341,7 @@ class State:
                 if not isinstance(v, list) or any(e not in ALL_EVENTS for e in v):
                     raise ValueError("events must be a list drawn from %s" % ", ".join(ALL_EVENTS))
                 new[k] = list(v)
-            elif k in ("refund_auto", "transfer_auto"):
+            elif k in ("refund_auto", "transfer_auto", "payout_auto"):
                 if v not in ("processed", "failed", "none"):
                     raise ValueError("%s must be processed, failed or none" % k)
                 new[k] = v
@@ -356,7 +372,7 @@ class State:
     def get(self, kind, ident):
         check_id(kind, ident)
         table = {"order": self.orders, "pay": self.payments, "rfnd": self.refunds,
-                 "trf": self.transfers}[kind]
+                 "trf": self.transfers, "pout": self.payouts}[kind]
         ent = table.get(ident)
         if ent is None:
             raise missing_id()
@@ -694,6 +710,142 @@ class State:
         else:
             raise ValueError("status must be processed, failed or reversed")
         events.append(("transfer." + t["status"], {"transfer": self.transfer_view(t)}))
+
+    # --- RazorpayX: contacts, fund accounts, payouts ------------------------
+    def api_contact(self, doc):
+        """POST /v1/contacts: the same details answer the existing contact."""
+        name = doc.get("name")
+        if not isinstance(name, str) or not 3 <= len(name) <= 50:
+            raise bad("The name must be between 3 and 50 characters.", "name")
+        ctype = doc.get("type")
+        if ctype is not None and ctype not in ("vendor", "customer", "employee", "self"):
+            raise bad("Invalid type: %s" % ctype, "type")
+        ref = doc.get("reference_id") or ""
+        for c in self.contacts.values():
+            if (c["name"], c["type"], c["reference_id"]) == (name, ctype, ref):
+                return c
+        c = {"id": new_id("cont"), "entity": "contact", "name": name, "contact": doc.get("contact"),
+             "email": doc.get("email"), "type": ctype, "reference_id": ref, "batch_id": None,
+             "active": True, "notes": notes_out(check_notes(doc.get("notes"))), "created_at": now()}
+        self.contacts[c["id"]] = c
+        return c
+
+    def api_fund_account(self, doc):
+        """POST /v1/fund_accounts: a VPA or bank account of a contact; the
+        same details answer the existing fund account."""
+        cid = doc.get("contact_id")
+        if not isinstance(cid, str) or cid not in self.contacts:
+            raise bad("The id provided does not exist", "contact_id")
+        kind = doc.get("account_type")
+        if kind == "vpa":
+            d = doc.get("vpa")
+            if not isinstance(d, dict) or not re.match(r"^[A-Za-z0-9._-]{2,64}@[A-Za-z][A-Za-z0-9.-]{1,63}$",
+                                                       str(d.get("address", ""))):
+                raise bad("Invalid VPA. Please enter a valid Virtual Payment Address", "vpa")
+            details = {"address": d["address"], "username": d["address"].split("@")[0],
+                       "handle": d["address"].split("@")[1]}
+        elif kind == "bank_account":
+            d = doc.get("bank_account")
+            if not isinstance(d, dict) or not re.match(r"^[A-Z]{4}0[A-Z0-9]{6}$", str(d.get("ifsc", ""))) \
+                    or not re.match(r"^[0-9]{5,35}$", str(d.get("account_number", ""))) \
+                    or not d.get("name"):
+                raise bad("The bank account details are invalid.", "bank_account")
+            details = {"name": d["name"], "ifsc": d["ifsc"], "account_number": d["account_number"],
+                       "bank_name": "Emulator Bank"}
+        else:
+            raise bad("Invalid account type: %s" % kind, "account_type")
+        for f in self.fund_accounts.values():
+            if f["contact_id"] == cid and f["account_type"] == kind and f[kind] == details:
+                return f
+        f = {"id": new_id("fa"), "entity": "fund_account", "contact_id": cid, "account_type": kind,
+             kind: details, "batch_id": None, "active": True, "created_at": now()}
+        self.fund_accounts[f["id"]] = f
+        return f
+
+    def payout_view(self, po):
+        v = {k: v for k, v in po.items() if not k.startswith("_")}
+        v["notes"] = notes_out(po["notes"])
+        return v
+
+    def api_payout(self, doc, idem_key):
+        """POST /v1/payouts: X-Payout-Idempotency is mandatory."""
+        if not idem_key:
+            raise bad("Idempotency key is missing. Include idempotency header and key in the request.",
+                      "X-Payout-Idempotency", source="business")
+        if not PAYOUT_IDEM_RE.match(idem_key):
+            raise bad("The idempotency key must be 4-36 letters, digits, spaces, hyphens or underscores.",
+                      "X-Payout-Idempotency", source="business")
+        fp = hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+        seen = self.payout_idem.get(idem_key)
+        if seen is not None:
+            if seen[0] != fp:
+                raise bad("Different request with the same idempotency key has already been processed.",
+                          "X-Payout-Idempotency", source="business")
+            return self.payouts[seen[1]]
+        if not re.match(r"^[0-9]{6,22}$", str(doc.get("account_number", ""))):
+            raise bad("The account number is invalid.", "account_number")
+        fa = doc.get("fund_account_id")
+        if not isinstance(fa, str) or fa not in self.fund_accounts:
+            raise bad("The id provided does not exist", "fund_account_id")
+        amount = check_amount(doc.get("amount"))
+        currency = check_currency(doc.get("currency"))
+        mode = doc.get("mode")
+        if mode not in ("IMPS", "NEFT", "RTGS", "UPI"):
+            raise bad("Invalid payout mode", "mode")
+        if (mode == "UPI") != (self.fund_accounts[fa]["account_type"] == "vpa"):
+            raise bad("Payout mode is invalid for the fund account type", "mode")
+        if not isinstance(doc.get("purpose"), str) or not doc["purpose"]:
+            raise bad("The purpose field is required.", "purpose")
+        po = {"id": new_id("pout"), "entity": "payout", "fund_account_id": fa, "amount": amount,
+              "currency": currency, "notes": check_notes(doc.get("notes")), "fees": 590, "tax": 90,
+              "status": "processing", "utr": None, "mode": mode, "purpose": doc["purpose"],
+              "reference_id": doc.get("reference_id"), "narration": doc.get("narration"),
+              "batch_id": None, "status_details": None, "created_at": now(),
+              "_account_number": doc["account_number"]}
+        self.payouts[po["id"]] = po
+        self.payout_idem[idem_key] = (fp, po["id"])
+        auto, delay = self.config["payout_auto"], self.config["payout_delay_ms"]
+        if auto != "none":
+            if delay == 0:
+                events = []
+                self.settle_payout(po, auto, events)
+                self.emit(events)
+            else:
+                tm = threading.Timer(delay / 1000.0, self._timer_payout, (self.gen, po["id"], auto))
+                tm.daemon = True
+                tm.start()
+        return po
+
+    def _timer_payout(self, gen, pid, status):
+        with self.lock:
+            if gen != self.gen:
+                return
+            po = self.payouts.get(pid)
+            if po is None or po["status"] != "processing":
+                return
+            events = []
+            self.settle_payout(po, status, events)
+            self.emit(events)
+
+    def settle_payout(self, po, status, events):
+        """processing -> processed | failed; processing or processed ->
+        reversed (the beneficiary bank returned it); each sends its webhook."""
+        if status == "reversed" and po["status"] in ("processing", "processed"):
+            po["status"] = "reversed"
+            po["status_details"] = {"reason": "beneficiary_bank_rejected", "source": "beneficiary_bank",
+                                    "description": "The beneficiary bank returned the payout."}
+        elif po["status"] != "processing":
+            raise ValueError("payout %s is %s, not processing" % (po["id"], po["status"]))
+        elif status == "processed":
+            po["status"] = "processed"
+            po["utr"] = "EMU" + "".join(secrets.choice(string.digits) for _ in range(12))
+        elif status == "failed":
+            po["status"] = "failed"
+            po["status_details"] = {"reason": "beneficiary_account_invalid", "source": "beneficiary_bank",
+                                    "description": "The beneficiary account is invalid."}
+        else:
+            raise ValueError("status must be processed, failed or reversed")
+        events.append(("payout." + po["status"], {"payout": self.payout_view(po)}))
 
     # --- webhooks ------------------------------------------------------------
     def emit(self, events):
@@ -1143,11 +1295,21 @@ class Handler(BaseHTTPRequestHandler):
             return "transfers.create", "POST", self.api_transfer_create, ()
         if len(parts) == 2 and parts[0] == "transfers":
             return "transfers.fetch", "GET", self.api_transfer_fetch, (parts[1],)
+        if parts == ["settlements", "recon", "combined"]:
+            return "settlements.recon", "GET", self.api_settlement_recon, ()
+        if parts == ["contacts"]:
+            return "contacts.create", "POST", self.api_contact_create, ()
+        if parts == ["fund_accounts"]:
+            return "fund_accounts.create", "POST", self.api_fund_account_create, ()
+        if parts == ["payouts"]:
+            return "payouts.create", "POST", self.api_payout_create, ()
+        if len(parts) == 2 and parts[0] == "payouts":
+            return "payouts.fetch", "GET", self.api_payout_fetch, (parts[1],)
         return None, None, None, ()
 
     def api(self, path, query, body):
         endpoint, method, fn, args = self.route(path)
-        if endpoint == "payments.list":
+        if endpoint in ("payments.list", "settlements.recon"):
             args = (query,)
         status, doc = 0, None
         try:
@@ -1197,7 +1359,8 @@ class Handler(BaseHTTPRequestHandler):
         rec = {"method": self.command, "path": urlsplit(self.path).path, "endpoint": endpoint,
                "status": status, "body": doc, "at": now_iso(),
                "headers": {k.lower(): v for k, v in self.headers.items()
-                           if k.lower() in ("x-refund-idempotency", "x-transfer-idempotency", "user-agent",
+                           if k.lower() in ("x-refund-idempotency", "x-transfer-idempotency",
+                                            "x-payout-idempotency", "user-agent",
                                            "content-type")}}
         with self.st.lock:
             self.st.requests.append(rec)
@@ -1237,6 +1400,60 @@ class Handler(BaseHTTPRequestHandler):
             items = [self.st.payment_view(p) for p in ps]
             return 200, {"entity": "collection", "count": len(items), "items": items}
 
+    def api_settlement_recon(self, doc, query):
+        """GET /v1/settlements/recon/combined?year=&month=&day=&count=&skip=:
+        the payments captured and refunds processed on that day (India's
+        time), as settled at once (POST /_fake/recon changes amounts)."""
+        def num(name, default, lo, hi):
+            v = query.get(name)
+            if v is None or v == "":
+                if default is None:
+                    raise bad("The %s field is required." % name, name)
+                return default
+            if not re.match(r"^[0-9]+$", v) or not lo <= int(v) <= hi:
+                raise bad("The %s must be an integer between %d and %d." % (name, lo, hi), name)
+            return int(v)
+        y, m = num("year", None, 2000, 2100), num("month", None, 1, 12)
+        d = num("day", 0, 0, 31)
+        count, skip = num("count", 10, 1, 1000), num("skip", 0, 0, 10 ** 7)
+        ist = datetime.timezone(datetime.timedelta(hours=5, minutes=30))
+
+        def on_day(ts):
+            t = datetime.datetime.fromtimestamp(ts, ist)
+            return (t.year, t.month) == (y, m) and (d == 0 or t.day == d)
+        st = self.st
+        with st.lock:
+            items = []
+            for p in st.payments.values():
+                if p["captured"] and on_day(p["created_at"]):
+                    amt = st.recon_amounts.get(p["id"], p["amount"])
+                    items.append({"entity_id": p["id"], "type": "payment", "debit": 0, "credit": amt,
+                                  "amount": amt, "currency": "INR", "fee": p["fee"] or 0,
+                                  "tax": p["tax"] or 0, "on_hold": False, "settled": True,
+                                  "created_at": p["created_at"], "settled_at": p["created_at"],
+                                  "settlement_id": "setl_EmulatorDaily01", "description": None,
+                                  "notes": p["notes"], "payment_id": None,
+                                  "settlement_utr": "EMU0000000001", "order_id": p["order_id"],
+                                  "order_receipt": None, "method": p["method"],
+                                  "card_network": None, "card_issuer": None, "card_type": None,
+                                  "dispute_id": None})
+            for r in st.refunds.values():
+                if r["status"] == "processed" and on_day(r["created_at"]):
+                    amt = st.recon_amounts.get(r["id"], r["amount"])
+                    items.append({"entity_id": r["id"], "type": "refund", "debit": amt, "credit": 0,
+                                  "amount": amt, "currency": "INR", "fee": 0, "tax": 0,
+                                  "on_hold": False, "settled": True, "created_at": r["created_at"],
+                                  "settled_at": r["created_at"],
+                                  "settlement_id": "setl_EmulatorDaily01", "description": None,
+                                  "notes": r["notes"], "payment_id": r["payment_id"],
+                                  "settlement_utr": "EMU0000000001",
+                                  "order_id": st.payments[r["payment_id"]]["order_id"],
+                                  "order_receipt": None, "method": None, "card_network": None,
+                                  "card_issuer": None, "card_type": None, "dispute_id": None})
+            items.sort(key=lambda x: (x["created_at"], x["entity_id"]))
+            items = items[skip:skip + count]
+            return 200, {"entity": "collection", "count": len(items), "items": items}
+
     def api_payment_fetch(self, doc, pid):
         with self.st.lock:
             return 200, self.st.payment_view(self.st.get("pay", pid))
@@ -1262,6 +1479,23 @@ class Handler(BaseHTTPRequestHandler):
     def api_transfer_fetch(self, doc, tid):
         with self.st.lock:
             return 200, self.st.transfer_view(self.st.get("trf", tid))
+
+    def api_contact_create(self, doc):
+        with self.st.lock:
+            return 200, self.st.api_contact(doc)
+
+    def api_fund_account_create(self, doc):
+        with self.st.lock:
+            return 200, self.st.api_fund_account(doc)
+
+    def api_payout_create(self, doc):
+        key = self.headers.get("X-Payout-Idempotency")
+        with self.st.lock:
+            return 200, self.st.payout_view(self.st.api_payout(doc, key))
+
+    def api_payout_fetch(self, doc, pid):
+        with self.st.lock:
+            return 200, self.st.payout_view(self.st.get("pout", pid))
 
     def api_payment_refunds(self, doc, pid):
         with self.st.lock:
@@ -1412,6 +1646,9 @@ class Handler(BaseHTTPRequestHandler):
                     "payments": [st.payment_view(p) for p in st.payments.values()],
                     "refunds": [st.refund_view(r) for r in st.refunds.values()],
                     "transfers": [st.transfer_view(t) for t in st.transfers.values()],
+                    "contacts": list(st.contacts.values()),
+                    "fund_accounts": list(st.fund_accounts.values()),
+                    "payouts": [st.payout_view(x) for x in st.payouts.values()],
                     "webhooks": hooks,
                     "config": st.public_config()})
         if parts == ["config"] and m in ("GET", "POST"):
@@ -1469,6 +1706,23 @@ class Handler(BaseHTTPRequestHandler):
                     raise bad(str(ex), "status")
                 st.emit(events)
                 return self.send_json(200, st.transfer_view(t))
+        if len(parts) == 3 and parts[0] == "payouts" and parts[2] == "settle" and m == "POST":
+            d = doc_of()
+            with st.lock:
+                po = st.get("pout", parts[1])
+                events = []
+                try:
+                    st.settle_payout(po, d.get("status") or "processed", events)
+                except ValueError as ex:
+                    raise bad(str(ex), "status")
+                st.emit(events)
+                return self.send_json(200, st.payout_view(po))
+        if parts == ["recon"] and m == "POST":
+            d = doc_of()
+            with st.lock:
+                for k, v in (d.get("amounts") or {}).items():
+                    st.recon_amounts[k] = int(v)
+                return self.send_json(200, {"amounts": st.recon_amounts})
         if parts == ["webhooks"] and m == "GET":
             return self.send_json(200, self.webhooks_view(query))
         if parts == ["webhooks"] and m == "DELETE":

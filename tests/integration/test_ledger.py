@@ -108,3 +108,44 @@ def test_ledger_is_the_tenants_own(shop, base_url, stack_var):
     r = org.call("GET", path)
     assert r.status_code == 200 and r.json()["payablePaise"] == 0
     assert org.call("GET", "/api/tenants/me/finance/events/nope").status_code == 404
+
+
+def test_tds_and_tcs_are_withheld_from_the_payable(shop, razorpay_url, base_url, stack_var):
+    """A tenant with TDS (194-O) and GST TCS (s. 52) rates: both are basis
+    points of the net sales (gross - refunds), rounded half up, and come
+    off the payable; the CSV's totals carry them."""
+    rzp = Rzp(razorpay_url)
+    owner = shop.user("owner")
+    t = shop.tenant(owner)
+    with shop.tx(t) as cur:
+        cur.execute("update tenants set commission_bps = 500, tds_bps = 10, tcs_bps = 50"
+                    " where id = %s", (t,))
+    ev = shop.event(t, seats=4)
+    org = Person(base_url, stack_var, owner, t, "owner")
+    _, a = paid_booking(shop, rzp, base_url, stack_var, ev, ev["seats"][:2])
+    paid_booking(shop, rzp, base_url, stack_var, ev, ev["seats"][2:3])
+    r = org.call("POST", f"/api/bookings/{a['id']}/refund", {"amountPaise": 12345})
+    assert r.status_code == 200, r.text
+    run_cron(stack_var, "reconcile")
+
+    s = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    net = s["grossPaise"] - s["refundsPaise"]
+    assert net == 3 * 50000 - 12345
+    assert (s["tdsBps"], s["tcsBps"]) == (10, 50)
+    assert s["tdsPaise"] == (net * 10 + 5000) // 10000
+    assert s["tcsPaise"] == (net * 50 + 5000) // 10000 > 0
+    assert s["payablePaise"] == s["grossPaise"] - s["refundsPaise"] - s["gatewayFeesPaise"] \
+        - s["commissionPaise"] - s["tdsPaise"] - s["tcsPaise"]
+    r = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}",
+                 params={"format": "csv"})
+    totals = {row["kind"]: int(row["amount_paise"]) for row in csv.DictReader(io.StringIO(r.text))
+              if row["kind"].startswith("total_")}
+    assert totals["total_tds"] == s["tdsPaise"] and totals["total_tcs"] == s["tcsPaise"]
+    assert totals["total_payable"] == s["payablePaise"]
+
+    # a tenant without its own rates: the platform's (0 in the test stack)
+    with shop.tx(t) as cur:
+        cur.execute("update tenants set tds_bps = null, tcs_bps = null where id = %s", (t,))
+    s2 = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    assert s2["tdsPaise"] == s2["tcsPaise"] == 0
+    assert s2["payablePaise"] == s["payablePaise"] + s["tdsPaise"] + s["tcsPaise"]

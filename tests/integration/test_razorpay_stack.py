@@ -43,9 +43,12 @@ def test_emulator_sends_webhooks_to_the_stack(razorpay_url, base_url):
     cfg = requests.get(razorpay_url + "/_fake/webhooks/config", timeout=10).json()
     assert cfg["webhook_url"] == base_url + "/api/webhooks/razorpay"
     assert cfg["webhook_secret_set"] is True and cfg["auto"] is True
-    # what production subscribes to in the Dashboard (docs/payments.md)
+    # what production subscribes to in the Dashboard (docs/payments.md,
+    # and the payouts of docs/finance.md)
     assert cfg["events"] == ["payment.captured", "payment.failed",
-                             "refund.processed", "refund.failed"]
+                             "refund.processed", "refund.failed",
+                             "transfer.processed", "transfer.failed",
+                             "payout.processed", "payout.failed", "payout.reversed"]
 
 
 def test_svc_restart_razorpay_keeps_its_port(razorpay_url, svc):

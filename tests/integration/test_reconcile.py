@@ -8,7 +8,8 @@ webhook would have, once, however many runs race.
 
 import requests
 
-from ztbook import Person, rzp_lost, run_cron, run_cron_twice, shop  # noqa: F401
+from ztbook import (Person, Rzp, paid_booking, rzp_lost, run_cron, run_cron_twice,  # noqa: F401
+                    shop, wait_for)
 
 
 def pending_booking(shop, base_url, stack_var, seats=1):
@@ -119,3 +120,199 @@ def test_second_payment_found_in_the_list_is_refunded(shop, rzp_lost, base_url, 
     keys = shop.all("select r.idempotency_key from refunds r join payments p"
                     " on p.id = r.payment_id where p.provider_payment_id = %s", (second,))
     assert keys == [("extra-" + second,)]
+
+
+def test_concurrent_sale_with_lost_webhooks_balances_after_reconcile(
+        shop, rzp_lost, razorpay_url, base_url, stack_var):
+    """A sale of 40 buyers racing for 12 seats and 8 GA units while most of
+    Razorpay's webhooks are lost and many buyers never send Checkout's
+    proof; some pay after their booking lapsed.  Reconcile (two runs at
+    once) settles what was paid; the lost webhooks arriving late change
+    nothing; nothing is oversold, every captured payment is a confirmed
+    booking or refunded in full, and the ledger balances:
+    gross - refunds - fees - commission = payable."""
+    import random
+    from concurrent.futures import ThreadPoolExecutor
+
+
+    owner = shop.user("owner")
+    t = shop.tenant(owner)
+    ev = shop.event(t, seats=12, ga=[8], ga_price=30000)
+    ga = ev["ga"][0]
+    rnd = random.Random(11)
+    people = [Person(base_url, stack_var, shop.user(f"fan{i}")) for i in range(40)]
+    plans = [rnd.choices(["proof", "silent", "late"], [40, 45, 15])[0] for _ in people]
+    late = []
+
+    def buyer(i):
+        p, r = people[i], random.Random(i)
+        if r.random() < 0.5:
+            body = {"eventId": ev["id"], "seatIds": [r.choice(ev["seats"])]}
+        else:
+            body = {"eventId": ev["id"], "seatIds": [], "ga": [{"ticketTypeId": ga, "quantity": 1}]}
+        h = p.call("POST", "/api/seats/lock", body)
+        assert h.status_code in (200, 409), h.text
+        if h.status_code != 200:
+            return "no hold"
+        b = p.book(ev)
+        assert b.status_code in (201, 409), b.text
+        if b.status_code != 201:
+            return "no booking"
+        bk = b.json()
+        if plans[i] == "late":
+            p.call("DELETE", "/api/seats/lock", params={"eventId": ev["id"]})
+            late.append(bk)
+            return "late"
+        pay = rzp_lost.pay(bk["payment"]["orderId"])
+        if plans[i] == "proof":
+            c = p.call("POST", "/api/bookings/confirm", {"bookingId": bk["id"], **pay})
+            assert c.status_code in (200, 409), c.text
+        return plans[i]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        outcomes = list(pool.map(buyer, range(len(people))))
+    assert outcomes.count("silent") > 3 and outcomes.count("proof") > 3
+
+    # the lapsed bookings expire, then their buyers pay anyway (no proof)
+    shop.one("update bookings set expires_at = now() - interval '1 second'"
+             " where event_id = %s and status = 'pending' and id = any(%s::uuid[])"
+             " returning 1", (ev["id"], [bk["id"] for bk in late] or [None]), tenant=t)
+    run_cron(stack_var, "expire")
+    for bk in late:
+        rzp_lost.pay(bk["payment"]["orderId"])
+
+    # a third of the queued webhooks arrive; the rest are lost for now
+    hooks = requests.get(razorpay_url + "/_fake/webhooks", params={"body": 0},
+                         timeout=10).json()
+    queued = hooks["queued"]
+    some = [e for e in queued if rnd.random() < 0.33]
+    if some:
+        rzp_lost.deliver(event_ids=some)
+
+    run_cron_twice(stack_var, "reconcile", ZT_RECONCILE_AFTER=0)
+    run_cron(stack_var, "reconcile", ZT_RECONCILE_AFTER=0)   # Razorpay's fees
+    run_cron(stack_var, "refunds")
+
+    def snapshot():
+        # (a payment's status may still move captured -> refunded: the
+        # refund.processed webhook of a late payment's refund, lost too)
+        return shop.all("select b.id, b.status, p.provider_payment_id, p.amount_paise,"
+                        " (select count(*) from tickets k where k.booking_id = b.id"
+                        "  and k.status = 'live'),"
+                        " (select coalesce(sum(amount_paise), 0) from refunds r"
+                        "  where r.payment_id = p.id)"
+                        " from bookings b join payments p on p.booking_id = b.id"
+                        " where b.event_id = %s order by b.id, p.provider_payment_id",
+                        (ev["id"],))
+
+    before = snapshot()
+    rzp_lost.deliver()                      # the lost webhooks, late
+    run_cron(stack_var, "reconcile", ZT_RECONCILE_AFTER=0)
+    assert snapshot() == before
+
+    # nothing oversold
+    assert shop.all("select seat_id from tickets where event_id = %s and status = 'live'"
+                    " and seat_id is not null group by seat_id having count(*) > 1",
+                    (ev["id"],)) == []
+    sold, cap = shop.one("select sold, capacity from ticket_types where id = %s", (ga,))
+    live_ga = shop.one("select count(*) from tickets where ticket_type_id = %s"
+                       " and status = 'live'", (ga,))[0]
+    assert sold <= cap and sold == live_ga
+
+    # every payment Razorpay captured is a confirmed booking or refunded in full
+    st = requests.get(razorpay_url + "/_fake/state", timeout=10).json()
+    orders = {r[0] for r in shop.all("select p.provider_order_id from payments p join"
+                                     " bookings b on b.id = p.booking_id where"
+                                     " b.event_id = %s", (ev["id"],))}
+    captured = [pm for pm in st["payments"] if pm["order_id"] in orders and pm["captured"]]
+    assert len(captured) == outcomes.count("proof") + outcomes.count("silent") + len(late)
+    for pm in captured:
+        row = shop.one("select b.status, b.total_paise, p.status, coalesce((select"
+                       " sum(amount_paise) from refunds r where r.payment_id = p.id"
+                       " and r.status <> 'failed'), 0) from payments p join bookings b"
+                       " on b.id = p.booking_id where p.provider_payment_id = %s", (pm["id"],))
+        assert row is not None, f"captured payment {pm['id']} unknown to us"
+        bstatus, total, pstatus, refunded = row
+        if refunded:
+            assert refunded == pm["amount"], (pm, row)
+        else:
+            assert bstatus == "confirmed" and total == pm["amount"], (pm, row)
+    assert shop.one("select count(*) from bookings b join payments p on p.booking_id = b.id"
+                    " where b.event_id = %s and b.status = 'pending'"
+                    " and p.provider_payment_id is not null", (ev["id"],))[0] == 0
+
+    # the ledger balances and matches Razorpay
+    org = Person(base_url, stack_var, owner, t, "owner")
+    s = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    assert s["collectedPaise"] == sum(pm["amount"] for pm in captured)
+    assert s["gatewayFeesPaise"] == sum(pm["fee"] for pm in captured)
+    assert s["refundsPaise"] == sum(r[5] for r in snapshot())
+    assert s["payablePaise"] == s["grossPaise"] - s["refundsPaise"] \
+        - s["gatewayFeesPaise"] - s["commissionPaise"]
+    if late:
+        assert s["lines"]["refunds"]["latePayments"] > 0
+
+
+def test_daily_settlement_report_is_compared(shop, razorpay_url, base_url, stack_var):
+    """Razorpay's settlement report of a day against our payments and
+    refunds: a payment we never recorded and one of another amount are
+    discrepancies, the rest match; the day's totals are kept; yesterday
+    is compared once."""
+    import datetime
+
+    rzp = Rzp(razorpay_url)
+    owner = shop.user("owner")
+    t = shop.tenant(owner)
+    ev = shop.event(t, seats=4)
+    _, a = paid_booking(shop, rzp, base_url, stack_var, ev, ev["seats"][:1])
+    _, b = paid_booking(shop, rzp, base_url, stack_var, ev, ev["seats"][1:2])
+    org = Person(base_url, stack_var, owner, t, "owner")
+    r = org.call("POST", f"/api/bookings/{b['id']}/refund", {"amountPaise": 10000})
+    assert r.status_code == 200, r.text
+    pay_a, pay_b = (shop.one("select provider_payment_id, amount_paise from payments"
+                             " where booking_id = %s", (x["id"],)) for x in (a, b))
+    assert wait_for(lambda: shop.one("select count(*) from refunds r join payments p on"
+                                 " p.id = r.payment_id where p.booking_id = %s and"
+                                 " r.status = 'processed'", (b["id"],))[0] == 1)
+    o = requests.post(razorpay_url + "/v1/orders", auth=("rzp_test_ztic", "rzp_test_secret"),
+                      json={"amount": 12300, "currency": "INR"}, timeout=10).json()
+    stranger = requests.post(razorpay_url + "/_fake/pay", json={"order_id": o["id"]},
+                             timeout=10).json()["razorpay_payment_id"]
+    rzp.post("/_fake/recon", {"amounts": {pay_a[0]: pay_a[1] - 100}})
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=5, minutes=30)))
+    day = today.strftime("%Y-%m-%d")
+    ids = [pay_a[0], pay_b[0], stranger]
+    try:
+        for _ in range(2):      # twice: the same discrepancies, once
+            run_cron(stack_var, "reconcile", ZT_RECON_DAY=day)
+        rows = shop.all("select provider_payment_id, kind, amount_paise, tenant_id::text,"
+                        " details->>'oursPaise', details->>'entityId', details->>'day'"
+                        " from payment_discrepancies where provider_payment_id = any(%s)"
+                        " and kind like 'recon%%' order by kind", (ids,))
+        # b's payment and its refund match: nothing about them
+        assert rows == [
+            (pay_a[0], "recon_amount", pay_a[1] - 100, t, str(pay_a[1]), pay_a[0], day),
+            (stranger, "recon_unknown", 12300, None, None, stranger, day),
+        ], rows
+        items, rzp_in, rzp_out, our_in, our_out, found = shop.one(
+            "select items, razorpay_credit_paise, razorpay_debit_paise, our_credit_paise,"
+            " our_debit_paise, discrepancies from recon_days where day = %s", (day,))
+        assert items >= 4 and found >= 2
+        assert rzp_out >= 10000 and our_out >= 10000
+        assert rzp_in - our_in >= 12300 - 100
+
+        # without ZT_RECON_DAY: yesterday, once
+        before = len(requests.get(razorpay_url + "/_fake/requests",
+                                  params={"endpoint": "settlements.recon"}, timeout=10).json())
+        run_cron(stack_var, "reconcile")
+        run_cron(stack_var, "reconcile")
+        after = requests.get(razorpay_url + "/_fake/requests",
+                             params={"endpoint": "settlements.recon"}, timeout=10).json()
+        yesterday = (today - datetime.timedelta(days=1)).strftime("%Y-%m-%d")
+        assert shop.one("select count(*) from recon_days where day = %s", (yesterday,))[0] == 1
+        assert len(after) - before <= 1
+    finally:
+        rzp.post("/_fake/recon", {"amounts": {pay_a[0]: pay_a[1]}})
+        with shop.tx(admin=True) as cur:
+            cur.execute("delete from payment_discrepancies where provider_payment_id = any(%s)",
+                        (ids,))
