@@ -192,8 +192,8 @@ zt_apitoken_authenticate(struct zt_req *req, const char *token)
 	req->authenticated = 1;
 	/* the ceiling; zt_team_begin reads the creator's role again */
 	snprintf(req->role, sizeof(req->role), "owner");
-	if ((e = zt_rate_hit(
-		 req, "apitoken", id, ZT_APITOKEN_PER_MINUTE, 60)) != ZT_OK)
+	if ((e = zt_rate_hit(req, "apitoken", id, zt_g.cfg.apitoken_per_minute,
+		 60)) != ZT_OK)
 		return e;
 	if (!allowed)
 		return zt_fail(req, ZT_EFORBIDDEN, "insufficient_scope",

@@ -24,8 +24,6 @@
 
 #define ZT_APITOKEN_PREFIX "zt_live_"
 #define ZT_APITOKEN_PREFIX_LEN 8
-/* Requests one token may make per minute. */
-#define ZT_APITOKEN_PER_MINUTE 600
 /* Tokens a tenant may hold that are not revoked. */
 #define ZT_APITOKEN_MAX 50
 

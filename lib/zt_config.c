@@ -110,6 +110,8 @@ static const struct setting settings[] = {
     {"ZT_RECON_DAY", K_STR, F(recon_day), NULL, 0, 0, 0},
     {"ZT_TDS_BPS", K_INT, F(tds_bps), "0", 0, 0, 500},
     {"ZT_TCS_BPS", K_INT, F(tcs_bps), "0", 0, 0, 500},
+    {"ZT_APITOKEN_PER_MINUTE", K_INT, F(apitoken_per_minute), "600", 0, 1,
+	100000},
 };
 
 static int

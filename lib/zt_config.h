@@ -115,6 +115,9 @@ struct zt_config {
 	int tcs_bps; /* GST TCS (s. 52) collected, ZT_TCS_BPS */
 	char *recon_day; /* ZT_RECON_DAY: a day (YYYY-MM-DD) to compare with
 			    the settlement report again; NULL: yesterday */
+	int apitoken_per_minute; /* requests per API token per minute,
+				    ZT_APITOKEN_PER_MINUTE (docs/api-tokens.md)
+				  */
 };
 
 /*

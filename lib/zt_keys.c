@@ -42,6 +42,12 @@ zt_keys_oidc(struct zt_arena *a, const char *digest)
 	return zt_arena_printf(a, "zt:oidc:%s", digest);
 }
 
+const char *
+zt_keys_revoked(struct zt_arena *a, const char *user_id)
+{
+	return zt_arena_printf(a, "zt:revoked:%s", user_id);
+}
+
 static const char *const q_suffix[ZT_KEY__Q_COUNT] = {
     [ZT_KEY_Q_STATE] = "q",
     [ZT_KEY_Q_PRE] = "q:pre",

@@ -50,6 +50,10 @@ const char *zt_keys_rate(
  * of its state (zt_oidc; lives ZT_OIDC_STATE_TTL seconds, taken once). */
 const char *zt_keys_oidc(struct zt_arena *a, const char *digest);
 
+/* zt:revoked:<user>: the unix second up to which the user's access tokens
+ * are refused (zt_session_revoke_user; lives one access-token lifetime). */
+const char *zt_keys_revoked(struct zt_arena *a, const char *user_id);
+
 /* The waiting room of an event (docs/waiting-room.md), on the event's
  * hash tag: zt:{ev:<event>}:q:<suffix>; the order is the KEYS order of
  * lib/lua/queue_prelude.lua. */

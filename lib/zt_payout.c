@@ -6,6 +6,7 @@
 #include "zt_outbox.h"
 #include "zt_price.h"
 #include "zt_server.h"
+#include "zt_whout.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,7 +84,10 @@ static struct zt_sql q_end = ZT_SQL("po_end",
     "UPDATE payouts SET status = $2, failure_reason = nullif($3, ''),"
     " paid_at = CASE WHEN $2 = 'paid' THEN now() END"
     " WHERE id = $1 AND (status = 'processing'"
-    "  OR (status = 'paid' AND $2 = 'reversed')) RETURNING id",
+    "  OR (status = 'paid' AND $2 = 'reversed'))"
+    " RETURNING id, tenant_id, event_id, net_paise, gross_paise,"
+    " refunds_paise, fees_paise, commission_paise, tds_paise, tcs_paise,"
+    " provider_transfer_id",
     3);
 /* the payout a transfer webhook names (payouts_transfer_idx, sql/023) */
 static struct zt_sql q_by_transfer = ZT_SQL("po_by_transfer",
@@ -224,7 +228,15 @@ finish(struct zt_req *req, const char *id, const char *status, const char *why,
 	*ended = 1;
 	if (strcmp(status, "paid") == 0) {
 		zt_log_info("payouts", "payout %s paid", id);
-		return ZT_OK;
+		/* the organizer's systems hear of it with the change */
+		return zt_whout_event(req, PQgetvalue(r, 0, 1), "payout.paid",
+		    "payoutId", PQgetvalue(r, 0, 0), "eventId",
+		    PQgetvalue(r, 0, 2), "amountPaise", PQgetvalue(r, 0, 3),
+		    "grossPaise", PQgetvalue(r, 0, 4), "refundsPaise",
+		    PQgetvalue(r, 0, 5), "feesPaise", PQgetvalue(r, 0, 6),
+		    "commissionPaise", PQgetvalue(r, 0, 7), "tdsPaise",
+		    PQgetvalue(r, 0, 8), "tcsPaise", PQgetvalue(r, 0, 9),
+		    "transferId", zt_db_val(r, 0, 10), NULL);
 	}
 	zt_log_warn("payouts", "payout %s %s (%s): its amount is payable again",
 	    id, status, why ? why : "");

@@ -7,6 +7,7 @@
 #include "zt_db.h"
 #include "zt_otp.h"
 #include "zt_profile.h"
+#include "zt_session.h"
 
 #include <string.h>
 
@@ -326,6 +327,7 @@ zt_profile_delete(
 	    zt_db_exec(req, &err, &q_end_all, p) == NULL ||
 	    zt_db_exec(req, &err, &q_forget_identities, p) == NULL ||
 	    zt_db_exec(req, &err, &q_forget_codes, cp) == NULL ||
+	    zt_session_revoke_user(req, &err, req->user_id) != ZT_OK ||
 	    zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	return ZT_OK;

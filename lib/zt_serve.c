@@ -7,6 +7,7 @@
 #include "zt_log.h"
 #include "zt_metrics.h"
 #include "zt_server.h"
+#include "zt_session.h"
 #include "zt_token.h"
 
 #include <fcgiapp.h>
@@ -65,6 +66,14 @@ zt_authenticate(struct zt_req *req, enum zt_auth auth)
 		&zt_g.cfg, aud, h + 7, (long)time(NULL), &c, &why) != 0) {
 		zt_log_info("auth", "token refused: %s", why);
 		/* a public page stays public with a stale token */
+		if (auth == ZT_AUTH_PUBLIC)
+			return ZT_OK;
+		return zt_fail(req, ZT_EUNAUTH, "invalid_token",
+		    "the access token is invalid or expired");
+	}
+	/* a deleted account's tokens stop at once (docs/privacy.md) */
+	if (auth != ZT_AUTH_ADMIN && zt_session_revoked(req, c.sub, c.iat)) {
+		zt_log_info("auth", "token refused: user revoked");
 		if (auth == ZT_AUTH_PUBLIC)
 			return ZT_OK;
 		return zt_fail(req, ZT_EUNAUTH, "invalid_token",

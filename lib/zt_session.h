@@ -55,6 +55,24 @@ enum zt_err zt_session_start(
 enum zt_err zt_session_refresh(
     struct zt_req *req, const char *tenant_id, struct zt_session_answer *out);
 
+/*
+ * Refuse, from now on, every access token of user_id issued up to this
+ * second (account deletion): SET zt:revoked:<user> <now> for one access
+ * token lifetime (ZT_ACCESS_TTL + 60 s), read by zt_session_revoked.  Call
+ * it before committing the change it follows: a Redis failure (in err)
+ * then rolls the change back.
+ */
+enum zt_err zt_session_revoke_user(
+    struct zt_req *req, struct zt_error *err, const char *user_id);
+
+/*
+ * 1 when an access token of user_id issued at iat was revoked by
+ * zt_session_revoke_user, else 0.  One GET on the request's Redis
+ * connection; when Redis cannot answer it logs and returns 0 (the token
+ * then lives out its lifetime, as before this check existed).
+ */
+int zt_session_revoked(struct zt_req *req, const char *user_id, long iat);
+
 /* Revoke the cookie's family (if any); out is a 204 (no body) clearing
  * the cookie. */
 enum zt_err zt_session_logout(

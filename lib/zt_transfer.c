@@ -8,6 +8,7 @@
 #include "zt_team.h"
 #include "zt_ticket.h"
 #include "zt_uuid.h"
+#include "zt_whout.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -322,6 +323,10 @@ zt_transfer_accept(
 	    ZT_OK)
 		return e;
 	event = PQgetvalue(t, 0, L_EVENT);
+	if ((e = zt_whout_event(req, tenant, "ticket.transferred", "transferId",
+		 ap[0], "oldTicketId", rp[0], "newTicketId", ap[1], "eventId",
+		 event, "bookingId", ip[2], NULL)) != ZT_OK)
+		return e;
 	if ((e = zt_ticket_signer(req, tenant, &sg)) != ZT_OK)
 		return e;
 	qr = zt_ticket_qr(req, &sg, ap[1], event,

@@ -5,6 +5,7 @@ import glob
 import os
 import uuid
 
+from test_limits import assert_429, stack_setting
 from ztorg import Org, ctx, days  # noqa: F401 (fixture)
 
 
@@ -201,3 +202,22 @@ def test_checkin_scope_on_the_checkin_responder(ctx):
     r = with_token(ctx, ck, "POST", "/api/checkin/scan",
                    {"eventId": ev["id"], "payload": "nonsense", "gate": "A"})
     assert r.status_code not in (401, 403, 500, 503), r.text
+
+
+def test_rate_limit_is_per_token(ctx, stack_var):
+    """A token past its per-minute limit gets 429 with Retry-After (on
+    every route, repeating does not get through); another token of the
+    same tenant, and the owner's own sign-in, go on unaffected."""
+    org = Org(ctx)
+    limit = stack_setting(stack_var, "ZT_APITOKEN_PER_MINUTE", 600)
+    assert limit <= 100, "the test stack sets a small limit (scripts/dev)"
+    busy = make_token(org, ["events:read"], name="busy")["token"]
+    calm = make_token(org, ["events:read"], name="calm")["token"]
+    for i in range(limit):
+        r = with_token(ctx, busy, "GET", "/api/events/mine")
+        assert r.status_code == 200, (i, r.text)
+    for path in ("/api/events/mine", "/api/tenants/me", "/api/events/mine"):
+        assert_429(with_token(ctx, busy, "GET", path), at_most=60)
+    r = with_token(ctx, calm, "GET", "/api/events/mine")
+    assert r.status_code == 200, r.text
+    assert org.owner.call("GET", "/api/events/mine").status_code == 200

@@ -202,3 +202,32 @@ def test_an_organizer_member_must_leave_first(shop, base_url, fakes_url):
     assert b.call("GET", "/api/auth/me").status_code == 200
     with shop.tx(t) as cur:
         cur.execute("delete from memberships where tenant_id = %s", (t,))
+
+
+def test_deleted_accounts_access_token_stops_everywhere_at_once(
+        shop, base_url, fakes_url, stack_var):
+    """Request authentication refuses an access token issued before the
+    deletion on every route, not only under /api/auth/ (zt_session_revoked):
+    a booking read and a hold are 401 at once; others are unaffected."""
+    b, body = sign_in(base_url, fakes_url)
+    uid, email = body["user"]["id"], body["user"]["email"]
+    t, ev, bid, org = buy_free(shop, base_url, stack_var, uid)
+    hold = {"eventId": ev["id"], "seatIds": ev["seats"][1:2]}
+    assert b.call("GET", f"/api/bookings/{bid}").status_code == 200
+    old = b.token
+    cid, code = deletion_code(b, fakes_url, email)
+    r = b.call("POST", "/api/auth/me/deletion/confirm",
+               {"challengeId": cid, "code": code})
+    assert r.status_code == 204, r.text
+    for method, path, req in (("GET", f"/api/bookings/{bid}", None),
+                              ("POST", "/api/seats/lock", hold),
+                              ("GET", "/api/bookings/mine", None)):
+        r = b.call(method, path, req, headers={"Authorization": "Bearer " + old})
+        assert r.status_code == 401, (path, r.text)
+        assert r.json()["error"]["code"] == "invalid_token"
+    # a public page stays public for it (served as to anyone)
+    assert b.call("GET", f"/api/events/{ev['id']}").status_code == 200
+    # nobody else is touched: the organizer and another buyer go on
+    assert org.call("GET", f"/api/bookings/{bid}").status_code == 200
+    other = Person(base_url, stack_var, shop.user("other"))
+    assert other.call("POST", "/api/seats/lock", hold).status_code == 200

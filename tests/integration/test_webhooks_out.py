@@ -9,11 +9,15 @@ import subprocess
 import sys
 import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
 
-from ztbook import ROOT, run_cron, stack_env
+from ztbook import ROOT, Person, run_cron, rzp_lost, stack_env  # noqa: F401
 from ztorg import Org, ctx  # noqa: F401 (fixture)
+from test_payouts import (approved_and_sent, deliver_transfer_webhooks,
+                          payouts, rzp, transfers)  # noqa: F401 (fixtures)
+from test_transfer import allow, gate, offer, person, shop  # noqa: F401
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "fakes"))
 from receiver import Receiver, sign, verify  # noqa: E402
@@ -302,3 +306,95 @@ def test_sign_matches_documented_scheme():
     header = f"t=1700000000,v1={sig}"
     assert verify("whsec_k", header, body, now=1700000100)
     assert not verify("whsec_k", header, body, now=1700000000 + 301)
+
+
+# ---- the events emitted by their owners' code (transfers, payouts) ----
+
+@pytest.fixture
+def wh_shop(shop):
+    """The transfer tests' shop, with this file's webhook rows and payouts
+    removed before it purges its tenants."""
+    yield shop
+    shop.conn.rollback()
+    for t in shop.tenants:
+        with shop.tx(t) as cur:
+            cur.execute("delete from webhook_attempts where tenant_id = %s", (t,))
+            for table in ("webhook_deliveries", "webhook_endpoints", "payouts",
+                          "tenant_payout_details", "ticket_transfers"):
+                cur.execute(f"delete from {table} where tenant_id = %s", (t,))
+
+
+def one_delivery(stack_var, rx, hook, type_):
+    rx.secret = hook["secret"]
+    run_cron(stack_var, "webhooks")
+    assert len(rx.got) == 1, rx.got
+    d = rx.got[0]
+    assert d.valid, d.headers
+    assert d.headers["Ztic-Event"] == type_ and d.json["type"] == type_
+    return d.json
+
+
+def test_accepted_transfer_is_delivered_signed(wh_shop, gate, base_url,
+                                               stack_var, rx):
+    allow(gate)
+    hook = register(SimpleNamespace(owner=gate.owner), rx.url,
+                    ["ticket.transferred"])
+    _, tid = gate.qr(0)
+    friend = person(wh_shop, base_url, stack_var, "friend")
+    r = offer(gate.buyer, gate.booking["id"], tid, email=friend.email)
+    assert r.status_code == 201, r.text
+    tr = r.json()
+    # an offer is not a transfer: nothing queued yet
+    assert wh_shop.one("select count(*) from webhook_deliveries where"
+                       " tenant_id = %s", (gate.t,), tenant=gate.t)[0] == 0
+    r = friend.call("POST", f"/api/bookings/transfers/{tr['id']}/accept")
+    assert r.status_code == 200, r.text
+    new = r.json()["ticket"]["id"]
+    body = one_delivery(stack_var, rx, hook, "ticket.transferred")
+    assert body["tenantId"] == gate.t
+    assert body["data"] == {"transferId": tr["id"], "oldTicketId": tid,
+                            "newTicketId": new, "eventId": gate.ev["id"],
+                            "bookingId": gate.booking["id"]}
+    # a refused second accept queues nothing more
+    r = friend.call("POST", f"/api/bookings/transfers/{tr['id']}/accept")
+    assert r.status_code == 409
+    run_cron(stack_var, "webhooks")
+    assert len(rx.got) == 1
+
+
+@pytest.mark.parametrize("path", ["poller", "razorpay_webhook"])
+def test_paid_payout_is_delivered_signed(wh_shop, rzp, rzp_lost, razorpay_url,
+                                         base_url, stack_var, rx, path):
+    """Both ways a payout ends paid queue the delivery in the payout's
+    tenant scope (row-level security lets the insert through)."""
+    t, ev, account, ledger, pid = approved_and_sent(
+        wh_shop, rzp, razorpay_url, base_url, stack_var, "processed")
+    owner = wh_shop.one("select user_id::text from memberships where"
+                        " tenant_id = %s and role = 'owner'", (t,), tenant=t)[0]
+    hook = register(SimpleNamespace(
+        owner=Person(base_url, stack_var, owner, t, "owner")), rx.url,
+        ["payout.paid"])
+    [trf] = transfers(razorpay_url, account)
+    if path == "poller":
+        run_cron(stack_var, "payouts")
+    else:
+        deliver_transfer_webhooks(rzp, razorpay_url, trf["id"])
+    [p] = payouts(wh_shop, t, ev)
+    assert p[1] == "paid"
+    body = one_delivery(stack_var, rx, hook, "payout.paid")
+    assert body["tenantId"] == t
+    data = body["data"]
+    assert data["payoutId"] == str(pid) and data["eventId"] == ev["id"]
+    assert data["amountPaise"] == ledger["payablePaise"] == p[2]
+    assert data["transferId"] == trf["id"]
+    assert data["commissionPaise"] == ledger["commissionPaise"]
+    for k in ("grossPaise", "refundsPaise", "feesPaise", "tdsPaise",
+              "tcsPaise"):
+        assert isinstance(data[k], int), k
+    # the other path finding it paid already queues nothing more
+    if path == "poller":
+        deliver_transfer_webhooks(rzp, razorpay_url, trf["id"])
+    else:
+        run_cron(stack_var, "payouts")
+    run_cron(stack_var, "webhooks")
+    assert len(rx.got) == 1
