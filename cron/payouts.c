@@ -16,10 +16,12 @@ main(void)
 	int proposed = 0, sent = 0, ended = 0, rc;
 	zt_server_init(
 	    "payouts", ZT_NEED_PG | ZT_NEED_PG_SYSTEM | ZT_NEED_RAZORPAY);
+	zt_server_run_start();
 	rc = zt_payout_run(200, &proposed, &sent, &ended);
 	if (proposed || sent || ended)
 		zt_log_info("payouts", "%d proposed, %d sent, %d ended",
 		    proposed, sent, ended);
+	zt_server_run_end(rc >= 0);
 	zt_server_cleanup();
 	return rc < 0 ? 1 : 0;
 }

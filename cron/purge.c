@@ -16,9 +16,11 @@ main(void)
 	long done = 0;
 	int rc;
 	zt_server_init("purge", ZT_NEED_PG | ZT_NEED_PG_SYSTEM);
+	zt_server_run_start();
 	rc = zt_finance_purge(&done);
 	if (done)
 		zt_log_info("purge", "%ld rows deleted", done);
+	zt_server_run_end(rc >= 0);
 	zt_server_cleanup();
 	return rc < 0 ? 1 : 0;
 }

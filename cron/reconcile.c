@@ -17,11 +17,13 @@ main(void)
 	zt_server_init("reconcile", ZT_NEED_PG | ZT_NEED_PG_SYSTEM |
 					ZT_NEED_REDIS | ZT_NEED_LIVE |
 					ZT_NEED_RAZORPAY);
+	zt_server_run_start();
 	rc = zt_reconcile_pending(500, &checked, &settled);
 	if (checked)
 		zt_log_info("reconcile",
 		    "%d pending payments checked, %d settled", checked,
 		    settled);
+	zt_server_run_end(rc >= 0);
 	zt_server_cleanup();
 	return rc < 0 ? 1 : 0;
 }

@@ -26,7 +26,10 @@ main(void)
 	long long start;
 	int sent, failed, rc, total = 0, total_failed = 0;
 
-	zt_server_init("webhooks", ZT_NEED_PG | ZT_NEED_PG_SYSTEM);
+	/* not "webhooks": that is the incoming-webhook responder's metrics file
+	 */
+	zt_server_init("webhook-deliveries", ZT_NEED_PG | ZT_NEED_PG_SYSTEM);
+	zt_server_run_start();
 	start = zt_time_mono_ms();
 	do {
 		rc = zt_whout_drain(ROUND, &sent, &failed);
@@ -39,6 +42,7 @@ main(void)
 		    "webhooks", "sent %d, failed %d", total, total_failed);
 	if (rc != 0)
 		zt_log_error("webhooks", "database unreachable");
+	zt_server_run_end(rc == 0);
 	zt_server_cleanup();
 	return rc == 0 ? 0 : 1;
 }

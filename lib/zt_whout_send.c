@@ -4,6 +4,7 @@
 #include "zt_db.h"
 #include "zt_http.h"
 #include "zt_log.h"
+#include "zt_metrics.h"
 #include "zt_outbox.h"
 #include "zt_server.h"
 #include "zt_time.h"
@@ -234,6 +235,7 @@ send_one(struct zt_req *req, const char *id, const char *tenant, int *failed)
 	if (o.error[0] == '\0') {
 		if (zt_db_exec(req, &err, &q_ok, p) == NULL)
 			goto out;
+		zt_metrics_count(ZT_MC_WEBHOOK_DELIVERIES, 1);
 		rc = 1;
 	} else {
 		snprintf(wait, sizeof(wait), "%ld", backoff(tries));
@@ -245,6 +247,7 @@ send_one(struct zt_req *req, const char *id, const char *tenant, int *failed)
 			goto out;
 		zt_log_warn("webhooks", "delivery %s try %d failed: %s", id,
 		    tries, o.error);
+		zt_metrics_count(ZT_MC_WEBHOOK_FAILURES, 1);
 		(*failed)++;
 		if (PQntuples(r) > 0 && strcmp(PQgetvalue(r, 0, 0), "t") == 0 &&
 		    disable(req, tenant, endpoint, PQgetvalue(r, 0, 1),

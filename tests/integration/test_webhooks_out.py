@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from test_metrics import sample, scrape
 from ztbook import ROOT, Person, run_cron, rzp_lost, stack_env  # noqa: F401
 from ztorg import Org, ctx  # noqa: F401 (fixture)
 from test_payouts import (approved_and_sent, deliver_transfer_webhooks,
@@ -99,7 +100,9 @@ def test_signed_delivery_of_a_published_event(ctx, stack_var, rx):
     assert [w["webhookId"] for w in r.json()["webhooks"]] == [hook["webhookId"]]
 
 
-def test_retries_with_backoff_then_success(ctx, stack_var, rx):
+def test_retries_with_backoff_then_success(ctx, stack_var, rx, base_url):
+    names = ("ztic_webhook_deliveries_total", "ztic_webhook_failures_total")
+    before = scrape(base_url)
     org = Org(ctx)
     hook = register(org, rx.url)
     rx.secret = hook["secret"]
@@ -130,6 +133,10 @@ def test_retries_with_backoff_then_success(ctx, stack_var, rx):
     assert len({d.body for d in rx.got}) == 1
     assert org.rows("select failing_since from webhook_endpoints"
                     " where id = %s", (hook["webhookId"],)) == [(None,)]
+    # /metrics counts each try: two failures, one delivery
+    after = scrape(base_url)
+    assert {n: sample(after, n) - sample(before, n) for n in names} == {
+        "ztic_webhook_deliveries_total": 1, "ztic_webhook_failures_total": 2}
 
 
 def test_gives_up_after_the_retry_window(ctx, stack_var, rx):
