@@ -8,6 +8,7 @@
 
 #include "zt_apitoken.h"
 #include "zt_finance.h"
+#include "zt_finance_statement.h"
 #include "zt_json.h"
 #include "zt_promo.h"
 #include "zt_serve.h"
@@ -200,28 +201,67 @@ post_accept_id(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
+/* ?format=: *csv 0 for json (or none), 1 for csv, 400 for anything else */
+static enum zt_err
+finance_format(struct zt_req *req, int *csv)
+{
+	const char *fmt = zt_query(req, "format");
+	*csv = fmt != NULL && strcmp(fmt, "csv") == 0;
+	if (fmt != NULL && !*csv && strcmp(fmt, "json") != 0)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "query parameter 'format' must be json or csv");
+	return ZT_OK;
+}
+
+/* a statement's reply: JSON, or the CSV text as an attachment */
+static enum zt_err
+finance_reply(struct zt_req *req, struct json_object *out, const char *text,
+    size_t len, const char *filename)
+{
+	char disp[128];
+	enum zt_err e;
+	if (out != NULL)
+		return zt_reply(req, 200, out);
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", filename);
+	zt_reply_header(req, "Content-Disposition", disp);
+	e = zt_reply_text(req, 200, text, len);
+	req->resp_type = "text/csv; charset=utf-8";
+	return e;
+}
+
 /* An event's ledger: the statement, or ?format=csv its lines. */
 static enum zt_err
 get_finance_event(struct zt_req *req)
 {
 	struct json_object *out = NULL;
-	const char *fmt = zt_query(req, "format"), *text;
+	const char *text;
 	size_t len;
 	enum zt_err e;
-	int csv = fmt != NULL && strcmp(fmt, "csv") == 0;
-	if (fmt != NULL && !csv && strcmp(fmt, "json") != 0)
-		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "query parameter 'format' must be json or csv");
+	int csv;
+	if ((e = finance_format(req, &csv)) != ZT_OK)
+		return e;
 	if ((e = zt_finance_ledger(
 		 req, zt_param(req, "id"), csv, &out, &text, &len)) != ZT_OK)
 		return e;
-	if (!csv)
-		return zt_reply(req, 200, out);
-	zt_reply_header(
-	    req, "Content-Disposition", "attachment; filename=\"ledger.csv\"");
-	e = zt_reply_text(req, 200, text, len);
-	req->resp_type = "text/csv; charset=utf-8";
-	return e;
+	return finance_reply(req, out, text, len, "ledger.csv");
+}
+
+/* A month's statement (India's time), or ?format=csv a row per event. */
+static enum zt_err
+get_finance_month(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	const char *text, *month = zt_param(req, "month");
+	char name[64];
+	size_t len;
+	enum zt_err e;
+	int csv;
+	if ((e = finance_format(req, &csv)) != ZT_OK)
+		return e;
+	if ((e = zt_finance_month(req, month, csv, &out, &text, &len)) != ZT_OK)
+		return e;
+	snprintf(name, sizeof(name), "statement-%s.csv", month);
+	return finance_reply(req, out, text, len, name);
 }
 
 /* promo codes (docs/commerce.md) */
@@ -472,6 +512,9 @@ static const struct zt_route routes[] = {
 	0},
     {"POST", "/api/tenants/invitations/:id/accept", post_accept_id,
 	ZT_AUTH_USER, 1024, 0},
+    /* money: a month's statement (docs/finance.md, "Statements") */
+    {"GET", "/api/tenants/me/finance/months/:month", get_finance_month,
+	ZT_AUTH_MANAGER, 0, 0},
 };
 
 int
