@@ -201,31 +201,40 @@ post_accept_id(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
-/* ?format=: *csv 0 for json (or none), 1 for csv, 400 for anything else */
+/* ?format=: json (or none), csv or pdf; 400 for anything else */
 static enum zt_err
-finance_format(struct zt_req *req, int *csv)
+finance_format(struct zt_req *req, int *fmt)
 {
-	const char *fmt = zt_query(req, "format");
-	*csv = fmt != NULL && strcmp(fmt, "csv") == 0;
-	if (fmt != NULL && !*csv && strcmp(fmt, "json") != 0)
+	const char *f = zt_query(req, "format");
+	*fmt = ZT_FIN_JSON;
+	if (f == NULL || strcmp(f, "json") == 0)
+		return ZT_OK;
+	if (strcmp(f, "csv") == 0)
+		*fmt = ZT_FIN_CSV;
+	else if (strcmp(f, "pdf") == 0)
+		*fmt = ZT_FIN_PDF;
+	else
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "query parameter 'format' must be json or csv");
+		    "query parameter 'format' must be json, csv or pdf");
 	return ZT_OK;
 }
 
-/* a statement's reply: JSON, or the CSV text as an attachment */
+/* a statement's reply: JSON, or the CSV/PDF as an attachment named
+ * base.csv / base.pdf */
 static enum zt_err
-finance_reply(struct zt_req *req, struct json_object *out, const char *text,
-    size_t len, const char *filename)
+finance_reply(struct zt_req *req, int fmt, struct json_object *out,
+    const char *text, size_t len, const char *base)
 {
-	char disp[128];
 	enum zt_err e;
+	int pdf = fmt == ZT_FIN_PDF;
 	if (out != NULL)
 		return zt_reply(req, 200, out);
-	snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", filename);
-	zt_reply_header(req, "Content-Disposition", disp);
+	zt_reply_header(req, "Content-Disposition",
+	    zt_arena_printf(req->arena, "attachment; filename=\"%s.%s\"", base,
+		pdf ? "pdf" : "csv"));
+	zt_reply_header(req, "Cache-Control", "private, no-store");
 	e = zt_reply_text(req, 200, text, len);
-	req->resp_type = "text/csv; charset=utf-8";
+	req->resp_type = pdf ? "application/pdf" : "text/csv; charset=utf-8";
 	return e;
 }
 
@@ -237,13 +246,14 @@ get_finance_event(struct zt_req *req)
 	const char *text;
 	size_t len;
 	enum zt_err e;
-	int csv;
-	if ((e = finance_format(req, &csv)) != ZT_OK)
+	int fmt;
+	if ((e = finance_format(req, &fmt)) != ZT_OK)
 		return e;
 	if ((e = zt_finance_ledger(
-		 req, zt_param(req, "id"), csv, &out, &text, &len)) != ZT_OK)
+		 req, zt_param(req, "id"), fmt, &out, &text, &len)) != ZT_OK)
 		return e;
-	return finance_reply(req, out, text, len, "ledger.csv");
+	return finance_reply(req, fmt, out, text, len,
+	    fmt == ZT_FIN_PDF ? "statement" : "ledger");
 }
 
 /* A month's statement (India's time), or ?format=csv a row per event. */
@@ -252,16 +262,15 @@ get_finance_month(struct zt_req *req)
 {
 	struct json_object *out = NULL;
 	const char *text, *month = zt_param(req, "month");
-	char name[64];
 	size_t len;
 	enum zt_err e;
-	int csv;
-	if ((e = finance_format(req, &csv)) != ZT_OK)
+	int fmt;
+	if ((e = finance_format(req, &fmt)) != ZT_OK)
 		return e;
-	if ((e = zt_finance_month(req, month, csv, &out, &text, &len)) != ZT_OK)
+	if ((e = zt_finance_month(req, month, fmt, &out, &text, &len)) != ZT_OK)
 		return e;
-	snprintf(name, sizeof(name), "statement-%s.csv", month);
-	return finance_reply(req, out, text, len, name);
+	return finance_reply(req, fmt, out, text, len,
+	    zt_arena_printf(req->arena, "statement-%s", month));
 }
 
 /* promo codes (docs/commerce.md) */

@@ -16,7 +16,7 @@
 
 static struct zt_sql q_event = ZT_SQL("fin_ledger_event",
     "SELECT e.title, e.status, coalesce(t.commission_bps, $2::int),"
-    " coalesce(t.tds_bps, $4::int), coalesce(t.tcs_bps, $5::int)"
+    " coalesce(t.tds_bps, $4::int), coalesce(t.tcs_bps, $5::int), t.name"
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
     " WHERE e.id = $1 AND e.tenant_id = $3",
     5);
@@ -167,7 +167,8 @@ to_csv(struct zt_req *req, PGresult *r, const struct zt_ledger *l, size_t *len)
  */
 static enum zt_err
 load(struct zt_req *req, const char *event_id, const char *tenant,
-    struct zt_ledger *l, const char **title, const char **status)
+    struct zt_ledger *l, const char **title, const char **status,
+    const char **org)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	char bps[3][16];
@@ -186,6 +187,8 @@ load(struct zt_req *req, const char *event_id, const char *tenant,
 		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
 	*title = zt__dup(req, r, 0, 0);
 	*status = zt__dup(req, r, 0, 1);
+	if (org != NULL)
+		*org = zt__dup(req, r, 0, 5);
 	l->bps = atoi(PQgetvalue(r, 0, 2));
 	l->tds_bps = atoi(PQgetvalue(r, 0, 3));
 	l->tcs_bps = atoi(PQgetvalue(r, 0, 4));
@@ -205,7 +208,8 @@ zt_finance_sums(struct zt_req *req, const char *event_id, const char *tenant_id,
 	struct zt_ledger l;
 	const char *title, *status;
 	enum zt_err e;
-	if ((e = load(req, event_id, tenant_id, &l, &title, &status)) != ZT_OK)
+	if ((e = load(req, event_id, tenant_id, &l, &title, &status, NULL)) !=
+	    ZT_OK)
 		return e;
 	out->gross = l.gross;
 	out->refunds = l.refunds;
@@ -218,12 +222,12 @@ zt_finance_sums(struct zt_req *req, const char *event_id, const char *tenant_id,
 }
 
 enum zt_err
-zt_finance_ledger(struct zt_req *req, const char *event_id, int csv,
+zt_finance_ledger(struct zt_req *req, const char *event_id, int fmt,
     struct json_object **out, const char **text, size_t *len)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_ledger l;
-	const char *title, *status;
+	const char *title, *status, *org;
 	const char *p[1] = {event_id};
 	PGresult *r;
 	enum zt_err e;
@@ -235,10 +239,19 @@ zt_finance_ledger(struct zt_req *req, const char *event_id, int csv,
 		return zt_fail(
 		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
 	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK ||
-	    (e = load(req, event_id, req->tenant_id, &l, &title, &status)) !=
-		ZT_OK)
+	    (e = load(req, event_id, req->tenant_id, &l, &title, &status,
+		 &org)) != ZT_OK)
 		return e;
-	if (csv) {
+	if (fmt == ZT_FIN_PDF) {
+		if ((e = zt_ledger_pdf(req, org,
+			 zt_arena_printf(req->arena, "Statement: %s", title),
+			 zt_arena_printf(req->arena,
+			     "Every payment and refund of the event to date "
+			     "(status %s)",
+			     status),
+			 &l, text, len)) != ZT_OK)
+			return e;
+	} else if (fmt == ZT_FIN_CSV) {
 		if ((r = zt_db_exec(req, &err, &q_lines, p)) == NULL)
 			return zt_fail_error(req, &err);
 		*text = to_csv(req, r, &l, len);

@@ -39,13 +39,29 @@ void zt_ledger_derive(struct zt_ledger *l);
 /* the figures of l as the event statement's JSON keys, added to o */
 void zt_ledger_json(struct json_object *o, const struct zt_ledger *l);
 
+/* a statement's ?format= */
+enum zt_fin_format { ZT_FIN_JSON, ZT_FIN_CSV, ZT_FIN_PDF };
+
+/* paise as "₹1,23,456.78" (Indian grouping; "−" before a negative) */
+const char *zt_inr(struct zt_arena *a, long long paise);
+
+/*
+ * The statement of l as a PDF (req's arena): organizer, title ("Statement:
+ * <event>"), period; the lines and totals.  A failure is recorded on req.
+ */
+enum zt_err zt_ledger_pdf(struct zt_req *req, const char *organizer,
+    const char *title, const char *period, const struct zt_ledger *l,
+    const char **pdf, size_t *len);
+
 /*
  * GET /api/tenants/me/finance/months/:yyyy-mm: every event of the caller's
  * tenant with ledger lines dated in that month (India's time), each with
  * the event statement's figures over those lines, and the totals (sums of
- * the events').  Manager or owner.  csv 0: *out JSON; csv 1: *text (arena).
+ * the events').  Manager or owner.  ZT_FIN_JSON: *out; ZT_FIN_CSV or
+ * ZT_FIN_PDF: *text, *len bytes (arena).
  */
-enum zt_err zt_finance_month(struct zt_req *req, const char *month, int csv,
-    struct json_object **out, const char **text, size_t *len);
+enum zt_err zt_finance_month(struct zt_req *req, const char *month,
+    enum zt_fin_format fmt, struct json_object **out, const char **text,
+    size_t *len);
 
 #endif

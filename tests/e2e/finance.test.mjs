@@ -31,7 +31,7 @@ const MONTH = {
   totals: { ...STATEMENT, grossPaise: 12345678 },
 };
 
-test('money: an event\'s statement, its lines as CSV, a month and its CSV, the nav link (stubbed finance API)', async () => {
+test('money: an event\'s statement, its lines as CSV, a month, CSV and PDF downloads, the nav link (stubbed finance API)', async () => {
   const { page, context, problems } = await open(browser, { device: DESKTOP });
   const session = await apiSignIn(newEmail('fin'));
   await adoptSession(context, session);
@@ -45,13 +45,18 @@ test('money: an event\'s statement, its lines as CSV, a month and its CSV, the n
   const asked = [];
   await page.route(/\/api\/tenants\/me\/finance\/events\/.*/, (r) => {
     asked.push(r.request().url());
+    if (r.request().url().endsWith('format=pdf')) {
+      return r.fulfill({ status: 200, contentType: 'application/pdf', body: '%PDF-1.5\n%%EOF\n' });
+    }
     if (r.request().url().endsWith('format=csv')) {
       return r.fulfill({ status: 200, contentType: 'text/csv; charset=utf-8', body: 'kind,booking_id,payment_id,refund_id,amount_paise,at\r\ntotal_payable,,,,132794,\r\n' });
     }
     return json(r, 200, STATEMENT);
   });
+  const pdf = (r) => r.fulfill({ status: 200, contentType: 'application/pdf', body: '%PDF-1.5\n%%EOF\n' });
   await page.route(/\/api\/tenants\/me\/finance\/months\/.*/, (r) => {
     asked.push(r.request().url());
+    if (r.request().url().endsWith('format=pdf')) return pdf(r);
     if (r.request().url().endsWith('format=csv')) {
       return r.fulfill({ status: 200, contentType: 'text/csv; charset=utf-8', body: 'event_id,title\r\ntotal,\r\n' });
     }
@@ -79,6 +84,13 @@ test('money: an event\'s statement, its lines as CSV, a month and its CSV, the n
   await page.locator('#month-csv').click();
   assert.equal((await monthFile).suggestedFilename(), 'statement-2026-10.csv');
   assert.ok(asked.some((u) => u.endsWith('/api/tenants/me/finance/months/2026-10?format=csv')));
+  for (const [btn, name] of [['#month-pdf', 'statement-2026-10.pdf'], ['#fin-pdf', `statement-${EVENT}.pdf`]]) {
+    const got = page.waitForEvent('download');
+    await page.locator(btn).click();
+    assert.equal((await got).suggestedFilename(), name);
+  }
+  assert.ok(asked.some((u) => u.endsWith('/api/tenants/me/finance/months/2026-10?format=pdf')));
+  assert.ok(asked.some((u) => u.endsWith(`/api/tenants/me/finance/events/${EVENT}?format=pdf`)));
   // the navigation of the other organizer pages leads here
   await page.goto('/organizer/team.html');
   assert.equal(await page.locator('nav a[href="/organizer/finance.html"]').innerText(), 'Money');

@@ -22,13 +22,27 @@ def set_captured(shop, tenant, booking_id, at):
                     " where booking_id = %s", (at, booking_id))
 
 
-def test_month_is_indian_and_equals_the_ledger(shop, razorpay_url, base_url, stack_var):
-    rzp = Rzp(razorpay_url)
+def organizer(shop, bps, name):
+    """A tenant with its commission and name: (owner, tenant)."""
     owner = shop.user("owner")
     t = shop.tenant(owner)
     with shop.tx(t) as cur:
-        cur.execute("update tenants set commission_bps = 700, name = 'Kala \"Utsav\", Pune'"
-                    " where id = %s", (t,))
+        cur.execute("update tenants set commission_bps = %s, name = %s"
+                    " where id = %s", (bps, name, t))
+    return owner, t
+
+
+def add_member(shop, t, role):
+    uid = shop.user(role)
+    with shop.tx(t) as cur:
+        cur.execute("insert into memberships (tenant_id, user_id, role)"
+                    " values (%s, %s, %s)", (t, uid, role))
+    return uid
+
+
+def test_month_is_indian_and_equals_the_ledger(shop, razorpay_url, base_url, stack_var):
+    rzp = Rzp(razorpay_url)
+    owner, t = organizer(shop, 700, 'Kala "Utsav", Pune')
     ev = shop.event(t, seats=4)
     ev2 = shop.event(t, seats=2)
     org = Person(base_url, stack_var, owner, t, "owner")
@@ -103,18 +117,12 @@ def test_month_is_the_tenants_own(shop, razorpay_url, base_url, stack_var):
     assert r.status_code == 200 and r.json()["events"] == []
     assert r.json()["totals"]["grossPaise"] == 0
 
-    scanner = shop.user("scanner")
-    with shop.tx(t) as cur:
-        cur.execute("insert into memberships (tenant_id, user_id, role)"
-                    " values (%s, %s, 'scanner')", (t, scanner))
+    scanner = add_member(shop, t, "scanner")
     r = Person(base_url, stack_var, scanner, t, "scanner").call("GET", path)
     assert r.status_code == 403, r.text
 
     # a manager demoted in the database is refused, whatever the token says
-    mgr = shop.user("manager")
-    with shop.tx(t) as cur:
-        cur.execute("insert into memberships (tenant_id, user_id, role)"
-                    " values (%s, %s, 'manager')", (t, mgr))
+    mgr = add_member(shop, t, "manager")
     m = Person(base_url, stack_var, mgr, t, "manager")
     assert m.call("GET", path).status_code == 200
     with shop.tx(t) as cur:
@@ -128,3 +136,55 @@ def test_month_is_the_tenants_own(shop, razorpay_url, base_url, stack_var):
         r = org.call("GET", f"/api/tenants/me/finance/months/{bad}")
         assert r.status_code == 400, (bad, r.text)
     assert org.call("GET", path, params={"format": "xml"}).status_code == 400
+
+
+def pdf_text(blob, tmp_path):
+    import subprocess
+    assert blob[:5] == b"%PDF-"
+    f = tmp_path / "s.pdf"
+    f.write_bytes(blob)
+    return subprocess.run(["pdftotext", "-layout", str(f), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_pdf_statements_in_indian_grouping(shop, razorpay_url, base_url, stack_var, tmp_path):
+    rzp = Rzp(razorpay_url)
+    owner, t = organizer(shop, 0, "Sur Sangam Trust")
+    ev = shop.event(t, seats=2, seat_price=6172839)   # 2 x ₹61,728.39
+    _, a = paid_booking(shop, rzp, base_url, stack_var, ev, ev["seats"][:2])
+    set_captured(shop, t, a["id"], "2026-07-31 23:59:00+05:30")
+    org = Person(base_url, stack_var, owner, t, "owner")
+
+    r = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}", params={"format": "pdf"})
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"] == "application/pdf"
+    assert 'filename="statement.pdf"' in r.headers["Content-Disposition"]
+    text = pdf_text(r.content, tmp_path)
+    assert "Sur Sangam Trust" in text
+    assert "Statement:" in text
+    assert "₹1,23,456.78" in text          # ticket sales, grouped the Indian way
+    s = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    payable = s["payablePaise"]
+    assert s["lines"]["ticketSales"] == 12345678
+
+    r = org.call("GET", "/api/tenants/me/finance/months/2026-07", params={"format": "pdf"})
+    assert r.status_code == 200 and r.headers["Content-Type"] == "application/pdf"
+    assert 'statement-2026-07.pdf' in r.headers["Content-Disposition"]
+    text = pdf_text(r.content, tmp_path)
+    assert "Monthly statement 2026-07" in text and "Sur Sangam Trust" in text
+    assert "₹1,23,456.78" in text
+    # the payable in Indian grouping: the last three digits, then pairs
+    whole = str(payable // 100)
+    head, tail = whole[:-3], whole[-3:]
+    groups = []
+    while len(head) > 2:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    if head:
+        groups.insert(0, head)
+    rupees = "₹" + ",".join(groups + [tail]) + f".{payable % 100:02d}"
+    assert rupees in text
+    # the next month has none of it
+    text = pdf_text(org.call("GET", "/api/tenants/me/finance/months/2026-08",
+                             params={"format": "pdf"}).content, tmp_path)
+    assert "₹1,23,456.78" not in text

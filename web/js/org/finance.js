@@ -1,10 +1,10 @@
 // The organizer's money page: an event's statement
 // (GET /api/tenants/me/finance/events/:id) and its lines as CSV
-// (?format=csv), and a month's statement
+// (?format=csv) or PDF (?format=pdf), and a month's statement
 // (GET /api/tenants/me/finance/months/:yyyy-mm, ?format=csv);
 // docs/finance.md has the equations.
 import * as api from '../api.js';
-import { h, $, replace, showError, clearMsg, loading, param } from '../dom.js';
+import { h, $, replace, showError, clearMsg, loading, param, saveBlob } from '../dom.js';
 import { rupees } from '../format.js';
 import { eventList } from '../model.js';
 import { orgSession, signInPanel } from './common.js';
@@ -51,16 +51,10 @@ async function show(eventId) {
   }
 }
 
-// Fetches path as text (the button shows it is busy) and saves it as name.
+// Fetches path (the button shows it is busy) and saves it as name.
 async function download(button, path, name, msg) {
   try {
-    const csv = await loading(button, api.getText(path));
-    const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-    const a = h('a', { href: url, download: name });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    saveBlob(await loading(button, api.getBlob(path)), name);
   } catch (err) {
     showError(msg, err);
   }
@@ -113,11 +107,15 @@ async function main() {
       show(sel.value);
     });
     $('#fin-csv').addEventListener('click', downloadCsv);
+    $('#fin-pdf').addEventListener('click', () => download($('#fin-pdf'),
+      `/api/tenants/me/finance/events/${encodeURIComponent(sel.value)}?format=pdf`, `statement-${sel.value}.pdf`, $('#fin-msg')));
     const month = $('#fin-month');
     month.value = /^\d{4}-\d{2}$/.test(param('month') || '') ? param('month') : thisMonth();
     month.addEventListener('change', () => showMonth(month.value));
     $('#month-csv').addEventListener('click', () => download($('#month-csv'),
       `/api/tenants/me/finance/months/${month.value}?format=csv`, `statement-${month.value}.csv`, $('#month-msg')));
+    $('#month-pdf').addEventListener('click', () => download($('#month-pdf'),
+      `/api/tenants/me/finance/months/${month.value}?format=pdf`, `statement-${month.value}.pdf`, $('#month-msg')));
     showMonth(month.value);
     const want = param('event');
     if (want && list.events.some((ev) => ev.id === want)) {
