@@ -8,6 +8,7 @@
 
 #include "zt_apitoken.h"
 #include "zt_finance.h"
+#include "zt_finance_statement.h"
 #include "zt_json.h"
 #include "zt_promo.h"
 #include "zt_serve.h"
@@ -200,28 +201,76 @@ post_accept_id(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
+/* ?format=: json (or none), csv or pdf; 400 for anything else */
+static enum zt_err
+finance_format(struct zt_req *req, int *fmt)
+{
+	const char *f = zt_query(req, "format");
+	*fmt = ZT_FIN_JSON;
+	if (f == NULL || strcmp(f, "json") == 0)
+		return ZT_OK;
+	if (strcmp(f, "csv") == 0)
+		*fmt = ZT_FIN_CSV;
+	else if (strcmp(f, "pdf") == 0)
+		*fmt = ZT_FIN_PDF;
+	else
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "query parameter 'format' must be json, csv or pdf");
+	return ZT_OK;
+}
+
+/* a statement's reply: JSON, or the CSV/PDF as an attachment named
+ * base.csv / base.pdf */
+static enum zt_err
+finance_reply(struct zt_req *req, int fmt, struct json_object *out,
+    const char *text, size_t len, const char *base)
+{
+	enum zt_err e;
+	int pdf = fmt == ZT_FIN_PDF;
+	if (out != NULL)
+		return zt_reply(req, 200, out);
+	zt_reply_header(req, "Content-Disposition",
+	    zt_arena_printf(req->arena, "attachment; filename=\"%s.%s\"", base,
+		pdf ? "pdf" : "csv"));
+	zt_reply_header(req, "Cache-Control", "private, no-store");
+	e = zt_reply_text(req, 200, text, len);
+	req->resp_type = pdf ? "application/pdf" : "text/csv; charset=utf-8";
+	return e;
+}
+
 /* An event's ledger: the statement, or ?format=csv its lines. */
 static enum zt_err
 get_finance_event(struct zt_req *req)
 {
 	struct json_object *out = NULL;
-	const char *fmt = zt_query(req, "format"), *text;
+	const char *text;
 	size_t len;
 	enum zt_err e;
-	int csv = fmt != NULL && strcmp(fmt, "csv") == 0;
-	if (fmt != NULL && !csv && strcmp(fmt, "json") != 0)
-		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "query parameter 'format' must be json or csv");
-	if ((e = zt_finance_ledger(
-		 req, zt_param(req, "id"), csv, &out, &text, &len)) != ZT_OK)
+	int fmt;
+	if ((e = finance_format(req, &fmt)) != ZT_OK)
 		return e;
-	if (!csv)
-		return zt_reply(req, 200, out);
-	zt_reply_header(
-	    req, "Content-Disposition", "attachment; filename=\"ledger.csv\"");
-	e = zt_reply_text(req, 200, text, len);
-	req->resp_type = "text/csv; charset=utf-8";
-	return e;
+	if ((e = zt_finance_ledger(
+		 req, zt_param(req, "id"), fmt, &out, &text, &len)) != ZT_OK)
+		return e;
+	return finance_reply(req, fmt, out, text, len,
+	    fmt == ZT_FIN_PDF ? "statement" : "ledger");
+}
+
+/* A month's statement (India's time), or ?format=csv a row per event. */
+static enum zt_err
+get_finance_month(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	const char *text, *month = zt_param(req, "month");
+	size_t len;
+	enum zt_err e;
+	int fmt;
+	if ((e = finance_format(req, &fmt)) != ZT_OK)
+		return e;
+	if ((e = zt_finance_month(req, month, fmt, &out, &text, &len)) != ZT_OK)
+		return e;
+	return finance_reply(req, fmt, out, text, len,
+	    zt_arena_printf(req->arena, "statement-%s", month));
 }
 
 /* promo codes (docs/commerce.md) */
@@ -472,6 +521,9 @@ static const struct zt_route routes[] = {
 	0},
     {"POST", "/api/tenants/invitations/:id/accept", post_accept_id,
 	ZT_AUTH_USER, 1024, 0},
+    /* money: a month's statement (docs/finance.md, "Statements") */
+    {"GET", "/api/tenants/me/finance/months/:month", get_finance_month,
+	ZT_AUTH_MANAGER, 0, 0},
 };
 
 int

@@ -58,7 +58,7 @@ int zt_finance_purge(long *done);
  * statement (caller owns it); csv 1: *text (req's arena, *len bytes) is
  * the CSV of every line, then the totals.
  */
-enum zt_err zt_finance_ledger(struct zt_req *req, const char *event_id, int csv,
+enum zt_err zt_finance_ledger(struct zt_req *req, const char *event_id, int fmt,
     struct json_object **out, const char **text, size_t *len);
 
 /* An event's totals (docs/finance.md has the equations), in paise. */

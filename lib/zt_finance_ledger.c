@@ -6,6 +6,7 @@
  */
 #include "zt_booking_int.h"
 #include "zt_finance.h"
+#include "zt_finance_statement.h"
 #include "zt_server.h"
 #include "zt_team.h"
 
@@ -15,7 +16,7 @@
 
 static struct zt_sql q_event = ZT_SQL("fin_ledger_event",
     "SELECT e.title, e.status, coalesce(t.commission_bps, $2::int),"
-    " coalesce(t.tds_bps, $4::int), coalesce(t.tcs_bps, $5::int)"
+    " coalesce(t.tds_bps, $4::int), coalesce(t.tcs_bps, $5::int), t.name"
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
     " WHERE e.id = $1 AND e.tenant_id = $3",
     5);
@@ -29,29 +30,18 @@ static struct zt_sql q_lines = ZT_SQL("fin_ledger_lines",
 				" ORDER BY at, kind, payment_id",
     1);
 
-/* the kinds of ledger_lines, in statement order */
-enum kind {
-	K_TICKETS,
-	K_CONV_FEE,
-	K_CONV_GST,
-	K_OTHER,
-	K_REF_BUYER,
-	K_REF_ORG,
-	K_REF_LATE,
-	K_REF_EVCANCEL,
-	K_GATEWAY,
-	K__COUNT
-};
-static const char *const kinds[K__COUNT] = {"ticket_sales", "convenience_fee",
-    "convenience_fee_gst", "other_receipt", "refund_buyer", "refund_organizer",
-    "refund_late", "refund_event_cancelled", "gateway_fee"};
+static const char *const kinds[ZT_K__COUNT] = {"ticket_sales",
+    "convenience_fee", "convenience_fee_gst", "other_receipt", "refund_buyer",
+    "refund_organizer", "refund_late", "refund_event_cancelled", "gateway_fee"};
 
-struct ledger {
-	long long k[K__COUNT];
-	long long collected, gross, refunds, ticket_refunds, commission, tds,
-	    tcs, payable;
-	int bps, tds_bps, tcs_bps;
-};
+int
+zt_ledger_kind(const char *name)
+{
+	for (int k = 0; k < ZT_K__COUNT; k++)
+		if (strcmp(name, kinds[k]) == 0)
+			return k;
+	return -1;
+}
 
 /*
  * The equations (docs/finance.md):
@@ -67,17 +57,17 @@ struct ledger {
  *   tcs        = round(net_sales * tcs_bps / 10000)   (GST s. 52)
  *   payable    = gross - refunds - gateway_fee - commission - tds - tcs
  */
-static void
-derive(struct ledger *l)
+void
+zt_ledger_derive(struct zt_ledger *l)
 {
 	long long *k = l->k, base;
-	l->collected =
-	    k[K_TICKETS] + k[K_CONV_FEE] + k[K_CONV_GST] + k[K_OTHER];
-	l->gross = k[K_TICKETS] + k[K_OTHER];
-	l->refunds =
-	    k[K_REF_BUYER] + k[K_REF_ORG] + k[K_REF_LATE] + k[K_REF_EVCANCEL];
-	l->ticket_refunds = l->refunds - k[K_REF_LATE];
-	base = k[K_TICKETS] - l->ticket_refunds;
+	l->collected = k[ZT_K_TICKETS] + k[ZT_K_CONV_FEE] + k[ZT_K_CONV_GST] +
+		       k[ZT_K_OTHER];
+	l->gross = k[ZT_K_TICKETS] + k[ZT_K_OTHER];
+	l->refunds = k[ZT_K_REF_BUYER] + k[ZT_K_REF_ORG] + k[ZT_K_REF_LATE] +
+		     k[ZT_K_REF_EVCANCEL];
+	l->ticket_refunds = l->refunds - k[ZT_K_REF_LATE];
+	base = k[ZT_K_TICKETS] - l->ticket_refunds;
 	if (base < 0)
 		base = 0;
 	l->commission = (base * l->bps + 5000) / 10000;
@@ -86,7 +76,7 @@ derive(struct ledger *l)
 		base = 0;
 	l->tds = (base * l->tds_bps + 5000) / 10000;
 	l->tcs = (base * l->tcs_bps + 5000) / 10000;
-	l->payable = l->gross - l->refunds - k[K_GATEWAY] - l->commission -
+	l->payable = l->gross - l->refunds - k[ZT_K_GATEWAY] - l->commission -
 		     l->tds - l->tcs;
 }
 
@@ -96,49 +86,56 @@ money(long long v)
 	return json_object_new_int64(v);
 }
 
-static struct json_object *
-statement(const char *event_id, const char *title, const char *status,
-    const struct ledger *l)
+void
+zt_ledger_json(struct json_object *o, const struct zt_ledger *l)
 {
-	struct json_object *o = json_object_new_object(),
-			   *lines = json_object_new_object(),
+	struct json_object *lines = json_object_new_object(),
 			   *ref = json_object_new_object();
-	json_object_object_add(o, "eventId", json_object_new_string(event_id));
-	json_object_object_add(o, "title", json_object_new_string(title));
-	json_object_object_add(o, "status", json_object_new_string(status));
-	json_object_object_add(o, "currency", json_object_new_string("INR"));
 	json_object_object_add(o, "commissionBps", json_object_new_int(l->bps));
-	json_object_object_add(lines, "ticketSales", money(l->k[K_TICKETS]));
+	json_object_object_add(lines, "ticketSales", money(l->k[ZT_K_TICKETS]));
 	json_object_object_add(
-	    lines, "convenienceFee", money(l->k[K_CONV_FEE]));
+	    lines, "convenienceFee", money(l->k[ZT_K_CONV_FEE]));
 	json_object_object_add(
-	    lines, "convenienceFeeGst", money(l->k[K_CONV_GST]));
-	json_object_object_add(lines, "otherReceipts", money(l->k[K_OTHER]));
-	json_object_object_add(lines, "gatewayFees", money(l->k[K_GATEWAY]));
-	json_object_object_add(ref, "buyer", money(l->k[K_REF_BUYER]));
-	json_object_object_add(ref, "organizer", money(l->k[K_REF_ORG]));
-	json_object_object_add(ref, "latePayments", money(l->k[K_REF_LATE]));
+	    lines, "convenienceFeeGst", money(l->k[ZT_K_CONV_GST]));
+	json_object_object_add(lines, "otherReceipts", money(l->k[ZT_K_OTHER]));
+	json_object_object_add(lines, "gatewayFees", money(l->k[ZT_K_GATEWAY]));
+	json_object_object_add(ref, "buyer", money(l->k[ZT_K_REF_BUYER]));
+	json_object_object_add(ref, "organizer", money(l->k[ZT_K_REF_ORG]));
+	json_object_object_add(ref, "latePayments", money(l->k[ZT_K_REF_LATE]));
 	json_object_object_add(
-	    ref, "eventCancelled", money(l->k[K_REF_EVCANCEL]));
+	    ref, "eventCancelled", money(l->k[ZT_K_REF_EVCANCEL]));
 	json_object_object_add(ref, "total", money(l->refunds));
 	json_object_object_add(lines, "refunds", ref);
 	json_object_object_add(o, "lines", lines);
 	json_object_object_add(o, "collectedPaise", money(l->collected));
 	json_object_object_add(o, "grossPaise", money(l->gross));
 	json_object_object_add(o, "refundsPaise", money(l->refunds));
-	json_object_object_add(o, "gatewayFeesPaise", money(l->k[K_GATEWAY]));
+	json_object_object_add(
+	    o, "gatewayFeesPaise", money(l->k[ZT_K_GATEWAY]));
 	json_object_object_add(o, "commissionPaise", money(l->commission));
 	json_object_object_add(o, "tdsBps", json_object_new_int(l->tds_bps));
 	json_object_object_add(o, "tdsPaise", money(l->tds));
 	json_object_object_add(o, "tcsBps", json_object_new_int(l->tcs_bps));
 	json_object_object_add(o, "tcsPaise", money(l->tcs));
 	json_object_object_add(o, "payablePaise", money(l->payable));
+}
+
+static struct json_object *
+statement(const char *event_id, const char *title, const char *status,
+    const struct zt_ledger *l)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(o, "eventId", json_object_new_string(event_id));
+	json_object_object_add(o, "title", json_object_new_string(title));
+	json_object_object_add(o, "status", json_object_new_string(status));
+	json_object_object_add(o, "currency", json_object_new_string("INR"));
+	zt_ledger_json(o, l);
 	return o;
 }
 
 /* CSV: a header, every line, then the totals (kind,,,,amount). */
 static const char *
-to_csv(struct zt_req *req, PGresult *r, const struct ledger *l, size_t *len)
+to_csv(struct zt_req *req, PGresult *r, const struct zt_ledger *l, size_t *len)
 {
 	size_t cap = 128 + (size_t)PQntuples(r) * 256 + 16 * 64, n = 0;
 	char *buf = zt_arena_alloc(req->arena, cap);
@@ -154,7 +151,7 @@ to_csv(struct zt_req *req, PGresult *r, const struct ledger *l, size_t *len)
 		long long v;
 	} tot[] = {{"total_collected", l->collected}, {"total_gross", l->gross},
 	    {"total_refunds", l->refunds},
-	    {"total_gateway_fees", l->k[K_GATEWAY]},
+	    {"total_gateway_fees", l->k[ZT_K_GATEWAY]},
 	    {"total_commission", l->commission}, {"total_tds", l->tds},
 	    {"total_tcs", l->tcs}, {"total_payable", l->payable}};
 	for (size_t i = 0; i < sizeof(tot) / sizeof(tot[0]); i++)
@@ -170,11 +167,13 @@ to_csv(struct zt_req *req, PGresult *r, const struct ledger *l, size_t *len)
  */
 static enum zt_err
 load(struct zt_req *req, const char *event_id, const char *tenant,
-    struct ledger *l, const char **title, const char **status)
+    struct zt_ledger *l, const char **title, const char **status,
+    const char **org)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	char bps[3][16];
 	PGresult *r;
+	int k;
 
 	memset(l, 0, sizeof(*l));
 	snprintf(bps[0], sizeof(bps[0]), "%d", zt_g.cfg.commission_bps);
@@ -188,16 +187,17 @@ load(struct zt_req *req, const char *event_id, const char *tenant,
 		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
 	*title = zt__dup(req, r, 0, 0);
 	*status = zt__dup(req, r, 0, 1);
+	if (org != NULL)
+		*org = zt__dup(req, r, 0, 5);
 	l->bps = atoi(PQgetvalue(r, 0, 2));
 	l->tds_bps = atoi(PQgetvalue(r, 0, 3));
 	l->tcs_bps = atoi(PQgetvalue(r, 0, 4));
 	if ((r = zt_db_exec(req, &err, &q_sums, p)) == NULL)
 		return zt_fail_error(req, &err);
 	for (int i = 0; i < PQntuples(r); i++)
-		for (int k = 0; k < K__COUNT; k++)
-			if (strcmp(PQgetvalue(r, i, 0), kinds[k]) == 0)
-				l->k[k] = atoll(PQgetvalue(r, i, 1));
-	derive(l);
+		if ((k = zt_ledger_kind(PQgetvalue(r, i, 0))) >= 0)
+			l->k[k] = atoll(PQgetvalue(r, i, 1));
+	zt_ledger_derive(l);
 	return ZT_OK;
 }
 
@@ -205,14 +205,15 @@ enum zt_err
 zt_finance_sums(struct zt_req *req, const char *event_id, const char *tenant_id,
     struct zt_finance_sums *out)
 {
-	struct ledger l;
+	struct zt_ledger l;
 	const char *title, *status;
 	enum zt_err e;
-	if ((e = load(req, event_id, tenant_id, &l, &title, &status)) != ZT_OK)
+	if ((e = load(req, event_id, tenant_id, &l, &title, &status, NULL)) !=
+	    ZT_OK)
 		return e;
 	out->gross = l.gross;
 	out->refunds = l.refunds;
-	out->gateway_fees = l.k[K_GATEWAY];
+	out->gateway_fees = l.k[ZT_K_GATEWAY];
 	out->commission = l.commission;
 	out->tds = l.tds;
 	out->tcs = l.tcs;
@@ -221,12 +222,12 @@ zt_finance_sums(struct zt_req *req, const char *event_id, const char *tenant_id,
 }
 
 enum zt_err
-zt_finance_ledger(struct zt_req *req, const char *event_id, int csv,
+zt_finance_ledger(struct zt_req *req, const char *event_id, int fmt,
     struct json_object **out, const char **text, size_t *len)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	struct ledger l;
-	const char *title, *status;
+	struct zt_ledger l;
+	const char *title, *status, *org;
 	const char *p[1] = {event_id};
 	PGresult *r;
 	enum zt_err e;
@@ -238,10 +239,19 @@ zt_finance_ledger(struct zt_req *req, const char *event_id, int csv,
 		return zt_fail(
 		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
 	if ((e = zt_team_begin(req, ZT_ROLE_MANAGER, NULL)) != ZT_OK ||
-	    (e = load(req, event_id, req->tenant_id, &l, &title, &status)) !=
-		ZT_OK)
+	    (e = load(req, event_id, req->tenant_id, &l, &title, &status,
+		 &org)) != ZT_OK)
 		return e;
-	if (csv) {
+	if (fmt == ZT_FIN_PDF) {
+		if ((e = zt_ledger_pdf(req, org,
+			 zt_arena_printf(req->arena, "Statement: %s", title),
+			 zt_arena_printf(req->arena,
+			     "Every payment and refund of the event to date "
+			     "(status %s)",
+			     status),
+			 &l, text, len)) != ZT_OK)
+			return e;
+	} else if (fmt == ZT_FIN_CSV) {
 		if ((r = zt_db_exec(req, &err, &q_lines, p)) == NULL)
 			return zt_fail_error(req, &err);
 		*text = to_csv(req, r, &l, len);

@@ -190,6 +190,46 @@ release_fonts(void)
 	FcFini();
 }
 
+/* Ends the surface and copies the stream into a; -1 with err. */
+static int
+finish(struct zt_arena *a, cairo_surface_t *sf, const struct sink *s,
+    const unsigned char **pdf, size_t *len, char *err, size_t errlen)
+{
+	cairo_surface_finish(sf);
+	if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) {
+		snprintf(err, errlen, "could not write the pdf: %s",
+		    cairo_status_to_string(cairo_surface_status(sf)));
+		return -1;
+	}
+	unsigned char *copy = zt_arena_alloc(a, s->len);
+	memcpy(copy, s->p, s->len);
+	*pdf = copy;
+	*len = s->len;
+	return 0;
+}
+
+/* A PDF surface writing into s, with the document's metadata. */
+static cairo_surface_t *
+surface(struct sink *s, double w, double h, const char *title,
+    const char *author, const char *created)
+{
+	cairo_surface_t *sf;
+	if (!fonts_released_at_exit && atexit(release_fonts) == 0)
+		fonts_released_at_exit = 1;
+	sf = cairo_pdf_surface_create_for_stream(sink_write, s, w, h);
+	if (!empty(title))
+		cairo_pdf_surface_set_metadata(
+		    sf, CAIRO_PDF_METADATA_TITLE, title);
+	if (!empty(author))
+		cairo_pdf_surface_set_metadata(
+		    sf, CAIRO_PDF_METADATA_AUTHOR, author);
+	cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR, "ztic");
+	if (!empty(created))
+		cairo_pdf_surface_set_metadata(
+		    sf, CAIRO_PDF_METADATA_CREATE_DATE, created);
+	return sf;
+}
+
 int
 zt_pdf_tickets(struct zt_arena *a, const struct zt_pdf_booking *b,
     const unsigned char **pdf, size_t *len, char *err, size_t errlen)
@@ -217,42 +257,91 @@ zt_pdf_tickets(struct zt_arena *a, const struct zt_pdf_booking *b,
 		}
 	snprintf(
 	    ref, sizeof(ref), "ZT-%.8s", b->booking_id ? b->booking_id : "");
-	if (!fonts_released_at_exit && atexit(release_fonts) == 0)
-		fonts_released_at_exit = 1;
-
-	sf =
-	    cairo_pdf_surface_create_for_stream(sink_write, &s, PAGE_W, PAGE_H);
-	if (!empty(b->title))
-		cairo_pdf_surface_set_metadata(
-		    sf, CAIRO_PDF_METADATA_TITLE, b->title);
-	if (!empty(b->tenant))
-		cairo_pdf_surface_set_metadata(
-		    sf, CAIRO_PDF_METADATA_AUTHOR, b->tenant);
-	cairo_pdf_surface_set_metadata(sf, CAIRO_PDF_METADATA_CREATOR, "ztic");
-	if (!empty(b->created))
-		cairo_pdf_surface_set_metadata(
-		    sf, CAIRO_PDF_METADATA_CREATE_DATE, b->created);
+	sf = surface(&s, PAGE_W, PAGE_H, b->title, b->tenant, b->created);
 	cr = cairo_create(sf);
 	for (size_t i = 0; i < b->n; i++) {
 		page(cr, b, i, &qs[i], ref);
 		cairo_show_page(cr);
 	}
 	cairo_destroy(cr);
-	cr = NULL;
-	cairo_surface_finish(sf);
-	if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) {
-		snprintf(err, errlen, "could not write the pdf: %s",
-		    cairo_status_to_string(cairo_surface_status(sf)));
-		goto out;
+	rc = finish(a, sf, &s, pdf, len, err, errlen);
+	cairo_surface_destroy(sf);
+	free(s.p);
+	return rc;
+}
+
+/* A4 portrait in points */
+#define A4_W 595.276
+#define A4_H 841.890
+#define A4_MARGIN 48.0
+
+int
+zt_pdf_report(struct zt_arena *a, const struct zt_pdf_report *d,
+    const unsigned char **pdf, size_t *len, char *err, size_t errlen)
+{
+	struct sink s = {NULL, 0, 0};
+	cairo_surface_t *sf;
+	cairo_t *cr;
+	double inner = A4_W - 2 * A4_MARGIN, valw = 160, y = 0;
+	int rc, fresh = 1;
+
+	*pdf = NULL;
+	*len = 0;
+	sf = surface(&s, A4_W, A4_H, d->title, d->tenant, d->created);
+	cr = cairo_create(sf);
+	for (size_t i = 0; i <= d->n; i++) {
+		if (fresh) {
+			cairo_set_source_rgb(cr, 1, 1, 1);
+			cairo_paint(cr);
+			y = A4_MARGIN;
+			y += text(cr, empty(d->tenant) ? "ztic" : d->tenant, 16,
+				 1, INK, A4_MARGIN, y, inner, 2) +
+			     4;
+			y += text(cr, d->title, 13, 1, INK, A4_MARGIN, y, inner,
+				 2) +
+			     2;
+			y += text(cr, d->subtitle, 9.5, 0, GREY, A4_MARGIN, y,
+				 inner, 4) +
+			     14;
+			fresh = 0;
+		}
+		if (i == d->n)
+			break;
+		const struct zt_pdf_row *r = &d->rows[i];
+		double hgt = text(cr, r->label, 10, r->bold,
+		    empty(r->value) && !r->bold ? GREY : INK, A4_MARGIN, y,
+		    inner - valw - 12, 2);
+		if (!empty(r->value)) {
+			PangoLayout *l = pango_cairo_create_layout(cr);
+			PangoFontDescription *f =
+			    pango_font_description_from_string(FAMILIES);
+			int pw, ph;
+			pango_font_description_set_absolute_size(
+			    f, 10 * PANGO_SCALE);
+			pango_font_description_set_weight(f,
+			    r->bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+			pango_layout_set_font_description(l, f);
+			pango_layout_set_text(l, r->value, -1);
+			pango_layout_get_size(l, &pw, &ph);
+			cairo_set_source_rgb(cr, INK.r, INK.g, INK.b);
+			cairo_move_to(cr,
+			    A4_MARGIN + inner - (double)pw / PANGO_SCALE, y);
+			pango_cairo_show_layout(cr, l);
+			pango_font_description_free(f);
+			g_object_unref(l);
+		}
+		y += (hgt > 0 ? hgt : 12) + 5;
+		if (y > A4_H - A4_MARGIN - 40 && i + 1 < d->n) {
+			text(cr, d->foot, 8, 0, GREY, A4_MARGIN,
+			    A4_H - A4_MARGIN, inner, 2);
+			cairo_show_page(cr);
+			fresh = 1;
+		}
 	}
-	unsigned char *copy = zt_arena_alloc(a, s.len);
-	memcpy(copy, s.p, s.len);
-	*pdf = copy;
-	*len = s.len;
-	rc = 0;
-out:
-	if (cr != NULL)
-		cairo_destroy(cr);
+	text(cr, d->foot, 8, 0, GREY, A4_MARGIN, A4_H - A4_MARGIN, inner, 2);
+	cairo_show_page(cr);
+	cairo_destroy(cr);
+	rc = finish(a, sf, &s, pdf, len, err, errlen);
 	cairo_surface_destroy(sf);
 	free(s.p);
 	return rc;

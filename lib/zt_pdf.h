@@ -46,4 +46,26 @@ struct zt_pdf_booking {
 int zt_pdf_tickets(struct zt_arena *a, const struct zt_pdf_booking *b,
     const unsigned char **pdf, size_t *len, char *err, size_t errlen);
 
+/* A report's row: label and value (right-aligned); a heading has no value. */
+struct zt_pdf_row {
+	const char *label, *value;
+	int bold;
+};
+
+/* A report (a statement, an invoice): A4, the organizer's name, a title
+ * and subtitle (the period), then rows, paginated; footer lines. */
+struct zt_pdf_report {
+	const char *tenant;   /* the organizer's name */
+	const char *title;    /* "Statement, October 2026" */
+	const char *subtitle; /* the period, the numbers */
+	const char *created;  /* CreationDate (ISO 8601), or NULL */
+	const struct zt_pdf_row *rows;
+	size_t n;
+	const char *foot; /* the last line of every page, or NULL */
+};
+
+/* The report as a PDF in a's memory; -1 with err on failure. */
+int zt_pdf_report(struct zt_arena *a, const struct zt_pdf_report *d,
+    const unsigned char **pdf, size_t *len, char *err, size_t errlen);
+
 #endif

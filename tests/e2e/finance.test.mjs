@@ -25,7 +25,13 @@ const STATEMENT = {
   commissionPaise: 7250, payablePaise: 132794,
 };
 
-test('money: an event\'s statement, and its lines as CSV (stubbed finance API)', async () => {
+const MONTH = {
+  month: '2026-10', timeZone: 'Asia/Kolkata', organizer: 'Mood Indigo', currency: 'INR',
+  events: [STATEMENT],
+  totals: { ...STATEMENT, grossPaise: 12345678 },
+};
+
+test('money: an event\'s statement, its lines as CSV, a month, CSV and PDF downloads, the nav link (stubbed finance API)', async () => {
   const { page, context, problems } = await open(browser, { device: DESKTOP });
   const session = await apiSignIn(newEmail('fin'));
   await adoptSession(context, session);
@@ -39,12 +45,24 @@ test('money: an event\'s statement, and its lines as CSV (stubbed finance API)',
   const asked = [];
   await page.route(/\/api\/tenants\/me\/finance\/events\/.*/, (r) => {
     asked.push(r.request().url());
+    if (r.request().url().endsWith('format=pdf')) {
+      return r.fulfill({ status: 200, contentType: 'application/pdf', body: '%PDF-1.5\n%%EOF\n' });
+    }
     if (r.request().url().endsWith('format=csv')) {
       return r.fulfill({ status: 200, contentType: 'text/csv; charset=utf-8', body: 'kind,booking_id,payment_id,refund_id,amount_paise,at\r\ntotal_payable,,,,132794,\r\n' });
     }
     return json(r, 200, STATEMENT);
   });
-  await page.goto(`/organizer/finance.html?event=${EVENT}`);
+  const pdf = (r) => r.fulfill({ status: 200, contentType: 'application/pdf', body: '%PDF-1.5\n%%EOF\n' });
+  await page.route(/\/api\/tenants\/me\/finance\/months\/.*/, (r) => {
+    asked.push(r.request().url());
+    if (r.request().url().endsWith('format=pdf')) return pdf(r);
+    if (r.request().url().endsWith('format=csv')) {
+      return r.fulfill({ status: 200, contentType: 'text/csv; charset=utf-8', body: 'event_id,title\r\ntotal,\r\n' });
+    }
+    return json(r, 200, MONTH);
+  });
+  await page.goto(`/organizer/finance.html?event=${EVENT}&month=2026-10`);
   await page.locator('#statement:not([hidden])').waitFor();
   const text = await page.locator('#statement-rows').innerText();
   assert.match(text, /Ticket sales\s+₹2,000/);
@@ -56,6 +74,26 @@ test('money: an event\'s statement, and its lines as CSV (stubbed finance API)',
   const file = await download;
   assert.equal(file.suggestedFilename(), `ledger-${EVENT}.csv`);
   assert.ok(asked.some((u) => u.endsWith(`/api/tenants/me/finance/events/${EVENT}?format=csv`)));
+  // the month: a row per event and the totals, its CSV
+  await page.locator('#month-wrap:not([hidden])').waitFor();
+  const month = await page.locator('#month-rows').innerText();
+  assert.match(month, /Mood Indigo Finale\s+₹2,000\s+−₹550\s+−₹49\.56\s+−₹72\.50\s+₹1,327\.94/);
+  assert.match(month, /Total\s+₹1,23,456\.78/);
+  assert.ok(asked.some((u) => u.endsWith('/api/tenants/me/finance/months/2026-10')));
+  const monthFile = page.waitForEvent('download');
+  await page.locator('#month-csv').click();
+  assert.equal((await monthFile).suggestedFilename(), 'statement-2026-10.csv');
+  assert.ok(asked.some((u) => u.endsWith('/api/tenants/me/finance/months/2026-10?format=csv')));
+  for (const [btn, name] of [['#month-pdf', 'statement-2026-10.pdf'], ['#fin-pdf', `statement-${EVENT}.pdf`]]) {
+    const got = page.waitForEvent('download');
+    await page.locator(btn).click();
+    assert.equal((await got).suggestedFilename(), name);
+  }
+  assert.ok(asked.some((u) => u.endsWith('/api/tenants/me/finance/months/2026-10?format=pdf')));
+  assert.ok(asked.some((u) => u.endsWith(`/api/tenants/me/finance/events/${EVENT}?format=pdf`)));
+  // the navigation of the other organizer pages leads here
+  await page.goto('/organizer/team.html');
+  assert.equal(await page.locator('nav a[href="/organizer/finance.html"]').innerText(), 'Money');
   assert.deepEqual(problems.errors, []);
   await context.close();
 });

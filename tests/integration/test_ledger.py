@@ -103,7 +103,7 @@ def test_ledger_is_the_tenants_own(shop, base_url, stack_var):
     assert r.status_code == 403, r.text
 
     org = Person(base_url, stack_var, owner, t, "owner")
-    r = org.call("GET", path, params={"format": "pdf"})
+    r = org.call("GET", path, params={"format": "xml"})
     assert r.status_code == 400, r.text
     r = org.call("GET", path)
     assert r.status_code == 200 and r.json()["payablePaise"] == 0

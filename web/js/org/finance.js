@@ -1,8 +1,10 @@
 // The organizer's money page: an event's statement
 // (GET /api/tenants/me/finance/events/:id) and its lines as CSV
-// (?format=csv); docs/finance.md has the equations.
+// (?format=csv) or PDF (?format=pdf), and a month's statement
+// (GET /api/tenants/me/finance/months/:yyyy-mm, ?format=csv);
+// docs/finance.md has the equations.
 import * as api from '../api.js';
-import { h, $, replace, showError, clearMsg, loading, param } from '../dom.js';
+import { h, $, replace, showError, clearMsg, loading, param, saveBlob } from '../dom.js';
 import { rupees } from '../format.js';
 import { eventList } from '../model.js';
 import { orgSession, signInPanel } from './common.js';
@@ -49,19 +51,44 @@ async function show(eventId) {
   }
 }
 
-async function downloadCsv() {
-  const id = $('#fin-event').value;
+// Fetches path (the button shows it is busy) and saves it as name.
+async function download(button, path, name, msg) {
   try {
-    const csv = await loading($('#fin-csv'), api.getText(`/api/tenants/me/finance/events/${encodeURIComponent(id)}?format=csv`));
-    const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv;charset=utf-8' }));
-    const a = h('a', { href: url, download: `ledger-${id}.csv` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    saveBlob(await loading(button, api.getBlob(path)), name);
   } catch (err) {
-    showError($('#fin-msg'), err);
+    showError(msg, err);
   }
+}
+
+function downloadCsv() {
+  const id = $('#fin-event').value;
+  return download($('#fin-csv'), `/api/tenants/me/finance/events/${encodeURIComponent(id)}?format=csv`,
+    `ledger-${id}.csv`, $('#fin-msg'));
+}
+
+function monthRow(title, s, strong) {
+  const cells = [s.grossPaise, -s.refundsPaise, -s.gatewayFeesPaise, -s.commissionPaise, s.payablePaise]
+    .map((v) => h('td.num', { text: rupees(v) }));
+  return h(strong ? 'tr.total' : 'tr', {}, h('td', { text: title }), ...cells);
+}
+
+async function showMonth(month) {
+  const msg = $('#month-msg');
+  clearMsg(msg);
+  $('#month-wrap').hidden = true;
+  if (!/^\d{4}-\d{2}$/.test(month)) return;
+  try {
+    const m = await api.get(`/api/tenants/me/finance/months/${month}`);
+    replace($('#month-rows'), m.events.map((e) => monthRow(e.title, e)), monthRow('Total', m.totals, true));
+    $('#month-wrap').hidden = false;
+  } catch (err) {
+    showError(msg, err);
+  }
+}
+
+// This month in India's time, YYYY-MM.
+function thisMonth() {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit' }).format(new Date()).slice(0, 7);
 }
 
 async function main() {
@@ -80,6 +107,16 @@ async function main() {
       show(sel.value);
     });
     $('#fin-csv').addEventListener('click', downloadCsv);
+    $('#fin-pdf').addEventListener('click', () => download($('#fin-pdf'),
+      `/api/tenants/me/finance/events/${encodeURIComponent(sel.value)}?format=pdf`, `statement-${sel.value}.pdf`, $('#fin-msg')));
+    const month = $('#fin-month');
+    month.value = /^\d{4}-\d{2}$/.test(param('month') || '') ? param('month') : thisMonth();
+    month.addEventListener('change', () => showMonth(month.value));
+    $('#month-csv').addEventListener('click', () => download($('#month-csv'),
+      `/api/tenants/me/finance/months/${month.value}?format=csv`, `statement-${month.value}.csv`, $('#month-msg')));
+    $('#month-pdf').addEventListener('click', () => download($('#month-pdf'),
+      `/api/tenants/me/finance/months/${month.value}?format=pdf`, `statement-${month.value}.pdf`, $('#month-msg')));
+    showMonth(month.value);
     const want = param('event');
     if (want && list.events.some((ev) => ev.id === want)) {
       sel.value = want;
