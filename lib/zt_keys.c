@@ -48,6 +48,7 @@ static const char *const q_suffix[ZT_KEY__Q_COUNT] = {
     [ZT_KEY_Q_LATE] = "q:late",
     [ZT_KEY_Q_ADDR] = "q:addr",
     [ZT_KEY_Q_PASS] = "q:pass",
+    [ZT_KEY_Q_LOG] = "q:log",
 };
 
 const char **

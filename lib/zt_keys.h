@@ -59,6 +59,7 @@ enum zt_key_q {
 	ZT_KEY_Q_LATE,	/* HASH  user -> place, joined after the on-sale */
 	ZT_KEY_Q_ADDR,	/* HASH  address digest -> places taken */
 	ZT_KEY_Q_PASS,	/* HASH  user -> pass expiry (ms) */
+	ZT_KEY_Q_LOG,	/* LIST  late joiners in arrival order */
 	ZT_KEY__Q_COUNT
 };
 

@@ -40,6 +40,7 @@ if not p then
     total = frozen + redis.call('HINCRBY', STATE, 'late', 1)
     p = total
     redis.call('HSET', LATE, user, p)
+    redis.call('RPUSH', LOG, user)
   end
 end
 local o = {place = p, total = total}
