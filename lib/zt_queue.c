@@ -22,15 +22,28 @@
 
 static struct zt_script join_script = ZT_SCRIPT(zt_lua_queue_join);
 static struct zt_script tick_script = ZT_SCRIPT(zt_lua_queue_tick);
+static struct zt_script auto_script = ZT_SCRIPT(zt_lua_queue_auto);
 
 #define MS(col) "coalesce((extract(epoch from " col ") * 1000)::bigint, 0)"
 #define Q_COLS                                                                 \
 	"queue_on, queue_opens_min, queue_rate, queue_pass_ttl, "              \
-	"queue_paused, " MS("sales_starts_at")
+	"queue_paused, " MS(                                                   \
+	    "sales_starts_at") ", queue_auto_lps, "                            \
+			       "coalesce(queue_auto_reason, '')"
 #define Q_SEATS                                                                \
 	"(SELECT count(*) FROM seats s WHERE s.event_id = events.id"           \
 	" AND NOT s.blocked)"
-enum { C_ON, C_OPENS, C_RATE, C_TTL, C_PAUSED, C_SALE, C_SEATS };
+enum {
+	C_ON,
+	C_OPENS,
+	C_RATE,
+	C_TTL,
+	C_PAUSED,
+	C_SALE,
+	C_AUTO,
+	C_REASON,
+	C_SEATS
+};
 
 /* The rooms that are on, with their settings, as the public sees them
  * (the ticker's walk; PostgreSQL, not Redis, says which rooms exist, so
@@ -59,10 +72,23 @@ static struct zt_sql q_org_set = ZT_SQL("queue_org_set",
     " queue_opens_min = coalesce($4::integer, queue_opens_min),"
     " queue_rate = coalesce($5::integer, queue_rate),"
     " queue_pass_ttl = coalesce($6::integer, queue_pass_ttl),"
-    " queue_paused = coalesce($7::boolean, queue_paused)"
+    " queue_paused = coalesce($7::boolean, queue_paused),"
+    " queue_auto_lps = coalesce($8::integer, queue_auto_lps),"
+    " queue_auto_reason = CASE WHEN $3::boolean IS NULL"
+    " THEN queue_auto_reason END"
     " WHERE id = $1 AND tenant_id = $2 RETURNING " Q_COLS ", " Q_SEATS
     ", id, tenant_id",
-    7);
+    8);
+/* The events that may turn their room on by themselves, and the switch
+ * (sql/025_queue_places.sql). */
+static struct zt_sql q_auto = ZT_SQL("queue_auto",
+    "SELECT id, tenant_id, queue_auto_lps FROM events"
+    " WHERE queue_auto_lps > 0 AND NOT queue_on AND status = 'published'",
+    0);
+static struct zt_sql q_auto_on = ZT_SQL("queue_auto_on",
+    "UPDATE events SET queue_on = true, queue_auto_reason = $2"
+    " WHERE id = $1 AND NOT queue_on",
+    2);
 
 /* The copy of the drawn order (sql/025_queue_places.sql): places from
  * $3 + 1 for the users $4 in order; the room's marks. */
@@ -533,6 +559,12 @@ settings_json(struct zt_req *req, const char *event_id, const PGresult *r)
 	    json_object_new_boolean(PQgetvalue(r, 0, C_PAUSED)[0] == 't'));
 	json_object_object_add(o, "salesStartAt",
 	    time_or_null(req, atoll(PQgetvalue(r, 0, C_SALE))));
+	json_object_object_add(o, "autoLocksPerSecond",
+	    json_object_new_int(atoi(PQgetvalue(r, 0, C_AUTO))));
+	json_object_object_add(o, "autoReason",
+	    PQgetvalue(r, 0, C_REASON)[0]
+		? json_object_new_string(PQgetvalue(r, 0, C_REASON))
+		: NULL);
 	json_object_object_add(o, "preQueue", json_object_new_int64(pre));
 	json_object_object_add(o, "placed", json_object_new_int64(total));
 	json_object_object_add(o, "admitted", json_object_new_int64(k));
@@ -609,12 +641,13 @@ zt_queue_settings_put(struct zt_req *req, const char *event_id,
     struct json_object *body, struct json_object **out)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	const char *p[7] = {event_id, NULL};
+	const char *p[8] = {event_id, NULL};
 	PGresult *r;
 	enum zt_err e;
 
 	static const char *const known[] = {"on", "opensMinutes",
-	    "ratePerMinute", "passSeconds", "paused", NULL};
+	    "ratePerMinute", "passSeconds", "paused", "autoLocksPerSecond",
+	    NULL};
 
 	*out = NULL;
 	if (body == NULL)
@@ -626,7 +659,9 @@ zt_queue_settings_put(struct zt_req *req, const char *event_id,
 	    (e = opt_int(req, body, "ratePerMinute", 1, 1000000, &p[4])) !=
 		ZT_OK ||
 	    (e = opt_int(req, body, "passSeconds", 60, 7200, &p[5])) != ZT_OK ||
-	    (e = opt_bool(req, body, "paused", &p[6])) != ZT_OK)
+	    (e = opt_bool(req, body, "paused", &p[6])) != ZT_OK ||
+	    (e = opt_int(req, body, "autoLocksPerSecond", 0, 1000000, &p[7])) !=
+		ZT_OK)
 		return e;
 	if ((e = org_row(req, &q_org_set, p, event_id, &r)) != ZT_OK)
 		return e;
@@ -765,6 +800,55 @@ tick_one(struct zt_req *req, struct zt_error *err, const PGresult *r, int row)
 	return ZT_OK;
 }
 
+/*
+ * The rooms that may turn on by themselves: sample each event's hold
+ * change counter (queue_auto.lua, one round trip per event per tick) and
+ * turn the room on, with the reason, when the changes per second reach
+ * the event's threshold.  The room then ticks from the next walk.
+ */
+static void
+auto_on(struct zt_req *req)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	PGresult *r;
+
+	if (zt_db_begin_public(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_auto, NULL)) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK) {
+		zt_log_warn("queue", "auto-on watch failed: %s", err.msg);
+		return;
+	}
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *ev = PQgetvalue(r, i, 0), *p[2] = {ev, NULL};
+		long long lim = atoll(PQgetvalue(r, i, 2));
+		const char *keys[2] = {
+		    zt_keys_queue_all(req->arena, ev, 0)[ZT_KEY_Q_STATE],
+		    zt_keys_event(req->arena, ev, ZT_KEY_VER)};
+		redisReply *rep = zt_redis_eval(
+		    zt_g.redis, req, &err, &auto_script, 2, keys, 0, NULL);
+		PGresult *u;
+
+		if (rep == NULL || rep->type != REDIS_REPLY_INTEGER ||
+		    rep->integer < lim)
+			continue;
+		p[1] = zt_arena_printf(req->arena,
+		    "lock traffic reached %lld changes per second (threshold "
+		    "%lld) at %s",
+		    (long long)rep->integer, lim,
+		    zt_time_format_ms(req->arena, zt_time_now_ms()));
+		if (zt_db_begin_tenant(req, &err, PQgetvalue(r, i, 1), NULL) !=
+			ZT_OK ||
+		    (u = zt_db_exec(req, &err, &q_auto_on, p)) == NULL ||
+		    zt_db_commit(req, &err) != ZT_OK) {
+			zt_log_warn(
+			    "queue", "auto-on of %s failed: %s", ev, err.msg);
+			continue;
+		}
+		zt_salemap_touch(req, ev);
+		zt_log_info("queue", "room of %s turned on: %s", ev, p[1]);
+	}
+}
+
 enum zt_err
 zt_queue_tick_all(struct zt_req *req, int *n)
 {
@@ -772,6 +856,7 @@ zt_queue_tick_all(struct zt_req *req, int *n)
 	PGresult *r;
 
 	*n = 0;
+	auto_on(req);
 	if (zt_db_begin_public(req, &err) != ZT_OK ||
 	    (r = zt_db_exec(req, &err, &q_rooms, NULL)) == NULL ||
 	    zt_db_commit(req, &err) != ZT_OK)

@@ -41,3 +41,16 @@ select zt_apply_tenant_rls('queue_marks');
 
 grant select, insert, delete on queue_places to ztic_app;
 grant select, insert, update, delete on queue_marks to ztic_app;
+
+-- Turning on by itself (docs/waiting-room.md): when the event's lock
+-- traffic passes queue_auto_lps changes per second (0: never), the ticker
+-- turns the room on and says why in queue_auto_reason, which the
+-- organizer sees with the settings.
+alter table events
+    add column queue_auto_lps    integer not null default 0
+        check (queue_auto_lps between 0 and 1000000),
+    add column queue_auto_reason text;
+
+-- the ticker's watch list: published events that may turn on by themselves
+create index events_queue_auto_idx on events (id)
+    where queue_auto_lps > 0 and not queue_on and status = 'published';

@@ -261,6 +261,14 @@ def with_pass(p, method, path, body, pas):
                        timeout=15)
 
 
+def lock_one(p, ev, pas):
+    """p locks one unit of ev's first GA type with the pass pas."""
+    return with_pass(p, "POST", "/api/seats/lock",
+                     {"eventId": ev["id"], "seatIds": [],
+                      "ga": [{"ticketTypeId": ev["ga"][0], "quantity": 1}]},
+                     pas)
+
+
 def admitted(p, ev):
     def ok():
         r = p.call("POST", f"/api/queue/{ev['id']}")
@@ -504,9 +512,7 @@ def test_redis_loss_keeps_passes_places_and_the_admitted_count(
     t_lost = time.time()
     redis("DEL", *keys)
     # the admitted person's pass needs no Redis
-    r = with_pass(first, "POST", "/api/seats/lock",
-                  {"eventId": ev["id"], "seatIds": [],
-                   "ga": [{"ticketTypeId": ev["ga"][0], "quantity": 1}]}, pa)
+    r = lock_one(first, ev, pa)
     assert r.status_code == 200, r.text
     assert wait_for(lambda: redis("HGET", keys[0], "on") == "1")
     assert places() == before
@@ -516,6 +522,46 @@ def test_redis_loss_keeps_passes_places_and_the_admitted_count(
     newcomer = Buyer(base_url, stack_var, cat.user("rl"))
     r = newcomer.call("POST", f"/api/queue/{ev['id']}")
     assert r.status_code == 200 and r.json()["place"] == 66, r.text
+
+
+def test_room_turns_on_by_itself_when_lock_traffic_passes_the_threshold(
+        cat, owner, base_url, stack_var):  # noqa: F811
+    """docs/waiting-room.md "Turning on by itself": with
+    autoLocksPerSecond set and the room off, a trickle of locks leaves it
+    off; a burst over the threshold turns it on (the ticker samples the
+    event's hold change counter), the organizer sees why, and from then
+    on a lock without a pass is refused. Setting `on` by hand clears the
+    reason."""
+    ev = cat.event(owner_tenant(owner), ga=[1000], sales_starts="-1 minute",
+                   per_user_limit=10)
+    path = f"/api/queue/{ev['id']}/settings"
+    r = owner.call("PUT", path, {"autoLocksPerSecond": 4})
+    assert r.status_code == 200, r.text
+    assert r.json()["on"] is False and r.json()["autoLocksPerSecond"] == 4
+    assert r.json()["autoReason"] is None
+    t = ev["ga"][0]
+    people = [Buyer(base_url, stack_var, cat.user("au")) for _ in range(4)]
+    assert people[0].lock(ev, ga={t: 1}).status_code == 200
+    time.sleep(2.5)
+    assert owner.call("GET", path).json()["on"] is False
+
+    def burst(p):
+        for q in (2, 1, 2, 1, 2, 1):
+            p.lock(ev, ga={t: q})
+
+    def on():
+        with ThreadPoolExecutor(4) as ex:
+            list(ex.map(burst, people))
+        return owner.call("GET", path).json()["on"]
+    assert wait_for(on, timeout=20, every=0.2)
+    got = owner.call("GET", path).json()
+    assert "per second" in got["autoReason"], got
+    r = Buyer(base_url, stack_var, cat.user("au")).lock(ev, ga={t: 1})
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["code"] == "queue_required"
+    r = owner.call("PUT", path, {"on": False, "autoLocksPerSecond": 0})
+    assert r.status_code == 200, r.text
+    assert r.json()["on"] is False and r.json()["autoReason"] is None
 
 
 def test_redis_loss_keeps_passes_and_restarts_the_room(
@@ -530,9 +576,7 @@ def test_redis_loss_keeps_passes_and_restarts_the_room(
     pa = admitted(a, ev)["pass"]
     keys = qkeys(ev["id"])
     redis("DEL", *keys)
-    r = with_pass(a, "POST", "/api/seats/lock",
-                  {"eventId": ev["id"], "seatIds": [],
-                   "ga": [{"ticketTypeId": ev["ga"][0], "quantity": 1}]}, pa)
+    r = lock_one(a, ev, pa)
     assert r.status_code == 200, r.text
     assert wait_for(lambda: redis("HGET", keys[0], "on") == "1")
     b = Buyer(base_url, stack_var, cat.user("b"))
