@@ -64,7 +64,8 @@ enum zt_key_q {
 };
 
 /* All ZT_KEY__Q_COUNT queue keys of event_id, then (extra > 0) the
- * event's GA, SOLD and HOLDS hold keys (the tick script's KEYS). */
+ * event's GA, SOLD, HOLDS, USERS and BOUGHT hold keys (the tick and join
+ * scripts' KEYS). */
 const char **zt_keys_queue_all(
     struct zt_arena *a, const char *event_id, int extra);
 

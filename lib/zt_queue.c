@@ -133,7 +133,7 @@ run(struct zt_req *req, struct zt_error *err, struct zt_script *s,
     struct json_object **out)
 {
 	redisReply *rep = zt_redis_eval(zt_g.redis, req, err, s,
-	    ZT_KEY__Q_COUNT + (extra ? 3 : 0),
+	    ZT_KEY__Q_COUNT + (extra ? 5 : 0),
 	    zt_keys_queue_all(req->arena, event_id, extra), nargs, args);
 	struct json_object *o;
 
@@ -341,13 +341,13 @@ zt_queue_join(struct zt_req *req, const char *event_id, int join,
 	args[1] = join ? "join" : "peek";
 	args[2] = zt_rate_digest(req, "queue-ip", zt_rate_addr(req));
 	args[3] = zt_arena_printf(req->arena, "%d", zt_g.cfg.queue_addr_max);
-	if (run(req, &err, &join_script, m->event_id, 0, 4, args, &rep) !=
+	if (run(req, &err, &join_script, m->event_id, 1, 4, args, &rep) !=
 	    ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((why = str(rep, "err")) != NULL && strcmp(why, "queue_off") == 0) {
 		/* on in PostgreSQL, not yet in Redis: copy it and go on */
 		if (sync_now(req, &err, m->event_id) != ZT_OK ||
-		    run(req, &err, &join_script, m->event_id, 0, 4, args,
+		    run(req, &err, &join_script, m->event_id, 1, 4, args,
 			&rep) != ZT_OK)
 			return zt_fail_error(req, &err);
 		why = str(rep, "err");

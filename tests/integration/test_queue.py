@@ -564,6 +564,34 @@ def test_room_turns_on_by_itself_when_lock_traffic_passes_the_threshold(
     assert r.json()["on"] is False and r.json()["autoReason"] is None
 
 
+def test_an_expired_pass_is_reissued_once_to_who_did_nothing(
+        cat, owner, base_url, stack_var, redis):  # noqa: F811
+    """docs/waiting-room.md "A second pass": a person whose pass ran out
+    with nothing held and nothing bought gets one more pass when they
+    ask, once; a person holding seats gets none."""
+    ev = cat.event(owner_tenant(owner), ga=[10], sales_starts="-1 minute")
+    room(owner, ev, ratePerMinute=60000)
+    a = Buyer(base_url, stack_var, cat.user("re"))
+    b = Buyer(base_url, stack_var, cat.user("re"))
+    first = admitted(a, ev)
+    assert lock_one(b, ev, admitted(b, ev)["pass"]).status_code == 200
+    pk = qkeys(ev["id"])[4]
+    past = int(time.time() * 1000) - 1000
+
+    def state(p):
+        r = p.call("GET", f"/api/queue/{ev['id']}")
+        assert r.status_code == 200, r.text
+        return r.json()
+    redis("HSET", pk, a.id, past, b.id, past)
+    again = state(a)
+    assert again["state"] == "admitted", again
+    assert ms(again["passExpiresAt"]) > ms(first["passExpiresAt"])
+    assert state(b)["state"] == "expired"
+    # once only: run out again, nothing done, no third pass
+    redis("HSET", pk, a.id, past)
+    assert state(a)["state"] == "expired"
+
+
 def test_redis_loss_keeps_passes_and_restarts_the_room(
         cat, owner, base_url, stack_var, redis):  # noqa: F811
     """docs/waiting-room.md "Redis lost": the room's keys gone (what a
