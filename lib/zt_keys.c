@@ -54,12 +54,13 @@ static const char *const q_suffix[ZT_KEY__Q_COUNT] = {
     [ZT_KEY_Q_LATE] = "q:late",
     [ZT_KEY_Q_ADDR] = "q:addr",
     [ZT_KEY_Q_PASS] = "q:pass",
+    [ZT_KEY_Q_LOG] = "q:log",
 };
 
 const char **
 zt_keys_queue_all(struct zt_arena *a, const char *event_id, int extra)
 {
-	const char **k = zt_arena_array(a, ZT_KEY__Q_COUNT + 3, sizeof(*k));
+	const char **k = zt_arena_array(a, ZT_KEY__Q_COUNT + 5, sizeof(*k));
 	int i;
 	for (i = 0; i < ZT_KEY__Q_COUNT; i++)
 		k[i] =
@@ -68,6 +69,8 @@ zt_keys_queue_all(struct zt_arena *a, const char *event_id, int extra)
 		k[i++] = zt_keys_event(a, event_id, ZT_KEY_GA);
 		k[i++] = zt_keys_event(a, event_id, ZT_KEY_SOLD);
 		k[i++] = zt_keys_event(a, event_id, ZT_KEY_HOLDS);
+		k[i++] = zt_keys_event(a, event_id, ZT_KEY_USERS);
+		k[i++] = zt_keys_event(a, event_id, ZT_KEY_BOUGHT);
 	}
 	return k;
 }

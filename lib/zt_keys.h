@@ -63,11 +63,13 @@ enum zt_key_q {
 	ZT_KEY_Q_LATE,	/* HASH  user -> place, joined after the on-sale */
 	ZT_KEY_Q_ADDR,	/* HASH  address digest -> places taken */
 	ZT_KEY_Q_PASS,	/* HASH  user -> pass expiry (ms) */
+	ZT_KEY_Q_LOG,	/* LIST  late joiners in arrival order */
 	ZT_KEY__Q_COUNT
 };
 
 /* All ZT_KEY__Q_COUNT queue keys of event_id, then (extra > 0) the
- * event's GA, SOLD and HOLDS hold keys (the tick script's KEYS). */
+ * event's GA, SOLD, HOLDS, USERS and BOUGHT hold keys (the tick and join
+ * scripts' KEYS). */
 const char **zt_keys_queue_all(
     struct zt_arena *a, const char *event_id, int extra);
 

@@ -21,5 +21,6 @@ extern const char zt_lua_rate_hit[];
 extern const char zt_lua_rate_fail[];
 extern const char zt_lua_queue_join[];
 extern const char zt_lua_queue_tick[];
+extern const char zt_lua_queue_auto[];
 
 #endif

@@ -22,29 +22,43 @@
 
 static struct zt_script join_script = ZT_SCRIPT(zt_lua_queue_join);
 static struct zt_script tick_script = ZT_SCRIPT(zt_lua_queue_tick);
+static struct zt_script auto_script = ZT_SCRIPT(zt_lua_queue_auto);
 
 #define MS(col) "coalesce((extract(epoch from " col ") * 1000)::bigint, 0)"
 #define Q_COLS                                                                 \
 	"queue_on, queue_opens_min, queue_rate, queue_pass_ttl, "              \
-	"queue_paused, " MS("sales_starts_at")
+	"queue_paused, " MS(                                                   \
+	    "sales_starts_at") ", queue_auto_lps, "                            \
+			       "coalesce(queue_auto_reason, '')"
 #define Q_SEATS                                                                \
 	"(SELECT count(*) FROM seats s WHERE s.event_id = events.id"           \
 	" AND NOT s.blocked)"
-enum { C_ON, C_OPENS, C_RATE, C_TTL, C_PAUSED, C_SALE, C_SEATS };
+enum {
+	C_ON,
+	C_OPENS,
+	C_RATE,
+	C_TTL,
+	C_PAUSED,
+	C_SALE,
+	C_AUTO,
+	C_REASON,
+	C_SEATS
+};
 
 /* The rooms that are on, with their settings, as the public sees them
  * (the ticker's walk; PostgreSQL, not Redis, says which rooms exist, so
  * a Redis restart loses none). */
 static struct zt_sql q_rooms = ZT_SQL("queue_rooms",
-    "SELECT " Q_COLS ", " Q_SEATS ", id FROM events"
+    "SELECT " Q_COLS ", " Q_SEATS ", id, tenant_id FROM events"
     " WHERE queue_on AND status = 'published'",
     0);
 #define C_ID (C_SEATS + 1)
+#define C_TENANT (C_SEATS + 2)
 /* One room's row, the same columns (a join that found Redis without the
  * room's settings: the ticker has not run since the room was turned on,
  * or Redis lost them). */
 static struct zt_sql q_room = ZT_SQL("queue_room",
-    "SELECT " Q_COLS ", " Q_SEATS ", id FROM events"
+    "SELECT " Q_COLS ", " Q_SEATS ", id, tenant_id FROM events"
     " WHERE id = $1 AND queue_on AND status = 'published'",
     1);
 static struct zt_sql q_room_on =
@@ -58,9 +72,46 @@ static struct zt_sql q_org_set = ZT_SQL("queue_org_set",
     " queue_opens_min = coalesce($4::integer, queue_opens_min),"
     " queue_rate = coalesce($5::integer, queue_rate),"
     " queue_pass_ttl = coalesce($6::integer, queue_pass_ttl),"
-    " queue_paused = coalesce($7::boolean, queue_paused)"
-    " WHERE id = $1 AND tenant_id = $2 RETURNING " Q_COLS ", " Q_SEATS,
-    7);
+    " queue_paused = coalesce($7::boolean, queue_paused),"
+    " queue_auto_lps = coalesce($8::integer, queue_auto_lps),"
+    " queue_auto_reason = CASE WHEN $3::boolean IS NULL"
+    " THEN queue_auto_reason END"
+    " WHERE id = $1 AND tenant_id = $2 RETURNING " Q_COLS ", " Q_SEATS
+    ", id, tenant_id",
+    8);
+/* The events that may turn their room on by themselves, and the switch
+ * (sql/025_queue_places.sql). */
+static struct zt_sql q_auto = ZT_SQL("queue_auto",
+    "SELECT id, tenant_id, queue_auto_lps FROM events"
+    " WHERE queue_auto_lps > 0 AND NOT queue_on AND status = 'published'",
+    0);
+static struct zt_sql q_auto_on = ZT_SQL("queue_auto_on",
+    "UPDATE events SET queue_on = true, queue_auto_reason = $2"
+    " WHERE id = $1 AND NOT queue_on",
+    2);
+
+/* The copy of the drawn order (sql/025_queue_places.sql): places from
+ * $3 + 1 for the users $4 in order; the room's marks. */
+static struct zt_sql q_put_places = ZT_SQL("queue_put_places",
+    "INSERT INTO queue_places (tenant_id, event_id, user_id, place)"
+    " SELECT $1, $2, u, $3::integer + n::integer"
+    " FROM unnest($4::text[]) WITH ORDINALITY AS t(u, n)"
+    " ON CONFLICT DO NOTHING",
+    4);
+static struct zt_sql q_put_marks = ZT_SQL("queue_put_marks",
+    "INSERT INTO queue_marks (tenant_id, event_id, frozen, late, acc, k)"
+    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO UPDATE"
+    " SET frozen = EXCLUDED.frozen,"
+    " late = greatest(queue_marks.late, EXCLUDED.late),"
+    " acc = greatest(queue_marks.acc, EXCLUDED.acc),"
+    " k = greatest(queue_marks.k, EXCLUDED.k), updated_at = now()",
+    6);
+static struct zt_sql q_get_marks = ZT_SQL("queue_get_marks",
+    "SELECT frozen, late, acc, k FROM queue_marks WHERE event_id = $1", 1);
+static struct zt_sql q_get_places = ZT_SQL("queue_get_places",
+    "SELECT user_id, place FROM queue_places WHERE event_id = $1"
+    " AND place <= $2::integer ORDER BY place",
+    2);
 
 static void
 put_json(void *p)
@@ -82,7 +133,7 @@ run(struct zt_req *req, struct zt_error *err, struct zt_script *s,
     struct json_object **out)
 {
 	redisReply *rep = zt_redis_eval(zt_g.redis, req, err, s,
-	    ZT_KEY__Q_COUNT + (extra ? 3 : 0),
+	    ZT_KEY__Q_COUNT + (extra ? 5 : 0),
 	    zt_keys_queue_all(req->arena, event_id, extra), nargs, args);
 	struct json_object *o;
 
@@ -290,13 +341,13 @@ zt_queue_join(struct zt_req *req, const char *event_id, int join,
 	args[1] = join ? "join" : "peek";
 	args[2] = zt_rate_digest(req, "queue-ip", zt_rate_addr(req));
 	args[3] = zt_arena_printf(req->arena, "%d", zt_g.cfg.queue_addr_max);
-	if (run(req, &err, &join_script, m->event_id, 0, 4, args, &rep) !=
+	if (run(req, &err, &join_script, m->event_id, 1, 4, args, &rep) !=
 	    ZT_OK)
 		return zt_fail_error(req, &err);
 	if ((why = str(rep, "err")) != NULL && strcmp(why, "queue_off") == 0) {
 		/* on in PostgreSQL, not yet in Redis: copy it and go on */
 		if (sync_now(req, &err, m->event_id) != ZT_OK ||
-		    run(req, &err, &join_script, m->event_id, 0, 4, args,
+		    run(req, &err, &join_script, m->event_id, 1, 4, args,
 			&rep) != ZT_OK)
 			return zt_fail_error(req, &err);
 		why = str(rep, "err");
@@ -345,9 +396,96 @@ zt_queue_join(struct zt_req *req, const char *event_id, int join,
 
 /* ------------------------------------------------------- settings -- */
 
+/* Run argv[0..n) (one command) on Redis; a Redis error reply fails. */
+static enum zt_err
+redis_run(struct zt_req *req, struct zt_error *err, int n, const char **argv)
+{
+	redisReply *rep = zt_redis_argv(zt_g.redis, req, err, n, argv, NULL);
+	if (rep == NULL)
+		return err->err;
+	if (rep->type == REDIS_REPLY_ERROR) {
+		zt_log_error("queue", "redis: %s", rep->str);
+		return zt_error_set(err, ZT_EINTERNAL, NULL, "internal error");
+	}
+	return ZT_OK;
+}
+
 /*
- * Copy the settings of row `row` of r (Q_COLS, Q_SEATS) into the event's
- * Redis state.  The seed of the lottery is drawn once (HSETNX).
+ * The room's Redis state was just created (its seed did not exist): if
+ * PostgreSQL has a copy of a drawn order (sql/025_queue_places.sql), put
+ * it back — the pre-queue as a ZSET scored by place, the late joiners in
+ * LATE and LOG, the counters frozen, late, acc and k — so that a Redis
+ * restart or flush neither reshuffles nor loses the queue.
+ */
+static enum zt_err
+restore(struct zt_req *req, struct zt_error *err, const char *event_id,
+    const char *tenant_id)
+{
+	const char **keys = zt_keys_queue_all(req->arena, event_id, 0);
+	const char *p[2] = {event_id, NULL};
+	const char **zadd, **hset, **rpush, *st[14];
+	int nz = 2, nh = 2, nr = 2, n;
+	long long frozen;
+	PGresult *m, *r;
+
+	if (zt_db_begin_tenant(req, err, tenant_id, NULL) != ZT_OK ||
+	    (m = zt_db_exec(req, err, &q_get_marks, p)) == NULL)
+		return err->err;
+	if (PQntuples(m) != 1)
+		return zt_db_commit(req, err);
+	frozen = atoll(PQgetvalue(m, 0, 0));
+	p[1] = zt_arena_printf(
+	    req->arena, "%lld", frozen + atoll(PQgetvalue(m, 0, 1)));
+	if ((r = zt_db_exec(req, err, &q_get_places, p)) == NULL ||
+	    zt_db_commit(req, err) != ZT_OK)
+		return err->err;
+	n = PQntuples(r);
+	zadd = zt_arena_array(req->arena, 2 + 2 * (size_t)n, sizeof(*zadd));
+	hset = zt_arena_array(req->arena, 2 + 2 * (size_t)n, sizeof(*hset));
+	rpush = zt_arena_array(req->arena, 2 + (size_t)n, sizeof(*rpush));
+	zadd[0] = "ZADD", zadd[1] = keys[ZT_KEY_Q_PRE];
+	hset[0] = "HSET", hset[1] = keys[ZT_KEY_Q_LATE];
+	rpush[0] = "RPUSH", rpush[1] = keys[ZT_KEY_Q_LOG];
+	for (int i = 0; i < n; i++) {
+		const char *user = PQgetvalue(r, i, 0),
+			   *place = PQgetvalue(r, i, 1);
+		if (atoll(place) <= frozen) {
+			zadd[nz++] = place, zadd[nz++] = user;
+		} else {
+			hset[nh++] = user, hset[nh++] = place;
+			rpush[nr++] = user;
+		}
+	}
+	st[0] = "HSET", st[1] = keys[ZT_KEY_Q_STATE];
+	st[2] = "frozen", st[3] = PQgetvalue(m, 0, 0);
+	st[4] = "late", st[5] = PQgetvalue(m, 0, 1);
+	st[6] = "lcopied", st[7] = PQgetvalue(m, 0, 1);
+	st[8] = "pcopied", st[9] = "1";
+	st[10] = "acc", st[11] = PQgetvalue(m, 0, 2);
+	st[12] = "k", st[13] = PQgetvalue(m, 0, 3);
+	{
+		const char *del[5] = {"DEL", keys[ZT_KEY_Q_PRE],
+		    keys[ZT_KEY_Q_LATE], keys[ZT_KEY_Q_LOG], NULL};
+		if (redis_run(req, err, 4, del) != ZT_OK)
+			return err->err;
+	}
+	if ((nz > 2 && redis_run(req, err, nz, zadd) != ZT_OK) ||
+	    (nh > 2 && redis_run(req, err, nh, hset) != ZT_OK) ||
+	    (nr > 2 && redis_run(req, err, nr, rpush) != ZT_OK) ||
+	    redis_run(req, err, 14, st) != ZT_OK)
+		return err->err;
+	zt_log_info("queue",
+	    "restored the queue of %s from PostgreSQL: %d places, %s admitted",
+	    event_id, n, st[13]);
+	return ZT_OK;
+}
+
+/*
+ * Copy the settings of row `row` of r (Q_COLS, Q_SEATS, id, tenant_id)
+ * into the event's Redis state.  The seed of the lottery is drawn once
+ * (HSETNX); when it did not exist the state is new, or Redis lost it:
+ * the drawn order, if any, comes back from PostgreSQL before the room is
+ * switched on in Redis.
  */
 static enum zt_err
 sync_row(struct zt_req *req, struct zt_error *err, const char *event_id,
@@ -361,16 +499,19 @@ sync_row(struct zt_req *req, struct zt_error *err, const char *event_id,
 	redisReply *rep;
 
 	randombytes_buf(seed, sizeof(seed));
+	rep = zt_redis_cmd(zt_g.redis, req, err, "HSETNX %s seed %s", st,
+	    zt_hex(req->arena, seed, sizeof(seed)));
+	if (rep == NULL)
+		return err->err;
+	if (rep->type == REDIS_REPLY_INTEGER && rep->integer == 1 &&
+	    restore(req, err, event_id, PQgetvalue(r, row, C_TENANT)) != ZT_OK)
+		return err->err;
 	rep = zt_redis_cmd(zt_g.redis, req, err,
 	    "HSET %s on %d sale %lld open %lld rate %s ttl %s paused %d "
 	    "seats %s",
 	    st, on, sale, sale > 0 ? open : 0LL, PQgetvalue(r, row, C_RATE),
 	    PQgetvalue(r, row, C_TTL), PQgetvalue(r, row, C_PAUSED)[0] == 't',
 	    PQgetvalue(r, row, C_SEATS));
-	if (rep == NULL)
-		return err->err;
-	rep = zt_redis_cmd(zt_g.redis, req, err, "HSETNX %s seed %s", st,
-	    zt_hex(req->arena, seed, sizeof(seed)));
 	return rep == NULL ? err->err : ZT_OK;
 }
 
@@ -418,6 +559,12 @@ settings_json(struct zt_req *req, const char *event_id, const PGresult *r)
 	    json_object_new_boolean(PQgetvalue(r, 0, C_PAUSED)[0] == 't'));
 	json_object_object_add(o, "salesStartAt",
 	    time_or_null(req, atoll(PQgetvalue(r, 0, C_SALE))));
+	json_object_object_add(o, "autoLocksPerSecond",
+	    json_object_new_int(atoi(PQgetvalue(r, 0, C_AUTO))));
+	json_object_object_add(o, "autoReason",
+	    PQgetvalue(r, 0, C_REASON)[0]
+		? json_object_new_string(PQgetvalue(r, 0, C_REASON))
+		: NULL);
 	json_object_object_add(o, "preQueue", json_object_new_int64(pre));
 	json_object_object_add(o, "placed", json_object_new_int64(total));
 	json_object_object_add(o, "admitted", json_object_new_int64(k));
@@ -494,12 +641,13 @@ zt_queue_settings_put(struct zt_req *req, const char *event_id,
     struct json_object *body, struct json_object **out)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	const char *p[7] = {event_id, NULL};
+	const char *p[8] = {event_id, NULL};
 	PGresult *r;
 	enum zt_err e;
 
 	static const char *const known[] = {"on", "opensMinutes",
-	    "ratePerMinute", "passSeconds", "paused", NULL};
+	    "ratePerMinute", "passSeconds", "paused", "autoLocksPerSecond",
+	    NULL};
 
 	*out = NULL;
 	if (body == NULL)
@@ -511,7 +659,9 @@ zt_queue_settings_put(struct zt_req *req, const char *event_id,
 	    (e = opt_int(req, body, "ratePerMinute", 1, 1000000, &p[4])) !=
 		ZT_OK ||
 	    (e = opt_int(req, body, "passSeconds", 60, 7200, &p[5])) != ZT_OK ||
-	    (e = opt_bool(req, body, "paused", &p[6])) != ZT_OK)
+	    (e = opt_bool(req, body, "paused", &p[6])) != ZT_OK ||
+	    (e = opt_int(req, body, "autoLocksPerSecond", 0, 1000000, &p[7])) !=
+		ZT_OK)
 		return e;
 	if ((e = org_row(req, &q_org_set, p, event_id, &r)) != ZT_OK)
 		return e;
@@ -535,8 +685,93 @@ static const struct copy tick_fields[] = {{"admittedUpTo", "k", 'i'},
     {"soldOut", "soldout", 'b'}, {"salesStartAt", "sale", 't'},
     {"at", "now", 't'}, {NULL, NULL, 0}};
 
-/* Sync the settings of row `row` of the rooms, run one tick, publish
- * it on q:<event>. */
+/* The users of a Redis array reply as a text array parameter. */
+static const char *
+users_array(struct zt_req *req, const redisReply *rep, size_t *n)
+{
+	const char **v;
+	*n = 0;
+	if (rep == NULL || rep->type != REDIS_REPLY_ARRAY || rep->elements == 0)
+		return NULL;
+	v = zt_arena_array(req->arena, rep->elements, sizeof(*v));
+	for (size_t i = 0; i < rep->elements; i++)
+		v[i] = rep->element[i]->type == REDIS_REPLY_STRING
+			   ? rep->element[i]->str
+			   : "";
+	*n = rep->elements;
+	return zt_db_array(req, v, rep->elements);
+}
+
+/*
+ * After a tick of a drawn room: copy to PostgreSQL what is not there yet
+ * (sql/025_queue_places.sql) — the whole drawn pre-queue once, the late
+ * joiners since the last copy (LOG, in place order) — and the admission
+ * counter; one transaction per room per tick, whatever the number of
+ * joins.  What was copied is marked in Redis only after the commit, so a
+ * failed copy is retried at the next tick.
+ */
+static enum zt_err
+copy_out(struct zt_req *req, struct zt_error *err, const char *event_id,
+    const char *tenant_id, struct json_object *rep)
+{
+	const char **keys = zt_keys_queue_all(req->arena, event_id, 0);
+	long long fz = num(rep, "fz"), late = num(rep, "late");
+	long long lc = num(rep, "lcopied");
+	int pc = num(rep, "pcopied") != 0;
+	const char *pre = NULL, *lat = NULL, *p[6];
+	size_t npre = 0, nlat = 0;
+	struct json_object *acc = NULL;
+	redisReply *rr;
+
+	if (!pc) {
+		rr = zt_redis_cmd(
+		    zt_g.redis, req, err, "ZRANGE %s 0 -1", keys[ZT_KEY_Q_PRE]);
+		if (rr == NULL)
+			return err->err;
+		pre = users_array(req, rr, &npre);
+	}
+	if (late > lc) {
+		rr = zt_redis_cmd(zt_g.redis, req, err, "LRANGE %s %lld %lld",
+		    keys[ZT_KEY_Q_LOG], lc, late - 1);
+		if (rr == NULL)
+			return err->err;
+		lat = users_array(req, rr, &nlat);
+	}
+	json_object_object_get_ex(rep, "acc", &acc);
+	p[0] = tenant_id, p[1] = event_id;
+	if (zt_db_begin_tenant(req, err, tenant_id, NULL) != ZT_OK)
+		return err->err;
+	if (pre != NULL) {
+		p[2] = "0", p[3] = pre;
+		if (zt_db_exec(req, err, &q_put_places, p) == NULL)
+			return err->err;
+	}
+	if (lat != NULL) {
+		p[2] = zt_arena_printf(req->arena, "%lld", fz + lc);
+		p[3] = lat;
+		if (zt_db_exec(req, err, &q_put_places, p) == NULL)
+			return err->err;
+	}
+	p[2] = zt_arena_printf(req->arena, "%lld", fz);
+	p[3] = zt_arena_printf(req->arena, "%lld", lc + (long long)nlat);
+	p[4] = zt_arena_printf(req->arena, "%.17g",
+	    acc != NULL ? json_object_get_double(acc) : 0.0);
+	p[5] = zt_arena_printf(req->arena, "%lld", num(rep, "k"));
+	if (zt_db_exec(req, err, &q_put_marks, p) == NULL ||
+	    zt_db_commit(req, err) != ZT_OK)
+		return err->err;
+	if (!pc || nlat > 0) {
+		rr = zt_redis_cmd(zt_g.redis, req, err,
+		    "HSET %s pcopied 1 lcopied %lld", keys[ZT_KEY_Q_STATE],
+		    lc + (long long)nlat);
+		if (rr == NULL)
+			return err->err;
+	}
+	return ZT_OK;
+}
+
+/* Sync the settings of row `row` of the rooms, run one tick, copy the
+ * order to PostgreSQL, publish the tick on q:<event>. */
 static enum zt_err
 tick_one(struct zt_req *req, struct zt_error *err, const PGresult *r, int row)
 {
@@ -549,6 +784,11 @@ tick_one(struct zt_req *req, struct zt_error *err, const PGresult *r, int row)
 		return err->err;
 	if (!flag(rep, "on"))
 		return ZT_OK;
+	if (flag(rep, "frozen") &&
+	    copy_out(req, err, event_id, PQgetvalue(r, row, C_TENANT), rep) !=
+		ZT_OK)
+		zt_log_warn("queue", "copy of %s to PostgreSQL failed: %s",
+		    event_id, err->msg[0] ? err->msg : "");
 	msg = json_object_new_object();
 	json_object_object_add(
 	    msg, "type", json_object_new_string("queue.tick"));
@@ -560,6 +800,55 @@ tick_one(struct zt_req *req, struct zt_error *err, const PGresult *r, int row)
 	return ZT_OK;
 }
 
+/*
+ * The rooms that may turn on by themselves: sample each event's hold
+ * change counter (queue_auto.lua, one round trip per event per tick) and
+ * turn the room on, with the reason, when the changes per second reach
+ * the event's threshold.  The room then ticks from the next walk.
+ */
+static void
+auto_on(struct zt_req *req)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	PGresult *r;
+
+	if (zt_db_begin_public(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_auto, NULL)) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK) {
+		zt_log_warn("queue", "auto-on watch failed: %s", err.msg);
+		return;
+	}
+	for (int i = 0; i < PQntuples(r); i++) {
+		const char *ev = PQgetvalue(r, i, 0), *p[2] = {ev, NULL};
+		long long lim = atoll(PQgetvalue(r, i, 2));
+		const char *keys[2] = {
+		    zt_keys_queue_all(req->arena, ev, 0)[ZT_KEY_Q_STATE],
+		    zt_keys_event(req->arena, ev, ZT_KEY_VER)};
+		redisReply *rep = zt_redis_eval(
+		    zt_g.redis, req, &err, &auto_script, 2, keys, 0, NULL);
+		PGresult *u;
+
+		if (rep == NULL || rep->type != REDIS_REPLY_INTEGER ||
+		    rep->integer < lim)
+			continue;
+		p[1] = zt_arena_printf(req->arena,
+		    "lock traffic reached %lld changes per second (threshold "
+		    "%lld) at %s",
+		    (long long)rep->integer, lim,
+		    zt_time_format_ms(req->arena, zt_time_now_ms()));
+		if (zt_db_begin_tenant(req, &err, PQgetvalue(r, i, 1), NULL) !=
+			ZT_OK ||
+		    (u = zt_db_exec(req, &err, &q_auto_on, p)) == NULL ||
+		    zt_db_commit(req, &err) != ZT_OK) {
+			zt_log_warn(
+			    "queue", "auto-on of %s failed: %s", ev, err.msg);
+			continue;
+		}
+		zt_salemap_touch(req, ev);
+		zt_log_info("queue", "room of %s turned on: %s", ev, p[1]);
+	}
+}
+
 enum zt_err
 zt_queue_tick_all(struct zt_req *req, int *n)
 {
@@ -567,6 +856,7 @@ zt_queue_tick_all(struct zt_req *req, int *n)
 	PGresult *r;
 
 	*n = 0;
+	auto_on(req);
 	if (zt_db_begin_public(req, &err) != ZT_OK ||
 	    (r = zt_db_exec(req, &err, &q_rooms, NULL)) == NULL ||
 	    zt_db_commit(req, &err) != ZT_OK)

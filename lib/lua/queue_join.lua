@@ -1,6 +1,8 @@
 -- queue_join.lua - join the waiting room, or look up one's place
 -- (zt_queue_join, zt_queue_status).
--- KEYS: queue_prelude.lua.  ARGV: user, mode ('join' or 'peek'),
+-- KEYS: queue_prelude.lua, then the event's GA, SOLD, HOLDS, USERS and
+-- BOUGHT hold keys (USERS and BOUGHT tell a second pass; absent: never
+-- one).  ARGV: user, mode ('join' or 'peek'),
 -- address digest, places per address (0: no cap).
 -- Returns JSON {on, place (0: pre-queue, not yet drawn), k, total,
 -- sale, open, paused, soldout, pass (expiry ms, when admitted)} or
@@ -40,6 +42,7 @@ if not p then
     total = frozen + redis.call('HINCRBY', STATE, 'late', 1)
     p = total
     redis.call('HSET', LATE, user, p)
+    redis.call('RPUSH', LOG, user)
   end
 end
 local o = {place = p, total = total}
@@ -48,6 +51,14 @@ if p > 0 and p <= num('k') then
   if not exp then
     exp = now + num('ttl') * 1000
     redis.call('HSET', PASS, user, exp)
+  elseif exp <= now and KEYS[11]
+      and not redis.call('HGET', PASS, 'r:' .. user)
+      and not redis.call('HGET', KEYS[10], user)
+      and tonumber(redis.call('HGET', KEYS[11], user) or '0') == 0 then
+    -- the turn came and went with nothing held and nothing bought: one
+    -- second pass, once ('r:' marks it)
+    exp = now + num('ttl') * 1000
+    redis.call('HSET', PASS, user, exp, 'r:' .. user, 1)
   end
   o.pass = exp
 end

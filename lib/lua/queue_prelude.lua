@@ -10,8 +10,10 @@
 --   LATE   HASH  user -> position, for those who joined after the on-sale
 --   ADDR   HASH  address digest -> places taken from that address
 --   PASS   HASH  user -> expiry (ms) of the pass, fixed when first issued
-local STATE, PRE, LATE, ADDR, PASS = KEYS[1], KEYS[2], KEYS[3], KEYS[4],
-  KEYS[5]
+--   LOG    LIST  the late joiners in arrival order (place frozen + 1 + i),
+--                which the ticker copies to PostgreSQL (queue_places)
+local STATE, PRE, LATE, ADDR, PASS, LOG = KEYS[1], KEYS[2], KEYS[3],
+  KEYS[4], KEYS[5], KEYS[6]
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local function num(k)

@@ -1,8 +1,10 @@
 -- queue_tick.lua - one tick of admission (the ticker, zt_queue_tick).
 -- KEYS: queue_prelude.lua, then the event's GA, SOLD and HOLDS hold keys
 -- (lib/lua/hold_keys.lua), read to tell when the sale is sold out.
--- ARGV: none.  Returns JSON {on, k, total, pre, rate, measured, paused,
--- soldout, frozen, sale, now}.
+-- ARGV: none.  Returns JSON {on, k, acc, total, pre, rate, measured,
+-- paused, soldout, frozen, fz (the pre-queue's size, -1 before the draw),
+-- late, pcopied, lcopied (what the ticker has copied to PostgreSQL),
+-- sale, now}.
 --
 -- Admission: acc grows by rate / minute of Redis time from the on-sale
 -- time (or the room's first tick, if later) while the room is neither paused nor sold out, and never past the
@@ -11,7 +13,7 @@
 -- admitted count never exceeds rate x the time admission ran, whatever
 -- the number of tickers (each tick adds only the time since the last).
 --#include queue_prelude.lua
-local GA, SOLD, HOLDS = KEYS[6], KEYS[7], KEYS[8]
+local GA, SOLD, HOLDS = KEYS[7], KEYS[8], KEYS[9]
 if redis.call('HGET', STATE, 'on') ~= '1' then
   return cjson.encode({on = false})
 end
@@ -52,7 +54,9 @@ local measured = 0
 if last > 0 and now > last then
   measured = math.floor((k - k0) * 60000 / (now - last) + 0.5)
 end
-return cjson.encode({on = true, k = k, total = total,
+return cjson.encode({on = true, k = k, acc = acc, total = total,
+  fz = frozen or -1, late = num('late'), pcopied = num('pcopied'),
+  lcopied = num('lcopied'),
   pre = redis.call('ZCARD', PRE), rate = rate, measured = measured,
   paused = paused, soldout = soldout, frozen = frozen ~= nil,
   sale = sale, now = now})

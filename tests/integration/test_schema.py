@@ -263,6 +263,13 @@ class World:
                            values (%s, %s, %s, %s, 'friend@t.in')""",
                         (t["id"], t["pub"]["id"], b["tickets"][0],
                          t["buyer"]))
+            # the waiting room's copy of a drawn order (sql/025)
+            cur.execute("""insert into queue_places (tenant_id, event_id,
+                               user_id, place) values (%s, %s, %s, 1)""",
+                        (t["id"], t["pub"]["id"], t["buyer"]))
+            cur.execute("""insert into queue_marks (tenant_id, event_id,
+                               frozen, k) values (%s, %s, 1, 1)""",
+                        (t["id"], t["pub"]["id"]))
         return t
 
     @staticmethod
