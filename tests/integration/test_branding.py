@@ -213,3 +213,33 @@ def test_low_contrast_accent_comes_back_adjusted(ctx, api):
     r = org.owner.call("PATCH", "/api/tenants/me",
                        {"branding": {"accent": "#1d3557"}})
     assert r.json()["branding"]["accent"] == "#1d3557"
+
+
+def test_organizer_page_lists_only_its_published_events(ctx, api):
+    a, b = Org(ctx), Org(ctx)
+    pub = a.published()
+    draft = a.event()
+    other = b.published()
+    r = put(a.owner, "/api/tenants/me/logo", png(), "image/png")
+    logo = r.json()["logoUrl"]
+    a.owner.call("PATCH", "/api/tenants/me",
+                 {"branding": {"accent": "#ffee00", "tagline": "Fest club"}})
+    page = api("GET", f"/o/{a.slug}")
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert 'id="org-name"' in page.text and "catalogue.js" in page.text
+    assert api("GET", f"/o/{a.slug}/").status_code == 200
+    assert api("GET", "/o/Not_A_Slug!").status_code == 404
+    r = api("GET", f"/api/events?tenant={a.slug}")
+    assert r.status_code == 200
+    ids = [e["id"] for e in r.json()["events"]]
+    assert ids == [pub["id"]]
+    assert draft["id"] not in ids and other["id"] not in ids
+    card = r.json()["events"][0]["tenant"]
+    assert card["slug"] == a.slug
+    assert card["branding"]["logoUrl"] == logo
+    assert card["branding"]["tagline"] == "Fest club"
+    assert contrast(card["branding"]["accent"], "#f5f0e8") >= 4.5
+    # the event page's organizer card carries the same
+    one = api("GET", f"/api/events/{pub['id']}").json()
+    assert one["tenant"]["branding"]["logoUrl"] == logo
