@@ -8,12 +8,14 @@
 #include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include <cairo.h>
 #include <jpeglib.h>
 #include <png.h>
 #include <sodium.h>
@@ -317,6 +319,80 @@ zt_media_store(struct zt_req *req, const char *field, const char *ctype,
 	return ZT_OK;
 }
 
+/* ---- reading a stored file back (the PDF tickets) ---- */
+
+static cairo_surface_t *
+jpeg_surface(const char *path)
+{
+	struct jpeg_decompress_struct d;
+	struct jerr de;
+	cairo_surface_t *volatile sf = NULL;
+	FILE *volatile f = fopen(path, "rb");
+	unsigned char *volatile row = NULL;
+
+	if (f == NULL)
+		return NULL;
+	memset(&d, 0, sizeof(d));
+	d.err = jpeg_std_error(&de.mgr);
+	de.mgr.error_exit = jpeg_fail;
+	de.mgr.emit_message = jpeg_quiet;
+	jpeg_create_decompress(&d);
+	if (setjmp(de.jmp)) {
+		if (sf != NULL)
+			cairo_surface_destroy(sf);
+		sf = NULL;
+		goto out;
+	}
+	jpeg_stdio_src(&d, f);
+	jpeg_read_header(&d, TRUE);
+	if (d.image_width > ZT_MEDIA_MAX_SIDE ||
+	    d.image_height > ZT_MEDIA_MAX_SIDE)
+		goto out;
+	d.out_color_space = JCS_RGB;
+	jpeg_start_decompress(&d);
+	sf = cairo_image_surface_create(
+	    CAIRO_FORMAT_RGB24, (int)d.output_width, (int)d.output_height);
+	row = malloc((size_t)d.output_width * 3);
+	if (row == NULL || cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(sf);
+		sf = NULL;
+		goto out;
+	}
+	unsigned char *px = cairo_image_surface_get_data(sf);
+	int stride = cairo_image_surface_get_stride(sf);
+	while (d.output_scanline < d.output_height) {
+		JSAMPROW r = row;
+		uint32_t *dst =
+		    (uint32_t *)(px + (size_t)stride * d.output_scanline);
+		jpeg_read_scanlines(&d, &r, 1);
+		for (unsigned x = 0; x < d.output_width; x++)
+			dst[x] = (uint32_t)row[3 * x] << 16 |
+				 (uint32_t)row[3 * x + 1] << 8 | row[3 * x + 2];
+	}
+	cairo_surface_mark_dirty(sf);
+	jpeg_finish_decompress(&d);
+out:
+	jpeg_destroy_decompress(&d);
+	free(row);
+	fclose(f);
+	return sf;
+}
+
+cairo_surface_t *
+zt_media_surface(const char *path)
+{
+	size_t n = strlen(path);
+	cairo_surface_t *sf;
+	if (n > 4 && strcmp(path + n - 4, ".jpg") == 0)
+		return jpeg_surface(path);
+	sf = cairo_image_surface_create_from_png(path);
+	if (cairo_surface_status(sf) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(sf);
+		return NULL;
+	}
+	return sf;
+}
+
 /* ---- routes ---- */
 
 static struct zt_sql q_logo = ZT_SQL("media_logo",
@@ -400,6 +476,70 @@ zt_media_put_poster(
 	return finish(req, "event.poster_uploaded",
 	    zt_arena_printf(req->arena, "event:%s", event_id), "posterUrl", url,
 	    out);
+}
+
+const char *
+zt_media_name(const char *url)
+{
+	const char *n;
+	if (url == NULL || strncmp(url, "/media/", 7) != 0)
+		return NULL;
+	n = url + 7;
+	if (strlen(n) != 36 || strspn(n, "0123456789abcdef") != 32 ||
+	    (strcmp(n + 32, ".png") != 0 && strcmp(n + 32, ".jpg") != 0))
+		return NULL;
+	return n;
+}
+
+static char *
+html_esc(struct zt_arena *a, const char *s)
+{
+	char *out = zt_arena_alloc(a, strlen(s) * 6 + 1), *o = out;
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			o = stpcpy(o, "&lt;");
+			break;
+		case '>':
+			o = stpcpy(o, "&gt;");
+			break;
+		case '&':
+			o = stpcpy(o, "&amp;");
+			break;
+		case '"':
+			o = stpcpy(o, "&quot;");
+			break;
+		case '\'':
+			o = stpcpy(o, "&#39;");
+			break;
+		default:
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+char *
+zt_media_email_head(struct zt_arena *a, const char *name, const char *accent,
+    const char *logo_url)
+{
+	char fixed[8];
+	const char *bg = zt_media_accent(accent, fixed);
+	const char *file = zt_media_name(logo_url);
+	if (bg == NULL && file == NULL)
+		return "";
+	return zt_arena_printf(a,
+	    "<div style=\"background:%s;color:#ffffff;padding:12px 16px;"
+	    "font-weight:bold\">%s%s%s%s</div>",
+	    bg ? bg : "#6b2737", file ? "<img src=\"" : "",
+	    file ? html_esc(a, zt_arena_printf(
+				   a, "%s/media/%s", zt_g.cfg.public_url, file))
+		 : "",
+	    file ? "\" alt=\"\" height=\"40\" "
+		   "style=\"vertical-align:middle;margin-right:12px\">"
+		 : "",
+	    html_esc(a, name ? name : ""));
 }
 
 /* ---- the accent colour ---- */

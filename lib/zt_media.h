@@ -32,6 +32,28 @@ enum zt_err zt_media_store(struct zt_req *req, const char *field,
     const char *ctype, const void *body, size_t len, const char **url);
 
 /*
+ * The file name of one of our uploads ("<32 hex>.png|jpg") when url is
+ * "/media/<that>", else NULL (a URL elsewhere is never fetched).
+ */
+const char *zt_media_name(const char *url);
+
+/*
+ * The organizer's heading for an HTML email: a band in their (adjusted)
+ * accent with their uploaded logo and name, escaped; "" without either
+ * accent or logo.  In the arena.
+ */
+char *zt_media_email_head(struct zt_arena *a, const char *name,
+    const char *accent, const char *logo_url);
+
+/*
+ * One of our stored files (path) as a cairo image surface for the PDF
+ * tickets (PNG through cairo, JPEG through libjpeg); NULL when it cannot
+ * be read.  The caller destroys it.
+ */
+struct _cairo_surface;
+struct _cairo_surface *zt_media_surface(const char *path);
+
+/*
  * The accent colour "#rrggbb" as the pages may use it on the paper
  * background (#f5f0e8): darkened until its contrast reaches WCAG's 4.5:1.
  * Anything that is not a colour gives NULL.  out has 8 bytes.

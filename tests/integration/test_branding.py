@@ -14,6 +14,9 @@ import zlib
 import pytest
 import requests
 
+from test_ticket_pdf import (Pdf, book_free, email_of, emails_to,  # noqa
+                             get_pdf, run, tmp)
+from ztbook import Shop, run_cron
 from ztorg import Org, ctx  # noqa: F401 (fixture)
 
 # a 16×16 baseline JPEG (made with libjpeg)
@@ -37,10 +40,11 @@ def chunk(kind, data):
             + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff))
 
 
-def png(w=8, h=8, text=None):
-    """An RGB PNG of w×h (a gradient); text adds a tEXt chunk."""
-    raw = b"".join(b"\0" + bytes((x * 7 + y) % 256 for x in range(w * 3))
-                   for y in range(h))
+def png(w=8, h=8, text=None, rgb=None):
+    """An RGB PNG of w×h (a gradient, or all rgb); text adds a tEXt
+    chunk."""
+    raw = b"".join(b"\0" + (bytes(rgb) * w if rgb else bytes(
+        (x * 7 + y) % 256 for x in range(w * 3))) for y in range(h))
     out = b"\x89PNG\r\n\x1a\n" + chunk(
         b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
     if text:
@@ -243,3 +247,50 @@ def test_organizer_page_lists_only_its_published_events(ctx, api):
     # the event page's organizer card carries the same
     one = api("GET", f"/api/events/{pub['id']}").json()
     assert one["tenant"]["branding"]["logoUrl"] == logo
+
+
+@pytest.fixture
+def shop(pg_owner_dsn):
+    s = Shop(pg_owner_dsn)
+    yield s
+    for tid in s.tenants:   # the uploads are audited
+        s.all("delete from audit_log where tenant_id = %s returning id",
+              (tid,), tenant=tid)
+    s.purge()
+
+
+def upload_as(person, base_url, path, body, ctype):
+    return requests.put(base_url + path, data=body, timeout=20, headers={
+        "Authorization": "Bearer " + person.token, "Content-Type": ctype})
+
+
+def test_pdf_tickets_and_email_carry_logo_and_colour(
+        shop, base_url, stack_var, fakes_url, tmp):
+    t, ev, b, org, made = book_free(shop, base_url, stack_var, seats=1,
+                                    accent="#ffee00")
+    r = upload_as(org, base_url, "/api/tenants/me/logo",
+                  png(w=40, h=40, rgb=(0, 160, 0)), "image/png")
+    assert r.status_code == 200, r.text
+    logo = r.json()["logoUrl"]
+    pdf = Pdf(get_pdf(b, made["id"]).content, tmp)
+    # the logo fills the band's right end (36 pt square, 18 pt margin)
+    px = pdf.pixel(1, 261, 22)
+    assert px[1] > 120 and px[0] < 40 and px[2] < 40, px
+    assert pdf.qr(1) == made["tickets"][0]["qr"]
+    # a JPEG logo is drawn too (decoded with libjpeg)
+    r = upload_as(org, base_url, "/api/tenants/me/logo", JPEG, "image/jpeg")
+    assert r.status_code == 200, r.text
+    pdf = Pdf(get_pdf(b, made["id"]).content, tmp)
+    listed = run("pdfimages", "-list", pdf.path).splitlines()
+    assert any(" 16    16 " in line for line in listed), listed
+    # the confirmation email: a head in the adjusted colour with the logo
+    run_cron(stack_var, "outbox")
+    msgs = emails_to(fakes_url, email_of(shop, b))
+    assert len(msgs) == 1, msgs
+    html = msgs[0]["html"]
+    head = html.split("</div>")[0]
+    m = re.search(r"background:(#[0-9a-f]{6})", head)
+    assert m and contrast(m.group(1), "#f5f0e8") >= 4.5, head
+    assert re.search(r'<img src="http://[^"]+/media/[0-9a-f]{32}\.jpg"',
+                     head), head
+    assert logo not in html   # the newer logo
