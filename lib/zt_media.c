@@ -491,57 +491,6 @@ zt_media_name(const char *url)
 	return n;
 }
 
-static char *
-html_esc(struct zt_arena *a, const char *s)
-{
-	char *out = zt_arena_alloc(a, strlen(s) * 6 + 1), *o = out;
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			o = stpcpy(o, "&lt;");
-			break;
-		case '>':
-			o = stpcpy(o, "&gt;");
-			break;
-		case '&':
-			o = stpcpy(o, "&amp;");
-			break;
-		case '"':
-			o = stpcpy(o, "&quot;");
-			break;
-		case '\'':
-			o = stpcpy(o, "&#39;");
-			break;
-		default:
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-char *
-zt_media_email_head(struct zt_arena *a, const char *name, const char *accent,
-    const char *logo_url)
-{
-	char fixed[8];
-	const char *bg = zt_media_accent(accent, fixed);
-	const char *file = zt_media_name(logo_url);
-	if (bg == NULL && file == NULL)
-		return "";
-	return zt_arena_printf(a,
-	    "<div style=\"background:%s;color:#ffffff;padding:12px 16px;"
-	    "font-weight:bold\">%s%s%s%s</div>",
-	    bg ? bg : "#6b2737", file ? "<img src=\"" : "",
-	    file ? html_esc(a, zt_arena_printf(
-				   a, "%s/media/%s", zt_g.cfg.public_url, file))
-		 : "",
-	    file ? "\" alt=\"\" height=\"40\" "
-		   "style=\"vertical-align:middle;margin-right:12px\">"
-		 : "",
-	    html_esc(a, name ? name : ""));
-}
-
 /* ---- the accent colour ---- */
 
 static double

@@ -38,14 +38,6 @@ enum zt_err zt_media_store(struct zt_req *req, const char *field,
 const char *zt_media_name(const char *url);
 
 /*
- * The organizer's heading for an HTML email: a band in their (adjusted)
- * accent with their uploaded logo and name, escaped; "" without either
- * accent or logo.  In the arena.
- */
-char *zt_media_email_head(struct zt_arena *a, const char *name,
-    const char *accent, const char *logo_url);
-
-/*
  * One of our stored files (path) as a cairo image surface for the PDF
  * tickets (PNG through cairo, JPEG through libjpeg); NULL when it cannot
  * be read.  The caller destroys it.

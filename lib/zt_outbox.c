@@ -304,6 +304,37 @@ channel_of(const char *c)
  * attempt, it goes without them (the text links to the tickets' page):
  * a broken PDF must not keep a confirmation from its buyer for ever.
  */
+/*
+ * A band in the organizer's (adjusted) accent with their uploaded logo
+ * and name before html; html itself without either.
+ */
+static const char *
+brand_head(struct zt_arena *a, const char *name, const char *accent,
+    const char *logo_url, const char *html)
+{
+	char fixed[8];
+	const char *bg = zt_media_accent(accent, fixed);
+	const char *file = zt_media_name(logo_url);
+	char *out = zt_arena_strdup(a, "");
+	if (bg == NULL && file == NULL)
+		return html;
+	if (file != NULL) {
+		esc(a, &out,
+		    zt_arena_printf(
+			a, "%s/media/%s", zt_g.cfg.public_url, file));
+		out = zt_arena_printf(a,
+		    "<img src=\"%s\" alt=\"\" height=\"40\" "
+		    "style=\"vertical-align:middle;margin-right:12px\">",
+		    out);
+	}
+	char *who = zt_arena_strdup(a, "");
+	esc(a, &who, name ? name : "");
+	return zt_arena_printf(a,
+	    "<div style=\"background:%s;color:#ffffff;padding:12px 16px;"
+	    "font-weight:bold\">%s%s</div>%s",
+	    bg ? bg : "#6b2737", out, who, html);
+}
+
 /* Head a buyer's HTML email with their organizer's logo and colour. */
 static void
 brand(struct zt_req *req, struct json_object *payload, struct zt_outbox_msg *m)
@@ -321,10 +352,8 @@ brand(struct zt_req *req, struct json_object *payload, struct zt_outbox_msg *m)
 		return;
 	}
 	if (PQntuples(r) > 0)
-		m->html = zt_arena_printf(req->arena, "%s%s",
-		    zt_media_email_head(req->arena, zt_db_val(r, 0, 0),
-			zt_db_val(r, 0, 1), zt_db_val(r, 0, 2)),
-		    m->html);
+		m->html = brand_head(req->arena, zt_db_val(r, 0, 0),
+		    zt_db_val(r, 0, 1), zt_db_val(r, 0, 2), m->html);
 	zt_db_release(req, &err, "brand");
 }
 

@@ -16,11 +16,13 @@ let seq = 0;
 const orgSlug = (location.pathname.match(/^\/o\/([a-z0-9-]{1,64})\/?$/) || [])[1] || '';
 let orgShown = false;
 
-// The organizer page's header from the first event's organizer card.
+// The organizer page's head from the first event's organizer card.
 function showOrg(tenant) {
   if (!orgSlug || orgShown || !tenant) return;
   orgShown = true;
   const b = tenant.branding || {};
+  $('#all-head').hidden = true;
+  $('#org-head').hidden = false;
   document.title = `${tenant.name} — ztic`;
   text($('#org-name'), tenant.name);
   text($('#org-tagline'), b.tagline || '');
@@ -32,7 +34,7 @@ function showOrg(tenant) {
 function filters() {
   const f = new FormData(form);
   const p = {};
-  // the organizer page /o/<tenant> (org.html): that tenant's events only
+  // the organizer page /o/<tenant> (index.html too): its events only
   if (orgSlug) p.tenant = orgSlug;
   for (const k of ['q', 'city', 'category']) {
     const v = String(f.get(k) || '').trim();
