@@ -8,6 +8,7 @@
 #include "zt_etag.h"
 #include "zt_event.h"
 #include "zt_layout.h"
+#include "zt_media.h"
 #include "zt_serve.h"
 #include "zt_transfer.h"
 
@@ -119,6 +120,14 @@ put_transfer_rules(struct zt_req *req)
 	    &out);
 }
 
+static enum zt_err
+put_poster(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req, zt_media_put_poster(req, zt_param(req, "id"), &out),
+	    200, &out);
+}
+
 static const struct zt_route routes[] = {
     {"GET", "/api/events", get_catalogue, ZT_AUTH_PUBLIC, 0, 0},
     {"GET", "/api/events/:id", get_public_by_id, ZT_AUTH_PUBLIC, 0, 0},
@@ -131,6 +140,8 @@ static const struct zt_route routes[] = {
     {"DELETE", "/api/events/:id", delete_event, ZT_AUTH_MANAGER, 0, 0},
     {"POST", "/api/events/:id/publish", post_publish, ZT_AUTH_MANAGER, 1024, 0},
     {"POST", "/api/events/:id/cancel", post_cancel, ZT_AUTH_MANAGER, 1024, 0},
+    {"PUT", "/api/events/:id/poster", put_poster, ZT_AUTH_MANAGER,
+	ZT_MEDIA_MAX_BYTES, ZT_ROUTE_RAW_BODY},
     /* 20,000 seats in the explicit form fit in 1 MiB (nginx's cap) */
     {"PUT", "/api/events/:id/layout", put_layout, ZT_AUTH_MANAGER, 1024 * 1024,
 	0},

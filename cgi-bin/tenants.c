@@ -10,6 +10,7 @@
 #include "zt_finance.h"
 #include "zt_finance_statement.h"
 #include "zt_json.h"
+#include "zt_media.h"
 #include "zt_promo.h"
 #include "zt_serve.h"
 #include "zt_team.h"
@@ -460,10 +461,20 @@ post_redeliver(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 202, out);
 }
 
+static enum zt_err
+put_logo(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_media_put_logo(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
     {"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
     {"PATCH", "/api/tenants/me", patch_me, ZT_AUTH_MANAGER, 8192, 0},
+    {"PUT", "/api/tenants/me/logo", put_logo, ZT_AUTH_MANAGER,
+	ZT_MEDIA_MAX_BYTES, ZT_ROUTE_RAW_BODY},
     /* money: the ledger of an event (docs/finance.md) */
     {"GET", "/api/tenants/me/finance/events/:id", get_finance_event,
 	ZT_AUTH_MANAGER, 0, 0},

@@ -5,11 +5,13 @@
  * (zt__q_get, zt__q_get_items and zt__booking_json_with: the tickets and
  * their signed payloads); lib/zt_pdf.c draws it.
  */
+#include "zt_media.h"
 #include "zt_booking.h"
 #include "zt_booking_int.h"
 #include "zt_notify.h"
 #include "zt_pdf.h"
 #include "zt_rate.h"
+#include "zt_server.h"
 #include "zt_uuid.h"
 
 #include <stdio.h>
@@ -25,9 +27,10 @@
 #define PDF_PER_MINUTE 30
 
 /* the organizer's name and colour (tenants.branding, {"accent": "#…"}) */
-enum org_col { ORG_NAME, ORG_ACCENT };
+enum org_col { ORG_NAME, ORG_ACCENT, ORG_LOGO };
 static struct zt_sql q_org = ZT_SQL("bk_pdf_org",
-    "SELECT t.name, t.branding->>'accent' FROM tenants t"
+    "SELECT t.name, t.branding->>'accent', t.branding->>'logoUrl'"
+    " FROM tenants t"
     " WHERE t.id = (SELECT b.tenant_id FROM bookings b WHERE b.id = $1)",
     1);
 
@@ -125,6 +128,11 @@ gather(struct zt_req *req, const char *booking_id, int as_buyer,
 	if (PQntuples(org) > 0) {
 		pb->tenant = zt__dup(req, org, 0, ORG_NAME);
 		pb->accent = zt__dup(req, org, 0, ORG_ACCENT);
+		/* an uploaded logo only: a URL elsewhere is never fetched */
+		const char *logo = zt_media_name(zt_db_val(org, 0, ORG_LOGO));
+		if (logo != NULL)
+			pb->logo = zt_arena_printf(
+			    req->arena, "%s/%s", zt_g.cfg.media_dir, logo);
 	}
 out:
 	json_object_put(b);

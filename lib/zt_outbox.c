@@ -3,8 +3,10 @@
 #include "zt_db.h"
 #include "zt_json.h"
 #include "zt_log.h"
+#include "zt_media.h"
 #include "zt_notify.h"
 #include "zt_server.h"
+#include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +29,11 @@ static struct zt_sql q_next = ZT_SQL("outbox_next",
 static struct zt_sql q_sent = ZT_SQL("outbox_sent",
     "UPDATE outbox SET sent_at = now(), attempts = attempts + 1,"
     " last_error = NULL WHERE id = ANY ($1::uuid[])",
+    1);
+/* the organizer's branding for the HTML email's head (docs/branding.md) */
+static struct zt_sql q_brand = ZT_SQL("outbox_brand",
+    "SELECT t.name, t.branding->>'accent', t.branding->>'logoUrl'"
+    " FROM tenants t WHERE t.id = $1",
     1);
 static struct zt_sql q_retry = ZT_SQL("outbox_retry",
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2,"
@@ -297,6 +304,59 @@ channel_of(const char *c)
  * attempt, it goes without them (the text links to the tickets' page):
  * a broken PDF must not keep a confirmation from its buyer for ever.
  */
+/*
+ * A band in the organizer's (adjusted) accent with their uploaded logo
+ * and name before html; html itself without either.
+ */
+static const char *
+brand_head(struct zt_arena *a, const char *name, const char *accent,
+    const char *logo_url, const char *html)
+{
+	char fixed[8];
+	const char *bg = zt_media_accent(accent, fixed);
+	const char *file = zt_media_name(logo_url);
+	char *out = zt_arena_strdup(a, "");
+	if (bg == NULL && file == NULL)
+		return html;
+	if (file != NULL) {
+		esc(a, &out,
+		    zt_arena_printf(
+			a, "%s/media/%s", zt_g.cfg.public_url, file));
+		out = zt_arena_printf(a,
+		    "<img src=\"%s\" alt=\"\" height=\"40\" "
+		    "style=\"vertical-align:middle;margin-right:12px\">",
+		    out);
+	}
+	char *who = zt_arena_strdup(a, "");
+	esc(a, &who, name ? name : "");
+	return zt_arena_printf(a,
+	    "<div style=\"background:%s;color:#ffffff;padding:12px 16px;"
+	    "font-weight:bold\">%s%s</div>%s",
+	    bg ? bg : "#6b2737", out, who, html);
+}
+
+/* Head a buyer's HTML email with their organizer's logo and colour. */
+static void
+brand(struct zt_req *req, struct json_object *payload, struct zt_outbox_msg *m)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *p[1] = {field(payload, "tenantId")};
+	PGresult *r;
+	if (p[0] == NULL || !zt_is_uuid(p[0]) || m->html == NULL)
+		return;
+	if (zt_db_savepoint(req, &err, "brand") != ZT_OK)
+		return;
+	if ((r = zt_db_exec(req, &err, &q_brand, p)) == NULL) {
+		zt_log_warn("outbox", "no branding: %s", err.msg);
+		zt_db_rollback_to(req, &err, "brand");
+		return;
+	}
+	if (PQntuples(r) > 0)
+		m->html = brand_head(req->arena, zt_db_val(r, 0, 0),
+		    zt_db_val(r, 0, 1), zt_db_val(r, 0, 2), m->html);
+	zt_db_release(req, &err, "brand");
+}
+
 static int
 send_msg(struct zt_req *req, zt_outbox_attach_fn *attach, int last_try,
     const char *id, const char *channel, const char *to,
@@ -315,6 +375,8 @@ send_msg(struct zt_req *req, zt_outbox_attach_fn *attach, int last_try,
 		return -1;
 	}
 	rendered = zt_outbox_render(req->arena, payload, &m, err, errlen) == 0;
+	if (rendered)
+		brand(req, payload, &m);
 	if (rendered && attach != NULL &&
 	    (files = attach(req, channel, payload, &att, err, errlen)) < 0 &&
 	    last_try) {

@@ -1,6 +1,7 @@
 /* zt_pdf.c - a booking's tickets as a PDF; see zt_pdf.h. */
 #include "zt_pdf.h"
 #include "zt_qr.h"
+#include "zt_media.h"
 
 #include <cairo-pdf.h>
 #include <cairo.h>
@@ -135,9 +136,24 @@ draw_qr(cairo_t *cr, const struct zt_qr *q, double x, double y, double size)
 	cairo_fill(cr);
 }
 
+/* The logo at the band's right end, fitted into its height. */
+static void
+draw_logo(cairo_t *cr, cairo_surface_t *logo)
+{
+	double w = cairo_image_surface_get_width(logo),
+	       h = cairo_image_surface_get_height(logo);
+	double box = BAND_H - 8, k = box / (w > h ? w : h);
+	cairo_save(cr);
+	cairo_translate(cr, PAGE_W - MARGIN - w * k, 4 + (box - h * k) / 2);
+	cairo_scale(cr, k, k);
+	cairo_set_source_surface(cr, logo, 0, 0);
+	cairo_paint(cr);
+	cairo_restore(cr);
+}
+
 static void
 page(cairo_t *cr, const struct zt_pdf_booking *b, size_t i,
-    const struct zt_qr *q, char *ref)
+    const struct zt_qr *q, char *ref, cairo_surface_t *logo)
 {
 	const struct zt_pdf_ticket *t = &b->tickets[i];
 	struct rgb accent = colour(b->accent);
@@ -153,7 +169,9 @@ page(cairo_t *cr, const struct zt_pdf_booking *b, size_t i,
 	cairo_rectangle(cr, 0, 0, PAGE_W, BAND_H);
 	cairo_fill(cr);
 	text(cr, empty(b->tenant) ? "ztic" : b->tenant, 12, 1, band_ink, MARGIN,
-	    13, inner, 1);
+	    13, logo ? inner - BAND_H : inner, 1);
+	if (logo != NULL)
+		draw_logo(cr, logo);
 
 	y = BAND_H + 10;
 	y += text(cr, b->title, 15, 1, INK, MARGIN, y, inner, 2) + 2;
@@ -237,6 +255,7 @@ zt_pdf_tickets(struct zt_arena *a, const struct zt_pdf_booking *b,
 	struct sink s = {NULL, 0, 0};
 	cairo_surface_t *sf = NULL;
 	cairo_t *cr = NULL;
+	cairo_surface_t *logo = NULL;
 	struct zt_qr *qs;
 	char ref[16];
 	int rc = -1;
@@ -259,8 +278,10 @@ zt_pdf_tickets(struct zt_arena *a, const struct zt_pdf_booking *b,
 	    ref, sizeof(ref), "ZT-%.8s", b->booking_id ? b->booking_id : "");
 	sf = surface(&s, PAGE_W, PAGE_H, b->title, b->tenant, b->created);
 	cr = cairo_create(sf);
+	/* a logo that cannot be read is left out, never a failed ticket */
+	logo = empty(b->logo) ? NULL : zt_media_surface(b->logo);
 	for (size_t i = 0; i < b->n; i++) {
-		page(cr, b, i, &qs[i], ref);
+		page(cr, b, i, &qs[i], ref, logo);
 		cairo_show_page(cr);
 	}
 	cairo_destroy(cr);
@@ -343,6 +364,8 @@ zt_pdf_report(struct zt_arena *a, const struct zt_pdf_report *d,
 	cairo_destroy(cr);
 	rc = finish(a, sf, &s, pdf, len, err, errlen);
 	cairo_surface_destroy(sf);
+	if (logo != NULL)
+		cairo_surface_destroy(logo);
 	free(s.p);
 	return rc;
 }

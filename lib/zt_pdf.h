@@ -28,6 +28,7 @@ struct zt_pdf_booking {
 	const char *booking_id; /* uuid; the page shows "ZT-" + 8 chars */
 	const char *tenant;	/* the organizer's name */
 	const char *accent; /* the organizer's colour "#rrggbb" (else ours) */
+	const char *logo;   /* their logo: a PNG or JPEG file (else none) */
 	const char *title;  /* the event */
 	const char *when;   /* "Sun, 27 Dec 2026, 6:00 PM IST" */
 	const char *venue;

@@ -4,6 +4,7 @@
 #include "zt_db.h"
 #include "zt_ident.h"
 #include "zt_json.h"
+#include "zt_media.h"
 #include "zt_server.h"
 #include "zt_session.h"
 #include "zt_slug.h"
@@ -155,6 +156,13 @@ branding_json(const char *text)
 		json_object_put(o);
 		o = json_object_new_object();
 	}
+	/* the accent as the pages may use it on paper (docs/branding.md) */
+	struct json_object *a;
+	char fixed[8];
+	if (json_object_object_get_ex(o, "accent", &a) &&
+	    zt_media_accent(json_object_get_string(a), fixed) != NULL)
+		json_object_object_add(
+		    o, "accent", json_object_new_string(fixed));
 	return o;
 }
 

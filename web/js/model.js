@@ -115,7 +115,7 @@ export function event(raw) {
     salesEndsAt: pick(e, 'salesEndsAt', 'sales_ends_at') || null,
     soldOut: !!pick(e, 'soldOut', 'sold_out') || (avail ? soldOutBy(avail, seats.length, types.length) : false),
     minPricePaise: num(pick(e, 'priceFromPaise', 'minPricePaise', 'min_price_paise'), prices.length ? Math.min(...prices) : 0),
-    tenant: { id: pick(tenant, 'id') || pick(e, 'tenantId', 'tenant_id') || '', name: pick(tenant, 'name') || pick(e, 'tenantName', 'organizer') || '', slug: pick(tenant, 'slug') || '' },
+    tenant: { id: pick(tenant, 'id') || pick(e, 'tenantId', 'tenant_id') || '', name: pick(tenant, 'name') || pick(e, 'tenantName', 'organizer') || '', slug: pick(tenant, 'slug') || '', branding: tenant.branding || {} },
     categories: cats.sort((a, b) => a.sortOrder - b.sortOrder),
     seats,
     ticketTypes: types,

@@ -4,6 +4,7 @@ import { boot } from '../app.js';
 import { h, $, replace, showError, clearMsg, stamp, text } from '../dom.js';
 import { rupees, dateShort, fromLocalInput } from '../format.js';
 import { eventList, statusOf } from '../model.js';
+import { brand } from '../brand.js';
 
 const list = $('#events');
 const more = $('#more');
@@ -12,10 +13,29 @@ const form = $('#filters');
 let cursor = null;
 let page = 1;
 let seq = 0;
+const orgSlug = (location.pathname.match(/^\/o\/([a-z0-9-]{1,64})\/?$/) || [])[1] || '';
+let orgShown = false;
+
+// The organizer page's head from the first event's organizer card.
+function showOrg(tenant) {
+  if (!orgSlug || orgShown || !tenant) return;
+  orgShown = true;
+  const b = tenant.branding || {};
+  $('#all-head').hidden = true;
+  $('#org-head').hidden = false;
+  document.title = `${tenant.name} — ztic`;
+  text($('#org-name'), tenant.name);
+  text($('#org-tagline'), b.tagline || '');
+  const logo = $('#org-logo');
+  if (logo && /^\/media\/[0-9a-f]{32}\.(png|jpg)$/.test(b.logoUrl || '')) { logo.src = b.logoUrl; logo.hidden = false; }
+  brand(tenant);
+}
 
 function filters() {
   const f = new FormData(form);
   const p = {};
+  // the organizer page /o/<tenant> (index.html too): its events only
+  if (orgSlug) p.tenant = orgSlug;
   for (const k of ['q', 'city', 'category']) {
     const v = String(f.get(k) || '').trim();
     if (v) p[k] = v;
@@ -55,6 +75,7 @@ async function load(reset) {
     clearTimeout(slow);
     if (reset) list.replaceChildren();
     for (const ev of data.events) list.append(card(ev));
+    if (data.events.length) showOrg(data.events[0].tenant);
     if (!list.children.length) {
       replace(list, h('div.empty', {}, h('p', { text: 'No events match. Try another city or date.' })));
     }

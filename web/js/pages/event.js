@@ -15,6 +15,7 @@ import { event as normEvent, seatStatus, statusOf, booking as normBooking } from
 import { createSeatMap, swatch, seatName } from '../seatmap.js';
 import { subscribe, expiry } from '../live.js';
 import * as pay from '../pay.js';
+import { brand, organizerBadge } from '../brand.js';
 import { passHeaders, toQueue } from '../queue.js';
 
 // /event.html?id=<id or slug>, or the short link /e/<tenant>/<event>
@@ -71,7 +72,8 @@ function renderDetails() {
   text($('#ev-title'), ev.title);
   text($('#ev-when'), ev.endsAt ? `${dateTime(ev.startsAt)} – ${fmtTime(ev.endsAt)}` : dateTime(ev.startsAt));
   text($('#ev-where'), [ev.venueName, ev.venueAddress, ev.city].filter(Boolean).join(', ') || 'Venue to be announced');
-  text($('#ev-by'), ev.tenant.name || '—');
+  replace($('#ev-by'), organizerBadge(ev.tenant));
+  brand(ev.tenant);
   text($('#ev-refund'), ev.refundPolicy === 'before_start'
     ? `Cancel up to ${ev.refundCutoffHours || 0} hours before the start for a refund.`
     : 'No refunds (the event may still be cancelled by the organizer, with a full refund).');
