@@ -287,6 +287,8 @@ zt_pdf_tickets(struct zt_arena *a, const struct zt_pdf_booking *b,
 	cairo_destroy(cr);
 	rc = finish(a, sf, &s, pdf, len, err, errlen);
 	cairo_surface_destroy(sf);
+	if (logo != NULL)
+		cairo_surface_destroy(logo);
 	free(s.p);
 	return rc;
 }
@@ -364,8 +366,6 @@ zt_pdf_report(struct zt_arena *a, const struct zt_pdf_report *d,
 	cairo_destroy(cr);
 	rc = finish(a, sf, &s, pdf, len, err, errlen);
 	cairo_surface_destroy(sf);
-	if (logo != NULL)
-		cairo_surface_destroy(logo);
 	free(s.p);
 	return rc;
 }
