@@ -2,8 +2,6 @@
  * zt_media.c - organizers' images and the accent colour's contrast.
  * docs/branding.md.
  */
-#include "config.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
