@@ -398,7 +398,7 @@ static const char *const create_keys[] = {"code", "count", "prefix", "eventId",
     "kind", "value", "maxUses", "perUser", "validFrom", "validUntil",
     "ticketTypeIds", "priceCategoryIds", "minQuantity", NULL};
 
-/* prefix-xxxxxxxxxx: 10 characters of 31 (~49 bits) */
+/* "<prefix>-" and 10 random characters of 31 (~49 bits) */
 static const char *
 random_code(struct zt_req *req, const char *prefix)
 {
