@@ -16,6 +16,11 @@
  * 3. One epoll loop reads every subscriber and records, per message and
  *    subscriber, receive time - send time.
  *
+ * More subscribers than one process may open files (RLIMIT_NOFILE) are
+ * split over forked processes, each with its own epoll loop and its share
+ * of the connections; the latencies go into one shared mapping, and the
+ * first process publishes once every process has its share subscribed.
+ *
  * Prints one JSON line: subscribers connected, messages expected and
  * received, p50/p99/max latency (us), and how long the subscribing took.
  * nchan replays buffered messages to new subscribers: the run id keeps an
@@ -35,6 +40,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,9 +66,16 @@ static const char *chan = "ev"; /* "q": the waiting room (argv[7]) */
 static char marker[64];
 static size_t marker_len;
 static long *lat;
-static atomic_size_t nlat;
-static atomic_int publishing_done;
-static double pub_started, pub_ended;
+/* shared by every subscriber process (a MAP_SHARED mapping) */
+struct shared {
+	atomic_size_t nlat;
+	atomic_int publishing_done;
+	atomic_int ready; /* processes whose share is settled */
+	atomic_int live;  /* subscribers answered 200, all processes */
+	double pub_started, pub_ended;
+};
+static struct shared *sh;
+static int nprocs = 1;
 
 static long long
 mono_ns(void)
@@ -94,7 +109,7 @@ publisher(void *arg)
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	pub_started = (double)mono_ns() / 1e9;
+	sh->pub_started = (double)mono_ns() / 1e9;
 	for (int i = 0; i < nmsgs; i++) {
 		long long now;
 		while ((now = mono_ns()) < next) {
@@ -109,8 +124,8 @@ publisher(void *arg)
 		if (curl_easy_perform(h) != CURLE_OK)
 			fprintf(stderr, "fanout: publish %d failed\n", i);
 	}
-	pub_ended = (double)mono_ns() / 1e9;
-	atomic_store(&publishing_done, 1);
+	sh->pub_ended = (double)mono_ns() / 1e9;
+	atomic_store(&sh->publishing_done, 1);
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(h);
 	return NULL;
@@ -158,7 +173,7 @@ scan(struct conn *c, long long now)
 			keep_from = (size_t)(p - c->buf);
 			break;
 		}
-		size_t k = atomic_fetch_add(&nlat, 1);
+		size_t k = atomic_fetch_add(&sh->nlat, 1);
 		if (k < (size_t)nsubs * (size_t)nmsgs)
 			lat[k] = (long)((now - strtoll(d, NULL, 10)) / 1000);
 		p = e;
@@ -178,38 +193,21 @@ cmp_long(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-int
-main(int argc, char **argv)
+/* Subscribe connections [lo, hi) and read them until the messages are in;
+ * the process with `pub` set also publishes. Returns how long subscribing
+ * took until every process was ready (pub) or its own share settled. */
+static double
+subscribe(int lo, int hi, int pub)
 {
-	struct conn *cs;
-	struct epoll_event *evs;
+	int n_local = hi - lo;
+	struct conn *cs = calloc((size_t)n_local, sizeof(*cs));
+	struct epoll_event *evs = calloc(1024, sizeof(*evs));
 	char req[512];
-	int ep, opened = 0, inflight = 0, live = 0, dead = 0;
+	int ep = epoll_create1(0), opened = 0, inflight = 0, live = 0, dead = 0;
+	int reported = 0, pub_started_flag = 0;
 	long long t_sub0, t_sub1 = 0, grace_end = 0;
-	pthread_t pub;
-	int pub_started_flag = 0;
+	pthread_t pub_thread;
 
-	if (argc == 8 && strcmp(argv[7], "queue") == 0)
-		chan = "q";
-	else if (argc != 7) {
-		fprintf(stderr, "usage: fanout PORT EVENT PUB_SOCKET "
-		                "SUBSCRIBERS MESSAGES RATE\n");
-		return 2;
-	}
-	port = atoi(argv[1]);
-	event = argv[2];
-	pub_socket = argv[3];
-	nsubs = atoi(argv[4]);
-	nmsgs = atoi(argv[5]);
-	rate = atof(argv[6]);
-	snprintf(marker, sizeof(marker), "\"run\":\"%lx%d\",\"bt\":",
-	    (unsigned long)time(NULL), (int)getpid());
-	marker_len = strlen(marker);
-	lat = calloc((size_t)nsubs * (size_t)nmsgs + 1, sizeof(long));
-	cs = calloc((size_t)nsubs, sizeof(*cs));
-	evs = calloc(1024, sizeof(*evs));
-	ep = epoll_create1(0);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(req, sizeof(req),
 	    "GET /live/%s/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Accept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n",
@@ -218,7 +216,7 @@ main(int argc, char **argv)
 	t_sub0 = mono_ns();
 	for (;;) {
 		long long now = mono_ns();
-		while (opened < nsubs && inflight < MAX_INFLIGHT) {
+		while (opened < n_local && inflight < MAX_INFLIGHT) {
 			if (open_conn(&cs[opened], ep) != 0) {
 				cs[opened].state = C_DEAD;
 				dead++;
@@ -227,23 +225,31 @@ main(int argc, char **argv)
 			}
 			opened++;
 		}
-		if (!pub_started_flag && live + dead == nsubs) {
+		if (!reported && (live + dead == n_local ||
+		                     now - t_sub0 > 180000000000LL)) {
+			if (live + dead != n_local)
+				fprintf(stderr, "fanout: subscribing took too "
+				                "long\n");
+			atomic_fetch_add(&sh->live, live);
+			atomic_fetch_add(&sh->ready, 1);
+			reported = 1;
 			t_sub1 = now;
-			if (live == 0)
-				break;
-			pthread_create(&pub, NULL, publisher, NULL);
+		}
+		int all_ready = atomic_load(&sh->ready) == nprocs;
+		if (all_ready && atomic_load(&sh->live) == 0)
+			break;
+		if (pub && all_ready && !pub_started_flag) {
+			t_sub1 = now;
+			pthread_create(&pub_thread, NULL, publisher, NULL);
 			pub_started_flag = 1;
 		}
-		if (pub_started_flag && atomic_load(&publishing_done)) {
+		if (atomic_load(&sh->publishing_done)) {
 			if (grace_end == 0)
 				grace_end = now + 3000000000LL;
 			if (now >= grace_end ||
-			    atomic_load(&nlat) >= (size_t)live * (size_t)nmsgs)
+			    atomic_load(&sh->nlat) >=
+			        (size_t)atomic_load(&sh->live) * (size_t)nmsgs)
 				break;
-		}
-		if (!pub_started_flag && now - t_sub0 > 180000000000LL) {
-			fprintf(stderr, "fanout: subscribing took too long\n");
-			break;
 		}
 		int n = epoll_wait(ep, evs, 1024, 100);
 		now = mono_ns();
@@ -313,9 +319,82 @@ main(int argc, char **argv)
 		}
 	}
 	if (pub_started_flag)
-		pthread_join(pub, NULL);
+		pthread_join(pub_thread, NULL);
+	for (int i = 0; i < n_local; i++)
+		if (cs[i].state != C_DEAD && cs[i].state != C_IDLE)
+			close(cs[i].fd);
+	close(ep);
+	free(cs);
+	free(evs);
+	return (double)(t_sub1 - t_sub0) / 1e9;
+}
 
-	size_t got = atomic_load(&nlat);
+static void *
+shared_map(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		perror("fanout: mmap");
+		exit(1);
+	}
+	return p;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rlimit rl;
+	long per_proc = 10000;
+	double subscribe_s;
+	pid_t kids[64];
+
+	if (argc == 8 && strcmp(argv[7], "queue") == 0)
+		chan = "q";
+	else if (argc != 7) {
+		fprintf(stderr, "usage: fanout PORT EVENT PUB_SOCKET "
+		                "SUBSCRIBERS MESSAGES RATE [queue]\n");
+		return 2;
+	}
+	port = atoi(argv[1]);
+	event = argv[2];
+	pub_socket = argv[3];
+	nsubs = atoi(argv[4]);
+	nmsgs = atoi(argv[5]);
+	rate = atof(argv[6]);
+	snprintf(marker, sizeof(marker), "\"run\":\"%lx%d\",\"bt\":",
+	    (unsigned long)time(NULL), (int)getpid());
+	marker_len = strlen(marker);
+	sh = shared_map(sizeof(*sh));
+	lat = shared_map(((size_t)nsubs * (size_t)nmsgs + 1) * sizeof(long));
+	/* a share leaves room for the publisher, stdio and epoll */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > 1100)
+		per_proc = (long)rl.rlim_cur - 100;
+	nprocs = (int)((nsubs + per_proc - 1) / per_proc);
+	if (nprocs < 1)
+		nprocs = 1;
+	if (nprocs > 64) {
+		fprintf(stderr, "fanout: %d subscribers need more than 64 "
+		                "processes of %ld files\n", nsubs, per_proc);
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (int p = 1; p < nprocs; p++) {
+		kids[p] = fork();
+		if (kids[p] < 0) {
+			perror("fanout: fork");
+			return 1;
+		}
+		if (kids[p] == 0) {
+			subscribe(nsubs * p / nprocs, nsubs * (p + 1) / nprocs, 0);
+			_exit(0);
+		}
+	}
+	subscribe_s = subscribe(0, nsubs / nprocs, 1);
+	for (int p = 1; p < nprocs; p++)
+		waitpid(kids[p], NULL, 0);
+
+	size_t got = atomic_load(&sh->nlat);
 	if (got > (size_t)nsubs * (size_t)nmsgs)
 		got = (size_t)nsubs * (size_t)nmsgs;
 	qsort(lat, got, sizeof(long), cmp_long);
@@ -323,15 +402,13 @@ main(int argc, char **argv)
 	printf("{\"row\":\"7\",\"subs\":%d,\"connected\":%d,\"expected\":%lld,"
 	       "\"received\":%zu,\"p50_us\":%ld,\"p99_us\":%ld,\"max_us\":%ld,"
 	       "\"msgs_per_s\":%.1f,\"subscribe_s\":%.2f,\"messages\":%d,"
-	       "\"rate\":%.1f}\n",
-	    nsubs, live, (long long)nsubs * nmsgs, got, P(50), P(99),
-	    got ? lat[got - 1] : 0,
-	    pub_ended > pub_started ? (double)got / (pub_ended - pub_started)
-	                            : 0.0,
-	    (double)(t_sub1 - t_sub0) / 1e9, nmsgs, rate);
-	for (int i = 0; i < nsubs; i++)
-		if (cs[i].state != C_DEAD && cs[i].state != C_IDLE)
-			close(cs[i].fd);
+	       "\"rate\":%.1f,\"procs\":%d}\n",
+	    nsubs, atomic_load(&sh->live), (long long)nsubs * nmsgs, got,
+	    P(50), P(99), got ? lat[got - 1] : 0,
+	    sh->pub_ended > sh->pub_started
+	        ? (double)got / (sh->pub_ended - sh->pub_started)
+	        : 0.0,
+	    subscribe_s, nmsgs, rate, nprocs);
 	curl_global_cleanup();
 	return 0;
 }

@@ -15,6 +15,7 @@ category; per-user limit 100, the schema's maximum):
   paid     FLOW_SEATS, paid   row 6: hold -> book -> /_fake/pay -> confirm
   warm     2,000 seats, free  row 6: the warm-up sale before it (bench/run)
   live     10 seats           row 7: the channel the subscribers listen on
+  queue    5,000 seats, free  row 6q: the on-sale behind the waiting room
 
 and USERS users with an access token each (minted from the stack's own
 keys, tests/integration/ztauth.py). Files written to OUT_DIR, one value a
@@ -67,7 +68,8 @@ def main():
                                ("free", FLOW_SEATS, 0),
                                ("paid", FLOW_SEATS, 50000),
                                ("warm", 2000, 0),
-                               ("live", 10, 0)]:
+                               ("live", 10, 0),
+                               ("queue", 5000, 0)]:
         ev = str(uuid.uuid4())
         with conn, conn.cursor() as cur:
             tx(cur)

@@ -30,8 +30,10 @@ local sale = num('sale')
 -- atomic script: once, whichever ticker or join comes first).  From then
 -- on the pre-queue never changes and a member's place is ZRANK + 1;
 -- newcomers get frozen + 1, frozen + 2, … in arrival order.
+-- An event with no on-sale time (sale = 0) has no pre-queue: the first
+-- script freezes an empty one, so everyone joins in arrival order.
 local function freeze()
-  if sale > 0 and now >= sale then
+  if now >= sale then
     redis.call('HSETNX', STATE, 'frozen', redis.call('ZCARD', PRE))
   end
   return tonumber(redis.call('HGET', STATE, 'frozen'))

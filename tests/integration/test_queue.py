@@ -384,6 +384,32 @@ def test_one_place_per_account_and_a_cap_per_address(
     assert r.json()["opensAt"]
 
 
+def test_without_an_on_sale_time_joins_keep_arrival_order_and_are_admitted(
+        cat, owner, base_url, stack_var):  # noqa: F811
+    """docs/waiting-room.md: an event with no on-sale time has no
+    pre-queue; everyone joins at the back in arrival order, admission
+    runs from the room's first tick, and the admitted get a pass."""
+    ev = cat.event(owner_tenant(owner), ga=[100])   # sales_starts_at NULL
+    room(owner, ev, ratePerMinute=600)
+    people = [Buyer(base_url, stack_var, cat.user("nq")) for _ in range(3)]
+    places = []
+    for p in people:
+        r = p.call("POST", f"/api/queue/{ev['id']}")
+        assert r.status_code == 200, r.text
+        assert r.json()["state"] in ("waiting", "admitted"), r.json()
+        places.append(r.json()["place"])
+    assert places == [1, 2, 3]
+
+    def admitted():
+        r = people[2].call("GET", f"/api/queue/{ev['id']}")
+        return r.json() if r.json().get("state") == "admitted" else None
+    got = wait_for(admitted, timeout=20)
+    assert got and got["pass"], got
+    assert lock_one(people[2], ev, None).status_code == 403
+    r = lock_one(people[2], ev, got["pass"])
+    assert r.status_code == 200, r.text
+
+
 def test_pause_stops_admission_and_resume_restarts_it(
         cat, owner, join_lua):  # noqa: F811
     ev = cat.event(owner_tenant(owner), ga=[10], sales_starts="-1 minute")
