@@ -138,6 +138,65 @@ TEST(tampered_payload_is_refused)
 	CHECK(verify("a.b.c") == -1);
 }
 
+/* Signed with the right key but wrong in shape: verification is
+ * libsodium's HMAC over the first two parts and json-c's parse of the
+ * payload (no libjwt), so each shape is checked here. */
+static char *
+signed_with_k1(const char *header, const char *payload)
+{
+	static const char *key = "0123456789abcdef0123456789abcdef";
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char *body = zt_arena_printf(a, "%s.%s", b64(header), b64(payload));
+	char sig[64];
+	crypto_auth_hmacsha256_state st;
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)key, 32);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body,
+	    strlen(body));
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_bin2base64(sig, sizeof(sig), mac, sizeof(mac),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	return zt_arena_printf(a, "%s.%s", body, sig);
+}
+
+TEST(hand_signed_tokens_are_checked_for_shape)
+{
+	const char *h = "{\"alg\":\"HS256\",\"kid\":\"k1\"}";
+	char *good = signed_with_k1(h,
+	    zt_arena_printf(a,
+		"{\"iss\":\"ztic\",\"aud\":\"ztic-api\",\"sub\":\"%s\","
+		"\"iat\":%ld,\"exp\":%ld}",
+		UID, now(), now() + 60));
+	CHECK(verify(good) == 0);
+	/* a fourth part, padding on the signature, a cut signature */
+	CHECK(verify(zt_arena_printf(a, "%s.x", good)) == -1);
+	CHECK(verify(zt_arena_printf(a, "%s=", good)) == -1);
+	CHECK(verify(zt_arena_printf(a, "%.*s", (int)strlen(good) - 2,
+	          good)) == -1);
+	/* exp as a string, iat missing, sub not a uuid, aud as an array */
+	CHECK(verify(signed_with_k1(h,
+	          zt_arena_printf(a,
+		      "{\"iss\":\"ztic\",\"aud\":\"ztic-api\",\"sub\":\"%s\","
+		      "\"iat\":%ld,\"exp\":\"%ld\"}",
+		      UID, now(), now() + 60))) == -1);
+	CHECK(verify(signed_with_k1(h,
+	          zt_arena_printf(a,
+		      "{\"iss\":\"ztic\",\"aud\":\"ztic-api\",\"sub\":\"%s\","
+		      "\"exp\":%ld}",
+		      UID, now() + 60))) == -1);
+	CHECK(verify(signed_with_k1(h,
+	          zt_arena_printf(a,
+		      "{\"iss\":\"ztic\",\"aud\":\"ztic-api\",\"sub\":\"x\","
+		      "\"iat\":%ld,\"exp\":%ld}",
+		      now(), now() + 60))) == -1);
+	CHECK(verify(signed_with_k1(h,
+	          zt_arena_printf(a,
+		      "{\"iss\":\"ztic\",\"aud\":[\"ztic-api\"],\"sub\":\"%s\","
+		      "\"iat\":%ld,\"exp\":%ld}",
+		      UID, now(), now() + 60))) == -1);
+	/* a payload that is not JSON */
+	CHECK(verify(signed_with_k1(h, "not json")) == -1);
+}
+
 TEST(rotated_keys_still_verify_old_tokens)
 {
 	struct zt_config c2;
@@ -175,6 +234,7 @@ main(void)
 	RUN(wrong_key_unknown_kid_and_missing_kid_are_refused);
 	RUN(expired_and_wrong_audience_are_refused);
 	RUN(tampered_payload_is_refused);
+	RUN(hand_signed_tokens_are_checked_for_shape);
 	RUN(rotated_keys_still_verify_old_tokens);
 	zt_arena_free(a);
 	zt_config_free(&cfg);
