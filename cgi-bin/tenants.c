@@ -9,6 +9,7 @@
 #include "zt_apitoken.h"
 #include "zt_finance.h"
 #include "zt_finance_statement.h"
+#include "zt_invoice.h"
 #include "zt_json.h"
 #include "zt_media.h"
 #include "zt_promo.h"
@@ -469,6 +470,58 @@ put_logo(struct zt_req *req)
 	return e != ZT_OK ? e : zt_reply(req, 200, out);
 }
 
+/* GST invoices for the platform's fee (docs/finance.md, "GST invoices") */
+static enum zt_err
+get_gst(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	enum zt_err e = zt_invoice_gst_get(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+put_gst(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if (req->json == NULL)
+		return zt_fail(req, ZT_EBADREQ, "invalid_json",
+		    "send the GST registration as a JSON object");
+	e = zt_invoice_gst_put(req, req->json, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+get_invoices(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	enum zt_err e = zt_invoice_list(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+/* JSON, or the PDF with ?format=pdf or Accept: application/pdf */
+static enum zt_err
+get_invoice(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	const char *text, *accept = zt_header(req, "Accept");
+	size_t len;
+	enum zt_err e;
+	int fmt;
+	if ((e = finance_format(req, &fmt)) != ZT_OK)
+		return e;
+	if (fmt == ZT_FIN_CSV)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "query parameter 'format' must be json or pdf");
+	if (zt_query(req, "format") == NULL && accept != NULL &&
+	    strstr(accept, "application/pdf") != NULL)
+		fmt = ZT_FIN_PDF;
+	if ((e = zt_invoice_get(req, zt_param(req, "id"), fmt == ZT_FIN_PDF,
+		 &out, &text, &len)) != ZT_OK)
+		return e;
+	return finance_reply(req, fmt, out, text, len, "invoice");
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
     {"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
@@ -535,6 +588,13 @@ static const struct zt_route routes[] = {
     /* money: a month's statement (docs/finance.md, "Statements") */
     {"GET", "/api/tenants/me/finance/months/:month", get_finance_month,
 	ZT_AUTH_MANAGER, 0, 0},
+    /* GST invoices and the registration they name (docs/finance.md) */
+    {"GET", "/api/tenants/me/finance/invoices", get_invoices, ZT_AUTH_MANAGER,
+	0, 0},
+    {"GET", "/api/tenants/me/finance/invoices/:id", get_invoice,
+	ZT_AUTH_MANAGER, 0, 0},
+    {"GET", "/api/tenants/me/gst", get_gst, ZT_AUTH_MANAGER, 0, 0},
+    {"PUT", "/api/tenants/me/gst", put_gst, ZT_AUTH_OWNER, 1024, 0},
 };
 
 int

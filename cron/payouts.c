@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "zt_invoice.h"
 #include "zt_log.h"
 #include "zt_payout.h"
 #include "zt_server.h"
@@ -13,7 +14,7 @@
 int
 main(void)
 {
-	int proposed = 0, sent = 0, ended = 0, rc;
+	int proposed = 0, sent = 0, ended = 0, issued = 0, rc;
 	zt_server_init(
 	    "payouts", ZT_NEED_PG | ZT_NEED_PG_SYSTEM | ZT_NEED_RAZORPAY);
 	zt_server_run_start();
@@ -21,6 +22,11 @@ main(void)
 	if (proposed || sent || ended)
 		zt_log_info("payouts", "%d proposed, %d sent, %d ended",
 		    proposed, sent, ended);
+	/* the GST invoice of each event whose payout is due (zt_invoice.h) */
+	if (rc >= 0 && zt_invoice_run(200, &issued) < 0)
+		rc = -1;
+	if (issued)
+		zt_log_info("payouts", "%d invoices issued", issued);
 	zt_server_run_end(rc >= 0);
 	zt_server_cleanup();
 	return rc < 0 ? 1 : 0;

@@ -111,6 +111,10 @@ static const struct setting settings[] = {
     {"ZT_RECON_DAY", K_STR, F(recon_day), NULL, 0, 0, 0},
     {"ZT_TDS_BPS", K_INT, F(tds_bps), "0", 0, 0, 500},
     {"ZT_TCS_BPS", K_INT, F(tcs_bps), "0", 0, 0, 500},
+    {"ZT_PLATFORM_NAME", K_STR, F(platform_name), "ztic", 0, 0, 0},
+    {"ZT_PLATFORM_GSTIN", K_STR, F(platform_gstin), NULL, 0, 0, 0},
+    {"ZT_PLATFORM_STATE", K_STR, F(platform_state), NULL, 0, 0, 0},
+    {"ZT_PLATFORM_ADDRESS", K_STR, F(platform_address), "India", 0, 0, 0},
     {"ZT_APITOKEN_PER_MINUTE", K_INT, F(apitoken_per_minute), "600", 0, 1,
 	100000},
 };

@@ -116,6 +116,10 @@ struct zt_config {
 	int tcs_bps; /* GST TCS (s. 52) collected, ZT_TCS_BPS */
 	char *recon_day; /* ZT_RECON_DAY: a day (YYYY-MM-DD) to compare with
 			    the settlement report again; NULL: yesterday */
+	/* the supplier on GST invoices (docs/finance.md, "GST invoices"):
+	 * ZT_PLATFORM_NAME, _GSTIN, _STATE (its GST state code), _ADDRESS */
+	char *platform_name, *platform_gstin, *platform_state,
+	    *platform_address;
 	int apitoken_per_minute; /* requests per API token per minute,
 				    ZT_APITOKEN_PER_MINUTE (docs/api-tokens.md)
 				  */

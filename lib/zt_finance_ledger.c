@@ -218,6 +218,7 @@ zt_finance_sums(struct zt_req *req, const char *event_id, const char *tenant_id,
 	out->tds = l.tds;
 	out->tcs = l.tcs;
 	out->payable = l.payable;
+	out->convenience_fee = l.k[ZT_K_CONV_FEE];
 	return ZT_OK;
 }
 

@@ -62,6 +62,22 @@ test('money: an event\'s statement, its lines as CSV, a month, CSV and PDF downl
     }
     return json(r, 200, MONTH);
   });
+  // GST invoices and the registration (docs/finance.md, "GST invoices")
+  const INVOICE = 'f1000000-0000-4000-8000-0000000000f2';
+  await page.route(/\/api\/tenants\/me\/finance\/invoices(\/.*)?(\?.*)?$/, (r) => {
+    asked.push(r.request().url());
+    if (r.request().url().endsWith('format=pdf')) return pdf(r);
+    return json(r, 200, { invoices: [{ id: INVOICE, number: 'ZT/2026-27/000042', date: '2026-11-01', eventTitle: 'Mood Indigo Finale',
+      taxablePaise: 11250, cgstPaise: 1013, sgstPaise: 1013, igstPaise: 0, totalPaise: 13276, taxType: 'CGST+SGST' }] });
+  });
+  const gstBodies = [];
+  await page.route(/\/api\/tenants\/me\/gst$/, (r) => {
+    if (r.request().method() === 'PUT') {
+      gstBodies.push(r.request().postDataJSON());
+      return json(r, 200, { gstin: '27AAPFU0939F1ZV', state: '27', stateName: 'Maharashtra' });
+    }
+    return json(r, 200, { gstin: null, state: null, stateName: null });
+  });
   await page.goto(`/organizer/finance.html?event=${EVENT}&month=2026-10`);
   await page.locator('#statement:not([hidden])').waitFor();
   const text = await page.locator('#statement-rows').innerText();
@@ -91,6 +107,18 @@ test('money: an event\'s statement, its lines as CSV, a month, CSV and PDF downl
   }
   assert.ok(asked.some((u) => u.endsWith('/api/tenants/me/finance/months/2026-10?format=pdf')));
   assert.ok(asked.some((u) => u.endsWith(`/api/tenants/me/finance/events/${EVENT}?format=pdf`)));
+  // the invoices: a row each, its PDF; the GST registration saved
+  await page.locator('#inv-wrap:not([hidden])').waitFor();
+  assert.match(await page.locator('#inv-rows').innerText(), /ZT\/2026-27\/000042\s+2026-11-01\s+Mood Indigo Finale\s+₹112\.50\s+₹20\.26 \(CGST\+SGST\)\s+₹132\.76/);
+  const invFile = page.waitForEvent('download');
+  await page.locator('#inv-rows button').click();
+  assert.equal((await invFile).suggestedFilename(), 'invoice-ZT-2026-27-000042.pdf');
+  assert.ok(asked.some((u) => u.endsWith(`/api/tenants/me/finance/invoices/${INVOICE}?format=pdf`)));
+  await page.locator('#gst-gstin').fill('27aapfu0939f1zv');
+  await page.locator('#gst-save').click();
+  await page.locator('#gst-msg:not([hidden])').waitFor();
+  assert.deepEqual(gstBodies, [{ gstin: '27AAPFU0939F1ZV', state: null }]);
+  assert.equal(await page.locator('#gst-state').inputValue(), '27');
   // the navigation of the other organizer pages leads here
   await page.goto('/organizer/team.html');
   assert.equal(await page.locator('nav a[href="/organizer/finance.html"]').innerText(), 'Money');

@@ -228,6 +228,18 @@ class World:
                                                 refunds_paise, fees_paise, net_paise)
                            values (%s, %s, 1000, 100, 50, 850)""",
                         (t["id"], t["pub"]["id"]))
+            # a GST invoice for the platform's fee (sql/026)
+            cur.execute("""insert into invoices (tenant_id, event_id, fy, seq, number,
+                               invoice_date, supplier_name, supplier_gstin,
+                               supplier_address, supplier_state, recipient_name,
+                               place_of_supply, sac, commission_paise,
+                               convenience_fee_paise, taxable_paise, cgst_paise,
+                               sgst_paise, igst_paise, total_paise)
+                           values (%s, %s, %s, 1, %s, current_date, 'ztic',
+                                   '27AAPFU0939F1ZV', 'Mumbai', '27', 'Tenant',
+                                   '27', '998552', 100, 0, 100, 9, 9, 0, 118)""",
+                        (t["id"], t["pub"]["id"], "t-" + uuid.uuid4().hex[:8],
+                         "ZT/test/" + uuid.uuid4().hex))
             cur.execute("""insert into payment_discrepancies (tenant_id,
                                 provider_payment_id, kind, amount_paise)
                            values (%s, %s, 'not_settled', 1000)""",
@@ -332,7 +344,7 @@ class World:
 
     def purge(self):
         order = ["webhook_attempts", "webhook_deliveries", "webhook_endpoints",
-                 "api_tokens", "ticket_keys", "payment_discrepancies", "checkin_duplicates", "admissions", "gates", "ticket_transfers", "promo_redemptions", "promo_codes", "refunds", "payments", "payouts", "tickets",
+                 "api_tokens", "ticket_keys", "payment_discrepancies", "checkin_duplicates", "admissions", "gates", "ticket_transfers", "promo_redemptions", "promo_codes", "refunds", "payments", "payouts", "invoices", "tickets",
                  "booking_items", "bookings", "seats", "ticket_types", "price_categories",
                  "events", "invitations", "memberships", "tenant_payout_details",
                  "audit_log"]

@@ -2,9 +2,11 @@
 // (GET /api/tenants/me/finance/events/:id) and its lines as CSV
 // (?format=csv) or PDF (?format=pdf), and a month's statement
 // (GET /api/tenants/me/finance/months/:yyyy-mm, ?format=csv);
+// the GST invoices (GET /api/tenants/me/finance/invoices, a PDF each) and
+// the GST registration (GET/PUT /api/tenants/me/gst);
 // docs/finance.md has the equations.
 import * as api from '../api.js';
-import { h, $, replace, showError, clearMsg, loading, param, saveBlob } from '../dom.js';
+import { h, $, replace, showError, showOk, clearMsg, loading, param, saveBlob } from '../dom.js';
 import { rupees } from '../format.js';
 import { eventList } from '../model.js';
 import { orgSession, signInPanel } from './common.js';
@@ -86,6 +88,59 @@ async function showMonth(month) {
   }
 }
 
+function invoiceRow(inv) {
+  const gst = inv.cgstPaise + inv.sgstPaise + inv.igstPaise;
+  const pdf = h('button.btn', { type: 'button', text: 'PDF' });
+  pdf.setAttribute('aria-label', `Download invoice ${inv.number} (PDF)`);
+  pdf.addEventListener('click', () => download(pdf,
+    `/api/tenants/me/finance/invoices/${encodeURIComponent(inv.id)}?format=pdf`,
+    `invoice-${inv.number.replace(/\//g, '-')}.pdf`, $('#inv-msg')));
+  return h('tr', {}, h('td', { text: inv.number }), h('td', { text: inv.date }),
+    h('td', { text: inv.eventTitle }), h('td.num', { text: rupees(inv.taxablePaise) }),
+    h('td.num', { text: `${rupees(gst)} (${inv.taxType})` }), h('td.num', { text: rupees(inv.totalPaise) }),
+    h('td', {}, pdf));
+}
+
+async function showInvoices() {
+  const msg = $('#inv-msg');
+  clearMsg(msg);
+  try {
+    const { invoices } = await api.get('/api/tenants/me/finance/invoices');
+    replace($('#inv-rows'), invoices.map(invoiceRow));
+    $('#inv-wrap').hidden = invoices.length === 0;
+    $('#inv-none').hidden = invoices.length > 0;
+  } catch (err) {
+    showError(msg, err);
+  }
+}
+
+async function gstForm() {
+  const form = $('#gst-form');
+  const gstin = $('#gst-gstin');
+  const state = $('#gst-state');
+  const msg = $('#gst-msg');
+  try {
+    const g = await api.get('/api/tenants/me/gst');
+    gstin.value = g.gstin || '';
+    state.value = g.state || '';
+  } catch (err) {
+    showError(msg, err);
+  }
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearMsg(msg);
+    try {
+      const g = await loading($('#gst-save'), api.put('/api/tenants/me/gst',
+        { gstin: gstin.value.trim().toUpperCase() || null, state: state.value.trim() || null }));
+      gstin.value = g.gstin || '';
+      state.value = g.state || '';
+      showOk(msg, g.stateName ? `Saved: ${g.stateName}.` : 'Saved.');
+    } catch (err) {
+      showError(msg, err);
+    }
+  });
+}
+
 // This month in India's time, YYYY-MM.
 function thisMonth() {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Kolkata', year: 'numeric', month: '2-digit' }).format(new Date()).slice(0, 7);
@@ -117,6 +172,8 @@ async function main() {
     $('#month-pdf').addEventListener('click', () => download($('#month-pdf'),
       `/api/tenants/me/finance/months/${month.value}?format=pdf`, `statement-${month.value}.pdf`, $('#month-msg')));
     showMonth(month.value);
+    showInvoices();
+    gstForm();
     const want = param('event');
     if (want && list.events.some((ev) => ev.id === want)) {
       sel.value = want;
