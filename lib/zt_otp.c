@@ -2,6 +2,7 @@
 #include "zt_otp.h"
 #include "zt_crypto.h"
 #include "zt_db.h"
+#include "zt_i18n.h"
 #include "zt_ident.h"
 #include "zt_json.h"
 #include "zt_log.h"
@@ -104,6 +105,20 @@ channel_of(const char *c)
 	return ZT_NOTIFY_WHATSAPP;
 }
 
+/* the {code} and {minutes} of the message */
+struct otp_vars {
+	const char *code, *minutes;
+};
+
+static const char *
+otp_var(void *ctx, const char *name)
+{
+	struct otp_vars *v = ctx;
+	if (strcmp(name, "code") == 0)
+		return v->code;
+	return strcmp(name, "minutes") == 0 ? v->minutes : NULL;
+}
+
 enum zt_err
 zt_otp_send(struct zt_req *req, const char *channel, const char *to,
     char challenge_id[ZT_UUID_BUF], long *expires_at)
@@ -118,6 +133,9 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 	enum zt_err e;
 	PGresult *r;
 	int minutes = (zt_g.cfg.otp_ttl + 59) / 60;
+	struct otp_vars vars;
+	const char *lang;
+	char mins[16];
 
 	if (strcmp(channel, "email") != 0 && strcmp(channel, "sms") != 0 &&
 	    strcmp(channel, "whatsapp") != 0)
@@ -165,16 +183,21 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 	memset(&msg, 0, sizeof(msg));
 	msg.channel = channel_of(channel);
 	msg.to = ident;
-	msg.subject = "Your ztic sign-in code";
-	msg.text = zt_arena_printf(req->arena,
-	    "Your ztic sign-in code is %s. It expires in %d minutes. "
-	    "Never share it with anyone.",
-	    code, minutes);
+	/* in the language of the account the code goes to, else the
+	 * request's (docs/web.md, "Server messages") */
+	lang = zt_i18n_lang_of(req, ident, zt_i18n_lang(req));
+	snprintf(mins, sizeof(mins), "%d", minutes);
+	vars.code = code;
+	vars.minutes = mins;
+	msg.subject = zt_i18n_text(lang, "server.otp.subject");
+	msg.text = zt_i18n_fill(
+	    req->arena, zt_i18n_text(lang, "server.otp.text"), otp_var, &vars);
 	msg.html = zt_arena_printf(req->arena,
-	    "<p>Your ztic sign-in code is</p><p style=\"font-size:28px;"
-	    "letter-spacing:6px\"><b>%s</b></p><p>It expires in %d minutes. "
-	    "Never share it with anyone.</p>",
-	    code, minutes);
+	    "<p>%s</p><p style=\"font-size:28px;letter-spacing:6px\"><b>%s"
+	    "</b></p><p>%s</p>",
+	    zt_i18n_text(lang, "server.otp.html.intro"), code,
+	    zt_i18n_fill(req->arena,
+		zt_i18n_text(lang, "server.otp.html.outro"), otp_var, &vars));
 	msg.idempotency_key = challenge_id;
 	sodium_memzero(code, sizeof(code));
 	if (zt_notify_send(&ncfg, &msg, pid, sizeof(pid), perr, sizeof(perr)) !=
