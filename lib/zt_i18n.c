@@ -407,26 +407,52 @@ named_field(struct zt_arena *a, const char *msg)
 	return zt_arena_strndup(a, open + 1, (size_t)(close - open - 1));
 }
 
+/* the first whole number in msg (a limit, a wait), or NULL */
 static const char *
-get_field(void *ctx, const char *name)
+named_number(struct zt_arena *a, const char *msg)
 {
-	return strcmp(name, "field") == 0 ? ctx : NULL;
+	const char *p = msg;
+	size_t n;
+	while (p != NULL && *p && !isdigit((unsigned char)*p))
+		p++;
+	if (p == NULL || *p == '\0')
+		return NULL;
+	n = strspn(p, "0123456789");
+	return n > 12 ? NULL : zt_arena_strndup(a, p, n);
+}
+
+struct err_vars {
+	const char *field, *n;
+};
+
+static const char *
+get_err_var(void *ctx, const char *name)
+{
+	struct err_vars *v = ctx;
+	if (strcmp(name, "field") == 0)
+		return v->field;
+	return strcmp(name, "n") == 0 ? v->n : NULL;
 }
 
 void
 zt_i18n_error(struct zt_req *req)
 {
-	const char *code, *lang, *text = NULL, *field;
+	const char *code, *lang, *text = NULL;
+	struct err_vars v;
 	if (req->err == ZT_OK)
 		return;
 	lang = zt_i18n_lang(req);
 	if (strcmp(lang, langs[0]) == 0)
 		return; /* English: the message as the code wrote it */
 	code = req->err_code ? req->err_code : zt_err_code(req->err);
-	field = named_field(req->arena, req->err_msg);
-	if (field != NULL)
+	v.field = named_field(req->arena, req->err_msg);
+	v.n = named_number(req->arena, req->err_msg);
+	if (v.field != NULL)
 		text = zt_i18n_own(lang,
 		    zt_arena_printf(req->arena, "server.error.%s.field", code));
+	if (text == NULL && v.n != NULL)
+		text = zt_i18n_own(lang,
+		    zt_arena_printf(req->arena, "server.error.%s.n", code));
 	if (text == NULL) {
 		text = zt_i18n_own(
 		    lang, zt_arena_printf(req->arena, "server.error.%s", code));
@@ -436,6 +462,6 @@ zt_i18n_error(struct zt_req *req)
 			return;
 		}
 	}
-	req->err_msg = zt_i18n_fill(req->arena, text, get_field, (void *)field);
+	req->err_msg = zt_i18n_fill(req->arena, text, get_err_var, &v);
 	zt_reply_header(req, "Content-Language", lang);
 }

@@ -88,8 +88,10 @@ const char *zt_i18n_when(
 
 /*
  * Put the recorded error's message in the request's language: the
- * catalogue's "server.error.<code>" (or "server.error.<code>.field" when
- * the message names a field as 'name', filled as {field}).  English, or a
+ * catalogue's "server.error.<code>", or "server.error.<code>.field" when
+ * the message names a field as 'name' (filled in as {field}), or
+ * "server.error.<code>.n" when it holds a number (a limit, a wait: the
+ * first one, as {n}).  English, or a
  * code without an own text in the language, keeps the message as it is.
  * The dispatcher calls it before writing the error body.
  */

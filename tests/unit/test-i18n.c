@@ -1,6 +1,7 @@
 /* test-i18n.c - Accept-Language, the catalogues, Indian grouping. */
 #include "zt_i18n.h"
 #include "zt_price.h"
+#include "zt_req.h"
 #include "zt_test.h"
 
 #include <stdlib.h>
@@ -86,6 +87,48 @@ TEST(when_in_hindi)
 	CHECK_STR(zt_i18n_when(a, "hi", "whenever"), "whenever");
 }
 
+/* an error's message by its code, with the field or number it names */
+TEST(errors_by_code)
+{
+	struct zt_req *req = zt_req_new(NULL, NULL);
+	/* English: the message as written */
+	req->lang = "en";
+	zt_fail(req, ZT_ECONFLICT, "per_user_limit",
+	    "at most %d tickets per person for this event", 4);
+	zt_i18n_error(req);
+	CHECK_STR(req->err_msg, "at most 4 tickets per person for this event");
+	zt_req_end(req);
+	/* Hindi: the number carried over, the code kept */
+	req->lang = "hi";
+	zt_fail(req, ZT_ECONFLICT, "per_user_limit",
+	    "at most %d tickets per person for this event", 4);
+	zt_i18n_error(req);
+	CHECK_STR(req->err_code, "per_user_limit");
+	CHECK(strstr(req->err_msg, " 4 ") != NULL);
+	CHECK(strstr(req->err_msg, "tickets") == NULL);
+	zt_req_end(req);
+	/* a named field */
+	req->lang = "hi";
+	zt_fail(req, ZT_EBADREQ, "invalid_field", "field 'to' must be 6 digits");
+	zt_i18n_error(req);
+	CHECK(strstr(req->err_msg, "'to'") != NULL);
+	CHECK(strstr(req->err_msg, "digits") == NULL);
+	zt_req_end(req);
+	/* a code with no number: the plain text, no {n} left */
+	req->lang = "hi";
+	zt_fail(req, ZT_EUNAUTH, "invalid_code",
+	    "this code is not valid; request a new one");
+	zt_i18n_error(req);
+	CHECK_STR(req->err_msg, zt_i18n_own("hi", "server.error.invalid_code"));
+	zt_req_end(req);
+	/* a code the catalogue lacks: left as written */
+	req->lang = "hi";
+	zt_fail(req, ZT_ECONFLICT, "no_such_code_anywhere", "as written");
+	zt_i18n_error(req);
+	CHECK_STR(req->err_msg, "as written");
+	zt_req_free(req);
+}
+
 /* the one formatter of money in messages (lib/zt_price.c) */
 TEST(indian_grouping)
 {
@@ -116,6 +159,7 @@ main(void)
 	RUN(norm);
 	RUN(catalogue_and_placeholders);
 	RUN(when_in_hindi);
+	RUN(errors_by_code);
 	RUN(indian_grouping);
 	zt_arena_free(a);
 	zt_i18n_free();
