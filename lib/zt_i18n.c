@@ -193,6 +193,16 @@ zt_i18n_fill(
 	return out;
 }
 
+const char *
+zt_i18n_pairs(void *ctx, const char *name)
+{
+	const char *const *p = ctx;
+	for (; p[0] != NULL; p += 2)
+		if (strcmp(p[0], name) == 0)
+			return p[1];
+	return NULL;
+}
+
 /* ---- Accept-Language ---- */
 
 /* q-value of "q=0.8" (RFC 9110 12.4.2: 0, 1, 0.xxx, 1.000); -1 when
@@ -421,36 +431,22 @@ named_number(struct zt_arena *a, const char *msg)
 	return n > 12 ? NULL : zt_arena_strndup(a, p, n);
 }
 
-struct err_vars {
-	const char *field, *n;
-};
-
-static const char *
-get_err_var(void *ctx, const char *name)
-{
-	struct err_vars *v = ctx;
-	if (strcmp(name, "field") == 0)
-		return v->field;
-	return strcmp(name, "n") == 0 ? v->n : NULL;
-}
-
 void
 zt_i18n_error(struct zt_req *req)
 {
-	const char *code, *lang, *text = NULL;
-	struct err_vars v;
+	const char *code, *lang, *text = NULL, *field, *n;
 	if (req->err == ZT_OK)
 		return;
 	lang = zt_i18n_lang(req);
 	if (strcmp(lang, langs[0]) == 0)
 		return; /* English: the message as the code wrote it */
 	code = req->err_code ? req->err_code : zt_err_code(req->err);
-	v.field = named_field(req->arena, req->err_msg);
-	v.n = named_number(req->arena, req->err_msg);
-	if (v.field != NULL)
+	field = named_field(req->arena, req->err_msg);
+	n = named_number(req->arena, req->err_msg);
+	if (field != NULL)
 		text = zt_i18n_own(lang,
 		    zt_arena_printf(req->arena, "server.error.%s.field", code));
-	if (text == NULL && v.n != NULL)
+	if (text == NULL && n != NULL)
 		text = zt_i18n_own(lang,
 		    zt_arena_printf(req->arena, "server.error.%s.n", code));
 	if (text == NULL) {
@@ -462,6 +458,7 @@ zt_i18n_error(struct zt_req *req)
 			return;
 		}
 	}
-	req->err_msg = zt_i18n_fill(req->arena, text, get_err_var, &v);
+	const char *vars[] = {"field", field, "n", n, NULL};
+	req->err_msg = zt_i18n_fill(req->arena, text, zt_i18n_pairs, vars);
 	zt_reply_header(req, "Content-Language", lang);
 }

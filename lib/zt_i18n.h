@@ -52,6 +52,9 @@ const char *zt_i18n_own(const char *lang, const char *key);
 typedef const char *zt_i18n_get_fn(void *ctx, const char *name);
 char *zt_i18n_fill(
     struct zt_arena *a, const char *text, zt_i18n_get_fn *get, void *ctx);
+/* A get for zt_i18n_fill over ctx, a NULL-terminated array of name, value
+ * pairs: {"code", code, "minutes", "10", NULL}.  A NULL value is unknown. */
+const char *zt_i18n_pairs(void *ctx, const char *name);
 
 /*
  * The best supported language of an Accept-Language header (RFC 9110

@@ -105,20 +105,6 @@ channel_of(const char *c)
 	return ZT_NOTIFY_WHATSAPP;
 }
 
-/* the {code} and {minutes} of the message */
-struct otp_vars {
-	const char *code, *minutes;
-};
-
-static const char *
-otp_var(void *ctx, const char *name)
-{
-	struct otp_vars *v = ctx;
-	if (strcmp(name, "code") == 0)
-		return v->code;
-	return strcmp(name, "minutes") == 0 ? v->minutes : NULL;
-}
-
 enum zt_err
 zt_otp_send(struct zt_req *req, const char *channel, const char *to,
     char challenge_id[ZT_UUID_BUF], long *expires_at)
@@ -133,8 +119,7 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 	enum zt_err e;
 	PGresult *r;
 	int minutes = (zt_g.cfg.otp_ttl + 59) / 60;
-	struct otp_vars vars;
-	const char *lang;
+	const char *lang, *vars[5];
 	char mins[16];
 
 	if (strcmp(channel, "email") != 0 && strcmp(channel, "sms") != 0 &&
@@ -187,17 +172,21 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 	 * request's (docs/web.md, "Server messages") */
 	lang = zt_i18n_lang_of(req, ident, zt_i18n_lang(req));
 	snprintf(mins, sizeof(mins), "%d", minutes);
-	vars.code = code;
-	vars.minutes = mins;
+	vars[0] = "code";
+	vars[1] = code;
+	vars[2] = "minutes";
+	vars[3] = mins;
+	vars[4] = NULL;
 	msg.subject = zt_i18n_text(lang, "server.otp.subject");
-	msg.text = zt_i18n_fill(
-	    req->arena, zt_i18n_text(lang, "server.otp.text"), otp_var, &vars);
+	msg.text = zt_i18n_fill(req->arena,
+	    zt_i18n_text(lang, "server.otp.text"), zt_i18n_pairs, vars);
 	msg.html = zt_arena_printf(req->arena,
 	    "<p>%s</p><p style=\"font-size:28px;letter-spacing:6px\"><b>%s"
 	    "</b></p><p>%s</p>",
 	    zt_i18n_text(lang, "server.otp.html.intro"), code,
 	    zt_i18n_fill(req->arena,
-		zt_i18n_text(lang, "server.otp.html.outro"), otp_var, &vars));
+		zt_i18n_text(lang, "server.otp.html.outro"), zt_i18n_pairs,
+		vars));
 	msg.idempotency_key = challenge_id;
 	sodium_memzero(code, sizeof(code));
 	if (zt_notify_send(&ncfg, &msg, pid, sizeof(pid), perr, sizeof(perr)) !=

@@ -1,10 +1,9 @@
-/* test-i18n.c - Accept-Language, the catalogues, Indian grouping. */
+/* test-i18n.c - Accept-Language, the catalogues, Hindi errors and dates
+ * (Indian grouping of money: test-price.c). */
 #include "zt_i18n.h"
-#include "zt_price.h"
 #include "zt_req.h"
 #include "zt_test.h"
-
-#include <stdlib.h>
+#include "zt_test_i18n.h"
 
 static struct zt_arena *a;
 
@@ -129,38 +128,17 @@ TEST(errors_by_code)
 	zt_req_free(req);
 }
 
-/* the one formatter of money in messages (lib/zt_price.c) */
-TEST(indian_grouping)
-{
-	char b[48];
-	CHECK_STR(zt_price_format(12345650, b, sizeof(b)), "\u20b91,23,456.50");
-	CHECK_STR(zt_price_format(0, b, sizeof(b)), "\u20b90.00");
-	CHECK_STR(zt_price_format(5, b, sizeof(b)), "\u20b90.05");
-	CHECK_STR(zt_price_format(99900, b, sizeof(b)), "\u20b9999.00");
-	CHECK_STR(zt_price_format(100000, b, sizeof(b)), "\u20b91,000.00");
-	CHECK_STR(zt_price_format(10000000, b, sizeof(b)), "\u20b91,00,000.00");
-	CHECK_STR(zt_price_format(1234567890, b, sizeof(b)),
-	    "\u20b91,23,45,678.90");
-	CHECK_STR(zt_price_format(-12345650, b, sizeof(b)), "-\u20b91,23,456.50");
-}
-
 int
 main(void)
 {
-	char err[256], dir[512];
-	const char *src = getenv("srcdir");
-	snprintf(dir, sizeof(dir), "%s/web/i18n", src ? src : ".");
-	if (zt_i18n_load(dir, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (zt_test_i18n_load() != 0)
 		return 1;
-	}
 	a = zt_arena_new();
 	RUN(accept_language_by_q_value);
 	RUN(norm);
 	RUN(catalogue_and_placeholders);
 	RUN(when_in_hindi);
 	RUN(errors_by_code);
-	RUN(indian_grouping);
 	zt_arena_free(a);
 	zt_i18n_free();
 	return DONE();

@@ -1,6 +1,6 @@
 /* test-outbox.c - message templates and retry backoff. */
 #include "zt_outbox.h"
-#include "zt_i18n.h"
+#include "zt_test_i18n.h"
 #include "zt_test.h"
 
 static struct zt_arena *a;
@@ -91,13 +91,8 @@ TEST(backoff_doubles_and_caps)
 int
 main(void)
 {
-	char err[256], dir[512];
-	const char *src = getenv("srcdir");
-	snprintf(dir, sizeof(dir), "%s/web/i18n", src ? src : ".");
-	if (zt_i18n_load(dir, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s\n", err);
+	if (zt_test_i18n_load() != 0)
 		return 1;
-	}
 	a = zt_arena_new();
 	RUN(confirmation_renders_text_and_escaped_html);
 	RUN(hindi_confirmation);
