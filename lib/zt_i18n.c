@@ -308,6 +308,14 @@ account_lang(struct zt_req *req, struct zt_sql *q, const char *param)
 	return PQntuples(r) > 0 ? zt_i18n_norm(zt_db_val(r, 0, 0)) : NULL;
 }
 
+/* the language of the request's Accept-Language, else English */
+static const char *
+browser_lang(struct zt_req *req)
+{
+	const char *l = zt_i18n_accept(zt_header(req, "Accept-Language"));
+	return l != NULL ? l : langs[0];
+}
+
 const char *
 zt_i18n_lang(struct zt_req *req)
 {
@@ -317,9 +325,7 @@ zt_i18n_lang(struct zt_req *req)
 	if (req->authenticated && req->user_id[0] != '\0' &&
 	    req->apitoken_id[0] == '\0')
 		l = account_lang(req, &q_user_lang, req->user_id);
-	if (l == NULL)
-		l = zt_i18n_accept(zt_header(req, "Accept-Language"));
-	req->lang = l != NULL ? l : langs[0];
+	req->lang = l != NULL ? l : browser_lang(req);
 	return req->lang;
 }
 
@@ -437,6 +443,10 @@ zt_i18n_error(struct zt_req *req)
 	const char *code, *lang, *text = NULL, *field, *n;
 	if (req->err == ZT_OK)
 		return;
+	/* PostgreSQL or Redis is down: no query for the account's language
+	 * (it would wait for the database the 503 is about) */
+	if (req->lang == NULL && req->err == ZT_EUNAVAIL)
+		req->lang = browser_lang(req);
 	lang = zt_i18n_lang(req);
 	if (strcmp(lang, langs[0]) == 0)
 		return; /* English: the message as the code wrote it */
