@@ -134,8 +134,24 @@ field(struct json_object *payload, const char *key)
  * is used for text as is and, escaped, for HTML paragraphs.
  */
 
+/* The values the server itself puts in a payload in English (a refund's
+ * reason, lib/zt_refund.c; a payout's outcome, lib/zt_payout.c; a team
+ * role, lib/zt_team.c), which the catalogue words in the reader's
+ * language; an organizer's own text goes as written. */
+static const char *const own_words[][3] = {
+    {"reason", "cancelled by the buyer", "server.email.reason.buyer_cancelled"},
+    {"reason", "refunded by the organizer",
+	"server.email.reason.organizer_refunded"},
+    {"outcome", "reversed after it was sent", "server.email.outcome.reversed"},
+    {"outcome", "not made", "server.email.outcome.not_made"},
+    {"role", "owner", "server.email.role.owner"},
+    {"role", "manager", "server.email.role.manager"},
+    {"role", "scanner", "server.email.role.scanner"},
+};
+
 /* A payload field as the message prints it in lang: the event's time in
- * the language, a name or venue left empty by the catalogue's word. */
+ * the language, a name or venue left empty by the catalogue's word, a
+ * word of the server's own in the language. */
 static const char *
 value(struct zt_arena *a, struct json_object *payload, const char *lang,
     const char *key)
@@ -143,6 +159,11 @@ value(struct zt_arena *a, struct json_object *payload, const char *lang,
 	const char *v = field(payload, key);
 	if (strcmp(key, "eventWhen") == 0)
 		return zt_i18n_when(a, lang, v);
+	for (size_t i = 0;
+	     v != NULL && i < sizeof(own_words) / sizeof(*own_words); i++)
+		if (strcmp(key, own_words[i][0]) == 0 &&
+		    strcmp(v, own_words[i][1]) == 0)
+			return zt_i18n_text(lang, own_words[i][2]);
 	if (v != NULL && *v == '\0' &&
 	    (strcmp(key, "name") == 0 || strcmp(key, "venue") == 0))
 		return zt_i18n_text(

@@ -71,6 +71,22 @@ TEST(hindi_confirmation)
 			     "\u0970 2026, 6:00 pm IST") != NULL);
 	CHECK(strstr(m.text, "Hi ") == NULL);
 	json_object_put(p);
+	/* the server's own refund reason in Hindi, the organizer's as
+	 * written */
+	p = json_tokener_parse(
+	    "{\"template\":\"booking.refunded\",\"lang\":\"hi\","
+	    "\"name\":\"A\",\"amount\":\"x\",\"bookingRef\":\"R\","
+	    "\"eventTitle\":\"E\",\"reason\":\"cancelled by the buyer\"}");
+	CHECK(zt_outbox_render(a, p, &m, err, sizeof(err)) == 0);
+	CHECK(strstr(m.text, "cancelled by the buyer") == NULL);
+	json_object_put(p);
+	p = json_tokener_parse(
+	    "{\"template\":\"booking.refunded\",\"lang\":\"hi\","
+	    "\"name\":\"A\",\"amount\":\"x\",\"bookingRef\":\"R\","
+	    "\"eventTitle\":\"E\",\"reason\":\"Rain, sorry\"}");
+	CHECK(zt_outbox_render(a, p, &m, err, sizeof(err)) == 0);
+	CHECK(strstr(m.text, "Rain, sorry") != NULL);
+	json_object_put(p);
 	/* English stays what it was: an empty name is "there" */
 	p = json_tokener_parse(
 	    "{\"template\":\"event.cancelled\",\"name\":\"\","
