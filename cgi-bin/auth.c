@@ -144,15 +144,29 @@ get_google_callback(struct zt_req *req)
 static enum zt_err
 patch_me(struct zt_req *req)
 {
-	static const char *const known[] = {"name", NULL};
-	const char *name = NULL;
+	static const char *const known[] = {"name", "lang", NULL};
+	const char *name = NULL, *lang = NULL;
+	int has_name = 0, has_lang = 0;
 	struct json_object *out = NULL;
 	enum zt_err e;
 	if ((e = zt_json_known(req, req->json, NULL, known)) != ZT_OK ||
-	    (e = zt_json_str(req, req->json, "name", ZT_REQUIRED, 400, &name,
-		 NULL)) != ZT_OK ||
-	    (e = zt_profile_set_name(req, name, &out)) != ZT_OK)
+	    (e = zt_json_str(req, req->json, "name", ZT_OPTIONAL, 400, &name,
+		 &has_name)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "lang", ZT_OPTIONAL, 16, &lang,
+		 &has_lang)) != ZT_OK)
 		return e;
+	if (!has_name && !has_lang)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'name' or 'lang' is required");
+	if (has_lang && (e = zt_profile_check_lang(req, lang)) != ZT_OK)
+		return e;
+	if (has_name && (e = zt_profile_set_name(req, name, &out)) != ZT_OK)
+		return e;
+	if (has_lang) {
+		json_object_put(out);
+		if ((e = zt_profile_set_lang(req, lang, &out)) != ZT_OK)
+			return e;
+	}
 	return zt_reply(req, 200, out);
 }
 

@@ -385,15 +385,16 @@ queue_buyer_msg(struct zt_req *req, const char *booking_id,
 	m = json_object_new_object();
 	json_object_object_add(m, "template", json_object_new_string(template));
 	json_object_object_add(m, "name",
-	    json_object_new_string(f->name && *f->name ? f->name : "there"));
+	    json_object_new_string(
+		f->name ? f->name : "")); /* "" reads "there" */
 	json_object_object_add(m, "bookingRef",
 	    json_object_new_string(
 		zt_arena_printf(req->arena, "ZT-%.8s", booking_id)));
 	json_object_object_add(
 	    m, "eventTitle", json_object_new_string(f->title));
 	json_object_object_add(m, "eventWhen", json_object_new_string(f->when));
-	json_object_object_add(m, "venue",
-	    json_object_new_string(f->venue ? f->venue : "the venue"));
+	json_object_object_add(
+	    m, "venue", json_object_new_string(f->venue ? f->venue : ""));
 	json_object_object_add(m, "total",
 	    json_object_new_string(
 		zt_price_format(f->total, money, sizeof(money))));

@@ -45,6 +45,9 @@ struct zt_config {
 	char *public_url;
 	char *outbox_dir;
 	char *media_dir; /* uploaded images (docs/branding.md) */
+	/* the catalogues web/i18n/{en,hi}.json (docs/web.md, "Server
+	 * messages") */
+	char *i18n_dir;
 	char *log_level;
 
 	struct zt_jwt_key jwt_keys[ZT_JWT_MAX_KEYS];

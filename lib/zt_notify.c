@@ -458,7 +458,8 @@ send_resend(const struct zt_notify_cfg *cfg, const struct zt_notify_msg *msg,
 	c.url = url;
 	c.body = body;
 	c.body_len = strlen(body);
-	c.headers = zt_http_header(c.headers, "Content-Type: application/json");
+	c.headers = zt_http_header(
+	    c.headers, "Content-Type: application/json; charset=utf-8");
 	c.headers = zt_http_header(
 	    c.headers, "Authorization: Bearer %s", cfg->resend_key);
 	if (msg->idempotency_key)
@@ -522,8 +523,8 @@ send_twilio(const struct zt_notify_cfg *cfg, const struct zt_notify_msg *msg,
 	c.body_len = form.len;
 	c.user = cfg->twilio_sid;
 	c.pass = cfg->twilio_token;
-	c.headers = zt_http_header(
-	    c.headers, "Content-Type: application/x-www-form-urlencoded");
+	c.headers = zt_http_header(c.headers,
+	    "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
 	rc = run(cfg, &c, "sid", provider_id, provider_id_len, err, errlen);
 	zt_http_call_free(&c);
 	zt_http_buf_free(&form);
@@ -584,8 +585,8 @@ send_gupshup(const struct zt_notify_cfg *cfg, const struct zt_notify_msg *msg,
 	c.body = form.p;
 	c.body_len = form.len;
 	c.headers = zt_http_header(c.headers, "apikey: %s", cfg->gupshup_key);
-	c.headers = zt_http_header(
-	    c.headers, "Content-Type: application/x-www-form-urlencoded");
+	c.headers = zt_http_header(c.headers,
+	    "Content-Type: application/x-www-form-urlencoded; charset=utf-8");
 	c.headers = zt_http_header(c.headers, "Cache-Control: no-cache");
 	rc = run(
 	    cfg, &c, "messageId", provider_id, provider_id_len, err, errlen);

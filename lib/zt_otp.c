@@ -2,6 +2,7 @@
 #include "zt_otp.h"
 #include "zt_crypto.h"
 #include "zt_db.h"
+#include "zt_i18n.h"
 #include "zt_ident.h"
 #include "zt_json.h"
 #include "zt_log.h"
@@ -118,6 +119,8 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 	enum zt_err e;
 	PGresult *r;
 	int minutes = (zt_g.cfg.otp_ttl + 59) / 60;
+	const char *lang, *vars[5];
+	char mins[16];
 
 	if (strcmp(channel, "email") != 0 && strcmp(channel, "sms") != 0 &&
 	    strcmp(channel, "whatsapp") != 0)
@@ -165,16 +168,25 @@ zt_otp_send(struct zt_req *req, const char *channel, const char *to,
 	memset(&msg, 0, sizeof(msg));
 	msg.channel = channel_of(channel);
 	msg.to = ident;
-	msg.subject = "Your ztic sign-in code";
-	msg.text = zt_arena_printf(req->arena,
-	    "Your ztic sign-in code is %s. It expires in %d minutes. "
-	    "Never share it with anyone.",
-	    code, minutes);
+	/* in the language of the account the code goes to, else the
+	 * request's (docs/web.md, "Server messages") */
+	lang = zt_i18n_lang_of(req, ident, zt_i18n_lang(req));
+	snprintf(mins, sizeof(mins), "%d", minutes);
+	vars[0] = "code";
+	vars[1] = code;
+	vars[2] = "minutes";
+	vars[3] = mins;
+	vars[4] = NULL;
+	msg.subject = zt_i18n_text(lang, "server.otp.subject");
+	msg.text = zt_i18n_fill(req->arena,
+	    zt_i18n_text(lang, "server.otp.text"), zt_i18n_pairs, vars);
 	msg.html = zt_arena_printf(req->arena,
-	    "<p>Your ztic sign-in code is</p><p style=\"font-size:28px;"
-	    "letter-spacing:6px\"><b>%s</b></p><p>It expires in %d minutes. "
-	    "Never share it with anyone.</p>",
-	    code, minutes);
+	    "<p>%s</p><p style=\"font-size:28px;letter-spacing:6px\"><b>%s"
+	    "</b></p><p>%s</p>",
+	    zt_i18n_text(lang, "server.otp.html.intro"), code,
+	    zt_i18n_fill(req->arena,
+		zt_i18n_text(lang, "server.otp.html.outro"), zt_i18n_pairs,
+		vars));
 	msg.idempotency_key = challenge_id;
 	sodium_memzero(code, sizeof(code));
 	if (zt_notify_send(&ncfg, &msg, pid, sizeof(pid), perr, sizeof(perr)) !=

@@ -1,6 +1,7 @@
 /* zt_outbox.c - the transactional outbox; see zt_outbox.h. */
 #include "zt_outbox.h"
 #include "zt_db.h"
+#include "zt_i18n.h"
 #include "zt_json.h"
 #include "zt_log.h"
 #include "zt_media.h"
@@ -53,6 +54,11 @@ zt_outbox_enqueue(struct zt_req *req, const char *channel,
 		zt_log_error("outbox", "payload without a template");
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	}
+	/* the language of the request that causes it, for a recipient
+	 * without an account of their own (the sender prefers theirs) */
+	if (!json_object_object_get_ex(payload, "lang", NULL))
+		json_object_object_add(
+		    payload, "lang", json_object_new_string(zt_i18n_lang(req)));
 	p[2] = zt_json_text(req, payload, NULL);
 	/* nothing reads it back: it goes with the next round trip, at the
 	 * latest with COMMIT */
@@ -122,82 +128,53 @@ field(struct json_object *payload, const char *key)
 }
 
 /*
- * A template: subject and body with {placeholders} naming payload fields.
- * The body is used for text as is and, escaped, for HTML paragraphs.
+ * A template's subject and body are catalogue texts (web/i18n/{en,hi}.json,
+ * "server.email.<template>.subject" and ".body", zt_i18n.h) in the
+ * payload's "lang", with {placeholders} naming payload fields.  The body
+ * is used for text as is and, escaped, for HTML paragraphs.
  */
-struct tmpl {
-	const char *name;
-	const char *subject;
-	const char *body;
+
+/* The values the server itself puts in a payload in English (a refund's
+ * reason, lib/zt_refund.c; a payout's outcome, lib/zt_payout.c; a team
+ * role, lib/zt_team.c), which the catalogue words in the reader's
+ * language; an organizer's own text goes as written. */
+static const char *const own_words[][3] = {
+    {"reason", "cancelled by the buyer", "server.email.reason.buyer_cancelled"},
+    {"reason", "refunded by the organizer",
+	"server.email.reason.organizer_refunded"},
+    {"outcome", "reversed after it was sent", "server.email.outcome.reversed"},
+    {"outcome", "not made", "server.email.outcome.not_made"},
+    {"role", "owner", "server.email.role.owner"},
+    {"role", "manager", "server.email.role.manager"},
+    {"role", "scanner", "server.email.role.scanner"},
 };
 
-static const struct tmpl templates[] = {
-    {"booking.confirmed", "Your tickets for {eventTitle}",
-	"Hi {name},\n\nYour booking {bookingRef} for {eventTitle} is "
-	"confirmed: {ticketSummary}. Total paid: {total}.\n\n"
-	"{eventWhen} at {venue}.\n\nYour tickets: {link}\n"},
-    {"booking.refunded", "Refund for {eventTitle}",
-	"Hi {name},\n\nWe have refunded {amount} for booking {bookingRef} "
-	"({eventTitle}). {reason}\n\nIt reaches your account in 5-7 "
-	"working days.\n"},
-    {"webhook.disabled", "A webhook of {tenantName} was disabled",
-	"Hello,\n\nThe webhook {url} of {tenantName} has failed since "
-	"{since} and has been disabled: {reason}.\n\nFix the endpoint, then "
-	"enable it again from {link}; deliveries younger than 24 hours can "
-	"be sent again from its delivery log.\n"},
-    {"payment.late_refunded", "Your payment for {eventTitle} was refunded",
-	"Hi {name},\n\nYour payment of {amount} arrived after your held "
-	"seats were released and they were sold to someone else, so we "
-	"have refunded it in full. Sorry about that.\n\nBooking "
-	"{bookingRef}.\n"},
-    {"event.cancelled", "{eventTitle} is cancelled",
-	"Hi {name},\n\n{tenantName} has cancelled {eventTitle}. Your "
-	"booking {bookingRef} will be refunded in full; you do not need "
-	"to do anything.\n"},
-    {"member.invited", "You have been added to {tenantName} on ztic",
-	"Hello,\n\n{inviter} added you to {tenantName} as {role}. Sign in "
-	"at {link} with this address to get started.\n"},
-    /* team invitations (lib/zt_team.c): nothing happens until the
-     * invitee accepts; the link carries the one-time token */
-    {"member.invitation", "{inviter} invited you to {tenantName} on ztic",
-	"Hello,\n\n{inviter} invited you to join {tenantName} on ztic as "
-	"{role}.\n\nTo accept, open {link} and sign in with this "
-	"address. The link works once and for 7 days.\n\nIf you did "
-	"not expect this invitation, ignore this message: nothing "
-	"happens unless you accept.\n"},
-    /* the platform admin console (lib/zt_admin*.c, docs/admin.md) */
-    {"tenant.approved", "{tenantName} is approved on ztic",
-	"Hello,\n\n{tenantName} has been approved: you can publish events "
-	"and sell tickets now.\n"},
-    {"tenant.rejected", "{tenantName} was not approved on ztic",
-	"Hello,\n\nWe could not approve {tenantName}.\n\nReason: "
-	"{reason}\n\nReply to this message if you think this is a "
-	"mistake.\n"},
-    {"tenant.suspended", "{tenantName} is suspended on ztic",
-	"Hello,\n\n{tenantName} has been suspended: its events are off "
-	"the catalogue and no new bookings can be made. Tickets already "
-	"paid for stay valid.\n\nReason: {reason}\n"},
-    {"tenant.reinstated", "{tenantName} is active again on ztic",
-	"Hello,\n\n{tenantName} has been reinstated: its events are back "
-	"on sale.\n"},
-    /* payouts (lib/zt_payout.c, docs/finance.md "Payouts") */
-    {"payout.failed", "Your payout for {eventTitle} did not go through",
-	"Hello,\n\nThe payout of {amount} to {tenantName} for {eventTitle} "
-	"was {outcome}: {reason}.\n\nThe amount is payable to you again. "
-	"Check your payout details (bank account, UPI or linked account); "
-	"we propose the payout again and send it once it is approved.\n\n"
-	"Payout {payoutId}.\n"},
-    {"admin.invitation", "You are invited to administer ztic",
-	"Hello,\n\n{inviter} invited you to be a ztic platform admin.\n\n"
-	"Open {link} within 7 days, sign in with the code we email to "
-	"this address and set up an authenticator app. The link works "
-	"once.\n\nIf you did not expect this, ignore this message.\n"},
-};
+/* A payload field as the message prints it in lang: the event's time in
+ * the language, a name or venue left empty by the catalogue's word, a
+ * word of the server's own in the language. */
+static const char *
+value(struct zt_arena *a, struct json_object *payload, const char *lang,
+    const char *key)
+{
+	const char *v = field(payload, key);
+	if (strcmp(key, "eventWhen") == 0)
+		return zt_i18n_when(a, lang, v);
+	for (size_t i = 0;
+	     v != NULL && i < sizeof(own_words) / sizeof(*own_words); i++)
+		if (strcmp(key, own_words[i][0]) == 0 &&
+		    strcmp(v, own_words[i][1]) == 0)
+			return zt_i18n_text(lang, own_words[i][2]);
+	if (v != NULL && *v == '\0' &&
+	    (strcmp(key, "name") == 0 || strcmp(key, "venue") == 0))
+		return zt_i18n_text(
+		    lang, zt_arena_printf(a, "server.email.default.%s", key));
+	return v;
+}
 
 /* Fill {placeholders} from payload; NULL (err set) when one is missing. */
 static char *
-fill(struct zt_arena *a, const char *tpl, struct json_object *payload, int html,
-    char *err, size_t errlen)
+fill(struct zt_arena *a, const char *tpl, struct json_object *payload,
+    const char *lang, int html, char *err, size_t errlen)
 {
 	char *out = zt_arena_strdup(a, "");
 	const char *p = tpl;
@@ -216,7 +193,7 @@ fill(struct zt_arena *a, const char *tpl, struct json_object *payload, int html,
 		char *lit = zt_arena_strndup(a, p, (size_t)(open - p));
 		char *key =
 		    zt_arena_strndup(a, open + 1, (size_t)(close - open - 1));
-		const char *val = field(payload, key);
+		const char *val = value(a, payload, lang, key);
 		if (val == NULL) {
 			snprintf(
 			    err, errlen, "template field '%s' missing", key);
@@ -268,22 +245,29 @@ zt_outbox_render(struct zt_arena *a, struct json_object *payload,
     struct zt_outbox_msg *out, char *err, size_t errlen)
 {
 	const char *name = field(payload, "template");
-	for (size_t i = 0; name && i < sizeof(templates) / sizeof(*templates);
-	     i++) {
-		const struct tmpl *t = &templates[i];
-		if (strcmp(t->name, name) != 0)
-			continue;
-		char *body_html;
-		out->subject = fill(a, t->subject, payload, 0, err, errlen);
-		out->text = fill(a, t->body, payload, 0, err, errlen);
-		body_html = fill(a, t->body, payload, 1, err, errlen);
-		if (!out->subject || !out->text || !body_html)
-			return -1;
-		out->html = paragraphs(a, body_html);
-		return 0;
+	const char *lang = zt_i18n_norm(field(payload, "lang"));
+	const char *subject = NULL, *body = NULL;
+	char *body_html;
+	if (lang == NULL)
+		lang = "en";
+	if (name != NULL) {
+		subject = zt_i18n_text(
+		    lang, zt_arena_printf(a, "server.email.%s.subject", name));
+		body = zt_i18n_text(
+		    lang, zt_arena_printf(a, "server.email.%s.body", name));
 	}
-	snprintf(err, errlen, "unknown template '%s'", name ? name : "");
-	return -1;
+	if (subject == NULL || body == NULL) {
+		snprintf(
+		    err, errlen, "unknown template '%s'", name ? name : "");
+		return -1;
+	}
+	out->subject = fill(a, subject, payload, lang, 0, err, errlen);
+	out->text = fill(a, body, payload, lang, 0, err, errlen);
+	body_html = fill(a, body, payload, lang, 1, err, errlen);
+	if (!out->subject || !out->text || !body_html)
+		return -1;
+	out->html = paragraphs(a, body_html);
+	return 0;
 }
 
 /* ---- the sender ---- */
@@ -374,6 +358,11 @@ send_msg(struct zt_req *req, zt_outbox_attach_fn *attach, int last_try,
 		snprintf(err, errlen, "payload is not JSON");
 		return -1;
 	}
+	/* the recipient's own language when they have an account, else the
+	 * one the payload was written in */
+	const char *lang = zt_i18n_norm(field(payload, "lang"));
+	lang = zt_i18n_lang_of(req, to, lang ? lang : "en");
+	json_object_object_add(payload, "lang", json_object_new_string(lang));
 	rendered = zt_outbox_render(req->arena, payload, &m, err, errlen) == 0;
 	if (rendered)
 		brand(req, payload, &m);

@@ -2,6 +2,7 @@
 #include "zt_profile.h"
 #include "zt_crypto.h"
 #include "zt_db.h"
+#include "zt_i18n.h"
 #include "zt_ident.h"
 #include "zt_otp.h"
 #include "zt_session.h"
@@ -17,6 +18,8 @@
 #define ISO_USED ISO("coalesce(last_used_at, created_at)")
 #define ISO_ENDS ISO("expires_at")
 
+static struct zt_sql q_set_lang =
+    ZT_SQL("prof_set_lang", "UPDATE users SET lang = $2 WHERE id = $1", 2);
 static struct zt_sql q_set_name =
     ZT_SQL("prof_set_name", "UPDATE users SET name = $2 WHERE id = $1", 2);
 /* bookings made while the person had no name get it (organizer lists
@@ -83,6 +86,35 @@ zt_profile_set_name(
 	    zt__profile_bookings_update(req, &err, &q_fill_name, p) != ZT_OK ||
 	    zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
+	return zt_session_me(req, out); /* its own transaction */
+}
+
+enum zt_err
+zt_profile_check_lang(struct zt_req *req, const char *lang)
+{
+	/* exactly as stored: "en" or "hi", lower case */
+	if (lang == NULL || zt_i18n_norm(lang) == NULL ||
+	    strcmp(zt_i18n_norm(lang), lang) != 0)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'lang' must be en or hi");
+	return ZT_OK;
+}
+
+enum zt_err
+zt_profile_set_lang(
+    struct zt_req *req, const char *lang, struct json_object **out)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	enum zt_err e;
+	*out = NULL;
+	if ((e = zt_profile_check_lang(req, lang)) != ZT_OK)
+		return e;
+	const char *p[2] = {req->user_id, lang};
+	if (zt_db_begin(req, &err) != ZT_OK ||
+	    zt_db_exec(req, &err, &q_set_lang, p) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK)
+		return zt_fail_error(req, &err);
+	zt_i18n_set_lang(req, lang);
 	return zt_session_me(req, out); /* its own transaction */
 }
 

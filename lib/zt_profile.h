@@ -22,6 +22,14 @@
 enum zt_err zt_profile_set_name(
     struct zt_req *req, const char *name, struct json_object **out);
 
+/* PATCH /api/auth/me {lang}: "en" or "hi" (docs/web.md, "Server
+ * messages"), anything else 400 naming 'lang'.  check only validates;
+ * set stores it (the request answers in it from then on) and *out is
+ * /api/auth/me's answer afterwards. */
+enum zt_err zt_profile_check_lang(struct zt_req *req, const char *lang);
+enum zt_err zt_profile_set_lang(
+    struct zt_req *req, const char *lang, struct json_object **out);
+
 /*
  * POST /api/auth/me/identifiers {channel, to}: send a code to an email or
  * phone the caller wants on the account (zt_otp_send: the same limits as

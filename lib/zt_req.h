@@ -54,6 +54,9 @@ struct zt_req {
 	/* the API token that authenticated the request (zt_apitoken.h),
 	 * "" for a signed-in person */
 	char apitoken_id[ZT_UUID_BUF];
+	/* the language the request is answered in, "en"/"hi" (zt_i18n.h);
+	 * NULL until zt_i18n_lang() decides it */
+	const char *lang;
 
 	/* response */
 	int status;

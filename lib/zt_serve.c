@@ -2,6 +2,7 @@
 #include "zt_serve.h"
 #include "zt_apitoken.h"
 #include "zt_db.h"
+#include "zt_i18n.h"
 #include "zt_json.h"
 #include "zt_live.h"
 #include "zt_log.h"
@@ -214,6 +215,7 @@ write_response(FCGX_Request *r, struct zt_req *req)
 	int has_cache = 0, has_retry = 0;
 
 	if (req->err != ZT_OK) {
+		zt_i18n_error(req); /* the message in the request's language */
 		status = zt_err_status(req->err);
 		body = zt_req_error_body(req);
 		text = zt_json_text(req, body, &len);

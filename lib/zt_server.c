@@ -1,6 +1,7 @@
 /* zt_server.c - process start-up and the global struct. */
 #include "zt_server.h"
 #include "zt_db.h"
+#include "zt_i18n.h"
 #include "zt_live.h"
 #include "zt_log.h"
 #include "zt_metrics.h"
@@ -52,6 +53,10 @@ zt_server_init(const char *program, unsigned needs)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* the server's messages in English and Hindi (docs/web.md):
+	 * without them every text is English */
+	if (zt_i18n_load(zt_g.cfg.i18n_dir, err, sizeof(err)) != 0)
+		zt_log_warn("i18n", "catalogues not loaded: %s", err);
 	if (needs & (ZT_NEED_PG | ZT_NEED_PG_SYSTEM))
 		zt_g.db = zt_db_new((needs & ZT_NEED_PG_SYSTEM)
 					? zt_g.cfg.pg_system_dsn
@@ -97,6 +102,7 @@ zt_server_cleanup(void)
 	zt_g.live = NULL;
 	zt_g.redis = NULL;
 	zt_g.db = NULL;
+	zt_i18n_free();
 	zt_config_free(&zt_g.cfg);
 }
 

@@ -25,9 +25,16 @@ static struct zt_sql q_user_phone = ZT_SQL("sess_user_phone",
     " ON CONFLICT (phone) DO UPDATE SET last_login_at = now()"
     " RETURNING id",
     1);
-enum user_col { USER_ID, USER_EMAIL, USER_PHONE, USER_NAME, USER_CREATED };
+enum user_col {
+	USER_ID,
+	USER_EMAIL,
+	USER_PHONE,
+	USER_NAME,
+	USER_CREATED,
+	USER_LANG
+};
 static struct zt_sql q_user = ZT_SQL("sess_user",
-    "SELECT id, email, phone, name, created_at FROM users WHERE id = $1"
+    "SELECT id, email, phone, name, created_at, lang FROM users WHERE id = $1"
     " AND deleted_at IS NULL", /* a deleted account has no session */
     1);
 /* memberships visible through the self_read policy (app.user_id) */
@@ -195,6 +202,9 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 	    user, "phone", str_or_null(zt_db_val(r, 0, USER_PHONE)));
 	json_object_object_add(
 	    user, "name", json_object_new_string(PQgetvalue(r, 0, USER_NAME)));
+	/* the language the person reads in (docs/web.md) */
+	json_object_object_add(
+	    user, "lang", json_object_new_string(PQgetvalue(r, 0, USER_LANG)));
 	json_object_object_add(body, "user", user);
 
 	if ((r = zt_db_exec(req, &err, &q_memberships, p)) == NULL)

@@ -1,5 +1,6 @@
 /* test-outbox.c - message templates and retry backoff. */
 #include "zt_outbox.h"
+#include "zt_test_i18n.h"
 #include "zt_test.h"
 
 static struct zt_arena *a;
@@ -45,6 +46,56 @@ TEST(missing_fields_and_unknown_templates_fail)
 	json_object_put(p);
 }
 
+/* the same template in Hindi: the catalogue's text, the time in Hindi,
+ * the money as it came (Indian grouping), the organizer's title as
+ * written, and an empty name read as the catalogue's word */
+TEST(hindi_confirmation)
+{
+	struct json_object *p = json_tokener_parse(
+	    "{\"template\":\"booking.confirmed\",\"lang\":\"hi\","
+	    "\"name\":\"\",\"bookingRef\":\"ZT-7Q2K\","
+	    "\"eventTitle\":\"Jazz Night\",\"ticketSummary\":\"2 x Gold\","
+	    "\"total\":\"\\u20b91,23,456.50\","
+	    "\"eventWhen\":\"Sun, 27 Dec 2026, 6:00 PM IST\","
+	    "\"venue\":\"\",\"link\":\"https://ztic.in/tickets\"}");
+	struct zt_outbox_msg m;
+	char err[128];
+	CHECK(zt_outbox_render(a, p, &m, err, sizeof(err)) == 0);
+	CHECK_STR(m.subject, "Jazz Night \u0915\u0947 \u0932\u093f\u090f "
+			     "\u0906\u092a\u0915\u0947 \u091f\u093f\u0915\u091f");
+	CHECK(strstr(m.text, "\u0928\u092e\u0938\u094d\u0924\u0947 "
+			     "\u091c\u0940,") != NULL); /* नमस्ते जी, */
+	CHECK(strstr(m.text, "\u20b91,23,456.50") != NULL);
+	/* रवि, 27 दिस॰ 2026, 6:00 pm IST */
+	CHECK(strstr(m.text, "\u0930\u0935\u093f, 27 \u0926\u093f\u0938"
+			     "\u0970 2026, 6:00 pm IST") != NULL);
+	CHECK(strstr(m.text, "Hi ") == NULL);
+	json_object_put(p);
+	/* the server's own refund reason in Hindi, the organizer's as
+	 * written */
+	p = json_tokener_parse(
+	    "{\"template\":\"booking.refunded\",\"lang\":\"hi\","
+	    "\"name\":\"A\",\"amount\":\"x\",\"bookingRef\":\"R\","
+	    "\"eventTitle\":\"E\",\"reason\":\"cancelled by the buyer\"}");
+	CHECK(zt_outbox_render(a, p, &m, err, sizeof(err)) == 0);
+	CHECK(strstr(m.text, "cancelled by the buyer") == NULL);
+	json_object_put(p);
+	p = json_tokener_parse(
+	    "{\"template\":\"booking.refunded\",\"lang\":\"hi\","
+	    "\"name\":\"A\",\"amount\":\"x\",\"bookingRef\":\"R\","
+	    "\"eventTitle\":\"E\",\"reason\":\"Rain, sorry\"}");
+	CHECK(zt_outbox_render(a, p, &m, err, sizeof(err)) == 0);
+	CHECK(strstr(m.text, "Rain, sorry") != NULL);
+	json_object_put(p);
+	/* English stays what it was: an empty name is "there" */
+	p = json_tokener_parse(
+	    "{\"template\":\"event.cancelled\",\"name\":\"\","
+	    "\"tenantName\":\"T\",\"eventTitle\":\"E\",\"bookingRef\":\"R\"}");
+	CHECK(zt_outbox_render(a, p, &m, err, sizeof(err)) == 0);
+	CHECK(strncmp(m.text, "Hi there,", 9) == 0);
+	json_object_put(p);
+}
+
 TEST(backoff_doubles_and_caps)
 {
 	CHECK(zt_outbox_backoff(1) == 30);
@@ -56,10 +107,14 @@ TEST(backoff_doubles_and_caps)
 int
 main(void)
 {
+	if (zt_test_i18n_load() != 0)
+		return 1;
 	a = zt_arena_new();
 	RUN(confirmation_renders_text_and_escaped_html);
+	RUN(hindi_confirmation);
 	RUN(missing_fields_and_unknown_templates_fail);
 	RUN(backoff_doubles_and_caps);
 	zt_arena_free(a);
+	zt_i18n_free();
 	return DONE();
 }

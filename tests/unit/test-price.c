@@ -51,6 +51,10 @@ TEST(rupees_use_indian_grouping)
 	CHECK_STR(zt_price_format(12345678950, b, sizeof(b)),
 	    "\u20b912,34,56,789.50");
 	CHECK_STR(zt_price_format(-150, b, sizeof(b)), "-\u20b91.50");
+	/* the shape of issue #23's emails: lakhs and crores */
+	CHECK_STR(zt_price_format(12345650, b, sizeof(b)), "\u20b91,23,456.50");
+	CHECK_STR(zt_price_format(10000000, b, sizeof(b)), "\u20b91,00,000.00");
+	CHECK_STR(zt_price_format(99900, b, sizeof(b)), "\u20b9999.00");
 }
 
 TEST(promo_prices_never_go_below_zero_nor_above_the_list_price)
