@@ -47,6 +47,8 @@ from ztauth import jwt  # noqa: E402
 from ztbook import Shop  # noqa: E402
 
 urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+# the test trusts its own self-signed certificate by not verifying it
+pytestmark = pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 
 PG_BIN = "/usr/lib/postgresql/15/bin"
 # the package's absolute paths, pointed into the scratch root
@@ -402,7 +404,7 @@ class Stack:
                     f"unix_socket_directories = '{self.pgrun}'\nfsync = off\n"
                     "synchronous_commit = off\nmax_connections = 60\n")
         run(as_svc([f"{PG_BIN}/pg_ctl", "-D", pgdata, "-l",
-                    os.path.join(self.work, "postgres.log"), "-w", "-t", "60", "start"]),
+                    os.path.join(self.pgrun, "postgres.log"), "-w", "-t", "60", "start"]),
             cwd="/")
         self.pgdata = pgdata
         # the package's roles and database, as the superuser
@@ -436,7 +438,13 @@ class Stack:
         for k, v in (("ZT_PG_DSN", self.dsn("ztic_app")),
                      ("ZT_REDIS", "unix:" + self.redis_sock),
                      ("ZT_PUBLIC_URL", f"https://127.0.0.1:{self.https}"),
-                     ("ZT_ENV", "test")):
+                     ("ZT_ENV", "test"),
+                     # what step 5 of docs/deploy.md fills in; the free
+                     # booking below never calls Razorpay
+                     ("ZT_RAZORPAY_KEY_ID", "rzp_test_package"),
+                     ("ZT_RAZORPAY_KEY_SECRET", "package_secret"),
+                     ("ZT_RAZORPAY_WEBHOOK_SECRET", "package_whsec"),
+                     ("ZT_RAZORPAY_BASE_URL", "http://127.0.0.1:9")):
             set_env_value(e, k, v)
         set_env_value(os.path.join(self.etc, "system.env"), "ZT_PG_SYSTEM_DSN",
                       self.dsn("ztic_system"))
@@ -583,6 +591,20 @@ def stack(work, root):
         st.stop()
 
 
+def test_every_pool_keeps_its_workers(stack):
+    """multiwatch gives a worker up when it dies at start (a missing
+    setting): every pool must still have ZT_POOL_WORKERS of them."""
+    time.sleep(1.5)
+    for name, p in stack.procs:
+        if name.startswith("ztic-") and name != "ztic-ticker":
+            assert p.poll() is None, name
+            with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+                kids = f.read().split()
+            assert len(kids) == 2, (name, kids, f"see {stack.log}/{name}.log")
+    ticker = dict(stack.procs)["ztic-ticker"]
+    assert ticker.poll() is None
+
+
 def test_migrations_ran_and_run_again_as_nothing(stack):
     assert stack.migrate().strip() == ""
 
@@ -637,7 +659,7 @@ def test_a_hold_a_booking_and_a_live_message(stack):
                               headers={"Accept": "text/event-stream"}) as r:
                 got.append(r.status_code)
                 ready.set()
-                for line in r.iter_lines(decode_unicode=True):
+                for line in r.iter_lines(chunk_size=1, decode_unicode=True):
                     if line and line.startswith("data:"):
                         got.append(json.loads(line[5:]))
                         return
