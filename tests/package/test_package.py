@@ -279,6 +279,13 @@ def test_units_are_sandboxed_and_run_as_ztic(root):
         rw = " ".join(s.get("ReadWritePaths", [])).split()
         assert set(rw) <= {"/run/ztic", "/var/lib/ztic"}, (name, rw)
         assert "/etc/ztic/env" in s["EnvironmentFile"], name
+        # systemd's own score of the sandbox (0 best, 10 worst; the units
+        # score 1.7), when systemd's tools are on the machine
+        if shutil.which("systemd-analyze"):
+            r = subprocess.run(["systemd-analyze", "security", "--offline=true",
+                                f"--root={root}", path], capture_output=True, text=True)
+            m = re.search(r"Overall exposure level for \S+: ([0-9.]+)", r.stdout + r.stderr)
+            assert m and float(m.group(1)) <= 2.5, (name, (r.stdout + r.stderr)[-500:])
 
 
 def test_cron_d_is_generated_from_cron_crontab(root):
