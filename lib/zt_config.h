@@ -41,6 +41,8 @@ struct zt_config {
 	char *redis_host;    /* parsed: host, or NULL */
 	int redis_port;
 	int redis_timeout_ms;
+	char *redis_sentinels; /* host:port,... or NULL (docs/scale.md) */
+	char *redis_master;    /* the master's name at the Sentinels */
 	char *live_socket;
 	char *public_url;
 	char *outbox_dir;

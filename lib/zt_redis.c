@@ -63,6 +63,74 @@ hung_up(const redisContext *c)
 }
 
 /*
+ * Ask the Sentinels (ZT_REDIS_SENTINELS, tried in order) where the master
+ * named ZT_REDIS_MASTER is: 0 with host and port filled, -1 when none
+ * answers.  One short connection per question: this runs only when the
+ * connection to Redis has to be made again.
+ */
+static int
+sentinel_master(const struct zt_config *cfg, struct timeval tv, char *host,
+    size_t hostlen, int *port)
+{
+	char list[512];
+	char *save = NULL;
+	int rc = -1;
+
+	snprintf(list, sizeof(list), "%s", cfg->redis_sentinels);
+	for (char *tok = strtok_r(list, ", ", &save); tok != NULL && rc != 0;
+	     tok = strtok_r(NULL, ", ", &save)) {
+		char *colon = strrchr(tok, ':');
+		redisContext *s;
+		redisReply *rep;
+		if (colon == NULL)
+			continue;
+		*colon = '\0';
+		s = redisConnectWithTimeout(tok, atoi(colon + 1), tv);
+		if (s == NULL)
+			zt_oom();
+		if (s->err == 0 && redisSetTimeout(s, tv) == REDIS_OK &&
+		    (rep = redisCommand(s,
+			 "SENTINEL get-master-addr-by-name %s",
+			 cfg->redis_master)) != NULL) {
+			if (rep->type == REDIS_REPLY_ARRAY &&
+			    rep->elements == 2 &&
+			    rep->element[0]->type == REDIS_REPLY_STRING &&
+			    rep->element[1]->type == REDIS_REPLY_STRING) {
+				snprintf(
+				    host, hostlen, "%s", rep->element[0]->str);
+				*port = atoi(rep->element[1]->str);
+				rc = 0;
+			}
+			freeReplyObject(rep);
+		}
+		if (rc != 0)
+			zt_log_warn("redis",
+			    "sentinel %s:%s did not name the master %s", tok,
+			    colon + 1, cfg->redis_master);
+		redisFree(s);
+	}
+	return rc;
+}
+
+/*
+ * Is the server we reached the master?  A Sentinel may still name a
+ * master that was just demoted (or one that came back as a replica):
+ * ROLE says.  1 master, 0 anything else.
+ */
+static int
+is_master(redisContext *c)
+{
+	redisReply *rep = redisCommand(c, "ROLE");
+	int yes = rep != NULL && rep->type == REDIS_REPLY_ARRAY &&
+		  rep->elements > 0 &&
+		  rep->element[0]->type == REDIS_REPLY_STRING &&
+		  strcmp(rep->element[0]->str, "master") == 0;
+	if (rep != NULL)
+		freeReplyObject(rep);
+	return yes;
+}
+
+/*
  * Make sure the connection is up: 0 ok, -1 down.  A context that failed
  * (timeout, EOF, reset) stays failed in hiredis until reconnected: it is
  * replaced by a new one with the timeouts applied again (what
@@ -83,7 +151,19 @@ ensure(struct zt_redis *r)
 	drop(r);
 	tv.tv_sec = r->cfg->redis_timeout_ms / 1000;
 	tv.tv_usec = (r->cfg->redis_timeout_ms % 1000) * 1000;
-	if (r->cfg->redis_unix != NULL)
+	if (r->cfg->redis_sentinels != NULL) {
+		/* the master the Sentinels name; none answering: ZT_REDIS */
+		char host[256];
+		int port = 0;
+		if (sentinel_master(r->cfg, tv, host, sizeof(host), &port) == 0)
+			r->c = redisConnectWithTimeout(host, port, tv);
+		else
+			zt_log_warn(
+			    "redis", "no sentinel answered: trying ZT_REDIS");
+	}
+	if (r->c != NULL)
+		;
+	else if (r->cfg->redis_unix != NULL)
 		r->c = redisConnectUnixWithTimeout(r->cfg->redis_unix, tv);
 	else
 		r->c = redisConnectWithTimeout(
@@ -99,6 +179,12 @@ ensure(struct zt_redis *r)
 	if (redisSetTimeout(r->c, tv) != REDIS_OK) {
 		zt_log_warn("redis", "could not set the redis timeout: %s",
 		    r->c->errstr);
+		drop(r);
+		return -1;
+	}
+	if (r->cfg->redis_sentinels != NULL && !is_master(r->c)) {
+		zt_log_warn("redis", "the server the sentinels named is not "
+				     "the master (yet): not using it");
 		drop(r);
 		return -1;
 	}
@@ -154,6 +240,19 @@ run(struct zt_redis *r, struct zt_req *req, struct zt_error *err, char *cmd,
 		    redisGetReply(r->c, &out) == REDIS_OK) {
 			rep = out;
 			zt_req_defer(req, free_reply, rep);
+			if (rep->type != REDIS_REPLY_ERROR ||
+			    strncmp(rep->str, "READONLY", 8) != 0)
+				break;
+			/* a master demoted by a failover refuses writes
+			 * (nothing was written): find the new master and
+			 * send the command again, once */
+			zt_log_warn("redis",
+			    "redis is a replica now (failover):"
+			    " reconnecting to the master");
+			drop(r);
+			rep = NULL;
+			if (attempt == 0)
+				continue;
 			break;
 		}
 		/* a stale connection (server restarted): retry once on a new
