@@ -31,6 +31,8 @@ static const struct setting settings[] = {
     {"ZT_PG_DSN", K_STR, F(pg_dsn), NULL, ZT_NEED_PG, 0, 0},
     {"ZT_PG_SYSTEM_DSN", K_STR, F(pg_system_dsn), NULL, ZT_NEED_PG_SYSTEM, 0,
 	0},
+    /* public reads on a streaming replica (docs/scale.md) */
+    {"ZT_PG_REPLICA_DSN", K_STR, F(pg_replica_dsn), NULL, 0, 0, 0},
     {"ZT_REDIS", K_REDIS, F(redis), NULL, ZT_NEED_REDIS, 0, 0},
     {"ZT_REDIS_TIMEOUT_MS", K_INT, F(redis_timeout_ms), "500", 0, 10, 60000},
     /* Redis Sentinel (docs/scale.md): host:port,host:port,... and the
