@@ -11,12 +11,12 @@ the stack back on one node with memory storage.
 
 import os
 import re
-import subprocess
 
 import pytest
 
 from test_flash_sale import flash_sale
 from ztbook import Person, Rzp, Shop
+from ztnodes import dev
 import ztorg
 from ztorg import Org, ctx  # noqa: F401
 from ztseats import Buyer, EsSub, cat, tenant  # noqa: F401
@@ -25,16 +25,11 @@ from ztseats import Buyer, EsSub, cat, tenant  # noqa: F401
 @pytest.fixture(scope="module")
 def node_b(stack_var, dev_script):
     """The second node's base URL (node A is base_url)."""
-    env = dict(os.environ, ZT_VAR=stack_var)
-    p = subprocess.run([dev_script, "node2", "up"], env=env,
-                       capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stdout + p.stderr
-    m = re.search(r"node 2 is up on (http://127\.0\.0\.1:\d+)/", p.stdout)
-    assert m, p.stdout
+    out = dev(stack_var, dev_script, "node2", "up")
+    m = re.search(r"node 2 is up on (http://127\.0\.0\.1:\d+)/", out)
+    assert m, out
     yield m.group(1)
-    p = subprocess.run([dev_script, "node2", "down"], env=env,
-                       capture_output=True, text=True, timeout=120)
-    assert p.returncode == 0, p.stdout + p.stderr
+    dev(stack_var, dev_script, "node2", "down")
 
 
 def storage(stack_var, node=""):

@@ -10,22 +10,19 @@ catalogue is read from the primary again (no error for the visitor).
 
 import os
 import signal
-import subprocess
 import time
 
 import psycopg2
 import pytest
 
 from ztbook import wait_for
+from ztnodes import dev
 from ztorg import Org, ctx  # noqa: F401
 
 
 @pytest.fixture(scope="module")
 def replica(stack_var, dev_script):
-    env = dict(os.environ, ZT_VAR=stack_var)
-    p = subprocess.run([dev_script, "replica", "up"], env=env,
-                       capture_output=True, text=True, timeout=180)
-    assert p.returncode == 0, p.stdout + p.stderr
+    dev(stack_var, dev_script, "replica", "up")
     dsn = None
     with open(os.path.join(stack_var, "env")) as f:
         for line in f:
@@ -33,9 +30,7 @@ def replica(stack_var, dev_script):
                 dsn = line.split("=", 1)[1].strip().strip("'")
     assert dsn and "user=ztic_app" in dsn
     yield dsn.replace("user=ztic_app", "user=postgres")
-    p = subprocess.run([dev_script, "replica", "down"], env=env,
-                       capture_output=True, text=True, timeout=180)
-    assert p.returncode == 0, p.stdout + p.stderr
+    dev(stack_var, dev_script, "replica", "down")
 
 
 def su(dsn, query):

@@ -13,7 +13,6 @@ payment is a confirmed booking or a refund (the flash-sale checks).
 import itertools
 import os
 import signal
-import subprocess
 import threading
 import time
 
@@ -21,20 +20,16 @@ import pytest
 
 from test_flash_sale import flash_sale
 from ztbook import Person, Shop
+from ztnodes import dev
 
 RESUME_S = 15          # stated in docs/scale.md; measured: see there
 
 
 @pytest.fixture(scope="module")
 def sentinel(stack_var, dev_script):
-    env = dict(os.environ, ZT_VAR=stack_var)
-    p = subprocess.run([dev_script, "sentinel", "up"], env=env,
-                       capture_output=True, text=True, timeout=180)
-    assert p.returncode == 0, p.stdout + p.stderr
+    dev(stack_var, dev_script, "sentinel", "up")
     yield
-    p = subprocess.run([dev_script, "sentinel", "down"], env=env,
-                       capture_output=True, text=True, timeout=180)
-    assert p.returncode == 0, p.stdout + p.stderr
+    dev(stack_var, dev_script, "sentinel", "down")
 
 
 def test_killing_the_master_mid_sale_loses_no_sale_and_no_payment(
