@@ -31,8 +31,14 @@ static const struct setting settings[] = {
     {"ZT_PG_DSN", K_STR, F(pg_dsn), NULL, ZT_NEED_PG, 0, 0},
     {"ZT_PG_SYSTEM_DSN", K_STR, F(pg_system_dsn), NULL, ZT_NEED_PG_SYSTEM, 0,
 	0},
+    /* public reads on a streaming replica (docs/scale.md) */
+    {"ZT_PG_REPLICA_DSN", K_STR, F(pg_replica_dsn), NULL, 0, 0, 0},
     {"ZT_REDIS", K_REDIS, F(redis), NULL, ZT_NEED_REDIS, 0, 0},
     {"ZT_REDIS_TIMEOUT_MS", K_INT, F(redis_timeout_ms), "500", 0, 10, 60000},
+    /* Redis Sentinel (docs/scale.md): host:port,host:port,... and the
+     * master's name; unset: ZT_REDIS is the master */
+    {"ZT_REDIS_SENTINELS", K_STR, F(redis_sentinels), NULL, 0, 0, 0},
+    {"ZT_REDIS_MASTER", K_STR, F(redis_master), "ztic", 0, 0, 0},
     {"ZT_LIVE_SOCKET", K_STR, F(live_socket), NULL, ZT_NEED_LIVE, 0, 0},
     {"ZT_PUBLIC_URL", K_URL, F(public_url), "http://127.0.0.1:8080", 0, 0, 0},
     {"ZT_OUTBOX_DIR", K_STR, F(outbox_dir), "var/outbox", 0, 0, 0},

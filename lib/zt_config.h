@@ -35,12 +35,15 @@ struct zt_jwt_key {
 struct zt_config {
 	char *env; /* "dev", "test", "production" */
 	char *pg_dsn;
-	char *pg_system_dsn; /* ztic_system (ZT_NEED_PG_SYSTEM) */
-	char *redis;	     /* as given */
-	char *redis_unix;    /* parsed: socket path, or NULL */
-	char *redis_host;    /* parsed: host, or NULL */
+	char *pg_system_dsn;  /* ztic_system (ZT_NEED_PG_SYSTEM) */
+	char *pg_replica_dsn; /* public reads (docs/scale.md), or NULL */
+	char *redis;	      /* as given */
+	char *redis_unix;     /* parsed: socket path, or NULL */
+	char *redis_host;     /* parsed: host, or NULL */
 	int redis_port;
 	int redis_timeout_ms;
+	char *redis_sentinels; /* host:port,... or NULL (docs/scale.md) */
+	char *redis_master;    /* the master's name at the Sentinels */
 	char *live_socket;
 	char *public_url;
 	char *outbox_dir;

@@ -50,6 +50,15 @@ static struct zt_sql q_system =
     ZT_SQL("zt_db_system", "SELECT set_config('app.admin_id', $1, true)", 1);
 static struct zt_sql q_ping = ZT_SQL("zt_db_ping", "SELECT 1", 0);
 
+/*
+ * The read replica (ZT_PG_REPLICA_DSN, docs/scale.md): zt_db_begin_replica
+ * puts it in zt_g.db for one transaction, which every entry point then
+ * uses; when that transaction ends (commit, rollback, lost) the primary
+ * is back.
+ */
+static struct zt_db *replica;
+static struct zt_db *primary; /* set while the replica is in zt_g.db */
+
 struct zt_db *
 zt_db_new(const char *dsn)
 {
@@ -64,6 +73,8 @@ zt_db_free(struct zt_db *db)
 {
 	if (db == NULL)
 		return;
+	if (db == replica)
+		replica = NULL;
 	if (db->conn != NULL)
 		PQfinish(db->conn);
 	free(db->dsn);
@@ -172,6 +183,10 @@ txn_gone(struct zt_db *db)
 	db->in_txn = 0;
 	db->pend_begin = 0;
 	db->nqueue = 0;
+	if (db == replica && primary != NULL) {
+		zt_g.db = primary;
+		primary = NULL;
+	}
 }
 
 /* Drop a connection in an unknown protocol state; the next use reconnects. */
@@ -263,7 +278,9 @@ static int
 prepare(struct zt_db *db, struct zt_sql *q)
 {
 	PGresult *r;
-	if (q->gen == db->gen)
+	/* the read replica's connection keeps its own record */
+	unsigned *gen = db == replica ? &q->gen_replica : &q->gen;
+	if (*gen == db->gen)
 		return 0;
 	r = PQprepare(db->conn, q->name, q->text, q->nparams, NULL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -279,7 +296,7 @@ prepare(struct zt_db *db, struct zt_sql *q)
 		return -1;
 	}
 	PQclear(r);
-	q->gen = db->gen;
+	*gen = db->gen;
 	return 0;
 }
 
@@ -721,6 +738,33 @@ enum zt_err
 zt_db_begin_public(struct zt_req *req, struct zt_error *err)
 {
 	return zt_db_begin_as(req, err, "", "");
+}
+
+void
+zt_db_use_replica(const char *dsn)
+{
+	zt_db_free(replica);
+	replica = dsn != NULL ? zt_db_new(dsn) : NULL;
+}
+
+enum zt_err
+zt_db_begin_replica(struct zt_req *req, struct zt_error *err)
+{
+	struct zt_db *db = zt_g.db;
+	enum zt_err e;
+	if (replica == NULL || db == NULL || db->in_txn)
+		return zt_db_begin_public(req, err);
+	if (ensure(replica) != 0) {
+		/* down, or not there yet: the primary answers (logged by
+		 * ensure, once per attempt) */
+		return zt_db_begin_public(req, err);
+	}
+	primary = db;
+	zt_g.db = replica;
+	e = hand_over(replica, err, begin(replica, req, "", ""));
+	if (e != ZT_OK)
+		txn_gone(replica);
+	return e;
 }
 
 enum zt_err

@@ -35,11 +35,12 @@ struct zt_sql {
 	const char *text; /* $1… placeholders */
 	int nparams;
 	unsigned gen; /* connection generation it was prepared on (internal) */
+	unsigned gen_replica; /* the same on the read replica (internal) */
 };
 
 #define ZT_SQL(n, t, k)                                                        \
 	{                                                                      \
-		(n), (t), (k), 0                                               \
+		(n), (t), (k), 0, 0                                            \
 	}
 
 struct zt_db *zt_db_new(const char *dsn);
@@ -79,6 +80,17 @@ enum zt_err zt_db_begin(struct zt_req *req, struct zt_error *err);
  *                       ztic_system connection (ZT_NEED_PG_SYSTEM)
  */
 enum zt_err zt_db_begin_public(struct zt_req *req, struct zt_error *err);
+/*
+ * zt_db_begin_public on the read replica when one is configured
+ * (ZT_PG_REPLICA_DSN, zt_db_use_replica) and reachable, else on the
+ * primary.  Only for read-only public reads that may lag the primary by
+ * the replica's delay (the catalogue, event pages; never the seat map
+ * cache, which follows the map version in Redis; docs/scale.md).
+ */
+enum zt_err zt_db_begin_replica(struct zt_req *req, struct zt_error *err);
+/* The replica's connection string (NULL: none); the connection opens on
+ * first use. */
+void zt_db_use_replica(const char *dsn);
 enum zt_err zt_db_begin_user(struct zt_req *req, struct zt_error *err);
 enum zt_err zt_db_begin_tenant(struct zt_req *req, struct zt_error *err,
     const char *tenant_id, const char *user_id);

@@ -1093,11 +1093,19 @@ zt_event_mine_one(struct zt_req *req, const char *id, struct json_object **out)
 
 /* ---- the public catalogue ---- */
 
-/* Begin a transaction that sees only what the public sees. */
+/* Begin a transaction that sees only what the public sees; on the read
+ * replica when there is one and the caller may lag (the catalogue).  The
+ * event page stays on the primary: it is cached under the map version in
+ * Redis, which may run ahead of a replica (docs/scale.md). */
 static enum zt_err
-begin_public(struct zt_req *req)
+begin_public(struct zt_req *req, int replica_ok)
 {
 	struct zt_error err = ZT_ERROR_INIT;
+	if (replica_ok) {
+		if (zt_db_begin_replica(req, &err) != ZT_OK)
+			return zt_fail_error(req, &err);
+		return ZT_OK;
+	}
 	if (zt_db_begin(req, &err) != ZT_OK ||
 	    zt_db_scope_public(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
@@ -1176,7 +1184,7 @@ zt_event_catalogue(struct zt_req *req, struct json_object **out)
 	}
 	p[5] = tenant;
 	p[8] = zt_arena_printf(req->arena, "%ld", limit + 1);
-	if ((e = begin_public(req)) != ZT_OK)
+	if ((e = begin_public(req, 1)) != ZT_OK)
 		return e;
 	if ((r = zt_db_exec(req, &err, &q_catalogue, p)) == NULL)
 		return zt_fail_error(req, &err);
@@ -1288,7 +1296,7 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 
 	if (event_slug == NULL && !zt_is_uuid(id_or_tenant))
 		return not_found(req);
-	if ((e = begin_public(req)) != ZT_OK)
+	if ((e = begin_public(req, 0)) != ZT_OK)
 		return e;
 	if (event_slug == NULL) {
 		p[0] = id_or_tenant;

@@ -6,7 +6,13 @@
  * use) is dropped and reopened with the timeouts set again; a command that
  * failed on a connection found dead is retried once on a fresh one.
  * Scripts go by EVALSHA with an EVAL fallback on NOSCRIPT (docs/stack.md,
- * "Redis").
+ * "Redis").  With ZT_REDIS_SENTINELS the master is the one the Sentinels
+ * name (SENTINEL get-master-addr-by-name ZT_REDIS_MASTER, checked with
+ * ROLE) each time the connection is made again, and a live connection is
+ * checked against them at most once a second (a planned switchover leaves
+ * the old master writable for a while); a READONLY reply (a
+ * master demoted by a failover) drops the connection and sends the
+ * command again, once, to the new master (docs/scale.md, "Redis failover").
  */
 #ifndef ZT_REDIS_H
 #define ZT_REDIS_H

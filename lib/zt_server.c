@@ -61,6 +61,10 @@ zt_server_init(const char *program, unsigned needs)
 		zt_g.db = zt_db_new((needs & ZT_NEED_PG_SYSTEM)
 					? zt_g.cfg.pg_system_dsn
 					: zt_g.cfg.pg_dsn);
+	/* public reads on a streaming replica (docs/scale.md) */
+	if ((needs & ZT_NEED_PG) && !(needs & ZT_NEED_PG_SYSTEM) &&
+	    zt_g.cfg.pg_replica_dsn != NULL)
+		zt_db_use_replica(zt_g.cfg.pg_replica_dsn);
 	if (needs & ZT_NEED_REDIS)
 		zt_g.redis = zt_redis_new(&zt_g.cfg);
 	if (needs & ZT_NEED_LIVE)
@@ -99,6 +103,7 @@ zt_server_cleanup(void)
 	zt_live_free(zt_g.live);
 	zt_redis_free(zt_g.redis);
 	zt_db_free(zt_g.db);
+	zt_db_use_replica(NULL);
 	zt_g.live = NULL;
 	zt_g.redis = NULL;
 	zt_g.db = NULL;

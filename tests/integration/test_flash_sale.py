@@ -25,6 +25,18 @@ def shop(pg_owner_dsn):
 
 def test_flash_sale_never_oversells_and_every_rupee_is_accounted_for(
         shop, base_url, stack_var, razorpay_url, redis_socket):
+    flash_sale(shop, [base_url], stack_var, razorpay_url, redis_socket)
+
+
+def flash_sale(shop, bases, stack_var, razorpay_url, redis_socket,
+               buyers=BUYERS, seats=SEATS, ga_units=GA_UNITS, on_half=None,
+               confirm_ok=(200, 409)):
+    """The sale, with buyer i on bases[i % len(bases)] (one node, or
+    several: test_nodes.py), then the oversell and ledger checks.
+    on_half runs once when half the buyers are done (default: FLUSHALL);
+    confirm_ok: the answers a buyer's confirmation may get (a 503 while
+    Redis fails over: the payment's webhook confirms it later)."""
+    BUYERS, SEATS, GA_UNITS = buyers, seats, ga_units
     rzp = Rzp(razorpay_url)
     rzp.webhooks(auto=True, duplicate=1, shuffle=True)   # both doors race
     t = shop.tenant()
@@ -32,7 +44,7 @@ def test_flash_sale_never_oversells_and_every_rupee_is_accounted_for(
                     ga_price=30000)
     ga_type = ev["ga"][0]
     rnd = random.Random(7)
-    people = [Person(base_url, stack_var, shop.user(f"fan{i}"))
+    people = [Person(bases[i % len(bases)], stack_var, shop.user(f"fan{i}"))
               for i in range(BUYERS)]
     plans = [rnd.choices(["pay", "abandon", "late"], [70, 15, 15])[0]
              for _ in people]
@@ -46,8 +58,12 @@ def test_flash_sale_never_oversells_and_every_rupee_is_accounted_for(
         with lock:
             done["n"] += 1
             if done["n"] == BUYERS // 2 and not flushed.is_set():
-                subprocess.run(["redis-cli", "-s", redis_socket, "FLUSHALL"],
-                               check=True, capture_output=True)
+                if on_half is not None:
+                    on_half()
+                else:
+                    subprocess.run(["redis-cli", "-s", redis_socket,
+                                    "FLUSHALL"], check=True,
+                                   capture_output=True)
                 flushed.set()
 
     def shopper(i):
@@ -79,7 +95,7 @@ def test_flash_sale_never_oversells_and_every_rupee_is_accounted_for(
                 return "late"
             pay = rzp.pay(bk["payment"]["orderId"])
             c = p.call("POST", "/api/bookings/confirm", {"bookingId": bk["id"], **pay})
-            assert c.status_code in (200, 409), c.text
+            assert c.status_code in confirm_ok, c.text
             return "paid"
         finally:
             flush_once()
@@ -87,7 +103,7 @@ def test_flash_sale_never_oversells_and_every_rupee_is_accounted_for(
     with ThreadPoolExecutor(max_workers=24) as pool:
         outcomes = list(pool.map(shopper, range(BUYERS)))
     assert flushed.is_set()
-    assert outcomes.count("paid") > 50
+    assert outcomes.count("paid") > BUYERS // 6
 
     # the unpaid bookings lapse; then the late payers pay
     shop.one("update bookings set expires_at = now() - interval '1 second'"
@@ -161,3 +177,4 @@ def test_flash_sale_never_oversells_and_every_rupee_is_accounted_for(
                             " r.provider_refund_id is null", (ev["id"],))[0]
     assert refunds_sent == 0, "a refund never reached Razorpay"
     rzp.webhooks(auto=True, duplicate=0, shuffle=False)
+    return outcomes
