@@ -187,6 +187,16 @@ static const struct tmpl templates[] = {
 	"Check your payout details (bank account, UPI or linked account); "
 	"we propose the payout again and send it once it is approved.\n\n"
 	"Payout {payoutId}.\n"},
+    /* ticket transfer (lib/zt_transfer.c, docs/commerce.md) */
+    {"ticket.transfer_offered",
+	"{sender} is giving you a ticket for "
+	"{eventTitle}",
+	"Hello,\n\n{sender} is giving you their ticket for {eventTitle} "
+	"on ztic.\n\nTo accept it, open {link} and sign in with this "
+	"email address or phone number: you get a ticket of your own with "
+	"its own QR code. Until you accept, the ticket stays theirs and "
+	"they can take the offer back.\n\nIf you did not expect this, "
+	"ignore this message.\n"},
     {"admin.invitation", "You are invited to administer ztic",
 	"Hello,\n\n{inviter} invited you to be a ztic platform admin.\n\n"
 	"Open {link} within 7 days, sign in with the code we email to "
