@@ -36,11 +36,11 @@ export async function venuePicker(container) {
     return; // a scanner, or the API is down: the editor works without it
   }
   if (!list.length) return;
-  select = h('select.select', { id: 'ev-venue', name: 'venueId' },
+  select = h('select.select', { id: 'ev-saved-venue', name: 'savedVenueId' },
     h('option', { value: '', text: T.none }),
     ...list.map((v) => h('option', { value: v.id, text: v.seatCount ? `${v.name} (${T.seats(v.seatCount)})` : v.name })));
   const block = h('div.field.venue-pick', {},
-    h('label', { for: 'ev-venue', text: T.label }), select,
+    h('label', { for: 'ev-saved-venue', text: T.label }), select,
     h('span.hint', {}, `${T.hint} `, h('a', { href: '/organizer/venues.html', text: T.manage })));
   const legend = container.querySelector('legend');
   if (legend) legend.after(block); else container.prepend(block);
