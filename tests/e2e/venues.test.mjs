@@ -26,6 +26,10 @@ test('a new event starts from a saved venue and gets its seat map', async () => 
   const org = await organizer('venue');
   const made = await call('POST', '/api/tenants/me/venues', { token: org.token, body: { name: 'Kalaivanar Arangam', description: 'Main hall', layout: HALL } });
   assert.equal(made.status, 201, made.text);
+  const opener = await call('POST', '/api/events', { token: org.token, body: { title: 'Seated opener', startsAt: new Date(Date.now() + 9 * 864e5).toISOString().replace(/\.\d+Z$/, 'Z'), endsAt: new Date(Date.now() + 9 * 864e5 + 36e5).toISOString().replace(/\.\d+Z$/, 'Z'), layoutKind: 'reserved' } });
+  assert.equal(opener.status, 201, opener.text);
+  const laid = await call('PUT', `/api/events/${opener.json.id}/layout`, { token: org.token, body: HALL });
+  assert.equal(laid.status, 200, laid.text);
 
   const { page, context, problems } = await open(browser, { device: DESKTOP, acceptDialogs: true });
   await adoptSession(context, org);
@@ -34,6 +38,16 @@ test('a new event starts from a saved venue and gets its seat map', async () => 
   await row.waitFor();
   assert.match(await row.innerText(), /Kalaivanar Arangam[\s\S]*Numbered seats[\s\S]*20 seats/);
   await shot(page, 'venues-page');
+  // an event's layout saved as a venue, from the page
+  await page.locator('#vf-event option').first().waitFor({ state: 'attached' });
+  const evs = await page.locator('#vf-event option').allInnerTexts();
+  assert.ok(evs.includes('Seated opener'), evs.join(','));
+  await page.locator('#vf-event').selectOption({ label: 'Seated opener' });
+  await page.locator('#vf-name').fill('Opener hall');
+  await page.locator('#vf-save').click();
+  await page.locator('#vf-msg.msg-ok, #vf-msg.msg-error').waitFor();
+  assert.equal(await page.locator('#vf-msg').innerText(), 'Opener hall is saved.');
+  await page.locator('#venue-rows tr').filter({ hasText: 'Opener hall' }).waitFor();
 
   await page.goto('/organizer/event.html');
   await page.locator('#editor').waitFor();

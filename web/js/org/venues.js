@@ -85,7 +85,7 @@ async function load() {
 async function loadEvents() {
   const sel = $('#vf-event');
   try {
-    const evs = eventList(await api.get('/api/events/mine?limit=200')).filter((e) => e && e.id);
+    const evs = eventList(await api.get('/api/events/mine?limit=200')).events.filter((e) => e && e.id);
     replace(sel, evs.length ? evs.map((e) => h('option', { value: e.id, text: e.title })) : h('option', { value: '', text: T.noEvents }));
   } catch (err) {
     showError($('#vf-msg'), err);
