@@ -9,6 +9,7 @@
 #include "zt_event.h"
 #include "zt_layout.h"
 #include "zt_media.h"
+#include "zt_promo.h"
 #include "zt_serve.h"
 #include "zt_transfer.h"
 
@@ -128,6 +129,15 @@ put_poster(struct zt_req *req)
 	    200, &out);
 }
 
+static enum zt_err
+post_unlock(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req,
+	    zt_promo_reveal(req, zt_param(req, "id"), req->json, &out), 200,
+	    &out);
+}
+
 static const struct zt_route routes[] = {
     {"GET", "/api/events", get_catalogue, ZT_AUTH_PUBLIC, 0, 0},
     {"GET", "/api/events/:id", get_public_by_id, ZT_AUTH_PUBLIC, 0, 0},
@@ -148,6 +158,8 @@ static const struct zt_route routes[] = {
     /* ticket transfer (docs/commerce.md) */
     {"PUT", "/api/events/:id/transfer-rules", put_transfer_rules,
 	ZT_AUTH_MANAGER, 1024, 0},
+    /* hidden ticket types: what a promo code unlocks (docs/commerce.md) */
+    {"POST", "/api/events/:id/unlock", post_unlock, ZT_AUTH_USER, 1024, 0},
 };
 
 int

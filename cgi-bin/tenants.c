@@ -17,6 +17,7 @@
 #include "zt_team.h"
 #include "zt_ticket.h"
 #include "zt_tenant.h"
+#include "zt_venue.h"
 #include "zt_whout.h"
 
 static const char *const onboard_keys[] = {
@@ -522,6 +523,57 @@ get_invoice(struct zt_req *req)
 	return finance_reply(req, fmt, out, text, len, "invoice");
 }
 
+/* ---- saved venues (docs/commerce.md, "Venues") ---- */
+
+static enum zt_err
+get_venues(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_venue_list(req, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+get_venue(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_venue_get(req, zt_param(req, "id"), &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+post_venue(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e = zt_venue_create(req, req->json, &out);
+	return e != ZT_OK ? e : zt_reply(req, 201, out);
+}
+
+static enum zt_err
+patch_venue(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e =
+	    zt_venue_update(req, zt_param(req, "id"), req->json, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
+static enum zt_err
+delete_venue(struct zt_req *req)
+{
+	enum zt_err e = zt_venue_delete(req, zt_param(req, "id"));
+	return e != ZT_OK ? e : zt_reply(req, 204, NULL);
+}
+
+static enum zt_err
+post_venue_apply(struct zt_req *req)
+{
+	struct json_object *out;
+	enum zt_err e =
+	    zt_venue_apply(req, zt_param(req, "id"), req->json, &out);
+	return e != ZT_OK ? e : zt_reply(req, 200, out);
+}
+
 static const struct zt_route routes[] = {
     {"POST", "/api/tenants/onboard", post_onboard, ZT_AUTH_USER, 4096, 0},
     {"GET", "/api/tenants/me", get_me, ZT_AUTH_SCANNER, 0, 0},
@@ -595,6 +647,17 @@ static const struct zt_route routes[] = {
 	ZT_AUTH_MANAGER, 0, 0},
     {"GET", "/api/tenants/me/gst", get_gst, ZT_AUTH_MANAGER, 0, 0},
     {"PUT", "/api/tenants/me/gst", put_gst, ZT_AUTH_OWNER, 1024, 0},
+    /* saved venues: a layout document of up to 1 MiB, as an event's */
+    {"GET", "/api/tenants/me/venues", get_venues, ZT_AUTH_MANAGER, 0, 0},
+    {"POST", "/api/tenants/me/venues", post_venue, ZT_AUTH_MANAGER, 1024 * 1024,
+	0},
+    {"GET", "/api/tenants/me/venues/:id", get_venue, ZT_AUTH_MANAGER, 0, 0},
+    {"PATCH", "/api/tenants/me/venues/:id", patch_venue, ZT_AUTH_MANAGER,
+	1024 * 1024, 0},
+    {"DELETE", "/api/tenants/me/venues/:id", delete_venue, ZT_AUTH_MANAGER, 0,
+	0},
+    {"POST", "/api/tenants/me/venues/:id/apply", post_venue_apply,
+	ZT_AUTH_MANAGER, 1024, 0},
 };
 
 int

@@ -5,6 +5,7 @@
  * caller owns; none replies.
  */
 #include "zt_booking_int.h"
+#include "zt_json.h"
 #include "zt_razorpay.h"
 #include "zt_refund.h"
 #include "zt_server.h"
@@ -16,17 +17,55 @@
 #include <string.h>
 
 /* the other two reads of a booking (zt__q_get, zt__q_get_items are shared) */
-enum ticket_col { TK_ID, TK_SEAT, TK_TYPE, TK_PRICE, TK_STATUS, TK_CHECKED };
+enum ticket_col {
+	TK_ID,
+	TK_SEAT,
+	TK_TYPE,
+	TK_PRICE,
+	TK_STATUS,
+	TK_CHECKED,
+	TK_BUYERS, /* 't': the buyer's row, else a transfer's recipient's */
+	TK_HOLDER, /* the recipient: user id, name, email, phone */
+	TK_HOLDER_NAME,
+	TK_HOLDER_EMAIL,
+	TK_HOLDER_PHONE
+};
 static struct zt_sql q_get_tickets = ZT_SQL("bk_get_tickets",
-    "SELECT id, seat_id, ticket_type_id, price_paise, status,"
-    " to_char(checked_in_at AT TIME ZONE 'UTC', "
-    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-    " FROM tickets t WHERE booking_id = $1"
-    /* the buyer's tickets: one given away shows as transferred, the
-     * recipient's new row is theirs (docs/commerce.md) */
-    " AND user_id = (SELECT b.user_id FROM bookings b WHERE b.id = $1)"
-    " ORDER BY created_at, id",
+    "SELECT t.id, t.seat_id, t.ticket_type_id, t.price_paise, t.status,"
+    " to_char(t.checked_in_at AT TIME ZONE 'UTC', "
+    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " t.user_id = b.user_id, t.user_id, u.name, u.email, u.phone"
+    " FROM tickets t JOIN bookings b ON b.id = t.booking_id"
+    " LEFT JOIN users u ON u.id = t.user_id AND t.user_id <> b.user_id"
+    " WHERE t.booking_id = $1 ORDER BY t.created_at, t.id",
     1);
+
+/*
+ * The tickets of a booking as its reader sees them (docs/commerce.md,
+ * "Who sees which row"): the buyer, their own rows only (one given away
+ * shows as transferred, the recipient's new row is not theirs); an
+ * organizer, every row, a recipient's with its "holder".
+ */
+static int
+ticket_shown(const PGresult *tk, int i, int buyer)
+{
+	return *PQgetvalue(tk, i, TK_BUYERS) == 't' || !buyer;
+}
+
+static struct json_object *
+holder_json(const PGresult *tk, int i)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(
+	    o, "userId", json_object_new_string(PQgetvalue(tk, i, TK_HOLDER)));
+	json_object_object_add(o, "name",
+	    json_object_new_string(PQgetvalue(tk, i, TK_HOLDER_NAME)));
+	json_object_object_add(
+	    o, "email", zt_json_nullable(zt_db_val(tk, i, TK_HOLDER_EMAIL)));
+	json_object_object_add(
+	    o, "phone", zt_json_nullable(zt_db_val(tk, i, TK_HOLDER_PHONE)));
+	return o;
+}
 enum payment_col { PAY_ORDER, PAY_STATUS, PAY_AMOUNT, PAY_REFUNDED };
 static struct zt_sql q_get_payment = ZT_SQL("bk_get_payment",
     "SELECT provider_order_id, status, amount_paise, refunded_paise"
@@ -256,10 +295,19 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 	}
 	json_object_object_add(b, "items", items);
 	tickets = json_object_new_array();
-	for (int i = 0; i < PQntuples(tk); i++)
-		json_object_array_add(
-		    tickets, ticket_json(tk, i, 0, opt_str(tk, i, TK_STATUS),
-				 opt_str(tk, i, TK_CHECKED)));
+	/* an organizer (a tenant in scope, not the buyer) sees every row;
+	 * anyone else (the buyer, a job's PDF) the buyer's */
+	int buyer = strcmp(PQgetvalue(r, 0, GET_USER), req->user_id) == 0 ||
+		    req->tenant_id[0] == '\0';
+	for (int i = 0; i < PQntuples(tk); i++) {
+		if (!ticket_shown(tk, i, buyer))
+			continue;
+		struct json_object *x = ticket_json(tk, i, 0,
+		    opt_str(tk, i, TK_STATUS), opt_str(tk, i, TK_CHECKED));
+		if (*PQgetvalue(tk, i, TK_BUYERS) != 't')
+			json_object_object_add(x, "holder", holder_json(tk, i));
+		json_object_array_add(tickets, x);
+	}
 	json_object_object_add(b, "tickets", tickets);
 	if (strcmp(PQgetvalue(r, 0, GET_USER), req->user_id) == 0 &&
 	    (e = zt__booking_add_qr(req, tickets, PQgetvalue(r, 0, GET_TENANT),

@@ -136,7 +136,7 @@ static struct zt_sql q_catalogue = ZT_SQL("event_catalogue",
     " (SELECT min(x.p) FROM (SELECT pc.price_paise AS p"
     "   FROM price_categories pc WHERE pc.event_id = e.id UNION ALL"
     "   SELECT tt.price_paise FROM ticket_types tt"
-    "   WHERE tt.event_id = e.id) x)"
+    "   WHERE tt.event_id = e.id AND NOT tt.hidden) x)"
     " FROM events e JOIN tenants t ON t.id = e.tenant_id"
     " WHERE e.status = 'published' AND t.status = 'active'"
     " AND e.unlisted_at IS NULL"

@@ -4,6 +4,7 @@
 #include "zt_db.h"
 #include "zt_json.h"
 #include "zt_keys.h"
+#include "zt_promo.h"
 #include "zt_live.h"
 #include "zt_log.h"
 #include "zt_lua.h"
@@ -230,7 +231,9 @@ zt_hold_parse(
 	    (e = zt_json_array(req, body, "seatIds", ZT_OPTIONAL,
 		 ZT_HOLD_MAX_SEATS, &seats, NULL)) != ZT_OK ||
 	    (e = zt_json_array(req, body, "ga", ZT_OPTIONAL, ZT_HOLD_MAX_TYPES,
-		 &ga, NULL)) != ZT_OK)
+		 &ga, NULL)) != ZT_OK ||
+	    (e = zt_json_str(req, body, "promoCode", ZT_OPTIONAL, 64,
+		 &out->promo_code, NULL)) != ZT_OK)
 		return e;
 
 	out->nseats = list_len(seats);
@@ -293,10 +296,48 @@ fail_ids(struct zt_req *req, const char *code, const char *key,
 	return zt_fail(req, ZT_EINVALID, code, "%s", msg);
 }
 
+/*
+ * A hidden type (docs/commerce.md) is held only with a code that unlocks
+ * it: without a code it is as unknown as a type of another event (the
+ * public layout does not list it); with one, the code is looked up once
+ * per request (*unlocked caches what it names) and must name the type.
+ * Giving units back (quantity 0) needs no code.
+ */
+static enum zt_err
+check_hidden(struct zt_req *req, const struct zt_salemap *m,
+    const struct zt_hold_request *r, const char **unlocked,
+    struct json_object *unknown)
+{
+	enum zt_err e;
+	for (size_t i = 0; i < r->nga; i++) {
+		const struct zt_sale_type *t =
+		    zt_salemap_type(m, r->ga[i].type_id);
+		if (t == NULL || !t->hidden || r->ga[i].quantity == 0)
+			continue;
+		if (r->promo_code == NULL || *r->promo_code == '\0') {
+			json_object_array_add(
+			    unknown, json_object_new_string(t->id));
+			continue;
+		}
+		if (*unlocked == NULL &&
+		    (e = zt_promo_unlocks(req, m->tenant_id, m->event_id,
+			 r->promo_code, unlocked)) != ZT_OK)
+			return e;
+		if (!zt_promo_unlocks_type(*unlocked, t->id)) {
+			zt_fail_detail(
+			    req, "field", json_object_new_string("promoCode"));
+			return zt_fail(req, ZT_EINVALID, "promo_required",
+			    "this promo code does not unlock the ticket type "
+			    "you chose");
+		}
+	}
+	return ZT_OK;
+}
+
 /* The event's rules that need no Redis: sale state, seats, types. */
 static enum zt_err
 check_request(struct zt_req *req, const struct zt_salemap *m,
-    const struct zt_hold_request *r, long long now)
+    const struct zt_hold_request *r, long long now, const char **unlocked)
 {
 	struct json_object *unknown = json_object_new_array();
 	struct json_object *blocked = json_object_new_array();
@@ -328,6 +369,9 @@ check_request(struct zt_req *req, const struct zt_salemap *m,
 		if (zt_salemap_type(m, r->ga[i].type_id) == NULL)
 			json_object_array_add(
 			    unknown, json_object_new_string(r->ga[i].type_id));
+	if (json_object_array_length(unknown) == 0 &&
+	    (e = check_hidden(req, m, r, unlocked, unknown)) != ZT_OK)
+		goto out;
 	if (json_object_array_length(unknown) > 0) {
 		e = fail_ids(req, "unknown_ticket_types", "ticketTypeIds",
 		    json_object_get(unknown),
@@ -484,11 +528,12 @@ zt_hold_lock(
 	enum zt_err e;
 
 	const char *addr = zt_rate_digest(req, "hold-ip", zt_rate_addr(req));
+	const char *unlocked = NULL; /* what r->promo_code unlocks */
 
 	zt_uuid_new(hold_id);
 	for (int reloaded = 0, seeded = 0, again = 1; again;) {
 		if ((e = zt_salemap_get(req, r->event_id, &m)) != ZT_OK ||
-		    (e = check_request(req, m, r, now)) != ZT_OK)
+		    (e = check_request(req, m, r, now, &unlocked)) != ZT_OK)
 			return e;
 		/* the waiting room's pass: checked in C, no round trip
 		 * (docs/waiting-room.md); a refusal on a map older than an

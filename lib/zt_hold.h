@@ -80,10 +80,12 @@ struct zt_hold_request {
 	const char **seats;
 	size_t nga;
 	struct zt_hold_ga *ga;
+	const char *promo_code; /* unlocks hidden types; NULL when absent */
 };
 
 /*
- * Read {eventId, seatIds:[…], ga:[{ticketTypeId, quantity}]} from body.
+ * Read {eventId, seatIds:[…], ga:[{ticketTypeId, quantity}], promoCode?}
+ * from body.
  * 400 naming the field for: a missing or malformed eventId, ids that are
  * not UUIDs, duplicates, more than ZT_HOLD_MAX_SEATS seats or
  * ZT_HOLD_MAX_TYPES types, a quantity outside 0…ZT_HOLD_MAX_QTY, and a

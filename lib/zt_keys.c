@@ -48,6 +48,12 @@ zt_keys_revoked(struct zt_arena *a, const char *user_id)
 	return zt_arena_printf(a, "zt:revoked:%s", user_id);
 }
 
+const char *
+zt_keys_revoked_session(struct zt_arena *a, const char *sid)
+{
+	return zt_arena_printf(a, "zt:revoked:s:%s", sid);
+}
+
 static const char *const q_suffix[ZT_KEY__Q_COUNT] = {
     [ZT_KEY_Q_STATE] = "q",
     [ZT_KEY_Q_PRE] = "q:pre",

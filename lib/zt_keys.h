@@ -54,6 +54,11 @@ const char *zt_keys_oidc(struct zt_arena *a, const char *digest);
  * are refused (zt_session_revoke_user; lives one access-token lifetime). */
 const char *zt_keys_revoked(struct zt_arena *a, const char *user_id);
 
+/* zt:revoked:s:<family>: an ended session, whose access tokens (claim
+ * "sid") are refused (zt_session_revoke_sessions; lives one access-token
+ * lifetime). */
+const char *zt_keys_revoked_session(struct zt_arena *a, const char *sid);
+
 /* The waiting room of an event (docs/waiting-room.md), on the event's
  * hash tag: zt:{ev:<event>}:q:<suffix>; the order is the KEYS order of
  * lib/lua/queue_prelude.lua. */

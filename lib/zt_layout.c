@@ -119,8 +119,11 @@ static struct zt_sql q_types = ZT_SQL("layout_types",
     "SELECT id, name, description, price_paise, capacity, sold,"
     " per_order_limit, extract(epoch FROM sales_starts_at)::bigint,"
     " extract(epoch FROM sales_ends_at)::bigint"
-    " FROM ticket_types WHERE event_id = $1 ORDER BY sort_order, name",
-    1);
+    " FROM ticket_types WHERE event_id = $1"
+    /* a hidden type is for organizers and the code's holders only
+     * (POST /api/events/:id/unlock, docs/commerce.md) */
+    " AND ($2::boolean OR NOT hidden) ORDER BY sort_order, name",
+    2);
 static struct zt_sql q_counts = ZT_SQL("layout_counts",
     "SELECT count(*) FILTER (WHERE NOT blocked), count(*),"
     " (SELECT count(*) FROM ticket_types WHERE event_id = $1)"

@@ -260,18 +260,37 @@ zt_profile_sessions(struct zt_req *req, struct json_object **out)
 	return ZT_OK;
 }
 
+/* the ended sessions of r (first column): their access tokens are
+ * refused from now on (docs/auth.md, "Sessions") */
+static enum zt_err
+ended_tokens(struct zt_req *req, const PGresult *r)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	size_t n = (size_t)PQntuples(r);
+	const char **ids = zt_arena_array(req->arena, n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		ids[i] = PQgetvalue(r, (int)i, 0);
+	if (zt_session_revoke_sessions(req, &err, ids, n) != ZT_OK)
+		return zt_fail_error(req, &err);
+	return ZT_OK;
+}
+
 enum zt_err
 zt_profile_session_end(struct zt_req *req, const char *family_id)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {family_id, req->user_id};
 	PGresult *r;
+	enum zt_err e;
 	if (zt_db_begin(req, &err) != ZT_OK ||
 	    (r = zt_db_exec(req, &err, &q_end, p)) == NULL)
 		return zt_fail_error(req, &err);
 	if (PQntuples(r) == 0)
 		return zt_fail(
 		    req, ZT_ENOTFOUND, "session_not_found", "no such session");
+	/* its access tokens stop too; a Redis failure rolls the end back */
+	if ((e = ended_tokens(req, r)) != ZT_OK)
+		return e;
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	return ZT_OK;
@@ -290,9 +309,15 @@ zt_profile_sessions_end_others(struct zt_req *req, int *ended)
 		return zt_fail_error(req, &err);
 	if ((e = current_family(req, &cur)) != ZT_OK)
 		return e;
+	/* without the cookie (an API client), the token's own session */
+	if (cur == NULL && req->sid[0] != '\0')
+		cur = req->sid;
 	const char *p[2] = {req->user_id, cur};
-	if ((r = zt_db_exec(req, &err, &q_end_others, p)) == NULL ||
-	    zt_db_commit(req, &err) != ZT_OK)
+	if ((r = zt_db_exec(req, &err, &q_end_others, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if ((e = ended_tokens(req, r)) != ZT_OK)
+		return e;
+	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	*ended = PQntuples(r);
 	return ZT_OK;

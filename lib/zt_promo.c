@@ -5,6 +5,7 @@
 #include "zt_json.h"
 #include "zt_price.h"
 #include "zt_rate.h"
+#include "zt_salemap.h"
 #include "zt_team.h"
 
 #include <ctype.h>
@@ -139,6 +140,24 @@ static struct zt_sql q_export = ZT_SQL("promo_export",
     " FROM promo_codes WHERE tenant_id = $1 AND batch_id = $2 ORDER BY code",
     2);
 
+/* the event of a public event (public_read), for the buyer's reveal */
+static struct zt_sql q_event_tenant = ZT_SQL(
+    "promo_event_tenant", "SELECT tenant_id FROM events WHERE id = $1", 1);
+/* the hidden types of event $1 among the ids $2 */
+static struct zt_sql q_revealed = ZT_SQL("promo_revealed",
+    "SELECT id, name, description, price_paise, capacity,"
+    " capacity - sold, per_order_limit,"
+    " extract(epoch FROM sales_starts_at)::bigint,"
+    " extract(epoch FROM sales_ends_at)::bigint"
+    " FROM ticket_types WHERE event_id = $1 AND hidden"
+    " AND id = ANY($2::uuid[]) ORDER BY sort_order, name",
+    2);
+/* an unlocking code hides its types: the events whose sale maps change */
+static struct zt_sql q_hidden_events = ZT_SQL("promo_hidden_events",
+    "SELECT DISTINCT event_id FROM ticket_types WHERE tenant_id = $1"
+    " AND id = ANY($2::uuid[])",
+    2);
+
 /* ------------------------------------------------------- buyer side ---- */
 
 static const struct zt_rate_backoff misses = {
@@ -195,14 +214,53 @@ kind_of(const char *kind)
 	return ZT_PROMO_UNLOCK;
 }
 
+/*
+ * The usable code (as typed) of tenant for event_id: one row of q_find in
+ * *r, inside the open transaction.  Every lookup counts as a miss until
+ * the code is found: guessing is slowed down, concurrent guesses included.
+ */
+static enum zt_err
+find_code(struct zt_req *req, const char *tenant, const char *event_id,
+    const char *code, PGresult **r)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	char norm[48];
+	const char *key, *state;
+	enum zt_err e;
+
+	key = zt_arena_printf(req->arena, "%s", req->user_id);
+	if ((e = zt_rate_hit(req, "promo_addr", zt_rate_addr(req), 600, 600)) !=
+		ZT_OK ||
+	    (e = zt_rate_fail_take(req, "promo", key, &misses)) != ZT_OK)
+		return e;
+	if (!normalise(code, norm, sizeof(norm)))
+		return refuse(req, "promo_unknown", "no such promo code");
+	const char *p[3] = {tenant, norm, event_id};
+	if ((*r = zt_db_exec(req, &err, &q_find, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (PQntuples(*r) == 0)
+		return refuse(req, "promo_unknown", "no such promo code");
+	if ((e = zt_rate_fail_clear(req, "promo", key)) != ZT_OK)
+		return e;
+	state = PQgetvalue(*r, 0, FIND_STATE);
+	if (strcmp(state, "disabled") == 0)
+		return refuse(req, "promo_disabled",
+		    "this promo code is no longer accepted");
+	if (strcmp(state, "not_yet") == 0)
+		return refuse(req, "promo_not_yet_valid",
+		    "this promo code is not valid yet");
+	if (strcmp(state, "expired") == 0)
+		return refuse(
+		    req, "promo_expired", "this promo code has expired");
+	return ZT_OK;
+}
+
 enum zt_err
 zt_promo_apply(struct zt_req *req, const char *tenant, const char *event_id,
     const char *code, struct zt_promo_line *lines, size_t n,
     struct zt_promo_use *use)
 {
-	struct zt_error err = ZT_ERROR_INIT;
-	char norm[48];
-	const char *key, *types, *cats, *state;
+	const char *types, *cats;
 	PGresult *r;
 	enum zt_err e;
 	int eligible = 0;
@@ -215,32 +273,8 @@ zt_promo_apply(struct zt_req *req, const char *tenant, const char *event_id,
 				    "this ticket type needs a promo code");
 		return ZT_OK;
 	}
-	/* every lookup counts as a miss until the code is found: guessing
-	 * is slowed down, concurrent guesses included */
-	key = zt_arena_printf(req->arena, "%s", req->user_id);
-	if ((e = zt_rate_hit(req, "promo_addr", zt_rate_addr(req), 600, 600)) !=
-		ZT_OK ||
-	    (e = zt_rate_fail_take(req, "promo", key, &misses)) != ZT_OK)
+	if ((e = find_code(req, tenant, event_id, code, &r)) != ZT_OK)
 		return e;
-	if (!normalise(code, norm, sizeof(norm)))
-		return refuse(req, "promo_unknown", "no such promo code");
-	const char *p[3] = {tenant, norm, event_id};
-	if ((r = zt_db_exec(req, &err, &q_find, p)) == NULL)
-		return zt_fail_error(req, &err);
-	if (PQntuples(r) == 0)
-		return refuse(req, "promo_unknown", "no such promo code");
-	if ((e = zt_rate_fail_clear(req, "promo", key)) != ZT_OK)
-		return e;
-	state = PQgetvalue(r, 0, FIND_STATE);
-	if (strcmp(state, "disabled") == 0)
-		return refuse(req, "promo_disabled",
-		    "this promo code is no longer accepted");
-	if (strcmp(state, "not_yet") == 0)
-		return refuse(req, "promo_not_yet_valid",
-		    "this promo code is not valid yet");
-	if (strcmp(state, "expired") == 0)
-		return refuse(
-		    req, "promo_expired", "this promo code has expired");
 	types = PQgetvalue(r, 0, FIND_TYPES);
 	cats = PQgetvalue(r, 0, FIND_CATS);
 	enum zt_price_promo kind = kind_of(PQgetvalue(r, 0, FIND_KIND));
@@ -538,9 +572,12 @@ zt_promo_create(
 			    "no such event");
 		return zt_fail_error(req, &err);
 	}
+	PGresult *hidden = NULL;
 	if (strcmp(kind, "unlock") == 0) {
 		const char *hp[2] = {req->tenant_id, types};
-		if (zt_db_exec(req, &err, &q_hide, hp) == NULL)
+		if (zt_db_exec(req, &err, &q_hide, hp) == NULL ||
+		    (hidden = zt_db_exec(req, &err, &q_hidden_events, hp)) ==
+			NULL)
 			return zt_fail_error(req, &err);
 	}
 	struct json_object *d = json_object_new_object();
@@ -551,6 +588,9 @@ zt_promo_create(
 		return e;
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
+	/* holds read the hidden flag from the sale maps */
+	for (int i = 0; hidden != NULL && i < PQntuples(hidden); i++)
+		zt_salemap_touch(req, PQgetvalue(hidden, i, 0));
 	if (has_code) {
 		*out = code_json(r, 0);
 		return ZT_OK;
@@ -638,5 +678,108 @@ zt_promo_export(
 		    PQgetvalue(r, i, 2), PQgetvalue(r, i, 3));
 	*csv = b;
 	*len = n < cap ? n : cap - 1;
+	return ZT_OK;
+}
+
+/* ------------------------------------------------ hidden ticket types ---- */
+
+enum zt_err
+zt_promo_unlocks(struct zt_req *req, const char *tenant, const char *event_id,
+    const char *code, const char **types)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	PGresult *r;
+	enum zt_err e;
+	*types = "";
+	if (zt_db_begin_tenant(req, &err, tenant, req->user_id) != ZT_OK)
+		return zt_fail_error(req, &err);
+	e = find_code(req, tenant, event_id, code, &r);
+	zt_db_rollback();
+	if (e != ZT_OK)
+		return e;
+	*types = zt_arena_strdup(req->arena, PQgetvalue(r, 0, FIND_TYPES));
+	return ZT_OK;
+}
+
+int
+zt_promo_unlocks_type(const char *types, const char *type_id)
+{
+	return listed(types, type_id);
+}
+
+static struct json_object *
+revealed_json(const PGresult *r, int i)
+{
+	struct json_object *o = json_object_new_object();
+	json_object_object_add(
+	    o, "id", json_object_new_string(PQgetvalue(r, i, 0)));
+	json_object_object_add(
+	    o, "name", json_object_new_string(PQgetvalue(r, i, 1)));
+	json_object_object_add(
+	    o, "description", json_object_new_string(PQgetvalue(r, i, 2)));
+	json_object_object_add(
+	    o, "pricePaise", json_object_new_int64(atoll(PQgetvalue(r, i, 3))));
+	json_object_object_add(
+	    o, "capacity", json_object_new_int64(atoll(PQgetvalue(r, i, 4))));
+	json_object_object_add(
+	    o, "available", json_object_new_int64(atoll(PQgetvalue(r, i, 5))));
+	json_object_object_add(o, "perOrderLimit",
+	    json_object_new_int64(atoll(PQgetvalue(r, i, 6))));
+	json_object_object_add(
+	    o, "salesStartsAt", zt_json_epoch(zt_db_val(r, i, 7)));
+	json_object_object_add(
+	    o, "salesEndsAt", zt_json_epoch(zt_db_val(r, i, 8)));
+	json_object_object_add(o, "hidden", json_object_new_boolean(1));
+	return o;
+}
+
+static const char *const reveal_keys[] = {"promoCode", NULL};
+
+enum zt_err
+zt_promo_reveal(struct zt_req *req, const char *event_id,
+    struct json_object *in, struct json_object **out)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	const char *code = NULL, *tenant, *types;
+	PGresult *r;
+	enum zt_err e;
+
+	*out = NULL;
+	if (in == NULL || !json_object_is_type(in, json_type_object))
+		return zt_fail(
+		    req, ZT_EBADREQ, "invalid_json", "send {\"promoCode\": …}");
+	if ((e = zt_json_known(req, in, NULL, reveal_keys)) != ZT_OK ||
+	    (e = zt_json_str(
+		 req, in, "promoCode", ZT_REQUIRED, 64, &code, NULL)) != ZT_OK)
+		return e;
+	if (!zt_is_uuid(event_id))
+		return zt_fail(
+		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
+	const char *p[2] = {zt_uuid_norm(req->arena, event_id), NULL};
+	if (zt_db_begin_public(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_event_tenant, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (PQntuples(r) == 0) {
+		zt_db_rollback();
+		return zt_fail(
+		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
+	}
+	tenant = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	if (zt_db_scope(req, &err, tenant, req->user_id) != ZT_OK)
+		return zt_fail_error(req, &err);
+	if ((e = find_code(req, tenant, p[0], code, &r)) != ZT_OK)
+		return e;
+	types = PQgetvalue(r, 0, FIND_TYPES);
+	p[1] = zt_arena_printf(req->arena, "{%s}", types);
+	if ((r = zt_db_exec(req, &err, &q_revealed, p)) == NULL)
+		return zt_fail_error(req, &err);
+	if (PQntuples(r) == 0) {
+		zt_db_rollback();
+		return refuse(req, "promo_not_applicable",
+		    "this promo code unlocks no ticket type of this event");
+	}
+	if (zt_db_commit_rows(
+		req, &err, r, "ticketTypes", revealed_json, out) != ZT_OK)
+		return zt_fail_error(req, &err);
 	return ZT_OK;
 }

@@ -66,6 +66,22 @@ enum zt_err zt_promo_redeem(
     struct zt_req *req, const struct zt_promo_use *use, const char *booking_id);
 
 /*
+ * Hidden ticket types.  zt_promo_unlocks: the code (as typed) of tenant
+ * for event_id, looked up like zt_promo_apply (counted against guessing,
+ * 422 naming promoCode when unknown, disabled or out of its window), in
+ * its own transaction; *types = the comma-separated ids of the ticket
+ * types it names ("" for none).  zt_promo_unlocks_type: is type_id one of
+ * them?  zt_promo_reveal: POST /api/events/:id/unlock {promoCode}: the
+ * event's hidden types the code unlocks, {ticketTypes: [...]} shaped like
+ * the public layout's (422 promo_not_applicable when none).
+ */
+enum zt_err zt_promo_unlocks(struct zt_req *req, const char *tenant,
+    const char *event_id, const char *code, const char **types);
+int zt_promo_unlocks_type(const char *types, const char *type_id);
+enum zt_err zt_promo_reveal(struct zt_req *req, const char *event_id,
+    struct json_object *in, struct json_object **out);
+
+/*
  * POST /api/tenants/me/promo-codes: one code ({code, …}, 201 the code) or
  * count single-use codes ({count, prefix?, …}, 201 {batchId, codes}).
  */

@@ -51,6 +51,7 @@ struct zt_req {
 	char user_id[ZT_UUID_BUF];   /* "" when anonymous */
 	char tenant_id[ZT_UUID_BUF]; /* active tenant, "" when none */
 	char role[16];		     /* role in the active tenant */
+	char sid[ZT_UUID_BUF];	     /* the token's session, "" when none */
 	/* the API token that authenticated the request (zt_apitoken.h),
 	 * "" for a signed-in person */
 	char apitoken_id[ZT_UUID_BUF];

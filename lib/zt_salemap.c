@@ -26,7 +26,8 @@ static struct zt_sql q_seats = ZT_SQL(
     "salemap_seats", "SELECT id, blocked FROM seats WHERE event_id = $1", 1);
 static struct zt_sql q_types = ZT_SQL("salemap_types",
     "SELECT id, capacity, sold, per_order_limit, " MS(
-	"sales_starts_at") ", " MS("sales_ends_at") " FROM ticket_types WHERE "
+	"sales_starts_at") ", " MS("sales_ends_at") ", hidden"
+						    " FROM ticket_types WHERE "
 						    "event_id = $1",
     1);
 static struct zt_sql q_seat_event =
@@ -208,6 +209,7 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 			t->per_order_limit = (int)num(r, row, 3);
 			t->sales_start_ms = num(r, row, 4);
 			t->sales_end_ms = num(r, row, 5);
+			t->hidden = PQgetvalue(r, row, 6)[0] == 't';
 		}
 	}
 	if (zt_db_commit(req, &err) != ZT_OK)

@@ -42,6 +42,7 @@ struct zt_sale_type {
 	int sold; /* as of loading: seeds the Redis counter, never a guard */
 	int per_order_limit;
 	long long sales_start_ms, sales_end_ms; /* 0: no bound */
+	int hidden; /* unlocked by a promo code only (docs/commerce.md) */
 };
 
 struct zt_salemap {

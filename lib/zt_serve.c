@@ -72,8 +72,10 @@ zt_authenticate(struct zt_req *req, enum zt_auth auth)
 		return zt_fail(req, ZT_EUNAUTH, "invalid_token",
 		    "the access token is invalid or expired");
 	}
-	/* a deleted account's tokens stop at once (docs/privacy.md) */
-	if (auth != ZT_AUTH_ADMIN && zt_session_revoked(req, c.sub, c.iat)) {
+	/* a deleted account's tokens, and those of an ended session, stop at
+	 * once (docs/privacy.md, docs/auth.md): one Redis round trip */
+	if (auth != ZT_AUTH_ADMIN &&
+	    zt_session_revoked(req, c.sub, c.sid, c.iat)) {
 		zt_log_info("auth", "token refused: user revoked");
 		if (auth == ZT_AUTH_PUBLIC)
 			return ZT_OK;
@@ -83,6 +85,7 @@ zt_authenticate(struct zt_req *req, enum zt_auth auth)
 	req->authenticated = 1;
 	memcpy(req->user_id, c.sub, sizeof(req->user_id));
 	memcpy(req->tenant_id, c.tid, sizeof(req->tenant_id));
+	memcpy(req->sid, c.sid, sizeof(req->sid));
 	snprintf(req->role, sizeof(req->role), "%s", c.role);
 
 	switch (auth) {

@@ -175,10 +175,11 @@ zt_session_user(struct zt_req *req, const char *channel, const char *identifier,
 	return ZT_OK;
 }
 
-/* Add user, memberships and the access token for (user, tenant) to body. */
+/* Add user, memberships and the access token for (user, tenant) of the
+ * session sid (a refresh family; "" for none) to body. */
 static enum zt_err
 session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
-    struct json_object *body)
+    const char *sid, struct json_object *body)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {user_id, tenant_id};
@@ -231,8 +232,8 @@ session_body(struct zt_req *req, const char *user_id, const char *tenant_id,
 	json_object_object_add(body, "memberships", ms);
 	if (*role == '\0')
 		tenant_id = "";
-	tok = zt_token_issue(&zt_g.cfg, req->arena, ZT_TOKEN_AUD, user_id,
-	    tenant_id, role, (long)time(NULL), zt_g.cfg.access_ttl);
+	tok = zt_token_issue_sid(&zt_g.cfg, req->arena, ZT_TOKEN_AUD, user_id,
+	    tenant_id, role, sid, (long)time(NULL), zt_g.cfg.access_ttl);
 	if (tok == NULL)
 		return zt_fail(req, ZT_EINTERNAL, NULL, "internal error");
 	json_object_object_add(
@@ -295,14 +296,15 @@ zt_session_start(
 	if ((r = zt_db_exec(req, &err, &q_family_new, p)) == NULL)
 		return zt_fail_error(req, &err);
 	randombytes_buf(raw, sizeof(raw));
-	p[0] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	const char *family = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
+	p[0] = family;
 	p[1] = zt_session_token_hash(req, raw);
 	p[2] = NULL;
 	p[3] = ttl;
 	if (zt_db_exec(req, &err, &q_token_new, p) == NULL)
 		return zt_fail_error(req, &err);
 	body = json_object_new_object();
-	if ((e = session_body(req, user_id, tenant, body)) == ZT_OK &&
+	if ((e = session_body(req, user_id, tenant, family, body)) == ZT_OK &&
 	    zt_db_commit(req, &err) != ZT_OK)
 		e = zt_fail_error(req, &err);
 	if (e != ZT_OK) {
@@ -427,7 +429,7 @@ zt_session_refresh(
 		active = tenant_id;
 	}
 	body = json_object_new_object();
-	if ((e = session_body(req, user_id, active, body)) == ZT_OK &&
+	if ((e = session_body(req, user_id, active, family, body)) == ZT_OK &&
 	    zt_db_commit(req, &err) != ZT_OK)
 		e = zt_fail_error(req, &err);
 	if (e != ZT_OK) {
@@ -466,6 +468,12 @@ zt_session_logout(struct zt_req *req, struct zt_session_answer *out)
 		p[0] = zt_arena_strdup(req->arena, PQgetvalue(r, 0, TL_FAMILY));
 		if (zt_db_exec(req, &err, &q_family_revoke, p) == NULL)
 			return zt_fail_error(req, &err);
+		/* its access tokens too; best effort: signing out never fails
+		 * on Redis (the tokens then live out their minutes) */
+		struct zt_error rerr = ZT_ERROR_INIT;
+		if (zt_session_revoke_sessions(req, &rerr, p, 1) != ZT_OK)
+			zt_log_warn("auth", "logout: access tokens not cut: %s",
+			    rerr.msg);
 	}
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
@@ -482,8 +490,8 @@ zt_session_me(struct zt_req *req, struct json_object **out)
 	if (zt_db_begin(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
 	body = json_object_new_object();
-	if ((e = session_body(req, req->user_id, req->tenant_id, body)) ==
-		ZT_OK &&
+	if ((e = session_body(
+		 req, req->user_id, req->tenant_id, req->sid, body)) == ZT_OK &&
 	    zt_db_commit(req, &err) != ZT_OK)
 		e = zt_fail_error(req, &err);
 	if (e != ZT_OK) {
@@ -505,7 +513,8 @@ enum zt_err
 zt_session_token_for(struct zt_req *req, const char *user_id,
     const char *tenant_id, struct json_object *body)
 {
-	return session_body(req, user_id, tenant_id, body);
+	/* the caller's session goes on with the new token */
+	return session_body(req, user_id, tenant_id, req->sid, body);
 }
 
 /* ---- access tokens refused before they expire ---- */
@@ -527,16 +536,51 @@ zt_session_revoke_user(
 	return ZT_OK;
 }
 
+enum zt_err
+zt_session_revoke_sessions(struct zt_req *req, struct zt_error *err,
+    const char *const *families, size_t n)
+{
+	/* not the hot path: one SET per ended session */
+	for (size_t i = 0; i < n; i++) {
+		redisReply *rr =
+		    zt_redis_cmd(zt_g.redis, req, err, "SET %s 1 EX %d",
+			zt_keys_revoked_session(req->arena, families[i]),
+			zt_g.cfg.access_ttl + 60);
+		if (rr == NULL)
+			return err->err;
+		if (rr->type == REDIS_REPLY_ERROR) {
+			err->err = ZT_EINTERNAL;
+			snprintf(err->msg, sizeof(err->msg), "internal error");
+			return err->err;
+		}
+	}
+	return ZT_OK;
+}
+
 int
-zt_session_revoked(struct zt_req *req, const char *user_id, long iat)
+zt_session_revoked(
+    struct zt_req *req, const char *user_id, const char *sid, long iat)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	redisReply *rr = zt_redis_cmd(zt_g.redis, req, &err, "GET %s",
-	    zt_keys_revoked(req->arena, user_id));
+	const char *user_key = zt_keys_revoked(req->arena, user_id);
+	redisReply *rr, *u;
+	if (sid != NULL && *sid != '\0')
+		rr = zt_redis_cmd(zt_g.redis, req, &err, "MGET %s %s", user_key,
+		    zt_keys_revoked_session(req->arena, sid));
+	else
+		rr = zt_redis_cmd(zt_g.redis, req, &err, "GET %s", user_key);
 	if (rr == NULL || rr->type == REDIS_REPLY_ERROR) {
 		zt_log_warn("auth", "revoked-user check skipped: %s",
 		    rr == NULL ? err.msg : "redis error");
 		return 0;
 	}
-	return rr->type == REDIS_REPLY_STRING && iat <= atoll(rr->str);
+	u = rr;
+	if (rr->type == REDIS_REPLY_ARRAY) {
+		if (rr->elements != 2)
+			return 0;
+		if (rr->element[1]->type == REDIS_REPLY_STRING)
+			return 1; /* the session was ended */
+		u = rr->element[0];
+	}
+	return u->type == REDIS_REPLY_STRING && iat <= atoll(u->str);
 }

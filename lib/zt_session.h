@@ -66,12 +66,24 @@ enum zt_err zt_session_revoke_user(
     struct zt_req *req, struct zt_error *err, const char *user_id);
 
 /*
- * 1 when an access token of user_id issued at iat was revoked by
- * zt_session_revoke_user, else 0.  One GET on the request's Redis
- * connection; when Redis cannot answer it logs and returns 0 (the token
- * then lives out its lifetime, as before this check existed).
+ * Refuse, from now on, every access token of the n sessions (refresh
+ * families): SET zt:revoked:s:<family> for one access
+ * token lifetime each.  Call it before committing the
+ * change it follows, as zt_session_revoke_user.
  */
-int zt_session_revoked(struct zt_req *req, const char *user_id, long iat);
+enum zt_err zt_session_revoke_sessions(struct zt_req *req, struct zt_error *err,
+    const char *const *families, size_t n);
+
+/*
+ * 1 when an access token of user_id issued at iat was revoked by
+ * zt_session_revoke_user, or its session sid ("" for none) by
+ * zt_session_revoke_sessions, else 0.  One GET (MGET with a session) on
+ * the request's Redis connection; when Redis cannot answer it logs and
+ * returns 0 (the token then lives out its lifetime, as before this check
+ * existed).
+ */
+int zt_session_revoked(
+    struct zt_req *req, const char *user_id, const char *sid, long iat);
 
 /* Revoke the cookie's family (if any); out is a 204 (no body) clearing
  * the cookie. */

@@ -15,6 +15,14 @@ char *
 zt_token_issue(const struct zt_config *cfg, struct zt_arena *a, const char *aud,
     const char *sub, const char *tid, const char *role, long now, int ttl)
 {
+	return zt_token_issue_sid(cfg, a, aud, sub, tid, role, NULL, now, ttl);
+}
+
+char *
+zt_token_issue_sid(const struct zt_config *cfg, struct zt_arena *a,
+    const char *aud, const char *sub, const char *tid, const char *role,
+    const char *sid, long now, int ttl)
+{
 	const struct zt_jwt_key *k = zt_config_jwt_key(cfg, cfg->jwt_kid);
 	jwt_t *j = NULL;
 	char *enc = NULL, *out = NULL;
@@ -33,6 +41,8 @@ zt_token_issue(const struct zt_config *cfg, struct zt_arena *a, const char *aud,
 		goto out;
 	if (role != NULL && *role != '\0' &&
 	    jwt_add_grant(j, "role", role) != 0)
+		goto out;
+	if (sid != NULL && *sid != '\0' && jwt_add_grant(j, "sid", sid) != 0)
 		goto out;
 	enc = jwt_encode_str(j);
 	if (enc != NULL)
@@ -202,7 +212,9 @@ zt_token_verify(const struct zt_config *cfg, const char *aud, const char *token,
 	    !zt_is_uuid(out->sub) ||
 	    copy_claim(p, "tid", out->tid, sizeof(out->tid), 0) != 0 ||
 	    (out->tid[0] && !zt_is_uuid(out->tid)) ||
-	    copy_claim(p, "role", out->role, sizeof(out->role), 0) != 0) {
+	    copy_claim(p, "role", out->role, sizeof(out->role), 0) != 0 ||
+	    copy_claim(p, "sid", out->sid, sizeof(out->sid), 0) != 0 ||
+	    (out->sid[0] && !zt_is_uuid(out->sid))) {
 		*why = "bad claims";
 		goto out;
 	}

@@ -24,6 +24,7 @@ struct zt_claims {
 	char tid[ZT_UUID_BUF]; /* "" when no active tenant */
 	char role[16];
 	char aud[16];
+	char sid[ZT_UUID_BUF]; /* the session (refresh family), "" when none */
 	long iat, exp;
 };
 
@@ -34,6 +35,12 @@ struct zt_claims {
 char *zt_token_issue(const struct zt_config *cfg, struct zt_arena *a,
     const char *aud, const char *sub, const char *tid, const char *role,
     long now, int ttl);
+/* The same with the session it belongs to (claim "sid", a refresh
+ * family's id; NULL or "": none), so ending that session can refuse it
+ * at once (zt_session_revoke_sessions, docs/auth.md). */
+char *zt_token_issue_sid(const struct zt_config *cfg, struct zt_arena *a,
+    const char *aud, const char *sub, const char *tid, const char *role,
+    const char *sid, long now, int ttl);
 
 /*
  * Verify a compact JWT for audience aud.  Returns 0 and fills out, or -1

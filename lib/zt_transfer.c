@@ -4,7 +4,9 @@
 #include "zt_ident.h"
 #include "zt_audit.h"
 #include "zt_json.h"
+#include "zt_outbox.h"
 #include "zt_qr.h"
+#include "zt_server.h"
 #include "zt_team.h"
 #include "zt_ticket.h"
 #include "zt_uuid.h"
@@ -38,7 +40,9 @@ enum lock_col {
 	L_EMAIL,
 	L_PHONE,
 	L_FROM,
-	L_UNTIL
+	L_UNTIL,
+	L_TITLE,
+	L_NAME /* the holder's name, "" when none */
 };
 static struct zt_sql q_lock = ZT_SQL("tr_lock",
     "SELECT t.status, t.checked_in_at IS NOT NULL, t.transfers, t.event_id,"
@@ -46,7 +50,8 @@ static struct zt_sql q_lock = ZT_SQL("tr_lock",
     "  - make_interval(hours => coalesce(e.transfer_cutoff_hours, 0)),"
     " e.max_transfers, t.user_id, u.email, u.phone,"
     " extract(epoch FROM e.starts_at - interval '12 hours')::bigint,"
-    " extract(epoch FROM e.ends_at + interval '6 hours')::bigint"
+    " extract(epoch FROM e.ends_at + interval '6 hours')::bigint,"
+    " e.title, coalesce(u.name, '')"
     " FROM tickets t JOIN events e ON e.id = t.event_id"
     " LEFT JOIN users u ON u.id = t.user_id WHERE t.id = $1 FOR UPDATE OF t",
     1);
@@ -178,6 +183,34 @@ lock_ticket(struct zt_req *req, const char *ticket_id, PGresult **r)
 
 /* ------------------------------------------------------------ offer ---- */
 
+/*
+ * The "ticket.transfer_offered" message (zt_outbox.c) to the recipient,
+ * queued in the offer's transaction: by email or SMS as the offer names
+ * them, with the accept link (web/transfer.html).  Only the sender's name
+ * is shown (never their email or phone); no name: "Someone".
+ */
+static enum zt_err
+queue_offer(struct zt_req *req, const char *channel, const char *recipient,
+    const char *transfer_id, const char *title, const char *sender)
+{
+	struct json_object *payload = json_object_new_object();
+	enum zt_err e;
+	json_object_object_add(payload, "template",
+	    json_object_new_string("ticket.transfer_offered"));
+	json_object_object_add(
+	    payload, "transferId", json_object_new_string(transfer_id));
+	json_object_object_add(
+	    payload, "eventTitle", json_object_new_string(title));
+	json_object_object_add(payload, "sender",
+	    json_object_new_string(*sender ? sender : "Someone"));
+	json_object_object_add(payload, "link",
+	    json_object_new_string(zt_arena_printf(req->arena,
+		"%s/transfer.html?id=%s", zt_g.cfg.public_url, transfer_id)));
+	e = zt_outbox_enqueue(req, channel, recipient, payload);
+	json_object_put(payload);
+	return e;
+}
+
 enum zt_err
 zt_transfer_offer(struct zt_req *req, const char *booking_id,
     const char *ticket_id, const char *email, const char *phone,
@@ -225,6 +258,10 @@ zt_transfer_offer(struct zt_req *req, const char *booking_id,
 		    "this ticket is yours already");
 	const char *op[6] = {tenant, PQgetvalue(r, 0, L_EVENT), hp[0],
 	    req->user_id, email ? to_email : NULL, phone ? to_phone : NULL};
+	const char *title =
+	    zt_arena_strdup(req->arena, PQgetvalue(r, 0, L_TITLE));
+	const char *sender =
+	    zt_arena_strdup(req->arena, PQgetvalue(r, 0, L_NAME));
 	if ((r = zt_db_exec(req, &err, &q_offer, op)) == NULL) {
 		if (strcmp(zt_db_sqlstate(), "23505") == 0)
 			return zt_fail(req, ZT_ECONFLICT, "transfer_pending",
@@ -233,7 +270,10 @@ zt_transfer_offer(struct zt_req *req, const char *booking_id,
 		return zt_fail_error(req, &err);
 	}
 	id = zt_arena_strdup(req->arena, PQgetvalue(r, 0, 0));
-	if ((e = audit(req, tenant, "ticket.transfer_offered", hp[0])) != ZT_OK)
+	if ((e = audit(req, tenant, "ticket.transfer_offered", hp[0])) !=
+		ZT_OK ||
+	    (e = queue_offer(req, email ? "email" : "sms",
+		 email ? to_email : to_phone, id, title, sender)) != ZT_OK)
 		return e;
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);

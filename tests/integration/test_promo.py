@@ -157,17 +157,67 @@ def test_a_hidden_type_is_sold_only_with_the_code_that_unlocks_it(
         shop, base_url, stack_var):
     t, m = org(shop, base_url, stack_var)
     ev = shop.event(t, seats=0, ga=[10], ga_price=20000)
+    title = f"Hidden pass {uuid.uuid4().hex[:8]}"
+    shop.one("update events set title = %s where id = %s returning id",
+             (title, ev["id"]), tenant=t)
     public = ev["ga"][0]
     sponsor = shop.one("insert into ticket_types (tenant_id, event_id, name,"
                        " price_paise, capacity) values (%s, %s, 'Sponsor',"
-                       " 20000, 10) returning id", (t, ev["id"]), tenant=t)[0]
+                       " 5000, 10) returning id", (t, ev["id"]), tenant=t)[0]
     make_code(m, code="sponsor", kind="unlock", ticketTypeIds=[sponsor],
               eventId=ev["id"])
     make_code(m, code="tenoff", kind="percent", value=10)
     assert shop.one("select hidden from ticket_types where id = %s",
                     (sponsor,), tenant=t)[0] is True
     b = buyer(shop, base_url, stack_var)
-    r = book(b, ev, ga={sponsor: 1})
+
+    # not listed: the public event, and the catalogue's "from" price
+    r = b.call("GET", f"/api/events/{ev['id']}")
+    assert r.status_code == 200, r.text
+    assert "Sponsor" not in r.text and sponsor not in r.text
+    assert [x["id"] for x in r.json()["ticketTypes"]] == [public]
+    r = b.call("GET", "/api/events", params={"q": title})
+    assert [e["priceFromPaise"] for e in r.json()["events"]] == [20000]
+
+    # not holdable without the code: as unknown as another event's type
+    def lock(code=None, qty=1):
+        body = {"eventId": ev["id"],
+                "ga": [{"ticketTypeId": sponsor, "quantity": qty}]}
+        if code is not None:
+            body["promoCode"] = code
+        return b.call("POST", "/api/seats/lock", body)
+
+    r = lock()
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "unknown_ticket_types"
+    r = lock("tenoff")             # a real code that does not name it
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "promo_required"
+    assert r.json()["field"] == "promoCode"
+    r = lock("no-such-code")
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "promo_unknown"
+    # nothing was held by the refusals
+    r = b.call("POST", "/api/bookings", {"eventId": ev["id"]})
+    assert r.status_code != 201, r.text
+
+    # the code reveals it (case-insensitive), a code that unlocks nothing
+    # here does not
+    r = b.call("POST", f"/api/events/{ev['id']}/unlock",
+               {"promoCode": "SPONSOR"})
+    assert r.status_code == 200, r.text
+    types = r.json()["ticketTypes"]
+    assert [(x["id"], x["name"], x["pricePaise"], x["available"])
+            for x in types] == [(sponsor, "Sponsor", 5000, 10)]
+    r = b.call("POST", f"/api/events/{ev['id']}/unlock",
+               {"promoCode": "tenoff"})
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "promo_not_applicable"
+
+    # held with the code, booked only with a code that names it
+    r = lock("Sponsor")
+    assert r.status_code == 200, r.text
+    r = b.call("POST", "/api/bookings", {"eventId": ev["id"]})
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "promo_required"
     assert r.json()["field"] == "promoCode"
@@ -178,10 +228,13 @@ def test_a_hidden_type_is_sold_only_with_the_code_that_unlocks_it(
     r = b.call("POST", "/api/bookings",
                {"eventId": ev["id"], "promoCode": "Sponsor"})
     assert r.status_code == 201, r.text
-    assert r.json()["subtotalPaise"] == 20000
+    assert r.json()["subtotalPaise"] == 5000
     # the public type does not need it, and the unlock code changes nothing
     r = book(buyer(shop, base_url, stack_var), ev, ga={public: 1})
     assert r.status_code == 201, r.text
+    # the organizer still sees the hidden type
+    r = m.call("GET", f"/api/events/mine/{ev['id']}")
+    assert r.status_code == 200 and sponsor in r.text
 
 
 def test_another_tenants_or_another_events_code_is_unknown(

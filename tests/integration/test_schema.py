@@ -282,6 +282,9 @@ class World:
             cur.execute("""insert into queue_marks (tenant_id, event_id,
                                frozen, k) values (%s, %s, 1, 1)""",
                         (t["id"], t["pub"]["id"]))
+            # a saved venue (sql/030)
+            cur.execute("""insert into venues (tenant_id, name, kind, layout)
+                           values (%s, 'Hall', 'ga', '{}')""", (t["id"],))
         return t
 
     @staticmethod
@@ -343,7 +346,7 @@ class World:
         return b
 
     def purge(self):
-        order = ["webhook_attempts", "webhook_deliveries", "webhook_endpoints",
+        order = ["venues", "webhook_attempts", "webhook_deliveries", "webhook_endpoints",
                  "api_tokens", "ticket_keys", "payment_discrepancies", "checkin_duplicates", "admissions", "gates", "ticket_transfers", "promo_redemptions", "promo_codes", "refunds", "payments", "payouts", "invoices", "tickets",
                  "booking_items", "bookings", "seats", "ticket_types", "price_categories",
                  "events", "invitations", "memberships", "tenant_payout_details",

@@ -3,6 +3,7 @@
 one admits, and the refusals (transfers off, to oneself, a checked-in or
 refunded ticket, someone else's ticket or transfer, the chain rule)."""
 
+import json
 import uuid
 
 import pytest
@@ -175,3 +176,56 @@ def test_transfer_rules_are_the_event_managers(gate, shop, base_url,
     r = gate.owner.call("PUT", f"/api/events/{uuid.uuid4()}/transfer-rules",
                         {"cutoffHours": 0})
     assert r.status_code == 404
+
+
+def test_the_recipient_gets_the_accept_link_and_the_organizer_sees_who_holds_it(
+        gate, shop, base_url, stack_var):
+    """The offer queues a message to the recipient (email or SMS, through
+    the outbox, in the offer's transaction) with the accept link; after
+    the accept, the organizer's booking view lists the recipient's new
+    ticket with its holder, while the buyer's view still shows only
+    their own rows."""
+    allow(gate, max_transfers=2)
+    _, tid = gate.qr(0)
+    friend = person(shop, base_url, stack_var, "friend")
+    shop.one("update users set name = 'Ravi Buyer' where id = %s returning id",
+             (gate.buyer.id,))
+    r = offer(gate.buyer, gate.booking["id"], tid, email=friend.email)
+    assert r.status_code == 201, r.text
+    tr = r.json()["id"]
+    rows = shop.all("select channel, recipient, payload from outbox"
+                    " where payload->>'transferId' = %s", (tr,))
+    assert len(rows) == 1
+    channel, recipient, payload = rows[0]
+    assert (channel, recipient) == ("email", friend.email)
+    assert payload["template"] == "ticket.transfer_offered"
+    assert payload["link"].endswith(f"/transfer.html?id={tr}")
+    assert payload["sender"] == "Ravi Buyer"
+    buyer_email = shop.one("select email from users where id = %s",
+                           (gate.buyer.id,))[0]
+    assert buyer_email not in json.dumps(payload)   # no sender address
+    r = friend.call("POST", f"/api/bookings/transfers/{tr}/accept")
+    assert r.status_code == 200, r.text
+    new = r.json()["ticket"]["id"]
+
+    # the organizer's view: the given row transferred, the new one live
+    # with its holder; no QR for anyone there
+    b = gate.manager.call("GET", f"/api/bookings/{gate.booking['id']}").json()
+    by_id = {t["id"]: t for t in b["tickets"]}
+    assert by_id[tid]["status"] == "transferred" and "holder" not in by_id[tid]
+    assert by_id[new]["status"] == "live"
+    assert by_id[new]["holder"]["userId"] == friend.id
+    assert by_id[new]["holder"]["email"] == friend.email
+    assert not any(t.get("qr") for t in b["tickets"])
+    # the buyer's view is unchanged: their rows only
+    mine = gate.buyer.call("GET", f"/api/bookings/{gate.booking['id']}").json()
+    assert new not in {t["id"] for t in mine["tickets"]}
+    # the friend passes it on by phone: an SMS this time
+    phone = "98" + uuid.uuid4().int.__str__()[:8]
+    r = friend.call("POST",
+                    f"/api/bookings/{gate.booking['id']}/tickets/{new}/transfer",
+                    {"phone": phone})
+    assert r.status_code == 201, r.text
+    rows = shop.all("select channel, recipient from outbox"
+                    " where payload->>'transferId' = %s", (r.json()["id"],))
+    assert rows == [("sms", "+91" + phone)]

@@ -13,8 +13,8 @@ static struct zt_sale_seat seats[] = {
 	{"bbbbbbbb-0000-4000-8000-000000000002", 0},
 };
 static struct zt_sale_type types[] = {
-	{"dddddddd-0000-4000-8000-000000000002", 100, 0, 10, 0, 0},
-	{"dddddddd-0000-4000-8000-000000000001", 50, 5, 4, 0, 0},
+	{"dddddddd-0000-4000-8000-000000000002", 100, 0, 10, 0, 0, 0},
+	{"dddddddd-0000-4000-8000-000000000001", 50, 5, 4, 0, 0, 1},
 };
 
 static struct zt_salemap

@@ -9,6 +9,7 @@ import { event as normEvent } from '../model.js';
 import { createSeatMap } from '../seatmap.js';
 import { generate, parseAisles, rowLabel } from '../layout.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
+import { venuePicker, chosenVenue, doneWithVenue } from './venue-pick.js';
 
 const root = $('#org-root');
 const form = $('#event-form');
@@ -237,7 +238,16 @@ async function save(e) {
     }
     if (ev && ev.status) status = ev.status;
     showStatus();
-    // then the seats and passes (PUT replaces the whole layout)
+    // then the seats and passes: a saved venue's copy, or the editor's
+    // own (PUT replaces the whole layout)
+    const venue = chosenVenue();
+    if (venue) {
+      const lay = await api.post(`/api/tenants/me/venues/${encodeURIComponent(venue)}/apply`, { eventId });
+      doneWithVenue();
+      fillFrom(normEvent(await api.get(`/api/events/mine/${encodeURIComponent(eventId)}`)));
+      draw();
+      return lay;
+    }
     return api.put(`/api/events/${encodeURIComponent(eventId)}/layout`, layoutDoc());
   })();
   try {
@@ -312,5 +322,6 @@ async function main() {
   $('#cancel-event').addEventListener('click', (e) => transition('cancel', e.currentTarget));
   showStatus();
   draw();
+  if (!eventId) venuePicker(form.querySelector('#kind-l').closest('fieldset'));
 }
 main();

@@ -4,6 +4,7 @@ import { boot } from '../app.js';
 import { h, $, replace, showError, clearMsg, stamp, text } from '../dom.js';
 import { rupees, dateShort, fromLocalInput } from '../format.js';
 import { eventList, statusOf } from '../model.js';
+import { posterImg } from '../poster.js';
 import { brand } from '../brand.js';
 
 const list = $('#events');
@@ -51,6 +52,7 @@ export function card(ev) {
   const where = [ev.venueName, ev.city].filter(Boolean).join(', ');
   return h('a.card.event-card', { href: `/event.html?id=${encodeURIComponent(ev.slug && ev.tenant.slug ? ev.id : ev.id)}`, 'data-id': ev.id },
     stamp(st),
+    posterImg(ev, '.card-poster'),
     h('p.caps.muted', { text: [ev.category, ev.tenant.name].filter(Boolean).join(' · ') || 'Event' }),
     h('h3', { text: ev.title }),
     h('div.card-meta', {},

@@ -16,6 +16,7 @@ import { createSeatMap, swatch, seatName } from '../seatmap.js';
 import { subscribe, expiry } from '../live.js';
 import * as pay from '../pay.js';
 import { brand, organizerBadge } from '../brand.js';
+import { showPoster } from '../poster.js';
 import { passHeaders, toQueue } from '../queue.js';
 
 // /event.html?id=<id or slug>, or the short link /e/<tenant>/<event>
@@ -70,6 +71,7 @@ function renderDetails() {
   replace($('#ev-stamp'), stamp(statusOf(ev)));
   text($('#ev-kicker'), [ev.category, ev.city].filter(Boolean).join(' · '));
   text($('#ev-title'), ev.title);
+  showPoster($('#ev-title').closest('header'), ev);
   text($('#ev-when'), ev.endsAt ? `${dateTime(ev.startsAt)} – ${fmtTime(ev.endsAt)}` : dateTime(ev.startsAt));
   text($('#ev-where'), [ev.venueName, ev.venueAddress, ev.city].filter(Boolean).join(', ') || 'Venue to be announced');
   replace($('#ev-by'), organizerBadge(ev.tenant));
