@@ -187,6 +187,11 @@ static const struct tmpl templates[] = {
 	"Check your payout details (bank account, UPI or linked account); "
 	"we propose the payout again and send it once it is approved.\n\n"
 	"Payout {payoutId}.\n"},
+    /* waiting lists (lib/zt_waitlist.c, docs/commerce.md) */
+    {"waitlist.offer", "Tickets for {eventTitle} are held for you",
+	"Hi {name},\n\nYou are next on the waiting list of {eventTitle}: "
+	"{what} are held for you until {until}.\n\nBook them at {link} "
+	"before then; after that they go to the next person in line.\n"},
     {"admin.invitation", "You are invited to administer ztic",
 	"Hello,\n\n{inviter} invited you to be a ztic platform admin.\n\n"
 	"Open {link} within 7 days, sign in with the code we email to "
