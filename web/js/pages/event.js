@@ -17,6 +17,7 @@ import { subscribe, expiry } from '../live.js';
 import * as pay from '../pay.js';
 import { brand, organizerBadge } from '../brand.js';
 import { passHeaders, toQueue } from '../queue.js';
+import { mountWaitlist } from './waitlist.js';
 
 // /event.html?id=<id or slug>, or the short link /e/<tenant>/<event>
 const shortLink = /^\/e\/([a-z0-9-]+)\/([a-z0-9-]+)\/?$/.exec(location.pathname);
@@ -61,6 +62,7 @@ async function main() {
   $('#event-loading').hidden = true;
   $('#event').hidden = false;
   renderSummary();
+  mountWaitlist(ev, $('#event .layout-2 > div'));   // sold out: the waiting list
   if (statusOf(ev) === 'live' || statusOf(ev) === 'upcoming') startLive();
   await resumeReturn();
 }
