@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { launch, open, shot, call, apiSignIn, adoptSession, newEmail, warmAuth, VAR } from './lib.mjs';
-import { seedEvent, warmSeatsAndBookings, psql } from './real.mjs';
+import { seedEvent, warmSeatsAndBookings, psql, organizer } from './real.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -74,5 +74,36 @@ test('join the waiting list of a sold-out event, receive an offer, book it', asy
   assert.equal(status, 'booked');
   assert.deepEqual(problems.errors, []);
   assert.deepEqual(problems.csp, []);
+  await context.close();
+});
+
+test('the organizer sees the line and offers to a chosen person', async () => {
+  const org = await organizer('wl-org');
+  const ev = seedEvent({ tenantId: org.tenantId, title: 'Sold Out Talk', rows: 0, perUserLimit: 2, ga: [{ name: 'Seat', pricePaise: 0, capacity: 1, perOrderLimit: 1 }] });
+  const tt = ev.ga.get('Seat');
+  await warmSeatsAndBookings(ev.id);
+  const holder = await apiSignIn(newEmail('holder2'));
+  let r = await call('POST', '/api/seats/lock', { body: { eventId: ev.id, ga: [{ ticketTypeId: tt, quantity: 1 }] }, token: holder.token, ip: holder.ip });
+  assert.equal(r.status, 200, r.text);
+  const ids = [];
+  for (const tag of ['first', 'second']) {
+    const p = await apiSignIn(newEmail(tag));
+    r = await call('POST', `/api/events/${ev.id}/waitlist`, { body: { ticketTypeId: tt, quantity: 1 }, token: p.token, ip: p.ip });
+    assert.equal(r.status, 201, r.text);
+    ids.push(r.json.id);
+  }
+  r = await call('DELETE', `/api/seats/lock?eventId=${ev.id}`, { token: holder.token, ip: holder.ip });
+  assert.equal(r.status, 204, r.text);
+
+  const { page, context, problems } = await open(browser);
+  await adoptSession(context, org);
+  await page.goto(`/organizer/waitlist.html?event=${ev.id}`);
+  await page.locator(`[data-entry="${ids[1]}"]`).waitFor();
+  assert.match(await page.locator('#wl-counts').innerText(), /2 waiting/);
+  await page.locator(`[data-entry="${ids[1]}"]`).getByRole('button', { name: 'Offer now' }).click();
+  await page.locator(`[data-entry="${ids[1]}"][data-status="offered"]`).waitFor();
+  assert.match(await page.locator('#wl-counts').innerText(), /1 waiting · 1 offered/);
+  await shot(page, 'waitlist-organizer');
+  assert.deepEqual(problems.errors, []);
   await context.close();
 });
