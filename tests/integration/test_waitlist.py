@@ -11,8 +11,8 @@ import time
 import pytest
 import requests
 
-from ztbook import (Person, Rzp, Shop, paid_booking, run_cron,
-                    run_cron_twice)
+from ztbook import (Person, Shop, paid_booking, run_cron, run_cron_twice,
+                    rzp_auto)
 
 
 @pytest.fixture
@@ -26,15 +26,6 @@ def shop(pg_owner_dsn):
                         (tid,))
             cur.execute("delete from audit_log where tenant_id = %s", (tid,))
     s.purge()
-
-
-@pytest.fixture
-def rzp(razorpay_url):
-    r = Rzp(razorpay_url)
-    yield r
-    r.webhooks(duplicate=0, shuffle=False)
-    r.deliver()
-    r.webhooks(auto=True)
 
 
 def person(shop, base_url, stack_var, label):
@@ -125,7 +116,8 @@ def test_join_only_when_sold_out_once_per_person(shop, base_url, stack_var):
 
 
 def test_a_refund_offers_the_freed_seat_to_the_first_in_line(
-        shop, base_url, stack_var, rzp, fakes_url):
+        shop, base_url, stack_var, rzp_auto, fakes_url):
+    rzp = rzp_auto
     tid, org = organizer(shop, base_url, stack_var)
     ev = shop.event(tid, seats=1)
     cat = cat_of(shop, ev)
