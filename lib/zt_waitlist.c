@@ -20,9 +20,8 @@
 /* join/leave calls per person per window (a person clicks a few times) */
 #define RATE_MAX 30
 #define RATE_WINDOW 600
-/* entries one run offers to, events it looks at */
-#define RUN_EVENTS 200
-#define RUN_ENTRIES 200
+/* offers one run makes at most (and 200 events, 200 entries an event:
+ * q_waiting_events, q_line) */
 #define RUN_OFFERS 1000
 
 #define ISO_OF(x)                                                              \
@@ -149,9 +148,13 @@ static struct zt_sql q_expire = ZT_SQL("wl_expire",
     " WHERE w.id = $1 AND w.status = 'offered' AND NOT " BOOKED_SINCE_OFFER
     " RETURNING 1",
     1);
+/* events still selling (a list of an ended or cancelled event waits in
+ * vain: it is left alone) */
 static struct zt_sql q_waiting_events = ZT_SQL("wl_waiting_events",
-    "SELECT event_id FROM waitlist_entries WHERE status = 'waiting'"
-    " GROUP BY event_id ORDER BY min(seq) LIMIT 200",
+    "SELECT w.event_id FROM waitlist_entries w JOIN events e"
+    " ON e.id = w.event_id AND e.status = 'published' AND e.ends_at > now()"
+    " WHERE w.status = 'waiting' GROUP BY w.event_id ORDER BY min(w.seq)"
+    " LIMIT 200",
     0);
 enum line_col { L_ID, L_TENANT, L_EVENT, L_TYPE, L_CAT, L_USER, L_QTY };
 static struct zt_sql q_line = ZT_SQL("wl_line",
@@ -922,6 +925,14 @@ make_offers(struct zt_req *req, int *offered)
 				zt_fail_clear(req);
 				json_object_put(left);
 				return -1;
+			}
+			/* the event does not sell now (sales ended, not
+			 * started, cancelled): nobody of this line gets any */
+			if (req->err_code &&
+			    (strncmp(req->err_code, "event_", 6) == 0 ||
+				strncmp(req->err_code, "sales_", 6) == 0)) {
+				zt_fail_clear(req);
+				break;
 			}
 			/* short of stock: what is left, as the refusal said
 			 * (the person's own limit or state: that entry only) */

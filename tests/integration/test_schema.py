@@ -270,6 +270,11 @@ class World:
             cur.execute("""insert into queue_marks (tenant_id, event_id,
                                frozen, k) values (%s, %s, 1, 1)""",
                         (t["id"], t["pub"]["id"]))
+            # a waiting-list entry of the buyer (sql/028_waitlist.sql)
+            cur.execute("""insert into waitlist_entries (tenant_id, event_id,
+                               price_category_id, user_id, quantity)
+                           values (%s, %s, %s, %s, 1)""",
+                        (t["id"], t["pub"]["id"], t["pub"]["pc"], t["buyer"]))
         return t
 
     @staticmethod
