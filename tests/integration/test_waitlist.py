@@ -280,3 +280,30 @@ def test_the_organizers_list_and_manual_offer(shop, base_url, stack_var):
     r = org.call("POST", f"/api/events/{ev['id']}/waitlist/entries/{eb}/offer")
     assert r.status_code == 403
     assert entry(shop, eb)[0] == "waiting"
+
+
+def test_capacity_raised_is_offered_and_an_ended_sale_offers_nothing(
+        shop, base_url, stack_var):
+    tid, org = organizer(shop, base_url, stack_var)
+    ev = shop.event(tid, seats=0, ga=[1], ga_price=0)
+    ga = ev["ga"][0]
+    first = person(shop, base_url, stack_var, "first")
+    first.hold(ev, ga={ga: 1})
+    assert first.book(ev).json()["status"] == "confirmed"
+    b, c = (person(shop, base_url, stack_var, n) for n in ("bee", "cee"))
+    eb = join(b, ev, 2, ticketTypeId=ga).json()["id"]
+    ec = join(c, ev, 1, ticketTypeId=ga).json()["id"]
+    # one more unit: b wants 2 and keeps the place, c's 1 fits
+    with shop.tx(tid) as cur:
+        cur.execute("update ticket_types set capacity = 2 where id = %s", (ga,))
+    waitlist(stack_var)
+    assert entry(shop, eb)[0] == "waiting"
+    assert entry(shop, ec)[:1] + entry(shop, ec)[3:] == ("offered", 1)
+    # sales over: nobody else is offered anything
+    with shop.tx(tid) as cur:
+        cur.execute("update ticket_types set capacity = 10 where id = %s", (ga,))
+        cur.execute("update events set sales_ends_at = now() - interval '1 minute',"
+                    " sales_starts_at = now() - interval '1 day' where id = %s",
+                    (ev["id"],))
+    waitlist(stack_var)
+    assert entry(shop, eb)[0] == "waiting"
