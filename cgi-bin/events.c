@@ -12,6 +12,7 @@
 #include "zt_promo.h"
 #include "zt_serve.h"
 #include "zt_transfer.h"
+#include "zt_waitlist.h"
 
 /* Public answers may be kept this long by nginx and browsers. */
 #define PUBLIC_MAX_AGE 30
@@ -138,6 +139,51 @@ post_unlock(struct zt_req *req)
 	    &out);
 }
 
+/* waiting lists (docs/commerce.md, "Waiting list") */
+static enum zt_err
+get_waitlist(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_waitlist_mine(req, zt_param(req, "id"), &out), 200, &out);
+}
+
+static enum zt_err
+post_waitlist(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req,
+	    zt_waitlist_join(req, zt_param(req, "id"), req->json, &out), 201,
+	    &out);
+}
+
+static enum zt_err
+delete_waitlist(struct zt_req *req)
+{
+	return reply(req,
+	    zt_waitlist_leave(
+		req, zt_param(req, "id"), zt_param(req, "entryId")),
+	    204, NULL);
+}
+
+static enum zt_err
+get_waitlist_entries(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_waitlist_list(req, zt_param(req, "id"), &out), 200, &out);
+}
+
+static enum zt_err
+post_waitlist_offer(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req,
+	    zt_waitlist_offer(
+		req, zt_param(req, "id"), zt_param(req, "entryId"), &out),
+	    200, &out);
+}
+
 static const struct zt_route routes[] = {
     {"GET", "/api/events", get_catalogue, ZT_AUTH_PUBLIC, 0, 0},
     {"GET", "/api/events/:id", get_public_by_id, ZT_AUTH_PUBLIC, 0, 0},
@@ -160,6 +206,15 @@ static const struct zt_route routes[] = {
 	ZT_AUTH_MANAGER, 1024, 0},
     /* hidden ticket types: what a promo code unlocks (docs/commerce.md) */
     {"POST", "/api/events/:id/unlock", post_unlock, ZT_AUTH_USER, 1024, 0},
+    /* waiting lists (docs/commerce.md, "Waiting list") */
+    {"GET", "/api/events/:id/waitlist", get_waitlist, ZT_AUTH_PUBLIC, 0, 0},
+    {"POST", "/api/events/:id/waitlist", post_waitlist, ZT_AUTH_USER, 1024, 0},
+    {"DELETE", "/api/events/:id/waitlist/:entryId", delete_waitlist,
+	ZT_AUTH_USER, 0, 0},
+    {"GET", "/api/events/:id/waitlist/entries", get_waitlist_entries,
+	ZT_AUTH_MANAGER, 0, 0},
+    {"POST", "/api/events/:id/waitlist/entries/:entryId/offer",
+	post_waitlist_offer, ZT_AUTH_MANAGER, 1024, 0},
 };
 
 int

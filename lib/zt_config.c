@@ -70,6 +70,8 @@ static const struct setting settings[] = {
     {"ZT_HOLD_USER_MAX", K_INT, F(hold_user_max), "60", 0, 0, 100000},
     {"ZT_HOLD_IP_MAX", K_INT, F(hold_ip_max), "3000", 0, 0, 1000000},
     {"ZT_HOLD_RATE_WINDOW", K_INT, F(hold_rate_window), "60", 0, 1, 3600},
+    {"ZT_WAITLIST_OFFER_TTL", K_INT, F(waitlist_offer_ttl), "1800", 0, 5,
+	86400},
     {"ZT_QUEUE_PASS_KEY", K_HEX32, F(queue_pass_key), NULL, 0, 0, 0},
     {"ZT_QUEUE_ADDR_MAX", K_INT, F(queue_addr_max), "50", 0, 0, 1000000},
     {"ZT_OTP_FAIL_FREE", K_INT, F(otp_fail_free), "5", 0, 1, 1000},

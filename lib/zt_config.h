@@ -81,6 +81,8 @@ struct zt_config {
 	int hold_user_max;    /* lock calls per user per window, 0 = off */
 	int hold_ip_max;      /* lock calls per address per window, 0 = off */
 	int hold_rate_window; /* seconds, ZT_HOLD_RATE_WINDOW */
+	int waitlist_offer_ttl; /* seconds an offer's hold lasts,
+				 * ZT_WAITLIST_OFFER_TTL (docs/commerce.md) */
 	/* signs waiting-room passes (docs/waiting-room.md); all zero when
 	 * unset: no pass is issued or accepted */
 	unsigned char queue_pass_key[32];

@@ -515,9 +515,20 @@ index_event(struct zt_req *req, const char *event_id, long long expires_ms)
 	index_memo[slot].redis_gen = gen;
 }
 
-enum zt_err
-zt_hold_lock(
-    struct zt_req *req, const struct zt_hold_request *r, struct zt_hold *out)
+/*
+ * How a lock is taken: for whom, for how long, and whether the waiting
+ * room's pass and the lock rate limits apply (a buyer's lock) or not (a
+ * waiting-list offer, which is itself the pass: lib/zt_waitlist.c).
+ */
+struct lock_as {
+	const char *user_id;
+	long long ttl_ms, life_ms;
+	int buyer;
+};
+
+static enum zt_err
+lock_as(struct zt_req *req, const struct zt_hold_request *r,
+    const struct lock_as *as, struct zt_hold *out)
 {
 	const struct zt_salemap *m;
 	long long now = zt_time_now_ms();
@@ -527,8 +538,9 @@ zt_hold_lock(
 	struct json_object *reply, *ok;
 	enum zt_err e;
 
-	const char *addr = zt_rate_digest(req, "hold-ip", zt_rate_addr(req));
 	const char *unlocked = NULL; /* what r->promo_code unlocks */
+	const char *addr =
+	    as->buyer ? zt_rate_digest(req, "hold-ip", zt_rate_addr(req)) : "";
 
 	zt_uuid_new(hold_id);
 	for (int reloaded = 0, seeded = 0, again = 1; again;) {
@@ -539,8 +551,8 @@ zt_hold_lock(
 		 * (docs/waiting-room.md); a refusal on a map older than an
 		 * organizer's change (the room was just turned off) loads
 		 * the map again first */
-		if ((e = zt_queue_check(req, m->event_id, m->queue_on)) !=
-		    ZT_OK) {
+		if (as->buyer && (e = zt_queue_check(req, m->event_id,
+				      m->queue_on)) != ZT_OK) {
 			char v[sizeof(m->map_ver)];
 			if (reloaded)
 				return e;
@@ -553,16 +565,16 @@ zt_hold_lock(
 			continue;
 		}
 		k = 0;
-		args[k++] = req->user_id;
+		args[k++] = as->user_id;
 		args[k++] = hold_id;
-		args[k++] = num_arg(req, (long long)zt_g.cfg.hold_ttl * 1000);
+		args[k++] = num_arg(req, as->ttl_ms);
 		args[k++] = num_arg(req, m->per_user_limit);
 		/* after one reload, go on with what PostgreSQL said */
 		args[k++] = reloaded ? "*" : m->map_ver;
+		args[k++] = num_arg(req, as->life_ms);
 		args[k++] =
-		    num_arg(req, (long long)zt_g.cfg.hold_max_life * 1000);
-		args[k++] = num_arg(req, zt_g.cfg.hold_user_max);
-		args[k++] = num_arg(req, zt_g.cfg.hold_ip_max);
+		    num_arg(req, as->buyer ? zt_g.cfg.hold_user_max : 0);
+		args[k++] = num_arg(req, as->buyer ? zt_g.cfg.hold_ip_max : 0);
 		args[k++] =
 		    num_arg(req, (long long)zt_g.cfg.hold_rate_window * 1000);
 		args[k++] = addr;
@@ -602,6 +614,24 @@ zt_hold_lock(
 	if (out->id[0] != '\0')
 		index_event(req, m->event_id, out->expires_ms);
 	return ZT_OK;
+}
+
+enum zt_err
+zt_hold_lock(
+    struct zt_req *req, const struct zt_hold_request *r, struct zt_hold *out)
+{
+	struct lock_as as = {req->user_id, (long long)zt_g.cfg.hold_ttl * 1000,
+	    (long long)zt_g.cfg.hold_max_life * 1000, 1};
+	return lock_as(req, r, &as, out);
+}
+
+enum zt_err
+zt_hold_offer(struct zt_req *req, const struct zt_hold_request *r,
+    const char *user_id, int ttl_s, struct zt_hold *out)
+{
+	struct lock_as as = {
+	    user_id, (long long)ttl_s * 1000, (long long)ttl_s * 1000, 0};
+	return lock_as(req, r, &as, out);
 }
 
 /* -------------------------------------------------- get and release -- */

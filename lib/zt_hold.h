@@ -111,6 +111,16 @@ enum zt_err zt_hold_lock(
     struct zt_req *req, const struct zt_hold_request *r, struct zt_hold *out);
 
 /*
+ * The same lock taken for user_id by the waiting list (lib/zt_waitlist.c):
+ * the hold lasts ttl_s seconds (its expiry and its cap), without the
+ * waiting room's pass or the lock rate limits; every other rule of
+ * zt_hold_lock applies (on sale, all or nothing, per-user limit).  A
+ * hold user_id already has is added to, its cap unchanged.
+ */
+enum zt_err zt_hold_offer(struct zt_req *req, const struct zt_hold_request *r,
+    const char *user_id, int ttl_s, struct zt_hold *out);
+
+/*
  * h as the API shows it: {holdId, expiresAt, maxExpiresAt, seats:[…],
  * ga:[{ticketTypeId, quantity}]}; NULL (JSON null) when h->id is "".
  * The caller owns the result.

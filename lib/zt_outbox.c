@@ -157,7 +157,7 @@ value(struct zt_arena *a, struct json_object *payload, const char *lang,
     const char *key)
 {
 	const char *v = field(payload, key);
-	if (strcmp(key, "eventWhen") == 0)
+	if (strcmp(key, "eventWhen") == 0 || strcmp(key, "until") == 0)
 		return zt_i18n_when(a, lang, v);
 	for (size_t i = 0;
 	     v != NULL && i < sizeof(own_words) / sizeof(*own_words); i++)

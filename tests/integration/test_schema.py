@@ -285,6 +285,11 @@ class World:
             # a saved venue (sql/030)
             cur.execute("""insert into venues (tenant_id, name, kind, layout)
                            values (%s, 'Hall', 'ga', '{}')""", (t["id"],))
+            # a waiting-list entry of the buyer (sql/028_waitlist.sql)
+            cur.execute("""insert into waitlist_entries (tenant_id, event_id,
+                               price_category_id, user_id, quantity)
+                           values (%s, %s, %s, %s, 1)""",
+                        (t["id"], t["pub"]["id"], t["pub"]["pc"], t["buyer"]))
         return t
 
     @staticmethod

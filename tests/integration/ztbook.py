@@ -230,6 +230,18 @@ def shop(pg_owner_dsn):
 
 
 @pytest.fixture
+def rzp_auto(razorpay_url):
+    """The emulator with webhooks delivered at once; what a test left
+    queued is delivered at its end, before the shop's rows are purged
+    (import it to use it)."""
+    r = Rzp(razorpay_url)
+    yield r
+    r.webhooks(duplicate=0, shuffle=False)
+    r.deliver()
+    r.webhooks(auto=True)
+
+
+@pytest.fixture
 def rzp_lost(razorpay_url):
     """The emulator with webhooks queued, "lost" until delivered; what is
     still queued is delivered at the end (import it to use it)."""

@@ -18,6 +18,7 @@ import * as pay from '../pay.js';
 import { brand, organizerBadge } from '../brand.js';
 import { showPoster } from '../poster.js';
 import { passHeaders, toQueue } from '../queue.js';
+import { mountWaitlist } from './waitlist.js';
 
 // /event.html?id=<id or slug>, or the short link /e/<tenant>/<event>
 const shortLink = /^\/e\/([a-z0-9-]+)\/([a-z0-9-]+)\/?$/.exec(location.pathname);
@@ -62,6 +63,7 @@ async function main() {
   $('#event-loading').hidden = true;
   $('#event').hidden = false;
   renderSummary();
+  mountWaitlist(ev, $('#event .layout-2 > div'));   // sold out: the waiting list
   if (statusOf(ev) === 'live' || statusOf(ev) === 'upcoming') startLive();
   await resumeReturn();
 }
