@@ -309,7 +309,7 @@ offer_to(struct zt_req *req, const struct entry *en, const char *by,
     struct json_object **out)
 {
 	struct zt_error err = ZT_ERROR_INIT;
-	struct zt_hold_request hr = {en->event, 0, NULL, 0, NULL};
+	struct zt_hold_request hr = {en->event, 0, NULL, 0, NULL, NULL};
 	struct zt_hold_ga ga[1];
 	struct zt_hold before, h;
 	const char *seats_lit = NULL;
