@@ -44,7 +44,8 @@ struct zt_config {
 	char *live_socket;
 	char *public_url;
 	char *outbox_dir;
-	char *media_dir; /* uploaded images (docs/branding.md) */
+	char *media_dir;      /* uploaded images (docs/branding.md) */
+	char *form_files_dir; /* form uploads, not public (docs/commerce.md) */
 	char *log_level;
 
 	struct zt_jwt_key jwt_keys[ZT_JWT_MAX_KEYS];

@@ -165,6 +165,15 @@ static const struct tmpl templates[] = {
 	"address. The link works once and for 7 days.\n\nIf you did "
 	"not expect this invitation, ignore this message: nothing "
 	"happens unless you accept.\n"},
+    /* approval mode (lib/zt_form_approval.c, docs/commerce.md) */
+    {"registration.accepted", "Your registration for {eventTitle} is accepted",
+	"Hi {name},\n\nGood news: your registration {bookingRef} for "
+	"{eventTitle} ({ticketSummary}) is accepted. {reason}\n\n"
+	"{eventWhen} at {venue}.\n\nYour tickets: {link}\n"},
+    {"registration.rejected", "Your registration for {eventTitle}",
+	"Hi {name},\n\nSorry: your registration {bookingRef} for "
+	"{eventTitle} was not accepted by the organizer. {reason}\n\n"
+	"Nothing has been charged.\n"},
     /* the platform admin console (lib/zt_admin*.c, docs/admin.md) */
     {"tenant.approved", "{tenantName} is approved on ztic",
 	"Hello,\n\n{tenantName} has been approved: you can publish events "
