@@ -513,6 +513,15 @@ zt_form_upload(struct zt_req *req, const char *event_id,
 	*out = NULL;
 	if (!zt_is_uuid(event_id))
 		return no_event(req);
+	/* the bytes decide the type, whatever the name or Content-Type */
+	if (req->body == NULL || req->body_len == 0)
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "the request body (the file) is empty");
+	type = sniff((const unsigned char *)req->body, req->body_len);
+	if (type == NULL)
+		return zt_fail(req, ZT_EMEDIA, "unsupported_file_type",
+		    "the file must be a PDF, PNG or JPEG (checked by its "
+		    "content)");
 	if (question_id == NULL || !zt_is_uuid(question_id))
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "query parameter 'questionId' must be a UUID");
@@ -530,18 +539,13 @@ zt_form_upload(struct zt_req *req, const char *event_id,
 		return zt_fail(req, ZT_ENOTFOUND, "question_not_found",
 		    "this event has no such file question");
 	long max = atol(PQgetvalue(r, 0, Q_MAX_BYTES));
-	if (req->body == NULL || req->body_len == 0)
-		return zt_fail(req, ZT_EBADREQ, "invalid_field",
-		    "the request body (the file) is empty");
 	if ((long)req->body_len > max) {
 		zt_fail_detail(req, "maxBytes", json_object_new_int64(max));
 		return zt_fail(req, ZT_ETOOLARGE, "file_too_large",
 		    "question '%s': the file is larger than %ld bytes",
 		    PQgetvalue(r, 0, Q_LABEL), max);
 	}
-	type = sniff((const unsigned char *)req->body, req->body_len);
-	if (type == NULL ||
-	    strstr(PQgetvalue(r, 0, Q_FILE_TYPES),
+	if (strstr(PQgetvalue(r, 0, Q_FILE_TYPES),
 		zt_arena_printf(req->arena, "\"%s\"", type)) == NULL)
 		return zt_fail(req, ZT_EMEDIA, "unsupported_file_type",
 		    "question '%s': the file must be %s (checked by its "
