@@ -8,9 +8,11 @@
 #include "zt_etag.h"
 #include "zt_event.h"
 #include "zt_form.h"
+#include "zt_json.h"
 #include "zt_layout.h"
 #include "zt_media.h"
 #include "zt_serve.h"
+#include "zt_team_reg.h"
 #include "zt_transfer.h"
 
 /* Public answers may be kept this long by nginx and browsers. */
@@ -208,6 +210,57 @@ get_registrations(struct zt_req *req)
 	    200, &out);
 }
 
+/* teams of a team event (zt_team_reg.h) */
+static enum zt_err
+post_team(struct zt_req *req)
+{
+	static const char *const keys[] = {"name", NULL};
+	const char *name = NULL;
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if ((e = zt_json_known(req, req->json, NULL, keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "name", ZT_REQUIRED, 60, &name,
+		 NULL)) != ZT_OK)
+		return e;
+	if (*name == '\0')
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'name' must not be empty");
+	return reply(req,
+	    zt_team_reg_create(req, zt_param(req, "id"), name, &out), 201,
+	    &out);
+}
+
+static enum zt_err
+post_team_join(struct zt_req *req)
+{
+	static const char *const keys[] = {"inviteCode", NULL};
+	const char *code = NULL;
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if ((e = zt_json_known(req, req->json, NULL, keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "inviteCode", ZT_REQUIRED, 32,
+		 &code, NULL)) != ZT_OK)
+		return e;
+	return reply(req,
+	    zt_team_reg_join(req, zt_param(req, "id"), code, &out), 200, &out);
+}
+
+static enum zt_err
+get_team_mine(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_team_reg_mine(req, zt_param(req, "id"), &out), 200, &out);
+}
+
+static enum zt_err
+get_teams(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_team_reg_list(req, zt_param(req, "id"), &out), 200, &out);
+}
+
 static const struct zt_route routes[] = {
     {"GET", "/api/events", get_catalogue, ZT_AUTH_PUBLIC, 0, 0},
     {"GET", "/api/events/:id", get_public_by_id, ZT_AUTH_PUBLIC, 0, 0},
@@ -240,6 +293,12 @@ static const struct zt_route routes[] = {
 	0, 0},
     {"GET", "/api/events/:id/registrations", get_registrations, ZT_AUTH_MANAGER,
 	0, 0},
+    /* teams of a team event (zt_team_reg.h) */
+    {"POST", "/api/events/:id/teams", post_team, ZT_AUTH_USER, 1024, 0},
+    {"POST", "/api/events/:id/teams/join", post_team_join, ZT_AUTH_USER, 1024,
+	0},
+    {"GET", "/api/events/:id/teams/mine", get_team_mine, ZT_AUTH_USER, 0, 0},
+    {"GET", "/api/events/:id/teams", get_teams, ZT_AUTH_MANAGER, 0, 0},
 };
 
 int

@@ -25,6 +25,7 @@
 #include "zt_media.h"
 #include "zt_server.h"
 #include "zt_team.h"
+#include "zt_team_reg.h"
 #include "zt_uuid.h"
 
 #define MAX_QUESTIONS 50
@@ -52,7 +53,8 @@ static struct zt_sql q_questions = ZT_SQL("form_questions",
     " ORDER BY q.position",
     1);
 static struct zt_sql q_settings = ZT_SQL("form_settings",
-    "SELECT approval, payment_window_minutes FROM event_registration"
+    "SELECT approval, payment_window_minutes, team_min, team_max"
+    " FROM event_registration"
     " WHERE event_id = $1",
     1);
 /* a listed event, or one of the caller's tenant ($2) */
@@ -62,10 +64,12 @@ static struct zt_sql q_event_own = ZT_SQL("form_event_own",
     "SELECT tenant_id FROM events WHERE id = $1 AND tenant_id = $2", 2);
 static struct zt_sql q_put_settings = ZT_SQL("form_put_settings",
     "INSERT INTO event_registration (event_id, tenant_id, approval,"
-    " payment_window_minutes) VALUES ($1, $2, $3, $4)"
+    " payment_window_minutes, team_min, team_max)"
+    " VALUES ($1, $2, $3, $4, $5, $6)"
     " ON CONFLICT (event_id) DO UPDATE SET approval = $3,"
-    " payment_window_minutes = $4, updated_at = now()",
-    4);
+    " payment_window_minutes = $4, team_min = $5, team_max = $6,"
+    " updated_at = now()",
+    6);
 /*
  * The new list ($2, a JSON array with each question's position): kept ids
  * updated, new ones inserted, the others deleted (a question with answers
@@ -138,7 +142,16 @@ static struct zt_sql q_answers = ZT_SQL("form_answers",
     " ORDER BY a.ticket_index, a.position",
     1);
 /* the attendee export: bookings that count, then all their answers */
-enum csv_col { C_ID, C_STATUS, C_APPROVAL, C_NAME, C_EMAIL, C_PHONE, C_ITEMS };
+enum csv_col {
+	C_ID,
+	C_STATUS,
+	C_APPROVAL,
+	C_NAME,
+	C_EMAIL,
+	C_PHONE,
+	C_ITEMS,
+	C_TEAM
+};
 static struct zt_sql q_csv_bookings = ZT_SQL("form_csv_bookings",
     "SELECT b.id, b.status, coalesce(b.approval, ''), b.buyer_name,"
     " b.buyer_email, b.buyer_phone, (SELECT string_agg(bi.quantity || ' x '"
@@ -146,7 +159,10 @@ static struct zt_sql q_csv_bookings = ZT_SQL("form_csv_bookings",
     "  WHERE tt.event_id = bi.event_id AND tt.id = bi.ticket_type_id),"
     "  (SELECT ltrim(s.section || ' ' || s.row_label || s.seat_label)"
     "  FROM seats s WHERE s.event_id = bi.event_id AND s.id = bi.seat_id)),"
-    "  ', ') FROM booking_items bi WHERE bi.booking_id = b.id)"
+    "  ', ') FROM booking_items bi WHERE bi.booking_id = b.id),"
+    " (SELECT t.name FROM reg_team_members m JOIN reg_teams t"
+    "  ON t.id = m.team_id WHERE m.event_id = b.event_id"
+    "  AND m.user_id = b.user_id)"
     " FROM bookings b WHERE b.event_id = $1 AND (b.status = 'confirmed'"
     " OR (b.status = 'pending' AND b.approval IS NOT NULL))"
     " ORDER BY b.created_at",
@@ -220,6 +236,15 @@ form_json(struct zt_req *req, const char *event_id, struct json_object **out)
 	    json_object_new_boolean(has && *PQgetvalue(s, 0, 0) == 't'));
 	json_object_object_add(o, "paymentWindowMinutes",
 	    json_object_new_int(has ? atoi(PQgetvalue(s, 0, 1)) : 1440));
+	/* a team event (zt_team_reg.h) */
+	json_object_object_add(o, "teamMin",
+	    has && !PQgetisnull(s, 0, 2)
+		? json_object_new_int(atoi(PQgetvalue(s, 0, 2)))
+		: NULL);
+	json_object_object_add(o, "teamMax",
+	    has && !PQgetisnull(s, 0, 3)
+		? json_object_new_int(atoi(PQgetvalue(s, 0, 3)))
+		: NULL);
 	for (int i = 0; i < PQntuples(q); i++)
 		json_object_array_add(list, question_json(q, i));
 	json_object_object_add(o, "questions", list);
@@ -281,8 +306,8 @@ zt_form_get_own(
 	return form_json(req, event_id, out);
 }
 
-static const char *const form_keys[] = {
-    "approval", "paymentWindowMinutes", "questions", NULL};
+static const char *const form_keys[] = {"approval", "paymentWindowMinutes",
+    "teamMin", "teamMax", "questions", NULL};
 static const char *const question_keys[] = {"id", "label", "kind", "scope",
     "required", "options", "maxBytes", "fileTypes", NULL};
 
@@ -408,8 +433,9 @@ zt_form_put(struct zt_req *req, const char *event_id, struct json_object *body,
 	struct zt_error err = ZT_ERROR_INIT;
 	struct json_object *qs = NULL, *rows;
 	int approval = 0;
-	int64_t window = 1440;
-	char wbuf[24];
+	int64_t window = 1440, tmin = 0, tmax = 0;
+	int has_min = 0, has_max = 0;
+	char wbuf[24], minbuf[24], maxbuf[24];
 	PGresult *r;
 	enum zt_err e;
 
@@ -419,9 +445,17 @@ zt_form_put(struct zt_req *req, const char *event_id, struct json_object *body,
 		 NULL)) != ZT_OK ||
 	    (e = zt_json_int(req, body, "paymentWindowMinutes", ZT_OPTIONAL, 5,
 		 20160, &window, NULL)) != ZT_OK ||
+	    (e = zt_json_int(req, body, "teamMin", ZT_OPTIONAL, 1, 50, &tmin,
+		 &has_min)) != ZT_OK ||
+	    (e = zt_json_int(req, body, "teamMax", ZT_OPTIONAL, 1, 50, &tmax,
+		 &has_max)) != ZT_OK ||
 	    (e = zt_json_array(req, body, "questions", ZT_REQUIRED,
 		 MAX_QUESTIONS, &qs, NULL)) != ZT_OK)
 		return e;
+	if (has_min != has_max || (has_min && tmax < tmin))
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "fields 'teamMin' and 'teamMax' go together, teamMax at "
+		    "least teamMin");
 	rows = zt_json_defer_put(req, json_object_new_array());
 	for (size_t i = 0; i < json_object_array_length(qs); i++)
 		if ((e = question_row(req, json_object_array_get_idx(qs, i),
@@ -430,8 +464,11 @@ zt_form_put(struct zt_req *req, const char *event_id, struct json_object *body,
 	if ((e = begin_own(req, ZT_ROLE_MANAGER, event_id)) != ZT_OK)
 		return e;
 	snprintf(wbuf, sizeof(wbuf), "%lld", (long long)window);
-	const char *sp[4] = {
-	    event_id, req->tenant_id, approval ? "true" : "false", wbuf};
+	snprintf(minbuf, sizeof(minbuf), "%lld", (long long)tmin);
+	snprintf(maxbuf, sizeof(maxbuf), "%lld", (long long)tmax);
+	const char *sp[6] = {event_id, req->tenant_id,
+	    approval ? "true" : "false", wbuf, has_min ? minbuf : NULL,
+	    has_max ? maxbuf : NULL};
 	const char *qp[3] = {
 	    event_id, zt_json_text(req, rows, NULL), req->tenant_id};
 	if (zt_db_exec(req, &err, &q_put_settings, sp) == NULL)
@@ -858,6 +895,11 @@ zt_form_take(struct zt_req *req, const char *tenant, const char *event_id,
 	    (q = zt_db_exec(req, &err, &q_questions, p)) == NULL)
 		return zt_fail_error(req, &err);
 	t->approval = PQntuples(s) > 0 && *PQgetvalue(s, 0, 0) == 't';
+	/* a team event: the buyer's team must be complete enough */
+	if (PQntuples(s) > 0 && !PQgetisnull(s, 0, 2) &&
+	    (e = zt_team_reg_check(
+		 req, event_id, atoi(PQgetvalue(s, 0, 2)), ntickets)) != ZT_OK)
+		return e;
 	if (t->approval) {
 		const char *op[2] = {req->user_id, event_id};
 		PGresult *o = zt_db_exec(req, &err, &q_open_registration, op);
@@ -1085,7 +1127,7 @@ zt_form_attendees_csv(
     struct zt_req *req, const char *event_id, const char **csv, size_t *len)
 {
 	static const char *const head[] = {"booking", "status", "approval",
-	    "name", "email", "phone", "tickets"};
+	    "name", "email", "phone", "tickets", "team"};
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {event_id};
 	PGresult *q, *b, *a;
@@ -1106,7 +1148,7 @@ zt_form_attendees_csv(
 	for (int k = 0; k < PQntuples(b); k++) {
 		const char *id = PQgetvalue(b, k, C_ID);
 		line = "";
-		for (int c = 0; c <= C_ITEMS; c++) {
+		for (int c = 0; c <= C_TEAM; c++) {
 			const char *v = zt_db_val(b, k, c);
 			line = csv_field(req, line, v ? v : "");
 		}

@@ -13,6 +13,12 @@
 --                       ticket it is for (0 for a per-order question)
 --   bookings.approval   NULL (no approval mode), 'waiting', 'accepted',
 --                       'rejected'
+--   reg_teams           a team of a team event: its name, its leader, the
+--                       SHA-256 of its invite code (the code is shown to
+--                       the leader, never stored)
+--   reg_team_members    who is in which team; unique (event_id, user_id) is
+--                       the guard of "one team per person per event",
+--                       whatever races past the application's check
 --
 -- Row-level security: tenant_isolation + admin_read like every tenant
 -- table; the catalogue may read a listed event's questions and settings
@@ -24,6 +30,11 @@ create table event_registration (
     approval                boolean not null default false,
     payment_window_minutes  integer not null default 1440
                             check (payment_window_minutes between 5 and 20160),
+    -- a team event: each team has team_min..team_max members (NULL: none)
+    team_min                integer check (team_min between 1 and 50),
+    team_max                integer check (team_max between 1 and 50),
+    check ((team_min is null) = (team_max is null)),
+    check (team_max >= team_min),
     updated_at              timestamptz not null default now(),
     foreign key (tenant_id, event_id) references events (tenant_id, id)
         on delete cascade
@@ -103,10 +114,40 @@ alter table bookings drop constraint bookings_close_reason_check;
 alter table bookings add constraint bookings_close_reason_check
     check (close_reason in ('hold_released', 'hold_expired', 'rejected'));
 
+create table reg_teams (
+    id           uuid primary key default gen_random_uuid(),
+    tenant_id    uuid not null,
+    event_id     uuid not null,
+    name         text not null check (length(name) between 1 and 60),
+    leader_id    uuid not null references users (id),
+    code_sha256  text not null check (code_sha256 ~ '^[0-9a-f]{64}$'),
+    created_at   timestamptz not null default now(),
+    unique (tenant_id, id),
+    unique (event_id, code_sha256),
+    foreign key (tenant_id, event_id) references events (tenant_id, id)
+        on delete cascade
+);
+create unique index reg_teams_name_idx on reg_teams (event_id, lower(name));
+
+create table reg_team_members (
+    tenant_id   uuid not null,
+    team_id     uuid not null,
+    event_id    uuid not null,
+    user_id     uuid not null references users (id),
+    joined_at   timestamptz not null default now(),
+    primary key (team_id, user_id),
+    -- one team per person per event
+    unique (event_id, user_id),
+    foreign key (tenant_id, team_id) references reg_teams (tenant_id, id)
+        on delete cascade
+);
+
 select zt_apply_tenant_rls('event_registration');
 select zt_apply_tenant_rls('form_questions');
 select zt_apply_tenant_rls('form_files');
 select zt_apply_tenant_rls('form_answers');
+select zt_apply_tenant_rls('reg_teams');
+select zt_apply_tenant_rls('reg_team_members');
 
 create policy public_read on event_registration for select
     using (zt_event_is_listed(event_id));
@@ -118,4 +159,4 @@ create policy buyer_read on form_answers for select
     using (user_id = nullif(current_setting('app.user_id', true), '')::uuid);
 
 grant select, insert, update, delete on event_registration, form_questions,
-    form_files, form_answers to ztic_app;
+    form_files, form_answers, reg_teams, reg_team_members to ztic_app;

@@ -134,9 +134,9 @@ def test_a_complete_form_books_and_the_answers_show_in_the_booking(
     assert r.status_code == 200 and r.headers["Content-Type"].startswith(
         "text/csv")
     rows = list(csv.reader(io.StringIO(r.text)))
-    assert rows[0][:7] == ["booking", "status", "approval", "name", "email",
-                           "phone", "tickets"]
-    assert rows[0][7:] == [q["label"] for q in QUESTIONS]
+    assert rows[0][:8] == ["booking", "status", "approval", "name", "email",
+                           "phone", "tickets", "team"]
+    assert rows[0][8:] == [q["label"] for q in QUESTIONS]
     line = dict(zip(rows[0], rows[1]))
     assert line["College"] == "IIT Delhi" and line["Track"] == "AI"
     assert line["Languages"] == "C; Rust"
