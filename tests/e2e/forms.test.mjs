@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, open, shot, apiSignIn, adoptSession, newEmail, warmAuth, call } from './lib.mjs';
-import { seedEvent, warmSeatsAndBookings, psql } from './real.mjs';
+import { seedEvent, warmSeatsAndBookings, psql, organizer } from './real.mjs';
 
 let browser;
 let real;
@@ -63,6 +63,46 @@ test('a leader registers a team with the form: invite code, a member joins, answ
   assert.equal(rows, 'College=IIT Madras,Track=AI');
   await page.locator('#page-msg', { hasText: 'Booked!' }).waitFor();
   await shot(page, 'forms-team-booked');
+  assert.deepEqual(problems.csp, []);
+  assert.deepEqual(problems.errors, []);
+  await context.close();
+});
+
+test('the organizer builds a form with approval, then accepts a registration', async () => {
+  const org = await organizer('forms');
+  const ev = seedEvent({ tenantId: org.tenantId, title: 'Workshop', rows: 0, ga: [{ name: 'Seat', pricePaise: 0, capacity: 5 }] });
+  const { page, context, problems } = await open(browser, { acceptDialogs: true });
+  await adoptSession(context, org);
+  await page.goto(`/organizer/forms.html?event=${ev.id}`);
+  await page.locator('#form-builder').waitFor();
+  await page.getByLabel('Registrations wait for my approval before payment or a free ticket').check();
+  await page.getByRole('button', { name: 'Add a question' }).click();
+  await page.getByLabel('Question', { exact: true }).fill('Why this workshop?');
+  await page.getByLabel('Kind').selectOption('long_text');
+  await page.getByLabel('Required').check();
+  await page.getByRole('button', { name: 'Save form' }).click();
+  await page.locator('#form-builder .msg-ok', { hasText: 'Form saved.' }).waitFor();
+  const form = (await call('GET', `/api/events/${ev.id}/form`)).json;
+  assert.equal(form.approval, true);
+  assert.deepEqual(form.questions.map((q) => [q.label, q.kind, q.required]), [['Why this workshop?', 'long_text', true]]);
+  // a registration through the API waits for the organizer
+  const b = await apiSignIn(newEmail('applicant'));
+  const typeId2 = ev.ga.get('Seat');
+  const lock = await call('POST', '/api/seats/lock', { body: { eventId: ev.id, seatIds: [], ga: [{ ticketTypeId: typeId2, quantity: 1 }] }, token: b.token, ip: b.ip });
+  assert.equal(lock.status, 200, lock.text);
+  const reg = await call('POST', '/api/bookings', { body: { eventId: ev.id, answers: { [form.questions[0].id]: 'To learn Rust' } }, token: b.token, ip: b.ip });
+  assert.equal(reg.status, 201, reg.text);
+  assert.equal(reg.json.approval, 'waiting');
+  await page.reload();
+  const row = page.locator(`tr[data-booking="${reg.json.id}"]`);
+  await row.waitFor();
+  assert.match(await row.innerText(), /To learn Rust/);
+  await row.getByRole('button', { name: 'Accept' }).click();
+  await page.locator('#fm-registrations', { hasText: 'None waiting.' }).waitFor();
+  const after2 = await call('GET', `/api/bookings/${reg.json.id}`, { token: b.token, ip: b.ip });
+  assert.equal(after2.json.status, 'confirmed');
+  assert.equal(after2.json.approval, 'accepted');
+  await shot(page, 'forms-organizer');
   assert.deepEqual(problems.csp, []);
   assert.deepEqual(problems.errors, []);
   await context.close();
