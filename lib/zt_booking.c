@@ -673,6 +673,28 @@ zt__place_order(struct zt_req *req, const char *id, const char *event_id,
 	return ZT_OK;
 }
 
+/* After the COMMIT of a booking born with its seats taken (free, or a
+ * registration waiting for approval): hold h is consumed, live_type told. */
+static void
+consume_after(struct zt_req *req, struct zt__after *a, const struct zt_hold *h,
+    const char *event_id, const char *tenant, const char *id,
+    const char *live_type)
+{
+	a->consume = 1;
+	a->event_id = event_id;
+	a->user_id = req->user_id;
+	a->hold_id = h->id;
+	a->tenant_id = tenant;
+	a->booking_id = id;
+	a->seats = h->seats;
+	a->nseats = h->nseats;
+	a->ga = h->ga;
+	a->nga = h->nga;
+	a->live_type = live_type;
+	a->born_settled = 1;
+	zt__run_after(req, a);
+}
+
 enum zt_err
 zt_booking_create(struct zt_req *req, const char *event_id,
     const char *promo_code, struct json_object *answers,
@@ -861,19 +883,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 			sodium_memzero(&sg, sizeof(sg));
 			return zt_fail_error(req, &err);
 		}
-		a.consume = 1;
-		a.event_id = event_id;
-		a.user_id = req->user_id;
-		a.hold_id = h.id;
-		a.tenant_id = tenant;
-		a.booking_id = id;
-		a.seats = h.seats;
-		a.nseats = h.nseats;
-		a.ga = h.ga;
-		a.nga = h.nga;
-		a.live_type = "booking.confirmed";
-		a.born_settled = 1;
-		zt__run_after(req, &a);
+		consume_after(
+		    req, &a, &h, event_id, tenant, id, "booking.confirmed");
 		*out = zt__created_json(
 		    req, id, event_id, tenant, &price, ev, &l, made, NULL, &sg);
 		sodium_memzero(&sg, sizeof(sg));
@@ -887,19 +898,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	if (form.approval) {
 		/* its seats and units stay taken while the organizer decides:
 		 * the hold is consumed, no order yet (zt_form_approval.c) */
-		a.consume = 1;
-		a.event_id = event_id;
-		a.user_id = req->user_id;
-		a.hold_id = h.id;
-		a.tenant_id = tenant;
-		a.booking_id = id;
-		a.seats = h.seats;
-		a.nseats = h.nseats;
-		a.ga = h.ga;
-		a.nga = h.nga;
-		a.live_type = "booking.registered";
-		a.born_settled = 1;
-		zt__run_after(req, &a);
+		consume_after(
+		    req, &a, &h, event_id, tenant, id, "booking.registered");
 		*created = 1;
 		zt_metrics_count(ZT_MC_BOOKINGS_CREATED, 1);
 		return zt__booking_answer(req, id, out);
