@@ -887,6 +887,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		    req, &a, &h, event_id, tenant, id, "booking.confirmed");
 		*out = zt__created_json(
 		    req, id, event_id, tenant, &price, ev, &l, made, NULL, &sg);
+		zt_form_created_add(&form, *out);
 		sodium_memzero(&sg, sizeof(sg));
 		*created = 1;
 		zt_metrics_count(ZT_MC_BOOKINGS_CREATED, 1);
@@ -912,6 +913,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		return e;
 	*out = zt__created_json(
 	    req, id, event_id, tenant, &price, ev, &l, made, order_id, NULL);
+	zt_form_created_add(&form, *out);
 	*created = 1;
 	zt_metrics_count(ZT_MC_BOOKINGS_CREATED, 1);
 	return ZT_OK;

@@ -832,12 +832,14 @@ check_value(struct zt_req *req, const PGresult *q, int i, struct json_object *v,
 	return ZT_OK;
 }
 
-/* One row {q, t, v, f} for the insert. */
+/* One row {q, t, v, f} for the insert (i: the question's index, kept as
+ * "i" for the view's order). */
 static void
 add_row(struct json_object *rows, const PGresult *q, int i, int ticket,
     struct json_object *v)
 {
 	struct json_object *row = json_object_new_object();
+	json_object_object_add(row, "i", json_object_new_int(i));
 	json_object_object_add(
 	    row, "q", json_object_new_string(PQgetvalue(q, i, Q_ID)));
 	json_object_object_add(row, "t", json_object_new_int(ticket));
@@ -891,7 +893,8 @@ zt_form_take(struct zt_req *req, const char *tenant, const char *event_id,
 	if (answers != NULL && !json_object_is_type(answers, json_type_object))
 		return zt_fail(req, ZT_EBADREQ, "invalid_field",
 		    "field 'answers' must be an object of question ids");
-	if ((s = zt_db_exec(req, &err, &q_settings, p)) == NULL ||
+	/* settings and questions in one round trip */
+	if (zt_db_queue(req, &err, &q_settings, p, &s) != ZT_OK ||
 	    (q = zt_db_exec(req, &err, &q_questions, p)) == NULL)
 		return zt_fail_error(req, &err);
 	t->approval = PQntuples(s) > 0 && *PQgetvalue(s, 0, 0) == 't';
@@ -900,7 +903,9 @@ zt_form_take(struct zt_req *req, const char *tenant, const char *event_id,
 	    (e = zt_team_reg_check(
 		 req, event_id, atoi(PQgetvalue(s, 0, 2)), ntickets)) != ZT_OK)
 		return e;
-	if (t->approval) {
+	/* an open registration is never superseded nor reused by a new
+	 * booking, even if approval mode was turned off since */
+	if (PQntuples(s) > 0) {
 		const char *op[2] = {req->user_id, event_id};
 		PGresult *o = zt_db_exec(req, &err, &q_open_registration, op);
 		if (o == NULL)
@@ -991,9 +996,43 @@ zt_form_take(struct zt_req *req, const char *tenant, const char *event_id,
 			    "for this event");
 		}
 	}
+	/* the view: by ticket, then by position, like q_answers */
+	t->view = zt_json_defer_put(req, json_object_new_array());
+	for (int k = 0; k <= ntickets; k++)
+		for (size_t j = 0; j < json_object_array_length(rows); j++) {
+			struct json_object *row =
+			    json_object_array_get_idx(rows, j);
+			int i = json_object_get_int(
+			    json_object_object_get(row, "i"));
+			if (json_object_get_int(
+				json_object_object_get(row, "t")) != k)
+				continue;
+			struct json_object *o = json_object_new_object();
+			json_object_object_add(o, "questionId",
+			    json_object_new_string(PQgetvalue(q, i, Q_ID)));
+			json_object_object_add(o, "label",
+			    json_object_new_string(PQgetvalue(q, i, Q_LABEL)));
+			json_object_object_add(o, "kind",
+			    json_object_new_string(PQgetvalue(q, i, Q_KIND)));
+			json_object_object_add(
+			    o, "ticket", json_object_new_int(k));
+			json_object_object_add(o, "value",
+			    json_object_get(json_object_object_get(row, "v")));
+			json_object_array_add(t->view, o);
+		}
 	if (json_object_array_length(rows) > 0)
 		t->answers = zt_json_text(req, rows, NULL);
 	return ZT_OK;
+}
+
+void
+zt_form_created_add(const struct zt_form_take *t, struct json_object *b)
+{
+	if (b == NULL)
+		return;
+	json_object_object_add(b, "approval", NULL);
+	json_object_object_add(b, "answers",
+	    t->view ? json_object_get(t->view) : json_object_new_array());
 }
 
 enum zt_err

@@ -45,6 +45,8 @@
 struct zt_form_take {
 	int approval;	     /* the event is in approval mode */
 	const char *answers; /* jsonb rows for the insert, or NULL */
+	/* the answers as the booking view shows them (freed with req) */
+	struct json_object *view;
 };
 
 /* GET /api/events/:id/form: the form of a listed event (anyone). */
@@ -79,6 +81,10 @@ enum zt_err zt_form_take(struct zt_req *req, const char *tenant,
 /* After the booking's insert, in the same transaction. */
 enum zt_err zt_form_store(struct zt_req *req, const struct zt_form_take *t,
     const char *tenant, const char *booking_id);
+
+/* The same for the answer of the booking just created (not approval mode)
+ * from what zt_form_take kept: no second read. */
+void zt_form_created_add(const struct zt_form_take *t, struct json_object *b);
 
 /* The booking answer's "approval" and "answers" (in the reader's open
  * transaction; b is the booking's JSON object). */

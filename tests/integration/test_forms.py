@@ -120,6 +120,8 @@ def test_a_complete_form_books_and_the_answers_show_in_the_booking(
     body = r.json()
     assert body["status"] == "confirmed"
     got = b.call("GET", f"/api/bookings/{body['id']}").json()
+    # the create answer shows what a read back shows (no second read)
+    assert body["answers"] == got["answers"] and body["approval"] is None
     answers = {(a["label"], a["ticket"]): a["value"] for a in got["answers"]}
     assert answers[("College", 0)] == "IIT Delhi"
     assert answers[("Languages", 0)] == ["C", "Rust"]
