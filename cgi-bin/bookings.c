@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "zt_booking.h"
+#include "zt_form.h"
 #include "zt_json.h"
 #include "zt_refund.h"
 #include "zt_serve.h"
@@ -26,15 +27,19 @@ static enum zt_err
 post_booking(struct zt_req *req)
 {
 	const char *event = NULL, *promo = NULL;
+	struct json_object *answers = NULL;
 	enum zt_err e;
 	if ((e = zt_json_uuid(req, req->json, "eventId", ZT_REQUIRED, &event,
 		 NULL)) != ZT_OK ||
 	    (e = zt_json_str(req, req->json, "promoCode", ZT_OPTIONAL, 64,
 		 &promo, NULL)) != ZT_OK)
 		return e;
+	/* the registration form (zt_form.h): checked against the event's
+	 * questions by the library */
+	json_object_object_get_ex(req->json, "answers", &answers);
 	struct json_object *out = NULL;
 	int created = 0;
-	e = zt_booking_create(req, event, promo, &out, &created);
+	e = zt_booking_create(req, event, promo, answers, &out, &created);
 	return reply(req, e, created ? 201 : 200, &out);
 }
 
@@ -199,8 +204,32 @@ get_received_qr(struct zt_req *req)
 	return svg_reply(req, e, svg);
 }
 
+/* approval mode (docs/commerce.md, "Forms and teams") */
+static enum zt_err
+post_accept(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_form_accept(req, zt_param(req, "id"), &out), 200, &out);
+}
+
+static enum zt_err
+post_reject(struct zt_req *req)
+{
+	const char *reason = NULL;
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if (req->json != NULL &&
+	    (e = zt_json_str(req, req->json, "reason", ZT_OPTIONAL, 500,
+		 &reason, NULL)) != ZT_OK)
+		return e;
+	e = zt_form_reject(req, zt_param(req, "id"), reason, &out);
+	return reply(req, e, 200, &out);
+}
+
 static const struct zt_route routes[] = {
-    {"POST", "/api/bookings", post_booking, ZT_AUTH_USER, 1024, 0},
+    /* answers to a registration form make it longer (zt_form.h) */
+    {"POST", "/api/bookings", post_booking, ZT_AUTH_USER, 65536, 0},
     {"GET", "/api/bookings", get_list, ZT_AUTH_SCANNER, 0, 0},
     {"POST", "/api/bookings/confirm", post_confirm, ZT_AUTH_USER, 2048, 0},
     {"GET", "/api/bookings/mine", get_mine, ZT_AUTH_USER, 0, 0},
@@ -221,6 +250,9 @@ static const struct zt_route routes[] = {
 	ZT_AUTH_USER, 256, 0},
     {"POST", "/api/bookings/transfers/:id/cancel", post_transfer_cancel,
 	ZT_AUTH_USER, 256, 0},
+    /* approval mode (docs/commerce.md, "Forms and teams") */
+    {"POST", "/api/bookings/:id/accept", post_accept, ZT_AUTH_MANAGER, 256, 0},
+    {"POST", "/api/bookings/:id/reject", post_reject, ZT_AUTH_MANAGER, 1024, 0},
 };
 
 int

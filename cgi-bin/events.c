@@ -7,10 +7,13 @@
 
 #include "zt_etag.h"
 #include "zt_event.h"
+#include "zt_form.h"
+#include "zt_json.h"
 #include "zt_layout.h"
 #include "zt_media.h"
 #include "zt_promo.h"
 #include "zt_serve.h"
+#include "zt_team_reg.h"
 #include "zt_transfer.h"
 #include "zt_waitlist.h"
 
@@ -184,6 +187,136 @@ post_waitlist_offer(struct zt_req *req)
 	    200, &out);
 }
 
+/* registration forms and approval mode (docs/commerce.md, "Forms and
+ * teams") */
+static enum zt_err
+get_form(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_form_get_public(req, zt_param(req, "id"), &out), 200, &out);
+}
+
+static enum zt_err
+get_own_form(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_form_get_own(req, zt_param(req, "id"), &out), 200, &out);
+}
+
+static enum zt_err
+put_form(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req,
+	    zt_form_put(req, zt_param(req, "id"), req->json, &out), 200, &out);
+}
+
+static enum zt_err
+post_form_file(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req,
+	    zt_form_upload(
+		req, zt_param(req, "id"), zt_query(req, "questionId"), &out),
+	    201, &out);
+}
+
+static enum zt_err
+get_form_file(struct zt_req *req)
+{
+	const char *bytes = NULL, *type = NULL;
+	size_t len = 0;
+	enum zt_err e = zt_form_file_read(req, zt_param(req, "id"),
+	    zt_param(req, "fileId"), &bytes, &len, &type);
+	if (e != ZT_OK)
+		return e;
+	req->resp_type = type;
+	/* never shown inline: a PDF or image the buyer sent */
+	zt_reply_header(req, "Content-Disposition", "attachment");
+	zt_reply_header(req, "Cache-Control", "private, no-store");
+	zt_reply_header(req, "X-Content-Type-Options", "nosniff");
+	return zt_reply_text(req, 200, bytes, len);
+}
+
+static enum zt_err
+get_attendees_csv(struct zt_req *req)
+{
+	const char *csv = NULL;
+	size_t len = 0;
+	enum zt_err e =
+	    zt_form_attendees_csv(req, zt_param(req, "id"), &csv, &len);
+	if (e != ZT_OK)
+		return e;
+	req->resp_type = "text/csv; charset=utf-8";
+	zt_reply_header(req, "Content-Disposition",
+	    "attachment; filename=\"attendees.csv\"");
+	zt_reply_header(req, "Cache-Control", "private, no-store");
+	return zt_reply_text(req, 200, csv, len);
+}
+
+static enum zt_err
+get_registrations(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(req,
+	    zt_form_registrations(
+		req, zt_param(req, "id"), zt_query(req, "status"), &out),
+	    200, &out);
+}
+
+/* teams of a team event (zt_team_reg.h) */
+static enum zt_err
+post_team(struct zt_req *req)
+{
+	static const char *const keys[] = {"name", NULL};
+	const char *name = NULL;
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if ((e = zt_json_known(req, req->json, NULL, keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "name", ZT_REQUIRED, 60, &name,
+		 NULL)) != ZT_OK)
+		return e;
+	if (*name == '\0')
+		return zt_fail(req, ZT_EBADREQ, "invalid_field",
+		    "field 'name' must not be empty");
+	return reply(req,
+	    zt_team_reg_create(req, zt_param(req, "id"), name, &out), 201,
+	    &out);
+}
+
+static enum zt_err
+post_team_join(struct zt_req *req)
+{
+	static const char *const keys[] = {"inviteCode", NULL};
+	const char *code = NULL;
+	struct json_object *out = NULL;
+	enum zt_err e;
+	if ((e = zt_json_known(req, req->json, NULL, keys)) != ZT_OK ||
+	    (e = zt_json_str(req, req->json, "inviteCode", ZT_REQUIRED, 32,
+		 &code, NULL)) != ZT_OK)
+		return e;
+	return reply(req,
+	    zt_team_reg_join(req, zt_param(req, "id"), code, &out), 200, &out);
+}
+
+static enum zt_err
+get_team_mine(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_team_reg_mine(req, zt_param(req, "id"), &out), 200, &out);
+}
+
+static enum zt_err
+get_teams(struct zt_req *req)
+{
+	struct json_object *out = NULL;
+	return reply(
+	    req, zt_team_reg_list(req, zt_param(req, "id"), &out), 200, &out);
+}
+
 static const struct zt_route routes[] = {
     {"GET", "/api/events", get_catalogue, ZT_AUTH_PUBLIC, 0, 0},
     {"GET", "/api/events/:id", get_public_by_id, ZT_AUTH_PUBLIC, 0, 0},
@@ -215,6 +348,24 @@ static const struct zt_route routes[] = {
 	ZT_AUTH_MANAGER, 0, 0},
     {"POST", "/api/events/:id/waitlist/entries/:entryId/offer",
 	post_waitlist_offer, ZT_AUTH_MANAGER, 1024, 0},
+    /* registration forms and approval mode (docs/commerce.md) */
+    {"GET", "/api/events/:id/form", get_form, ZT_AUTH_PUBLIC, 0, 0},
+    {"GET", "/api/events/mine/:id/form", get_own_form, ZT_AUTH_SCANNER, 0, 0},
+    {"PUT", "/api/events/:id/form", put_form, ZT_AUTH_MANAGER, 65536, 0},
+    {"POST", "/api/events/:id/form-files", post_form_file, ZT_AUTH_USER,
+	ZT_FORM_FILE_MAX, ZT_ROUTE_RAW_BODY},
+    {"GET", "/api/events/:id/form-files/:fileId", get_form_file, ZT_AUTH_USER,
+	0, 0},
+    {"GET", "/api/events/:id/attendees.csv", get_attendees_csv, ZT_AUTH_MANAGER,
+	0, 0},
+    {"GET", "/api/events/:id/registrations", get_registrations, ZT_AUTH_MANAGER,
+	0, 0},
+    /* teams of a team event (zt_team_reg.h) */
+    {"POST", "/api/events/:id/teams", post_team, ZT_AUTH_USER, 1024, 0},
+    {"POST", "/api/events/:id/teams/join", post_team_join, ZT_AUTH_USER, 1024,
+	0},
+    {"GET", "/api/events/:id/teams/mine", get_team_mine, ZT_AUTH_USER, 0, 0},
+    {"GET", "/api/events/:id/teams", get_teams, ZT_AUTH_MANAGER, 0, 0},
 };
 
 int

@@ -7,6 +7,7 @@
 #include "zt_booking.h"
 #include "zt_booking_int.h"
 #include "zt_crypto.h"
+#include "zt_form.h"
 #include "zt_json.h"
 #include "zt_live.h"
 #include "zt_log.h"
@@ -247,7 +248,8 @@ static struct zt_sql q_due = ZT_SQL("bk_due",
     " AND expires_at < now() ORDER BY expires_at LIMIT 1",
     0);
 static struct zt_sql q_due_lock = ZT_SQL("bk_due_lock",
-    "SELECT event_id, user_id, coalesce(hold_id, '') FROM bookings"
+    "SELECT event_id, user_id, coalesce(hold_id, ''), approval IS NOT NULL"
+    " FROM bookings"
     " WHERE id = $1 AND status = 'pending' AND expires_at < now()"
     " FOR UPDATE SKIP LOCKED",
     1);
@@ -259,12 +261,12 @@ static struct zt_sql q_expired = ZT_SQL("bk_expired",
  * event), found under the buyer's own read policy, closed in their tenant */
 static struct zt_sql q_open_tenants = ZT_SQL("bk_open_tenants",
     "SELECT DISTINCT tenant_id FROM bookings WHERE user_id = $1"
-    " AND event_id = $2 AND status = 'pending'",
+    " AND event_id = $2 AND status = 'pending' AND approval IS NULL",
     2);
 static struct zt_sql q_close_released = ZT_SQL("bk_close_released",
     "UPDATE bookings SET status = 'expired', close_reason = 'hold_released'"
     " WHERE user_id = $1 AND event_id = $2 AND status = 'pending'"
-    " RETURNING id",
+    " AND approval IS NULL RETURNING id",
     2);
 
 /* ---------------------------------------------------------- helpers ---- */
@@ -636,8 +638,8 @@ zt__label_order(struct zt_req *req, const struct zt__lines *l)
  * unless a racing request stored one first.  A provider failure cancels
  * the booking (502).
  */
-static enum zt_err
-place_order(struct zt_req *req, const char *id, const char *event_id,
+enum zt_err
+zt__place_order(struct zt_req *req, const char *id, const char *event_id,
     const char *tenant, long long total, const char **order_id)
 {
 	struct zt_error err = ZT_ERROR_INIT;
@@ -672,9 +674,32 @@ place_order(struct zt_req *req, const char *id, const char *event_id,
 	return ZT_OK;
 }
 
+/* After the COMMIT of a booking born with its seats taken (free, or a
+ * registration waiting for approval): hold h is consumed, live_type told. */
+static void
+consume_after(struct zt_req *req, struct zt__after *a, const struct zt_hold *h,
+    const char *event_id, const char *tenant, const char *id,
+    const char *live_type)
+{
+	a->consume = 1;
+	a->event_id = event_id;
+	a->user_id = req->user_id;
+	a->hold_id = h->id;
+	a->tenant_id = tenant;
+	a->booking_id = id;
+	a->seats = h->seats;
+	a->nseats = h->nseats;
+	a->ga = h->ga;
+	a->nga = h->nga;
+	a->live_type = live_type;
+	a->born_settled = 1;
+	zt__run_after(req, a);
+}
+
 enum zt_err
 zt_booking_create(struct zt_req *req, const char *event_id,
-    const char *promo_code, struct json_object **out, int *created)
+    const char *promo_code, struct json_object *answers,
+    struct json_object **out, int *created)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_hold h;
@@ -685,6 +710,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	struct zt__after a;
 	struct zt_ticket_signer sg;
 	struct zt_promo_use use;
+	struct zt_form_take form;
 	char id[ZT_UUID_BUF], num[5][24], expires[24];
 	const char *p[2], *tenant;
 	PGresult *ev, *lines, *pending, *made;
@@ -731,7 +757,10 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 		return zt_fail_error(req, &err);
 	if ((e = price_hold(req, &h, lines, &l)) != ZT_OK ||
 	    (e = apply_promo(req, tenant, event_id, promo_code, &l, &use)) !=
-		ZT_OK)
+		ZT_OK ||
+	    /* the registration form's answers, approval mode (zt_form.h) */
+	    (e = zt_form_take(
+		 req, tenant, event_id, answers, l.tickets, &form)) != ZT_OK)
 		return e;
 	/* holds count bought tickets too, but a confirmation racing the hold
 	 * can slip past them: PostgreSQL has the last word */
@@ -763,7 +792,7 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 			/* its order was lost with the request that made it
 			 * (the database went away after COMMIT): place it */
 			if (!PQgetisnull(pending, i, PEND_UNPLACED) &&
-			    (e = place_order(req, old, event_id, tenant,
+			    (e = zt__place_order(req, old, event_id, tenant,
 				 atoll(PQgetvalue(pending, i, PEND_UNPLACED)),
 				 &order_id)) != ZT_OK)
 				return e;
@@ -774,7 +803,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	}
 
 	zt_uuid_new(id);
-	is_free = price.total == 0;
+	/* a registration waiting for approval issues nothing yet */
+	is_free = price.total == 0 && !form.approval;
 	snprintf(num[0], sizeof(num[0]), "%lld", (long long)price.subtotal);
 	snprintf(num[1], sizeof(num[1]), "%lld", (long long)price.fee);
 	snprintf(num[2], sizeof(num[2]), "%lld", (long long)price.tax);
@@ -817,7 +847,8 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	}
 	/* the code's use, guarded: of buyers racing for its last use one
 	 * passes, the others fail here and their transaction with it */
-	if ((e = zt_promo_redeem(req, &use, id)) != ZT_OK)
+	if ((e = zt_promo_redeem(req, &use, id)) != ZT_OK ||
+	    (e = zt_form_store(req, &form, tenant, id)) != ZT_OK)
 		return e;
 
 	if (is_free) {
@@ -853,21 +884,11 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 			sodium_memzero(&sg, sizeof(sg));
 			return zt_fail_error(req, &err);
 		}
-		a.consume = 1;
-		a.event_id = event_id;
-		a.user_id = req->user_id;
-		a.hold_id = h.id;
-		a.tenant_id = tenant;
-		a.booking_id = id;
-		a.seats = h.seats;
-		a.nseats = h.nseats;
-		a.ga = h.ga;
-		a.nga = h.nga;
-		a.live_type = "booking.confirmed";
-		a.born_settled = 1;
-		zt__run_after(req, &a);
+		consume_after(
+		    req, &a, &h, event_id, tenant, id, "booking.confirmed");
 		*out = zt__created_json(
 		    req, id, event_id, tenant, &price, ev, &l, made, NULL, &sg);
+		zt_form_created_add(&form, *out);
 		sodium_memzero(&sg, sizeof(sg));
 		*created = 1;
 		zt_metrics_count(ZT_MC_BOOKINGS_CREATED, 1);
@@ -876,14 +897,24 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
+	if (form.approval) {
+		/* its seats and units stay taken while the organizer decides:
+		 * the hold is consumed, no order yet (zt_form_approval.c) */
+		consume_after(
+		    req, &a, &h, event_id, tenant, id, "booking.registered");
+		*created = 1;
+		zt_metrics_count(ZT_MC_BOOKINGS_CREATED, 1);
+		return zt__booking_answer(req, id, out);
+	}
 
 	/* the order, after COMMIT: a failure cancels the unpaid booking */
 	const char *order_id;
-	if ((e = place_order(
+	if ((e = zt__place_order(
 		 req, id, event_id, tenant, price.total, &order_id)) != ZT_OK)
 		return e;
 	*out = zt__created_json(
 	    req, id, event_id, tenant, &price, ev, &l, made, order_id, NULL);
+	zt_form_created_add(&form, *out);
 	*created = 1;
 	zt_metrics_count(ZT_MC_BOOKINGS_CREATED, 1);
 	return ZT_OK;
@@ -1165,9 +1196,21 @@ expire_one(struct zt_req *req)
 	const char *event = zt__dup(req, r, 0, 0),
 		   *user = zt__dup(req, r, 0, 1);
 	const char *hold = zt__dup(req, r, 0, 2);
+	int registration = *PQgetvalue(r, 0, 3) == 't';
+	struct zt__after a;
+	memset(&a, 0, sizeof(a));
+	/* a registration (approval mode) consumed its hold: its seats and
+	 * units go back on sale (zt_form_approval.c) */
 	if (zt_db_exec(req, &err, &q_expired, p) == NULL ||
+	    (registration && zt__load_items(req, id, &a) != ZT_OK) ||
 	    zt_db_commit(req, &err) != ZT_OK)
 		return -1;
+	if (registration) {
+		zt_hold_unsell(
+		    req, &err, event, user, a.seats, a.nseats, a.ga, a.nga);
+		zt_log_info("expire", "registration %s expired", id);
+		return 1;
+	}
 	/* release the hold only if it is still the one this booking had;
 	 * the booking has expired whatever Redis says (err is dropped) */
 	zt_hold_release_if(req, &err, event, user, hold);

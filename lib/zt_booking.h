@@ -21,7 +21,8 @@
  * applied by lib/zt_promo.c (docs/commerce.md).
  */
 enum zt_err zt_booking_create(struct zt_req *req, const char *event_id,
-    const char *promo_code, struct json_object **out, int *created);
+    const char *promo_code, struct json_object *answers,
+    struct json_object **out, int *created);
 
 /* GET /api/bookings/:id (the buyer or the event's organizers; else 404). */
 enum zt_err zt_booking_get(

@@ -190,6 +190,17 @@ enum zt_err zt__begin_as_buyer(
  */
 enum zt_err zt__booking_answer(
     struct zt_req *req, const char *booking_id, struct json_object **out);
+/*
+ * The Razorpay order of a committed, unpaid booking, stored on its payment
+ * unless a racing request stored one first (opens its own transactions);
+ * a provider failure cancels the booking (502).  *order_id in the arena.
+ */
+enum zt_err zt__place_order(struct zt_req *req, const char *id,
+    const char *event_id, const char *tenant, long long total,
+    const char **order_id);
+/* zt_settle.c: issue the tickets of a pending booking inside a savepoint
+ * (ZT_ECONFLICT: sold out, rolled back to it, the transaction goes on). */
+enum zt_err zt__settle_issue(struct zt_req *req, const char *booking_id);
 /* One step of a cron job: 1 did one, 0 nothing due, -1 failed. */
 typedef int (*zt__step_fn)(struct zt_req *req);
 /* Run fn up to limit times, each in its own request; *done counts. */

@@ -6,6 +6,7 @@
  */
 #include "zt_booking_int.h"
 #include "zt_json.h"
+#include "zt_form.h"
 #include "zt_razorpay.h"
 #include "zt_refund.h"
 #include "zt_server.h"
@@ -315,6 +316,11 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 		 atoll(PQgetvalue(r, 0, GET_VALID_FROM)),
 		 atoll(PQgetvalue(r, 0, GET_VALID_UNTIL)), NULL, key)) !=
 		ZT_OK) {
+		json_object_put(b);
+		return e;
+	}
+	/* the registration form's answers and approval (zt_form.h) */
+	if ((e = zt_form_booking_add(req, booking_id, b)) != ZT_OK) {
 		json_object_put(b);
 		return e;
 	}

@@ -44,6 +44,7 @@ static const struct setting settings[] = {
     {"ZT_OUTBOX_DIR", K_STR, F(outbox_dir), "var/outbox", 0, 0, 0},
     {"ZT_MEDIA_DIR", K_STR, F(media_dir), "var/media", 0, 0, 0},
     {"ZT_I18N_DIR", K_STR, F(i18n_dir), "web/i18n", 0, 0, 0},
+    {"ZT_FORM_FILES_DIR", K_STR, F(form_files_dir), "var/form-files", 0, 0, 0},
     {"ZT_JWT_KEYS", K_JWTKEYS, 0, NULL, ZT_NEED_JWT, 0, 0},
     {"ZT_JWT_KID", K_STR, F(jwt_kid), NULL, ZT_NEED_JWT, 0, 0},
     {"ZT_OTP_PEPPER", K_HEX32, F(otp_pepper), NULL, ZT_NEED_AUTH, 0, 0},

@@ -51,6 +51,7 @@ struct zt_config {
 	/* the catalogues web/i18n/{en,hi}.json (docs/web.md, "Server
 	 * messages") */
 	char *i18n_dir;
+	char *form_files_dir; /* form uploads, not public (docs/commerce.md) */
 	char *log_level;
 
 	struct zt_jwt_key jwt_keys[ZT_JWT_MAX_KEYS];

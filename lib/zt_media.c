@@ -239,8 +239,8 @@ out:
 }
 
 /* Write bytes as dir/name atomically (a temporary file, then rename). */
-static int
-write_file(const char *dir, const char *name, const void *p, size_t n)
+int
+zt_media_write_file(const char *dir, const char *name, const void *p, size_t n)
 {
 	char tmp[4096], dst[4096];
 	if (snprintf(dst, sizeof(dst), "%s/%s", dir, name) >=
@@ -305,7 +305,7 @@ zt_media_store(struct zt_req *req, const char *field, const char *ctype,
 	crypto_hash_sha256(h, im.data, im.len);
 	const char *name = zt_arena_printf(
 	    req->arena, "%s.%s", zt_hex(req->arena, h, 16), im.ext);
-	int rc = write_file(zt_g.cfg.media_dir, name, im.data, im.len);
+	int rc = zt_media_write_file(zt_g.cfg.media_dir, name, im.data, im.len);
 	free(im.data);
 	if (rc != 0) {
 		zt_log_error("media", "cannot write %s/%s: %s",

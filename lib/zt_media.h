@@ -32,6 +32,13 @@ enum zt_err zt_media_store(struct zt_req *req, const char *field,
     const char *ctype, const void *body, size_t len, const char **url);
 
 /*
+ * Write n bytes as dir/name atomically (a temporary file, fsync, rename);
+ * an existing name is kept (names are content hashes).  0 or -1 (errno).
+ */
+int zt_media_write_file(
+    const char *dir, const char *name, const void *p, size_t n);
+
+/*
  * The file name of one of our uploads ("<32 hex>.png|jpg") when url is
  * "/media/<that>", else NULL (a URL elsewhere is never fetched).
  */

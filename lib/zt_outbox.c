@@ -142,6 +142,11 @@ static const char *const own_words[][3] = {
     {"reason", "cancelled by the buyer", "server.email.reason.buyer_cancelled"},
     {"reason", "refunded by the organizer",
 	"server.email.reason.organizer_refunded"},
+    {"reason", "Your tickets are ready.", "server.email.reason.tickets_ready"},
+    {"reason",
+	"Pay before the time shown on your booking to confirm your place; "
+	"after that it goes to someone else.",
+	"server.email.reason.pay_to_confirm"},
     {"outcome", "reversed after it was sent", "server.email.outcome.reversed"},
     {"outcome", "not made", "server.email.outcome.not_made"},
     {"role", "owner", "server.email.role.owner"},

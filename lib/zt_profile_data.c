@@ -5,6 +5,7 @@
  */
 #include "zt_booking.h"
 #include "zt_db.h"
+#include "zt_form.h"
 #include "zt_otp.h"
 #include "zt_profile.h"
 #include "zt_session.h"
@@ -141,7 +142,7 @@ zt_profile_export(struct zt_req *req, struct json_object **out)
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {req->user_id};
 	PGresult *prof, *sess, *ids, *ms, *cons;
-	struct json_object *o, *bookings = NULL;
+	struct json_object *o, *bookings = NULL, *answers = NULL;
 	enum zt_err e;
 
 	*out = NULL;
@@ -159,6 +160,11 @@ zt_profile_export(struct zt_req *req, struct json_object **out)
 	/* the bookings as the buyer reads them: lines, tickets, amounts */
 	if ((e = zt_booking_mine(req, &bookings)) != ZT_OK)
 		return e;
+	/* every registration-form answer, cancelled bookings' too */
+	if ((e = zt_form_export_mine(req, &answers)) != ZT_OK) {
+		json_object_put(bookings);
+		return e;
+	}
 
 	*out = json_object_new_object();
 	json_object_object_add(
@@ -178,6 +184,7 @@ zt_profile_export(struct zt_req *req, struct json_object **out)
 	json_object_object_add(*out, "bookings",
 	    json_object_get(json_object_object_get(bookings, "bookings")));
 	json_object_put(bookings);
+	json_object_object_add(*out, "formAnswers", answers);
 	return ZT_OK;
 }
 

@@ -61,11 +61,13 @@ enum lock_col {
 	LOCK_PAID_BY, /* the Razorpay payment that settled it, or '' */
 	LOCK_PAY_STATUS,
 	LOCK_CLOSED, /* 't' when the order was closed on release */
+	LOCK_TAKEN,  /* 't': a pending registration, its units taken already */
 };
 static struct zt_sql q_lock = ZT_SQL("bk_lock",
     "SELECT b.status, b.total_paise, b.user_id, b.event_id, b.hold_id,"
     " p.id, p.provider_order_id, coalesce(p.provider_payment_id, ''),"
-    " p.status, b.close_reason IS NOT DISTINCT FROM 'hold_released'"
+    " p.status, coalesce(b.close_reason IN ('hold_released', 'rejected'),"
+    "  false), b.status = 'pending' AND b.approval IS NOT NULL"
     " FROM bookings b JOIN payments p ON p.booking_id = b.id"
     " WHERE b.id = $1 ORDER BY p.created_at LIMIT 1"
     " FOR UPDATE OF b, p",
@@ -106,8 +108,8 @@ static struct zt_sql q_webhook_seen = ZT_SQL("bk_webhook_seen",
  * sold out; everything of this attempt is rolled back and the transaction
  * goes on.
  */
-static enum zt_err
-issue(struct zt_req *req, const char *booking_id)
+enum zt_err
+zt__settle_issue(struct zt_req *req, const char *booking_id)
 {
 	const char *p[1] = {booking_id};
 	struct zt_error err = ZT_ERROR_INIT;
@@ -176,6 +178,7 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 	 * Redis already, so it never issues (docs/bookings.md, "Closed on
 	 * release") */
 	int closed = PQgetvalue(r, 0, LOCK_CLOSED)[0] == 't';
+	int taken = PQgetvalue(r, 0, LOCK_TAKEN)[0] == 't';
 
 	if (order == NULL || strcmp(order, order_id) != 0)
 		return zt_fail(req, ZT_EBADREQ, "order_mismatch",
@@ -220,10 +223,11 @@ settle(struct zt_req *req, const char *booking_id, const char *order_id,
 		*out = ALREADY; /* settled already: never captured twice */
 		return ZT_OK;
 	}
-	e = closed ? ZT_ECONFLICT : issue(req, booking_id);
+	e = closed ? ZT_ECONFLICT : zt__settle_issue(req, booking_id);
 	if (e == ZT_OK) {
 		*out = CONFIRMED;
-		a->consume = 1;
+		/* a registration consumed its hold when it was made */
+		a->consume = !taken;
 		a->live_type = "booking.confirmed";
 		if ((e = zt__load_items(req, booking_id, a)) != ZT_OK ||
 		    (e = zt_whout_event(req, a->tenant_id, "booking.confirmed",

@@ -153,7 +153,9 @@ class World:
                 "bookingId": str(uuid.uuid4()), "ticketId": str(uuid.uuid4()),
                 "sessionId": str(uuid.uuid4()), "kid": "1", "tokenId": str(uuid.uuid4()),
                 "webhookId": str(uuid.uuid4()), "deliveryId": str(uuid.uuid4()),
-                "entryId": str(uuid.uuid4()), "month": "2026-10"}
+                "entryId": str(uuid.uuid4()),
+                "fileId": str(uuid.uuid4()),  # a form upload (test_forms.py)
+                "month": "2026-10"}
 
     def other_ids(self, op):
         """The same parameters pointing at tenant B's things."""
@@ -165,7 +167,9 @@ class World:
                 "bookingId": self.b_booking, "ticketId": str(uuid.uuid4()),
                 "sessionId": str(uuid.uuid4()), "kid": "1", "tokenId": str(uuid.uuid4()),
                 "webhookId": str(uuid.uuid4()), "deliveryId": str(uuid.uuid4()),
-                "entryId": str(uuid.uuid4()), "month": "2026-10"}
+                "entryId": str(uuid.uuid4()),
+                "fileId": str(uuid.uuid4()),  # a form upload (test_forms.py)
+                "month": "2026-10"}
 
 
 @pytest.fixture(scope="module")

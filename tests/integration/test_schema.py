@@ -18,7 +18,9 @@ import psycopg2.errors
 import pytest
 
 # Tables with a tenant_id that anyone may read for public events.
-PUBLIC_TABLES = {"events", "price_categories", "seats", "ticket_types"}
+PUBLIC_TABLES = {"events", "price_categories", "seats", "ticket_types",
+                 # a listed event's registration form (sql/029)
+                 "event_registration", "form_questions"}
 
 N_RACERS = 50
 
@@ -290,6 +292,39 @@ class World:
                                price_category_id, user_id, quantity)
                            values (%s, %s, %s, %s, 1)""",
                         (t["id"], t["pub"]["id"], t["pub"]["pc"], t["buyer"]))
+            # a registration form, an answer with an upload, a team
+            # (sql/029_forms_teams.sql)
+            cur.execute("""insert into event_registration (event_id, tenant_id,
+                               team_min, team_max) values (%s, %s, 1, 4)""",
+                        (t["pub"]["id"], t["id"]))
+            cur.execute("""insert into form_questions (tenant_id, event_id,
+                               position, label, kind, max_bytes)
+                           values (%s, %s, 0, 'ID', 'file', 2048)
+                           returning id""",
+                        (t["id"], t["pub"]["id"]))
+            question = cur.fetchone()[0]
+            cur.execute("""insert into form_files (tenant_id, event_id, user_id,
+                               sha256, media_type, size_bytes)
+                           values (%s, %s, %s, repeat('a', 64),
+                                   'application/pdf', 10) returning id""",
+                        (t["id"], t["pub"]["id"], t["buyer"]))
+            upload = cur.fetchone()[0]
+            cur.execute("""insert into form_answers (tenant_id, booking_id,
+                               question_id, user_id, position, label, kind,
+                               value, file_id)
+                           values (%s, %s, %s, %s, 0, 'ID', 'file',
+                                   to_jsonb(%s::text), %s)""",
+                        (t["id"], b["id"], question, t["buyer"], upload,
+                         upload))
+            cur.execute("""insert into reg_teams (tenant_id, event_id, name,
+                               leader_id, code_sha256)
+                           values (%s, %s, 'Team', %s, repeat('b', 64))
+                           returning id""",
+                        (t["id"], t["pub"]["id"], t["buyer"]))
+            cur.execute("""insert into reg_team_members (tenant_id, team_id,
+                               event_id, user_id) values (%s, %s, %s, %s)""",
+                        (t["id"], cur.fetchone()[0], t["pub"]["id"],
+                         t["buyer"]))
         return t
 
     @staticmethod

@@ -19,6 +19,7 @@ import { brand, organizerBadge } from '../brand.js';
 import { showPoster } from '../poster.js';
 import { passHeaders, toQueue } from '../queue.js';
 import { mountWaitlist } from './waitlist.js';
+import { mountRegForm } from './regform.js'; // registration form step (docs/commerce.md)
 
 // /event.html?id=<id or slug>, or the short link /e/<tenant>/<event>
 const shortLink = /^\/e\/([a-z0-9-]+)\/([a-z0-9-]+)\/?$/.exec(location.pathname);
@@ -446,9 +447,11 @@ function openCheckout() {
   const to = user.email || user.phone || '';
   // a promo code (docs/commerce.md): sent with the order, priced by the server
   const promo = h('input', { id: 'promo-code', name: 'promoCode', autocomplete: 'off', maxlength: '40', spellcheck: 'false', placeholder: 'Promo code (optional)', 'aria-label': 'Promo code' });
+  const regBox = h('div', { id: 'reg-form' });
+  const reg = mountRegForm(regBox, ev, () => mine.size + totalGa());
   const form = h('form', { novalidate: true },
     h('table.breakdown', { 'aria-label': 'Price breakdown' }, breakdown),
-    h('p.field', {}, promo),
+    h('p.field', {}, promo), regBox,
     to ? h('p.small', {}, 'Tickets go to ', h('strong', { text: to }), '.') : null,
     h('p.small', {}, 'Held for you for ', timer),
     m, payBtn);
@@ -488,13 +491,15 @@ function openCheckout() {
       if (!bookingId) {
         // the order is made from our hold; prices come from the server
         const code = promo.value.trim();
-        const ans = await loading(payBtn, api.post('/api/bookings', code ? { eventId: ev.id, promoCode: code } : { eventId: ev.id }, passHeaders(ev.id)));
+        const answers = reg.answers();
+        const ans = await loading(payBtn, api.post('/api/bookings', { eventId: ev.id, ...(code ? { promoCode: code } : {}), ...(answers ? { answers } : {}) }, passHeaders(ev.id)));
         const b = normBooking(ans.booking || ans);
         b.discountPaise = Number((ans.booking || ans).discountPaise) || 0;
         promo.disabled = true;
         bookingId = b.id;
         payment = pay.paymentOf(ans);
         renderBreakdown(breakdown, b);
+        if ((ans.booking || ans).approval === 'waiting') { dead = true; payBtn.disabled = true; showOk(m, reg.waitingText); return; }
         if (b.status === 'confirmed') {
           done();
           confirmed(b);

@@ -11,6 +11,7 @@ import { booking as normBooking } from '../model.js';
 import { stream } from '../live.js';
 import * as pay from '../pay.js';
 import { transferButton, transfersPanel } from './transfers.js';
+import { registrationActions } from './regpay.js'; // approval mode (docs/commerce.md)
 
 const box = $('#bookings');
 const msg = $('#msg');
@@ -99,6 +100,7 @@ function card(b) {
   if (b.status === 'pending' && b.expiresAt) {
     actions.append(h('p.small', { text: `Awaiting payment until ${dateTime(b.expiresAt)}.` }));
   }
+  registrationActions(b, actions, m);
   if (canCancel(b)) {
     const btn = h('button.btn.btn-small.btn-danger', { type: 'button', text: b.refundPaise ? `Cancel · refund ${rupees(b.refundPaise)}` : 'Cancel booking' });
     btn.addEventListener('click', async () => {
