@@ -1,0 +1,110 @@
+// Language (docs/web.md, "Language"): the top bar's switcher turns a page
+// into Hindi, the choice survives a reload, amounts keep the Indian
+// grouping, organizer texts stay as written, Devanagari is drawn with a
+// real font (no tofu), and a browser that prefers Hindi starts in Hindi.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { launch, open, shot, PHONE } from './lib.mjs';
+import { stubApi, gaEvent } from './fixtures.mjs';
+
+const hi = JSON.parse(readFileSync(new URL('../../web/i18n/hi.json', import.meta.url), 'utf8'));
+const en = JSON.parse(readFileSync(new URL('../../web/i18n/en.json', import.meta.url), 'utf8'));
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+// an event whose lowest price is ₹1,23,456.50 (12345650 paise)
+function dearEvent() {
+  return { ...gaEvent({ id: 'c1000000-0000-4000-8000-0000000000f1', title: 'Sunburn Arena: Main Stage' }), priceFromPaise: 12345650 };
+}
+
+// True when the string is drawn with glyphs of a loaded font rather than
+// the "missing glyph" boxes: a Devanagari string and the same number of
+// private-use characters (which no font here has: every one is a .notdef
+// box of one width) must differ in width, and the page's own Devanagari
+// face must be loaded.
+async function devanagariDrawn(page, sample) {
+  return page.evaluate(async (s) => {
+    await document.fonts.ready;
+    const family = getComputedStyle(document.body).fontFamily;
+    await document.fonts.load(`16px ${family}`, s);
+    const c = document.createElement('canvas').getContext('2d');
+    c.font = `16px ${family}`;
+    const w = c.measureText(s).width;
+    const boxes = c.measureText('\uE000'.repeat([...s].length)).width;
+    const faces = [...document.fonts].filter((f) => f.family.replace(/"/g, '') === 'ztic Devanagari');
+    return {
+      loaded: faces.some((f) => f.status === 'loaded'),
+      check: document.fonts.check(`16px "ztic Devanagari"`, s),
+      differs: Math.abs(w - boxes) > 1,
+    };
+  }, sample);
+}
+
+test('the switcher turns the catalogue into Hindi, kept across a reload, with Indian grouping', async () => {
+  const { page, problems, context } = await open(browser);
+  await stubApi(page, { events: [dearEvent()] });
+  await page.goto('/');
+  await page.locator('.event-card').first().waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'en-IN');
+  assert.equal(await page.locator('h1').first().innerText(), en['home.fests_gigs_and_workshops']);
+  assert.match(await page.locator('.event-card').first().innerText(), /₹1,23,456\.50/);
+
+  // the switcher names each language in its own script
+  const sw = page.locator('.topbar #lang');
+  assert.deepEqual(await sw.locator('option').allInnerTexts(), ['English', 'हिन्दी']);
+  await Promise.all([page.waitForEvent('load'), sw.selectOption('hi')]);
+  await page.locator('.event-card').first().waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'hi-IN');
+  assert.equal(await page.locator('h1').first().innerText(), hi['home.fests_gigs_and_workshops']);
+  assert.equal(await page.getAttribute('#q', 'placeholder'), hi['home.techfest_robotics_stand_up']);
+  assert.equal(await page.title(), hi['home.ztic_tickets_for_university']);
+
+  // after a reload: still Hindi, the organizer's title as written, money
+  // in Indian grouping with Latin digits
+  await page.reload();
+  await page.locator('.event-card').first().waitFor();
+  assert.equal(await page.locator('h1').first().innerText(), hi['home.fests_gigs_and_workshops']);
+  assert.equal(await sw.inputValue(), 'hi');
+  const card = await page.locator('.event-card').first().innerText();
+  assert.match(card, /Sunburn Arena: Main Stage/);
+  assert.match(card, /₹1,23,456\.50/);
+
+  // Devanagari is drawn by the page's font, not as boxes
+  const drawn = await devanagariDrawn(page, hi['home.fests_gigs_and_workshops']);
+  assert.deepEqual(drawn, { loaded: true, check: true, differs: true });
+  await shot(page, 'language-hi-catalogue');
+
+  // and back to English
+  await Promise.all([page.waitForEvent('load'), sw.selectOption('en')]);
+  await page.locator('.event-card').first().waitFor();
+  assert.equal(await page.locator('h1').first().innerText(), en['home.fests_gigs_and_workshops']);
+  assert.deepEqual(problems.errors, []);
+  assert.deepEqual(problems.csp, []);
+  await context.close();
+});
+
+test('a browser that prefers Hindi starts in Hindi; every page has the switcher', async () => {
+  const context = await browser.newContext({ baseURL: process.env.ZT_TEST_BASE_URL, timezoneId: 'Asia/Kolkata', locale: 'hi-IN', ...PHONE });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await stubApi(page, { events: [dearEvent()] });
+  await page.goto('/');
+  await page.locator('.event-card').first().waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'hi-IN');
+  assert.equal(await page.locator('h1').first().innerText(), hi['home.fests_gigs_and_workshops']);
+  for (const path of ['/tickets.html', '/account.html', '/privacy.html', '/queue.html', '/transfer.html',
+    '/organizer/', '/organizer/team.html', '/admin/', '/scan/']) {
+    await page.goto(path);
+    await page.locator('.topbar #lang').waitFor();
+    assert.equal(await page.getAttribute('html', 'lang'), 'hi-IN', path);
+    assert.equal(await page.locator('.topbar #lang').inputValue(), 'hi', path);
+  }
+  await page.goto('/privacy.html');
+  assert.equal(await page.locator('h1').innerText(), hi['privacy.privacy_notice']);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
