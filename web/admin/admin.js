@@ -116,30 +116,30 @@ function payoutText(p) {
   return `Bank ${p.bankAccountName}, ${p.bankAccountNumber}, ${p.bankIfsc}`;
 }
 
-function tenantRow(t) {
-  const reason = h('input.input', { type: 'text', maxlength: 500, placeholder: 'Reason', 'aria-label': `Reason for ${t.name}` });
+function tenantRow(tk) {
+  const reason = h('input.input', { type: 'text', maxlength: 500, placeholder: 'Reason', 'aria-label': `Reason for ${tk.name}` });
   const msg = h('p.msg', { hidden: true });
-  const buttons = (ACTIONS[t.status] || []).map(([action, label, needsReason]) => h(
+  const buttons = (ACTIONS[tk.status] || []).map(([action, label, needsReason]) => h(
     `button.btn.btn-small${action === 'approve' || action === 'reinstate' ? '.btn-primary' : '.btn-danger'}`,
     { type: 'button', dataset: { action }, text: label, on: { click: async (ev) => {
       clearMsg(msg);
       const why = reason.value.trim();
       if (needsReason && !why) { showError(msg, `Give a reason to ${action}: the owners receive it.`); reason.focus(); return; }
       try {
-        const r = await loading(ev.currentTarget, run(call('POST', `/api/admin/tenants/${encodeURIComponent(t.id)}/${action}`, why ? { reason: why } : {}), msg));
-        t.status = r.status;
-        row.replaceWith(tenantRow(t));
-        showOk($('#t-msg'), `${t.name} is now ${r.status}.`);
+        const r = await loading(ev.currentTarget, run(call('POST', `/api/admin/tenants/${encodeURIComponent(tk.id)}/${action}`, why ? { reason: why } : {}), msg));
+        tk.status = r.status;
+        row.replaceWith(tenantRow(tk));
+        showOk($('#t-msg'), `${tk.name} is now ${r.status}.`);
       } catch { /* shown */ }
     } } }));
-  const owners = (t.owners || []).map((o) => h('div.small', { text: [o.name, o.email, o.phone].filter(Boolean).join(' · ') }));
-  const row = h('tr', { dataset: { tenant: t.id } },
-    h('td', {}, h('strong', { text: t.name }), h('div.small', { text: `/${t.slug}` }),
-      t.institution ? h('div.small', { text: t.institution }) : null, h('div.small.muted', { text: `${t.events} event(s)` })),
-    h('td', {}, statusStamp(t.status)),
-    h('td', {}, h('div.small', { text: [t.contactEmail, t.contactPhone].filter(Boolean).join(' · ') }), owners),
-    h('td.small', { text: payoutText(t.payout) }),
-    h('td.small', { text: dateTime(t.createdAt) }),
+  const owners = (tk.owners || []).map((o) => h('div.small', { text: [o.name, o.email, o.phone].filter(Boolean).join(' · ') }));
+  const row = h('tr', { dataset: { tenant: tk.id } },
+    h('td', {}, h('strong', { text: tk.name }), h('div.small', { text: `/${tk.slug}` }),
+      tk.institution ? h('div.small', { text: tk.institution }) : null, h('div.small.muted', { text: `${tk.events} event(s)` })),
+    h('td', {}, statusStamp(tk.status)),
+    h('td', {}, h('div.small', { text: [tk.contactEmail, tk.contactPhone].filter(Boolean).join(' · ') }), owners),
+    h('td.small', { text: payoutText(tk.payout) }),
+    h('td.small', { text: dateTime(tk.createdAt) }),
     h('td', {}, buttons.length ? [reason, h('div.btn-row', {}, buttons)] : null, msg));
   return row;
 }
@@ -293,11 +293,11 @@ const kpi = (label, value) => h('div.kpi', {}, h('span.value', { text: String(va
 
 async function loadFigures() {
   const f = await run(call('GET', '/api/admin/figures'), $('#f-msg'));
-  const t = f.tenants || {};
+  const tk = f.tenants || {};
   replace($('#figures'),
-    kpi('organizations waiting', t.pending || 0),
-    kpi('active organizations', t.active || 0),
-    kpi('suspended', t.suspended || 0),
+    kpi('organizations waiting', tk.pending || 0),
+    kpi('active organizations', tk.active || 0),
+    kpi('suspended', tk.suspended || 0),
     kpi('events on sale', f.eventsOnSale),
     kpi('tickets today', f.tickets.today),
     kpi('tickets, 7 days', f.tickets.days7),

@@ -7,32 +7,32 @@ import { dateTime } from '../format.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
 
 const root = $('#org-root');
-const when = (t) => (t ? dateTime(t) : '—');
+const when = (tk) => (tk ? dateTime(tk) : '—');
 
-function tokenRow(t, reload) {
+function tokenRow(tk, reload) {
   const msg = h('span.small');
-  const revoke = t.status === 'active' ? h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Revoke' }) : null;
+  const revoke = tk.status === 'active' ? h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Revoke' }) : null;
   revoke && revoke.addEventListener('click', async () => {
-    if (!confirm(`Revoke the token "${t.name}"? Systems using it stop working at once.`)) return;
+    if (!confirm(`Revoke the token "${tk.name}"? Systems using it stop working at once.`)) return;
     try {
-      await loading(revoke, api.del(`/api/tenants/me/tokens/${encodeURIComponent(t.tokenId)}`));
+      await loading(revoke, api.del(`/api/tenants/me/tokens/${encodeURIComponent(tk.tokenId)}`));
       reload();
     } catch (err) {
       msg.className = 'small msg-error';
       msg.textContent = err.message;
     }
   });
-  return h('tr', { 'data-token': t.tokenId },
-    h('td', { text: t.name }), h('td', {}, h('code', { text: `${t.prefix}…` })),
-    h('td', { text: t.scopes.join(', ') }), h('td', { text: when(t.lastUsedAt) }),
-    h('td', { text: t.expiresAt ? dateTime(t.expiresAt) : 'never' }),
-    h('td', { text: t.status }), h('td', {}, revoke, msg));
+  return h('tr', { 'data-token': tk.tokenId },
+    h('td', { text: tk.name }), h('td', {}, h('code', { text: `${tk.prefix}…` })),
+    h('td', { text: tk.scopes.join(', ') }), h('td', { text: when(tk.lastUsedAt) }),
+    h('td', { text: tk.expiresAt ? dateTime(tk.expiresAt) : 'never' }),
+    h('td', { text: tk.status }), h('td', {}, revoke, msg));
 }
 
 async function loadTokens() {
   try {
     const ans = await api.get('/api/tenants/me/tokens');
-    replace($('#token-rows'), (ans.tokens || []).map((t) => tokenRow(t, loadTokens)));
+    replace($('#token-rows'), (ans.tokens || []).map((tk) => tokenRow(tk, loadTokens)));
   } catch (err) {
     showError($('#token-msg'), err);
   }

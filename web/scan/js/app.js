@@ -147,9 +147,9 @@ async function updateBundle({ quiet = true } = {}) {
 }
 
 // ---- the verdict --------------------------------------------------------------------
-function ticketLine(t) {
-  if (!t) return '';
-  return [t.label, t.holder].filter(Boolean).join(' · ');
+function ticketLine(tk) {
+  if (!tk) return '';
+  return [tk.label, tk.holder].filter(Boolean).join(' · ');
 }
 
 function showResult(r) {
@@ -184,8 +184,8 @@ function hideResult(fresh) {
 function localTicket(input) {
   if (!state.gate) return null;
   if (input.ticketId) return state.gate.ticket(input.ticketId);
-  const t = parse(input.payload);
-  return t ? state.gate.ticket(t.ticketId) : null;
+  const tk = parse(input.payload);
+  return tk ? state.gate.ticket(tk.ticketId) : null;
 }
 
 // Judge one code or ticket id: the server when it can be reached, else
@@ -196,10 +196,10 @@ async function submit(input) {
   if (isOnline() && state.signedIn) {
     try {
       const ans = await api.post('/api/checkin/scan', { eventId: state.eventId, gate: state.gateName, ...input });
-      const t = ans.ticket || null;
-      r = { result: 'admitted', code: 'admitted', ticket: t, message: `${ans.gate || state.gateName}, ${time(ans.admittedAt || Date.now())}` };
+      const tk = ans.ticket || null;
+      r = { result: 'admitted', code: 'admitted', ticket: tk, message: `${ans.gate || state.gateName}, ${time(ans.admittedAt || Date.now())}` };
       if (ans.counts) state.server = { admitted: ans.counts.admitted, total: ans.counts.total, gate: ans.counts.gate };
-      if (t && g) await g.remember(t.id, ans.gate || state.gateName, ans.admittedAt);
+      if (tk && g) await g.remember(tk.id, ans.gate || state.gateName, ans.admittedAt);
     } catch (err) {
       const unreachable = err.status === 0 || err.status === 502 || err.status === 503 || err.status === 504;
       if (unreachable || err.status === 401) {
@@ -265,12 +265,12 @@ function renderMatches() {
   const found = state.gate.search(q);
   clearMsg($('#manual-msg'));
   if (q.trim().length >= 2 && !found.length) showOk($('#manual-msg'), 'No ticket matches.');
-  replace(list, found.map((t) => h('li', { 'data-ticket': t.id },
-    h('span.who', {}, h('strong', { text: t.holder || 'No name' }), h('br'),
-      h('span.small.mono', { text: `${t.label || ''} · booking ${String(t.bookingId || '').slice(0, 8)}` })),
+  replace(list, found.map((tk) => h('li', { 'data-ticket': tk.id },
+    h('span.who', {}, h('strong', { text: tk.holder || 'No name' }), h('br'),
+      h('span.small.mono', { text: `${tk.label || ''} · booking ${String(tk.bookingId || '').slice(0, 8)}` })),
     h('button.btn.btn-primary.btn-small', {
-      type: 'button', text: 'Admit', 'aria-label': `Admit ${t.holder || ''} ${t.label || ''}`,
-      on: { click: () => { closeManual(); state.busy = true; if (state.camera) state.camera.pause(); submit({ ticketId: t.id }); } },
+      type: 'button', text: 'Admit', 'aria-label': `Admit ${tk.holder || ''} ${tk.label || ''}`,
+      on: { click: () => { closeManual(); state.busy = true; if (state.camera) state.camera.pause(); submit({ ticketId: tk.id }); } },
     }))));
 }
 
@@ -321,7 +321,7 @@ async function startScanning(eventId, eventName, gateName) {
     await syncNow({ quiet: true });
     await refreshStats();
   }
-  for (const t of state.timers) clearInterval(t);
+  for (const tk of state.timers) clearInterval(tk);
   state.timers = [
     setInterval(heartbeat, HEARTBEAT_MS),
     setInterval(refreshStats, STATS_EVERY_MS),

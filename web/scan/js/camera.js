@@ -67,7 +67,7 @@ export class Camera {
   stop() {
     clearInterval(this.timer);
     this.timer = null;
-    if (this.stream) for (const t of this.stream.getTracks()) t.stop();
+    if (this.stream) for (const tk of this.stream.getTracks()) tk.stop();
     this.stream = null;
     this.video.srcObject = null;
     this.busy = false;

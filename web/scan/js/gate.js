@@ -42,7 +42,7 @@ export class Gate {
     this.keys = await importKeys(bundle.keys);
     this.revoked = new Set(bundle.revoked || []);
     this.admitted = new Map((bundle.admitted || []).map((a) => [a.ticketId, a]));
-    this.tickets = new Map((bundle.tickets || []).map((t) => [t.id, t]));
+    this.tickets = new Map((bundle.tickets || []).map((tk) => [tk.id, tk]));
   }
 
   // Download the bundle and keep it. Throws ApiError (e.g. offline).
@@ -83,15 +83,15 @@ export class Gate {
     const now = Date.now();
     let ticketId = input.ticketId || null;
     if (input.payload !== undefined) {
-      const t = parse(input.payload);
-      if (!t) return refused('malformed', 'Not a ztic ticket code.');
-      if (!(await verify(t, this.keys))) {
+      const tk = parse(input.payload);
+      if (!tk) return refused('malformed', 'Not a ztic ticket code.');
+      if (!(await verify(tk, this.keys))) {
         return refused('forged', 'Forged or unknown code: the signature does not match this organizer’s keys.');
       }
-      if (t.eventId !== this.bundle.event.id) return refused('wrong_event', 'This ticket is for another event.');
-      if (now < t.validFrom * 1000) return refused('not_yet_valid', `Not valid yet: the gate opens for it at ${dateTime(t.validFrom * 1000)}.`);
-      if (now > t.validUntil * 1000) return refused('expired', `This ticket expired at ${dateTime(t.validUntil * 1000)}.`);
-      ticketId = t.ticketId;
+      if (tk.eventId !== this.bundle.event.id) return refused('wrong_event', 'This ticket is for another event.');
+      if (now < tk.validFrom * 1000) return refused('not_yet_valid', `Not valid yet: the gate opens for it at ${dateTime(tk.validFrom * 1000)}.`);
+      if (now > tk.validUntil * 1000) return refused('expired', `This ticket expired at ${dateTime(tk.validUntil * 1000)}.`);
+      ticketId = tk.ticketId;
     } else if (!this.tickets.has(ticketId)) {
       return refused('not_found', 'No such ticket for this event.');
     }
@@ -119,11 +119,11 @@ export class Gate {
     const s = String(q || '').trim().toLowerCase();
     if (s.length < 2) return [];
     const out = [];
-    for (const t of this.tickets.values()) {
-      if (String(t.bookingId || '').toLowerCase().startsWith(s)
-          || String(t.id).toLowerCase().startsWith(s)
-          || String(t.holder || '').toLowerCase().includes(s)) {
-        out.push(t);
+    for (const tk of this.tickets.values()) {
+      if (String(tk.bookingId || '').toLowerCase().startsWith(s)
+          || String(tk.id).toLowerCase().startsWith(s)
+          || String(tk.holder || '').toLowerCase().includes(s)) {
+        out.push(tk);
         if (out.length >= limit) break;
       }
     }
