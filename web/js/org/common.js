@@ -6,7 +6,7 @@ import { h, $, replace, text, showError } from '../dom.js';
 import { t, tpl } from '../i18n.js';
 
 // A member's role as the team page names it.
-const ROLES = { owner: t('org.team.owner'), manager: t('org.team.manager'), scanner: t('org.team.scanner') };
+const ROLES = { owner: t('role.owner'), manager: t('role.manager'), scanner: t('role.scanner') };
 export function roleName(role) {
   return ROLES[role] || role || '';
 }
