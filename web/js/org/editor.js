@@ -203,7 +203,7 @@ function layoutDoc() {
       rowGapAfter: tiersNow.slice(0, -1).map((tk) => rowLabel(Math.max(1, Math.min(g.rows, tk.toRow)) - 1)),
     };
   }
-  if (k !== 'reserved') doc.ticketTypes = types().map(({ id, ...t }) => tk);
+  if (k !== 'reserved') doc.ticketTypes = types().map(({ id, ...tk }) => tk);
   return doc;
 }
 
