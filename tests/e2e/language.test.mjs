@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { launch, open, shot, PHONE } from './lib.mjs';
-import { stubApi, gaEvent } from './fixtures.mjs';
+import { stubApi, gaEvent, reservedEvent } from './fixtures.mjs';
 
 const hi = JSON.parse(readFileSync(new URL('../../web/i18n/hi.json', import.meta.url), 'utf8'));
 const en = JSON.parse(readFileSync(new URL('../../web/i18n/en.json', import.meta.url), 'utf8'));
@@ -106,5 +106,25 @@ test('a browser that prefers Hindi starts in Hindi; every page has the switcher'
   await page.goto('/privacy.html');
   assert.equal(await page.locator('h1').innerText(), hi['privacy.privacy_notice']);
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the event page in Hindi: script-built text, seat names and dates in Hindi, the organizer\'s texts as written', async () => {
+  const { page, problems, context } = await open(browser);
+  await page.addInitScript(() => localStorage.setItem('zt_lang', 'hi'));
+  await stubApi(page, { events: [reservedEvent()], status: { v: 1, held: ['seat-C5'], sold: [] } });
+  await page.goto(`/event.html?id=${reservedEvent().id}`);
+  await page.locator('#seatmap .seat').first().waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('#seatmap .seat.held').length === 1);
+  assert.equal(await page.getAttribute('html', 'lang'), 'hi-IN');
+  // a seat's accessible name: Hindi words around the organizer's category name
+  assert.equal(await page.locator('[data-id="seat-C5"]').getAttribute('aria-label'), 'पंक्ति C, सीट 5, Gold, ₹1,200, होल्ड में');
+  assert.equal(await page.locator('#ev-title').innerText(), reservedEvent().title);
+  assert.equal(await page.locator('#checkout').innerText(), hi['event.checkout']);
+  // the date in IST with a Hindi day/month name, Latin digits
+  assert.match(await page.locator('#ev-when').innerText(), /^[\u0900-\u097F]+, \d{1,2} [\u0900-\u097F]+॰? \d{4}, .* IST/);
+  await shot(page, 'language-hi-event');
+  assert.deepEqual(problems.errors, []);
+  assert.deepEqual(problems.csp, []);
   await context.close();
 });

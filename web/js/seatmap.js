@@ -62,7 +62,7 @@ export function createSeatMap(container, opts) {
   const cx = (minX + maxX) / 2;
   world.append(
     s('rect.stage', { x: cx - stageW / 2, y: top - 3, width: stageW, height: 0.9 }),
-    s('text.stage-text', { x: cx, y: top - 2.37, 'text-anchor': 'middle', text: 'STAGE' }));
+    s('text.stage-text', { x: cx, y: top - 2.37, 'text-anchor': 'middle', text: t('seat.stage') }));
 
   // row labels (left of each section's row) and section labels
   const rows = new Map();

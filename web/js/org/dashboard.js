@@ -216,7 +216,7 @@ function seriesFromBookings() {
 
 function startLive() {
   const state = $('#d-live');
-  const showState = (st) => text(state, st === 'live' ? '● live' : 'connecting…');
+  const showState = (st) => text(state, st === 'live' ? t('live.live') : t('live.connecting'));
   // tenant channel (private, ?token=): bookings, refunds, check-ins with
   // running totals
   const tenantUrl = async () => `/live/tenant?token=${encodeURIComponent(await api.freshToken())}`;

@@ -180,7 +180,7 @@ function startLive() {
       return snap;
     },
     apply: applyMessage,
-    onState: (s) => text(state, s === 'live' ? '● live' : s === 'closed' ? '' : 'connecting…'),
+    onState: (s) => text(state, s === 'live' ? t('live.live') : s === 'closed' ? '' : t('live.connecting')),
   });
   live.ready.catch((err) => { showError(pageMsg, err); pageMsg.dataset.from = 'live'; });
 }
