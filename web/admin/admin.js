@@ -136,7 +136,7 @@ function tenantRow(tk) {
   const owners = (tk.owners || []).map((o) => h('div.small', { text: [o.name, o.email, o.phone].filter(Boolean).join(' · ') }));
   const row = h('tr', { dataset: { tenant: tk.id } },
     h('td', {}, h('strong', { text: tk.name }), h('div.small', { text: `/${tk.slug}` }),
-      tk.institution ? h('div.small', { text: tk.institution }) : null, h('div.small.muted', { text: `${tk.events} event(s)` })),
+      tk.institution ? h('div.small', { text: tk.institution }) : null, h('div.small.muted', { text: t('adm.n_events', { n: tk.events }) })),
     h('td', {}, statusStamp(tk.status)),
     h('td', {}, h('div.small', { text: [tk.contactEmail, tk.contactPhone].filter(Boolean).join(' · ') }), owners),
     h('td.small', { text: payoutText(tk.payout) }),

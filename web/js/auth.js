@@ -65,7 +65,7 @@ function googleRow() {
     text: t('auth.continue_google'),
     on: { click: () => api.hintSession() },
   });
-  const row = h('div.mt-3', { hidden: true }, h('p.hint', { text: 'or' }), link);
+  const row = h('div.mt-3', { hidden: true }, h('p.hint', { text: t('auth.or') }), link);
   offered().then((p) => { row.hidden = !(p && p.google); });
   return row;
 }

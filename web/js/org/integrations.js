@@ -104,7 +104,7 @@ function hookPanel(hook, reload) {
   return h('div.panel', { 'data-webhook': hook.webhookId },
     h('p', {}, h('strong', { text: hook.url }), ` — ${hook.status}`),
     h('p.small.muted', { text: `${hook.events.join(', ')}${hook.description ? ` · ${hook.description}` : ''}` }),
-    hook.disabledReason ? h('p.small.msg-error', { text: `Disabled: ${hook.disabledReason}` }) : null,
+    hook.disabledReason ? h('p.small.msg-error', { text: t('org.int.disabled', { reason: hook.disabledReason }) }) : null,
     h('p', {}, buttons), msg, log);
 }
 

@@ -93,7 +93,7 @@ function device(ua) {
   if (!ua) return t('account.unknown_device');
   const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : null;
   const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS X/.test(ua) ? 'macOS' : /Linux|X11/.test(ua) ? 'Linux' : null;
-  if (browser && os) return `${browser} on ${os}`;
+  if (browser && os) return t('account.browser_on_os', { browser, os });
   return ua.length > 60 ? `${ua.slice(0, 60)}…` : ua;
 }
 

@@ -58,7 +58,7 @@ function ticketLine(tk, b, m) {
 function qrCodes(b) {
   const live = byLabel(b.tickets).filter((tk) => tk.status === 'live' && tk.qr);
   if (b.status !== 'confirmed' || !live.length) return null;
-  return h('div.ticket-qrs', { 'aria-label': 'QR codes to show at the gate' }, live.map((tk) => qrFigure(b, tk)));
+  return h('div.ticket-qrs', { 'aria-label': t('tickets.qrs_label') }, live.map((tk) => qrFigure(b, tk)));
 }
 
 // The booking's tickets as a PDF (one page per live ticket, docs/tickets.md):
