@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { launch, open, shot, PHONE } from './lib.mjs';
+import { launch, open, shot, PHONE, apiSignIn, adoptSession, newEmail } from './lib.mjs';
 import { stubApi, gaEvent, reservedEvent } from './fixtures.mjs';
 
 const hi = JSON.parse(readFileSync(new URL('../../web/i18n/hi.json', import.meta.url), 'utf8'));
@@ -125,6 +125,23 @@ test('the event page in Hindi: script-built text, seat names and dates in Hindi,
   assert.match(await page.locator('#ev-when').innerText(), /^[\u0900-\u097F]+, \d{1,2} [\u0900-\u097F]+॰? \d{4}, .* IST/);
   await shot(page, 'language-hi-event');
   assert.deepEqual(problems.errors, []);
+  assert.deepEqual(problems.csp, []);
+  await context.close();
+});
+
+test('signed in, the choice is also sent to the account; a refusal does not undo it (real stack)', async () => {
+  const { page, problems, context } = await open(browser);
+  await adoptSession(context, await apiSignIn(newEmail('lang')));
+  await page.goto('/account.html');
+  await page.locator('#signout').waitFor();
+  const patch = page.waitForRequest((r) => r.method() === 'PATCH' && new URL(r.url()).pathname === '/api/auth/me');
+  await Promise.all([page.waitForEvent('load'), page.locator('#lang').selectOption('hi')]);
+  const sent = await patch;
+  assert.deepEqual(JSON.parse(sent.postData()), { lang: 'hi' });
+  // whatever the server answered (it may not know the field yet), the page is in Hindi
+  await page.locator('#signout').waitFor();
+  assert.equal(await page.getAttribute('html', 'lang'), 'hi-IN');
+  assert.equal(await page.locator('#signout').innerText(), hi['app.sign_out']);
   assert.deepEqual(problems.csp, []);
   await context.close();
 });
