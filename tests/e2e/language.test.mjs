@@ -102,6 +102,7 @@ test('a browser that prefers Hindi starts in Hindi; every page has the switcher'
     await page.locator('.topbar #lang').waitFor();
     assert.equal(await page.getAttribute('html', 'lang'), 'hi-IN', path);
     assert.equal(await page.locator('.topbar #lang').inputValue(), 'hi', path);
+    await shot(page, `language-hi${path.replace(/\.html$/, '').replace(/[/]+/g, '-').replace(/-$/, '')}`);
   }
   await page.goto('/privacy.html');
   assert.equal(await page.locator('h1').innerText(), hi['privacy.privacy_notice']);
