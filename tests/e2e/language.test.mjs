@@ -64,9 +64,12 @@ test('the switcher turns the catalogue into Hindi, kept across a reload, with In
 
   // after a reload: still Hindi, the organizer's title as written, money
   // in Indian grouping with Latin digits
+  const apiCall = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/events');
   await page.reload();
   await page.locator('.event-card').first().waitFor();
   assert.equal(await page.locator('h1').first().innerText(), hi['home.fests_gigs_and_workshops']);
+  // API calls ask for the chosen language (the server's messages follow it)
+  assert.equal((await apiCall).headers()['accept-language'], 'hi-IN');
   assert.equal(await sw.inputValue(), 'hi');
   const card = await page.locator('.event-card').first().innerText();
   assert.match(card, /Sunburn Arena: Main Stage/);

@@ -1,4 +1,4 @@
-import { t } from '/js/i18n.js';
+import { t, locale } from '/js/i18n.js';
 // The admin console's calls: same-origin fetch with the admin session
 // cookie (HttpOnly, Path=/api/admin/), always JSON (the server refuses
 // anything a cross-site form could send). No bearer token, no storage.
@@ -12,7 +12,7 @@ export class AdminError extends Error {
 }
 
 export async function call(method, path, body) {
-  const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json', 'Accept-Language': locale } };
   if (method !== 'GET') {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body || {});

@@ -1,4 +1,4 @@
-import { t } from './i18n.js';
+import { t, locale } from './i18n.js';
 // The one way pages talk to the API.
 //
 // - JSON in, JSON out; errors are thrown as ApiError {status, code,
@@ -122,7 +122,8 @@ function toError(res, body) {
 }
 
 async function send(method, path, body, { auth = true, headers = {}, signal, timeout = TIMEOUT_MS } = {}) {
-  const h = { Accept: 'application/json', ...headers };
+  // the person's language, so the server's messages come in it (docs/web.md)
+  const h = { Accept: 'application/json', 'Accept-Language': locale, ...headers };
   let payload;
   if (body !== undefined && body !== null) {
     h['Content-Type'] = 'application/json';
@@ -219,7 +220,7 @@ export const del = (path, opts) => request('DELETE', path, undefined, opts);
 // A raw answer (CSV export, a PDF) with the same auth and refresh rules.
 async function fetchRaw(path) {
   const go = () => fetch(path, {
-    headers: accessToken ? { Authorization: `Bearer ${accessToken}` } : {},
+    headers: { 'Accept-Language': locale, ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}) },
     credentials: 'same-origin',
   });
   let res = await go().catch(() => { throw new ApiError(0, 'network', messageFor(0)); });
