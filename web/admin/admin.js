@@ -8,6 +8,7 @@ import { $, $$, h, replace, text, showError, showOk, clearMsg, loading, stamp } 
 import { dateTime, rupees } from '/js/format.js';
 import { call, sixDigits } from '/admin/common.js';
 import { moneyTabs } from '/admin/money.js';
+import { t } from '/js/i18n.js';
 
 let challengeId = null;
 let me = null;
@@ -28,7 +29,7 @@ async function run(p, msgEl) {
   try {
     return await p;
   } catch (e) {
-    if (e.status === 401) signedOut('Your admin session has ended. Sign in again.');
+    if (e.status === 401) signedOut(t('adm.session_ended'));
     else if (msgEl) showError(msgEl, e);
     throw e;
   }
@@ -52,7 +53,7 @@ $('#si-verify').addEventListener('submit', async (ev) => {
   clearMsg($('#si-msg'));
   const code = $('#si-code').value.trim();
   const totp = $('#si-totp').value.trim();
-  if (!sixDigits(code) || !sixDigits(totp)) { showError($('#si-msg'), 'Both codes have 6 digits.'); return; }
+  if (!sixDigits(code) || !sixDigits(totp)) { showError($('#si-msg'), t('adm.both_six')); return; }
   try {
     const r = await loading($('#si-verify-btn'), call('POST', '/api/admin/signin', { challengeId, code, totp }));
     $('#si-code').value = '';
@@ -99,47 +100,47 @@ window.addEventListener('hashchange', () => { if (me) show(location.hash.replace
 
 // ---- organizations -----------------------------------------------------------
 
-const STATUS = { pending: ['stamp-pending', 'Waiting'], active: ['stamp-live', 'Active'],
-  suspended: ['stamp-cancelled', 'Suspended'], rejected: ['stamp-cancelled', 'Rejected'] };
+const STATUS = { pending: ['stamp-pending', t('adm.waiting')], active: ['stamp-live', t('admin.active')],
+  suspended: ['stamp-cancelled', t('admin.suspended')], rejected: ['stamp-cancelled', t('admin.rejected')] };
 const statusStamp = (s) => h(`span.stamp.${(STATUS[s] || [])[0] || 'stamp-draft'}`, { text: (STATUS[s] || [])[1] || s });
 
 const ACTIONS = {
-  pending: [['approve', 'Approve', false], ['reject', 'Reject', true]],
-  active: [['suspend', 'Suspend', true]],
-  suspended: [['reinstate', 'Reinstate', false]],
+  pending: [['approve', t('adm.approve'), false], ['reject', t('adm.reject'), true]],
+  active: [['suspend', t('adm.suspend'), true]],
+  suspended: [['reinstate', t('adm.reinstate'), false]],
   rejected: [],
 };
 
 function payoutText(p) {
-  if (!p) return 'not given yet';
+  if (!p) return t('adm.not_given');
   if (p.method === 'upi') return `UPI ${p.upiId}`;
-  return `Bank ${p.bankAccountName}, ${p.bankAccountNumber}, ${p.bankIfsc}`;
+  return t('adm.bank', { name: p.bankAccountName, number: p.bankAccountNumber, ifsc: p.bankIfsc });
 }
 
-function tenantRow(t) {
-  const reason = h('input.input', { type: 'text', maxlength: 500, placeholder: 'Reason', 'aria-label': `Reason for ${t.name}` });
+function tenantRow(tk) {
+  const reason = h('input.input', { type: 'text', maxlength: 500, placeholder: t('adm.reason'), 'aria-label': t('adm.reason_for', { name: tk.name }) });
   const msg = h('p.msg', { hidden: true });
-  const buttons = (ACTIONS[t.status] || []).map(([action, label, needsReason]) => h(
+  const buttons = (ACTIONS[tk.status] || []).map(([action, label, needsReason]) => h(
     `button.btn.btn-small${action === 'approve' || action === 'reinstate' ? '.btn-primary' : '.btn-danger'}`,
     { type: 'button', dataset: { action }, text: label, on: { click: async (ev) => {
       clearMsg(msg);
       const why = reason.value.trim();
-      if (needsReason && !why) { showError(msg, `Give a reason to ${action}: the owners receive it.`); reason.focus(); return; }
+      if (needsReason && !why) { showError(msg, t('adm.give_reason_owners')); reason.focus(); return; }
       try {
-        const r = await loading(ev.currentTarget, run(call('POST', `/api/admin/tenants/${encodeURIComponent(t.id)}/${action}`, why ? { reason: why } : {}), msg));
-        t.status = r.status;
-        row.replaceWith(tenantRow(t));
-        showOk($('#t-msg'), `${t.name} is now ${r.status}.`);
+        const r = await loading(ev.currentTarget, run(call('POST', `/api/admin/tenants/${encodeURIComponent(tk.id)}/${action}`, why ? { reason: why } : {}), msg));
+        tk.status = r.status;
+        row.replaceWith(tenantRow(tk));
+        showOk($('#t-msg'), t('adm.now_status', { name: tk.name, status: r.status }));
       } catch { /* shown */ }
     } } }));
-  const owners = (t.owners || []).map((o) => h('div.small', { text: [o.name, o.email, o.phone].filter(Boolean).join(' · ') }));
-  const row = h('tr', { dataset: { tenant: t.id } },
-    h('td', {}, h('strong', { text: t.name }), h('div.small', { text: `/${t.slug}` }),
-      t.institution ? h('div.small', { text: t.institution }) : null, h('div.small.muted', { text: `${t.events} event(s)` })),
-    h('td', {}, statusStamp(t.status)),
-    h('td', {}, h('div.small', { text: [t.contactEmail, t.contactPhone].filter(Boolean).join(' · ') }), owners),
-    h('td.small', { text: payoutText(t.payout) }),
-    h('td.small', { text: dateTime(t.createdAt) }),
+  const owners = (tk.owners || []).map((o) => h('div.small', { text: [o.name, o.email, o.phone].filter(Boolean).join(' · ') }));
+  const row = h('tr', { dataset: { tenant: tk.id } },
+    h('td', {}, h('strong', { text: tk.name }), h('div.small', { text: `/${tk.slug}` }),
+      tk.institution ? h('div.small', { text: tk.institution }) : null, h('div.small.muted', { text: t('adm.n_events', { n: tk.events }) })),
+    h('td', {}, statusStamp(tk.status)),
+    h('td', {}, h('div.small', { text: [tk.contactEmail, tk.contactPhone].filter(Boolean).join(' · ') }), owners),
+    h('td.small', { text: payoutText(tk.payout) }),
+    h('td.small', { text: dateTime(tk.createdAt) }),
     h('td', {}, buttons.length ? [reason, h('div.btn-row', {}, buttons)] : null, msg));
   return row;
 }
@@ -163,7 +164,7 @@ async function loadTenants() {
   const r = await run(call('GET', `/api/admin/tenants?${q}`), $('#t-msg'));
   if (!current()) return;
   replace(body, r.tenants.length ? r.tenants.map(tenantRow)
-    : h('tr', {}, h('td', { colspan: 6, text: 'No organizations here.' })));
+    : h('tr', {}, h('td', { colspan: 6, text: t('adm.no_orgs') })));
 }
 
 let searchTimer;
@@ -177,12 +178,12 @@ $('#t-q').addEventListener('input', () => {
 // ---- events ------------------------------------------------------------------------
 
 function eventRow(e) {
-  const reason = h('input.input', { type: 'text', maxlength: 500, placeholder: 'Reason', 'aria-label': `Reason for ${e.title}` });
+  const reason = h('input.input', { type: 'text', maxlength: 500, placeholder: t('adm.reason'), 'aria-label': t('adm.reason_for', { name: e.title }) });
   const msg = h('p.msg', { hidden: true });
   const act = (action, label, cls, done) => h(`button.btn.btn-small.${cls}`, { type: 'button', dataset: { action }, text: label, on: { click: async (ev) => {
     clearMsg(msg);
     const why = reason.value.trim();
-    if (action !== 'relist' && !why) { showError(msg, 'Give a reason: it is kept in the audit log.'); reason.focus(); return; }
+    if (action !== 'relist' && !why) { showError(msg, t('adm.give_reason_audit')); reason.focus(); return; }
     try {
       const r = await loading(ev.currentTarget, run(call('POST', `/api/admin/events/${encodeURIComponent(e.id)}/${action}`, why ? { reason: why } : {}), msg));
       if (r.status) e.status = r.status;
@@ -193,15 +194,15 @@ function eventRow(e) {
   } } });
   const open = e.status === 'draft' || e.status === 'published';
   const buttons = [
-    open && !e.unlistedReason ? act('unlist', 'Unlist', 'btn-danger', `${e.title} is out of the catalogue; its bookings stay valid.`) : null,
-    e.unlistedReason ? act('relist', 'Relist', 'btn-primary', `${e.title} is back in the catalogue.`) : null,
-    open ? act('cancel', 'Cancel event', 'btn-danger', `${e.title} is cancelled: its bookings are refunded by the refunds job.`) : null,
+    open && !e.unlistedReason ? act('unlist', t('adm.unlist'), 'btn-danger', t('adm.unlisted_ok', { title: e.title })) : null,
+    e.unlistedReason ? act('relist', t('adm.relist'), 'btn-primary', t('adm.relisted_ok', { title: e.title })) : null,
+    open ? act('cancel', t('org.event.cancel_event'), 'btn-danger', t('adm.cancelled_ok', { title: e.title })) : null,
   ].filter(Boolean);
   const row = h('tr', { dataset: { event: e.id } },
     h('td', {}, h('strong', { text: e.title }), h('div.small', { text: e.city || '' })),
     h('td.small', { text: e.tenantName }),
     h('td.small', { text: dateTime(e.startsAt) }),
-    h('td', {}, stamp(e.status), e.unlistedReason ? h('div.small.unlisted', { text: `Unlisted: ${e.unlistedReason}` }) : null),
+    h('td', {}, stamp(e.status), e.unlistedReason ? h('div.small.unlisted', { text: t('adm.unlisted_reason', { reason: e.unlistedReason }) }) : null),
     h('td.num', { text: `${e.ticketsLive} · ${rupees(e.livePaise)}` }),
     h('td', {}, buttons.length ? [reason, h('div.btn-row', {}, buttons)] : null, msg));
   return row;
@@ -215,7 +216,7 @@ async function loadEvents() {
   const r = await run(call('GET', `/api/admin/events?${q}`), $('#e-msg'));
   if (!current()) return;
   replace($('#event-rows'), r.events.length ? r.events.map(eventRow)
-    : h('tr', {}, h('td', { colspan: 6, text: 'No events here.' })));
+    : h('tr', {}, h('td', { colspan: 6, text: t('adm.no_events') })));
 }
 let eventTimer;
 $('#e-filters').addEventListener('submit', (ev) => { ev.preventDefault(); loadEvents().catch(() => {}); });
@@ -228,23 +229,23 @@ $('#e-q').addEventListener('input', () => {
 
 function userCard(u) {
   const msg = h('p.msg', { hidden: true });
-  const end = h('button.btn.btn-small.btn-danger', { type: 'button', text: 'End all sign-ins', on: { click: async (ev) => {
+  const end = h('button.btn.btn-small.btn-danger', { type: 'button', text: t('adm.end_all'), on: { click: async (ev) => {
     clearMsg(msg);
     try {
       const r = await loading(ev.currentTarget, run(call('POST', `/api/admin/users/${encodeURIComponent(u.id)}/signout`, {}), msg));
-      showOk(msg, `${r.sessionsEnded} sign-in(s) ended. Tokens already issued stop within 15 minutes.`);
+      showOk(msg, t('adm.ended_n', { n: r.sessionsEnded }));
     } catch { /* shown */ }
   } } });
   return h('div.panel', { dataset: { user: u.id } },
     h('h2', { text: u.name || u.email || u.phone }),
-    h('p.small', { text: [u.email, u.phone, `id ${u.id}`, `${u.sessions} active sign-in(s)`].filter(Boolean).join(' · ') }),
+    h('p.small', { text: [u.email, u.phone, `id ${u.id}`, t('adm.active_signins', { n: u.sessions })].filter(Boolean).join(' · ') }),
     h('div.btn-row', {}, end), msg,
     u.bookings.length ? h('div.table-wrap', {}, h('table', {},
-      h('thead', {}, h('tr', {}, h('th', { text: 'Booked' }), h('th', { text: 'Event' }), h('th', { text: 'Organization' }), h('th', { text: 'Status' }), h('th.num', { text: 'Total' }))),
+      h('thead', {}, h('tr', {}, h('th', { text: t('adm.booked') }), h('th', { text: t('common.event') }), h('th', { text: t('common.organization') }), h('th', { text: t('common.status') }), h('th.num', { text: t('org.live.total') }))),
       h('tbody', {}, u.bookings.map((b) => h('tr', {},
         h('td.small', { text: dateTime(b.createdAt) }), h('td', { text: b.eventTitle }), h('td.small', { text: b.tenantName }),
         h('td', {}, stamp(b.status)), h('td.num', { text: rupees(b.totalPaise) }))))))
-      : h('p.small', { text: 'No bookings.' }));
+      : h('p.small', { text: t('adm.no_bookings') }));
 }
 
 $('#u-form').addEventListener('submit', async (ev) => {
@@ -252,7 +253,7 @@ $('#u-form').addEventListener('submit', async (ev) => {
   clearMsg($('#u-msg'));
   try {
     const r = await loading(ev.submitter, run(call('GET', `/api/admin/users?${new URLSearchParams({ q: $('#u-q').value.trim() })}`), $('#u-msg')));
-    replace($('#user-results'), r.users.length ? r.users.map(userCard) : h('p', { text: 'Nobody with this email, phone or id.' }));
+    replace($('#user-results'), r.users.length ? r.users.map(userCard) : h('p', { text: t('adm.nobody') }));
   } catch { /* shown */ }
 });
 
@@ -279,11 +280,11 @@ async function loadAudit() {
   if (!current()) return;
   replace($('#audit-rows'), r.entries.length ? r.entries.map((e) => h('tr', {},
     h('td.small', { text: dateTime(e.at) }),
-    h('td.small', { text: e.actorAdminEmail ? `admin ${e.actorAdminEmail}` : (e.actorUserEmail || '—') }),
+    h('td.small', { text: e.actorAdminEmail ? t('adm.admin_who', { email: e.actorAdminEmail }) : (e.actorUserEmail || '—') }),
     h('td', {}, h('code', { text: e.action })),
-    h('td.small', { text: e.tenantName || (e.tenantId ? e.tenantId : 'platform') }),
+    h('td.small', { text: e.tenantName || (e.tenantId ? e.tenantId : t('adm.platform')) }),
     h('td.small', { text: details(e.details) })))
-    : h('tr', {}, h('td', { colspan: 5, text: 'Nothing matches.' })));
+    : h('tr', {}, h('td', { colspan: 5, text: t('adm.nothing_matches') })));
 }
 $('#a-filters').addEventListener('submit', (ev) => { ev.preventDefault(); loadAudit().catch(() => {}); });
 
@@ -293,20 +294,20 @@ const kpi = (label, value) => h('div.kpi', {}, h('span.value', { text: String(va
 
 async function loadFigures() {
   const f = await run(call('GET', '/api/admin/figures'), $('#f-msg'));
-  const t = f.tenants || {};
+  const tk = f.tenants || {};
   replace($('#figures'),
-    kpi('organizations waiting', t.pending || 0),
-    kpi('active organizations', t.active || 0),
-    kpi('suspended', t.suspended || 0),
-    kpi('events on sale', f.eventsOnSale),
-    kpi('tickets today', f.tickets.today),
-    kpi('tickets, 7 days', f.tickets.days7),
-    kpi('sales today', rupees(f.gmvPaise.today)),
-    kpi('sales, 7 days', rupees(f.gmvPaise.days7)),
-    kpi('refunds today', `${f.refunds.today.count} · ${rupees(f.refunds.today.paise)}`),
-    kpi('refunds, 7 days', `${f.refunds.days7.count} · ${rupees(f.refunds.days7.paise)}`),
-    kpi('refunds pending', f.refunds.pending),
-    kpi('check-ins today', f.checkinsToday));
+    kpi(t('adm.k_orgs_waiting'), tk.pending || 0),
+    kpi(t('adm.k_orgs_active'), tk.active || 0),
+    kpi(t('adm.k_suspended'), tk.suspended || 0),
+    kpi(t('adm.k_on_sale'), f.eventsOnSale),
+    kpi(t('adm.k_tickets_today'), f.tickets.today),
+    kpi(t('adm.k_tickets_7'), f.tickets.days7),
+    kpi(t('adm.k_sales_today'), rupees(f.gmvPaise.today)),
+    kpi(t('adm.k_sales_7'), rupees(f.gmvPaise.days7)),
+    kpi(t('adm.k_refunds_today'), `${f.refunds.today.count} · ${rupees(f.refunds.today.paise)}`),
+    kpi(t('adm.k_refunds_7'), `${f.refunds.days7.count} · ${rupees(f.refunds.days7.paise)}`),
+    kpi(t('adm.k_refunds_pending'), f.refunds.pending),
+    kpi(t('adm.k_checkins'), f.checkinsToday));
 }
 
 // ---- admins ---------------------------------------------------------------------------
@@ -316,8 +317,8 @@ async function loadAdmins() {
   replace($('#admin-rows'), r.admins.map((a) => {
     const cell = h('td');
     if (a.status !== 'disabled' && a.id !== me.id) {
-      cell.append(h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Disable', on: { click: async (ev) => {
-        const reason = window.prompt(`Why disable ${a.email}?`);
+      cell.append(h('button.btn.btn-small.btn-danger', { type: 'button', text: t('org.promo.disable'), on: { click: async (ev) => {
+        const reason = window.prompt(t('adm.why_disable', { email: a.email }));
         if (!reason) return;
         try {
           await loading(ev.currentTarget, run(call('POST', `/api/admin/admins/${encodeURIComponent(a.id)}/disable`, { reason })));
@@ -334,7 +335,7 @@ $('#inv-form').addEventListener('submit', async (ev) => {
   clearMsg($('#inv-msg'));
   try {
     const r = await loading(ev.submitter, run(call('POST', '/api/admin/admins', { email: $('#inv-email').value.trim(), name: $('#inv-name').value.trim() }), $('#inv-msg')));
-    showOk($('#inv-msg'), `Invitation sent. Their enrolment link (also emailed): ${r.enrolUrl}`);
+    showOk($('#inv-msg'), t('adm.invited', { url: r.enrolUrl }));
     $('#inv-email').value = '';
     $('#inv-name').value = '';
     loadAdmins().catch(() => {});

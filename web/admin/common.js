@@ -1,3 +1,4 @@
+import { t, locale } from '/js/i18n.js';
 // The admin console's calls: same-origin fetch with the admin session
 // cookie (HttpOnly, Path=/api/admin/), always JSON (the server refuses
 // anything a cross-site form could send). No bearer token, no storage.
@@ -11,7 +12,7 @@ export class AdminError extends Error {
 }
 
 export async function call(method, path, body) {
-  const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  const opts = { method, credentials: 'same-origin', headers: { Accept: 'application/json', 'Accept-Language': locale } };
   if (method !== 'GET') {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body || {});
@@ -20,7 +21,7 @@ export async function call(method, path, body) {
   try {
     r = await fetch(path, opts);
   } catch {
-    throw new AdminError(0, 'network', 'The server could not be reached. Check your connection and try again.');
+    throw new AdminError(0, 'network', t('api.network_admin'));
   }
   if (r.status === 204) return null;
   let j = null;
@@ -28,8 +29,8 @@ export async function call(method, path, body) {
   if (!r.ok) {
     const e = (j && j.error) || {};
     const wait = Number(r.headers.get('Retry-After')) || null;
-    let msg = e.message || `The server answered ${r.status}.`;
-    if (r.status === 429 && wait) msg += ` Try again in ${Math.ceil(wait / 60)} minute(s).`;
+    let msg = e.message || t('adm.server_answered', { status: r.status });
+    if (r.status === 429 && wait) msg += ` ${t('adm.try_in', { n: Math.ceil(wait / 60) })}`;
     throw new AdminError(r.status, e.code || 'error', msg, wait);
   }
   return j;

@@ -3,6 +3,7 @@
 // key), two consecutive authenticator codes activate the account.
 import { $, showError, clearMsg, loading, text } from '/js/dom.js';
 import { call, sixDigits } from '/admin/common.js';
+import { t } from '/js/i18n.js';
 
 const token = location.hash.replace(/^#/, '');
 // the token leaves the address bar (and any later Referer) at once
@@ -11,7 +12,7 @@ let challengeId = null;
 const msg = $('#en-msg');
 
 if (!/^[A-Za-z0-9_-]{43}$/.test(token)) {
-  showError(msg, 'This enrolment link is incomplete. Open the link from your invitation email again.');
+  showError(msg, t('adm.enrol_incomplete'));
   $('#en-send').hidden = true;
 }
 
@@ -31,7 +32,7 @@ $('#en-start').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   clearMsg(msg);
   const code = $('#en-code').value.trim();
-  if (!sixDigits(code)) { showError(msg, 'The code from the email has 6 digits.'); return; }
+  if (!sixDigits(code)) { showError(msg, t('adm.email_six')); return; }
   try {
     const r = await loading(ev.submitter || $('#en-start button'),
       call('POST', '/api/admin/enrol/start', { token, challengeId, code }));
@@ -51,7 +52,7 @@ $('#en-confirm').addEventListener('submit', async (ev) => {
   clearMsg(msg);
   const code1 = $('#en-code1').value.trim();
   const code2 = $('#en-code2').value.trim();
-  if (!sixDigits(code1) || !sixDigits(code2)) { showError(msg, 'Each authenticator code has 6 digits.'); return; }
+  if (!sixDigits(code1) || !sixDigits(code2)) { showError(msg, t('adm.totp_six')); return; }
   try {
     await loading(ev.submitter || $('#en-confirm button'), call('POST', '/api/admin/enrol/confirm', { token, code1, code2 }));
     $('#en-confirm').hidden = true;

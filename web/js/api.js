@@ -1,3 +1,4 @@
+import { t, locale } from './i18n.js';
 // The one way pages talk to the API.
 //
 // - JSON in, JSON out; errors are thrown as ApiError {status, code,
@@ -87,13 +88,13 @@ export function onAuthChange(fn) {
 }
 
 function messageFor(status) {
-  if (status === 0) return 'Could not reach ztic. Check your connection and try again.';
-  if (status === 401) return 'Please sign in.';
-  if (status === 403) return 'You do not have access to this.';
-  if (status === 404) return 'Not found.';
-  if (status === 429) return 'Too many attempts. Please wait a moment.';
-  if (status >= 500) return 'The server had a problem. Please try again.';
-  return `Request failed (${status}).`;
+  if (status === 0) return t('api.network');
+  if (status === 401) return t('api.sign_in');
+  if (status === 403) return t('api.forbidden');
+  if (status === 404) return t('api.not_found');
+  if (status === 429) return t('api.too_many');
+  if (status >= 500) return t('api.server');
+  return t('api.failed', { status });
 }
 
 async function parse(res) {
@@ -121,7 +122,8 @@ function toError(res, body) {
 }
 
 async function send(method, path, body, { auth = true, headers = {}, signal, timeout = TIMEOUT_MS } = {}) {
-  const h = { Accept: 'application/json', ...headers };
+  // the person's language, so the server's messages come in it (docs/web.md)
+  const h = { Accept: 'application/json', 'Accept-Language': locale, ...headers };
   let payload;
   if (body !== undefined && body !== null) {
     h['Content-Type'] = 'application/json';
@@ -138,7 +140,7 @@ async function send(method, path, body, { auth = true, headers = {}, signal, tim
     if (signal && signal.aborted) throw err;
     const timedOut = ctl.signal.aborted;
     throw new ApiError(0, timedOut ? 'timeout' : 'network',
-      timedOut ? 'The server took too long to answer. Please try again.' : messageFor(0));
+      timedOut ? t('api.timeout') : messageFor(0));
   } finally {
     clearTimeout(timer);
   }
@@ -218,7 +220,7 @@ export const del = (path, opts) => request('DELETE', path, undefined, opts);
 // A raw answer (CSV export, a PDF) with the same auth and refresh rules.
 async function fetchRaw(path) {
   const go = () => fetch(path, {
-    headers: accessToken ? { Authorization: `Bearer ${accessToken}` } : {},
+    headers: { 'Accept-Language': locale, ...(accessToken ? { Authorization: `Bearer ${accessToken}` } : {}) },
     credentials: 'same-origin',
   });
   let res = await go().catch(() => { throw new ApiError(0, 'network', messageFor(0)); });

@@ -7,23 +7,24 @@
 import * as api from './api.js';
 import { h, text, showError, clearMsg, showOk, loading, param } from './dom.js';
 import { mmss } from './format.js';
+import { t, tpl } from './i18n.js';
 
 const CHANNELS = [
-  { id: 'email', label: 'Email', type: 'email', auto: 'email', placeholder: 'you@college.ac.in', inputmode: 'email', hint: 'We email you a 6-digit code.' },
-  { id: 'sms', label: 'SMS', type: 'tel', auto: 'tel', placeholder: '98765 43210', inputmode: 'tel', hint: 'Indian mobile number; we text you a code.' },
-  { id: 'whatsapp', label: 'WhatsApp', type: 'tel', auto: 'tel', placeholder: '98765 43210', inputmode: 'tel', hint: 'We send the code on WhatsApp.' },
+  { id: 'email', label: t('auth.ch_email'), type: 'email', auto: 'email', placeholder: 'you@college.ac.in', inputmode: 'email', hint: t('auth.hint_email') },
+  { id: 'sms', label: 'SMS', type: 'tel', auto: 'tel', placeholder: '98765 43210', inputmode: 'tel', hint: t('auth.hint_sms') },
+  { id: 'whatsapp', label: 'WhatsApp', type: 'tel', auto: 'tel', placeholder: '98765 43210', inputmode: 'tel', hint: t('auth.hint_whatsapp') },
 ];
 
 // What a refused Google sign-in comes back with (docs/auth.md).
 const GOOGLE_ERRORS = {
-  missing_state_cookie: 'The Google sign-in took too long or started in another browser. Please try again.',
-  invalid_state: 'The Google sign-in took too long or started in another browser. Please try again.',
-  google_refused: 'Google did not sign you in.',
-  email_unverified: 'Google has not verified the email address of that account. Verify it with Google, or sign in with a code.',
-  google_unavailable: 'Google sign-in cannot be reached right now. Sign in with a code instead.',
-  rate_limited: 'Too many sign-in attempts from here. Wait a few minutes and try again.',
+  missing_state_cookie: t('auth.google_state'),
+  invalid_state: t('auth.google_state'),
+  google_refused: t('auth.google_refused'),
+  email_unverified: t('auth.google_unverified'),
+  google_unavailable: t('auth.google_unavailable'),
+  rate_limited: t('auth.rate_limited'),
 };
-const GOOGLE_FAILED = 'Signing in with Google did not work. Try again, or sign in with a code.';
+const GOOGLE_FAILED = t('auth.google_failed');
 
 let open = null; // the promise of a sheet already showing
 let providers = null; // GET /api/auth/providers, asked once a page
@@ -61,10 +62,10 @@ function googleRow() {
   const link = h('a.btn.btn-block', {
     id: 'signin-google',
     href: `/api/auth/google/start?next=${encodeURIComponent(next)}`,
-    text: 'Continue with Google',
+    text: t('auth.continue_google'),
     on: { click: () => api.hintSession() },
   });
-  const row = h('div.mt-3', { hidden: true }, h('p.hint', { text: 'or' }), link);
+  const row = h('div.mt-3', { hidden: true }, h('p.hint', { text: t('auth.or') }), link);
   offered().then((p) => { row.hidden = !(p && p.google); });
   return row;
 }
@@ -100,14 +101,14 @@ function buildSheet(reason, resolve, error) {
   const msg1 = h('p.msg', { hidden: true, 'aria-live': 'polite' });
   const toInput = h('input.input', { id: 'signin-to', name: 'to', required: true });
   const hint = h('p.hint', { id: 'signin-to-hint' });
-  const sendBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', text: 'Send code' });
+  const sendBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', text: t('account.send_code') });
   const countdown = h('p.hint', { 'aria-live': 'polite' });
   const radios = CHANNELS.map((c, i) => h('label', {},
     h('input', { type: 'radio', name: 'channel', value: c.id, checked: i === 0, on: { change: () => setChannel(c) } }),
     h('span', { text: c.label })));
-  const toLabel = h('label', { for: 'signin-to', text: 'Email address' });
+  const toLabel = h('label', { for: 'signin-to', text: t('account.email_address') });
   const form1 = h('form', { novalidate: true },
-    h('div.field', {}, h('span.label', { id: 'signin-ch', text: 'Send my code by' }),
+    h('div.field', {}, h('span.label', { id: 'signin-ch', text: t('auth.send_by') }),
       h('div.segmented', { role: 'radiogroup', 'aria-labelledby': 'signin-ch' }, radios)),
     h('div.field', {}, toLabel, toInput, hint),
     msg1, sendBtn, countdown, googleRow());
@@ -115,7 +116,7 @@ function buildSheet(reason, resolve, error) {
   function setChannel(c) {
     channel = c;
     setProps(toInput, c);
-    text(toLabel, c.id === 'email' ? 'Email address' : 'Mobile number');
+    text(toLabel, c.id === 'email' ? t('account.email_address') : t('auth.mobile_number'));
     text(hint, c.hint);
     clearMsg(msg1);
   }
@@ -142,7 +143,7 @@ function buildSheet(reason, resolve, error) {
         text(resendNote, '');
         return;
       }
-      const line = `${label} in ${mmss(left)}`;
+      const line = t('auth.cooldown', { label, time: mmss(left) });
       text(countdown, line);
       text(resendNote, line);
       left -= 1;
@@ -156,7 +157,7 @@ function buildSheet(reason, resolve, error) {
     const box = fromStep2 ? msg2 : msg1;
     clearMsg(box);
     if (!to) {
-      showError(msg1, channel.id === 'email' ? 'Enter your email address.' : 'Enter your mobile number.');
+      showError(msg1, channel.id === 'email' ? t('auth.enter_email') : t('auth.enter_mobile'));
       toInput.setAttribute('aria-invalid', 'true');
       toInput.focus();
       return;
@@ -171,11 +172,11 @@ function buildSheet(reason, resolve, error) {
       form2.hidden = false;
       codeInput.value = '';
       codeInput.focus();
-      if (fromStep2) showOk(msg2, 'A new code is on its way.');
-      startCooldown(30, resendBtn, 'Resend possible');
+      if (fromStep2) showOk(msg2, t('auth.new_code_sent'));
+      startCooldown(30, resendBtn, t('auth.resend_possible'));
     } catch (err) {
       showError(box, err);
-      if (err.status === 429 && err.retryAfter) startCooldown(err.retryAfter, btn, 'Try again');
+      if (err.status === 429 && err.retryAfter) startCooldown(err.retryAfter, btn, t('auth.try_again'));
       if (err.code === 'invalid_field' || err.status === 400) toInput.setAttribute('aria-invalid', 'true');
     }
   }
@@ -188,17 +189,17 @@ function buildSheet(reason, resolve, error) {
     id: 'signin-code', name: 'code', inputmode: 'numeric', autocomplete: 'one-time-code',
     pattern: '[0-9]{6}', maxlength: '6', required: true, 'aria-describedby': 'signin-code-hint',
   });
-  const verifyBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', text: 'Verify and sign in' });
-  const resendBtn = h('button.btn.btn-small', { type: 'button', text: 'Send a new code', on: { click: () => send(true) } });
+  const verifyBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', text: t('auth.verify_sign_in') });
+  const resendBtn = h('button.btn.btn-small', { type: 'button', text: t('auth.send_new_code'), on: { click: () => send(true) } });
   const resendNote = h('span.hint', { 'aria-live': 'polite' });
   const backBtn = h('button.btn.btn-small.btn-ghost', {
-    type: 'button', text: 'Change',
+    type: 'button', text: t('common.change'),
     on: { click: () => { form2.hidden = true; form1.hidden = false; clearMsg(msg1); toInput.focus(); } },
   });
   const form2 = h('form', { novalidate: true, hidden: true },
-    h('p', {}, 'We sent a 6-digit code to ', sentTo, '. ', backBtn),
-    h('div.field', {}, h('label', { for: 'signin-code', text: '6-digit code' }), codeInput,
-      h('p.hint', { id: 'signin-code-hint', text: 'The code is valid for 10 minutes.' })),
+    h('p', {}, ...tpl('auth.sent_code_to', { to: sentTo }), ' ', backBtn),
+    h('div.field', {}, h('label', { for: 'signin-code', text: t('account.6_digit_code') }), codeInput,
+      h('p.hint', { id: 'signin-code-hint', text: t('auth.code_valid') })),
     msg2, verifyBtn,
     h('div.btn-row.mt-3', {}, resendBtn, resendNote));
 
@@ -211,7 +212,7 @@ function buildSheet(reason, resolve, error) {
     const code = codeInput.value.trim();
     clearMsg(msg2);
     if (!/^\d{6}$/.test(code)) {
-      showError(msg2, 'Enter the 6 digits of the code.');
+      showError(msg2, t('auth.enter_6'));
       codeInput.focus();
       return;
     }
@@ -229,13 +230,13 @@ function buildSheet(reason, resolve, error) {
   });
   codeInput.addEventListener('input', () => { verifyBtn.disabled = false; });
 
-  const closeBtn = h('button.icon-btn', { type: 'button', 'aria-label': 'Close', text: '✕', on: { click: () => finish(null) } });
+  const closeBtn = h('button.icon-btn', { type: 'button', 'aria-label': t('common.close'), text: '✕', on: { click: () => finish(null) } });
   const sheet = h('dialog.sheet', { 'aria-labelledby': 'signin-title', id: 'signin-sheet' },
-    h('div.sheet-head', {}, h('h2', { id: 'signin-title', text: 'Sign in' }), closeBtn),
+    h('div.sheet-head', {}, h('h2', { id: 'signin-title', text: t('common.sign_in') }), closeBtn),
     h('div.sheet-body', {},
       reason ? h('p.small', { text: reason }) : null,
       form1, form2,
-      h('p.hint', { text: 'No password. New here? Signing in creates your account.' })));
+      h('p.hint', { text: t('auth.no_password') })));
   sheet.addEventListener('cancel', (e) => { e.preventDefault(); finish(null); });
   return sheet;
 }

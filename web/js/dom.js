@@ -3,6 +3,8 @@
 // document.write or an event-handler attribute). An event titled
 // `<img src=x onerror=alert(1)>` renders as those characters.
 
+import { t } from './i18n.js';
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 // h('a.card', {href: url, 'aria-label': x}, child, 'text', [more]) builds
@@ -108,9 +110,9 @@ export function clearMsg(el) {
   el.hidden = true;
 }
 export function errorText(err) {
-  if (!err) return 'Something went wrong.';
+  if (!err) return t('common.something_went_wrong');
   if (typeof err === 'string') return err;
-  return err.message || 'Something went wrong.';
+  return err.message || t('common.something_went_wrong');
 }
 
 // loading(el, promise): marks el busy after 200 ms (so fast answers do not
@@ -120,12 +122,12 @@ export function loading(el, promise, delay = 200) {
   if (!el) return promise;
   const isBtn = el.tagName === 'BUTTON';
   if (isBtn) el.disabled = true;
-  const t = setTimeout(() => {
+  const timer = setTimeout(() => {
     el.setAttribute('aria-busy', 'true');
     if (!isBtn) el.classList.add('is-loading');
   }, delay);
   const done = () => {
-    clearTimeout(t);
+    clearTimeout(timer);
     el.removeAttribute('aria-busy');
     el.classList.remove('is-loading');
     if (isBtn) el.disabled = false;
@@ -141,12 +143,12 @@ export function toast(message, kind = 'info', ms = 5000) {
     toastBox = h('div.toasts', { 'aria-live': 'polite', role: 'status' });
     document.body.append(toastBox);
   }
-  const close = h('button', { type: 'button', 'aria-label': 'Dismiss', text: '✕' });
-  const t = h(`div.toast.toast-${kind}`, {}, h('span', { text: errorText(message) }), close);
-  close.addEventListener('click', () => t.remove());
-  toastBox.append(t);
-  if (ms > 0) setTimeout(() => t.remove(), ms);
-  return t;
+  const close = h('button', { type: 'button', 'aria-label': t('common.dismiss'), text: '✕' });
+  const box = h(`div.toast.toast-${kind}`, {}, h('span', { text: errorText(message) }), close);
+  close.addEventListener('click', () => box.remove());
+  toastBox.append(box);
+  if (ms > 0) setTimeout(() => box.remove(), ms);
+  return box;
 }
 
 // Query-string value.
@@ -156,22 +158,22 @@ export function param(name) {
 
 // A small stamp for a status word.
 const STAMPS = {
-  live: ['stamp-live', 'On sale'],
-  onsale: ['stamp-live', 'On sale'],
-  upcoming: ['stamp-upcoming', 'Upcoming'],
-  soldout: ['stamp-soldout', 'Sold out'],
-  cancelled: ['stamp-cancelled', 'Cancelled'],
-  completed: ['stamp-cancelled', 'Ended'],
-  draft: ['stamp-draft', 'Draft'],
-  published: ['stamp-live', 'Published'],
-  confirmed: ['stamp-ok', 'Confirmed'],
-  pending: ['stamp-pending', 'Awaiting payment'],
-  expired: ['stamp-cancelled', 'Expired'],
-  refunded: ['stamp-cancelled', 'Refunded'],
+  live: ['stamp-live', 'stamp.on_sale'],
+  onsale: ['stamp-live', 'stamp.on_sale'],
+  upcoming: ['stamp-upcoming', 'stamp.upcoming'],
+  soldout: ['stamp-soldout', 'stamp.sold_out'],
+  cancelled: ['stamp-cancelled', 'stamp.cancelled'],
+  completed: ['stamp-cancelled', 'stamp.ended'],
+  draft: ['stamp-draft', 'stamp.draft'],
+  published: ['stamp-live', 'stamp.published'],
+  confirmed: ['stamp-ok', 'stamp.confirmed'],
+  pending: ['stamp-pending', 'stamp.awaiting_payment'],
+  expired: ['stamp-cancelled', 'stamp.expired'],
+  refunded: ['stamp-cancelled', 'stamp.refunded'],
 };
 export function stamp(kind, label) {
   const [cls, word] = STAMPS[kind] || ['', kind];
-  return h(`span.stamp.${cls || 'stamp-draft'}`, { text: label || word });
+  return h(`span.stamp.${cls || 'stamp-draft'}`, { text: label || (cls ? t(word) : word) });
 }
 
 // Save blob as a file named name: a hidden link to a blob: URL, clicked

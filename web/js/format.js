@@ -1,8 +1,21 @@
 // Money and dates for India. Money arrives as integer paise; dates as
 // RFC 3339 UTC and are shown in Asia/Kolkata (IST) whatever the device's
-// zone is, because that is where the fests happen.
+// zone is, because that is where the fests happen. Both languages use the
+// Indian grouping (1,23,45,678; ₹1,23,456.50) and Latin digits, as Indian
+// apps in Hindi do (Chromium's hi-IN gives Latin digits too); dates in
+// Hindi take Hindi month and day names ("सोम, 14 दिस॰ 2026").
+import { t, locale } from './i18n.js';
 
 export const TZ = 'Asia/Kolkata';
+
+// An event's category code (GET /api/events), as the filter names it.
+const CATEGORIES = {
+  tech: t('common.tech'), cultural: t('common.cultural'), music: t('common.music'), workshop: t('common.workshop'),
+  talk: t('common.talk'), sports: t('common.sports'), comedy: t('common.comedy'), other: t('common.other'),
+};
+export function category(code) {
+  return CATEGORIES[code] || code || '';
+}
 
 // Indian digit grouping (1,00,000) without relying on the device locale
 // data: group the last three digits, then pairs.
@@ -27,7 +40,7 @@ export function groupIndian(n) {
 export function rupees(paise, { free = false } = {}) {
   const p = Number(paise);
   if (!Number.isFinite(p)) return '—';
-  if (p === 0 && free) return 'Free';
+  if (p === 0 && free) return t('format.free');
   const neg = p < 0;
   const abs = Math.abs(Math.round(p));
   const whole = Math.floor(abs / 100);
@@ -45,7 +58,7 @@ export function rupeesPlain(paise) {
 const fmtCache = new Map();
 function fmt(opts) {
   const key = JSON.stringify(opts);
-  if (!fmtCache.has(key)) fmtCache.set(key, new Intl.DateTimeFormat('en-IN', { timeZone: TZ, ...opts }));
+  if (!fmtCache.has(key)) fmtCache.set(key, new Intl.DateTimeFormat(opts.numeric ? 'en-IN' : locale, { timeZone: TZ, ...opts, numeric: undefined }));
   return fmtCache.get(key);
 }
 
@@ -72,6 +85,13 @@ export function time(v) {
   const d = toDate(v);
   return d ? fmt({ hour: 'numeric', minute: '2-digit', hour12: true }).format(d) : '';
 }
+// 12345678 → "1,23,45,678" (both languages)
+export function number(n) {
+  const v = Number(n);
+  if (!Number.isFinite(v)) return '—';
+  const [whole, frac] = String(Math.abs(v)).split('.');
+  return `${v < 0 ? '-' : ''}${groupIndian(Number(whole))}${frac ? `.${frac}` : ''}`;
+}
 // Short card form: "SAT 14 DEC · 6:00 pm"
 export function dateShort(v) {
   const d = toDate(v);
@@ -84,7 +104,7 @@ export function dateShort(v) {
 export function isoDayIST(v) {
   const d = toDate(v);
   if (!d) return '';
-  const parts = fmt({ year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d);
+  const parts = fmt({ numeric: true, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(d);
   const get = (t) => parts.find((p) => p.type === t).value;
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
@@ -93,7 +113,7 @@ export function isoDayIST(v) {
 export function toLocalInput(v) {
   const d = toDate(v);
   if (!d) return '';
-  const parts = fmt({ year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
+  const parts = fmt({ numeric: true, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(d);
   const get = (t) => parts.find((p) => p.type === t).value;
   return `${get('year')}-${get('month')}-${get('day')}T${get('hour')}:${get('minute')}`;
 }
@@ -110,6 +130,7 @@ export function mmss(seconds) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
+// "3 seats" in English; in other languages the caller uses t(key, {n}).
 export function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many || `${one}s`}`;
 }

@@ -1,3 +1,4 @@
+import { t } from './i18n.js';
 // Normalizers: the API contract (shared/design/api.md) names endpoints and
 // a few fields; where the responders' exact field names are still being
 // settled on their branches, these accept the camelCase names first and
@@ -21,33 +22,33 @@ export function category(c) {
   };
 }
 
-export function seat(t) {
+export function seat(tk) {
   return {
-    id: String(pick(t, 'id', 'seatId')),
-    section: pick(t, 'section') || '',
-    row: String(pick(t, 'row', 'rowLabel', 'row_label') ?? ''),
-    label: String(pick(t, 'label', 'seatLabel', 'seat_label', 'number') ?? ''),
-    x: num(pick(t, 'x')),
-    y: num(pick(t, 'y')),
-    categoryId: String(pick(t, 'priceCategoryId', 'price_category_id', 'categoryId') ?? ''),
-    blocked: !!pick(t, 'blocked'),
-    accessible: !!pick(t, 'accessible'),
+    id: String(pick(tk, 'id', 'seatId')),
+    section: pick(tk, 'section') || '',
+    row: String(pick(tk, 'row', 'rowLabel', 'row_label') ?? ''),
+    label: String(pick(tk, 'label', 'seatLabel', 'seat_label', 'number') ?? ''),
+    x: num(pick(tk, 'x')),
+    y: num(pick(tk, 'y')),
+    categoryId: String(pick(tk, 'priceCategoryId', 'price_category_id', 'categoryId') ?? ''),
+    blocked: !!pick(tk, 'blocked'),
+    accessible: !!pick(tk, 'accessible'),
   };
 }
 
-export function ticketType(t) {
-  const capacity = num(pick(t, 'capacity'));
-  const sold = num(pick(t, 'sold'));
+export function ticketType(tk) {
+  const capacity = num(pick(tk, 'capacity'));
+  const sold = num(pick(tk, 'sold'));
   return {
-    id: String(pick(t, 'id')),
-    name: pick(t, 'name') || '',
-    description: pick(t, 'description') || '',
-    pricePaise: num(pick(t, 'pricePaise', 'price_paise', 'price')),
+    id: String(pick(tk, 'id')),
+    name: pick(tk, 'name') || '',
+    description: pick(tk, 'description') || '',
+    pricePaise: num(pick(tk, 'pricePaise', 'price_paise', 'price')),
     capacity,
-    available: num(pick(t, 'available', 'remaining'), Math.max(0, capacity - sold)),
-    salesStartsAt: pick(t, 'salesStartsAt', 'sales_starts_at') || null,
-    salesEndsAt: pick(t, 'salesEndsAt', 'sales_ends_at') || null,
-    perOrderLimit: num(pick(t, 'perOrderLimit', 'per_order_limit'), 10) || 10,
+    available: num(pick(tk, 'available', 'remaining'), Math.max(0, capacity - sold)),
+    salesStartsAt: pick(tk, 'salesStartsAt', 'sales_starts_at') || null,
+    salesEndsAt: pick(tk, 'salesEndsAt', 'sales_ends_at') || null,
+    perOrderLimit: num(pick(tk, 'perOrderLimit', 'per_order_limit'), 10) || 10,
   };
 }
 
@@ -60,13 +61,13 @@ function flattenSeats(e, cats) {
   const out = [];
   for (const sec of pick(e.layout || {}, 'sections') || pick(e, 'sections') || []) {
     for (const row of sec.rows || []) {
-      for (const t of row.seats || []) {
-        if (!t || typeof t !== 'object' || t.gap) continue;
-        const cat = t.category ?? row.category;
+      for (const tk of row.seats || []) {
+        if (!tk || typeof tk !== 'object' || tk.gap) continue;
+        const cat = tk.category ?? row.category;
         out.push({
-          ...seat({ ...t, section: sec.name || '', row: row.label }),
-          categoryId: cat !== undefined ? String(byName.get(cat) ?? cat) : String(pick(t, 'priceCategoryId', 'categoryId') ?? ''),
-          sold: !!t.sold,
+          ...seat({ ...tk, section: sec.name || '', row: row.label }),
+          categoryId: cat !== undefined ? String(byName.get(cat) ?? cat) : String(pick(tk, 'priceCategoryId', 'categoryId') ?? ''),
+          sold: !!tk.sold,
         });
       }
     }
@@ -89,7 +90,7 @@ export function event(raw) {
   const seats = flattenSeats(e, cats);
   const types = (pick(e, 'ticketTypes', 'ticket_types') || pick(layout, 'ticketTypes') || []).map(ticketType);
   const tenant = e.tenant || {};
-  const prices = [...cats.map((c) => c.pricePaise), ...types.map((t) => t.pricePaise)];
+  const prices = [...cats.map((c) => c.pricePaise), ...types.map((tk) => tk.pricePaise)];
   const rp = refundPolicy(e);
   const avail = e.availability || null;
   return {
@@ -216,17 +217,17 @@ export function booking(b) {
     cancellable: pick(b, 'cancellable', 'canCancel'),
     refundPaise: pick(b, 'refundPaise', 'refundablePaise'),
     items: (b.items || []).map((it) => ({ label: it.label || '', quantity: num(it.quantity, 1), unitPricePaise: num(it.unitPricePaise) })),
-    tickets: (pick(b, 'tickets') || []).map((t) => {
-      const label = (t.seatId && labels.get(`s:${t.seatId}`)) || (t.ticketTypeId && labels.get(`t:${t.ticketTypeId}`)) || '';
+    tickets: (pick(b, 'tickets') || []).map((tk) => {
+      const label = (tk.seatId && labels.get(`s:${tk.seatId}`)) || (tk.ticketTypeId && labels.get(`t:${tk.ticketTypeId}`)) || '';
       return {
-        id: String(pick(t, 'id')),
-        status: pick(t, 'status') || 'live',
-        seatLabel: pick(t, 'seatLabel') || (t.seat ? `Row ${pick(t.seat, 'row', 'rowLabel', 'row_label')}, seat ${pick(t.seat, 'label', 'seatLabel', 'seat_label')}` : (t.seatId ? label : '')),
-        ticketType: pick(t, 'ticketTypeName') || (t.ticketType && t.ticketType.name) || (t.ticketTypeId ? label : ''),
-        pricePaise: num(pick(t, 'pricePaise', 'price_paise')),
-        checkedInAt: pick(t, 'checkedInAt', 'checked_in_at') || null,
+        id: String(pick(tk, 'id')),
+        status: pick(tk, 'status') || 'live',
+        seatLabel: pick(tk, 'seatLabel') || (tk.seat ? t('seat.row_seat', { row: pick(tk.seat, 'row', 'rowLabel', 'row_label'), seat: pick(tk.seat, 'label', 'seatLabel', 'seat_label') }) : (tk.seatId ? label : '')),
+        ticketType: pick(tk, 'ticketTypeName') || (tk.ticketType && tk.ticketType.name) || (tk.ticketTypeId ? label : ''),
+        pricePaise: num(pick(tk, 'pricePaise', 'price_paise')),
+        checkedInAt: pick(tk, 'checkedInAt', 'checked_in_at') || null,
         // the signed gate payload (docs/tickets.md): live tickets, buyer only
-        qr: pick(t, 'qr') || null,
+        qr: pick(tk, 'qr') || null,
       };
     }),
     payment: pick(b, 'payment') || null,

@@ -12,6 +12,7 @@
 // The proof goes to POST /api/bookings/confirm; the webhook may confirm
 // first, which the server treats as the same outcome.
 import * as api from './api.js';
+import { t } from './i18n.js';
 
 export const RAZORPAY_JS = 'https://checkout.razorpay.com/v1/checkout.js';
 
@@ -42,7 +43,7 @@ export function returnedProof(params = new URLSearchParams(location.search)) {
   if (payment && order && sig) return { ok: true, razorpay_order_id: order, razorpay_payment_id: payment, razorpay_signature: sig };
   const err = params.get('error[description]') || params.get('error_description') || params.get('error');
   if (err || params.get('status') === 'failed' || params.get('status') === 'cancelled') {
-    return { ok: false, message: err || 'The payment did not go through.', code: params.get('error[code]') || params.get('error_code') || params.get('status') || 'payment_failed' };
+    return { ok: false, message: err || t('pay.not_through'), code: params.get('error[code]') || params.get('error_code') || params.get('status') || 'payment_failed' };
   }
   return null;
 }
@@ -54,8 +55,8 @@ function loadCheckout(src) {
     const el = document.createElement('script');
     el.src = src;
     el.async = true;
-    el.onload = () => (globalThis.Razorpay ? resolve() : reject(new api.ApiError(0, 'checkout_unavailable', 'The payment window did not load. Please try again.')));
-    el.onerror = () => { loaded.delete(src); reject(new api.ApiError(0, 'checkout_unavailable', 'Could not load the payment window. Check your connection and try again.')); };
+    el.onload = () => (globalThis.Razorpay ? resolve() : reject(new api.ApiError(0, 'checkout_unavailable', t('pay.window_not_loaded'))));
+    el.onerror = () => { loaded.delete(src); reject(new api.ApiError(0, 'checkout_unavailable', t('pay.window_failed'))); };
     document.head.append(el);
   });
   loaded.set(src, p);
@@ -81,12 +82,12 @@ export async function checkout(payment, { name, description, prefill, onFailure 
       theme: { color: '#6B2737' },
       handler: (r) => resolve({ ok: true, razorpay_order_id: r.razorpay_order_id, razorpay_payment_id: r.razorpay_payment_id, razorpay_signature: r.razorpay_signature }),
       modal: {
-        ondismiss: () => reject(lastFailure || new api.ApiError(0, 'payment_cancelled', 'Payment window closed before paying. Your seats stay held until the timer runs out.')),
+        ondismiss: () => reject(lastFailure || new api.ApiError(0, 'payment_cancelled', t('pay.dismissed'))),
       },
     });
     rzp.on('payment.failed', (r) => {
       const e = (r && r.error) || {};
-      lastFailure = new api.ApiError(402, e.code || 'payment_failed', `Payment failed: ${e.description || 'the bank declined it'}. You can try again until the timer runs out.`);
+      lastFailure = new api.ApiError(402, e.code || 'payment_failed', t('pay.failed', { reason: e.description || t('pay.bank_declined') }));
       onFailure(lastFailure);
     });
     rzp.open();
@@ -97,10 +98,10 @@ export async function checkout(payment, { name, description, prefill, onFailure 
 // read, docs/bookings.md "Closed on release"), as a person reads it; null
 // when it was not closed that way.
 export function closedWhy(b) {
-  if (b && b.closeReason && b.status === 'refunded') return 'This order was closed before its payment arrived, so the payment was refunded in full.';
+  if (b && b.closeReason && b.status === 'refunded') return t('pay.closed_refunded');
   switch (b && b.closeReason) {
-    case 'hold_released': return 'You released the seats of this order, so it was closed and can no longer be paid.';
-    case 'hold_expired': return 'The hold on the seats of this order ran out before payment, so it was closed.';
+    case 'hold_released': return t('pay.closed_released');
+    case 'hold_expired': return t('pay.closed_expired');
     default: return null;
   }
 }
@@ -113,7 +114,7 @@ export async function stillPayable(bookingId) {
   const ans = await api.get(`/api/bookings/${encodeURIComponent(bookingId)}`);
   const b = ans.booking || ans;
   if (b.status === 'pending') return b;
-  const why = closedWhy(b) || `This order is ${b.status} and can no longer be paid.`;
+  const why = closedWhy(b) || t('pay.closed_status', { status: b.status });
   throw new api.ApiError(409, 'order_closed', `${why} Pick your seats again to book.`);
 }
 

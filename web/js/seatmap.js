@@ -11,11 +11,12 @@
 // seats by geometry, Home/End to the row's ends, Enter/Space toggles.
 import { s, h } from './dom.js';
 import { rupees } from './format.js';
+import { t } from './i18n.js';
 
-const STATE_WORD = { available: 'available', mine: 'selected by you', held: 'held', sold: 'sold', blocked: 'blocked' };
+const STATE_WORD = { available: t('seat.available'), mine: t('seat.mine'), held: t('seat.held'), sold: t('seat.sold'), blocked: t('seat.blocked') };
 
 export function seatName(seat, cat, state) {
-  const parts = [`Row ${seat.row}`, `seat ${seat.label}`];
+  const parts = [t('seat.row_seat', { row: seat.row, seat: seat.label })];
   if (cat) parts.push(cat.name, rupees(cat.pricePaise, { free: true }));
   parts.push(STATE_WORD[state] || state);
   return parts.join(', ');
@@ -33,17 +34,17 @@ export function createSeatMap(container, opts) {
   // ---- geometry
   let minX = 0, minY = 0, maxX = 1, maxY = 1;
   if (seats.length) {
-    minX = Math.min(...seats.map((t) => t.x));
-    maxX = Math.max(...seats.map((t) => t.x));
-    minY = Math.min(...seats.map((t) => t.y));
-    maxY = Math.max(...seats.map((t) => t.y));
+    minX = Math.min(...seats.map((pt) => pt.x));
+    maxX = Math.max(...seats.map((pt) => pt.x));
+    minY = Math.min(...seats.map((pt) => pt.y));
+    maxY = Math.max(...seats.map((pt) => pt.y));
   }
   const top = Math.min(minY, 0);
   const full = { x: minX - 2, y: top - 3.4, w: maxX - minX + 3.5, h: maxY - top + 4.6 };
   let vb = { ...full };
 
   const svg = s('svg.seatmap', {
-    viewBox: vbString(full), role: 'group', 'aria-label': opts.label || 'Seat map',
+    viewBox: vbString(full), role: 'group', 'aria-label': opts.label || t('org.live.seat_map'),
     preserveAspectRatio: 'xMidYMin meet', focusable: 'false',
   });
   const defs = s('defs', {},
@@ -61,20 +62,20 @@ export function createSeatMap(container, opts) {
   const cx = (minX + maxX) / 2;
   world.append(
     s('rect.stage', { x: cx - stageW / 2, y: top - 3, width: stageW, height: 0.9 }),
-    s('text.stage-text', { x: cx, y: top - 2.37, 'text-anchor': 'middle', text: 'STAGE' }));
+    s('text.stage-text', { x: cx, y: top - 2.37, 'text-anchor': 'middle', text: t('seat.stage') }));
 
   // row labels (left of each section's row) and section labels
   const rows = new Map();
   const sections = new Map();
-  for (const t of seats) {
-    const key = `${t.section}\u0000${t.row}`;
-    const r = rows.get(key) || { minX: Infinity, y: t.y, row: t.row };
-    r.minX = Math.min(r.minX, t.x);
+  for (const pt of seats) {
+    const key = `${pt.section}\u0000${pt.row}`;
+    const r = rows.get(key) || { minX: Infinity, y: pt.y, row: pt.row };
+    r.minX = Math.min(r.minX, pt.x);
     rows.set(key, r);
-    const sec = sections.get(t.section) || { minY: Infinity, xs: [] };
-    sec.minY = Math.min(sec.minY, t.y);
-    sec.xs.push(t.x);
-    sections.set(t.section, sec);
+    const sec = sections.get(pt.section) || { minY: Infinity, xs: [] };
+    sec.minY = Math.min(sec.minY, pt.y);
+    sec.xs.push(pt.x);
+    sections.set(pt.section, sec);
   }
   for (const r of rows.values()) {
     world.append(s('text.row-label', { x: r.minX - 0.9, y: r.y + 0.18, 'text-anchor': 'middle', 'aria-hidden': 'true', text: r.row }));
@@ -90,11 +91,11 @@ export function createSeatMap(container, opts) {
   // seats
   const layer = s('g', { class: 'seats' });
   world.append(layer);
-  for (const t of seats) {
-    const cat = cats.get(t.categoryId);
+  for (const pt of seats) {
+    const cat = cats.get(pt.categoryId);
     const g = s('g.seat', {
-      transform: `translate(${t.x} ${t.y})`,
-      'data-id': t.id,
+      transform: `translate(${pt.x} ${pt.y})`,
+      'data-id': pt.id,
       tabindex: '-1',
       role: interactive ? 'button' : 'img',
     });
@@ -105,8 +106,8 @@ export function createSeatMap(container, opts) {
       s('rect.focus-ring', { x: '-0.55', y: '-0.55', width: '1.1', height: '1.1' }),
       s('title', {}));
     layer.append(g);
-    byId.set(t.id, { seat: t, g, cat });
-    setState(t.id, t.blocked ? 'blocked' : 'available');
+    byId.set(pt.id, { seat: pt, g, cat });
+    setState(pt.id, pt.blocked ? 'blocked' : 'available');
   }
 
   // ---- state
@@ -145,7 +146,7 @@ export function createSeatMap(container, opts) {
   // the first focusable seat: first available seat in reading order
   const ordered = [...seats].sort((a, b) => a.y - b.y || a.x - b.x);
   if (ordered.length && interactive) {
-    const first = ordered.find((t) => !t.blocked) || ordered[0];
+    const first = ordered.find((pt) => !pt.blocked) || ordered[0];
     current = first.id;
     byId.get(first.id).g.setAttribute('tabindex', '0');
   }
@@ -153,9 +154,9 @@ export function createSeatMap(container, opts) {
   function neighbour(id, dir) {
     const a = byId.get(id).seat;
     let best = null, bestScore = Infinity;
-    for (const t of seats) {
-      if (t.id === id) continue;
-      const dx = t.x - a.x, dy = t.y - a.y;
+    for (const pt of seats) {
+      if (pt.id === id) continue;
+      const dx = pt.x - a.x, dy = pt.y - a.y;
       let score;
       if (dir === 'left' || dir === 'right') {
         if (Math.abs(dy) > 0.5) continue;
@@ -165,13 +166,13 @@ export function createSeatMap(container, opts) {
         if (dir === 'up' ? dy >= -0.5 : dy <= 0.5) continue;
         score = Math.abs(dy) * 100 + Math.abs(dx);
       }
-      if (score < bestScore) { bestScore = score; best = t; }
+      if (score < bestScore) { bestScore = score; best = pt; }
     }
     return best && best.id;
   }
   function rowEnd(id, last) {
     const a = byId.get(id).seat;
-    const row = seats.filter((t) => Math.abs(t.y - a.y) <= 0.5);
+    const row = seats.filter((pt) => Math.abs(pt.y - a.y) <= 0.5);
     row.sort((p, q) => p.x - q.x);
     return (last ? row[row.length - 1] : row[0]).id;
   }
@@ -208,10 +209,10 @@ export function createSeatMap(container, opts) {
     apply();
   }
   function fit() { vb = { ...full }; apply(); }
-  function ensureVisible(t) {
+  function ensureVisible(pt) {
     const m = 1;
-    if (t.x - m < vb.x || t.x + m > vb.x + vb.w || t.y - m < vb.y || t.y + m > vb.y + vb.h) {
-      vb = { ...vb, x: t.x - vb.w / 2, y: t.y - vb.h / 2 };
+    if (pt.x - m < vb.x || pt.x + m > vb.x + vb.w || pt.y - m < vb.y || pt.y + m > vb.y + vb.h) {
+      vb = { ...vb, x: pt.x - vb.w / 2, y: pt.y - vb.h / 2 };
       apply();
     }
   }
@@ -277,9 +278,9 @@ export function createSeatMap(container, opts) {
   });
 
   const tools = h('div.seatmap-tools', {},
-    h('button.icon-btn', { type: 'button', 'aria-label': 'Zoom in', text: '+', on: { click: () => zoom(1.4) } }),
-    h('button.icon-btn', { type: 'button', 'aria-label': 'Zoom out', text: '−', on: { click: () => zoom(1 / 1.4) } }),
-    h('button.icon-btn', { type: 'button', 'aria-label': 'Show whole map', text: '⤢', on: { click: fit } }));
+    h('button.icon-btn', { type: 'button', 'aria-label': t('seat.zoom_in'), text: '+', on: { click: () => zoom(1.4) } }),
+    h('button.icon-btn', { type: 'button', 'aria-label': t('seat.zoom_out'), text: '−', on: { click: () => zoom(1 / 1.4) } }),
+    h('button.icon-btn', { type: 'button', 'aria-label': t('seat.fit'), text: '⤢', on: { click: fit } }));
   const wrap = h('div.seatmap-wrap', {}, svg, tools);
   container.replaceChildren(wrap);
 

@@ -3,6 +3,13 @@ import * as api from '../api.js';
 import { boot } from '../app.js';
 import { signIn } from '../auth.js';
 import { h, $, replace, text, showError } from '../dom.js';
+import { t, tpl } from '../i18n.js';
+
+// A member's role as the team page names it.
+const ROLES = { owner: t('role.owner'), manager: t('role.manager'), scanner: t('role.scanner') };
+export function roleName(role) {
+  return ROLES[role] || role || '';
+}
 
 // The signed-in user with an active tenant, or a reason why not:
 // {session, tenant} | {needsSignIn} | {needsOnboarding, session}
@@ -26,8 +33,8 @@ function renderSwitcher(session, tenant) {
   const slot = $('#tenant-switch');
   if (!slot) return;
   const ms = session.memberships || [];
-  const sel = h('select.select', { id: 'tenant-select', 'aria-label': 'Organization' },
-    ms.map((m) => h('option', { value: m.tenantId, selected: m.tenantId === tenant.tenantId, text: `${m.name} (${m.role}${m.status && m.status !== 'active' ? `, ${m.status}` : ''})` })));
+  const sel = h('select.select', { id: 'tenant-select', 'aria-label': t('common.organization') },
+    ms.map((m) => h('option', { value: m.tenantId, selected: m.tenantId === tenant.tenantId, text: `${m.name} (${roleName(m.role)}${m.status && m.status !== 'active' ? `, ${m.status}` : ''})` })));
   sel.addEventListener('change', async () => {
     try {
       await api.refresh(sel.value);
@@ -40,8 +47,8 @@ function renderSwitcher(session, tenant) {
 }
 
 // Render the "sign in to continue" panel into main.
-export function signInPanel(el, reason = 'Sign in to manage your events.') {
-  const btn = h('button.btn.btn-primary', { type: 'button', text: 'Sign in', id: 'org-signin' });
+export function signInPanel(el, reason = t('org.common.sign_in_manage')) {
+  const btn = h('button.btn.btn-primary', { type: 'button', text: t('common.sign_in'), id: 'org-signin' });
   btn.addEventListener('click', async () => { if (await signIn({ reason })) location.reload(); });
   replace(el, h('div.empty', {}, h('p', { text: reason }), btn));
 }
@@ -53,7 +60,7 @@ export function roleAtLeast(role, need) {
 
 export function tenantNote(el, tenant) {
   if (tenant && tenant.status && tenant.status !== 'active') {
-    text(el, `${tenant.name} is ${tenant.status}: you can build events now; they appear in the public catalogue once the platform approves the organization.`);
+    text(el, t('org.common.pending_approval', { name: tenant.name, status: tenant.status }));
     el.className = 'msg msg-info';
     el.hidden = false;
   }
@@ -74,7 +81,7 @@ export async function myInvitations(el, onAccepted) {
   }
   replace(el, list.map((inv) => {
     const msg = h('p.msg', { hidden: true });
-    const btn = h('button.btn.btn-primary', { type: 'button', text: 'Accept', 'data-accept': inv.invitationId });
+    const btn = h('button.btn.btn-primary', { type: 'button', text: t('transfer.accept'), 'data-accept': inv.invitationId });
     btn.addEventListener('click', async () => {
       msg.hidden = true;
       btn.disabled = true;
@@ -88,7 +95,7 @@ export async function myInvitations(el, onAccepted) {
       }
     });
     return h('div.panel.invitation', { 'data-invitation': inv.invitationId },
-      h('p', {}, h('strong', { text: inv.tenant.name }), ` invites you to join as ${inv.role}${inv.invitedBy ? ` (sent by ${inv.invitedBy})` : ''}.`),
+      h('p', {}, ...tpl(inv.invitedBy ? 'org.common.invites_you_by' : 'org.common.invites_you', { org: h('strong', { text: inv.tenant.name }), role: roleName(inv.role), by: inv.invitedBy })),
       btn, msg);
   }));
   return list;

@@ -12,6 +12,7 @@ import { createSeatMap, swatch } from '../seatmap.js';
 import { subscribe, expiry, stream } from '../live.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
 import { queuePanel } from './queue.js';
+import { t } from '../i18n.js';
 
 const root = $('#org-root');
 const eventId = param('id');
@@ -41,13 +42,13 @@ function chart() {
   const t0 = Math.min(...pts.map((p) => p.at));
   const t1 = Math.max(Date.now(), ...pts.map((p) => p.at));
   const maxY = Math.max(1, ...pts.map((p) => p.tickets));
-  const x = (t) => P.l + ((t - t0) / Math.max(1, t1 - t0)) * (W - P.l - P.r);
+  const x = (tk) => P.l + ((tk - t0) / Math.max(1, t1 - t0)) * (W - P.l - P.r);
   const y = (v) => H - P.b - (v / maxY) * (H - P.t - P.b);
   let d = `M ${x(t0)} ${y(0)}`;
   for (const p of pts) d += ` H ${x(p.at).toFixed(1)} V ${y(p.tickets).toFixed(1)}`;
   d += ` H ${x(t1).toFixed(1)}`;
   const area = `${d} V ${y(0)} H ${x(t0)} Z`;
-  const svg = s('svg.chart', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `Tickets sold over time: ${totals.ticketsSold} so far` },
+  const svg = s('svg.chart', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': t('org.dash.chart', { n: totals.ticketsSold }) },
     s('path.area', { d: area }),
     s('path.line', { d }),
     s('line.axis', { x1: P.l, y1: H - P.b, x2: W - P.r, y2: H - P.b }),
@@ -55,7 +56,7 @@ function chart() {
     s('text', { x: P.l - 4, y: y(maxY) + 4, 'text-anchor': 'end', text: String(maxY) }),
     s('text', { x: P.l - 4, y: H - P.b, 'text-anchor': 'end', text: '0' }),
     s('text', { x: P.l, y: H - 6, text: `${fmtDate(t0)} ${fmtTime(t0)}` }),
-    s('text', { x: W - P.r, y: H - 6, 'text-anchor': 'end', text: 'now' }));
+    s('text', { x: W - P.r, y: H - 6, 'text-anchor': 'end', text: t('org.dash.now') }));
   replace($('#chart'), svg);
 }
 
@@ -64,9 +65,9 @@ function bookingRow(b) {
   const m = h('span.small');
   const actions = h('td', {}, m);
   if (canRefund && b.status === 'confirmed') {
-    const btn = h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Refund', 'data-refund': b.id });
+    const btn = h('button.btn.btn-small.btn-danger', { type: 'button', text: t('org.dash.refund'), 'data-refund': b.id });
     btn.addEventListener('click', async () => {
-      if (!confirm(`Refund ${rupees(b.totalPaise)} to ${b.buyerName || b.buyerEmail}? Their tickets stop working.`)) return;
+      if (!confirm(t('org.dash.confirm_refund', { amount: rupees(b.totalPaise), who: b.buyerName || b.buyerEmail }))) return;
       try {
         const ans = await loading(btn, api.post(`/api/bookings/${encodeURIComponent(b.id)}/refund`, { reason: 'organizer' }));
         const nb = normBooking(ans.booking || ans);
@@ -74,7 +75,7 @@ function bookingRow(b) {
         if (!nb.tickets.length) nb.tickets = b.tickets;
         if (nb.status === 'confirmed' && !(ans.status || (ans.booking && ans.booking.status))) nb.status = 'refunded';
         replaceBooking(nb);
-        toast(`Refund of ${rupees(b.totalPaise)} started.`, 'ok');
+        toast(t('org.dash.refund_started', { amount: rupees(b.totalPaise) }), 'ok');
       } catch (err) {
         m.className = 'small msg-error';
         m.textContent = err.message;
@@ -82,7 +83,7 @@ function bookingRow(b) {
     });
     actions.prepend(btn);
   }
-  const what = b.tickets.length ? b.tickets.map((t) => t.seatLabel || t.ticketType).sort((x, y) => String(x).localeCompare(String(y), 'en', { numeric: true })).join('; ') : '';
+  const what = b.tickets.length ? b.tickets.map((tk) => tk.seatLabel || tk.ticketType).sort((x, y) => String(x).localeCompare(String(y), 'en', { numeric: true })).join('; ') : '';
   return h('tr', { 'data-booking': b.id },
     h('td', { text: dateTime(b.createdAt) }),
     h('td', {}, h('div', { text: b.buyerName || '—' }), h('div.small.muted', { text: b.buyerEmail || b.buyerPhone || '' })),
@@ -93,7 +94,7 @@ function bookingRow(b) {
 }
 function renderBookings() {
   const rows = $('#bk-rows');
-  if (!bookings.length) replace(rows, h('tr', {}, h('td', { colspan: '6', text: 'No bookings yet. They appear here the moment they are paid.' })));
+  if (!bookings.length) replace(rows, h('tr', {}, h('td', { colspan: '6', text: t('org.dash.no_bookings') })));
   else replace(rows, bookings.map(bookingRow));
 }
 function replaceBooking(b) {
@@ -112,8 +113,8 @@ function csvCell(v) {
 export function attendeesCsv(list) {
   const lines = [['booking', 'status', 'name', 'email', 'phone', 'ticket', 'seat_or_type', 'price_inr', 'checked_in_at'].join(',')];
   for (const b of list) {
-    for (const t of b.tickets.length ? b.tickets : [{ id: '', seatLabel: '', ticketType: '', pricePaise: b.totalPaise, status: b.status }]) {
-      lines.push([b.id, t.status && t.status !== 'live' ? t.status : b.status, b.buyerName, b.buyerEmail, b.buyerPhone, t.id, t.seatLabel || t.ticketType, rupeesPlain(t.pricePaise), t.checkedInAt || ''].map(csvCell).join(','));
+    for (const tk of b.tickets.length ? b.tickets : [{ id: '', seatLabel: '', ticketType: '', pricePaise: b.totalPaise, status: b.status }]) {
+      lines.push([b.id, tk.status && tk.status !== 'live' ? tk.status : b.status, b.buyerName, b.buyerEmail, b.buyerPhone, tk.id, tk.seatLabel || tk.ticketType, rupeesPlain(tk.pricePaise), tk.checkedInAt || ''].map(csvCell).join(','));
     }
   }
   return `${lines.join('\r\n')}\r\n`;
@@ -141,11 +142,11 @@ async function onTenantMessage(m) {
     kpis();
     return;
   }
-  const t = m.totals || null;
-  if (t) {
-    if (t.ticketsSold !== undefined) totals.ticketsSold = Number(t.ticketsSold);
-    if (t.revenuePaise !== undefined) totals.revenuePaise = Number(t.revenuePaise);
-    if (t.refundedPaise !== undefined) totals.refundedPaise = Number(t.refundedPaise);
+  const tk = m.totals || null;
+  if (tk) {
+    if (tk.ticketsSold !== undefined) totals.ticketsSold = Number(tk.ticketsSold);
+    if (tk.revenuePaise !== undefined) totals.revenuePaise = Number(tk.revenuePaise);
+    if (tk.refundedPaise !== undefined) totals.refundedPaise = Number(tk.refundedPaise);
   } else {
     try {
       ev.sales = normEvent(await api.get(`/api/events/mine/${encodeURIComponent(ev.id)}`)).sales || ev.sales;
@@ -215,7 +216,7 @@ function seriesFromBookings() {
 
 function startLive() {
   const state = $('#d-live');
-  const showState = (st) => text(state, st === 'live' ? '● live' : 'connecting…');
+  const showState = (st) => text(state, st === 'live' ? t('live.live') : t('live.connecting'));
   // tenant channel (private, ?token=): bookings, refunds, check-ins with
   // running totals
   const tenantUrl = async () => `/live/tenant?token=${encodeURIComponent(await api.freshToken())}`;
@@ -257,7 +258,7 @@ async function main() {
   if (sess.needsSignIn) { signInPanel(root); return; }
   if (sess.needsOnboarding) { location.replace('/organizer/'); return; }
   canRefund = roleAtLeast(sess.session.role, 'manager');
-  if (!eventId) { root.hidden = true; showError($('#page-msg'), 'No event given.'); return; }
+  if (!eventId) { root.hidden = true; showError($('#page-msg'), t('queue.no_event')); return; }
   try {
     ev = normEvent(await api.get(`/api/events/mine/${encodeURIComponent(eventId)}`));
   } catch (err) {
@@ -274,9 +275,9 @@ async function main() {
   if (ev.seats.length) {
     $('#map-panel').hidden = false;
     for (const c of ev.categories) $('#legend').append(h('li', {}, swatch('category', c.colour), h('span', { text: c.name })));
-    $('#legend').append(h('li', {}, swatch('held'), h('span', { text: 'Held now' })), h('li', {}, swatch('sold'), h('span', { text: 'Sold' })), h('li', {}, swatch('blocked'), h('span', { text: 'Blocked' })));
-    map = createSeatMap($('#seatmap'), { seats: ev.seats, categories: ev.categories, interactive: false, label: `Seat states of ${ev.title}` });
-    for (const t of ev.seats) if (t.sold) map.setState(t.id, 'sold');
+    $('#legend').append(h('li', {}, swatch('held'), h('span', { text: t('org.dash.held_now') })), h('li', {}, swatch('sold'), h('span', { text: t('event.sold') })), h('li', {}, swatch('blocked'), h('span', { text: t('org.dash.blocked') })));
+    map = createSeatMap($('#seatmap'), { seats: ev.seats, categories: ev.categories, interactive: false, label: t('org.dash.seat_states', { title: ev.title }) });
+    for (const tk of ev.seats) if (tk.sold) map.setState(tk.id, 'sold');
   }
   if (canRefund) queuePanel($('#dash'), ev);    // managers and owners
   clearMsg($('#bk-msg'));

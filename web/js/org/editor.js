@@ -10,6 +10,7 @@ import { createSeatMap } from '../seatmap.js';
 import { generate, parseAisles, rowLabel } from '../layout.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
 import { venuePicker, chosenVenue, doneWithVenue } from './venue-pick.js';
+import { t } from '../i18n.js';
 
 const root = $('#org-root');
 const form = $('#event-form');
@@ -29,16 +30,16 @@ const paise = (v) => Math.round(parseFloat(String(v).replace(/[₹,\s]/g, '')) *
 const rupeeValue = (p) => (p % 100 ? (p / 100).toFixed(2) : String(p / 100));
 
 // ---- price categories (tiers)
-function tierRow(t) {
+function tierRow(tk) {
   const i = $$('#tiers .tier').length;
   const row = h('div.ga-row.tier', {},
     h('div.form-grid.three', {},
-      field(`tier-name-${i}`, 'Name', h('input.input', { name: 'tierName', value: t.name, maxlength: '60', required: true })),
-      field(`tier-price-${i}`, 'Price (₹)', h('input.input', { name: 'tierPrice', value: rupeeValue(t.pricePaise), inputmode: 'decimal' })),
-      field(`tier-colour-${i}`, 'Colour', h('input.input', { name: 'tierColour', type: 'color', value: t.colour })),
-      field(`tier-from-${i}`, 'From row #', h('input.input', { name: 'tierFrom', type: 'number', min: '1', value: t.fromRow })),
-      field(`tier-to-${i}`, 'To row #', h('input.input', { name: 'tierTo', type: 'number', min: '1', value: t.toRow }))),
-    h('button.btn.btn-small.btn-ghost', { type: 'button', text: 'Remove', 'aria-label': `Remove category ${t.name}`, on: { click: () => { row.remove(); redraw(); } } }));
+      field(`tier-name-${i}`, t('common.name'), h('input.input', { name: 'tierName', value: tk.name, maxlength: '60', required: true })),
+      field(`tier-price-${i}`, t('org.ed.price'), h('input.input', { name: 'tierPrice', value: rupeeValue(tk.pricePaise), inputmode: 'decimal' })),
+      field(`tier-colour-${i}`, t('org.ed.colour'), h('input.input', { name: 'tierColour', type: 'color', value: tk.colour })),
+      field(`tier-from-${i}`, t('org.ed.from_row'), h('input.input', { name: 'tierFrom', type: 'number', min: '1', value: tk.fromRow })),
+      field(`tier-to-${i}`, t('org.ed.to_row'), h('input.input', { name: 'tierTo', type: 'number', min: '1', value: tk.toRow }))),
+    h('button.btn.btn-small.btn-ghost', { type: 'button', text: t('org.team.remove'), 'aria-label': t('org.ed.remove_category', { name: tk.name }), on: { click: () => { row.remove(); redraw(); } } }));
   $('#tiers').append(row);
 }
 function field(id, label, input) {
@@ -56,16 +57,16 @@ function tiers() {
 }
 
 // ---- GA types
-function typeRow(t) {
+function typeRow(tk) {
   const i = $$('#types .ttype').length;
   const row = h('div.ga-row.ttype', {},
     h('div.form-grid.three', {},
-      field(`tt-name-${i}`, 'Name', h('input.input', { name: 'ttName', value: t.name, maxlength: '60' })),
-      field(`tt-price-${i}`, 'Price (₹)', h('input.input', { name: 'ttPrice', value: rupeeValue(t.pricePaise), inputmode: 'decimal' })),
-      field(`tt-cap-${i}`, 'Capacity', h('input.input', { name: 'ttCap', type: 'number', min: '1', value: t.capacity })),
-      field(`tt-lim-${i}`, 'Per order', h('input.input', { name: 'ttLimit', type: 'number', min: '1', max: '100', value: t.perOrderLimit || 6 }))),
-    h('button.btn.btn-small.btn-ghost', { type: 'button', text: 'Remove', on: { click: () => row.remove() } }));
-  if (t.id) row.dataset.id = t.id;
+      field(`tt-name-${i}`, t('common.name'), h('input.input', { name: 'ttName', value: tk.name, maxlength: '60' })),
+      field(`tt-price-${i}`, t('org.ed.price'), h('input.input', { name: 'ttPrice', value: rupeeValue(tk.pricePaise), inputmode: 'decimal' })),
+      field(`tt-cap-${i}`, t('org.ed.capacity'), h('input.input', { name: 'ttCap', type: 'number', min: '1', value: tk.capacity })),
+      field(`tt-lim-${i}`, t('org.ed.per_order'), h('input.input', { name: 'ttLimit', type: 'number', min: '1', max: '100', value: tk.perOrderLimit || 6 }))),
+    h('button.btn.btn-small.btn-ghost', { type: 'button', text: t('org.team.remove'), on: { click: () => row.remove() } }));
+  if (tk.id) row.dataset.id = tk.id;
   $('#types').append(row);
 }
 function types() {
@@ -75,7 +76,7 @@ function types() {
     pricePaise: paise(r.querySelector('[name=ttPrice]').value),
     capacity: Number(r.querySelector('[name=ttCap]').value) || 0,
     perOrderLimit: Number(r.querySelector('[name=ttLimit]').value) || 6,
-  })).filter((t) => t.name);
+  })).filter((tk) => tk.name);
 }
 
 // ---- generator + preview
@@ -104,14 +105,14 @@ function draw() {
   drawn = key;
   const { categories, seats } = generate({ ...g, blocked });
   const open = seats.filter((s) => !s.blocked).length;
-  text($('#gen-count'), `${seats.length} seats, ${blocked.size} blocked, ${open} for sale · ${categories.map((c) => `${c.name} ${rupees(c.pricePaise, { free: true })}`).join(' · ')}`);
+  text($('#gen-count'), `${t('org.ed.gen_count', { seats: seats.length, blocked: blocked.size, open })} · ${categories.map((c) => `${c.name} ${rupees(c.pricePaise, { free: true })}`).join(' · ')}`);
   preview = createSeatMap($('#preview'), {
-    seats, categories, editable: true, label: 'Seat map preview: activate a seat to block or unblock it',
+    seats, categories, editable: true, label: t('org.ed.preview_label'),
     onActivate: (seat) => {
       if (blocked.has(seat.id)) blocked.delete(seat.id); else blocked.add(seat.id);
       seat.blocked = blocked.has(seat.id);
       preview.setState(seat.id, seat.blocked ? 'blocked' : 'available');
-      text($('#gen-count'), `${seats.length} seats, ${blocked.size} blocked, ${seats.length - blocked.size} for sale`);
+      text($('#gen-count'), t('org.ed.gen_count', { seats: seats.length, blocked: blocked.size, open: seats.length - blocked.size }));
     },
   });
 }
@@ -150,7 +151,7 @@ function fillFrom(ev) {
   }
   if (ev.ticketTypes.length) {
     $('#types').replaceChildren();
-    for (const t of ev.ticketTypes) typeRow(t);
+    for (const tk of ev.ticketTypes) typeRow(tk);
   }
 }
 
@@ -184,7 +185,7 @@ function layoutDoc() {
   if (k !== 'ga') {
     const g = generator();
     const tiersNow = g.tiers.length ? g.tiers : [{ name: 'Seats', pricePaise: 0, colour: '#888888', fromRow: 1, toRow: g.rows }];
-    doc.categories = tiersNow.map((t) => ({ name: t.name, pricePaise: t.pricePaise, colour: t.colour }));
+    doc.categories = tiersNow.map((tk) => ({ name: tk.name, pricePaise: tk.pricePaise, colour: tk.colour }));
     const byRow = new Map();
     for (const id of [...blocked].sort()) {
       const m = id.match(/^([A-Z]+)(\d+)$/);
@@ -197,13 +198,13 @@ function layoutDoc() {
       seatsPerRow: g.seatsPerRow,
       aisleAfter: g.aisles,
       category: tiersNow[tiersNow.length - 1].name,
-      categories: tiersNow.slice(0, -1).map((t) => ({ rows: rowRange(t.fromRow, t.toRow, g.rows), category: t.name })),
+      categories: tiersNow.slice(0, -1).map((tk) => ({ rows: rowRange(tk.fromRow, tk.toRow, g.rows), category: tk.name })),
       blocked: [...byRow].map(([row, seats]) => ({ rows: row, seats: seats.join(',') })),
       // the preview leaves an empty row between categories: so does this
-      rowGapAfter: tiersNow.slice(0, -1).map((t) => rowLabel(Math.max(1, Math.min(g.rows, t.toRow)) - 1)),
+      rowGapAfter: tiersNow.slice(0, -1).map((tk) => rowLabel(Math.max(1, Math.min(g.rows, tk.toRow)) - 1)),
     };
   }
-  if (k !== 'reserved') doc.ticketTypes = types().map(({ id, ...t }) => t);
+  if (k !== 'reserved') doc.ticketTypes = types().map(({ id, ...tk }) => tk);
   return doc;
 }
 
@@ -216,7 +217,7 @@ function showStatus() {
     $('#ed-dashboard').href = `/organizer/live.html?id=${encodeURIComponent(eventId)}`;
     $('#ed-public').href = `/event.html?id=${encodeURIComponent(eventId)}`;
   }
-  text($('#save'), status === 'draft' ? 'Save draft' : 'Save changes');
+  text($('#save'), status === 'draft' ? t('org.event.save_draft') : t('org.ed.save_changes'));
 }
 
 async function save(e) {
@@ -225,10 +226,10 @@ async function save(e) {
   clearMsg(msg);
   const b = fields();
   if (!b.title || (b.slug !== undefined && !/^[a-z0-9-]+$/.test(b.slug)) || !b.startsAt || !b.endsAt) {
-    showError(msg, 'Give the event a title, a link name (lowercase letters, digits, dashes) and its start and end.');
+    showError(msg, t('org.ed.need_fields'));
     return;
   }
-  if (Date.parse(b.endsAt) <= Date.parse(b.startsAt)) { showError(msg, 'The end must be after the start.'); return; }
+  if (Date.parse(b.endsAt) <= Date.parse(b.startsAt)) { showError(msg, t('org.ed.end_after_start')); return; }
   const work = (async () => {
     const ans = eventId ? await api.patch(`/api/events/${encodeURIComponent(eventId)}`, b) : await api.post('/api/events', b);
     const ev = ans && normEvent(ans);
@@ -254,7 +255,7 @@ async function save(e) {
     const lay = await loading($('#save'), work);
     text($('#ed-title'), b.title);
     const n = lay && (lay.seatCount ?? (Array.isArray(lay.seats) ? lay.seats.length : undefined));
-    showOk(msg, n !== undefined ? `Saved, with ${n} seats.` : 'Saved.');
+    showOk(msg, n !== undefined ? t('org.ed.saved_seats', { n }) : t('common.saved'));
   } catch (err) {
     showError(msg, err);
   }
@@ -263,15 +264,15 @@ async function save(e) {
 async function transition(action, btn) {
   const msg = $('#save-msg');
   clearMsg(msg);
-  if (action === 'cancel' && !confirm('Cancel this event? Every ticket holder is refunded in full. This cannot be undone.')) return;
+  if (action === 'cancel' && !confirm(t('org.ed.confirm_cancel'))) return;
   try {
     const ans = await loading(btn, api.post(`/api/events/${encodeURIComponent(eventId)}/${action}`, {}));
     status = (ans && (ans.status || (ans.event && ans.event.status))) || (action === 'publish' ? 'published' : 'cancelled');
     showStatus();
     const listed = ans && (ans.listed ?? (ans.event && ans.event.listed));
-    showOk(msg, action === 'cancel' ? 'Event cancelled; ticket holders are refunded.'
-      : listed === false ? 'Published. It appears in the public catalogue once the platform approves your organization.'
-        : 'Published: the event is in the public catalogue.');
+    showOk(msg, action === 'cancel' ? t('org.ed.cancelled')
+      : listed === false ? t('org.ed.published_pending')
+        : t('org.ed.published'));
   } catch (err) {
     showError(msg, err);
   }
@@ -282,17 +283,17 @@ async function main() {
   try { s = await orgSession(); } catch (err) { showError($('#page-msg'), err); return; }
   if (s.needsSignIn) { signInPanel(root); return; }
   if (s.needsOnboarding) { location.replace('/organizer/'); return; }
-  if (!roleAtLeast(s.session.role, 'manager')) { root.hidden = true; showError($('#page-msg'), 'Only owners and managers can edit events.'); return; }
-  for (const t of DEFAULT_TIERS) tierRow(t);
-  for (const t of DEFAULT_TYPES) typeRow(t);
+  if (!roleAtLeast(s.session.role, 'manager')) { root.hidden = true; showError($('#page-msg'), t('org.ed.only_managers')); return; }
+  for (const tk of DEFAULT_TIERS) tierRow(tk);
+  for (const tk of DEFAULT_TYPES) typeRow(tk);
   if (eventId) {
     try {
       const ev = normEvent(await api.get(`/api/events/mine/${encodeURIComponent(eventId)}`));
       status = ev.status;
       fillFrom(ev);
-      text($('#ed-title'), ev.title || 'Event');
+      text($('#ed-title'), ev.title || t('common.event'));
       // a platform admin took it out of the catalogue (docs/admin.md)
-      if (ev.unlistedReason) showError($('#page-msg'), `Unlisted by the platform: ${ev.unlistedReason}. The event is not in the catalogue and takes no new bookings; tickets already sold stay valid.`);
+      if (ev.unlistedReason) showError($('#page-msg'), t('org.ed.unlisted', { reason: ev.unlistedReason }));
     } catch (err) {
       root.hidden = true;
       showError($('#page-msg'), err);

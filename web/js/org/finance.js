@@ -10,6 +10,7 @@ import { h, $, replace, showError, showOk, clearMsg, loading, param, saveBlob } 
 import { rupees } from '../format.js';
 import { eventList } from '../model.js';
 import { orgSession, signInPanel } from './common.js';
+import { t } from '../i18n.js';
 
 const root = $('#org-root');
 
@@ -18,17 +19,17 @@ function rows(s) {
   const l = s.lines;
   const r = l.refunds;
   return [
-    ['Ticket sales', l.ticketSales],
-    ['Other payments received (refunded)', l.otherReceipts],
-    ['Gross', s.grossPaise, true],
-    ['Refunds to buyers who cancelled', -r.buyer],
-    ['Refunds you gave', -r.organizer],
-    ['Late or extra payments returned', -r.latePayments],
-    ['Refunds for a cancelled event', -r.eventCancelled],
-    ['Payment gateway fees', -s.gatewayFeesPaise],
-    [`Platform commission (${(s.commissionBps / 100).toFixed(2)} %)`, -s.commissionPaise],
-    ['Payable to you', s.payablePaise, true],
-    ['Convenience fees paid by buyers (the platform\'s)', l.convenienceFee],
+    [t('org.fin.ticket_sales'), l.ticketSales],
+    [t('org.fin.other_receipts'), l.otherReceipts],
+    [t('common.gross'), s.grossPaise, true],
+    [t('org.fin.ref_buyer'), -r.buyer],
+    [t('org.fin.ref_org'), -r.organizer],
+    [t('org.fin.ref_late'), -r.latePayments],
+    [t('org.fin.ref_cancelled'), -r.eventCancelled],
+    [t('org.fin.gateway'), -s.gatewayFeesPaise],
+    [t('org.fin.commission', { rate: (s.commissionBps / 100).toFixed(2) }), -s.commissionPaise],
+    [t('org.fin.payable'), s.payablePaise, true],
+    [t('org.fin.convenience'), l.convenienceFee],
     ['GST on convenience fees (the platform\'s)', l.convenienceFeeGst],
   ];
 }
@@ -81,7 +82,7 @@ async function showMonth(month) {
   if (!/^\d{4}-\d{2}$/.test(month)) return;
   try {
     const m = await api.get(`/api/tenants/me/finance/months/${month}`);
-    replace($('#month-rows'), m.events.map((e) => monthRow(e.title, e)), monthRow('Total', m.totals, true));
+    replace($('#month-rows'), m.events.map((e) => monthRow(e.title, e)), monthRow(t('org.live.total'), m.totals, true));
     $('#month-wrap').hidden = false;
   } catch (err) {
     showError(msg, err);
@@ -149,13 +150,13 @@ function thisMonth() {
 async function main() {
   try {
     const s = await orgSession();
-    if (s.needsSignIn) { signInPanel(root, 'Sign in to see your money.'); return; }
+    if (s.needsSignIn) { signInPanel(root, t('org.fin.sign_in')); return; }
     if (s.needsOnboarding) { location.href = '/organizer/'; return; }
     root.hidden = true;
     $('#finance-page').hidden = false;
     const list = eventList(await api.get('/api/events/mine?limit=200'));
     const sel = $('#fin-event');
-    replace(sel, h('option', { value: '', text: list.events.length ? 'Choose an event' : 'No events yet' }),
+    replace(sel, h('option', { value: '', text: list.events.length ? t('org.fin.choose_event') : t('org.fin.no_events') }),
       list.events.map((ev) => h('option', { value: ev.id, text: ev.title })));
     sel.addEventListener('change', () => {
       history.replaceState(null, '', sel.value ? `?event=${encodeURIComponent(sel.value)}` : location.pathname);

@@ -6,6 +6,7 @@ import { h, $, replace, showError, clearMsg, loading, stamp } from '../dom.js';
 import { dateTime, rupees } from '../format.js';
 import { eventList } from '../model.js';
 import { orgSession, signInPanel, tenantNote, myInvitations, switchToJoined } from './common.js';
+import { t } from '../i18n.js';
 
 const root = $('#org-root');
 
@@ -35,7 +36,7 @@ function onboarding(session) {
     clearMsg(msg);
     const f = Object.fromEntries(new FormData(form));
     if (!f.name.trim() || !/^[a-z0-9-]+$/.test(f.slug)) {
-      showError(msg, 'Enter a name and a short link name (lowercase letters, digits, dashes).');
+      showError(msg, t('org.home.enter_name_slug'));
       return;
     }
     try {
@@ -58,13 +59,13 @@ async function home(tenant) {
   $('#home').hidden = false;
   tenantNote($('#tenant-note'), tenant);
   const rows = $('#event-rows');
-  const slow = setTimeout(() => replace(rows, h('tr', {}, h('td', { colspan: '4' }, h('span.spinner'), ' Loading…'))), 200);
+  const slow = setTimeout(() => replace(rows, h('tr', {}, h('td', { colspan: '4' }, h('span.spinner'), ` ${t('common.loading')}`))), 200);
   try {
     const list = eventList(await api.get('/api/events/mine?limit=200'));
     clearTimeout(slow);
     rows.replaceChildren();
     if (!list.events.length) {
-      replace(rows, h('tr', {}, h('td', { colspan: '5', text: 'No events yet. Create your first one.' })));
+      replace(rows, h('tr', {}, h('td', { colspan: '5', text: t('org.home.no_events') })));
       return;
     }
     for (const ev of list.events) {
@@ -73,9 +74,9 @@ async function home(tenant) {
         h('td', { text: dateTime(ev.startsAt) }),
         h('td', {}, stamp(ev.status),
           // a platform admin took it out of the catalogue (docs/admin.md)
-          ev.unlistedReason ? h('div.small.unlisted', { text: `Unlisted by the platform: ${ev.unlistedReason}` }) : null),
+          ev.unlistedReason ? h('div.small.unlisted', { text: t('org.home.unlisted', { reason: ev.unlistedReason }) }) : null),
         h('td.num', { text: ev.sales ? `${ev.sales.ticketsLive ?? 0} · ${rupees(ev.sales.livePaise ?? 0)}` : '—' }),
-        h('td', {}, h('a.btn.btn-small', { href: `/organizer/live.html?id=${encodeURIComponent(ev.id)}`, text: 'Live' }))));
+        h('td', {}, h('a.btn.btn-small', { href: `/organizer/live.html?id=${encodeURIComponent(ev.id)}`, text: t('org.live.live') }))));
     }
   } catch (err) {
     clearTimeout(slow);
@@ -87,7 +88,7 @@ async function home(tenant) {
 async function main() {
   try {
     const s = await orgSession();
-    if (s.needsSignIn) { signInPanel(root, 'Sign in to create or manage your events.'); return; }
+    if (s.needsSignIn) { signInPanel(root, t('org.home.sign_in')); return; }
     if (s.needsOnboarding) { onboarding(s.session); return; }
     await home(s.tenant);
   } catch (err) {

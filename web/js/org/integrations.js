@@ -5,34 +5,35 @@ import * as api from '../api.js';
 import { h, $, $$, replace, showError, showOk, clearMsg, loading, text } from '../dom.js';
 import { dateTime } from '../format.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
+import { t } from '../i18n.js';
 
 const root = $('#org-root');
-const when = (t) => (t ? dateTime(t) : '—');
+const when = (tk) => (tk ? dateTime(tk) : '—');
 
-function tokenRow(t, reload) {
+function tokenRow(tk, reload) {
   const msg = h('span.small');
-  const revoke = t.status === 'active' ? h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Revoke' }) : null;
+  const revoke = tk.status === 'active' ? h('button.btn.btn-small.btn-danger', { type: 'button', text: t('org.team.revoke') }) : null;
   revoke && revoke.addEventListener('click', async () => {
-    if (!confirm(`Revoke the token "${t.name}"? Systems using it stop working at once.`)) return;
+    if (!confirm(t('org.int.confirm_revoke', { name: tk.name }))) return;
     try {
-      await loading(revoke, api.del(`/api/tenants/me/tokens/${encodeURIComponent(t.tokenId)}`));
+      await loading(revoke, api.del(`/api/tenants/me/tokens/${encodeURIComponent(tk.tokenId)}`));
       reload();
     } catch (err) {
       msg.className = 'small msg-error';
       msg.textContent = err.message;
     }
   });
-  return h('tr', { 'data-token': t.tokenId },
-    h('td', { text: t.name }), h('td', {}, h('code', { text: `${t.prefix}…` })),
-    h('td', { text: t.scopes.join(', ') }), h('td', { text: when(t.lastUsedAt) }),
-    h('td', { text: t.expiresAt ? dateTime(t.expiresAt) : 'never' }),
-    h('td', { text: t.status }), h('td', {}, revoke, msg));
+  return h('tr', { 'data-token': tk.tokenId },
+    h('td', { text: tk.name }), h('td', {}, h('code', { text: `${tk.prefix}…` })),
+    h('td', { text: tk.scopes.join(', ') }), h('td', { text: when(tk.lastUsedAt) }),
+    h('td', { text: tk.expiresAt ? dateTime(tk.expiresAt) : t('org.int.never') }),
+    h('td', { text: tk.status }), h('td', {}, revoke, msg));
 }
 
 async function loadTokens() {
   try {
     const ans = await api.get('/api/tenants/me/tokens');
-    replace($('#token-rows'), (ans.tokens || []).map((t) => tokenRow(t, loadTokens)));
+    replace($('#token-rows'), (ans.tokens || []).map((tk) => tokenRow(tk, loadTokens)));
   } catch (err) {
     showError($('#token-msg'), err);
   }
@@ -40,11 +41,11 @@ async function loadTokens() {
 
 function deliveryRow(hook, d, reload) {
   const msg = h('span.small');
-  const again = h('button.btn.btn-small', { type: 'button', text: 'Send again' });
+  const again = h('button.btn.btn-small', { type: 'button', text: t('org.int.send_again') });
   again.addEventListener('click', async () => {
     try {
       await loading(again, api.post(`/api/tenants/me/webhooks/${encodeURIComponent(hook.webhookId)}/deliveries/${encodeURIComponent(d.deliveryId)}/redeliver`));
-      msg.textContent = 'Queued.';
+      msg.textContent = t('org.int.queued');
       reload();
     } catch (err) {
       msg.className = 'small msg-error';
@@ -55,7 +56,7 @@ function deliveryRow(hook, d, reload) {
   return h('tr', { 'data-delivery': d.deliveryId },
     h('td', { text: dateTime(d.createdAt) }), h('td', { text: d.type }),
     h('td', { text: d.status }), h('td', { text: String(d.attempts) }),
-    h('td', { text: last ? `${last.httpStatus || last.error || ''} in ${last.durationMs} ms` : '—' }),
+    h('td', { text: last ? t('org.int.answer_in', { answer: last.httpStatus || last.error || '', ms: last.durationMs }) : '—' }),
     h('td', {}, again, msg));
 }
 
@@ -64,9 +65,9 @@ async function showDeliveries(hook, box) {
     const ans = await api.get(`/api/tenants/me/webhooks/${encodeURIComponent(hook.webhookId)}/deliveries`);
     const list = ans.deliveries || [];
     replace(box, list.length ? h('div.table-wrap', {}, h('table', {},
-      h('thead', {}, h('tr', {}, ['When', 'Event', 'Status', 'Tries', 'Last answer', ''].map((c) => h('th', { text: c })))),
+      h('thead', {}, h('tr', {}, [t('common.when'), t('common.event'), t('common.status'), t('org.int.tries'), t('org.int.last_answer'), ''].map((c) => h('th', { text: c })))),
       h('tbody', {}, list.map((d) => deliveryRow(hook, d, () => showDeliveries(hook, box))))))
-      : h('p.small.muted', { text: 'No deliveries yet.' }));
+      : h('p.small.muted', { text: t('org.int.no_deliveries') }));
   } catch (err) {
     const m = h('p.msg');
     replace(box, m);
@@ -87,23 +88,23 @@ function hookPanel(hook, reload) {
     buttons.push(b);
   };
   const base = `/api/tenants/me/webhooks/${encodeURIComponent(hook.webhookId)}`;
-  act('Deliveries', () => showDeliveries(hook, log));
-  if (hook.status === 'disabled') act('Enable', async () => { await api.patch(base, { enabled: true }); reload(); });
-  act('Rotate secret', async () => {
-    if (!confirm('Make a new signing secret? The old one keeps signing for 24 hours.')) return;
+  act(t('org.int.deliveries'), () => showDeliveries(hook, log));
+  if (hook.status === 'disabled') act(t('org.int.enable'), async () => { await api.patch(base, { enabled: true }); reload(); });
+  act(t('org.int.rotate'), async () => {
+    if (!confirm(t('org.int.confirm_rotate'))) return;
     const ans = await api.post(`${base}/rotate`);
     text($('#hook-secret-value'), ans.secret);
     $('#hook-secret').hidden = false;
   });
-  act('Delete', async () => {
-    if (!confirm(`Delete the endpoint ${hook.url}?`)) return;
+  act(t('org.int.delete'), async () => {
+    if (!confirm(t('org.int.confirm_delete', { url: hook.url }))) return;
     await api.del(base);
     reload();
   });
   return h('div.panel', { 'data-webhook': hook.webhookId },
     h('p', {}, h('strong', { text: hook.url }), ` — ${hook.status}`),
     h('p.small.muted', { text: `${hook.events.join(', ')}${hook.description ? ` · ${hook.description}` : ''}` }),
-    hook.disabledReason ? h('p.small.msg-error', { text: `Disabled: ${hook.disabledReason}` }) : null,
+    hook.disabledReason ? h('p.small.msg-error', { text: t('org.int.disabled', { reason: hook.disabledReason }) }) : null,
     h('p', {}, buttons), msg, log);
 }
 
@@ -111,7 +112,7 @@ async function loadHooks() {
   try {
     const ans = await api.get('/api/tenants/me/webhooks');
     const list = ans.webhooks || [];
-    replace($('#hook-list'), list.length ? list.map((w) => hookPanel(w, loadHooks)) : h('p.small.muted', { text: 'No endpoints yet.' }));
+    replace($('#hook-list'), list.length ? list.map((w) => hookPanel(w, loadHooks)) : h('p.small.muted', { text: t('org.int.no_endpoints') }));
   } catch (err) {
     showError($('#hook-msg'), err);
   }
@@ -125,10 +126,10 @@ async function main() {
     showError($('#page-msg'), err);
     return;
   }
-  if (s.needsSignIn) { signInPanel(root, 'Sign in to manage API tokens and webhooks.'); return; }
+  if (s.needsSignIn) { signInPanel(root, t('org.int.sign_in')); return; }
   if (s.needsOnboarding) { location.replace('/organizer/'); return; }
   if (!roleAtLeast(s.session.role, 'owner')) {
-    replace(root, h('div.empty', {}, h('p', { text: 'Only owners manage API tokens and webhooks.' })));
+    replace(root, h('div.empty', {}, h('p', { text: t('org.int.only_owners') })));
     return;
   }
   root.hidden = true;
@@ -141,8 +142,8 @@ async function main() {
     const name = form.elements.namedItem('name').value.trim();
     const scopes = $$('input[name=scope]:checked', form).map((c) => c.value);
     const exp = form.elements.namedItem('expires').value;
-    if (!name) { showError(msg, 'Give the token a name.'); return; }
-    if (!scopes.length) { showError(msg, 'Tick at least one scope.'); return; }
+    if (!name) { showError(msg, t('org.int.need_name')); return; }
+    if (!scopes.length) { showError(msg, t('org.int.need_scope')); return; }
     const body = { name, scopes };
     if (exp) body.expiresAt = new Date(`${exp}T23:59:59+05:30`).toISOString().replace(/\.\d+Z$/, 'Z');
     try {
@@ -163,13 +164,13 @@ async function main() {
     const form = e.target;
     const events = $$('input[name=event]:checked', form).map((c) => c.value);
     const body = { url: form.elements.namedItem('url').value.trim(), events, description: form.elements.namedItem('description').value.trim() };
-    if (!events.length) { showError(msg, 'Tick at least one event.'); return; }
+    if (!events.length) { showError(msg, t('org.int.need_event')); return; }
     try {
       const ans = await loading($('#hook-submit'), api.post('/api/tenants/me/webhooks', body));
       form.reset();
       text($('#hook-secret-value'), ans.secret);
       $('#hook-secret').hidden = false;
-      showOk(msg, 'Endpoint added.');
+      showOk(msg, t('org.int.added'));
       loadHooks();
     } catch (err) {
       showError(msg, err);

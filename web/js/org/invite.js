@@ -6,20 +6,21 @@ import * as api from '../api.js';
 import { boot } from '../app.js';
 import { signIn } from '../auth.js';
 import { h, $, replace, showError, clearMsg, loading, param } from '../dom.js';
-import { myInvitations, switchToJoined } from './common.js';
+import { myInvitations, switchToJoined, roleName } from './common.js';
+import { t } from '../i18n.js';
 
 const KEY = 'zt_invite_token';
 
 // The token of the link, kept for this tab only (sessionStorage) so that a
 // sign-in reload keeps it, and taken out of the address bar and history.
 function takeToken() {
-  let t = param('token');
+  let tk = param('token');
   try {
-    if (t) sessionStorage.setItem(KEY, t);
-    else t = sessionStorage.getItem(KEY);
+    if (tk) sessionStorage.setItem(KEY, tk);
+    else tk = sessionStorage.getItem(KEY);
   } catch { /* storage off: the token lives in this page only */ }
   if (param('token')) history.replaceState(null, '', location.pathname);
-  return t;
+  return tk;
 }
 
 function forget() {
@@ -41,8 +42,8 @@ async function joined(body, ans) {
   forget();
   const tenant = await switchToJoined(ans);
   replace(body,
-    h('p.msg.msg-ok', { id: 'invite-done', role: 'status', text: `You joined ${tenant ? tenant.name : 'the organization'} as ${ans.invitation.role}.` }),
-    h('p', {}, h('a.btn.btn-primary', { href: '/organizer/', text: 'Go to the organizer portal' })));
+    h('p.msg.msg-ok', { id: 'invite-done', role: 'status', text: t('org.invite.joined', { org: tenant ? tenant.name : t('org.invite.the_org'), role: roleName(ans.invitation.role) }) }),
+    h('p', {}, h('a.btn.btn-primary', { href: '/organizer/', text: t('org.invite.go_portal') })));
 }
 
 async function main() {
@@ -50,26 +51,26 @@ async function main() {
   const token = takeToken();
   const session = await boot();
   if (!session) {
-    const btn = h('button.btn.btn-primary', { type: 'button', id: 'invite-signin', text: token ? 'Sign in to accept' : 'Sign in' });
+    const btn = h('button.btn.btn-primary', { type: 'button', id: 'invite-signin', text: token ? t('org.invite.sign_in_accept') : t('common.sign_in') });
     btn.addEventListener('click', async () => {
-      if (await signIn({ reason: 'Sign in with the email address or phone number the invitation was sent to.' })) location.reload();
+      if (await signIn({ reason: t('org.invite.sign_in_with') })) location.reload();
     });
     replace(body, h('p', { text: token
-      ? 'You have been invited to join an organization on ztic. Sign in with the email address or phone number the invitation was sent to.'
-      : 'Sign in to see the invitations sent to you.' }), btn);
+      ? t('org.invite.invited_sign_in')
+      : t('org.invite.sign_in_see') }), btn);
     return;
   }
   const who = session.user.email || session.user.phone || '';
   const list = h('div', { id: 'my-invites' });
   if (!token) {
     const found = await myInvitations(list, (ans) => joined(body, ans));
-    replace(body, found.length ? h('p', { text: `Invitations for ${who}:` }) : h('p', { text: `No pending invitations for ${who}.` }), list);
+    replace(body, found.length ? h('p', { text: t('org.invite.for_who', { who }) }) : h('p', { text: t('org.invite.none_for', { who }) }), list);
     return;
   }
   const found = await myInvitations(list, (ans) => joined(body, ans));
   const mine = found.find((inv) => inv.invitationId === idOf(token));
   const msg = h('p.msg', { id: 'invite-msg', hidden: true });
-  const btn = h('button.btn.btn-primary', { type: 'button', id: 'invite-accept', text: 'Accept invitation' });
+  const btn = h('button.btn.btn-primary', { type: 'button', id: 'invite-accept', text: t('org.invite.accept') });
   btn.addEventListener('click', async () => {
     clearMsg(msg);
     try {
@@ -83,9 +84,9 @@ async function main() {
   });
   replace(body,
     h('p', { text: mine
-      ? `${mine.tenant.name} invites you to join as ${mine.role}${mine.invitedBy ? ` (sent by ${mine.invitedBy})` : ''}.`
-      : 'You have been invited to join an organization on ztic.' }),
-    h('p.small.muted', { text: `Signed in as ${who}. The invitation must have been sent to this email address or phone number.` }),
+      ? t(mine.invitedBy ? 'org.common.invites_you_by' : 'org.common.invites_you', { org: mine.tenant.name, role: roleName(mine.role), by: mine.invitedBy })
+      : t('org.invite.invited') }),
+    h('p.small.muted', { text: t('org.invite.signed_in_as', { who }) }),
     btn, msg);
 }
 

@@ -5,18 +5,19 @@ import * as api from '../api.js';
 import { h, $, replace, showError, showOk, clearMsg, loading } from '../dom.js';
 import { dateTime, rupees } from '../format.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
+import { t } from '../i18n.js';
 
 const root = $('#org-root');
 
 function what(c) {
-  if (c.kind === 'percent') return `${c.value}% off`;
-  if (c.kind === 'amount') return `${rupees(c.value)} off`;
-  if (c.kind === 'price') return `${rupees(c.value)} a ticket`;
-  return 'unlocks hidden types';
+  if (c.kind === 'percent') return t('org.promo.pct_off', { value: c.value });
+  if (c.kind === 'amount') return t('org.promo.amount_off', { amount: rupees(c.value) });
+  if (c.kind === 'price') return t('org.promo.price_each', { amount: rupees(c.value) });
+  return t('org.promo.unlocks');
 }
 
 function window_(c) {
-  if (!c.validFrom && !c.validUntil) return 'always';
+  if (!c.validFrom && !c.validUntil) return t('org.promo.always');
   return `${c.validFrom ? dateTime(c.validFrom) : '…'} – ${c.validUntil ? dateTime(c.validUntil) : '…'}`;
 }
 
@@ -32,9 +33,9 @@ async function downloadCsv(batchId, btn) {
 
 function row(c, reload) {
   const msg = h('span.small');
-  const off = c.disabled ? null : h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Disable' });
+  const off = c.disabled ? null : h('button.btn.btn-small.btn-danger', { type: 'button', text: t('org.promo.disable') });
   off && off.addEventListener('click', async () => {
-    if (!confirm(`Stop accepting ${c.code}? Uses already made stand.`)) return;
+    if (!confirm(t('org.promo.confirm_disable', { code: c.code }))) return;
     try {
       await loading(off, api.post(`/api/tenants/me/promo-codes/${encodeURIComponent(c.id)}/disable`));
       reload();
@@ -43,10 +44,10 @@ function row(c, reload) {
       msg.textContent = err.message;
     }
   });
-  const csv = c.batchId ? h('button.btn.btn-small', { type: 'button', text: 'Batch CSV' }) : null;
+  const csv = c.batchId ? h('button.btn.btn-small', { type: 'button', text: t('org.promo.batch_csv') }) : null;
   csv && csv.addEventListener('click', () => downloadCsv(c.batchId, csv).catch((err) => { msg.className = 'small msg-error'; msg.textContent = err.message; }));
   return h('tr', { 'data-code': c.code },
-    h('td', {}, h('code', { text: c.code }), c.disabled ? h('span.small.muted', { text: ' (disabled)' }) : null),
+    h('td', {}, h('code', { text: c.code }), c.disabled ? h('span.small.muted', { text: ` (${t('org.promo.disabled')})` }) : null),
     h('td', { text: what(c) }),
     h('td', { text: `${c.used}${c.maxUses ? ` / ${c.maxUses}` : ''}` }),
     h('td.small', { text: window_(c) }),
@@ -89,7 +90,7 @@ async function main() {
   }
   if (s.needsSignIn) { signInPanel(root); return; }
   if (s.needsOnboarding || !roleAtLeast(s.session.role, 'manager')) {
-    replace(root, h('div.empty', {}, h('p', { text: 'Promo codes are for the managers and owners of an organization.' })));
+    replace(root, h('div.empty', {}, h('p', { text: t('org.promo.only_managers') })));
     return;
   }
   root.hidden = true;
@@ -101,7 +102,7 @@ async function main() {
     clearMsg(msg);
     try {
       const ans = await loading($('#promo-save'), api.post('/api/tenants/me/promo-codes', bodyOf(form)));
-      showOk(msg, ans.batchId ? `${ans.codes.length} codes made: download them with "Batch CSV".` : `${ans.code} is ready.`);
+      showOk(msg, ans.batchId ? t('org.promo.batch_made', { n: ans.codes.length }) : t('org.promo.ready', { code: ans.code }));
       form.reset();
       load();
     } catch (err) {

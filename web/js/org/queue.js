@@ -6,6 +6,7 @@
 import * as api from '../api.js';
 import { h, text, showError, clearMsg, loading } from '../dom.js';
 import { stream } from '../live.js';
+import { t } from '../i18n.js';
 
 export function queuePanel(parent, ev) {
   const url = `/api/queue/${encodeURIComponent(ev.id)}/settings`;
@@ -16,21 +17,21 @@ export function queuePanel(parent, ev) {
     ttl: h('input', { type: 'number', id: 'q-ttl', min: 60, max: 7200 }),
   };
   const pause = h('button.btn', { type: 'button', id: 'q-pause' });
-  const save = h('button.btn.btn-primary', { type: 'submit', text: 'Save' });
+  const save = h('button.btn.btn-primary', { type: 'submit', text: t('org.q.save') });
   const msg = h('p.msg', { hidden: true });
   const kv = {};
   const stat = (id, label) => { kv[id] = h('strong', { id: `q-${id}`, text: '–' }); return h('li', {}, h('span', { text: `${label}: ` }), kv[id]); };
   const panel = h('section.panel', { id: 'queue-panel', 'aria-labelledby': 'q-h' },
-    h('h2', { id: 'q-h', text: 'Waiting room' }),
+    h('h2', { id: 'q-h', text: t('queue.waiting_room') }),
     h('form', { id: 'q-form' },
-      h('label', {}, f.on, ' On for this sale'),
-      h('label', {}, 'Opens (minutes before the on-sale) ', f.opens),
-      h('label', {}, 'Admit per minute ', f.rate),
-      h('label', {}, 'Pass lasts (seconds) ', f.ttl),
+      h('label', {}, f.on, ` ${t('org.q.on')}`),
+      h('label', {}, `${t('org.q.opens')} `, f.opens),
+      h('label', {}, `${t('org.q.rate')} `, f.rate),
+      h('label', {}, `${t('org.q.ttl')} `, f.ttl),
       save, ' ', pause),
     msg,
-    h('ul.kpis', { 'aria-live': 'polite' }, stat('pre', 'In the pre-queue'), stat('waiting', 'Waiting'),
-      stat('admitted', 'Admitted'), stat('measured', 'Admitting per minute'), stat('state', 'State')));
+    h('ul.kpis', { 'aria-live': 'polite' }, stat('pre', t('org.q.pre')), stat('waiting', t('org.q.waiting')),
+      stat('admitted', t('org.q.admitted')), stat('measured', t('org.q.measured')), stat('state', t('org.q.state'))));
   parent.append(panel);
   let cur = null;
   let sub = null;
@@ -41,12 +42,12 @@ export function queuePanel(parent, ev) {
     f.opens.value = s.opensMinutes;
     f.rate.value = s.ratePerMinute;
     f.ttl.value = s.passSeconds;
-    text(pause, s.paused ? 'Resume admission' : 'Pause admission');
+    text(pause, s.paused ? t('org.q.resume') : t('org.q.pause'));
     pause.disabled = !s.on;
     text(kv.pre, String(s.preQueue));
     text(kv.waiting, String(s.waiting));
     text(kv.admitted, String(s.admitted));
-    text(kv.state, !s.on ? 'off' : s.soldOut ? 'sold out' : s.paused ? 'paused' : 'admitting');
+    text(kv.state, !s.on ? t('org.q.off') : s.soldOut ? t('org.q.sold_out') : s.paused ? t('org.q.paused') : t('org.q.admitting'));
     if (s.on && !sub) sub = stream(`/live/queue/${encodeURIComponent(ev.id)}`, onTick);
     if (!s.on && sub) { sub.close(); sub = null; }
   }
@@ -57,7 +58,7 @@ export function queuePanel(parent, ev) {
     text(kv.waiting, String(Math.max(0, m.total - m.admittedUpTo)));
     text(kv.admitted, String(m.admittedUpTo));
     text(kv.measured, String(m.measuredPerMinute));
-    text(kv.state, m.soldOut ? 'sold out' : m.paused ? 'paused' : 'admitting');
+    text(kv.state, m.soldOut ? t('org.q.sold_out') : m.paused ? t('org.q.paused') : t('org.q.admitting'));
   }
 
   async function put(body) {

@@ -5,18 +5,19 @@
 import * as api from '../api.js';
 import { h, $, replace, showError, showOk, clearMsg, loading, stamp } from '../dom.js';
 import { dateTime } from '../format.js';
-import { orgSession, signInPanel, roleAtLeast } from './common.js';
+import { orgSession, signInPanel, roleAtLeast, roleName } from './common.js';
+import { t } from '../i18n.js';
 
 const root = $('#org-root');
 
-function fill(form, t) {
-  const b = t.branding || {};
-  const p = t.payout || t.payoutDetails || {};
+function fill(form, tk) {
+  const b = tk.branding || {};
+  const p = tk.payout || tk.payoutDetails || {};
   const set = (name, v) => { const el = form.elements.namedItem(name); if (el && v !== undefined && v !== null) el.value = v; };
-  set('name', t.name);
-  set('institution', t.institution);
-  set('contactEmail', t.contactEmail || t.contact_email);
-  set('contactPhone', t.contactPhone || t.contact_phone);
+  set('name', tk.name);
+  set('institution', tk.institution);
+  set('contactEmail', tk.contactEmail || tk.contact_email);
+  set('contactPhone', tk.contactPhone || tk.contact_phone);
   set('tagline', b.tagline);
   if (/^#[0-9a-fA-F]{6}$/.test(b.accent || '')) set('accent', b.accent);
   set('method', p.method);
@@ -29,9 +30,9 @@ function fill(form, t) {
 function memberRow(m, me, canManage, reload) {
   const who = m.email || m.phone || m.name || m.userId;
   const msg = h('span.small');
-  const remove = canManage && m.userId !== me ? h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Remove' }) : null;
+  const remove = canManage && m.userId !== me ? h('button.btn.btn-small.btn-danger', { type: 'button', text: t('org.team.remove') }) : null;
   remove && remove.addEventListener('click', async () => {
-    if (!confirm(`Remove ${who} from the team?`)) return;
+    if (!confirm(t('org.team.confirm_remove', { who }))) return;
     try {
       await loading(remove, api.del(`/api/tenants/me/members/${encodeURIComponent(m.userId)}`));
       reload();
@@ -40,7 +41,7 @@ function memberRow(m, me, canManage, reload) {
       msg.textContent = err.message;
     }
   });
-  return h('tr', {}, h('td', { text: who }), h('td', { text: m.role }), h('td', {}, remove, msg));
+  return h('tr', {}, h('td', { text: who }), h('td', { text: roleName(m.role) }), h('td', {}, remove, msg));
 }
 
 async function loadMembers(session, canManage) {
@@ -57,9 +58,9 @@ async function loadMembers(session, canManage) {
 function inviteRow(inv, reload) {
   const who = inv.email || inv.phone || '';
   const msg = h('span.small');
-  const revoke = h('button.btn.btn-small.btn-danger', { type: 'button', text: 'Revoke' });
+  const revoke = h('button.btn.btn-small.btn-danger', { type: 'button', text: t('org.team.revoke') });
   revoke.addEventListener('click', async () => {
-    if (!confirm(`Revoke the invitation to ${who}?`)) return;
+    if (!confirm(t('org.team.confirm_revoke', { who }))) return;
     try {
       await loading(revoke, api.del(`/api/tenants/me/invitations/${encodeURIComponent(inv.invitationId)}`));
       reload();
@@ -69,8 +70,8 @@ function inviteRow(inv, reload) {
     }
   });
   return h('tr', { 'data-invitation': inv.invitationId },
-    h('td', { text: who }), h('td', { text: inv.role }),
-    h('td', {}, stamp('pending', 'Pending')),
+    h('td', { text: who }), h('td', { text: roleName(inv.role) }),
+    h('td', {}, stamp('pending', t('admin.pending'))),
     h('td', { text: inv.expiresAt ? dateTime(inv.expiresAt) : '' }),
     h('td', {}, revoke, msg));
 }
@@ -106,8 +107,8 @@ async function main() {
   if (!manager) for (const el of form.elements) el.disabled = true;
   if (!owner) for (const el of form.querySelectorAll('fieldset input, fieldset select')) el.disabled = true;
   try {
-    const t = await loading(form, api.get('/api/tenants/me'));
-    fill(form, t.tenant || t);
+    const tk = await loading(form, api.get('/api/tenants/me'));
+    fill(form, tk.tenant || tk);
   } catch (err) {
     showError($('#profile-msg'), err);
   }
@@ -128,7 +129,7 @@ async function main() {
     }
     try {
       await loading($('#profile-save'), api.patch('/api/tenants/me', body));
-      showOk(msg, 'Saved.');
+      showOk(msg, t('common.saved'));
       payoutTouched = false;
     } catch (err) {
       showError(msg, err);
@@ -142,12 +143,12 @@ async function main() {
     clearMsg(msg);
     const f = Object.fromEntries(new FormData(inv));
     const who = (f.who || '').trim();
-    if (!who) { showError(msg, 'Enter an email address or a phone number.'); return; }
+    if (!who) { showError(msg, t('org.team.enter_who')); return; }
     const body = who.includes('@') ? { email: who, role: f.role } : { phone: who, role: f.role };
     try {
       const ans = await loading($('#invite-submit'), api.post('/api/tenants/me/members', body));
       inv.reset();
-      showOk(msg, `Invitation sent to ${ans.email || ans.phone}. It stays pending until they accept it, signed in with that ${ans.email ? 'email' : 'phone number'}.`);
+      showOk(msg, t(ans.email ? 'org.team.sent_email' : 'org.team.sent_phone', { to: ans.email || ans.phone }));
       loadInvitations();
     } catch (err) {
       showError(msg, err);

@@ -7,6 +7,7 @@ import { boot } from '../app.js';
 import { signIn } from '../auth.js';
 import { h, $, $$, replace, text, showError, showOk, clearMsg, toast, loading, saveBlob } from '../dom.js';
 import { dateTime } from '../format.js';
+import { t } from '../i18n.js';
 
 function showUser(u) {
   text($('#my-email'), u.email || '—');
@@ -21,13 +22,13 @@ $('#name-form').addEventListener('submit', async (e) => {
   const m = $('#name-msg');
   clearMsg(m);
   const name = $('#name').value.trim();
-  if (!name) { showError(m, 'Enter your name.'); $('#name').setAttribute('aria-invalid', 'true'); return; }
+  if (!name) { showError(m, t('account.enter_name')); $('#name').setAttribute('aria-invalid', 'true'); return; }
   $('#name').removeAttribute('aria-invalid');
   try {
     const ans = await loading($('#name-save'), api.patch('/api/auth/me', { name }));
     showUser(ans.user);
     await api.refresh().catch(() => null); // the top bar shows the new name
-    showOk(m, 'Saved.');
+    showOk(m, t('common.saved'));
   } catch (err) {
     showError(m, err);
   }
@@ -39,7 +40,7 @@ const channel = () => ($$('#ident-form input[name="channel"]').find((x) => x.che
 for (const r of $$('#ident-form input[name="channel"]')) {
   r.addEventListener('change', () => {
     const email = channel() === 'email';
-    text($('#ident-to-label'), email ? 'Email address' : 'Mobile number');
+    text($('#ident-to-label'), email ? t('account.email_address') : t('auth.mobile_number'));
     $('#ident-to').type = email ? 'email' : 'tel';
     $('#ident-to').autocomplete = email ? 'email' : 'tel';
   });
@@ -49,7 +50,7 @@ $('#ident-form').addEventListener('submit', async (e) => {
   const m = $('#ident-msg');
   clearMsg(m);
   const to = $('#ident-to').value.trim();
-  if (!to) { showError(m, channel() === 'email' ? 'Enter an email address.' : 'Enter a mobile number.'); return; }
+  if (!to) { showError(m, channel() === 'email' ? t('auth.enter_email') : t('auth.enter_mobile')); return; }
   try {
     const ans = await loading($('#ident-send'), api.post('/api/auth/me/identifiers', { channel: channel(), to }));
     challenge = ans.challengeId;
@@ -73,14 +74,14 @@ $('#code-form').addEventListener('submit', async (e) => {
   const m = $('#code-msg');
   clearMsg(m);
   const code = $('#ident-code').value.trim();
-  if (!/^[0-9]{6}$/.test(code)) { showError(m, 'Enter the 6 digits of the code.'); return; }
+  if (!/^[0-9]{6}$/.test(code)) { showError(m, t('auth.enter_6')); return; }
   try {
     const ans = await loading($('#code-verify'), api.post('/api/auth/me/identifiers/verify', { challengeId: challenge, code }));
     showUser(ans.user);
     $('#code-form').hidden = true;
     $('#ident-form').hidden = false;
     $('#ident-to').value = '';
-    toast('Added to your account.', 'ok');
+    toast(t('account.added'), 'ok');
   } catch (err) {
     showError(m, err);
   }
@@ -89,28 +90,28 @@ $('#code-form').addEventListener('submit', async (e) => {
 // ------------------------------------------------------------ sessions --
 // "Chrome on Android" from a User-Agent, else the string itself.
 function device(ua) {
-  if (!ua) return 'Unknown device';
+  if (!ua) return t('account.unknown_device');
   const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : null;
   const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS X/.test(ua) ? 'macOS' : /Linux|X11/.test(ua) ? 'Linux' : null;
-  if (browser && os) return `${browser} on ${os}`;
+  if (browser && os) return t('account.browser_on_os', { browser, os });
   return ua.length > 60 ? `${ua.slice(0, 60)}…` : ua;
 }
 
 function sessionLine(s) {
-  const end = s.current ? null : h('button.btn.btn-small', { type: 'button', text: 'End', 'aria-label': `End the session on ${device(s.userAgent)}` });
+  const end = s.current ? null : h('button.btn.btn-small', { type: 'button', text: t('account.end'), 'aria-label': t('account.end_session_on', { device: device(s.userAgent) }) });
   const li = h('li', { 'data-session': s.id },
     h('span', {},
       h('strong', { text: device(s.userAgent), title: s.userAgent || '' }),
-      s.current ? h('span.small', { text: ' · this device' }) : null,
+      s.current ? h('span.small', { text: ` · ${t('account.this_device')}` }) : null,
       h('br'),
-      h('span.small.muted', { text: `Signed in ${dateTime(s.createdAt)} · last used ${dateTime(s.lastUsedAt)}` })),
+      h('span.small.muted', { text: t('account.signed_in_used', { signed: dateTime(s.createdAt), used: dateTime(s.lastUsedAt) }) })),
     end);
   if (end) {
     end.addEventListener('click', async () => {
       try {
         await loading(end, api.del(`/api/auth/sessions/${encodeURIComponent(s.id)}`));
         li.remove();
-        toast('Session ended.', 'ok');
+        toast(t('account.session_ended'), 'ok');
       } catch (err) {
         showError($('#sessions-msg'), err);
       }
@@ -133,7 +134,7 @@ async function loadSessions() {
 $('#end-others').addEventListener('click', async (e) => {
   try {
     const ans = await loading(e.currentTarget, api.del('/api/auth/sessions'));
-    toast(ans.ended ? `Signed out of ${ans.ended} other ${ans.ended === 1 ? 'session' : 'sessions'}.` : 'No other sessions.', 'ok');
+    toast(ans.ended ? t('account.signed_out_n', { n: ans.ended }) : t('account.no_other_sessions'), 'ok');
     loadSessions();
   } catch (err) {
     showError($('#sessions-msg'), err);
@@ -144,7 +145,7 @@ $('#end-others').addEventListener('click', async (e) => {
 function showConsents(c) {
   $('#c-marketing').checked = !!c.marketing.granted;
   $('#c-organizer').checked = !!c.organizerContact.granted;
-  const at = (x) => (x.at ? `${x.granted ? 'Given' : 'Withdrawn'} ${dateTime(x.at)}` : 'Not given');
+  const at = (x) => (x.at ? t(x.granted ? 'account.given_at' : 'account.withdrawn_at', { time: dateTime(x.at) }) : t('account.not_given'));
   text($('#c-marketing-at'), at(c.marketing));
   text($('#c-organizer-at'), at(c.organizerContact));
 }
@@ -155,7 +156,7 @@ $('#consent-form').addEventListener('submit', async (e) => {
   try {
     const c = await loading($('#consent-save'), api.put('/api/auth/me/consents', { marketing: $('#c-marketing').checked, organizerContact: $('#c-organizer').checked }));
     showConsents(c);
-    showOk(m, 'Saved.');
+    showOk(m, t('common.saved'));
   } catch (err) {
     showError(m, err);
   }
@@ -198,7 +199,7 @@ $('#delete-code-form').addEventListener('submit', async (e) => {
   const m = $('#delete-code-msg');
   clearMsg(m);
   const code = $('#delete-code').value.trim();
-  if (!/^[0-9]{6}$/.test(code)) { showError(m, 'Enter the 6 digits of the code.'); return; }
+  if (!/^[0-9]{6}$/.test(code)) { showError(m, t('auth.enter_6')); return; }
   try {
     await loading($('#delete-confirm'), api.post('/api/auth/me/deletion/confirm', { challengeId: deletion, code }));
     api.setToken(null);

@@ -2,10 +2,11 @@
 import * as api from '../api.js';
 import { boot } from '../app.js';
 import { h, $, replace, showError, clearMsg, stamp, text } from '../dom.js';
-import { rupees, dateShort, fromLocalInput } from '../format.js';
+import { rupees, dateShort, fromLocalInput, category } from '../format.js';
 import { eventList, statusOf } from '../model.js';
 import { posterImg } from '../poster.js';
 import { brand } from '../brand.js';
+import { t } from '../i18n.js';
 
 const list = $('#events');
 const more = $('#more');
@@ -53,14 +54,14 @@ export function card(ev) {
   return h('a.card.event-card', { href: `/event.html?id=${encodeURIComponent(ev.slug && ev.tenant.slug ? ev.id : ev.id)}`, 'data-id': ev.id },
     stamp(st),
     posterImg(ev, '.card-poster'),
-    h('p.caps.muted', { text: [ev.category, ev.tenant.name].filter(Boolean).join(' · ') || 'Event' }),
+    h('p.caps.muted', { text: [category(ev.category), ev.tenant.name].filter(Boolean).join(' · ') || t('common.event') }),
     h('h3', { text: ev.title }),
     h('div.card-meta', {},
       h('span', { text: dateShort(ev.startsAt) }),
       where ? h('span', { text: where }) : null),
     h('div.card-foot', {},
-      h('span.small', { text: ev.layoutKind === 'ga' ? 'General admission' : ev.layoutKind === 'hybrid' ? 'Seats + passes' : 'Pick your seat' }),
-      h('span.price', { text: ev.minPricePaise ? `from ${rupees(ev.minPricePaise)}` : 'Free' })));
+      h('span.small', { text: ev.layoutKind === 'ga' ? t('org.event.general_admission') : ev.layoutKind === 'hybrid' ? t('catalogue.seats_passes') : t('catalogue.pick_seat') }),
+      h('span.price', { text: ev.minPricePaise ? t('catalogue.from_price', { price: rupees(ev.minPricePaise) }) : t('format.free') })));
 }
 
 async function load(reset) {
@@ -79,12 +80,12 @@ async function load(reset) {
     for (const ev of data.events) list.append(card(ev));
     if (data.events.length) showOrg(data.events[0].tenant);
     if (!list.children.length) {
-      replace(list, h('div.empty', {}, h('p', { text: 'No events match. Try another city or date.' })));
+      replace(list, h('div.empty', {}, h('p', { text: t('catalogue.no_events') })));
     }
     cursor = data.next;
     more.hidden = !data.next;
     const n = list.querySelectorAll('.event-card').length;
-    text($('#count'), n ? `${n} event${n === 1 ? '' : 's'}` : '');
+    text($('#count'), n ? t('catalogue.n_events', { n }) : '');
   } catch (err) {
     if (mine !== seq) return;
     clearTimeout(slow);

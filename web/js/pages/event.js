@@ -10,7 +10,7 @@ import * as api from '../api.js';
 import { boot } from '../app.js';
 import { requireSignIn } from '../auth.js';
 import { h, $, replace, text, showError, clearMsg, showOk, stamp, toast, loading, param } from '../dom.js';
-import { rupees, dateTime, time as fmtTime, mmss, plural } from '../format.js';
+import { rupees, number, category, dateTime, time as fmtTime, mmss } from '../format.js';
 import { event as normEvent, seatStatus, statusOf, booking as normBooking } from '../model.js';
 import { createSeatMap, swatch, seatName } from '../seatmap.js';
 import { subscribe, expiry } from '../live.js';
@@ -20,6 +20,7 @@ import { showPoster } from '../poster.js';
 import { passHeaders, toQueue } from '../queue.js';
 import { mountWaitlist } from './waitlist.js';
 import { mountRegForm } from './regform.js'; // registration form step (docs/commerce.md)
+import { t, tpl } from '../i18n.js';
 
 // /event.html?id=<id or slug>, or the short link /e/<tenant>/<event>
 const shortLink = /^\/e\/([a-z0-9-]+)\/([a-z0-9-]+)\/?$/.exec(location.pathname);
@@ -48,7 +49,7 @@ async function main() {
   boot();
   if (!eventKey) {
     $('#event-loading').hidden = true;
-    showError(pageMsg, 'No event given. Pick one from the list of events.');
+    showError(pageMsg, t('event.no_event'));
     return;
   }
   try {
@@ -72,17 +73,17 @@ async function main() {
 function renderDetails() {
   document.title = `${ev.title} — ztic`;
   replace($('#ev-stamp'), stamp(statusOf(ev)));
-  text($('#ev-kicker'), [ev.category, ev.city].filter(Boolean).join(' · '));
+  text($('#ev-kicker'), [category(ev.category), ev.city].filter(Boolean).join(' · '));
   text($('#ev-title'), ev.title);
   showPoster($('#ev-title').closest('header'), ev);
   text($('#ev-when'), ev.endsAt ? `${dateTime(ev.startsAt)} – ${fmtTime(ev.endsAt)}` : dateTime(ev.startsAt));
-  text($('#ev-where'), [ev.venueName, ev.venueAddress, ev.city].filter(Boolean).join(', ') || 'Venue to be announced');
+  text($('#ev-where'), [ev.venueName, ev.venueAddress, ev.city].filter(Boolean).join(', ') || t('event.venue_tba'));
   replace($('#ev-by'), organizerBadge(ev.tenant));
   brand(ev.tenant);
   text($('#ev-refund'), ev.refundPolicy === 'before_start'
-    ? `Cancel up to ${ev.refundCutoffHours || 0} hours before the start for a refund.`
-    : 'No refunds (the event may still be cancelled by the organizer, with a full refund).');
-  text($('#ev-desc'), ev.description || 'No description yet.');
+    ? t('event.refund_before', { n: Number(ev.refundCutoffHours) || 0 })
+    : t('event.no_refunds'));
+  text($('#ev-desc'), ev.description || t('event.no_description'));
 }
 
 // ------------------------------------------------------------ seat map --
@@ -93,14 +94,14 @@ function renderSeats() {
     legend.append(h('li', {}, swatch('category', c.colour), h('span', { text: `${c.name} ${rupees(c.pricePaise, { free: true })}` })));
   }
   legend.append(
-    h('li', {}, swatch('mine'), h('span', { text: 'Your selection' })),
-    h('li', {}, swatch('held'), h('span', { text: 'Held by someone' })),
-    h('li', {}, swatch('sold'), h('span', { text: 'Sold' })),
-    h('li', {}, swatch('blocked'), h('span', { text: 'Not for sale' })));
+    h('li', {}, swatch('mine'), h('span', { text: t('event.your_selection') })),
+    h('li', {}, swatch('held'), h('span', { text: t('event.held_by_someone') })),
+    h('li', {}, swatch('sold'), h('span', { text: t('event.sold') })),
+    h('li', {}, swatch('blocked'), h('span', { text: t('event.not_for_sale') })));
   map = createSeatMap($('#seatmap'), {
     seats: ev.seats,
     categories: ev.categories,
-    label: `Seat map of ${ev.title}`,
+    label: t('event.seat_map_of', { title: ev.title }),
     onActivate: toggleSeat,
   });
 }
@@ -184,7 +185,7 @@ function startLive() {
       return snap;
     },
     apply: applyMessage,
-    onState: (s) => text(state, s === 'live' ? '● live' : s === 'closed' ? '' : 'connecting…'),
+    onState: (s) => text(state, s === 'live' ? t('live.live') : s === 'closed' ? '' : t('live.connecting')),
   });
   live.ready.catch((err) => { showError(pageMsg, err); pageMsg.dataset.from = 'live'; });
 }
@@ -214,7 +215,7 @@ function applyHold(r) {
 async function ensureSignedIn() {
   await api.restore();
   if (api.isSignedIn()) return true;
-  const s = await requireSignIn('Sign in to hold seats. It takes a 6-digit code, no password.');
+  const s = await requireSignIn(t('event.sign_in_to_hold'));
   if (!s) return false;
   // just signed in: the snapshot may now tell which holds are ours
   if (live) live.resync().catch(() => {});
@@ -225,7 +226,7 @@ async function toggleSeat(seat, st) {
   clearMsg(msg);
   if (pendingSeat.has(seat.id)) return;
   if (st === 'held' || st === 'sold' || st === 'blocked') {
-    showError(msg, `${seatName(seat, map.category(seat.id), st)}: not available.`);
+    showError(msg, t('event.seat_not_available', { seat: seatName(seat, map.category(seat.id), st) }));
     return;
   }
   if (!(await ensureSignedIn())) return;
@@ -239,7 +240,7 @@ async function toggleSeat(seat, st) {
       map.setState(seat.id, 'available');
     } else {
       if (mine.size + totalGa() >= ev.perUserLimit) {
-        showError(msg, `You can hold at most ${plural(ev.perUserLimit, 'ticket')} for this event.`);
+        showError(msg, t('event.limit', { n: ev.perUserLimit }));
         return;
       }
       const r = await api.post('/api/seats/lock', { eventId: ev.id, seatIds: [seat.id], ga: [] }, passHeaders(ev.id));
@@ -271,24 +272,24 @@ async function toggleSeat(seat, st) {
 function renderGA() {
   $('#ga-section').hidden = false;
   const box = $('#ga-list');
-  for (const t of ev.ticketTypes) {
-    gaAvail.set(t.id, t.available);
-    const out = h('output', { 'aria-live': 'polite', text: '0', id: `qty-${t.id}` });
-    const minus = h('button', { type: 'button', text: '−', 'aria-label': `One less ${t.name}` });
-    const plus = h('button', { type: 'button', text: '+', 'aria-label': `One more ${t.name}` });
+  for (const tt of ev.ticketTypes) {
+    gaAvail.set(tt.id, tt.available);
+    const out = h('output', { 'aria-live': 'polite', text: '0', id: `qty-${tt.id}` });
+    const minus = h('button', { type: 'button', text: '−', 'aria-label': t('event.one_less', { name: tt.name }) });
+    const plus = h('button', { type: 'button', text: '+', 'aria-label': t('event.one_more', { name: tt.name }) });
     const avail = h('span.small', {});
-    minus.addEventListener('click', () => changeGa(t, -1));
-    plus.addEventListener('click', () => changeGa(t, +1));
-    const ended = t.salesEndsAt && Date.parse(t.salesEndsAt) < Date.now();
-    box.append(h('div.ga-row', { 'data-type': t.id },
+    minus.addEventListener('click', () => changeGa(tt, -1));
+    plus.addEventListener('click', () => changeGa(tt, +1));
+    const ended = tt.salesEndsAt && Date.parse(tt.salesEndsAt) < Date.now();
+    box.append(h('div.ga-row', { 'data-type': tt.id },
       h('div', {},
-        h('strong', { text: t.name }), ' ',
-        h('span.price', { text: rupees(t.pricePaise, { free: true }) }),
-        t.description ? h('p.small.muted', { text: t.description }) : null,
-        h('div', {}, avail, ended ? h('span.small', { text: ' · sales ended' }) : null)),
-      h('div.qty', { role: 'group', 'aria-label': `Quantity of ${t.name}` }, minus, out, plus)));
-    gaRows.set(t.id, { out, minus, plus, avail, type: t, ended });
-    setGaAvail(t.id, t.available);
+        h('strong', { text: tt.name }), ' ',
+        h('span.price', { text: rupees(tt.pricePaise, { free: true }) }),
+        tt.description ? h('p.small.muted', { text: tt.description }) : null,
+        h('div', {}, avail, ended ? h('span.small', { text: ` · ${t('event.sales_ended')}` }) : null)),
+      h('div.qty', { role: 'group', 'aria-label': t('event.quantity_of', { name: tt.name }) }, minus, out, plus)));
+    gaRows.set(tt.id, { out, minus, plus, avail, type: tt, ended });
+    setGaAvail(tt.id, tt.available);
   }
 }
 
@@ -297,7 +298,7 @@ function setGaAvail(id, n) {
   const row = gaRows.get(String(id));
   if (!row) return;
   const a = gaAvail.get(String(id));
-  text(row.avail, a <= 0 ? 'Sold out' : a <= 20 ? `Only ${a} left` : `${a} available`);
+  text(row.avail, a <= 0 ? t('stamp.sold_out') : a <= 20 ? t('event.only_left', { n: a }) : t('event.n_available', { n: number(a) }));
   updateGaButtons();
 }
 
@@ -312,18 +313,18 @@ function updateGaButtons() {
   }
 }
 
-async function changeGa(t, delta) {
+async function changeGa(tt, delta) {
   clearMsg(msg);
   if (!(await ensureSignedIn())) return;
-  const row = gaRows.get(t.id);
-  const q = Math.max(0, (gaQty.get(t.id) || 0) + delta);
+  const row = gaRows.get(tt.id);
+  const q = Math.max(0, (gaQty.get(tt.id) || 0) + delta);
   row.minus.disabled = row.plus.disabled = true;
   try {
     // The hold for a ticket type is set to the new quantity (0 releases).
-    const r = await loading(row.out.parentElement, api.post('/api/seats/lock', { eventId: ev.id, seatIds: [], ga: [{ ticketTypeId: t.id, quantity: q }] }, passHeaders(ev.id)));
+    const r = await loading(row.out.parentElement, api.post('/api/seats/lock', { eventId: ev.id, seatIds: [], ga: [{ ticketTypeId: tt.id, quantity: q }] }, passHeaders(ev.id)));
     if (r && (Array.isArray(r.ga) || r.holdId === null)) applyHold(r);
     else {
-      if (q) gaQty.set(t.id, q); else gaQty.delete(t.id);
+      if (q) gaQty.set(tt.id, q); else gaQty.delete(tt.id);
       gaExpires = totalGa() ? Date.parse(r && r.expiresAt) || Date.now() + 300000 : null;
     }
   } catch (err) {
@@ -339,10 +340,10 @@ async function changeGa(t, delta) {
 
 // -------------------------------------------------------------- summary --
 function earliestExpiry() {
-  let t = Infinity;
-  for (const at of mine.values()) t = Math.min(t, at);
-  if (gaExpires && totalGa()) t = Math.min(t, gaExpires);
-  return Number.isFinite(t) ? t : null;
+  let tt = Infinity;
+  for (const at of mine.values()) tt = Math.min(tt, at);
+  if (gaExpires && totalGa()) tt = Math.min(tt, gaExpires);
+  return Number.isFinite(tt) ? tt : null;
 }
 
 function renderSummary() {
@@ -357,23 +358,23 @@ function renderSummary() {
     const cat = map && map.category(id);
     if (!seat) continue;
     total += cat ? cat.pricePaise : 0;
-    list.append(h('li', {}, h('span', { text: `Row ${seat.row}, seat ${seat.label}${cat ? ` · ${cat.name}` : ''}` }), h('span.price', { text: rupees(cat ? cat.pricePaise : 0, { free: true }) })));
+    list.append(h('li', {}, h('span', { text: `${t('seat.row_seat', { row: seat.row, seat: seat.label })}${cat ? ` · ${cat.name}` : ''}` }), h('span.price', { text: rupees(cat ? cat.pricePaise : 0, { free: true }) })));
   }
   for (const [id, q] of gaQty) {
-    const t = ev.ticketTypes.find((x) => x.id === id);
-    if (!t || !q) continue;
-    total += t.pricePaise * q;
-    list.append(h('li', {}, h('span', { text: `${q} × ${t.name}` }), h('span.price', { text: rupees(t.pricePaise * q, { free: true }) })));
+    const tt = ev.ticketTypes.find((x) => x.id === id);
+    if (!tt || !q) continue;
+    total += tt.pricePaise * q;
+    list.append(h('li', {}, h('span', { text: `${q} × ${tt.name}` }), h('span.price', { text: rupees(tt.pricePaise * q, { free: true }) })));
   }
   const count = seatIds.length + totalGa();
   $('#sel-empty').hidden = count > 0;
   text($('#sel-total'), rupees(total));
   $('#checkout').disabled = count === 0;
-  text($('#checkout'), count ? `Checkout · ${plural(count, 'ticket')}` : 'Checkout');
+  text($('#checkout'), count ? t('event.checkout_n', { n: count }) : t('event.checkout'));
   $('#release').hidden = count === 0;
   $('#dock').hidden = count === 0;
   document.body.classList.toggle('has-dock', count > 0);
-  text($('#dock-count'), plural(count, 'ticket'));
+  text($('#dock-count'), t('event.n_tickets', { n: count }));
   text($('#dock-total'), rupees(total));
   updateGaButtons();
   tickCountdown();
@@ -412,7 +413,7 @@ function expireMine() {
   }
   if (gaExpires && gaExpires <= now && totalGa()) { n += totalGa(); gaQty.clear(); gaExpires = null; }
   if (n) {
-    showError(msg, `Your hold expired and ${plural(n, 'ticket was', 'tickets were')} released. Pick again to continue.`);
+    showError(msg, t('event.hold_expired_n', { n }));
     if (checkoutSheet) checkoutSheet.expired();
   }
   renderSummary();
@@ -443,21 +444,21 @@ function openCheckout() {
   const m = h('p.msg', { hidden: true });
   const timer = h('span.countdown', { text: '' });
   const breakdown = h('tbody');
-  const payBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', id: 'pay', text: 'See the total' });
+  const payBtn = h('button.btn.btn-primary.btn-block', { type: 'submit', id: 'pay', text: t('event.see_total') });
   const to = user.email || user.phone || '';
   // a promo code (docs/commerce.md): sent with the order, priced by the server
-  const promo = h('input', { id: 'promo-code', name: 'promoCode', autocomplete: 'off', maxlength: '40', spellcheck: 'false', placeholder: 'Promo code (optional)', 'aria-label': 'Promo code' });
+  const promo = h('input', { id: 'promo-code', name: 'promoCode', autocomplete: 'off', maxlength: '40', spellcheck: 'false', placeholder: t('event.promo_optional'), 'aria-label': t('event.promo_code') });
   const regBox = h('div', { id: 'reg-form' });
   const reg = mountRegForm(regBox, ev, () => mine.size + totalGa());
   const form = h('form', { novalidate: true },
-    h('table.breakdown', { 'aria-label': 'Price breakdown' }, breakdown),
+    h('table.breakdown', { 'aria-label': t('event.price_breakdown') }, breakdown),
     h('p.field', {}, promo), regBox,
-    to ? h('p.small', {}, 'Tickets go to ', h('strong', { text: to }), '.') : null,
-    h('p.small', {}, 'Held for you for ', timer),
+    to ? h('p.small', {}, ...tpl('event.tickets_go_to', { to: h('strong', { text: to }) })) : null,
+    h('p.small', {}, ...tpl('event.held_for_you', { time: timer })),
     m, payBtn);
-  const close = h('button.icon-btn', { type: 'button', 'aria-label': 'Close', text: '✕' });
+  const close = h('button.icon-btn', { type: 'button', 'aria-label': t('common.close'), text: '✕' });
   const sheet = h('dialog.sheet', { 'aria-labelledby': 'co-title', id: 'checkout-sheet' },
-    h('div.sheet-head', {}, h('h2', { id: 'co-title', text: 'Checkout' }), close),
+    h('div.sheet-head', {}, h('h2', { id: 'co-title', text: t('event.checkout') }), close),
     h('div.sheet-body', {}, form));
   document.body.append(sheet);
   sheet.showModal();
@@ -469,15 +470,15 @@ function openCheckout() {
     text(timer, at ? mmss((at - Date.now()) / 1000) : '0:00');
   };
   tickTimer(); // at once: the sheet never shows an empty countdown
-  const t = setInterval(tickTimer, 500);
-  const done = () => { clearInterval(t); sheet.close(); sheet.remove(); checkoutSheet = null; };
+  const tt = setInterval(tickTimer, 500);
+  const done = () => { clearInterval(tt); sheet.close(); sheet.remove(); checkoutSheet = null; };
   close.addEventListener('click', done);
   sheet.addEventListener('cancel', (e2) => { e2.preventDefault(); done(); });
   checkoutSheet = {
     expired() {
       dead = true;
       payBtn.disabled = true;
-      showError(m, 'Your hold expired before payment. Close this and pick your seats again.');
+      showError(m, t('event.hold_expired_before_pay'));
     },
   };
   // the local subtotal until the server's breakdown arrives
@@ -505,7 +506,7 @@ function openCheckout() {
           confirmed(b);
           return;
         }
-        text(payBtn, `Pay ${rupees(b.totalPaise)}`);
+        text(payBtn, t('event.pay_amount', { amount: rupees(b.totalPaise) }));
         return; // a second press pays, after the breakdown was seen
       }
       // the order may have closed since the total was shown (its hold
@@ -535,23 +536,23 @@ function renderBreakdown(tbody, b) {
   if (!b) {
     let sub = 0;
     for (const id of mine.keys()) { const c = map && map.category(id); sub += c ? c.pricePaise : 0; }
-    for (const [id, q] of gaQty) { const t = ev.ticketTypes.find((x) => x.id === id); sub += t ? t.pricePaise * q : 0; }
-    tbody.append(row('Tickets', sub), h('tr', {}, h('td.small.muted', { colspan: '2', text: 'Fees and taxes are added by the server in the next step.' })));
+    for (const [id, q] of gaQty) { const tt = ev.ticketTypes.find((x) => x.id === id); sub += tt ? tt.pricePaise * q : 0; }
+    tbody.append(row(t('common.tickets'), sub), h('tr', {}, h('td.small.muted', { colspan: '2', text: t('event.fees_next_step') })));
     return;
   }
   if (b.discountPaise > 0) {
-    tbody.append(row('Tickets', b.subtotalPaise + b.discountPaise));
-    tbody.append(row('Promo discount', -b.discountPaise, 'discount'));
+    tbody.append(row(t('common.tickets'), b.subtotalPaise + b.discountPaise));
+    tbody.append(row(t('event.promo_discount'), -b.discountPaise, 'discount'));
   } else {
-    tbody.append(row('Tickets', b.subtotalPaise));
+    tbody.append(row(t('common.tickets'), b.subtotalPaise));
   }
-  tbody.append(row('Booking fee', b.feePaise));
+  tbody.append(row(t('event.booking_fee'), b.feePaise));
   tbody.append(row('GST', b.taxPaise));
-  tbody.append(row('Total', b.totalPaise, 'total'));
+  tbody.append(row(t('org.live.total'), b.totalPaise, 'total'));
 }
 
 async function startPayment(bookingId, payment, prefill, m, btn) {
-  if (!payment || !payment.orderId) throw new api.ApiError(0, 'no_payment', 'The server did not create a payment for this booking. Please try again.');
+  if (!payment || !payment.orderId) throw new api.ApiError(0, 'no_payment', t('event.no_payment'));
   const proof = await loading(btn, pay.checkout(payment, {
     name: ev.tenant.name || 'ztic', description: ev.title, prefill,
     onFailure: (err) => showError(m, err),
@@ -561,17 +562,17 @@ async function startPayment(bookingId, payment, prefill, m, btn) {
 
 async function finishPayment(bookingId, proof, m) {
   const box = m || pageMsg;
-  showOk(box, 'Payment received. Confirming your tickets…');
+  showOk(box, t('event.payment_received'));
   try {
     const ans = await pay.confirm(bookingId, proof);
     confirmed(normBooking(ans.booking || ans));
   } catch (err) {
     if (err.code === 'timeout' || err.status === 0 || err.status >= 500) {
-      showOk(box, 'Still confirming your payment… this can take a minute.');
+      showOk(box, t('event.still_confirming'));
       const b = await pay.pollBooking(bookingId).catch((e) => { showError(box, e); return null; });
       if (b && b.status === 'confirmed') confirmed(normBooking(b));
-      else if (b) showError(box, `Booking ${b.status}. If money left your account it will be refunded automatically.`);
-      else showError(box, 'We could not confirm the payment yet. Check My tickets in a minute; if it failed, any money taken is refunded automatically.');
+      else if (b) showError(box, t('event.booking_status', { status: b.status }));
+      else showError(box, t('event.not_confirmed_yet'));
       return;
     }
     showError(box, err);
@@ -586,12 +587,12 @@ function confirmed(b) {
   gaExpires = null;
   renderSummary();
   if (checkoutSheet) { $('#checkout-sheet')?.close(); $('#checkout-sheet')?.remove(); checkoutSheet = null; }
-  replace(pageMsg, 'Booked! ', h('a', { href: `/tickets.html#${encodeURIComponent(b.id)}`, text: 'See your tickets' }), '.');
+  replace(pageMsg, ...tpl('event.booked', { link: h('a', { href: `/tickets.html#${encodeURIComponent(b.id)}`, text: t('event.see_your_tickets') }) }));
   pageMsg.className = 'msg msg-ok';
   pageMsg.hidden = false;
   pageMsg.setAttribute('role', 'status');
   pageMsg.scrollIntoView({ block: 'center' });
-  toast('Booking confirmed. Your tickets are in My tickets.', 'ok');
+  toast(t('event.booking_confirmed'), 'ok');
 }
 
 // Back from the emulator's checkout page: ?booking=…&razorpay_…
@@ -604,7 +605,7 @@ async function resumeReturn() {
   history.replaceState(null, '', `${location.pathname}?id=${encodeURIComponent(ev.id)}`);
   if (!proof) return;
   if (!proof.ok) {
-    showError(pageMsg, `Payment failed: ${proof.message} Your seats stay held until the timer runs out; you can try again.`);
+    showError(pageMsg, t('event.payment_failed', { reason: proof.message }));
     return;
   }
   await finishPayment(bookingId, proof, pageMsg);

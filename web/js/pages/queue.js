@@ -9,6 +9,8 @@ import { requireSignIn } from '../auth.js';
 import { $, text, showError, param } from '../dom.js';
 import { stream } from '../live.js';
 import { savePass, standing } from '../queue.js';
+import { t } from '../i18n.js';
+import { time as fmtTime } from '../format.js';
 
 const eventId = param('event');
 const msg = $('#msg');
@@ -19,31 +21,30 @@ let passTimer = null;
 
 function minutes(s) {
   if (s === null) return '';
-  if (s < 60) return 'less than a minute';
-  const m = Math.round(s / 60);
-  return m === 1 ? 'about 1 minute' : `about ${m} minutes`;
+  if (s < 60) return t('queue.less_minute');
+  return t('queue.about_minutes', { n: Math.round(s / 60) });
 }
 
 function show(st) {
   $('#queue').hidden = false;
   if (st.state === 'admitted' && st.pass) return admitted(st);
   if (st.state === 'expired') {
-    text($('#q-state'), 'Your turn came and your pass has expired.');
+    text($('#q-state'), t('queue.turn_expired'));
     return;
   }
-  if (st.soldOut) { text($('#q-state'), 'Sold out. Sorry — every ticket is gone.'); return; }
+  if (st.soldOut) { text($('#q-state'), t('queue.sold_out')); return; }
   if (st.place === null) {
-    const at = st.salesStartAt ? new Date(st.salesStartAt).toLocaleTimeString() : 'the on-sale time';
-    text($('#q-state'), `You're in. At ${at} everyone here gets a place by lot: arriving early is no better than arriving later.`);
+    const at = st.salesStartAt ? fmtTime(st.salesStartAt) : t('queue.on_sale_time');
+    text($('#q-state'), t('queue.in_at', { time: at }));
     return;
   }
   place = st.place;
-  text($('#q-state'), `Your place: ${place}`);
+  text($('#q-state'), t('queue.your_place', { place }));
 }
 
 function admitted(st) {
   savePass(eventId, st.pass, st.passExpiresAt);
-  text($('#q-state'), "It's your turn!");
+  text($('#q-state'), t('queue.your_turn'));
   $('#q-progress').value = 1;
   text($('#q-ahead'), '');
   text($('#q-wait'), '');
@@ -53,7 +54,7 @@ function admitted(st) {
   clearInterval(passTimer);
   const tick = () => {
     const left = Math.max(0, Math.round((Date.parse(st.passExpiresAt) - Date.now()) / 1000));
-    text($('#q-pass-left'), left > 0 ? `Your pass lasts ${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')} more.` : 'Your pass has expired.');
+    text($('#q-pass-left'), left > 0 ? t('queue.pass_lasts', { time: `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}` }) : t('queue.pass_expired'));
   };
   tick();
   passTimer = setInterval(tick, 1000);
@@ -67,23 +68,23 @@ async function ask() {
 
 function onTick(m) {
   if (m.type !== 'queue.tick') return;
-  if (m.soldOut) { text($('#q-state'), 'Sold out. Sorry — every ticket is gone.'); return; }
+  if (m.soldOut) { text($('#q-state'), t('queue.sold_out')); return; }
   if (place === null) {
     if (m.drawn) ask();          // the draw happened: learn one's place, once
     return;
   }
   const s = standing(place, m, joinedK);
   $('#q-progress').value = s.progress;
-  text($('#q-ahead'), s.ahead > 0 ? `${s.ahead} ${s.ahead === 1 ? 'person' : 'people'} ahead of you.` : '');
-  text($('#q-wait'), m.paused ? 'The queue is paused by the organizer.' : (s.wait ? `Estimated wait: ${minutes(s.wait)}.` : ''));
+  text($('#q-ahead'), s.ahead > 0 ? t('queue.ahead', { n: s.ahead }) : '');
+  text($('#q-wait'), m.paused ? t('queue.paused') : (s.wait ? t('queue.estimated_wait', { time: minutes(s.wait) }) : ''));
   if (s.ahead === 0 && $('#q-admitted').hidden) ask();
 }
 
 async function main() {
   boot();
-  if (!eventId) { showError(msg, 'No event given.'); return; }
+  if (!eventId) { showError(msg, t('queue.no_event')); return; }
   api.get(`/api/events/${encodeURIComponent(eventId)}`).then((ev) => text($('#event-title'), ev.title || '')).catch(() => {});
-  await requireSignIn('Sign in to join the waiting room.');
+  await requireSignIn(t('queue.sign_in'));
   try {
     const st = await api.post(`/api/queue/${encodeURIComponent(eventId)}`, null);   // no body
     joinedK = st.admittedUpTo || 0;

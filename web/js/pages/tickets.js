@@ -12,6 +12,7 @@ import { stream } from '../live.js';
 import * as pay from '../pay.js';
 import { transferButton, transfersPanel } from './transfers.js';
 import { registrationActions } from './regpay.js'; // approval mode (docs/commerce.md)
+import { t, tpl } from '../i18n.js';
 
 const box = $('#bookings');
 const msg = $('#msg');
@@ -32,40 +33,40 @@ const byLabel = (ts) => [...ts].sort((x, y) => (x.seatLabel || x.ticketType || '
 // A live ticket's QR code: the SVG the server draws from the signed
 // payload (GET …/tickets/:id/qr.svg, the buyer only), shown as a data: URL
 // (the CSP allows img-src 'self' data:; the request needs the bearer token).
-function qrFigure(b, t) {
-  const name = t.seatLabel || t.ticketType || 'Ticket';
-  const img = h('img.qr', { alt: `QR code for ${name}`, width: 320, height: 320, hidden: true });
-  const fig = h('figure.ticket-qr', { 'data-ticket': t.id },
-    img, h('figcaption.small', { text: `${name} · turn your screen brightness up at the gate` }));
-  api.getText(`/api/bookings/${encodeURIComponent(b.id)}/tickets/${encodeURIComponent(t.id)}/qr.svg`)
+function qrFigure(b, tk) {
+  const name = tk.seatLabel || tk.ticketType || t('tickets.ticket');
+  const img = h('img.qr', { alt: t('tickets.qr_for', { name }), width: 320, height: 320, hidden: true });
+  const fig = h('figure.ticket-qr', { 'data-ticket': tk.id },
+    img, h('figcaption.small', { text: t('tickets.brightness', { name }) }));
+  api.getText(`/api/bookings/${encodeURIComponent(b.id)}/tickets/${encodeURIComponent(tk.id)}/qr.svg`)
     .then((svg) => {
       img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
       img.hidden = false;
     })
-    .catch(() => fig.replaceChildren(h('p.small', { text: 'The QR code could not be loaded. Reload the page to try again.' })));
+    .catch(() => fig.replaceChildren(h('p.small', { text: t('tickets.qr_failed') })));
   return fig;
 }
 
-function ticketLine(t, b, m) {
-  const given = t.status === 'transferred';
+function ticketLine(tk, b, m) {
+  const given = tk.status === 'transferred';
   return h('li', {},
-    h('span', { text: t.seatLabel || t.ticketType || 'Ticket' }),
-    h('span', {}, t.status !== 'live' ? stamp(given ? 'cancelled' : t.status === 'refunded' ? 'refunded' : 'cancelled', given ? 'transferred' : undefined) : null,
-      t.checkedInAt ? h('span.small', { text: ' · checked in' }) : null,
-      b.status === 'confirmed' && t.status === 'live' && !t.checkedInAt ? transferButton(b, t, m) : null));
+    h('span', { text: tk.seatLabel || tk.ticketType || t('tickets.ticket') }),
+    h('span', {}, tk.status !== 'live' ? stamp(given ? 'cancelled' : tk.status === 'refunded' ? 'refunded' : 'cancelled', given ? t('tickets.transferred') : undefined) : null,
+      tk.checkedInAt ? h('span.small', { text: ` · ${t('tickets.checked_in')}` }) : null,
+      b.status === 'confirmed' && tk.status === 'live' && !tk.checkedInAt ? transferButton(b, tk, m) : null));
 }
 
 function qrCodes(b) {
-  const live = byLabel(b.tickets).filter((t) => t.status === 'live' && t.qr);
+  const live = byLabel(b.tickets).filter((tk) => tk.status === 'live' && tk.qr);
   if (b.status !== 'confirmed' || !live.length) return null;
-  return h('div.ticket-qrs', { 'aria-label': 'QR codes to show at the gate' }, live.map((t) => qrFigure(b, t)));
+  return h('div.ticket-qrs', { 'aria-label': t('tickets.qrs_label') }, live.map((tk) => qrFigure(b, tk)));
 }
 
 // The booking's tickets as a PDF (one page per live ticket, docs/tickets.md):
 // fetched with the bearer token (a plain link could not carry it) and
 // saved from a blob: URL under the server's file name.
 function pdfButton(b, m) {
-  const btn = h('button.btn.btn-small', { type: 'button', text: 'Download PDF', 'data-pdf': b.id });
+  const btn = h('button.btn.btn-small', { type: 'button', text: t('tickets.download_pdf'), 'data-pdf': b.id });
   btn.addEventListener('click', async () => {
     clearMsg(m);
     try {
@@ -85,27 +86,27 @@ function card(b) {
   const el = h('article.ticket', { id: b.id, 'data-booking': b.id, 'data-status': b.status },
     st,
     h('p.caps.muted', { text: b.event.startsAt ? dateTime(b.event.startsAt) : '' }),
-    h('h2', {}, b.eventId ? h('a', { href: `/event.html?id=${encodeURIComponent(b.eventId)}`, text: b.event.title || 'Event' }) : (b.event.title || 'Event')),
+    h('h2', {}, b.eventId ? h('a', { href: `/event.html?id=${encodeURIComponent(b.eventId)}`, text: b.event.title || t('common.event') }) : (b.event.title || t('common.event'))),
     b.event.venueName ? h('p.small', { text: b.event.venueName }) : null,
     h('div.perforation', { 'aria-hidden': 'true' }),
-    h('ul.selection-list', { 'aria-label': 'Tickets' }, byLabel(b.tickets).map((t) => ticketLine(t, b, m))),
+    h('ul.selection-list', { 'aria-label': t('common.tickets') }, byLabel(b.tickets).map((tk) => ticketLine(tk, b, m))),
     qrCodes(b),
-    h('p.small', {}, 'Total ', h('strong.price', { text: rupees(b.totalPaise, { free: true }) }), ` · booking ${b.id.slice(0, 8)}`),
+    h('p.small', {}, ...tpl('tickets.total_booking', { amount: h('strong.price', { text: rupees(b.totalPaise, { free: true }) }), id: b.id.slice(0, 8) })),
     m, actions);
-  if (b.status === 'confirmed' && b.tickets.some((t) => t.status === 'live' && t.qr)) {
+  if (b.status === 'confirmed' && b.tickets.some((tk) => tk.status === 'live' && tk.qr)) {
     actions.append(pdfButton(b, m));
   }
   const why = pay.closedWhy(b);
   if (why) actions.append(h('p.small.close-reason', { text: why }));
   if (b.status === 'pending' && b.expiresAt) {
-    actions.append(h('p.small', { text: `Awaiting payment until ${dateTime(b.expiresAt)}.` }));
+    actions.append(h('p.small', { text: t('tickets.awaiting_until', { time: dateTime(b.expiresAt) }) }));
   }
   registrationActions(b, actions, m);
   if (canCancel(b)) {
-    const btn = h('button.btn.btn-small.btn-danger', { type: 'button', text: b.refundPaise ? `Cancel · refund ${rupees(b.refundPaise)}` : 'Cancel booking' });
+    const btn = h('button.btn.btn-small.btn-danger', { type: 'button', text: b.refundPaise ? t('tickets.cancel_refund', { amount: rupees(b.refundPaise) }) : t('tickets.cancel_booking') });
     btn.addEventListener('click', async () => {
       clearMsg(m);
-      if (!confirm(`Cancel this booking for ${b.event.title}? ${b.refundPaise ? `${rupees(b.refundPaise)} goes back to you.` : ''}`)) return;
+      if (!confirm(`${t('tickets.confirm_cancel', { title: b.event.title })} ${b.refundPaise ? t('tickets.goes_back', { amount: rupees(b.refundPaise) }) : ''}`)) return;
       try {
         const ans = await loading(btn, api.post(`/api/bookings/${encodeURIComponent(b.id)}/cancel`, {}));
         const nb = normBooking(ans.booking || ans);
@@ -113,7 +114,7 @@ function card(b) {
         if (!nb.tickets.length) nb.tickets = b.tickets;
         el.replaceWith(card(nb));
         const back = (ans.refund && ans.refund.amountPaise) || (ans.payment && ans.payment.refundedPaise);
-        toast(back ? `Cancelled. ${rupees(back)} is on its way back.` : 'Booking cancelled.', 'ok');
+        toast(back ? t('tickets.cancelled_back', { amount: rupees(back) }) : t('tickets.booking_cancelled'), 'ok');
       } catch (err) {
         showError(m, err);
       }
@@ -152,7 +153,7 @@ async function load() {
     box.replaceChildren();
     if (!list.length) {
       transfersPanel($('#transfers'), load);
-      replace(box, h('div.empty', {}, h('p', { text: 'No tickets yet.' }), h('a.btn', { href: '/', text: 'Find an event' })));
+      replace(box, h('div.empty', {}, h('p', { text: t('tickets.none') }), h('a.btn', { href: '/', text: t('tickets.find_event') })));
       return;
     }
     for (const b of list) { box.append(card(b)); watch(b); }

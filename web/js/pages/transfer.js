@@ -5,31 +5,32 @@ import { boot } from '../app.js';
 import { signIn } from '../auth.js';
 import { h, $, replace, showError, param } from '../dom.js';
 import { accept } from './transfers.js';
+import { t } from '../i18n.js';
 
 const box = $('#transfer');
 
 function offer(id) {
-  const btn = h('button.btn.btn-primary', { type: 'button', id: 'accept', text: 'Accept the ticket' });
+  const btn = h('button.btn.btn-primary', { type: 'button', id: 'accept', text: t('transfer.accept_the_ticket') });
   const m = h('p.msg', { hidden: true });
   btn.addEventListener('click', async () => {
     try {
       await accept(id, btn);
-      replace(box, h('div.empty', {}, h('p', { text: 'The ticket is yours: its QR code is on My tickets.' }), h('a.btn.btn-primary', { href: '/tickets.html', text: 'My tickets' })));
+      replace(box, h('div.empty', {}, h('p', { text: t('transfer.yours_qr') }), h('a.btn.btn-primary', { href: '/tickets.html', text: t('common.my_tickets') })));
     } catch (err) {
       showError(m, err);
     }
   });
-  replace(box, h('div.panel', {}, h('p', { text: 'Someone is giving you a ticket. Accept it to get your own QR code; theirs stops working.' }), btn, m));
+  replace(box, h('div.panel', {}, h('p', { text: t('transfer.someone_gives') }), btn, m));
 }
 
 async function main() {
   const id = param('id');
-  if (!id) { replace(box, h('p.msg.msg-error', { text: 'This link has no transfer in it.' })); return; }
+  if (!id) { replace(box, h('p.msg.msg-error', { text: t('transfer.no_transfer') })); return; }
   const s = await boot();
   if (!s) {
-    const b = h('button.btn.btn-primary', { type: 'button', text: 'Sign in' });
-    b.addEventListener('click', async () => { if (await signIn({ reason: 'Sign in with the email or phone the ticket was sent to.' })) offer(id); });
-    replace(box, h('div.empty', {}, h('p', { text: 'Sign in with the email or phone the ticket was sent to.' }), b));
+    const b = h('button.btn.btn-primary', { type: 'button', text: t('common.sign_in') });
+    b.addEventListener('click', async () => { if (await signIn({ reason: t('transfer.sign_in_with') })) offer(id); });
+    replace(box, h('div.empty', {}, h('p', { text: t('transfer.sign_in_with') }), b));
     return;
   }
   offer(id);

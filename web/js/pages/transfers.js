@@ -4,14 +4,15 @@
 // cancel, GET /api/bookings/transfers/tickets/:id/qr.svg.
 import * as api from '../api.js';
 import { h, text, showError, clearMsg, toast, loading } from '../dom.js';
+import { t } from '../i18n.js';
 
 // "Transfer" on a live ticket of a confirmed booking: opens a small form
 // for the recipient's email or phone; the server applies the organizer's
 // rules and its refusals show in m.
-export function transferButton(b, t, m) {
-  const btn = h('button.btn.btn-small', { type: 'button', text: 'Transfer', 'data-transfer': t.id });
-  const to = h('input.input', { type: 'text', autocomplete: 'off', 'aria-label': 'Recipient email or phone', placeholder: 'email or phone' });
-  const send = h('button.btn.btn-small.btn-primary', { type: 'submit', text: 'Send' });
+export function transferButton(b, tk, m) {
+  const btn = h('button.btn.btn-small', { type: 'button', text: t('transfer.transfer'), 'data-transfer': tk.id });
+  const to = h('input.input', { type: 'text', autocomplete: 'off', 'aria-label': t('transfer.recipient'), placeholder: t('transfer.email_or_phone') });
+  const send = h('button.btn.btn-small.btn-primary', { type: 'submit', text: t('transfer.send') });
   const form = h('form.btn-row', { hidden: true, novalidate: true }, to, send);
   btn.addEventListener('click', () => { form.hidden = !form.hidden; if (!form.hidden) to.focus(); });
   form.addEventListener('submit', async (e) => {
@@ -20,11 +21,11 @@ export function transferButton(b, t, m) {
     const who = to.value.trim();
     if (!who) return;
     try {
-      const ans = await loading(send, api.post(`/api/bookings/${encodeURIComponent(b.id)}/tickets/${encodeURIComponent(t.id)}/transfer`, who.includes('@') ? { email: who } : { phone: who }));
+      const ans = await loading(send, api.post(`/api/bookings/${encodeURIComponent(b.id)}/tickets/${encodeURIComponent(tk.id)}/transfer`, who.includes('@') ? { email: who } : { phone: who }));
       form.hidden = true;
       btn.disabled = true;
-      text(btn, 'Offered');
-      toast(`Offered to ${ans.to}. They accept it signed in with that ${who.includes('@') ? 'email' : 'phone'}; your QR code stops working then.`, 'ok');
+      text(btn, t('transfer.offered'));
+      toast(t(who.includes('@') ? 'transfer.offered_email' : 'transfer.offered_phone', { to: ans.to }), 'ok');
     } catch (err) {
       showError(m, err);
     }
@@ -32,12 +33,12 @@ export function transferButton(b, t, m) {
   return h('span', {}, btn, form);
 }
 
-function receivedQr(t) {
+function receivedQr(tk) {
   const img = h('img.qr', { alt: 'QR code of a ticket you received', width: 320, height: 320, hidden: true });
-  const fig = h('figure.ticket-qr', { 'data-ticket': t.id }, img, h('figcaption.small', { text: 'Received ticket · turn your screen brightness up at the gate' }));
-  api.getText(`/api/bookings/transfers/tickets/${encodeURIComponent(t.id)}/qr.svg`)
+  const fig = h('figure.ticket-qr', { 'data-ticket': tk.id }, img, h('figcaption.small', { text: t('transfer.received_brightness') }));
+  api.getText(`/api/bookings/transfers/tickets/${encodeURIComponent(tk.id)}/qr.svg`)
     .then((svg) => { img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`; img.hidden = false; })
-    .catch(() => fig.replaceChildren(h('p.small', { text: 'The QR code could not be loaded. Reload the page to try again.' })));
+    .catch(() => fig.replaceChildren(h('p.small', { text: t('tickets.qr_failed') })));
   return fig;
 }
 
@@ -56,21 +57,21 @@ export async function transfersPanel(el, reload) {
   }
   const m = h('p.msg', { hidden: true });
   const offers = (mine.incoming || []).map((x) => {
-    const ok = h('button.btn.btn-small.btn-primary', { type: 'button', text: 'Accept' });
-    const no = h('button.btn.btn-small', { type: 'button', text: 'Decline' });
+    const ok = h('button.btn.btn-small.btn-primary', { type: 'button', text: t('transfer.accept') });
+    const no = h('button.btn.btn-small', { type: 'button', text: t('transfer.decline') });
     ok.addEventListener('click', async () => {
       clearMsg(m);
-      try { await accept(x.id, ok); toast('The ticket is yours.', 'ok'); reload(); } catch (err) { showError(m, err); }
+      try { await accept(x.id, ok); toast(t('transfer.yours'), 'ok'); reload(); } catch (err) { showError(m, err); }
     });
     no.addEventListener('click', async () => {
       clearMsg(m);
       try { await loading(no, api.post(`/api/bookings/transfers/${encodeURIComponent(x.id)}/cancel`, {})); reload(); } catch (err) { showError(m, err); }
     });
-    return h('li', { 'data-transfer-offer': x.id }, h('span', { text: 'A ticket offered to you' }), h('span.btn-row', {}, ok, no));
+    return h('li', { 'data-transfer-offer': x.id }, h('span', { text: t('transfer.offered_to_you_one') }), h('span.btn-row', {}, ok, no));
   });
-  const received = (mine.received || []).filter((t) => t.qr);
+  const received = (mine.received || []).filter((tk) => tk.qr);
   el.replaceChildren();
   el.hidden = !offers.length && !received.length;
-  if (offers.length) el.append(h('h2', { text: 'Offered to you' }), h('ul.selection-list', {}, offers), m);
-  if (received.length) el.append(h('h2', { text: 'Received' }), h('div.ticket-qrs', { 'aria-label': 'QR codes of tickets you received' }, received.map(receivedQr)));
+  if (offers.length) el.append(h('h2', { text: t('transfer.offered_to_you') }), h('ul.selection-list', {}, offers), m);
+  if (received.length) el.append(h('h2', { text: t('transfer.received') }), h('div.ticket-qrs', { 'aria-label': t('transfer.received_qrs') }, received.map(receivedQr)));
 }

@@ -6,7 +6,7 @@
 import * as api from '/js/api.js';
 import { signIn } from '/js/auth.js';
 import { h, $, replace, text, showError, showOk, clearMsg, loading, toast } from '/js/dom.js';
-import { dateShort, time, plural } from '/js/format.js';
+import { dateShort, time } from '/js/format.js';
 import { eventList } from '/js/model.js';
 import { orgSession } from '/js/org/common.js';
 import * as store from './store.js';
@@ -14,6 +14,7 @@ import { Gate } from './gate.js';
 import { parse } from './ticket.js';
 import { Camera } from './camera.js';
 import { signal, unlock } from './feedback.js';
+import { t } from '/js/i18n.js';
 
 const RESULT_MS = { admitted: 1800, already: 5000, refused: 5000 };
 const SAME_CODE_QUIET_MS = 1500;   // a code still in view is not scanned again
@@ -52,11 +53,11 @@ function renderNet() {
   const btn = $('#sync-now');
   let line = '';
   if (!isOnline()) {
-    line = state.gate ? `Offline · ${plural(q, 'scan')} queued · tickets are checked on this phone` : 'Offline';
+    line = state.gate ? t('scan.net_offline_gate', { n: q }) : t('scan.net_offline');
   } else if (state.gate && !state.signedIn) {
-    line = `Not signed in · ${plural(q, 'scan')} queued · sign in to sync`;
+    line = t('scan.net_signed_out', { n: q });
   } else if (q > 0) {
-    line = `${plural(q, 'scan')} waiting to sync`;
+    line = t('scan.net_waiting', { n: q });
   }
   box.hidden = !line;
   box.classList.toggle('is-online', isOnline());
@@ -70,9 +71,9 @@ async function syncNow({ quiet = false } = {}) {
   if (!g || !g.queue.length || !isOnline() || !state.signedIn) { renderNet(); return; }
   try {
     const sum = await loading($('#sync-now'), g.sync(deviceId));
-    const parts = [`Synced ${plural(sum.sent, 'scan')}`];
-    if (sum.duplicates) parts.push(`${plural(sum.duplicates, 'duplicate')} reported to the organizer`);
-    if (sum.refused.length) parts.push(`${sum.refused.length} refused by the server: ${sum.refused.map((r) => r.message).join('; ')}`);
+    const parts = [t('scan.synced', { n: sum.sent })];
+    if (sum.duplicates) parts.push(t('scan.duplicates', { n: sum.duplicates }));
+    if (sum.refused.length) parts.push(t('scan.refused_by_server', { n: sum.refused.length, reasons: sum.refused.map((r) => r.message).join('; ') }));
     if (!quiet || sum.duplicates || sum.refused.length) toast(parts.join(' · '), sum.refused.length ? 'error' : 'ok', 8000);
     renderBundleInfo();
     await refreshStats();
@@ -127,18 +128,18 @@ function renderBundleInfo() {
   const g = state.gate;
   const el = $('#bundle-info');
   if (!g || !g.ready) {
-    text(el, 'No offline copy yet: it downloads when the phone is online.');
+    text(el, t('scan.no_copy_yet'));
     return;
   }
   const b = g.bundle;
-  text(el, `Offline copy: ${plural(g.tickets.size, 'ticket')}, ${plural(g.admitted.size, 'admission')}, updated ${time(b.fetchedAt || b.generatedAt)}.`);
+  text(el, t('scan.copy_info', { tickets: t('scan.n_tickets', { n: g.tickets.size }), admissions: t('scan.n_admissions', { n: g.admitted.size }), time: time(b.fetchedAt || b.generatedAt) }));
 }
 
 async function updateBundle({ quiet = true } = {}) {
   if (!state.gate || !state.signedIn || !isOnline()) return;
   try {
     await loading($('#refresh-bundle'), state.gate.fetchBundle());
-    if (!quiet) toast('Offline copy updated.', 'ok');
+    if (!quiet) toast(t('scan.copy_updated'), 'ok');
   } catch (err) {
     if (!quiet) toast(err, 'error');
   }
@@ -147,9 +148,9 @@ async function updateBundle({ quiet = true } = {}) {
 }
 
 // ---- the verdict --------------------------------------------------------------------
-function ticketLine(t) {
-  if (!t) return '';
-  return [t.label, t.holder].filter(Boolean).join(' · ');
+function ticketLine(tk) {
+  if (!tk) return '';
+  return [tk.label, tk.holder].filter(Boolean).join(' · ');
 }
 
 function showResult(r) {
@@ -158,7 +159,7 @@ function showResult(r) {
   box.dataset.result = r.result;
   box.dataset.code = r.code || r.result;
   box.dataset.offline = r.offline ? '1' : '0';
-  text($('#verdict'), { admitted: 'Admitted', already: 'Already admitted', refused: 'Refused' }[r.result]);
+  text($('#verdict'), { admitted: t('scan.v_admitted'), already: t('scan.v_already'), refused: t('scan.v_refused') }[r.result]);
   text($('#result-ticket'), ticketLine(r.ticket));
   text($('#result-msg'), r.message || '');
   box.hidden = false;
@@ -184,8 +185,8 @@ function hideResult(fresh) {
 function localTicket(input) {
   if (!state.gate) return null;
   if (input.ticketId) return state.gate.ticket(input.ticketId);
-  const t = parse(input.payload);
-  return t ? state.gate.ticket(t.ticketId) : null;
+  const tk = parse(input.payload);
+  return tk ? state.gate.ticket(tk.ticketId) : null;
 }
 
 // Judge one code or ticket id: the server when it can be reached, else
@@ -196,10 +197,10 @@ async function submit(input) {
   if (isOnline() && state.signedIn) {
     try {
       const ans = await api.post('/api/checkin/scan', { eventId: state.eventId, gate: state.gateName, ...input });
-      const t = ans.ticket || null;
-      r = { result: 'admitted', code: 'admitted', ticket: t, message: `${ans.gate || state.gateName}, ${time(ans.admittedAt || Date.now())}` };
+      const tk = ans.ticket || null;
+      r = { result: 'admitted', code: 'admitted', ticket: tk, message: `${ans.gate || state.gateName}, ${time(ans.admittedAt || Date.now())}` };
       if (ans.counts) state.server = { admitted: ans.counts.admitted, total: ans.counts.total, gate: ans.counts.gate };
-      if (t && g) await g.remember(t.id, ans.gate || state.gateName, ans.admittedAt);
+      if (tk && g) await g.remember(tk.id, ans.gate || state.gateName, ans.admittedAt);
     } catch (err) {
       const unreachable = err.status === 0 || err.status === 502 || err.status === 503 || err.status === 504;
       if (unreachable || err.status === 401) {
@@ -216,8 +217,8 @@ async function submit(input) {
     }
   }
   if (!r) {
-    r = g ? await g.judge(input, state.gateName) : { result: 'refused', code: 'no_bundle', message: 'No offline copy of this event on this phone.' };
-    if (r.result === 'admitted') r.message = 'Checked on this phone (offline); it syncs when the network is back.';
+    r = g ? await g.judge(input, state.gateName) : { result: 'refused', code: 'no_bundle', message: t('scan.no_copy_event') };
+    if (r.result === 'admitted') r.message = t('scan.checked_offline');
   }
   showResult(r);
   renderCounts();
@@ -247,7 +248,7 @@ function openManual() {
   q.value = '';
   replace($('#manual-list'));
   clearMsg($('#manual-msg'));
-  if (!state.gate || !state.gate.ready) showError($('#manual-msg'), 'The ticket list comes with the offline copy: connect once to download it.');
+  if (!state.gate || !state.gate.ready) showError($('#manual-msg'), t('scan.list_with_copy'));
   if (state.camera) state.camera.pause();
   sheet.showModal();
   q.focus();
@@ -264,13 +265,13 @@ function renderMatches() {
   if (!state.gate || !state.gate.ready) return;
   const found = state.gate.search(q);
   clearMsg($('#manual-msg'));
-  if (q.trim().length >= 2 && !found.length) showOk($('#manual-msg'), 'No ticket matches.');
-  replace(list, found.map((t) => h('li', { 'data-ticket': t.id },
-    h('span.who', {}, h('strong', { text: t.holder || 'No name' }), h('br'),
-      h('span.small.mono', { text: `${t.label || ''} · booking ${String(t.bookingId || '').slice(0, 8)}` })),
+  if (q.trim().length >= 2 && !found.length) showOk($('#manual-msg'), t('scan.no_match'));
+  replace(list, found.map((tk) => h('li', { 'data-ticket': tk.id },
+    h('span.who', {}, h('strong', { text: tk.holder || t('scan.no_name') }), h('br'),
+      h('span.small.mono', { text: t('scan.label_booking', { label: tk.label || '', id: String(tk.bookingId || '').slice(0, 8) }) })),
     h('button.btn.btn-primary.btn-small', {
-      type: 'button', text: 'Admit', 'aria-label': `Admit ${t.holder || ''} ${t.label || ''}`,
-      on: { click: () => { closeManual(); state.busy = true; if (state.camera) state.camera.pause(); submit({ ticketId: t.id }); } },
+      type: 'button', text: t('scan.admit'), 'aria-label': t('scan.admit_who', { who: `${tk.holder || ''} ${tk.label || ''}` }),
+      on: { click: () => { closeManual(); state.busy = true; if (state.camera) state.camera.pause(); submit({ ticketId: tk.id }); } },
     }))));
 }
 
@@ -278,7 +279,7 @@ function renderMatches() {
 async function loadEvents() {
   const sel = $('#event');
   const msg = $('#setup-msg');
-  replace(sel, h('option', { value: '', text: 'Loading…' }));
+  replace(sel, h('option', { value: '', text: t('common.loading') }));
   try {
     const list = eventList(await api.get('/api/events/mine?limit=200')).events
       .filter((e) => e.status !== 'cancelled' && e.status !== 'draft');
@@ -286,7 +287,7 @@ async function loadEvents() {
     list.sort((a, b) => Math.abs(Date.parse(a.startsAt) - Date.now()) - Math.abs(Date.parse(b.startsAt) - Date.now()));
     const saved = store.setting('event');
     replace(sel, list.length ? list.map((e) => h('option', { value: e.id, selected: e.id === saved, text: `${e.title} — ${dateShort(e.startsAt)}` }))
-      : h('option', { value: '', text: 'No published events' }));
+      : h('option', { value: '', text: t('scan.no_events') }));
   } catch (err) {
     replace(sel, h('option', { value: '', text: '—' }));
     showError(msg, err);
@@ -303,7 +304,7 @@ async function startScanning(eventId, eventName, gateName) {
   store.setting('gate', gateName);
   store.setting('scanning', '1');
   state.gate = await new Gate(eventId).load();
-  text($('#ev-name'), eventName || 'Event');
+  text($('#ev-name'), eventName || t('common.event'));
   text($('#gate-name'), gateName);
   show('scanner');
   renderBundleInfo();
@@ -313,15 +314,15 @@ async function startScanning(eventId, eventName, gateName) {
   state.camera = state.camera || new Camera($('#video'), onCode);
   state.camera.start().then(() => { document.body.dataset.camera = 'on'; }).catch((err) => {
     showError($('#cam-msg'), err.name === 'NotAllowedError'
-      ? 'The camera is blocked: allow it for this site in the browser settings, or use Find by booking or name.'
-      : `No camera: ${err.message}`);
+      ? t('scan.camera_blocked')
+      : t('scan.no_camera', { reason: err.message }));
   });
   if (state.signedIn && isOnline()) {
     await updateBundle();
     await syncNow({ quiet: true });
     await refreshStats();
   }
-  for (const t of state.timers) clearInterval(t);
+  for (const tk of state.timers) clearInterval(tk);
   state.timers = [
     setInterval(heartbeat, HEARTBEAT_MS),
     setInterval(refreshStats, STATS_EVERY_MS),
@@ -340,13 +341,13 @@ async function forget() {
     if (String(k).startsWith('queue:')) waiting += ((await store.get(k)) || []).length;
   }
   if (waiting) {
-    showError(msg, `${plural(waiting, 'scan')} not synced yet: sync them first (open the event online).`);
+    showError(msg, t('scan.not_synced', { n: waiting }));
     return;
   }
   await store.clear();
   for (const k of ['event', 'event_name', 'scanning']) store.setting(k, null);
   state.gate = null;
-  showOk(msg, 'Removed: this phone keeps no ticket list now.');
+  showOk(msg, t('scan.removed'));
 }
 
 function setupForm() {
@@ -359,10 +360,10 @@ function setupForm() {
     clearMsg(msg);
     const sel = $('#event');
     const gateName = $('#gate').value.trim();
-    if (!sel.value) { showError(msg, 'Choose the event.'); return; }
+    if (!sel.value) { showError(msg, t('scan.choose_event')); return; }
     if (!gateName || gateName.length > 40) {
       $('#gate').setAttribute('aria-invalid', 'true');
-      showError(msg, 'Name the gate (1 to 40 characters), e.g. Gate 2.');
+      showError(msg, t('scan.name_gate'));
       return;
     }
     $('#gate').removeAttribute('aria-invalid');
@@ -381,7 +382,7 @@ function wire() {
   $('#manual-sheet').addEventListener('cancel', (e) => { e.preventDefault(); closeManual(); });
   $('#manual-q').addEventListener('input', renderMatches);
   $('#refresh-bundle').addEventListener('click', () => updateBundle({ quiet: false }));
-  $('#scan-signin').addEventListener('click', async () => { if (await signIn({ reason: 'Sign in to scan tickets.' })) location.reload(); });
+  $('#scan-signin').addEventListener('click', async () => { if (await signIn({ reason: t('scan.sign_in') })) location.reload(); });
   $('#change').addEventListener('click', async () => {
     if (state.camera) state.camera.stop();
     store.setting('scanning', null);
@@ -423,8 +424,8 @@ async function main() {
   }
   if (!state.signedIn) {
     show('signin-box');
-    if (org.needsOnboarding) showError($('#page-msg'), 'This account is not on any organizer team: ask the event’s owner to invite you as a scanner.');
-    else if (!isOnline()) showError($('#page-msg'), 'Offline: sign in once online, pick the event, and the phone keeps what it needs to scan offline.');
+    if (org.needsOnboarding) showError($('#page-msg'), t('scan.no_team'));
+    else if (!isOnline()) showError($('#page-msg'), t('scan.offline_first'));
     renderNet();
     return;
   }

@@ -1,3 +1,4 @@
+import { t } from '/js/i18n.js';
 // The camera: the back camera's stream in a <video>, frames sampled a few
 // times a second into a canvas, scaled down to at most 640 px, and decoded
 // by the worker (decoder.js, jsQR). onCode(text) gets each decoded text;
@@ -25,7 +26,7 @@ export class Camera {
   async start() {
     if (this.stream) return;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      throw new DOMException('This browser gives no camera to pages (it needs HTTPS).', 'NotSupportedError');
+      throw new DOMException(t('scan.no_camera_https'), 'NotSupportedError');
     }
     this.stream = await navigator.mediaDevices.getUserMedia({
       audio: false,
@@ -67,7 +68,7 @@ export class Camera {
   stop() {
     clearInterval(this.timer);
     this.timer = null;
-    if (this.stream) for (const t of this.stream.getTracks()) t.stop();
+    if (this.stream) for (const tk of this.stream.getTracks()) tk.stop();
     this.stream = null;
     this.video.srcObject = null;
     this.busy = false;

@@ -35,7 +35,7 @@ const KINDS = {
 export function signal(kind) {
   const k = KINDS[kind] || KINDS.refused;
   try {
-    if (ctx && ctx.state === 'running') for (const t of k.tones) tone(...t);
+    if (ctx && ctx.state === 'running') for (const tk of k.tones) tone(...tk);
   } catch { /* no audio */ }
   try {
     if (navigator.vibrate) navigator.vibrate(k.buzz);

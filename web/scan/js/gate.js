@@ -8,6 +8,7 @@ import * as api from '/js/api.js';
 import { time, dateTime } from '/js/format.js';
 import * as store from './store.js';
 import { parse, verify, importKeys } from './ticket.js';
+import { t } from '/js/i18n.js';
 
 export const SYNC_BATCH = 500;   // the most scans one sync call takes
 
@@ -42,7 +43,7 @@ export class Gate {
     this.keys = await importKeys(bundle.keys);
     this.revoked = new Set(bundle.revoked || []);
     this.admitted = new Map((bundle.admitted || []).map((a) => [a.ticketId, a]));
-    this.tickets = new Map((bundle.tickets || []).map((t) => [t.id, t]));
+    this.tickets = new Map((bundle.tickets || []).map((tk) => [tk.id, tk]));
   }
 
   // Download the bundle and keep it. Throws ApiError (e.g. offline).
@@ -78,29 +79,29 @@ export class Gate {
   // refused, code, message, ticket}. An admission is queued for sync.
   async judge(input, gate) {
     if (!this.bundle) {
-      return refused('no_bundle', 'This device has no offline copy of the event: connect once to download it.');
+      return refused('no_bundle', t('scan.g_no_bundle'));
     }
     const now = Date.now();
     let ticketId = input.ticketId || null;
     if (input.payload !== undefined) {
-      const t = parse(input.payload);
-      if (!t) return refused('malformed', 'Not a ztic ticket code.');
-      if (!(await verify(t, this.keys))) {
-        return refused('forged', 'Forged or unknown code: the signature does not match this organizer’s keys.');
+      const tk = parse(input.payload);
+      if (!tk) return refused('malformed', t('scan.g_malformed'));
+      if (!(await verify(tk, this.keys))) {
+        return refused('forged', t('scan.g_forged'));
       }
-      if (t.eventId !== this.bundle.event.id) return refused('wrong_event', 'This ticket is for another event.');
-      if (now < t.validFrom * 1000) return refused('not_yet_valid', `Not valid yet: the gate opens for it at ${dateTime(t.validFrom * 1000)}.`);
-      if (now > t.validUntil * 1000) return refused('expired', `This ticket expired at ${dateTime(t.validUntil * 1000)}.`);
-      ticketId = t.ticketId;
+      if (tk.eventId !== this.bundle.event.id) return refused('wrong_event', t('scan.g_wrong_event'));
+      if (now < tk.validFrom * 1000) return refused('not_yet_valid', t('scan.g_not_yet', { time: dateTime(tk.validFrom * 1000) }));
+      if (now > tk.validUntil * 1000) return refused('expired', t('scan.g_expired', { time: dateTime(tk.validUntil * 1000) }));
+      ticketId = tk.ticketId;
     } else if (!this.tickets.has(ticketId)) {
-      return refused('not_found', 'No such ticket for this event.');
+      return refused('not_found', t('scan.g_not_found'));
     }
     const ticket = this.ticket(ticketId) || { id: ticketId };
-    if (this.revoked.has(ticketId)) return { ...refused('ticket_revoked', 'This ticket was refunded or cancelled.'), ticket };
+    if (this.revoked.has(ticketId)) return { ...refused('ticket_revoked', t('scan.g_revoked')), ticket };
     const seen = this.admitted.get(ticketId) || this.mine[ticketId];
     if (seen) {
-      const by = seen.by ? ` by ${seen.by}` : (this.mine[ticketId] ? ' on this phone' : '');
-      return { result: 'already', code: 'already_admitted', message: `Already admitted at ${seen.gate}, ${time(seen.at)}${by}.`, ticket };
+      const key = seen.by ? 'scan.g_already_by' : (this.mine[ticketId] ? 'scan.g_already_here' : 'scan.g_already');
+      return { result: 'already', code: 'already_admitted', message: t(key, { gate: seen.gate, time: time(seen.at), by: seen.by }), ticket };
     }
     const at = new Date(now).toISOString();
     const scan = input.payload !== undefined ? { payload: input.payload } : { ticketId };
@@ -110,7 +111,7 @@ export class Gate {
       store.set(`queue:${this.eventId}`, this.queue),
       store.set(`mine:${this.eventId}`, this.mine),
     ]);
-    return { result: 'admitted', code: 'admitted', message: 'Admitted (offline: will sync).', ticket, offline: true };
+    return { result: 'admitted', code: 'admitted', message: t('scan.g_admitted_offline'), ticket, offline: true };
   }
 
   // Manual entry: live tickets whose booking id starts with, or whose
@@ -119,11 +120,11 @@ export class Gate {
     const s = String(q || '').trim().toLowerCase();
     if (s.length < 2) return [];
     const out = [];
-    for (const t of this.tickets.values()) {
-      if (String(t.bookingId || '').toLowerCase().startsWith(s)
-          || String(t.id).toLowerCase().startsWith(s)
-          || String(t.holder || '').toLowerCase().includes(s)) {
-        out.push(t);
+    for (const tk of this.tickets.values()) {
+      if (String(tk.bookingId || '').toLowerCase().startsWith(s)
+          || String(tk.id).toLowerCase().startsWith(s)
+          || String(tk.holder || '').toLowerCase().includes(s)) {
+        out.push(tk);
         if (out.length >= limit) break;
       }
     }

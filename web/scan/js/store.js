@@ -25,11 +25,11 @@ function db() {
 async function tx(mode, fn) {
   const d = await db();
   return new Promise((resolve, reject) => {
-    const t = d.transaction(STORE, mode);
-    const req = fn(t.objectStore(STORE));
-    t.oncomplete = () => resolve(req ? req.result : undefined);
-    t.onerror = () => reject(t.error);
-    t.onabort = () => reject(t.error);
+    const tk = d.transaction(STORE, mode);
+    const req = fn(tk.objectStore(STORE));
+    tk.oncomplete = () => resolve(req ? req.result : undefined);
+    tk.onerror = () => reject(tk.error);
+    tk.onabort = () => reject(tk.error);
   });
 }
 

@@ -85,11 +85,11 @@ export async function importKeys(keys) {
 // verify(parsed, keys) → true when the signature is good under the kid's
 // key. An unknown kid (another tenant's key, or a revoked one, which the
 // bundle leaves out) is false.
-export async function verify(t, keys) {
-  const key = keys.get(t.kid);
+export async function verify(tk, keys) {
+  const key = keys.get(tk.kid);
   if (!key) return false;
   try {
-    return await crypto.subtle.verify({ name: 'Ed25519' }, key, t.signature, t.signed);
+    return await crypto.subtle.verify({ name: 'Ed25519' }, key, tk.signature, tk.signed);
   } catch {
     return false;
   }
