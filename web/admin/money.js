@@ -44,7 +44,7 @@ export function moneyTabs(run, fresh) {
         p.failureReason ? h('div.small', { text: p.failureReason }) : null),
       h('td.num', { text: rupees(p.grossPaise) }),
       h('td.num', { text: rupees(p.refundsPaise) }),
-      h('td.num', { text: `${rupees(p.feesPaise)} (commission ${rupees(p.commissionPaise)})` }),
+      h('td.num', { text: `${rupees(p.feesPaise)} (commission ${rupees(p.commissionPaise)}, its GST ${rupees(p.commissionGstPaise || 0)})` }),
       h('td.num', {}, h('strong', { text: rupees(p.netPaise) })),
       h('td', {}, open ? [reason, h('div.btn-row', {}, decide('approve', 'Approve', 'btn-primary'),
         p.status === 'pending' ? decide('hold', 'Hold', 'btn-danger') : null)] : null, msg));

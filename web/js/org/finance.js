@@ -27,6 +27,8 @@ function rows(s) {
     ['Refunds for a cancelled event', -r.eventCancelled],
     ['Payment gateway fees', -s.gatewayFeesPaise],
     [`Platform commission (${(s.commissionBps / 100).toFixed(2)} %)`, -s.commissionPaise],
+    // the GST on it, deducted from the payable (none when the rate is 0)
+    ...(s.commissionGstBps > 0 ? [[`GST on the commission (${(s.commissionGstBps / 100).toFixed(2)} %)`, -s.commissionGstPaise]] : []),
     ['Payable to you', s.payablePaise, true],
     ['Convenience fees paid by buyers (the platform\'s)', l.convenienceFee],
     ['GST on convenience fees (the platform\'s)', l.convenienceFeeGst],
@@ -69,7 +71,7 @@ function downloadCsv() {
 }
 
 function monthRow(title, s, strong) {
-  const cells = [s.grossPaise, -s.refundsPaise, -s.gatewayFeesPaise, -s.commissionPaise, s.payablePaise]
+  const cells = [s.grossPaise, -s.refundsPaise, -s.gatewayFeesPaise, -(s.commissionPaise + (s.commissionGstPaise || 0)), s.payablePaise]
     .map((v) => h('td.num', { text: rupees(v) }));
   return h(strong ? 'tr.total' : 'tr', {}, h('td', { text: title }), ...cells);
 }
