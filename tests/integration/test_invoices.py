@@ -1,9 +1,11 @@
-"""GST invoices for the platform's fee (docs/finance.md, "GST invoices").
+"""GST invoices for the platform's commission (docs/finance.md, "GST invoices").
 
 ztic-payouts issues one tax invoice per completed event once its payout is
-due: taxable value = the ledger's commission + convenience fees, GST 18 %
-as CGST 9 % + SGST 9 % when the place of supply is the platform's state,
-else IGST 18 %.  Numbers are ZT/<financial year>/NNNNNN, gapless per
+due: taxable value = the ledger's commission alone (the convenience fee is
+the platform's supply to the buyer, taxed on the booking), tax = exactly
+the ledger's commission_gst (18 % rounded half up once, the amount
+deducted from the payable), split CGST = half rounded up, SGST = the rest
+when the place of supply is the platform's state, else all IGST.  Numbers are ZT/<financial year>/NNNNNN, gapless per
 Indian financial year (April-March, India's time), taken from a counter
 row locked inside zt_invoice_issue (sql/026): issuing twice, or two
 issuers at once, never makes two invoices or burns a number.
@@ -99,8 +101,9 @@ def pdf_text(blob, tmp_path):
 def test_one_invoice_per_event_intra_state_and_its_pdf(shop, razorpay_url, base_url,
                                                        stack_var, tmp_path):
     rzp = Rzp(razorpay_url)
+    # 10.01 %: a commission whose GST is an odd number of paise
     owner, t, ev, org, st = sold_and_ended(shop, base_url, stack_var, rzp,
-                                           "Rang Manch Trust")
+                                           "Rang Manch Trust", bps=1001)
     mine = gstin("27", "RANGM1234K")
     r = org.call("PUT", "/api/tenants/me/gst", {"gstin": mine})
     assert r.status_code == 200, r.text
@@ -116,15 +119,21 @@ def test_one_invoice_per_event_intra_state_and_its_pdf(shop, razorpay_url, base_
 
     commission, conv = st["commissionPaise"], st["lines"]["convenienceFee"]
     assert commission > 0 and conv > 0
-    taxable = commission + conv
+    tax = st["commissionGstPaise"]
+    assert st["commissionGstBps"] == 1800 and tax == half_up(commission, 1800)
+    assert tax % 2 == 1      # the split below has a paisa to place
     assert inv["eventId"] == ev["id"] and inv["eventTitle"] == "Paid night"
     assert inv["commissionPaise"] == commission
-    assert inv["convenienceFeePaise"] == conv
-    assert inv["taxablePaise"] == taxable
+    assert "convenienceFeePaise" not in inv    # the buyer's supply, not here
+    assert inv["taxablePaise"] == commission and inv["gstBps"] == 1800
     assert inv["taxType"] == "CGST+SGST" and inv["placeOfSupply"] == "27"
-    assert inv["cgstPaise"] == inv["sgstPaise"] == half_up(taxable, 900)
+    # the tax is the ledger's deduction to the paisa: CGST half rounded up
+    assert inv["cgstPaise"] == (tax + 1) // 2
+    assert inv["sgstPaise"] == tax - inv["cgstPaise"] == inv["cgstPaise"] - 1
     assert inv["igstPaise"] == 0
-    assert inv["totalPaise"] == taxable + 2 * half_up(taxable, 900)
+    assert inv["totalPaise"] == commission + tax
+    # per-head rounding would have drifted a paisa off the deduction
+    assert 2 * half_up(commission, 900) != tax
     assert inv["sac"] == "998552"
     m = NUMBER.match(inv["number"])
     assert m and inv["financialYear"] == f"{m[1]}-{m[2]}"
@@ -153,9 +162,10 @@ def test_one_invoice_per_event_intra_state_and_its_pdf(shop, razorpay_url, base_
         text = pdf_text(r.content, tmp_path)
         for want in ("Tax invoice", inv["number"], mine, PLATFORM["ZT_PLATFORM_GSTIN"],
                      PLATFORM["ZT_PLATFORM_NAME"], "Rang Manch Trust", "998552",
-                     "27 Maharashtra", "CGST at 9%", "SGST at 9%", "Rupees", "Only"):
+                     "27 Maharashtra", "CGST at 9%", "SGST at 9%", "Rupees", "Only",
+                     "Platform commission"):
             assert want in text, (want, text)
-        assert "IGST" not in text
+        assert "IGST" not in text and "Convenience" not in text
     bad = org.call("GET", path, params={"format": "csv"})
     assert bad.status_code == 400
 
@@ -170,9 +180,10 @@ def test_igst_across_states_and_the_suppliers_state_when_none(shop, razorpay_url
     run_cron(stack_var, "payouts", **PLATFORM)
 
     [a] = invoices_of(org1)
-    taxable = st1["commissionPaise"] + st1["lines"]["convenienceFee"]
+    taxable = st1["commissionPaise"]
     assert a["placeOfSupply"] == "29" and a["taxType"] == "IGST"
-    assert a["igstPaise"] == half_up(taxable, 1800)
+    assert a["taxablePaise"] == taxable
+    assert a["igstPaise"] == st1["commissionGstPaise"] == half_up(taxable, 1800)
     assert a["cgstPaise"] == a["sgstPaise"] == 0
     assert a["totalPaise"] == taxable + a["igstPaise"]
 
@@ -180,7 +191,8 @@ def test_igst_across_states_and_the_suppliers_state_when_none(shop, razorpay_url
     [b] = invoices_of(org2)
     assert b["recipient"]["gstin"] is None and b["recipient"]["state"] is None
     assert b["placeOfSupply"] == "27" and b["taxType"] == "CGST+SGST"
-    assert b["cgstPaise"] == half_up(st2["commissionPaise"] + st2["lines"]["convenienceFee"], 900)
+    assert b["cgstPaise"] + b["sgstPaise"] == st2["commissionGstPaise"]
+    assert b["cgstPaise"] == (st2["commissionGstPaise"] + 1) // 2
 
     # the two numbers are consecutive in the same year (one platform series)
     na, nb = NUMBER.match(a["number"]), NUMBER.match(b["number"])
@@ -232,11 +244,11 @@ def test_invalid_gst_registration_is_400_naming_the_field(shop, base_url, stack_
                         (good, t))
 
 
-def issue(cur, t, ev, at, commission=10000, conv=2000):
+def issue(cur, t, ev, at, commission=10000, gst_bps=1800):
     cur.execute("select set_config('app.tenant_id', %s, true)", (t,))
     cur.execute("select o_id, o_number, o_created from zt_invoice_issue("
                 "%s, %s, %s::timestamptz, 'Ztic', '27AAPFU0939F1ZV', 'Mumbai', '27',"
-                " '27', '998552', %s, %s, 1080, 1080, 0)", (t, ev, at, commission, conv))
+                " '27', '998552', %s, %s, 900, 900, 0)", (t, ev, at, commission, gst_bps))
     return cur.fetchone()
 
 
