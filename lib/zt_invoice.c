@@ -41,13 +41,21 @@ static struct zt_sql q_issue = ZT_SQL("inv_issue",
     " $3, $4, $5, $6, $7, $8, $9::bigint, $10::int, $11::bigint,"
     " $12::bigint, $13::bigint)",
     13);
+/* the invoice's credit notes as a JSON array, oldest first */
+#define INV_NOTES                                                              \
+	"(SELECT coalesce(json_agg(json_build_object('id', c.id, 'number',"    \
+	" c.number, 'date', to_char(c.note_date, 'YYYY-MM-DD'),"               \
+	" 'commissionPaise', c.commission_paise, 'cgstPaise', c.cgst_paise,"   \
+	" 'sgstPaise', c.sgst_paise, 'igstPaise', c.igst_paise, 'totalPaise'," \
+	" c.total_paise) ORDER BY c.seq), '[]') FROM credit_notes c"           \
+	" WHERE c.invoice_id = i.id)"
 #define INV_COLS                                                               \
 	"i.id, i.number, to_char(i.invoice_date, 'YYYY-MM-DD'), i.event_id,"   \
 	" e.title, i.supplier_name, i.supplier_gstin, i.supplier_address,"     \
 	" i.supplier_state, i.recipient_name, i.recipient_gstin,"              \
 	" i.recipient_state, i.place_of_supply, i.sac, i.commission_paise,"    \
 	" i.gst_bps, i.taxable_paise, i.cgst_paise,"                           \
-	" i.sgst_paise, i.igst_paise, i.total_paise, i.fy"
+	" i.sgst_paise, i.igst_paise, i.total_paise, i.fy, " INV_NOTES
 enum inv_col {
 	C_ID,
 	C_NUMBER,
@@ -70,8 +78,25 @@ enum inv_col {
 	C_SGST,
 	C_IGST,
 	C_TOTAL,
-	C_FY
+	C_FY,
+	C_NOTES
 };
+/* invoiced events with a refund since the invoice (or its last credit
+ * note): their commission may have fallen (zt_credit_note_issue decides) */
+static struct zt_sql q_credit_due = ZT_SQL("inv_credit_due",
+    "SELECT i.event_id, i.tenant_id FROM invoices i"
+    " WHERE i.issued_at > now() - interval '400 days'"
+    " AND EXISTS (SELECT 1 FROM ledger_lines l WHERE l.event_id = i.event_id"
+    "  AND l.kind IN ('refund_buyer', 'refund_organizer',"
+    "   'refund_event_cancelled')"
+    "  AND l.at > coalesce((SELECT max(c.issued_at) FROM credit_notes c"
+    "   WHERE c.invoice_id = i.id), i.issued_at) - interval '1 day')"
+    " ORDER BY i.issued_at LIMIT $1::int",
+    1);
+static struct zt_sql q_credit = ZT_SQL("inv_credit",
+    "SELECT o_id, o_number, o_created FROM zt_credit_note_issue($1, $2,"
+    " now(), $3::bigint, $4::bigint)",
+    4);
 static struct zt_sql q_list = ZT_SQL("inv_list",
     "SELECT " INV_COLS " FROM invoices i JOIN events e ON e.id = i.event_id"
     " WHERE i.tenant_id = $1 ORDER BY i.fy DESC, i.seq DESC LIMIT 500",
@@ -323,7 +348,39 @@ fail:
 }
 
 int
-zt_invoice_run(int limit, int *issued)
+zt_invoice_credit(struct zt_req *req, const char *event_id, const char *tenant)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	struct zt_finance_sums s;
+	char v[2][24];
+	PGresult *r;
+
+	if (zt_db_begin_tenant(req, &err, tenant, "") != ZT_OK) {
+		zt_fail_error(req, &err);
+		return -1;
+	}
+	if (zt_finance_sums(req, event_id, tenant, &s) != ZT_OK)
+		goto fail;
+	snprintf(v[0], sizeof(v[0]), "%lld", s.commission);
+	snprintf(v[1], sizeof(v[1]), "%lld", s.commission_gst);
+	const char *p[4] = {tenant, event_id, v[0], v[1]};
+	if ((r = zt_db_exec(req, &err, &q_credit, p)) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK) {
+		zt_fail_error(req, &err);
+		goto fail;
+	}
+	if (strcmp(PQgetvalue(r, 0, 2), "t") != 0)
+		return 0;
+	zt_log_info("invoices", "credit note %s issued for event %s",
+	    PQgetvalue(r, 0, 1), event_id);
+	return 1;
+fail:
+	zt_db_rollback();
+	return -1;
+}
+
+int
+zt_invoice_run(int limit, int *issued, int *credited)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_req *req;
@@ -332,6 +389,7 @@ zt_invoice_run(int limit, int *issued)
 	int lock, rc = 0, s;
 
 	*issued = 0;
+	*credited = 0;
 	if (zt_g.cfg.platform_gstin == NULL ||
 	    !zt_gstin_valid(zt_g.cfg.platform_gstin) ||
 	    zt_g.cfg.platform_state == NULL ||
@@ -358,6 +416,19 @@ zt_invoice_run(int limit, int *issued)
 			 req, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1))) < 0)
 			goto fail;
 		*issued += s;
+	}
+	/* then the credit notes of refunds after an invoice */
+	if (zt_db_begin_system(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, &q_credit_due, p + 1)) == NULL) {
+		zt_fail_error(req, &err);
+		goto fail;
+	}
+	zt_db_rollback();
+	for (int i = 0; i < PQntuples(r); i++) {
+		if ((s = zt_invoice_credit(
+			 req, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1))) < 0)
+			goto fail;
+		*credited += s;
 	}
 	goto out;
 fail:
@@ -424,6 +495,8 @@ inv_json(const PGresult *r, int i)
 	    rec, "state", nullable(zt_db_val(r, i, C_RSTATE)));
 	json_object_object_add(o, "supplier", sup);
 	json_object_object_add(o, "recipient", rec);
+	json_object_object_add(
+	    o, "creditNotes", json_tokener_parse(PQgetvalue(r, i, C_NOTES)));
 	return o;
 }
 

@@ -44,9 +44,21 @@ enum zt_err zt_invoice_gst_put(
  * completed event past ZT_PAYOUT_HOLD_DAYS (and less than 180 days)
  * without an invoice and with a commission gets one.  Needs
  * ZT_PLATFORM_GSTIN and ZT_PLATFORM_STATE (else logs and issues nothing).
- * *issued counts new invoices.  0, or -1 when the database failed.
+ * *issued counts new invoices.  Then every invoiced event with a refund
+ * since its invoice (or last credit note) gets a credit note when its
+ * commission fell (zt_invoice_credit); *credited counts them.  0, or -1
+ * when the database failed.
  */
-int zt_invoice_run(int limit, int *issued);
+int zt_invoice_run(int limit, int *issued, int *credited);
+
+/*
+ * Credit event_id's invoice down to the ledger's commission and
+ * commission_gst now (zt_credit_note_issue, sql/031: numbered
+ * ZT/CN/<fy>/NNNNNN, gapless per financial year), inside its own
+ * transaction scoped to tenant: 1 issued, 0 nothing to credit, -1 failed.
+ */
+int zt_invoice_credit(
+    struct zt_req *req, const char *event_id, const char *tenant);
 
 /*
  * Issue event_id's invoice inside its own transaction scoped to tenant:

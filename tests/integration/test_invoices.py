@@ -8,7 +8,9 @@ deducted from the payable), split CGST = half rounded up, SGST = the rest
 when the place of supply is the platform's state, else all IGST.  Numbers are ZT/<financial year>/NNNNNN, gapless per
 Indian financial year (April-March, India's time), taken from a counter
 row locked inside zt_invoice_issue (sql/026): issuing twice, or two
-issuers at once, never makes two invoices or burns a number.
+issuers at once, never makes two invoices or burns a number.  A refund
+after the invoice issues a credit note (its own series ZT/CN/<fy>/NNNNNN)
+for the fall of the commission and its GST (sql/031).
 """
 
 import re
@@ -25,6 +27,7 @@ PLATFORM = {"ZT_PLATFORM_GSTIN": "27AAPFU0939F1ZV", "ZT_PLATFORM_STATE": "27",
             "ZT_PLATFORM_NAME": "Ztic Ticketing Pvt Ltd",
             "ZT_PLATFORM_ADDRESS": "4 Marine Drive, Mumbai 400002"}
 NUMBER = re.compile(r"^ZT/(\d{4})-(\d{2})/(\d{6})$")
+CREDIT = re.compile(r"^ZT/CN/(\d{4})-(\d{2})/(\d{6})$")
 
 
 def gstin(state, pan):
@@ -49,6 +52,7 @@ def shop(pg_owner_dsn):
     s.conn.rollback()
     for t in s.tenants:
         with s.tx(t) as cur:
+            cur.execute("delete from credit_notes where tenant_id = %s", (t,))
             cur.execute("delete from invoices where tenant_id = %s", (t,))
             cur.execute("delete from payouts where tenant_id = %s", (t,))
         s.all("delete from audit_log where tenant_id = %s returning id", (t,), tenant=t)
@@ -379,3 +383,57 @@ def test_invoices_are_the_tenants_own_and_for_finance_staff(shop, razorpay_url, 
     with shop.tx(t) as cur:
         cur.execute("delete from memberships where tenant_id = %s and user_id = %s", (t, mgr_id))
     assert mgr.call("GET", path).status_code == 403
+
+
+def test_a_refund_after_the_invoice_issues_a_credit_note(shop, razorpay_url, base_url,
+                                                         stack_var):
+    """The invoice stands; a credit note takes the commission and its GST
+    down to the ledger's, split by the invoice's rule, once however many
+    runs; a second refund makes a second note with the next number."""
+    rzp = Rzp(razorpay_url)
+    owner, t, ev, org, st = sold_and_ended(shop, base_url, stack_var, rzp,
+                                           "Credit Club", bps=1001)
+    run_cron(stack_var, "payouts", **PLATFORM)
+    [inv] = invoices_of(org)
+    assert inv["creditNotes"] == []
+    run_cron(stack_var, "payouts", **PLATFORM)     # nothing refunded: no note
+    assert invoices_of(org)[0]["creditNotes"] == []
+
+    bks = shop.all("select id::text from bookings where event_id = %s and status = 'confirmed'"
+                   " order by created_at", (ev["id"],), tenant=t)
+    r = org.call("POST", f"/api/bookings/{bks[0][0]}/refund", {"amountPaise": 12345})
+    assert r.status_code == 200, r.text
+    st2 = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    assert st2["commissionPaise"] < inv["commissionPaise"]
+    run_cron_twice(stack_var, "payouts", **PLATFORM)
+    run_cron(stack_var, "payouts", **PLATFORM)
+    [inv2] = invoices_of(org)
+    [cn] = inv2["creditNotes"]
+    m = CREDIT.match(cn["number"])
+    assert m and f"{m[1]}-{m[2]}" == inv["financialYear"]
+    tax = st2["commissionGstPaise"]
+    assert cn["commissionPaise"] == inv["commissionPaise"] - st2["commissionPaise"]
+    assert cn["cgstPaise"] == inv["cgstPaise"] - (tax + 1) // 2
+    assert cn["sgstPaise"] == inv["sgstPaise"] - (tax - (tax + 1) // 2)
+    assert cn["igstPaise"] == 0
+    assert cn["totalPaise"] == cn["commissionPaise"] + cn["cgstPaise"] + cn["sgstPaise"]
+    # the invoice less its note is the ledger now; the invoice is unchanged
+    assert inv["totalPaise"] - cn["totalPaise"] == st2["commissionPaise"] + tax
+    assert {k: v for k, v in inv2.items() if k != "creditNotes"} == \
+        {k: v for k, v in inv.items() if k != "creditNotes"}
+
+    r = org.call("POST", f"/api/bookings/{bks[1][0]}/refund", {"amountPaise": 5000})
+    assert r.status_code == 200, r.text
+    run_cron(stack_var, "payouts", **PLATFORM)
+    notes = invoices_of(org)[0]["creditNotes"]
+    assert [n["number"] for n in notes][:1] == [cn["number"]] and len(notes) == 2
+    assert int(CREDIT.match(notes[1]["number"])[3]) == int(m[3]) + 1
+    st3 = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    assert inv["commissionPaise"] - sum(n["commissionPaise"] for n in notes) == st3["commissionPaise"]
+    assert inv["cgstPaise"] + inv["sgstPaise"] \
+        - sum(n["cgstPaise"] + n["sgstPaise"] for n in notes) == st3["commissionGstPaise"]
+
+    # another tenant sees none of it
+    rival_id = shop.user("rival")
+    rival = Person(base_url, stack_var, rival_id, shop.tenant(rival_id), "owner")
+    assert invoices_of(rival) == []
