@@ -279,6 +279,30 @@ zt_invoice_gst_put(
 	return ZT_OK;
 }
 
+/*
+ * Run q (an issuing function answering o_id, o_number, o_created) in the
+ * open transaction and commit: 1 issued, 0 nothing new, -1 failed (rolled
+ * back, recorded on req).
+ */
+static int
+issue_commit(struct zt_req *req, struct zt_sql *q, const char *const *p,
+    const char *what, const char *event_id)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	PGresult *r;
+	if ((r = zt_db_exec(req, &err, q, p)) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK) {
+		zt_fail_error(req, &err);
+		zt_db_rollback();
+		return -1;
+	}
+	if (strcmp(PQgetvalue(r, 0, 2), "t") != 0)
+		return 0;
+	zt_log_info("invoices", "%s %s issued for event %s", what,
+	    PQgetvalue(r, 0, 1), event_id);
+	return 1;
+}
+
 int
 zt_invoice_issue(struct zt_req *req, const char *event_id, const char *tenant)
 {
@@ -332,16 +356,7 @@ zt_invoice_issue(struct zt_req *req, const char *event_id, const char *tenant)
 	    zt_g.cfg.platform_gstin, zt_g.cfg.platform_address,
 	    zt_g.cfg.platform_state, place, ZT_INVOICE_SAC, v[0], v[1], v[2],
 	    v[3], v[4]};
-	if ((r = zt_db_exec(req, &err, &q_issue, q)) == NULL ||
-	    zt_db_commit(req, &err) != ZT_OK) {
-		zt_fail_error(req, &err);
-		goto fail;
-	}
-	if (strcmp(PQgetvalue(r, 0, 2), "t") != 0)
-		return 0;
-	zt_log_info("invoices", "invoice %s issued for event %s",
-	    PQgetvalue(r, 0, 1), event_id);
-	return 1;
+	return issue_commit(req, &q_issue, q, "invoice", event_id);
 fail:
 	zt_db_rollback();
 	return -1;
@@ -353,7 +368,6 @@ zt_invoice_credit(struct zt_req *req, const char *event_id, const char *tenant)
 	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_finance_sums s;
 	char v[2][24];
-	PGresult *r;
 
 	if (zt_db_begin_tenant(req, &err, tenant, "") != ZT_OK) {
 		zt_fail_error(req, &err);
@@ -364,29 +378,41 @@ zt_invoice_credit(struct zt_req *req, const char *event_id, const char *tenant)
 	snprintf(v[0], sizeof(v[0]), "%lld", s.commission);
 	snprintf(v[1], sizeof(v[1]), "%lld", s.commission_gst);
 	const char *p[4] = {tenant, event_id, v[0], v[1]};
-	if ((r = zt_db_exec(req, &err, &q_credit, p)) == NULL ||
-	    zt_db_commit(req, &err) != ZT_OK) {
-		zt_fail_error(req, &err);
-		goto fail;
-	}
-	if (strcmp(PQgetvalue(r, 0, 2), "t") != 0)
-		return 0;
-	zt_log_info("invoices", "credit note %s issued for event %s",
-	    PQgetvalue(r, 0, 1), event_id);
-	return 1;
+	return issue_commit(req, &q_credit, p, "credit note", event_id);
 fail:
 	zt_db_rollback();
 	return -1;
 }
 
+/* fn over the (event, tenant) rows of q, read in the system scope; adds
+ * its 1s to *count; -1 when the database failed */
+static int
+each_due(struct zt_req *req, struct zt_sql *q, const char *const *p,
+    int (*fn)(struct zt_req *, const char *, const char *), int *count)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	PGresult *r;
+	int s;
+	if (zt_db_begin_system(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, q, p)) == NULL) {
+		zt_fail_error(req, &err);
+		return -1;
+	}
+	zt_db_rollback();
+	for (int i = 0; i < PQntuples(r); i++) {
+		if ((s = fn(req, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1))) < 0)
+			return -1;
+		*count += s;
+	}
+	return 0;
+}
+
 int
 zt_invoice_run(int limit, int *issued, int *credited)
 {
-	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_req *req;
 	char days[16], lim[16];
-	PGresult *r;
-	int lock, rc = 0, s;
+	int lock, rc = 0;
 
 	*issued = 0;
 	*credited = 0;
@@ -405,31 +431,11 @@ zt_invoice_run(int limit, int *issued, int *credited)
 	snprintf(days, sizeof(days), "%d", zt_g.cfg.payout_hold_days);
 	snprintf(lim, sizeof(lim), "%d", limit);
 	const char *p[2] = {days, lim};
-	if (zt_db_begin_system(req, &err) != ZT_OK ||
-	    (r = zt_db_exec(req, &err, &q_due, p)) == NULL) {
-		zt_fail_error(req, &err);
+	/* the invoices due, then the credit notes of refunds after one */
+	if (each_due(req, &q_due, p, zt_invoice_issue, issued) < 0 ||
+	    each_due(req, &q_credit_due, p + 1, zt_invoice_credit, credited) <
+		0)
 		goto fail;
-	}
-	zt_db_rollback();
-	for (int i = 0; i < PQntuples(r); i++) {
-		if ((s = zt_invoice_issue(
-			 req, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1))) < 0)
-			goto fail;
-		*issued += s;
-	}
-	/* then the credit notes of refunds after an invoice */
-	if (zt_db_begin_system(req, &err) != ZT_OK ||
-	    (r = zt_db_exec(req, &err, &q_credit_due, p + 1)) == NULL) {
-		zt_fail_error(req, &err);
-		goto fail;
-	}
-	zt_db_rollback();
-	for (int i = 0; i < PQntuples(r); i++) {
-		if ((s = zt_invoice_credit(
-			 req, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1))) < 0)
-			goto fail;
-		*credited += s;
-	}
 	goto out;
 fail:
 	zt_log_error(
