@@ -3,6 +3,11 @@
 #include "zt_invoice.h"
 #include "zt_test.h"
 
+/* after zt_invoice.h: its json-c, arena and request types */
+#include "zt_finance_statement.h"
+
+#include <string.h>
+
 TEST(known_gstins_pass_their_checksum)
 {
 	CHECK(zt_gstin_valid("27AAPFU0939F1ZV"));
@@ -90,6 +95,30 @@ TEST(split_cgst_half_up_sgst_the_rest)
 	CHECK(t.total == 0 && t.cgst == 0);
 }
 
+/* the ledger's equations with and without GST on the commission */
+TEST(ledger_deducts_the_gst_on_the_commission)
+{
+	struct zt_ledger l;
+	memset(&l, 0, sizeof(l));
+	l.k[ZT_K_TICKETS] = 200000;
+	l.k[ZT_K_CONV_FEE] = 4000;
+	l.k[ZT_K_CONV_GST] = 720;
+	l.k[ZT_K_REF_ORG] = 10000;
+	l.k[ZT_K_GATEWAY] = 4956;
+	l.bps = 501;
+	l.gst_bps = 1800;
+	zt_ledger_derive(&l);
+	CHECK(l.commission == 9519); /* 190000 × 5.01 % = 9519 */
+	CHECK(l.commission_gst == 1713); /* 9519 × 18 % = 1713.42 */
+	CHECK(l.payable == 200000 - 10000 - 4956 - 9519 - 1713);
+	CHECK(l.collected == 204720);
+	/* an unregistered platform: no GST line, the payable keeps it */
+	l.gst_bps = 0;
+	zt_ledger_derive(&l);
+	CHECK(l.commission == 9519 && l.commission_gst == 0);
+	CHECK(l.payable == 200000 - 10000 - 4956 - 9519);
+}
+
 TEST(amounts_in_words_the_indian_way)
 {
 	struct zt_arena *a = zt_arena_new();
@@ -117,6 +146,7 @@ main(void)
 	RUN(state_codes);
 	RUN(gst_on_the_commission_is_rounded_once_half_up);
 	RUN(split_cgst_half_up_sgst_the_rest);
+	RUN(ledger_deducts_the_gst_on_the_commission);
 	RUN(amounts_in_words_the_indian_way);
 	return DONE();
 }
