@@ -14,7 +14,7 @@
 int
 main(void)
 {
-	int proposed = 0, sent = 0, ended = 0, issued = 0, rc;
+	int proposed = 0, sent = 0, ended = 0, issued = 0, credited = 0, rc;
 	zt_server_init(
 	    "payouts", ZT_NEED_PG | ZT_NEED_PG_SYSTEM | ZT_NEED_RAZORPAY);
 	zt_server_run_start();
@@ -23,10 +23,11 @@ main(void)
 		zt_log_info("payouts", "%d proposed, %d sent, %d ended",
 		    proposed, sent, ended);
 	/* the GST invoice of each event whose payout is due (zt_invoice.h) */
-	if (rc >= 0 && zt_invoice_run(200, &issued) < 0)
+	if (rc >= 0 && zt_invoice_run(200, &issued, &credited) < 0)
 		rc = -1;
-	if (issued)
-		zt_log_info("payouts", "%d invoices issued", issued);
+	if (issued || credited)
+		zt_log_info("payouts", "%d invoices, %d credit notes issued",
+		    issued, credited);
 	zt_server_run_end(rc >= 0);
 	zt_server_cleanup();
 	return rc < 0 ? 1 : 0;

@@ -115,6 +115,7 @@ static const struct setting settings[] = {
     {"ZT_OUTBOX_KEEP_DAYS", K_INT, F(outbox_keep_days), "30", 0, 1, 3650},
     {"ZT_AUDIT_KEEP_DAYS", K_INT, F(audit_keep_days), "365", 0, 30, 36500},
     {"ZT_COMMISSION_BPS", K_INT, F(commission_bps), "500", 0, 0, 10000},
+    {"ZT_COMMISSION_GST_BPS", K_INT, F(commission_gst_bps), "1800", 0, 0, 2800},
     {"ZT_PAYOUT_HOLD_DAYS", K_INT, F(payout_hold_days), "7", 0, 0, 365},
     {"ZT_PAYOUT_VIA", K_STR, F(payout_via), "route", 0, 0, 0},
     {"ZT_RAZORPAYX_ACCOUNT", K_STR, F(razorpayx_account), NULL, 0, 0, 0},

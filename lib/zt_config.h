@@ -114,11 +114,14 @@ struct zt_config {
 				   ztic-reconcile asks Razorpay */
 	int refund_window_days; /* organizer refunds after completion */
 	int outbox_keep_days;	/* sent outbox rows kept (ztic-purge) */
-	int audit_keep_days;  /* audit entries kept, financial ones excepted */
-	int commission_bps;   /* platform commission, ZT_COMMISSION_BPS */
-	int payout_hold_days; /* days after the end before a payout,
-				 ZT_PAYOUT_HOLD_DAYS */
-	char *payout_via;     /* "route" or "razorpayx", ZT_PAYOUT_VIA */
+	int audit_keep_days; /* audit entries kept, financial ones excepted */
+	int commission_bps;  /* platform commission, ZT_COMMISSION_BPS */
+	int commission_gst_bps;	 /* GST on the commission, deducted from the
+				    organizer's payable: ZT_COMMISSION_GST_BPS
+				    (1800; 0 for an unregistered platform) */
+	int payout_hold_days;	 /* days after the end before a payout,
+				    ZT_PAYOUT_HOLD_DAYS */
+	char *payout_via;	 /* "route" or "razorpayx", ZT_PAYOUT_VIA */
 	char *razorpayx_account; /* the RazorpayX account number payouts
 				    leave from (ZT_RAZORPAYX_ACCOUNT) */
 	int tds_bps; /* TDS (194-O) withheld, ZT_TDS_BPS (docs/finance.md) */

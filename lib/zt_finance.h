@@ -63,8 +63,9 @@ enum zt_err zt_finance_ledger(struct zt_req *req, const char *event_id, int fmt,
 
 /* An event's totals (docs/finance.md has the equations), in paise. */
 struct zt_finance_sums {
-	long long gross, refunds, gateway_fees, commission, tds, tcs, payable;
-	long long convenience_fee; /* the platform's, from buyers */
+	long long gross, refunds, gateway_fees, commission, commission_gst, tds,
+	    tcs, payable;
+	int commission_gst_bps; /* the rate commission_gst was taken at */
 };
 
 /*

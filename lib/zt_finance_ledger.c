@@ -7,6 +7,7 @@
 #include "zt_booking_int.h"
 #include "zt_finance.h"
 #include "zt_finance_statement.h"
+#include "zt_gstin.h"
 #include "zt_server.h"
 #include "zt_team.h"
 
@@ -52,10 +53,14 @@ zt_ledger_kind(const char *name)
  *                + refund_event_cancelled
  *   commission = round(max(0, ticket_sales - (refunds - refund_late))
  *                * bps / 10000)
+ *   commission_gst = round(commission * gst_bps / 10000)
+ *                (ZT_COMMISSION_GST_BPS, 1800; the tax of the invoice)
  *   net_sales  = max(0, gross - refunds)
  *   tds        = round(net_sales * tds_bps / 10000)   (194-O)
  *   tcs        = round(net_sales * tcs_bps / 10000)   (GST s. 52)
- *   payable    = gross - refunds - gateway_fee - commission - tds - tcs
+ *   payable    = gross - refunds - gateway_fee - commission
+ *                - commission_gst - tds - tcs
+ * (round: half up to the paisa)
  */
 void
 zt_ledger_derive(struct zt_ledger *l)
@@ -71,13 +76,14 @@ zt_ledger_derive(struct zt_ledger *l)
 	if (base < 0)
 		base = 0;
 	l->commission = (base * l->bps + 5000) / 10000;
+	l->commission_gst = zt_gst_on(l->commission, l->gst_bps);
 	base = l->gross - l->refunds;
 	if (base < 0)
 		base = 0;
 	l->tds = (base * l->tds_bps + 5000) / 10000;
 	l->tcs = (base * l->tcs_bps + 5000) / 10000;
 	l->payable = l->gross - l->refunds - k[ZT_K_GATEWAY] - l->commission -
-		     l->tds - l->tcs;
+		     l->commission_gst - l->tds - l->tcs;
 }
 
 static struct json_object *
@@ -113,6 +119,10 @@ zt_ledger_json(struct json_object *o, const struct zt_ledger *l)
 	json_object_object_add(
 	    o, "gatewayFeesPaise", money(l->k[ZT_K_GATEWAY]));
 	json_object_object_add(o, "commissionPaise", money(l->commission));
+	json_object_object_add(
+	    o, "commissionGstBps", json_object_new_int(l->gst_bps));
+	json_object_object_add(
+	    o, "commissionGstPaise", money(l->commission_gst));
 	json_object_object_add(o, "tdsBps", json_object_new_int(l->tds_bps));
 	json_object_object_add(o, "tdsPaise", money(l->tds));
 	json_object_object_add(o, "tcsBps", json_object_new_int(l->tcs_bps));
@@ -152,7 +162,8 @@ to_csv(struct zt_req *req, PGresult *r, const struct zt_ledger *l, size_t *len)
 	} tot[] = {{"total_collected", l->collected}, {"total_gross", l->gross},
 	    {"total_refunds", l->refunds},
 	    {"total_gateway_fees", l->k[ZT_K_GATEWAY]},
-	    {"total_commission", l->commission}, {"total_tds", l->tds},
+	    {"total_commission", l->commission},
+	    {"total_commission_gst", l->commission_gst}, {"total_tds", l->tds},
 	    {"total_tcs", l->tcs}, {"total_payable", l->payable}};
 	for (size_t i = 0; i < sizeof(tot) / sizeof(tot[0]); i++)
 		n += (size_t)snprintf(
@@ -190,6 +201,7 @@ load(struct zt_req *req, const char *event_id, const char *tenant,
 	if (org != NULL)
 		*org = zt__dup(req, r, 0, 5);
 	l->bps = atoi(PQgetvalue(r, 0, 2));
+	l->gst_bps = zt_g.cfg.commission_gst_bps;
 	l->tds_bps = atoi(PQgetvalue(r, 0, 3));
 	l->tcs_bps = atoi(PQgetvalue(r, 0, 4));
 	if ((r = zt_db_exec(req, &err, &q_sums, p)) == NULL)
@@ -215,10 +227,11 @@ zt_finance_sums(struct zt_req *req, const char *event_id, const char *tenant_id,
 	out->refunds = l.refunds;
 	out->gateway_fees = l.k[ZT_K_GATEWAY];
 	out->commission = l.commission;
+	out->commission_gst = l.commission_gst;
+	out->commission_gst_bps = l.gst_bps;
 	out->tds = l.tds;
 	out->tcs = l.tcs;
 	out->payable = l.payable;
-	out->convenience_fee = l.k[ZT_K_CONV_FEE];
 	return ZT_OK;
 }
 

@@ -28,9 +28,9 @@ int zt_ledger_kind(const char *name);
 /* the sums by kind (k[]), the rates, and what derive() makes of them */
 struct zt_ledger {
 	long long k[ZT_K__COUNT];
-	long long collected, gross, refunds, ticket_refunds, commission, tds,
-	    tcs, payable;
-	int bps, tds_bps, tcs_bps;
+	long long collected, gross, refunds, ticket_refunds, commission,
+	    commission_gst, tds, tcs, payable;
+	int bps, gst_bps, tds_bps, tcs_bps; /* gst_bps: on the commission */
 };
 
 /* the equations of docs/finance.md, from k[] and the rates */

@@ -91,3 +91,26 @@ zt_gstin_valid(const char *s)
 	st[2] = '\0';
 	return zt_gst_state_valid(st) && zt_gstin_check_char(s) == s[14];
 }
+
+long long
+zt_gst_on(long long commission, int bps)
+{
+	if (commission <= 0 || bps <= 0)
+		return 0;
+	return (commission * bps + 5000) / 10000;
+}
+
+void
+zt_gst_split(long long total, int intra_state, struct zt_gst_split *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (total <= 0)
+		return;
+	t->total = total;
+	if (intra_state) {
+		t->cgst = (total + 1) / 2;
+		t->sgst = total - t->cgst;
+	} else {
+		t->igst = total;
+	}
+}

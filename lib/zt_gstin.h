@@ -26,4 +26,22 @@ int zt_gst_state_valid(const char *s);
 /* The state's name for a valid code, else NULL. */
 const char *zt_gst_state_name(const char *code);
 
+/*
+ * The GST on the platform's commission (docs/finance.md, "GST on the
+ * commission"): commission × bps / 10000 rounded half up to the paisa,
+ * computed once; 0 for a commission <= 0 or bps <= 0.  The ledger deducts
+ * exactly this (commission_gst) and the invoice carries exactly this.
+ */
+long long zt_gst_on(long long commission, int bps);
+
+/*
+ * The heads of a tax of total paise: inter-state, IGST = total; within a
+ * state CGST = half rounded up to the paisa, SGST = total - CGST (so CGST +
+ * SGST is always the total, and CGST is the larger by at most a paisa).
+ */
+struct zt_gst_split {
+	long long cgst, sgst, igst, total;
+};
+void zt_gst_split(long long total, int intra_state, struct zt_gst_split *t);
+
 #endif

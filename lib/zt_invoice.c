@@ -25,28 +25,37 @@ static struct zt_sql q_gst_put = ZT_SQL("inv_gst_put",
     "UPDATE tenants SET gstin = nullif($2, ''), gst_state = nullif($3, '')"
     " WHERE id = $1 RETURNING gstin, gst_state",
     3);
-/* completed events past the hold without an invoice, with sales or fees */
+/* completed events past the hold without an invoice, with ticket sales (a
+ * commission) */
 static struct zt_sql q_due = ZT_SQL("inv_due",
     "SELECT e.id, e.tenant_id FROM events e WHERE e.status = 'completed'"
     " AND e.ends_at < now() - make_interval(days => $1::int)"
     " AND e.ends_at > now() - interval '180 days'"
     " AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.event_id = e.id)"
     " AND EXISTS (SELECT 1 FROM ledger_lines l WHERE l.event_id = e.id"
-    "  AND l.kind IN ('ticket_sales', 'convenience_fee'))"
+    "  AND l.kind = 'ticket_sales')"
     " ORDER BY e.ends_at LIMIT $2::int",
     2);
 static struct zt_sql q_issue = ZT_SQL("inv_issue",
     "SELECT o_id, o_number, o_created FROM zt_invoice_issue($1, $2, now(),"
-    " $3, $4, $5, $6, $7, $8, $9::bigint, $10::bigint, $11::bigint,"
+    " $3, $4, $5, $6, $7, $8, $9::bigint, $10::int, $11::bigint,"
     " $12::bigint, $13::bigint)",
     13);
+/* the invoice's credit notes as a JSON array, oldest first */
+#define INV_NOTES                                                              \
+	"(SELECT coalesce(json_agg(json_build_object('id', c.id, 'number',"    \
+	" c.number, 'date', to_char(c.note_date, 'YYYY-MM-DD'),"               \
+	" 'commissionPaise', c.commission_paise, 'cgstPaise', c.cgst_paise,"   \
+	" 'sgstPaise', c.sgst_paise, 'igstPaise', c.igst_paise, 'totalPaise'," \
+	" c.total_paise) ORDER BY c.seq), '[]') FROM credit_notes c"           \
+	" WHERE c.invoice_id = i.id)"
 #define INV_COLS                                                               \
 	"i.id, i.number, to_char(i.invoice_date, 'YYYY-MM-DD'), i.event_id,"   \
 	" e.title, i.supplier_name, i.supplier_gstin, i.supplier_address,"     \
 	" i.supplier_state, i.recipient_name, i.recipient_gstin,"              \
 	" i.recipient_state, i.place_of_supply, i.sac, i.commission_paise,"    \
-	" i.convenience_fee_paise, i.taxable_paise, i.cgst_paise,"             \
-	" i.sgst_paise, i.igst_paise, i.total_paise, i.fy"
+	" i.gst_bps, i.taxable_paise, i.cgst_paise,"                           \
+	" i.sgst_paise, i.igst_paise, i.total_paise, i.fy, " INV_NOTES
 enum inv_col {
 	C_ID,
 	C_NUMBER,
@@ -63,14 +72,31 @@ enum inv_col {
 	C_PLACE,
 	C_SAC,
 	C_COMMISSION,
-	C_CONV,
+	C_GSTBPS,
 	C_TAXABLE,
 	C_CGST,
 	C_SGST,
 	C_IGST,
 	C_TOTAL,
-	C_FY
+	C_FY,
+	C_NOTES
 };
+/* invoiced events with a refund since the invoice (or its last credit
+ * note): their commission may have fallen (zt_credit_note_issue decides) */
+static struct zt_sql q_credit_due = ZT_SQL("inv_credit_due",
+    "SELECT i.event_id, i.tenant_id FROM invoices i"
+    " WHERE i.issued_at > now() - interval '400 days'"
+    " AND EXISTS (SELECT 1 FROM ledger_lines l WHERE l.event_id = i.event_id"
+    "  AND l.kind IN ('refund_buyer', 'refund_organizer',"
+    "   'refund_event_cancelled')"
+    "  AND l.at > coalesce((SELECT max(c.issued_at) FROM credit_notes c"
+    "   WHERE c.invoice_id = i.id), i.issued_at) - interval '1 day')"
+    " ORDER BY i.issued_at LIMIT $1::int",
+    1);
+static struct zt_sql q_credit = ZT_SQL("inv_credit",
+    "SELECT o_id, o_number, o_created FROM zt_credit_note_issue($1, $2,"
+    " now(), $3::bigint, $4::bigint)",
+    4);
 static struct zt_sql q_list = ZT_SQL("inv_list",
     "SELECT " INV_COLS " FROM invoices i JOIN events e ON e.id = i.event_id"
     " WHERE i.tenant_id = $1 ORDER BY i.fy DESC, i.seq DESC LIMIT 500",
@@ -79,28 +105,6 @@ static struct zt_sql q_one = ZT_SQL("inv_one",
     "SELECT " INV_COLS " FROM invoices i JOIN events e ON e.id = i.event_id"
     " WHERE i.id = $1 AND i.tenant_id = $2",
     2);
-
-/* half up, for non-negative values */
-static long long
-bps_of(long long v, int bps)
-{
-	return (v * bps + 5000) / 10000;
-}
-
-void
-zt_invoice_tax(long long taxable, int intra_state, struct zt_invoice_tax *t)
-{
-	memset(t, 0, sizeof(*t));
-	if (taxable <= 0)
-		return;
-	if (intra_state) {
-		t->cgst = bps_of(taxable, ZT_INVOICE_GST_BPS / 2);
-		t->sgst = t->cgst;
-	} else {
-		t->igst = bps_of(taxable, ZT_INVOICE_GST_BPS);
-	}
-	t->total = t->cgst + t->sgst + t->igst;
-}
 
 static const char *const ones[] = {"", "One", "Two", "Three", "Four", "Five",
     "Six", "Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve", "Thirteen",
@@ -275,12 +279,36 @@ zt_invoice_gst_put(
 	return ZT_OK;
 }
 
+/*
+ * Run q (an issuing function answering o_id, o_number, o_created) in the
+ * open transaction and commit: 1 issued, 0 nothing new, -1 failed (rolled
+ * back, recorded on req).
+ */
+static int
+issue_commit(struct zt_req *req, struct zt_sql *q, const char *const *p,
+    const char *what, const char *event_id)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	PGresult *r;
+	if ((r = zt_db_exec(req, &err, q, p)) == NULL ||
+	    zt_db_commit(req, &err) != ZT_OK) {
+		zt_fail_error(req, &err);
+		zt_db_rollback();
+		return -1;
+	}
+	if (strcmp(PQgetvalue(r, 0, 2), "t") != 0)
+		return 0;
+	zt_log_info("invoices", "%s %s issued for event %s", what,
+	    PQgetvalue(r, 0, 1), event_id);
+	return 1;
+}
+
 int
 zt_invoice_issue(struct zt_req *req, const char *event_id, const char *tenant)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_finance_sums s;
-	struct zt_invoice_tax t;
+	struct zt_gst_split t;
 	const char *place, *p[13];
 	char v[5][24], st[3];
 	PGresult *r;
@@ -291,7 +319,7 @@ zt_invoice_issue(struct zt_req *req, const char *event_id, const char *tenant)
 	}
 	if (zt_finance_sums(req, event_id, tenant, &s) != ZT_OK)
 		goto fail;
-	if (s.commission + s.convenience_fee <= 0) {
+	if (s.commission <= 0) {
 		zt_db_rollback();
 		return 0;
 	}
@@ -315,10 +343,12 @@ zt_invoice_issue(struct zt_req *req, const char *event_id, const char *tenant)
 	if (place == NULL)
 		place = zt_g.cfg.platform_state;
 	place = zt_arena_strdup(req->arena, place);
-	zt_invoice_tax(s.commission + s.convenience_fee,
-	    strcmp(place, zt_g.cfg.platform_state) == 0, &t);
+	/* the tax is the ledger's commission_gst, the very amount deducted
+	 * from the organizer's payable, split by the rule of zt_gst_split */
+	zt_gst_split(
+	    s.commission_gst, strcmp(place, zt_g.cfg.platform_state) == 0, &t);
 	snprintf(v[0], sizeof(v[0]), "%lld", s.commission);
-	snprintf(v[1], sizeof(v[1]), "%lld", s.convenience_fee);
+	snprintf(v[1], sizeof(v[1]), "%d", s.commission_gst_bps);
 	snprintf(v[2], sizeof(v[2]), "%lld", t.cgst);
 	snprintf(v[3], sizeof(v[3]), "%lld", t.sgst);
 	snprintf(v[4], sizeof(v[4]), "%lld", t.igst);
@@ -326,31 +356,66 @@ zt_invoice_issue(struct zt_req *req, const char *event_id, const char *tenant)
 	    zt_g.cfg.platform_gstin, zt_g.cfg.platform_address,
 	    zt_g.cfg.platform_state, place, ZT_INVOICE_SAC, v[0], v[1], v[2],
 	    v[3], v[4]};
-	if ((r = zt_db_exec(req, &err, &q_issue, q)) == NULL ||
-	    zt_db_commit(req, &err) != ZT_OK) {
-		zt_fail_error(req, &err);
-		goto fail;
-	}
-	if (strcmp(PQgetvalue(r, 0, 2), "t") != 0)
-		return 0;
-	zt_log_info("invoices", "invoice %s issued for event %s",
-	    PQgetvalue(r, 0, 1), event_id);
-	return 1;
+	return issue_commit(req, &q_issue, q, "invoice", event_id);
 fail:
 	zt_db_rollback();
 	return -1;
 }
 
 int
-zt_invoice_run(int limit, int *issued)
+zt_invoice_credit(struct zt_req *req, const char *event_id, const char *tenant)
 {
 	struct zt_error err = ZT_ERROR_INIT;
+	struct zt_finance_sums s;
+	char v[2][24];
+
+	if (zt_db_begin_tenant(req, &err, tenant, "") != ZT_OK) {
+		zt_fail_error(req, &err);
+		return -1;
+	}
+	if (zt_finance_sums(req, event_id, tenant, &s) != ZT_OK)
+		goto fail;
+	snprintf(v[0], sizeof(v[0]), "%lld", s.commission);
+	snprintf(v[1], sizeof(v[1]), "%lld", s.commission_gst);
+	const char *p[4] = {tenant, event_id, v[0], v[1]};
+	return issue_commit(req, &q_credit, p, "credit note", event_id);
+fail:
+	zt_db_rollback();
+	return -1;
+}
+
+/* fn over the (event, tenant) rows of q, read in the system scope; adds
+ * its 1s to *count; -1 when the database failed */
+static int
+each_due(struct zt_req *req, struct zt_sql *q, const char *const *p,
+    int (*fn)(struct zt_req *, const char *, const char *), int *count)
+{
+	struct zt_error err = ZT_ERROR_INIT;
+	PGresult *r;
+	int s;
+	if (zt_db_begin_system(req, &err) != ZT_OK ||
+	    (r = zt_db_exec(req, &err, q, p)) == NULL) {
+		zt_fail_error(req, &err);
+		return -1;
+	}
+	zt_db_rollback();
+	for (int i = 0; i < PQntuples(r); i++) {
+		if ((s = fn(req, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1))) < 0)
+			return -1;
+		*count += s;
+	}
+	return 0;
+}
+
+int
+zt_invoice_run(int limit, int *issued, int *credited)
+{
 	struct zt_req *req;
 	char days[16], lim[16];
-	PGresult *r;
-	int lock, rc = 0, s;
+	int lock, rc = 0;
 
 	*issued = 0;
+	*credited = 0;
 	if (zt_g.cfg.platform_gstin == NULL ||
 	    !zt_gstin_valid(zt_g.cfg.platform_gstin) ||
 	    zt_g.cfg.platform_state == NULL ||
@@ -366,18 +431,11 @@ zt_invoice_run(int limit, int *issued)
 	snprintf(days, sizeof(days), "%d", zt_g.cfg.payout_hold_days);
 	snprintf(lim, sizeof(lim), "%d", limit);
 	const char *p[2] = {days, lim};
-	if (zt_db_begin_system(req, &err) != ZT_OK ||
-	    (r = zt_db_exec(req, &err, &q_due, p)) == NULL) {
-		zt_fail_error(req, &err);
+	/* the invoices due, then the credit notes of refunds after one */
+	if (each_due(req, &q_due, p, zt_invoice_issue, issued) < 0 ||
+	    each_due(req, &q_credit_due, p + 1, zt_invoice_credit, credited) <
+		0)
 		goto fail;
-	}
-	zt_db_rollback();
-	for (int i = 0; i < PQntuples(r); i++) {
-		if ((s = zt_invoice_issue(
-			 req, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1))) < 0)
-			goto fail;
-		*issued += s;
-	}
 	goto out;
 fail:
 	zt_log_error(
@@ -408,10 +466,10 @@ inv_json(const PGresult *r, int i)
 	    {"financialYear", C_FY}, {"eventId", C_EVENT},
 	    {"eventTitle", C_TITLE}, {"placeOfSupply", C_PLACE},
 	    {"sac", C_SAC}},
-	  m[] = {{"commissionPaise", C_COMMISSION},
-	      {"convenienceFeePaise", C_CONV}, {"taxablePaise", C_TAXABLE},
-	      {"cgstPaise", C_CGST}, {"sgstPaise", C_SGST},
-	      {"igstPaise", C_IGST}, {"totalPaise", C_TOTAL}};
+	  m[] = {{"commissionPaise", C_COMMISSION}, {"gstBps", C_GSTBPS},
+	      {"taxablePaise", C_TAXABLE}, {"cgstPaise", C_CGST},
+	      {"sgstPaise", C_SGST}, {"igstPaise", C_IGST},
+	      {"totalPaise", C_TOTAL}};
 	struct json_object *o = json_object_new_object(),
 			   *sup = json_object_new_object(),
 			   *rec = json_object_new_object();
@@ -443,6 +501,8 @@ inv_json(const PGresult *r, int i)
 	    rec, "state", nullable(zt_db_val(r, i, C_RSTATE)));
 	json_object_object_add(o, "supplier", sup);
 	json_object_object_add(o, "recipient", rec);
+	json_object_object_add(
+	    o, "creditNotes", json_tokener_parse(PQgetvalue(r, i, C_NOTES)));
 	return o;
 }
 
@@ -461,11 +521,21 @@ state_label(struct zt_arena *a, const char *code)
 	return n != NULL ? zt_arena_printf(a, "%s %s", code, n) : code;
 }
 
+/* basis points as "18%" or "2.50%" */
+static const char *
+pct(struct zt_arena *a, int bps)
+{
+	return bps % 100 == 0
+		   ? zt_arena_printf(a, "%d%%", bps / 100)
+		   : zt_arena_printf(a, "%d.%02d%%", bps / 100, bps % 100);
+}
+
 #define INV_ROWS 24
 #define INV_FOOT                                                               \
 	"Tax invoice under the CGST Rules, rule 46. Amounts in Indian "        \
-	"rupees; each tax rounded to the paisa. Tax is not payable on "        \
-	"reverse charge. Generated by ztic."
+	"rupees. The tax is rounded half up to the paisa once; CGST is half "  \
+	"of it rounded up, SGST the rest. It is the GST deducted from your "   \
+	"settlement. Tax is not payable on reverse charge. Generated by ztic."
 
 static enum zt_err
 inv_pdf(struct zt_req *req, const PGresult *r, const char **text, size_t *len)
@@ -475,6 +545,7 @@ inv_pdf(struct zt_req *req, const PGresult *r, const char **text, size_t *len)
 	const char *rg = zt_db_val(r, 0, C_RGSTIN),
 		   *rs = zt_db_val(r, 0, C_RSTATE);
 	long long igst = atoll(PQgetvalue(r, 0, C_IGST));
+	int bps = atoi(PQgetvalue(r, 0, C_GSTBPS));
 	size_t n = 0;
 	char why[160];
 	const unsigned char *p;
@@ -496,14 +567,16 @@ inv_pdf(struct zt_req *req, const PGresult *r, const char **text, size_t *len)
 		PQgetvalue(r, 0, C_TITLE), PQgetvalue(r, 0, C_SAC)),
 	    NULL, 1);
 	ROW("Platform commission", MONEY(C_COMMISSION), 0);
-	ROW("Convenience fees", MONEY(C_CONV), 0);
 	ROW("Taxable value", MONEY(C_TAXABLE), 1);
 	if (igst > 0 || strcmp(PQgetvalue(r, 0, C_PLACE),
 			    PQgetvalue(r, 0, C_SSTATE)) != 0) {
-		ROW("IGST at 18%", MONEY(C_IGST), 0);
+		ROW(zt_arena_printf(a, "IGST at %s", pct(a, bps)),
+		    MONEY(C_IGST), 0);
 	} else {
-		ROW("CGST at 9%", MONEY(C_CGST), 0);
-		ROW("SGST at 9%", MONEY(C_SGST), 0);
+		ROW(zt_arena_printf(a, "CGST at %s", pct(a, bps / 2)),
+		    MONEY(C_CGST), 0);
+		ROW(zt_arena_printf(a, "SGST at %s", pct(a, bps / 2)),
+		    MONEY(C_SGST), 0);
 	}
 	ROW("Total", MONEY(C_TOTAL), 1);
 	ROW(zt_arena_printf(a, "Amount in words: %s",

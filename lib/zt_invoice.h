@@ -1,8 +1,8 @@
 /*
- * zt_invoice.h - the GST invoice for the platform's fee (docs/finance.md,
- * "GST invoices"): one invoice per completed event, issued by ztic-payouts
- * when the event's payout is due (the hold period passed), numbered
- * gaplessly per Indian financial year in the database
+ * zt_invoice.h - the GST invoice for the platform's commission
+ * (docs/finance.md, "GST invoices"): one invoice per completed event, issued by
+ * ztic-payouts when the event's payout is due (the hold period passed),
+ * numbered gaplessly per Indian financial year in the database
  * (zt_invoice_issue, sql/026_gst_invoices.sql).
  */
 #ifndef ZT_INVOICE_H
@@ -17,17 +17,10 @@
 /* SAC 998552: reservation services for event tickets (the platform's
  * service to the organizer) */
 #define ZT_INVOICE_SAC "998552"
-/* GST on the platform's fee, basis points: 18 %, 9 % + 9 % within a state */
-#define ZT_INVOICE_GST_BPS 1800
-
-/* The tax on a taxable value in paise (rounding rule: each tax head is
- * rounded half up to the paisa on its own, CGST and SGST at 9 % each,
- * IGST at 18 %). */
-struct zt_invoice_tax {
-	long long cgst, sgst, igst, total;
-};
-void zt_invoice_tax(
-    long long taxable, int intra_state, struct zt_invoice_tax *t);
+/* The taxable value is the commission alone (the convenience fee is the
+ * platform's supply to the buyer, taxed on the booking); the tax is the
+ * ledger's commission_gst (zt_gst_on, ZT_COMMISSION_GST_BPS) split by
+ * zt_gst_split (lib/zt_gstin.h). */
 
 /* paise in words, the Indian way (lakh, crore): "Rupees One Lakh
  * Twenty-Three Thousand Four Hundred Fifty-Six and Seventy-Eight Paise
@@ -49,15 +42,27 @@ enum zt_err zt_invoice_gst_put(
 /*
  * One pass of ztic-payouts (its own advisory lock, "invoices"): every
  * completed event past ZT_PAYOUT_HOLD_DAYS (and less than 180 days)
- * without an invoice and with a platform fee gets one.  Needs
+ * without an invoice and with a commission gets one.  Needs
  * ZT_PLATFORM_GSTIN and ZT_PLATFORM_STATE (else logs and issues nothing).
- * *issued counts new invoices.  0, or -1 when the database failed.
+ * *issued counts new invoices.  Then every invoiced event with a refund
+ * since its invoice (or last credit note) gets a credit note when its
+ * commission fell (zt_invoice_credit); *credited counts them.  0, or -1
+ * when the database failed.
  */
-int zt_invoice_run(int limit, int *issued);
+int zt_invoice_run(int limit, int *issued, int *credited);
+
+/*
+ * Credit event_id's invoice down to the ledger's commission and
+ * commission_gst now (zt_credit_note_issue, sql/031: numbered
+ * ZT/CN/<fy>/NNNNNN, gapless per financial year), inside its own
+ * transaction scoped to tenant: 1 issued, 0 nothing to credit, -1 failed.
+ */
+int zt_invoice_credit(
+    struct zt_req *req, const char *event_id, const char *tenant);
 
 /*
  * Issue event_id's invoice inside its own transaction scoped to tenant:
- * 1 issued, 0 it had one or has no fee, -1 failed (recorded on req).
+ * 1 issued, 0 it had one or has no commission, -1 failed (recorded on req).
  */
 int zt_invoice_issue(
     struct zt_req *req, const char *event_id, const char *tenant);

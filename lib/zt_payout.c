@@ -23,11 +23,11 @@ static struct zt_sql q_to_propose = ZT_SQL("po_to_propose",
     2);
 static struct zt_sql q_propose = ZT_SQL("po_propose",
     "INSERT INTO payouts (tenant_id, event_id, gross_paise, refunds_paise,"
-    " fees_paise, commission_paise, net_paise, tds_paise, tcs_paise)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (event_id) WHERE "
-    "status NOT IN ('failed',"
-    " 'reversed') DO NOTHING RETURNING id",
-    9);
+    " fees_paise, commission_paise, net_paise, tds_paise, tcs_paise,"
+    " commission_gst_paise)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (event_id)"
+    " WHERE status NOT IN ('failed', 'reversed') DO NOTHING RETURNING id",
+    10);
 /* approved, or claimed by a run that never heard Razorpay's answer */
 static struct zt_sql q_to_send = ZT_SQL("po_to_send",
     "SELECT id, tenant_id FROM payouts WHERE status = 'approved'"
@@ -87,7 +87,7 @@ static struct zt_sql q_end = ZT_SQL("po_end",
     "  OR (status = 'paid' AND $2 = 'reversed'))"
     " RETURNING id, tenant_id, event_id, net_paise, gross_paise,"
     " refunds_paise, fees_paise, commission_paise, tds_paise, tcs_paise,"
-    " provider_transfer_id",
+    " provider_transfer_id, commission_gst_paise",
     3);
 /* the payout a transfer webhook names (payouts_transfer_idx, sql/023) */
 static struct zt_sql q_by_transfer = ZT_SQL("po_by_transfer",
@@ -110,7 +110,8 @@ static struct zt_sql q_tenant_of = ZT_SQL(
 static struct zt_sql q_get = ZT_SQL("po_get",
     "SELECT id, tenant_id, event_id, status, gross_paise, refunds_paise,"
     " fees_paise, commission_paise, net_paise,"
-    " coalesce(provider_transfer_id, '') FROM payouts WHERE id = $1",
+    " coalesce(provider_transfer_id, ''), commission_gst_paise"
+    " FROM payouts WHERE id = $1",
     1);
 
 /* A list of (id, tenant) rows of q, read in the system scope. */
@@ -132,7 +133,7 @@ propose(struct zt_req *req, const char *event_id, const char *tenant)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	struct zt_finance_sums s;
-	char v[7][24];
+	char v[8][24];
 	PGresult *r;
 	if (zt_db_begin_tenant(req, &err, tenant, "") != ZT_OK ||
 	    zt_finance_sums(req, event_id, tenant, &s) != ZT_OK)
@@ -144,13 +145,14 @@ propose(struct zt_req *req, const char *event_id, const char *tenant)
 	snprintf(v[0], sizeof(v[0]), "%lld", s.gross);
 	snprintf(v[1], sizeof(v[1]), "%lld", s.refunds);
 	snprintf(v[2], sizeof(v[2]), "%lld",
-	    s.gateway_fees + s.commission + s.tds + s.tcs);
+	    s.gateway_fees + s.commission + s.commission_gst + s.tds + s.tcs);
 	snprintf(v[3], sizeof(v[3]), "%lld", s.commission);
 	snprintf(v[4], sizeof(v[4]), "%lld", s.payable);
 	snprintf(v[5], sizeof(v[5]), "%lld", s.tds);
 	snprintf(v[6], sizeof(v[6]), "%lld", s.tcs);
-	const char *p[9] = {
-	    tenant, event_id, v[0], v[1], v[2], v[3], v[4], v[5], v[6]};
+	snprintf(v[7], sizeof(v[7]), "%lld", s.commission_gst);
+	const char *p[10] = {
+	    tenant, event_id, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7]};
 	if ((r = zt_db_exec(req, &err, &q_propose, p)) == NULL ||
 	    zt_db_commit(req, &err) != ZT_OK)
 		return -1;
@@ -234,7 +236,8 @@ finish(struct zt_req *req, const char *id, const char *status, const char *why,
 		    PQgetvalue(r, 0, 2), "amountPaise", PQgetvalue(r, 0, 3),
 		    "grossPaise", PQgetvalue(r, 0, 4), "refundsPaise",
 		    PQgetvalue(r, 0, 5), "feesPaise", PQgetvalue(r, 0, 6),
-		    "commissionPaise", PQgetvalue(r, 0, 7), "tdsPaise",
+		    "commissionPaise", PQgetvalue(r, 0, 7),
+		    "commissionGstPaise", PQgetvalue(r, 0, 11), "tdsPaise",
 		    PQgetvalue(r, 0, 8), "tcsPaise", PQgetvalue(r, 0, 9),
 		    "transferId", zt_db_val(r, 0, 10), NULL);
 	}
@@ -509,11 +512,11 @@ payout_json(PGresult *r)
 {
 	static const char *const keys[] = {"id", "tenantId", "eventId",
 	    "status", "grossPaise", "refundsPaise", "feesPaise",
-	    "commissionPaise", "netPaise", "transferId"};
+	    "commissionPaise", "netPaise", "transferId", "commissionGstPaise"};
 	struct json_object *o = json_object_new_object();
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < 11; i++)
 		json_object_object_add(o, keys[i],
-		    i >= 4 && i <= 8
+		    (i >= 4 && i <= 8) || i == 10
 			? json_object_new_int64(atoll(PQgetvalue(r, 0, i)))
 			: json_object_new_string(PQgetvalue(r, 0, i)));
 	return o;

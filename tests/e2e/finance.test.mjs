@@ -22,7 +22,7 @@ const STATEMENT = {
     refunds: { buyer: 45000, organizer: 10000, latePayments: 0, eventCancelled: 0, total: 55000 },
   },
   collectedPaise: 204720, grossPaise: 200000, refundsPaise: 55000, gatewayFeesPaise: 4956,
-  commissionPaise: 7250, payablePaise: 132794,
+  commissionPaise: 7250, commissionGstBps: 1800, commissionGstPaise: 1305, payablePaise: 131489,
 };
 
 const MONTH = {
@@ -68,7 +68,8 @@ test('money: an event\'s statement, its lines as CSV, a month, CSV and PDF downl
     asked.push(r.request().url());
     if (r.request().url().endsWith('format=pdf')) return pdf(r);
     return json(r, 200, { invoices: [{ id: INVOICE, number: 'ZT/2026-27/000042', date: '2026-11-01', eventTitle: 'Mood Indigo Finale',
-      taxablePaise: 11250, cgstPaise: 1013, sgstPaise: 1013, igstPaise: 0, totalPaise: 13276, taxType: 'CGST+SGST' }] });
+      commissionPaise: 7250, gstBps: 1800, taxablePaise: 7250, cgstPaise: 653, sgstPaise: 652, igstPaise: 0, totalPaise: 8555,
+      taxType: 'CGST+SGST' }] });
   });
   const gstBodies = [];
   await page.route(/\/api\/tenants\/me\/gst$/, (r) => {
@@ -83,7 +84,8 @@ test('money: an event\'s statement, its lines as CSV, a month, CSV and PDF downl
   const text = await page.locator('#statement-rows').innerText();
   assert.match(text, /Ticket sales\s+₹2,000/);
   assert.match(text, /Platform commission \(5\.00 %\)\s+−₹72\.50/);
-  assert.match(text, /Payable to you\s+₹1,327\.94/);
+  assert.match(text, /GST on the commission \(18\.00 %\)\s+−₹13\.05/);
+  assert.match(text, /Payable to you\s+₹1,314\.89/);
   await shot(page, 'organizer-finance');
   const download = page.waitForEvent('download');
   await page.locator('#fin-csv').click();
@@ -93,7 +95,8 @@ test('money: an event\'s statement, its lines as CSV, a month, CSV and PDF downl
   // the month: a row per event and the totals, its CSV
   await page.locator('#month-wrap:not([hidden])').waitFor();
   const month = await page.locator('#month-rows').innerText();
-  assert.match(month, /Mood Indigo Finale\s+₹2,000\s+−₹550\s+−₹49\.56\s+−₹72\.50\s+₹1,327\.94/);
+  // the commission column carries its GST: −(72.50 + 13.05)
+  assert.match(month, /Mood Indigo Finale\s+₹2,000\s+−₹550\s+−₹49\.56\s+−₹85\.55\s+₹1,314\.89/);
   assert.match(month, /Total\s+₹1,23,456\.78/);
   assert.ok(asked.some((u) => u.endsWith('/api/tenants/me/finance/months/2026-10')));
   const monthFile = page.waitForEvent('download');
@@ -109,7 +112,7 @@ test('money: an event\'s statement, its lines as CSV, a month, CSV and PDF downl
   assert.ok(asked.some((u) => u.endsWith(`/api/tenants/me/finance/events/${EVENT}?format=pdf`)));
   // the invoices: a row each, its PDF; the GST registration saved
   await page.locator('#inv-wrap:not([hidden])').waitFor();
-  assert.match(await page.locator('#inv-rows').innerText(), /ZT\/2026-27\/000042\s+2026-11-01\s+Mood Indigo Finale\s+₹112\.50\s+₹20\.26 \(CGST\+SGST\)\s+₹132\.76/);
+  assert.match(await page.locator('#inv-rows').innerText(), /ZT\/2026-27\/000042\s+2026-11-01\s+Mood Indigo Finale\s+₹72\.50\s+₹13\.05 \(CGST\+SGST\)\s+₹85\.55/);
   const invFile = page.waitForEvent('download');
   await page.locator('#inv-rows button').click();
   assert.equal((await invFile).suggestedFilename(), 'invoice-ZT-2026-27-000042.pdf');

@@ -1,12 +1,16 @@
-"""GST invoices for the platform's fee (docs/finance.md, "GST invoices").
+"""GST invoices for the platform's commission (docs/finance.md, "GST invoices").
 
 ztic-payouts issues one tax invoice per completed event once its payout is
-due: taxable value = the ledger's commission + convenience fees, GST 18 %
-as CGST 9 % + SGST 9 % when the place of supply is the platform's state,
-else IGST 18 %.  Numbers are ZT/<financial year>/NNNNNN, gapless per
+due: taxable value = the ledger's commission alone (the convenience fee is
+the platform's supply to the buyer, taxed on the booking), tax = exactly
+the ledger's commission_gst (18 % rounded half up once, the amount
+deducted from the payable), split CGST = half rounded up, SGST = the rest
+when the place of supply is the platform's state, else all IGST.  Numbers are ZT/<financial year>/NNNNNN, gapless per
 Indian financial year (April-March, India's time), taken from a counter
 row locked inside zt_invoice_issue (sql/026): issuing twice, or two
-issuers at once, never makes two invoices or burns a number.
+issuers at once, never makes two invoices or burns a number.  A refund
+after the invoice issues a credit note (its own series ZT/CN/<fy>/NNNNNN)
+for the fall of the commission and its GST (sql/031).
 """
 
 import re
@@ -23,6 +27,7 @@ PLATFORM = {"ZT_PLATFORM_GSTIN": "27AAPFU0939F1ZV", "ZT_PLATFORM_STATE": "27",
             "ZT_PLATFORM_NAME": "Ztic Ticketing Pvt Ltd",
             "ZT_PLATFORM_ADDRESS": "4 Marine Drive, Mumbai 400002"}
 NUMBER = re.compile(r"^ZT/(\d{4})-(\d{2})/(\d{6})$")
+CREDIT = re.compile(r"^ZT/CN/(\d{4})-(\d{2})/(\d{6})$")
 
 
 def gstin(state, pan):
@@ -47,6 +52,7 @@ def shop(pg_owner_dsn):
     s.conn.rollback()
     for t in s.tenants:
         with s.tx(t) as cur:
+            cur.execute("delete from credit_notes where tenant_id = %s", (t,))
             cur.execute("delete from invoices where tenant_id = %s", (t,))
             cur.execute("delete from payouts where tenant_id = %s", (t,))
         s.all("delete from audit_log where tenant_id = %s returning id", (t,), tenant=t)
@@ -99,8 +105,9 @@ def pdf_text(blob, tmp_path):
 def test_one_invoice_per_event_intra_state_and_its_pdf(shop, razorpay_url, base_url,
                                                        stack_var, tmp_path):
     rzp = Rzp(razorpay_url)
+    # 10.01 %: a commission whose GST is an odd number of paise
     owner, t, ev, org, st = sold_and_ended(shop, base_url, stack_var, rzp,
-                                           "Rang Manch Trust")
+                                           "Rang Manch Trust", bps=1001)
     mine = gstin("27", "RANGM1234K")
     r = org.call("PUT", "/api/tenants/me/gst", {"gstin": mine})
     assert r.status_code == 200, r.text
@@ -116,15 +123,21 @@ def test_one_invoice_per_event_intra_state_and_its_pdf(shop, razorpay_url, base_
 
     commission, conv = st["commissionPaise"], st["lines"]["convenienceFee"]
     assert commission > 0 and conv > 0
-    taxable = commission + conv
+    tax = st["commissionGstPaise"]
+    assert st["commissionGstBps"] == 1800 and tax == half_up(commission, 1800)
+    assert tax % 2 == 1      # the split below has a paisa to place
     assert inv["eventId"] == ev["id"] and inv["eventTitle"] == "Paid night"
     assert inv["commissionPaise"] == commission
-    assert inv["convenienceFeePaise"] == conv
-    assert inv["taxablePaise"] == taxable
+    assert "convenienceFeePaise" not in inv    # the buyer's supply, not here
+    assert inv["taxablePaise"] == commission and inv["gstBps"] == 1800
     assert inv["taxType"] == "CGST+SGST" and inv["placeOfSupply"] == "27"
-    assert inv["cgstPaise"] == inv["sgstPaise"] == half_up(taxable, 900)
+    # the tax is the ledger's deduction to the paisa: CGST half rounded up
+    assert inv["cgstPaise"] == (tax + 1) // 2
+    assert inv["sgstPaise"] == tax - inv["cgstPaise"] == inv["cgstPaise"] - 1
     assert inv["igstPaise"] == 0
-    assert inv["totalPaise"] == taxable + 2 * half_up(taxable, 900)
+    assert inv["totalPaise"] == commission + tax
+    # per-head rounding would have drifted a paisa off the deduction
+    assert 2 * half_up(commission, 900) != tax
     assert inv["sac"] == "998552"
     m = NUMBER.match(inv["number"])
     assert m and inv["financialYear"] == f"{m[1]}-{m[2]}"
@@ -153,9 +166,10 @@ def test_one_invoice_per_event_intra_state_and_its_pdf(shop, razorpay_url, base_
         text = pdf_text(r.content, tmp_path)
         for want in ("Tax invoice", inv["number"], mine, PLATFORM["ZT_PLATFORM_GSTIN"],
                      PLATFORM["ZT_PLATFORM_NAME"], "Rang Manch Trust", "998552",
-                     "27 Maharashtra", "CGST at 9%", "SGST at 9%", "Rupees", "Only"):
+                     "27 Maharashtra", "CGST at 9%", "SGST at 9%", "Rupees", "Only",
+                     "Platform commission"):
             assert want in text, (want, text)
-        assert "IGST" not in text
+        assert "IGST" not in text and "Convenience" not in text
     bad = org.call("GET", path, params={"format": "csv"})
     assert bad.status_code == 400
 
@@ -170,9 +184,10 @@ def test_igst_across_states_and_the_suppliers_state_when_none(shop, razorpay_url
     run_cron(stack_var, "payouts", **PLATFORM)
 
     [a] = invoices_of(org1)
-    taxable = st1["commissionPaise"] + st1["lines"]["convenienceFee"]
+    taxable = st1["commissionPaise"]
     assert a["placeOfSupply"] == "29" and a["taxType"] == "IGST"
-    assert a["igstPaise"] == half_up(taxable, 1800)
+    assert a["taxablePaise"] == taxable
+    assert a["igstPaise"] == st1["commissionGstPaise"] == half_up(taxable, 1800)
     assert a["cgstPaise"] == a["sgstPaise"] == 0
     assert a["totalPaise"] == taxable + a["igstPaise"]
 
@@ -180,7 +195,8 @@ def test_igst_across_states_and_the_suppliers_state_when_none(shop, razorpay_url
     [b] = invoices_of(org2)
     assert b["recipient"]["gstin"] is None and b["recipient"]["state"] is None
     assert b["placeOfSupply"] == "27" and b["taxType"] == "CGST+SGST"
-    assert b["cgstPaise"] == half_up(st2["commissionPaise"] + st2["lines"]["convenienceFee"], 900)
+    assert b["cgstPaise"] + b["sgstPaise"] == st2["commissionGstPaise"]
+    assert b["cgstPaise"] == (st2["commissionGstPaise"] + 1) // 2
 
     # the two numbers are consecutive in the same year (one platform series)
     na, nb = NUMBER.match(a["number"]), NUMBER.match(b["number"])
@@ -232,11 +248,11 @@ def test_invalid_gst_registration_is_400_naming_the_field(shop, base_url, stack_
                         (good, t))
 
 
-def issue(cur, t, ev, at, commission=10000, conv=2000):
+def issue(cur, t, ev, at, commission=10000, gst_bps=1800):
     cur.execute("select set_config('app.tenant_id', %s, true)", (t,))
     cur.execute("select o_id, o_number, o_created from zt_invoice_issue("
                 "%s, %s, %s::timestamptz, 'Ztic', '27AAPFU0939F1ZV', 'Mumbai', '27',"
-                " '27', '998552', %s, %s, 1080, 1080, 0)", (t, ev, at, commission, conv))
+                " '27', '998552', %s, %s, 900, 900, 0)", (t, ev, at, commission, gst_bps))
     return cur.fetchone()
 
 
@@ -367,3 +383,57 @@ def test_invoices_are_the_tenants_own_and_for_finance_staff(shop, razorpay_url, 
     with shop.tx(t) as cur:
         cur.execute("delete from memberships where tenant_id = %s and user_id = %s", (t, mgr_id))
     assert mgr.call("GET", path).status_code == 403
+
+
+def test_a_refund_after_the_invoice_issues_a_credit_note(shop, razorpay_url, base_url,
+                                                         stack_var):
+    """The invoice stands; a credit note takes the commission and its GST
+    down to the ledger's, split by the invoice's rule, once however many
+    runs; a second refund makes a second note with the next number."""
+    rzp = Rzp(razorpay_url)
+    owner, t, ev, org, st = sold_and_ended(shop, base_url, stack_var, rzp,
+                                           "Credit Club", bps=1001)
+    run_cron(stack_var, "payouts", **PLATFORM)
+    [inv] = invoices_of(org)
+    assert inv["creditNotes"] == []
+    run_cron(stack_var, "payouts", **PLATFORM)     # nothing refunded: no note
+    assert invoices_of(org)[0]["creditNotes"] == []
+
+    bks = shop.all("select id::text from bookings where event_id = %s and status = 'confirmed'"
+                   " order by created_at", (ev["id"],), tenant=t)
+    r = org.call("POST", f"/api/bookings/{bks[0][0]}/refund", {"amountPaise": 12345})
+    assert r.status_code == 200, r.text
+    st2 = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    assert st2["commissionPaise"] < inv["commissionPaise"]
+    run_cron_twice(stack_var, "payouts", **PLATFORM)
+    run_cron(stack_var, "payouts", **PLATFORM)
+    [inv2] = invoices_of(org)
+    [cn] = inv2["creditNotes"]
+    m = CREDIT.match(cn["number"])
+    assert m and f"{m[1]}-{m[2]}" == inv["financialYear"]
+    tax = st2["commissionGstPaise"]
+    assert cn["commissionPaise"] == inv["commissionPaise"] - st2["commissionPaise"]
+    assert cn["cgstPaise"] == inv["cgstPaise"] - (tax + 1) // 2
+    assert cn["sgstPaise"] == inv["sgstPaise"] - (tax - (tax + 1) // 2)
+    assert cn["igstPaise"] == 0
+    assert cn["totalPaise"] == cn["commissionPaise"] + cn["cgstPaise"] + cn["sgstPaise"]
+    # the invoice less its note is the ledger now; the invoice is unchanged
+    assert inv["totalPaise"] - cn["totalPaise"] == st2["commissionPaise"] + tax
+    assert {k: v for k, v in inv2.items() if k != "creditNotes"} == \
+        {k: v for k, v in inv.items() if k != "creditNotes"}
+
+    r = org.call("POST", f"/api/bookings/{bks[1][0]}/refund", {"amountPaise": 5000})
+    assert r.status_code == 200, r.text
+    run_cron(stack_var, "payouts", **PLATFORM)
+    notes = invoices_of(org)[0]["creditNotes"]
+    assert [n["number"] for n in notes][:1] == [cn["number"]] and len(notes) == 2
+    assert int(CREDIT.match(notes[1]["number"])[3]) == int(m[3]) + 1
+    st3 = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
+    assert inv["commissionPaise"] - sum(n["commissionPaise"] for n in notes) == st3["commissionPaise"]
+    assert inv["cgstPaise"] + inv["sgstPaise"] \
+        - sum(n["cgstPaise"] + n["sgstPaise"] for n in notes) == st3["commissionGstPaise"]
+
+    # another tenant sees none of it
+    rival_id = shop.user("rival")
+    rival = Person(base_url, stack_var, rival_id, shop.tenant(rival_id), "owner")
+    assert invoices_of(rival) == []

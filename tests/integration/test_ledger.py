@@ -3,7 +3,9 @@
 After sales, a buyer's cancellation and an organizer's partial refund, the
 statement's figures are the sums of its lines, the lines are the payments
 and refunds themselves, and it balances:
-    gross - refunds - gateway fees - commission = payable.
+    gross - refunds - gateway fees - commission - commission_gst = payable,
+commission_gst being the GST on the commission (ZT_COMMISSION_GST_BPS, 18 %
+in the test stack), rounded half up once.
 """
 
 import csv
@@ -61,8 +63,10 @@ def test_ledger_balances_after_sales_and_refunds(shop, razorpay_url, base_url, s
     assert s["commissionBps"] == 1000
     assert s["commissionPaise"] == (4 * 50000 - 55000) // 10
     assert s["grossPaise"] == lines["ticketSales"] + lines["otherReceipts"]
+    assert s["commissionGstBps"] == 1800
+    assert s["commissionGstPaise"] == (s["commissionPaise"] * 1800 + 5000) // 10000 > 0
     assert s["payablePaise"] == s["grossPaise"] - s["refundsPaise"] \
-        - s["gatewayFeesPaise"] - s["commissionPaise"]
+        - s["gatewayFeesPaise"] - s["commissionPaise"] - s["commissionGstPaise"]
 
     # the CSV: every line, and the same totals
     r = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}",
@@ -76,6 +80,8 @@ def test_ledger_balances_after_sales_and_refunds(shop, razorpay_url, base_url, s
     assert by_kind["gateway_fee"] == lines["gatewayFees"]
     assert by_kind["refund_buyer"] + by_kind["refund_organizer"] == s["refundsPaise"]
     assert by_kind["total_payable"] == s["payablePaise"]
+    assert by_kind["total_commission"] == s["commissionPaise"]
+    assert by_kind["total_commission_gst"] == s["commissionGstPaise"]
     assert all(row["payment_id"] for row in rows if not row["kind"].startswith("total_"))
 
 
@@ -135,7 +141,7 @@ def test_tds_and_tcs_are_withheld_from_the_payable(shop, razorpay_url, base_url,
     assert s["tdsPaise"] == (net * 10 + 5000) // 10000
     assert s["tcsPaise"] == (net * 50 + 5000) // 10000 > 0
     assert s["payablePaise"] == s["grossPaise"] - s["refundsPaise"] - s["gatewayFeesPaise"] \
-        - s["commissionPaise"] - s["tdsPaise"] - s["tcsPaise"]
+        - s["commissionPaise"] - s["commissionGstPaise"] - s["tdsPaise"] - s["tcsPaise"]
     r = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}",
                  params={"format": "csv"})
     totals = {row["kind"]: int(row["amount_paise"]) for row in csv.DictReader(io.StringIO(r.text))

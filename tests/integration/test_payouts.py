@@ -105,8 +105,12 @@ def test_payout_is_proposed_approved_and_paid_once(shop, rzp, razorpay_url, base
     run_cron(stack_var, "payouts")
     [p] = payouts(shop, t, ev)
     assert p[1] == "pending" and p[2] == ledger["payablePaise"]
-    assert p[3] == ledger["gatewayFeesPaise"] + ledger["commissionPaise"]
+    # fees: the gateway's, the commission and the GST on it (18 %)
+    assert ledger["commissionGstPaise"] == (ledger["commissionPaise"] * 1800 + 5000) // 10000 > 0
+    assert p[3] == ledger["gatewayFeesPaise"] + ledger["commissionPaise"] \
+        + ledger["commissionGstPaise"]
     assert p[4] == ledger["commissionPaise"]
+    assert p[2] == ledger["payablePaise"] == ledger["grossPaise"] - ledger["refundsPaise"] - p[3]
     assert transfers(razorpay_url, account) == []     # not before approval
 
     approve(stack_var, p[0])
@@ -394,8 +398,27 @@ def test_payout_keeps_what_was_withheld(shop, rzp, razorpay_url, base_url, stack
     assert ledger["tdsPaise"] > 0 and ledger["tcsPaise"] > 0
     run_cron(stack_var, "payouts")
     row = shop.one("select gross_paise, refunds_paise, fees_paise, net_paise, tds_paise,"
-                   " tcs_paise from payouts where event_id = %s", (ev["id"],), tenant=t)
-    gross, refunds, fees, net, tds, tcs = row
+                   " tcs_paise, commission_gst_paise from payouts where event_id = %s",
+                   (ev["id"],), tenant=t)
+    gross, refunds, fees, net, tds, tcs, cgst = row
     assert net == ledger["payablePaise"] and (tds, tcs) == (ledger["tdsPaise"], ledger["tcsPaise"])
-    assert fees == ledger["gatewayFeesPaise"] + ledger["commissionPaise"] + tds + tcs
+    assert cgst == ledger["commissionGstPaise"] > 0
+    assert fees == ledger["gatewayFeesPaise"] + ledger["commissionPaise"] \
+        + ledger["commissionGstPaise"] + tds + tcs
     assert net == gross - refunds - fees
+
+
+def test_unregistered_platform_deducts_no_gst_on_the_commission(shop, rzp, razorpay_url,
+                                                                base_url, stack_var):
+    """ZT_COMMISSION_GST_BPS=0 (a platform not registered for GST): no GST
+    on the commission, so the payout is the ledger's payable at 18 % plus
+    the GST it would have deducted."""
+    t, ev, account, ledger = sold_and_ended(shop, rzp, base_url, stack_var)
+    assert ledger["commissionGstPaise"] > 0
+    run_cron(stack_var, "payouts", ZT_COMMISSION_GST_BPS="0")
+    gross, refunds, fees, net, cgst = shop.one(
+        "select gross_paise, refunds_paise, fees_paise, net_paise, commission_gst_paise"
+        " from payouts where event_id = %s", (ev["id"],), tenant=t)
+    assert cgst == 0
+    assert fees == ledger["gatewayFeesPaise"] + ledger["commissionPaise"]
+    assert net == ledger["payablePaise"] + ledger["commissionGstPaise"] == gross - refunds - fees

@@ -130,7 +130,7 @@ def test_concurrent_sale_with_lost_webhooks_balances_after_reconcile(
     once) settles what was paid; the lost webhooks arriving late change
     nothing; nothing is oversold, every captured payment is a confirmed
     booking or refunded in full, and the ledger balances:
-    gross - refunds - fees - commission = payable."""
+    gross - refunds - fees - commission - its GST = payable."""
     import random
     from concurrent.futures import ThreadPoolExecutor
 
@@ -248,7 +248,7 @@ def test_concurrent_sale_with_lost_webhooks_balances_after_reconcile(
     assert s["gatewayFeesPaise"] == sum(pm["fee"] for pm in captured)
     assert s["refundsPaise"] == sum(r[5] for r in snapshot())
     assert s["payablePaise"] == s["grossPaise"] - s["refundsPaise"] \
-        - s["gatewayFeesPaise"] - s["commissionPaise"]
+        - s["gatewayFeesPaise"] - s["commissionPaise"] - s["commissionGstPaise"]
     if late:
         assert s["lines"]["refunds"]["latePayments"] > 0
 

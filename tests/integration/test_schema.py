@@ -230,18 +230,26 @@ class World:
                                                 refunds_paise, fees_paise, net_paise)
                            values (%s, %s, 1000, 100, 50, 850)""",
                         (t["id"], t["pub"]["id"]))
-            # a GST invoice for the platform's fee (sql/026)
+            # a GST invoice for the platform's commission (sql/026, 031)
             cur.execute("""insert into invoices (tenant_id, event_id, fy, seq, number,
                                invoice_date, supplier_name, supplier_gstin,
                                supplier_address, supplier_state, recipient_name,
                                place_of_supply, sac, commission_paise,
-                               convenience_fee_paise, taxable_paise, cgst_paise,
+                               gst_bps, taxable_paise, cgst_paise,
                                sgst_paise, igst_paise, total_paise)
                            values (%s, %s, %s, 1, %s, current_date, 'ztic',
                                    '27AAPFU0939F1ZV', 'Mumbai', '27', 'Tenant',
-                                   '27', '998552', 100, 0, 100, 9, 9, 0, 118)""",
+                                   '27', '998552', 100, 1800, 100, 9, 9, 0, 118)
+                           returning id""",
                         (t["id"], t["pub"]["id"], "t-" + uuid.uuid4().hex[:8],
                          "ZT/test/" + uuid.uuid4().hex))
+            # its credit note (sql/031)
+            cur.execute("""insert into credit_notes (tenant_id, invoice_id, event_id, fy,
+                               seq, number, note_date, commission_paise, cgst_paise,
+                               sgst_paise, igst_paise, total_paise)
+                           values (%s, %s, %s, %s, 1, %s, current_date, 10, 1, 1, 0, 12)""",
+                        (t["id"], cur.fetchone()[0], t["pub"]["id"], "t-" + uuid.uuid4().hex[:8],
+                         "ZT/CN/test/" + uuid.uuid4().hex))
             cur.execute("""insert into payment_discrepancies (tenant_id,
                                 provider_payment_id, kind, amount_paise)
                            values (%s, %s, 'not_settled', 1000)""",
@@ -387,7 +395,7 @@ class World:
 
     def purge(self):
         order = ["venues", "webhook_attempts", "webhook_deliveries", "webhook_endpoints",
-                 "api_tokens", "ticket_keys", "payment_discrepancies", "checkin_duplicates", "admissions", "gates", "ticket_transfers", "promo_redemptions", "promo_codes", "refunds", "payments", "payouts", "invoices", "tickets",
+                 "api_tokens", "ticket_keys", "payment_discrepancies", "checkin_duplicates", "admissions", "gates", "ticket_transfers", "promo_redemptions", "promo_codes", "refunds", "payments", "payouts", "credit_notes", "invoices", "tickets",
                  "booking_items", "bookings", "seats", "ticket_types", "price_categories",
                  "events", "invitations", "memberships", "tenant_payout_details",
                  "audit_log"]

@@ -13,7 +13,7 @@ import io
 from ztbook import Person, Rzp, paid_booking, shop  # noqa: F401
 
 FIGS = ("collectedPaise", "grossPaise", "refundsPaise", "gatewayFeesPaise",
-        "commissionPaise", "tdsPaise", "tcsPaise", "payablePaise")
+        "commissionPaise", "commissionGstPaise", "tdsPaise", "tcsPaise", "payablePaise")
 
 
 def set_captured(shop, tenant, booking_id, at):
@@ -82,7 +82,11 @@ def test_month_is_indian_and_equals_the_ledger(shop, razorpay_url, base_url, sta
     for f in FIGS:
         assert tot[f] == sum(e[f] for e in o["events"]), f
     assert tot["payablePaise"] == tot["grossPaise"] - tot["refundsPaise"] \
-        - tot["gatewayFeesPaise"] - tot["commissionPaise"] - tot["tdsPaise"] - tot["tcsPaise"]
+        - tot["gatewayFeesPaise"] - tot["commissionPaise"] - tot["commissionGstPaise"] \
+        - tot["tdsPaise"] - tot["tcsPaise"]
+    # the GST on the commission: per event, 18 % rounded half up once
+    for e in o["events"]:
+        assert e["commissionGstPaise"] == (e["commissionPaise"] * 1800 + 5000) // 10000 > 0
     assert tot["commissionPaise"] == sum(
         round(e["lines"]["ticketSales"] * 700 / 10000) for e in o["events"])
 
@@ -95,11 +99,13 @@ def test_month_is_indian_and_equals_the_ledger(shop, razorpay_url, base_url, sta
     assert rows[-1]["event_id"] == "total"
     assert int(rows[-1]["payable"]) == tot["payablePaise"]
     assert int(rows[-1]["commission"]) == tot["commissionPaise"]
+    assert int(rows[-1]["commission_gst"]) == tot["commissionGstPaise"]
     for x in rows[:-1]:
         e = by[x["event_id"]]
         assert x["title"] == e["title"]
         assert int(x["ticket_sales"]) == e["lines"]["ticketSales"]
         assert int(x["payable"]) == e["payablePaise"]
+        assert int(x["commission_gst"]) == e["commissionGstPaise"]
 
 
 def test_month_is_the_tenants_own(shop, razorpay_url, base_url, stack_var):
@@ -163,6 +169,7 @@ def test_pdf_statements_in_indian_grouping(shop, razorpay_url, base_url, stack_v
     assert "Sur Sangam Trust" in text
     assert "Statement:" in text
     assert "₹1,23,456.78" in text          # ticket sales, grouped the Indian way
+    assert "GST on the commission (18.00 %)" in text
     s = org.call("GET", f"/api/tenants/me/finance/events/{ev['id']}").json()
     payable = s["payablePaise"]
     assert s["lines"]["ticketSales"] == 12345678

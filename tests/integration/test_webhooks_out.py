@@ -395,6 +395,7 @@ def test_paid_payout_is_delivered_signed(wh_shop, rzp, rzp_lost, razorpay_url,
     assert data["amountPaise"] == ledger["payablePaise"] == p[2]
     assert data["transferId"] == trf["id"]
     assert data["commissionPaise"] == ledger["commissionPaise"]
+    assert data["commissionGstPaise"] == ledger["commissionGstPaise"]
     for k in ("grossPaise", "refundsPaise", "feesPaise", "tdsPaise",
               "tcsPaise"):
         assert isinstance(data[k], int), k

@@ -1,7 +1,12 @@
-/* test-gstin.c - GSTINs, state codes, the invoice's tax and words. */
+/* test-gstin.c - GSTINs, state codes, the GST on the commission, its split, words. */
 #include "zt_gstin.h"
 #include "zt_invoice.h"
 #include "zt_test.h"
+
+/* after zt_invoice.h: its json-c, arena and request types */
+#include "zt_finance_statement.h"
+
+#include <string.h>
 
 TEST(known_gstins_pass_their_checksum)
 {
@@ -48,22 +53,70 @@ TEST(state_codes)
 	CHECK(!zt_gst_state_valid("x7"));
 }
 
-TEST(tax_is_rounded_per_head)
+TEST(gst_on_the_commission_is_rounded_once_half_up)
 {
-	struct zt_invoice_tax t;
-	zt_invoice_tax(100000, 1, &t); /* ₹1,000 */
+	CHECK(zt_gst_on(100000, 1800) == 18000); /* ₹1,000 → ₹180 */
+	CHECK(zt_gst_on(1005, 1800) == 181);	 /* 180.9 → 181 */
+	CHECK(zt_gst_on(25, 1800) == 5);	 /* 4.5 → 5 (half up) */
+	CHECK(zt_gst_on(24, 1800) == 4);	 /* 4.32 → 4 */
+	CHECK(zt_gst_on(7250, 1800) == 1305);
+	CHECK(zt_gst_on(100000, 0) == 0); /* an unregistered platform */
+	CHECK(zt_gst_on(0, 1800) == 0);
+	CHECK(zt_gst_on(-5, 1800) == 0);
+}
+
+TEST(split_cgst_half_up_sgst_the_rest)
+{
+	struct zt_gst_split t;
+	zt_gst_split(18000, 1, &t);
 	CHECK(t.cgst == 9000 && t.sgst == 9000 && t.igst == 0 &&
 	      t.total == 18000);
-	zt_invoice_tax(100000, 0, &t);
-	CHECK(t.igst == 18000 && t.cgst == 0 && t.total == 18000);
-	zt_invoice_tax(1005, 1, &t); /* 9 % of 10.05 = 0.9045: 90 paise */
-	CHECK(t.cgst == 90 && t.sgst == 90 && t.total == 180);
-	zt_invoice_tax(1005, 0, &t); /* 18 %: 1.809 → 181 */
-	CHECK(t.igst == 181);
-	zt_invoice_tax(50, 1, &t); /* 4.5 → 5 (half up) */
-	CHECK(t.cgst == 5 && t.sgst == 5);
-	zt_invoice_tax(0, 1, &t);
-	CHECK(t.total == 0);
+	zt_gst_split(18000, 0, &t);
+	CHECK(t.igst == 18000 && t.cgst == 0 && t.sgst == 0 &&
+	      t.total == 18000);
+	/* an odd total: CGST takes the extra paisa, the heads add up to it
+	 * (per-head rounding of 9 % of 10.05 would give 90 + 90 = 180, a
+	 * paisa short of the 181 deducted) */
+	zt_gst_split(zt_gst_on(1005, 1800), 1, &t);
+	CHECK(t.cgst == 91 && t.sgst == 90 && t.total == 181);
+	zt_gst_split(5, 1, &t);
+	CHECK(t.cgst == 3 && t.sgst == 2);
+	zt_gst_split(1, 1, &t);
+	CHECK(t.cgst == 1 && t.sgst == 0);
+	for (long long c = 0; c < 5000; c += 7) {
+		long long g = zt_gst_on(c, 1800);
+		zt_gst_split(g, 1, &t);
+		CHECK(t.cgst + t.sgst == g && t.cgst - t.sgst >= 0 &&
+		      t.cgst - t.sgst <= 1);
+		zt_gst_split(g, 0, &t);
+		CHECK(t.igst == g);
+	}
+	zt_gst_split(0, 1, &t);
+	CHECK(t.total == 0 && t.cgst == 0);
+}
+
+/* the ledger's equations with and without GST on the commission */
+TEST(ledger_deducts_the_gst_on_the_commission)
+{
+	struct zt_ledger l;
+	memset(&l, 0, sizeof(l));
+	l.k[ZT_K_TICKETS] = 200000;
+	l.k[ZT_K_CONV_FEE] = 4000;
+	l.k[ZT_K_CONV_GST] = 720;
+	l.k[ZT_K_REF_ORG] = 10000;
+	l.k[ZT_K_GATEWAY] = 4956;
+	l.bps = 501;
+	l.gst_bps = 1800;
+	zt_ledger_derive(&l);
+	CHECK(l.commission == 9519); /* 190000 × 5.01 % = 9519 */
+	CHECK(l.commission_gst == 1713); /* 9519 × 18 % = 1713.42 */
+	CHECK(l.payable == 200000 - 10000 - 4956 - 9519 - 1713);
+	CHECK(l.collected == 204720);
+	/* an unregistered platform: no GST line, the payable keeps it */
+	l.gst_bps = 0;
+	zt_ledger_derive(&l);
+	CHECK(l.commission == 9519 && l.commission_gst == 0);
+	CHECK(l.payable == 200000 - 10000 - 4956 - 9519);
 }
 
 TEST(amounts_in_words_the_indian_way)
@@ -91,7 +144,9 @@ main(void)
 	RUN(known_gstins_pass_their_checksum);
 	RUN(wrong_gstins_fail);
 	RUN(state_codes);
-	RUN(tax_is_rounded_per_head);
+	RUN(gst_on_the_commission_is_rounded_once_half_up);
+	RUN(split_cgst_half_up_sgst_the_rest);
+	RUN(ledger_deducts_the_gst_on_the_commission);
 	RUN(amounts_in_words_the_indian_way);
 	return DONE();
 }

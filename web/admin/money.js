@@ -45,7 +45,7 @@ export function moneyTabs(run, fresh) {
         p.failureReason ? h('div.small', { text: p.failureReason }) : null),
       h('td.num', { text: rupees(p.grossPaise) }),
       h('td.num', { text: rupees(p.refundsPaise) }),
-      h('td.num', { text: t('adm.fees_commission', { fees: rupees(p.feesPaise), commission: rupees(p.commissionPaise) }) }),
+      h('td.num', { text: t('adm.fees_commission_gst', { fees: rupees(p.feesPaise), commission: rupees(p.commissionPaise), gst: rupees(p.commissionGstPaise || 0) }) }),
       h('td.num', {}, h('strong', { text: rupees(p.netPaise) })),
       h('td', {}, open ? [reason, h('div.btn-row', {}, decide('approve', t('adm.approve'), 'btn-primary'),
         p.status === 'pending' ? decide('hold', t('adm.hold'), 'btn-danger') : null)] : null, msg));

@@ -28,9 +28,11 @@ function rows(s) {
     [t('org.fin.ref_cancelled'), -r.eventCancelled],
     [t('org.fin.gateway'), -s.gatewayFeesPaise],
     [t('org.fin.commission', { rate: (s.commissionBps / 100).toFixed(2) }), -s.commissionPaise],
+    // the GST on it, deducted from the payable (none when the rate is 0)
+    ...(s.commissionGstBps > 0 ? [[t('org.fin.commission_gst', { rate: (s.commissionGstBps / 100).toFixed(2) }), -s.commissionGstPaise]] : []),
     [t('org.fin.payable'), s.payablePaise, true],
     [t('org.fin.convenience'), l.convenienceFee],
-    ['GST on convenience fees (the platform\'s)', l.convenienceFeeGst],
+    [t('org.fin.convenience_gst'), l.convenienceFeeGst],
   ];
 }
 
@@ -70,7 +72,7 @@ function downloadCsv() {
 }
 
 function monthRow(title, s, strong) {
-  const cells = [s.grossPaise, -s.refundsPaise, -s.gatewayFeesPaise, -s.commissionPaise, s.payablePaise]
+  const cells = [s.grossPaise, -s.refundsPaise, -s.gatewayFeesPaise, -(s.commissionPaise + (s.commissionGstPaise || 0)), s.payablePaise]
     .map((v) => h('td.num', { text: rupees(v) }));
   return h(strong ? 'tr.total' : 'tr', {}, h('td', { text: title }), ...cells);
 }
@@ -91,8 +93,8 @@ async function showMonth(month) {
 
 function invoiceRow(inv) {
   const gst = inv.cgstPaise + inv.sgstPaise + inv.igstPaise;
-  const pdf = h('button.btn', { type: 'button', text: 'PDF' });
-  pdf.setAttribute('aria-label', `Download invoice ${inv.number} (PDF)`);
+  const pdf = h('button.btn', { type: 'button', text: t('org.inv.pdf') });
+  pdf.setAttribute('aria-label', t('org.inv.download', { number: inv.number }));
   pdf.addEventListener('click', () => download(pdf,
     `/api/tenants/me/finance/invoices/${encodeURIComponent(inv.id)}?format=pdf`,
     `invoice-${inv.number.replace(/\//g, '-')}.pdf`, $('#inv-msg')));
@@ -135,7 +137,7 @@ async function gstForm() {
         { gstin: gstin.value.trim().toUpperCase() || null, state: state.value.trim() || null }));
       gstin.value = g.gstin || '';
       state.value = g.state || '';
-      showOk(msg, g.stateName ? `Saved: ${g.stateName}.` : 'Saved.');
+      showOk(msg, g.stateName ? t('org.inv.saved_state', { state: g.stateName }) : t('org.inv.saved'));
     } catch (err) {
       showError(msg, err);
     }
