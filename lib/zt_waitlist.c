@@ -244,8 +244,8 @@ queue_message(
 
 	json_object_object_add(
 	    m, "template", json_object_new_string("waitlist.offer"));
-	json_object_object_add(
-	    m, "name", json_object_new_string(name)); /* "": the catalogue's word */
+	json_object_object_add(m, "name",
+	    json_object_new_string(name)); /* "": the catalogue's word */
 	json_object_object_add(
 	    m, "eventTitle", json_object_new_string(PQgetvalue(r, 0, O_TITLE)));
 	json_object_object_add(m, "what",
