@@ -101,19 +101,32 @@ static struct zt_sql q_cats = ZT_SQL("layout_cats",
     "SELECT id, name, price_paise, colour FROM price_categories"
     " WHERE event_id = $1 ORDER BY sort_order, name",
     1);
-/* sections in the order they appear top to bottom, rows likewise */
+/*
+ * Sections in the order they appear top to bottom, rows likewise: each
+ * row's place is ranked once among the venue's rows (a few hundred), so
+ * the seats are sorted once, by that number and x.  Ordering the seats by
+ * two window minimums and the text of section and row sorted them three
+ * times: 120 -> 75 ms of PostgreSQL for 30,000 seats (docs/benchmarks.md,
+ * section 23).
+ */
 static struct zt_sql q_seats = ZT_SQL("layout_seats",
-    "SELECT s.id, s.section, s.row_label, s.seat_label, s.x::text,"
+    "WITH r AS (SELECT section, row_label, min(y) AS ry FROM seats"
+    "   WHERE event_id = $1 GROUP BY section, row_label),"
+    " w AS (SELECT r.*, min(r.ry) OVER (PARTITION BY r.section) AS sy"
+    "   FROM r),"
+    " o AS (SELECT section, row_label, row_number() OVER"
+    "   (ORDER BY sy, section, ry, row_label) AS n FROM w)"
+    " SELECT s.id, s.section, s.row_label, s.seat_label, s.x::text,"
     " s.y::text, pc.name, s.blocked, s.accessible,"
     " $2::boolean AND EXISTS (SELECT 1 FROM tickets t"
     "   WHERE t.event_id = s.event_id AND t.seat_id = s.id"
     "   AND t.status = 'live')"
-    " FROM seats s JOIN price_categories pc"
+    " FROM seats s"
+    " JOIN o ON o.section = s.section AND o.row_label = s.row_label"
+    " JOIN price_categories pc"
     "  ON pc.event_id = $1 AND pc.id = s.price_category_id"
     " WHERE s.event_id = $1"
-    " ORDER BY min(s.y) OVER (PARTITION BY s.section), s.section,"
-    " min(s.y) OVER (PARTITION BY s.section, s.row_label), s.row_label,"
-    " s.x, s.seat_label",
+    " ORDER BY o.n, s.x, s.seat_label",
     2);
 static struct zt_sql q_types = ZT_SQL("layout_types",
     "SELECT id, name, description, price_paise, capacity, sold,"
