@@ -303,7 +303,7 @@ zt_json_pb_str(struct printbuf *pb, const char *s)
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
 	char esc[6] = {'\\', 'u', '0', '0'};
-	printbuf_memappend(pb, "\"", 1);
+	printbuf_strappend(pb, "\"");
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 		const char *named = NULL;
@@ -347,7 +347,7 @@ zt_json_pb_str(struct printbuf *pb, const char *s)
 	}
 	if (s > run)
 		printbuf_memappend(pb, run, (int)(s - run));
-	printbuf_memappend(pb, "\"", 1);
+	printbuf_strappend(pb, "\"");
 }
 
 static int

@@ -607,9 +607,9 @@ zt_layout_put(struct zt_req *req, const char *event_id, struct json_object *doc,
 
 /*
  * The "sections" of q_seats' rows, written as JSON text in one pass (a
- * 30,000-seat venue was 120,000 json-c objects built, serialized and freed
- * for every build of the event page): the same keys in the same order as
- * json-c wrote them, so the answer is byte for byte what it was
+ * 30,000-seat venue was some 200,000 json-c objects built, serialized and
+ * freed for every build of the event page): the same keys in the same
+ * order as json-c wrote them, so the answer is byte for byte what it was
  * (docs/benchmarks.md, section 23).
  */
 static struct json_object *
@@ -620,7 +620,7 @@ seat_list(PGresult *r)
 	int n = PQntuples(r);
 	if (pb == NULL)
 		zt_oom();
-	printbuf_memappend(pb, "[", 1);
+	printbuf_strappend(pb, "[");
 	for (int i = 0; i < n; i++) {
 		const char *section = PQgetvalue(r, i, 1);
 		const char *row = PQgetvalue(r, i, 2);
@@ -628,48 +628,48 @@ seat_list(PGresult *r)
 		    cur_section == NULL || strcmp(cur_section, section) != 0;
 		if (new_section || strcmp(cur_row, row) != 0) {
 			if (cur_row != NULL)
-				printbuf_memappend(pb, "]}", 2);
+				printbuf_strappend(pb, "]}");
 			if (new_section) {
 				if (cur_section != NULL)
-					printbuf_memappend(pb, "]},", 3);
-				printbuf_memappend(pb, "{\"name\":", 8);
+					printbuf_strappend(pb, "]},");
+				printbuf_strappend(pb, "{\"name\":");
 				zt_json_pb_str(pb, section);
-				printbuf_memappend(pb, ",\"rows\":[", 9);
+				printbuf_strappend(pb, ",\"rows\":[");
 				cur_section = section;
 			} else {
-				printbuf_memappend(pb, ",", 1);
+				printbuf_strappend(pb, ",");
 			}
-			printbuf_memappend(pb, "{\"label\":", 9);
+			printbuf_strappend(pb, "{\"label\":");
 			zt_json_pb_str(pb, row);
-			printbuf_memappend(pb, ",\"seats\":[", 10);
+			printbuf_strappend(pb, ",\"seats\":[");
 			cur_row = row;
 		} else {
-			printbuf_memappend(pb, ",", 1);
+			printbuf_strappend(pb, ",");
 		}
-		printbuf_memappend(pb, "{\"id\":", 6);
+		printbuf_strappend(pb, "{\"id\":");
 		zt_json_pb_str(pb, PQgetvalue(r, i, 0));
-		printbuf_memappend(pb, ",\"label\":", 9);
+		printbuf_strappend(pb, ",\"label\":");
 		zt_json_pb_str(pb, PQgetvalue(r, i, 3));
-		/* numeric as PostgreSQL writes it */
-		printbuf_memappend(pb, ",\"x\":", 5);
+		/* a real as PostgreSQL writes it (the shortest exact text) */
+		printbuf_strappend(pb, ",\"x\":");
 		printbuf_memappend(
 		    pb, PQgetvalue(r, i, 4), PQgetlength(r, i, 4));
-		printbuf_memappend(pb, ",\"y\":", 5);
+		printbuf_strappend(pb, ",\"y\":");
 		printbuf_memappend(
 		    pb, PQgetvalue(r, i, 5), PQgetlength(r, i, 5));
-		printbuf_memappend(pb, ",\"category\":", 12);
+		printbuf_strappend(pb, ",\"category\":");
 		zt_json_pb_str(pb, PQgetvalue(r, i, 6));
 		if (*PQgetvalue(r, i, 7) == 't')
-			printbuf_memappend(pb, ",\"blocked\":true", 15);
+			printbuf_strappend(pb, ",\"blocked\":true");
 		if (*PQgetvalue(r, i, 8) == 't')
-			printbuf_memappend(pb, ",\"accessible\":true", 18);
+			printbuf_strappend(pb, ",\"accessible\":true");
 		if (*PQgetvalue(r, i, 9) == 't')
-			printbuf_memappend(pb, ",\"sold\":true", 12);
-		printbuf_memappend(pb, "}", 1);
+			printbuf_strappend(pb, ",\"sold\":true");
+		printbuf_strappend(pb, "}");
 	}
 	if (cur_row != NULL)
-		printbuf_memappend(pb, "]}]}", 4);
-	printbuf_memappend(pb, "]", 1);
+		printbuf_strappend(pb, "]}]}");
+	printbuf_strappend(pb, "]");
 	return zt_json_raw(pb);
 }
 
