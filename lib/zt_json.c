@@ -297,6 +297,83 @@ zt_json_defer_put(struct zt_req *req, struct json_object *o)
 	return o;
 }
 
+void
+zt_json_pb_str(struct printbuf *pb, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+	char esc[6] = {'\\', 'u', '0', '0'};
+	printbuf_strappend(pb, "\"");
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *named = NULL;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (s > run)
+			printbuf_memappend(pb, run, (int)(s - run));
+		run = s + 1;
+		switch (c) {
+		case '"':
+			named = "\\\"";
+			break;
+		case '\\':
+			named = "\\\\";
+			break;
+		case '\b':
+			named = "\\b";
+			break;
+		case '\f':
+			named = "\\f";
+			break;
+		case '\n':
+			named = "\\n";
+			break;
+		case '\r':
+			named = "\\r";
+			break;
+		case '\t':
+			named = "\\t";
+			break;
+		default:
+			break;
+		}
+		if (named != NULL) {
+			printbuf_memappend(pb, named, 2);
+			continue;
+		}
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 15];
+		printbuf_memappend(pb, esc, 6);
+	}
+	if (s > run)
+		printbuf_memappend(pb, run, (int)(s - run));
+	printbuf_strappend(pb, "\"");
+}
+
+static int
+raw_text(struct json_object *o, struct printbuf *pb, int level, int flags)
+{
+	struct printbuf *t = json_object_get_userdata(o);
+	(void)level;
+	(void)flags;
+	return printbuf_memappend(pb, t->buf, t->bpos);
+}
+
+static void
+raw_free(struct json_object *o, void *userdata)
+{
+	(void)o;
+	printbuf_free(userdata);
+}
+
+struct json_object *
+zt_json_raw(struct printbuf *pb)
+{
+	struct json_object *o = json_object_new_array();
+	json_object_set_serializer(o, raw_text, pb, raw_free);
+	return o;
+}
+
 const char *
 zt_json_text(struct zt_req *req, struct json_object *o, size_t *len)
 {

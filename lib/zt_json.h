@@ -10,6 +10,7 @@
 #define ZT_JSON_H
 
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 #include <stdint.h>
 
 #include "zt_req.h"
@@ -82,6 +83,21 @@ struct json_object *zt_json_epoch(const char *epoch);
 /* Release o (json_object_put) when the request ends; returns o. */
 struct json_object *zt_json_defer_put(
     struct zt_req *req, struct json_object *o);
+
+/*
+ * Large answers built as text (a venue's seat list): append s to pb as a
+ * JSON string, quoted and escaped exactly as zt_json_text writes a json-c
+ * string ('"', '\\', \b \f \n \r \t by name, other bytes below 0x20 as
+ * \u00xx, '/' and every other byte as is), so the text reads byte for byte
+ * as json-c's would.
+ */
+void zt_json_pb_str(struct printbuf *pb, const char *s);
+/*
+ * A JSON value that serializes as the JSON text in pb (a json-c array
+ * that writes pb instead of its items; pb is taken over and freed with
+ * the value).  Only for text built with valid JSON.
+ */
+struct json_object *zt_json_raw(struct printbuf *pb);
 
 /* Serialize compactly into the arena. */
 const char *zt_json_text(

@@ -101,19 +101,32 @@ static struct zt_sql q_cats = ZT_SQL("layout_cats",
     "SELECT id, name, price_paise, colour FROM price_categories"
     " WHERE event_id = $1 ORDER BY sort_order, name",
     1);
-/* sections in the order they appear top to bottom, rows likewise */
+/*
+ * Sections in the order they appear top to bottom, rows likewise: each
+ * row's place is ranked once among the venue's rows (a few hundred), so
+ * the seats are sorted once, by that number and x.  Ordering the seats by
+ * two window minimums and the text of section and row sorted them three
+ * times: 120 -> 75 ms of PostgreSQL for 30,000 seats (docs/benchmarks.md,
+ * section 23).
+ */
 static struct zt_sql q_seats = ZT_SQL("layout_seats",
-    "SELECT s.id, s.section, s.row_label, s.seat_label, s.x::text,"
+    "WITH r AS (SELECT section, row_label, min(y) AS ry FROM seats"
+    "   WHERE event_id = $1 GROUP BY section, row_label),"
+    " w AS (SELECT r.*, min(r.ry) OVER (PARTITION BY r.section) AS sy"
+    "   FROM r),"
+    " o AS (SELECT section, row_label, row_number() OVER"
+    "   (ORDER BY sy, section, ry, row_label) AS n FROM w)"
+    " SELECT s.id, s.section, s.row_label, s.seat_label, s.x::text,"
     " s.y::text, pc.name, s.blocked, s.accessible,"
     " $2::boolean AND EXISTS (SELECT 1 FROM tickets t"
     "   WHERE t.event_id = s.event_id AND t.seat_id = s.id"
     "   AND t.status = 'live')"
-    " FROM seats s JOIN price_categories pc"
+    " FROM seats s"
+    " JOIN o ON o.section = s.section AND o.row_label = s.row_label"
+    " JOIN price_categories pc"
     "  ON pc.event_id = $1 AND pc.id = s.price_category_id"
     " WHERE s.event_id = $1"
-    " ORDER BY min(s.y) OVER (PARTITION BY s.section), s.section,"
-    " min(s.y) OVER (PARTITION BY s.section, s.row_label), s.row_label,"
-    " s.x, s.seat_label",
+    " ORDER BY o.n, s.x, s.seat_label",
     2);
 static struct zt_sql q_types = ZT_SQL("layout_types",
     "SELECT id, name, description, price_paise, capacity, sold,"
@@ -595,10 +608,72 @@ zt_layout_put(struct zt_req *req, const char *event_id, struct json_object *doc,
 
 /* ---- reading ---- */
 
+/*
+ * The "sections" of q_seats' rows, written as JSON text in one pass (a
+ * 30,000-seat venue was some 200,000 json-c objects built, serialized and
+ * freed for every build of the event page): the same keys in the same
+ * order as json-c wrote them, so the answer is byte for byte what it was
+ * (docs/benchmarks.md, section 23).
+ */
 static struct json_object *
-coord(const char *text)
+seat_list(PGresult *r)
 {
-	return json_object_new_double_s(strtod(text, NULL), text);
+	struct printbuf *pb = printbuf_new();
+	const char *cur_section = NULL, *cur_row = NULL;
+	int n = PQntuples(r);
+	if (pb == NULL)
+		zt_oom();
+	printbuf_strappend(pb, "[");
+	for (int i = 0; i < n; i++) {
+		const char *section = PQgetvalue(r, i, 1);
+		const char *row = PQgetvalue(r, i, 2);
+		int new_section =
+		    cur_section == NULL || strcmp(cur_section, section) != 0;
+		if (new_section || strcmp(cur_row, row) != 0) {
+			if (cur_row != NULL)
+				printbuf_strappend(pb, "]}");
+			if (new_section) {
+				if (cur_section != NULL)
+					printbuf_strappend(pb, "]},");
+				printbuf_strappend(pb, "{\"name\":");
+				zt_json_pb_str(pb, section);
+				printbuf_strappend(pb, ",\"rows\":[");
+				cur_section = section;
+			} else {
+				printbuf_strappend(pb, ",");
+			}
+			printbuf_strappend(pb, "{\"label\":");
+			zt_json_pb_str(pb, row);
+			printbuf_strappend(pb, ",\"seats\":[");
+			cur_row = row;
+		} else {
+			printbuf_strappend(pb, ",");
+		}
+		printbuf_strappend(pb, "{\"id\":");
+		zt_json_pb_str(pb, PQgetvalue(r, i, 0));
+		printbuf_strappend(pb, ",\"label\":");
+		zt_json_pb_str(pb, PQgetvalue(r, i, 3));
+		/* a real as PostgreSQL writes it (the shortest exact text) */
+		printbuf_strappend(pb, ",\"x\":");
+		printbuf_memappend(
+		    pb, PQgetvalue(r, i, 4), PQgetlength(r, i, 4));
+		printbuf_strappend(pb, ",\"y\":");
+		printbuf_memappend(
+		    pb, PQgetvalue(r, i, 5), PQgetlength(r, i, 5));
+		printbuf_strappend(pb, ",\"category\":");
+		zt_json_pb_str(pb, PQgetvalue(r, i, 6));
+		if (*PQgetvalue(r, i, 7) == 't')
+			printbuf_strappend(pb, ",\"blocked\":true");
+		if (*PQgetvalue(r, i, 8) == 't')
+			printbuf_strappend(pb, ",\"accessible\":true");
+		if (*PQgetvalue(r, i, 9) == 't')
+			printbuf_strappend(pb, ",\"sold\":true");
+		printbuf_strappend(pb, "}");
+	}
+	if (cur_row != NULL)
+		printbuf_strappend(pb, "]}]}");
+	printbuf_strappend(pb, "]");
+	return zt_json_raw(pb);
 }
 
 enum zt_err
@@ -607,9 +682,7 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[2] = {event_id, organizer ? "true" : "false"};
-	struct json_object *cats, *sections, *types, *sec = NULL, *rows = NULL,
-						     *seats = NULL;
-	const char *cur_section = NULL, *cur_row = NULL;
+	struct json_object *cats, *types;
 	PGresult *r;
 
 	if ((r = zt_db_exec(req, &err, &q_cats, p)) == NULL)
@@ -632,50 +705,7 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 
 	if ((r = zt_db_exec(req, &err, &q_seats, p)) == NULL)
 		return zt_fail_error(req, &err);
-	sections = json_object_new_array();
-	json_object_object_add(obj, "sections", sections);
-	for (int i = 0; i < PQntuples(r); i++) {
-		const char *section = PQgetvalue(r, i, 1);
-		const char *row = PQgetvalue(r, i, 2);
-		if (cur_section == NULL || strcmp(cur_section, section) != 0) {
-			sec = json_object_new_object();
-			json_object_object_add(
-			    sec, "name", json_object_new_string(section));
-			rows = json_object_new_array();
-			json_object_object_add(sec, "rows", rows);
-			json_object_array_add(sections, sec);
-			cur_section = section;
-			cur_row = NULL;
-		}
-		if (cur_row == NULL || strcmp(cur_row, row) != 0) {
-			struct json_object *ro = json_object_new_object();
-			json_object_object_add(
-			    ro, "label", json_object_new_string(row));
-			seats = json_object_new_array();
-			json_object_object_add(ro, "seats", seats);
-			json_object_array_add(rows, ro);
-			cur_row = row;
-		}
-		struct json_object *s = json_object_new_object();
-		json_object_object_add(
-		    s, "id", json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(
-		    s, "label", json_object_new_string(PQgetvalue(r, i, 3)));
-		json_object_object_add(s, "x", coord(PQgetvalue(r, i, 4)));
-		json_object_object_add(s, "y", coord(PQgetvalue(r, i, 5)));
-		json_object_object_add(
-		    s, "category", json_object_new_string(PQgetvalue(r, i, 6)));
-		if (*PQgetvalue(r, i, 7) == 't')
-			json_object_object_add(
-			    s, "blocked", json_object_new_boolean(1));
-		if (*PQgetvalue(r, i, 8) == 't')
-			json_object_object_add(
-			    s, "accessible", json_object_new_boolean(1));
-		if (*PQgetvalue(r, i, 9) == 't')
-			json_object_object_add(
-			    s, "sold", json_object_new_boolean(1));
-		json_object_array_add(seats, s);
-	}
+	json_object_object_add(obj, "sections", seat_list(r));
 
 	if ((r = zt_db_exec(req, &err, &q_types, p)) == NULL)
 		return zt_fail_error(req, &err);

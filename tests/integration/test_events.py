@@ -322,6 +322,66 @@ def test_an_explicit_layout_round_trips_through_get(ctx):
     assert r2.json()["ticketTypes"] == lay["ticketTypes"]
 
 
+def test_the_seat_list_text_escapes_labels_and_keeps_its_shape(ctx):
+    """The seat list is written as text, not json-c objects
+    (docs/benchmarks.md, section 23): labels with quotes, backslashes,
+    slashes and non-ASCII come back as stored, sections and rows in their
+    order, each seat's keys in json-c's order, and blocked, accessible and
+    sold shown as before (sold to the organizer only)."""
+    org = Org(ctx)
+    ev = org.event(layoutKind="reserved")
+    odd = 'Bal "A" \\ </x> बालकनी'
+    doc = {"kind": "reserved",
+           "categories": [{"name": 'Gold "1"/\\', "pricePaise": 100},
+                          {"name": "Café", "pricePaise": 50}],
+           "sections": [
+               {"name": odd, "rows": [
+                   {"label": 'R"1', "seats": [
+                       {"label": "1\\", "category": 'Gold "1"/\\'},
+                       {"label": "२", "category": "Café", "blocked": True,
+                        "x": 2.25, "y": 0.5}]},
+                   {"label": "R/2", "seats": [
+                       {"label": "é", "category": "Café",
+                        "accessible": True}]}]},
+               {"name": "Floor", "rows": [
+                   {"label": "Z", "seats": [
+                       {"label": "1", "category": "Café", "x": 0,
+                        "y": 9}]}]}]}
+    r = org.owner.call("PUT", f"/api/events/{ev['id']}/layout", doc)
+    assert r.status_code == 200, r.text
+    assert org.owner.call("POST",
+                          f"/api/events/{ev['id']}/publish").status_code == 200
+    mine = org.owner.call("GET", f"/api/events/mine/{ev['id']}").json()
+    s = seats_of(mine)
+    sell(org, ev["id"], seat_id=s[(odd, 'R"1', "1\\")]["id"])
+    for who in ("organizer", "public"):
+        if who == "organizer":
+            r = org.owner.call("GET", f"/api/events/mine/{ev['id']}")
+        else:
+            r = ctx.api("GET", f"/api/events/{ev['id']}")
+        assert r.status_code == 200, r.text
+        lay = r.json()
+        assert [x["name"] for x in lay["sections"]] == [odd, "Floor"]
+        assert [[row["label"] for row in x["rows"]]
+                for x in lay["sections"]] == [['R"1', "R/2"], ["Z"]]
+        seats = seats_of(lay)
+        assert set(seats) == {(odd, 'R"1', "1\\"), (odd, 'R"1', "२"),
+                              (odd, "R/2", "é"), ("Floor", "Z", "1")}
+        first = seats[(odd, 'R"1', "1\\")]
+        assert first["category"] == 'Gold "1"/\\'
+        assert first.get("sold") is (True if who == "organizer" else None)
+        blocked = seats[(odd, 'R"1', "२")]
+        assert list(blocked) == ["id", "label", "x", "y", "category",
+                                 "blocked"]
+        assert blocked["x"] == 2.25 and blocked["y"] == 0.5
+        assert seats[(odd, "R/2", "é")]["accessible"] is True
+        assert list(seats[("Floor", "Z", "1")]) == ["id", "label", "x", "y",
+                                                    "category"]
+        # the answer is UTF-8 as sent, '/' unescaped as json-c wrote it
+        assert "बालकनी".encode() in r.content and b"R/2" in r.content
+        assert b'"Bal \\"A\\" \\\\ </x>' in r.content
+
+
 @pytest.mark.parametrize("doc, status, where", [
     ({"categories": [{"name": "A", "pricePaise": -5}]}, 400,
      "categories[0].pricePaise"),

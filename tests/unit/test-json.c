@@ -115,6 +115,52 @@ TEST(int_bool_array_uuid_getters)
 	json_object_put(o);
 }
 
+/*
+ * Text written by zt_json_pb_str reads byte for byte as json-c writes the
+ * same string (zt_json_text's flags), and json-c parses it back to the
+ * same bytes: quotes, backslashes, every control character, '/', DEL and
+ * non-ASCII (UTF-8 and stray bytes) in labels.
+ */
+TEST(pb_str_writes_as_json_c)
+{
+	char all[256];
+	const char *labels[] = {"", "A 1", "Row \"B\"", "back\\slash",
+	    "tab\tnew\nline\r\b\f", "\x01\x1f\x7f", "a/b</script>",
+	    "बालकनी", "Café", "\xff\xc3", all, NULL};
+	for (int i = 1; i < 256; i++)
+		all[i - 1] = (char)i;
+	all[255] = '\0';
+	for (size_t i = 0; labels[i] != NULL; i++) {
+		struct printbuf *pb = printbuf_new();
+		struct json_object *s = json_object_new_string(labels[i]), *back;
+		zt_json_pb_str(pb, labels[i]);
+		CHECK_STR(pb->buf, json_object_to_json_string_ext(s,
+				       JSON_C_TO_STRING_PLAIN |
+					   JSON_C_TO_STRING_NOSLASHESCAPE));
+		back = json_tokener_parse(pb->buf);
+		CHECK(back != NULL && json_object_is_type(back, json_type_string));
+		CHECK_STR(json_object_get_string(back), labels[i]);
+		json_object_put(back);
+		json_object_put(s);
+		printbuf_free(pb);
+	}
+}
+
+/* A raw value is written as its text inside the object around it. */
+TEST(raw_value_is_written_as_is)
+{
+	struct json_object *o = json_object_new_object();
+	struct printbuf *pb = printbuf_new();
+	size_t n;
+	printbuf_memappend(pb, "[{\"x\":1.50}]", 12);
+	json_object_object_add(o, "a", json_object_new_int(1));
+	json_object_object_add(o, "raw", zt_json_raw(pb));
+	json_object_object_add(o, "b", json_object_new_boolean(1));
+	CHECK_STR(zt_json_text(req, o, &n), "{\"a\":1,\"raw\":[{\"x\":1.50}],\"b\":true}");
+	CHECK(n == strlen("{\"a\":1,\"raw\":[{\"x\":1.50}],\"b\":true}"));
+	json_object_put(o);
+}
+
 int
 main(void)
 {
@@ -123,6 +169,8 @@ main(void)
 	RUN(invalid_utf8_is_400_invalid_json);
 	RUN(string_getter_names_the_field);
 	RUN(int_bool_array_uuid_getters);
+	RUN(pb_str_writes_as_json_c);
+	RUN(raw_value_is_written_as_is);
 	zt_req_free(req);
 	return DONE();
 }
