@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { launch, open, shot, call, PHONE, DESKTOP, apiSignIn, adoptSession, newEmail } from './lib.mjs';
-import { organizer, seedEvent } from './real.mjs';
+import { organizer, seedEvent, psql, warmSeatsAndBookings } from './real.mjs';
 import { stubApi, gaEvent, reservedEvent } from './fixtures.mjs';
 
 const hi = JSON.parse(readFileSync(new URL('../../web/i18n/hi.json', import.meta.url), 'utf8'));
@@ -195,6 +195,45 @@ test('the organizer\'s venues, waiting list and registration form in Hindi (real
   assert.equal(await page.locator('#ed-waitlist').innerText(), hi['common.waiting_list']);
   assert.equal(await page.locator('#ed-waitlist').getAttribute('href'), `/organizer/waitlist.html?event=${ev.id}`);
   assert.equal(await page.locator('#ed-forms').getAttribute('href'), `/organizer/forms.html?event=${ev.id}`);
+  assert.deepEqual(problems.errors, []);
+  assert.deepEqual(problems.csp, []);
+  await context.close();
+});
+
+test('the event page\'s waiting list and registration step in Hindi (real stack)', async () => {
+  const ev = seedEvent({ title: 'Hack Night Hindi', rows: 0, perUserLimit: 4, ga: [{ name: 'Pass', pricePaise: 0, capacity: 1, perOrderLimit: 1 }, { name: 'Open', pricePaise: 0, capacity: 30 }] });
+  psql(`begin; select set_config('app.tenant_id', '${ev.tenantId}', true);
+    insert into event_registration (event_id, tenant_id, team_min, team_max) values ('${ev.id}', '${ev.tenantId}', 2, 4);
+    insert into form_questions (tenant_id, event_id, position, label, kind, required) values ('${ev.tenantId}', '${ev.id}', 0, 'College', 'text', true);
+    commit;`);
+  await warmSeatsAndBookings(ev.id);
+  // someone holds the only Pass: that list is sold out
+  const holder = await apiSignIn(newEmail('holder'));
+  const r = await call('POST', '/api/seats/lock', { body: { eventId: ev.id, ga: [{ ticketTypeId: ev.ga.get('Pass'), quantity: 1 }] }, token: holder.token, ip: holder.ip });
+  assert.equal(r.status, 200, r.text);
+
+  const { page, problems, context } = await open(browser);
+  await page.addInitScript(() => localStorage.setItem('zt_lang', 'hi'));
+  await adoptSession(context, await apiSignIn(newEmail('hiwait')));
+  await page.goto(`/event.html?id=${ev.id}`);
+  const block = page.locator('#waitlist-section');
+  await block.getByRole('button', { name: hi['waitlist.join'] }).click();
+  await block.getByText('इंतज़ार में: कतार में नंबर 1 · 1 टिकट').waitFor();
+  assert.equal(await block.locator('h2').innerText(), hi['common.waiting_list']);
+
+  // the registration step of the checkout: the team and the question
+  const open1 = ev.ga.get('Open');
+  await page.getByRole('button', { name: 'एक Open और' }).click();
+  await page.locator(`#qty-${open1}`, { hasText: '1' }).waitFor();
+  await page.locator('#checkout').click();
+  await page.locator('#reg-form legend', { hasText: hi['regform.heading'] }).waitFor();
+  assert.match(await page.locator('#reg-form').innerText(), /2 से 4 लोगों की टीमें[\s\S]*College \(ज़रूरी\)/);
+  await page.getByLabel(hi['regform.team_name']).fill('शून्य टीम');
+  await page.getByRole('button', { name: hi['regform.create'] }).click();
+  await page.locator('#reg-form .msg-ok', { hasText: 'इनवाइट कोड' }).waitFor();
+  await page.locator('#reg-form', { hasText: 'आप शून्य टीम में हैं (1 सदस्य)।' }).waitFor();
+  assert.doesNotMatch(await page.locator('main').innerText(), KEYISH);
+  await shot(page, 'language-hi-event-regform');
   assert.deepEqual(problems.errors, []);
   assert.deepEqual(problems.csp, []);
   await context.close();
