@@ -1,9 +1,10 @@
 // The event's poster (an upload under /media/…, or a URL the organizer
 // gave; docs/web.md, branding): on the event page and the catalogue cards.
 import { h, safeUrl } from './dom.js';
+import { t } from './i18n.js';
 
-// The block's English strings, in one place.
-const T = { alt: (title) => `Poster of ${title}` };
+// The block's strings (web/i18n/*.json).
+const T = { alt: (title) => t('poster.alt', { title }) };
 
 // An <img class="poster"> for ev, or null when it has none (or an unsafe
 // URL). A poster that fails to load removes itself.

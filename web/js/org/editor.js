@@ -216,6 +216,8 @@ function showStatus() {
   if (eventId) {
     $('#ed-dashboard').href = `/organizer/live.html?id=${encodeURIComponent(eventId)}`;
     $('#ed-public').href = `/event.html?id=${encodeURIComponent(eventId)}`;
+    $('#ed-waitlist').href = `/organizer/waitlist.html?event=${encodeURIComponent(eventId)}`;
+    $('#ed-forms').href = `/organizer/forms.html?event=${encodeURIComponent(eventId)}`;
   }
   text($('#save'), status === 'draft' ? t('org.event.save_draft') : t('org.ed.save_changes'));
 }

@@ -5,42 +5,52 @@
 // owners. /organizer/forms.html?event=<id>.
 import * as api from '../api.js';
 import { h, $, replace, showError, showOk, clearMsg, loading, param, saveBlob } from '../dom.js';
+import { t } from '../i18n.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
 
-// every English string of this module, in one place
+// every string of this module (web/i18n/*.json, org.forms.*)
 const STR = {
-  title: 'Registration form',
-  forManagers: 'Registration forms are for the managers and owners of an organization.',
-  eventId: 'Event id',
-  open: 'Open',
-  settings: 'Settings',
-  approval: 'Registrations wait for my approval before payment or a free ticket',
-  window: 'Minutes to pay once accepted',
-  teamMin: 'Team size: at least',
-  teamMax: 'Team size: at most',
-  teamHint: 'Leave both empty for an event without teams.',
-  questions: 'Questions',
-  label: 'Question',
-  kind: 'Kind',
-  kinds: { text: 'Short text', long_text: 'Long text', choice: 'One choice', multi_choice: 'Several choices', number: 'Number', date: 'Date', file: 'File (PDF, PNG, JPEG)', consent: 'Consent checkbox' },
-  scope: 'Asked',
-  scopes: { order: 'once per order', ticket: 'for each ticket' },
-  required: 'Required',
-  options: 'Choices (comma-separated)',
-  maxKb: 'Largest file (KB)',
-  add: 'Add a question',
-  remove: 'Remove',
-  up: 'Move up',
-  save: 'Save form',
-  saved: 'Form saved.',
-  registrations: 'Registrations waiting',
-  none: 'None waiting.',
-  accept: 'Accept',
-  reject: 'Reject',
-  rejectWhy: 'Reason sent to the person (optional)',
-  teams: 'Teams',
-  noTeams: 'No teams yet.',
-  csv: 'Download attendees (CSV)',
+  title: t('common.registration_form'),
+  forManagers: t('org.forms.for_managers'),
+  eventId: t('org.forms.event_id'),
+  open: t('org.forms.open'),
+  settings: t('org.forms.settings'),
+  approval: t('org.forms.approval'),
+  window: t('org.forms.window'),
+  teamMin: t('org.forms.team_min'),
+  teamMax: t('org.forms.team_max'),
+  teamHint: t('org.forms.team_hint'),
+  questions: t('org.forms.questions'),
+  label: t('org.forms.question'),
+  kind: t('common.kind'),
+  kinds: {
+    text: t('org.forms.k_text'),
+    long_text: t('org.forms.k_long_text'),
+    choice: t('org.forms.k_choice'),
+    multi_choice: t('org.forms.k_multi_choice'),
+    number: t('org.forms.k_number'),
+    date: t('org.forms.k_date'),
+    file: t('org.forms.k_file'),
+    consent: t('org.forms.k_consent'),
+  },
+  scope: t('org.forms.scope'),
+  scopes: { order: t('org.forms.scope_order'), ticket: t('org.forms.scope_ticket') },
+  required: t('org.forms.required'),
+  options: t('org.forms.options'),
+  maxKb: t('org.forms.max_kb'),
+  add: t('org.forms.add'),
+  remove: t('org.forms.remove'),
+  up: t('org.forms.up'),
+  save: t('org.forms.save'),
+  saved: t('org.forms.saved'),
+  registrations: t('org.forms.registrations'),
+  none: t('org.forms.none'),
+  accept: t('org.forms.accept'),
+  reject: t('org.forms.reject'),
+  rejectWhy: t('org.forms.reject_why'),
+  teams: t('org.forms.teams'),
+  noTeams: t('org.forms.no_teams'),
+  csv: t('org.forms.csv'),
 };
 
 const root = $('#org-root');
@@ -49,9 +59,9 @@ const page = $('#forms-page');
 function questionRow(q, list, redraw) {
   const label = h('input.input', { value: q.label || '', maxlength: '200', 'aria-label': STR.label, 'data-f': 'label' });
   const kind = h('select.select', { 'aria-label': STR.kind, 'data-f': 'kind' },
-    ...Object.entries(STR.kinds).map(([k, t]) => h('option', { value: k, text: t, selected: q.kind === k })));
+    ...Object.entries(STR.kinds).map(([k, x]) => h('option', { value: k, text: x, selected: q.kind === k })));
   const scope = h('select.select', { 'aria-label': STR.scope, 'data-f': 'scope' },
-    ...Object.entries(STR.scopes).map(([k, t]) => h('option', { value: k, text: t, selected: q.scope === k })));
+    ...Object.entries(STR.scopes).map(([k, x]) => h('option', { value: k, text: x, selected: q.scope === k })));
   const req = h('input', { type: 'checkbox', checked: Boolean(q.required), 'aria-label': STR.required, 'data-f': 'required' });
   const opts = h('input.input', { value: (q.options || []).join(', '), 'aria-label': STR.options, 'data-f': 'options' });
   const kb = h('input.input', { type: 'number', min: '1', max: '1024', value: q.maxBytes ? String(Math.floor(q.maxBytes / 1024)) : '1024', 'aria-label': STR.maxKb, 'data-f': 'maxKb' });
@@ -122,7 +132,7 @@ async function teams(evId, box) {
   try {
     const ans = await api.get(`/api/events/${encodeURIComponent(evId)}/teams`);
     replace(box, ans.teams.length
-      ? h('ul', {}, ...ans.teams.map((t) => h('li', { text: `${t.name} (${t.size}): ${t.members.map((m) => m.name || '—').join(', ')}` })))
+      ? h('ul', {}, ...ans.teams.map((tm) => h('li', { text: `${tm.name} (${tm.size}): ${tm.members.map((m) => m.name || '—').join(', ')}` })))
       : h('p.small.muted', { text: STR.noTeams }));
   } catch (err) {
     replace(box, h('p.small.muted', { text: err.code === 'not_a_team_event' ? STR.noTeams : err.message }));
@@ -154,7 +164,7 @@ async function openEvent(evId) {
       h('div.field', {}, h('label', { for: 'fm-tmax', text: STR.teamMax }), h('input.input', { id: 'fm-tmax', type: 'number', min: '1', max: '50', value: form.teamMax == null ? '' : String(form.teamMax) }))),
     h('p.small.muted', { text: STR.teamHint }),
     h('h2', { text: STR.questions }),
-    h('div.table-wrap', {}, h('table', {}, h('thead', {}, h('tr', {}, ...[STR.label, STR.kind, STR.scope, STR.required, STR.options, STR.maxKb, ''].map((t) => h('th', { text: t })))), tbody)),
+    h('div.table-wrap', {}, h('table', {}, h('thead', {}, h('tr', {}, ...[STR.label, STR.kind, STR.scope, STR.required, STR.options, STR.maxKb, ''].map((x) => h('th', { text: x })))), tbody)),
     h('p', {}, add), msg, save);
   f.addEventListener('submit', async (e) => {
     e.preventDefault();

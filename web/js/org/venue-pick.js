@@ -4,14 +4,15 @@
 // POST /api/tenants/me/venues/:id/apply instead of its own seat map.
 import * as api from '../api.js';
 import { h } from '../dom.js';
+import { t } from '../i18n.js';
 
-// The block's English strings, in one place.
+// The block's strings (web/i18n/*.json, org.vpick.*).
 const T = {
-  label: 'Start from a saved venue',
-  none: 'No — build the seat map below',
-  hint: 'The event gets its own copy of the venue’s seat map and prices; edit it here afterwards.',
-  manage: 'Manage venues',
-  seats: (n) => `${n} seats`,
+  label: t('org.vpick.label'),
+  none: t('org.vpick.none'),
+  hint: t('org.vpick.hint'),
+  manage: t('org.vpick.manage'),
+  seats: (n) => t('org.venues.n_seats', { n }),
 };
 
 let select = null;

@@ -5,31 +5,32 @@
 import * as api from '../api.js';
 import { h, $, replace, text, showError, showOk, clearMsg, loading } from '../dom.js';
 import { dateTime } from '../format.js';
+import { t } from '../i18n.js';
 import { eventList } from '../model.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
 
-// The page's English strings, in one place.
+// The page's strings (web/i18n/*.json, org.venues.*).
 const T = {
-  title: 'Venues',
-  intro: 'A hall, an auditorium or an open-air theatre with its seat map, price zones and passes, built once and reused: an event started from a venue gets its own copy, so editing the venue later never changes an event.',
-  list: 'Saved venues',
-  none: 'No venues yet: save one from an event below, or write its layout.',
-  name: 'Name', kind: 'Layout', sizeHead: 'Size', updated: 'Updated',
-  kinds: { reserved: 'Numbered seats', ga: 'General admission', hybrid: 'Both' },
-  size: (v) => [v.seatCount ? `${v.seatCount} seats` : '', v.ticketTypeCount ? `${v.ticketTypeCount} pass types` : ''].filter(Boolean).join(', '),
-  edit: 'Edit', remove: 'Delete',
-  confirmDelete: (n) => `Delete the venue ${n}? Events made from it keep their seat maps.`,
-  saveFromEvent: 'Save an event’s layout as a venue',
-  event: 'Event', venueName: 'Venue name', saveVenue: 'Save as venue',
-  noEvents: 'No events yet',
-  saved: (n) => `${n} is saved.`,
-  formNew: 'New venue', formEdit: (n) => `Edit ${n}`,
-  description: 'Description',
-  layout: 'Layout (JSON)',
-  layoutHint: 'The layout document of the event editor’s seat map: categories, sections or a generator, pass types (docs/seatmap.md). Errors name the place, e.g. layout.categories[0].pricePaise.',
-  save: 'Save venue', clear: 'New venue',
-  badJson: 'The layout is not valid JSON.',
-  onlyManagers: 'Venues are for the managers and owners of an organization.',
+  title: t('common.venues'),
+  intro: t('org.venues.intro'),
+  list: t('org.venues.list'),
+  none: t('org.venues.none'),
+  name: t('common.name'), kind: t('org.venues.layout_kind'), sizeHead: t('org.venues.size'), updated: t('org.venues.updated'),
+  kinds: { reserved: t('org.venues.kind_reserved'), ga: t('org.venues.kind_ga'), hybrid: t('org.venues.kind_hybrid') },
+  size: (v) => [v.seatCount ? t('org.venues.n_seats', { n: v.seatCount }) : '', v.ticketTypeCount ? t('org.venues.n_pass_types', { n: v.ticketTypeCount }) : ''].filter(Boolean).join(', '),
+  edit: t('org.venues.edit'), remove: t('org.venues.delete'),
+  confirmDelete: (n) => t('org.venues.confirm_delete', { name: n }),
+  saveFromEvent: t('org.venues.save_from_event'),
+  event: t('common.event'), venueName: t('org.venues.venue_name'), saveVenue: t('org.venues.save_as_venue'),
+  noEvents: t('org.venues.no_events'),
+  saved: (n) => t('org.venues.saved', { name: n }),
+  formNew: t('org.venues.new_venue'), formEdit: (n) => t('org.venues.edit_name', { name: n }),
+  description: t('common.description'),
+  layout: t('org.venues.layout_json'),
+  layoutHint: t('org.venues.layout_hint'),
+  save: t('org.venues.save_venue'), clear: t('org.venues.new_venue'),
+  badJson: t('org.venues.bad_json'),
+  onlyManagers: t('org.venues.only_managers'),
 };
 
 const EXAMPLE = {

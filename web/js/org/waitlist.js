@@ -8,20 +8,30 @@
 import * as api from '../api.js';
 import { h, $, replace, text, showError, loading, param } from '../dom.js';
 import { dateTime } from '../format.js';
+import { t } from '../i18n.js';
 import { orgSession, signInPanel, roleAtLeast } from './common.js';
 
+const STATES = {
+  waiting: t('org.wl.st_waiting'),
+  offered: t('org.wl.st_offered'),
+  booked: t('org.wl.st_booked'),
+  expired: t('org.wl.st_expired'),
+  left: t('org.wl.st_left'),
+  cancelled: t('org.wl.st_cancelled'),
+};
+
 const T = {
-  title: 'Waiting list',
-  list: 'People in line',
-  intro: 'When tickets come back, the next in line gets them held and a message; an offer not booked in time passes on. "Offer now" offers what is free to that person, out of turn.',
-  head: ['#', 'Person', 'Wants', 'List', 'State', 'Joined', ''],
-  offer: 'Offer now',
-  offered: 'Offered',
-  noEvent: 'No event given.',
-  forManagers: 'The waiting list is for the managers and owners of an organization.',
-  empty: 'Nobody is waiting.',
-  state: (e) => (e.status === 'offered' && e.offerExpiresAt ? `offered until ${dateTime(e.offerExpiresAt)}` : e.status),
-  counts: (c) => `${c.waiting} waiting · ${c.offered} offered · ${c.booked} booked · ${c.expired} expired · ${c.left} left`,
+  title: t('common.waiting_list'),
+  list: t('org.wl.list'),
+  intro: t('org.wl.intro'),
+  head: ['#', t('org.wl.h_person'), t('org.wl.h_wants'), t('org.wl.h_list'), t('org.wl.h_state'), t('org.wl.h_joined'), ''],
+  offer: t('org.wl.offer'),
+  offered: t('org.wl.offered'),
+  noEvent: t('org.wl.no_event'),
+  forManagers: t('org.wl.for_managers'),
+  empty: t('org.wl.empty'),
+  state: (e) => (e.status === 'offered' && e.offerExpiresAt ? t('org.wl.offered_until', { time: dateTime(e.offerExpiresAt) }) : STATES[e.status] || e.status),
+  counts: (c) => t('org.wl.counts', c),
 };
 
 const root = $('#org-root');

@@ -6,26 +6,27 @@
 // names a refused question. Self-contained: event.js only mounts it.
 import * as api from '../api.js';
 import { h, showError, showOk, clearMsg, loading } from '../dom.js';
+import { t } from '../i18n.js';
 
-// every English string of this module, in one place
+// every string of this module (web/i18n/*.json, regform.*)
 const STR = {
-  heading: 'Registration',
-  required: ' (required)',
-  choose: 'Choose…',
-  perTicket: (n) => `Ticket ${n}`,
-  uploading: 'Uploading…',
-  uploaded: (f) => `Uploaded ${f.mediaType}, ${Math.ceil(f.sizeBytes / 1024)} KB.`,
-  fileHint: (q) => `PDF, PNG or JPEG, at most ${Math.floor((q.maxBytes || 1048576) / 1024)} KB.`,
-  team: 'Your team',
-  teamSize: (min, max) => `Teams of ${min} to ${max}. Each member registers their own ticket.`,
-  inTeam: (t) => `You are in ${t.name} (${t.size} member${t.size === 1 ? '' : 's'}).`,
-  teamName: 'New team name',
-  create: 'Create team',
-  inviteCode: 'Invite code',
-  join: 'Join team',
-  created: (code) => `Team created. Share this invite code with your team: ${code}`,
-  approval: 'The organizer reviews registrations: you pay (or get your ticket) once accepted.',
-  waiting: 'Registration sent. The organizer will email you their decision.',
+  heading: t('regform.heading'),
+  required: t('regform.required'),
+  choose: t('regform.choose'),
+  perTicket: (n) => t('regform.per_ticket', { n }),
+  uploading: t('regform.uploading'),
+  uploaded: (f) => t('regform.uploaded', { type: f.mediaType, kb: Math.ceil(f.sizeBytes / 1024) }),
+  fileHint: (q) => t('regform.file_hint', { kb: Math.floor((q.maxBytes || 1048576) / 1024) }),
+  team: t('regform.team'),
+  teamSize: (min, max) => t('regform.team_size', { min, max }),
+  inTeam: (tm) => t('regform.in_team', { name: tm.name, n: Number(tm.size) }),
+  teamName: t('regform.team_name'),
+  create: t('regform.create'),
+  inviteCode: t('regform.invite_code'),
+  join: t('regform.join'),
+  created: (code) => t('regform.created', { code }),
+  approval: t('regform.approval'),
+  waiting: t('regform.waiting'),
 };
 
 function ticketInputs(q, n) {
@@ -89,14 +90,14 @@ function teamBlock(ev, form) {
   const code = h('input.input', { id: 'team-code', maxlength: '32', autocomplete: 'off', 'aria-label': STR.inviteCode, placeholder: STR.inviteCode });
   const mk = h('button.btn.btn-small', { type: 'button', text: STR.create });
   const jn = h('button.btn.btn-small', { type: 'button', text: STR.join });
-  const show = (t) => { state.textContent = STR.inTeam(t); };
+  const show = (tm) => { state.textContent = STR.inTeam(tm); };
   api.get(`/api/events/${encodeURIComponent(ev.id)}/teams/mine`).then(show).catch(() => {});
   mk.addEventListener('click', async () => {
     clearMsg(msg);
     try {
-      const t = await loading(mk, api.post(`/api/events/${encodeURIComponent(ev.id)}/teams`, { name: name.value.trim() }));
-      show(t);
-      showOk(msg, STR.created(t.inviteCode));
+      const tm = await loading(mk, api.post(`/api/events/${encodeURIComponent(ev.id)}/teams`, { name: name.value.trim() }));
+      show(tm);
+      showOk(msg, STR.created(tm.inviteCode));
     } catch (err) { showError(msg, err); }
   });
   jn.addEventListener('click', async () => {
@@ -127,7 +128,7 @@ export function mountRegForm(box, ev, tickets) {
         const id = `q-${q.id}-${n}`;
         const el = input(q, id, ev, fileIds);
         fields.push({ q, n, id, el });
-        const text = `${q.label}${n ? ` — ${STR.perTicket(n)}` : ''}${q.required ? STR.required : ''}`;
+        const text = `${q.label}${n ? ` — ${STR.perTicket(n)}` : ''}${q.required ? ` ${STR.required}` : ''}`;
         parts.push(h('p.field', { 'data-question': q.id }, h('label', { for: id, text }), ' ', el));
       }
     }

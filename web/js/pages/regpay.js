@@ -5,12 +5,13 @@
 import * as api from '../api.js';
 import { h, showError, loading } from '../dom.js';
 import { rupees } from '../format.js';
+import { t } from '../i18n.js';
 import * as pay from '../pay.js';
 
-// every English string of this module, in one place
+// every string of this module (web/i18n/*.json, regpay.*)
 const STR = {
-  waiting: 'Registration sent: waiting for the organizer\'s decision.',
-  pay: (amount) => `Accepted: pay ${amount}`,
+  waiting: t('regpay.waiting'),
+  pay: (amount) => t('regpay.pay', { amount }),
 };
 
 // Append to actions what a pending registration b offers (m: its message).

@@ -13,20 +13,20 @@ import * as api from '../api.js';
 import { requireSignIn } from '../auth.js';
 import { h, replace, showError, clearMsg, toast } from '../dom.js';
 import { dateTime } from '../format.js';
+import { t } from '../i18n.js';
 
 const T = {
-  heading: 'Waiting list',
-  intro: 'Sold out? Join the waiting list. When tickets come back, the next in line gets them held for a while and a message with a link.',
-  join: 'Join the waiting list',
-  quantity: 'How many',
-  leave: 'Leave',
-  signIn: 'Sign in to join the waiting list. It takes a 6-digit code, no password.',
-  joined: (pos) => `You are on the waiting list: number ${pos} in line.`,
-  waiting: (pos) => `Waiting: number ${pos} in line`,
-  offered: (until) => `Held for you until ${until}. Check out now to book them.`,
-  status: { booked: 'Booked', expired: 'Offer expired', left: 'Left', cancelled: 'Removed' },
-  wanted: (q) => (q === 1 ? '1 ticket' : `${q} tickets`),
-  left: 'You left the waiting list.',
+  heading: t('common.waiting_list'),
+  intro: t('waitlist.intro'),
+  join: t('waitlist.join'),
+  quantity: t('waitlist.how_many'),
+  quantityOf: (name) => t('waitlist.how_many_of', { name }),
+  leave: t('waitlist.leave'),
+  signIn: t('waitlist.sign_in'),
+  joined: (pos) => t('waitlist.joined', { pos }),
+  waiting: (pos, n) => t('waitlist.waiting', { pos, n }),
+  offered: (until) => t('waitlist.offered', { until }),
+  left: t('waitlist.left'),
 };
 
 let ev = null;
@@ -79,12 +79,12 @@ function row(l, entry, msg) {
     return li;
   }
   if (entry) {
-    li.append(h('span.waitlist-place', { text: `${T.waiting(entry.position)} · ${T.wanted(entry.quantity)}` }), ' ',
+    li.append(h('span.waitlist-place', { text: T.waiting(entry.position, Number(entry.quantity)) }), ' ',
       leaveButton(entry, msg));
     return li;
   }
   const qty = h('input', {
-    type: 'number', min: 1, max: l.maxQuantity, value: 1, 'aria-label': `${T.quantity}: ${l.name}`,
+    type: 'number', min: 1, max: l.maxQuantity, value: 1, 'aria-label': T.quantityOf(l.name),
     class: 'input-narrow',
   });
   const btn = h('button.btn.btn-small', { type: 'button', text: T.join });
