@@ -242,6 +242,14 @@ event_layout(struct zt_req *req, const char *event_id, struct json_object **doc)
 	    *doc, "kind", json_object_new_string(PQgetvalue(r, 0, 0)));
 	if ((e = zt_layout_json(req, p[1], 1, *doc)) != ZT_OK)
 		return e;
+	/* the seat list comes as text (zt_layout.c, seat_list): parse the
+	 * document once to edit it */
+	struct json_object *parsed = json_tokener_parse(
+	    json_object_to_json_string_ext(*doc, JSON_C_TO_STRING_PLAIN));
+	if (parsed == NULL)
+		return zt_fail(req, ZT_EINTERNAL, "internal",
+		    "the event's layout could not be read back");
+	*doc = zt_json_defer_put(req, parsed);
 	strip(*doc, 1);
 	return ZT_OK;
 }
