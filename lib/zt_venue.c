@@ -182,6 +182,8 @@ check_layout(struct zt_req *req, struct json_object *doc, const char *kind_now,
 		return zt_fail(req, ZT_EINVALID, "invalid_layout",
 		    "layout: a venue needs seats or ticket types");
 	}
+	/* *kind may be doc's own "kind" string, which the add below frees */
+	*kind = zt_arena_strdup(req->arena, *kind);
 	json_object_object_add(doc, "kind", json_object_new_string(*kind));
 	*text = zt_json_text(req, doc, NULL);
 	*seats = zt_arena_printf(req->arena, "%zu", m.nseats);
