@@ -109,6 +109,9 @@ test('a browser that prefers Hindi starts in Hindi; every page has the switcher'
     await shot(page, `language-hi${path.replace(/\.html$/, '').replace(/[/]+/g, '-').replace(/-$/, '')}`);
   }
   await page.goto('/privacy.html');
+  // the catalogue arrives after the static HTML: wait for it to be applied
+  await page.waitForFunction((want) => document.querySelector('h1')?.innerText === want,
+    hi['privacy.privacy_notice'], { timeout: 10000 }).catch(() => {});
   assert.equal(await page.locator('h1').innerText(), hi['privacy.privacy_notice']);
   assert.deepEqual(errors, []);
   await context.close();
