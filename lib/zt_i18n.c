@@ -205,8 +205,8 @@ zt_i18n_pairs(void *ctx, const char *name)
 
 /* ---- Accept-Language ---- */
 
-/* q-value of "q=0.8" (RFC 9110 12.4.2: "0", "1", "0.8", "0.125", "1.000": at most three decimals); -1 when
- * malformed */
+/* q-value of "q=0.8" (RFC 9110 12.4.2: "0", "1", "0.8", "0.125",
+ * "1.000": at most three decimals); -1 when malformed */
 static int
 qvalue(const char *s, size_t n)
 {
