@@ -10,6 +10,7 @@
 #include "zt_razorpay.h"
 #include "zt_redis.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <time.h>
@@ -57,6 +58,10 @@ zt_server_init(const char *program, unsigned needs)
 	 * without them every text is English */
 	if (zt_i18n_load(zt_g.cfg.i18n_dir, err, sizeof(err)) != 0)
 		zt_log_warn("i18n", "catalogues not loaded: %s", err);
+	/* parsing the catalogues left a megabyte of freed json-c objects
+	 * between the texts kept: give those pages back, or every worker
+	 * keeps them as private memory (docs/benchmarks.md, row 8) */
+	malloc_trim(0);
 	if (needs & (ZT_NEED_PG | ZT_NEED_PG_SYSTEM))
 		zt_g.db = zt_db_new((needs & ZT_NEED_PG_SYSTEM)
 					? zt_g.cfg.pg_system_dsn
