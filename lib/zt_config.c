@@ -40,6 +40,7 @@ static const struct setting settings[] = {
     {"ZT_REDIS_SENTINELS", K_STR, F(redis_sentinels), NULL, 0, 0, 0},
     {"ZT_REDIS_MASTER", K_STR, F(redis_master), "ztic", 0, 0, 0},
     {"ZT_LIVE_SOCKET", K_STR, F(live_socket), NULL, ZT_NEED_LIVE, 0, 0},
+    {"ZT_LIVE_BATCH_MS", K_INT, F(live_batch_ms), "50", 0, 0, 1000},
     {"ZT_PUBLIC_URL", K_URL, F(public_url), "http://127.0.0.1:8080", 0, 0, 0},
     {"ZT_OUTBOX_DIR", K_STR, F(outbox_dir), "var/outbox", 0, 0, 0},
     {"ZT_MEDIA_DIR", K_STR, F(media_dir), "var/media", 0, 0, 0},

@@ -45,6 +45,8 @@ struct zt_config {
 	char *redis_sentinels; /* host:port,... or NULL (docs/scale.md) */
 	char *redis_master;    /* the master's name at the Sentinels */
 	char *live_socket;
+	int live_batch_ms; /* ZT_LIVE_BATCH_MS: an event channel's messages
+			    * gathered into one (docs/live.md) */
 	char *public_url;
 	char *outbox_dir;
 	char *media_dir; /* uploaded images (docs/branding.md) */

@@ -16,6 +16,7 @@
 #include "zt_arena.h"
 #include "zt_log.h"
 #include "zt_server.h"
+#include "zt_time.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,11 +30,24 @@
 
 #define IO_TIMEOUT_MS 1000
 #define FLUSH_AT (64 * 1024) /* queued bytes that force a flush */
+#define GATHER_SLOTS 8	     /* event channels gathered at once */
+
+/* One event channel's messages gathered for a batch: "m1,m2,…" */
+struct gathered {
+	char channel[64];
+	char *buf;
+	size_t len, cap;
+	int n;
+	long long last_v;
+};
 
 struct zt_live {
 	char *socket_path;
-	int fd;	   /* -1 while not connected */
-	int defer; /* queue publishes until zt_live_flush */
+	int fd;		       /* -1 while not connected */
+	int defer;	       /* queue publishes until zt_live_flush */
+	int batch_ms;	       /* zt_live_batch */
+	long long gathered_at; /* monotonic ms of the oldest gathered */
+	struct gathered g[GATHER_SLOTS];
 	/*
 	 * Requests back to back; ends[i] is where request i ends.  The
 	 * first nacked have their answer, the first nsent were written:
@@ -82,6 +96,8 @@ zt_live_free(struct zt_live *l)
 		return;
 	flush(l, 1); /* what was written still gets its answer */
 	disconnect(l);
+	for (int i = 0; i < GATHER_SLOTS; i++)
+		free(l->g[i].buf);
 	free(l->out);
 	free(l->ends);
 	free(l->socket_path);
@@ -93,6 +109,13 @@ zt_live_defer(struct zt_live *l, int on)
 {
 	if (l != NULL)
 		l->defer = on;
+}
+
+void
+zt_live_batch(struct zt_live *l, int ms)
+{
+	if (l != NULL)
+		l->batch_ms = ms > 0 ? ms : 0;
 }
 
 static int
@@ -127,18 +150,25 @@ connect_socket(struct zt_live *l)
 	return 0;
 }
 
+/* Append n bytes to a growing buffer (*buf, *len, *cap). */
+static void
+buf_add(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
+{
+	if (*len + n > *cap) {
+		size_t c = *cap ? *cap : 4096;
+		while (c < *len + n)
+			c *= 2;
+		*buf = zt_xrealloc(*buf, c);
+		*cap = c;
+	}
+	memcpy(*buf + *len, p, n);
+	*len += n;
+}
+
 static void
 append(struct zt_live *l, const char *p, size_t n)
 {
-	if (l->out_len + n > l->out_cap) {
-		size_t cap = l->out_cap ? l->out_cap : 4096;
-		while (cap < l->out_len + n)
-			cap *= 2;
-		l->out = zt_xrealloc(l->out, cap);
-		l->out_cap = cap;
-	}
-	memcpy(l->out + l->out_len, p, n);
-	l->out_len += n;
+	buf_add(&l->out, &l->out_len, &l->out_cap, p, n);
 }
 
 /* Forget the answered requests at the front of the buffer. */
@@ -189,6 +219,83 @@ enqueue(struct zt_live *l, const char *channel, const char *body, size_t len)
 	}
 	l->ends[l->nreq++] = l->out_len;
 	return 0;
+}
+
+/*
+ * Queue the gathered messages as requests: a channel's one message as
+ * it is, several as {"type":"batch","v":<the last one's>,"msgs":[…]}
+ * (in the order they were published, which is v's order within this
+ * process).
+ */
+static void
+release_gathered(struct zt_live *l)
+{
+	for (int i = 0; i < GATHER_SLOTS; i++) {
+		struct gathered *g = &l->g[i];
+		if (g->n == 0)
+			continue;
+		if (g->n == 1) {
+			(void)enqueue(l, g->channel, g->buf, g->len);
+		} else {
+			char head[64];
+			int hn = snprintf(head, sizeof(head),
+			    "{\"type\":\"batch\",\"v\":%lld,\"msgs\":[",
+			    g->last_v);
+			char *body = zt_xmalloc((size_t)hn + g->len + 3);
+			memcpy(body, head, (size_t)hn);
+			memcpy(body + hn, g->buf, g->len);
+			memcpy(body + hn + g->len, "]}", 3);
+			(void)enqueue(
+			    l, g->channel, body, (size_t)hn + g->len + 2);
+			free(body);
+		}
+		g->n = 0;
+		g->len = 0;
+		g->channel[0] = '\0';
+	}
+	l->gathered_at = 0;
+}
+
+/* Keep an event channel's message for the batch (zt_live_batch). */
+static void
+gather(struct zt_live *l, const char *channel, long long v, const char *json,
+    size_t len)
+{
+	struct gathered *g = NULL;
+	for (int i = 0; i < GATHER_SLOTS && g == NULL; i++)
+		if (l->g[i].n > 0 && strcmp(l->g[i].channel, channel) == 0)
+			g = &l->g[i];
+	for (int i = 0; i < GATHER_SLOTS && g == NULL; i++)
+		if (l->g[i].n == 0)
+			g = &l->g[i];
+	if (g == NULL) { /* more channels than slots: the others go now */
+		release_gathered(l);
+		g = &l->g[0];
+	}
+	if (g->n == 0) {
+		snprintf(g->channel, sizeof(g->channel), "%s", channel);
+		if (l->gathered_at == 0)
+			l->gathered_at = zt_time_mono_ms();
+	} else {
+		buf_add(&g->buf, &g->len, &g->cap, ",", 1);
+	}
+	buf_add(&g->buf, &g->len, &g->cap, json, len);
+	g->n++;
+	g->last_v = v;
+}
+
+long
+zt_live_due_in(const struct zt_live *l)
+{
+	long left;
+	if (l == NULL)
+		return -1;
+	if (l->nreq > l->nsent)
+		return 0; /* requests queued: now (answers wait for a flush) */
+	if (l->gathered_at == 0)
+		return -1;
+	left = (long)(l->gathered_at + l->batch_ms - zt_time_mono_ms());
+	return left > 0 ? left : 0;
 }
 
 /* Write the requests not sent yet.  0, or -1 (connection broken). */
@@ -343,6 +450,8 @@ flush(struct zt_live *l, int block)
 {
 	int failed;
 
+	if (l->gathered_at != 0)
+		release_gathered(l);
 	if (l->nreq == 0)
 		return 0;
 	compact(l);
@@ -382,6 +491,14 @@ zt_live_flush(struct zt_live *l)
 	if (l == NULL)
 		return ZT_OK;
 	return flush(l, 0) > 0 ? ZT_EUNAVAIL : ZT_OK;
+}
+
+enum zt_err
+zt_live_flush_due(struct zt_live *l)
+{
+	if (zt_live_due_in(l) != 0)
+		return ZT_OK;
+	return zt_live_flush(l);
 }
 
 enum zt_err
@@ -429,7 +546,12 @@ zt_live_publish_event(struct zt_live *l, const char *event_id, long long v,
 	snprintf(channel, sizeof(channel), "ev:%s", event_id);
 	text = json_object_to_json_string_length(
 	    msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	rc = zt_live_publish(l, channel, text, len);
+	if (l != NULL && l->defer && l->batch_ms > 0) {
+		gather(l, channel, v, text, len);
+		rc = ZT_OK;
+	} else {
+		rc = zt_live_publish(l, channel, text, len);
+	}
 	json_object_put(msg);
 	return rc;
 }

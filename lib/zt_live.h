@@ -13,6 +13,13 @@
  * they have arrived.  Elsewhere (cron programs) each publish is sent and
  * answered at once.
  *
+ * A responder also gathers an event channel's messages (ev:<event>) for
+ * up to zt_live_batch's window, across requests, and publishes them as
+ * one message {"type":"batch","v":<last v>,"msgs":[…]}: in an on-sale
+ * rush nginx then sends each subscriber one message per window instead
+ * of one per seat change (docs/live.md, "Batches").  zt_serve waits for
+ * the next request no longer than zt_live_due_in says, then flushes.
+ *
  * The error channel (zt_err.h): a publish never fails a request (the
  * change is committed; clients catch up from the next message's gap), so
  * these calls log and return an enum zt_err (ZT_EUNAVAIL: nchan did not
@@ -35,9 +42,20 @@ void zt_live_free(struct zt_live *l);
 /* Queue publishes until zt_live_flush (on) or send each at once (off). */
 void zt_live_defer(struct zt_live *l, int on);
 
-/* Send what is queued and read the answers that have arrived.  ZT_OK (l
- * NULL too: nothing to send), ZT_EUNAVAIL some failed (logged). */
+/* While deferring, gather each event channel's messages for up to ms
+ * (0: none, each request's messages go after it as they are). */
+void zt_live_batch(struct zt_live *l, int ms);
+
+/* Milliseconds until what is queued must go (0: now), -1 when nothing
+ * is queued (l NULL too). */
+long zt_live_due_in(const struct zt_live *l);
+
+/* Send what is queued (the gathered batches too) and read the answers
+ * that have arrived.  ZT_OK (l NULL too: nothing to send), ZT_EUNAVAIL
+ * some failed (logged). */
 enum zt_err zt_live_flush(struct zt_live *l);
+/* zt_live_flush when zt_live_due_in says 0; ZT_OK otherwise. */
+enum zt_err zt_live_flush_due(struct zt_live *l);
 /* The same, waiting for every answer. */
 enum zt_err zt_live_wait(struct zt_live *l);
 

@@ -1,4 +1,5 @@
 /* zt_serve.c - FastCGI accept loop and dispatcher; see zt_serve.h. */
+#define _GNU_SOURCE /* accept4 */
 #include "zt_serve.h"
 #include "zt_apitoken.h"
 #include "zt_db.h"
@@ -13,12 +14,16 @@
 
 #include <fcgiapp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Seconds a 503 asks a client to wait: PostgreSQL's crash recovery and a
  * Redis restart take about this long on a small stack. */
@@ -378,6 +383,66 @@ serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
 	return all_read;
 }
 
+/*
+ * The workers of a pool share one listening socket (descriptor 0).  A
+ * worker with live messages gathered (zt_live_batch) must not block in
+ * accept() past their time, so the workers accept for libfcgi: the socket
+ * is non-blocking, each waits in epoll (EPOLLEXCLUSIVE: one wakes per
+ * connection) at most until its messages are due, and hands the
+ * connection to FCGX_Accept_r, which reads the request from it.  Without
+ * a socket to watch (not run by a FastCGI pool), libfcgi accepts.
+ */
+static int listen_ep = -1;
+
+static void
+own_accept_init(void)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+	int fl = fcntl(0, F_GETFL);
+	int ep;
+
+	if (fl < 0 || (ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) != 0 ||
+	    fcntl(0, F_SETFL, fl | O_NONBLOCK) != 0) {
+		close(ep);
+		return;
+	}
+	listen_ep = ep;
+}
+
+/* A connection into r (1), none within timeout_ms (0: -1 waits), or
+ * stop (-1: a signal to stop, or the socket failed). */
+static int
+own_accept(FCGX_Request *r, int timeout_ms)
+{
+	for (;;) {
+		struct epoll_event ev;
+		int fd = accept4(0, NULL, NULL, SOCK_CLOEXEC), n;
+		if (fd >= 0) {
+			r->ipcFd = fd;
+			/* FCGX_Accept_r first finishes the previous request:
+			 * keep it from closing this connection */
+			r->keepConnection = 1;
+			return 1;
+		}
+		if (errno == EINTR && zt_g.stopping)
+			return -1;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			return -1;
+		if (errno == EINTR || errno == ECONNABORTED)
+			continue;
+		n = epoll_wait(listen_ep, &ev, 1, timeout_ms);
+		if (n == 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (zt_g.stopping)
+			return -1;
+	}
+}
+
 int
 zt_serve(const char *program, const struct zt_route *routes, size_t n,
     unsigned needs)
@@ -398,10 +463,31 @@ zt_serve(const char *program, const struct zt_route *routes, size_t n,
 		return 1;
 	}
 	FCGX_InitRequest(&r, 0, 0);
+	if (!FCGX_IsCGI())
+		own_accept_init();
 	req = zt_req_new(fcgi_getenv, &r);
 	zt_log_info("start", "%s ready", program);
 	zt_live_defer(zt_g.live, 1);
-	while (!zt_g.stopping && FCGX_Accept_r(&r) >= 0) {
+	while (!zt_g.stopping) {
+		if (listen_ep >= 0) {
+			long due = zt_live_due_in(zt_g.live);
+			int got = own_accept(&r, due < 0       ? -1
+						 : due > 60000 ? 60000
+							       : (int)due);
+			if (got == 0) { /* the gathered messages are due */
+				zt_live_flush(zt_g.live);
+				continue;
+			}
+			if (got < 0)
+				break;
+		}
+		if (FCGX_Accept_r(&r) < 0) {
+			/* a connection that sent no request: libfcgi closed
+			 * it and found nothing more to accept */
+			if (listen_ep >= 0 && !zt_g.stopping)
+				continue;
+			break;
+		}
 		/* libfcgi closes a connection with shutdown, then waits for
 		 * nginx to close its end (a lingering close, against a reset
 		 * losing the answer when input is left unread).  When all
@@ -411,12 +497,14 @@ zt_serve(const char *program, const struct zt_route *routes, size_t n,
 		if (serve_one(&r, routes, n, req))
 			FCGX_Detach(&r);
 		FCGX_Finish_r(&r);
-		/* the client has its answer: now the live messages */
-		zt_live_flush(zt_g.live);
+		/* the client has its answer: now the live messages that are
+		 * due (an event channel's wait for their batch) */
+		zt_live_flush_due(zt_g.live);
 		zt_req_end(req);
 		req->getenv = fcgi_getenv;
 		req->getenv_ctx = &r;
 	}
+	zt_live_wait(zt_g.live); /* what was gathered goes before we stop */
 	zt_log_info("stop", "%s stopping", program);
 	zt_req_free(req);
 	zt_server_cleanup();

@@ -72,8 +72,10 @@ zt_server_init(const char *program, unsigned needs)
 		zt_db_use_replica(zt_g.cfg.pg_replica_dsn);
 	if (needs & ZT_NEED_REDIS)
 		zt_g.redis = zt_redis_new(&zt_g.cfg);
-	if (needs & ZT_NEED_LIVE)
+	if (needs & ZT_NEED_LIVE) {
 		zt_g.live = zt_live_new(zt_g.cfg.live_socket);
+		zt_live_batch(zt_g.live, zt_g.cfg.live_batch_ms);
+	}
 }
 
 static struct timespec run_t0;

@@ -285,15 +285,29 @@ def expire_hold_now(redis, event_id, hold_id):
 # ------------------------------------------------------------------- live --
 
 class _Sub:
+    """A subscriber's messages, one change each: a batch (several changes
+    one worker gathered, docs/live.md "Batches") is taken apart, as
+    web/js/live.js does."""
+
     def __init__(self):
         self.q = queue.Queue()
         self.errors = []
+
+    def _put(self, msg):
+        if isinstance(msg, dict) and msg.get("type") == "batch":
+            for m in msg["msgs"]:
+                self.q.put(m)
+        else:
+            self.q.put(msg)
 
     def next(self, timeout=5.0):
         return self.q.get(timeout=timeout)
 
     def take(self, n, timeout=8.0):
-        """The next n messages (fails the test if they do not come)."""
+        """The next n messages (fails the test if they do not come), in
+        v's order when they carry one: workers publish apart, so changes
+        made through different workers may arrive in either order, and
+        clients order them by v (docs/live.md)."""
         out = []
         deadline = time.monotonic() + timeout
         while len(out) < n:
@@ -305,6 +319,8 @@ class _Sub:
                 out.append(self.q.get(timeout=left))
             except queue.Empty:
                 pass
+        if all(isinstance(m, dict) and "v" in m for m in out):
+            out.sort(key=lambda m: m["v"])
         return out
 
     def quiet(self, wait=0.5):
@@ -334,7 +350,7 @@ class WsSub(_Sub):
                 self.errors.append(repr(e))
                 return
             if data:
-                self.q.put(json.loads(data))
+                self._put(json.loads(data))
 
     def close(self):
         # no closing handshake: it would race the reader thread's recv
@@ -396,7 +412,7 @@ class EsSub(_Sub):
                 if line.startswith("data:"):
                     data.append(line[5:].lstrip(" "))
                 elif line == "" and data:
-                    self.q.put(json.loads("\n".join(data)))
+                    self._put(json.loads("\n".join(data)))
                     data = []
         except Exception as e:  # closed
             self.errors.append(repr(e))

@@ -155,6 +155,63 @@ TEST(pipelined_messages_go_in_order_after_the_request)
 	zt_live_defer(zt_g.live, 0);
 }
 
+TEST(an_event_channels_messages_are_gathered_into_one_batch)
+{
+	reset(OK_LENGTH);
+	zt_live_defer(zt_g.live, 1);
+	zt_live_batch(zt_g.live, 200);
+	CHECK(zt_live_due_in(zt_g.live) == -1); /* nothing queued */
+	CHECK(zt_live_publish_event(zt_g.live, "a", 7, "seats.held", NULL) ==
+	      0);
+	long due = zt_live_due_in(zt_g.live);
+	CHECK(due > 100 && due <= 200); /* the window runs */
+	CHECK(zt_live_flush_due(zt_g.live) == 0);
+	CHECK(srv.answered == 0); /* not due: nothing sent */
+	CHECK(zt_live_publish_event(zt_g.live, "b", 3, "ga.changed", NULL) ==
+	      0);
+	CHECK(zt_live_publish_event(zt_g.live, "a", 9, "seats.sold", NULL) ==
+	      0);
+	CHECK(zt_live_due_in(zt_g.live) <= due); /* from the first one */
+	usleep(220000);
+	CHECK(zt_live_due_in(zt_g.live) == 0);
+	CHECK(zt_live_flush_due(zt_g.live) == 0);
+	CHECK(zt_live_wait(zt_g.live) == 0);
+	CHECK(srv.answered == 2);
+	CHECK_STR(srv.seen[0],
+	    "POST /pub/ev:a {\"type\":\"batch\",\"v\":9,\"msgs\":["
+	    "{\"v\":7,\"type\":\"seats.held\"},"
+	    "{\"v\":9,\"type\":\"seats.sold\"}]}");
+	/* one message alone goes as it is */
+	CHECK_STR(srv.seen[1], "POST /pub/ev:b {\"v\":3,\"type\":\"ga.changed\"}");
+	CHECK(zt_live_due_in(zt_g.live) == -1);
+	/* another channel's message does not wait: due at once, and it
+	 * takes the gathered ones along */
+	CHECK(zt_live_publish_event(zt_g.live, "a", 10, "seats.held", NULL) ==
+	      0);
+	CHECK(zt_live_publish(zt_g.live, "tenant:t", "{}", 2) == 0);
+	CHECK(zt_live_due_in(zt_g.live) == 0);
+	CHECK(zt_live_flush_due(zt_g.live) == 0);
+	CHECK(zt_live_wait(zt_g.live) == 0);
+	CHECK(srv.answered == 4);
+	/* more event channels than slots: the first ones go early, none is
+	 * lost or merged with another channel's */
+	for (int i = 0; i < 10; i++) {
+		char ev[8];
+		snprintf(ev, sizeof(ev), "c%d", i);
+		zt_live_publish_event(zt_g.live, ev, 20 + i, "seats.held", NULL);
+	}
+	CHECK(zt_live_wait(zt_g.live) == 0);
+	CHECK(srv.answered == 14);
+	CHECK(strncmp(srv.seen[13], "POST /pub/ev:c9 {\"v\":29,", 24) == 0);
+	zt_live_batch(zt_g.live, 0);
+	/* without a window each request's messages go after it */
+	CHECK(zt_live_publish_event(zt_g.live, "a", 11, "seats.held", NULL) ==
+	      0);
+	CHECK(zt_live_due_in(zt_g.live) == 0);
+	CHECK(zt_live_wait(zt_g.live) == 0);
+	zt_live_defer(zt_g.live, 0);
+}
+
 TEST(a_closed_connection_resends_only_the_unanswered)
 {
 	reset(CLOSE_AFTER_ONE);
@@ -238,6 +295,7 @@ main(void)
 	pthread_create(&t, NULL, serve, NULL);
 
 	RUN(pipelined_messages_go_in_order_after_the_request);
+	RUN(an_event_channels_messages_are_gathered_into_one_batch);
 	RUN(a_closed_connection_resends_only_the_unanswered);
 	RUN(chunked_answers_are_read_whole);
 	RUN(a_refusal_is_reported);

@@ -4,8 +4,15 @@
 //   1. load the snapshot (it carries v),
 //   2. subscribe; every message carries v,
 //   3. drop a message with v <= current; apply v == current + 1;
-//   4. on a gap (v > current + 1), or after a reconnect, refetch the
-//      snapshot and carry on from its v.
+//   4. on a gap (v > current + 1) wait up to GAP_WAIT_MS for the missing
+//      ones (several server processes publish, each gathering its
+//      messages for a moment: they can arrive out of order); if they do
+//      not come, or after a reconnect, refetch the snapshot and carry on
+//      from its v.
+//
+// A message {type: 'batch', msgs: [...]} carries several changes of one
+// server process, in order (docs/live.md, "Batches"): each is handled as
+// if it had come alone.
 //
 // Holds are not announced when they expire: messages carry expiresAt and
 // the seat map frees those seats locally on time (see expiry()).
@@ -15,8 +22,11 @@
 //   apply(msg): void              applies one in-order message
 //   onState(state): 'connecting' | 'live' | 'reconnecting' | 'closed'
 
-export function subscribe(url, { snapshot, apply, onState = () => {}, EventSourceImpl = globalThis.EventSource } = {}) {
+export const GAP_WAIT_MS = 1000;
+
+export function subscribe(url, { snapshot, apply, onState = () => {}, EventSourceImpl = globalThis.EventSource, gapWaitMs = GAP_WAIT_MS } = {}) {
   let v = -1;
+  let gapTimer = null;
   let es = null;
   let closed = false;
   let resyncing = null;
@@ -33,6 +43,8 @@ export function subscribe(url, { snapshot, apply, onState = () => {}, EventSourc
         resyncing = null;
       }
       v = Number(snap && snap.v) || 0;
+      clearTimeout(gapTimer);
+      gapTimer = null;
       // Messages that arrived while the snapshot loaded: apply the newer.
       const queued = pending.sort((a, b) => a.v - b.v);
       pending = [];
@@ -41,21 +53,43 @@ export function subscribe(url, { snapshot, apply, onState = () => {}, EventSourc
     return resyncing;
   }
 
+  // Apply the waiting messages that now follow in order.
+  function drain() {
+    pending.sort((a, b) => a.v - b.v);
+    while (pending.length && pending[0].v <= v + 1) {
+      const m = pending.shift();
+      if (m.v <= v) continue;
+      v = m.v;
+      try { apply(m); } catch (e) { console.error('live: apply failed', e); }
+    }
+    if (!pending.length) { clearTimeout(gapTimer); gapTimer = null; }
+  }
+
   function handle(msg, afterResync = false) {
+    if (msg && msg.type === 'batch' && Array.isArray(msg.msgs)) {
+      for (const m of msg.msgs) handle(m, afterResync);
+      return;
+    }
     if (!msg || msg.v === undefined || msg.v === null) return;
     msg.v = Number(msg.v);
     if (!Number.isFinite(msg.v)) return;
     if (resyncing) { pending.push(msg); return; }
     if (msg.v <= v) return;                     // stale or duplicate
-    if (msg.v > v + 1 && !afterResync) {        // gap: something was missed
+    if (msg.v > v + 1 && !afterResync) {        // gap: wait for the missing
       pending.push(msg);
-      resync().catch(() => {});
+      if (!gapTimer) {
+        gapTimer = setTimeout(() => {
+          gapTimer = null;
+          if (pending.length) resync().catch(() => {});
+        }, gapWaitMs);
+      }
       return;
     }
     // (right after a resync a remaining gap is the server's numbering,
     // not a loss: apply rather than loop)
     v = msg.v;
     try { apply(msg); } catch (e) { console.error('live: apply failed', e); }
+    if (pending.length && !resyncing) drain();
   }
 
   async function connect() {
@@ -122,6 +156,7 @@ export function subscribe(url, { snapshot, apply, onState = () => {}, EventSourc
     resync,
     close() {
       closed = true;
+      clearTimeout(gapTimer);
       if (es) es.close();
       onState('closed');
     },
