@@ -722,7 +722,8 @@ own_event(
 		return not_found(req);
 	o = zt_json_defer_put(req, event_json(r, 0, 0));
 	add_sales(o, r, 0, C__COUNT);
-	if (full && (e = zt_layout_json(req, id, 1, o)) != ZT_OK)
+	if (full &&
+	    (e = zt_layout_json(req, id, ZT_LAYOUT_ORGANIZER, o)) != ZT_OK)
 		return e;
 	*out = o;
 	return ZT_OK;
@@ -1343,8 +1344,7 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	if (zt_db_scope_tenant(req, &err, PQgetvalue(r, 0, C_TENANT), "") !=
 	    ZT_OK)
 		return zt_fail_error(req, &err);
-	if ((e = zt_layout_json(req, id, 0, o)) != ZT_OK ||
-	    (e = zt_layout_availability(req, id, o)) != ZT_OK)
+	if ((e = zt_layout_json(req, id, ZT_LAYOUT_AVAILABILITY, o)) != ZT_OK)
 		return e;
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
