@@ -21,58 +21,65 @@
 alter table seats add column display_rank integer;
 
 -- Rank the seats of these events again where the stored order is not the
--- page's order any more.
+-- page's order any more. One scan and sort per event, no join whose order
+-- a stale estimate could turn quadratic (a layout's first seats are
+-- written into an event the statistics think empty: section 11 of
+-- docs/benchmarks.md), and the UPDATE joins by hash.
 create function zt_seats_rank(p_events uuid[]) returns void
-language plpgsql as $$
+language plpgsql
+set enable_nestloop = off
+as $$
+declare
+    v_event uuid;
+    v_ids uuid[];
+    v_ranks integer[];
 begin
-    with r as (
-        select event_id, section, row_label, min(y) as ry
-          from seats where event_id = any (p_events)
-         group by event_id, section, row_label),
-    w as (
-        select r.*, min(r.ry) over (partition by r.event_id, r.section) as sy
-          from r),
-    o as (
-        select event_id, section, row_label, row_number() over
-               (partition by event_id order by sy, section, ry, row_label) as n
-          from w),
-    k as (
-        select s.id, s.event_id, s.display_rank, row_number() over
-               (partition by s.event_id order by o.n, s.x, s.seat_label)::integer
-               as k
-          from seats s
-          join o on o.event_id = s.event_id and o.section = s.section
-                and o.row_label = s.row_label
-         where s.event_id = any (p_events)),
-    l as (
-        select event_id, display_rank, lag(display_rank) over
-               (partition by event_id order by k) as prev
-          from k),
-    bad as (
-        select distinct event_id from l
-         where display_rank is null or display_rank <= prev)
-    update seats s set display_rank = k.k
-      from k
-     where k.event_id in (select event_id from bad)
-       and s.id = k.id and s.display_rank is distinct from k.k;
+    foreach v_event in array p_events loop
+        -- sections by their topmost seat, then name; rows likewise; then
+        -- x and label (a row is one section and row label)
+        select array_agg(id order by sy, section, ry, row_label, x, seat_label),
+               array_agg(display_rank
+                         order by sy, section, ry, row_label, x, seat_label)
+          into v_ids, v_ranks
+          from (select id, display_rank, section, row_label, x, seat_label,
+                       min(y) over (partition by section, row_label) as ry,
+                       min(y) over (partition by section) as sy
+                  from seats where event_id = v_event) s;
+        continue when v_ids is null or (
+            select bool_and(r is not null and (p is null or r > p))
+              from (select r, lag(r) over (order by i) as p
+                      from unnest(v_ranks) with ordinality as t (r, i)) x);
+        update seats s set display_rank = u.k
+          from unnest(v_ids) with ordinality as u (id, k)
+         where s.event_id = v_event and s.id = u.id
+           and s.display_rank is distinct from u.k::integer;
+    end loop;
 end
 $$;
 
+-- Statement triggers fire for zero rows too: an event list that comes out
+-- empty (the rank's own UPDATE moves nothing) stops here.
 create function zt_seats_follow() returns trigger
-language plpgsql as $$
+language plpgsql
+set enable_nestloop = off
+as $$
+declare
+    v_events uuid[];
 begin
     if tg_op = 'INSERT' then
-        perform zt_seats_rank(array(select distinct event_id from new_seats));
+        v_events := array(select distinct event_id from new_seats);
     elsif tg_op = 'DELETE' then
-        perform zt_seats_rank(array(select distinct event_id from old_seats));
+        v_events := array(select distinct event_id from old_seats);
     else
-        -- the rank's own update moves nothing: no second round
-        perform zt_seats_rank(array(
+        v_events := array(
             select distinct n.event_id
               from new_seats n join old_seats o on o.id = n.id
              where (n.event_id, n.section, n.row_label, n.seat_label, n.x, n.y)
                    is distinct from
-                   (o.event_id, o.section, o.row_label, o.seat_label, o.x, o.y)));
+                   (o.event_id, o.section, o.row_label, o.seat_label, o.x, o.y));
+    end if;
+    if cardinality(v_events) > 0 then
+        perform zt_seats_rank(v_events);
     end if;
     return null;
 end
