@@ -85,12 +85,15 @@ def main():
                         " name, price_paise) values (%s, %s, 'Gold', %s)"
                         " returning id", (tenant, ev, price))
             pc = cur.fetchone()[0]
-            # rows of 100 seats: section S, row R<n>, seat <m>
+            # rows of 100 seats: section S, row R<n>, seat <m>; g.i is
+            # already their display order (sql/032_seat_rank.sql), so the
+            # rank trigger finds nothing to rewrite
             cur.execute(
                 "insert into seats (tenant_id, event_id, section, row_label,"
-                " seat_label, x, y, price_category_id)"
+                " seat_label, x, y, price_category_id, display_rank)"
                 " select %s, %s, 'S', 'R' || (g.i / 100), (g.i %% 100)::text,"
-                " g.i %% 100, g.i / 100, %s from generate_series(0, %s - 1) g(i)"
+                " g.i %% 100, g.i / 100, %s, g.i"
+                " from generate_series(0, %s - 1) g(i)"
                 " order by g.i returning id", (tenant, ev, pc, seats))
             ids = [r[0] for r in cur.fetchall()]
         events[name] = ev

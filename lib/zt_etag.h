@@ -30,7 +30,9 @@ enum zt_err zt_etag_reply(
 /*
  * A public answer ready to send: its JSON text and entity tag, and
  * optionally the same text gzip-compressed with its own tag (a different
- * representation has a different strong tag).
+ * representation has a different strong tag).  text may be NULL when gz
+ * is set: zt_etag_send then inflates gz (len bytes) for a client that
+ * does not take gzip, so a process may keep the compressed copy only.
  */
 struct zt_public_answer {
 	const char *text;
@@ -42,10 +44,15 @@ struct zt_public_answer {
 };
 
 /*
- * gzip text (zlib, gzip wrapper) into a malloc'd buffer; NULL when it
- * does not pay (small or incompressible) or on failure.
+ * gzip text (libdeflate, gzip wrapper) into a malloc'd buffer of *out_len
+ * bytes; NULL when it does not pay (small or incompressible) or on failure.
  */
 unsigned char *zt_etag_gzip(const char *text, size_t len, size_t *out_len);
+
+/* gz inflated back into req's arena (NUL-terminated); NULL unless it is a
+ * gzip stream of exactly len bytes. */
+const char *zt_etag_gunzip(
+    struct zt_req *req, const void *gz, size_t gz_len, size_t len);
 
 /* Does the request's Accept-Encoding take gzip (not q=0)?  1 yes. */
 int zt_accepts_gzip(struct zt_req *req);

@@ -722,7 +722,8 @@ own_event(
 		return not_found(req);
 	o = zt_json_defer_put(req, event_json(r, 0, 0));
 	add_sales(o, r, 0, C__COUNT);
-	if (full && (e = zt_layout_json(req, id, 1, o)) != ZT_OK)
+	if (full &&
+	    (e = zt_layout_json(req, id, ZT_LAYOUT_ORGANIZER, o)) != ZT_OK)
 		return e;
 	*out = o;
 	return ZT_OK;
@@ -1217,7 +1218,7 @@ static struct public_slot {
 	char event_id[ZT_UUID_BUF]; /* "" when free */
 	char map_ver[24];
 	long long built_ms;
-	char *text; /* malloc'd */
+	char *text; /* malloc'd; NULL when gz is kept instead */
 	size_t len;
 	char etag[48];
 	unsigned char *gz; /* the text gzipped (malloc'd), or NULL */
@@ -1238,7 +1239,8 @@ kept_slot(const char *event_id)
 	return oldest;
 }
 
-/* The kept answer of slot k, for sending. */
+/* The kept answer of slot k, for sending (zt_etag_send inflates a gzip-only
+ * one for a client that does not take gzip). */
 static void
 kept_answer(struct zt_req *req, const struct public_slot *k,
     struct zt_public_answer *out)
@@ -1252,21 +1254,29 @@ kept_answer(struct zt_req *req, const struct public_slot *k,
 }
 
 /*
- * Keep a built answer in its event's slot (or the oldest one), with a
- * gzipped copy for the clients that take it (a 30,000-seat venue's
- * 2.8 MB page is 0.83 MB gzipped: compressed once here rather than by
- * nginx per request); out then sends the kept copies.
+ * Keep a built answer in its event's slot (or the oldest one).  A big one
+ * is kept gzipped only (a 30,000-seat venue's 2.75 MB page is 0.79 MB: a
+ * process keeps a quarter of the bytes, docs/benchmarks.md, section 25),
+ * compressed once here rather than by nginx per request, and inflated for
+ * the rare client that does not take gzip; a small one (not worth
+ * compressing) as text.  out then sends the built text and the gzip.
  */
 static void
 keep(struct zt_req *req, const char *event_id, const char *map_ver,
     struct zt_public_answer *out)
 {
 	struct public_slot *k = kept_slot(event_id);
-	char *copy;
-	if (strcmp(map_ver, "?") == 0 || strlen(out->etag) >= sizeof(k->etag) ||
-	    (copy = malloc(out->len + 1)) == NULL)
+	unsigned char *gz;
+	size_t gz_len = 0;
+	char *copy = NULL;
+	if (strcmp(map_ver, "?") == 0 || strlen(out->etag) >= sizeof(k->etag))
 		return;
-	memcpy(copy, out->text, out->len + 1);
+	gz = zt_etag_gzip(out->text, out->len, &gz_len);
+	if (gz == NULL) {
+		if ((copy = malloc(out->len + 1)) == NULL)
+			return;
+		memcpy(copy, out->text, out->len + 1);
+	}
 	free(k->text);
 	free(k->gz);
 	snprintf(k->event_id, sizeof(k->event_id), "%s", event_id);
@@ -1274,12 +1284,16 @@ keep(struct zt_req *req, const char *event_id, const char *map_ver,
 	snprintf(k->etag, sizeof(k->etag), "%s", out->etag);
 	k->text = copy;
 	k->len = out->len;
-	k->gz = zt_etag_gzip(k->text, k->len, &k->gz_len);
-	if (k->gz != NULL)
+	k->gz = gz;
+	k->gz_len = gz_len;
+	if (gz != NULL)
 		snprintf(k->gz_etag, sizeof(k->gz_etag), "%s",
-		    zt_etag_of(req, (const char *)k->gz, k->gz_len));
+		    zt_etag_of(req, (const char *)gz, gz_len));
 	k->built_ms = zt_time_mono_ms();
-	kept_answer(req, k, out);
+	/* this request still has the text it built */
+	out->gz = (const char *)k->gz;
+	out->gz_len = k->gz_len;
+	out->gz_etag = k->gz ? zt_arena_strdup(req->arena, k->gz_etag) : NULL;
 }
 
 enum zt_err
@@ -1343,8 +1357,7 @@ zt_event_public(struct zt_req *req, const char *id_or_tenant,
 	if (zt_db_scope_tenant(req, &err, PQgetvalue(r, 0, C_TENANT), "") !=
 	    ZT_OK)
 		return zt_fail_error(req, &err);
-	if ((e = zt_layout_json(req, id, 0, o)) != ZT_OK ||
-	    (e = zt_layout_availability(req, id, o)) != ZT_OK)
+	if ((e = zt_layout_json(req, id, ZT_LAYOUT_AVAILABILITY, o)) != ZT_OK)
 		return e;
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);

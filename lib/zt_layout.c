@@ -102,32 +102,26 @@ static struct zt_sql q_cats = ZT_SQL("layout_cats",
     " WHERE event_id = $1 ORDER BY sort_order, name",
     1);
 /*
- * Sections in the order they appear top to bottom, rows likewise: each
- * row's place is ranked once among the venue's rows (a few hundred), so
- * the seats are sorted once, by that number and x.  Ordering the seats by
- * two window minimums and the text of section and row sorted them three
- * times: 120 -> 75 ms of PostgreSQL for 30,000 seats (docs/benchmarks.md,
- * section 23).
+ * Sections in the order they appear top to bottom, rows likewise, then x
+ * and the label: the order seats.display_rank keeps (sql/032_seat_rank.sql,
+ * ranked again by triggers whenever seats move), so the rows are not
+ * sorted on text.  Whether each seat is sold is read for every reader:
+ * the public page counts its availability from these rows rather than a
+ * second pass over the seats (layout_seats 65-75 -> about 10 ms, and the
+ * 18 ms count gone: docs/benchmarks.md, section 25).  t.event_id = $1
+ * keeps the sold seats looked up among this event's live tickets only.
  */
 static struct zt_sql q_seats = ZT_SQL("layout_seats",
-    "WITH r AS (SELECT section, row_label, min(y) AS ry FROM seats"
-    "   WHERE event_id = $1 GROUP BY section, row_label),"
-    " w AS (SELECT r.*, min(r.ry) OVER (PARTITION BY r.section) AS sy"
-    "   FROM r),"
-    " o AS (SELECT section, row_label, row_number() OVER"
-    "   (ORDER BY sy, section, ry, row_label) AS n FROM w)"
-    " SELECT s.id, s.section, s.row_label, s.seat_label, s.x::text,"
+    "SELECT s.id, s.section, s.row_label, s.seat_label, s.x::text,"
     " s.y::text, pc.name, s.blocked, s.accessible,"
-    " $2::boolean AND EXISTS (SELECT 1 FROM tickets t"
-    "   WHERE t.event_id = s.event_id AND t.seat_id = s.id"
-    "   AND t.status = 'live')"
+    " EXISTS (SELECT 1 FROM tickets t WHERE t.event_id = $1"
+    "   AND t.seat_id = s.id AND t.status = 'live')"
     " FROM seats s"
-    " JOIN o ON o.section = s.section AND o.row_label = s.row_label"
     " JOIN price_categories pc"
     "  ON pc.event_id = $1 AND pc.id = s.price_category_id"
     " WHERE s.event_id = $1"
-    " ORDER BY o.n, s.x, s.seat_label",
-    2);
+    " ORDER BY s.display_rank",
+    1);
 static struct zt_sql q_types = ZT_SQL("layout_types",
     "SELECT id, name, description, price_paise, capacity, sold,"
     " per_order_limit, extract(epoch FROM sales_starts_at)::bigint,"
@@ -142,16 +136,6 @@ static struct zt_sql q_counts = ZT_SQL("layout_counts",
     " (SELECT count(*) FROM ticket_types WHERE event_id = $1)"
     " FROM seats WHERE event_id = $1",
     1);
-static struct zt_sql q_avail = ZT_SQL("layout_avail",
-    "SELECT pc.name, pc.price_paise, count(s.id) FILTER (WHERE NOT s.blocked),"
-    " count(s.id) FILTER (WHERE NOT s.blocked AND NOT EXISTS (SELECT 1"
-    "   FROM tickets t WHERE t.event_id = s.event_id AND t.seat_id = s.id"
-    "   AND t.status = 'live'))"
-    " FROM price_categories pc LEFT JOIN seats s"
-    "   ON s.event_id = pc.event_id AND s.price_category_id = pc.id"
-    " WHERE pc.event_id = $1 GROUP BY pc.id ORDER BY pc.sort_order, pc.name",
-    1);
-
 const char *
 zt_layout_unpublishable(const char *kind, long sellable, long seats, long types)
 {
@@ -597,7 +581,8 @@ zt_layout_put(struct zt_req *req, const char *event_id, struct json_object *doc,
 	json_object_object_add(body, "kind", json_object_new_string(kind));
 	json_object_object_add(
 	    body, "seatCount", json_object_new_int64((int64_t)m.nseats));
-	if ((e = zt_layout_json(req, event_id, 1, body)) != ZT_OK)
+	if ((e = zt_layout_json(req, event_id, ZT_LAYOUT_ORGANIZER, body)) !=
+	    ZT_OK)
 		return e;
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
@@ -608,25 +593,47 @@ zt_layout_put(struct zt_req *req, const char *event_id, struct json_object *doc,
 
 /* ---- reading ---- */
 
+/* Seats per category of the page's seat rows (ZT_LAYOUT_AVAILABILITY). */
+struct tally {
+	int ncats;
+	const char **name; /* q_cats' rows, in their order */
+	int64_t *price, *total, *avail;
+};
+
+/* The category of a seat: the previous seat's, mostly. */
+static int
+tally_cat(const struct tally *t, const char *name, int last)
+{
+	if (last >= 0 && strcmp(t->name[last], name) == 0)
+		return last;
+	for (int c = 0; c < t->ncats; c++)
+		if (strcmp(t->name[c], name) == 0)
+			return c;
+	return -1;
+}
+
 /*
  * The "sections" of q_seats' rows, written as JSON text in one pass (a
  * 30,000-seat venue was some 200,000 json-c objects built, serialized and
  * freed for every build of the event page): the same keys in the same
  * order as json-c wrote them, so the answer is byte for byte what it was
- * (docs/benchmarks.md, section 23).
+ * (docs/benchmarks.md, section 23).  "sold" for organizers; t, when given,
+ * counts the seats for sale and those still free per category.
  */
 static struct json_object *
-seat_list(PGresult *r)
+seat_list(PGresult *r, int organizer, struct tally *t)
 {
 	struct printbuf *pb = printbuf_new();
 	const char *cur_section = NULL, *cur_row = NULL;
-	int n = PQntuples(r);
+	int n = PQntuples(r), cat = -1;
 	if (pb == NULL)
 		zt_oom();
 	printbuf_strappend(pb, "[");
 	for (int i = 0; i < n; i++) {
 		const char *section = PQgetvalue(r, i, 1);
 		const char *row = PQgetvalue(r, i, 2);
+		int blocked = *PQgetvalue(r, i, 7) == 't';
+		int sold = *PQgetvalue(r, i, 9) == 't';
 		int new_section =
 		    cur_section == NULL || strcmp(cur_section, section) != 0;
 		if (new_section || strcmp(cur_row, row) != 0) {
@@ -662,13 +669,18 @@ seat_list(PGresult *r)
 		    pb, PQgetvalue(r, i, 5), PQgetlength(r, i, 5));
 		printbuf_strappend(pb, ",\"category\":");
 		zt_json_pb_str(pb, PQgetvalue(r, i, 6));
-		if (*PQgetvalue(r, i, 7) == 't')
+		if (blocked)
 			printbuf_strappend(pb, ",\"blocked\":true");
 		if (*PQgetvalue(r, i, 8) == 't')
 			printbuf_strappend(pb, ",\"accessible\":true");
-		if (*PQgetvalue(r, i, 9) == 't')
+		if (organizer && sold)
 			printbuf_strappend(pb, ",\"sold\":true");
 		printbuf_strappend(pb, "}");
+		if (t != NULL && !blocked &&
+		    (cat = tally_cat(t, PQgetvalue(r, i, 6), cat)) >= 0) {
+			t->total[cat]++;
+			t->avail[cat] += !sold;
+		}
 	}
 	if (cur_row != NULL)
 		printbuf_strappend(pb, "]}]}");
@@ -676,36 +688,102 @@ seat_list(PGresult *r)
 	return zt_json_raw(pb);
 }
 
+/*
+ * "availability": the seats per category (t) and the GA units of the
+ * ticket types obj already carries.
+ */
+static void
+availability(const struct tally *t, struct json_object *obj)
+{
+	struct json_object *a, *cats, *o, *types;
+	int64_t total = 0, avail = 0, ga_total = 0, ga_avail = 0;
+
+	a = json_object_new_object();
+	json_object_object_add(obj, "availability", a);
+	cats = json_object_new_array();
+	for (int i = 0; i < t->ncats; i++) {
+		o = json_object_new_object();
+		json_object_object_add(
+		    o, "name", json_object_new_string(t->name[i]));
+		json_object_object_add(
+		    o, "pricePaise", json_object_new_int64(t->price[i]));
+		json_object_object_add(
+		    o, "total", json_object_new_int64(t->total[i]));
+		json_object_object_add(
+		    o, "available", json_object_new_int64(t->avail[i]));
+		json_object_array_add(cats, o);
+		total += t->total[i];
+		avail += t->avail[i];
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "total", json_object_new_int64(total));
+	json_object_object_add(o, "available", json_object_new_int64(avail));
+	json_object_object_add(a, "seats", o);
+	json_object_object_add(a, "categories", cats);
+	if (json_object_object_get_ex(obj, "ticketTypes", &types)) {
+		for (size_t i = 0; i < json_object_array_length(types); i++) {
+			struct json_object *tt = json_object_array_get_idx(
+					       types, i),
+					   *v;
+			if (json_object_object_get_ex(tt, "capacity", &v))
+				ga_total += json_object_get_int64(v);
+			if (json_object_object_get_ex(tt, "available", &v))
+				ga_avail += json_object_get_int64(v);
+		}
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "total", json_object_new_int64(ga_total));
+	json_object_object_add(o, "available", json_object_new_int64(ga_avail));
+	json_object_object_add(a, "ga", o);
+}
+
 enum zt_err
-zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
+zt_layout_json(struct zt_req *req, const char *event_id, unsigned flags,
     struct json_object *obj)
 {
 	struct zt_error err = ZT_ERROR_INIT;
+	int organizer = (flags & ZT_LAYOUT_ORGANIZER) != 0;
 	const char *p[2] = {event_id, organizer ? "true" : "false"};
 	struct json_object *cats, *types;
+	struct tally t = {0}, *tp = NULL;
 	PGresult *r;
 
 	if ((r = zt_db_exec(req, &err, &q_cats, p)) == NULL)
 		return zt_fail_error(req, &err);
 	cats = json_object_new_array();
 	json_object_object_add(obj, "categories", cats);
+	if (flags & ZT_LAYOUT_AVAILABILITY) {
+		size_t n = (size_t)PQntuples(r) + 1;
+		tp = &t;
+		t.ncats = PQntuples(r);
+		t.name = zt_arena_array(req->arena, n, sizeof(*t.name));
+		t.price = zt_arena_array(req->arena, n, sizeof(*t.price));
+		t.total = zt_arena_array(req->arena, n, sizeof(*t.total));
+		t.avail = zt_arena_array(req->arena, n, sizeof(*t.avail));
+		memset(t.total, 0, n * sizeof(*t.total));
+		memset(t.avail, 0, n * sizeof(*t.avail));
+	}
 	for (int i = 0; i < PQntuples(r); i++) {
 		struct json_object *o = json_object_new_object();
+		int64_t price = strtoll(PQgetvalue(r, i, 2), NULL, 10);
 		json_object_object_add(
 		    o, "id", json_object_new_string(PQgetvalue(r, i, 0)));
 		json_object_object_add(
 		    o, "name", json_object_new_string(PQgetvalue(r, i, 1)));
-		json_object_object_add(o, "pricePaise",
-		    json_object_new_int64(
-			strtoll(PQgetvalue(r, i, 2), NULL, 10)));
+		json_object_object_add(
+		    o, "pricePaise", json_object_new_int64(price));
 		json_object_object_add(
 		    o, "colour", json_object_new_string(PQgetvalue(r, i, 3)));
 		json_object_array_add(cats, o);
+		if (tp != NULL) {
+			t.name[i] = PQgetvalue(r, i, 1);
+			t.price[i] = price;
+		}
 	}
 
 	if ((r = zt_db_exec(req, &err, &q_seats, p)) == NULL)
 		return zt_fail_error(req, &err);
-	json_object_object_add(obj, "sections", seat_list(r));
+	json_object_object_add(obj, "sections", seat_list(r, organizer, tp));
 
 	if ((r = zt_db_exec(req, &err, &q_types, p)) == NULL)
 		return zt_fail_error(req, &err);
@@ -741,61 +819,8 @@ zt_layout_json(struct zt_req *req, const char *event_id, int organizer,
 		    o, "salesEndsAt", zt_json_epoch(zt_db_val(r, i, 8)));
 		json_object_array_add(types, o);
 	}
-	return ZT_OK;
-}
-
-enum zt_err
-zt_layout_availability(
-    struct zt_req *req, const char *event_id, struct json_object *obj)
-{
-	struct zt_error err = ZT_ERROR_INIT;
-	const char *p[1] = {event_id};
-	struct json_object *a, *cats, *o;
-	int64_t total = 0, avail = 0, ga_total = 0, ga_avail = 0;
-	PGresult *r;
-
-	if ((r = zt_db_exec(req, &err, &q_avail, p)) == NULL)
-		return zt_fail_error(req, &err);
-	a = json_object_new_object();
-	json_object_object_add(obj, "availability", a);
-	cats = json_object_new_array();
-	for (int i = 0; i < PQntuples(r); i++) {
-		int64_t t = strtoll(PQgetvalue(r, i, 2), NULL, 10);
-		int64_t v = strtoll(PQgetvalue(r, i, 3), NULL, 10);
-		o = json_object_new_object();
-		json_object_object_add(
-		    o, "name", json_object_new_string(PQgetvalue(r, i, 0)));
-		json_object_object_add(o, "pricePaise",
-		    json_object_new_int64(
-			strtoll(PQgetvalue(r, i, 1), NULL, 10)));
-		json_object_object_add(o, "total", json_object_new_int64(t));
-		json_object_object_add(
-		    o, "available", json_object_new_int64(v));
-		json_object_array_add(cats, o);
-		total += t;
-		avail += v;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "total", json_object_new_int64(total));
-	json_object_object_add(o, "available", json_object_new_int64(avail));
-	json_object_object_add(a, "seats", o);
-	json_object_object_add(a, "categories", cats);
-	struct json_object *types;
-	if (json_object_object_get_ex(obj, "ticketTypes", &types)) {
-		for (size_t i = 0; i < json_object_array_length(types); i++) {
-			struct json_object *t = json_object_array_get_idx(
-					       types, i),
-					   *v;
-			if (json_object_object_get_ex(t, "capacity", &v))
-				ga_total += json_object_get_int64(v);
-			if (json_object_object_get_ex(t, "available", &v))
-				ga_avail += json_object_get_int64(v);
-		}
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "total", json_object_new_int64(ga_total));
-	json_object_object_add(o, "available", json_object_new_int64(ga_avail));
-	json_object_object_add(a, "ga", o);
+	if (tp != NULL)
+		availability(tp, obj);
 	return ZT_OK;
 }
 

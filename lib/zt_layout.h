@@ -45,16 +45,18 @@ enum zt_err zt_layout_check(struct zt_req *req, const struct zt_seatmap *m,
 
 /*
  * Add "categories", "sections" and "ticketTypes" of event_id to obj,
- * inside the open transaction.  organizer: seats carry "sold" and ticket
- * types "sold"; otherwise ticket types carry "available" only.
+ * inside the open transaction.  flags:
+ *   ZT_LAYOUT_ORGANIZER     seats carry "sold" and ticket types "sold";
+ *                           otherwise ticket types carry "available" only;
+ *   ZT_LAYOUT_AVAILABILITY  then "availability" {seats: {total,
+ *                           available}, categories: [...], ga: {total,
+ *                           available}}, counted from the same seat rows
+ *                           (needs the event's tenant in scope).
  */
+#define ZT_LAYOUT_ORGANIZER 1u
+#define ZT_LAYOUT_AVAILABILITY 2u
 enum zt_err zt_layout_json(struct zt_req *req, const char *event_id,
-    int organizer, struct json_object *obj);
-
-/* Add "availability" {seats: {total, available}, categories: […], ga:
- * {total, available}} (needs the event's tenant in scope). */
-enum zt_err zt_layout_availability(
-    struct zt_req *req, const char *event_id, struct json_object *obj);
+    unsigned flags, struct json_object *obj);
 
 /* Seats that can be sold, all seats, ticket types of event_id. */
 enum zt_err zt_layout_counts(struct zt_req *req, const char *event_id,

@@ -382,6 +382,109 @@ def test_the_seat_list_text_escapes_labels_and_keeps_its_shape(ctx):
         assert b'"Bal \\"A\\" \\\\ </x>' in r.content
 
 
+def page_order(lay):
+    """[(section, [(row, [seat labels])])] of a layout answer, in order."""
+    return [(sec["name"], [(row["label"], [st["label"] for st in row["seats"]])
+                           for row in sec["rows"]])
+            for sec in lay["sections"]]
+
+
+def display_order(lay):
+    """The order the page promises, from the positions it shows: sections
+    by their topmost seat then name, rows likewise, seats by x then label
+    (sql/032_seat_rank.sql)."""
+    seats = [(sec["name"], row["label"], st)
+             for sec in lay["sections"] for row in sec["rows"]
+             for st in row["seats"]]
+    top_row, top_sec = {}, {}
+    for sec, row, st in seats:
+        top_row[sec, row] = min(top_row.get((sec, row), st["y"]), st["y"])
+        top_sec[sec] = min(top_sec.get(sec, st["y"]), st["y"])
+    seats.sort(key=lambda t: (top_sec[t[0]], t[0], top_row[t[0], t[1]], t[1],
+                              t[2]["x"], t[2]["label"]))
+    out = []
+    for sec, row, st in seats:
+        if not out or out[-1][0] != sec:
+            out.append((sec, []))
+        if not out[-1][1] or out[-1][1][-1][0] != row:
+            out[-1][1].append((row, []))
+        out[-1][1][-1][1].append(st["label"])
+    return out
+
+
+def test_the_seat_order_follows_the_layout_after_every_change(ctx):
+    """Seats come in a stored display order (seats.display_rank, kept by
+    triggers: docs/benchmarks.md, section 25): after a layout that moves
+    sections, rows and seats and inserts new ones, after a fixture-style
+    UPDATE and DELETE straight in PostgreSQL, the page follows."""
+    org = Org(ctx)
+    ev = org.event(layoutKind="reserved")
+    path = f"/api/events/{ev['id']}"
+
+    def seat(label, x):
+        return {"label": label, "x": x}
+
+    def doc(stalls_y, rows, balcony_y):
+        return {"kind": "reserved",
+                "categories": [{"name": "Gold", "pricePaise": 100}],
+                "sections": [
+                    {"name": "Stalls", "y": stalls_y, "rows": rows},
+                    {"name": "Balcony", "y": balcony_y, "rows": [
+                        {"label": "A", "y": balcony_y,
+                         "seats": [seat("1", 0), seat("2", 1)]}]}]}
+
+    first = doc(0, [{"label": "A", "y": 0, "seats": [
+        seat("1", 0), seat("2", 1), seat("3", 2)]},
+        {"label": "B", "y": 1, "seats": [seat("1", 0), seat("2", 1)]}], 10)
+    r = org.owner.call("PUT", f"{path}/layout", first)
+    assert r.status_code == 200, r.text
+    assert org.owner.call("POST", f"{path}/publish").status_code == 200
+    before = seats_of(r.json())
+    want = [("Stalls", [("A", ["1", "2", "3"]), ("B", ["1", "2"])]),
+            ("Balcony", [("A", ["1", "2"])])]
+    assert page_order(r.json()) == want
+    assert page_order(ctx.api("GET", path).json()) == want
+
+    # the balcony above the stalls, row B above A, a row C between A and
+    # the end, seat 3 moved to the front of A and a new seat 2a inside it
+    second = doc(20, [
+        {"label": "A", "y": 21, "seats": [
+            seat("1", 0), seat("2a", 1.5), seat("2", 1.75), seat("3", 0)]},
+        {"label": "C", "y": 21.5, "seats": [seat("1", 0)]},
+        {"label": "B", "y": 20, "seats": [seat("2", 1), seat("1", 0)]}], 5)
+    r = org.owner.call("PUT", f"{path}/layout", second)
+    assert r.status_code == 200, r.text
+    want = [("Balcony", [("A", ["1", "2"])]),
+            ("Stalls", [("B", ["1", "2"]), ("A", ["1", "3", "2a", "2"]),
+                        ("C", ["1"])])]
+    for lay in (r.json(), ctx.api("GET", path).json(),
+                org.owner.call("GET", f"/api/events/mine/{ev['id']}").json()):
+        assert page_order(lay) == want
+        assert display_order(lay) == want
+    # the seats that stayed kept their ids
+    after = seats_of(r.json())
+    assert after[("Stalls", "A", "3")]["id"] == before[("Stalls", "A", "3")]["id"]
+
+    # writers outside the layout API (seeds, fixtures) are followed too
+    org.rows("update seats set y = 30 where event_id = %s"
+             " and section = 'Balcony'", (ev["id"],))
+    org.rows("delete from seats where event_id = %s and section = 'Stalls'"
+             " and row_label = 'B'", (ev["id"],))
+    org.rows("insert into seats (tenant_id, event_id, section, row_label,"
+             " seat_label, x, y, price_category_id)"
+             " select tenant_id, event_id, 'Stalls', 'A', '0', 0, 21,"
+             " price_category_id from seats where event_id = %s limit 1",
+             (ev["id"],))
+    lay = org.owner.call("GET", f"/api/events/mine/{ev['id']}").json()
+    want = [("Stalls", [("A", ["0", "1", "3", "2a", "2"]), ("C", ["1"])]),
+            ("Balcony", [("A", ["1", "2"])])]
+    assert page_order(lay) == want and display_order(lay) == want
+    ranks = org.rows("select display_rank from seats where event_id = %s"
+                     " order by display_rank", (ev["id"],))
+    assert None not in [x for (x,) in ranks]
+    assert len({x for (x,) in ranks}) == len(ranks) == 8
+
+
 @pytest.mark.parametrize("doc, status, where", [
     ({"categories": [{"name": "A", "pricePaise": -5}]}, 400,
      "categories[0].pricePaise"),
@@ -779,6 +882,40 @@ def test_a_big_event_page_comes_gzipped_to_clients_that_take_it(ctx):
     assert ctx.api("GET", path, headers={
         "Accept-Encoding": "gzip;q=0", "If-None-Match": plain.headers["ETag"]}
         ).status_code == 304
+
+
+def test_a_kept_page_is_the_same_bytes_to_every_client(ctx):
+    """A worker keeps a big page gzipped only (docs/benchmarks.md, section
+    25) and inflates it for a client that does not take gzip: the same
+    bytes and tag as the text it built, whichever worker answers."""
+    org = Org(ctx)
+    lay = dict(RESERVED_LAYOUT, generate={"rows": "A-J", "seatsPerRow": 20,
+                                          "category": "Silver"})
+    ev = org.published(layout=lay, layoutKind="reserved")
+    path = f"/api/events/{ev['id']}"
+    # the first identity answers are built, later ones are kept copies
+    plain = [ctx.api("GET", path, headers={"Accept-Encoding": "identity"})
+             for _ in range(8)]
+    gz = []
+    for _ in range(8):
+        r = ctx.api("GET", path, headers={"Accept-Encoding": "gzip"},
+                    stream=True)
+        gz.append((r, r.raw.read(decode_content=False)))
+    plain += [ctx.api("GET", path, headers={"Accept-Encoding": "identity"})
+              for _ in range(8)]
+    assert {r.status_code for r in plain} == {200}
+    assert {r.content for r in plain} == {plain[0].content}
+    assert {r.headers["ETag"] for r in plain} == {plain[0].headers["ETag"]}
+    assert all("Content-Encoding" not in r.headers for r in plain)
+    assert {r.headers["Content-Encoding"] for r, _ in gz} == {"gzip"}
+    assert {gzip.decompress(raw) for _, raw in gz} == {plain[0].content}
+    assert len({r.headers["ETag"] for r, _ in gz} |
+               {plain[0].headers["ETag"]}) == 2
+    assert len(seats_of(plain[-1].json())) == 200
+    # revalidating the plain copy needs no inflating: still a 304
+    assert ctx.api("GET", path, headers={
+        "Accept-Encoding": "identity",
+        "If-None-Match": plain[0].headers["ETag"]}).status_code == 304
 
 
 def test_a_cancelled_event_stays_visible_but_leaves_the_listing(ctx):
