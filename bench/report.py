@@ -92,6 +92,18 @@ def main():
             "CPU ≤ 0.15 ms a lock, ≥ 50 % of row 1b, p99 ≤ 10 ms",
             lambda w, per: floor and per <= 0.15 and
             w["rps"] >= 0.5 * floor and w["p99_us"] <= 10000)
+    for key, how in (("3s0", "each request's messages published after it "
+                      "(ZT_LIVE_BATCH_MS=0)"),
+                     ("3s", "messages gathered into batches (the default "
+                      "ZT_LIVE_BATCH_MS, docs/live.md)")):
+        v = rec.get(key + "v", {}).get("viewers")
+        if key in rec and v:
+            wrk_row(key, "POST /api/seats/lock as row 3 while %s people "
+                    "watch the event's seat map, %s: each viewer received "
+                    "%s messages carrying %s seat changes" % (
+                        num(v["connected"]), how,
+                        num(v["messages_per_viewer"]),
+                        num(v["changes_per_viewer"])))
     if "4" in rec:
         w = rec["4"]["wrk"]
         held = rec.get("4held", {}).get("held", "?")
@@ -191,7 +203,7 @@ def main():
     if sz:
         wrk_row("9", "GET /api/events/:id, 30,000 seats (%s MB, %s kB "
                 "gzipped), anonymous, Accept-Encoding: gzip as browsers send "
-                "it, kept answers (zt_event.h); one build %s" % (
+                "it, kept gzipped (zt_event.h); one build %s" % (
                     "%.1f" % (sz["bytes"] / 1e6),
                     num(sz.get("gz_bytes", 0) / 1e3), ms(sz["build_us"])),
                 "one build ≤ 100 ms",
