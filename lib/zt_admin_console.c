@@ -49,6 +49,9 @@ static struct zt_sql q_tenant_lock = ZT_SQL("adm_tenant_lock",
     "SELECT status, name FROM tenants WHERE id = $1 FOR UPDATE", 1);
 static struct zt_sql q_tenant_set =
     ZT_SQL("adm_tenant_set", "UPDATE tenants SET status = $2 WHERE id = $1", 2);
+/* the tenant's events, whose cached sale maps a change of status ends */
+static struct zt_sql q_tenant_events = ZT_SQL(
+    "adm_tenant_events", "SELECT id FROM events WHERE tenant_id = $1", 1);
 static struct zt_sql q_owner_emails = ZT_SQL("adm_owner_emails",
     "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id"
     " WHERE m.tenant_id = $1 AND m.role = 'owner' AND u.email IS NOT NULL",
@@ -288,8 +291,15 @@ zt_admin_tenant_act(struct zt_req *req, const struct zt_admin *by,
 		ZT_OK ||
 	    (e = tell_owners(req, t, tenant_id, name, reason)) != ZT_OK)
 		return e;
+	if ((r = zt_db_exec(req, &err, &q_tenant_events, p)) == NULL)
+		return zt_fail_error(req, &err);
 	if (zt_db_commit(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
+	/* a suspended organizer's events stop selling at once in every
+	 * process (a worker's cached sale map would hold them until its
+	 * time-out; zt_salemap.h), a reinstated one's sell again */
+	for (int i = 0; i < PQntuples(r); i++)
+		zt_salemap_touch(req, PQgetvalue(r, i, 0));
 	*out = json_object_new_object();
 	json_object_object_add(*out, "id", json_object_new_string(tenant_id));
 	json_object_object_add(*out, "name", json_object_new_string(name));

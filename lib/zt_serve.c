@@ -393,17 +393,17 @@ serve_one(FCGX_Request *r, const struct zt_route *routes, size_t n,
  * a socket to watch (not run by a FastCGI pool), libfcgi accepts.
  */
 static int listen_ep = -1;
+static struct epoll_event ev_in = {.events = EPOLLIN | EPOLLEXCLUSIVE};
 
 static void
 own_accept_init(void)
 {
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
 	int fl = fcntl(0, F_GETFL);
 	int ep;
 
 	if (fl < 0 || (ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		return;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev) != 0 ||
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, 0, &ev_in) != 0 ||
 	    fcntl(0, F_SETFL, fl | O_NONBLOCK) != 0) {
 		close(ep);
 		return;
@@ -439,6 +439,13 @@ own_accept(FCGX_Request *r, int timeout_ms)
 		if (n < 0 && errno != EINTR)
 			return -1;
 		if (zt_g.stopping)
+			return -1;
+		/* woken: go to the back of the line, so that idle workers
+		 * take turns as they did in a blocking accept() (the kernel
+		 * wakes the first waiter registered on the socket) */
+		if (n > 0 &&
+		    (epoll_ctl(listen_ep, EPOLL_CTL_DEL, 0, NULL) != 0 ||
+			epoll_ctl(listen_ep, EPOLL_CTL_ADD, 0, &ev_in) != 0))
 			return -1;
 	}
 }
