@@ -66,9 +66,9 @@ struct zt_salemap {
 	int queue_on; /* the waiting room is on (docs/waiting-room.md) */
 	/*
 	 * The seat ids as bytes, sorted (the order of their lowercase text),
-	 * then the blocked ones among them, sorted: one block of
-	 * 16 * (nseats + nblocked) bytes, its own mapping so that dropping a
-	 * big venue gives its pages back at once.
+	 * then the blocked ones among them, sorted: one block of seat_bytes
+	 * (room for seat_room seats, then the blocked), its own mapping so
+	 * that dropping a big venue gives its pages back at once.
 	 */
 	size_t nseats, nblocked, seat_room, seat_bytes;
 	zt_sale_seat_id *seats;
