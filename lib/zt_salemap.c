@@ -49,9 +49,9 @@ zt_salemap_seat_room(struct zt_salemap *m, size_t n, size_t nblocked)
 	m->seat_bytes = bytes;
 	if (bytes == 0)
 		return;
-	/* a mapping of its own: freeing it returns the pages, where a heap
-	 * block of a big venue would stay in the heap (malloc raises its
-	 * mmap threshold to the size of the last mapped block freed) */
+	/* a mapping of its own, whatever malloc's moving mmap threshold
+	 * would decide: freeing it returns the pages at once and leaves no
+	 * hole in the heap */
 	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED) {
