@@ -346,11 +346,11 @@ check_request(struct zt_req *req, const struct zt_salemap *m,
 	if ((e = zt_salemap_on_sale(req, m, now)) != ZT_OK)
 		goto out;
 	for (size_t i = 0; i < r->nseats; i++) {
-		const struct zt_sale_seat *s = zt_salemap_seat(m, r->seats[i]);
-		if (s == NULL)
+		enum zt_sale_seat_state s = zt_salemap_seat(m, r->seats[i]);
+		if (s == ZT_SEAT_UNKNOWN)
 			json_object_array_add(
 			    unknown, json_object_new_string(r->seats[i]));
-		else if (s->blocked)
+		else if (s == ZT_SEAT_BLOCKED)
 			json_object_array_add(
 			    blocked, json_object_new_string(r->seats[i]));
 	}
@@ -859,6 +859,46 @@ snap_find(const char *event_id)
 	return NULL;
 }
 
+/*
+ * Building a big snapshot (and dropping one) leaves free heap that stays
+ * resident: the next status request gives it back (malloc_trim at the
+ * request's end), at most once a second so that a rush of changes does
+ * not trim on every build (docs/benchmarks.md, row 8).
+ */
+#define SNAP_TRIM_BYTES (32 * 1024)
+static int heap_dirty;
+static long long heap_trimmed_ms;
+
+static void
+trim_heap_later(struct zt_req *req)
+{
+	long long now = zt_time_mono_ms();
+	if (heap_dirty && now - heap_trimmed_ms >= 1000) {
+		req->trim_heap = 1;
+		heap_dirty = 0;
+		heap_trimmed_ms = now;
+	}
+}
+
+/*
+ * Free the snapshots built with a map load past its TTL: that map is
+ * loaded again before its next use, so they can never be hit again.
+ */
+static void
+snap_expire(void)
+{
+	long long now = zt_time_mono_ms();
+	for (int i = 0; i < SNAP_SLOTS; i++) {
+		struct snap *sn = &snaps[i];
+		if (sn->text != NULL &&
+		    now - sn->map_loaded >= ZT_SALEMAP_TTL_MS) {
+			heap_dirty |= sn->len >= SNAP_TRIM_BYTES;
+			free(sn->text);
+			memset(sn, 0, sizeof(*sn));
+		}
+	}
+}
+
 /* Keep text (len bytes, a JSON object) as event_id's snapshot. */
 static void
 snap_store(const struct zt_salemap *m, struct json_object *reply,
@@ -871,6 +911,7 @@ snap_store(const struct zt_salemap *m, struct json_object *reply,
 			if (snaps[i].used < sn->used)
 				sn = &snaps[i];
 	}
+	heap_dirty |= len >= SNAP_TRIM_BYTES || sn->len >= SNAP_TRIM_BYTES;
 	free(sn->text);
 	sn->text = zt_xmalloc(len + 1);
 	memcpy(sn->text, text, len);
@@ -921,10 +962,11 @@ snap_build(
 	json_object_object_add(body, "held", list);
 	json_object_object_add(body, "sold", string_list(field(reply, "sold")));
 	list = json_object_new_array();
-	for (size_t i = 0; i < m->nseats; i++)
-		if (m->seats[i].blocked)
-			json_object_array_add(
-			    list, json_object_new_string(m->seats[i].id));
+	for (size_t i = 0; i < m->nblocked; i++) {
+		char id[ZT_UUID_BUF];
+		zt_uuid_format(m->blocked[i], id);
+		json_object_array_add(list, json_object_new_string(id));
+	}
 	json_object_object_add(body, "blocked", list);
 	/* a type nobody held since Redis started has no counter yet: it
 	 * has capacity - sold free (no hold can have taken any); a counter
@@ -957,6 +999,7 @@ zt_hold_status(
 	struct snap *sn;
 	enum zt_err e;
 
+	snap_expire();
 	for (int reloaded = 0, seeded = 0, again = 1; again;) {
 		if ((e = zt_salemap_get(req, event_id, &m)) != ZT_OK)
 			return e;
@@ -985,6 +1028,7 @@ zt_hold_status(
 		sn = snap_find(m->event_id);
 	}
 	sn->used = ++snap_clock;
+	trim_heap_later(req);
 	if (req->user_id[0] == '\0') {
 		/* valid until this process builds its next snapshot */
 		*text = sn->text;

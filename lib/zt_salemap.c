@@ -6,12 +6,14 @@
 #include "zt_log.h"
 #include "zt_redis.h"
 #include "zt_server.h"
+#include "zt_ticket.h"
 #include "zt_time.h"
 #include "zt_uuid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 /* Times as epoch milliseconds (0 = no bound) so C compares integers. */
 #define MS(col) "coalesce((extract(epoch from " col ") * 1000)::bigint, 0)"
@@ -34,11 +36,62 @@ static struct zt_sql q_seat_event =
     ZT_SQL("salemap_seat_event", "SELECT event_id FROM seats WHERE id = $1", 1);
 
 static struct zt_salemap cache[ZT_SALEMAP_SLOTS];
+static unsigned long cache_clock;
+
+void
+zt_salemap_seat_room(struct zt_salemap *m, size_t n, size_t nblocked)
+{
+	size_t bytes = (n + nblocked) * sizeof(zt_sale_seat_id);
+	void *p;
+
+	m->nseats = m->nblocked = 0;
+	m->seat_room = n;
+	m->seat_bytes = bytes;
+	if (bytes == 0)
+		return;
+	/* a mapping of its own, whatever malloc's moving mmap threshold
+	 * would decide: freeing it returns the pages at once and leaves no
+	 * hole in the heap */
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		zt_log_error("salemap", "out of memory for %zu seats", n);
+		abort();
+	}
+	m->seats = p;
+	m->blocked = m->seats + n;
+}
+
+void
+zt_salemap_free_seats(struct zt_salemap *m)
+{
+	if (m->seats != NULL)
+		munmap(m->seats, m->seat_bytes);
+	m->seats = m->blocked = NULL;
+	m->nseats = m->nblocked = m->seat_room = m->seat_bytes = 0;
+}
+
+int
+zt_salemap_add_seat(struct zt_salemap *m, const char *id, int blocked)
+{
+	size_t blocked_room =
+	    m->seat_bytes / sizeof(zt_sale_seat_id) - m->seat_room;
+
+	if (m->nseats == m->seat_room ||
+	    (blocked && m->nblocked == blocked_room) ||
+	    zt_ticket_uuid_bytes(id, m->seats[m->nseats]) != 0)
+		return -1;
+	if (blocked)
+		memcpy(m->blocked[m->nblocked++], m->seats[m->nseats],
+		    sizeof(zt_sale_seat_id));
+	m->nseats++;
+	return 0;
+}
 
 static void
 clear(struct zt_salemap *m)
 {
-	free(m->seats);
+	zt_salemap_free_seats(m);
 	free(m->types);
 	memset(m, 0, sizeof(*m));
 }
@@ -98,8 +151,7 @@ zt_salemap_version(
 static int
 by_seat_id(const void *a, const void *b)
 {
-	return strcmp(((const struct zt_sale_seat *)a)->id,
-	    ((const struct zt_sale_seat *)b)->id);
+	return memcmp(a, b, sizeof(zt_sale_seat_id));
 }
 
 static int
@@ -114,19 +166,24 @@ zt_salemap_index(struct zt_salemap *m)
 {
 	if (m->nseats > 1)
 		qsort(m->seats, m->nseats, sizeof(*m->seats), by_seat_id);
+	if (m->nblocked > 1)
+		qsort(m->blocked, m->nblocked, sizeof(*m->blocked), by_seat_id);
 	if (m->ntypes > 1)
 		qsort(m->types, m->ntypes, sizeof(*m->types), by_type_id);
 }
 
-const struct zt_sale_seat *
+enum zt_sale_seat_state
 zt_salemap_seat(const struct zt_salemap *m, const char *id)
 {
-	struct zt_sale_seat key;
-	if (m->nseats == 0 || strlen(id) > ZT_UUID_LEN)
-		return NULL;
-	snprintf(key.id, sizeof(key.id), "%s", id);
-	return bsearch(
-	    &key, m->seats, m->nseats, sizeof(*m->seats), by_seat_id);
+	zt_sale_seat_id key;
+	if (m->nseats == 0 || zt_ticket_uuid_bytes(id, key) != 0 ||
+	    bsearch(key, m->seats, m->nseats, sizeof(*m->seats), by_seat_id) ==
+		NULL)
+		return ZT_SEAT_UNKNOWN;
+	if (m->nblocked > 0 && bsearch(key, m->blocked, m->nblocked,
+				   sizeof(*m->blocked), by_seat_id) != NULL)
+		return ZT_SEAT_BLOCKED;
+	return ZT_SEAT_OPEN;
 }
 
 const struct zt_sale_type *
@@ -152,7 +209,9 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {event_id};
+	size_t nblocked = 0;
 	PGresult *r;
+	int n;
 
 	/* the version before the map itself: a change that lands while
 	 * loading makes the next lock reload ("?": reload once) */
@@ -179,21 +238,18 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 		return zt_fail_error(req, &err);
 	if ((r = zt_db_exec(req, &err, &q_seats, p)) == NULL)
 		return zt_fail_error(req, &err);
-	m->nseats = (size_t)PQntuples(r);
+	n = PQntuples(r);
 	/* a big venue's rows passed through libpq: give the freed heap back
 	 * rather than keep it until the next reload (row 8 of
 	 * docs/benchmarks.md) */
-	if (m->nseats > 1000)
+	if (n > 1000)
 		req->trim_heap = 1;
-	if (m->nseats > 0) {
-		m->seats = zt_xmalloc(m->nseats * sizeof(*m->seats));
-		for (size_t i = 0; i < m->nseats; i++) {
-			snprintf(m->seats[i].id, sizeof(m->seats[i].id), "%s",
-			    PQgetvalue(r, (int)i, 0));
-			m->seats[i].blocked =
-			    PQgetvalue(r, (int)i, 1)[0] == 't';
-		}
-	}
+	for (int i = 0; i < n; i++)
+		nblocked += PQgetvalue(r, i, 1)[0] == 't';
+	zt_salemap_seat_room(m, (size_t)n, nblocked);
+	for (int i = 0; i < n; i++)
+		zt_salemap_add_seat(m, PQgetvalue(r, i, 0),
+		    PQgetvalue(r, i, 1)[0] == 't'); /* uuid column: never -1 */
 	if ((r = zt_db_exec(req, &err, &q_types, p)) == NULL)
 		return zt_fail_error(req, &err);
 	m->ntypes = (size_t)PQntuples(r);
@@ -219,30 +275,58 @@ load(struct zt_req *req, const char *event_id, struct zt_salemap *m)
 	return ZT_OK;
 }
 
+/*
+ * Keep the cache's seat ids within ZT_SALEMAP_CAP_BYTES by dropping the
+ * least recently used maps, never keep (the map in use).
+ */
+static void
+cap(const struct zt_salemap *keep)
+{
+	for (;;) {
+		struct zt_salemap *lru = NULL;
+		size_t bytes = 0;
+		for (int i = 0; i < ZT_SALEMAP_SLOTS; i++) {
+			struct zt_salemap *m = &cache[i];
+			bytes += m->seat_bytes;
+			if (m != keep && m->event_id[0] != '\0' &&
+			    (lru == NULL || m->used < lru->used))
+				lru = m;
+		}
+		if (bytes <= ZT_SALEMAP_CAP_BYTES || lru == NULL)
+			return;
+		clear(lru);
+	}
+}
+
 enum zt_err
 zt_salemap_get(
     struct zt_req *req, const char *event_id, const struct zt_salemap **out)
 {
 	long long now = zt_time_mono_ms();
-	struct zt_salemap *slot = &cache[0];
+	struct zt_salemap *slot = NULL;
 	enum zt_err e;
 
 	for (int i = 0; i < ZT_SALEMAP_SLOTS; i++) {
 		struct zt_salemap *m = &cache[i];
-		if (m->event_id[0] != '\0' &&
-		    strcmp(m->event_id, event_id) == 0) {
-			if (now - m->loaded_ms < ZT_SALEMAP_TTL_MS) {
-				*out = m;
-				return ZT_OK;
-			}
-			slot = m;
-			break;
-		}
-		/* otherwise reuse an empty slot, else the oldest */
-		if (slot->event_id[0] != '\0' &&
-		    (m->event_id[0] == '\0' || m->loaded_ms < slot->loaded_ms))
+		if (m->event_id[0] == '\0')
+			continue;
+		/* a map past its TTL is loaded again before any use: keep
+		 * none of it meanwhile */
+		if (now - m->loaded_ms >= ZT_SALEMAP_TTL_MS)
+			clear(m);
+		else if (strcmp(m->event_id, event_id) == 0)
 			slot = m;
 	}
+	if (slot != NULL) {
+		slot->used = ++cache_clock;
+		*out = slot;
+		return ZT_OK;
+	}
+	/* an empty slot, else the least recently used */
+	slot = &cache[0];
+	for (int i = 1; i < ZT_SALEMAP_SLOTS && slot->event_id[0] != '\0'; i++)
+		if (cache[i].event_id[0] == '\0' || cache[i].used < slot->used)
+			slot = &cache[i];
 	clear(slot);
 	e = load(req, event_id, slot);
 	if (e != ZT_OK) {
@@ -250,6 +334,8 @@ zt_salemap_get(
 		clear(slot);
 		return e;
 	}
+	slot->used = ++cache_clock;
+	cap(slot);
 	*out = slot;
 	return ZT_OK;
 }

@@ -30,10 +30,21 @@
 
 #define ZT_SALEMAP_TTL_MS 30000
 #define ZT_SALEMAP_SLOTS 8
+/*
+ * The seat ids a process keeps (16 bytes a seat): beyond this the least
+ * recently used maps are dropped, never the one in use (a 40,000-seat
+ * venue is 640 kB; docs/benchmarks.md, row 8).
+ */
+#define ZT_SALEMAP_CAP_BYTES (1024 * 1024)
 
-struct zt_sale_seat {
-	char id[ZT_UUID_BUF];
-	int blocked;
+/* A seat id as its 16 bytes (zt_uuid_format prints it). */
+typedef unsigned char zt_sale_seat_id[16];
+
+/* What zt_salemap_seat says of a seat id. */
+enum zt_sale_seat_state {
+	ZT_SEAT_UNKNOWN, /* not a seat of this event */
+	ZT_SEAT_OPEN,
+	ZT_SEAT_BLOCKED, /* the organizer keeps it off sale */
 };
 
 struct zt_sale_type {
@@ -53,12 +64,20 @@ struct zt_salemap {
 	long long ends_ms;			/* the event's end */
 	int per_user_limit;
 	int queue_on; /* the waiting room is on (docs/waiting-room.md) */
-	size_t nseats;
-	struct zt_sale_seat *seats; /* sorted by id */
+	/*
+	 * The seat ids as bytes, sorted (the order of their lowercase text),
+	 * then the blocked ones among them, sorted: one block of seat_bytes
+	 * (room for seat_room seats, then the blocked), its own mapping so
+	 * that dropping a big venue gives its pages back at once.
+	 */
+	size_t nseats, nblocked, seat_room, seat_bytes;
+	zt_sale_seat_id *seats;
+	zt_sale_seat_id *blocked;
 	size_t ntypes;
 	struct zt_sale_type *types; /* sorted by id */
 	long long loaded_ms;	    /* monotonic clock */
 	char map_ver[24];	    /* zt:{ev:<event>}:map when loaded */
+	unsigned long used;	    /* the cache's clock when last asked for */
 };
 
 /*
@@ -77,11 +96,24 @@ enum zt_err zt_salemap_get(
 enum zt_err zt_salemap_seat_event(
     struct zt_req *req, const char *seat_id, char event_id[ZT_UUID_BUF]);
 
+/*
+ * Room for n seats, nblocked of them blocked, in m (which has none yet);
+ * then zt_salemap_add_seat each and zt_salemap_index.  Maps built by hand
+ * (tests) release them with zt_salemap_free_seats.
+ */
+void zt_salemap_seat_room(struct zt_salemap *m, size_t n, size_t nblocked);
+/* Add a seat (a UUID in either case): 0, or -1 when id is not a UUID or
+ * there is no room left for it. */
+int zt_salemap_add_seat(struct zt_salemap *m, const char *id, int blocked);
 /* Sort the seats and types of a map built by hand (tests) or loaded. */
 void zt_salemap_index(struct zt_salemap *m);
-/* The seat or ticket type with this id, NULL when the event has none. */
-const struct zt_sale_seat *zt_salemap_seat(
+/* Release the seats of a map built by hand (its types are the caller's). */
+void zt_salemap_free_seats(struct zt_salemap *m);
+/* Whether the event has the seat id (a UUID in either case; anything else
+ * is unknown), and whether it is blocked. */
+enum zt_sale_seat_state zt_salemap_seat(
     const struct zt_salemap *m, const char *id);
+/* The ticket type with this id, NULL when the event has none. */
 const struct zt_sale_type *zt_salemap_type(
     const struct zt_salemap *m, const char *id);
 
