@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* A gate name: 1–40 characters of text. */
 static enum zt_err
@@ -110,7 +111,9 @@ free_gz(void *p)
 }
 
 /* The bundle is private (the team's), revalidated on every use: an ETag
- * of its bytes and 304 when the device has them already. */
+ * of its data and 304 when the device has them already.  generatedAt, the
+ * moment it was made, goes beside the data and outside the tag: two
+ * requests a second apart are the same bundle. */
 static enum zt_err
 get_bundle(struct zt_req *req)
 {
@@ -118,6 +121,7 @@ get_bundle(struct zt_req *req)
 	struct json_object *out;
 	unsigned char *gz = NULL;
 	size_t len, gz_len = 0;
+	char now[ZT_TIME_LEN];
 	enum zt_err e;
 	if ((e = path_event(req, &event)) != ZT_OK ||
 	    (e = zt_checkin_bundle(req, event, &out)) != ZT_OK)
@@ -125,6 +129,10 @@ get_bundle(struct zt_req *req)
 	text = zt_json_text(req, out, &len);
 	json_object_put(out);
 	etag = zt_etag_of(req, text, len);
+	/* {…} → {…,"generatedAt":"…"} */
+	text = zt_arena_printf(req->arena, "%.*s,\"generatedAt\":\"%s\"}",
+	    (int)len - 1, text, zt_time_format((int64_t)time(NULL), now));
+	len = strlen(text);
 	zt_reply_header(req, "Cache-Control", "private, no-cache");
 	zt_reply_header(req, "Vary", "Accept-Encoding");
 	if (zt_accepts_gzip(req) &&

@@ -114,7 +114,8 @@ enum zt_err zt_checkin_undo(struct zt_req *req, const char *event,
 enum zt_err zt_checkin_stats(
     struct zt_req *req, const char *event, struct json_object **out);
 
-/* GET /api/checkin/events/:id/bundle: the offline bundle. */
+/* GET /api/checkin/events/:id/bundle: the offline bundle's data (the
+ * responder adds generatedAt, outside its ETag). */
 enum zt_err zt_checkin_bundle(
     struct zt_req *req, const char *event, struct json_object **out);
 

@@ -106,7 +106,6 @@ zt_checkin_bundle(
 	PGresult *tk = NULL, *ad = NULL, *ver;
 	const char *p[2] = {event, req->tenant_id};
 	struct json_object *ev, *keys, *revoked, *admitted, *tickets;
-	char now[ZT_TIME_LEN];
 	enum zt_err e;
 	*out = NULL;
 	if ((e = zt__ck_begin(req, ZT_ROLE_SCANNER, event, 1, NULL, &c)) !=
@@ -170,8 +169,6 @@ zt_checkin_bundle(
 	*out = json_object_new_object();
 	json_object_object_add(*out, "version",
 	    json_object_new_int64(atoll(PQgetvalue(ver, 0, 0))));
-	json_object_object_add(*out, "generatedAt",
-	    json_object_new_string(zt_time_format(c.now, now)));
 	json_object_object_add(*out, "event", ev);
 	json_object_object_add(*out, "keys", keys);
 	json_object_object_add(*out, "revoked", revoked);

@@ -52,6 +52,11 @@ zt_server_init(const char *program, unsigned needs)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* multiwatch turns a pool's TERM into SIGUSR1 for its workers
+	 * (systemd/ztic-*.service, scripts/dev): finish the request in hand,
+	 * then stop.  libfcgi would take SIGUSR1 for its own accept(); the
+	 * responders accept for it (zt_serve.c), so the flag is ours */
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	/* the server's messages in English and Hindi (docs/web.md):

@@ -6,6 +6,7 @@ the sync of offline scans (first scan wins)."""
 import base64
 import concurrent.futures
 import struct
+import time
 import uuid
 
 import pytest
@@ -327,8 +328,11 @@ def test_the_bundle_carries_keys_revoked_tickets_and_admissions(gate):
     assert sorted(t["id"] for t in b["tickets"]) == sorted(
         x["id"] for x in gate.booking["tickets"] if x["id"] != gone)
     assert isinstance(b["version"], int) and b["version"] > 0
-    # a device that has it gets 304
+    assert b["generatedAt"].endswith("Z")
+    # a device that has it gets 304, also a second later: generatedAt is
+    # outside the tag
     etag = r.headers["ETag"]
+    time.sleep(1.1)
     r2 = revalidate(gate.scanner, path, etag)
     assert r2.status_code == 304
     assert "private" in r.headers["Cache-Control"]
