@@ -612,6 +612,20 @@ tally_cat(const struct tally *t, const char *name, int last)
 	return -1;
 }
 
+/* Open a section or a row: {"<key>":<name>,"<list>":[ */
+static void
+open_group(
+    struct printbuf *pb, const char *key, const char *name, const char *list)
+{
+	printbuf_memappend(pb, "{\"", 2);
+	printbuf_memappend(pb, key, (int)strlen(key));
+	printbuf_memappend(pb, "\":", 2);
+	zt_json_pb_str(pb, name);
+	printbuf_memappend(pb, ",\"", 2);
+	printbuf_memappend(pb, list, (int)strlen(list));
+	printbuf_memappend(pb, "\":[", 3);
+}
+
 /*
  * The "sections" of q_seats' rows, written as JSON text in one pass (a
  * 30,000-seat venue was some 200,000 json-c objects built, serialized and
@@ -642,16 +656,12 @@ seat_list(PGresult *r, int organizer, struct tally *t)
 			if (new_section) {
 				if (cur_section != NULL)
 					printbuf_strappend(pb, "]},");
-				printbuf_strappend(pb, "{\"name\":");
-				zt_json_pb_str(pb, section);
-				printbuf_strappend(pb, ",\"rows\":[");
+				open_group(pb, "name", section, "rows");
 				cur_section = section;
 			} else {
 				printbuf_strappend(pb, ",");
 			}
-			printbuf_strappend(pb, "{\"label\":");
-			zt_json_pb_str(pb, row);
-			printbuf_strappend(pb, ",\"seats\":[");
+			open_group(pb, "label", row, "seats");
 			cur_row = row;
 		} else {
 			printbuf_strappend(pb, ",");
