@@ -4,7 +4,7 @@
  * Everything a request allocates comes from its arena and is released at once
  * by zt_arena_reset() when the request ends.  Out of memory policy (for the
  * whole library): allocation failure aborts the process with a log line;
- * multiwatch respawns the worker.  Callers therefore never check for NULL.
+ * its pool starts another worker (zt_pool.h).  Callers never check for NULL.
  *
  * With ZT_ARENA_DEBUG defined (./configure --enable-debug-arena) every block
  * is a separate malloc, so ASan and valgrind see each one.

@@ -3,8 +3,8 @@
  *
  * Every program (a responder pool, a cron job) maps one file,
  * $ZT_METRICS_DIR/<program>.metrics, MAP_SHARED: the workers of a pool
- * (multiwatch's children) add to the same counters with atomic adds, so
- * the hot path costs a few uncontended memory operations and no system
+ * (zt_pool.h) add to the same counters with atomic adds, so the hot path
+ * costs a few uncontended memory operations and no system
  * call, and a worker that dies or is restarted loses nothing.  The health
  * responder's GET /metrics reads every file of the directory and prints
  * the Prometheus text format (docs/operations.md, "Metrics").  Without

@@ -8,6 +8,7 @@
 #include "zt_live.h"
 #include "zt_log.h"
 #include "zt_metrics.h"
+#include "zt_pool.h"
 #include "zt_server.h"
 #include "zt_session.h"
 #include "zt_token.h"
@@ -457,8 +458,9 @@ zt_serve(const char *program, const struct zt_route *routes, size_t n,
 	FCGX_Request r;
 	struct zt_req *req;
 	char err[256];
+	int status;
 
-	zt_server_init(program, needs);
+	zt_server_load(program, needs);
 	if (zt_route_check(routes, n, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", program, err);
 		return 1;
@@ -469,6 +471,13 @@ zt_serve(const char *program, const struct zt_route *routes, size_t n,
 		fprintf(stderr, "%s: could not initialise fastcgi\n", program);
 		return 1;
 	}
+	/* a pool: the master forks the workers from here, with everything
+	 * above loaded once and shared (zt_pool.h) */
+	if (!FCGX_IsCGI() && !zt_pool_run(program, &status)) {
+		zt_server_cleanup();
+		return status;
+	}
+	zt_server_connect(needs);
 	FCGX_InitRequest(&r, 0, 0);
 	if (!FCGX_IsCGI())
 		own_accept_init();

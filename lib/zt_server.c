@@ -28,7 +28,7 @@ on_term(int sig)
 }
 
 void
-zt_server_init(const char *program, unsigned needs)
+zt_server_load(const char *program, unsigned needs)
 {
 	char err[256];
 	struct sigaction sa;
@@ -52,10 +52,11 @@ zt_server_init(const char *program, unsigned needs)
 	sa.sa_handler = on_term;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	/* multiwatch turns a pool's TERM into SIGUSR1 for its workers
-	 * (systemd/ztic-*.service, scripts/dev): finish the request in hand,
-	 * then stop.  libfcgi would take SIGUSR1 for its own accept(); the
-	 * responders accept for it (zt_serve.c), so the flag is ours */
+	/* a pool's master turns its TERM into SIGUSR1 for its workers
+	 * (zt_pool.c; the master blocks these and waits for them): finish
+	 * the request in hand, then stop.  libfcgi would take SIGUSR1 for
+	 * its own accept(); the responders accept for it (zt_serve.c), so
+	 * the flag is ours */
 	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -67,6 +68,11 @@ zt_server_init(const char *program, unsigned needs)
 	 * between the texts kept: give those pages back, or every worker
 	 * keeps them as private memory (docs/benchmarks.md, row 8) */
 	malloc_trim(0);
+}
+
+void
+zt_server_connect(unsigned needs)
+{
 	if (needs & (ZT_NEED_PG | ZT_NEED_PG_SYSTEM))
 		zt_g.db = zt_db_new((needs & ZT_NEED_PG_SYSTEM)
 					? zt_g.cfg.pg_system_dsn
@@ -81,6 +87,13 @@ zt_server_init(const char *program, unsigned needs)
 		zt_g.live = zt_live_new(zt_g.cfg.live_socket);
 		zt_live_batch(zt_g.live, zt_g.cfg.live_batch_ms);
 	}
+}
+
+void
+zt_server_init(const char *program, unsigned needs)
+{
+	zt_server_load(program, needs);
+	zt_server_connect(needs);
 }
 
 static struct timespec run_t0;

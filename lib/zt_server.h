@@ -23,8 +23,13 @@ extern struct zt_server zt_g;
 /*
  * Load the config for a program (exits with one line on error), set up
  * logging and the connection handles.  Connections open lazily.
+ * zt_server_init is zt_server_load (config, logging, signals, message
+ * catalogues: what a pool's workers share, zt_pool.h) followed by
+ * zt_server_connect (the handles, made in each worker).
  */
 void zt_server_init(const char *program, unsigned needs);
+void zt_server_load(const char *program, unsigned needs);
+void zt_server_connect(unsigned needs);
 void zt_server_cleanup(void);
 
 /*

@@ -14,7 +14,8 @@ it. Helpers:
     wait_healthy(timeout)
         poll GET /api/health until 200; returns the last response
     pool_workers(area)
-        pids of the workers of a responder pool (children of multiwatch)
+        pids of the workers of a responder pool (children of its master,
+        the responder that spawn-fcgi started: lib/zt_pool.h)
     razorpay_url
         base URL of the Razorpay emulator the responders use (skips if absent)
     dbctl(mode, checks, timeout=60)

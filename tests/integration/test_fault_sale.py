@@ -4,7 +4,7 @@
 abandons or pays late, with Razorpay's webhooks duplicated and shuffled.
 While they shop, Redis is killed -9 and started, PostgreSQL is stopped in
 immediate mode and started, and one worker each of seats, bookings and
-webhooks is killed -9 (multiwatch starts another). A buyer's request may
+webhooks is killed -9 (its pool starts another). A buyer's request may
 fail during a fault (503 with Retry-After, 409, and a 502 from nginx for
 the request a killed worker had in hand): buyers retry what may be retried,
 as a browser would. Never a 500, and never a lost payment.

@@ -148,7 +148,7 @@ def test_services_do_not_run_as_root(stack_var, pool_pid, pool_workers):
                 if line.startswith("Uid:"):
                     return int(line.split()[1])
     run = os.path.join(stack_var, "run")
-    pids = {"multiwatch(health)": pool_pid("health")}
+    pids = {"health pool": pool_pid("health")}
     for name in ("nginx", "redis"):
         with open(os.path.join(run, f"{name}.pid")) as f:
             pids[name] = int(f.read().split()[0])

@@ -236,7 +236,7 @@ def test_lintian_finds_no_error(deb):
 
 def test_the_control_fields_name_debian_packages_only(deb):
     fields = run(["dpkg-deb", "-f", deb, "Depends"]).stdout
-    for dep in ("spawn-fcgi", "multiwatch", "libnginx-mod-nchan",
+    for dep in ("spawn-fcgi", "libnginx-mod-nchan",
                 "postgresql-client", "libpq5", "libhiredis0.14"):
         assert dep in fields, fields
 
@@ -599,8 +599,9 @@ def stack(work, root):
 
 
 def test_every_pool_keeps_its_workers(stack):
-    """multiwatch gives a worker up when it dies at start (a missing
-    setting): every pool must still have ZT_POOL_WORKERS of them."""
+    """A pool gives a worker up when it dies at start (a missing
+    setting, lib/zt_pool.h): every pool must still have ZT_POOL_WORKERS
+    of them, forked by the responder that the unit starts."""
     time.sleep(1.5)
     for name, p in stack.procs:
         if name.startswith("ztic-") and name != "ztic-ticker":
