@@ -57,7 +57,7 @@ static struct zt_sql q_event = ZT_SQL("bk_event",
     " u.name, u.email, u.phone,"
     " extract(epoch FROM e.starts_at - interval '12 hours')::bigint,"
     " extract(epoch FROM e.ends_at + interval '6 hours')::bigint,"
-    " " WHEN_LOCAL
+    " " WHEN_LOCAL ", e.queue_on"
     " FROM events e LEFT JOIN users u ON u.id = $2 WHERE e.id = $1",
     2);
 /*
@@ -711,15 +711,6 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	memset(&a, 0, sizeof(a));
 	*out = NULL;
 	*created = 0;
-	/* a sale with a waiting room: the pass (docs/waiting-room.md) */
-	if ((e = zt_queue_check(req, event_id, -1)) != ZT_OK)
-		return e;
-	if ((e = zt_hold_get(req, event_id, req->user_id, &h)) != ZT_OK)
-		return e;
-	if (h.id[0] == '\0')
-		return zt_fail(req, ZT_ECONFLICT, "no_holds",
-		    "hold some seats or tickets first");
-
 	/* the event's tenant, read through the public catalogue policy */
 	if (zt_db_begin_user(req, &err) != ZT_OK)
 		return zt_fail_error(req, &err);
@@ -730,6 +721,15 @@ zt_booking_create(struct zt_req *req, const char *event_id,
 	if (PQntuples(ev) == 0)
 		return zt_fail(
 		    req, ZT_ENOTFOUND, "event_not_found", "no such event");
+	/* a sale with a waiting room: the pass (docs/waiting-room.md) */
+	if ((e = zt_queue_check(req, event_id,
+		 PQgetvalue(ev, 0, EV_QUEUE_ON)[0] == 't')) != ZT_OK)
+		return e;
+	if ((e = zt_hold_get(req, event_id, req->user_id, &h)) != ZT_OK)
+		return e;
+	if (h.id[0] == '\0')
+		return zt_fail(req, ZT_ECONFLICT, "no_holds",
+		    "hold some seats or tickets first");
 	if (strcmp(PQgetvalue(ev, 0, EV_STATUS), "published") != 0)
 		return zt_fail(req, ZT_ECONFLICT, "event_not_on_sale",
 		    "this event is not on sale");

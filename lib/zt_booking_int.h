@@ -100,7 +100,8 @@ enum zt__event_col {
 	EV_BUYER_PHONE,
 	EV_VALID_FROM, /* the tickets' validity window, epoch seconds */
 	EV_VALID_UNTIL,
-	EV_WHEN, /* WHEN_LOCAL */
+	EV_WHEN,     /* WHEN_LOCAL */
+	EV_QUEUE_ON, /* 't': the sale has a waiting room */
 };
 /* Columns of the insert of a booking: one row per ticket issued. */
 enum zt__made_col {

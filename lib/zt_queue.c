@@ -61,8 +61,6 @@ static struct zt_sql q_room = ZT_SQL("queue_room",
     "SELECT " Q_COLS ", " Q_SEATS ", id, tenant_id FROM events"
     " WHERE id = $1 AND queue_on AND status = 'published'",
     1);
-static struct zt_sql q_room_on =
-    ZT_SQL("queue_room_on", "SELECT queue_on FROM events WHERE id = $1", 1);
 static struct zt_sql q_org_get = ZT_SQL("queue_org_get",
     "SELECT " Q_COLS ", " Q_SEATS
     " FROM events WHERE id = $1 AND tenant_id = $2",
@@ -255,23 +253,9 @@ pass_ok(const char *pass, const char *event_id, const char *user_id)
 enum zt_err
 zt_queue_check(struct zt_req *req, const char *event_id, int room_on)
 {
-	struct zt_error err = ZT_ERROR_INIT;
-	PGresult *r;
-
 	if (room_on == 0 || pass_ok(zt_header(req, ZT_QUEUE_PASS_HEADER),
 				event_id, req->user_id))
 		return ZT_OK;
-	if (room_on < 0) {
-		const char *p[1] = {event_id};
-		if (zt_db_begin_public(req, &err) != ZT_OK ||
-		    (r = zt_db_exec(req, &err, &q_room_on, p)) == NULL)
-			return zt_fail_error(req, &err);
-		room_on = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
-		if (zt_db_commit(req, &err) != ZT_OK)
-			return zt_fail_error(req, &err);
-		if (!room_on)
-			return ZT_OK;
-	}
 	zt_fail_detail(req, "joinUrl",
 	    json_object_new_string(
 		zt_arena_printf(req->arena, "/queue.html?event=%s", event_id)));

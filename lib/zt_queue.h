@@ -29,9 +29,10 @@ enum zt_err zt_queue_join(struct zt_req *req, const char *event_id, int join,
 
 /*
  * May the caller lock or book on event_id?  room_on: the event's room is
- * on (1), off (0), or unknown (-1: read from PostgreSQL, only when the
- * request has no valid pass).  ZT_OK, or 403 queue_required with joinUrl
- * and queueUrl (no pass, forged, another user's or event's, expired).
+ * on (1) or off (0), as the caller read it (the seats responder from
+ * Redis, a booking with its event's row).  ZT_OK, or 403 queue_required
+ * with joinUrl and queueUrl (no pass, forged, another user's or event's,
+ * expired).
  */
 enum zt_err zt_queue_check(
     struct zt_req *req, const char *event_id, int room_on);
