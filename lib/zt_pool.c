@@ -122,7 +122,7 @@ zt_pool_run(const char *program, int *status)
 {
 	struct slot slots[MAX_WORKERS];
 	sigset_t wait_set;
-	int n, retries, fast_ms, stopping = 0, retry = 0;
+	int n, retries, fast_ms, stopping = 0;
 
 	*status = 0;
 	if (getenv("ZT_POOL_WORKERS") == NULL)
@@ -145,7 +145,7 @@ zt_pool_run(const char *program, int *status)
 	zt_log_info("pool", "%s: starting %d workers", program, n);
 
 	for (;;) {
-		int st, running = 0, alive = 0, sig;
+		int st, running = 0, alive = 0, retry = 0, sig;
 		pid_t pid;
 		struct timespec second = {1, 0};
 
@@ -159,7 +159,6 @@ zt_pool_run(const char *program, int *status)
 						    fast_ms);
 					break;
 				}
-		retry = 0;
 		for (int i = 0; i < n && !stopping; i++) {
 			if (slots[i].pid != 0 || slots[i].given_up)
 				continue;
