@@ -213,10 +213,13 @@ int zt__run_steps(zt__step_fn fn, int limit, int *done);
  * The booking as the API shows it, read under the current scope, into
  * *out (the caller's); 404 when invisible.  got and it: its zt__q_get and
  * zt__q_get_items rows when read already in this transaction after its
- * last change (else NULL).
+ * last change (else NULL).  The live tickets carry their signed QR
+ * payloads when the buyer reads, or when sign is set (a job printing the
+ * buyer's PDF): the key is read in the same round trip either way.
  */
 enum zt_err zt__booking_json_with(struct zt_req *req, const char *booking_id,
-    const PGresult *got, const PGresult *it, struct json_object **out);
+    const PGresult *got, const PGresult *it, int sign,
+    struct json_object **out);
 enum zt_err zt__booking_json(
     struct zt_req *req, const char *booking_id, struct json_object **out);
 

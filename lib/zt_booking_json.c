@@ -223,11 +223,12 @@ zt__booking_add_qr(struct zt_req *req, struct json_object *tickets,
 /*
  * The booking as the API shows it, read under the current scope, into
  * *out; 404 when invisible.  got and it: its q_get and q_get_items rows
- * when read already in this transaction after its last change (else NULL).
+ * when read already in this transaction after its last change (else NULL);
+ * sign: the QR payloads also for a reader who is not the buyer.
  */
 enum zt_err
 zt__booking_json_with(struct zt_req *req, const char *booking_id,
-    const PGresult *got, const PGresult *it, struct json_object **out)
+    const PGresult *got, const PGresult *it, int sign, struct json_object **out)
 {
 	struct zt_error err = ZT_ERROR_INIT;
 	const char *p[1] = {booking_id};
@@ -310,7 +311,7 @@ zt__booking_json_with(struct zt_req *req, const char *booking_id,
 		json_object_array_add(tickets, x);
 	}
 	json_object_object_add(b, "tickets", tickets);
-	if (strcmp(PQgetvalue(r, 0, GET_USER), req->user_id) == 0 &&
+	if ((sign || strcmp(PQgetvalue(r, 0, GET_USER), req->user_id) == 0) &&
 	    (e = zt__booking_add_qr(req, tickets, PQgetvalue(r, 0, GET_TENANT),
 		 PQgetvalue(r, 0, GET_EVENT),
 		 atoll(PQgetvalue(r, 0, GET_VALID_FROM)),
@@ -338,7 +339,7 @@ enum zt_err
 zt__booking_json(
     struct zt_req *req, const char *booking_id, struct json_object **out)
 {
-	return zt__booking_json_with(req, booking_id, NULL, NULL, out);
+	return zt__booking_json_with(req, booking_id, NULL, NULL, 0, out);
 }
 
 /*

@@ -61,8 +61,8 @@ item_of(const PGresult *items, struct json_object *x)
 /*
  * The pages of booking_id, read in the open transaction under its scope
  * into *pb (req's arena): the buyer's (as_buyer: another user's booking is
- * 404, the read signed the payloads) or its tenant's (the outbox: signed
- * here).  404 unknown, 409 not confirmed or no live ticket.
+ * 404) or its tenant's (the outbox); the read signs the payloads either
+ * way.  404 unknown, 409 not confirmed or no live ticket.
  */
 static enum zt_err
 gather(struct zt_req *req, const char *booking_id, int as_buyer,
@@ -87,18 +87,12 @@ gather(struct zt_req *req, const char *booking_id, int as_buyer,
 	if (strcmp(PQgetvalue(got, 0, GET_STATUS), "confirmed") != 0)
 		return zt_fail(req, ZT_ECONFLICT, "booking_not_confirmed",
 		    "only a confirmed booking has tickets to print");
-	if ((e = zt__booking_json_with(req, booking_id, got, items, &b)) !=
+	/* signed by the read, for the outbox too (its key read with it) */
+	if ((e = zt__booking_json_with(req, booking_id, got, items, 1, &b)) !=
 	    ZT_OK)
 		return e;
 	tickets = json_object_object_get(b, "tickets");
 	n = json_object_array_length(tickets);
-	if (!as_buyer &&
-	    (e = zt__booking_add_qr(req, tickets,
-		 PQgetvalue(got, 0, GET_TENANT), PQgetvalue(got, 0, GET_EVENT),
-		 atoll(PQgetvalue(got, 0, GET_VALID_FROM)),
-		 atoll(PQgetvalue(got, 0, GET_VALID_UNTIL)), NULL, NULL)) !=
-		ZT_OK)
-		goto out;
 	memset(pb, 0, sizeof(*pb));
 	tk = zt_arena_array(req->arena, n + 1, sizeof(*tk));
 	for (size_t i = 0; i < n; i++) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 /* A6 portrait in points (105 x 148 mm): a phone's shape, a quarter of
  * an A4 sheet when printed */
@@ -35,6 +36,27 @@ struct rgb {
 
 static const struct rgb INK = {0.10, 0.10, 0.12};
 static const struct rgb GREY = {0.38, 0.38, 0.42};
+
+/*
+ * cairo deflates every stream of a PDF (the font subsets, most of a
+ * ticket's bytes, and the pages) through deflateInit(), at zlib's default
+ * level 6, and has no setting for it: more than half of a one-ticket PDF's
+ * CPU.  This definition takes the place of zlib's deflateInit_ (the
+ * function the deflateInit macro calls) in every program that links this
+ * file, so those streams are packed at level 1: a one-ticket PDF 1.8 ->
+ * 1.5 ms, 2 % bigger (docs/benchmarks.md, section 32).  The other zlib
+ * users of these programs call deflateInit2 (libpng) or only inflate
+ * (libcurl) and keep their own levels.
+ */
+#define ZT_PDF_DEFLATE_LEVEL 1
+
+int
+deflateInit_(z_streamp strm, int level, const char *version, int stream_size)
+{
+	(void)level;
+	return deflateInit2_(strm, ZT_PDF_DEFLATE_LEVEL, Z_DEFLATED, MAX_WBITS,
+	    8, Z_DEFAULT_STRATEGY, version, stream_size);
+}
 
 /* cairo's output into a growing buffer */
 struct sink {

@@ -305,8 +305,8 @@ zt_settle_confirm(struct zt_req *req, const char *booking_id,
 	 * ticket of it is the buyer's), and no second transaction is needed.
 	 */
 	if ((out == CONFIRMED || out == ALREADY) &&
-	    (e = zt__booking_json_with(req, booking_id, a.got, a.items, &b)) !=
-		ZT_OK)
+	    (e = zt__booking_json_with(
+		 req, booking_id, a.got, a.items, 0, &b)) != ZT_OK)
 		return e;
 	if (zt_db_commit(req, &dberr) != ZT_OK) {
 		json_object_put(b);
