@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import uuid
 
+import psycopg2
 import pytest
 import requests
 
@@ -313,3 +314,39 @@ def test_a_pdf_that_cannot_be_made_delays_the_email_then_it_goes_without(
     msgs = emails_to(fakes_url, last)
     assert len(msgs) == 1 and msgs[0]["attachments"] == []
     assert "Paid night" in msgs[0]["subject"]
+
+
+def test_an_email_reads_its_tenants_signing_key_once(
+        shop, base_url, stack_var, fakes_url, pg_super_dsn):
+    """The email's PDF signs with the key its booking read fetched ahead
+    (docs/benchmarks.md, section 32), not with a second read: counted with
+    track_functions in the outbox's own session, a new one per run."""
+    run_cron(stack_var, "outbox")            # what other tests left queued
+    t, ev, b, org, made = book_free(shop, base_url, stack_var, seats=1)
+    email = email_of(shop, b)
+    conn = psycopg2.connect(pg_super_dsn)
+    conn.autocommit = True
+
+    def calls():
+        with conn.cursor() as cur:
+            cur.execute("select pg_stat_clear_snapshot()")
+            cur.execute("select coalesce((select calls from"
+                        " pg_stat_user_functions where funcid ="
+                        " 'zt_ticket_signing_key(uuid)'::regprocedure), 0)")
+            return cur.fetchone()[0]
+
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select current_database()")
+            db = cur.fetchone()[0]
+            cur.execute(f'alter database "{db}" set track_functions = \'pl\'')
+        before = calls()
+        run_cron(stack_var, "outbox")
+        assert len(emails_to(fakes_url, email)) == 1
+        # the outbox's backend reports its counts as it exits
+        assert wait_for(lambda: calls() > before)
+        assert calls() - before == 1
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f'alter database "{db}" reset track_functions')
+        conn.close()
