@@ -19,6 +19,8 @@
 #include "zt_server.h"
 #include "zt_time.h"
 
+#include <malloc.h>
+
 #define ROUND 500
 #define RUN_FOR_MS 50000
 
@@ -30,6 +32,16 @@ main(void)
 
 	/* the tickets' key: a confirmation carries its PDF, signed as it is
 	 * sent (docs/tickets.md, "PDF tickets") */
+	/*
+	 * A run makes a PDF per confirmation, hundreds in a row, and each
+	 * PDF's zlib streams take and give back 256 kB buffers: by default
+	 * glibc maps and unmaps them, or trims the heap after them, and the
+	 * next PDF faults the pages in again (470,000 page faults for 4,800
+	 * emails, 10 % of the run's CPU; docs/benchmarks.md, section 32).
+	 * The heap is kept instead, for a process that ends with its run.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	zt_server_init("outbox", ZT_NEED_PG | ZT_NEED_TICKETS);
 	zt_server_run_start();
 	start = zt_time_mono_ms();
