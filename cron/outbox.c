@@ -30,8 +30,6 @@ main(void)
 	long long start;
 	int sent, failed, rc, total = 0, total_failed = 0;
 
-	/* the tickets' key: a confirmation carries its PDF, signed as it is
-	 * sent (docs/tickets.md, "PDF tickets") */
 	/*
 	 * A run makes a PDF per confirmation, hundreds in a row, and each
 	 * PDF's zlib streams take and give back 256 kB buffers: by default
@@ -42,6 +40,8 @@ main(void)
 	 */
 	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	/* the tickets' key: a confirmation carries its PDF, signed as it is
+	 * sent (docs/tickets.md, "PDF tickets") */
 	zt_server_init("outbox", ZT_NEED_PG | ZT_NEED_TICKETS);
 	zt_server_run_start();
 	start = zt_time_mono_ms();

@@ -335,10 +335,11 @@ def test_an_email_reads_its_tenants_signing_key_once(
                         " 'zt_ticket_signing_key(uuid)'::regprocedure), 0)")
             return cur.fetchone()[0]
 
+    with conn.cursor() as cur:
+        cur.execute("select current_database()")
+        db = cur.fetchone()[0]
     try:
         with conn.cursor() as cur:
-            cur.execute("select current_database()")
-            db = cur.fetchone()[0]
             cur.execute(f'alter database "{db}" set track_functions = \'pl\'')
         before = calls()
         run_cron(stack_var, "outbox")
